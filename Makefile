@@ -1,0 +1,30 @@
+# The two commands of the README.  Everything else lives in CMake.
+#   make run   install what is missing, build (Release), run the default job
+#   make test  the same set-up, then the whole suite (Release and an ASan+UBSan build)
+BUILD  ?= build
+ASAN   ?= build-asan
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run test build deps bench clean
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/myoknot run
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMK_SANITIZE=ON > /dev/null
+	cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	./$(BUILD)/bench/mk_bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,160 @@
+/*
+ * myoknot.h -- the public C API of libmyoknot.
+ *
+ * Conventions (as in SQLite and SUNDIALS):
+ *   - every fallible function returns an mk_status (MK_OK == 0) and, on failure, fills the
+ *     caller's mk_error with a message that names the place at fault (file:line:column when
+ *     input is to blame);
+ *   - the library never prints and never exits; the command-line client reports;
+ *   - objects are opaque handles created by mk_X_new or mk_X_load and released by mk_X_free (NULL is a
+ *     no-op);
+ *   - there is no global mutable state: two threads may use two handles freely.
+ */
+#ifndef MYOKNOT_H
+#define MYOKNOT_H
+
+#include <stddef.h>
+#include "myoknot/model_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MK_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum mk_status {
+    MK_OK = 0,
+    MK_ERR_NOMEM,     /* out of memory */
+    MK_ERR_IO,        /* a file could not be read or written */
+    MK_ERR_SYNTAX,    /* model or scenario text does not parse */
+    MK_ERR_UNIT,      /* unknown unit or dimensional mismatch */
+    MK_ERR_NAME,      /* undefined, duplicate or reserved name */
+    MK_ERR_CYCLE,     /* algebraic variables depend on each other in a loop */
+    MK_ERR_MODEL,     /* a model is incomplete (state without equation, ...) */
+    MK_ERR_COMPILE,   /* the system C compiler or the dynamic loader failed */
+    MK_ERR_SOLVER,    /* the integrator failed */
+    MK_ERR_INVALID    /* an argument is out of its domain */
+} mk_status;
+
+typedef struct mk_error {
+    mk_status code;
+    char file[256];   /* input at fault, "" if none */
+    int line, column; /* 1-based; 0 if not applicable */
+    char message[1024];
+} mk_error;
+
+/* "file:line:col: message" (or just the message) into buf; returns buf. */
+const char *mk_error_format(const mk_error *err, char *buf, size_t size);
+const char *mk_status_name(mk_status code);
+const char *mk_version(void);
+
+/* ---------------------------------------------------------------- growable text buffer */
+
+typedef struct mk_buf {
+    char *data;
+    size_t len, cap;
+    int failed;       /* set once an allocation fails; further appends are ignored */
+} mk_buf;
+
+void mk_buf_init(mk_buf *b);
+void mk_buf_free(mk_buf *b);
+void mk_buf_puts(mk_buf *b, const char *s);
+void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------- units */
+
+/* A unit system: UDUNITS-2's SI database extended with the units of our field (molar, poise,
+ * arbitrary units, clinical aliases such as kg/cm2 meaning kilogram-force per cm2). */
+typedef struct mk_units mk_units;
+
+mk_status mk_units_new(mk_units **out, mk_error *err);
+void mk_units_free(mk_units *u);
+/* Convert "value unit" text (e.g. "2.5 kg/cm2") into target_unit (e.g. "kPa"). */
+mk_status mk_units_convert_quantity(mk_units *u, const char *quantity, const char *target_unit,
+                                    double *value_out, mk_error *err);
+/* Convert a number from one unit to another. */
+mk_status mk_units_convert(mk_units *u, double value, const char *from, const char *to,
+                           double *value_out, mk_error *err);
+
+/* ---------------------------------------------------------------- model language */
+
+typedef struct mk_model mk_model; /* a parsed, name-resolved, unit-checked model file */
+
+/* Parse and check.  file_name is used in messages. */
+mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err);
+mk_status mk_model_parse_string(const char *file_name, const char *text, mk_model **out,
+                                mk_error *err);
+void mk_model_free(mk_model *m);
+
+const char *mk_model_name(const mk_model *m);
+int mk_model_count(const mk_model *m, mk_symbol_kind kind);
+int mk_model_count_outputs(const mk_model *m);
+
+/* Readable C implementing mk_model_abi; exported symbol "mk_model_<name>". */
+mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *err);
+/* Equations as Markdown with LaTeX maths, parameter table, dependency order. */
+mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
+
+/* ---------------------------------------------------------------- loaded models */
+
+/* A runnable model: built in, or compiled from a file at run time (generate, cc, dlopen). */
+typedef struct mk_loaded mk_loaded;
+
+typedef struct mk_compile_opts {
+    const char *cc;        /* compiler command; NULL: $CC or "cc" */
+    const char *work_dir;  /* where to build; NULL: a fresh directory under $TMPDIR */
+    int keep_files;        /* leave the generated C and the shared object behind */
+} mk_compile_opts;
+
+mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_loaded **out,
+                           mk_error *err);
+/* A model compiled into the library, by name; NULL if none. */
+const mk_model_abi *mk_builtin_find(const char *name);
+/* The i-th built-in model (0-based), NULL past the end. */
+const mk_model_abi *mk_builtin_at(int i);
+const mk_model_abi *mk_loaded_abi(const mk_loaded *l);
+void mk_loaded_free(mk_loaded *l);
+
+/* Index of a symbol by qualified name, -1 if absent. */
+int mk_abi_find(const mk_model_abi *abi, mk_symbol_kind kind, const char *name);
+
+/* ---------------------------------------------------------------- integration */
+
+typedef struct mk_solver mk_solver;
+
+typedef struct mk_solver_opts {
+    double rtol;           /* relative tolerance (default 1e-6) */
+    double atol;           /* absolute tolerance, in each state's declared unit (default 1e-9) */
+    long max_steps;        /* per call to mk_solver_advance (default 100000) */
+    double max_step_s;     /* 0: no limit */
+} mk_solver_opts;
+
+typedef struct mk_solver_stats {
+    long steps, rhs_evals, jac_evals, err_test_fails, nonlin_conv_fails;
+} mk_solver_stats;
+
+void mk_solver_opts_default(mk_solver_opts *o);
+/* params and inputs may be NULL (defaults).  The solver copies them. */
+mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_solver **out,
+                        mk_error *err);
+void mk_solver_free(mk_solver *s);
+/* Restart from y (declared units) at t_s; needed after any discontinuity. */
+mk_status mk_solver_reset(mk_solver *s, double t_s, const double *y, mk_error *err);
+mk_status mk_solver_set_param(mk_solver *s, int index, double value, mk_error *err);
+/* Inputs are piecewise constant: set them, then reset or advance (a change of input is a
+ * breakpoint, so the solver restarts itself). */
+mk_status mk_solver_set_input(mk_solver *s, int index, double value, mk_error *err);
+/* Integrate exactly to t_out_s (never past it). */
+mk_status mk_solver_advance(mk_solver *s, double t_out_s, mk_error *err);
+double mk_solver_time(const mk_solver *s);
+const double *mk_solver_state(const mk_solver *s);
+/* Algebraic variables at the current time (declared units), computed on demand. */
+const double *mk_solver_vars(mk_solver *s);
+void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MYOKNOT_H */

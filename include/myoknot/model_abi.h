@@ -1,0 +1,66 @@
+/*
+ * myoknot/model_abi.h -- the contract between a generated model and the library.
+ *
+ * Every model file (models/NAME.myo or a user's own) is translated into C that fills one
+ * mk_model_abi.  Built-in models are compiled into libmyoknot; a user's model is compiled at
+ * run time with the system cc and loaded with dlopen.  Both paths meet here, so this header
+ * must stay self-contained (only <stddef.h>) and its layout changes only with
+ * MK_MODEL_ABI_VERSION.
+ *
+ * Values cross this boundary in the unit each symbol declares (mM stays mM), never in SI:
+ * that is what a user reads and writes.  si_scale and si_offset convert one to SI
+ * (value_si = si_scale * value + si_offset) for code that needs it.
+ */
+#ifndef MYOKNOT_MODEL_ABI_H
+#define MYOKNOT_MODEL_ABI_H
+
+#include <stddef.h>
+
+#define MK_MODEL_ABI_VERSION 1
+
+typedef enum mk_symbol_kind {
+    MK_SYM_PARAM = 0,
+    MK_SYM_STATE = 1,
+    MK_SYM_INPUT = 2,
+    MK_SYM_VAR = 3
+} mk_symbol_kind;
+
+/* One declared quantity.  Fields that do not apply to a kind are NULL or NaN. */
+typedef struct mk_symbol {
+    const char *name;       /* qualified: "component.local" */
+    const char *unit;       /* as written in the model file, e.g. "mL/(100 g)/min" */
+    const char *doc;        /* one line */
+    const char *source;     /* parameters: where the number comes from ("assumed: ..." allowed) */
+    double value;           /* parameter default, state initial value, input default; NaN for vars */
+    double lo, hi;          /* parameters: plausible range in the declared unit; NaN otherwise */
+    double diffusion_m2_s;  /* states: diffusion coefficient for spatial solvers; NaN if none */
+    double si_scale;        /* value_si = si_scale * value + si_offset */
+    double si_offset;
+    int is_output;          /* vars and states flagged `output` in the model file */
+    int line;               /* where it is declared in the model file */
+} mk_symbol;
+
+/*
+ * The right-hand side.  y, inputs and params are in declared units; ydot in declared unit of
+ * the state per second.  vars may be NULL; if not, every algebraic variable is written to it
+ * (declared units) in dependency order.  Pure: no state, no allocation, thread safe.
+ */
+typedef void (*mk_rhs_fn)(double t_s, const double *y, double *ydot, const double *inputs,
+                          const double *params, double *vars);
+
+typedef struct mk_model_abi {
+    int abi_version;        /* MK_MODEL_ABI_VERSION at generation time */
+    const char *name;
+    const char *doc;
+    const char *hash;       /* FNV-1a 64 of the model source, hex */
+    const char *source;     /* the model file's text, so a built-in model can be shown */
+    const char *generator;  /* "myoknot X.Y.Z" */
+    int n_params, n_states, n_inputs, n_vars;
+    const mk_symbol *params;
+    const mk_symbol *states;
+    const mk_symbol *inputs;
+    const mk_symbol *vars;
+    mk_rhs_fn rhs;
+} mk_model_abi;
+
+#endif /* MYOKNOT_MODEL_ABI_H */

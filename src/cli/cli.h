@@ -1,0 +1,32 @@
+/* cli.h -- the myoknot command: shared helpers of the subcommands. */
+#ifndef MK_CLI_H
+#define MK_CLI_H
+
+#include "myoknot.h"
+
+/* Exit codes: 0 ok, 1 the input or the run failed, 2 the command line is wrong. */
+enum { EXIT_USAGE = 2 };
+
+int mk_cli_model(int argc, char **argv);
+int mk_cli_run(int argc, char **argv);
+
+/* Print an error as "file:line:col: error: message" and return 1. */
+int mk_cli_report(const mk_error *err);
+/* Print "myoknot: error: ..." and return EXIT_USAGE. */
+int mk_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write text to path through a temporary file and a rename: never half a file. */
+int mk_cli_write_atomic(const char *path, const char *text, size_t len, mk_error *err);
+/* "-h" or "--help" among the arguments. */
+int mk_cli_wants_help(int argc, char **argv);
+
+/* A model named on the command line: a built-in name, or a .myo file compiled at run time.
+ * Exactly one of *model (parsed file) / *loaded is set for files; both NULL for built-ins. */
+typedef struct mk_cli_model_ref {
+    const mk_model_abi *abi;
+    mk_model *model;
+    mk_loaded *loaded;
+} mk_cli_model_ref;
+int mk_cli_open_model(const char *name_or_path, int need_abi, mk_cli_model_ref *ref);
+void mk_cli_close_model(mk_cli_model_ref *ref);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * cmd_run.c -- myoknot run: integrate a model over time and print what happened.
+ *
+ * Until scenarios land (protocols with timelines, measurements, run directories), a run is
+ * a model, parameter overrides, constant inputs, a duration and an output interval.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* The model `myoknot run` uses when none is named. */
+#define MK_DEFAULT_MODEL "decay"
+
+static const char k_help[] =
+    "usage: myoknot run [--model MODEL] [--duration Q] [--every Q] [--set NAME=Q]...\n"
+    "                   [--input NAME=Q]... [--csv FILE] [--rtol X] [--atol X]\n"
+    "\n"
+    "Integrates MODEL (a built-in name or a .myo file, compiled on the fly) and prints the\n"
+    "states and outputs at every output time.  Default model: " MK_DEFAULT_MODEL ".\n"
+    "\n"
+    "  --duration Q     simulated time, a quantity with a unit: '90 s', '2 h' (default 10 s)\n"
+    "  --every Q        output interval (default: a tenth of the duration)\n"
+    "  --set NAME=Q     override a parameter, e.g. --set 'pool.k=0.2 1/s' (converted to the\n"
+    "                   parameter's unit; a warning if outside its plausible range)\n"
+    "  --input NAME=Q   hold an input constant, e.g. --input 'pool.inflow=0.1 mM/s'\n"
+    "  --csv FILE       also write the table as CSV (units in the header)\n"
+    "  --rtol X, --atol X  solver tolerances (default 1e-6, 1e-9)\n";
+
+typedef struct run_opts {
+    const char *model;
+    const char *duration, *every, *csv;
+    const char *sets[64], *inputs[64];
+    int n_sets, n_inputs;
+    double rtol, atol;
+} run_opts;
+
+static int parse_args(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->model = MK_DEFAULT_MODEL;
+    o->duration = "10 s";
+    o->rtol = 1e-6;
+    o->atol = 1e-9;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = !strcmp(a, "--model") || !strcmp(a, "--duration") || !strcmp(a, "--every") ||
+                    !strcmp(a, "--set") || !strcmp(a, "--input") || !strcmp(a, "--csv") ||
+                    !strcmp(a, "--rtol") || !strcmp(a, "--atol");
+        if (!takes) return mk_cli_usage_error("unknown option '%s' for 'run' (see myoknot run --help)", a);
+        if (!v) return mk_cli_usage_error("%s needs a value", a);
+        i++;
+        if (!strcmp(a, "--model")) o->model = v;
+        else if (!strcmp(a, "--duration")) o->duration = v;
+        else if (!strcmp(a, "--every")) o->every = v;
+        else if (!strcmp(a, "--csv")) o->csv = v;
+        else if (!strcmp(a, "--set") || !strcmp(a, "--input")) {
+            int is_set = !strcmp(a, "--set");
+            int *n = is_set ? &o->n_sets : &o->n_inputs;
+            if (*n == 64) return mk_cli_usage_error("too many %s options", a);
+            (is_set ? o->sets : o->inputs)[(*n)++] = v;
+        } else {
+            char *end;
+            double x = strtod(v, &end);
+            if (*end || !(x > 0) || !isfinite(x))
+                return mk_cli_usage_error("%s expects a positive number, found '%s'", a, v);
+            *(!strcmp(a, "--rtol") ? &o->rtol : &o->atol) = x;
+        }
+    }
+    return 0;
+}
+
+static int parse_time(mk_units *u, const char *what, const char *text, double *out_s)
+{
+    mk_error err = {0};
+    if (mk_units_convert_quantity(u, text, "s", out_s, &err))
+        return mk_cli_usage_error("%s '%s': %s", what, text, err.message);
+    if (!(*out_s > 0) || !isfinite(*out_s))
+        return mk_cli_usage_error("%s must be positive and finite, found '%s'", what, text);
+    return 0;
+}
+
+/* NAME=QUANTITY for a parameter (--set) or input (--input): index and value in its unit. */
+static int parse_assignment(mk_units *u, const mk_model_abi *abi, mk_symbol_kind kind,
+                            const char *text, int *index, double *value)
+{
+    const char *eq = strchr(text, '=');
+    const char *what = kind == MK_SYM_PARAM ? "--set" : "--input";
+    if (!eq) return mk_cli_usage_error("%s expects NAME=VALUE UNIT, found '%s'", what, text);
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - text), text);
+    *index = mk_abi_find(abi, kind, name);
+    if (*index < 0)
+        return mk_cli_usage_error("%s: model '%s' has no %s '%s' (see myoknot model show %s)",
+                                  what, abi->name, kind == MK_SYM_PARAM ? "parameter" : "input",
+                                  name, abi->name);
+    const mk_symbol *s = kind == MK_SYM_PARAM ? &abi->params[*index] : &abi->inputs[*index];
+    mk_error err = {0};
+    if (mk_units_convert_quantity(u, eq + 1, s->unit, value, &err))
+        return mk_cli_usage_error("%s %s: %s", what, name, err.message);
+    if (kind == MK_SYM_PARAM && (*value < s->lo || *value > s->hi))
+        fprintf(stderr, "myoknot: warning: %s = %g %s is outside its plausible range %g .. %g (%s)\n",
+                name, *value, s->unit, s->lo, s->hi, s->source);
+    return 0;
+}
+
+static void row(mk_buf *b, const mk_model_abi *abi, double t, const double *y, const double *v,
+                int csv)
+{
+    mk_buf_printf(b, csv ? "%.10g" : "%10.4g", t);
+    for (int i = 0; i < abi->n_states; i++) mk_buf_printf(b, csv ? ",%.10g" : " %14.6g", y[i]);
+    for (int i = 0; i < abi->n_vars; i++)
+        if (abi->vars[i].is_output) mk_buf_printf(b, csv ? ",%.10g" : " %14.6g", v[i]);
+    mk_buf_puts(b, "\n");
+}
+
+static void header(mk_buf *b, const mk_model_abi *abi, int csv)
+{
+    if (csv) mk_buf_puts(b, "t [s]");
+    else mk_buf_printf(b, "%10s", "t [s]");
+    for (int k = 0; k < 2; k++) {
+        int n = k ? abi->n_vars : abi->n_states;
+        for (int i = 0; i < n; i++) {
+            const mk_symbol *s = k ? &abi->vars[i] : &abi->states[i];
+            if (k && !s->is_output) continue;
+            char col[200];
+            snprintf(col, sizeof col, "%s [%s]", s->name, s->unit);
+            if (csv) mk_buf_printf(b, ",%s", col);
+            else mk_buf_printf(b, " %14s", col);
+        }
+    }
+    mk_buf_puts(b, "\n");
+}
+
+static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
+{
+    double duration, every;
+    if (parse_time(u, "--duration", o->duration, &duration)) return EXIT_USAGE;
+    if (o->every) {
+        if (parse_time(u, "--every", o->every, &every)) return EXIT_USAGE;
+    } else {
+        every = duration / 10;
+    }
+    if (duration / every > 1e6) return mk_cli_usage_error("--every is too small: more than 10^6 output rows");
+
+    mk_solver_opts so;
+    mk_solver_opts_default(&so);
+    so.rtol = o->rtol;
+    so.atol = o->atol;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    if (mk_solver_new(abi, &so, &s, &err)) return mk_cli_report(&err);
+    int rc = 0;
+    for (int k = 0; k < 2 && !rc; k++) {
+        int n = k ? o->n_inputs : o->n_sets;
+        for (int i = 0; i < n && !rc; i++) {
+            int idx = -1;
+            double val = 0.0;
+            mk_symbol_kind kind = k ? MK_SYM_INPUT : MK_SYM_PARAM;
+            rc = parse_assignment(u, abi, kind, (k ? o->inputs : o->sets)[i], &idx, &val);
+            if (!rc && (k ? mk_solver_set_input(s, idx, val, &err) : mk_solver_set_param(s, idx, val, &err)))
+                rc = mk_cli_report(&err);
+        }
+    }
+    mk_buf table, csv;
+    mk_buf_init(&table);
+    mk_buf_init(&csv);
+    if (!rc) {
+        mk_buf_printf(&table, "model %s (%s), %g s simulated, output every %g s\n\n", abi->name,
+                      abi->hash, duration, every);
+        header(&table, abi, 0);
+        header(&csv, abi, 1);
+        row(&table, abi, 0, mk_solver_state(s), mk_solver_vars(s), 0);
+        row(&csv, abi, 0, mk_solver_state(s), mk_solver_vars(s), 1);
+    }
+    for (long k = 1; !rc; k++) {
+        double t = k * every;
+        if (t > duration * (1 + 1e-12)) break;
+        if (t > duration) t = duration;
+        if (mk_solver_advance(s, t, &err)) {
+            rc = mk_cli_report(&err);
+            break;
+        }
+        row(&table, abi, t, mk_solver_state(s), mk_solver_vars(s), 0);
+        row(&csv, abi, t, mk_solver_state(s), mk_solver_vars(s), 1);
+    }
+    if (!rc) {
+        mk_solver_stats st;
+        mk_solver_get_stats(s, &st);
+        mk_buf_printf(&table, "\nsolver: CVODE BDF, %ld steps, %ld right-hand-side evaluations, "
+                              "%ld error-test failures\n", st.steps, st.rhs_evals, st.err_test_fails);
+        fwrite(table.data, 1, table.len, stdout);
+        if (o->csv && mk_cli_write_atomic(o->csv, csv.data, csv.len, &err)) rc = mk_cli_report(&err);
+        else if (o->csv) printf("table written to %s\n", o->csv);
+    }
+    mk_buf_free(&table);
+    mk_buf_free(&csv);
+    mk_solver_free(s);
+    return rc;
+}
+
+int mk_cli_run(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    run_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc) return rc;
+    mk_units *u = NULL;
+    mk_error err = {0};
+    if (mk_units_new(&u, &err)) return mk_cli_report(&err);
+    mk_cli_model_ref ref;
+    rc = mk_cli_open_model(o.model, 1, &ref);
+    if (!rc) rc = simulate(&o, u, ref.abi);
+    mk_cli_close_model(&ref);
+    mk_units_free(u);
+    return rc;
+}

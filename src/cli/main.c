@@ -1,0 +1,38 @@
+/* main.c -- the myoknot command: a thin client over libmyoknot. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char k_usage[] =
+    "usage: myoknot [--version] [--help] COMMAND [ARGS]\n"
+    "\n"
+    "myoknot simulates myofascial trigger points: the contracted patch of muscle, its\n"
+    "circulation and energetics, the nociceptors and spinal cord, and the therapies said to\n"
+    "release them.  Models are files in the myoknot model language (docs/model-language.md).\n"
+    "\n"
+    "commands:\n"
+    "  run      integrate a model and print a summary (myoknot run --help)\n"
+    "  model    check, show or translate a model file (myoknot model --help)\n"
+    "\n"
+    "Run 'myoknot COMMAND --help' for a command's options.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(k_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(k_usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("myoknot %s (model ABI %d)\n", mk_version(), MK_MODEL_ABI_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return mk_cli_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "model")) return mk_cli_model(argc - 2, argv + 2);
+    return mk_cli_usage_error("unknown command '%s' (commands: run, model; see myoknot --help)", cmd);
+}

@@ -1,0 +1,181 @@
+/*
+ * compile.c -- run-time compilation of a user's model: generate C, compile it with the
+ * system C compiler into a shared object, dlopen it.  This is what lets
+ * `myoknot run --model FILE` use a model that did not exist when myoknot was built.
+ *
+ * The compiler runs as a child process with its output captured to a log file, which is
+ * quoted in the error if compilation fails (the library never prints).  The ABI header the
+ * generated code includes is carried inside the library (abi_text.c, made by CMake), so no
+ * installed header is needed.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/error.h"
+
+extern const char mk_abi_header_text[];
+
+struct mk_loaded {
+    void *handle;
+    const mk_model_abi *abi;
+};
+
+static mk_status write_file(const char *path, const char *text, size_t len, mk_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    size_t n = len ? fwrite(text, 1, len, f) : 0;
+    if (fclose(f) != 0 || n != len) {
+        remove(path);
+        return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    return MK_OK;
+}
+
+/* The first lines of the compiler's log, for the error message. */
+static void read_log(const char *path, char *buf, size_t size)
+{
+    buf[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = 0;
+    fclose(f);
+}
+
+/* Run argv with stdout and stderr going to log_path; returns the exit status or -1. */
+static int run_logged(char *const argv[], const char *log_path)
+{
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execvp(argv[0], argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void remove_tree(const char *dir, const char *name)
+{
+    char p[4096];
+    static const char *const files[] = {"%s/%s.c", "%s/%s.so", "%s/cc.log",
+                                        "%s/myoknot/model_abi.h", NULL};
+    for (int i = 0; files[i]; i++) {
+        snprintf(p, sizeof p, files[i], dir, name);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/myoknot", dir);
+    rmdir(p);
+    rmdir(dir);
+}
+
+mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_loaded **out,
+                           mk_error *err)
+{
+    *out = NULL;
+    mk_compile_opts none = {0};
+    if (!opts) opts = &none;
+    const char *name = mk_model_name(m);
+    char dir[3000], path_c[4096], path_so[4096], path_h[4096], path_log[4096];
+    if (opts->work_dir) {
+        snprintf(dir, sizeof dir, "%s", opts->work_dir);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return mk_fail_at(err, MK_ERR_IO, dir, 0, 0, "cannot create directory: %s",
+                              strerror(errno));
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/myoknot-model-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(dir))
+            return mk_fail_at(err, MK_ERR_IO, dir, 0, 0, "cannot create a build directory: %s",
+                              strerror(errno));
+    }
+    snprintf(path_c, sizeof path_c, "%s/%s.c", dir, name);
+    snprintf(path_so, sizeof path_so, "%s/%s.so", dir, name);
+    snprintf(path_log, sizeof path_log, "%s/cc.log", dir);
+    snprintf(path_h, sizeof path_h, "%s/myoknot", dir);
+    mkdir(path_h, 0700);
+    snprintf(path_h, sizeof path_h, "%s/myoknot/model_abi.h", dir);
+
+    mk_buf code;
+    mk_buf_init(&code);
+    mk_status rc = mk_model_generate_c(m, &code, err);
+    if (!rc) rc = write_file(path_h, mk_abi_header_text, strlen(mk_abi_header_text), err);
+    if (!rc) rc = write_file(path_c, code.data, code.len, err);
+    mk_buf_free(&code);
+
+    if (!rc) {
+        /* The compiler command may carry words ("ccache gcc"): split on blanks. */
+        const char *cc = opts->cc ? opts->cc : getenv("CC");
+        if (!cc || !*cc) cc = "cc";
+        char ccbuf[512];
+        snprintf(ccbuf, sizeof ccbuf, "%s", cc);
+        char *argv[32];
+        int argc = 0;
+        for (char *tok = strtok(ccbuf, " \t"); tok && argc < 20; tok = strtok(NULL, " \t"))
+            argv[argc++] = tok;
+        char inc[3100];
+        snprintf(inc, sizeof inc, "-I%s", dir);
+        char *rest[] = {"-std=c11", "-O2", "-fPIC", "-shared", inc, "-o", path_so, path_c, "-lm", NULL};
+        for (int i = 0; rest[i]; i++) argv[argc++] = rest[i];
+        argv[argc] = NULL;
+        int status = run_logged(argv, path_log);
+        if (status != 0) {
+            char log[700];
+            read_log(path_log, log, sizeof log);
+            rc = mk_fail(err, MK_ERR_COMPILE, "compiling model '%s' with '%s' failed (status %d)%s%s",
+                         name, cc, status, log[0] ? ":\n" : "", log);
+        }
+    }
+    mk_loaded *l = NULL;
+    if (!rc) {
+        l = calloc(1, sizeof *l);
+        if (!l) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    if (!rc) {
+        l->handle = dlopen(path_so, RTLD_NOW | RTLD_LOCAL);
+        char sym[200];
+        snprintf(sym, sizeof sym, "mk_model_%s", name);
+        if (!l->handle) {
+            rc = mk_fail(err, MK_ERR_COMPILE, "cannot load the compiled model: %s", dlerror());
+        } else if (!(l->abi = dlsym(l->handle, sym))) {
+            rc = mk_fail(err, MK_ERR_COMPILE, "the compiled model has no symbol %s", sym);
+        } else if (l->abi->abi_version != MK_MODEL_ABI_VERSION) {
+            rc = mk_fail(err, MK_ERR_COMPILE, "model ABI version %d, library expects %d",
+                         l->abi->abi_version, MK_MODEL_ABI_VERSION);
+        }
+        if (rc) {
+            mk_loaded_free(l);
+            l = NULL;
+        }
+    }
+    /* A loaded shared object stays mapped after its file is removed. */
+    if (!opts->keep_files) remove_tree(dir, name);
+    if (!rc) *out = l;
+    return rc;
+}
+
+const mk_model_abi *mk_loaded_abi(const mk_loaded *l) { return l ? l->abi : NULL; }
+
+void mk_loaded_free(mk_loaded *l)
+{
+    if (!l) return;
+    if (l->handle) dlclose(l->handle);
+    free(l);
+}

@@ -1,0 +1,15 @@
+/* error.h -- filling an mk_error from inside the library. */
+#ifndef MK_CORE_ERROR_H
+#define MK_CORE_ERROR_H
+
+#include "myoknot.h"
+
+/* Set err (if non-NULL) and return code, so callers can write `return mk_fail(...)`. */
+mk_status mk_fail(mk_error *err, mk_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, naming a place in an input file (line, column 1-based). */
+mk_status mk_fail_at(mk_error *err, mk_status code, const char *file, int line, int column,
+                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void mk_error_clear(mk_error *err);
+
+#endif

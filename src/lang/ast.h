@@ -1,0 +1,176 @@
+/*
+ * ast.h -- the in-memory form of a model file (internal to src/lang).
+ *
+ * A model is parsed into components holding declarations (params, states, inputs, vars) and
+ * derivative equations; check.c then resolves names, orders variables and assigns every
+ * expression its unit.  Everything lives in one arena owned by the mk_model, so error paths
+ * never leak and freeing is one call.
+ */
+#ifndef MK_LANG_AST_H
+#define MK_LANG_AST_H
+
+#include <stddef.h>
+#include <udunits2.h>
+
+#include "myoknot.h"
+
+/* ---------------------------------------------------------------- arena */
+
+typedef struct mk_arena_block mk_arena_block;
+typedef struct mk_arena {
+    mk_arena_block *head;
+    int failed;
+} mk_arena;
+
+void *mk_arena_alloc(mk_arena *a, size_t size); /* zeroed; NULL and a->failed on OOM */
+char *mk_arena_strndup(mk_arena *a, const char *s, size_t n);
+void mk_arena_free(mk_arena *a);
+
+/* ---------------------------------------------------------------- tokens */
+
+typedef enum mk_tok {
+    T_EOF = 0,
+    T_IDENT,
+    T_NUMBER,
+    T_STRING,
+    T_UNIT,    /* [ ... ]: the text between the brackets */
+    T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE, T_COMMA, T_SEMI, T_DOT, T_DOTDOT,
+    T_ASSIGN,  /* = */
+    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_CARET,
+    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE,
+    T_ERROR    /* lexical error; text holds the message */
+} mk_tok;
+
+typedef struct mk_token {
+    mk_tok kind;
+    const char *text; /* points into the source (or the message for T_ERROR) */
+    size_t len;
+    double number;
+    int line, col;
+    size_t offset;    /* byte offset of the first character */
+} mk_token;
+
+typedef struct mk_lexer {
+    const char *src;
+    size_t pos;
+    int line, col;
+    char msg[160];
+} mk_lexer;
+
+void mk_lexer_init(mk_lexer *lx, const char *src);
+mk_token mk_lexer_next(mk_lexer *lx);
+const char *mk_tok_name(mk_tok kind);
+
+/* ---------------------------------------------------------------- expressions */
+
+typedef enum mk_expr_kind {
+    E_NUM,    /* number, optionally with a unit: 40 [mmHg] */
+    E_REF,    /* a declared name */
+    E_TIME,   /* t */
+    E_NEG,    /* -a */
+    E_NOT,    /* not a */
+    E_BIN,    /* a op b; op is a token kind or E_AND/E_OR below */
+    E_CALL    /* f(args) */
+} mk_expr_kind;
+
+enum { OP_AND = 1000, OP_OR = 1001 };
+
+typedef struct mk_decl mk_decl;
+
+typedef struct mk_expr {
+    mk_expr_kind kind;
+    int op;
+    double number;          /* E_NUM: as written */
+    const char *unit_text;  /* E_NUM: NULL if dimensionless */
+    const char *name;       /* E_REF: as written; E_CALL: function name */
+    mk_decl *decl;          /* E_REF: resolved */
+    struct mk_expr *a, *b;
+    struct mk_expr **args;
+    int nargs;
+    int line, col;
+    size_t start, end;      /* source span, for messages and documentation */
+    /* set by check.c */
+    ut_unit *unit;          /* canonical SI unit; NULL for booleans */
+    int is_bool;
+    int is_zero_literal;    /* a bare 0 adopts any unit */
+    double si_value;        /* E_NUM in SI */
+} mk_expr;
+
+/* ---------------------------------------------------------------- declarations */
+
+typedef struct mk_component mk_component;
+
+/* What a statement in a component is: most declare a symbol; `output x` flags one declared
+ * elsewhere in the component, and `d(x)/dt = ...` gives a state its equation. */
+enum { STMT_DECL = 0, STMT_OUTPUT_REF, STMT_DERIV };
+
+struct mk_decl {
+    int stmt;
+    mk_symbol_kind kind;
+    mk_component *comp;
+    const char *local;      /* name inside its component */
+    const char *qname;      /* component.local */
+    const char *unit_text;
+    const char *doc, *source;
+    double value, lo, hi;   /* declared units */
+    int has_range;
+    double diffusion_m2_s;  /* NaN if none */
+    int is_output;
+    mk_expr *rhs;           /* var: its expression */
+    mk_expr *deriv;         /* state: d(x)/dt */
+    int line, col;
+    int deriv_line, deriv_col;
+    /* set by check.c */
+    ut_unit *unit;          /* declared */
+    ut_unit *canon;         /* canonical SI */
+    double si_scale, si_offset;
+    int index;              /* within its kind; vars in dependency order */
+    int visit;              /* topological sort marks */
+    int used;               /* referenced by some expression */
+    mk_decl *next;          /* in its component, in file order */
+};
+
+struct mk_component {
+    const char *name;
+    const char *doc;
+    int line, col;
+    mk_decl *first, *last;
+    mk_component *next;
+};
+
+/* The model file. */
+struct mk_model {
+    mk_arena arena;
+    mk_units *units;
+    const char *file;       /* as given, for messages */
+    const char *source;     /* whole text */
+    const char *name;
+    const char *doc;
+    char hash[17];
+    mk_component *components;
+    int uses_time;          /* some expression reads t */
+    int count[4];           /* by mk_symbol_kind */
+    mk_decl **by_kind[4];   /* index -> decl; vars in dependency order */
+    ut_unit **owned_units;  /* every ut_unit created, freed with the model */
+    int n_owned, cap_owned;
+};
+
+/* Keep a ut_unit alive as long as the model (frees it and returns NULL on failure). */
+ut_unit *mk_model_own_unit(mk_model *m, ut_unit *u);
+
+/* parser.c: text -> components and declarations (syntax only). */
+mk_status mk_parse(mk_model *m, mk_error *err);
+/* check.c: names, units, completeness, ordering. */
+mk_status mk_check(mk_model *m, mk_error *err);
+
+/* The built-in function library: name, arity (-1: 2 or more). */
+typedef struct mk_builtin_fn {
+    const char *name;
+    int arity;
+    const char *c_name;     /* in generated code */
+    const char *doc;
+} mk_builtin_fn;
+const mk_builtin_fn *mk_builtin_fn_find(const char *name);
+extern const mk_builtin_fn mk_builtin_fns[];
+
+#endif

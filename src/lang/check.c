@@ -1,0 +1,616 @@
+/*
+ * check.c -- from syntax to a model that can be generated: names, units, completeness and
+ * the order in which algebraic variables are computed.
+ *
+ * Units: every expression is given its coherent SI unit (units.h), which is also the unit
+ * its value has in generated code.  Addition, comparison, min/max/clamp/if need operands of
+ * one dimension; exp, log and friends a dimensionless argument; a dimensional base may only
+ * be raised to a constant rational power.  A bare literal 0 adopts any unit, so `max(x, 0)`
+ * needs no `0 [mM]`.  The right-hand side of d(x)/dt must have the unit of x per time.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "lang/ast.h"
+#include "lang/units.h"
+
+typedef struct checker {
+    mk_model *m;
+    mk_error *err;
+    mk_component *comp;    /* whose expressions are being checked */
+    mk_decl **stack;       /* vars being visited, for cycle messages */
+    int depth, cap;
+    mk_decl **order;       /* vars in dependency order */
+    int n_order;
+} checker;
+
+static const char *kind_word(mk_symbol_kind k)
+{
+    static const char *const w[] = {"parameter", "state", "input", "variable"};
+    return w[k];
+}
+
+static mk_status oom(checker *c) { return mk_fail(c->err, MK_ERR_NOMEM, "out of memory"); }
+
+/* The source text of an expression, shortened for messages. */
+static void snip(const checker *c, const mk_expr *e, char *buf, size_t size)
+{
+    size_t n = e->end > e->start ? e->end - e->start : 0;
+    if (n > 60) {
+        snprintf(buf, size, "%.57s...", c->m->source + e->start);
+    } else {
+        snprintf(buf, size, "%.*s", (int)n, c->m->source + e->start);
+    }
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '\t') *p = ' ';
+}
+
+static void unit_str(const ut_unit *u, char *buf, size_t size)
+{
+    if (!u) {
+        snprintf(buf, size, "a truth value");
+        return;
+    }
+    mk_units_format(u, buf, size);
+}
+
+static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mk_fail_at(c->err, code, c->m->file, e->line, e->col, "%s", msg);
+}
+
+/* ---------------------------------------------------------------- names */
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) return 99;
+    int d[41][41];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb];
+}
+
+static mk_component *find_component(mk_model *m, const char *name, size_t len)
+{
+    for (mk_component *k = m->components; k; k = k->next)
+        if (strlen(k->name) == len && !memcmp(k->name, name, len)) return k;
+    return NULL;
+}
+
+static mk_decl *find_local(mk_component *k, const char *local)
+{
+    for (mk_decl *d = k->first; d; d = d->next)
+        if (d->stmt == STMT_DECL && !strcmp(d->local, local)) return d;
+    return NULL;
+}
+
+/* A hint for an undefined name: a near miss here, or the same name in another component. */
+static void suggest(checker *c, const char *name, char *buf, size_t size)
+{
+    buf[0] = 0;
+    const char *dot = strchr(name, '.');
+    const char *local = dot ? dot + 1 : name;
+    for (mk_component *k = c->m->components; k; k = k->next) {
+        mk_decl *d = find_local(k, local);
+        if (d && k != c->comp) {
+            snprintf(buf, size, " (did you mean '%s'?)", d->qname);
+            return;
+        }
+    }
+    int best = 3;
+    mk_component *scope = c->comp;
+    if (dot) scope = find_component(c->m, name, (size_t)(dot - name));
+    if (!scope) scope = c->comp;
+    for (mk_decl *d = scope->first; d; d = d->next) {
+        if (d->stmt != STMT_DECL) continue;
+        int dist = edit_distance(local, d->local);
+        if (dist < best) {
+            best = dist;
+            snprintf(buf, size, " (did you mean '%s'?)", scope == c->comp ? d->local : d->qname);
+        }
+    }
+    if (!buf[0]) {
+        for (const mk_builtin_fn *f = mk_builtin_fns; f->name; f++)
+            if (!strcmp(f->name, name)) {
+                snprintf(buf, size, " ('%s' is a function: call it with parentheses)", name);
+                return;
+            }
+    }
+}
+
+static mk_decl *resolve(checker *c, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot) return find_local(c->comp, name);
+    mk_component *k = find_component(c->m, name, (size_t)(dot - name));
+    return k ? find_local(k, dot + 1) : NULL;
+}
+
+/* ---------------------------------------------------------------- declarations */
+
+static mk_status check_declared_unit(checker *c, mk_decl *d)
+{
+    char why[256];
+    ut_unit *u = NULL;
+    if (mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why))
+        return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
+                          "unit [%s] of %s '%s': %s", d->unit_text, kind_word(d->kind), d->local,
+                          why);
+    if (!(d->unit = mk_model_own_unit(c->m, u))) return oom(c);
+    d->canon = mk_model_own_unit(c->m, mk_units_canonical(c->m->units, d->unit));
+    if (!d->canon)
+        return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
+                          "unit [%s] of '%s' has no SI form (logarithmic and time-stamp units are "
+                          "not supported)", d->unit_text, d->local);
+    mk_units_affine(d->unit, d->canon, &d->si_scale, &d->si_offset);
+    return MK_OK;
+}
+
+static mk_status check_param(checker *c, mk_decl *d)
+{
+    const char *missing = !d->has_range ? "range" : !d->source ? "source" : !d->doc ? "doc" : NULL;
+    if (missing)
+        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+                          "parameter '%s' has no %s (every parameter needs range, source and doc; "
+                          "where no source exists write source \"assumed: <why>\")", d->local,
+                          missing);
+    if (!(d->lo <= d->hi))
+        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+                          "parameter '%s': range %g .. %g is empty (low end above high end)",
+                          d->local, d->lo, d->hi);
+    if (d->value < d->lo || d->value > d->hi)
+        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+                          "parameter '%s': default %g [%s] lies outside its range %g .. %g",
+                          d->local, d->value, d->unit_text, d->lo, d->hi);
+    if (!d->source[0] || !d->doc[0])
+        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+                          "parameter '%s': source and doc must not be empty", d->local);
+    return MK_OK;
+}
+
+/* First pass: names unique, qualified names built, units parsed, derivatives and output
+ * flags attached to their declarations, counts made. */
+static mk_status collect(checker *c)
+{
+    mk_model *m = c->m;
+    mk_status rc;
+    for (mk_component *k = m->components; k; k = k->next) {
+        for (mk_component *j = m->components; j != k; j = j->next)
+            if (!strcmp(j->name, k->name))
+                return mk_fail_at(c->err, MK_ERR_NAME, m->file, k->line, k->col,
+                                  "component '%s' is already defined at line %d", k->name, j->line);
+        for (mk_decl *d = k->first; d; d = d->next) {
+            if (d->stmt != STMT_DECL) continue;
+            for (mk_decl *e = k->first; e != d; e = e->next)
+                if (e->stmt == STMT_DECL && !strcmp(e->local, d->local))
+                    return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
+                                      "'%s' is already declared in component '%s' at line %d",
+                                      d->local, k->name, e->line);
+            size_t n = strlen(k->name) + strlen(d->local) + 2;
+            char *q = mk_arena_alloc(&m->arena, n);
+            if (!q) return oom(c);
+            snprintf(q, n, "%s.%s", k->name, d->local);
+            d->qname = q;
+            if ((rc = check_declared_unit(c, d))) return rc;
+            if (d->kind == MK_SYM_PARAM && (rc = check_param(c, d))) return rc;
+            m->count[d->kind]++;
+        }
+        for (mk_decl *d = k->first; d; d = d->next) {
+            if (d->stmt == STMT_DECL) continue;
+            mk_decl *target = find_local(k, d->local);
+            const char *what = d->stmt == STMT_DERIV ? "d(x)/dt" : "output";
+            if (!target)
+                return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
+                                  "%s names '%s', which is not declared in component '%s'", what,
+                                  d->local, k->name);
+            if (d->stmt == STMT_DERIV) {
+                if (target->kind != MK_SYM_STATE)
+                    return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
+                                      "d(%s)/dt: '%s' is a %s, not a state", d->local, d->local,
+                                      kind_word(target->kind));
+                if (target->deriv)
+                    return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->deriv_line, d->deriv_col,
+                                      "state '%s' already has an equation at line %d", d->local,
+                                      target->deriv_line);
+                target->deriv = d->deriv;
+                target->deriv_line = d->deriv_line;
+                target->deriv_col = d->deriv_col;
+            } else {
+                if (target->kind != MK_SYM_STATE && target->kind != MK_SYM_VAR)
+                    return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
+                                      "only states and variables can be outputs; '%s' is a %s",
+                                      d->local, kind_word(target->kind));
+                target->is_output = 1;
+            }
+        }
+        for (mk_decl *d = k->first; d; d = d->next)
+            if (d->stmt == STMT_DECL && d->kind == MK_SYM_STATE && !d->deriv)
+                return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
+                                  "state '%s' has no equation: add d(%s)/dt = ...", d->local,
+                                  d->local);
+    }
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- expressions */
+
+static mk_status infer(checker *c, mk_expr *e);
+static mk_status visit_var(checker *c, mk_decl *d);
+
+static ut_unit *own(checker *c, ut_unit *u) { return mk_model_own_unit(c->m, u); }
+
+static mk_status need_number(checker *c, mk_expr *e, const char *where)
+{
+    if (!e->is_bool) return MK_OK;
+    char s[80];
+    snip(c, e, s, sizeof s);
+    return fail_expr(c, e, MK_ERR_UNIT, "'%s' is a truth value, but %s needs a number", s, where);
+}
+
+static mk_status need_dimensionless(checker *c, mk_expr *e, const char *where)
+{
+    mk_status rc = need_number(c, e, where);
+    if (rc || mk_units_is_dimensionless(c->m->units, e->unit)) return rc;
+    char s[80], u[128];
+    snip(c, e, s, sizeof s);
+    unit_str(e->unit, u, sizeof u);
+    return fail_expr(c, e, MK_ERR_UNIT, "%s needs a dimensionless value, but '%s' has unit %s",
+                     where, s, u);
+}
+
+/* Operands that must share a dimension (a bare 0 takes the other's).  Returns the unit. */
+static mk_status same_dimension(checker *c, mk_expr *at, mk_expr **xs, int n, const char *what,
+                                ut_unit **out)
+{
+    mk_expr *ref = NULL;
+    for (int i = 0; i < n; i++) {
+        mk_status rc = need_number(c, xs[i], what);
+        if (rc) return rc;
+        if (!ref && !xs[i]->is_zero_literal) ref = xs[i];
+    }
+    if (!ref) ref = xs[0];
+    for (int i = 0; i < n; i++) {
+        if (xs[i]->is_zero_literal || mk_units_same_dimension(xs[i]->unit, ref->unit)) continue;
+        char s1[80], s2[80], u1[128], u2[128];
+        snip(c, ref, s1, sizeof s1);
+        snip(c, xs[i], s2, sizeof s2);
+        unit_str(ref->unit, u1, sizeof u1);
+        unit_str(xs[i]->unit, u2, sizeof u2);
+        return fail_expr(c, at, MK_ERR_UNIT, "%s: '%s' has unit %s but '%s' has unit %s", what,
+                         s1, u1, s2, u2);
+    }
+    *out = ref->unit;
+    return MK_OK;
+}
+
+/* The value of a constant exponent (a number, possibly negated or parenthesised). */
+static int constant_value(const mk_expr *e, double *v)
+{
+    if (e->kind == E_NUM && !e->unit_text) {
+        *v = e->number;
+        return 1;
+    }
+    if (e->kind == E_NEG && constant_value(e->a, v)) {
+        *v = -*v;
+        return 1;
+    }
+    return 0;
+}
+
+static mk_status infer_power(checker *c, mk_expr *e, mk_expr *base, mk_expr *expo)
+{
+    mk_status rc;
+    if ((rc = need_number(c, base, "a power")) || (rc = need_dimensionless(c, expo, "an exponent")))
+        return rc;
+    if (mk_units_is_dimensionless(c->m->units, base->unit)) {
+        e->unit = c->m->units->one;
+        return MK_OK;
+    }
+    double v;
+    char s[80], u[128];
+    snip(c, base, s, sizeof s);
+    unit_str(base->unit, u, sizeof u);
+    if (!constant_value(expo, &v))
+        return fail_expr(c, e, MK_ERR_UNIT,
+                         "'%s' has unit %s, so its exponent must be a constant number", s, u);
+    for (int den = 1; den <= 12; den++) {
+        double num = v * den;
+        if (fabs(num - round(num)) > 1e-9) continue;
+        ut_unit *root = den == 1 ? ut_clone(base->unit) : ut_root(base->unit, den);
+        ut_unit *r = root ? ut_raise(root, (int)round(num)) : NULL;
+        ut_free(root);
+        if (!r) break;
+        if (!(e->unit = own(c, r))) return oom(c);
+        return MK_OK;
+    }
+    return fail_expr(c, e, MK_ERR_UNIT, "cannot raise '%s' (unit %s) to the power %g: the result "
+                     "has no unit", s, u, v);
+}
+
+static mk_status infer_call(checker *c, mk_expr *e)
+{
+    const mk_builtin_fn *f = mk_builtin_fn_find(e->name);
+    if (!f) {
+        char hint[96] = "";
+        int best = 3;
+        for (const mk_builtin_fn *g = mk_builtin_fns; g->name; g++) {
+            int d = edit_distance(e->name, g->name);
+            if (d < best) {
+                best = d;
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", g->name);
+            }
+        }
+        return fail_expr(c, e, MK_ERR_NAME, "unknown function '%s'%s", e->name, hint);
+    }
+    if ((f->arity >= 0 && e->nargs != f->arity) || (f->arity < 0 && e->nargs < 2)) {
+        if (f->arity < 0)
+            return fail_expr(c, e, MK_ERR_SYNTAX, "%s takes 2 or more arguments, found %d",
+                             f->name, e->nargs);
+        return fail_expr(c, e, MK_ERR_SYNTAX, "%s takes %d argument%s, found %d", f->name,
+                         f->arity, f->arity == 1 ? "" : "s", e->nargs);
+    }
+    mk_status rc;
+    for (int i = 0; i < e->nargs; i++)
+        if ((rc = infer(c, e->args[i]))) return rc;
+    mk_expr **a = e->args;
+    const char *n = f->name;
+    char what[64];
+    snprintf(what, sizeof what, "the arguments of %s", n);
+    if (!strcmp(n, "if")) {
+        if (!a[0]->is_bool) {
+            char s[80];
+            snip(c, a[0], s, sizeof s);
+            return fail_expr(c, a[0], MK_ERR_UNIT,
+                             "the condition of if must be a comparison, found '%s'", s);
+        }
+        return same_dimension(c, e, a + 1, 2, "the two branches of if", &e->unit);
+    }
+    if (!strcmp(n, "min") || !strcmp(n, "max") || !strcmp(n, "clamp"))
+        return same_dimension(c, e, a, e->nargs, what, &e->unit);
+    if (!strcmp(n, "abs") || !strcmp(n, "pos")) {
+        e->unit = a[0]->unit;
+        return need_number(c, a[0], n);
+    }
+    if (!strcmp(n, "sqrt")) {
+        mk_expr half = {0};
+        half.kind = E_NUM;
+        half.number = 0.5;
+        half.unit = c->m->units->one;
+        return infer_power(c, e, a[0], &half);
+    }
+    if (!strcmp(n, "pow")) return infer_power(c, e, a[0], a[1]);
+    if (!strcmp(n, "hill") || !strcmp(n, "sigmoid")) {
+        ut_unit *u;
+        int k = !strcmp(n, "hill") ? 2 : 3;
+        if ((rc = same_dimension(c, e, a, k, what, &u))) return rc;
+        if (k == 2 && (rc = need_dimensionless(c, a[2], "the Hill coefficient"))) return rc;
+        e->unit = c->m->units->one;
+        return MK_OK;
+    }
+    /* exp, log, log10, sin, cos, tanh, floor */
+    snprintf(what, sizeof what, "%s", n);
+    if ((rc = need_dimensionless(c, a[0], what))) return rc;
+    e->unit = c->m->units->one;
+    return MK_OK;
+}
+
+static mk_status infer_binary(checker *c, mk_expr *e)
+{
+    mk_status rc;
+    if ((rc = infer(c, e->a)) || (rc = infer(c, e->b))) return rc;
+    mk_expr *xs[2] = {e->a, e->b};
+    switch (e->op) {
+    case T_PLUS:
+    case T_MINUS:
+        return same_dimension(c, e, xs, 2, e->op == T_PLUS ? "cannot add" : "cannot subtract",
+                              &e->unit);
+    case T_STAR:
+    case T_SLASH:
+        if ((rc = need_number(c, e->a, "arithmetic")) || (rc = need_number(c, e->b, "arithmetic")))
+            return rc;
+        e->unit = own(c, e->op == T_STAR ? ut_multiply(e->a->unit, e->b->unit)
+                                         : ut_divide(e->a->unit, e->b->unit));
+        return e->unit ? MK_OK : oom(c);
+    case T_CARET:
+        return infer_power(c, e, e->a, e->b);
+    case OP_AND:
+    case OP_OR:
+        for (int i = 0; i < 2; i++)
+            if (!xs[i]->is_bool) {
+                char s[80];
+                snip(c, xs[i], s, sizeof s);
+                return fail_expr(c, xs[i], MK_ERR_UNIT, "'%s' needs comparisons on both sides, "
+                                 "found '%s'", e->op == OP_AND ? "and" : "or", s);
+            }
+        e->is_bool = 1;
+        return MK_OK;
+    default: { /* comparisons */
+        ut_unit *u;
+        if ((rc = same_dimension(c, e, xs, 2, "cannot compare", &u))) return rc;
+        e->is_bool = 1;
+        e->unit = NULL;
+        return MK_OK;
+    }
+    }
+}
+
+static mk_status infer(checker *c, mk_expr *e)
+{
+    mk_status rc;
+    switch (e->kind) {
+    case E_NUM:
+        if (!e->unit_text) {
+            e->unit = c->m->units->one;
+            e->si_value = e->number;
+            e->is_zero_literal = e->number == 0.0;
+            return MK_OK;
+        } else {
+            char why[256];
+            ut_unit *u;
+            if (mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why))
+                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
+            if (!own(c, u)) return oom(c);
+            if (!(e->unit = own(c, mk_units_canonical(c->m->units, u))))
+                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            double scale, offset;
+            mk_units_affine(u, e->unit, &scale, &offset);
+            e->si_value = scale * e->number + offset;
+            return MK_OK;
+        }
+    case E_TIME:
+        c->m->uses_time = 1;
+        e->unit = c->m->units->second;
+        return MK_OK;
+    case E_REF: {
+        mk_decl *d = resolve(c, e->name);
+        if (!d) {
+            char hint[128];
+            suggest(c, e->name, hint, sizeof hint);
+            return fail_expr(c, e, MK_ERR_NAME, "undefined name '%s'%s", e->name, hint);
+        }
+        e->decl = d;
+        d->used = 1;
+        e->unit = d->canon;
+        if (d->kind == MK_SYM_VAR) return visit_var(c, d);
+        return MK_OK;
+    }
+    case E_NEG:
+        if ((rc = infer(c, e->a)) || (rc = need_number(c, e->a, "a minus sign"))) return rc;
+        e->unit = e->a->unit;
+        return MK_OK;
+    case E_NOT:
+        if ((rc = infer(c, e->a))) return rc;
+        if (!e->a->is_bool) {
+            char s[80];
+            snip(c, e->a, s, sizeof s);
+            return fail_expr(c, e, MK_ERR_UNIT, "'not' needs a comparison, found '%s'", s);
+        }
+        e->is_bool = 1;
+        return MK_OK;
+    case E_BIN:
+        return infer_binary(c, e);
+    case E_CALL:
+        return infer_call(c, e);
+    }
+    return MK_OK;
+}
+
+/* The value an expression must have: declared (var) or per second (derivative). */
+static mk_status expect_unit(checker *c, mk_expr *e, const ut_unit *want, const char *want_text,
+                             const char *what)
+{
+    if (e->is_bool) {
+        char s[80];
+        snip(c, e, s, sizeof s);
+        return fail_expr(c, e, MK_ERR_UNIT, "%s: '%s' is a truth value, not a number", what, s);
+    }
+    if (e->is_zero_literal || mk_units_same_dimension(e->unit, want)) return MK_OK;
+    char s[80], u[128], w[128];
+    snip(c, e, s, sizeof s);
+    unit_str(e->unit, u, sizeof u);
+    unit_str(want, w, sizeof w);
+    return fail_expr(c, e, MK_ERR_UNIT, "%s must have unit %s (%s), but '%s' has unit %s", what,
+                     want_text, w, s, u);
+}
+
+static mk_status visit_var(checker *c, mk_decl *d)
+{
+    if (d->visit == 2) return MK_OK;
+    if (d->visit == 1) {
+        char path[600] = "";
+        size_t n = 0;
+        int from = c->depth - 1;
+        while (from > 0 && c->stack[from] != d) from--;
+        for (int i = from; i < c->depth && n < sizeof path - 80; i++)
+            n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ", c->stack[i]->qname);
+        snprintf(path + n, sizeof path - n, "%s", d->qname);
+        return mk_fail_at(c->err, MK_ERR_CYCLE, c->m->file, d->line, d->col,
+                          "algebraic variables depend on each other in a loop: %s (break the "
+                          "loop, e.g. by making one of them a state)", path);
+    }
+    if (c->depth == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 32;
+        mk_decl **s = realloc(c->stack, sizeof *s * (size_t)cap);
+        if (!s) return oom(c);
+        c->stack = s;
+        c->cap = cap;
+    }
+    c->stack[c->depth++] = d;
+    d->visit = 1;
+    mk_component *saved = c->comp;
+    c->comp = d->comp; /* names in d's expression are resolved in d's component */
+    mk_status rc = infer(c, d->rhs);
+    c->comp = saved;
+    if (!rc) {
+        char what[160];
+        snprintf(what, sizeof what, "variable '%s'", d->local);
+        rc = expect_unit(c, d->rhs, d->canon, d->unit_text, what);
+    }
+    c->depth--;
+    if (rc) return rc;
+    d->visit = 2;
+    d->index = c->n_order;
+    c->order[c->n_order++] = d;
+    return MK_OK;
+}
+
+static mk_status check_derivative(checker *c, mk_decl *d)
+{
+    c->comp = d->comp;
+    mk_status rc = infer(c, d->deriv);
+    if (rc) return rc;
+    ut_unit *per_s = own(c, ut_divide(d->canon, c->m->units->second));
+    if (!per_s) return oom(c);
+    char want[160], what[160];
+    snprintf(want, sizeof want, "%s/s", d->unit_text);
+    snprintf(what, sizeof what, "the right-hand side of d(%s)/dt", d->local);
+    return expect_unit(c, d->deriv, per_s, want, what);
+}
+
+mk_status mk_check(mk_model *m, mk_error *err)
+{
+    checker c = {0};
+    c.m = m;
+    c.err = err;
+    mk_status rc = collect(&c);
+    if (rc) return rc;
+    for (int k = 0; k < 4; k++) {
+        m->by_kind[k] = calloc((size_t)(m->count[k] ? m->count[k] : 1), sizeof(mk_decl *));
+        if (!m->by_kind[k]) return oom(&c);
+    }
+    c.order = m->by_kind[MK_SYM_VAR];
+    int next[4] = {0};
+    for (mk_component *k = m->components; k; k = k->next)
+        for (mk_decl *d = k->first; d; d = d->next)
+            if (d->stmt == STMT_DECL && d->kind != MK_SYM_VAR) {
+                d->index = next[d->kind]++;
+                m->by_kind[d->kind][d->index] = d;
+            }
+    for (mk_component *k = m->components; k && !rc; k = k->next)
+        for (mk_decl *d = k->first; d && !rc; d = d->next)
+            if (d->stmt == STMT_DECL && d->kind == MK_SYM_VAR) rc = visit_var(&c, d);
+    for (mk_component *k = m->components; k && !rc; k = k->next)
+        for (mk_decl *d = k->first; d && !rc; d = d->next)
+            if (d->stmt == STMT_DECL && d->kind == MK_SYM_STATE) rc = check_derivative(&c, d);
+    free(c.stack);
+    return rc;
+}

@@ -1,0 +1,418 @@
+/*
+ * codegen.c -- a checked model as readable C implementing mk_model_abi.
+ *
+ * The generated file is meant to be read (it is what a reviewer checks against the
+ * equations): one local per quantity, named component_name, in coherent SI units, each
+ * line commented with the declared unit; conversions from and to declared units happen
+ * once, where values cross the ABI.  Output is deterministic: the same model gives the
+ * same bytes (the golden tests depend on it).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "lang/ast.h"
+#include "lang/units.h"
+
+/* Shortest text that reads back as the same double, always with a '.' or an exponent. */
+static void fmt_double(char *buf, size_t size, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, size, "NAN");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, size, v > 0 ? "INFINITY" : "-INFINITY");
+        return;
+    }
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    if (!strpbrk(buf, ".eEn")) {
+        size_t n = strlen(buf);
+        if (n + 2 < size) memcpy(buf + n, ".0", 3);
+    }
+}
+
+static void put_string(mk_buf *b, const char *s)
+{
+    if (!s) {
+        mk_buf_puts(b, "NULL");
+        return;
+    }
+    mk_buf_puts(b, "\"");
+    for (const char *c = s; *c; c++) {
+        if (*c == '"' || *c == '\\') mk_buf_printf(b, "\\%c", *c);
+        else if (*c == '\n') mk_buf_puts(b, "\\n");
+        else if (*c == '\t') mk_buf_puts(b, "\\t");
+        else if ((unsigned char)*c < 0x20) mk_buf_printf(b, "\\%03o", (unsigned char)*c);
+        else if (*c == '?' && c[1] == '?') mk_buf_puts(b, "?\"\""); /* no trigraphs */
+        else mk_buf_printf(b, "%c", *c);
+    }
+    mk_buf_puts(b, "\"");
+}
+
+/* The C name of a declaration: component_local. */
+static void cname(const mk_decl *d, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s_%s", d->comp->name, d->local);
+}
+
+/* ---------------------------------------------------------------- expressions */
+
+enum { P_OR = 1, P_AND, P_CMP, P_ADD, P_MUL, P_UNARY, P_ATOM };
+
+static int prec_of(const mk_expr *e)
+{
+    switch (e->kind) {
+    case E_BIN:
+        switch (e->op) {
+        case OP_OR: return P_OR;
+        case OP_AND: return P_AND;
+        case T_PLUS: case T_MINUS: return P_ADD;
+        case T_STAR: case T_SLASH: return P_MUL;
+        case T_CARET: return P_ATOM; /* pow(...) */
+        default: return P_CMP;
+        }
+    case E_NEG: case E_NOT: return P_UNARY;
+    case E_NUM: return e->si_value < 0 ? P_UNARY : P_ATOM;
+    default: return P_ATOM;
+    }
+}
+
+static void emit(mk_buf *b, const mk_expr *e);
+
+static void emit_child(mk_buf *b, const mk_expr *child, int parent_prec, int right_side)
+{
+    int p = prec_of(child);
+    int paren = p < parent_prec || (right_side && p == parent_prec && parent_prec != P_ATOM) ||
+                (parent_prec == P_UNARY && p == P_UNARY);
+    if (paren) mk_buf_puts(b, "(");
+    emit(b, child);
+    if (paren) mk_buf_puts(b, ")");
+}
+
+static const char *c_op(int op)
+{
+    switch (op) {
+    case T_PLUS: return " + ";
+    case T_MINUS: return " - ";
+    case T_STAR: return " * ";
+    case T_SLASH: return " / ";
+    case T_LT: return " < ";
+    case T_LE: return " <= ";
+    case T_GT: return " > ";
+    case T_GE: return " >= ";
+    case T_EQ: return " == ";
+    case T_NE: return " != ";
+    case OP_AND: return " && ";
+    case OP_OR: return " || ";
+    }
+    return " ? ";
+}
+
+static void emit_call(mk_buf *b, const mk_expr *e)
+{
+    const mk_builtin_fn *f = mk_builtin_fn_find(e->name);
+    if (!strcmp(f->name, "if")) {
+        mk_buf_puts(b, "(");
+        emit(b, e->args[0]);
+        mk_buf_puts(b, " ? ");
+        emit(b, e->args[1]);
+        mk_buf_puts(b, " : ");
+        emit(b, e->args[2]);
+        mk_buf_puts(b, ")");
+        return;
+    }
+    if (f->arity < 0) { /* min, max of n: nested pairs */
+        for (int i = 0; i < e->nargs - 1; i++) mk_buf_printf(b, "%s(", f->c_name);
+        emit(b, e->args[0]);
+        for (int i = 1; i < e->nargs; i++) {
+            mk_buf_puts(b, ", ");
+            emit(b, e->args[i]);
+            mk_buf_puts(b, ")");
+        }
+        return;
+    }
+    mk_buf_printf(b, "%s(", f->c_name);
+    for (int i = 0; i < e->nargs; i++) {
+        if (i) mk_buf_puts(b, ", ");
+        emit(b, e->args[i]);
+    }
+    mk_buf_puts(b, ")");
+}
+
+static void emit(mk_buf *b, const mk_expr *e)
+{
+    char num[40], name[160];
+    switch (e->kind) {
+    case E_NUM:
+        fmt_double(num, sizeof num, e->si_value);
+        mk_buf_puts(b, num);
+        if (e->unit_text) mk_buf_printf(b, " /* %g [%s] */", e->number, e->unit_text);
+        return;
+    case E_REF:
+        cname(e->decl, name, sizeof name);
+        mk_buf_puts(b, name);
+        return;
+    case E_TIME:
+        mk_buf_puts(b, "t_s");
+        return;
+    case E_NEG:
+        mk_buf_puts(b, "-");
+        emit_child(b, e->a, P_UNARY, 0);
+        return;
+    case E_NOT:
+        mk_buf_puts(b, "!");
+        emit_child(b, e->a, P_UNARY, 0);
+        return;
+    case E_CALL:
+        emit_call(b, e);
+        return;
+    case E_BIN:
+        if (e->op == T_CARET) {
+            mk_buf_puts(b, "pow(");
+            emit(b, e->a);
+            mk_buf_puts(b, ", ");
+            emit(b, e->b);
+            mk_buf_puts(b, ")");
+            return;
+        }
+        int p = prec_of(e);
+        emit_child(b, e->a, p == P_CMP ? P_CMP + 1 : p, 0);
+        mk_buf_puts(b, c_op(e->op));
+        emit_child(b, e->b, p == P_CMP ? P_CMP + 1 : p, 1);
+        return;
+    }
+}
+
+/* ---------------------------------------------------------------- the file */
+
+static void emit_symbols(mk_buf *b, const mk_model *m, mk_symbol_kind kind, const char *table)
+{
+    int n = m->count[kind];
+    if (!n) return;
+    mk_buf_printf(b, "static const mk_symbol %s[%d] = {\n", table, n);
+    for (int i = 0; i < n; i++) {
+        const mk_decl *d = m->by_kind[kind][i];
+        char v[40], lo[40], hi[40], dif[40], sc[40], off[40];
+        fmt_double(v, sizeof v, kind == MK_SYM_VAR ? NAN : d->value);
+        fmt_double(lo, sizeof lo, d->lo);
+        fmt_double(hi, sizeof hi, d->hi);
+        fmt_double(dif, sizeof dif, d->diffusion_m2_s);
+        fmt_double(sc, sizeof sc, d->si_scale);
+        fmt_double(off, sizeof off, d->si_offset);
+        mk_buf_puts(b, "    {.name = ");
+        put_string(b, d->qname);
+        mk_buf_puts(b, ", .unit = ");
+        put_string(b, d->unit_text);
+        mk_buf_puts(b, ",\n     .doc = ");
+        put_string(b, d->doc ? d->doc : "");
+        mk_buf_puts(b, ",\n     .source = ");
+        put_string(b, d->source);
+        mk_buf_printf(b, ",\n     .value = %s, .lo = %s, .hi = %s, .diffusion_m2_s = %s,\n"
+                         "     .si_scale = %s, .si_offset = %s, .is_output = %d, .line = %d},\n",
+                      v, lo, hi, dif, sc, off, d->is_output, d->line);
+    }
+    mk_buf_puts(b, "};\n\n");
+}
+
+/* "const double pool_k = 133.3 * p[0];  the SI value of an ABI array element." */
+static void emit_load(mk_buf *b, const mk_decl *d, const char *array)
+{
+    if (!d->used) return; /* unused: no local, no warning */
+    char name[160], sc[40], off[40];
+    cname(d, name, sizeof name);
+    mk_buf_printf(b, "    const double %s = ", name);
+    if (d->si_scale != 1.0) {
+        fmt_double(sc, sizeof sc, d->si_scale);
+        mk_buf_printf(b, "%s * ", sc);
+    }
+    mk_buf_printf(b, "%s[%d]", array, d->index);
+    if (d->si_offset != 0.0) {
+        fmt_double(off, sizeof off, d->si_offset);
+        mk_buf_printf(b, " + %s", off);
+    }
+    mk_buf_printf(b, ";%*s/* [%s] */\n", 1, "", d->unit_text);
+}
+
+/* value in declared units from a local in SI */
+static void emit_to_declared(mk_buf *b, const mk_decl *d, const char *si_expr, int rate)
+{
+    char sc[40], off[40];
+    fmt_double(sc, sizeof sc, d->si_scale);
+    fmt_double(off, sizeof off, d->si_offset);
+    if (!rate && d->si_offset != 0.0) mk_buf_printf(b, "(%s - %s)", si_expr, off);
+    else mk_buf_puts(b, si_expr);
+    if (d->si_scale != 1.0) mk_buf_printf(b, " / %s", sc);
+}
+
+static const char k_prelude[] =
+    "#include <math.h>\n"
+    "#include <stddef.h>\n"
+    "\n"
+    "#include \"myoknot/model_abi.h\"\n"
+    "\n"
+    "/* The model language's function library (see docs/model-language.md). */\n"
+    "static inline double mk_pos(double x) { return x > 0.0 ? x : 0.0; }\n"
+    "static inline double mk_clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }\n"
+    "static inline double mk_hill(double x, double k, double n)\n"
+    "{\n"
+    "    if (x <= 0.0) return 0.0;\n"
+    "    double r = pow(k / x, n); /* x^n/(k^n+x^n) = 1/(1+(k/x)^n): no overflow for large n */\n"
+    "    return 1.0 / (1.0 + r);\n"
+    "}\n"
+    "static inline double mk_sigmoid(double x, double x50, double width)\n"
+    "{\n"
+    "    return 1.0 / (1.0 + exp(-(x - x50) / width));\n"
+    "}\n\n";
+
+mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
+{
+    const mk_model *m = cm;
+    const char *mn = m->name;
+
+    /* C names must be distinct: "a_b.c" and "a.b_c" would both be a_b_c. */
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < m->count[k]; i++)
+            for (int k2 = 0; k2 <= k; k2++)
+                for (int j = 0; j < (k2 == k ? i : m->count[k2]); j++) {
+                    char a[160], c2[160];
+                    cname(m->by_kind[k][i], a, sizeof a);
+                    cname(m->by_kind[k2][j], c2, sizeof c2);
+                    if (!strcmp(a, c2))
+                        return mk_fail_at(err, MK_ERR_NAME, m->file, m->by_kind[k][i]->line,
+                                          m->by_kind[k][i]->col,
+                                          "'%s' and '%s' would both be called %s in C; rename one",
+                                          m->by_kind[k][i]->qname, m->by_kind[k2][j]->qname, a);
+                }
+
+    const char *base = strrchr(m->file, '/') ? strrchr(m->file, '/') + 1 : m->file;
+    mk_buf_printf(b, "/*\n * Generated by myoknot %s from %s -- do not edit; edit the model file.\n"
+                     " * Model '%s', source hash fnv1a64:%s.\n"
+                     " *\n"
+                     " * Inside %s_rhs every local holds its quantity in coherent SI units (the\n"
+                     " * comment gives the declared unit); arrays crossing the ABI hold declared units.\n"
+                     " */\n",
+                  MK_VERSION, base, mn, m->hash, mn);
+    mk_buf_puts(b, k_prelude);
+
+    /* parameter struct with defaults */
+    mk_buf_printf(b, "/* Parameters, in declared units, with their defaults. */\n"
+                     "typedef struct mk_%s_params {\n", mn);
+    for (int i = 0; i < m->count[MK_SYM_PARAM]; i++) {
+        const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
+        char name[160];
+        cname(d, name, sizeof name);
+        mk_buf_printf(b, "    double %s; /* [%s] %s */\n", name, d->unit_text, d->doc);
+    }
+    if (!m->count[MK_SYM_PARAM]) mk_buf_puts(b, "    double unused; /* the model has no parameter */\n");
+    mk_buf_printf(b, "} mk_%s_params;\n\nconst mk_%s_params mk_%s_params_default = {\n", mn, mn, mn);
+    for (int i = 0; i < m->count[MK_SYM_PARAM]; i++) {
+        char v[40], name[160];
+        const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
+        fmt_double(v, sizeof v, d->value);
+        cname(d, name, sizeof name);
+        mk_buf_printf(b, "    .%s = %s,\n", name, v);
+    }
+    mk_buf_puts(b, "};\n\n");
+
+    emit_symbols(b, m, MK_SYM_PARAM, "k_params");
+    emit_symbols(b, m, MK_SYM_STATE, "k_states");
+    emit_symbols(b, m, MK_SYM_INPUT, "k_inputs");
+    emit_symbols(b, m, MK_SYM_VAR, "k_vars");
+
+    /* the right-hand side */
+    mk_buf_printf(b, "static void %s_rhs(double t_s, const double *y, double *ydot, "
+                     "const double *in, const double *p, double *v)\n{\n", mn);
+    if (!m->uses_time) mk_buf_puts(b, "    (void)t_s;\n");
+    const char *arrays[3] = {"p", "y", "in"};
+    const char *titles[3] = {"parameters", "states", "inputs"};
+    for (int k = MK_SYM_PARAM; k <= MK_SYM_INPUT; k++) {
+        int any = 0;
+        for (int i = 0; i < m->count[k]; i++) any |= m->by_kind[k][i]->used;
+        if (!any) {
+            mk_buf_printf(b, "    (void)%s;\n", arrays[k]);
+            continue;
+        }
+        mk_buf_printf(b, "    /* %s */\n", titles[k]);
+        for (int i = 0; i < m->count[k]; i++) emit_load(b, m->by_kind[k][i], arrays[k]);
+    }
+    if (m->count[MK_SYM_VAR]) mk_buf_puts(b, "    /* algebraic variables, in dependency order */\n");
+    for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
+        const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
+        char name[160];
+        cname(d, name, sizeof name);
+        mk_buf_printf(b, "    const double %s = ", name);
+        emit(b, d->rhs);
+        mk_buf_printf(b, "; /* [%s] */\n", d->unit_text);
+    }
+    mk_buf_puts(b, "    /* derivatives, in declared unit per second */\n");
+    for (int i = 0; i < m->count[MK_SYM_STATE]; i++) {
+        const mk_decl *d = m->by_kind[MK_SYM_STATE][i];
+        mk_buf rhs;
+        mk_buf_init(&rhs);
+        int wrap = d->si_scale != 1.0 && prec_of(d->deriv) < P_MUL;
+        if (wrap) mk_buf_puts(&rhs, "(");
+        emit(&rhs, d->deriv);
+        if (wrap) mk_buf_puts(&rhs, ")");
+        mk_buf_printf(b, "    ydot[%d] = ", i);
+        emit_to_declared(b, d, rhs.data ? rhs.data : "0.0", 1);
+        mk_buf_printf(b, "; /* d(%s)/dt [%s/s] */\n", d->qname, d->unit_text);
+        if (rhs.failed) b->failed = 1;
+        mk_buf_free(&rhs);
+    }
+    if (m->count[MK_SYM_VAR]) {
+        mk_buf_puts(b, "    if (v) {\n");
+        for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
+            const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
+            char name[160];
+            cname(d, name, sizeof name);
+            mk_buf_printf(b, "        v[%d] = ", i);
+            emit_to_declared(b, d, name, 0);
+            mk_buf_puts(b, ";\n");
+        }
+        mk_buf_puts(b, "    }\n");
+    } else {
+        mk_buf_puts(b, "    (void)v;\n");
+    }
+    mk_buf_puts(b, "}\n\n");
+
+    /* the source, so that `myoknot model show NAME` works for a built-in model */
+    mk_buf_printf(b, "static const char k_source[] =\n");
+    const char *s = m->source;
+    if (!*s) mk_buf_puts(b, "    \"\"");
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s + 1) : strlen(s);
+        char *line = malloc(n + 1);
+        if (!line) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        memcpy(line, s, n);
+        line[n] = 0;
+        mk_buf_puts(b, "    ");
+        put_string(b, line);
+        mk_buf_puts(b, "\n");
+        free(line);
+        s += n;
+    }
+    mk_buf_puts(b, ";\n\n");
+
+    mk_buf_printf(b, "const mk_model_abi mk_model_%s = {\n"
+                     "    .abi_version = MK_MODEL_ABI_VERSION,\n    .name = ", mn);
+    put_string(b, mn);
+    mk_buf_puts(b, ",\n    .doc = ");
+    put_string(b, m->doc ? m->doc : "");
+    mk_buf_printf(b, ",\n    .hash = \"%s\",\n    .source = k_source,\n    .generator = \"myoknot %s\",\n",
+                  m->hash, MK_VERSION);
+    mk_buf_printf(b, "    .n_params = %d, .n_states = %d, .n_inputs = %d, .n_vars = %d,\n",
+                  m->count[0], m->count[1], m->count[2], m->count[3]);
+    mk_buf_printf(b, "    .params = %s, .states = %s, .inputs = %s, .vars = %s,\n",
+                  m->count[0] ? "k_params" : "NULL", m->count[1] ? "k_states" : "NULL",
+                  m->count[2] ? "k_inputs" : "NULL", m->count[3] ? "k_vars" : "NULL");
+    mk_buf_printf(b, "    .rhs = %s_rhs,\n};\n", mn);
+    if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory while generating C");
+    return MK_OK;
+}

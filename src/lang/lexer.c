@@ -1,0 +1,221 @@
+/*
+ * lexer.c -- model-language tokens.
+ *
+ * Comments run from '#' to the end of the line.  A unit is everything between '[' and ']'
+ * and is handed to the units module whole, because unit notation ("s-1", "mL/100g/min")
+ * follows other rules than expressions do.  Newlines are blanks: statements are told apart
+ * by their leading keyword.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/ast.h"
+
+void mk_lexer_init(mk_lexer *lx, const char *src)
+{
+    memset(lx, 0, sizeof *lx);
+    lx->src = src;
+    lx->line = 1;
+    lx->col = 1;
+}
+
+static char peek(const mk_lexer *lx, size_t ahead) { return lx->src[lx->pos + ahead]; }
+
+static void advance(mk_lexer *lx)
+{
+    if (lx->src[lx->pos] == '\n') {
+        lx->line++;
+        lx->col = 1;
+    } else if (((unsigned char)lx->src[lx->pos] & 0xC0) != 0x80) {
+        lx->col++; /* columns count characters, not UTF-8 continuation bytes */
+    }
+    lx->pos++;
+}
+
+static void skip_space_and_comments(mk_lexer *lx)
+{
+    for (;;) {
+        char c = peek(lx, 0);
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            advance(lx);
+        } else if (c == '#') {
+            while (peek(lx, 0) && peek(lx, 0) != '\n') advance(lx);
+        } else {
+            return;
+        }
+    }
+}
+
+static mk_token make(mk_lexer *lx, mk_tok kind, size_t start, int line, int col)
+{
+    mk_token t = {kind, lx->src + start, lx->pos - start, 0.0, line, col, start};
+    return t;
+}
+
+static mk_token error(mk_lexer *lx, int line, int col, size_t start, const char *msg)
+{
+    snprintf(lx->msg, sizeof lx->msg, "%s", msg);
+    mk_token t = {T_ERROR, lx->msg, strlen(lx->msg), 0.0, line, col, start};
+    return t;
+}
+
+static mk_token lex_number(mk_lexer *lx, size_t start, int line, int col)
+{
+    while (isdigit((unsigned char)peek(lx, 0))) advance(lx);
+    /* "1..5" is a range, not the number "1." followed by ".5" */
+    if (peek(lx, 0) == '.' && peek(lx, 1) != '.') {
+        advance(lx);
+        while (isdigit((unsigned char)peek(lx, 0))) advance(lx);
+    }
+    if (peek(lx, 0) == 'e' || peek(lx, 0) == 'E') {
+        size_t k = 1;
+        if (peek(lx, 1) == '+' || peek(lx, 1) == '-') k = 2;
+        if (!isdigit((unsigned char)peek(lx, k)))
+            return error(lx, line, col, start, "malformed number: exponent has no digits");
+        while (k--) advance(lx);
+        while (isdigit((unsigned char)peek(lx, 0))) advance(lx);
+    }
+    if (isalpha((unsigned char)peek(lx, 0)) || peek(lx, 0) == '_')
+        return error(lx, line, col, start,
+                     "a number is followed by a name; write a unit in brackets, e.g. 5 [mM]");
+    mk_token t = make(lx, T_NUMBER, start, line, col);
+    char buf[64];
+    size_t n = t.len < sizeof buf - 1 ? t.len : sizeof buf - 1;
+    memcpy(buf, t.text, n);
+    buf[n] = 0;
+    t.number = strtod(buf, NULL);
+    if (!isfinite(t.number)) return error(lx, line, col, start, "number out of range");
+    return t;
+}
+
+static mk_token lex_string(mk_lexer *lx, size_t start, int line, int col)
+{
+    advance(lx); /* opening quote */
+    for (;;) {
+        char c = peek(lx, 0);
+        if (c == 0 || c == '\n') return error(lx, line, col, start, "unterminated string");
+        if (c == '\\') {
+            if (peek(lx, 1) != '"' && peek(lx, 1) != '\\')
+                return error(lx, lx->line, lx->col, lx->pos,
+                             "unknown escape in string (only \\\" and \\\\ are allowed)");
+            advance(lx);
+        } else if (c == '"') {
+            break;
+        }
+        advance(lx);
+    }
+    advance(lx); /* closing quote */
+    mk_token t = make(lx, T_STRING, start, line, col);
+    t.text++;     /* without the quotes; unescaping is the parser's */
+    t.len -= 2;
+    return t;
+}
+
+static mk_token lex_unit(mk_lexer *lx, size_t start, int line, int col)
+{
+    advance(lx); /* [ */
+    size_t inner = lx->pos;
+    while (peek(lx, 0) != ']') {
+        if (peek(lx, 0) == 0 || peek(lx, 0) == '\n' || peek(lx, 0) == '[')
+            return error(lx, line, col, start, "unterminated unit: expected ']'");
+        advance(lx);
+    }
+    mk_token t = {T_UNIT, lx->src + inner, lx->pos - inner, 0.0, line, col, start};
+    advance(lx); /* ] */
+    return t;
+}
+
+mk_token mk_lexer_next(mk_lexer *lx)
+{
+    skip_space_and_comments(lx);
+    size_t start = lx->pos;
+    int line = lx->line, col = lx->col;
+    char c = peek(lx, 0);
+    if (c == 0) return make(lx, T_EOF, start, line, col);
+    if (isalpha((unsigned char)c) || c == '_') {
+        while (isalnum((unsigned char)peek(lx, 0)) || peek(lx, 0) == '_') advance(lx);
+        return make(lx, T_IDENT, start, line, col);
+    }
+    if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)peek(lx, 1))))
+        return lex_number(lx, start, line, col);
+    if (c == '"') return lex_string(lx, start, line, col);
+    if (c == '[') return lex_unit(lx, start, line, col);
+
+    mk_tok kind;
+    size_t width = 1;
+    char d = peek(lx, 1);
+    switch (c) {
+    case '(': kind = T_LPAREN; break;
+    case ')': kind = T_RPAREN; break;
+    case '{': kind = T_LBRACE; break;
+    case '}': kind = T_RBRACE; break;
+    case ',': kind = T_COMMA; break;
+    case ';': kind = T_SEMI; break;
+    case '+': kind = T_PLUS; break;
+    case '-': kind = T_MINUS; break;
+    case '*': kind = T_STAR; break;
+    case '/': kind = T_SLASH; break;
+    case '^': kind = T_CARET; break;
+    case '.':
+        if (d == '.') { kind = T_DOTDOT; width = 2; } else kind = T_DOT;
+        break;
+    case '<':
+        if (d == '=') { kind = T_LE; width = 2; } else kind = T_LT;
+        break;
+    case '>':
+        if (d == '=') { kind = T_GE; width = 2; } else kind = T_GT;
+        break;
+    case '=':
+        if (d == '=') { kind = T_EQ; width = 2; } else kind = T_ASSIGN;
+        break;
+    case '!':
+        if (d == '=') { kind = T_NE; width = 2; break; }
+        return error(lx, line, col, start, "unexpected '!' (write 'not' for negation, '!=' for inequality)");
+    default: {
+        char msg[64];
+        if ((unsigned char)c >= 0x80)
+            snprintf(msg, sizeof msg, "unexpected non-ASCII character");
+        else
+            snprintf(msg, sizeof msg, "unexpected character '%c'", c);
+        return error(lx, line, col, start, msg);
+    }
+    }
+    while (width--) advance(lx);
+    return make(lx, kind, start, line, col);
+}
+
+const char *mk_tok_name(mk_tok kind)
+{
+    switch (kind) {
+    case T_EOF: return "end of file";
+    case T_IDENT: return "a name";
+    case T_NUMBER: return "a number";
+    case T_STRING: return "a string";
+    case T_UNIT: return "a unit in brackets";
+    case T_LPAREN: return "'('";
+    case T_RPAREN: return "')'";
+    case T_LBRACE: return "'{'";
+    case T_RBRACE: return "'}'";
+    case T_COMMA: return "','";
+    case T_SEMI: return "';'";
+    case T_DOT: return "'.'";
+    case T_DOTDOT: return "'..'";
+    case T_ASSIGN: return "'='";
+    case T_PLUS: return "'+'";
+    case T_MINUS: return "'-'";
+    case T_STAR: return "'*'";
+    case T_SLASH: return "'/'";
+    case T_CARET: return "'^'";
+    case T_LT: return "'<'";
+    case T_LE: return "'<='";
+    case T_GT: return "'>'";
+    case T_GE: return "'>='";
+    case T_EQ: return "'=='";
+    case T_NE: return "'!='";
+    case T_ERROR: return "an invalid token";
+    }
+    return "?";
+}
