@@ -302,7 +302,7 @@ static mk_status same_dimension(checker *c, mk_expr *at, mk_expr **xs, int n, co
     return MK_OK;
 }
 
-/* The value of a constant exponent (a number, possibly negated or parenthesised). */
+/* The value of a constant exponent: numbers combined by + - * / and negation. */
 static int constant_value(const mk_expr *e, double *v)
 {
     if (e->kind == E_NUM && !e->unit_text) {
@@ -312,6 +312,15 @@ static int constant_value(const mk_expr *e, double *v)
     if (e->kind == E_NEG && constant_value(e->a, v)) {
         *v = -*v;
         return 1;
+    }
+    double a, b;
+    if (e->kind == E_BIN && constant_value(e->a, &a) && constant_value(e->b, &b)) {
+        switch (e->op) { /* 1/3, 2*0.25, ... */
+        case T_PLUS: *v = a + b; return 1;
+        case T_MINUS: *v = a - b; return 1;
+        case T_STAR: *v = a * b; return 1;
+        case T_SLASH: *v = a / b; return b != 0;
+        }
     }
     return 0;
 }

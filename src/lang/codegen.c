@@ -89,7 +89,8 @@ static void emit_child(mk_buf *b, const mk_expr *child, int parent_prec, int rig
 {
     int p = prec_of(child);
     int paren = p < parent_prec || (right_side && p == parent_prec && parent_prec != P_ATOM) ||
-                (parent_prec == P_UNARY && p == P_UNARY);
+                (parent_prec == P_UNARY && p == P_UNARY) ||
+                (parent_prec == P_OR && p == P_AND); /* spelled out, as -Wparentheses wants */
     if (paren) mk_buf_puts(b, "(");
     emit(b, child);
     if (paren) mk_buf_puts(b, ")");

@@ -20,6 +20,7 @@ void mk_lexer_init(mk_lexer *lx, const char *src)
     lx->src = src;
     lx->line = 1;
     lx->col = 1;
+    if (!memcmp(src, "\xEF\xBB\xBF", 3) ) lx->pos = 3; /* a UTF-8 byte-order mark is no character */
 }
 
 static char peek(const mk_lexer *lx, size_t ahead) { return lx->src[lx->pos + ahead]; }
@@ -82,11 +83,9 @@ static mk_token lex_number(mk_lexer *lx, size_t start, int line, int col)
         return error(lx, line, col, start,
                      "a number is followed by a name; write a unit in brackets, e.g. 5 [mM]");
     mk_token t = make(lx, T_NUMBER, start, line, col);
-    char buf[64];
-    size_t n = t.len < sizeof buf - 1 ? t.len : sizeof buf - 1;
-    memcpy(buf, t.text, n);
-    buf[n] = 0;
-    t.number = strtod(buf, NULL);
+    /* strtod reads what the lexer read (at most a trailing '.' more, as in "1..5"), however
+     * many digits there are */
+    t.number = strtod(t.text, NULL);
     if (!isfinite(t.number)) return error(lx, line, col, start, "number out of range");
     return t;
 }
@@ -96,7 +95,9 @@ static mk_token lex_string(mk_lexer *lx, size_t start, int line, int col)
     advance(lx); /* opening quote */
     for (;;) {
         char c = peek(lx, 0);
-        if (c == 0 || c == '\n') return error(lx, line, col, start, "unterminated string");
+        if (c == 0 || c == '\n')
+            return error(lx, line, col, start,
+                         "unterminated string: expected '\"' before the end of the line");
         if (c == '\\') {
             if (peek(lx, 1) != '"' && peek(lx, 1) != '\\')
                 return error(lx, lx->line, lx->col, lx->pos,
@@ -175,9 +176,17 @@ mk_token mk_lexer_next(mk_lexer *lx)
         if (d == '=') { kind = T_NE; width = 2; break; }
         return error(lx, line, col, start, "unexpected '!' (write 'not' for negation, '!=' for inequality)");
     default: {
-        char msg[64];
-        if ((unsigned char)c >= 0x80)
-            snprintf(msg, sizeof msg, "unexpected non-ASCII character");
+        char msg[96];
+        unsigned char u = (unsigned char)c;
+        /* a well-formed UTF-8 sequence is shown as the character, anything else as bytes */
+        size_t n = u >= 0xF0 && u < 0xF5 ? 4 : u >= 0xE0 ? 3 : u >= 0xC2 && u < 0xE0 ? 2 : 0;
+        for (size_t k = 1; k < n; k++)
+            if (((unsigned char)peek(lx, k) & 0xC0) != 0x80) n = 0;
+        if (n)
+            snprintf(msg, sizeof msg, "unexpected character '%.*s' (names and operators are "
+                     "ASCII; units go in brackets)", (int)n, lx->src + start);
+        else if (u >= 0x80 || u < 0x20 || u == 0x7F)
+            snprintf(msg, sizeof msg, "unexpected byte 0x%02X (not a character of the language)", u);
         else
             snprintf(msg, sizeof msg, "unexpected character '%c'", c);
         return error(lx, line, col, start, msg);

@@ -67,7 +67,8 @@ static void tex(mk_buf *b, const mk_expr *e, const mk_component *here);
 static void tex_child(mk_buf *b, const mk_expr *e, int parent, int right, const mk_component *here)
 {
     int p = prec(e);
-    int paren = p < parent || (right && p == parent && parent != P_MUL);
+    int paren = p < parent || (right && p == parent && parent != P_MUL) ||
+                (parent == P_OR && p == P_AND); /* a reader should not need precedence rules */
     if (paren) mk_buf_puts(b, "\\left(");
     tex(b, e, here);
     if (paren) mk_buf_puts(b, "\\right)");

@@ -371,6 +371,17 @@ ut_unit *mk_units_canonical(mk_units *u, const ut_unit *unit)
     return c.result;
 }
 
+/* UDUNITS composes prefixes in binary floating point, so uM comes out as 0.0009999999999999998
+ * mol/m3.  Snap a factor to 15 significant digits when that is within a few ulps: exact
+ * decimal factors give exact conversions and readable generated code. */
+static double snap(double x)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.15g", x);
+    double y = strtod(buf, NULL);
+    return fabs(y - x) <= 8 * 2.3e-16 * fabs(x) ? y : x;
+}
+
 int mk_units_affine(const ut_unit *from, const ut_unit *to, double *scale, double *offset)
 {
     if (!ut_are_convertible(from, to)) return 0;
@@ -379,8 +390,8 @@ int mk_units_affine(const ut_unit *from, const ut_unit *to, double *scale, doubl
     double y0 = cv_convert_double(cv, 0.0);
     double y1 = cv_convert_double(cv, 1.0);
     cv_free(cv);
-    *offset = y0;
-    *scale = y1 - y0;
+    *offset = snap(y0);
+    *scale = snap(y1 - y0);
     return 1;
 }
 

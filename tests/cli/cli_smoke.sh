@@ -1,0 +1,99 @@
+#!/bin/sh
+# cli_smoke.sh -- the myoknot command as a user meets it: help, exit codes, messages naming
+# file:line:col, and no output file left behind when something fails.
+#   usage: cli_smoke.sh PATH/TO/myoknot SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+# check NAME WANT_STATUS WANT_TEXT CMD...: run CMD, compare exit status and look for text in
+# its combined output
+check() {
+    name=$1 want=$2 text=$3
+    shift 3
+    "$@" > "$T/out" 2>&1
+    got=$?
+    if [ "$got" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; }; then
+        echo "FAIL $name: exit $got (want $want), output:"; sed 's/^/    /' "$T/out"
+        echo "    (wanted text: $text)"
+        fail=$((fail + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+absent() {
+    if [ -e "$2" ]; then echo "FAIL $1: $2 exists"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+}
+
+check version 0 "myoknot 0." "$BIN" --version
+check help 0 "commands:" "$BIN" --help
+check no-args 2 "usage: myoknot" "$BIN"
+check unknown-command 2 "unknown command 'frobnicate'" "$BIN" frobnicate
+check run-help 0 "--duration Q" "$BIN" run --help
+check model-help 0 "myoknot model check MODEL" "$BIN" model --help
+check model-list 0 "oscillator" "$BIN" model list
+
+check check-ok 0 "ok: model 'decay', 1 states, 1 parameters, 1 inputs, 1 variables, 1 outputs" \
+    "$BIN" model check "$SRC/models/decay.myo"
+check check-builtin 0 "ok: model 'oscillator'" "$BIN" model check oscillator
+check check-missing 1 "no built-in model or file named 'nosuch'" "$BIN" model check nosuch
+check check-missing-file 1 "cannot open" "$BIN" model check "$T/nosuch.myo"
+check show 0 '$$\frac{d\mathrm{x}}{dt} = \mathrm{inflow} - \mathrm{washout}$$' "$BIN" model show decay
+check show-param-table 0 "| \`k\` | 0.5 | 1/s | 0.001 .. 100 |" "$BIN" model show "$SRC/models/decay.myo"
+
+cat > "$T/bad.myo" <<'MYO'
+model bad { }
+component c {
+  state x = 1 [mM]
+  d(x)/dt = x * 2 [s]
+}
+MYO
+check check-bad 1 "bad.myo:4:13: error: the right-hand side of d(x)/dt must have unit mM/s" \
+    "$BIN" model check "$T/bad.myo"
+check c-bad-no-output 1 "error:" "$BIN" model c "$T/bad.myo" -o "$T/bad.c"
+absent c-bad-no-output-file "$T/bad.c"
+check c-ok 0 "" "$BIN" model c decay -o "$T/decay.c"
+grep -q "const mk_model_abi mk_model_decay" "$T/decay.c" && pass=$((pass + 1)) || { echo "FAIL c-ok content"; fail=$((fail + 1)); }
+check show-to-file 0 "" "$BIN" model show decay -o "$T/decay.md"
+grep -q "## Dependency order" "$T/decay.md" && pass=$((pass + 1)) || { echo "FAIL show-to-file content"; fail=$((fail + 1)); }
+check model-extra-arg 2 "takes one model" "$BIN" model check decay oscillator
+check model-bad-option 2 "unknown option '--frob'" "$BIN" model show decay --frob
+
+check run-default 0 "pool.x [mM]" "$BIN" run
+check run-table 0 "0.00673" "$BIN" run          # x(10 s) = exp(-5)
+check run-set 0 "0.367879" "$BIN" run --set "pool.k=6 1/min" --duration "10 s" # exp(-1) at 10 s
+check run-set-range 0 "outside its plausible range" "$BIN" run --set "pool.k=1000 1/s" --duration "1 s"
+check run-set-unit 2 "pool.k: cannot convert mmHg" "$BIN" run --set "pool.k=0.2 mmHg"
+check run-set-name 2 "has no parameter 'pool.kk'" "$BIN" run --set "pool.kk=0.2 1/s"
+check run-set-syntax 2 "expects NAME=VALUE UNIT" "$BIN" run --set "pool.k"
+check run-input 0 "1.99326" "$BIN" run --input "pool.inflow=1 mM/s"   # x = 2 - exp(-t/2 s) at 10 s
+check run-neg-duration 2 "must be positive" "$BIN" run --duration "-5 s"
+check run-nan-duration 2 "not a finite number" "$BIN" run --duration "nan s"
+check run-unitless-duration 2 "has no unit" "$BIN" run --duration "5"
+check run-wrong-unit 2 "different dimensions" "$BIN" run --duration "5 mmHg"
+check run-unknown-option 2 "unknown option '--bogus'" "$BIN" run --bogus 1
+check run-bad-rtol 2 "positive number" "$BIN" run --rtol -1
+check run-csv 0 "table written to" "$BIN" run --csv "$T/out.csv"
+head -1 "$T/out.csv" | grep -qF "t [s],pool.x [mM],pool.washout [mM/s]" && pass=$((pass + 1)) || { echo "FAIL csv header"; fail=$((fail + 1)); }
+check run-file-model 0 "spring.x [mm]" "$BIN" run --model "$SRC/models/oscillator.myo" --duration "2 s"
+check run-bad-model 1 "bad.myo:4:13: error:" "$BIN" run --model "$T/bad.myo" --csv "$T/bad.csv"
+absent run-bad-model-no-csv "$T/bad.csv"
+
+# x' = x^2 from x(0) = 1 blows up at t = 1 s: the solver must stop with a message naming the
+# time and the variable, and leave no table behind
+cat > "$T/blowup.myo" <<'MYO'
+model blowup { }
+component c {
+  state x = 1 [1]
+  d(x)/dt = x^2 / 1 [s]
+}
+MYO
+check run-solver-failure 1 "c.x" "$BIN" run --model "$T/blowup.myo" --duration "2 s" --csv "$T/blow.csv"
+absent run-solver-failure-no-csv "$T/blow.csv"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
