@@ -24,7 +24,7 @@ test: build
 	cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	./$(BUILD)/bench/mk_bench
+	./$(BUILD)/mk_bench
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

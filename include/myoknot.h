@@ -40,7 +40,7 @@ typedef enum mk_status {
 
 typedef struct mk_error {
     mk_status code;
-    char file[256];   /* input at fault, "" if none */
+    char file[1024];  /* input at fault, "" if none */
     int line, column; /* 1-based; 0 if not applicable */
     char message[1024];
 } mk_error;
@@ -136,11 +136,11 @@ typedef struct mk_solver_stats {
 } mk_solver_stats;
 
 void mk_solver_opts_default(mk_solver_opts *o);
-/* params and inputs may be NULL (defaults).  The solver copies them. */
+/* opts may be NULL (defaults).  Parameters, inputs and states start at the model's defaults. */
 mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_solver **out,
                         mk_error *err);
 void mk_solver_free(mk_solver *s);
-/* Restart from y (declared units) at t_s; needed after any discontinuity. */
+/* Restart from y (declared units; NULL keeps the current state) at t_s. */
 mk_status mk_solver_reset(mk_solver *s, double t_s, const double *y, mk_error *err);
 mk_status mk_solver_set_param(mk_solver *s, int index, double value, mk_error *err);
 /* Inputs are piecewise constant: set them, then reset or advance (a change of input is a
@@ -149,10 +149,16 @@ mk_status mk_solver_set_input(mk_solver *s, int index, double value, mk_error *e
 /* Integrate exactly to t_out_s (never past it). */
 mk_status mk_solver_advance(mk_solver *s, double t_out_s, mk_error *err);
 double mk_solver_time(const mk_solver *s);
+/* The pointers below stay valid until the next advance, reset, vars call or free. */
 const double *mk_solver_state(const mk_solver *s);
 /* Algebraic variables at the current time (declared units), computed on demand. */
 const double *mk_solver_vars(mk_solver *s);
+double mk_solver_input(const mk_solver *s, int index);
+const mk_model_abi *mk_solver_abi(const mk_solver *s);
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
+/* An independent copy at the same time, state, parameters and inputs (statistics start at
+ * zero): measurements probe the copy so that measuring changes nothing. */
+mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);
 
 #ifdef __cplusplus
 }

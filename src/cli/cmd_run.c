@@ -1,25 +1,52 @@
 /*
- * cmd_run.c -- myoknot run: integrate a model over time and print what happened.
+ * cmd_run.c -- myoknot run: a scenario (or the built-in default) against its model, the
+ * summary on the terminal and the run directory on disk.
  *
- * Until scenarios land (protocols with timelines, measurements, run directories), a run is
- * a model, parameter overrides, constant inputs, a duration and an output interval.
+ * A second, quick mode serves model developers: `run --model M --duration Q` integrates a
+ * model with constant inputs and prints its states and outputs, no scenario needed.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-/* The model `myoknot run` uses when none is named. */
+#include "body/anatomy.h"
+#include "cli/cli.h"
+#include "io/results.h"
+#include "protocol/scenario.h"
+#include "protocol/simulate.h"
+#include "report/summary.h"
+
+/* The model of the quick mode when none is named. */
 #define MK_DEFAULT_MODEL "decay"
 
+extern const char mk_default_scenario_yaml[];
+
 static const char k_help[] =
-    "usage: myoknot run [--model MODEL] [--duration Q] [--every Q] [--set NAME=Q]...\n"
-    "                   [--input NAME=Q]... [--csv FILE] [--rtol X] [--atol X]\n"
+    "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--model MODEL] [--out DIR]\n"
+    "                   [--strict] [--rtol X] [--atol X]\n"
+    "       myoknot run --model MODEL --duration Q [--every Q] [--set NAME=Q]...\n"
+    "                   [--input NAME=Q]... [--csv FILE]\n"
     "\n"
-    "Integrates MODEL (a built-in name or a .myo file, compiled on the fly) and prints the\n"
-    "states and outputs at every output time.  Default model: " MK_DEFAULT_MODEL ".\n"
+    "The first form runs a scenario (docs/scenarios.md); without one, the built-in default:\n"
+    "a work week at the desk with a knot forming, then a course of ischaemic compression and\n"
+    "stretching.  It prints a summary (pain, threshold, stiffness, PO2, pH over time, what\n"
+    "changed and why) and writes a run directory: series.csv, measurements.csv,\n"
+    "manifest.json, figures and report.html.\n"
+    "\n"
+    "  SCENARIO.yaml    the scenario file\n"
+    "  --set NAME=Q     override a parameter, an input's baseline, or duration, output_every,\n"
+    "                   seed, e.g. --set 'core.k=0.2 1/s'\n"
+    "  --model MODEL    use another model than the scenario names (a built-in or a .myo file)\n"
+    "  --out DIR        the run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
+    "  --strict         parameter values outside their plausible range are errors\n"
+    "\n"
+    "The second form integrates MODEL with constant inputs and prints its states and outputs\n"
+    "(default model: " MK_DEFAULT_MODEL "):\n"
     "\n"
     "  --duration Q     simulated time, a quantity with a unit: '90 s', '2 h' (default 10 s)\n"
     "  --every Q        output interval (default: a tenth of the duration)\n"
@@ -32,24 +59,32 @@ static const char k_help[] =
 typedef struct run_opts {
     const char *model;
     const char *duration, *every, *csv;
+    const char *scenario, *out;
     const char *sets[64], *inputs[64];
-    int n_sets, n_inputs;
+    int n_sets, n_inputs, strict, quick;
     double rtol, atol;
 } run_opts;
 
 static int parse_args(int argc, char **argv, run_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->model = MK_DEFAULT_MODEL;
-    o->duration = "10 s";
     o->rtol = 1e-6;
     o->atol = 1e-9;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-') {
+            if (o->scenario) return mk_cli_usage_error("'run' takes one scenario, found '%s' and '%s'", o->scenario, a);
+            o->scenario = a;
+            continue;
+        }
+        if (!strcmp(a, "--strict")) {
+            o->strict = 1;
+            continue;
+        }
         int takes = !strcmp(a, "--model") || !strcmp(a, "--duration") || !strcmp(a, "--every") ||
                     !strcmp(a, "--set") || !strcmp(a, "--input") || !strcmp(a, "--csv") ||
-                    !strcmp(a, "--rtol") || !strcmp(a, "--atol");
+                    !strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--out");
         if (!takes) return mk_cli_usage_error("unknown option '%s' for 'run' (see myoknot run --help)", a);
         if (!v) return mk_cli_usage_error("%s needs a value", a);
         i++;
@@ -57,6 +92,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
         else if (!strcmp(a, "--duration")) o->duration = v;
         else if (!strcmp(a, "--every")) o->every = v;
         else if (!strcmp(a, "--csv")) o->csv = v;
+        else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--set") || !strcmp(a, "--input")) {
             int is_set = !strcmp(a, "--set");
             int *n = is_set ? &o->n_sets : &o->n_inputs;
@@ -69,6 +105,16 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 return mk_cli_usage_error("%s expects a positive number, found '%s'", a, v);
             *(!strcmp(a, "--rtol") ? &o->rtol : &o->atol) = x;
         }
+    }
+    /* the quick mode: constant inputs, no scenario */
+    o->quick = !o->scenario && (o->duration || o->every || o->n_inputs || o->csv);
+    if (o->quick) {
+        if (o->out || o->strict) return mk_cli_usage_error("--out and --strict need a scenario");
+        if (!o->model) o->model = MK_DEFAULT_MODEL;
+        if (!o->duration) o->duration = "10 s";
+    } else if (o->n_inputs || o->csv) {
+        return mk_cli_usage_error("--input and --csv belong to the quick mode (no scenario); "
+                                  "a scenario sets inputs in its timeline");
     }
     return 0;
 }
@@ -202,6 +248,107 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     return rc;
 }
 
+/* ---------------------------------------------------------------- scenario mode */
+
+static void progress(void *ctx, double t_s, double t_end_s)
+{
+    int *last = ctx;
+    int pct = (int)(100 * t_s / t_end_s);
+    if (pct == *last) return;
+    *last = pct;
+    int bar = pct / 4;
+    fprintf(stderr, "\r  [%.*s%*s] %3d%%  t = %.4g h ", bar, "=========================", 25 - bar, "",
+            pct, t_s / 3600);
+    if (pct >= 100) fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+static void default_out_dir(const char *name, char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, size, "runs/%s-%s", name[0] ? name : "run", stamp);
+}
+
+static int run_scenario(const run_opts *o)
+{
+    mk_error err = {0};
+    mk_scenario *scn = NULL;
+    mk_units *u = NULL;
+    mk_anatomy *anat = NULL;
+    mk_protocol *proto = NULL;
+    mk_cli_model_ref ref = {0};
+    mk_run_result res;
+    int have_res = 0, rc = 0;
+    mk_buf warnings;
+    mk_buf_init(&warnings);
+    mk_status st = o->scenario ? mk_scenario_load_file(o->scenario, &scn, &err)
+                               : mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml, &scn, &err);
+    if (!st) st = mk_units_new(&u, &err);
+    if (!st) st = mk_anatomy_load(&anat, &err);
+    if (st) {
+        rc = mk_cli_report(&err);
+        goto done;
+    }
+    if ((rc = mk_cli_open_model(o->model ? o->model : mk_scenario_model(scn), 1, &ref))) goto done;
+    st = mk_scenario_compile(scn, ref.abi, u, anat, o->sets, o->n_sets, o->strict, &warnings, &proto, &err);
+    if (warnings.len) fputs(warnings.data, stderr);
+    if (st) {
+        rc = mk_cli_report(&err);
+        if (!strcmp(err.file, "--set")) rc = EXIT_USAGE; /* the command line, not the scenario */
+        goto done;
+    }
+    mk_sim_opts so;
+    mk_sim_opts_default(&so);
+    so.solver.rtol = o->rtol;
+    so.solver.atol = o->atol;
+    int last_pct = -1;
+    if (isatty(2)) {
+        so.progress = progress;
+        so.progress_ctx = &last_pct;
+    }
+    printf("myoknot %s: scenario '%s', model %s (%s), site %s (%s side)\n", mk_version(), proto->name,
+           ref.abi->name, ref.abi->hash, proto->muscle, proto->side[0] == 'l' ? "left" : "right");
+    fflush(stdout);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    st = mk_simulate(ref.abi, proto, anat, &so, &res, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st) {
+        if (!err.file[0] && err.line > 0) snprintf(err.file, sizeof err.file, "%s", proto->file);
+        rc = mk_cli_report(&err);
+        goto done;
+    }
+    have_res = 1;
+    res.wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    mk_summary_write(&res);
+    char dir[1024];
+    if (o->out) snprintf(dir, sizeof dir, "%s", o->out);
+    else {
+        mkdir("runs", 0755);
+        default_out_dir(proto->name, dir, sizeof dir);
+    }
+    if (mk_rundir_write(&res, dir, &err)) {
+        rc = mk_cli_report(&err);
+        goto done;
+    }
+    printf("\n%s\nsolver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %.4g h simulated\n",
+           res.summary, res.stats.steps, res.stats.rhs_evals, res.wall_s, proto->duration_s / 3600);
+    printf("run directory: %s (report.html, series.csv, manifest.json, figures)\n", dir);
+done:
+    if (have_res) mk_run_result_free(&res);
+    mk_protocol_free(proto);
+    mk_cli_close_model(&ref);
+    mk_anatomy_free(anat);
+    mk_units_free(u);
+    mk_scenario_free(scn);
+    mk_buf_free(&warnings);
+    return rc;
+}
+
 int mk_cli_run(int argc, char **argv)
 {
     if (mk_cli_wants_help(argc, argv)) {
@@ -211,6 +358,7 @@ int mk_cli_run(int argc, char **argv)
     run_opts o;
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
+    if (!o.quick) return run_scenario(&o);
     mk_units *u = NULL;
     mk_error err = {0};
     if (mk_units_new(&u, &err)) return mk_cli_report(&err);

@@ -26,7 +26,12 @@ typedef struct checker {
     int depth, cap;
     mk_decl **order;       /* vars in dependency order */
     int n_order;
+    int nest;              /* recursion of infer, through expressions and the vars they read */
 } checker;
+
+/* The parser bounds one expression's depth; a chain of variables each reading the next deep
+ * inside its expression could still exhaust the stack, so the whole recursion is bounded. */
+enum { MAX_INFER_NEST = 2000 };
 
 static const char *kind_word(mk_symbol_kind k)
 {
@@ -56,6 +61,16 @@ static void unit_str(const ut_unit *u, char *buf, size_t size)
         return;
     }
     mk_units_format(u, buf, size);
+}
+
+/* The unit of an expression in a message: a declared name's as declared (the quoted text does
+ * not show it), anything else in SI form (a literal's unit is in the quoted text already). */
+static void expr_unit_str(const mk_expr *e, char *buf, size_t size)
+{
+    if (e->kind == E_REF && e->decl && !e->is_bool)
+        snprintf(buf, size, "%s", e->decl->unit_text);
+    else
+        unit_str(e->unit, buf, size);
 }
 
 static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const char *fmt, ...)
@@ -116,7 +131,7 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
             return;
         }
     }
-    int best = 3;
+    int best = strlen(local) <= 2 ? 2 : 3;
     mk_component *scope = c->comp;
     if (dot) scope = find_component(c->m, name, (size_t)(dot - name));
     if (!scope) scope = c->comp;
@@ -183,7 +198,8 @@ static mk_status check_param(checker *c, mk_decl *d)
                           d->local, d->value, d->unit_text, d->lo, d->hi);
     if (!d->source[0] || !d->doc[0])
         return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
-                          "parameter '%s': source and doc must not be empty", d->local);
+                          "parameter '%s' has an empty %s", d->local,
+                          !d->source[0] ? "source" : "doc");
     return MK_OK;
 }
 
@@ -217,10 +233,13 @@ static mk_status collect(checker *c)
         for (mk_decl *d = k->first; d; d = d->next) {
             if (d->stmt == STMT_DECL) continue;
             mk_decl *target = find_local(k, d->local);
-            const char *what = d->stmt == STMT_DERIV ? "d(x)/dt" : "output";
+            if (!target && d->stmt == STMT_DERIV)
+                return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
+                                  "d(%s)/dt: '%s' is not declared in component '%s'", d->local,
+                                  d->local, k->name);
             if (!target)
                 return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
-                                  "%s names '%s', which is not declared in component '%s'", what,
+                                  "output names '%s', which is not declared in component '%s'",
                                   d->local, k->name);
             if (d->stmt == STMT_DERIV) {
                 if (target->kind != MK_SYM_STATE)
@@ -263,7 +282,7 @@ static mk_status need_number(checker *c, mk_expr *e, const char *where)
     if (!e->is_bool) return MK_OK;
     char s[80];
     snip(c, e, s, sizeof s);
-    return fail_expr(c, e, MK_ERR_UNIT, "'%s' is a truth value, but %s needs a number", s, where);
+    return fail_expr(c, e, MK_ERR_UNIT, "%s: '%s' is a truth value, not a number", where, s);
 }
 
 static mk_status need_dimensionless(checker *c, mk_expr *e, const char *where)
@@ -272,7 +291,7 @@ static mk_status need_dimensionless(checker *c, mk_expr *e, const char *where)
     if (rc || mk_units_is_dimensionless(c->m->units, e->unit)) return rc;
     char s[80], u[128];
     snip(c, e, s, sizeof s);
-    unit_str(e->unit, u, sizeof u);
+    expr_unit_str(e, u, sizeof u);
     return fail_expr(c, e, MK_ERR_UNIT, "%s needs a dimensionless value, but '%s' has unit %s",
                      where, s, u);
 }
@@ -293,8 +312,8 @@ static mk_status same_dimension(checker *c, mk_expr *at, mk_expr **xs, int n, co
         char s1[80], s2[80], u1[128], u2[128];
         snip(c, ref, s1, sizeof s1);
         snip(c, xs[i], s2, sizeof s2);
-        unit_str(ref->unit, u1, sizeof u1);
-        unit_str(xs[i]->unit, u2, sizeof u2);
+        expr_unit_str(ref, u1, sizeof u1);
+        expr_unit_str(xs[i], u2, sizeof u2);
         return fail_expr(c, at, MK_ERR_UNIT, "%s: '%s' has unit %s but '%s' has unit %s", what,
                          s1, u1, s2, u2);
     }
@@ -328,7 +347,8 @@ static int constant_value(const mk_expr *e, double *v)
 static mk_status infer_power(checker *c, mk_expr *e, mk_expr *base, mk_expr *expo)
 {
     mk_status rc;
-    if ((rc = need_number(c, base, "a power")) || (rc = need_dimensionless(c, expo, "an exponent")))
+    if ((rc = need_number(c, base, "the base of a power")) ||
+        (rc = need_dimensionless(c, expo, "an exponent")))
         return rc;
     if (mk_units_is_dimensionless(c->m->units, base->unit)) {
         e->unit = c->m->units->one;
@@ -337,11 +357,12 @@ static mk_status infer_power(checker *c, mk_expr *e, mk_expr *base, mk_expr *exp
     double v;
     char s[80], u[128];
     snip(c, base, s, sizeof s);
-    unit_str(base->unit, u, sizeof u);
+    expr_unit_str(base, u, sizeof u);
     if (!constant_value(expo, &v))
         return fail_expr(c, e, MK_ERR_UNIT,
                          "'%s' has unit %s, so its exponent must be a constant number", s, u);
-    for (int den = 1; den <= 12; den++) {
+    /* UDUNITS raises to powers of at most 255; beyond, (int) of the power is not defined */
+    for (int den = 1; den <= 12 && fabs(v) <= 255; den++) {
         double num = v * den;
         if (fabs(num - round(num)) > 1e-9) continue;
         ut_unit *root = den == 1 ? ut_clone(base->unit) : ut_root(base->unit, den);
@@ -351,16 +372,21 @@ static mk_status infer_power(checker *c, mk_expr *e, mk_expr *base, mk_expr *exp
         if (!(e->unit = own(c, r))) return oom(c);
         return MK_OK;
     }
-    return fail_expr(c, e, MK_ERR_UNIT, "cannot raise '%s' (unit %s) to the power %g: the result "
-                     "has no unit", s, u, v);
+    return fail_expr(c, e, MK_ERR_UNIT, "cannot raise '%s' (unit %s) to the power %g: no unit "
+                     "has that dimension", s, u, v);
 }
 
 static mk_status infer_call(checker *c, mk_expr *e)
 {
     const mk_builtin_fn *f = mk_builtin_fn_find(e->name);
     if (!f) {
+        mk_decl *decl = resolve(c, e->name);
+        if (decl)
+            return fail_expr(c, e, MK_ERR_NAME, "'%s' is %s %s, not a function (to multiply, "
+                             "write %s * (...))", e->name, decl->kind == MK_SYM_INPUT ? "an" : "a",
+                             kind_word(decl->kind), e->name);
         char hint[96] = "";
-        int best = 3;
+        int best = strlen(e->name) <= 2 ? 2 : 3; /* "u" is no typo of "if" */
         for (const mk_builtin_fn *g = mk_builtin_fns; g->name; g++) {
             int d = edit_distance(e->name, g->name);
             if (d < best) {
@@ -433,12 +459,13 @@ static mk_status infer_binary(checker *c, mk_expr *e)
         return same_dimension(c, e, xs, 2, e->op == T_PLUS ? "cannot add" : "cannot subtract",
                               &e->unit);
     case T_STAR:
-    case T_SLASH:
-        if ((rc = need_number(c, e->a, "arithmetic")) || (rc = need_number(c, e->b, "arithmetic")))
-            return rc;
+    case T_SLASH: {
+        const char *what = e->op == T_STAR ? "cannot multiply" : "cannot divide";
+        if ((rc = need_number(c, e->a, what)) || (rc = need_number(c, e->b, what))) return rc;
         e->unit = own(c, e->op == T_STAR ? ut_multiply(e->a->unit, e->b->unit)
                                          : ut_divide(e->a->unit, e->b->unit));
         return e->unit ? MK_OK : oom(c);
+    }
     case T_CARET:
         return infer_power(c, e, e->a, e->b);
     case OP_AND:
@@ -462,7 +489,21 @@ static mk_status infer_binary(checker *c, mk_expr *e)
     }
 }
 
+static mk_status infer_node(checker *c, mk_expr *e);
+
 static mk_status infer(checker *c, mk_expr *e)
+{
+    if (c->nest >= MAX_INFER_NEST)
+        return fail_expr(c, e, MK_ERR_MODEL, "variables and the expressions that define them "
+                         "nest more than %d levels deep here; introduce states or shorten the "
+                         "chain", MAX_INFER_NEST);
+    c->nest++;
+    mk_status rc = infer_node(c, e);
+    c->nest--;
+    return rc;
+}
+
+static mk_status infer_node(checker *c, mk_expr *e)
 {
     mk_status rc;
     switch (e->kind) {
@@ -535,27 +576,38 @@ static mk_status expect_unit(checker *c, mk_expr *e, const ut_unit *want, const 
     if (e->is_zero_literal || mk_units_same_dimension(e->unit, want)) return MK_OK;
     char s[80], u[128], w[128];
     snip(c, e, s, sizeof s);
-    unit_str(e->unit, u, sizeof u);
+    expr_unit_str(e, u, sizeof u);
     unit_str(want, w, sizeof w);
     return fail_expr(c, e, MK_ERR_UNIT, "%s must have unit %s (%s), but '%s' has unit %s", what,
                      want_text, w, s, u);
 }
 
+/* Out of line, so that visit_var's frame stays small: it recurses once per variable. */
+static __attribute__((noinline)) mk_status fail_cycle(checker *c, mk_decl *d)
+{
+    char path[600] = "";
+    size_t n = 0;
+    int from = c->depth - 1;
+    while (from > 0 && c->stack[from] != d) from--;
+    for (int i = from; i < c->depth && n < sizeof path - 80; i++)
+        n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ", c->stack[i]->qname);
+    snprintf(path + n, sizeof path - n, "%s", d->qname);
+    return mk_fail_at(c->err, MK_ERR_CYCLE, c->m->file, d->line, d->col,
+                      "algebraic variables depend on each other in a loop: %s (break the "
+                      "loop, e.g. by making one of them a state)", path);
+}
+
+static __attribute__((noinline)) mk_status check_var_unit(checker *c, mk_decl *d)
+{
+    char what[160];
+    snprintf(what, sizeof what, "variable '%s'", d->local);
+    return expect_unit(c, d->rhs, d->canon, d->unit_text, what);
+}
+
 static mk_status visit_var(checker *c, mk_decl *d)
 {
     if (d->visit == 2) return MK_OK;
-    if (d->visit == 1) {
-        char path[600] = "";
-        size_t n = 0;
-        int from = c->depth - 1;
-        while (from > 0 && c->stack[from] != d) from--;
-        for (int i = from; i < c->depth && n < sizeof path - 80; i++)
-            n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ", c->stack[i]->qname);
-        snprintf(path + n, sizeof path - n, "%s", d->qname);
-        return mk_fail_at(c->err, MK_ERR_CYCLE, c->m->file, d->line, d->col,
-                          "algebraic variables depend on each other in a loop: %s (break the "
-                          "loop, e.g. by making one of them a state)", path);
-    }
+    if (d->visit == 1) return fail_cycle(c, d);
     if (c->depth == c->cap) {
         int cap = c->cap ? 2 * c->cap : 32;
         mk_decl **s = realloc(c->stack, sizeof *s * (size_t)cap);
@@ -569,11 +621,7 @@ static mk_status visit_var(checker *c, mk_decl *d)
     c->comp = d->comp; /* names in d's expression are resolved in d's component */
     mk_status rc = infer(c, d->rhs);
     c->comp = saved;
-    if (!rc) {
-        char what[160];
-        snprintf(what, sizeof what, "variable '%s'", d->local);
-        rc = expect_unit(c, d->rhs, d->canon, d->unit_text, what);
-    }
+    if (!rc) rc = check_var_unit(c, d);
     c->depth--;
     if (rc) return rc;
     d->visit = 2;

@@ -20,7 +20,7 @@ void mk_lexer_init(mk_lexer *lx, const char *src)
     lx->src = src;
     lx->line = 1;
     lx->col = 1;
-    if (!memcmp(src, "\xEF\xBB\xBF", 3) ) lx->pos = 3; /* a UTF-8 byte-order mark is no character */
+    if (!strncmp(src, "\xEF\xBB\xBF", 3)) lx->pos = 3; /* a UTF-8 byte-order mark is no character */
 }
 
 static char peek(const mk_lexer *lx, size_t ahead) { return lx->src[lx->pos + ahead]; }
@@ -74,8 +74,12 @@ static mk_token lex_number(mk_lexer *lx, size_t start, int line, int col)
     if (peek(lx, 0) == 'e' || peek(lx, 0) == 'E') {
         size_t k = 1;
         if (peek(lx, 1) == '+' || peek(lx, 1) == '-') k = 2;
-        if (!isdigit((unsigned char)peek(lx, k)))
-            return error(lx, line, col, start, "malformed number: exponent has no digits");
+        if (!isdigit((unsigned char)peek(lx, k))) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "malformed number '%.*s': the exponent has no digits",
+                     (int)(lx->pos + k - start < 40 ? lx->pos + k - start : 40), lx->src + start);
+            return error(lx, line, col, start, msg);
+        }
         while (k--) advance(lx);
         while (isdigit((unsigned char)peek(lx, 0))) advance(lx);
     }
@@ -86,7 +90,12 @@ static mk_token lex_number(mk_lexer *lx, size_t start, int line, int col)
     /* strtod reads what the lexer read (at most a trailing '.' more, as in "1..5"), however
      * many digits there are */
     t.number = strtod(t.text, NULL);
-    if (!isfinite(t.number)) return error(lx, line, col, start, "number out of range");
+    if (!isfinite(t.number)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "number %.*s%s is out of range (above about 1.8e308)",
+                 (int)(t.len < 40 ? t.len : 40), t.text, t.len > 40 ? "..." : "");
+        return error(lx, line, col, start, msg);
+    }
     return t;
 }
 
@@ -176,17 +185,18 @@ mk_token mk_lexer_next(mk_lexer *lx)
         if (d == '=') { kind = T_NE; width = 2; break; }
         return error(lx, line, col, start, "unexpected '!' (write 'not' for negation, '!=' for inequality)");
     default: {
-        char msg[96];
+        char msg[128];
         unsigned char u = (unsigned char)c;
         /* a well-formed UTF-8 sequence is shown as the character, anything else as bytes */
         size_t n = u >= 0xF0 && u < 0xF5 ? 4 : u >= 0xE0 ? 3 : u >= 0xC2 && u < 0xE0 ? 2 : 0;
         for (size_t k = 1; k < n; k++)
             if (((unsigned char)peek(lx, k) & 0xC0) != 0x80) n = 0;
         if (n)
-            snprintf(msg, sizeof msg, "unexpected character '%.*s' (names and operators are "
-                     "ASCII; units go in brackets)", (int)n, lx->src + start);
+            snprintf(msg, sizeof msg, "unexpected non-ASCII character '%.*s' (names and "
+                     "operators are ASCII; units go in brackets)", (int)n, lx->src + start);
         else if (u >= 0x80 || u < 0x20 || u == 0x7F)
-            snprintf(msg, sizeof msg, "unexpected byte 0x%02X (not a character of the language)", u);
+            snprintf(msg, sizeof msg, "unexpected byte 0x%02X (not a character of the language)",
+                     u);
         else
             snprintf(msg, sizeof msg, "unexpected character '%c'", c);
         return error(lx, line, col, start, msg);

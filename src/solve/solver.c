@@ -524,3 +524,27 @@ void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st)
     *st = s->totals;
     st->rhs_evals = s->rhs_evals;
 }
+
+mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err)
+{
+    *out = NULL;
+    mk_solver *s = NULL;
+    mk_status rc = mk_solver_new(src->abi, &src->opts, &s, err);
+    const mk_model_abi *abi = src->abi;
+    for (int i = 0; !rc && i < abi->n_params; i++) rc = mk_solver_set_param(s, i, src->params[i], err);
+    for (int i = 0; !rc && i < abi->n_inputs; i++) rc = mk_solver_set_input(s, i, src->inputs[i], err);
+    if (!rc) rc = mk_solver_reset(s, src->t_s, src->y, err);
+    if (rc) {
+        mk_solver_free(s);
+        return rc;
+    }
+    *out = s;
+    return MK_OK;
+}
+
+double mk_solver_input(const mk_solver *s, int index)
+{
+    return s && index >= 0 && index < s->abi->n_inputs ? s->inputs[index] : NAN;
+}
+
+const mk_model_abi *mk_solver_abi(const mk_solver *s) { return s ? s->abi : NULL; }

@@ -63,21 +63,41 @@ grep -q "## Dependency order" "$T/decay.md" && pass=$((pass + 1)) || { echo "FAI
 check model-extra-arg 2 "takes one model" "$BIN" model check decay oscillator
 check model-bad-option 2 "unknown option '--frob'" "$BIN" model show decay --frob
 
-check run-default 0 "pool.x [mM]" "$BIN" run
-check run-table 0 "0.00673" "$BIN" run          # x(10 s) = exp(-5)
-check run-set 0 "0.367879" "$BIN" run --set "pool.k=6 1/min" --duration "10 s" # exp(-1) at 10 s
-check run-set-range 0 "outside its plausible range" "$BIN" run --set "pool.k=1000 1/s" --duration "1 s"
-check run-set-unit 2 "pool.k: cannot convert mmHg" "$BIN" run --set "pool.k=0.2 mmHg"
-check run-set-name 2 "has no parameter 'pool.kk'" "$BIN" run --set "pool.kk=0.2 1/s"
-check run-set-syntax 2 "expects NAME=VALUE UNIT" "$BIN" run --set "pool.k"
+check run-default 0 "run directory: $T/default-run" "$BIN" run --out "$T/default-run"
+cp "$T/out" "$T/default.txt"
+check run-default-summary 0 "measurements (on a copy of the simulated patient)" cat "$T/default.txt"
+for f in report.html series.csv measurements.csv manifest.json; do
+    [ -s "$T/default-run/$f" ] && pass=$((pass + 1)) || { echo "FAIL run-default: no $f"; fail=$((fail + 1)); }
+done
+check run-scenario-file 0 "scenario 'ischemic_compression_session'" "$BIN" run "$SRC/scenarios/ischemic_compression_session.yaml" --out "$T/ic"
+cat > "$T/bad.yaml" <<'YML'
+name: bad
+duration: 1 h
+output_every: 10 min
+timeline:
+  - {event: stress, at: 10 min, level: 0.5, duraton: 5 min}
+YML
+check run-bad-scenario 1 "bad.yaml:5:" "$BIN" run "$T/bad.yaml" --out "$T/badrun"
+absent run-bad-scenario-no-dir "$T/badrun"
+check run-missing-scenario 1 "nosuch.yaml" "$BIN" run "$T/nosuch.yaml"
+check run-two-scenarios 2 "takes one scenario" "$BIN" run a.yaml b.yaml
+check run-input-needs-quick 2 "belong to the quick mode" "$BIN" run "$T/bad.yaml" --input "therapy.pressure=1 kPa"
+
+Q="--model decay --duration 10s"
+check run-table 0 "0.00673" "$BIN" run $Q          # x(10 s) = exp(-5)
+check run-set 0 "0.367879" "$BIN" run $Q --set "pool.k=6 1/min" # exp(-1) at 10 s
+check run-set-range 0 "outside its plausible range" "$BIN" run --model decay --duration "1 s" --set "pool.k=1000 1/s"
+check run-set-unit 2 "pool.k: cannot convert mmHg" "$BIN" run $Q --set "pool.k=0.2 mmHg"
+check run-set-name 2 "has no parameter 'pool.kk'" "$BIN" run $Q --set "pool.kk=0.2 1/s"
+check run-set-syntax 2 "expects NAME=VALUE UNIT" "$BIN" run $Q --set "pool.k"
 check run-input 0 "1.99326" "$BIN" run --input "pool.inflow=1 mM/s"   # x = 2 - exp(-t/2 s) at 10 s
-check run-neg-duration 2 "must be positive" "$BIN" run --duration "-5 s"
-check run-nan-duration 2 "not a finite number" "$BIN" run --duration "nan s"
-check run-unitless-duration 2 "has no unit" "$BIN" run --duration "5"
-check run-wrong-unit 2 "different dimensions" "$BIN" run --duration "5 mmHg"
+check run-neg-duration 2 "must be positive" "$BIN" run --model decay --duration "-5 s"
+check run-nan-duration 2 "not a finite number" "$BIN" run --model decay --duration "nan s"
+check run-unitless-duration 2 "has no unit" "$BIN" run --model decay --duration "5"
+check run-wrong-unit 2 "different dimensions" "$BIN" run --model decay --duration "5 mmHg"
 check run-unknown-option 2 "unknown option '--bogus'" "$BIN" run --bogus 1
 check run-bad-rtol 2 "positive number" "$BIN" run --rtol -1
-check run-csv 0 "table written to" "$BIN" run --csv "$T/out.csv"
+check run-csv 0 "table written to" "$BIN" run $Q --csv "$T/out.csv"
 head -1 "$T/out.csv" | grep -qF "t [s],pool.x [mM],pool.washout [mM/s]" && pass=$((pass + 1)) || { echo "FAIL csv header"; fail=$((fail + 1)); }
 check run-file-model 0 "spring.x [mm]" "$BIN" run --model "$SRC/models/oscillator.myo" --duration "2 s"
 check run-bad-model 1 "bad.myo:4:13: error:" "$BIN" run --model "$T/bad.myo" --csv "$T/bad.csv"

@@ -1,0 +1,498 @@
+/*
+ * rundir.c -- the run directory: series.csv (tidy), measurements.csv, figures, report.html
+ * and manifest.json (provenance: version, model hash, scenario text, parameters, seed, solver
+ * statistics).
+ *
+ * Everything is written into DIR.tmp-PID and renamed to DIR at the end; on failure the
+ * temporary directory is removed, so a reader never sees a half-written run.  An existing DIR
+ * is replaced only when it is empty or is itself a run directory (it has a manifest.json);
+ * anything else is left alone and reported.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/error.h"
+#include "io/results.h"
+#include "report/figures.h"
+#include "report/html.h"
+
+#define PATH_CAP 4096
+
+/* ---------------------------------------------------------------- files and directories */
+
+static int join(char *out, const char *dir, const char *name)
+{
+    return (size_t)snprintf(out, PATH_CAP, "%s/%s", dir, name) < PATH_CAP;
+}
+
+/* Remove a directory we wrote: only its plain files, then the directory itself. */
+static int remove_flat_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    char path[PATH_CAP];
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (!join(path, dir, e->d_name) || unlink(path) != 0) rc = -1;
+    }
+    closedir(d);
+    if (rmdir(dir) != 0) rc = -1;
+    return rc;
+}
+
+/* 1 empty, 2 a run directory (has manifest.json), 0 something else, -1 cannot read */
+static int dir_kind(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    int n = 0, manifest = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        n++;
+        if (strcmp(e->d_name, "manifest.json") == 0) manifest = 1;
+    }
+    closedir(d);
+    return n == 0 ? 1 : manifest ? 2 : 0;
+}
+
+static mk_status write_text(const char *dir, const char *name, const char *text, size_t len, mk_error *err)
+{
+    char path[PATH_CAP];
+    if (!join(path, dir, name)) return mk_fail(err, MK_ERR_IO, "path too long: %s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    size_t put = fwrite(text, 1, len, f);
+    int bad = put != len || ferror(f);
+    int e = errno;
+    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
+    if (bad) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!s) s = "";
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+    if (isnan(v)) fputs("NaN", f);
+    else if (isinf(v)) fputs(v > 0 ? "Inf" : "-Inf", f);
+    else fprintf(f, "%.10g", v);
+}
+
+static mk_status close_checked(FILE *f, const char *path, mk_error *err)
+{
+    int bad = ferror(f);
+    int e = errno;
+    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
+    if (bad) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(e ? e : EIO));
+    return MK_OK;
+}
+
+static mk_status write_series_csv(const mk_run_result *r, const char *dir, mk_error *err)
+{
+    char path[PATH_CAP];
+    if (!join(path, dir, "series.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    char *iobuf = malloc(1 << 16); /* fewer writes for a long table; optional */
+    if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
+    const mk_series *s = &r->series;
+    fputs("t_s,variable,unit,value\n", f);
+    for (int row = 0; row < s->n_rows && !ferror(f); row++) {
+        const double *v = s->values + (size_t)row * (size_t)s->n_cols;
+        for (int c = 0; c < s->n_cols; c++) {
+            csv_num(f, s->t_s[row]);
+            fputc(',', f);
+            csv_field(f, s->names[c]);
+            fputc(',', f);
+            csv_field(f, s->units[c]);
+            fputc(',', f);
+            csv_num(f, v[c]);
+            fputc('\n', f);
+        }
+    }
+    mk_status rc = close_checked(f, path, err);
+    free(iobuf);
+    return rc;
+}
+
+static const char *kind_id(const mk_measurement *m)
+{
+    if (!m) return "";
+    switch (m->kind) {
+    case MK_MEAS_PPT: return "ppt";
+    case MK_MEAS_PAIN: return "pain";
+    case MK_MEAS_STIFFNESS: return "stiffness";
+    case MK_MEAS_NOISE: return "noise";
+    case MK_MEAS_OUTPUT: return "output";
+    }
+    return "";
+}
+
+/* "region" is the body region of a pain rating, the model output of an output probe, and
+ * "local" (the site) for the probes applied at the trigger point. */
+static const char *meas_where(const mk_measurement *m)
+{
+    if (!m) return "";
+    if (m->kind == MK_MEAS_PAIN) return m->region[0] ? m->region : "local";
+    if (m->kind == MK_MEAS_OUTPUT) return m->output;
+    return "local";
+}
+
+static mk_status write_meas_csv(const mk_run_result *r, const char *dir, mk_error *err)
+{
+    char path[PATH_CAP];
+    if (!join(path, dir, "measurements.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    fputs("t_s,label,kind,region,value,unit,note\n", f);
+    for (int i = 0; i < r->n_meas; i++) {
+        const mk_meas_result *m = &r->meas[i];
+        csv_num(f, m->t_s);
+        fputc(',', f);
+        csv_field(f, m->spec ? m->spec->label : "");
+        fputc(',', f);
+        csv_field(f, kind_id(m->spec));
+        fputc(',', f);
+        csv_field(f, meas_where(m->spec));
+        fputc(',', f);
+        csv_num(f, m->value);
+        fputc(',', f);
+        csv_field(f, m->unit);
+        fputc(',', f);
+        csv_field(f, m->note);
+        fputc('\n', f);
+    }
+    return close_checked(f, path, err);
+}
+
+/* ---------------------------------------------------------------- manifest.json */
+
+typedef struct jctx {
+    int failed;
+} jctx;
+
+static cJSON *jchk(jctx *j, cJSON *v)
+{
+    if (!v) j->failed = 1;
+    return v;
+}
+
+static void jstr(jctx *j, cJSON *o, const char *k, const char *v)
+{
+    if (o) jchk(j, cJSON_AddStringToObject(o, k, v ? v : ""));
+}
+
+static void jnum(jctx *j, cJSON *o, const char *k, double v)
+{
+    if (!o) return;
+    /* JSON has no NaN or infinity: write null (cJSON does the same) */
+    if (isfinite(v)) jchk(j, cJSON_AddNumberToObject(o, k, v));
+    else jchk(j, cJSON_AddNullToObject(o, k));
+}
+
+static cJSON *jobj(jctx *j, cJSON *o, const char *k)
+{
+    return o ? jchk(j, cJSON_AddObjectToObject(o, k)) : NULL;
+}
+
+static cJSON *jarr(jctx *j, cJSON *o, const char *k)
+{
+    return o ? jchk(j, cJSON_AddArrayToObject(o, k)) : NULL;
+}
+
+static cJSON *jpush_obj(jctx *j, cJSON *arr)
+{
+    if (!arr) return NULL;
+    cJSON *o = jchk(j, cJSON_CreateObject());
+    if (o && !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        j->failed = 1;
+        return NULL;
+    }
+    return o;
+}
+
+static long long file_size(const char *dir, const char *name)
+{
+    char path[PATH_CAP];
+    struct stat st;
+    if (!join(path, dir, name) || stat(path, &st) != 0) return -1;
+    return (long long)st.st_size;
+}
+
+static mk_status write_manifest(const mk_run_result *r, const char *dir, const mk_figure_set *figs,
+                                mk_error *err)
+{
+    jctx j = {0};
+    const mk_model_abi *abi = r->abi;
+    const mk_protocol *p = r->protocol;
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return mk_fail(err, MK_ERR_NOMEM, "out of memory building manifest.json");
+
+    jstr(&j, root, "format", "myoknot run directory");
+    jnum(&j, root, "format_version", 1);
+    jstr(&j, root, "myoknot_version", MK_VERSION);
+    {
+        char when[32] = "";
+        time_t now = time(NULL);
+        struct tm tm;
+        if (gmtime_r(&now, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        jstr(&j, root, "created_utc", when);
+    }
+
+    cJSON *model = jobj(&j, root, "model");
+    jstr(&j, model, "name", abi ? abi->name : "");
+    jstr(&j, model, "hash", abi ? abi->hash : "");
+    jstr(&j, model, "generator", abi ? abi->generator : "");
+    jstr(&j, model, "doc", abi ? abi->doc : "");
+    jnum(&j, model, "abi_version", abi ? abi->abi_version : NAN);
+
+    cJSON *sc = jobj(&j, root, "scenario");
+    if (p) {
+        jstr(&j, sc, "name", p->name);
+        jstr(&j, sc, "description", p->description);
+        jstr(&j, sc, "file", p->file);
+        jstr(&j, sc, "model", p->model);
+        jstr(&j, sc, "muscle", p->muscle);
+        jstr(&j, sc, "side", p->side);
+        jnum(&j, sc, "duration_s", p->duration_s);
+        jnum(&j, sc, "output_every_s", p->output_every_s);
+        jstr(&j, sc, "yaml", p->yaml_text);
+        cJSON *notes = jarr(&j, sc, "annotations");
+        for (int i = 0; i < p->n_notes; i++) {
+            cJSON *o = jpush_obj(&j, notes);
+            jnum(&j, o, "t0_s", p->notes[i].t0_s);
+            jnum(&j, o, "t1_s", p->notes[i].t1_s);
+            jstr(&j, o, "label", p->notes[i].label);
+            jstr(&j, o, "kind", p->notes[i].kind);
+        }
+        /* the seed may not fit a JSON number (53 bits): also as text */
+        jnum(&j, root, "seed", (double)p->seed);
+        char seed[32];
+        snprintf(seed, sizeof seed, "%lu", p->seed);
+        jstr(&j, root, "seed_text", seed);
+    }
+
+    cJSON *params = jarr(&j, root, "parameters");
+    for (int i = 0; abi && i < abi->n_params; i++) {
+        const mk_symbol *sym = &abi->params[i];
+        double v = r->params ? r->params[i] : sym->value;
+        int line = 0, from_scenario = 0;
+        for (int k = 0; p && k < p->n_params; k++)
+            if (p->params[k].param == i) from_scenario = 1, line = p->params[k].line;
+        int differs = !(v == sym->value || (isnan(v) && isnan(sym->value)));
+        cJSON *o = jpush_obj(&j, params);
+        jstr(&j, o, "name", sym->name);
+        jnum(&j, o, "value", v);
+        jstr(&j, o, "unit", sym->unit);
+        jnum(&j, o, "default", sym->value);
+        if (o) jchk(&j, cJSON_AddBoolToObject(o, "overridden", from_scenario || differs));
+        if (from_scenario) {
+            jstr(&j, o, "overridden_by", "scenario");
+            if (line > 0) jnum(&j, o, "scenario_line", line);
+        } else if (differs) {
+            jstr(&j, o, "overridden_by", "caller");
+        }
+        jstr(&j, o, "source", sym->source);
+    }
+
+    cJSON *solver = jobj(&j, root, "solver");
+    jnum(&j, solver, "steps", (double)r->stats.steps);
+    jnum(&j, solver, "rhs_evals", (double)r->stats.rhs_evals);
+    jnum(&j, solver, "jac_evals", (double)r->stats.jac_evals);
+    jnum(&j, solver, "err_test_fails", (double)r->stats.err_test_fails);
+    jnum(&j, solver, "nonlin_conv_fails", (double)r->stats.nonlin_conv_fails);
+    jnum(&j, root, "wall_time_s", r->wall_s);
+
+    cJSON *series = jobj(&j, root, "series");
+    jnum(&j, series, "rows", r->series.n_rows);
+    if (r->series.n_rows > 0) {
+        jnum(&j, series, "t0_s", r->series.t_s[0]);
+        jnum(&j, series, "t1_s", r->series.t_s[r->series.n_rows - 1]);
+    }
+    cJSON *cols = jarr(&j, series, "columns");
+    for (int c = 0; c < r->series.n_cols; c++) {
+        cJSON *o = jpush_obj(&j, cols);
+        jstr(&j, o, "name", r->series.names[c]);
+        jstr(&j, o, "unit", r->series.units[c]);
+    }
+
+    cJSON *meas = jarr(&j, root, "measurements");
+    for (int i = 0; i < r->n_meas; i++) {
+        const mk_meas_result *m = &r->meas[i];
+        cJSON *o = jpush_obj(&j, meas);
+        jnum(&j, o, "t_s", m->t_s);
+        jstr(&j, o, "label", m->spec ? m->spec->label : "");
+        jstr(&j, o, "kind", kind_id(m->spec));
+        jstr(&j, o, "region", meas_where(m->spec));
+        jnum(&j, o, "value", m->value);
+        jstr(&j, o, "unit", m->unit);
+        jstr(&j, o, "note", m->note);
+    }
+
+    cJSON *files = jarr(&j, root, "files");
+    const char *fixed[] = {"series.csv", "measurements.csv"};
+    for (size_t i = 0; i < 2; i++) {
+        cJSON *o = jpush_obj(&j, files);
+        jstr(&j, o, "name", fixed[i]);
+        jnum(&j, o, "bytes", (double)file_size(dir, fixed[i]));
+    }
+    for (int i = 0; i < figs->n; i++) {
+        cJSON *o = jpush_obj(&j, files);
+        jstr(&j, o, "name", figs->fig[i].file);
+        jnum(&j, o, "bytes", (double)file_size(dir, figs->fig[i].file));
+        jstr(&j, o, "title", figs->fig[i].title);
+    }
+    {
+        cJSON *o = jpush_obj(&j, files);
+        jstr(&j, o, "name", "report.html");
+        jnum(&j, o, "bytes", (double)file_size(dir, "report.html"));
+        o = jpush_obj(&j, files);
+        jstr(&j, o, "name", "manifest.json");
+    }
+
+    char *text = j.failed ? NULL : cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) return mk_fail(err, MK_ERR_NOMEM, "out of memory building manifest.json");
+    size_t len = strlen(text);
+    mk_status rc = MK_OK;
+    /* end with a newline, like every other text file we write */
+    char *full = malloc(len + 2);
+    if (!full) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory building manifest.json");
+    else {
+        memcpy(full, text, len);
+        full[len] = '\n';
+        full[len + 1] = 0;
+        rc = write_text(dir, "manifest.json", full, len + 1, err);
+        free(full);
+    }
+    cJSON_free(text);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the run directory */
+
+static mk_status write_all(const mk_run_result *r, const char *tmp, mk_error *err)
+{
+    mk_status rc;
+    mk_figure_set *figs = calloc(1, sizeof *figs); /* large: keep it off the stack */
+    if (!figs) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    if ((rc = write_series_csv(r, tmp, err)) || (rc = write_meas_csv(r, tmp, err)) ||
+        (rc = mk_figures_write(r, tmp, figs, err))) {
+        free(figs);
+        return rc;
+    }
+    mk_buf html;
+    mk_buf_init(&html);
+    rc = mk_report_html(r, tmp, figs, &html, err);
+    if (!rc) rc = write_text(tmp, "report.html", html.data ? html.data : "", html.len, err);
+    mk_buf_free(&html);
+    if (!rc) rc = write_manifest(r, tmp, figs, err);
+    free(figs);
+    return rc;
+}
+
+mk_status mk_rundir_write(const mk_run_result *r, const char *dir_in, mk_error *err)
+{
+    if (!r || !dir_in || !dir_in[0]) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: missing argument");
+    const mk_series *s = &r->series;
+    if (s->n_cols < 0 || s->n_rows < 0 || (s->n_rows > 0 && (!s->t_s || !s->values || !s->names || !s->units)))
+        return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: malformed series");
+    for (int c = 0; c < s->n_cols; c++)
+        if (!s->names[c] || !s->units[c])
+            return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: series column %d has no name", c);
+    if (r->n_meas > 0 && !r->meas) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: measurements missing");
+
+    char dir[PATH_CAP], tmp[PATH_CAP + 32], old[PATH_CAP + 32];
+    size_t n = strlen(dir_in);
+    while (n > 1 && dir_in[n - 1] == '/') n--; /* "out/" names the directory "out" */
+    if (n >= PATH_CAP - 64) return mk_fail(err, MK_ERR_IO, "run directory path too long");
+    memcpy(dir, dir_in, n);
+    dir[n] = 0;
+    long pid = (long)getpid();
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, pid);
+    snprintf(old, sizeof old, "%s.old-%ld", dir, pid);
+
+    /* what is there now */
+    struct stat st;
+    int replace = 0;
+    if (lstat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return mk_fail(err, MK_ERR_IO, "%s exists and is not a directory; not overwriting it", dir);
+        int k = dir_kind(dir);
+        if (k < 0) return mk_fail(err, MK_ERR_IO, "cannot read %s: %s", dir, strerror(errno));
+        if (k == 0)
+            return mk_fail(err, MK_ERR_IO,
+                           "%s exists and is not a myoknot run directory (no manifest.json); not overwriting it",
+                           dir);
+        replace = k == 2;
+    } else if (errno != ENOENT) {
+        return mk_fail(err, MK_ERR_IO, "cannot use %s: %s", dir, strerror(errno));
+    }
+
+    if (mkdir(tmp, 0777) != 0) {
+        int e = errno;
+        /* a leftover of a crashed process that had our pid: it is ours to remove */
+        if (e == EEXIST && lstat(tmp, &st) == 0 && S_ISDIR(st.st_mode) && remove_flat_dir(tmp) == 0 &&
+            mkdir(tmp, 0777) == 0) {
+            e = 0;
+        }
+        if (e) return mk_fail(err, MK_ERR_IO, "cannot create %s: %s", tmp, strerror(e));
+    }
+
+    mk_status rc = write_all(r, tmp, err);
+    if (rc) {
+        remove_flat_dir(tmp);
+        return rc;
+    }
+
+    if (replace) {
+        if (rename(dir, old) != 0) {
+            int e = errno;
+            remove_flat_dir(tmp);
+            return mk_fail(err, MK_ERR_IO, "cannot move the previous run %s aside: %s", dir, strerror(e));
+        }
+        if (rename(tmp, dir) != 0) {
+            int e = errno;
+            rename(old, dir); /* put the previous run back */
+            remove_flat_dir(tmp);
+            return mk_fail(err, MK_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(e));
+        }
+        if (remove_flat_dir(old) != 0)
+            return mk_fail(err, MK_ERR_IO, "wrote %s, but could not remove the previous run moved to %s", dir, old);
+        return MK_OK;
+    }
+    if (rename(tmp, dir) != 0) { /* an empty DIR is replaced by rename(2) itself */
+        int e = errno;
+        remove_flat_dir(tmp);
+        return mk_fail(err, MK_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(e));
+    }
+    return MK_OK;
+}

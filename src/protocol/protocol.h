@@ -1,0 +1,78 @@
+/*
+ * protocol.h -- what happens to the simulated body over time, compiled from a scenario.
+ *
+ * A scenario (YAML, src/protocol/scenario.c) speaks the user's vocabulary: desk work, a
+ * stressful week, ischaemic compression at 2.5 kg/cm2 for 90 s, an algometer measurement.
+ * Compiling it against a model gives this protocol: piecewise-constant input changes (in
+ * each input's declared unit, sorted by time: every change is a solver breakpoint), parameter
+ * overrides, and measurements to take on copies of the state.  The simulation engine
+ * (src/protocol/simulate.c) consumes it; nothing here knows about the solver.
+ */
+#ifndef MK_PROTOCOL_H
+#define MK_PROTOCOL_H
+
+#include "myoknot.h"
+
+/* A value change of one model input at one time; it holds until the next change. */
+typedef struct mk_input_change {
+    double t_s;
+    int input;      /* index into abi->inputs */
+    double value;   /* declared unit of that input */
+} mk_input_change;
+
+typedef enum mk_meas_kind {
+    MK_MEAS_PPT,        /* pressure pain threshold by algometer ramp; result in kPa */
+    MK_MEAS_PAIN,       /* pain 0-10 in a body region (or "local"); arg: evoked pressure kPa, 0 = spontaneous */
+    MK_MEAS_STIFFNESS,  /* taut band shear modulus, kPa */
+    MK_MEAS_NOISE,      /* endplate noise (spontaneous electrical activity) */
+    MK_MEAS_OUTPUT      /* any state or variable of the model by name */
+} mk_meas_kind;
+
+typedef struct mk_measurement {
+    double t_s;
+    mk_meas_kind kind;
+    char label[64];      /* as the scenario names it, e.g. "PPT before" */
+    char region[64];     /* MK_MEAS_PAIN: region id ("local", "temple_r", ...) */
+    char output[128];    /* MK_MEAS_OUTPUT: qualified model name */
+    double arg;          /* PPT: ramp rate in kPa/s; PAIN: applied pressure in kPa (0: none) */
+    double area_cm2;     /* PPT/PAIN: probe area */
+    int line, col;       /* in the scenario file */
+} mk_measurement;
+
+typedef struct mk_param_override {
+    int param;           /* index into abi->params */
+    double value;        /* declared unit */
+    int line, col;
+} mk_param_override;
+
+/* A labelled interval for figures and the report ("ischaemic compression 1/3"). */
+typedef struct mk_annotation {
+    double t0_s, t1_s;
+    char label[96];
+    char kind[32];       /* "load", "life", "experiment", "therapy" */
+} mk_annotation;
+
+typedef struct mk_protocol {
+    char name[96];
+    char description[512];
+    char model[1024];          /* built-in model name or path of a .myo file */
+    char file[1024];           /* the scenario file */
+    char muscle[64];           /* site: anatomy muscle id, e.g. "upper_trapezius" */
+    char side[8];              /* "r" or "l" */
+    double duration_s;
+    double output_every_s;
+    unsigned long seed;
+    mk_param_override *params;
+    int n_params;
+    mk_input_change *changes; /* sorted by t_s (stable) */
+    int n_changes;
+    mk_measurement *meas;     /* sorted by t_s */
+    int n_meas;
+    mk_annotation *notes;
+    int n_notes;
+    char *yaml_text;          /* the scenario as read, for the manifest */
+} mk_protocol;
+
+void mk_protocol_free(mk_protocol *p);
+
+#endif

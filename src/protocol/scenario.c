@@ -1,0 +1,1375 @@
+/*
+ * scenario.c -- scenario files: YAML (libyaml) to a tree whose every node keeps its
+ * line:column, values with units, the top-level keys, and assembling the protocol (input
+ * changes in time order, parameter overrides, measurements, annotations).  The event
+ * vocabulary is vocabulary.c's.  The format is documented in docs/scenarios.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "core/error.h"
+#include "lang/units.h"
+#include "protocol/scenario_impl.h"
+
+enum { MAX_DEPTH = 64, MAX_TEXT = 4 << 20 };
+
+/* ---------------------------------------------------------------- the tree */
+
+static void node_free(sn_node *n)
+{
+    if (!n) return;
+    free(n->text);
+    for (int i = 0; i < n->n; i++) {
+        if (n->kind == SN_MAP) {
+            free(n->pairs[i].key);
+            node_free(n->pairs[i].val);
+        } else if (n->kind == SN_SEQ) {
+            node_free(n->items[i]);
+        }
+    }
+    free(n->pairs);
+    free(n->items);
+    free(n);
+}
+
+typedef struct yl {
+    yaml_parser_t p;
+    const char *file;
+    mk_error *err;
+} yl;
+
+static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
+
+static mk_status yaml_fail(yl *y)
+{
+    yaml_parser_t *p = &y->p;
+    if (p->error == YAML_MEMORY_ERROR) return nomem(y->err);
+    if (p->error == YAML_READER_ERROR)
+        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, (int)p->mark.line + 1,
+                          (int)p->mark.column + 1, "invalid YAML: %s",
+                          p->problem ? p->problem : "cannot read the text");
+    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+    if (p->context)
+        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
+                          "invalid YAML: %s (%s at line %d:%d)",
+                          p->problem ? p->problem : "syntax error", p->context,
+                          (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+    return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "invalid YAML: %s",
+                      p->problem ? p->problem : "syntax error");
+}
+
+static mk_status next(yl *y, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&y->p, ev)) return yaml_fail(y);
+    return MK_OK;
+}
+
+static const char *event_what(const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_MAPPING_START_EVENT: return "a mapping";
+    case YAML_SEQUENCE_START_EVENT: return "a list";
+    case YAML_ALIAS_EVENT: return "an alias";
+    default: return "a value";
+    }
+}
+
+/* ev has been fetched (and is deleted here). */
+static mk_status parse_node(yl *y, yaml_event_t *ev, int depth, sn_node **out)
+{
+    *out = NULL;
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    if (depth > MAX_DEPTH) {
+        yaml_event_delete(ev);
+        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
+                          "nesting deeper than %d levels", MAX_DEPTH);
+    }
+    if (ev->type == YAML_ALIAS_EVENT) {
+        mk_status rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
+                                  "YAML aliases (*%s) are not supported in scenarios: write the "
+                                  "value out",
+                                  (const char *)ev->data.alias.anchor);
+        yaml_event_delete(ev);
+        return rc;
+    }
+    sn_node *n = calloc(1, sizeof *n);
+    if (!n) {
+        yaml_event_delete(ev);
+        return nomem(y->err);
+    }
+    n->line = line;
+    n->col = col;
+    mk_status rc = MK_OK;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        n->kind = SN_SCALAR;
+        size_t len = ev->data.scalar.length;
+        n->text = malloc(len + 1);
+        if (!n->text) rc = nomem(y->err);
+        else {
+            memcpy(n->text, ev->data.scalar.value, len);
+            n->text[len] = 0;
+            if (strlen(n->text) != len)
+                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
+                                "a value contains a NUL character");
+        }
+        yaml_event_delete(ev);
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        n->kind = SN_SEQ;
+        yaml_event_delete(ev);
+        int cap = 0;
+        for (;;) {
+            yaml_event_t e;
+            if ((rc = next(y, &e))) break;
+            if (e.type == YAML_SEQUENCE_END_EVENT) {
+                yaml_event_delete(&e);
+                break;
+            }
+            if (n->n == cap) {
+                cap = cap ? 2 * cap : 8;
+                sn_node **items = realloc(n->items, (size_t)cap * sizeof *items);
+                if (!items) {
+                    yaml_event_delete(&e);
+                    rc = nomem(y->err);
+                    break;
+                }
+                n->items = items;
+            }
+            sn_node *item;
+            if ((rc = parse_node(y, &e, depth + 1, &item))) break;
+            n->items[n->n++] = item;
+        }
+    } else if (ev->type == YAML_MAPPING_START_EVENT) {
+        n->kind = SN_MAP;
+        yaml_event_delete(ev);
+        int cap = 0;
+        for (;;) {
+            yaml_event_t e;
+            if ((rc = next(y, &e))) break;
+            if (e.type == YAML_MAPPING_END_EVENT) {
+                yaml_event_delete(&e);
+                break;
+            }
+            int kl = (int)e.start_mark.line + 1, kc = (int)e.start_mark.column + 1;
+            if (e.type != YAML_SCALAR_EVENT) {
+                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, kl, kc,
+                                "expected a key (a name), found %s", event_what(&e));
+                yaml_event_delete(&e);
+                break;
+            }
+            const char *key = (const char *)e.data.scalar.value;
+            for (int i = 0; i < n->n; i++)
+                if (strcmp(n->pairs[i].key, key) == 0) {
+                    rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, kl, kc,
+                                    "duplicate key '%s' (first given at line %d:%d)", key,
+                                    n->pairs[i].line, n->pairs[i].col);
+                    break;
+                }
+            if (rc) {
+                yaml_event_delete(&e);
+                break;
+            }
+            if (n->n == cap) {
+                cap = cap ? 2 * cap : 8;
+                sn_pair *pairs = realloc(n->pairs, (size_t)cap * sizeof *pairs);
+                if (!pairs) {
+                    yaml_event_delete(&e);
+                    rc = nomem(y->err);
+                    break;
+                }
+                n->pairs = pairs;
+            }
+            sn_pair *pr = &n->pairs[n->n];
+            pr->key = strdup(key);
+            pr->line = kl;
+            pr->col = kc;
+            pr->val = NULL;
+            yaml_event_delete(&e);
+            if (!pr->key) {
+                rc = nomem(y->err);
+                break;
+            }
+            n->n++;
+            yaml_event_t v;
+            if ((rc = next(y, &v))) break;
+            if ((rc = parse_node(y, &v, depth + 1, &pr->val))) break;
+        }
+    } else {
+        rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "unexpected YAML event");
+        yaml_event_delete(ev);
+    }
+    if (rc) {
+        node_free(n);
+        return rc;
+    }
+    *out = n;
+    return MK_OK;
+}
+
+static mk_status parse_yaml(const char *file, const char *text, sn_node **root, mk_error *err)
+{
+    yl y = {.file = file, .err = err};
+    *root = NULL;
+    if (!yaml_parser_initialize(&y.p)) return nomem(err);
+    yaml_parser_set_input_string(&y.p, (const unsigned char *)text, strlen(text));
+    yaml_parser_set_encoding(&y.p, YAML_UTF8_ENCODING);
+    mk_status rc = MK_OK;
+    yaml_event_t ev;
+    sn_node *doc = NULL;
+    int stage = 0; /* 0 before the document, 1 read one */
+    for (;;) {
+        if ((rc = next(&y, &ev))) break;
+        yaml_event_type_t t = ev.type;
+        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+        if (t == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_END_EVENT) {
+            yaml_event_delete(&ev);
+            continue;
+        }
+        if (t == YAML_DOCUMENT_START_EVENT) {
+            yaml_event_delete(&ev);
+            if (stage == 1) {
+                rc = mk_fail_at(err, MK_ERR_SYNTAX, file, line, col,
+                                "expected one YAML document, found a second ('---')");
+                break;
+            }
+            continue;
+        }
+        /* the document's root node */
+        if ((rc = parse_node(&y, &ev, 0, &doc))) break;
+        stage = 1;
+    }
+    yaml_parser_delete(&y.p);
+    if (rc) {
+        node_free(doc);
+        return rc;
+    }
+    if (!doc || (doc->kind == SN_SCALAR && doc->text[0] == 0)) {
+        node_free(doc);
+        return mk_fail_at(err, MK_ERR_SYNTAX, file, 1, 1,
+                          "the scenario is empty: expected a mapping with at least "
+                          "'duration' (e.g. 'duration: 1 d')");
+    }
+    if (doc->kind != SN_MAP) {
+        mk_status r = mk_fail_at(err, MK_ERR_SYNTAX, file, doc->line, doc->col,
+                                 "expected a mapping of keys (name, duration, timeline, ...) "
+                                 "at the top level, found %s",
+                                 sc_kind_name(doc));
+        node_free(doc);
+        return r;
+    }
+    *root = doc;
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+void mk_scenario_free(mk_scenario *s)
+{
+    if (!s) return;
+    node_free(s->root);
+    free(s->file);
+    free(s->text);
+    free(s);
+}
+
+static int names_file(const char *m)
+{
+    size_t n = strlen(m);
+    return strchr(m, '/') != NULL || (n > 4 && strcmp(m + n - 4, ".myo") == 0);
+}
+
+mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_scenario **out,
+                                  mk_error *err)
+{
+    *out = NULL;
+    if (!file_name) file_name = "<scenario>";
+    if (!text) return mk_fail(err, MK_ERR_INVALID, "no scenario text");
+    mk_scenario *s = calloc(1, sizeof *s);
+    if (!s) return nomem(err);
+    s->file = strdup(file_name);
+    s->text = strdup(text);
+    if (!s->file || !s->text) {
+        mk_scenario_free(s);
+        return nomem(err);
+    }
+    mk_status rc = parse_yaml(s->file, s->text, &s->root, err);
+    if (rc) {
+        mk_scenario_free(s);
+        return rc;
+    }
+    snprintf(s->model, sizeof s->model, "tp_site");
+    const sn_pair *m = sc_find(s->root, "model");
+    if (m) {
+        if (m->val->kind != SN_SCALAR || !m->val->text[0]) {
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, s->file, m->val->line, m->val->col,
+                            "expected a built-in model name or a .myo file for 'model', "
+                            "found %s",
+                            sc_kind_name(m->val));
+            mk_scenario_free(s);
+            return rc;
+        }
+        const char *v = m->val->text;
+        s->model_is_file = names_file(v);
+        const char *slash = strrchr(s->file, '/');
+        int n;
+        if (s->model_is_file && v[0] != '/' && slash)
+            n = snprintf(s->model, sizeof s->model, "%.*s/%s", (int)(slash - s->file), s->file,
+                         v);
+        else
+            n = snprintf(s->model, sizeof s->model, "%s", v);
+        if (n < 0 || (size_t)n >= sizeof s->model) {
+            rc = mk_fail_at(err, MK_ERR_INVALID, s->file, m->val->line, m->val->col,
+                            "the model path is too long (at most %zu characters)",
+                            sizeof s->model - 1);
+            mk_scenario_free(s);
+            return rc;
+        }
+    }
+    *out = s;
+    return MK_OK;
+}
+
+mk_status mk_scenario_load_file(const char *path, mk_scenario **out, mk_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    mk_buf b;
+    mk_buf_init(&b);
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
+        chunk[got] = 0;
+        if (memchr(chunk, 0, got)) {
+            fclose(f);
+            mk_buf_free(&b);
+            return mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0,
+                              "not a text file (contains NUL bytes)");
+        }
+        mk_buf_puts(&b, chunk);
+        if (b.len > MAX_TEXT) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || b.failed || b.len > MAX_TEXT) {
+        mk_status rc = b.failed ? nomem(err)
+                       : bad    ? mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot read")
+                                : mk_fail_at(err, MK_ERR_IO, path, 0, 0,
+                                             "larger than %d bytes: not a scenario", MAX_TEXT);
+        mk_buf_free(&b);
+        return rc;
+    }
+    mk_status rc = mk_scenario_load_string(path, b.data ? b.data : "", out, err);
+    mk_buf_free(&b);
+    return rc;
+}
+
+const char *mk_scenario_model(const mk_scenario *s) { return s ? s->model : NULL; }
+int mk_scenario_model_is_file(const mk_scenario *s) { return s ? s->model_is_file : 0; }
+
+/* ---------------------------------------------------------------- helpers for compiling */
+
+mk_status sc_fail(sc_ctx *cx, int line, int col, mk_status code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mk_fail_at(cx->err, code, cx->s->file, line, col, "%s", msg);
+}
+
+const sn_pair *sc_find(const sn_node *map, const char *key)
+{
+    if (!map || map->kind != SN_MAP) return NULL;
+    for (int i = 0; i < map->n; i++)
+        if (strcmp(map->pairs[i].key, key) == 0) return &map->pairs[i];
+    return NULL;
+}
+
+const char *sc_kind_name(const sn_node *n)
+{
+    if (n->kind == SN_MAP) return "a mapping";
+    if (n->kind == SN_SEQ) return "a list";
+    if (!n->text[0]) return "nothing";
+    return "a value";
+}
+
+const char *sc_fmt_time(double t, char *buf, size_t size)
+{
+    double day = floor(t / 86400.0);
+    double rem = t - day * 86400.0;
+    int hh = (int)(rem / 3600), mm = (int)((rem - hh * 3600) / 60);
+    double ss = rem - hh * 3600 - mm * 60;
+    if (ss >= 0.5e-6)
+        snprintf(buf, size, "day %.0f %02d:%02d:%02.0f (t = %.10g s)", day + 1, hh, mm, floor(ss),
+                 t);
+    else
+        snprintf(buf, size, "day %.0f %02d:%02d (t = %.10g s)", day + 1, hh, mm, t);
+    return buf;
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 1000;
+    int d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int c = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + c < v) v = d[i - 1][j - 1] + c;
+            /* a transposition costs one */
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* Twice the edit distance, one less for a candidate that extends the name or that the name
+ * extends ("core.po" -> "core.po2" before "core.ph"). */
+static int score(const char *name, const char *cand)
+{
+    size_t ln = strlen(name), lc = strlen(cand);
+    int prefix = strncmp(name, cand, ln < lc ? ln : lc) == 0;
+    return 2 * edit_distance(name, cand) - prefix;
+}
+
+static int limit_for(const char *name)
+{
+    size_t len = strlen(name);
+    return 2 * (len <= 4 ? 1 : len <= 8 ? 2 : 3);
+}
+
+const char *sc_suggest(const char *name, const char *const *cands, int n)
+{
+    const char *best = NULL;
+    int bd = 1000;
+    for (int i = 0; i < n; i++) {
+        if (!cands[i]) continue;
+        int d = score(name, cands[i]);
+        if (d < bd) {
+            bd = d;
+            best = cands[i];
+        }
+    }
+    return bd <= limit_for(name) ? best : NULL;
+}
+
+/* best over one kind of symbol, or over states and variables together (kind < 0) */
+const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *name)
+{
+    const char *best = NULL;
+    int bd = 1000;
+    for (int k = 0; k < 4; k++) {
+        if (kind >= 0 ? k != kind : (k != MK_SYM_STATE && k != MK_SYM_VAR)) continue;
+        const mk_symbol *tab = k == MK_SYM_PARAM   ? abi->params
+                               : k == MK_SYM_STATE ? abi->states
+                               : k == MK_SYM_INPUT ? abi->inputs
+                                                   : abi->vars;
+        int n = k == MK_SYM_PARAM   ? abi->n_params
+                : k == MK_SYM_STATE ? abi->n_states
+                : k == MK_SYM_INPUT ? abi->n_inputs
+                                    : abi->n_vars;
+        for (int i = 0; i < n; i++) {
+            int d = score(name, tab[i].name);
+            if (d < bd) {
+                bd = d;
+                best = tab[i].name;
+            }
+        }
+    }
+    return bd <= limit_for(name) ? best : NULL;
+}
+
+mk_status sc_check_keys(sc_ctx *cx, const sn_node *map, const char *const *allowed,
+                        const char *where)
+{
+    for (int i = 0; i < map->n; i++) {
+        const char *k = map->pairs[i].key;
+        int n = 0, ok = 0;
+        for (; allowed[n]; n++)
+            if (strcmp(allowed[n], k) == 0) ok = 1;
+        if (ok) continue;
+        const char *hint = sc_suggest(k, allowed, n);
+        if (hint)
+            return sc_fail(cx, map->pairs[i].line, map->pairs[i].col, MK_ERR_NAME,
+                           "unknown key '%s' %s (did you mean '%s'?)", k, where, hint);
+        char list[512] = "";
+        size_t used = 0;
+        for (int j = 0; j < n && used < sizeof list; j++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                                     allowed[j]);
+        return sc_fail(cx, map->pairs[i].line, map->pairs[i].col, MK_ERR_NAME,
+                       "unknown key '%s' %s (expected one of: %s)", k, where, list);
+    }
+    return MK_OK;
+}
+
+mk_status sc_missing(sc_ctx *cx, const sn_node *map, const char *key, const char *where,
+                     const char *hint)
+{
+    return sc_fail(cx, map->line, map->col, MK_ERR_SYNTAX, "missing key '%s' %s (%s)", key,
+                   where, hint);
+}
+
+static mk_status want_scalar(sc_ctx *cx, const sn_pair *p, const char *what)
+{
+    if (p->val->kind == SN_SCALAR && p->val->text[0]) return MK_OK;
+    return sc_fail(cx, p->val->kind == SN_SCALAR ? p->line : p->val->line,
+                   p->val->kind == SN_SCALAR ? p->col : p->val->col, MK_ERR_SYNTAX,
+                   "expected %s for '%s', found %s", what, p->key, sc_kind_name(p->val));
+}
+
+/* "day N HH:MM[:SS]" -> seconds.  Returns 0 if text is not in clock form, 1 on success; on a
+ * malformed clock it fails through cx and returns -1. */
+static int clock_time(sc_ctx *cx, const sn_pair *p, double *out)
+{
+    const char *t = p->val->text;
+    if (strncmp(t, "day", 3) != 0 || (t[3] != ' ' && t[3] != '\t' && t[3] != 0)) return 0;
+    int line = p->val->line, col = p->val->col;
+    const char *c = t + 3;
+    while (*c == ' ' || *c == '\t') c++;
+    if (!isdigit((unsigned char)*c)) {
+        sc_fail(cx, line, col, MK_ERR_SYNTAX,
+                "bad clock time '%s': expected 'day N HH:MM' (e.g. 'day 8 09:00')", t);
+        return -1;
+    }
+    char *end;
+    long day = strtol(c, &end, 10);
+    if (day < 1 || day > 100000) {
+        sc_fail(cx, line, col, MK_ERR_INVALID,
+                "bad clock time '%s': expected day 1 or later (day 1 starts at t = 0), found "
+                "day %ld",
+                t, day);
+        return -1;
+    }
+    c = end;
+    while (*c == ' ' || *c == '\t') c++;
+    long hh = 0, mm = 0, ss = 0;
+    if (*c) {
+        int n = 0, consumed = 0;
+        n = sscanf(c, "%2ld:%2ld%n", &hh, &mm, &consumed);
+        if (n != 2 || !isdigit((unsigned char)c[0]) || c[consumed - 3] != ':') {
+            sc_fail(cx, line, col, MK_ERR_SYNTAX,
+                    "bad clock time '%s': expected the time of day as HH:MM or HH:MM:SS "
+                    "(e.g. 'day %ld 09:00')",
+                    t, day);
+            return -1;
+        }
+        c += consumed;
+        if (*c == ':') {
+            int more = 0;
+            if (sscanf(c, ":%2ld%n", &ss, &more) != 1 || !isdigit((unsigned char)c[1])) {
+                sc_fail(cx, line, col, MK_ERR_SYNTAX,
+                        "bad clock time '%s': expected seconds after the second ':'", t);
+                return -1;
+            }
+            c += more;
+        }
+        while (*c == ' ' || *c == '\t') c++;
+        if (*c) {
+            sc_fail(cx, line, col, MK_ERR_SYNTAX,
+                    "bad clock time '%s': unexpected '%s' after the time of day", t, c);
+            return -1;
+        }
+        if (hh > 23) {
+            sc_fail(cx, line, col, MK_ERR_INVALID,
+                    "bad clock time '%s': expected hours 00..23, found %ld", t, hh);
+            return -1;
+        }
+        if (mm > 59) {
+            sc_fail(cx, line, col, MK_ERR_INVALID,
+                    "bad clock time '%s': expected minutes 00..59, found %ld", t, mm);
+            return -1;
+        }
+        if (ss > 59) {
+            sc_fail(cx, line, col, MK_ERR_INVALID,
+                    "bad clock time '%s': expected seconds 00..59, found %ld", t, ss);
+            return -1;
+        }
+    }
+    *out = (double)(day - 1) * 86400.0 + (double)hh * 3600.0 + (double)mm * 60.0 + (double)ss;
+    return 1;
+}
+
+/* Rewrites of units that clinicians write but UDUNITS reads otherwise; unit is modified. */
+static void clinical_unit(char *unit, size_t size, int delta)
+{
+    /* "% MVC", "%MVC", "% of MVC": a percentage of maximal voluntary contraction */
+    if (unit[0] == '%') {
+        const char *r = unit + 1;
+        while (*r == ' ') r++;
+        if (strcmp(r, "MVC") == 0 || strcmp(r, "of MVC") == 0 || strcmp(r, "MVE") == 0) {
+            snprintf(unit, size, "%%");
+            return;
+        }
+    }
+    /* "kg/cm2/s" and friends: the algometer's kg is kilogram-force */
+    if (strncmp(unit, "kg/cm", 5) == 0 && strlen(unit) + 2 < size) {
+        memmove(unit + 3, unit + 2, strlen(unit + 2) + 1);
+        unit[2] = 'f';
+        return;
+    }
+    /* a temperature difference: 3 degC of warming is 3 K */
+    if (delta && (strcmp(unit, "degC") == 0 || strcmp(unit, "\xc2\xb0"
+                                                              "C") == 0 ||
+                  strcmp(unit, "celsius") == 0 || strcmp(unit, "Celsius") == 0))
+        snprintf(unit, size, "K");
+}
+
+mk_status sc_quantity(sc_ctx *cx, const sn_pair *p, const char *target, const char *what,
+                      int flags, double lo, double hi, double *out)
+{
+    mk_status rc = want_scalar(cx, p, what);
+    if (rc) return rc;
+    const char *text = p->val->text;
+    int line = p->val->line, col = p->val->col;
+    if (flags & SQ_CLOCK) {
+        int r = clock_time(cx, p, out);
+        if (r < 0) return cx->err ? cx->err->code : MK_ERR_SYNTAX;
+        if (r > 0) return MK_OK;
+    }
+    const char *s = text;
+    while (*s == ' ' || *s == '\t') s++;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s) {
+        char example[96];
+        if (strcmp(target, "1") == 0) snprintf(example, sizeof example, "0.5");
+        else snprintf(example, sizeof example, "%s %s", strcmp(target, "s") ? "1" : "90", target);
+        return sc_fail(cx, line, col, MK_ERR_SYNTAX,
+                       "expected %s for '%s' as a number with a unit (e.g. '%s'), found '%s'",
+                       what, p->key, example, text);
+    }
+    if (!isfinite(v))
+        return sc_fail(cx, line, col, MK_ERR_INVALID,
+                       "expected a finite number for '%s', found '%s'", p->key, text);
+    while (*end == ' ' || *end == '\t') end++;
+    char unit[256];
+    snprintf(unit, sizeof unit, "%s", end);
+    size_t ul = strlen(unit);
+    while (ul && (unit[ul - 1] == ' ' || unit[ul - 1] == '\t')) unit[--ul] = 0;
+    double val;
+    if (!unit[0]) {
+        double one_scale = NAN;
+        mk_error e2 = {0};
+        int dimensionless = mk_units_convert(cx->u, 1.0, "1", target, &one_scale, &e2) == MK_OK;
+        /* only a pure number (unit 1): a bare 0.3 for a % would be ambiguous */
+        if (!(flags & SQ_BARE) || !dimensionless || one_scale != 1.0)
+            return sc_fail(cx, line, col, MK_ERR_UNIT,
+                           "'%s' needs a unit: expected %s such as '%s %s', found '%s'", p->key,
+                           what, s, target, text);
+        val = v;
+    } else {
+        clinical_unit(unit, sizeof unit, (flags & SQ_DELTA) != 0);
+        char why[256];
+        ut_unit *uu = NULL;
+        if (mk_units_parse(cx->u, unit, &uu, why, sizeof why))
+            return sc_fail(cx, line, col, MK_ERR_UNIT,
+                           "cannot read the unit of '%s' for '%s' (%s): expected %s in %s or a "
+                           "compatible unit",
+                           text, p->key, why, what, target);
+        ut_free(uu);
+        mk_error e2 = {0};
+        if (mk_units_convert(cx->u, v, unit, target, &val, &e2))
+            return sc_fail(cx, line, col, MK_ERR_UNIT,
+                           "wrong unit for '%s': expected %s (in %s or a compatible unit), "
+                           "found '%s' (%s cannot be converted to %s)",
+                           p->key, what, target, text, end, target);
+    }
+    if (!isfinite(val))
+        return sc_fail(cx, line, col, MK_ERR_INVALID,
+                       "expected a finite number for '%s', found '%s'", p->key, text);
+    if ((flags & SQ_POSITIVE) && !(val > 0))
+        return sc_fail(cx, line, col, MK_ERR_INVALID, "'%s' must be positive, found '%s'",
+                       p->key, text);
+    if ((flags & SQ_NONNEG) && !(val >= 0))
+        return sc_fail(cx, line, col, MK_ERR_INVALID, "'%s' must not be negative, found '%s'",
+                       p->key, text);
+    const char *tu = strcmp(target, "1") == 0 ? "" : target;
+    const char *sp = tu[0] ? " " : "";
+    if (!isnan(lo) && !isnan(hi) && (val < lo || val > hi))
+        return sc_fail(cx, line, col, MK_ERR_INVALID, "'%s' must lie between %g and %g%s%s, found '%s'",
+                       p->key, lo, hi, sp, tu, text);
+    if (!isnan(hi) && val > hi)
+        return sc_fail(cx, line, col, MK_ERR_INVALID, "'%s' must be at most %g%s%s, found '%s'",
+                       p->key, hi, sp, tu, text);
+    if (!isnan(lo) && val < lo)
+        return sc_fail(cx, line, col, MK_ERR_INVALID, "'%s' must be at least %g%s%s, found '%s'",
+                       p->key, lo, sp, tu, text);
+    *out = val;
+    return MK_OK;
+}
+
+mk_status sc_int(sc_ctx *cx, const sn_pair *p, long lo, long hi, long *out)
+{
+    mk_status rc = want_scalar(cx, p, "a whole number");
+    if (rc) return rc;
+    const char *t = p->val->text;
+    char *end;
+    errno = 0;
+    long v = strtol(t, &end, 10);
+    int ok = end != t && *end == 0 && errno == 0 && isdigit((unsigned char)t[t[0] == '-' || t[0] == '+']);
+    if (!ok || v < lo) {
+        if (lo == 1)
+            return sc_fail(cx, p->val->line, p->val->col, MK_ERR_INVALID,
+                           "'%s' must be a positive integer, found '%s'", p->key, t);
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_INVALID,
+                       "'%s' must be an integer of at least %ld, found '%s'", p->key, lo, t);
+    }
+    if (v > hi)
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_INVALID,
+                       "'%s' must be at most %ld, found '%s'", p->key, hi, t);
+    *out = v;
+    return MK_OK;
+}
+
+mk_status sc_bool(sc_ctx *cx, const sn_pair *p, int *out)
+{
+    mk_status rc = want_scalar(cx, p, "true or false");
+    if (rc) return rc;
+    const char *t = p->val->text;
+    if (!strcmp(t, "true") || !strcmp(t, "yes") || !strcmp(t, "True")) *out = 1;
+    else if (!strcmp(t, "false") || !strcmp(t, "no") || !strcmp(t, "False")) *out = 0;
+    else
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected true or false for '%s', found '%s'", p->key, t);
+    return MK_OK;
+}
+
+mk_status sc_enum(sc_ctx *cx, const sn_pair *p, const char *const *options, const char *what,
+                  int *out)
+{
+    char expected[256];
+    snprintf(expected, sizeof expected, "a %s", what);
+    mk_status rc = want_scalar(cx, p, expected);
+    if (rc) return rc;
+    int n = 0;
+    for (; options[n]; n++)
+        if (strcmp(options[n], p->val->text) == 0) {
+            *out = n;
+            return MK_OK;
+        }
+    const char *hint = sc_suggest(p->val->text, options, n);
+    if (hint)
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_NAME,
+                       "unknown %s '%s' (did you mean '%s'?)", what, p->val->text, hint);
+    char list[512] = "";
+    size_t used = 0;
+    for (int j = 0; j < n && used < sizeof list; j++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                                 options[j]);
+    return sc_fail(cx, p->val->line, p->val->col, MK_ERR_NAME,
+                   "unknown %s '%s' (expected one of: %s)", what, p->val->text, list);
+}
+
+mk_status sc_string(sc_ctx *cx, const sn_pair *p, char *buf, size_t size)
+{
+    if (p->val->kind != SN_SCALAR)
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected text for '%s', found %s", p->key, sc_kind_name(p->val));
+    if (strlen(p->val->text) >= size)
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_INVALID,
+                       "'%s' is too long: at most %zu characters, found %zu", p->key, size - 1,
+                       strlen(p->val->text));
+    snprintf(buf, size, "%s", p->val->text);
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- compiling */
+
+static const char *const k_top_keys[] = {"name",     "description", "model",    "site",
+                                         "duration", "output_every", "seed",    "parameters",
+                                         "baseline", "timeline",    NULL};
+
+/* A --set value as a pseudo pair, so the helpers (and their messages) apply. */
+typedef struct set_item {
+    char name[128];
+    sn_node node;
+    sn_pair pair;
+    char text[256];
+} set_item;
+
+/* Warn (or, if strict, fail) when a parameter leaves its plausible range. */
+static mk_status param_range(sc_ctx *cx, const char *file, int line, int col, int idx,
+                             double v)
+{
+    const mk_symbol *sym = &cx->abi->params[idx];
+    if (isnan(sym->lo) || isnan(sym->hi) || (v >= sym->lo && v <= sym->hi)) return MK_OK;
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "parameter '%s' = %g %s is outside its plausible range %g .. %g %s", sym->name, v,
+             sym->unit, sym->lo, sym->hi, sym->unit);
+    if (cx->strict) {
+        if (line > 0)
+            return mk_fail_at(cx->err, MK_ERR_INVALID, file, line, col, "%s (--strict)", msg);
+        return mk_fail_at(cx->err, MK_ERR_INVALID, file, 0, 0, "%s (--strict)", msg);
+    }
+    if (cx->warnings) {
+        if (line > 0) mk_buf_printf(cx->warnings, "%s:%d:%d: warning: %s\n", file, line, col, msg);
+        else mk_buf_printf(cx->warnings, "%s: warning: %s\n", file, msg);
+    }
+    return MK_OK;
+}
+
+static mk_status set_param(sc_ctx *cx, mk_protocol *pr, int idx, double v, int line, int col)
+{
+    for (int i = 0; i < pr->n_params; i++)
+        if (pr->params[i].param == idx) {
+            pr->params[i].value = v;
+            pr->params[i].line = line;
+            pr->params[i].col = col;
+            return MK_OK;
+        }
+    mk_param_override *np = realloc(pr->params, (size_t)(pr->n_params + 1) * sizeof *np);
+    if (!np) return nomem(cx->err);
+    pr->params = np;
+    pr->params[pr->n_params++] = (mk_param_override){idx, v, line, col};
+    return MK_OK;
+}
+
+static mk_status symbol_value(sc_ctx *cx, const sn_pair *p, const mk_symbol *sym, double *out)
+{
+    char what[160];
+    snprintf(what, sizeof what, "a value for %s", sym->name);
+    return sc_quantity(cx, p, sym->unit, what, SQ_BARE, NAN, NAN, out);
+}
+
+typedef struct change_key {
+    mk_input_change c;
+    long seq;
+} change_key;
+
+static int cmp_change(const void *a, const void *b)
+{
+    const change_key *x = a, *y = b;
+    if (x->c.t_s != y->c.t_s) return x->c.t_s < y->c.t_s ? -1 : 1;
+    if (x->c.input != y->c.input) return x->c.input < y->c.input ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+typedef struct seg_key {
+    sc_seg s;
+    long seq;
+} seg_key;
+
+static int cmp_seg(const void *a, const void *b)
+{
+    const seg_key *x = a, *y = b;
+    if (x->s.input != y->s.input) return x->s.input < y->s.input ? -1 : 1;
+    if (x->s.t0 != y->s.t0) return x->s.t0 < y->s.t0 ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+typedef struct meas_key {
+    mk_measurement m;
+    long seq;
+} meas_key;
+
+static int cmp_meas(const void *a, const void *b)
+{
+    const meas_key *x = a, *y = b;
+    if (x->m.t_s != y->m.t_s) return x->m.t_s < y->m.t_s ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+typedef struct note_key {
+    mk_annotation n;
+    long seq;
+} note_key;
+
+static int cmp_note(const void *a, const void *b)
+{
+    const note_key *x = a, *y = b;
+    if (x->n.t0_s != y->n.t0_s) return x->n.t0_s < y->n.t0_s ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int same_time(double a, double b)
+{
+    double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= 1e-9 * (m > 1 ? m : 1);
+}
+
+static const char *event_name(const sn_node *ev)
+{
+    const sn_pair *p = sc_find(ev, "event");
+    return p && p->val->kind == SN_SCALAR ? p->val->text : "event";
+}
+
+/* Baseline values, segments -> sorted input changes. */
+static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *base,
+                                  const int *has_base)
+{
+    int ni = cx->abi->n_inputs;
+    seg_key *sk = NULL;
+    if (cx->n_segs) {
+        sk = malloc((size_t)cx->n_segs * sizeof *sk);
+        if (!sk) return nomem(cx->err);
+    }
+    for (int i = 0; i < cx->n_segs; i++) sk[i] = (seg_key){cx->segs[i], i};
+    if (cx->n_segs) qsort(sk, (size_t)cx->n_segs, sizeof *sk, cmp_seg);
+    /* overlaps */
+    for (int i = 1; i < cx->n_segs; i++) {
+        const sc_seg *a = &sk[i - 1].s, *b = &sk[i].s;
+        if (a->input != b->input || b->t0 >= a->t1 || same_time(b->t0, a->t1)) continue;
+        /* report at the event written later in the file, naming both */
+        const sn_node *first = a->ev, *second = b->ev;
+        if (first->line > second->line || (first->line == second->line && first->col > second->col)) {
+            const sn_node *t = first;
+            first = second;
+            second = t;
+        }
+        double t1 = a->t1 < b->t1 ? a->t1 : b->t1;
+        char from[80], to[80];
+        if (first == second) {
+            mk_status rc = sc_fail(cx, first->line, first->col, MK_ERR_INVALID,
+                                   "overlapping events that cannot both apply: occurrences of "
+                                   "'%s' (line %d) overlap ('every' is shorter than one "
+                                   "occurrence); both set %s from %s to %s",
+                                   event_name(first), first->line, cx->abi->inputs[a->input].name,
+                                   sc_fmt_time(b->t0, from, sizeof from),
+                                   sc_fmt_time(t1, to, sizeof to));
+            free(sk);
+            return rc;
+        }
+        mk_status rc = sc_fail(cx, second->line, second->col, MK_ERR_INVALID,
+                               "overlapping events that cannot both apply: '%s' (line %d) and "
+                               "'%s' (line %d) both set %s from %s to %s",
+                               event_name(first), first->line, event_name(second), second->line,
+                               cx->abi->inputs[a->input].name, sc_fmt_time(b->t0, from, sizeof from),
+                               sc_fmt_time(t1, to, sizeof to));
+        free(sk);
+        return rc;
+    }
+    /* changes: baselines at t = 0, then each segment and its revert */
+    long cap = 2L * cx->n_segs + ni + 1, n = 0;
+    change_key *ck = malloc((size_t)cap * sizeof *ck);
+    if (!ck) {
+        free(sk);
+        return nomem(cx->err);
+    }
+    for (int in = 0; in < ni; in++) {
+        if (!has_base[in]) continue;
+        int starts_at_zero = 0;
+        for (int i = 0; i < cx->n_segs; i++)
+            if (sk[i].s.input == in && same_time(sk[i].s.t0, 0)) starts_at_zero = 1;
+        if (!starts_at_zero) ck[n] = (change_key){{0.0, in, base[in]}, n}, n++;
+    }
+    for (int i = 0; i < cx->n_segs; i++) {
+        const sc_seg *a = &sk[i].s;
+        /* back to back with the same value (a repeated event): no change at the seam */
+        int seam = i > 0 && sk[i - 1].s.input == a->input && same_time(sk[i - 1].s.t1, a->t0) &&
+                   sk[i - 1].s.value == a->value;
+        if (!seam) {
+            ck[n] = (change_key){{a->t0, a->input, a->value}, n};
+            n++;
+        }
+        int adjacent = i + 1 < cx->n_segs && sk[i + 1].s.input == a->input &&
+                       same_time(sk[i + 1].s.t0, a->t1);
+        if (!adjacent) {
+            ck[n] = (change_key){{a->t1, a->input, base[a->input]}, n};
+            n++;
+        }
+    }
+    free(sk);
+    qsort(ck, (size_t)n, sizeof *ck, cmp_change);
+    pr->changes = malloc((size_t)(n ? n : 1) * sizeof *pr->changes);
+    if (!pr->changes) {
+        free(ck);
+        return nomem(cx->err);
+    }
+    for (long i = 0; i < n; i++) pr->changes[i] = ck[i].c;
+    pr->n_changes = (int)n;
+    free(ck);
+    return MK_OK;
+}
+
+static mk_status sort_outputs(sc_ctx *cx, mk_protocol *pr)
+{
+    if (cx->n_meas) {
+        meas_key *mk = malloc((size_t)cx->n_meas * sizeof *mk);
+        if (!mk) return nomem(cx->err);
+        for (int i = 0; i < cx->n_meas; i++) mk[i] = (meas_key){cx->meas[i], i};
+        qsort(mk, (size_t)cx->n_meas, sizeof *mk, cmp_meas);
+        pr->meas = malloc((size_t)cx->n_meas * sizeof *pr->meas);
+        if (!pr->meas) {
+            free(mk);
+            return nomem(cx->err);
+        }
+        for (int i = 0; i < cx->n_meas; i++) pr->meas[i] = mk[i].m;
+        pr->n_meas = cx->n_meas;
+        free(mk);
+    }
+    if (cx->n_notes) {
+        note_key *nk = malloc((size_t)cx->n_notes * sizeof *nk);
+        if (!nk) return nomem(cx->err);
+        for (int i = 0; i < cx->n_notes; i++) nk[i] = (note_key){cx->notes[i], i};
+        qsort(nk, (size_t)cx->n_notes, sizeof *nk, cmp_note);
+        pr->notes = malloc((size_t)cx->n_notes * sizeof *pr->notes);
+        if (!pr->notes) {
+            free(nk);
+            return nomem(cx->err);
+        }
+        for (int i = 0; i < cx->n_notes; i++) pr->notes[i] = nk[i].n;
+        pr->n_notes = cx->n_notes;
+        free(nk);
+    }
+    return MK_OK;
+}
+
+/* A "nice" output interval: about a thousand rows, on a round number of seconds. */
+static double default_output_every(double duration)
+{
+    static const double nice[] = {0.1,  0.2,  0.5,   1,     2,     5,     10,    15,
+                                  30,   60,   120,   300,   600,   900,   1800,  3600,
+                                  7200, 10800, 21600, 43200, 86400, 604800};
+    double want = duration / 1000.0;
+    for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+        if (nice[i] >= want) return nice[i] < duration ? nice[i] : duration;
+    return nice[sizeof nice / sizeof nice[0] - 1];
+}
+
+static mk_status parse_sets(sc_ctx *cx, const char *const *sets, int n_sets, set_item *items)
+{
+    for (int i = 0; i < n_sets; i++) {
+        set_item *it = &items[i];
+        const char *eq = sets[i] ? strchr(sets[i], '=') : NULL;
+        if (!eq || eq == sets[i])
+            return mk_fail_at(cx->err, MK_ERR_SYNTAX, "--set", 0, 0,
+                              "expected 'name=value unit' (e.g. 'core.tau=30 s'), found '%s'",
+                              sets[i] ? sets[i] : "");
+        const char *a = sets[i], *b = eq;
+        while (*a == ' ') a++;
+        while (b > a && b[-1] == ' ') b--;
+        if ((size_t)(b - a) >= sizeof it->name || strlen(eq + 1) >= sizeof it->text)
+            return mk_fail_at(cx->err, MK_ERR_SYNTAX, "--set", 0, 0, "'%s' is too long", sets[i]);
+        snprintf(it->name, sizeof it->name, "%.*s", (int)(b - a), a);
+        const char *v = eq + 1;
+        while (*v == ' ') v++;
+        snprintf(it->text, sizeof it->text, "%s", v);
+        it->node = (sn_node){.kind = SN_SCALAR, .line = 0, .col = 0, .text = it->text};
+        it->pair = (sn_pair){.key = it->name, .line = 0, .col = 0, .val = &it->node};
+    }
+    return MK_OK;
+}
+
+/* Errors raised on a --set pseudo pair carry line 0: name the option instead of the file. */
+static mk_status set_error(sc_ctx *cx, const char *set)
+{
+    char msg[sizeof cx->err->message];
+    snprintf(msg, sizeof msg, "%s", cx->err->message);
+    return mk_fail_at(cx->err, cx->err->code, "--set", 0, 0, "'%s': %s", set, msg);
+}
+
+static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_protocol *pr)
+{
+    const mk_scenario *s = cx->s;
+    const sn_node *root = s->root;
+    const mk_model_abi *abi = cx->abi;
+    mk_status rc;
+    if ((rc = sc_check_keys(cx, root, k_top_keys, "at the top level"))) return rc;
+
+    set_item *items = NULL;
+    if (n_sets > 0) {
+        items = calloc((size_t)n_sets, sizeof *items);
+        if (!items) return nomem(cx->err);
+        if ((rc = parse_sets(cx, sets, n_sets, items))) goto done;
+    }
+
+    /* name, description */
+    const sn_pair *p;
+    if ((p = sc_find(root, "name"))) {
+        if ((rc = sc_string(cx, p, pr->name, sizeof pr->name))) goto done;
+    } else {
+        const char *base = strrchr(s->file, '/');
+        base = base ? base + 1 : s->file;
+        const char *dot = strrchr(base, '.');
+        size_t len = dot ? (size_t)(dot - base) : strlen(base);
+        if (len >= sizeof pr->name) len = sizeof pr->name - 1;
+        snprintf(pr->name, sizeof pr->name, "%.*s", (int)len, base);
+    }
+    if ((p = sc_find(root, "description")) &&
+        (rc = sc_string(cx, p, pr->description, sizeof pr->description)))
+        goto done;
+    snprintf(pr->model, sizeof pr->model, "%s", s->model);
+    snprintf(pr->file, sizeof pr->file, "%s", s->file);
+    pr->yaml_text = strdup(s->text);
+    if (!pr->yaml_text) {
+        rc = nomem(cx->err);
+        goto done;
+    }
+
+    /* site */
+    snprintf(pr->muscle, sizeof pr->muscle, "upper_trapezius");
+    snprintf(pr->side, sizeof pr->side, "r");
+    if ((p = sc_find(root, "site"))) {
+        if (p->val->kind != SN_MAP) {
+            rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                         "expected a mapping for 'site' (muscle: upper_trapezius, side: right), "
+                         "found %s",
+                         sc_kind_name(p->val));
+            goto done;
+        }
+        static const char *const site_keys[] = {"muscle", "side", NULL};
+        if ((rc = sc_check_keys(cx, p->val, site_keys, "in 'site'"))) goto done;
+        const sn_pair *m = sc_find(p->val, "muscle");
+        if (m) {
+            if ((rc = sc_string(cx, m, pr->muscle, sizeof pr->muscle))) goto done;
+            if (cx->anat && !mk_anatomy_has_muscle(cx->anat, pr->muscle)) {
+                const char *hint = mk_anatomy_suggest(cx->anat, pr->muscle, 1);
+                if (hint)
+                    rc = sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
+                                 "unknown muscle '%s' (did you mean '%s'?)", pr->muscle, hint);
+                else
+                    rc = sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
+                                 "unknown muscle '%s' (the muscles are listed in "
+                                 "data/anatomy/muscles.csv)",
+                                 pr->muscle);
+                goto done;
+            }
+        }
+        const sn_pair *sd = sc_find(p->val, "side");
+        if (sd) {
+            static const char *const sides[] = {"right", "left", "r", "l", NULL};
+            int k;
+            if ((rc = sc_enum(cx, sd, sides, "side", &k))) goto done;
+            snprintf(pr->side, sizeof pr->side, "%s", k % 2 == 0 ? "r" : "l");
+        }
+    }
+
+    /* duration, output_every, seed (the file's, then --set's) */
+    const sn_pair *dur = sc_find(root, "duration"), *oe = sc_find(root, "output_every"),
+                  *sd = sc_find(root, "seed");
+    for (int i = 0; i < n_sets; i++) {
+        if (!strcmp(items[i].name, "duration")) dur = &items[i].pair;
+        if (!strcmp(items[i].name, "output_every")) oe = &items[i].pair;
+        if (!strcmp(items[i].name, "seed")) sd = &items[i].pair;
+    }
+    if (!dur) {
+        rc = sc_missing(cx, root, "duration", "at the top level",
+                        "how long to simulate, e.g. 'duration: 14 d'");
+        goto done;
+    }
+    if ((rc = sc_quantity(cx, dur, "s", "a time", SQ_POSITIVE, NAN, NAN, &cx->duration))) {
+        if (dur->line == 0) rc = set_error(cx, "duration");
+        goto done;
+    }
+    pr->duration_s = cx->duration;
+    pr->output_every_s = default_output_every(cx->duration);
+    if (oe) {
+        if ((rc = sc_quantity(cx, oe, "s", "a time", SQ_POSITIVE, NAN, NAN,
+                              &pr->output_every_s))) {
+            if (oe->line == 0) rc = set_error(cx, "output_every");
+            goto done;
+        }
+        if (pr->output_every_s > cx->duration) {
+            rc = oe->line ? sc_fail(cx, oe->val->line, oe->val->col, MK_ERR_INVALID,
+                                    "'output_every' (%g s) is longer than the duration (%g s)",
+                                    pr->output_every_s, cx->duration)
+                          : mk_fail_at(cx->err, MK_ERR_INVALID, "--set", 0, 0,
+                                       "'output_every' (%g s) is longer than the duration (%g s)",
+                                       pr->output_every_s, cx->duration);
+            goto done;
+        }
+    }
+    pr->seed = 1;
+    if (sd) {
+        long v;
+        if ((rc = sc_int(cx, sd, 0, 2147483647L, &v))) {
+            if (sd->line == 0) rc = set_error(cx, "seed");
+            goto done;
+        }
+        pr->seed = (unsigned long)v;
+    }
+
+    /* parameters */
+    if ((p = sc_find(root, "parameters"))) {
+        if (p->val->kind != SN_MAP) {
+            if (!(p->val->kind == SN_SCALAR && !p->val->text[0])) {
+                rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                             "expected a mapping of parameter names to values for 'parameters' "
+                             "(e.g. 'core.tau: 30 s'), found %s",
+                             sc_kind_name(p->val));
+                goto done;
+            }
+        } else {
+            for (int i = 0; i < p->val->n; i++) {
+                const sn_pair *q = &p->val->pairs[i];
+                int idx = mk_abi_find(abi, MK_SYM_PARAM, q->key);
+                if (idx < 0) {
+                    const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, q->key);
+                    if (hint)
+                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                                     "unknown parameter '%s' of model '%s' (did you mean '%s'?)",
+                                     q->key, abi->name, hint);
+                    else
+                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                                     "unknown parameter '%s' of model '%s' (parameters are "
+                                     "qualified, e.g. 'component.name'; 'myoknot model show' "
+                                     "lists them)",
+                                     q->key, abi->name);
+                    goto done;
+                }
+                double v;
+                if ((rc = symbol_value(cx, q, &abi->params[idx], &v))) goto done;
+                if ((rc = param_range(cx, s->file, q->val->line, q->val->col, idx, v))) goto done;
+                if ((rc = set_param(cx, pr, idx, v, q->val->line, q->val->col))) goto done;
+            }
+        }
+    }
+
+    /* baseline */
+    int ni = abi->n_inputs;
+    double *base = calloc((size_t)(ni ? ni : 1), sizeof *base);
+    int *has_base = calloc((size_t)(ni ? ni : 1), sizeof *has_base);
+    if (!base || !has_base) {
+        free(base);
+        free(has_base);
+        rc = nomem(cx->err);
+        goto done;
+    }
+    for (int i = 0; i < ni; i++) base[i] = abi->inputs[i].value;
+    if ((p = sc_find(root, "baseline"))) {
+        if (p->val->kind != SN_MAP) {
+            if (!(p->val->kind == SN_SCALAR && !p->val->text[0])) {
+                rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                             "expected a mapping of input names to values for 'baseline' "
+                             "(e.g. 'load.activation: 2 %%'), found %s",
+                             sc_kind_name(p->val));
+                goto done_base;
+            }
+        } else {
+            for (int i = 0; i < p->val->n; i++) {
+                const sn_pair *q = &p->val->pairs[i];
+                int idx = mk_abi_find(abi, MK_SYM_INPUT, q->key);
+                if (idx < 0) {
+                    const char *hint = sc_suggest_symbols(abi, MK_SYM_INPUT, q->key);
+                    if (hint)
+                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                                     "unknown input '%s' in 'baseline' (did you mean '%s'?)",
+                                     q->key, hint);
+                    else
+                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                                     "unknown input '%s' in 'baseline' (the inputs are listed in "
+                                     "docs/site-interface.md)",
+                                     q->key);
+                    goto done_base;
+                }
+                if ((rc = symbol_value(cx, q, &abi->inputs[idx], &base[idx]))) goto done_base;
+                has_base[idx] = 1;
+            }
+        }
+    }
+
+    /* --set: parameters and baselines (top-level keys were taken above) */
+    for (int i = 0; i < n_sets; i++) {
+        set_item *it = &items[i];
+        if (!strcmp(it->name, "duration") || !strcmp(it->name, "output_every") ||
+            !strcmp(it->name, "seed"))
+            continue;
+        int idx = mk_abi_find(abi, MK_SYM_PARAM, it->name);
+        if (idx >= 0) {
+            double v;
+            if ((rc = symbol_value(cx, &it->pair, &abi->params[idx], &v))) {
+                rc = set_error(cx, sets[i]);
+                goto done_base;
+            }
+            if ((rc = param_range(cx, "--set", 0, 0, idx, v))) goto done_base;
+            if ((rc = set_param(cx, pr, idx, v, 0, 0))) goto done_base;
+            continue;
+        }
+        idx = mk_abi_find(abi, MK_SYM_INPUT, it->name);
+        if (idx >= 0) {
+            if ((rc = symbol_value(cx, &it->pair, &abi->inputs[idx], &base[idx]))) {
+                rc = set_error(cx, sets[i]);
+                goto done_base;
+            }
+            has_base[idx] = 1;
+            continue;
+        }
+        const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, it->name);
+        if (!hint) hint = sc_suggest_symbols(abi, MK_SYM_INPUT, it->name);
+        if (!hint) hint = sc_suggest(it->name, (const char *const[]){"duration", "output_every", "seed"}, 3);
+        if (hint)
+            rc = mk_fail_at(cx->err, MK_ERR_NAME, "--set", 0, 0,
+                            "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],
+                            it->name, hint);
+        else
+            rc = mk_fail_at(cx->err, MK_ERR_NAME, "--set", 0, 0,
+                            "'%s': unknown parameter or input '%s' of model '%s'", sets[i],
+                            it->name, abi->name);
+        goto done_base;
+    }
+
+    /* the timeline */
+    if ((p = sc_find(root, "timeline"))) {
+        if (p->val->kind != SN_SEQ) {
+            if (!(p->val->kind == SN_SCALAR && !p->val->text[0])) {
+                rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                             "expected a list of events for 'timeline' (each item a "
+                             "mapping such as '- event: stretch'), found %s",
+                             sc_kind_name(p->val));
+                goto done_base;
+            }
+        } else if ((rc = sc_timeline(cx, p->val))) {
+            goto done_base;
+        }
+    }
+    if ((rc = assemble_changes(cx, pr, base, has_base))) goto done_base;
+    rc = sort_outputs(cx, pr);
+
+done_base:
+    free(base);
+    free(has_base);
+done:
+    free(items);
+    return rc;
+}
+
+mk_status mk_scenario_compile(const mk_scenario *s, const mk_model_abi *abi, mk_units *u,
+                              const mk_anatomy *anat, const char *const *sets, int n_sets,
+                              int strict, mk_buf *warnings, mk_protocol **out, mk_error *err)
+{
+    *out = NULL;
+    if (!s || !abi || !u) return mk_fail(err, MK_ERR_INVALID, "scenario, model and units are needed");
+    if (n_sets < 0 || (n_sets > 0 && !sets)) return mk_fail(err, MK_ERR_INVALID, "bad --set list");
+    mk_error local;
+    if (!err) err = &local;
+    mk_protocol *pr = calloc(1, sizeof *pr);
+    if (!pr) return nomem(err);
+    sc_ctx cx = {.s = s, .abi = abi, .u = u, .anat = anat, .strict = strict, .err = err};
+    /* warnings land in a buffer of our own first, so a failed compile adds none */
+    mk_buf wb;
+    mk_buf_init(&wb);
+    cx.warnings = warnings ? &wb : NULL;
+    mk_status rc = compile(&cx, sets, n_sets, pr);
+    free(cx.segs);
+    free(cx.meas);
+    free(cx.notes);
+    if (rc) {
+        mk_buf_free(&wb);
+        mk_protocol_free(pr);
+        return rc;
+    }
+    if (warnings && wb.len) mk_buf_puts(warnings, wb.data);
+    mk_buf_free(&wb);
+    *out = pr;
+    return MK_OK;
+}

@@ -1,0 +1,116 @@
+/*
+ * scenario_impl.h -- shared between scenario.c (YAML to a positioned tree, top-level keys,
+ * values with units, assembling the protocol) and vocabulary.c (event types to input
+ * changes).  Internal to src/protocol.
+ */
+#ifndef MK_PROTOCOL_SCENARIO_IMPL_H
+#define MK_PROTOCOL_SCENARIO_IMPL_H
+
+#include "protocol/scenario.h"
+
+/* ---------------------------------------------------------------- the positioned tree */
+
+typedef enum sn_kind { SN_SCALAR, SN_MAP, SN_SEQ } sn_kind;
+
+typedef struct sn_node sn_node;
+
+typedef struct sn_pair {
+    char *key;
+    int line, col;   /* of the key, 1-based */
+    sn_node *val;
+} sn_pair;
+
+struct sn_node {
+    sn_kind kind;
+    int line, col;   /* 1-based */
+    char *text;      /* SN_SCALAR */
+    sn_pair *pairs;  /* SN_MAP */
+    sn_node **items; /* SN_SEQ */
+    int n;
+};
+
+struct mk_scenario {
+    char *file;      /* as given, for messages */
+    char *text;      /* the YAML as read */
+    char model[1024];
+    int model_is_file;
+    sn_node *root;   /* a mapping */
+};
+
+/* ---------------------------------------------------------------- compiling */
+
+/* One input held at value over [t0, t1); it reverts to the baseline at t1. */
+typedef struct sc_seg {
+    int input;
+    double t0, t1, value;
+    const sn_node *ev; /* the event that sets it */
+} sc_seg;
+
+/* What one occurrence of an event does, relative to its start. */
+typedef struct sc_plan {
+    sc_seg *segs;
+    int n, cap;
+    double length;          /* end of the last segment (0 for measurements) */
+    mk_measurement *meas;   /* t_s relative */
+    int n_meas, cap_meas;
+    const char *kind;       /* annotation kind, NULL for measurements */
+} sc_plan;
+
+typedef struct sc_ctx {
+    const mk_scenario *s;
+    const mk_model_abi *abi;
+    mk_units *u;
+    const mk_anatomy *anat;
+    int strict;
+    mk_buf *warnings;
+    mk_error *err;
+    double duration;
+    sc_seg *segs;
+    int n_segs, cap_segs;
+    mk_measurement *meas;
+    int n_meas, cap_meas;
+    mk_annotation *notes;
+    int n_notes, cap_notes;
+} sc_ctx;
+
+/* Flags for sc_quantity. */
+enum {
+    SQ_POSITIVE = 1,  /* > 0 */
+    SQ_NONNEG = 2,    /* >= 0 */
+    SQ_BARE = 4,      /* a bare number is allowed (dimensionless target) */
+    SQ_DELTA = 8,     /* a temperature difference: degC means K */
+    SQ_CLOCK = 16     /* a time that may be written "day N HH:MM" */
+};
+
+mk_status sc_fail(sc_ctx *cx, int line, int col, mk_status code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+const sn_pair *sc_find(const sn_node *map, const char *key);
+const char *sc_kind_name(const sn_node *n);
+/* Unknown keys of a mapping are errors, with a did-you-mean over `allowed` (NULL-ended). */
+mk_status sc_check_keys(sc_ctx *cx, const sn_node *map, const char *const *allowed,
+                        const char *where);
+/* Fails naming the missing key at the mapping; hint: e.g. "a time, e.g. 'hold: 90 s'". */
+mk_status sc_missing(sc_ctx *cx, const sn_node *map, const char *key, const char *where,
+                     const char *hint);
+/* A "value unit" scalar converted to target; what: "a time", "a pressure"; lo..hi inclusive
+ * (NaN: no bound) in target units. */
+mk_status sc_quantity(sc_ctx *cx, const sn_pair *p, const char *target, const char *what,
+                      int flags, double lo, double hi, double *out);
+mk_status sc_int(sc_ctx *cx, const sn_pair *p, long lo, long hi, long *out);
+mk_status sc_bool(sc_ctx *cx, const sn_pair *p, int *out);
+/* Index into options (NULL-ended) of a scalar; `what` names the thing ("substance"). */
+mk_status sc_enum(sc_ctx *cx, const sn_pair *p, const char *const *options, const char *what,
+                  int *out);
+mk_status sc_string(sc_ctx *cx, const sn_pair *p, char *buf, size_t size);
+/* Closest candidate within a small edit distance, or NULL. */
+const char *sc_suggest(const char *name, const char *const *cands, int n);
+/* kind: an mk_symbol_kind, or -1 for states and variables together */
+const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *name);
+
+/* "day 2 02:00 (t = 93600 s)" */
+const char *sc_fmt_time(double t, char *buf, size_t size);
+
+/* vocabulary.c: the timeline (a list of events) into cx->segs, cx->meas and cx->notes. */
+mk_status sc_timeline(sc_ctx *cx, const sn_node *timeline);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * simulate.c -- the simulation loop and the clinician's measurements.
+ *
+ * Inputs are piecewise constant, so the loop advances the solver exactly to each input
+ * change (a restart), each output time and each measurement time; nothing is interpolated
+ * across a discontinuity.  Measurements that apply a stimulus (the algometer ramp, pain under
+ * pressure) run on a clone of the solver, so measuring never changes the patient.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body/referral.h"
+#include "core/error.h"
+#include "protocol/simulate.h"
+
+void mk_sim_opts_default(mk_sim_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    mk_solver_opts_default(&o->solver);
+}
+
+/* ---------------------------------------------------------------- measurements */
+
+static int var_index(const mk_model_abi *abi, const char *name)
+{
+    return mk_abi_find(abi, MK_SYM_VAR, name);
+}
+
+static mk_status need(const mk_model_abi *abi, mk_symbol_kind kind, const char *name,
+                      const char *what, int *index, mk_error *err)
+{
+    *index = mk_abi_find(abi, kind, name);
+    if (*index >= 0) return MK_OK;
+    return mk_fail(err, MK_ERR_MODEL, "model '%s' has no %s '%s', needed for %s (see "
+                   "docs/site-interface.md)", abi->name, kind == MK_SYM_INPUT ? "input" : "output",
+                   name, what);
+}
+
+mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2, double max_kpa,
+                         double *ppt_kpa, char *note, size_t note_size, mk_error *err)
+{
+    const mk_model_abi *abi = NULL;
+    mk_solver *s = NULL;
+    int i_p, i_a, i_m;
+    *ppt_kpa = NAN;
+    note[0] = 0;
+    mk_status rc = mk_solver_clone(s0, &s, err);
+    if (rc) return rc;
+    abi = mk_solver_abi(s);
+    if ((rc = need(abi, MK_SYM_INPUT, "therapy.pressure", "a pressure pain threshold", &i_p, err)) ||
+        (rc = need(abi, MK_SYM_INPUT, "therapy.area", "a pressure pain threshold", &i_a, err)) ||
+        (rc = need(abi, MK_SYM_VAR, "pain.evoked_margin", "a pressure pain threshold", &i_m, err)))
+        goto done;
+    if ((rc = mk_solver_set_input(s, i_a, area_cm2, err))) goto done;
+    /* The ramp in steps of 0.1 s (about 10 kPa at the standard 1 kg/cm2/s): inputs are
+     * piecewise constant, and the threshold is interpolated between steps. */
+    const double dt = 0.1;
+    double t0 = mk_solver_time(s), p_prev = 0, m_prev = mk_solver_vars(s)[i_m];
+    if (m_prev >= 1) {
+        *ppt_kpa = 0;
+        snprintf(note, note_size, "painful before any pressure");
+        goto done;
+    }
+    for (int k = 1; !rc; k++) {
+        double p = rate_kpa_s * dt * k;
+        if (p > max_kpa) {
+            snprintf(note, note_size, "no pain up to %g kPa", max_kpa);
+            break;
+        }
+        if ((rc = mk_solver_set_input(s, i_p, p, err)) || (rc = mk_solver_advance(s, t0 + dt * k, err)))
+            break;
+        double m = mk_solver_vars(s)[i_m];
+        if (m >= 1) {
+            *ppt_kpa = p_prev + (p - p_prev) * (1 - m_prev) / (m - m_prev);
+            break;
+        }
+        p_prev = p;
+        m_prev = m;
+    }
+done:
+    mk_solver_free(s);
+    return rc;
+}
+
+/* Pain in a region, optionally under pressure held for 2 s on a copy. */
+static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
+                              const mk_referral *ref, double *out, mk_error *err)
+{
+    const mk_model_abi *abi = mk_solver_abi(s0);
+    int i_local, i_ref = -1, i_cs = var_index(abi, "spinal.central_sens");
+    mk_status rc = need(abi, MK_SYM_VAR, "pain.local", "a pain rating", &i_local, err);
+    if (rc) return rc;
+    int k_region = -1;
+    int local = !strcmp(spec->region, "local");
+    if (!local && ref) {
+        const char *locals = mk_referral_local_regions(ref);
+        const char *hit = strstr(locals, spec->region);
+        size_t n = strlen(spec->region);
+        local = hit && (hit == locals || hit[-1] == ';') && (hit[n] == ';' || hit[n] == 0);
+        for (int k = 0; !local && k < mk_referral_count(ref); k++)
+            if (!strcmp(mk_referral_region(ref, k), spec->region)) k_region = k;
+    }
+    if (!local && (rc = need(abi, MK_SYM_VAR, "pain.referred", "a referred pain rating", &i_ref, err)))
+        return rc;
+    mk_solver *s = NULL;
+    if ((rc = mk_solver_clone(s0, &s, err))) return rc;
+    if (spec->arg > 0) {
+        int i_p, i_a;
+        if ((rc = need(abi, MK_SYM_INPUT, "therapy.pressure", "pain under pressure", &i_p, err)) ||
+            (rc = need(abi, MK_SYM_INPUT, "therapy.area", "pain under pressure", &i_a, err)) ||
+            (rc = mk_solver_set_input(s, i_a, spec->area_cm2 > 0 ? spec->area_cm2 : 1.0, err)) ||
+            (rc = mk_solver_set_input(s, i_p, spec->arg, err)) ||
+            (rc = mk_solver_advance(s, mk_solver_time(s) + 2.0, err))) {
+            mk_solver_free(s);
+            return rc;
+        }
+    }
+    const double *v = mk_solver_vars(s);
+    if (local) {
+        *out = v[i_local];
+    } else {
+        double cs = i_cs >= 0 ? v[i_cs] : 0;
+        *out = k_region >= 0 ? v[i_ref] * mk_referral_weight(ref, k_region, cs) : 0.0;
+    }
+    mk_solver_free(s);
+    return MK_OK;
+}
+
+static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referral *ref,
+                      mk_meas_result *r, mk_error *err)
+{
+    const mk_model_abi *abi = mk_solver_abi(s);
+    int i;
+    mk_status rc = MK_OK;
+    r->spec = spec;
+    r->t_s = mk_solver_time(s);
+    switch (spec->kind) {
+    case MK_MEAS_PPT:
+        snprintf(r->unit, sizeof r->unit, "kPa");
+        rc = mk_measure_ppt(s, spec->arg > 0 ? spec->arg : 98.0665, spec->area_cm2 > 0 ? spec->area_cm2 : 1.0,
+                            1500.0, &r->value, r->note, sizeof r->note, err);
+        break;
+    case MK_MEAS_PAIN:
+        snprintf(r->unit, sizeof r->unit, "0-10");
+        rc = measure_pain(s, spec, ref, &r->value, err);
+        break;
+    case MK_MEAS_STIFFNESS:
+    case MK_MEAS_NOISE:
+    case MK_MEAS_OUTPUT: {
+        const char *name = spec->kind == MK_MEAS_STIFFNESS ? "band.stiffness"
+                           : spec->kind == MK_MEAS_NOISE   ? "endplate.noise"
+                                                           : spec->output;
+        if ((i = mk_abi_find(abi, MK_SYM_STATE, name)) >= 0) {
+            r->value = mk_solver_state(s)[i];
+            snprintf(r->unit, sizeof r->unit, "%s", abi->states[i].unit);
+        } else if (!(rc = need(abi, MK_SYM_VAR, name, spec->label, &i, err))) {
+            r->value = mk_solver_vars(s)[i];
+            snprintf(r->unit, sizeof r->unit, "%s", abi->vars[i].unit);
+        }
+        break;
+    }
+    }
+    if (rc && err->line == 0 && spec->line > 0) {
+        /* name the scenario line that asked for it */
+        char msg[700];
+        snprintf(msg, sizeof msg, "%.699s", err->message);
+        snprintf(err->message, sizeof err->message, "measurement '%.60s' at t = %g s: %s",
+                 spec->label, r->t_s, msg);
+        err->line = spec->line;
+        err->column = spec->col;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the series */
+
+typedef struct columns {
+    int n_states, n_outputs, n_inputs, n_local, n_ref;
+    int *outputs;           /* var indices of outputs */
+    int *ref;               /* referral indices shown */
+    int i_local, i_referred, i_cs;
+} columns;
+
+static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, columns *c,
+                               mk_series *s, mk_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->outputs = calloc((size_t)abi->n_vars + 1, sizeof(int));
+    c->ref = calloc(ref ? (size_t)mk_referral_count(ref) + 1 : 1, sizeof(int));
+    if (!c->outputs || !c->ref) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < abi->n_vars; i++)
+        if (abi->vars[i].is_output) c->outputs[c->n_outputs++] = i;
+    c->n_states = abi->n_states;
+    c->n_inputs = abi->n_inputs;
+    c->i_local = var_index(abi, "pain.local");
+    c->i_referred = var_index(abi, "pain.referred");
+    c->i_cs = var_index(abi, "spinal.central_sens");
+    char locals[512] = "";
+    if (ref && c->i_local >= 0) {
+        snprintf(locals, sizeof locals, "%s", mk_referral_local_regions(ref));
+        for (const char *p = locals; *p; p++) c->n_local += *p == ';';
+        c->n_local += locals[0] != 0;
+    }
+    if (ref && c->i_referred >= 0)
+        for (int k = 0; k < mk_referral_count(ref); k++)
+            if (mk_referral_weight(ref, k, 1.0) > 0.02) c->ref[c->n_ref++] = k; /* felt at all */
+    int n = c->n_states + c->n_outputs + c->n_inputs + c->n_local + c->n_ref;
+    mk_status rc = mk_series_init(s, n, err);
+    int col = 0;
+    for (int i = 0; !rc && i < abi->n_states; i++)
+        rc = mk_series_set_column(s, col++, abi->states[i].name, abi->states[i].unit, err);
+    for (int i = 0; !rc && i < c->n_outputs; i++)
+        rc = mk_series_set_column(s, col++, abi->vars[c->outputs[i]].name, abi->vars[c->outputs[i]].unit, err);
+    for (int i = 0; !rc && i < abi->n_inputs; i++)
+        rc = mk_series_set_column(s, col++, abi->inputs[i].name, abi->inputs[i].unit, err);
+    char name[128];
+    for (char *tok = strtok(locals, ";"); !rc && tok; tok = strtok(NULL, ";")) {
+        snprintf(name, sizeof name, "pain.region.%s", tok);
+        rc = mk_series_set_column(s, col++, name, "0-10", err);
+    }
+    for (int k = 0; !rc && k < c->n_ref; k++) {
+        snprintf(name, sizeof name, "pain.region.%s", mk_referral_region(ref, c->ref[k]));
+        rc = mk_series_set_column(s, col++, name, "0-10", err);
+    }
+    return rc;
+}
+
+static mk_status record(mk_solver *s, const columns *c, const mk_referral *ref, mk_series *series,
+                        double *row, mk_error *err)
+{
+    const double *y = mk_solver_state(s), *v = mk_solver_vars(s);
+    int col = 0;
+    for (int i = 0; i < c->n_states; i++) row[col++] = y[i];
+    for (int i = 0; i < c->n_outputs; i++) row[col++] = v[c->outputs[i]];
+    for (int i = 0; i < c->n_inputs; i++) row[col++] = mk_solver_input(s, i);
+    for (int i = 0; i < c->n_local; i++) row[col++] = v[c->i_local];
+    double cs = c->i_cs >= 0 ? v[c->i_cs] : 0;
+    for (int k = 0; k < c->n_ref; k++) row[col++] = v[c->i_referred] * mk_referral_weight(ref, c->ref[k], cs);
+    return mk_series_append(series, mk_solver_time(s), row, err);
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                      const mk_sim_opts *o, mk_run_result *out, mk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->abi = abi;
+    out->protocol = p;
+    if (!(p->duration_s > 0) || !(p->output_every_s > 0) || !isfinite(p->duration_s))
+        return mk_fail(err, MK_ERR_INVALID, "duration and output interval must be positive");
+    mk_sim_opts defaults;
+    if (!o) {
+        mk_sim_opts_default(&defaults);
+        o = &defaults;
+    }
+    mk_solver *s = NULL;
+    mk_referral *ref = NULL;
+    columns cols = {0};
+    double *row = NULL;
+    mk_status rc = mk_solver_new(abi, &o->solver, &s, err);
+    for (int i = 0; !rc && i < p->n_params; i++) rc = mk_solver_set_param(s, p->params[i].param, p->params[i].value, err);
+    if (!rc && anat && p->muscle[0])
+        rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &ref, err);
+    if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);
+    if (!rc) {
+        out->params = calloc((size_t)abi->n_params + 1, sizeof(double));
+        out->meas = calloc((size_t)p->n_meas + 1, sizeof *out->meas);
+        row = calloc((size_t)out->series.n_cols + 1, sizeof(double));
+        if (!out->params || !out->meas || !row) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; !rc && i < abi->n_params; i++) out->params[i] = abi->params[i].value;
+    for (int i = 0; !rc && i < p->n_params; i++) out->params[p->params[i].param] = p->params[i].value;
+
+    int ci = 0, mi = 0;
+    long k_out = 0;
+    double t = 0;
+    /* measurements at t = 0 see the initial state, before the first changes */
+    while (!rc && mi < p->n_meas && p->meas[mi].t_s <= 0) rc = take(s, &p->meas[mi], ref, &out->meas[mi], err), mi++;
+    while (!rc && ci < p->n_changes && p->changes[ci].t_s <= 0)
+        rc = mk_solver_set_input(s, p->changes[ci].input, p->changes[ci].value, err), ci++;
+    if (!rc) rc = record(s, &cols, ref, &out->series, row, err), k_out = 1;
+    while (!rc && t < p->duration_s) {
+        double t_out = k_out * p->output_every_s;
+        if (t_out > p->duration_s) t_out = p->duration_s;
+        double t_next = t_out;
+        if (ci < p->n_changes && p->changes[ci].t_s < t_next) t_next = p->changes[ci].t_s;
+        if (mi < p->n_meas && p->meas[mi].t_s < t_next) t_next = p->meas[mi].t_s;
+        if ((rc = mk_solver_advance(s, t_next, err))) break;
+        t = t_next;
+        while (!rc && mi < p->n_meas && p->meas[mi].t_s <= t) rc = take(s, &p->meas[mi], ref, &out->meas[mi], err), mi++;
+        while (!rc && ci < p->n_changes && p->changes[ci].t_s <= t)
+            rc = mk_solver_set_input(s, p->changes[ci].input, p->changes[ci].value, err), ci++;
+        if (!rc && t == t_out) {
+            rc = record(s, &cols, ref, &out->series, row, err);
+            k_out++;
+            if (o->progress) o->progress(o->progress_ctx, t, p->duration_s);
+        }
+    }
+    out->n_meas = mi;
+    if (s) mk_solver_get_stats(s, &out->stats);
+    free(row);
+    free(cols.outputs);
+    free(cols.ref);
+    mk_referral_free(ref);
+    mk_solver_free(s);
+    if (rc) mk_run_result_free(out);
+    return rc;
+}

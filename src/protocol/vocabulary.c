@@ -1,0 +1,858 @@
+/*
+ * vocabulary.c -- the scenario's event types (desk work, stress, cuff occlusion, ischaemic
+ * compression, measurements, ...) translated into the site interface's inputs
+ * (docs/site-interface.md): each event becomes a plan of input segments relative to its
+ * start, which is then repeated (every/times) onto the timeline.  Every value of an event is
+ * read in a canonical unit of its own (kPa, %, s, ...) and then converted to the unit the
+ * model declares for the input, so a model variant may declare mmHg where the contract says
+ * kPa.  The reference is docs/scenarios.md.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "protocol/scenario_impl.h"
+
+enum { MAX_PLAN_SEGS = 1000000, MAX_TOTAL_SEGS = 5000000, MAX_TIMES = 100000 };
+
+typedef struct ev_cx {
+    sc_ctx *cx;
+    const sn_node *ev;
+    const char *type;
+    char where[96]; /* "in event 'stretch'" */
+} ev_cx;
+
+/* ---------------------------------------------------------------- small helpers */
+
+/* snprintf that may truncate on purpose (labels are for figures) */
+static void set_text(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_text(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
+static mk_status nomem(sc_ctx *cx) { return mk_fail(cx->err, MK_ERR_NOMEM, "out of memory"); }
+
+static mk_status need(ev_cx *e, const char *key, const char *hint, const sn_pair **out)
+{
+    *out = sc_find(e->ev, key);
+    if (*out) return MK_OK;
+    return sc_missing(e->cx, e->ev, key, e->where, hint);
+}
+
+/* Index of a contract input the event writes; the model must declare it. */
+static mk_status input_of(ev_cx *e, const char *name, int *idx)
+{
+    *idx = mk_abi_find(e->cx->abi, MK_SYM_INPUT, name);
+    if (*idx >= 0) return MK_OK;
+    return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_NAME,
+                   "model '%s' has no input '%s', which event '%s' sets (see "
+                   "docs/site-interface.md)",
+                   e->cx->abi->name, name, e->type);
+}
+
+/* value in canon -> the input's declared unit */
+static mk_status to_input(ev_cx *e, int idx, double v, const char *canon, double *out)
+{
+    const mk_symbol *in = &e->cx->abi->inputs[idx];
+    mk_error e2 = {0};
+    if (mk_units_convert(e->cx->u, v, canon, in->unit, out, &e2))
+        return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_UNIT,
+                       "model '%s' declares input '%s' in %s, which cannot hold %s (event '%s')",
+                       e->cx->abi->name, in->name, in->unit, canon, e->type);
+    return MK_OK;
+}
+
+static mk_status emit(ev_cx *e, sc_plan *pl, int input, double t0, double t1, double value)
+{
+    if (pl->n == pl->cap) {
+        if (pl->n >= MAX_PLAN_SEGS)
+            return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_INVALID,
+                           "event '%s' expands to more than %d input changes: use longer "
+                           "intervals",
+                           e->type, MAX_PLAN_SEGS);
+        int cap = pl->cap ? 2 * pl->cap : 16;
+        sc_seg *s = realloc(pl->segs, (size_t)cap * sizeof *s);
+        if (!s) return nomem(e->cx);
+        pl->segs = s;
+        pl->cap = cap;
+    }
+    pl->segs[pl->n++] = (sc_seg){input, t0, t1, value, e->ev};
+    if (t1 > pl->length) pl->length = t1;
+    return MK_OK;
+}
+
+/* An input held at a value (given in canon) over [t0, t1). */
+static mk_status hold(ev_cx *e, sc_plan *pl, const char *input, double t0, double t1, double v,
+                      const char *canon)
+{
+    int idx;
+    double w;
+    mk_status rc = input_of(e, input, &idx);
+    if (!rc) rc = to_input(e, idx, v, canon, &w);
+    if (!rc) rc = emit(e, pl, idx, t0, t1, w);
+    return rc;
+}
+
+static mk_status quantity(ev_cx *e, const char *key, const char *canon, const char *what,
+                          int flags, double lo, double hi, const char *hint, double *out)
+{
+    const sn_pair *p;
+    mk_status rc = need(e, key, hint, &p);
+    if (!rc) rc = sc_quantity(e->cx, p, canon, what, flags, lo, hi, out);
+    return rc;
+}
+
+static mk_status opt_quantity(ev_cx *e, const char *key, const char *canon, const char *what,
+                              int flags, double lo, double hi, double dflt, double *out)
+{
+    const sn_pair *p = sc_find(e->ev, key);
+    if (!p) {
+        *out = dflt;
+        return MK_OK;
+    }
+    return sc_quantity(e->cx, p, canon, what, flags, lo, hi, out);
+}
+
+static mk_status duration(ev_cx *e, const char *key, double *out)
+{
+    char hint[64];
+    snprintf(hint, sizeof hint, "a time, e.g. '%s: %s'", key,
+             strcmp(key, "hold") == 0 ? "90 s" : strcmp(key, "duration") == 0 ? "8 h" : "30 s");
+    return quantity(e, key, "s", "a time", SQ_POSITIVE, NAN, NAN, hint, out);
+}
+
+static mk_status opt_duration(ev_cx *e, const char *key, double dflt, double *out)
+{
+    return opt_quantity(e, key, "s", "a time", SQ_POSITIVE, NAN, NAN, dflt, out);
+}
+
+static mk_status count(ev_cx *e, const char *key, int required, long dflt, long *out)
+{
+    const sn_pair *p = sc_find(e->ev, key);
+    if (!p) {
+        if (!required) {
+            *out = dflt;
+            return MK_OK;
+        }
+        char hint[64];
+        snprintf(hint, sizeof hint, "a positive integer, e.g. '%s: %ld'", key, dflt);
+        return sc_missing(e->cx, e->ev, key, e->where, hint);
+    }
+    return sc_int(e->cx, p, 1, MAX_PLAN_SEGS, out);
+}
+
+static const char *const k_percent_what = "a percentage";
+
+/* ---------------------------------------------------------------- load */
+
+static mk_status ev_desk_work(ev_cx *e, sc_plan *pl)
+{
+    double load, dur, pause = 0, every = 0;
+    mk_status rc = quantity(e, "load", "%", "a muscle activation (% MVC)", SQ_POSITIVE, NAN, 100,
+                            "the activation in % MVC, e.g. 'load: 5 %'", &load);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (rc) return rc;
+    const sn_pair *pp = sc_find(e->ev, "pause"), *pe = sc_find(e->ev, "pause_every");
+    if (pp || pe) {
+        if (!pp)
+            return sc_missing(e->cx, e->ev, "pause", e->where,
+                              "how long each micro-pause lasts, e.g. 'pause: 30 s'");
+        if (!pe)
+            return sc_missing(e->cx, e->ev, "pause_every", e->where,
+                              "how often a micro-pause starts, e.g. 'pause_every: 20 min'");
+        if ((rc = sc_quantity(e->cx, pp, "s", "a time", SQ_POSITIVE, NAN, NAN, &pause)) ||
+            (rc = sc_quantity(e->cx, pe, "s", "a time", SQ_POSITIVE, NAN, NAN, &every)))
+            return rc;
+        if (pause >= every)
+            return sc_fail(e->cx, pp->val->line, pp->val->col, MK_ERR_INVALID,
+                           "'pause' (%g s) must be shorter than 'pause_every' (%g s)", pause,
+                           every);
+    }
+    int idx;
+    double w;
+    if ((rc = input_of(e, "load.activation", &idx)) || (rc = to_input(e, idx, load, "%", &w)))
+        return rc;
+    if (!pp) return emit(e, pl, idx, 0, dur, w);
+    for (double t = 0; t < dur; t += every) {
+        double t1 = t + (every - pause);
+        if (t1 > dur) t1 = dur;
+        if ((rc = emit(e, pl, idx, t, t1, w))) return rc;
+    }
+    pl->length = dur;
+    return MK_OK;
+}
+
+static mk_status level(ev_cx *e, double *out)
+{
+    return quantity(e, "level", "%", "a contraction level (% MVC)", SQ_POSITIVE, NAN, 100,
+                    "the contraction level in % MVC, e.g. 'level: 30 %'", out);
+}
+
+static mk_status ev_sustained_contraction(ev_cx *e, sc_plan *pl)
+{
+    double lv, dur;
+    mk_status rc = level(e, &lv);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "load.activation", 0, dur, lv, "%");
+    return rc;
+}
+
+static mk_status ev_intermittent_contraction(ev_cx *e, sc_plan *pl)
+{
+    double lv, on, off;
+    long cycles;
+    mk_status rc = level(e, &lv);
+    if (!rc) rc = duration(e, "on", &on);
+    if (!rc) rc = duration(e, "off", &off);
+    if (!rc) rc = count(e, "cycles", 1, 10, &cycles);
+    for (long c = 0; !rc && c < cycles; c++)
+        rc = hold(e, pl, "load.activation", (double)c * (on + off), (double)c * (on + off) + on,
+                  lv, "%");
+    return rc;
+}
+
+static mk_status ev_exercise(ev_cx *e, sc_plan *pl)
+{
+    double lv, on, off, rest;
+    long sets, reps;
+    mk_status rc = level(e, &lv);
+    if (!rc) rc = count(e, "sets", 1, 3, &sets);
+    if (!rc) rc = count(e, "reps", 1, 10, &reps);
+    if (!rc) rc = opt_duration(e, "on", 3, &on);
+    if (!rc) rc = opt_duration(e, "off", 3, &off);
+    if (!rc) rc = opt_duration(e, "rest", 60, &rest);
+    double t = 0;
+    for (long s = 0; !rc && s < sets; s++) {
+        for (long r = 0; !rc && r < reps; r++) {
+            rc = hold(e, pl, "load.activation", t, t + on, lv, "%");
+            t += on + (r + 1 < reps ? off : 0);
+        }
+        t += rest;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- life */
+
+static mk_status ev_stress(ev_cx *e, sc_plan *pl)
+{
+    double lv, dur;
+    mk_status rc = quantity(e, "level", "1", "a stress level between 0 and 1", SQ_BARE | SQ_POSITIVE,
+                            NAN, 1, "0 calm .. 1 high, e.g. 'level: 0.6'", &lv);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "life.stress", 0, dur, lv, "1");
+    return rc;
+}
+
+static mk_status ev_sleep(ev_cx *e, sc_plan *pl)
+{
+    double dur;
+    mk_status rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "life.sleep", 0, dur, 1, "1");
+    return rc;
+}
+
+static mk_status ev_dehydration(ev_cx *e, sc_plan *pl)
+{
+    double d, dur;
+    mk_status rc = quantity(e, "deficit", "%", "a body water deficit (% of body mass)",
+                            SQ_POSITIVE, NAN, 100, "% of body mass, e.g. 'deficit: 2 %'", &d);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "life.dehydration", 0, dur, d, "%");
+    return rc;
+}
+
+static mk_status ev_heat(ev_cx *e, sc_plan *pl)
+{
+    double r, dur;
+    mk_status rc = quantity(e, "rise", "K", "a temperature rise", SQ_POSITIVE | SQ_DELTA, NAN, NAN,
+                            "the tissue warming, e.g. 'rise: 3 K'", &r);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "life.heat", 0, dur, r, "K");
+    return rc;
+}
+
+/* ---------------------------------------------------------------- experiments */
+
+static mk_status ev_cuff_occlusion(ev_cx *e, sc_plan *pl)
+{
+    double p, dur;
+    mk_status rc = quantity(e, "pressure", "mmHg", "a pressure", SQ_POSITIVE, NAN, NAN,
+                            "the cuff pressure, e.g. 'pressure: 240 mmHg'", &p);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "exp.cuff", 0, dur, p, "mmHg");
+    return rc;
+}
+
+static const char *const k_substances[] = {"hypertonic_saline", "acid", "bradykinin_serotonin",
+                                           "glutamate", NULL};
+static const char *const k_substance_input[] = {"exp.saline_rate", "exp.acid_rate",
+                                                "exp.bk5ht_rate", "exp.glutamate_rate"};
+/* canonical amount and rate units of each substance (the contract's) */
+static const char *const k_substance_amount[] = {"uL", "uL", "nmol", "umol"};
+static const char *const k_substance_rate[] = {"uL/min", "uL/min", "nmol/min", "umol/min"};
+static const char *const k_substance_amount_what[] = {"a volume", "a volume", "an amount of substance",
+                                                      "an amount of substance"};
+static const char *const k_substance_rate_what[] = {"a volume per time", "a volume per time",
+                                                    "an amount per time", "an amount per time"};
+
+static mk_status substance(ev_cx *e, int *k)
+{
+    const sn_pair *p;
+    mk_status rc = need(e, "substance", "hypertonic_saline, acid, bradykinin_serotonin or glutamate",
+                        &p);
+    if (!rc) rc = sc_enum(e->cx, p, k_substances, "substance", k);
+    return rc;
+}
+
+static mk_status ev_infusion(ev_cx *e, sc_plan *pl)
+{
+    int k;
+    double r, dur;
+    mk_status rc = substance(e, &k);
+    if (rc) return rc;
+    char hint[64];
+    snprintf(hint, sizeof hint, "e.g. 'rate: 10 %s'", k_substance_rate[k]);
+    if ((rc = quantity(e, "rate", k_substance_rate[k], k_substance_rate_what[k], SQ_POSITIVE, NAN,
+                       NAN, hint, &r)))
+        return rc;
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, k_substance_input[k], 0, dur, r, k_substance_rate[k]);
+    return rc;
+}
+
+static mk_status ev_injection(ev_cx *e, sc_plan *pl)
+{
+    int k;
+    double amount, over;
+    mk_status rc = substance(e, &k);
+    if (rc) return rc;
+    const sn_pair *vol = sc_find(e->ev, "volume"), *amt = sc_find(e->ev, "amount");
+    if (vol && amt)
+        return sc_fail(e->cx, amt->line, amt->col, MK_ERR_INVALID,
+                       "give either 'volume' or 'amount' %s, not both", e->where);
+    if (!vol && !amt)
+        return sc_missing(e->cx, e->ev, k < 2 ? "volume" : "amount", e->where,
+                          k < 2 ? "the injected volume, e.g. 'volume: 0.5 mL'"
+                                : "the injected amount, e.g. 'amount: 10 nmol'");
+    if ((rc = sc_quantity(e->cx, vol ? vol : amt, k_substance_amount[k],
+                          k_substance_amount_what[k], SQ_POSITIVE, NAN, NAN, &amount)) ||
+        (rc = opt_duration(e, "over", 20, &over)))
+        return rc;
+    /* amount over `over` seconds, as a rate per minute */
+    return hold(e, pl, k_substance_input[k], 0, over, amount / over * 60.0, k_substance_rate[k]);
+}
+
+static mk_status ev_electrical_stimulation(ev_cx *e, sc_plan *pl)
+{
+    double rate, in, dur;
+    mk_status rc = quantity(e, "rate", "Hz", "a pulse rate", SQ_POSITIVE, NAN, NAN,
+                            "the pulse rate, e.g. 'rate: 10 Hz'", &rate);
+    if (!rc)
+        rc = quantity(e, "intensity", "1", "a multiple of the motor threshold", SQ_BARE | SQ_POSITIVE,
+                      NAN, NAN, "a multiple of the motor threshold, e.g. 'intensity: 1.5'", &in);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "exp.estim_rate", 0, dur, rate, "Hz");
+    if (!rc) rc = hold(e, pl, "exp.estim_intensity", 0, dur, in, "1");
+    return rc;
+}
+
+/* ---------------------------------------------------------------- therapy */
+
+static const char *const k_tools[] = {"thumb", "ball", "tool", "algometer", NULL};
+/* contact areas, cm2: a thumb pad about 2 cm2, an algometer tip 1 cm2 (Fischer 1987);
+ * ball 4 cm2 and tool 1 cm2 are assumptions (docs/scenarios.md) */
+static const double k_tool_area_cm2[] = {2, 4, 1, 1};
+
+/* repeats x hold with rest in between; returns the segments through add(t0, t1) */
+static mk_status repeats(ev_cx *e, long *n, double *hold_s, double *rest_s)
+{
+    mk_status rc = duration(e, "hold", hold_s);
+    if (!rc) rc = count(e, "repeats", 0, 1, n);
+    if (!rc) rc = opt_duration(e, "rest", 30, rest_s);
+    return rc;
+}
+
+static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
+{
+    const sn_pair *pp = sc_find(e->ev, "pressure"), *pf = sc_find(e->ev, "force");
+    if (pp && pf)
+        return sc_fail(e->cx, pf->line, pf->col, MK_ERR_INVALID,
+                       "give either 'pressure' or 'force' %s, not both", e->where);
+    if (!pp && !pf)
+        return sc_missing(e->cx, e->ev, "pressure", e->where,
+                          "e.g. 'pressure: 2.5 kg/cm2', or 'force: 40 N' with a tool or area");
+    int tool = 0;
+    const sn_pair *pt = sc_find(e->ev, "tool");
+    mk_status rc = MK_OK;
+    if (pt && (rc = sc_enum(e->cx, pt, k_tools, "tool", &tool))) return rc;
+    double area, kpa, hold_s, rest_s;
+    long n;
+    if ((rc = opt_quantity(e, "area", "cm2", "an area", SQ_POSITIVE, NAN, NAN,
+                           k_tool_area_cm2[tool], &area)))
+        return rc;
+    if (pp) {
+        if ((rc = sc_quantity(e->cx, pp, "kPa", "a pressure", SQ_POSITIVE, NAN, NAN, &kpa)))
+            return rc;
+    } else {
+        double newton;
+        if ((rc = sc_quantity(e->cx, pf, "N", "a force", SQ_POSITIVE, NAN, NAN, &newton)))
+            return rc;
+        kpa = newton / area * 10.0; /* 1 N/cm2 = 10 kPa */
+    }
+    if ((rc = repeats(e, &n, &hold_s, &rest_s))) return rc;
+    for (long r = 0; !rc && r < n; r++) {
+        double t0 = (double)r * (hold_s + rest_s);
+        rc = hold(e, pl, "therapy.pressure", t0, t0 + hold_s, kpa, "kPa");
+        if (!rc) rc = hold(e, pl, "therapy.area", t0, t0 + hold_s, area, "cm2");
+    }
+    return rc;
+}
+
+static mk_status ev_touch(ev_cx *e, sc_plan *pl)
+{
+    double in, dur;
+    mk_status rc = quantity(e, "intensity", "1", "an intensity between 0 and 1",
+                            SQ_BARE | SQ_POSITIVE, NAN, 1, "0 .. 1, e.g. 'intensity: 0.5'", &in);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, "therapy.touch", 0, dur, in, "1");
+    return rc;
+}
+
+static mk_status ev_stretch(ev_cx *e, sc_plan *pl)
+{
+    double strain, hold_s, rest_s;
+    long n;
+    mk_status rc = quantity(e, "strain", "%", k_percent_what, SQ_POSITIVE, NAN, 100,
+                            "% above resting length, e.g. 'strain: 10 %'", &strain);
+    if (!rc) rc = repeats(e, &n, &hold_s, &rest_s);
+    for (long r = 0; !rc && r < n; r++) {
+        double t0 = (double)r * (hold_s + rest_s);
+        rc = hold(e, pl, "load.stretch", t0, t0 + hold_s, strain, "%");
+    }
+    return rc;
+}
+
+static mk_status ev_dry_needling(ev_cx *e, sc_plan *pl)
+{
+    double rate, dur;
+    int sham = 0;
+    const sn_pair *ps = sc_find(e->ev, "sham");
+    mk_status rc = quantity(e, "rate", "1/s", "a rate of needle movements", SQ_POSITIVE, NAN, NAN,
+                            "needle movements per second, e.g. 'rate: 1 1/s'", &rate);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc && ps) rc = sc_bool(e->cx, ps, &sham);
+    if (!rc)
+        rc = hold(e, pl, sham ? "therapy.sham_rate" : "therapy.needle_rate", 0, dur, rate, "1/s");
+    return rc;
+}
+
+static mk_status ev_analgesic(ev_cx *e, sc_plan *pl)
+{
+    static const char *const kinds[] = {"nsaid", "central", NULL};
+    const sn_pair *pk;
+    int k;
+    double eff, dur;
+    mk_status rc = need(e, "kind", "nsaid or central", &pk);
+    if (!rc) rc = sc_enum(e->cx, pk, kinds, "analgesic kind", &k);
+    if (!rc)
+        rc = quantity(e, "effect", "1", "an effect between 0 and 1", SQ_BARE | SQ_POSITIVE, NAN, 1,
+                      "the fraction blocked, 0 .. 1, e.g. 'effect: 0.6'", &eff);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc)
+        rc = hold(e, pl, k == 0 ? "therapy.nsaid" : "therapy.central_analgesic", 0, dur, eff, "1");
+    return rc;
+}
+
+/* ---------------------------------------------------------------- measurements */
+
+static const char *const k_meas_names[] = {"ppt", "pain", "stiffness", "noise", "output", NULL};
+
+static int has_output(const mk_model_abi *abi, const char *name)
+{
+    return mk_abi_find(abi, MK_SYM_STATE, name) >= 0 || mk_abi_find(abi, MK_SYM_VAR, name) >= 0;
+}
+
+static mk_status need_output(ev_cx *e, const sn_node *at, const char *name, const char *why)
+{
+    if (has_output(e->cx->abi, name)) return MK_OK;
+    return sc_fail(e->cx, at->line, at->col, MK_ERR_NAME,
+                   "model '%s' has no output '%s', which %s needs (see docs/site-interface.md)",
+                   e->cx->abi->name, name, why);
+}
+
+static mk_status meas_push(sc_ctx *cx, sc_plan *pl, const mk_measurement *m)
+{
+    if (pl->n_meas == pl->cap_meas) {
+        int cap = pl->cap_meas ? 2 * pl->cap_meas : 4;
+        mk_measurement *a = realloc(pl->meas, (size_t)cap * sizeof *a);
+        if (!a) return nomem(cx);
+        pl->meas = a;
+        pl->cap_meas = cap;
+    }
+    pl->meas[pl->n_meas++] = *m;
+    return MK_OK;
+}
+
+/* "temple_right" -> "temple_r" */
+static void region_id(const char *in, char *out, size_t size)
+{
+    snprintf(out, size, "%s", in);
+    size_t n = strlen(out);
+    if (n > 6 && strcmp(out + n - 6, "_right") == 0) out[n - 4] = 0;
+    else if (n > 5 && strcmp(out + n - 5, "_left") == 0) out[n - 3] = 0;
+}
+
+static mk_status ev_measure(ev_cx *e, sc_plan *pl)
+{
+    sc_ctx *cx = e->cx;
+    const sn_pair *pw;
+    mk_status rc = need(e, "what", "ppt, pain, stiffness, noise or output (or a list of them)", &pw);
+    if (rc) return rc;
+    /* one or a list of kinds */
+    const sn_pair *whats[8];
+    sn_pair tmp[8];
+    int n = 0;
+    if (pw->val->kind == SN_SEQ) {
+        if (pw->val->n == 0 || pw->val->n > 8)
+            return sc_fail(cx, pw->val->line, pw->val->col, MK_ERR_INVALID,
+                           "expected 1 to 8 kinds of measurement in 'what', found %d",
+                           pw->val->n);
+        for (int i = 0; i < pw->val->n; i++) {
+            tmp[i] = (sn_pair){.key = pw->key, .line = pw->line, .col = pw->col,
+                               .val = pw->val->items[i]};
+            whats[n++] = &tmp[i];
+        }
+    } else {
+        whats[n++] = pw;
+    }
+    int kinds[8], used[5] = {0};
+    for (int i = 0; i < n; i++) {
+        if ((rc = sc_enum(cx, whats[i], k_meas_names, "measurement", &kinds[i]))) return rc;
+        if (used[kinds[i]])
+            return sc_fail(cx, whats[i]->val->line, whats[i]->val->col, MK_ERR_INVALID,
+                           "'%s' is listed twice in 'what'", whats[i]->val->text);
+        used[kinds[i]] = 1;
+    }
+    /* keys that apply to none of the kinds asked for */
+    static const struct {
+        const char *key;
+        int kind_a, kind_b;
+    } k_keys[] = {{"rate", 0, 0}, {"area", 0, 1}, {"region", 1, 1}, {"pressure", 1, 1},
+                  {"name", 4, 4}};
+    for (size_t k = 0; k < sizeof k_keys / sizeof k_keys[0]; k++) {
+        const sn_pair *p = sc_find(e->ev, k_keys[k].key);
+        if (p && !used[k_keys[k].kind_a] && !used[k_keys[k].kind_b])
+            return sc_fail(cx, p->line, p->col, MK_ERR_NAME,
+                           "key '%s' does not apply to measuring %s (it belongs to %s%s%s)",
+                           p->key, pw->val->kind == SN_SEQ ? "these" : pw->val->text,
+                           k_meas_names[k_keys[k].kind_a],
+                           k_keys[k].kind_a != k_keys[k].kind_b ? " and " : "",
+                           k_keys[k].kind_a != k_keys[k].kind_b ? k_meas_names[k_keys[k].kind_b]
+                                                                : "");
+    }
+    char label[64] = "";
+    const sn_pair *pl_label = sc_find(e->ev, "label");
+    if (pl_label && (rc = sc_string(cx, pl_label, label, sizeof label))) return rc;
+
+    double rate_kpa_s, area, pressure;
+    if ((rc = opt_quantity(e, "rate", "kPa/s", "a pressure ramp rate", SQ_POSITIVE, NAN, NAN,
+                           98.0665, &rate_kpa_s)) ||
+        (rc = opt_quantity(e, "area", "cm2", "an area", SQ_POSITIVE, NAN, NAN, 1, &area)) ||
+        (rc = opt_quantity(e, "pressure", "kPa", "a pressure", SQ_NONNEG, NAN, NAN, 0, &pressure)))
+        return rc;
+    char region[64] = "local";
+    const sn_pair *pr = sc_find(e->ev, "region");
+    if (pr) {
+        char raw[64];
+        if ((rc = sc_string(cx, pr, raw, sizeof raw))) return rc;
+        region_id(raw, region, sizeof region);
+        if (strcmp(region, "local") != 0 && cx->anat && !mk_anatomy_has_region(cx->anat, region)) {
+            const char *hint = mk_anatomy_suggest(cx->anat, region, 0);
+            if (hint)
+                return sc_fail(cx, pr->val->line, pr->val->col, MK_ERR_NAME,
+                               "unknown region '%s' (did you mean '%s'?)", raw, hint);
+            return sc_fail(cx, pr->val->line, pr->val->col, MK_ERR_NAME,
+                           "unknown region '%s' (expected 'local' or a region of "
+                           "data/anatomy/body_regions.csv with its side, e.g. 'temple_r')",
+                           raw);
+        }
+    }
+    char output[128] = "";
+    if (used[4]) {
+        const sn_pair *pn;
+        if ((rc = need(e, "name", "the model output to record, e.g. 'name: core.po2'", &pn)) ||
+            (rc = sc_string(cx, pn, output, sizeof output)))
+            return rc;
+        if (!has_output(cx->abi, output)) {
+            const char *hint = sc_suggest_symbols(cx->abi, -1, output);
+            if (hint)
+                return sc_fail(cx, pn->val->line, pn->val->col, MK_ERR_NAME,
+                               "unknown output '%s' of model '%s' (did you mean '%s'?)", output,
+                               cx->abi->name, hint);
+            return sc_fail(cx, pn->val->line, pn->val->col, MK_ERR_NAME,
+                           "unknown output '%s' of model '%s' (expected a state or variable, "
+                           "e.g. 'core.po2')",
+                           output, cx->abi->name);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        mk_measurement m;
+        memset(&m, 0, sizeof m);
+        m.line = e->ev->line;
+        m.col = e->ev->col;
+        char dflt[96];
+        switch (kinds[i]) {
+        case 0:
+            if ((rc = need_output(e, whats[i]->val, "pain.evoked_margin", "a PPT measurement")))
+                return rc;
+            m.kind = MK_MEAS_PPT;
+            m.arg = rate_kpa_s;
+            m.area_cm2 = area;
+            snprintf(dflt, sizeof dflt, "PPT");
+            break;
+        case 1:
+            if ((rc = need_output(e, whats[i]->val,
+                                  strcmp(region, "local") ? "pain.referred" : "pain.local",
+                                  "a pain rating")))
+                return rc;
+            m.kind = MK_MEAS_PAIN;
+            m.arg = pressure;
+            m.area_cm2 = area;
+            snprintf(m.region, sizeof m.region, "%s", region);
+            snprintf(dflt, sizeof dflt, "pain %s", region);
+            break;
+        case 2:
+            if ((rc = need_output(e, whats[i]->val, "band.stiffness", "a stiffness measurement")))
+                return rc;
+            m.kind = MK_MEAS_STIFFNESS;
+            snprintf(dflt, sizeof dflt, "stiffness");
+            break;
+        case 3:
+            if ((rc = need_output(e, whats[i]->val, "endplate.noise", "an endplate noise measurement")))
+                return rc;
+            m.kind = MK_MEAS_NOISE;
+            snprintf(dflt, sizeof dflt, "endplate noise");
+            break;
+        default:
+            m.kind = MK_MEAS_OUTPUT;
+            snprintf(m.output, sizeof m.output, "%s", output);
+            set_text(dflt, sizeof dflt, "%s", output);
+            break;
+        }
+        if (!label[0]) set_text(m.label, sizeof m.label, "%s", dflt);
+        else if (n == 1) snprintf(m.label, sizeof m.label, "%s", label);
+        else set_text(m.label, sizeof m.label, "%s %s", label, dflt);
+        if ((rc = meas_push(cx, pl, &m))) return rc;
+    }
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- the table */
+
+typedef mk_status (*build_fn)(ev_cx *e, sc_plan *pl);
+
+typedef struct ev_def {
+    const char *name;
+    const char *kind; /* annotation kind; NULL: a measurement */
+    const char *keys[10];
+    build_fn build;
+} ev_def;
+
+static const ev_def k_events[] = {
+    {"desk_work", "load", {"load", "duration", "pause", "pause_every"}, ev_desk_work},
+    {"sustained_contraction", "load", {"level", "duration"}, ev_sustained_contraction},
+    {"intermittent_contraction", "load", {"level", "on", "off", "cycles"},
+     ev_intermittent_contraction},
+    {"exercise", "load", {"level", "sets", "reps", "on", "off", "rest"}, ev_exercise},
+    {"stress", "life", {"level", "duration"}, ev_stress},
+    {"sleep", "life", {"duration"}, ev_sleep},
+    {"dehydration", "life", {"deficit", "duration"}, ev_dehydration},
+    {"heat", "life", {"rise", "duration"}, ev_heat},
+    {"cuff_occlusion", "experiment", {"pressure", "duration"}, ev_cuff_occlusion},
+    {"infusion", "experiment", {"substance", "rate", "duration"}, ev_infusion},
+    {"injection", "experiment", {"substance", "volume", "amount", "over"}, ev_injection},
+    {"electrical_stimulation", "experiment", {"rate", "intensity", "duration"},
+     ev_electrical_stimulation},
+    {"ischemic_compression", "therapy",
+     {"pressure", "force", "tool", "area", "hold", "repeats", "rest"}, ev_ischemic_compression},
+    {"rubbing", "therapy", {"intensity", "duration"}, ev_touch},
+    {"vibration", "therapy", {"intensity", "duration"}, ev_touch},
+    {"stretch", "therapy", {"strain", "hold", "repeats", "rest"}, ev_stretch},
+    {"dry_needling", "therapy", {"rate", "duration", "sham"}, ev_dry_needling},
+    {"analgesic", "therapy", {"kind", "effect", "duration"}, ev_analgesic},
+    {"measure", NULL, {"what", "label", "rate", "area", "region", "pressure", "name"}, ev_measure},
+};
+enum { N_EVENTS = sizeof k_events / sizeof k_events[0] };
+
+static const char *const k_common[] = {"event", "at", "every", "times", "label"};
+
+static const ev_def *find_event(const char *name)
+{
+    if (strcmp(name, "ischaemic_compression") == 0) name = "ischemic_compression";
+    for (int i = 0; i < N_EVENTS; i++)
+        if (strcmp(k_events[i].name, name) == 0) return &k_events[i];
+    return NULL;
+}
+
+static mk_status grow(sc_ctx *cx, void **arr, int *cap, int need_n, size_t elem)
+{
+    if (need_n <= *cap) return MK_OK;
+    int c = *cap ? *cap : 64;
+    while (c < need_n) c *= 2;
+    void *a = realloc(*arr, (size_t)c * elem);
+    if (!a) return nomem(cx);
+    *arr = a;
+    *cap = c;
+    return MK_OK;
+}
+
+static mk_status one_event(sc_ctx *cx, const sn_node *item)
+{
+    if (item->kind != SN_MAP)
+        return sc_fail(cx, item->line, item->col, MK_ERR_SYNTAX,
+                       "expected an event (a mapping with 'event:' and 'at:'), found %s",
+                       sc_kind_name(item));
+    const sn_pair *pe = sc_find(item, "event");
+    if (!pe)
+        return sc_fail(cx, item->line, item->col, MK_ERR_SYNTAX,
+                       "missing key 'event' in a timeline item (the event type, e.g. 'event: "
+                       "stretch')");
+    if (pe->val->kind != SN_SCALAR || !pe->val->text[0])
+        return sc_fail(cx, pe->val->kind == SN_SCALAR ? pe->line : pe->val->line,
+                       pe->val->kind == SN_SCALAR ? pe->col : pe->val->col, MK_ERR_SYNTAX,
+                       "expected an event type for 'event', found %s", sc_kind_name(pe->val));
+    const ev_def *def = find_event(pe->val->text);
+    if (!def) {
+        const char *names[N_EVENTS];
+        for (int i = 0; i < N_EVENTS; i++) names[i] = k_events[i].name;
+        const char *hint = sc_suggest(pe->val->text, names, N_EVENTS);
+        if (hint)
+            return sc_fail(cx, pe->val->line, pe->val->col, MK_ERR_NAME,
+                           "unknown event type '%s' (did you mean '%s'?)", pe->val->text, hint);
+        return sc_fail(cx, pe->val->line, pe->val->col, MK_ERR_NAME,
+                       "unknown event type '%s' (the event types are listed in "
+                       "docs/scenarios.md)",
+                       pe->val->text);
+    }
+    ev_cx e = {.cx = cx, .ev = item, .type = def->name};
+    snprintf(e.where, sizeof e.where, "in event '%s'", def->name);
+    const char *allowed[20];
+    int na = 0;
+    for (size_t i = 0; i < sizeof k_common / sizeof k_common[0]; i++) allowed[na++] = k_common[i];
+    for (int i = 0; def->keys[i]; i++)
+        if (strcmp(def->keys[i], "label") != 0) allowed[na++] = def->keys[i];
+    allowed[na] = NULL;
+    mk_status rc = sc_check_keys(cx, item, allowed, e.where);
+    if (rc) return rc;
+
+    /* when */
+    double at, every = 0;
+    long times = 1;
+    const sn_pair *pat, *pev = sc_find(item, "every"), *pt = sc_find(item, "times");
+    if ((rc = need(&e, "at", "when it starts, e.g. 'at: 90 s' or 'at: day 8 09:00'", &pat)) ||
+        (rc = sc_quantity(cx, pat, "s", "a time", SQ_NONNEG | SQ_CLOCK, NAN, NAN, &at)))
+        return rc;
+    if (pev && !pt)
+        return sc_missing(cx, item, "times", e.where,
+                          "'every' needs the number of occurrences, e.g. 'times: 5'");
+    if (pt && (rc = sc_int(cx, pt, 1, MAX_TIMES, &times))) return rc;
+    if (times > 1 && !pev)
+        return sc_missing(cx, item, "every", e.where,
+                          "'times' needs the interval between occurrences, e.g. 'every: 1 d'");
+    if (pev && (rc = sc_quantity(cx, pev, "s", "a time", SQ_POSITIVE, NAN, NAN, &every)))
+        return rc;
+    char label[64] = "";
+    const sn_pair *pl = sc_find(item, "label");
+    if (pl && def->kind && (rc = sc_string(cx, pl, label, sizeof label))) return rc;
+    if (!label[0] && def->kind) {
+        snprintf(label, sizeof label, "%s", def->name);
+        for (char *c = label; *c; c++)
+            if (*c == '_') *c = ' ';
+    }
+
+    /* what */
+    sc_plan plan = {0};
+    plan.kind = def->kind;
+    if ((rc = def->build(&e, &plan))) goto out;
+
+    /* onto the timeline */
+    if ((long)cx->n_segs + (long)plan.n * times > MAX_TOTAL_SEGS) {
+        rc = sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
+                     "the timeline expands to more than %d input changes", MAX_TOTAL_SEGS);
+        goto out;
+    }
+    if ((rc = grow(cx, (void **)&cx->segs, &cx->cap_segs, cx->n_segs + plan.n * (int)times,
+                   sizeof *cx->segs)) ||
+        (rc = grow(cx, (void **)&cx->meas, &cx->cap_meas, cx->n_meas + plan.n_meas * (int)times,
+                   sizeof *cx->meas)) ||
+        (def->kind && (rc = grow(cx, (void **)&cx->notes, &cx->cap_notes,
+                                 cx->n_notes + (int)times, sizeof *cx->notes))))
+        goto out;
+    for (long k = 0; k < times; k++) {
+        double t0 = at + (double)k * every, t1 = t0 + plan.length;
+        double tol = 1e-9 * (cx->duration > 1 ? cx->duration : 1);
+        if (t1 > cx->duration + tol) {
+            char a[80], b[80], occ[64] = "";
+            if (times > 1) snprintf(occ, sizeof occ, " (occurrence %ld of %ld)", k + 1, times);
+            if (def->kind)
+                rc = sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
+                             "event '%s'%s runs past the end of the scenario: it ends at %s, "
+                             "after the end at %s",
+                             def->name, occ, sc_fmt_time(t1, a, sizeof a),
+                             sc_fmt_time(cx->duration, b, sizeof b));
+            else
+                rc = sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
+                             "measurement%s past the end of the scenario: it is at %s, after "
+                             "the end at %s",
+                             occ, sc_fmt_time(t1, a, sizeof a),
+                             sc_fmt_time(cx->duration, b, sizeof b));
+            goto out;
+        }
+        for (int i = 0; i < plan.n; i++) {
+            sc_seg s = plan.segs[i];
+            s.t0 += t0;
+            s.t1 += t0;
+            cx->segs[cx->n_segs++] = s;
+        }
+        for (int i = 0; i < plan.n_meas; i++) {
+            mk_measurement m = plan.meas[i];
+            m.t_s = t0;
+            if (times > 1) {
+                char l[64];
+                snprintf(l, sizeof l, "%s", m.label);
+                set_text(m.label, sizeof m.label, "%s %ld/%ld", l, k + 1, times);
+            }
+            cx->meas[cx->n_meas++] = m;
+        }
+        if (def->kind) {
+            mk_annotation *an = &cx->notes[cx->n_notes++];
+            memset(an, 0, sizeof *an);
+            an->t0_s = t0;
+            an->t1_s = t1;
+            if (times > 1) snprintf(an->label, sizeof an->label, "%s %ld/%ld", label, k + 1, times);
+            else snprintf(an->label, sizeof an->label, "%s", label);
+            snprintf(an->kind, sizeof an->kind, "%s", def->kind);
+        }
+    }
+out:
+    free(plan.segs);
+    free(plan.meas);
+    return rc;
+}
+
+mk_status sc_timeline(sc_ctx *cx, const sn_node *tl)
+{
+    for (int i = 0; i < tl->n; i++) {
+        mk_status rc = one_event(cx, tl->items[i]);
+        if (rc) return rc;
+    }
+    return MK_OK;
+}

@@ -1,0 +1,983 @@
+/*
+ * figures.c -- the figures of a run, drawn with PLplot's pngcairo device.
+ *
+ * Each figure is described first (panels, lines, points, shaded periods, a title computed from
+ * the data) and only then rendered, so all PLplot calls sit in one place (render()).  PLplot
+ * has process-wide state (the current stream, its exit and abort handlers) and is not thread
+ * safe: rendering holds a lock private to this file, uses a fresh stream per figure, restores
+ * the caller's current stream and leaves the handlers as PLplot's defaults afterwards.
+ * PLplot's fatal errors would call exit(); our exit handler longjmps back instead and the
+ * figure fails with an mk_status.  Non-fatal PLplot errors (plabort) are caught the same way
+ * and fail the figure, so nothing is ever printed by PLplot on our behalf.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <plplot.h>
+
+#include "core/error.h"
+#include "report/figures.h"
+
+/* ---------------------------------------------------------------- small helpers */
+
+mk_time_unit mk_time_unit_for_span(double span_s)
+{
+    static const mk_time_unit units[] = {
+        {"s", "seconds", 1.0},
+        {"min", "minutes", 60.0},
+        {"h", "hours", 3600.0},
+        {"d", "days", 86400.0},
+    };
+    if (!(span_s > 0) || span_s <= 180.0) return units[0];
+    if (span_s <= 3.0 * 3600.0) return units[1];
+    if (span_s <= 3.0 * 86400.0) return units[2];
+    return units[3];
+}
+
+/* %g with 3 significant digits, but never in exponent form for ordinary magnitudes */
+static const char *fmt_num(double v, char *buf, size_t size)
+{
+    if (!isfinite(v)) snprintf(buf, size, isnan(v) ? "n/a" : (v > 0 ? "inf" : "-inf"));
+    else if (fabs(v) >= 1000.0 && fabs(v) < 1e9) snprintf(buf, size, "%.0f", v);
+    else if (v != 0 && fabs(v) < 1e-3) snprintf(buf, size, "%.2e", v);
+    else snprintf(buf, size, "%.3g", v);
+    return buf;
+}
+
+const char *mk_format_duration(double s, char *buf, size_t size)
+{
+    char a[32];
+    if (!buf || size == 0) return buf;
+    if (!isfinite(s)) {
+        snprintf(buf, size, "n/a");
+    } else if (fabs(s) < 120.0) {
+        snprintf(buf, size, "%s s", fmt_num(s, a, sizeof a));
+    } else if (fabs(s) < 2 * 3600.0) {
+        snprintf(buf, size, "%s min", fmt_num(s / 60.0, a, sizeof a));
+    } else if (fabs(s) < 2 * 86400.0) {
+        snprintf(buf, size, "%s h", fmt_num(s / 3600.0, a, sizeof a));
+    } else {
+        double d = floor(s / 86400.0);
+        double h = floor((s - d * 86400.0) / 3600.0 + 0.5);
+        if (h >= 24) {
+            d += 1;
+            h = 0;
+        }
+        if (h == 0) snprintf(buf, size, "%.0f d", d);
+        else snprintf(buf, size, "%.0f d %.0f h", d, h);
+    }
+    return buf;
+}
+
+const char *mk_pretty_region(const char *id, char *buf, size_t size)
+{
+    if (!buf || size == 0) return buf;
+    if (!id) id = "";
+    size_t n = strlen(id);
+    const char *side = NULL;
+    if (n > 2 && id[n - 2] == '_' && (id[n - 1] == 'r' || id[n - 1] == 'l')) {
+        side = id[n - 1] == 'r' ? " (right)" : " (left)";
+        n -= 2;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < size; i++) buf[o++] = (id[i] == '_' || id[i] == '.') ? ' ' : id[i];
+    buf[o] = 0;
+    if (side) snprintf(buf + o, size - o, "%s", side);
+    return buf;
+}
+
+/* snprintf that may truncate on purpose (titles built from clauses) */
+static void fit(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fit(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Text for PLplot: '#' is its escape character. */
+static void pl_text(char *out, size_t size, const char *in)
+{
+    size_t o = 0;
+    for (; *in && o + 2 < size; in++) {
+        if (*in == '#') out[o++] = '#';
+        out[o++] = *in;
+    }
+    out[o] = 0;
+}
+
+/* A declared unit as a reader expects it ("uM" -> "µM"); "1" (dimensionless) -> "". */
+static const char *pretty_unit(const char *u, char *buf, size_t size)
+{
+    if (!u || !u[0] || strcmp(u, "1") == 0) {
+        snprintf(buf, size, "%s", "");
+    } else if (u[0] == 'u' && u[1] != 0 && strchr("MmLgs", u[1])) {
+        snprintf(buf, size, "\xc2\xb5%s", u + 1);
+    } else {
+        snprintf(buf, size, "%s", u);
+    }
+    return buf;
+}
+
+/* ---------------------------------------------------------------- figure description */
+
+/* Okabe & Ito (2008) colour-blind-safe palette, in cmap0 slots 2..8 */
+enum {
+    C_WHITE = 0,
+    C_BLACK = 1,
+    C_ORANGE = 2,
+    C_SKY = 3,
+    C_GREEN = 4,
+    C_YELLOW = 5,
+    C_BLUE = 6,
+    C_VERMILLION = 7,
+    C_PURPLE = 8,
+    C_GREY = 9,
+    C_SHADE_THERAPY = 10,
+    C_SHADE_EXPERIMENT = 11,
+    C_SHADE_OTHER = 12,
+    C_NCOLORS = 13
+};
+
+#define MAX_LINES 12
+#define MAX_PANELS 6
+
+typedef struct fig_line {
+    const double *v; /* column c of the series: v[r * stride] */
+    char label[96];
+    int color, style;
+} fig_line;
+
+typedef struct fig_panel {
+    char ylabel[256];           /* PLplot text, escaped */
+    int n_lines;
+    fig_line lines[MAX_LINES];
+    int n_pts;                  /* measurement points, x already in time units */
+    double *px, *py;
+    char pt_label[96];
+    int pt_color;
+    int pt_connect;             /* draw a thin line through the points */
+    int fixed;                  /* y range fixed (pain 0..10) */
+    int legend;                 /* draw a legend for the lines and points */
+    double ymin, ymax;
+} fig_panel;
+
+typedef struct fig_shade {
+    double x0, x1;              /* time units */
+    int color;
+    char label[96];
+} fig_shade;
+
+typedef struct fig_spec {
+    char title[256];
+    int width, height;
+    mk_time_unit tu;
+    double x0, x1;              /* time range in tu */
+    const double *t_s;
+    int n_rows, stride;
+    int n_panels;
+    fig_panel panel[MAX_PANELS];
+    int n_shades;
+    fig_shade *shades;
+    int shade_legend;           /* which shade kinds appear: bit 0 therapy, 1 experiment */
+} fig_spec;
+
+typedef struct col_stats {
+    int n;                      /* finite values */
+    double first, last, min, max, t_min, t_max;
+} col_stats;
+
+static col_stats stats_of(const double *t, const double *v, int n_rows, int stride)
+{
+    col_stats s = {0, NAN, NAN, NAN, NAN, NAN, NAN};
+    for (int r = 0; r < n_rows; r++) {
+        double x = v[(size_t)r * (size_t)stride];
+        if (!isfinite(x)) continue;
+        if (s.n == 0) {
+            s.first = s.min = s.max = x;
+            s.t_min = s.t_max = t[r];
+        }
+        if (x < s.min) s.min = x, s.t_min = t[r];
+        if (x > s.max) s.max = x, s.t_max = t[r];
+        s.last = x;
+        s.n++;
+    }
+    return s;
+}
+
+/* "falls from 32 to 6.1 mmHg", "peaks at 6.2 mmHg at 3.1 h, then returns to 2 mmHg", "stays
+ * near 7.05"; with band > 0, a variation within band * scale reads "stays between a and b" */
+static void describe_band(char *out, size_t size, const col_stats *s, const char *unit, mk_time_unit tu,
+                          double band)
+{
+    char a[32], b[32], c[32];
+    const char *sp = unit[0] && unit[0] != '/' ? " " : "";
+    if (s->n == 0) {
+        snprintf(out, size, "has no finite values");
+        return;
+    }
+    double range = s->max - s->min;
+    double scale = fmax(fmax(fabs(s->first), fabs(s->last)), range);
+    if (range <= 0.03 * scale || range < 1e-12) {
+        snprintf(out, size, "stays near %s%s%s", fmt_num(0.5 * (s->min + s->max), a, sizeof a), sp, unit);
+    } else if (range <= band * scale) {
+        snprintf(out, size, "stays between %s and %s%s%s", fmt_num(s->min, a, sizeof a), fmt_num(s->max, b, sizeof b),
+                 sp, unit);
+    } else if (fabs(s->last - s->first) >= 0.5 * range) {
+        snprintf(out, size, "%s from %s to %s%s%s", s->last > s->first ? "rises" : "falls",
+                 fmt_num(s->first, a, sizeof a), fmt_num(s->last, b, sizeof b), sp, unit);
+    } else if (s->max - fmax(s->first, s->last) >= fmin(s->first, s->last) - s->min) {
+        snprintf(out, size, "peaks at %s%s%s at %s %s, then returns to %s%s%s", fmt_num(s->max, a, sizeof a), sp,
+                 unit, fmt_num(s->t_max / tu.seconds, b, sizeof b), tu.name, fmt_num(s->last, c, sizeof c), sp, unit);
+    } else {
+        snprintf(out, size, "dips to %s%s%s at %s %s, then recovers to %s%s%s", fmt_num(s->min, a, sizeof a), sp,
+                 unit, fmt_num(s->t_min / tu.seconds, b, sizeof b), tu.name, fmt_num(s->last, c, sizeof c), sp, unit);
+    }
+}
+
+static void describe(char *out, size_t size, const col_stats *s, const char *unit, mk_time_unit tu)
+{
+    describe_band(out, size, s, unit, tu, 0.0);
+}
+
+/* Add a line for series column `name` if the series has it; returns the column or -1. */
+static int add_line(fig_spec *f, fig_panel *p, const mk_series *s, const char *name, const char *label,
+                    int color, int style)
+{
+    int c = mk_series_find(s, name);
+    if (c < 0 || p->n_lines >= MAX_LINES || s->n_rows <= 0) return -1;
+    fig_line *l = &p->lines[p->n_lines++];
+    l->v = s->values + c;
+    col_stats st = stats_of(s->t_s, l->v, s->n_rows, s->n_cols);
+    char text[96];
+    snprintf(text, sizeof text, "%s%s", label, st.n ? "" : " (no values)");
+    pl_text(l->label, sizeof l->label, text);
+    l->color = color;
+    l->style = style;
+    (void)f;
+    return c;
+}
+
+static void set_ylabel(fig_panel *p, const char *what, const mk_series *s, int col, const char *fallback_unit)
+{
+    char u[64];
+    pretty_unit(col >= 0 ? s->units[col] : fallback_unit, u, sizeof u);
+    /* what may carry PLplot escapes (#d2#u) on purpose; the unit must not */
+    char ue[100];
+    pl_text(ue, sizeof ue, u);
+    if (ue[0]) snprintf(p->ylabel, sizeof p->ylabel, "%s (%s)", what, ue);
+    else snprintf(p->ylabel, sizeof p->ylabel, "%s", what);
+}
+
+static void free_spec(fig_spec *f)
+{
+    for (int i = 0; i < f->n_panels; i++) {
+        free(f->panel[i].px);
+        free(f->panel[i].py);
+    }
+    free(f->shades);
+    f->shades = NULL;
+}
+
+/* Common part: time axis from the series (and measurement times), shaded therapy and
+ * experiment periods from the protocol's annotations. */
+static mk_status spec_init(fig_spec *f, const mk_run_result *r, int width, int height, mk_error *err)
+{
+    memset(f, 0, sizeof *f);
+    const mk_series *s = &r->series;
+    double t0 = INFINITY, t1 = -INFINITY;
+    for (int i = 0; i < s->n_rows; i++)
+        if (isfinite(s->t_s[i])) t0 = fmin(t0, s->t_s[i]), t1 = fmax(t1, s->t_s[i]);
+    for (int i = 0; i < r->n_meas; i++)
+        if (isfinite(r->meas[i].t_s)) t0 = fmin(t0, r->meas[i].t_s), t1 = fmax(t1, r->meas[i].t_s);
+    if (r->protocol && r->protocol->duration_s > 0) {
+        t0 = fmin(t0, 0.0);
+        t1 = fmax(t1, r->protocol->duration_s);
+    }
+    if (!(t0 <= t1)) t0 = 0, t1 = 1;
+    if (t1 - t0 <= 0) t1 = t0 + 1;
+    f->tu = mk_time_unit_for_span(t1 - t0);
+    f->x0 = t0 / f->tu.seconds;
+    f->x1 = t1 / f->tu.seconds;
+    f->width = width;
+    f->height = height;
+    f->t_s = s->t_s;
+    f->n_rows = s->n_rows;
+    f->stride = s->n_cols;
+
+    const mk_protocol *p = r->protocol;
+    if (p && p->n_notes > 0) {
+        f->shades = calloc((size_t)p->n_notes, sizeof *f->shades);
+        if (!f->shades) return mk_fail(err, MK_ERR_NOMEM, "out of memory for figure annotations");
+        double min_w = 0.004 * (f->x1 - f->x0); /* a 90 s compression on a week-long axis stays visible */
+        for (int i = 0; i < p->n_notes; i++) {
+            const mk_annotation *a = &p->notes[i];
+            int color;
+            if (strcmp(a->kind, "therapy") == 0) color = C_SHADE_THERAPY, f->shade_legend |= 1;
+            else if (strcmp(a->kind, "experiment") == 0) color = C_SHADE_EXPERIMENT, f->shade_legend |= 2;
+            else continue;
+            if (!isfinite(a->t0_s) || !isfinite(a->t1_s)) continue;
+            fig_shade *sh = &f->shades[f->n_shades++];
+            sh->x0 = a->t0_s / f->tu.seconds;
+            sh->x1 = fmax(a->t1_s, a->t0_s) / f->tu.seconds;
+            if (sh->x1 - sh->x0 < min_w) {
+                double mid = 0.5 * (sh->x0 + sh->x1);
+                sh->x0 = mid - 0.5 * min_w;
+                sh->x1 = mid + 0.5 * min_w;
+            }
+            sh->color = color;
+            pl_text(sh->label, sizeof sh->label, a->label);
+        }
+    }
+    return MK_OK;
+}
+
+/* The title for PLplot: escaped, "pO2" with a subscript, broken into two lines when long. */
+static void set_title(fig_spec *f, const char *plain)
+{
+    char wrapped[256];
+    snprintf(wrapped, sizeof wrapped, "%s", plain);
+    size_t n = strlen(wrapped);
+    if (n > 72) { /* break at the "; " or ", " or space nearest the middle */
+        size_t best = 0;
+        double best_cost = 1e9;
+        for (size_t i = 20; i + 20 < n; i++) {
+            if (wrapped[i] != ' ') continue;
+            double cost = fabs((double)i - (double)n / 2) - (wrapped[i - 1] == ';' ? 25 : wrapped[i - 1] == ',' ? 12 : 0);
+            if (cost < best_cost) best_cost = cost, best = i;
+        }
+        if (best) wrapped[best] = '\n';
+    }
+    char esc[256];
+    pl_text(esc, sizeof esc, wrapped);
+    size_t o = 0;
+    for (const char *c = esc; *c && o + 6 < sizeof f->title; c++) {
+        if (c[0] == 'p' && c[1] == 'O' && c[2] == '2' && !(c[3] >= '0' && c[3] <= '9')) {
+            memcpy(f->title + o, "pO#d2#u", 7);
+            o += 7;
+            c += 2;
+        } else {
+            f->title[o++] = *c;
+        }
+    }
+    f->title[o] = 0;
+}
+
+/* ---------------------------------------------------------------- rendering (all PLplot here) */
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static jmp_buf g_jmp;
+static char g_plmsg[512];
+static int g_aborted;
+
+static int on_pl_exit(PLCHAR_VECTOR msg)
+{
+    snprintf(g_plmsg, sizeof g_plmsg, "%s", msg ? msg : "fatal error");
+    longjmp(g_jmp, 1);
+    return 1; /* not reached */
+}
+
+static void on_pl_abort(PLCHAR_VECTOR msg)
+{
+    if (!g_aborted) snprintf(g_plmsg, sizeof g_plmsg, "%s", msg ? msg : "error");
+    g_aborted = 1;
+}
+
+static int have_pngcairo(void)
+{
+    const char *menu[128], *names[128];
+    int n = 128;
+    const char **pm = menu, **pn = names;
+    plgDevs(&pm, &pn, &n);
+    for (int i = 0; i < n; i++)
+        if (names[i] && strcmp(names[i], "pngcairo") == 0) return 1;
+    return 0;
+}
+
+static void range_of(const fig_spec *f, const fig_panel *p, double *lo, double *hi)
+{
+    double a = INFINITY, b = -INFINITY;
+    for (int l = 0; l < p->n_lines; l++)
+        for (int r = 0; r < f->n_rows; r++) {
+            double v = p->lines[l].v[(size_t)r * (size_t)f->stride];
+            if (isfinite(v)) a = fmin(a, v), b = fmax(b, v);
+        }
+    for (int i = 0; i < p->n_pts; i++)
+        if (isfinite(p->py[i])) a = fmin(a, p->py[i]), b = fmax(b, p->py[i]);
+    if (p->fixed) {
+        /* values outside the fixed range widen it */
+        a = isfinite(a) ? fmin(a, p->ymin) : p->ymin;
+        b = isfinite(b) ? fmax(b, p->ymax) : p->ymax;
+        *lo = a;
+        *hi = b;
+        return;
+    }
+    if (!(a <= b)) { /* no finite value */
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    double span = b - a;
+    double mag = fmax(fabs(a), fabs(b));
+    if (span <= 1e-9 * fmax(mag, 1e-300) || span == 0) { /* constant: centre it */
+        double pad = mag > 0 ? 0.1 * mag : 1.0;
+        *lo = a - pad;
+        *hi = b + pad;
+        return;
+    }
+    *lo = a - 0.06 * span;
+    *hi = b + 0.06 * span;
+    /* non-negative quantities sitting near zero get a floor at zero */
+    if (a >= 0 && *lo < 0) *lo = 0;
+}
+
+/* draw one column as segments of finite points (PLplot does not skip NaN) */
+static void draw_column(const fig_spec *f, const double *v, double *xs, double *ys)
+{
+    int n = 0;
+    for (int r = 0; r <= f->n_rows; r++) {
+        double y = r < f->n_rows ? v[(size_t)r * (size_t)f->stride] : NAN;
+        double t = r < f->n_rows ? f->t_s[r] : NAN;
+        if (isfinite(y) && isfinite(t)) {
+            xs[n] = t / f->tu.seconds;
+            ys[n] = y;
+            n++;
+            continue;
+        }
+        if (n == 1) plstring(1, xs, ys, "\xe2\x80\xa2"); /* a lone point: a dot */
+        else if (n > 1) plline(n, xs, ys);
+        n = 0;
+    }
+}
+
+#define LINE_W 2.4   /* data lines */
+#define AXIS_W 1.4   /* axes and ticks */
+#define FS 0.62      /* base character scale: about 9 pt at the width a journal column prints */
+
+static void legend_entry(double y, double h, int color, int style, int is_box, int is_point, const char *text)
+{
+    PLFLT lx[2] = {0.0, 0.13}, ly[2] = {y, y};
+    if (is_box) {
+        PLFLT bx[4] = {0.0, 0.13, 0.13, 0.0}, by[4] = {y - 0.3 * h, y - 0.3 * h, y + 0.3 * h, y + 0.3 * h};
+        plcol0(color);
+        plfill(4, bx, by);
+    } else if (is_point) {
+        PLFLT px = 0.065;
+        plcol0(color);
+        plstring(1, &px, ly, "\xe2\x97\x8f");
+    } else {
+        plcol0(color);
+        pllsty(style);
+        plwidth(LINE_W);
+        plline(2, lx, ly);
+        pllsty(1);
+    }
+    plcol0(C_BLACK);
+    plptex(0.17, y, 1.0, 0.0, 0.0, text);
+}
+
+static void render_body(const fig_spec *f, const char *path, double *xs, double *ys)
+{
+    /* palette: white background, black text and axes, Okabe-Ito lines, translucent shades */
+    static const PLINT R[C_NCOLORS] = {255, 0, 230, 86, 0, 240, 0, 213, 204, 153, 0, 230, 153};
+    static const PLINT G[C_NCOLORS] = {255, 0, 159, 180, 158, 228, 114, 94, 121, 153, 158, 159, 153};
+    static const PLINT B[C_NCOLORS] = {255, 0, 0, 233, 115, 66, 178, 0, 167, 153, 115, 0, 153};
+    static const PLFLT A[C_NCOLORS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.16, 0.22, 0.14};
+
+    plsdev("pngcairo");
+    plsfnam(path);
+    plspage(150.0, 150.0, f->width, f->height, 0, 0);
+    plscmap0a(R, G, B, A, C_NCOLORS);
+    plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
+    plinit();
+    pladv(0);
+    plschr(0.0, FS);
+    plsmaj(0.0, 0.9);
+    plsmin(0.0, 0.5);
+
+    /* margins in pixels, so they do not change with the figure's height */
+    const double W = f->width, H = f->height;
+    const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
+    double ph = (top - bottom - gap * (f->n_panels - 1)) / f->n_panels;
+
+    /* title: one or two lines (split at '\n') */
+    plvpor(0.0, 1.0, 0.0, 1.0);
+    plwind(0, 1, 0, 1);
+    plcol0(C_BLACK);
+    plschr(0.0, FS * 1.2);
+    {
+        char l1[256], *l2 = NULL;
+        snprintf(l1, sizeof l1, "%s", f->title);
+        char *nl = strchr(l1, '\n');
+        if (nl) *nl = 0, l2 = nl + 1;
+        plptex(30 / W, 1.0 - 55 / H, 1.0, 0.0, 0.0, l1);
+        if (l2) plptex(30 / W, 1.0 - 100 / H, 1.0, 0.0, 0.0, l2);
+    }
+    plschr(0.0, FS);
+
+    for (int i = 0; i < f->n_panels; i++) {
+        const fig_panel *p = &f->panel[i];
+        double y1 = top - i * (ph + gap), y0 = y1 - ph;
+        double lo, hi;
+        range_of(f, p, &lo, &hi);
+
+        if (f->n_panels > 1) { /* panel letter at the top left, outside the axes */
+            char letter[4] = {(char)('A' + i), 0, 0, 0};
+            plvpor(0.0, 1.0, 0.0, 1.0);
+            plwind(0, 1, 0, 1);
+            plcol0(C_BLACK);
+            plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_BOLD);
+            plschr(0.0, FS * 1.25);
+            plptex(30 / W, y1 - 12 / H, 1.0, 0.0, 0.0, letter);
+            plschr(0.0, FS);
+            plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
+        }
+
+        plvpor(left, right, y0, y1);
+        plwind(f->x0, f->x1, lo, hi);
+
+        /* shaded periods under the data */
+        for (int k = 0; k < f->n_shades; k++) {
+            const fig_shade *sh = &f->shades[k];
+            double a = fmax(sh->x0, f->x0), b = fmin(sh->x1, f->x1);
+            if (!(a < b)) continue;
+            PLFLT bx[4] = {a, b, b, a}, by[4] = {lo, lo, hi, hi};
+            plcol0(sh->color);
+            plfill(4, bx, by);
+        }
+
+        plcol0(C_BLACK);
+        plwidth(AXIS_W);
+        int last = i == f->n_panels - 1;
+        plbox(last ? "bnsti" : "bsti", 0.0, 0, "bnstiv", 0.0, 0);
+        plmtex("l", 5.6, 0.5, 0.5, p->ylabel);
+        if (p->n_lines == 0 && p->n_pts == 0) { /* cannot happen today: panels have data */
+            plcol0(C_GREY);
+            plptex(0.5 * (f->x0 + f->x1), 0.5 * (lo + hi), 1, 0, 0.5, "no data");
+        }
+
+        for (int l = 0; l < p->n_lines; l++) {
+            plcol0(p->lines[l].color);
+            pllsty(p->lines[l].style);
+            plwidth(LINE_W);
+            draw_column(f, p->lines[l].v, xs, ys);
+            pllsty(1);
+        }
+        if (p->n_pts > 0) {
+            int n = 0;
+            for (int k = 0; k < p->n_pts; k++)
+                if (isfinite(p->px[k]) && isfinite(p->py[k])) xs[n] = p->px[k], ys[n] = p->py[k], n++;
+            plcol0(p->pt_color);
+            if (p->pt_connect && n > 1) {
+                plwidth(1.2);
+                pllsty(2);
+                plline(n, xs, ys);
+                pllsty(1);
+            }
+            plschr(0.0, FS * 1.4);
+            if (n > 0) plstring(n, xs, ys, "\xe2\x97\x8f");
+            plschr(0.0, FS);
+        }
+
+        /* legend to the right of the panel: lines, points, and (first panel) the shades */
+        int entries = p->n_lines + (p->n_pts > 0) +
+                      (i == 0 ? ((f->shade_legend & 1) + ((f->shade_legend >> 1) & 1)) : 0);
+        if (entries > 0 && (p->legend || (i == 0 && f->shade_legend))) {
+            double panel_px = ph * H, dy = fmin(44.0 / panel_px, 0.95 / entries);
+            plvpor(right + 25 / W, 1.0, y0, y1);
+            plwind(0, 1, 0, 1);
+            plschr(0.0, FS * 0.95);
+            double y = 1.0 - 0.6 * dy;
+            for (int l = 0; l < p->n_lines; l++, y -= dy)
+                legend_entry(y, dy, p->lines[l].color, p->lines[l].style, 0, 0, p->lines[l].label);
+            if (p->n_pts > 0) {
+                legend_entry(y, dy, p->pt_color, 1, 0, 1, p->pt_label);
+                y -= dy;
+            }
+            if (i == 0 && (f->shade_legend & 1)) {
+                legend_entry(y, dy, C_SHADE_THERAPY, 1, 1, 0, "therapy");
+                y -= dy;
+            }
+            if (i == 0 && (f->shade_legend & 2)) legend_entry(y, dy, C_SHADE_EXPERIMENT, 1, 1, 0, "experiment");
+            plschr(0.0, FS);
+        }
+    }
+    /* shared time axis label */
+    {
+        char xl[64];
+        snprintf(xl, sizeof xl, "Time (%s)", f->tu.name);
+        double y0 = top - (f->n_panels - 1) * (ph + gap) - ph;
+        plvpor(left, right, y0, y0 + ph);
+        plcol0(C_BLACK);
+        plmtex("b", 3.4, 0.5, 0.5, xl);
+    }
+}
+
+static mk_status render(const fig_spec *f, const char *path, mk_error *err)
+{
+    /* PLplot would exit() if it cannot open the file: find out first */
+    FILE *probe = fopen(path, "wb");
+    if (!probe) return mk_fail(err, MK_ERR_IO, "cannot write figure %s: %s", path, strerror(errno));
+    fclose(probe);
+
+    size_t n = (size_t)(f->n_rows > 0 ? f->n_rows : 1);
+    for (int i = 0; i < f->n_panels; i++)
+        if ((size_t)f->panel[i].n_pts > n) n = (size_t)f->panel[i].n_pts;
+    double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
+    if (!xs || !ys) {
+        free(xs);
+        free(ys);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory drawing %s", path);
+    }
+
+    mk_status rc = MK_OK;
+    pthread_mutex_lock(&g_lock);
+    if (!have_pngcairo()) {
+        pthread_mutex_unlock(&g_lock);
+        free(xs);
+        free(ys);
+        return mk_fail(err, MK_ERR_IO,
+                       "cannot draw %s: PLplot's pngcairo device is not available (install the Debian "
+                       "package plplot-driver-cairo)", path);
+    }
+    PLINT old = 0, strm = -1;
+    plgstrm(&old);
+    g_plmsg[0] = 0;
+    g_aborted = 0;
+    plsabort(on_pl_abort);
+    plmkstrm(&strm);
+    if (strm < 0) {
+        rc = mk_fail(err, MK_ERR_IO, "cannot draw %s: no free PLplot stream", path);
+    } else if (setjmp(g_jmp) == 0) {
+        plsexit(on_pl_exit);
+        render_body(f, path, xs, ys);
+        plend1();
+        if (g_aborted) rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", path, g_plmsg);
+    } else {
+        /* a fatal PLplot error: free the stream if PLplot still can; if that fails too, the
+         * handler jumps here once more and we give up on the stream */
+        static int cleaning;
+        if (!cleaning) {
+            cleaning = 1;
+            if (setjmp(g_jmp) == 0) plend1();
+        }
+        cleaning = 0;
+        rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", path, g_plmsg);
+    }
+    plsexit(NULL);
+    plsabort(NULL);
+    plsstrm(old);
+    pthread_mutex_unlock(&g_lock);
+    free(xs);
+    free(ys);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the figures of a run */
+
+static void add_caption_missing(char *cap, size_t size, const mk_series *s, const char *const *names, int n)
+{
+    char miss[512] = "";
+    for (int i = 0; i < n; i++)
+        if (mk_series_find(s, names[i]) < 0) {
+            size_t l = strlen(miss);
+            snprintf(miss + l, sizeof miss - l, "%s%s", l ? ", " : "", names[i]);
+        }
+    if (miss[0]) {
+        size_t l = strlen(cap);
+        snprintf(cap + l, size - l, " Not in this model's output, so not shown: %s.", miss);
+    }
+}
+
+static void add_caption_shades(char *cap, size_t size, const fig_spec *f)
+{
+    if (!f->shade_legend) return;
+    size_t l = strlen(cap);
+    snprintf(cap + l, size - l, " Shaded: %s%s%s periods (very short ones are widened to stay visible).",
+             (f->shade_legend & 1) ? "therapy (green)" : "", f->shade_legend == 3 ? " and " : "",
+             (f->shade_legend & 2) ? "experiment (orange)" : "");
+}
+
+static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn,
+                                 mk_error *err)
+{
+    const mk_series *s = &r->series;
+    static const char *const want[] = {"core.po2", "surround.po2", "core.ph", "core.pcr", "core.lactate",
+                                       "core.flow", "surround.flow"};
+    *drawn = 0;
+    int any = 0;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) any |= mk_series_find(s, want[i]) >= 0;
+    if (!any || s->n_rows == 0) return MK_OK;
+    mk_status rc = spec_init(f, r, 1500, 1900, err);
+    if (rc) return rc;
+
+    fig_panel *p;
+    int c, c2;
+    struct {
+        const char *what, *core, *surr, *plain;
+    } rows[] = {
+        {"pO#d2#u", "core.po2", "surround.po2", "O2 partial pressure"},
+        {"Core pH", "core.ph", NULL, "intracellular pH"},
+        {"Core PCr", "core.pcr", NULL, "phosphocreatine"},
+        {"Core lactate", "core.lactate", NULL, "lactate"},
+        {"Blood flow", "core.flow", "surround.flow", "nutritive blood flow"},
+    };
+    char plain[512] = "";
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        if (mk_series_find(s, rows[i].core) < 0 && (!rows[i].surr || mk_series_find(s, rows[i].surr) < 0))
+            continue;
+        p = &f->panel[f->n_panels];
+        c = add_line(f, p, s, rows[i].core, "knot core", C_VERMILLION, 1);
+        c2 = rows[i].surr ? add_line(f, p, s, rows[i].surr, "surrounding muscle", C_BLUE, 1) : -1;
+        p->legend = rows[i].surr != NULL;
+        set_ylabel(p, rows[i].what, s, c >= 0 ? c : c2, "1");
+        size_t l = strlen(plain);
+        snprintf(plain + l, sizeof plain - l, "%s%c, %s", l ? "; " : "", 'A' + f->n_panels, rows[i].plain);
+        f->n_panels++;
+    }
+
+    /* title: what happens to core O2 (or the first panel's first line) */
+    char d1[160] = "", d2[160] = "";
+    int cp = mk_series_find(s, "core.po2"), sp = mk_series_find(s, "surround.po2");
+    if (cp >= 0) {
+        col_stats st = stats_of(s->t_s, s->values + cp, s->n_rows, s->n_cols);
+        describe(d1, sizeof d1, &st, s->units[cp], f->tu);
+        if (sp >= 0) {
+            col_stats st2 = stats_of(s->t_s, s->values + sp, s->n_rows, s->n_cols);
+            describe_band(d2, sizeof d2, &st2, s->units[sp], f->tu, 0.25);
+            fit(info->title, sizeof info->title, "Knot core pO2 %s; in the surrounding muscle it %s", d1, d2);
+        } else {
+            fit(info->title, sizeof info->title, "Knot core pO2 %s", d1);
+        }
+    } else {
+        int col = -1;
+        for (size_t i = 0; col < 0 && i < sizeof want / sizeof *want; i++) col = mk_series_find(s, want[i]);
+        col_stats st = stats_of(s->t_s, s->values + col, s->n_rows, s->n_cols);
+        describe(d1, sizeof d1, &st, s->units[col], f->tu);
+        fit(info->title, sizeof info->title, "%s %s", s->names[col], d1);
+    }
+    set_title(f, info->title);
+    snprintf(info->file, sizeof info->file, "fig1_timecourses.png");
+    snprintf(info->caption, sizeof info->caption,
+             "Time courses in the trigger point's core (vermillion) and in the surrounding muscle (blue): "
+             "%s.", plain);
+    add_caption_shades(info->caption, sizeof info->caption, f);
+    add_caption_missing(info->caption, sizeof info->caption, s, want, (int)(sizeof want / sizeof *want));
+    *drawn = 1;
+    return MK_OK;
+}
+
+static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
+{
+    const mk_series *s = &r->series;
+    static const int region_colors[] = {C_ORANGE, C_SKY, C_GREEN, C_BLUE, C_BLACK, C_YELLOW};
+    *drawn = 0;
+    int cl = mk_series_find(s, "pain.local"), cr = mk_series_find(s, "pain.referred");
+    int n_regions = 0;
+    for (int c = 0; c < s->n_cols; c++)
+        if (strncmp(s->names[c], "pain.region.", 12) == 0) n_regions++;
+    int n_meas = 0;
+    for (int i = 0; i < r->n_meas; i++)
+        if (r->meas[i].spec && r->meas[i].spec->kind == MK_MEAS_PAIN) n_meas++;
+    if ((cl < 0 && cr < 0 && n_regions == 0 && n_meas == 0) || (s->n_rows == 0 && n_meas == 0)) return MK_OK;
+    mk_status rc = spec_init(f, r, 1500, 800, err);
+    if (rc) return rc;
+    fig_panel *p = &f->panel[f->n_panels++];
+    add_line(f, p, s, "pain.local", "at the trigger point", C_VERMILLION, 1);
+    add_line(f, p, s, "pain.referred", "referred", C_PURPLE, 1);
+    int k = 0;
+    for (int c = 0; c < s->n_cols; c++) {
+        if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
+        char reg[96];
+        mk_pretty_region(s->names[c] + 12, reg, sizeof reg);
+        int n_colors = (int)(sizeof region_colors / sizeof *region_colors);
+        add_line(f, p, s, s->names[c], reg, region_colors[k % n_colors], 2 + (k / n_colors) % 6);
+        k++;
+    }
+    p->legend = 1;
+    snprintf(p->ylabel, sizeof p->ylabel, "Pain (0\xe2\x80\x93" "10 NRS)");
+    p->fixed = 1;
+    p->ymin = 0;
+    p->ymax = 10;
+    if (n_meas > 0) {
+        p->px = malloc((size_t)n_meas * sizeof *p->px);
+        p->py = malloc((size_t)n_meas * sizeof *p->py);
+        if (!p->px || !p->py) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the pain figure");
+        for (int i = 0; i < r->n_meas; i++)
+            if (r->meas[i].spec && r->meas[i].spec->kind == MK_MEAS_PAIN) {
+                p->px[p->n_pts] = r->meas[i].t_s / f->tu.seconds;
+                p->py[p->n_pts] = r->meas[i].value;
+                p->n_pts++;
+            }
+        p->pt_color = C_BLACK;
+        snprintf(p->pt_label, sizeof p->pt_label, "rated (measurement)");
+    }
+
+    char d1[160] = "", d2[160] = "";
+    if (cl >= 0) {
+        col_stats st = stats_of(s->t_s, s->values + cl, s->n_rows, s->n_cols);
+        if (st.n == 0)
+            ; /* nothing to say */
+        else if (st.max < 0.05) snprintf(d1, sizeof d1, "Pain at the trigger point stays at 0/10");
+        else {
+            char d[128];
+            describe(d, sizeof d, &st, "/10", f->tu);
+            snprintf(d1, sizeof d1, "Pain at the trigger point %s", d);
+        }
+    }
+    if (cr >= 0) {
+        col_stats st = stats_of(s->t_s, s->values + cr, s->n_rows, s->n_cols);
+        char a[32], b[32];
+        if (st.n > 0 && st.max >= 0.05)
+            snprintf(d2, sizeof d2, "referred pain reaches %s/10 at %s %s", fmt_num(st.max, a, sizeof a),
+                     fmt_num(st.t_max / f->tu.seconds, b, sizeof b), f->tu.name);
+        else if (st.n > 0)
+            snprintf(d2, sizeof d2, "no referred pain");
+    }
+    if (d1[0] && d2[0]) fit(info->title, sizeof info->title, "%s; %s", d1, d2);
+    else if (d1[0]) fit(info->title, sizeof info->title, "%s", d1);
+    else if (d2[0]) fit(info->title, sizeof info->title, "%c%s", d2[0] == 'r' ? 'R' : 'N', d2 + 1);
+    else fit(info->title, sizeof info->title, "Pain ratings during the run");
+    set_title(f, info->title);
+    snprintf(info->file, sizeof info->file, "fig2_pain.png");
+    snprintf(info->caption, sizeof info->caption,
+             "Perceived pain on the 0-10 numerical rating scale (NRS): at the trigger point (vermillion, "
+             "spontaneous plus pressure-evoked), referred pain in a fully connected region (purple)%s%s.",
+             n_regions ? " and in each body region of the referral pattern (dashed)" : "",
+             n_meas ? "; dots are the pain ratings the scenario asked for" : "");
+    add_caption_shades(info->caption, sizeof info->caption, f);
+    static const char *const want[] = {"pain.local", "pain.referred"};
+    add_caption_missing(info->caption, sizeof info->caption, s, want, 2);
+    *drawn = 1;
+    return MK_OK;
+}
+
+static mk_status collect_meas(const mk_run_result *r, const fig_spec *f, fig_panel *p, mk_meas_kind kind,
+                              const char **unit, mk_error *err)
+{
+    int n = 0;
+    for (int i = 0; i < r->n_meas; i++)
+        if (r->meas[i].spec && r->meas[i].spec->kind == kind) n++;
+    if (n == 0) return MK_OK;
+    p->px = malloc((size_t)n * sizeof *p->px);
+    p->py = malloc((size_t)n * sizeof *p->py);
+    if (!p->px || !p->py) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the measurement figure");
+    for (int i = 0; i < r->n_meas; i++)
+        if (r->meas[i].spec && r->meas[i].spec->kind == kind) {
+            if (p->n_pts == 0 && unit) *unit = r->meas[i].unit;
+            p->px[p->n_pts] = r->meas[i].t_s / f->tu.seconds;
+            p->py[p->n_pts] = r->meas[i].value;
+            p->n_pts++;
+        }
+    return MK_OK;
+}
+
+static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
+{
+    const mk_series *s = &r->series;
+    *drawn = 0;
+    int cs = s->n_rows > 0 ? mk_series_find(s, "band.stiffness") : -1;
+    int n_ppt = 0, n_stiff = 0;
+    for (int i = 0; i < r->n_meas; i++) {
+        if (!r->meas[i].spec) continue;
+        n_ppt += r->meas[i].spec->kind == MK_MEAS_PPT;
+        n_stiff += r->meas[i].spec->kind == MK_MEAS_STIFFNESS;
+    }
+    if (cs < 0 && n_ppt == 0 && n_stiff == 0) return MK_OK;
+    mk_status rc = spec_init(f, r, 1500, 1150, err);
+    if (rc) return rc;
+
+    char d1[200] = "", d2[200] = "";
+    char plain[256] = "";
+    if (cs >= 0 || n_stiff > 0) {
+        fig_panel *p = &f->panel[f->n_panels];
+        add_line(f, p, s, "band.stiffness", "model", C_BLACK, 1);
+        const char *mu = NULL;
+        if ((rc = collect_meas(r, f, p, MK_MEAS_STIFFNESS, &mu, err))) return rc;
+        p->pt_color = C_VERMILLION;
+        p->legend = p->n_pts > 0;
+        snprintf(p->pt_label, sizeof p->pt_label, "palpated (measurement)");
+        set_ylabel(p, "Taut-band stiffness", s, cs, mu ? mu : "kPa");
+        if (cs >= 0) {
+            col_stats st = stats_of(s->t_s, s->values + cs, s->n_rows, s->n_cols);
+            char d[160];
+            describe(d, sizeof d, &st, s->units[cs], f->tu);
+            snprintf(d1, sizeof d1, "Taut-band stiffness %s", d);
+        }
+        snprintf(plain, sizeof plain, "%c, shear modulus of the taut band%s", 'A' + f->n_panels,
+                 n_stiff ? " (line: model; dots: measurements)" : "");
+        f->n_panels++;
+    }
+    if (n_ppt > 0) {
+        fig_panel *p = &f->panel[f->n_panels];
+        const char *mu = "kPa";
+        if ((rc = collect_meas(r, f, p, MK_MEAS_PPT, &mu, err))) return rc;
+        p->pt_color = C_BLUE;
+        p->pt_connect = 1;
+        snprintf(p->pt_label, sizeof p->pt_label, "algometer");
+        set_ylabel(p, "PPT", s, -1, mu);
+        col_stats st = stats_of(p->px, p->py, p->n_pts, 1);
+        char d[160], a[32], b[32];
+        if (st.n == 1)
+            snprintf(d2, sizeof d2, "PPT %s %s at %s %s", fmt_num(st.first, a, sizeof a), mu,
+                     fmt_num(st.t_min, b, sizeof b), f->tu.name);
+        else if (st.n > 1) {
+            st.t_min *= f->tu.seconds; /* describe() wants seconds */
+            st.t_max *= f->tu.seconds;
+            describe(d, sizeof d, &st, mu, f->tu);
+            snprintf(d2, sizeof d2, "PPT %s", d);
+        } else
+            snprintf(d2, sizeof d2, "no PPT threshold found");
+        size_t l = strlen(plain);
+        snprintf(plain + l, sizeof plain - l, "%s%c, pressure pain threshold measured by algometer ramp",
+                 l ? "; " : "", 'A' + f->n_panels);
+        f->n_panels++;
+    }
+    if (d1[0] && d2[0]) fit(info->title, sizeof info->title, "%s; %s", d1, d2);
+    else fit(info->title, sizeof info->title, "%s", d1[0] ? d1 : d2);
+    set_title(f, info->title);
+    snprintf(info->file, sizeof info->file, "fig3_band_ppt.png");
+    snprintf(info->caption, sizeof info->caption,
+             "%s.%s A lower pressure pain threshold (PPT) means a more sensitive spot.", plain,
+             n_ppt ? " Dots are single measurements at the times the scenario set; the dashed line only joins them." : "");
+    add_caption_shades(info->caption, sizeof info->caption, f);
+    *drawn = 1;
+    return MK_OK;
+}
+
+mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_set *out, mk_error *err)
+{
+    if (!r || !dir || !out) return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: missing argument");
+    memset(out, 0, sizeof *out);
+    if (r->series.n_rows > 0 && (!r->series.t_s || !r->series.values || !r->series.names))
+        return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: malformed series");
+    typedef mk_status (*fig_fn)(const mk_run_result *, fig_spec *, mk_figure_info *, int *, mk_error *);
+    static const fig_fn figs[] = {fig_timecourses, fig_pain, fig_band};
+    for (size_t i = 0; i < sizeof figs / sizeof *figs; i++) {
+        fig_spec f;
+        mk_figure_info *info = &out->fig[out->n];
+        int drawn = 0;
+        memset(&f, 0, sizeof f);
+        memset(info, 0, sizeof *info);
+        mk_status rc = figs[i](r, &f, info, &drawn, err);
+        if (rc == MK_OK && drawn) {
+            char path[4096];
+            int per_panel = f.n_panels == 1 ? 560 : f.n_panels == 2 ? 420 : 330;
+            f.height = 170 + 115 + f.n_panels * per_panel + (f.n_panels - 1) * 34;
+            if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, info->file) >= sizeof path)
+                rc = mk_fail(err, MK_ERR_IO, "figure path too long under %s", dir);
+            else rc = render(&f, path, err);
+            if (rc == MK_OK) out->n++;
+        }
+        free_spec(&f);
+        if (rc) return rc;
+    }
+    return MK_OK;
+}

@@ -1,0 +1,47 @@
+/*
+ * figures.h -- the figures of a run, drawn with PLplot (pngcairo) as journal figures: white
+ * background, black open axes with units, the Okabe-Ito colour-blind-safe palette, and a
+ * title computed from the data that says what the reader should see.
+ *
+ * PLplot keeps global stream state and is not thread safe; every figure is drawn on a stream
+ * of its own (plmkstrm ... plend1) under a lock private to this module, and the caller's
+ * current PLplot stream is restored afterwards.  PLplot's fatal errors (which would exit the
+ * process) are caught and returned as an mk_status.
+ */
+#ifndef MK_REPORT_FIGURES_H
+#define MK_REPORT_FIGURES_H
+
+#include "io/results.h"
+
+#define MK_FIGURES_MAX 8
+
+typedef struct mk_figure_info {
+    char file[64];       /* name inside the directory, e.g. "fig1_timecourses.png" */
+    char title[256];     /* the sentence printed above the figure */
+    char caption[2048];  /* what is plotted, in plain words (for the report) */
+} mk_figure_info;
+
+typedef struct mk_figure_set {
+    int n;
+    mk_figure_info fig[MK_FIGURES_MAX];
+} mk_figure_set;
+
+/* Draw every figure the run has data for into dir (which must exist) and describe them in
+ * out.  A figure whose columns are all missing is skipped (not an error). */
+mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_set *out,
+                           mk_error *err);
+
+/* A time unit that suits a span: s, min, h or d. */
+typedef struct mk_time_unit {
+    const char *name;    /* "s", "min", "h", "d" */
+    const char *word;    /* "seconds", "minutes", "hours", "days" */
+    double seconds;      /* length of one unit in seconds */
+} mk_time_unit;
+
+mk_time_unit mk_time_unit_for_span(double span_s);
+/* "90 s", "2.5 h", "3 d 4 h" -- a duration as a person writes it; returns buf. */
+const char *mk_format_duration(double seconds, char *buf, size_t size);
+/* A region or variable id made readable: "temple_r" -> "temple (right)". */
+const char *mk_pretty_region(const char *id, char *buf, size_t size);
+
+#endif

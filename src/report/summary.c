@@ -1,0 +1,195 @@
+/*
+ * summary.c -- the run's story in a few lines of text.
+ *
+ * Rows are taken from the recorded series at up to ten evenly spaced times (the first and
+ * the last included); columns are the site outputs of docs/site-interface.md that the model
+ * has.  "What changed" compares the first and last rows and names the mechanisms that are
+ * active at the end, read from the same outputs (thresholds below are for wording only).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/figures.h"
+#include "report/summary.h"
+
+typedef struct out {
+    char *buf;
+    size_t size, len;
+} out;
+
+static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out *o, const char *fmt, ...)
+{
+    if (o->len >= o->size) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
+}
+
+static const struct {
+    const char *name, *head;
+} k_cols[] = {
+    {"pain.local", "pain"},       {"band.stiffness", "stiff kPa"}, {"core.po2", "PO2 mmHg"},
+    {"core.ph", "pH"},            {"core.pcr", "PCr mM"},          {"core.flow", "flow"},
+    {"noci.rate", "noci Hz"},     {"spinal.central_sens", "central"},
+};
+
+static const char *clock(double t_s, char *buf, size_t size)
+{
+    double day = floor(t_s / 86400);
+    double rem = t_s - day * 86400;
+    int h = (int)(rem / 3600), m = (int)fmod(rem / 60, 60), s = (int)fmod(rem, 60);
+    if (s) snprintf(buf, size, "d%-2.0f %02d:%02d:%02d", day + 1, h, m, s);
+    else snprintf(buf, size, "d%-2.0f %02d:%02d", day + 1, h, m);
+    return buf;
+}
+
+/* the referred region with the highest value in a row, or -1 */
+static int worst_region(const mk_series *s, int row, const char *locals_skip)
+{
+    int best = -1;
+    double v = 0;
+    (void)locals_skip;
+    for (int c = 0; c < s->n_cols; c++) {
+        if (strncmp(s->names[c], "pain.region.", 12)) continue;
+        double x = s->values[(size_t)row * s->n_cols + c];
+        if (x > v && strcmp(s->units[c], "0-10") == 0) {
+            /* local regions repeat pain.local; skip them when they equal it */
+            int local = mk_series_find(s, "pain.local");
+            if (local >= 0 && x == s->values[(size_t)row * s->n_cols + local]) continue;
+            v = x;
+            best = c;
+        }
+    }
+    return best;
+}
+
+/* the last recorded row at or before t (rows are at output times; a measurement may fall
+ * between two) */
+static int nearest_row(const mk_series *s, double t)
+{
+    int lo = 0;
+    for (int i = 0; i < s->n_rows && s->t_s[i] <= t + 1e-9; i++) lo = i;
+    return lo;
+}
+
+static double at(const mk_series *s, int row, int col)
+{
+    return col < 0 ? NAN : s->values[(size_t)row * s->n_cols + col];
+}
+
+void mk_summary_write(mk_run_result *r)
+{
+    out o = {r->summary, sizeof r->summary, 0};
+    const mk_series *s = &r->series;
+    r->summary[0] = 0;
+    if (s->n_rows == 0) return;
+    int idx[8];
+    for (size_t k = 0; k < 8; k++) idx[k] = mk_series_find(s, k_cols[k].name);
+
+    put(&o, "%-12s", "time");
+    for (size_t k = 0; k < 8; k++)
+        if (idx[k] >= 0) put(&o, " %9s", k_cols[k].head);
+    put(&o, "  worst referred\n");
+    /* rows: the start, every distinct measurement time (the moments the scenario cares
+     * about), the end; evenly spaced times when there are too few or too many of those */
+    int pick[20], rows = 0, overflow = 0;
+    pick[rows++] = 0;
+    for (int i = 0; i < r->n_meas; i++) {
+        int row = nearest_row(s, r->meas[i].t_s);
+        if (row == pick[rows - 1]) continue;
+        if (rows == 16) overflow = 1;
+        else pick[rows++] = row;
+    }
+    /* and the moment of worst local pain, which measurements at rest may miss */
+    int c_pain = mk_series_find(s, "pain.local"), worst = -1;
+    for (int i = 0; c_pain >= 0 && i < s->n_rows; i++)
+        if (worst < 0 || at(s, i, c_pain) > at(s, worst, c_pain)) worst = i;
+    if (worst > 0 && rows < 18) pick[rows++] = worst;
+    pick[rows++] = s->n_rows - 1;
+    /* sort and drop repeats */
+    for (int a = 1; a < rows; a++)
+        for (int b = a; b > 0 && pick[b] < pick[b - 1]; b--) {
+            int tmp = pick[b];
+            pick[b] = pick[b - 1];
+            pick[b - 1] = tmp;
+        }
+    int u = 0;
+    for (int a = 0; a < rows; a++)
+        if (!u || pick[a] != pick[u - 1]) pick[u++] = pick[a];
+    rows = u;
+    if (rows < 4 || overflow) {
+        rows = s->n_rows < 10 ? s->n_rows : 10;
+        for (int k = 0; k < rows; k++)
+            pick[k] = rows == 1 ? 0 : (int)((double)k * (s->n_rows - 1) / (rows - 1) + 0.5);
+    }
+    for (int k = 0; k < rows; k++) {
+        int row = pick[k];
+        char tb[32];
+        put(&o, "%-12s", clock(s->t_s[row], tb, sizeof tb));
+        for (size_t c = 0; c < 8; c++) {
+            if (idx[c] < 0) continue;
+            double x = at(s, row, idx[c]);
+            if (fabs(x) < 1e-6) x = 0; /* 4e-30 mL/100g/min is no flow */
+            put(&o, c == 0 ? " %9.2f" : " %9.3g", x);
+        }
+        int w = worst_region(s, row, NULL);
+        char pretty[96];
+        if (w >= 0 && at(s, row, w) >= 0.05)
+            put(&o, "  %.1f %s", at(s, row, w), mk_pretty_region(s->names[w] + 12, pretty, sizeof pretty));
+        put(&o, "\n");
+    }
+    if (r->n_meas) {
+        put(&o, "\nmeasurements (on a copy of the simulated patient):\n");
+        for (int i = 0; i < r->n_meas; i++) {
+            const mk_meas_result *m = &r->meas[i];
+            char tb[32];
+            put(&o, "  %-12s %-28.28s ", clock(m->t_s, tb, sizeof tb), m->spec->label);
+            if (isnan(m->value)) put(&o, "%s\n", m->note[0] ? m->note : "no value");
+            else if (m->spec->kind == MK_MEAS_PPT) put(&o, "%7.1f kPa (%.2f kg/cm2)%s%s\n", m->value, m->value / 98.0665, m->note[0] ? "  " : "", m->note);
+            else put(&o, "%7.3g %s\n", m->value, m->unit);
+        }
+    }
+
+    /* what changed, and the mechanisms active at the end */
+    int last = s->n_rows - 1;
+    put(&o, "\nwhat changed from start to end:\n");
+    int any = 0;
+    for (size_t c = 0; c < 8; c++) {
+        if (idx[c] < 0) continue;
+        double a = at(s, 0, idx[c]), b = at(s, last, idx[c]);
+        double scale = fmax(fabs(a), fabs(b));
+        if (!(scale > 0) || fabs(b - a) < 0.05 * scale) continue;
+        put(&o, "  %-20s %9.3g -> %-9.3g (%s)\n", k_cols[c].name, a, b, b > a ? "up" : "down");
+        any = 1;
+    }
+    if (!any) put(&o, "  nothing moved by more than 5 %%\n");
+    double po2 = at(s, last, mk_series_find(s, "core.po2"));
+    double ph = at(s, last, mk_series_find(s, "core.ph"));
+    double flow = at(s, last, mk_series_find(s, "core.flow"));
+    double cs = at(s, last, mk_series_find(s, "spinal.central_sens"));
+    double unmask = at(s, last, mk_series_find(s, "spinal.unmask"));
+    put(&o, "why, at the end:\n");
+    any = 0;
+    if (po2 < 10) {
+        put(&o, "  the knot core is hypoxic (PO2 %.1f mmHg, flow %.2g mL/100g/min): its capillaries are compressed\n", po2, flow);
+        any = 1;
+    }
+    if (ph < 7.0) {
+        put(&o, "  the core is acidic (pH %.2f): H+ with lactate and ATP drives the nociceptors\n", ph);
+        any = 1;
+    }
+    if (cs > 0.2) {
+        put(&o, "  central sensitisation is %.0f %% of its maximum: the dorsal horn amplifies input\n", 100 * cs);
+        any = 1;
+    }
+    if (unmask > 0.2) {
+        put(&o, "  %.0f %% of latent convergent connections are unmasked: pain is referred\n", 100 * unmask);
+        any = 1;
+    }
+    if (!any) put(&o, "  no energy crisis, no central sensitisation, no referral: a healthy state\n");
+}

@@ -1,0 +1,11 @@
+/* summary.h -- the short table `myoknot run` prints: key outputs over time, the
+ * measurements, and what changed between the start and the end, with the mechanism behind. */
+#ifndef MK_REPORT_SUMMARY_H
+#define MK_REPORT_SUMMARY_H
+
+#include "io/results.h"
+
+/* Fill r->summary (plain text, fits an 100-column terminal). */
+void mk_summary_write(mk_run_result *r);
+
+#endif
