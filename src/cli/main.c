@@ -12,8 +12,11 @@ static const char k_usage[] =
     "release them.  Models are files in the myoknot model language (docs/model-language.md).\n"
     "\n"
     "commands:\n"
-    "  run      integrate a model and print a summary (myoknot run --help)\n"
-    "  model    check, show or translate a model file (myoknot model --help)\n"
+    "  run          run a scenario (or the default) and write a report (myoknot run --help)\n"
+    "  model        check, show or translate a model file (myoknot model --help)\n"
+    "  validate     compare the model with published observations (myoknot validate --help)\n"
+    "  scan         sweep a parameter up and down: steady states, folds, hysteresis\n"
+    "  sensitivity  rank parameters by their effect on chosen outputs (Morris screening)\n"
     "\n"
     "Run 'myoknot COMMAND --help' for a command's options.\n";
 
@@ -34,5 +37,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) return mk_cli_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "model")) return mk_cli_model(argc - 2, argv + 2);
-    return mk_cli_usage_error("unknown command '%s' (commands: run, model; see myoknot --help)", cmd);
+    if (!strcmp(cmd, "validate")) return mk_cli_validate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "scan")) return mk_cli_scan(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sensitivity")) return mk_cli_sensitivity(argc - 2, argv + 2);
+    return mk_cli_usage_error("unknown command '%s' (commands: run, model, validate, scan, "
+                              "sensitivity; see myoknot --help)", cmd);
 }

@@ -39,6 +39,12 @@ static const char *kind_word(mk_symbol_kind k)
     return w[k];
 }
 
+static const char *a_kind(mk_symbol_kind k)
+{
+    static const char *const w[] = {"a parameter", "a state", "an input", "a variable"};
+    return w[k];
+}
+
 static mk_status oom(checker *c) { return mk_fail(c->err, MK_ERR_NOMEM, "out of memory"); }
 
 /* The source text of an expression, shortened for messages. */
@@ -244,8 +250,8 @@ static mk_status collect(checker *c)
             if (d->stmt == STMT_DERIV) {
                 if (target->kind != MK_SYM_STATE)
                     return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
-                                      "d(%s)/dt: '%s' is a %s, not a state", d->local, d->local,
-                                      kind_word(target->kind));
+                                      "d(%s)/dt: '%s' is %s, not a state", d->local, d->local,
+                                      a_kind(target->kind));
                 if (target->deriv)
                     return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->deriv_line, d->deriv_col,
                                       "state '%s' already has an equation at line %d", d->local,
@@ -256,8 +262,8 @@ static mk_status collect(checker *c)
             } else {
                 if (target->kind != MK_SYM_STATE && target->kind != MK_SYM_VAR)
                     return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
-                                      "only states and variables can be outputs; '%s' is a %s",
-                                      d->local, kind_word(target->kind));
+                                      "only states and variables can be outputs; '%s' is %s",
+                                      d->local, a_kind(target->kind));
                 target->is_output = 1;
             }
         }
@@ -382,9 +388,8 @@ static mk_status infer_call(checker *c, mk_expr *e)
     if (!f) {
         mk_decl *decl = resolve(c, e->name);
         if (decl)
-            return fail_expr(c, e, MK_ERR_NAME, "'%s' is %s %s, not a function (to multiply, "
-                             "write %s * (...))", e->name, decl->kind == MK_SYM_INPUT ? "an" : "a",
-                             kind_word(decl->kind), e->name);
+            return fail_expr(c, e, MK_ERR_NAME, "'%s' is %s, not a function (to multiply, "
+                             "write %s * (...))", e->name, a_kind(decl->kind), e->name);
         char hint[96] = "";
         int best = strlen(e->name) <= 2 ? 2 : 3; /* "u" is no typo of "if" */
         for (const mk_builtin_fn *g = mk_builtin_fns; g->name; g++) {

@@ -116,6 +116,16 @@ static mk_status take_name(parser *p, const char *what, const char **out, int *l
         return mk_fail_at(p->err, MK_ERR_NAME, p->m->file, p->tok.line, p->tok.col,
                           "'%.*s' is a reserved word and cannot be used as %s", (int)p->tok.len,
                           p->tok.text, what);
+    /* Generated C names are component__local; with no "__" inside a name and no '_' at its
+     * ends, that mapping is one to one and cannot meet a C or math.h identifier. */
+    const char *t = p->tok.text;
+    size_t n = p->tok.len;
+    int dunder = 0;
+    for (size_t i = 0; i + 1 < n; i++) dunder |= t[i] == '_' && t[i + 1] == '_';
+    if (t[0] == '_' || t[n - 1] == '_' || dunder)
+        return mk_fail_at(p->err, MK_ERR_NAME, p->m->file, p->tok.line, p->tok.col,
+                          "'%.*s' cannot be used as %s: names may not begin or end with '_' or "
+                          "contain '__'", (int)n, t, what);
     *out = mk_arena_strndup(&p->m->arena, p->tok.text, p->tok.len);
     if (!*out) return oom(p);
     if (line) *line = p->tok.line;
@@ -612,6 +622,12 @@ static mk_status parse_component(parser *p)
                 return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, t->line, t->col,
                                   "component '%s' already has a doc (a declaration's doc goes "
                                   "in braces after it: { doc \"...\" })", c->name);
+            /* after a declaration, a bare doc was almost surely meant for it */
+            if (c->first)
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, t->line, t->col,
+                                  "a component's doc comes before its declarations; to document "
+                                  "'%s', put the doc in braces after it: { doc \"...\" }",
+                                  c->last->local);
             next(p);
             rc = take_string(p, &c->doc);
         } else if (is_word(t, "param")) {

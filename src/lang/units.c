@@ -59,6 +59,11 @@ static mk_status extend_system(mk_units *u, mk_error *err)
     if ((rc = map_unit(u, "M", "molar", mol_per_l, err))) goto done;
     if ((rc = map_unit(u, "P", NULL, poise, err))) goto done;
     if ((rc = map_unit(u, "AU", "arbitrary_unit", arb, err))) goto done;
+    /* and back, so that messages can print units made of it */
+    if (ut_map_unit_to_symbol(arb, "AU", UT_ASCII) != UT_SUCCESS) {
+        rc = mk_fail(err, MK_ERR_UNIT, "cannot name the arbitrary unit in UDUNITS");
+        goto done;
+    }
     if ((rc = map_unit(u, "arb", NULL, arb, err))) goto done;
     /* osmole: an amount of osmotically active particles, dimensionally mol. */
     if ((rc = map_unit(u, "Osm", "osmole", mol, err))) goto done;
@@ -145,7 +150,8 @@ static int is_atom_char(unsigned char c)
 
 static ut_unit *parse_expr(uparser *p);
 
-/* An optional exponent after an atom or a parenthesis: ^N, ^-N (N an integer). */
+/* An optional exponent after an atom or a parenthesis: ^N, ^-N (N an integer).  Returns 1
+ * when there is one, 0 when there is none, -1 (reason set) when it is malformed. */
 static int parse_exponent(uparser *p, int *power)
 {
     if (p->s[p->i] != '^') return 0;
@@ -157,6 +163,10 @@ static int parse_exponent(uparser *p, int *power)
     while (isdigit((unsigned char)p->s[j]) && n < 1000) n = n * 10 + (p->s[j++] - '0');
     p->i = j;
     *power = sign * n;
+    if (p->s[j] == '.' && isdigit((unsigned char)p->s[j + 1])) {
+        ufail(p, NULL, "unit exponents must be whole numbers: '%s'", p->s);
+        return -1;
+    }
     return 1;
 }
 
@@ -169,6 +179,10 @@ static ut_unit *parse_atom(uparser *p)
         p->i++;
         while (isdigit((unsigned char)p->s[p->i])) p->i++;
     }
+    /* "m2.5" or "s-1.5" would otherwise read as m2 times 5: refuse fractional exponents */
+    if (p->i > start && isdigit((unsigned char)p->s[p->i - 1]) && p->s[p->i] == '.' &&
+        isdigit((unsigned char)p->s[p->i + 1]))
+        return ufail(p, NULL, "unit exponents must be whole numbers: '%s'", p->s);
     char name[128];
     size_t n = p->i - start;
     if (n >= sizeof name) return ufail(p, NULL, "unit name too long: '%.40s...'", p->s + start);
@@ -177,7 +191,12 @@ static ut_unit *parse_atom(uparser *p)
     ut_unit *unit = ut_parse(p->u->sys, name, UT_UTF8);
     if (!unit) return ufail(p, NULL, "unknown unit '%s'", name);
     int power;
-    if (parse_exponent(p, &power)) {
+    int has = parse_exponent(p, &power);
+    if (has < 0) {
+        ut_free(unit);
+        return NULL;
+    }
+    if (has) {
         ut_unit *r = ut_raise(unit, power);
         ut_free(unit);
         if (!r) return ufail(p, NULL, "cannot raise '%s' to that power", name);
@@ -198,7 +217,12 @@ static ut_unit *parse_factor(uparser *p)
         if (p->s[p->i] != ')') return ufail(p, inner, "expected ')' in '%s'", p->s);
         p->i++;
         int power;
-        if (parse_exponent(p, &power)) {
+        int has = parse_exponent(p, &power);
+        if (has < 0) {
+            ut_free(inner);
+            return NULL;
+        }
+        if (has) {
             ut_unit *r = ut_raise(inner, power);
             ut_free(inner);
             if (!r) return ufail(p, NULL, "cannot raise a unit in '%s' to that power", p->s);

@@ -66,6 +66,37 @@ static void generated_code_is_warning_free(void **state)
     }
 }
 
+/* Names that once made invalid C: a component named like a math.h macro prefix (M.PI ->
+ * M_PI), one named like the generated helpers (mk.pos -> mk_pos), names that differ only in
+ * where the component ends (a_b.c vs a.b_c), and a doc string that closes a C comment. */
+static void awkward_names_compile(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "model awkward { doc \"names that collide in a naive translation */ #error\" }\n"
+        "component M { param PI = 3 [1] { range 0 .. 4 source \"assumed: test\" doc \"pi */ #error\" } }\n"
+        "component mk { param pos = 1 [1] { range 0 .. 2 source \"assumed: test\" doc \"d\" }\n"
+        "  output y [1] = pos(pos - 2) + M.PI }\n"
+        "component a_b { var c [1] = 1 }\n"
+        "component a { var b_c [1] = 2 }\n"
+        "component HUGE { output VAL [1] = a_b.c + a.b_c + mk.y }\n";
+    mk_model *m = NULL;
+    mk_loaded *l = NULL;
+    mk_error err = {0};
+    mk_compile_opts o = {.cc = "cc -Wall -Wextra -Werror"};
+    mk_status rc = mk_model_parse_string("awkward.myo", text, &m, &err);
+    if (!rc) rc = mk_model_compile(m, &o, &l, &err);
+    if (rc) print_error("%s\n", err.message);
+    assert_int_equal(rc, MK_OK);
+    const mk_model_abi *a = mk_loaded_abi(l);
+    double v[8], ydot[1], p[2] = {3, 1};
+    a->rhs(0, NULL, ydot, NULL, p, v);
+    /* y = pos(1 - 2) + 3 = 3; VAL = 1 + 2 + 3 */
+    assert_true(v[mk_abi_find(a, MK_SYM_VAR, "HUGE.VAL")] == 6.0);
+    mk_loaded_free(l);
+    mk_model_free(m);
+}
+
 static void failing_compiler_is_reported(void **state)
 {
     (void)state;
@@ -153,6 +184,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(runtime_matches_builtin),
         cmocka_unit_test(generated_code_is_warning_free),
+        cmocka_unit_test(awkward_names_compile),
         cmocka_unit_test(failing_compiler_is_reported),
         cmocka_unit_test(error_shrinks_with_tolerance),
     };

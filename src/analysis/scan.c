@@ -1,0 +1,413 @@
+/*
+ * scan.c -- quasi-static continuation: sweep up, sweep down, compare (see scan.h).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis/common.h"
+#include "analysis/scan.h"
+#include "core/error.h"
+
+void mk_scan_opts_default(mk_scan_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = MK_SYM_PARAM;
+    o->index = -1;
+    o->steps = 20;
+    o->settle_s = 6 * 3600.0;
+    o->checks = 12;
+    o->conv_tol = 1e-4;
+    o->watch = NULL;
+    o->hyst_tol = 0.1;
+}
+
+static void free_points(mk_scan_point *p, int n)
+{
+    if (!p) return;
+    for (int i = 0; i < n; i++) {
+        free(p[i].y);
+        free(p[i].v);
+    }
+    free(p);
+}
+
+void mk_scan_result_free(mk_scan_result *r)
+{
+    if (!r) return;
+    free_points(r->fwd, r->n);
+    free_points(r->back, r->n);
+    free(r->rel_diff);
+    memset(r, 0, sizeof *r);
+}
+
+double mk_scan_get(const mk_scan_result *r, const mk_scan_point *p, const char *name, const char **unit)
+{
+    int i = mk_abi_find(r->abi, MK_SYM_STATE, name);
+    if (i >= 0) {
+        if (unit) *unit = r->abi->states[i].unit;
+        return p->y[i];
+    }
+    i = mk_abi_find(r->abi, MK_SYM_VAR, name);
+    if (i >= 0) {
+        if (unit) *unit = r->abi->vars[i].unit;
+        return p->v[i];
+    }
+    if (unit) *unit = "";
+    return NAN;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void add_stats(mk_solver_stats *a, const mk_solver_stats *b)
+{
+    a->steps += b->steps;
+    a->rhs_evals += b->rhs_evals;
+    a->jac_evals += b->jac_evals;
+    a->err_test_fails += b->err_test_fails;
+    a->nonlin_conv_fails += b->nonlin_conv_fails;
+}
+
+/* Set the swept value, then integrate in check intervals until steady or settle_s is used. */
+static mk_status settle(mk_solver *s, const mk_scan_opts *o, double value, mk_scan_point *pt, double *prev,
+                        mk_error *err)
+{
+    const mk_model_abi *abi = mk_solver_abi(s);
+    int ny = abi->n_states;
+    mk_status rc = o->kind == MK_SYM_PARAM ? mk_solver_set_param(s, o->index, value, err)
+                                           : mk_solver_set_input(s, o->index, value, err);
+    if (rc) return rc;
+    pt->value = value;
+    pt->converged = 0;
+    pt->rel_change = NAN;
+    pt->slowest = -1;
+    double t0 = mk_solver_time(s), dt = o->settle_s / o->checks;
+    memcpy(prev, mk_solver_state(s), (size_t)ny * sizeof *prev);
+    for (int k = 1; k <= o->checks; k++) {
+        if ((rc = mk_solver_advance(s, t0 + dt * k, err))) {
+            char msg[900];
+            snprintf(msg, sizeof msg, "%.899s", err->message);
+            return mk_fail(err, rc, "at %s = %g %s (%.4g h into the step): %s",
+                           o->kind == MK_SYM_PARAM ? abi->params[o->index].name : abi->inputs[o->index].name, value,
+                           o->kind == MK_SYM_PARAM ? abi->params[o->index].unit : abi->inputs[o->index].unit,
+                           (mk_solver_time(s) - t0) / 3600, msg);
+        }
+        const double *y = mk_solver_state(s);
+        double worst = 0;
+        int iw = -1;
+        for (int i = 0; i < ny; i++) {
+            double floor_i = 1e-4 * fmax(1.0, fabs(abi->states[i].value));
+            double scale = fmax(fmax(fabs(y[i]), fabs(prev[i])), floor_i);
+            double d = fabs(y[i] - prev[i]) / scale;
+            if (!(d <= worst)) worst = d, iw = i; /* NaN counts as worst */
+        }
+        memcpy(prev, y, (size_t)ny * sizeof *prev);
+        pt->rel_change = worst;
+        pt->slowest = iw;
+        pt->settled_s = dt * k;
+        if (worst < o->conv_tol) {
+            pt->converged = 1;
+            break;
+        }
+    }
+    memcpy(pt->y, mk_solver_state(s), (size_t)ny * sizeof *pt->y);
+    const double *v = mk_solver_vars(s);
+    if (abi->n_vars) memcpy(pt->v, v, (size_t)abi->n_vars * sizeof *pt->v);
+    return MK_OK;
+}
+
+static mk_status alloc_points(mk_scan_point **out, int n, const mk_model_abi *abi, mk_error *err)
+{
+    *out = calloc((size_t)n, sizeof **out);
+    if (!*out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        (*out)[i].y = calloc((size_t)abi->n_states + 1, sizeof(double));
+        (*out)[i].v = calloc((size_t)abi->n_vars + 1, sizeof(double));
+        if (!(*out)[i].y || !(*out)[i].v) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    return MK_OK;
+}
+
+static void compare(mk_scan_result *r)
+{
+    const mk_scan_opts *o = &r->opts;
+    double big = 0;
+    for (int k = 0; k < r->n; k++) {
+        double a = mk_scan_get(r, &r->fwd[k], r->watch, NULL), b = mk_scan_get(r, &r->back[k], r->watch, NULL);
+        if (isfinite(a)) big = fmax(big, fabs(a));
+        if (isfinite(b)) big = fmax(big, fabs(b));
+    }
+    double floor_abs = 1e-6 * big + 1e-300;
+    r->n_ranges = 0;
+    r->fold_fwd = r->fold_back = NAN;
+    int open = 0, best = -1, best_len = 0, start = 0;
+    int starts[MK_SCAN_MAX_RANGES] = {0}, ends[MK_SCAN_MAX_RANGES] = {0};
+    for (int k = 0; k <= r->n; k++) {
+        int differ = 0;
+        if (k < r->n) {
+            double a = mk_scan_get(r, &r->fwd[k], r->watch, NULL), b = mk_scan_get(r, &r->back[k], r->watch, NULL);
+            double d = fabs(a - b) / fmax(fmax(fabs(a), fabs(b)), floor_abs);
+            r->rel_diff[k] = d;
+            differ = !(d <= o->hyst_tol); /* NaN: they differ (one branch is broken) */
+        }
+        if (differ && !open) open = 1, start = k;
+        if (!differ && open) {
+            open = 0;
+            if (r->n_ranges < MK_SCAN_MAX_RANGES) {
+                starts[r->n_ranges] = start;
+                ends[r->n_ranges] = k - 1;
+                r->range_lo[r->n_ranges] = fmin(r->fwd[start].value, r->fwd[k - 1].value);
+                r->range_hi[r->n_ranges] = fmax(r->fwd[start].value, r->fwd[k - 1].value);
+                if (k - start > best_len) best_len = k - start, best = r->n_ranges;
+                r->n_ranges++;
+            }
+        }
+    }
+    if (best >= 0) {
+        int a = starts[best], b = ends[best];
+        /* the forward branch holds on to its branch up to b and jumps after; the backward
+         * one holds on down to a and jumps before */
+        if (b + 1 < r->n) r->fold_fwd = 0.5 * (r->fwd[b].value + r->fwd[b + 1].value);
+        if (a > 0) r->fold_back = 0.5 * (r->fwd[a].value + r->fwd[a - 1].value);
+    }
+}
+
+mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result *out, mk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!base || !o) return mk_fail(err, MK_ERR_INVALID, "mk_scan_run: missing argument");
+    const mk_model_abi *abi = mk_solver_abi(base);
+    int nsym = o->kind == MK_SYM_PARAM ? abi->n_params : o->kind == MK_SYM_INPUT ? abi->n_inputs : 0;
+    if (o->index < 0 || o->index >= nsym)
+        return mk_fail(err, MK_ERR_INVALID, "mk_scan_run: the swept symbol must be a parameter or an input");
+    if (o->steps < 1 || o->steps > 100000) return mk_fail(err, MK_ERR_INVALID, "steps must be 1 .. 100000, got %d", o->steps);
+    if (!(o->settle_s > 0) || !isfinite(o->settle_s)) return mk_fail(err, MK_ERR_INVALID, "settle time must be positive");
+    if (o->checks < 1) return mk_fail(err, MK_ERR_INVALID, "checks must be at least 1");
+    if (!isfinite(o->from) || !isfinite(o->to) || o->from == o->to)
+        return mk_fail(err, MK_ERR_INVALID, "the sweep needs two different finite end values");
+    if (abi->n_states < 1) return mk_fail(err, MK_ERR_MODEL, "model '%s' has no states: nothing settles", abi->name);
+
+    out->abi = abi;
+    out->opts = *o;
+    const mk_symbol *sym = o->kind == MK_SYM_PARAM ? &abi->params[o->index] : &abi->inputs[o->index];
+    snprintf(out->name, sizeof out->name, "%s", sym->name);
+    snprintf(out->unit, sizeof out->unit, "%s", sym->unit);
+    const char *watch = o->watch;
+    if (!watch) watch = mk_abi_find(abi, MK_SYM_STATE, "core.ca") >= 0 || mk_abi_find(abi, MK_SYM_VAR, "core.ca") >= 0
+                            ? "core.ca"
+                            : abi->states[0].name;
+    int wi = mk_abi_find(abi, MK_SYM_STATE, watch);
+    out->watch_is_state = wi >= 0;
+    if (wi < 0) wi = mk_abi_find(abi, MK_SYM_VAR, watch);
+    if (wi < 0) return mk_fail(err, MK_ERR_NAME, "model '%s' has no state or variable '%s' to watch", abi->name, watch);
+    out->watch_index = wi;
+    snprintf(out->watch, sizeof out->watch, "%s", watch);
+    snprintf(out->watch_unit, sizeof out->watch_unit, "%s",
+             out->watch_is_state ? abi->states[wi].unit : abi->vars[wi].unit);
+    out->opts.watch = NULL; /* the caller's string need not outlive the call */
+
+    out->n = o->steps + 1;
+    mk_solver *s = NULL;
+    double *prev = calloc((size_t)abi->n_states + 1, sizeof *prev);
+    out->rel_diff = calloc((size_t)out->n, sizeof *out->rel_diff);
+    mk_status rc = !prev || !out->rel_diff ? mk_fail(err, MK_ERR_NOMEM, "out of memory") : MK_OK;
+    if (!rc) rc = alloc_points(&out->fwd, out->n, abi, err);
+    if (!rc) rc = alloc_points(&out->back, out->n, abi, err);
+    double t_start = now_s();
+    if (!rc) rc = mk_solver_clone(base, &s, err);
+    double h = (o->to - o->from) / o->steps;
+    for (int k = 0; !rc && k < out->n; k++) {
+        double x = k == o->steps ? o->to : o->from + h * k;
+        rc = settle(s, o, x, &out->fwd[k], prev, err);
+    }
+    for (int k = out->n - 1; !rc && k >= 0; k--) {
+        double x = k == o->steps ? o->to : o->from + h * k;
+        rc = settle(s, o, x, &out->back[k], prev, err);
+    }
+    if (s) {
+        mk_solver_stats st;
+        mk_solver_get_stats(s, &st);
+        add_stats(&out->stats, &st);
+    }
+    mk_solver_free(s);
+    free(prev);
+    out->wall_s = now_s() - t_start;
+    if (rc) {
+        mk_scan_result_free(out);
+        return rc;
+    }
+    for (int k = 0; k < out->n; k++) out->n_unconverged += !out->fwd[k].converged + !out->back[k].converged;
+    compare(out);
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void csv_num(mk_buf *b, double v)
+{
+    if (isnan(v)) mk_buf_puts(b, ",");
+    else mk_buf_printf(b, ",%.10g", v);
+}
+
+mk_status mk_scan_write_csv(const mk_scan_result *r, mk_buf *b, mk_error *err)
+{
+    const mk_model_abi *abi = r->abi;
+    mk_buf_printf(b, "branch,step,%s [%s],converged,settled [s],max_rel_change,slowest_state,%s_rel_diff", r->name,
+                  r->unit, r->watch);
+    for (int i = 0; i < abi->n_states; i++) mk_buf_printf(b, ",%s [%s]", abi->states[i].name, abi->states[i].unit);
+    for (int i = 0; i < abi->n_vars; i++)
+        if (abi->vars[i].is_output) mk_buf_printf(b, ",%s [%s]", abi->vars[i].name, abi->vars[i].unit);
+    mk_buf_puts(b, "\n");
+    for (int br = 0; br < 2; br++)
+        for (int j = 0; j < r->n; j++) {
+            int k = br ? r->n - 1 - j : j; /* rows in the order they were computed */
+            const mk_scan_point *p = br ? &r->back[k] : &r->fwd[k];
+            mk_buf_printf(b, "%s,%d", br ? "backward" : "forward", j);
+            csv_num(b, p->value);
+            mk_buf_printf(b, ",%d", p->converged);
+            csv_num(b, p->settled_s);
+            csv_num(b, p->rel_change);
+            mk_buf_printf(b, ",%s", p->slowest >= 0 ? abi->states[p->slowest].name : "");
+            csv_num(b, r->rel_diff[k]);
+            for (int i = 0; i < abi->n_states; i++) csv_num(b, p->y[i]);
+            for (int i = 0; i < abi->n_vars; i++)
+                if (abi->vars[i].is_output) csv_num(b, p->v[i]);
+            mk_buf_puts(b, "\n");
+        }
+    if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory writing scan.csv");
+    return MK_OK;
+}
+
+/* snprintf that may truncate on purpose (titles and labels) */
+static void fit(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fit(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
+static const char *fmt_g(double v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.4g", v);
+    return buf;
+}
+
+void mk_scan_verdict(const mk_scan_result *r, mk_buf *b)
+{
+    char a1[32], a2[32], a3[32];
+    double lo = fmin(r->opts.from, r->opts.to), hi = fmax(r->opts.from, r->opts.to);
+    double h = fabs(r->opts.to - r->opts.from) / r->opts.steps;
+    if (r->n_ranges == 0) {
+        mk_buf_printf(b, "no coexistence found in [%s, %s] %s: the forward and backward branches of %s agree within "
+                         "%g %% at every one of the %d values (step %s %s).",
+                      fmt_g(lo, a1, sizeof a1), fmt_g(hi, a2, sizeof a2), r->unit, r->watch, 100 * r->opts.hyst_tol,
+                      r->n, fmt_g(h, a3, sizeof a3), r->unit);
+    } else {
+        mk_buf_printf(b, "coexistence: the branches of %s differ by more than %g %% for %s in ", r->watch,
+                      100 * r->opts.hyst_tol, r->name);
+        for (int i = 0; i < r->n_ranges; i++)
+            mk_buf_printf(b, "%s[%s, %s]", i ? ", " : "", fmt_g(r->range_lo[i], a1, sizeof a1),
+                          fmt_g(r->range_hi[i], a2, sizeof a2));
+        mk_buf_printf(b, " %s (grid values; step %s).", r->unit, fmt_g(h, a3, sizeof a3));
+        if (isfinite(r->fold_fwd))
+            mk_buf_printf(b, " The forward branch jumps at %s = %s +- %s.", r->name, fmt_g(r->fold_fwd, a1, sizeof a1),
+                          fmt_g(h / 2, a2, sizeof a2));
+        else mk_buf_printf(b, " The forward branch does not jump before the end of the sweep.");
+        if (isfinite(r->fold_back))
+            mk_buf_printf(b, " The backward branch jumps at %s = %s +- %s.", r->name, fmt_g(r->fold_back, a1, sizeof a1),
+                          fmt_g(h / 2, a2, sizeof a2));
+        else mk_buf_printf(b, " The backward branch does not jump before the start of the sweep.");
+        if (r->n_unconverged > 0)
+            mk_buf_printf(b, " Caution: %d of %d steps did not settle, so part of the difference may be slow states "
+                             "lagging behind rather than two steady states (try a longer --settle).",
+                          r->n_unconverged, 2 * r->n);
+    }
+    if (r->n_ranges == 0 && r->n_unconverged > 0)
+        mk_buf_printf(b, " %d of %d steps did not settle within %s h (see the 'conv' column).", r->n_unconverged,
+                      2 * r->n, fmt_g(r->opts.settle_s / 3600, a1, sizeof a1));
+}
+
+/* outputs worth a panel, in order, when the model has them */
+static const char *const k_key[] = {"core.ca",  "core.po2",   "core.ph",  "core.pcr",           "core.flow",
+                                    "band.stiffness", "pain.local", "noci.sens", "spinal.central_sens"};
+
+mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_error *err)
+{
+    const mk_model_abi *abi = r->abi;
+    int n = r->n;
+    /* columns to draw: the watched output first, then the key outputs (or states and outputs) */
+    const char *names[MK_PLOT_MAX_PANELS];
+    int nn = 0;
+    names[nn++] = r->watch;
+    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 6; i++)
+        if (strcmp(k_key[i], r->watch) && !isnan(mk_scan_get(r, &r->fwd[0], k_key[i], NULL))) names[nn++] = k_key[i];
+    if (nn == 1) {
+        for (int i = 0; i < abi->n_states && nn < 4; i++)
+            if (strcmp(abi->states[i].name, r->watch)) names[nn++] = abi->states[i].name;
+        for (int i = 0; i < abi->n_vars && nn < 4; i++)
+            if (abi->vars[i].is_output && strcmp(abi->vars[i].name, r->watch)) names[nn++] = abi->vars[i].name;
+    }
+    double *buf = calloc((size_t)(2 * nn + 1) * (size_t)n + 1, sizeof *buf);
+    if (!buf) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the scan figure");
+    double *x = buf;
+    for (int k = 0; k < n; k++) x[k] = r->fwd[k].value;
+    mk_plot_xy *f = calloc(1, sizeof *f);
+    if (!f) {
+        free(buf);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory for the scan figure");
+    }
+    int up = r->opts.to > r->opts.from;
+    for (int i = 0; i < nn; i++) {
+        double *yf = buf + (size_t)(1 + 2 * i) * (size_t)n, *yb = yf + n;
+        const char *unit = "";
+        for (int k = 0; k < n; k++) {
+            yf[k] = mk_scan_get(r, &r->fwd[k], names[i], &unit);
+            yb[k] = mk_scan_get(r, &r->back[k], names[i], NULL);
+        }
+        mk_plot_panel *p = &f->panel[f->n_panels++];
+        if (unit[0] && strcmp(unit, "1")) fit(p->ylabel, sizeof p->ylabel, "%s (%s)", names[i], unit);
+        else fit(p->ylabel, sizeof p->ylabel, "%s", names[i]);
+        p->n_curves = 2;
+        p->curve[0] = (mk_plot_curve){x, yf, n, MK_PC_VERMILLION, up ? "\xe2\x96\xb6" : "\xe2\x97\x80", ""};
+        p->curve[1] = (mk_plot_curve){x, yb, n, MK_PC_BLUE, up ? "\xe2\x97\x80" : "\xe2\x96\xb6", ""};
+        snprintf(p->curve[0].label, sizeof p->curve[0].label, "%s", up ? "increasing" : "decreasing");
+        snprintf(p->curve[1].label, sizeof p->curve[1].label, "%s", up ? "decreasing" : "increasing");
+    }
+    char a1[32], a2[32];
+    if (r->unit[0] && strcmp(r->unit, "1")) fit(f->xlabel, sizeof f->xlabel, "%s (%s)", r->name, r->unit);
+    else fit(f->xlabel, sizeof f->xlabel, "%s", r->name);
+    if (r->n_ranges == 0) {
+        fit(f->title, sizeof f->title, "No coexisting steady states for %s %s to %s %s: both sweeps give the same %s",
+                 r->name, fmt_g(r->opts.from, a1, sizeof a1), fmt_g(r->opts.to, a2, sizeof a2), r->unit, r->watch);
+    } else {
+        double lo = r->range_lo[0], hi = r->range_hi[0];
+        for (int i = 1; i < r->n_ranges; i++) lo = fmin(lo, r->range_lo[i]), hi = fmax(hi, r->range_hi[i]);
+        fit(f->title, sizeof f->title, "Two steady states coexist for %s from %s to %s %s: hysteresis in %s",
+                 r->name, fmt_g(lo, a1, sizeof a1), fmt_g(hi, a2, sizeof a2), r->unit, r->watch);
+        f->shade = 1;
+        f->shade_x0 = lo;
+        f->shade_x1 = hi;
+        if (isfinite(r->fold_fwd)) {
+            f->mark_x[f->n_marks] = r->fold_fwd;
+            fit(f->mark_label[f->n_marks++], sizeof f->mark_label[0], "fold %s", fmt_g(r->fold_fwd, a1, sizeof a1));
+        }
+        if (isfinite(r->fold_back)) {
+            f->mark_x[f->n_marks] = r->fold_back;
+            fit(f->mark_label[f->n_marks++], sizeof f->mark_label[0], "fold %s", fmt_g(r->fold_back, a1, sizeof a1));
+        }
+    }
+    mk_status rc = mk_plot_xy_write(f, path, err);
+    free(f);
+    free(buf);
+    return rc;
+}

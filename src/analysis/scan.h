@@ -1,0 +1,81 @@
+/*
+ * scan.h -- steady states, folds and hysteresis by quasi-static continuation.
+ *
+ * One parameter or input is swept from A to B and back in equal steps.  At each value the
+ * model is integrated with constant inputs until its state stops changing (a relative change
+ * per check interval below a tolerance) or the settle time runs out, each step starting from
+ * the state the previous one ended in.  Where the two branches end in different states at the
+ * same value, two steady states coexist (bistability) and the sweep shows hysteresis; the
+ * jumps of each branch bracket the fold points to within one step.
+ *
+ * Natural-parameter continuation by simulation, not pseudo-arclength: it finds the stable
+ * branches only (the unstable middle branch is never visited) and the folds to within the step.
+ */
+#ifndef MK_ANALYSIS_SCAN_H
+#define MK_ANALYSIS_SCAN_H
+
+#include "myoknot.h"
+
+typedef struct mk_scan_opts {
+    mk_symbol_kind kind;  /* MK_SYM_PARAM or MK_SYM_INPUT */
+    int index;            /* of the swept symbol */
+    double from, to;      /* in the symbol's declared unit */
+    int steps;            /* intervals: steps + 1 values per branch (default 20) */
+    double settle_s;      /* longest simulated time per value (default 6 h) */
+    int checks;           /* convergence checks per settle time (default 12) */
+    double conv_tol;      /* steady: every state changed by less than this, relative, over one
+                             check interval (default 1e-4) */
+    const char *watch;    /* state or variable compared between branches (NULL: core.ca if the
+                             model has it, else the first state) */
+    double hyst_tol;      /* branches differ: relative difference above this (default 0.1) */
+} mk_scan_opts;
+
+void mk_scan_opts_default(mk_scan_opts *o);
+
+typedef struct mk_scan_point {
+    double value;         /* the swept value */
+    int converged;        /* 1 if steady within the settle time */
+    double settled_s;     /* simulated time spent at this value */
+    double rel_change;    /* largest relative state change over the last check interval */
+    int slowest;          /* the state with that change */
+    double *y;            /* states at the end (abi->n_states) */
+    double *v;            /* variables at the end (abi->n_vars) */
+} mk_scan_point;
+
+#define MK_SCAN_MAX_RANGES 16
+
+typedef struct mk_scan_result {
+    const mk_model_abi *abi;
+    mk_scan_opts opts;
+    char name[128], unit[64];           /* the swept symbol */
+    int n;                              /* values per branch */
+    mk_scan_point *fwd, *back;          /* fwd[k] and back[k] both at the k-th value from A */
+    char watch[128], watch_unit[64];
+    int watch_is_state, watch_index;
+    double *rel_diff;                   /* per value: |fwd - back| / scale of the watched output */
+    int n_ranges;                       /* contiguous runs of values where the branches differ */
+    double range_lo[MK_SCAN_MAX_RANGES], range_hi[MK_SCAN_MAX_RANGES];
+    /* fold estimates of the widest range (NaN if none): where the forward branch jumps and
+     * where the backward one does, midway between the last value on the old branch and the
+     * first on the new one; the uncertainty is half a step */
+    double fold_fwd, fold_back;
+    int n_unconverged;
+    mk_solver_stats stats;
+    double wall_s;
+} mk_scan_result;
+
+/* Sweep on a clone of base (its parameters, inputs and state are the starting point). */
+mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result *out, mk_error *err);
+void mk_scan_result_free(mk_scan_result *r);
+
+/* A state or variable of a point by name; NaN if the model has none.  unit may be NULL. */
+double mk_scan_get(const mk_scan_result *r, const mk_scan_point *p, const char *name, const char **unit);
+
+/* scan.csv: one row per branch and value, every state and output variable. */
+mk_status mk_scan_write_csv(const mk_scan_result *r, mk_buf *out, mk_error *err);
+/* scan.png: the watched output and key outputs against the swept value, both branches. */
+mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_error *err);
+/* The verdict in one paragraph ("no coexistence found in [A, B]" or the ranges and folds). */
+void mk_scan_verdict(const mk_scan_result *r, mk_buf *out);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * sensitivity.h -- Morris screening (elementary effects) of a model's parameters against
+ * outputs at the end of a scenario.
+ *
+ * Each parameter (a "factor") is mapped from [0, 1] onto its plausible range [lo, hi]: on a
+ * log scale when lo > 0 and hi/lo > 100, linearly otherwise.  A trajectory starts at a random
+ * point of a p-level grid and moves one factor at a time by delta = p / (2 (p - 1)), in random
+ * order and direction (Morris 1991); k factors cost k + 1 runs per trajectory.  The elementary
+ * effect of factor i on output y is EE = (y(x + delta e_i) - y(x)) / delta, in the output's
+ * unit per whole plausible range.  mu* = mean |EE| ranks the factors (Campolongo et al. 2007),
+ * mu = mean EE gives the sign, sigma (standard deviation of EE) flags interactions and
+ * non-linearity.
+ *
+ * Runs are independent and done one after another (no threads); the random numbers come from
+ * a generator seeded by the caller (no global state), so the same seed gives the same design.
+ */
+#ifndef MK_ANALYSIS_SENSITIVITY_H
+#define MK_ANALYSIS_SENSITIVITY_H
+
+#include "body/anatomy.h"
+#include "myoknot.h"
+#include "protocol/protocol.h"
+
+#define MK_MORRIS_MAX_OUTPUTS 8
+
+typedef void (*mk_morris_progress_fn)(void *ctx, int done, int total, double elapsed_s);
+
+typedef struct mk_morris_opts {
+    int trajectories;          /* R (default 2) */
+    int levels;                /* p, even (default 4) */
+    unsigned long long seed;   /* default 1 */
+    const char *params;        /* comma-separated globs over parameter names; NULL or "all": every
+                                  parameter with a usable range */
+    const char *outputs;       /* comma-separated: pain (pain.local at the end), ppt (the last PPT
+                                  measurement, or an algometer ramp at the end), stiffness
+                                  (band.stiffness at the end), or any state or variable name;
+                                  NULL: "pain,ppt,stiffness" */
+    mk_solver_opts solver;
+    int keep_output_rows;      /* 0: record only the first and last row (faster; the outputs are
+                                  end values and measurements, so nothing is lost) */
+    mk_morris_progress_fn progress;
+    void *progress_ctx;
+} mk_morris_opts;
+
+void mk_morris_opts_default(mk_morris_opts *o);
+
+typedef struct mk_morris_factor {
+    int param;                 /* index into abi->params */
+    double lo, hi;
+    int log_scale;
+} mk_morris_factor;
+
+typedef struct mk_morris_result {
+    const mk_model_abi *abi;
+    int k;                     /* factors */
+    mk_morris_factor *factor;
+    int n_out;
+    char out_label[MK_MORRIS_MAX_OUTPUTS][32];   /* "pain", "ppt", "core.ca" */
+    char out_name[MK_MORRIS_MAX_OUTPUTS][128];   /* what is measured: "pain.local", "PPT" */
+    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
+    double *mu, *mu_star, *sigma;                /* [i * n_out + o] */
+    int *n_ee;                                   /* finite elementary effects behind them */
+    double base[MK_MORRIS_MAX_OUTPUTS];          /* outputs with every parameter at its value */
+    int n_skipped;                               /* matched parameters without a usable range */
+    int trajectories, levels;
+    double delta;
+    unsigned long long seed;
+    int runs, failed;
+    double wall_s;
+    char first_failure[512];
+} mk_morris_result;
+
+/* Screen abi's parameters against the protocol p (its parameter overrides hold for the
+ * parameters that are not screened; a screened parameter takes the design's value). */
+mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                        const mk_morris_opts *o, mk_morris_result *out, mk_error *err);
+void mk_morris_result_free(mk_morris_result *r);
+
+/* Factor indices sorted by mu* of output o, largest first (caller frees). */
+int *mk_morris_rank(const mk_morris_result *r, int o);
+
+/* sensitivity.csv: one row per output and factor, ranked. */
+mk_status mk_morris_write_csv(const mk_morris_result *r, mk_buf *out, mk_error *err);
+/* sensitivity.png: bars of mu* (and dots of sigma) for the top factors of each output. */
+mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char *path, mk_error *err);
+
+/* The generator of the design (xoshiro256**, seeded by splitmix64), exposed for tests. */
+typedef struct mk_rng {
+    unsigned long long s[4];
+} mk_rng;
+void mk_rng_seed(mk_rng *g, unsigned long long seed);
+unsigned long long mk_rng_next(mk_rng *g);
+/* uniform integer in [0, n) */
+int mk_rng_below(mk_rng *g, int n);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * cmd_scan.c -- myoknot scan: sweep a parameter or an input up and down by quasi-static
+ * continuation, print both branches and say whether two steady states coexist anywhere
+ * (src/analysis/scan.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "analysis/common.h"
+#include "analysis/scan.h"
+#include "cli/cli.h"
+
+#define MK_SCAN_DEFAULT_MODEL "tp_site"
+
+static const char k_help[] =
+    "usage: myoknot scan NAME --from A --to B [--steps N] [--model MODEL] [--settle Q]\n"
+    "                    [--set NAME=Q]... [--watch OUTPUT] [--tol X] [--conv X] [--out DIR]\n"
+    "\n"
+    "Quasi-static continuation: NAME (a parameter or an input of the model) goes from A to B\n"
+    "in N equal steps and back again.  At each value the model is integrated with constant\n"
+    "inputs until it is steady (or the settle time runs out), starting from the state the\n"
+    "previous step ended in.  Where the increasing and decreasing sweeps end in different\n"
+    "states, two steady states coexist (bistability, hysteresis) and the jumps bracket the\n"
+    "fold points.  Only stable states are found; the folds are located to within one step.\n"
+    "\n"
+    "  NAME            e.g. load.activation, life.stress, phys.p_crit_max\n"
+    "  --from A, --to B  quantities, converted to NAME's unit: '0 %', '20 %', '60 mmHg'; a bare\n"
+    "                  number is taken in NAME's declared unit\n"
+    "  --steps N       intervals (default 20: 21 values each way)\n"
+    "  --model MODEL   a built-in model or a .myo file (default " MK_SCAN_DEFAULT_MODEL ")\n"
+    "  --settle Q      longest simulated time per value (default 6 h)\n"
+    "  --set NAME=Q    hold a parameter or an input at a value, e.g. --set load.activation=5%%\n"
+    "  --watch OUTPUT  the state or variable compared between sweeps (default core.ca, or the\n"
+    "                  model's first state)\n"
+    "  --tol X         relative difference that counts as two states (default 0.1)\n"
+    "  --conv X        steady: every state changes by less than X (relative) per check\n"
+    "                  interval of settle/12 (default 1e-4); steps that do not are reported\n"
+    "  --out DIR       output directory (default runs/scan-NAME-YYYYMMDD-HHMMSS): scan.csv,\n"
+    "                  scan.png, verdict.txt\n"
+    "  --rtol X, --atol X  solver tolerances (default 1e-6, 1e-9)\n"
+    "\n"
+    "Exit status 0 whether or not a coexistence range is found; 1 if the model or the solver\n"
+    "fails; 2 for a wrong command line.\n";
+
+typedef struct scan_args {
+    const char *name, *from, *to, *model, *settle, *watch, *out;
+    const char *sets[64];
+    int n_sets, steps;
+    double tol, conv, rtol, atol;
+} scan_args;
+
+static int parse_number(const char *opt, const char *v, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || !(x > 0) || !isfinite(x)) return mk_cli_usage_error("%s expects a positive number, found '%s'", opt, v);
+    *out = x;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, scan_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->steps = 20;
+    a->tol = 0.1;
+    a->conv = 1e-4;
+    a->rtol = 1e-6;
+    a->atol = 1e-9;
+    a->model = MK_SCAN_DEFAULT_MODEL;
+    a->settle = "6 h";
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (o[0] != '-' || !o[1]) {
+            if (a->name) return mk_cli_usage_error("'scan' sweeps one NAME, found '%s' and '%s'", a->name, o);
+            a->name = o;
+            continue;
+        }
+        static const char *const takes[] = {"--from", "--to",  "--steps", "--model", "--settle", "--set",
+                                            "--watch", "--tol", "--conv",  "--out",   "--rtol",   "--atol"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof takes / sizeof *takes; k++) known |= !strcmp(o, takes[k]);
+        if (!known) return mk_cli_usage_error("unknown option '%s' for 'scan' (see myoknot scan --help)", o);
+        if (!v) return mk_cli_usage_error("%s needs a value", o);
+        i++;
+        if (!strcmp(o, "--from")) a->from = v;
+        else if (!strcmp(o, "--to")) a->to = v;
+        else if (!strcmp(o, "--model")) a->model = v;
+        else if (!strcmp(o, "--settle")) a->settle = v;
+        else if (!strcmp(o, "--watch")) a->watch = v;
+        else if (!strcmp(o, "--out")) a->out = v;
+        else if (!strcmp(o, "--set")) {
+            if (a->n_sets == 64) return mk_cli_usage_error("too many --set options");
+            a->sets[a->n_sets++] = v;
+        } else if (!strcmp(o, "--steps")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 10000) return mk_cli_usage_error("--steps expects 1 .. 10000, found '%s'", v);
+            a->steps = (int)n;
+        } else {
+            double x = 0;
+            if (parse_number(o, v, &x)) return EXIT_USAGE;
+            if (!strcmp(o, "--tol")) a->tol = x;
+            else if (!strcmp(o, "--conv")) a->conv = x;
+            else if (!strcmp(o, "--rtol")) a->rtol = x;
+            else a->atol = x;
+        }
+    }
+    if (!a->name) return mk_cli_usage_error("'scan' needs the NAME of a parameter or an input (see myoknot scan --help)");
+    if (!a->from || !a->to) return mk_cli_usage_error("'scan' needs --from A and --to B");
+    return 0;
+}
+
+/* a quantity in unit; a bare number is taken as already in unit */
+static int quantity(mk_units *u, const char *what, const char *text, const char *unit, double *out)
+{
+    char *end;
+    double x = strtod(text, &end);
+    if (end != text && *end == 0 && isfinite(x)) {
+        *out = x;
+        return 0;
+    }
+    mk_error err = {0};
+    if (mk_units_convert_quantity(u, text, unit, out, &err))
+        return mk_cli_usage_error("%s '%s': %s", what, text, err.message);
+    if (!isfinite(*out)) return mk_cli_usage_error("%s '%s' is not finite", what, text);
+    return 0;
+}
+
+/* NAME=Q for a parameter or, failing that, an input */
+static int apply_set(mk_units *u, const mk_model_abi *abi, mk_solver *s, const char *text)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq) return mk_cli_usage_error("--set expects NAME=VALUE UNIT, found '%s'", text);
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - text), text);
+    int ip = mk_abi_find(abi, MK_SYM_PARAM, name), ii = ip < 0 ? mk_abi_find(abi, MK_SYM_INPUT, name) : -1;
+    if (ip < 0 && ii < 0)
+        return mk_cli_usage_error("--set: model '%s' has no parameter or input '%s' (see myoknot model show %s)",
+                                  abi->name, name, abi->name);
+    const mk_symbol *sym = ip >= 0 ? &abi->params[ip] : &abi->inputs[ii];
+    double x = 0;
+    char what[300];
+    snprintf(what, sizeof what, "--set %s", name);
+    if (quantity(u, what, eq + 1, sym->unit, &x)) return EXIT_USAGE;
+    if (ip >= 0 && (x < sym->lo || x > sym->hi))
+        fprintf(stderr, "myoknot: warning: %s = %g %s is outside its plausible range %g .. %g (%s)\n", name, x,
+                sym->unit, sym->lo, sym->hi, sym->source);
+    mk_error err = {0};
+    if (ip >= 0 ? mk_solver_set_param(s, ip, x, &err) : mk_solver_set_input(s, ii, x, &err)) return mk_cli_report(&err);
+    return 0;
+}
+
+static const char *const k_cols[] = {"core.ca",  "core.po2",   "core.ph",  "core.pcr",           "core.flow",
+                                     "band.stiffness", "pain.local", "noci.sens", "spinal.central_sens"};
+
+static void print_branch(const mk_scan_result *r, int back, const char *const *cols, int nc)
+{
+    const mk_model_abi *abi = r->abi;
+    printf("\n%s sweep, %s:\n", back ? "backward" : "forward", back ? "from B back to A" : "from A to B");
+    char head[200];
+    snprintf(head, sizeof head, "%.120s [%.60s]", r->name, r->unit);
+    printf("  %22s", head);
+    for (int c = 0; c < nc; c++) {
+        const char *unit = "";
+        mk_scan_get(r, &r->fwd[0], cols[c], &unit);
+        char h[200];
+        snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
+        printf(" %*s", (int)(strlen(h) > 12 ? strlen(h) : 12), h);
+    }
+    printf("  conv  settled  slowest state\n");
+    for (int j = 0; j < r->n; j++) {
+        int k = back ? r->n - 1 - j : j;
+        const mk_scan_point *p = back ? &r->back[k] : &r->fwd[k];
+        printf("  %22.6g", p->value);
+        for (int c = 0; c < nc; c++) {
+            const char *unit = "";
+            mk_scan_get(r, p, cols[c], &unit);
+            char h[200];
+            snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
+            printf(" %*.5g", (int)(strlen(h) > 12 ? strlen(h) : 12), mk_scan_get(r, p, cols[c], NULL));
+        }
+        printf("  %-4s %6.3g h  %s%s", p->converged ? "yes" : "NO", p->settled_s / 3600,
+               p->converged || p->slowest < 0 ? "" : abi->states[p->slowest].name, p->converged ? "" : " (");
+        if (!p->converged) printf("%.2g per check)", p->rel_change);
+        if (r->rel_diff[k] > r->opts.hyst_tol || isnan(r->rel_diff[k])) printf("  <- branches differ");
+        printf("\n");
+    }
+}
+
+int mk_cli_scan(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    scan_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc;
+    mk_units *u = NULL;
+    mk_error err = {0};
+    mk_cli_model_ref ref = {0};
+    mk_solver *s = NULL;
+    mk_scan_result res;
+    int have = 0;
+    mk_buf csv, verdict;
+    mk_buf_init(&csv);
+    mk_buf_init(&verdict);
+    mk_outdir od;
+    memset(&od, 0, sizeof od);
+    if (mk_units_new(&u, &err)) return mk_cli_report(&err);
+    if ((rc = mk_cli_open_model(a.model, 1, &ref))) goto done;
+    const mk_model_abi *abi = ref.abi;
+
+    mk_scan_opts so;
+    mk_scan_opts_default(&so);
+    so.steps = a.steps;
+    so.hyst_tol = a.tol;
+    so.conv_tol = a.conv;
+    so.watch = a.watch;
+    int ip = mk_abi_find(abi, MK_SYM_PARAM, a.name), ii = ip < 0 ? mk_abi_find(abi, MK_SYM_INPUT, a.name) : -1;
+    if (ip < 0 && ii < 0) {
+        rc = mk_cli_usage_error("model '%s' has no parameter or input '%s' (see myoknot model show %s)", abi->name,
+                                a.name, abi->name);
+        goto done;
+    }
+    so.kind = ip >= 0 ? MK_SYM_PARAM : MK_SYM_INPUT;
+    so.index = ip >= 0 ? ip : ii;
+    const mk_symbol *sym = ip >= 0 ? &abi->params[ip] : &abi->inputs[ii];
+    if ((rc = quantity(u, "--from", a.from, sym->unit, &so.from)) || (rc = quantity(u, "--to", a.to, sym->unit, &so.to)))
+        goto done;
+    if (so.from == so.to) {
+        rc = mk_cli_usage_error("--from and --to are the same value");
+        goto done;
+    }
+    if (mk_units_convert_quantity(u, a.settle, "s", &so.settle_s, &err) || !(so.settle_s > 0)) {
+        rc = mk_cli_usage_error("--settle '%s': %s", a.settle, err.message[0] ? err.message : "must be positive");
+        goto done;
+    }
+    if (a.watch && mk_abi_find(abi, MK_SYM_STATE, a.watch) < 0 && mk_abi_find(abi, MK_SYM_VAR, a.watch) < 0) {
+        rc = mk_cli_usage_error("--watch: model '%s' has no state or variable '%s'", abi->name, a.watch);
+        goto done;
+    }
+    if (ip >= 0 && (fmin(so.from, so.to) < sym->lo || fmax(so.from, so.to) > sym->hi))
+        fprintf(stderr, "myoknot: warning: the sweep %g .. %g %s leaves %s's plausible range %g .. %g\n", so.from, so.to,
+                sym->unit, sym->name, sym->lo, sym->hi);
+
+    mk_solver_opts sopt;
+    mk_solver_opts_default(&sopt);
+    sopt.rtol = a.rtol;
+    sopt.atol = a.atol;
+    if (mk_solver_new(abi, &sopt, &s, &err)) {
+        rc = mk_cli_report(&err);
+        goto done;
+    }
+    for (int i = 0; i < a.n_sets; i++)
+        if ((rc = apply_set(u, abi, s, a.sets[i]))) goto done;
+
+    char hs[32];
+    snprintf(hs, sizeof hs, "%.4g", so.settle_s / 3600);
+    printf("myoknot %s: scan of %s (%s) from %g to %g %s in %d steps and back, model %s (%s), up to %s h per "
+           "value\n",
+           mk_version(), sym->name, ip >= 0 ? "parameter" : "input", so.from, so.to, sym->unit, so.steps, abi->name,
+           abi->hash, hs);
+    for (int i = 0; i < a.n_sets; i++) printf("  held: %s\n", a.sets[i]);
+    fflush(stdout);
+    if (mk_scan_run(s, &so, &res, &err)) {
+        rc = mk_cli_report(&err);
+        goto done;
+    }
+    have = 1;
+
+    const char *cols[16];
+    int nc = 0;
+    cols[nc++] = res.watch;
+    for (size_t i = 0; i < sizeof k_cols / sizeof *k_cols; i++)
+        if (strcmp(k_cols[i], res.watch) && !isnan(mk_scan_get(&res, &res.fwd[0], k_cols[i], NULL))) cols[nc++] = k_cols[i];
+    if (nc == 1) {
+        for (int i = 0; i < abi->n_states && nc < 6; i++)
+            if (strcmp(abi->states[i].name, res.watch)) cols[nc++] = abi->states[i].name;
+        for (int i = 0; i < abi->n_vars && nc < 8; i++)
+            if (abi->vars[i].is_output && strcmp(abi->vars[i].name, res.watch)) cols[nc++] = abi->vars[i].name;
+    }
+    print_branch(&res, 0, cols, nc);
+    print_branch(&res, 1, cols, nc);
+    mk_scan_verdict(&res, &verdict);
+    printf("\n%s\n", verdict.data ? verdict.data : "");
+    printf("solver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %d steady states\n", res.stats.steps,
+           res.stats.rhs_evals, res.wall_s, 2 * res.n);
+
+    char dir[1024];
+    if (a.out) snprintf(dir, sizeof dir, "%s", a.out);
+    else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        mkdir("runs", 0755);
+        snprintf(dir, sizeof dir, "runs/scan-%s-%s", sym->name, stamp);
+    }
+    char path[8400];
+    mk_buf_puts(&verdict, "\n");
+    if (mk_outdir_begin(&od, dir, "scan.csv", &err) || mk_scan_write_csv(&res, &csv, &err) ||
+        mk_outdir_write(&od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
+        mk_outdir_write(&od, "verdict.txt", verdict.data, verdict.len, &err) ||
+        mk_outdir_path(&od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(&res, path, &err) ||
+        mk_outdir_commit(&od, &err)) {
+        mk_outdir_abort(&od);
+        rc = mk_cli_report(&err);
+        goto done;
+    }
+    printf("output: %s (scan.csv, scan.png, verdict.txt)\n", dir);
+done:
+    if (have) mk_scan_result_free(&res);
+    mk_buf_free(&csv);
+    mk_buf_free(&verdict);
+    mk_solver_free(s);
+    mk_cli_close_model(&ref);
+    mk_units_free(u);
+    return rc;
+}

@@ -1,0 +1,585 @@
+/*
+ * cmd_validate.c -- myoknot validate: every target in data/validation/ (docs/validation.md)
+ * against a model (or every tp_site* hypothesis variant), a table on the terminal and a
+ * directory with validation.csv, validation.html and one figure per target.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "body/anatomy.h"
+#include "cli/cli.h"
+#include "report/html.h"
+#include "validate/validate.h"
+
+static const char k_help[] =
+    "usage: myoknot validate [--model FILE|NAME] [--all-variants] [--only NAME]... [--dir DIR]\n"
+    "                        [--out DIR]\n"
+    "\n"
+    "Runs every validation target (one published observation per file, docs/validation.md)\n"
+    "against the model and prints target, source, published value, the model's number and the\n"
+    "verdict: pass, FAIL, expected-fail (a documented miss) or UNEXPECTED-PASS (remove the\n"
+    "file's expected_failure mark).  Writes validation.csv, validation.html and one figure per\n"
+    "target into the output directory.\n"
+    "\n"
+    "  --model M        the model under test: a built-in name or a .myo file (default tp_site)\n"
+    "  --all-variants   every built-in model whose name starts with tp_site, one column each\n"
+    "  --only NAME      only this target (its name or file name without .yaml); repeatable\n"
+    "  --dir DIR        where the targets are (default data/validation)\n"
+    "  --out DIR        the output directory (default runs/validation-YYYYMMDD-HHMMSS)\n"
+    "\n"
+    "Exit status: 0 when every result is a pass, an expected failure or an unexpected pass;\n"
+    "1 when any target fails unexpectedly or cannot be run; 2 for a wrong command line.\n";
+
+#define MAX_MODELS 8
+#define MAX_ONLY 32
+
+typedef struct vopts {
+    const char *model, *dir, *out;
+    const char *only[MAX_ONLY];
+    int n_only, all_variants;
+} vopts;
+
+static int parse(int argc, char **argv, vopts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dir = "data/validation";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--all-variants")) {
+            o->all_variants = 1;
+            continue;
+        }
+        if (strcmp(a, "--model") && strcmp(a, "--only") && strcmp(a, "--out") && strcmp(a, "--dir"))
+            return mk_cli_usage_error("unknown %s '%s' for 'validate' (see myoknot validate --help)",
+                                      a[0] == '-' ? "option" : "argument", a);
+        if (!v) return mk_cli_usage_error("%s needs a value", a);
+        i++;
+        if (!strcmp(a, "--model")) o->model = v;
+        else if (!strcmp(a, "--out")) o->out = v;
+        else if (!strcmp(a, "--dir")) o->dir = v;
+        else if (o->n_only == MAX_ONLY) return mk_cli_usage_error("too many --only options (at most %d)", MAX_ONLY);
+        else o->only[o->n_only++] = v;
+    }
+    if (o->all_variants && o->model) return mk_cli_usage_error("--model and --all-variants exclude each other");
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The *.yaml files of dir, sorted; NULL-terminated. */
+static char **list_targets(const char *dir, int *n_out)
+{
+    DIR *d = opendir(dir);
+    *n_out = 0;
+    if (!d) return NULL;
+    int cap = 64, n = 0;
+    char **v = malloc((size_t)cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml") || e->d_name[0] == '.') continue;
+        if (n + 1 >= cap) {
+            char **nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);
+            if (!nv) break;
+            v = nv;
+        }
+        size_t len = strlen(dir) + l + 2;
+        v[n] = malloc(len);
+        if (!v[n]) break;
+        snprintf(v[n], len, "%s/%s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    if (!v) return NULL;
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    v[n] = NULL;
+    *n_out = n;
+    return v;
+}
+
+static int selected(const vopts *o, const char *path, const char *name)
+{
+    if (!o->n_only) return 1;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (int i = 0; i < o->n_only; i++) {
+        size_t l = strlen(o->only[i]);
+        if (!strcmp(o->only[i], name) || !strcmp(o->only[i], base) ||
+            (!strncmp(o->only[i], base, l) && !strcmp(base + l, ".yaml")))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- output directory */
+
+static int remove_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    char p[2048];
+    int rc = 0;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (unlink(p)) rc = -1;
+        }
+    closedir(d);
+    return rmdir(dir) ? -1 : rc;
+}
+
+static void csv_field(mk_buf *b, const char *s)
+{
+    mk_buf_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"') mk_buf_puts(b, "\"\"");
+        else {
+            char c[2] = {*s, 0};
+            mk_buf_puts(b, c);
+        }
+    }
+    mk_buf_puts(b, "\"");
+}
+
+static void html_text(mk_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': mk_buf_puts(b, "&lt;"); break;
+        case '>': mk_buf_puts(b, "&gt;"); break;
+        case '&': mk_buf_puts(b, "&amp;"); break;
+        case '"': mk_buf_puts(b, "&quot;"); break;
+        default: {
+            char c[2] = {*s, 0};
+            mk_buf_puts(b, c);
+        }
+        }
+    }
+}
+
+static int write_file(const char *dir, const char *name, const mk_buf *b, mk_error *err)
+{
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    if (!f) {
+        snprintf(err->message, sizeof err->message, "cannot write %.900s: %s", p, strerror(errno));
+        return 1;
+    }
+    size_t w = b->len ? fwrite(b->data, 1, b->len, f) : 0;
+    int bad = w != b->len;
+    if (fclose(f) || bad) {
+        snprintf(err->message, sizeof err->message, "cannot write %.900s", p);
+        return 1;
+    }
+    return 0;
+}
+
+static int append_png(mk_buf *html, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    mk_buf raw;
+    mk_buf_init(&raw);
+    unsigned char chunk[65536];
+    size_t got;
+    size_t total = 0;
+    unsigned char *data = NULL;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        unsigned char *nd = realloc(data, total + got);
+        if (!nd) break;
+        data = nd;
+        memcpy(data + total, chunk, got);
+        total += got;
+    }
+    fclose(f);
+    mk_buf_free(&raw);
+    if (!data) return 1;
+    mk_buf_puts(html, "<img alt=\"figure\" src=\"data:image/png;base64,");
+    mk_base64_append(html, data, total);
+    mk_buf_puts(html, "\">\n");
+    free(data);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the command */
+
+typedef struct row {
+    char file[1024];
+    mk_vtarget *t;
+    char load_error[1200];
+    mk_vresult res[MAX_MODELS];
+} row;
+
+static const char *cut(char *buf, size_t size, const char *s, size_t w)
+{
+    if (strlen(s) <= w) snprintf(buf, size, "%s", s);
+    else snprintf(buf, size, "%.*s~", (int)(w - 1), s);
+    return buf;
+}
+
+/* Display width of UTF-8 text (code points). */
+static int width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static void pad_print(const char *s, int w)
+{
+    fputs(s, stdout);
+    for (int k = width(s); k < w; k++) fputc(' ', stdout);
+}
+
+int mk_cli_validate(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    vopts o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc;
+
+    /* the models */
+    mk_cli_model_ref refs[MAX_MODELS];
+    int n_models = 0;
+    memset(refs, 0, sizeof refs);
+    if (o.all_variants) {
+        for (int i = 0; mk_builtin_at(i) && n_models < MAX_MODELS; i++)
+            if (!strncmp(mk_builtin_at(i)->name, "tp_site", 7)) refs[n_models++].abi = mk_builtin_at(i);
+        if (!n_models) {
+            fprintf(stderr, "myoknot: error: no built-in model starts with tp_site\n");
+            return 1;
+        }
+    } else {
+        if ((rc = mk_cli_open_model(o.model ? o.model : "tp_site", 1, &refs[0]))) return rc;
+        n_models = 1;
+    }
+
+    int n_files = 0;
+    char **files = list_targets(o.dir, &n_files);
+    if (!files || !n_files) {
+        fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", o.dir,
+                files ? "" : " (cannot read the directory; run from the repository root or give --dir)");
+        free(files);
+        for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
+        return 1;
+    }
+    row *rows = calloc((size_t)n_files, sizeof *rows);
+    mk_units *u = NULL;
+    mk_anatomy *anat = NULL;
+    mk_error err = {0};
+    if (!rows || mk_units_new(&u, &err) || mk_anatomy_load(&anat, &err)) {
+        if (!rows) fprintf(stderr, "myoknot: error: out of memory\n");
+        else mk_cli_report(&err);
+        rc = 1;
+        goto done;
+    }
+
+    printf("myoknot %s: validation against published data (%s), model%s", mk_version(), o.dir, n_models > 1 ? "s" : "");
+    for (int m = 0; m < n_models; m++) printf(" %s (%s)", refs[m].abi->name, refs[m].abi->hash);
+    printf("\n");
+    if (o.all_variants) {
+        static const char *const wanted[] = {"tp_site_neurogenic", "tp_site_central", NULL};
+        for (int k = 0; wanted[k]; k++)
+            if (!mk_builtin_find(wanted[k])) printf("(variant %s is not built in: not run)\n", wanted[k]);
+    }
+    printf("\n");
+
+    /* header */
+    pad_print("target", 30);
+    if (n_models == 1) pad_print("source", 34);
+    pad_print("published", 24);
+    for (int m = 0; m < n_models; m++) {
+        char h[64];
+        snprintf(h, sizeof h, "%s", n_models == 1 ? "model" : refs[m].abi->name);
+        pad_print(h, n_models == 1 ? 16 : 34);
+    }
+    if (n_models == 1) printf("verdict");
+    printf("\n");
+
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &c0);
+    int n_rows = 0;
+    int counts[MAX_MODELS][5];
+    memset(counts, 0, sizeof counts);
+    int load_errors = 0;
+    for (int f = 0; f < n_files; f++) {
+        row *r = &rows[n_rows];
+        snprintf(r->file, sizeof r->file, "%s", files[f]);
+        mk_error e = {0};
+        if (mk_vtarget_load_file(files[f], &r->t, &e) || mk_vtarget_check_units(r->t, u, &e)) {
+            mk_vtarget_free(r->t);
+            r->t = NULL;
+            if (!selected(&o, files[f], "")) continue;
+            mk_error_format(&e, r->load_error, sizeof r->load_error);
+            mk_cli_report(&e);
+            load_errors++;
+            n_rows++;
+            continue;
+        }
+        if (!selected(&o, files[f], mk_vtarget_name(r->t))) {
+            mk_vtarget_free(r->t);
+            r->t = NULL;
+            continue;
+        }
+        char b1[64], b2[64];
+        pad_print(cut(b1, sizeof b1, mk_vtarget_name(r->t), 29), 30);
+        fflush(stdout);
+        for (int m = 0; m < n_models; m++) {
+            mk_vresult *res = &r->res[m];
+            if (mk_vtarget_run(r->t, refs[m].abi, u, anat, res, &e)) {
+                mk_cli_report(&e);
+                rc = 1;
+                goto done;
+            }
+            counts[m][res->verdict]++;
+            if (m == 0) {
+                if (n_models == 1) pad_print(cut(b1, sizeof b1, res->source, 33), 34);
+                pad_print(cut(b2, sizeof b2, res->published, 23), 24);
+            }
+            char cell[96];
+            if (n_models == 1) {
+                pad_print(cut(b1, sizeof b1, res->model_text, 15), 16);
+                printf("%s", mk_verdict_name(res->verdict));
+            } else {
+                snprintf(cell, sizeof cell, "%s %s", res->model_text, mk_verdict_name(res->verdict));
+                pad_print(cut(b1, sizeof b1, cell, 33), 34);
+            }
+            fflush(stdout);
+        }
+        printf("\n");
+        n_rows++;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c1);
+    double wall = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+
+    /* notes for failures, loud unexpected passes */
+    int bad = load_errors, xpass = 0;
+    printf("\n");
+    for (int i = 0; i < n_rows; i++)
+        for (int m = 0; rows[i].t && m < n_models; m++) {
+            mk_vresult *res = &rows[i].res[m];
+            if (res->verdict == MK_V_FAIL || res->verdict == MK_V_ERROR) {
+                bad++;
+                printf("%s %s [%s]: %s\n", mk_verdict_name(res->verdict), res->name, refs[m].abi->name, res->note);
+            }
+        }
+    for (int i = 0; i < n_rows; i++)
+        for (int m = 0; rows[i].t && m < n_models; m++)
+            if (rows[i].res[m].verdict == MK_V_XPASS) {
+                if (!xpass++) printf("\n");
+                printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s\n",
+                       rows[i].res[m].name, refs[m].abi->name, rows[i].file);
+            }
+
+    /* output directory */
+    char dir[1024];
+    if (o.out) {
+        snprintf(dir, sizeof dir, "%s", o.out);
+        size_t l = strlen(dir);
+        while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        mkdir("runs", 0755);
+        snprintf(dir, sizeof dir, "runs/validation-%s", stamp);
+    }
+    char tmp[1100], old[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, (long)getpid());
+    snprintf(old, sizeof old, "%s.old-%ld", dir, (long)getpid());
+    struct stat st;
+    int replace = 0;
+    if (lstat(dir, &st) == 0) {
+        char probe[1200];
+        snprintf(probe, sizeof probe, "%s/validation.csv", dir);
+        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0) {
+            fprintf(stderr, "myoknot: error: %s exists and is not a validation directory (no validation.csv); not "
+                            "overwriting it\n", dir);
+            rc = 1;
+            goto done;
+        }
+        replace = 1;
+    }
+    if (mkdir(tmp, 0777) != 0 && !(errno == EEXIST && remove_flat(tmp) == 0 && mkdir(tmp, 0777) == 0)) {
+        fprintf(stderr, "myoknot: error: cannot create %s: %s\n", tmp, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    mk_buf csv, html;
+    mk_buf_init(&csv);
+    mk_buf_init(&html);
+    mk_buf_puts(&csv, "target,file,model,quantity,source,published,unit,compare,accepted,model_value,model_text,verdict,"
+                      "expected_failure,note,why\n");
+    mk_buf_puts(&html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>myoknot validation</title>\n"
+                       "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+                       "table{border-collapse:collapse;font-size:90%}td,th{border-bottom:1px solid #ccc;padding:3px 6px;"
+                       "text-align:left;vertical-align:top}.pass{color:#007a4d}.FAIL,.ERROR{color:#c0392b;font-weight:bold}"
+                       ".expected-fail{color:#a66a00}.UNEXPECTED-PASS{color:#fff;background:#c0392b;font-weight:bold}"
+                       "img{max-width:100%}section{margin-top:2em;border-top:2px solid #ddd}</style></head><body>\n");
+    mk_buf_printf(&html, "<h1>Validation against published data</h1>\n<p>myoknot %s, targets in <code>", mk_version());
+    html_text(&html, o.dir);
+    mk_buf_puts(&html, "</code>, ");
+    for (int m = 0; m < n_models; m++) {
+        mk_buf_puts(&html, m ? ", " : "model ");
+        html_text(&html, refs[m].abi->name);
+        mk_buf_printf(&html, " (%s): %d pass, %d fail, %d expected-fail, %d unexpected-pass, %d error", refs[m].abi->hash,
+                      counts[m][MK_V_PASS], counts[m][MK_V_FAIL], counts[m][MK_V_XFAIL], counts[m][MK_V_XPASS],
+                      counts[m][MK_V_ERROR]);
+    }
+    mk_buf_printf(&html, ". The whole suite ran in %.1f s.</p>\n<table><tr><th>target</th><th>published</th>", wall);
+    for (int m = 0; m < n_models; m++) {
+        mk_buf_puts(&html, "<th>");
+        html_text(&html, refs[m].abi->name);
+        mk_buf_puts(&html, "</th>");
+    }
+    mk_buf_puts(&html, "</tr>\n");
+    for (int i = 0; i < n_rows; i++) {
+        row *r = &rows[i];
+        mk_buf_puts(&html, "<tr><td>");
+        if (!r->t) {
+            html_text(&html, r->file);
+            mk_buf_puts(&html, "</td><td colspan=\"9\" class=\"ERROR\">");
+            html_text(&html, r->load_error);
+            mk_buf_puts(&html, "</td></tr>\n");
+            csv_field(&csv, "");
+            mk_buf_puts(&csv, ",");
+            csv_field(&csv, r->file);
+            mk_buf_puts(&csv, ",,,,,,,,,,ERROR,,");
+            csv_field(&csv, r->load_error);
+            mk_buf_puts(&csv, ",\n");
+            continue;
+        }
+        mk_buf_printf(&html, "<a href=\"#t%d\">", i);
+        html_text(&html, r->res[0].name);
+        mk_buf_puts(&html, "</a></td><td>");
+        html_text(&html, r->res[0].published);
+        mk_buf_puts(&html, "</td>");
+        for (int m = 0; m < n_models; m++) {
+            mk_vresult *res = &r->res[m];
+            mk_buf_printf(&html, "<td class=\"%s\">", mk_verdict_name(res->verdict));
+            html_text(&html, res->model_text);
+            mk_buf_printf(&html, " (%s)</td>", mk_verdict_name(res->verdict));
+            char num[64];
+            snprintf(num, sizeof num, "%.6g", res->model);
+            const char *fields[] = {res->name, r->file, refs[m].abi->name, res->quantity, res->source, res->published,
+                                    res->unit, res->compare, res->tolerance, isfinite(res->model) ? num : "",
+                                    res->model_text, mk_verdict_name(res->verdict), res->expected, res->note, res->why};
+            for (size_t k = 0; k < sizeof fields / sizeof *fields; k++) {
+                if (k) mk_buf_puts(&csv, ",");
+                csv_field(&csv, fields[k]);
+            }
+            mk_buf_puts(&csv, "\n");
+        }
+        mk_buf_puts(&html, "</tr>\n");
+    }
+    mk_buf_puts(&html, "</table>\n");
+    for (int i = 0; i < n_rows && !rc; i++) {
+        row *r = &rows[i];
+        if (!r->t) continue;
+        mk_vresult *r0 = &r->res[0];
+        mk_buf_printf(&html, "<section id=\"t%d\"><h2>", i);
+        html_text(&html, r0->name);
+        mk_buf_puts(&html, "</h2>\n<p><b>Quantity.</b> ");
+        html_text(&html, r0->quantity);
+        mk_buf_puts(&html, "<br><b>Source.</b> ");
+        html_text(&html, r0->source);
+        mk_buf_puts(&html, "<br><b>Published.</b> ");
+        html_text(&html, r0->published);
+        mk_buf_puts(&html, "<br><b>Accepted (");
+        html_text(&html, r0->compare);
+        mk_buf_puts(&html, ").</b> ");
+        html_text(&html, r0->tolerance);
+        mk_buf_puts(&html, "<br><b>Why this tolerance.</b> ");
+        html_text(&html, r0->why);
+        mk_buf_puts(&html, "<br><b>File.</b> <code>");
+        html_text(&html, r->file);
+        mk_buf_puts(&html, "</code></p>\n");
+        for (int m = 0; m < n_models; m++) {
+            mk_vresult *res = &r->res[m];
+            mk_buf_printf(&html, "<p><b>");
+            html_text(&html, refs[m].abi->name);
+            mk_buf_printf(&html, ":</b> <span class=\"%s\">", mk_verdict_name(res->verdict));
+            html_text(&html, res->model_text);
+            mk_buf_printf(&html, " (%s)</span>", mk_verdict_name(res->verdict));
+            if (res->note[0]) {
+                mk_buf_puts(&html, " &mdash; ");
+                html_text(&html, res->note);
+            }
+            mk_buf_puts(&html, "</p>\n");
+            if (res->verdict == MK_V_ERROR) continue;
+            char png[1400], name[128];
+            snprintf(name, sizeof name, "fig%02d_%d.png", i + 1, m);
+            snprintf(png, sizeof png, "%s/%s", tmp, name);
+            if (mk_vfigure_write(res, png, &err)) {
+                mk_cli_report(&err);
+                rc = 1;
+                break;
+            }
+            append_png(&html, png);
+        }
+        mk_buf_puts(&html, "</section>\n");
+    }
+    mk_buf_puts(&html, "</body></html>\n");
+    err.message[0] = 0;
+    if (!rc && (csv.failed || html.failed)) {
+        fprintf(stderr, "myoknot: error: out of memory writing the report\n");
+        rc = 1;
+    }
+    if (!rc && (write_file(tmp, "validation.csv", &csv, &err) || write_file(tmp, "validation.html", &html, &err))) {
+        fprintf(stderr, "myoknot: error: %s\n", err.message);
+        rc = 1;
+    }
+    mk_buf_free(&csv);
+    mk_buf_free(&html);
+    if (!rc && replace && rename(dir, old) != 0) {
+        fprintf(stderr, "myoknot: error: cannot move the previous %s aside: %s\n", dir, strerror(errno));
+        rc = 1;
+    }
+    if (!rc && rename(tmp, dir) != 0) {
+        fprintf(stderr, "myoknot: error: cannot rename %s to %s: %s\n", tmp, dir, strerror(errno));
+        if (replace) rename(old, dir);
+        rc = 1;
+    }
+    if (rc) {
+        remove_flat(tmp);
+        goto done;
+    }
+    if (replace) remove_flat(old);
+
+    printf("\n");
+    for (int m = 0; m < n_models; m++)
+        printf("%-22s %2d pass, %2d FAIL, %2d expected-fail, %2d UNEXPECTED-PASS, %2d error (of %d)\n",
+               refs[m].abi->name, counts[m][MK_V_PASS], counts[m][MK_V_FAIL], counts[m][MK_V_XFAIL],
+               counts[m][MK_V_XPASS], counts[m][MK_V_ERROR], n_rows - load_errors);
+    if (load_errors) printf("%d validation file%s could not be loaded\n", load_errors, load_errors > 1 ? "s" : "");
+    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, dir);
+    rc = bad ? 1 : 0;
+done:
+    for (int i = 0; i < n_files; i++) {
+        if (rows)
+            for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(&rows[i].res[m]);
+        if (rows) mk_vtarget_free(rows[i].t);
+        free(files[i]);
+    }
+    free(files);
+    free(rows);
+    mk_anatomy_free(anat);
+    mk_units_free(u);
+    for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
+    return rc;
+}

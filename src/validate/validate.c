@@ -1,0 +1,1334 @@
+/*
+ * validate.c -- validation targets (docs/validation.md): a YAML file per published
+ * observation, loaded into a positioned tree, checked, run against a model and compared.
+ *
+ * An inline scenario (a mapping under `scenario:`) is handed to the scenario loader as the
+ * validation file's own text with everything before the mapping blanked out (newlines kept)
+ * and everything after it cut off, so the scenario loader's messages name the line and
+ * column in the validation file itself.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <yaml.h>
+
+#include "core/error.h"
+#include "protocol/scenario.h"
+#include "protocol/simulate.h"
+#include "validate/validate.h"
+
+enum { MAX_DEPTH = 48, MAX_TEXT = 1 << 20, MAX_SCEN = 16 };
+
+/* ---------------------------------------------------------------- positioned YAML tree */
+
+typedef enum vn_kind { VN_SCALAR, VN_MAP, VN_SEQ } vn_kind;
+
+typedef struct vn vn;
+typedef struct vn_pair {
+    char *key;
+    int line, col;
+    vn *val;
+} vn_pair;
+
+struct vn {
+    vn_kind kind;
+    int line, col;         /* 1-based */
+    size_t start, end;     /* byte offsets in the text */
+    char *text;            /* scalar */
+    int plain;             /* scalar written without quotes */
+    vn_pair *pairs;
+    vn **items;
+    int n;
+};
+
+static void vn_free(vn *n)
+{
+    if (!n) return;
+    free(n->text);
+    for (int i = 0; i < n->n; i++) {
+        if (n->kind == VN_MAP) {
+            free(n->pairs[i].key);
+            vn_free(n->pairs[i].val);
+        } else if (n->kind == VN_SEQ) {
+            vn_free(n->items[i]);
+        }
+    }
+    free(n->pairs);
+    free(n->items);
+    free(n);
+}
+
+typedef struct yp {
+    yaml_parser_t p;
+    const char *file;
+    mk_error *err;
+} yp;
+
+static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
+
+static mk_status yaml_error(yp *y)
+{
+    yaml_parser_t *p = &y->p;
+    if (p->error == YAML_MEMORY_ERROR) return nomem(y->err);
+    if (p->error == YAML_READER_ERROR)
+        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, (int)p->mark.line + 1, (int)p->mark.column + 1,
+                          "invalid YAML: %s", p->problem ? p->problem : "cannot read the text");
+    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+    if (p->context)
+        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "invalid YAML: %s (%s at line %d:%d)",
+                          p->problem ? p->problem : "syntax error", p->context, (int)p->context_mark.line + 1,
+                          (int)p->context_mark.column + 1);
+    return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "invalid YAML: %s",
+                      p->problem ? p->problem : "syntax error");
+}
+
+static mk_status ynext(yp *y, yaml_event_t *ev)
+{
+    return yaml_parser_parse(&y->p, ev) ? MK_OK : yaml_error(y);
+}
+
+/* ev has been fetched; it is deleted here. */
+static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, vn **out)
+{
+    *out = NULL;
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    mk_status rc = MK_OK;
+    if (depth > MAX_DEPTH) rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "nesting deeper than %d levels", MAX_DEPTH);
+    else if (ev->type == YAML_ALIAS_EVENT)
+        rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
+                        "YAML aliases are not supported in validation files: write the value out");
+    if (rc) {
+        yaml_event_delete(ev);
+        return rc;
+    }
+    vn *n = calloc(1, sizeof *n);
+    if (!n) {
+        yaml_event_delete(ev);
+        return nomem(y->err);
+    }
+    n->line = line;
+    n->col = col;
+    n->start = ev->start_mark.index;
+    n->end = ev->end_mark.index;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        n->kind = VN_SCALAR;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->text = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+        if (!n->text) rc = nomem(y->err);
+        yaml_event_delete(ev);
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
+        int is_map = ev->type == YAML_MAPPING_START_EVENT;
+        n->kind = is_map ? VN_MAP : VN_SEQ;
+        yaml_event_delete(ev);
+        int cap = 0;
+        for (;;) {
+            yaml_event_t e;
+            if ((rc = ynext(y, &e))) break;
+            if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+                n->end = e.end_mark.index;
+                yaml_event_delete(&e);
+                break;
+            }
+            if (n->n == cap) {
+                cap = cap ? 2 * cap : 8;
+                void *p = is_map ? realloc(n->pairs, (size_t)cap * sizeof *n->pairs)
+                                 : realloc(n->items, (size_t)cap * sizeof *n->items);
+                if (!p) {
+                    yaml_event_delete(&e);
+                    rc = nomem(y->err);
+                    break;
+                }
+                if (is_map) n->pairs = p;
+                else n->items = p;
+            }
+            if (!is_map) {
+                n->items[n->n] = NULL;
+                rc = parse_node(y, &e, depth + 1, &n->items[n->n]);
+                n->n++;
+                if (rc) break;
+                continue;
+            }
+            vn_pair *pr = &n->pairs[n->n];
+            memset(pr, 0, sizeof *pr);
+            pr->line = (int)e.start_mark.line + 1;
+            pr->col = (int)e.start_mark.column + 1;
+            if (e.type != YAML_SCALAR_EVENT) {
+                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col, "expected a key (a plain word), found %s",
+                                e.type == YAML_MAPPING_START_EVENT ? "a mapping" : "a list");
+                yaml_event_delete(&e);
+                break;
+            }
+            pr->key = strndup((const char *)e.data.scalar.value, e.data.scalar.length);
+            yaml_event_delete(&e);
+            n->n++;
+            if (!pr->key) {
+                rc = nomem(y->err);
+                break;
+            }
+            for (int k = 0; k < n->n - 1; k++)
+                if (!strcmp(n->pairs[k].key, pr->key)) {
+                    rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col,
+                                    "key '%s' given twice (first at line %d)", pr->key, n->pairs[k].line);
+                    break;
+                }
+            if (rc) break;
+            yaml_event_t v;
+            if ((rc = ynext(y, &v))) break;
+            if ((rc = parse_node(y, &v, depth + 1, &pr->val))) break;
+        }
+    } else {
+        rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "unexpected YAML event");
+        yaml_event_delete(ev);
+    }
+    if (rc) {
+        vn_free(n);
+        return rc;
+    }
+    *out = n;
+    return MK_OK;
+}
+
+static mk_status parse_yaml(const char *file, const char *text, vn **root, mk_error *err)
+{
+    yp y = {.file = file, .err = err};
+    *root = NULL;
+    if (!yaml_parser_initialize(&y.p)) return nomem(err);
+    yaml_parser_set_input_string(&y.p, (const unsigned char *)text, strlen(text));
+    yaml_parser_set_encoding(&y.p, YAML_UTF8_ENCODING);
+    mk_status rc = MK_OK;
+    vn *doc = NULL;
+    for (;;) {
+        yaml_event_t ev;
+        if ((rc = ynext(&y, &ev))) break;
+        yaml_event_type_t t = ev.type;
+        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+        if (t == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_END_EVENT || t == YAML_DOCUMENT_START_EVENT) {
+            yaml_event_delete(&ev);
+            if (t == YAML_DOCUMENT_START_EVENT && doc) {
+                rc = mk_fail_at(err, MK_ERR_SYNTAX, file, line, col, "expected one YAML document, found a second ('---')");
+                break;
+            }
+            continue;
+        }
+        if ((rc = parse_node(&y, &ev, 0, &doc))) break;
+    }
+    yaml_parser_delete(&y.p);
+    if (rc) {
+        vn_free(doc);
+        return rc;
+    }
+    if (!doc || (doc->kind == VN_SCALAR && !doc->text[0])) {
+        vn_free(doc);
+        return mk_fail_at(err, MK_ERR_SYNTAX, file, 1, 1,
+                          "the validation file is empty: expected a mapping with name, quantity, source, "
+                          "published, scenario, extract, tolerance, why and compare");
+    }
+    if (doc->kind != VN_MAP) {
+        mk_status r = mk_fail_at(err, MK_ERR_SYNTAX, file, doc->line, doc->col,
+                                 "expected a mapping of keys (name, quantity, source, ...) at the top level, found %s",
+                                 doc->kind == VN_SEQ ? "a list" : "a value");
+        vn_free(doc);
+        return r;
+    }
+    *root = doc;
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- the target */
+
+typedef enum ex_kind { EX_SERIES, EX_MEAS, EX_DIFF, EX_RATIO, EX_CHANGE, EX_ORDER } ex_kind;
+
+typedef struct ex ex;
+struct ex {
+    ex_kind kind;
+    int line, col;
+    int scen;              /* index into the target's scenarios */
+    char label[48];        /* display label (ordinal items) */
+    char variable[128];    /* series */
+    char stat[24];
+    const vn *window, *at, *threshold; /* converted at run time */
+    char when_var[128];    /* stat 'at' with 'when': the first crossing of another variable */
+    int when_dir;          /* +1 above, -1 below */
+    const vn *when_level;
+    double w0, w1, arg;
+    char meas[64];         /* measurement label */
+    ex *ops[MK_V_MAX_ITEMS];
+    int n_ops;
+    int direction;         /* order: +1 increasing, -1 decreasing */
+};
+
+typedef struct v_scen {
+    char *path;            /* a file; NULL when inline */
+    char *text;            /* inline: the blanked text */
+    int line, col;
+    mk_scenario *scn;
+} v_scen;
+
+struct mk_vtarget {
+    char *file;
+    char *text;
+    vn *root;
+    char name[96], quantity[256], source[512], why[1024], compare[16];
+    const vn *expected;    /* scalar or mapping model -> reason; NULL */
+    double pub_value, pub_unc, pub_lo, pub_hi;
+    char pub_text[160];    /* ordinal: the published relation as text */
+    char unit[32];
+    const vn *unit_node;
+    char tol_kind[12];     /* abs, rel, range, min_step, "" */
+    double tol_a, tol_b;
+    v_scen scen[MAX_SCEN];
+    int n_scen;
+    ex *root_ex;
+    int units_checked;
+};
+
+static mk_status at(const mk_vtarget *t, const vn *n, mk_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static mk_status at(const mk_vtarget *t, const vn *n, mk_error *err, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mk_fail_at(err, MK_ERR_SYNTAX, t->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+}
+
+static const vn_pair *find(const vn *map, const char *key)
+{
+    if (!map || map->kind != VN_MAP) return NULL;
+    for (int i = 0; i < map->n; i++)
+        if (!strcmp(map->pairs[i].key, key)) return &map->pairs[i];
+    return NULL;
+}
+
+static const char *kind_name(const vn *n)
+{
+    return n->kind == VN_MAP ? "a mapping" : n->kind == VN_SEQ ? "a list" : "a value";
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) return 99;
+    int d[41][41];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+static const char *suggest(const char *word, const char *const *cands)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (int i = 0; cands[i]; i++) {
+        int d = edit_distance(word, cands[i]);
+        if (d < bd) bd = d, best = cands[i];
+    }
+    return best;
+}
+
+static mk_status check_keys(const mk_vtarget *t, const vn *map, const char *const *allowed, const char *where,
+                            mk_error *err)
+{
+    for (int i = 0; i < map->n; i++) {
+        int ok = 0;
+        for (int k = 0; allowed[k] && !ok; k++) ok = !strcmp(allowed[k], map->pairs[i].key);
+        if (ok) continue;
+        const char *s = suggest(map->pairs[i].key, allowed);
+        char hint[96] = "";
+        if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+        return mk_fail_at(err, MK_ERR_SYNTAX, t->file, map->pairs[i].line, map->pairs[i].col, "unknown key '%s' %s%s",
+                          map->pairs[i].key, where, hint);
+    }
+    return MK_OK;
+}
+
+static mk_status want_map(const mk_vtarget *t, const vn *n, const char *what, mk_error *err)
+{
+    if (n->kind == VN_MAP) return MK_OK;
+    return at(t, n, err, "expected a mapping for %s, found %s", what, kind_name(n));
+}
+
+/* A required text field (scalar) copied into buf. */
+static mk_status text_field(const mk_vtarget *t, const vn *map, const char *key, char *buf, size_t size, int required,
+                            mk_error *err)
+{
+    const vn_pair *p = find(map, key);
+    buf[0] = 0;
+    if (!p) {
+        if (!required) return MK_OK;
+        return at(t, map, err, "missing key '%s'%s", key, map == t->root ? " at the top level" : "");
+    }
+    if (p->val->kind != VN_SCALAR || !p->val->text[0])
+        return at(t, p->val, err, "expected text for '%s', found %s", key,
+                  p->val->kind == VN_SCALAR ? "nothing" : kind_name(p->val));
+    if (strlen(p->val->text) >= size) return at(t, p->val, err, "'%s' is too long (at most %zu characters)", key, size - 1);
+    snprintf(buf, size, "%s", p->val->text);
+    return MK_OK;
+}
+
+static mk_status number(const mk_vtarget *t, const vn *n, const char *what, double *out, mk_error *err)
+{
+    if (n->kind != VN_SCALAR) return at(t, n, err, "expected a number for %s, found %s", what, kind_name(n));
+    char *end;
+    errno = 0;
+    double v = strtod(n->text, &end);
+    while (*end == ' ') end++;
+    if (end == n->text || *end || !isfinite(v) || errno == ERANGE)
+        return at(t, n, err, "expected a finite number for %s, found '%s'", what, n->text);
+    *out = v;
+    return MK_OK;
+}
+
+static mk_status pair_of_numbers(const mk_vtarget *t, const vn *n, const char *what, double *a, double *b, mk_error *err)
+{
+    if (n->kind != VN_SEQ || n->n != 2)
+        return at(t, n, err, "expected two numbers [low, high] for %s, found %s", what,
+                  n->kind == VN_SEQ ? "a list of another length" : kind_name(n));
+    mk_status rc = number(t, n->items[0], what, a, err);
+    if (!rc) rc = number(t, n->items[1], what, b, err);
+    if (!rc && !(*a <= *b)) rc = at(t, n, err, "%s: the low end %g is above the high end %g", what, *a, *b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- scenarios */
+
+static int file_exists(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Add the scenario written at node n (a path or an inline mapping); *index receives it. */
+static mk_status add_scenario(mk_vtarget *t, const vn *n, int *index, mk_error *err)
+{
+    for (int i = 0; i < t->n_scen; i++)
+        if (t->scen[i].line == n->line && t->scen[i].col == n->col) {
+            *index = i;
+            return MK_OK;
+        }
+    if (t->n_scen == MAX_SCEN) return at(t, n, err, "too many scenarios in one target (at most %d)", MAX_SCEN);
+    v_scen *s = &t->scen[t->n_scen];
+    memset(s, 0, sizeof *s);
+    s->line = n->line;
+    s->col = n->col;
+    mk_status rc = MK_OK;
+    if (n->kind == VN_SCALAR) {
+        if (!n->text[0]) return at(t, n, err, "expected a scenario file or an inline scenario mapping, found nothing");
+        const char *slash = strrchr(t->file, '/');
+        size_t len = strlen(n->text) + strlen(t->file) + 2;
+        s->path = malloc(len);
+        if (!s->path) return nomem(err);
+        if (n->text[0] != '/' && slash) snprintf(s->path, len, "%.*s/%s", (int)(slash - t->file), t->file, n->text);
+        else snprintf(s->path, len, "%s", n->text);
+        if (!file_exists(s->path)) {
+            rc = at(t, n, err, "scenario file '%s' not found (looked for %s; paths are relative to the validation "
+                               "file's directory)", n->text, s->path);
+            free(s->path);
+            s->path = NULL;
+            return rc;
+        }
+        rc = mk_scenario_load_file(s->path, &s->scn, err);
+    } else if (n->kind == VN_MAP) {
+        size_t len = n->end < strlen(t->text) ? n->end : strlen(t->text);
+        s->text = malloc(len + 1);
+        if (!s->text) return nomem(err);
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)t->text[i];
+            if (i >= n->start) s->text[o++] = (char)c;
+            else if (c == '\n') s->text[o++] = '\n';
+            else if ((c & 0xC0) != 0x80) s->text[o++] = ' '; /* one space per character */
+        }
+        s->text[o] = 0;
+        rc = mk_scenario_load_string(t->file, s->text, &s->scn, err);
+    } else {
+        return at(t, n, err, "expected a scenario file or an inline scenario mapping, found a list");
+    }
+    if (rc) {
+        free(s->path);
+        free(s->text);
+        memset(s, 0, sizeof *s);
+        return rc;
+    }
+    *index = t->n_scen++;
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- extraction specs */
+
+static const char *const k_stats[] = {"max", "min", "mean", "first", "final", "at", "time_of_max", "time_of_min",
+                                      "half_life", "tau", "first_above", "first_below", NULL};
+static const char *const k_kinds[] = {"series", "measurement", "difference", "ratio", "change", "order", NULL};
+
+int mk_vstat_known(const char *stat)
+{
+    for (int i = 0; k_stats[i]; i++)
+        if (!strcmp(k_stats[i], stat)) return 1;
+    return 0;
+}
+
+int mk_vstat_is_time(const char *stat)
+{
+    return !strcmp(stat, "time_of_max") || !strcmp(stat, "time_of_min") || !strcmp(stat, "half_life") ||
+           !strcmp(stat, "tau") || !strcmp(stat, "first_above") || !strcmp(stat, "first_below");
+}
+
+static void ex_free(ex *e)
+{
+    if (!e) return;
+    for (int i = 0; i < e->n_ops; i++) ex_free(e->ops[i]);
+    free(e);
+}
+
+static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **out, mk_error *err)
+{
+    *out = NULL;
+    if (depth > 6) return at(t, n, err, "extractions nested too deeply (at most 6 levels)");
+    mk_status rc = want_map(t, n, "an extraction ({kind: series, ...})", err);
+    if (rc) return rc;
+    const vn_pair *kp = find(n, "kind");
+    if (!kp) return at(t, n, err, "missing key 'kind' in an extraction (series, measurement, difference, ratio, change or order)");
+    if (kp->val->kind != VN_SCALAR) return at(t, kp->val, err, "expected an extraction kind, found %s", kind_name(kp->val));
+    int k = -1;
+    for (int i = 0; k_kinds[i]; i++)
+        if (!strcmp(k_kinds[i], kp->val->text)) k = i;
+    if (k < 0) {
+        const char *s = suggest(kp->val->text, k_kinds);
+        char hint[64] = "";
+        if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+        return at(t, kp->val, err, "unknown extraction kind '%s'%s; expected series, measurement, difference, ratio, change or order",
+                  kp->val->text, hint);
+    }
+    ex *e = calloc(1, sizeof *e);
+    if (!e) return nomem(err);
+    e->kind = (ex_kind)k;
+    e->line = n->line;
+    e->col = n->col;
+    e->w0 = e->w1 = e->arg = NAN;
+    const vn_pair *sp = find(n, "scenario");
+    if (sp) rc = add_scenario(t, sp->val, &scen, err);
+    e->scen = scen;
+    static const char *const keys_series[] = {"kind", "variable", "stat", "window", "at", "when", "threshold", "scenario", "label", NULL};
+    static const char *const keys_meas[] = {"kind", "label", "scenario", "name", NULL};
+    static const char *const keys_op[] = {"kind", "of", "scenario", "label", NULL};
+    static const char *const keys_order[] = {"kind", "items", "direction", "scenario", "label", NULL};
+    char where[64];
+    snprintf(where, sizeof where, "in a '%s' extraction", k_kinds[k]);
+    if (!rc) rc = check_keys(t, n, e->kind == EX_SERIES ? keys_series : e->kind == EX_MEAS ? keys_meas
+                                   : e->kind == EX_ORDER ? keys_order : keys_op, where, err);
+    if (!rc && e->kind != EX_MEAS) rc = text_field(t, n, "label", e->label, sizeof e->label, 0, err);
+    if (!rc && e->kind == EX_SERIES) {
+        rc = text_field(t, n, "variable", e->variable, sizeof e->variable, 1, err);
+        if (!rc) rc = text_field(t, n, "stat", e->stat, sizeof e->stat, 1, err);
+        if (!rc && !mk_vstat_known(e->stat)) {
+            const vn_pair *p = find(n, "stat");
+            const char *s = suggest(e->stat, k_stats);
+            char hint[64] = "";
+            if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+            rc = at(t, p->val, err, "unknown statistic '%s'%s; expected one of max, min, mean, first, final, at, "
+                                    "time_of_max, time_of_min, half_life, tau, first_above, first_below", e->stat, hint);
+        }
+        const vn_pair *w = find(n, "window"), *a = find(n, "at"), *th = find(n, "threshold");
+        if (!rc && w) {
+            if (w->val->kind != VN_SEQ || w->val->n != 2)
+                rc = at(t, w->val, err, "expected a window [from, to] of two times (e.g. [5 min, 10 min]), found %s",
+                        w->val->kind == VN_SEQ ? "a list of another length" : kind_name(w->val));
+            else e->window = w->val;
+        }
+        const vn_pair *wh = find(n, "when");
+        if (!rc && wh && a) rc = at(t, wh->val, err, "give either 'at' or 'when', not both");
+        if (!rc && wh && strcmp(e->stat, "at")) rc = at(t, wh->val, err, "'when' belongs to the statistic 'at', not '%s'", e->stat);
+        if (!rc && wh) {
+            static const char *const wkeys[] = {"variable", "above", "below", NULL};
+            rc = want_map(t, wh->val, "'when' ({variable: NAME, below: VALUE})", err);
+            if (!rc) rc = check_keys(t, wh->val, wkeys, "in 'when'", err);
+            if (!rc) rc = text_field(t, wh->val, "variable", e->when_var, sizeof e->when_var, 1, err);
+            const vn_pair *ab = find(wh->val, "above"), *be = find(wh->val, "below");
+            if (!rc && (!ab) == (!be)) rc = at(t, wh->val, err, "'when' needs exactly one of 'above' or 'below'");
+            if (!rc) {
+                e->when_dir = ab ? 1 : -1;
+                e->when_level = (ab ? ab : be)->val;
+                if (e->when_level->kind != VN_SCALAR) rc = at(t, e->when_level, err, "expected a value, found %s", kind_name(e->when_level));
+            }
+        }
+        if (!rc && !strcmp(e->stat, "at") && !a && !wh) rc = at(t, n, err, "statistic 'at' needs 'at: TIME' (e.g. 'at: 5 min') or 'when: {variable: NAME, below: VALUE}'");
+        if (!rc && a && strcmp(e->stat, "at")) rc = at(t, a->val, err, "'at' belongs to the statistic 'at', not '%s'", e->stat);
+        if (!rc && a) e->at = a->val;
+        int needs_th = !strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below");
+        if (!rc && needs_th && !th) rc = at(t, n, err, "statistic '%s' needs 'threshold: VALUE'", e->stat);
+        if (!rc && th && !needs_th) rc = at(t, th->val, err, "'threshold' belongs to first_above or first_below, not '%s'", e->stat);
+        if (!rc && th) {
+            if (th->val->kind != VN_SCALAR) rc = at(t, th->val, err, "expected a value for 'threshold', found %s", kind_name(th->val));
+            e->threshold = th->val;
+        }
+    } else if (!rc && e->kind == EX_MEAS) {
+        rc = text_field(t, n, "label", e->meas, sizeof e->meas, 1, err);
+        snprintf(e->label, sizeof e->label, "%.47s", e->meas);
+        char nm[48];
+        if (!rc) rc = text_field(t, n, "name", nm, sizeof nm, 0, err);
+        if (!rc && nm[0]) snprintf(e->label, sizeof e->label, "%s", nm);
+    } else if (!rc) {
+        const char *key = e->kind == EX_ORDER ? "items" : "of";
+        const vn_pair *p = find(n, key);
+        if (!p) rc = at(t, n, err, "missing key '%s' in a '%s' extraction", key, k_kinds[k]);
+        else if (p->val->kind != VN_SEQ) rc = at(t, p->val, err, "expected a list of extractions for '%s', found %s", key, kind_name(p->val));
+        else if (e->kind != EX_ORDER && p->val->n != 2)
+            rc = at(t, p->val, err, "'%s' takes exactly two extractions [A, B], found %d", k_kinds[k], p->val->n);
+        else if (e->kind == EX_ORDER && (p->val->n < 2 || p->val->n > MK_V_MAX_ITEMS))
+            rc = at(t, p->val, err, "'order' takes 2 to %d items, found %d", MK_V_MAX_ITEMS, p->val->n);
+        for (int i = 0; !rc && i < p->val->n; i++) {
+            rc = parse_ex(t, p->val->items[i], scen, depth + 1, &e->ops[i], err);
+            if (!rc) e->n_ops++;
+        }
+        if (!rc && e->kind == EX_ORDER) {
+            const vn_pair *d = find(n, "direction");
+            if (!d) rc = at(t, n, err, "missing key 'direction' (increasing or decreasing) in an 'order' extraction");
+            else if (d->val->kind == VN_SCALAR && !strcmp(d->val->text, "increasing")) e->direction = 1;
+            else if (d->val->kind == VN_SCALAR && !strcmp(d->val->text, "decreasing")) e->direction = -1;
+            else rc = at(t, d->val, err, "expected 'increasing' or 'decreasing' for 'direction', found '%s'",
+                         d->val->kind == VN_SCALAR ? d->val->text : kind_name(d->val));
+        }
+    }
+    if (!rc && e->scen < 0 && (e->kind == EX_SERIES || e->kind == EX_MEAS))
+        rc = at(t, n, err, "no scenario for this extraction: give 'scenario:' at the top level or in the extraction");
+    if (rc) {
+        ex_free(e);
+        return rc;
+    }
+    *out = e;
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+void mk_vtarget_free(mk_vtarget *t)
+{
+    if (!t) return;
+    for (int i = 0; i < t->n_scen; i++) {
+        mk_scenario_free(t->scen[i].scn);
+        free(t->scen[i].path);
+        free(t->scen[i].text);
+    }
+    ex_free(t->root_ex);
+    vn_free(t->root);
+    free(t->file);
+    free(t->text);
+    free(t);
+}
+
+const char *mk_vtarget_name(const mk_vtarget *t) { return t ? t->name : NULL; }
+
+static mk_status load(mk_vtarget *t, mk_error *err)
+{
+    mk_status rc = parse_yaml(t->file, t->text, &t->root, err);
+    if (rc) return rc;
+    static const char *const top[] = {"name", "quantity", "source", "published", "scenario", "extract", "tolerance",
+                                      "why", "compare", "expected_failure", NULL};
+    const vn *r = t->root;
+    if ((rc = check_keys(t, r, top, "at the top level", err))) return rc;
+    if ((rc = text_field(t, r, "name", t->name, sizeof t->name, 1, err)) ||
+        (rc = text_field(t, r, "quantity", t->quantity, sizeof t->quantity, 1, err)) ||
+        (rc = text_field(t, r, "source", t->source, sizeof t->source, 1, err)) ||
+        (rc = text_field(t, r, "why", t->why, sizeof t->why, 1, err)) ||
+        (rc = text_field(t, r, "compare", t->compare, sizeof t->compare, 1, err)))
+        return rc;
+    static const char *const cmps[] = {"within", "above", "below", "ordinal", NULL};
+    int ci = -1;
+    for (int i = 0; cmps[i]; i++)
+        if (!strcmp(cmps[i], t->compare)) ci = i;
+    if (ci < 0) {
+        const char *s = suggest(t->compare, cmps);
+        char hint[64] = "";
+        if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+        return at(t, find(r, "compare")->val, err, "unknown comparison '%s'%s; expected within, above, below or ordinal",
+                  t->compare, hint);
+    }
+    int ordinal = ci == 3;
+
+    /* published */
+    const vn_pair *pp = find(r, "published");
+    if (!pp) return at(t, r, err, "missing key 'published' at the top level");
+    const vn *pub = pp->val;
+    if ((rc = want_map(t, pub, "'published' ({value, uncertainty or range, unit})", err))) return rc;
+    static const char *const pkeys[] = {"value", "uncertainty", "range", "unit", NULL};
+    if ((rc = check_keys(t, pub, pkeys, "in 'published'", err))) return rc;
+    t->pub_value = t->pub_unc = t->pub_lo = t->pub_hi = NAN;
+    const vn_pair *pv = find(pub, "value"), *pu = find(pub, "uncertainty"), *pr = find(pub, "range");
+    if (!pv) return at(t, pub, err, "missing key 'value' in 'published'");
+    if (ordinal) {
+        if ((rc = text_field(t, pub, "value", t->pub_text, sizeof t->pub_text, 1, err))) return rc;
+    } else if ((rc = number(t, pv->val, "the published value", &t->pub_value, err))) {
+        return rc;
+    }
+    if (pu && pr) return at(t, pr->val, err, "give either 'uncertainty' or 'range' in 'published', not both");
+    if (pu) {
+        if ((rc = number(t, pu->val, "the published uncertainty", &t->pub_unc, err))) return rc;
+        if (!(t->pub_unc >= 0)) return at(t, pu->val, err, "the uncertainty must not be negative, found %g", t->pub_unc);
+        t->pub_lo = t->pub_value - t->pub_unc;
+        t->pub_hi = t->pub_value + t->pub_unc;
+    }
+    if (pr && (rc = pair_of_numbers(t, pr->val, "the published range", &t->pub_lo, &t->pub_hi, err))) return rc;
+    if ((rc = text_field(t, pub, "unit", t->unit, sizeof t->unit, 1, err))) return rc;
+    t->unit_node = find(pub, "unit")->val;
+
+    /* tolerance */
+    const vn_pair *tp = find(r, "tolerance");
+    if (tp) {
+        if ((rc = want_map(t, tp->val, "'tolerance' ({abs: X}, {rel: F}, {range: [lo, hi]} or {min_step: X})", err))) return rc;
+        static const char *const tkeys[] = {"abs", "rel", "range", "min_step", NULL};
+        if ((rc = check_keys(t, tp->val, tkeys, "in 'tolerance'", err))) return rc;
+        if (tp->val->n != 1) return at(t, tp->val, err, "'tolerance' takes exactly one of abs, rel, range, min_step; found %d", tp->val->n);
+        const vn_pair *q = &tp->val->pairs[0];
+        snprintf(t->tol_kind, sizeof t->tol_kind, "%s", q->key);
+        if (!strcmp(q->key, "range")) rc = pair_of_numbers(t, q->val, "the accepted range", &t->tol_a, &t->tol_b, err);
+        else {
+            rc = number(t, q->val, "the tolerance", &t->tol_a, err);
+            if (!rc && t->tol_a < 0) rc = at(t, q->val, err, "the tolerance must not be negative, found %g", t->tol_a);
+        }
+        if (rc) return rc;
+        if (ordinal && strcmp(q->key, "min_step"))
+            return at(t, q->val, err, "an ordinal comparison takes 'min_step' as its tolerance, not '%s'", q->key);
+        if (!ordinal && !strcmp(q->key, "min_step"))
+            return at(t, q->val, err, "'min_step' belongs to ordinal comparisons; use abs, rel or range");
+        if (ci != 0 && (!strcmp(q->key, "range") || !strcmp(q->key, "rel")) && !ordinal)
+            return at(t, q->val, err, "'%s' comparisons take 'abs' (the allowed margin) as their tolerance, not '%s'",
+                      t->compare, q->key);
+    } else if (ci == 0 && isnan(t->pub_lo)) {
+        return at(t, r, err, "missing key 'tolerance': a 'within' comparison needs a tolerance or a published "
+                             "uncertainty or range");
+    }
+
+    /* expected failure */
+    const vn_pair *xf = find(r, "expected_failure");
+    if (xf) {
+        if (xf->val->kind == VN_SEQ) return at(t, xf->val, err, "expected a reason (text) or a mapping model: reason for 'expected_failure', found a list");
+        if (xf->val->kind == VN_SCALAR && !xf->val->text[0]) return at(t, xf->val, err, "'expected_failure' needs a reason");
+        if (xf->val->kind == VN_MAP)
+            for (int i = 0; i < xf->val->n; i++)
+                if (xf->val->pairs[i].val->kind != VN_SCALAR || !xf->val->pairs[i].val->text[0])
+                    return at(t, xf->val->pairs[i].val, err, "expected a reason (text) for model '%s'", xf->val->pairs[i].key);
+        t->expected = xf->val;
+    }
+
+    /* scenario and extraction */
+    int scen = -1;
+    const vn_pair *sp = find(r, "scenario");
+    if (sp && (rc = add_scenario(t, sp->val, &scen, err))) return rc;
+    const vn_pair *ep = find(r, "extract");
+    if (!ep) return at(t, r, err, "missing key 'extract' at the top level");
+    if ((rc = parse_ex(t, ep->val, scen, 0, &t->root_ex, err))) return rc;
+    if (ordinal && t->root_ex->kind != EX_ORDER)
+        return at(t, ep->val, err, "an ordinal comparison needs an 'order' extraction ({kind: order, items: [...], direction: ...})");
+    if (!ordinal && t->root_ex->kind == EX_ORDER)
+        return at(t, ep->val, err, "an 'order' extraction needs 'compare: ordinal', found '%s'", t->compare);
+    return MK_OK;
+}
+
+mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vtarget **out, mk_error *err)
+{
+    *out = NULL;
+    if (!text) return mk_fail(err, MK_ERR_INVALID, "no validation text");
+    mk_vtarget *t = calloc(1, sizeof *t);
+    if (!t) return nomem(err);
+    t->file = strdup(file_name ? file_name : "<validation>");
+    t->text = strdup(text);
+    if (!t->file || !t->text) {
+        mk_vtarget_free(t);
+        return nomem(err);
+    }
+    mk_status rc = load(t, err);
+    if (rc) {
+        mk_vtarget_free(t);
+        return rc;
+    }
+    *out = t;
+    return MK_OK;
+}
+
+mk_status mk_vtarget_load_file(const char *path, mk_vtarget **out, mk_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    mk_buf b;
+    mk_buf_init(&b);
+    char chunk[8192];
+    size_t got;
+    int bad = 0;
+    while ((got = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
+        if (memchr(chunk, 0, got)) bad = 2;
+        chunk[got] = 0;
+        mk_buf_puts(&b, chunk);
+        if (b.len > MAX_TEXT) bad = 3;
+        if (bad) break;
+    }
+    if (ferror(f)) bad = 1;
+    fclose(f);
+    mk_status rc;
+    if (b.failed) rc = nomem(err);
+    else if (bad == 1) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot read");
+    else if (bad == 2) rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "not a text file (contains NUL bytes)");
+    else if (bad == 3) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "larger than %d bytes: not a validation file", MAX_TEXT);
+    else rc = mk_vtarget_load_string(path, b.data ? b.data : "", out, err);
+    mk_buf_free(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- units */
+
+static int dimensionless(const char *u) { return !u[0] || !strcmp(u, "1") || !strcmp(u, "0-10"); }
+
+/* Convert x from unit `from` to `to`; pain scales (0-10) and "1" are the same pure number. */
+static mk_status conv(mk_units *u, double x, const char *from, const char *to, double *out, mk_error *err)
+{
+    if (!strcmp(from, to) || (dimensionless(from) && dimensionless(to))) {
+        *out = x;
+        return MK_OK;
+    }
+    return mk_units_convert(u, x, dimensionless(from) ? "1" : from, dimensionless(to) ? "1" : to, out, err);
+}
+
+static mk_status time_of(mk_vtarget *t, mk_units *u, const vn *n, double *out, mk_error *err)
+{
+    if (n->kind != VN_SCALAR) return at(t, n, err, "expected a time (e.g. '5 min'), found %s", kind_name(n));
+    mk_error e2 = {0};
+    if (mk_units_convert_quantity(u, n->text, "s", out, &e2))
+        return mk_fail_at(err, MK_ERR_UNIT, t->file, n->line, n->col, "expected a time such as '5 min', found '%s' (%s)",
+                          n->text, e2.message);
+    if (!isfinite(*out) || *out < 0)
+        return mk_fail_at(err, MK_ERR_UNIT, t->file, n->line, n->col, "a time must be finite and not negative, found '%s'", n->text);
+    return MK_OK;
+}
+
+static mk_status check_ex_units(mk_vtarget *t, mk_units *u, ex *e, mk_error *err)
+{
+    mk_status rc = MK_OK;
+    if (e->window) {
+        rc = time_of(t, u, e->window->items[0], &e->w0, err);
+        if (!rc) rc = time_of(t, u, e->window->items[1], &e->w1, err);
+        if (!rc && !(e->w0 < e->w1))
+            rc = at(t, e->window, err, "the window must run forwards: %g s is not before %g s", e->w0, e->w1);
+    }
+    if (!rc && e->at) rc = time_of(t, u, e->at, &e->arg, err);
+    for (int i = 0; !rc && i < e->n_ops; i++) rc = check_ex_units(t, u, e->ops[i], err);
+    return rc;
+}
+
+mk_status mk_vtarget_check_units(mk_vtarget *t, mk_units *u, mk_error *err)
+{
+    if (t->units_checked) return MK_OK;
+    double x;
+    mk_error e2 = {0};
+    if (!dimensionless(t->unit) && strcmp(t->unit, "%") && mk_units_convert(u, 1.0, t->unit, t->unit, &x, &e2))
+        return mk_fail_at(err, MK_ERR_UNIT, t->file, t->unit_node->line, t->unit_node->col, "unknown unit '%s' (%s)",
+                          t->unit, e2.message);
+    mk_status rc = check_ex_units(t, u, t->root_ex, err);
+    if (!rc) t->units_checked = 1;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+static double interp(const double *t, const double *v, int n, double x)
+{
+    if (n <= 0) return NAN;
+    if (x <= t[0]) return v[0];
+    for (int i = 1; i < n; i++)
+        if (t[i] >= x) {
+            double dt = t[i] - t[i - 1];
+            return dt > 0 ? v[i - 1] + (v[i] - v[i - 1]) * (x - t[i - 1]) / dt : v[i];
+        }
+    return v[n - 1];
+}
+
+/* Time (from t0) at which the curve first reaches level y, going in direction dir (+1 up). */
+static double crossing(const double *t, const double *v, int i0, int i1, double y, int dir)
+{
+    for (int i = i0; i <= i1; i++) {
+        if ((dir > 0 && v[i] >= y) || (dir < 0 && v[i] <= y)) {
+            if (i == i0) return t[i];
+            double f = (y - v[i - 1]) / (v[i] - v[i - 1]);
+            return t[i - 1] + f * (t[i] - t[i - 1]);
+        }
+    }
+    return NAN;
+}
+
+double mk_vstat(const char *stat, const double *t, const double *v, int n, double w0, double w1, double arg)
+{
+    if (n <= 0) return NAN;
+    if (isnan(w0)) w0 = t[0];
+    if (isnan(w1)) w1 = t[n - 1];
+    int i0 = 0, i1 = n - 1;
+    while (i0 < n && t[i0] < w0 - 1e-9) i0++;
+    while (i1 >= 0 && t[i1] > w1 + 1e-9) i1--;
+    if (!strcmp(stat, "at")) return (isnan(arg) || arg < t[0] - 1e-9 || arg > t[n - 1] + 1e-9) ? NAN : interp(t, v, n, arg);
+    if (i0 > i1) return NAN;
+    int imax = i0, imin = i0;
+    for (int i = i0; i <= i1; i++) {
+        if (v[i] > v[imax]) imax = i;
+        if (v[i] < v[imin]) imin = i;
+    }
+    if (!strcmp(stat, "max")) return v[imax];
+    if (!strcmp(stat, "min")) return v[imin];
+    if (!strcmp(stat, "first")) return v[i0];
+    if (!strcmp(stat, "final")) return v[i1];
+    if (!strcmp(stat, "time_of_max")) return t[imax] - w0;
+    if (!strcmp(stat, "time_of_min")) return t[imin] - w0;
+    if (!strcmp(stat, "mean")) {
+        if (i1 == i0) return v[i0];
+        double s = 0;
+        for (int i = i0 + 1; i <= i1; i++) s += 0.5 * (v[i] + v[i - 1]) * (t[i] - t[i - 1]);
+        return s / (t[i1] - t[i0]);
+    }
+    if (!strcmp(stat, "half_life")) {
+        /* from the extremum back half way to the window's final value */
+        double fin = v[i1];
+        int ie = fabs(v[imax] - fin) >= fabs(v[imin] - fin) ? imax : imin;
+        double half = 0.5 * (v[ie] + fin);
+        double tc = crossing(t, v, ie, i1, half, v[ie] > fin ? -1 : +1);
+        return tc - t[ie];
+    }
+    if (!strcmp(stat, "tau")) {
+        /* from the window start, 63.2 % of the way to the window's final value */
+        double y = v[i0] + (1 - exp(-1.0)) * (v[i1] - v[i0]);
+        double tc = crossing(t, v, i0, i1, y, v[i1] > v[i0] ? +1 : -1);
+        return tc - t[i0];
+    }
+    if (!strcmp(stat, "first_above")) return crossing(t, v, i0, i1, arg, +1) - w0;
+    if (!strcmp(stat, "first_below")) return crossing(t, v, i0, i1, arg, -1) - w0;
+    return NAN;
+}
+
+int mk_vcompare(const char *compare, double model, double lo, double hi)
+{
+    if (!isfinite(model)) return 0;
+    if (!strcmp(compare, "within")) return model >= lo && model <= hi;
+    if (!strcmp(compare, "above")) return model > lo;
+    if (!strcmp(compare, "below")) return model < hi;
+    return 0;
+}
+
+int mk_vordinal(const double *items, int n, int direction, double min_step)
+{
+    for (int i = 1; i < n; i++) {
+        if (!isfinite(items[i]) || !isfinite(items[i - 1])) return 0;
+        double step = direction > 0 ? items[i] - items[i - 1] : items[i - 1] - items[i];
+        if (!(step > min_step)) return 0;
+    }
+    return n >= 2;
+}
+
+const char *mk_verdict_name(mk_verdict v)
+{
+    switch (v) {
+    case MK_V_PASS: return "pass";
+    case MK_V_FAIL: return "FAIL";
+    case MK_V_XFAIL: return "expected-fail";
+    case MK_V_XPASS: return "UNEXPECTED-PASS";
+    case MK_V_ERROR: return "ERROR";
+    }
+    return "?";
+}
+
+/* ---------------------------------------------------------------- running */
+
+typedef struct v_run {
+    mk_protocol *proto;
+    mk_run_result res;
+    int done;
+} v_run;
+
+typedef struct v_ctx {
+    mk_vtarget *t;
+    const mk_model_abi *abi;
+    mk_units *u;
+    const mk_anatomy *anat;
+    v_run runs[MAX_SCEN];
+    mk_vresult *out;
+    int curve_set;
+} v_ctx;
+
+static mk_status get_run(v_ctx *cx, int i, mk_run_result **res, mk_error *err)
+{
+    v_run *r = &cx->runs[i];
+    if (!r->done) {
+        mk_buf warn;
+        mk_buf_init(&warn);
+        mk_status rc = mk_scenario_compile(cx->t->scen[i].scn, cx->abi, cx->u, cx->anat, NULL, 0, 0, &warn, &r->proto, err);
+        mk_buf_free(&warn);
+        if (rc) return rc;
+        mk_sim_opts so;
+        mk_sim_opts_default(&so);
+        rc = mk_simulate(cx->abi, r->proto, cx->anat, &so, &r->res, err);
+        if (rc) {
+            if (!err->file[0] && err->line > 0) snprintf(err->file, sizeof err->file, "%s", r->proto->file);
+            mk_protocol_free(r->proto);
+            r->proto = NULL;
+            return rc;
+        }
+        r->done = 1;
+    }
+    *res = &r->res;
+    return MK_OK;
+}
+
+static mk_status ex_fail(v_ctx *cx, const ex *e, mk_error *err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static mk_status ex_fail(v_ctx *cx, const ex *e, mk_error *err, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mk_fail_at(err, MK_ERR_INVALID, cx->t->file, e->line, e->col, "%s", msg);
+}
+
+/* Keep the first curve met (depth first) for the figure, converted to the published unit. */
+static void keep_curve(v_ctx *cx, const char *label, const char *unit, const double *t, const double *v, int n,
+                       size_t stride, double w0, double w1, int band_applies)
+{
+    if (cx->curve_set || n <= 0) return;
+    mk_vcurve *c = &cx->out->curve;
+    c->t_s = malloc((size_t)n * sizeof(double));
+    c->v = malloc((size_t)n * sizeof(double));
+    if (!c->t_s || !c->v) {
+        free(c->t_s);
+        free(c->v);
+        c->t_s = c->v = NULL;
+        return;
+    }
+    double a = 0, b = 1; /* affine map to the published unit, when there is one */
+    mk_error e2 = {0};
+    int to_pub = band_applies && conv(cx->u, 0, unit, cx->t->unit, &a, &e2) == MK_OK &&
+                 conv(cx->u, 1, unit, cx->t->unit, &b, &e2) == MK_OK;
+    for (int i = 0; i < n; i++) {
+        c->t_s[i] = t[i];
+        c->v[i] = to_pub ? a + (b - a) * v[(size_t)i * stride] : v[(size_t)i * stride];
+    }
+    c->n = n;
+    snprintf(c->label, sizeof c->label, "%s", label);
+    snprintf(c->unit, sizeof c->unit, "%s", to_pub ? cx->t->unit : unit);
+    c->w0_s = w0;
+    c->w1_s = w1;
+    c->band_applies = to_pub;
+    cx->curve_set = 1;
+}
+
+static mk_status eval(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, mk_error *err)
+{
+    mk_status rc;
+    mk_run_result *res;
+    switch (e->kind) {
+    case EX_SERIES: {
+        if ((rc = get_run(cx, e->scen, &res, err))) return rc;
+        const mk_series *s = &res->series;
+        int c = mk_series_find(s, e->variable);
+        if (c < 0)
+            return ex_fail(cx, e, err, "the run has no series '%s' (model '%s': states, outputs, inputs and "
+                                       "pain.region.*; for another variable use a measurement 'what: output')",
+                           e->variable, cx->abi->name);
+        double *v = malloc((size_t)(s->n_rows + 1) * sizeof(double));
+        if (!v) return nomem(err);
+        for (int i = 0; i < s->n_rows; i++) v[i] = s->values[(size_t)i * (size_t)s->n_cols + (size_t)c];
+        double arg = e->arg;
+        if (e->when_var[0]) {
+            int cw = mk_series_find(s, e->when_var);
+            double level;
+            char *end;
+            mk_error e2 = {0};
+            if (cw < 0) {
+                free(v);
+                return ex_fail(cx, e, err, "the run has no series '%s' (in 'when')", e->when_var);
+            }
+            level = strtod(e->when_level->text, &end);
+            while (*end == ' ') end++;
+            if (end == e->when_level->text || (*end && mk_units_convert_quantity(cx->u, e->when_level->text, s->units[cw], &level, &e2))) {
+                free(v);
+                return mk_fail_at(err, MK_ERR_UNIT, cx->t->file, e->when_level->line, e->when_level->col,
+                                  "'%s': expected a value in %s", e->when_level->text, s->units[cw]);
+            }
+            double *w = malloc((size_t)(s->n_rows + 1) * sizeof(double));
+            if (!w) {
+                free(v);
+                return nomem(err);
+            }
+            for (int i = 0; i < s->n_rows; i++) w[i] = s->values[(size_t)i * (size_t)s->n_cols + (size_t)cw];
+            double tc = mk_vstat(e->when_dir > 0 ? "first_above" : "first_below", s->t_s, w, s->n_rows, e->w0, e->w1, level);
+            free(w);
+            arg = tc + (isnan(e->w0) ? (s->n_rows ? s->t_s[0] : 0) : e->w0);
+            if (isnan(tc))
+                snprintf(cx->out->note, sizeof cx->out->note, "%s never goes %s %s in the window", e->when_var,
+                         e->when_dir > 0 ? "above" : "below", e->when_level->text);
+        }
+        if (e->threshold) {
+            mk_error e2 = {0};
+            char *end;
+            arg = strtod(e->threshold->text, &end);
+            while (*end == ' ') end++;
+            if (end == e->threshold->text ||
+                (*end && mk_units_convert_quantity(cx->u, e->threshold->text, s->units[c], &arg, &e2))) {
+                free(v);
+                return mk_fail_at(err, MK_ERR_UNIT, cx->t->file, e->threshold->line, e->threshold->col,
+                                  "threshold '%s': expected a value in %s%s%s", e->threshold->text, s->units[c],
+                                  e2.message[0] ? ": " : "", e2.message);
+            }
+        }
+        *val = mk_vstat(e->stat, s->t_s, v, s->n_rows, e->w0, e->w1, arg);
+        free(v);
+        snprintf(unit, usize, "%s", mk_vstat_is_time(e->stat) ? "s" : s->units[c]);
+        int band = !mk_vstat_is_time(e->stat) && cx->t->root_ex == e;
+        keep_curve(cx, e->variable, s->units[c], s->t_s, s->values + c, s->n_rows, (size_t)s->n_cols, e->w0, e->w1, band);
+        if (isnan(*val)) {
+            char why[400] = "";
+            if (!strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below"))
+                snprintf(why, sizeof why, ": %s never goes %s %s in the window", e->variable,
+                         !strcmp(e->stat, "first_above") ? "above" : "below", e->threshold->text);
+            else if (!strcmp(e->stat, "half_life") || !strcmp(e->stat, "tau"))
+                snprintf(why, sizeof why, ": %s does not get there within the window", e->variable);
+            else snprintf(why, sizeof why, ": no samples in the window");
+            snprintf(cx->out->note, sizeof cx->out->note, "%s of %s undefined%s", e->stat, e->variable, why);
+        }
+        return MK_OK;
+    }
+    case EX_MEAS: {
+        if ((rc = get_run(cx, e->scen, &res, err))) return rc;
+        int k = -1;
+        for (int i = 0; i < res->n_meas && k < 0; i++)
+            if (res->meas[i].spec && !strcmp(res->meas[i].spec->label, e->meas)) k = i;
+        if (k < 0) {
+            char have[600] = "";
+            for (int i = 0; i < res->n_meas && strlen(have) < 500; i++) {
+                size_t l = strlen(have);
+                snprintf(have + l, sizeof have - l, "%s'%s'", l ? ", " : "", res->meas[i].spec->label);
+            }
+            return ex_fail(cx, e, err, "the scenario has no measurement labelled '%s' (it has %s)", e->meas,
+                           have[0] ? have : "none");
+        }
+        *val = res->meas[k].value;
+        snprintf(unit, usize, "%s", res->meas[k].unit);
+        if (isnan(*val) && res->meas[k].note[0])
+            snprintf(cx->out->note, sizeof cx->out->note, "%s: %s", e->meas, res->meas[k].note);
+        if (!cx->curve_set) { /* the measurements of the same kind over time */
+            int n = 0;
+            double *tt = malloc((size_t)(res->n_meas + 1) * sizeof(double)), *vv = malloc((size_t)(res->n_meas + 1) * sizeof(double));
+            if (tt && vv) {
+                const mk_measurement *sp = res->meas[k].spec;
+                for (int i = 0; i < res->n_meas; i++) {
+                    const mk_measurement *q = res->meas[i].spec;
+                    if (q->kind != sp->kind || strcmp(q->region, sp->region) || strcmp(q->output, sp->output) || q->arg != sp->arg)
+                        continue;
+                    tt[n] = res->meas[i].t_s;
+                    vv[n++] = res->meas[i].value;
+                }
+                char lab[128];
+                snprintf(lab, sizeof lab, "%s (measurements)", e->meas);
+                keep_curve(cx, lab, res->meas[k].unit, tt, vv, n, 1, NAN, NAN, cx->t->root_ex == e);
+            }
+            free(tt);
+            free(vv);
+        }
+        return MK_OK;
+    }
+    case EX_DIFF:
+    case EX_RATIO:
+    case EX_CHANGE: {
+        double a, b;
+        char ua[32], ub[32];
+        if ((rc = eval(cx, e->ops[0], &a, ua, sizeof ua, err)) || (rc = eval(cx, e->ops[1], &b, ub, sizeof ub, err))) return rc;
+        if (strcmp(ua, ub) && (rc = conv(cx->u, b, ub, ua, &b, err)))
+            return ex_fail(cx, e, err, "cannot combine %s with %s: %s", ua, ub, err->message);
+        if (e->kind == EX_DIFF) {
+            *val = a - b;
+            snprintf(unit, usize, "%s", ua);
+        } else {
+            *val = e->kind == EX_RATIO ? a / b : (a - b) / b;
+            snprintf(unit, usize, "1");
+        }
+        return MK_OK;
+    }
+    case EX_ORDER:
+        return ex_fail(cx, e, err, "an 'order' extraction can only be the whole 'extract'");
+    }
+    return MK_OK;
+}
+
+/* The value in the published unit ("%" from a pure number means x 100). */
+static mk_status to_published(v_ctx *cx, const ex *e, double x, const char *unit, double *out, mk_error *err)
+{
+    if (!strcmp(cx->t->unit, "%") && dimensionless(unit)) {
+        *out = 100 * x;
+        return MK_OK;
+    }
+    mk_error e2 = {0};
+    if (conv(cx->u, x, unit, cx->t->unit, out, &e2))
+        return ex_fail(cx, e, err, "the model's number is in %s, which cannot be converted to the published unit %s (%s)",
+                       unit[0] ? unit : "a pure number", cx->t->unit, e2.message);
+    return MK_OK;
+}
+
+static void fmt_num(char *buf, size_t size, double v)
+{
+    if (!isfinite(v)) snprintf(buf, size, "n/a");
+    else if (fabs(v) >= 1e4 || (v != 0 && fabs(v) < 1e-3)) snprintf(buf, size, "%.3g", v);
+    else snprintf(buf, size, "%.3g", v);
+}
+
+static const char *expected_reason(const mk_vtarget *t, const char *model)
+{
+    if (!t->expected) return NULL;
+    if (t->expected->kind == VN_SCALAR) return t->expected->text;
+    const vn_pair *p = find(t->expected, model);
+    return p ? p->val->text : NULL;
+}
+
+void mk_vresult_free(mk_vresult *r)
+{
+    if (!r) return;
+    free(r->curve.t_s);
+    free(r->curve.v);
+    r->curve.t_s = r->curve.v = NULL;
+    r->curve.n = 0;
+}
+
+mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, const mk_anatomy *anat, mk_vresult *out,
+                         mk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!t || !abi || !u) return mk_fail(err, MK_ERR_INVALID, "mk_vtarget_run: missing target, model or units");
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &c0);
+    snprintf(out->name, sizeof out->name, "%s", t->name);
+    snprintf(out->file, sizeof out->file, "%s", t->file);
+    snprintf(out->quantity, sizeof out->quantity, "%s", t->quantity);
+    snprintf(out->source, sizeof out->source, "%s", t->source);
+    snprintf(out->why, sizeof out->why, "%s", t->why);
+    snprintf(out->compare, sizeof out->compare, "%s", t->compare);
+    snprintf(out->unit, sizeof out->unit, "%s", t->unit);
+    const char *xr = expected_reason(t, abi->name);
+    if (xr) snprintf(out->expected, sizeof out->expected, "%s", xr);
+    out->pub_value = t->pub_value;
+    out->pub_lo = t->pub_lo;
+    out->pub_hi = t->pub_hi;
+    out->model = NAN;
+    out->acc_lo = out->acc_hi = NAN;
+    char a[32], b[32], c[32];
+    const char *us = dimensionless(t->unit) ? "" : t->unit;
+    int ordinal = !strcmp(t->compare, "ordinal");
+    if (ordinal) snprintf(out->published, sizeof out->published, "%s", t->pub_text);
+    else if (!isnan(t->pub_unc)) {
+        fmt_num(a, sizeof a, t->pub_value), fmt_num(b, sizeof b, t->pub_unc);
+        snprintf(out->published, sizeof out->published, "%s \xc2\xb1 %s %s", a, b, us);
+    } else if (!isnan(t->pub_lo)) {
+        fmt_num(a, sizeof a, t->pub_value), fmt_num(b, sizeof b, t->pub_lo), fmt_num(c, sizeof c, t->pub_hi);
+        snprintf(out->published, sizeof out->published, "%s (%s..%s) %s", a, b, c, us);
+    } else {
+        fmt_num(a, sizeof a, t->pub_value);
+        snprintf(out->published, sizeof out->published, "%s %s", a, us);
+    }
+    /* the accepted band */
+    if (!strcmp(t->compare, "within")) {
+        if (!strcmp(t->tol_kind, "abs")) out->acc_lo = t->pub_value - t->tol_a, out->acc_hi = t->pub_value + t->tol_a;
+        else if (!strcmp(t->tol_kind, "rel"))
+            out->acc_lo = t->pub_value - t->tol_a * fabs(t->pub_value), out->acc_hi = t->pub_value + t->tol_a * fabs(t->pub_value);
+        else if (!strcmp(t->tol_kind, "range")) out->acc_lo = t->tol_a, out->acc_hi = t->tol_b;
+        else out->acc_lo = t->pub_lo, out->acc_hi = t->pub_hi;
+        fmt_num(a, sizeof a, out->acc_lo), fmt_num(b, sizeof b, out->acc_hi);
+        snprintf(out->tolerance, sizeof out->tolerance, "%s..%s %s", a, b, us);
+    } else if (!strcmp(t->compare, "above")) {
+        out->acc_lo = t->pub_value - (!strcmp(t->tol_kind, "abs") ? t->tol_a : 0);
+        fmt_num(a, sizeof a, out->acc_lo);
+        snprintf(out->tolerance, sizeof out->tolerance, "> %s %s", a, us);
+    } else if (!strcmp(t->compare, "below")) {
+        out->acc_hi = t->pub_value + (!strcmp(t->tol_kind, "abs") ? t->tol_a : 0);
+        fmt_num(a, sizeof a, out->acc_hi);
+        snprintf(out->tolerance, sizeof out->tolerance, "< %s %s", a, us);
+    } else {
+        double ms = !strcmp(t->tol_kind, "min_step") ? t->tol_a : 0;
+        fmt_num(a, sizeof a, ms);
+        snprintf(out->tolerance, sizeof out->tolerance, "%s, steps > %s %s", t->root_ex->direction > 0 ? "increasing" : "decreasing",
+                 a, us);
+    }
+
+    v_ctx cx = {.t = t, .abi = abi, .u = u, .anat = anat, .out = out};
+    mk_error e = {0};
+    mk_status rc = mk_vtarget_check_units(t, u, &e);
+    double v = NAN;
+    char unit[32] = "";
+    if (!rc && ordinal) {
+        for (int i = 0; !rc && i < t->root_ex->n_ops; i++) {
+            ex *it = t->root_ex->ops[i];
+            rc = eval(&cx, it, &v, unit, sizeof unit, &e);
+            if (!rc) rc = to_published(&cx, it, v, unit, &out->items[i], &e);
+            snprintf(out->item_labels[i], sizeof out->item_labels[i], "%.47s", it->label[0] ? it->label : it->variable);
+            out->n_items = i + 1;
+        }
+        if (!rc) {
+            size_t l = 0;
+            for (int i = 0; i < out->n_items; i++) {
+                fmt_num(a, sizeof a, out->items[i]);
+                l += (size_t)snprintf(out->model_text + l, l < sizeof out->model_text ? sizeof out->model_text - l : 0, "%s%s",
+                                      i ? (t->root_ex->direction > 0 ? " < " : " > ") : "", a);
+                if (l >= sizeof out->model_text) break;
+            }
+        }
+    } else if (!rc) {
+        rc = eval(&cx, t->root_ex, &v, unit, sizeof unit, &e);
+        if (!rc) rc = to_published(&cx, t->root_ex, v, unit, &out->model, &e);
+        if (!rc) {
+            fmt_num(a, sizeof a, out->model);
+            snprintf(out->model_text, sizeof out->model_text, "%s %s", a, isfinite(out->model) ? us : "");
+        }
+    }
+    for (int i = 0; i < MAX_SCEN; i++)
+        if (cx.runs[i].done) {
+            mk_run_result_free(&cx.runs[i].res);
+            mk_protocol_free(cx.runs[i].proto);
+        }
+    if (rc == MK_ERR_NOMEM) {
+        mk_vresult_free(out);
+        if (err) *err = e;
+        return rc;
+    }
+    if (rc) {
+        out->verdict = MK_V_ERROR;
+        mk_error_format(&e, out->note, sizeof out->note);
+        snprintf(out->model_text, sizeof out->model_text, "error");
+    } else {
+        int pass = ordinal ? mk_vordinal(out->items, out->n_items, t->root_ex->direction,
+                                         !strcmp(t->tol_kind, "min_step") ? t->tol_a : 0)
+                           : mk_vcompare(t->compare, out->model, out->acc_lo, out->acc_hi);
+        out->verdict = pass ? (xr ? MK_V_XPASS : MK_V_PASS) : (xr ? MK_V_XFAIL : MK_V_FAIL);
+        if (!out->note[0] && !pass) {
+            if (ordinal) snprintf(out->note, sizeof out->note, "model order %s, expected %s", out->model_text, t->pub_text);
+            else snprintf(out->note, sizeof out->note, "model %s outside the accepted %s", out->model_text, out->tolerance);
+        }
+        if (xr && !pass) {
+            size_t l = strlen(out->note);
+            snprintf(out->note + l, sizeof out->note - l, "%sexpected: %s", l ? "; " : "", xr);
+        }
+        if (xr && pass) snprintf(out->note, sizeof out->note, "passes although marked expected_failure (%s): remove the mark", xr);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c1);
+    out->wall_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+    return MK_OK;
+}
