@@ -391,7 +391,9 @@ static void xy_draw(const void *job_v, double *xs, double *ys)
         plbox(last ? "bnsti" : "bsti", 0.0, 0, "bnstiv", 0.0, 0);
         char yl[320];
         pl_text(yl, sizeof yl, p->ylabel);
+        if (strlen(yl) > 20) plschr(0.0, FS * 0.8); /* long units must fit the panel's height */
         plmtex("l", 5.6, 0.5, 0.5, yl);
+        plschr(0.0, FS);
         for (int m = 0; m < f->n_marks; m++) {
             if (!isfinite(f->mark_x[m])) continue;
             PLFLT mx[2] = {f->mark_x[m], f->mark_x[m]}, my[2] = {lo, hi};
@@ -523,7 +525,7 @@ static void bars_draw(const void *job_v, double *xs, double *ys)
             char name[200];
             pl_text(name, sizeof name, p->names[k]);
             plcol0(MK_PC_BLACK);
-            plptex(-0.01 * vmax, yc, 1.0, 0.0, 1.0, name);
+            plmtex("lv", 0.6, yc / n, 1.0, name); /* outside the axes: plptex would be clipped */
         }
         plcol0(MK_PC_BLACK);
         plwidth(AXIS_W);

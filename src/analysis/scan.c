@@ -23,6 +23,7 @@ void mk_scan_opts_default(mk_scan_opts *o)
     o->conv_tol = 1e-4;
     o->watch = NULL;
     o->hyst_tol = 0.1;
+    o->abs_tol = 1e-6;
 }
 
 static void free_points(mk_scan_point *p, int n)
@@ -139,17 +140,13 @@ static mk_status alloc_points(mk_scan_point **out, int n, const mk_model_abi *ab
 static void compare(mk_scan_result *r)
 {
     const mk_scan_opts *o = &r->opts;
-    double big = 0;
-    for (int k = 0; k < r->n; k++) {
-        double a = mk_scan_get(r, &r->fwd[k], r->watch, NULL), b = mk_scan_get(r, &r->back[k], r->watch, NULL);
-        if (isfinite(a)) big = fmax(big, fabs(a));
-        if (isfinite(b)) big = fmax(big, fabs(b));
-    }
-    double floor_abs = 1e-6 * big + 1e-300;
+    /* a difference counts when it exceeds hyst_tol relative and abs_tol absolute: the scale
+     * never falls below abs_tol / hyst_tol, so values at the solver's noise level near zero
+     * do not count as two states */
+    double floor_abs = o->abs_tol > 0 && o->hyst_tol > 0 ? o->abs_tol / o->hyst_tol : 1e-300;
     r->n_ranges = 0;
     r->fold_fwd = r->fold_back = NAN;
-    int open = 0, best = -1, best_len = 0, start = 0;
-    int starts[MK_SCAN_MAX_RANGES] = {0}, ends[MK_SCAN_MAX_RANGES] = {0};
+    int open = 0, start = 0;
     for (int k = 0; k <= r->n; k++) {
         int differ = 0;
         if (k < r->n) {
@@ -162,21 +159,31 @@ static void compare(mk_scan_result *r)
         if (!differ && open) {
             open = 0;
             if (r->n_ranges < MK_SCAN_MAX_RANGES) {
-                starts[r->n_ranges] = start;
-                ends[r->n_ranges] = k - 1;
                 r->range_lo[r->n_ranges] = fmin(r->fwd[start].value, r->fwd[k - 1].value);
                 r->range_hi[r->n_ranges] = fmax(r->fwd[start].value, r->fwd[k - 1].value);
-                if (k - start > best_len) best_len = k - start, best = r->n_ranges;
                 r->n_ranges++;
             }
         }
     }
-    if (best >= 0) {
-        int a = starts[best], b = ends[best];
-        /* the forward branch holds on to its branch up to b and jumps after; the backward
-         * one holds on down to a and jumps before */
-        if (b + 1 < r->n) r->fold_fwd = 0.5 * (r->fwd[b].value + r->fwd[b + 1].value);
-        if (a > 0) r->fold_back = 0.5 * (r->fwd[a].value + r->fwd[a - 1].value);
+    /* Folds: a step where a branch leaves a value at which the branches differ and covers
+     * more than the remaining distance to the other branch (it falls onto it, even if that
+     * one has not quite settled); of those, the largest relative jump.  A branch that never
+     * does so does not fold inside the sweep (e.g. a knot that persists down to A). */
+    double best_f = 0, best_b = 0;
+    for (int k = 0; k + 1 < r->n; k++) {
+        double d0 = r->rel_diff[k], d1 = r->rel_diff[k + 1];
+        double a0 = mk_scan_get(r, &r->fwd[k], r->watch, NULL), a1 = mk_scan_get(r, &r->fwd[k + 1], r->watch, NULL);
+        double b0 = mk_scan_get(r, &r->back[k], r->watch, NULL), b1 = mk_scan_get(r, &r->back[k + 1], r->watch, NULL);
+        /* forward: from k to k + 1 */
+        if (d0 > o->hyst_tol && fabs(a1 - a0) > fabs(a1 - b1)) {
+            double jump = fabs(a1 - a0) / fmax(fmax(fabs(a0), fabs(a1)), floor_abs);
+            if (jump > best_f) best_f = jump, r->fold_fwd = 0.5 * (r->fwd[k].value + r->fwd[k + 1].value);
+        }
+        /* backward: from k + 1 to k */
+        if (d1 > o->hyst_tol && fabs(b0 - b1) > fabs(b0 - a0)) {
+            double jump = fabs(b1 - b0) / fmax(fmax(fabs(b0), fabs(b1)), floor_abs);
+            if (jump > best_b) best_b = jump, r->fold_back = 0.5 * (r->fwd[k].value + r->fwd[k + 1].value);
+        }
     }
 }
 
@@ -305,28 +312,30 @@ static const char *fmt_g(double v, char *buf, size_t n)
 void mk_scan_verdict(const mk_scan_result *r, mk_buf *b)
 {
     char a1[32], a2[32], a3[32];
+    const char *u = strcmp(r->unit, "1") ? r->unit : "";
     double lo = fmin(r->opts.from, r->opts.to), hi = fmax(r->opts.from, r->opts.to);
     double h = fabs(r->opts.to - r->opts.from) / r->opts.steps;
     if (r->n_ranges == 0) {
         mk_buf_printf(b, "no coexistence found in [%s, %s] %s: the forward and backward branches of %s agree within "
                          "%g %% at every one of the %d values (step %s %s).",
-                      fmt_g(lo, a1, sizeof a1), fmt_g(hi, a2, sizeof a2), r->unit, r->watch, 100 * r->opts.hyst_tol,
-                      r->n, fmt_g(h, a3, sizeof a3), r->unit);
+                      fmt_g(lo, a1, sizeof a1), fmt_g(hi, a2, sizeof a2), u, r->watch, 100 * r->opts.hyst_tol,
+                      r->n, fmt_g(h, a3, sizeof a3), u);
     } else {
         mk_buf_printf(b, "coexistence: the branches of %s differ by more than %g %% for %s in ", r->watch,
                       100 * r->opts.hyst_tol, r->name);
         for (int i = 0; i < r->n_ranges; i++)
             mk_buf_printf(b, "%s[%s, %s]", i ? ", " : "", fmt_g(r->range_lo[i], a1, sizeof a1),
                           fmt_g(r->range_hi[i], a2, sizeof a2));
-        mk_buf_printf(b, " %s (grid values; step %s).", r->unit, fmt_g(h, a3, sizeof a3));
+        mk_buf_printf(b, " %s (grid values; step %s).", u, fmt_g(h, a3, sizeof a3));
         if (isfinite(r->fold_fwd))
             mk_buf_printf(b, " The forward branch jumps at %s = %s +- %s.", r->name, fmt_g(r->fold_fwd, a1, sizeof a1),
                           fmt_g(h / 2, a2, sizeof a2));
-        else mk_buf_printf(b, " The forward branch does not jump before the end of the sweep.");
+        else mk_buf_printf(b, " The forward branch does not fall onto the backward one inside the sweep.");
         if (isfinite(r->fold_back))
             mk_buf_printf(b, " The backward branch jumps at %s = %s +- %s.", r->name, fmt_g(r->fold_back, a1, sizeof a1),
                           fmt_g(h / 2, a2, sizeof a2));
-        else mk_buf_printf(b, " The backward branch does not jump before the start of the sweep.");
+        else mk_buf_printf(b, " The backward branch does not return to the forward one inside the sweep: its state "
+                              "persists all the way back to %s = %s %s.", r->name, fmt_g(r->opts.from, a1, sizeof a1), u);
         if (r->n_unconverged > 0)
             mk_buf_printf(b, " Caution: %d of %d steps did not settle, so part of the difference may be slow states "
                              "lagging behind rather than two steady states (try a longer --settle).",
@@ -338,8 +347,8 @@ void mk_scan_verdict(const mk_scan_result *r, mk_buf *b)
 }
 
 /* outputs worth a panel, in order, when the model has them */
-static const char *const k_key[] = {"core.ca",  "core.po2",   "core.ph",  "core.pcr",           "core.flow",
-                                    "band.stiffness", "pain.local", "noci.sens", "spinal.central_sens"};
+static const char *const k_key[] = {"core.ca",        "core.po2",   "core.pcr", "core.flow",
+                                    "band.stiffness", "pain.local", "noci.sens"};
 
 mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_error *err)
 {
@@ -349,7 +358,7 @@ mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_err
     const char *names[MK_PLOT_MAX_PANELS];
     int nn = 0;
     names[nn++] = r->watch;
-    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 6; i++)
+    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 7; i++)
         if (strcmp(k_key[i], r->watch) && !isnan(mk_scan_get(r, &r->fwd[0], k_key[i], NULL))) names[nn++] = k_key[i];
     if (nn == 1) {
         for (int i = 0; i < abi->n_states && nn < 4; i++)
@@ -392,8 +401,9 @@ mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_err
     } else {
         double lo = r->range_lo[0], hi = r->range_hi[0];
         for (int i = 1; i < r->n_ranges; i++) lo = fmin(lo, r->range_lo[i]), hi = fmax(hi, r->range_hi[i]);
-        fit(f->title, sizeof f->title, "Two steady states coexist for %s from %s to %s %s: hysteresis in %s",
-                 r->name, fmt_g(lo, a1, sizeof a1), fmt_g(hi, a2, sizeof a2), r->unit, r->watch);
+        fit(f->title, sizeof f->title, "Two %s coexist for %s from %s to %s %s: hysteresis in %s",
+            r->n_unconverged ? "states (not all settled)" : "steady states", r->name, fmt_g(lo, a1, sizeof a1),
+            fmt_g(hi, a2, sizeof a2), r->unit, r->watch);
         f->shade = 1;
         f->shade_x0 = lo;
         f->shade_x1 = hi;

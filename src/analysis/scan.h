@@ -28,6 +28,8 @@ typedef struct mk_scan_opts {
     const char *watch;    /* state or variable compared between branches (NULL: core.ca if the
                              model has it, else the first state) */
     double hyst_tol;      /* branches differ: relative difference above this (default 0.1) */
+    double abs_tol;       /* ... and absolute difference above this, in the watched output's
+                             unit (default 1e-6: near zero, solver noise is not a second state) */
 } mk_scan_opts;
 
 void mk_scan_opts_default(mk_scan_opts *o);
@@ -55,9 +57,10 @@ typedef struct mk_scan_result {
     double *rel_diff;                   /* per value: |fwd - back| / scale of the watched output */
     int n_ranges;                       /* contiguous runs of values where the branches differ */
     double range_lo[MK_SCAN_MAX_RANGES], range_hi[MK_SCAN_MAX_RANGES];
-    /* fold estimates of the widest range (NaN if none): where the forward branch jumps and
-     * where the backward one does, midway between the last value on the old branch and the
-     * first on the new one; the uncertainty is half a step */
+    /* fold estimates (NaN if none): the step at which the forward (backward) branch leaves a
+     * value where the branches differ and jumps further than its remaining distance to the
+     * other branch, the largest such jump; midway between the two values, to within half a
+     * step.  NaN: the branch holds on to the end of the sweep (no fold inside [A, B]) */
     double fold_fwd, fold_back;
     int n_unconverged;
     mk_solver_stats stats;

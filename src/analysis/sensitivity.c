@@ -65,7 +65,7 @@ int mk_rng_below(mk_rng *g, int n)
 void mk_morris_opts_default(mk_morris_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->trajectories = 2;
+    o->trajectories = 4;
     o->levels = 4;
     o->seed = 1;
     mk_solver_opts_default(&o->solver);
@@ -478,15 +478,18 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
         p->names = names + off;
         p->value = val + off;
         p->second = sec + off;
-        fit(p->title, sizeof p->title, "%s: %s (%s per whole plausible range)", r->out_label[o], r->out_name[o],
-            r->out_unit[o][0] && strcmp(r->out_unit[o], "1") ? r->out_unit[o] : "units");
+        if (r->out_unit[o][0] && strcmp(r->out_unit[o], "1"))
+            fit(p->title, sizeof p->title, "%s: %s (%s)", r->out_label[o], r->out_name[o], r->out_unit[o]);
+        else fit(p->title, sizeof p->title, "%s: %s", r->out_label[o], r->out_name[o]);
         free(idx);
     }
     if (!rc) {
-        fit(f->title, sizeof f->title, "Morris screening of %d parameters, %d trajectories (%d runs): the top %d by mu* per output",
+        fit(f->title, sizeof f->title,
+            "Morris screening of %d parameters, %d trajectories (%d runs): the top %d by mu*, the mean absolute effect "
+            "of a parameter across its plausible range",
             r->k, r->trajectories, r->runs, n_show);
-        snprintf(f->value_label, sizeof f->value_label, "mu* (mean |effect|)");
-        snprintf(f->second_label, sizeof f->second_label, "sigma (spread)");
+        snprintf(f->value_label, sizeof f->value_label, "mu*");
+        snprintf(f->second_label, sizeof f->second_label, "sigma");
         rc = mk_plot_bars_write(f, path, err);
     }
     free(f);

@@ -26,7 +26,7 @@
 typedef void (*mk_morris_progress_fn)(void *ctx, int done, int total, double elapsed_s);
 
 typedef struct mk_morris_opts {
-    int trajectories;          /* R (default 2) */
+    int trajectories;          /* R (default 4) */
     int levels;                /* p, even (default 4) */
     unsigned long long seed;   /* default 1 */
     const char *params;        /* comma-separated globs over parameter names; NULL or "all": every

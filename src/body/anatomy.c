@@ -8,6 +8,7 @@
 
 #include "body/anatomy_internal.h"
 #include "core/error.h"
+#include "core/text.h"
 
 extern const char mk_anatomy_regions_csv[];
 extern const char mk_anatomy_muscles_csv[];
@@ -196,22 +197,6 @@ int mk_anatomy_has_muscle(const mk_anatomy *a, const char *id)
     return mk_anatomy_muscle(a, id) != NULL;
 }
 
-static int distance(const char *s, const char *t)
-{
-    size_t ls = strlen(s), lt = strlen(t);
-    if (ls > 47 || lt > 47) return 99;
-    int d[48][48];
-    for (size_t i = 0; i <= ls; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lt; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= ls; i++)
-        for (size_t j = 1; j <= lt; j++) {
-            int best = d[i - 1][j - 1] + (s[i - 1] != t[j - 1]);
-            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-            d[i][j] = best;
-        }
-    return d[ls][lt];
-}
 
 const char *mk_anatomy_suggest(const mk_anatomy *a, const char *id, int muscles)
 {
@@ -220,7 +205,7 @@ const char *mk_anatomy_suggest(const mk_anatomy *a, const char *id, int muscles)
     int n = muscles ? a->n_muscles : a->n_regions;
     for (int i = 0; i < n; i++) {
         const char *cand = muscles ? a->muscles[i].id : a->regions[i].id;
-        int d = distance(id, cand);
+        int d = mk_edit_distance(id, cand);
         if (d < best_d) {
             best_d = d;
             best = cand;

@@ -286,6 +286,18 @@ int mk_cli_scan(int argc, char **argv)
     }
     print_branch(&res, 0, cols, nc);
     print_branch(&res, 1, cols, nc);
+    /* the other outputs too: slow states may remember what the watched one forgets */
+    printf("\nlargest difference between the branches, per output (relative):\n");
+    for (int c = 0; c < nc; c++) {
+        double worst = -1, at = NAN;
+        for (int k = 0; k < res.n; k++) {
+            double f = mk_scan_get(&res, &res.fwd[k], cols[c], NULL), b = mk_scan_get(&res, &res.back[k], cols[c], NULL);
+            double d = fabs(f - b) / fmax(fmax(fabs(f), fabs(b)), so.abs_tol / so.hyst_tol);
+            if (d > worst) worst = d, at = res.fwd[k].value;
+        }
+        printf("  %-24s %8.3g %% at %s = %g %s%s\n", cols[c], 100 * worst, res.name, at, strcmp(res.unit, "1") ? res.unit : "",
+               c == 0 ? "  (the watched output)" : "");
+    }
     mk_scan_verdict(&res, &verdict);
     printf("\n%s\n", verdict.data ? verdict.data : "");
     printf("solver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %d steady states\n", res.stats.steps,

@@ -36,15 +36,16 @@ static const char k_help[] =
     "                    the end, ppt = the scenario's last PPT measurement (or an algometer\n"
     "                    ramp at the end if it has none), stiffness = band.stiffness at the\n"
     "                    end, or any state or variable name (its value at the end)\n"
-    "  --trajectories R  default 2: (k + 1) x R + 1 runs, about 2 min for tp_site's 159\n"
-    "                    parameters on the default scenario (0.3 s a run); use more for a\n"
-    "                    stable ranking (10 or more for publication)\n"
+    "  --trajectories R  default 4: R x (k + 1) + 1 runs, 641 for tp_site's 159 parameters,\n"
+    "                    about 2 min on the default scenario (0.18 s a run); use 10 or more\n"
+    "                    for a stable ranking\n"
     "  --levels P        grid levels, even (default 4)\n"
     "  --params GLOBS    comma-separated globs over parameter names, e.g. 'core.*,noci.*'\n"
     "                    (default all)\n"
     "  --seed S          the design's random seed (default 1): same seed, same design\n"
-    "  --set NAME=Q      as for run: a parameter, an input's baseline, or 'duration=3 d' to\n"
-    "                    shorten the scenario (screened parameters take the design's values)\n"
+    "  --set NAME=Q      as for run: a parameter or an input's baseline (screened parameters\n"
+    "                    take the design's values); for a cheaper screening pass a shorter\n"
+    "                    scenario, e.g. scenarios/desk_day.yaml\n"
     "  --top N           rows printed and bars drawn per output (default 15; the CSV has all)\n"
     "  --out DIR         output directory (default runs/sensitivity-YYYYMMDD-HHMMSS):\n"
     "                    sensitivity.csv, sensitivity.png, summary.txt\n"
@@ -73,7 +74,7 @@ static int parse_int(const char *opt, const char *v, long lo, long hi, long *out
 static int parse_args(int argc, char **argv, sens_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->trajectories = 2;
+    a->trajectories = 4;
     a->levels = 4;
     a->top = 15;
     a->seed = 1;
@@ -141,16 +142,16 @@ static void print_table(const mk_morris_result *r, int o, int top, mk_buf *b)
     int *idx = mk_morris_rank(r, o);
     if (!idx) return;
     mk_buf_printf(b, "\n%s: %s [%s]; baseline %.4g\n", r->out_label[o], r->out_name[o], r->out_unit[o], r->base[o]);
-    mk_buf_printf(b, "  %4s  %-28s %12s %12s %12s  %-6s  %s\n", "rank", "parameter", "mu*", "mu", "sigma", "scale",
-                  "range");
+    mk_buf_printf(b, "  %4s  %-28s %12s %12s %12s %3s  %-6s  %s\n", "rank", "parameter", "mu*", "mu", "sigma", "n",
+                  "scale", "range");
     int n = r->k < top ? r->k : top;
     for (int j = 0; j < n; j++) {
         int i = idx[j];
         size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
         const mk_morris_factor *f = &r->factor[i];
         const mk_symbol *s = &r->abi->params[f->param];
-        mk_buf_printf(b, "  %4d  %-28s %12.4g %12.4g %12.4g  %-6s  %g .. %g %s\n", j + 1, s->name, r->mu_star[at],
-                      r->mu[at], r->sigma[at], f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
+        mk_buf_printf(b, "  %4d  %-28s %12.4g %12.4g %12.4g %3d  %-6s  %g .. %g %s\n", j + 1, s->name, r->mu_star[at],
+                      r->mu[at], r->sigma[at], r->n_ee[at], f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
     }
     free(idx);
 }
@@ -223,7 +224,8 @@ int mk_cli_sensitivity(int argc, char **argv)
                   res.k, nl, res.k - nl, res.n_skipped ? "; some without a usable range skipped" : "", res.trajectories,
                   res.levels, res.delta, res.seed);
     if (res.n_skipped) mk_buf_printf(&text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
-    mk_buf_printf(&text, "scenario '%s', model %s; effects in each output's unit per whole plausible range\n",
+    mk_buf_printf(&text, "scenario '%s', model %s; effects in each output's unit per whole plausible range; n: the\n"
+                         "elementary effects behind each row (runs that failed or gave no value are left out)\n",
                   proto->name, ref.abi->name);
     for (int o = 0; o < res.n_out; o++) print_table(&res, o, a.top, &text);
     mk_buf_printf(&text, "\nruns: %d (%d failed and left out) in %.1f s, %.3f s per run, single-threaded\n", res.runs,

@@ -287,6 +287,37 @@ int mk_cli_validate(int argc, char **argv)
         goto done;
     }
 
+    /* output directory */
+    char dir[1024];
+    if (o.out) {
+        snprintf(dir, sizeof dir, "%s", o.out);
+        size_t l = strlen(dir);
+        while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        mkdir("runs", 0755);
+        snprintf(dir, sizeof dir, "runs/validation-%s", stamp);
+    }
+    char tmp[1100], old[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, (long)getpid());
+    snprintf(old, sizeof old, "%s.old-%ld", dir, (long)getpid());
+    struct stat st;
+    int replace = 0;
+    if (lstat(dir, &st) == 0) {
+        char probe[1200];
+        snprintf(probe, sizeof probe, "%s/validation.csv", dir);
+        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0) {
+            fprintf(stderr, "myoknot: error: %s exists and is not a validation directory (no validation.csv); not "
+                            "overwriting it\n", dir);
+            rc = 1;
+            goto done;
+        }
+        replace = 1;
+    }
     printf("myoknot %s: validation against published data (%s), model%s", mk_version(), o.dir, n_models > 1 ? "s" : "");
     for (int m = 0; m < n_models; m++) printf(" %s (%s)", refs[m].abi->name, refs[m].abi->hash);
     printf("\n");
@@ -349,7 +380,7 @@ int mk_cli_validate(int argc, char **argv)
                 if (n_models == 1) pad_print(cut(b1, sizeof b1, res->source, 33), 34);
                 pad_print(cut(b2, sizeof b2, res->published, 23), 24);
             }
-            char cell[96];
+            char cell[200];
             if (n_models == 1) {
                 pad_print(cut(b1, sizeof b1, res->model_text, 15), 16);
                 printf("%s", mk_verdict_name(res->verdict));
@@ -380,41 +411,11 @@ int mk_cli_validate(int argc, char **argv)
         for (int m = 0; rows[i].t && m < n_models; m++)
             if (rows[i].res[m].verdict == MK_V_XPASS) {
                 if (!xpass++) printf("\n");
-                printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s\n",
-                       rows[i].res[m].name, refs[m].abi->name, rows[i].file);
+                printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s"
+                       "%s\n", rows[i].res[m].name, refs[m].abi->name, rows[i].file,
+                       n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
             }
 
-    /* output directory */
-    char dir[1024];
-    if (o.out) {
-        snprintf(dir, sizeof dir, "%s", o.out);
-        size_t l = strlen(dir);
-        while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        mkdir("runs", 0755);
-        snprintf(dir, sizeof dir, "runs/validation-%s", stamp);
-    }
-    char tmp[1100], old[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, (long)getpid());
-    snprintf(old, sizeof old, "%s.old-%ld", dir, (long)getpid());
-    struct stat st;
-    int replace = 0;
-    if (lstat(dir, &st) == 0) {
-        char probe[1200];
-        snprintf(probe, sizeof probe, "%s/validation.csv", dir);
-        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0) {
-            fprintf(stderr, "myoknot: error: %s exists and is not a validation directory (no validation.csv); not "
-                            "overwriting it\n", dir);
-            rc = 1;
-            goto done;
-        }
-        replace = 1;
-    }
     if (mkdir(tmp, 0777) != 0 && !(errno == EEXIST && remove_flat(tmp) == 0 && mkdir(tmp, 0777) == 0)) {
         fprintf(stderr, "myoknot: error: cannot create %s: %s\n", tmp, strerror(errno));
         rc = 1;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "lang/ast.h"
 #include "lang/units.h"
 
@@ -94,21 +95,6 @@ static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const c
 
 /* ---------------------------------------------------------------- names */
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) return 99;
-    int d[41][41];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-    return d[la][lb];
-}
 
 static mk_component *find_component(mk_model *m, const char *name, size_t len)
 {
@@ -143,7 +129,7 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
     if (!scope) scope = c->comp;
     for (mk_decl *d = scope->first; d; d = d->next) {
         if (d->stmt != STMT_DECL) continue;
-        int dist = edit_distance(local, d->local);
+        int dist = mk_edit_distance(local, d->local);
         if (dist < best) {
             best = dist;
             snprintf(buf, size, " (did you mean '%s'?)", scope == c->comp ? d->local : d->qname);
@@ -393,7 +379,7 @@ static mk_status infer_call(checker *c, mk_expr *e)
         char hint[96] = "";
         int best = strlen(e->name) <= 2 ? 2 : 3; /* "u" is no typo of "if" */
         for (const mk_builtin_fn *g = mk_builtin_fns; g->name; g++) {
-            int d = edit_distance(e->name, g->name);
+            int d = mk_edit_distance(e->name, g->name);
             if (d < best) {
                 best = d;
                 snprintf(hint, sizeof hint, " (did you mean '%s'?)", g->name);

@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "lang/units.h"
 #include "protocol/scenario_impl.h"
 
@@ -419,27 +420,6 @@ const char *sc_fmt_time(double t, char *buf, size_t size)
     return buf;
 }
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return 1000;
-    int d[65][65];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int c = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + c < v) v = d[i - 1][j - 1] + c;
-            /* a transposition costs one */
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
 
 /* Twice the edit distance, one less for a candidate that extends the name or that the name
  * extends ("core.po" -> "core.po2" before "core.ph"). */
@@ -447,7 +427,7 @@ static int score(const char *name, const char *cand)
 {
     size_t ln = strlen(name), lc = strlen(cand);
     int prefix = strncmp(name, cand, ln < lc ? ln : lc) == 0;
-    return 2 * edit_distance(name, cand) - prefix;
+    return 2 * mk_edit_distance(name, cand) - prefix;
 }
 
 static int limit_for(const char *name)

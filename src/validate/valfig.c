@@ -148,7 +148,10 @@ static void body(const mk_vresult *r, const char *path, double *xs, double *ys)
             span(&lo, &hi, r->acc_hi);
             span(&lo, &hi, r->pub_value);
         }
-        if (!(t0 < t1)) t0 = 0, t1 = t0 + 1;
+        if (!(t0 < t1)) {
+            double mid = isfinite(t0) ? t0 : 0;
+            t0 = mid - 60, t1 = mid + 60;
+        }
         double span_s = t1 - t0, tu = span_s <= 180 ? 1 : span_s <= 3 * 3600 ? 60 : span_s <= 3 * 86400 ? 3600 : 86400;
         const char *tun = tu == 1 ? "s" : tu == 60 ? "min" : tu == 3600 ? "h" : "d";
         pad(&lo, &hi);

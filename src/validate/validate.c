@@ -839,7 +839,7 @@ mk_status mk_vtarget_check_units(mk_vtarget *t, mk_units *u, mk_error *err)
     double x;
     mk_error e2 = {0};
     if (!dimensionless(t->unit) && strcmp(t->unit, "%") && mk_units_convert(u, 1.0, t->unit, t->unit, &x, &e2))
-        return mk_fail_at(err, MK_ERR_UNIT, t->file, t->unit_node->line, t->unit_node->col, "unknown unit '%s' (%s)",
+        return mk_fail_at(err, MK_ERR_UNIT, t->file, t->unit_node->line, t->unit_node->col, "bad unit '%s' in 'published': %s",
                           t->unit, e2.message);
     mk_status rc = check_ex_units(t, u, t->root_ex, err);
     if (!rc) t->units_checked = 1;
@@ -1007,7 +1007,7 @@ static mk_status ex_fail(v_ctx *cx, const ex *e, mk_error *err, const char *fmt,
 static void keep_curve(v_ctx *cx, const char *label, const char *unit, const double *t, const double *v, int n,
                        size_t stride, double w0, double w1, int band_applies)
 {
-    if (cx->curve_set || n <= 0) return;
+    if (cx->curve_set || n < 2) return; /* a single point says nothing panel B does not */
     mk_vcurve *c = &cx->out->curve;
     c->t_s = malloc((size_t)n * sizeof(double));
     c->v = malloc((size_t)n * sizeof(double));

@@ -111,7 +111,6 @@ static void finds_the_folds_downwards_and_finely(void **state)
     (void)state;
     mk_scan_opts o;
     cusp_opts(&o, 1, -1, 200);
-    o.watch = "cusp.drift"; /* a variable is fine too... but it is ~0 on both branches */
     o.watch = "cusp.x";
     mk_scan_result r;
     scan(g_cusp, &o, &r);

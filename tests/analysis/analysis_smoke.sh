@@ -1,0 +1,66 @@
+#!/bin/sh
+# analysis_smoke.sh -- `myoknot scan` and `myoknot sensitivity` on the default model with a tiny
+# budget, so that CI exercises both commands end to end in seconds: exit codes, outputs written
+# atomically, the verdict printed.
+#   usage: analysis_smoke.sh PATH/TO/myoknot SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+check() { # NAME WANT_STATUS WANT_TEXT CMD...
+    name=$1 want=$2 text=$3
+    shift 3
+    "$@" > "$T/out" 2>&1
+    got=$?
+    if [ "$got" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; }; then
+        echo "FAIL $name: exit $got (want $want), output:"; sed 's/^/    /' "$T/out" | tail -30
+        echo "    (wanted text: $text)"
+        fail=$((fail + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+exists() {
+    if [ -s "$2" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 missing or empty"; fail=$((fail + 1)); fi
+}
+
+check scan-help 0 "--from A" "$BIN" scan --help
+check sens-help 0 "--trajectories R" "$BIN" sensitivity --help
+check scan-no-name 2 "needs the NAME" "$BIN" scan --from 0 --to 1
+check scan-no-range 2 "needs --from A and --to B" "$BIN" scan load.activation
+check scan-unknown 2 "has no parameter or input 'load.nothing'" "$BIN" scan load.nothing --from 0 --to 1
+check scan-bad-unit 2 "--from" "$BIN" scan load.activation --from "3 mmHg" --to "5 %"
+check scan-same 2 "the same value" "$BIN" scan load.activation --from "5 %" --to 5
+check sens-bad-levels 2 "even" "$BIN" sensitivity --levels 3
+check sens-no-match 1 "no parameter of model 'tp_site' matches" "$BIN" sensitivity --params 'nothing.*' --out "$T/none"
+
+# a scan of the default model: few steps, short settle; both branches, the verdict, the files
+check scan-tp-site 0 "no coexistence found in [0, 10] %" \
+    "$BIN" scan load.activation --from "0 %" --to "10 %" --steps 2 --settle "1 h" --out "$T/scan"
+exists scan-csv "$T/scan/scan.csv"
+exists scan-png "$T/scan/scan.png"
+exists scan-verdict "$T/scan/verdict.txt"
+check scan-csv-rows 0 "backward,2," grep -F "backward,2," "$T/scan/scan.csv"
+# rerun into the same directory: replaced; a foreign directory is not touched
+check scan-again 0 "output: $T/scan" \
+    "$BIN" scan life.stress --from 0 --to 1 --steps 1 --settle "10 min" --set "load.activation=5 %" --out "$T/scan"
+mkdir -p "$T/foreign" && echo keep > "$T/foreign/notes.txt"
+check scan-foreign 1 "not an output of this analysis" \
+    "$BIN" scan life.stress --from 0 --to 1 --steps 1 --settle "10 min" --out "$T/foreign"
+exists foreign-kept "$T/foreign/notes.txt"
+[ -z "$(ls -d "$T"/foreign.tmp-* 2>/dev/null)" ] && pass=$((pass + 1)) || { echo "FAIL: temporary directory left"; fail=$((fail + 1)); }
+
+# Morris screening with a tiny budget: three parameters, two trajectories (9 runs of the
+# default two-week scenario, about 2 s)
+check sens-tp-site 0 "runs: 9 (0 failed" \
+    "$BIN" sensitivity --params 'core.p_knot,phys.p_crit_max,noci.p_mech50' --trajectories 2 --out "$T/sens"
+exists sens-csv "$T/sens/sensitivity.csv"
+exists sens-png "$T/sens/sensitivity.png"
+check sens-csv-ppt 0 "ppt," grep -F "ppt," "$T/sens/sensitivity.csv"
+
+echo "analysis smoke: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,183 @@
+/*
+ * test_sensitivity.c -- Morris screening (src/analysis/sensitivity.c) on a model with a known
+ * answer: tests/analysis/ranking.myo, where y relaxes in 1 s to 10 a + b + 0 c + 0 w (ranges
+ * 0 .. 1, w 0.01 .. 10).  At the end of a 30 s protocol the elementary effects are exactly 10
+ * for a, 1 for b and 0 for c and w, whatever the design.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../lang/test_util.h"
+#include "analysis/sensitivity.h"
+
+static mk_model *g_model;
+static mk_loaded *g_loaded;
+static const mk_model_abi *g_abi;
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[1024];
+    mk_error err = {0};
+    if (mk_model_parse_file(mk_test_path(path, sizeof path, "tests/analysis/ranking.myo"), &g_model, &err) ||
+        mk_model_compile(g_model, NULL, &g_loaded, &err)) {
+        fprintf(stderr, "setup: %s\n", err.message);
+        return -1;
+    }
+    g_abi = mk_loaded_abi(g_loaded);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mk_loaded_free(g_loaded);
+    mk_model_free(g_model);
+    return 0;
+}
+
+static mk_protocol *protocol(void)
+{
+    mk_protocol *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    snprintf(p->name, sizeof p->name, "relax");
+    p->duration_s = 30;
+    p->output_every_s = 1;
+    return p;
+}
+
+static int factor_of(const mk_morris_result *r, const char *name)
+{
+    for (int i = 0; i < r->k; i++)
+        if (!strcmp(r->abi->params[r->factor[i].param].name, name)) return i;
+    return -1;
+}
+
+static double mu_star(const mk_morris_result *r, const char *name, int o)
+{
+    int i = factor_of(r, name);
+    assert_true(i >= 0);
+    return r->mu_star[(size_t)i * (size_t)r->n_out + (size_t)o];
+}
+
+static void known_ranking(void **state)
+{
+    (void)state;
+    mk_protocol *p = protocol();
+    mk_morris_opts o;
+    mk_morris_opts_default(&o);
+    o.trajectories = 6;
+    o.outputs = "f.y,f.target";
+    o.seed = 42;
+    mk_morris_result r;
+    mk_error err = {0};
+    mk_status rc = mk_morris_run(g_abi, p, NULL, &o, &r, &err);
+    if (rc) print_error("morris: %s\n", err.message);
+    assert_int_equal(rc, MK_OK);
+    assert_int_equal(r.k, 4);          /* a, b, c, w; tau has an empty range */
+    assert_int_equal(r.n_skipped, 1);
+    assert_int_equal(r.runs, 1 + 6 * 5);
+    assert_int_equal(r.failed, 0);
+    assert_int_equal(r.factor[factor_of(&r, "f.a")].log_scale, 0);
+    assert_int_equal(r.factor[factor_of(&r, "f.w")].log_scale, 1); /* 0.01 .. 10: a factor of 1000 */
+    assert_true(fabs(r.base[0] - 5.5) < 1e-4);                     /* 10 * 0.5 + 0.5 */
+    for (int out = 0; out < 2; out++) {
+        double tol = out == 0 ? 1e-4 : 1e-9; /* y is 30 time constants from its target */
+        assert_true(fabs(mu_star(&r, "f.a", out) - 10) < 10 * tol);
+        assert_true(fabs(mu_star(&r, "f.b", out) - 1) < tol);
+        assert_true(mu_star(&r, "f.c", out) < tol);
+        assert_true(mu_star(&r, "f.w", out) < tol);
+        int i_a = factor_of(&r, "f.a");
+        size_t at = (size_t)i_a * 2 + (size_t)out;
+        assert_true(fabs(r.mu[at] - 10) < 10 * tol); /* positive effect */
+        assert_true(r.sigma[at] < 10 * tol);         /* linear: no spread */
+        assert_int_equal(r.n_ee[at], 6);
+        int *rank = mk_morris_rank(&r, out);
+        assert_non_null(rank);
+        assert_int_equal(rank[0], i_a);
+        assert_int_equal(rank[1], factor_of(&r, "f.b"));
+        free(rank);
+    }
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_morris_write_csv(&r, &b, &err), MK_OK);
+    assert_non_null(strstr(b.data, "f.y,\"f.y at the end\",1,1,f.a,1,0,1,linear"));
+    assert_non_null(strstr(b.data, ",f.w,1,0.01,10,log,"));
+    mk_buf_free(&b);
+    mk_morris_result_free(&r);
+    mk_protocol_free(p);
+}
+
+static void globs_and_determinism(void **state)
+{
+    (void)state;
+    mk_protocol *p = protocol();
+    mk_morris_opts o;
+    mk_morris_opts_default(&o);
+    o.trajectories = 3;
+    o.outputs = "f.y";
+    o.params = "f.a, f.c";
+    mk_morris_result r1, r2;
+    mk_error err = {0};
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_OK);
+    assert_int_equal(r1.k, 2);
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r2, &err), MK_OK);
+    for (int i = 0; i < r1.k * r1.n_out; i++) {
+        assert_true(r1.mu[i] == r2.mu[i] || (isnan(r1.mu[i]) && isnan(r2.mu[i])));
+        assert_true(r1.sigma[i] == r2.sigma[i] || (isnan(r1.sigma[i]) && isnan(r2.sigma[i])));
+    }
+    mk_morris_result_free(&r1);
+    mk_morris_result_free(&r2);
+
+    o.params = "nothing.*";
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_NAME);
+    o.params = "f.tau";
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_INVALID);
+    o.params = NULL;
+    o.outputs = "f.nothing";
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_NAME);
+    o.outputs = "ppt"; /* the model has no algometer inputs */
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_MODEL);
+    o.outputs = "f.y";
+    o.levels = 3;
+    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_INVALID);
+    mk_protocol_free(p);
+}
+
+static void rng(void **state)
+{
+    (void)state;
+    mk_rng a, b, c;
+    mk_rng_seed(&a, 7);
+    mk_rng_seed(&b, 7);
+    mk_rng_seed(&c, 8);
+    int same = 1, counts[4] = {0};
+    for (int i = 0; i < 4000; i++) {
+        unsigned long long x = mk_rng_next(&a);
+        assert_true(x == mk_rng_next(&b));
+        same &= x == mk_rng_next(&c);
+        int k = mk_rng_below(&a, 4);
+        assert_true(k >= 0 && k < 4);
+        counts[k]++;
+        mk_rng_below(&b, 4);
+    }
+    assert_false(same);
+    for (int k = 0; k < 4; k++) assert_true(counts[k] > 850 && counts[k] < 1150);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(known_ranking),
+        cmocka_unit_test(globs_and_determinism),
+        cmocka_unit_test(rng),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,312 @@
+/*
+ * test_validate.c -- validation targets (src/validate): the statistics and comparisons on
+ * hand-made curves, a small target run end to end against the built-in tp_site model
+ * (extraction, unit conversion, verdicts including expected failures and unexpected
+ * passes), and the corpus of bad validation files (tests/validate/bad/NN-name.yaml, first
+ * line "# expect: LINE:COL: MESSAGE"), each of which must fail at load time or when run, at
+ * that place with that message.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "body/anatomy.h"
+#include "myoknot.h"
+#include "validate/validate.h"
+
+static mk_units *g_u;
+static mk_anatomy *g_anat;
+
+static int setup(void **state)
+{
+    (void)state;
+    mk_error err = {0};
+    if (mk_units_new(&g_u, &err) || mk_anatomy_load(&g_anat, &err)) {
+        char buf[1400];
+        fprintf(stderr, "setup: %s\n", mk_error_format(&err, buf, sizeof buf));
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mk_anatomy_free(g_anat);
+    mk_units_free(g_u);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+static void test_stats_basic(void **state)
+{
+    (void)state;
+    double t[] = {0, 1, 2, 3, 4};
+    double v[] = {1, 3, 2, 5, 4};
+    assert_float_equal(mk_vstat("max", t, v, 5, NAN, NAN, NAN), 5, 1e-12);
+    assert_float_equal(mk_vstat("min", t, v, 5, NAN, NAN, NAN), 1, 1e-12);
+    assert_float_equal(mk_vstat("first", t, v, 5, 1, 3, NAN), 3, 1e-12);
+    assert_float_equal(mk_vstat("final", t, v, 5, 1, 3, NAN), 5, 1e-12);
+    assert_float_equal(mk_vstat("max", t, v, 5, 0, 2, NAN), 3, 1e-12);
+    assert_float_equal(mk_vstat("time_of_max", t, v, 5, 1, 4, NAN), 2, 1e-12); /* from w0 */
+    assert_float_equal(mk_vstat("at", t, v, 5, NAN, NAN, 2.5), 3.5, 1e-12);
+    /* trapezoidal mean over [0, 4]: (2 + 2.5 + 3.5 + 4.5) / 4 */
+    assert_float_equal(mk_vstat("mean", t, v, 5, NAN, NAN, NAN), 3.125, 1e-12);
+    assert_float_equal(mk_vstat("first_above", t, v, 5, NAN, NAN, 4), 2 + 2.0 / 3, 1e-12);
+    assert_float_equal(mk_vstat("first_below", t, v, 5, 1, 4, 2.5), 0.5, 1e-12);
+    assert_true(isnan(mk_vstat("first_above", t, v, 5, NAN, NAN, 9)));
+    assert_true(isnan(mk_vstat("at", t, v, 5, NAN, NAN, 7)));
+    assert_true(isnan(mk_vstat("max", t, v, 5, 10, 20, NAN))); /* empty window */
+    assert_true(isnan(mk_vstat("max", t, v, 0, NAN, NAN, NAN)));
+    assert_true(mk_vstat_known("half_life") && !mk_vstat_known("maxx"));
+    assert_true(mk_vstat_is_time("tau") && !mk_vstat_is_time("mean"));
+}
+
+static void test_stats_exponential(void **state)
+{
+    (void)state;
+    /* a peak of 10 above a baseline of 1 decaying with half-life 20 s, sampled every 0.5 s */
+    enum { N = 801 };
+    static double t[N], v[N], w[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = 0.5 * i;
+        v[i] = 1 + 10 * exp(-log(2.0) * t[i] / 20);
+        w[i] = 30 - 20 * exp(-t[i] / 35); /* recovery towards 30 with tau 35 s */
+    }
+    assert_float_equal(mk_vstat("half_life", t, v, N, NAN, NAN, NAN), 20, 0.05);
+    assert_float_equal(mk_vstat("tau", t, w, N, NAN, NAN, NAN), 35, 0.1);
+}
+
+static void test_compare(void **state)
+{
+    (void)state;
+    assert_true(mk_vcompare("within", 5, 4, 6));
+    assert_true(mk_vcompare("within", 4, 4, 6)); /* inclusive */
+    assert_false(mk_vcompare("within", 6.01, 4, 6));
+    assert_false(mk_vcompare("within", NAN, 4, 6));
+    assert_true(mk_vcompare("above", 1.01, 1, NAN));
+    assert_false(mk_vcompare("above", 1, 1, NAN)); /* strict */
+    assert_true(mk_vcompare("below", 0.09, NAN, 0.1));
+    assert_false(mk_vcompare("below", INFINITY, NAN, 0.1));
+    double up[] = {1, 2, 3}, flat[] = {1, 2, 2}, down[] = {3, 2, 1};
+    assert_true(mk_vordinal(up, 3, 1, 0));
+    assert_false(mk_vordinal(up, 3, -1, 0));
+    assert_true(mk_vordinal(down, 3, -1, 0.5));
+    assert_false(mk_vordinal(down, 3, -1, 1.0)); /* steps must exceed min_step */
+    assert_false(mk_vordinal(flat, 3, 1, 0));
+    assert_string_equal(mk_verdict_name(MK_V_XPASS), "UNEXPECTED-PASS");
+}
+
+/* ---------------------------------------------------------------- a target end to end */
+
+static void run_text(const char *text, mk_vresult *res)
+{
+    mk_vtarget *t = NULL;
+    mk_error err = {0};
+    char buf[1400];
+    if (mk_vtarget_load_string("inline.yaml", text, &t, &err)) fail_msg("load: %s", mk_error_format(&err, buf, sizeof buf));
+    const mk_model_abi *abi = mk_builtin_find("tp_site");
+    assert_non_null(abi);
+    if (mk_vtarget_run(t, abi, g_u, g_anat, res, &err)) fail_msg("run: %s", mk_error_format(&err, buf, sizeof buf));
+    mk_vtarget_free(t);
+}
+
+static const char k_rest[] =
+    "name: rest-pcr\n"
+    "quantity: resting PCr\n"
+    "source: test\n"
+    "why: test\n"
+    "compare: within\n"
+    "published: {value: 33, uncertainty: 2, unit: mM}\n"
+    "tolerance: {abs: %s}\n"
+    "%s"
+    "scenario:\n"
+    "  duration: 2 min\n"
+    "  output_every: 10 s\n"
+    "  timeline:\n"
+    "    - {event: measure, at: 1 min, what: ppt, label: PPT}\n"
+    "extract: {kind: series, variable: core.pcr, stat: final}\n";
+
+static void test_run_verdicts(void **state)
+{
+    (void)state;
+    char text[2048];
+    mk_vresult r;
+    snprintf(text, sizeof text, k_rest, "4", "");
+    run_text(text, &r);
+    assert_int_equal(r.verdict, MK_V_PASS);
+    assert_true(r.model > 29 && r.model < 37);
+    assert_float_equal(r.acc_lo, 29, 1e-12);
+    assert_true(r.curve.n > 2); /* the curve for the figure */
+    mk_vresult_free(&r);
+
+    snprintf(text, sizeof text, k_rest, "0.01", "");
+    run_text(text, &r);
+    assert_int_equal(r.verdict, MK_V_FAIL);
+    assert_non_null(strstr(r.note, "outside the accepted"));
+    mk_vresult_free(&r);
+
+    snprintf(text, sizeof text, k_rest, "0.01", "expected_failure: a documented miss\n");
+    run_text(text, &r);
+    assert_int_equal(r.verdict, MK_V_XFAIL);
+    mk_vresult_free(&r);
+
+    snprintf(text, sizeof text, k_rest, "4", "expected_failure: {tp_site: not any more}\n");
+    run_text(text, &r);
+    assert_int_equal(r.verdict, MK_V_XPASS);
+    assert_non_null(strstr(r.note, "remove the mark"));
+    mk_vresult_free(&r);
+
+    /* a mark for another model does not apply to this one */
+    snprintf(text, sizeof text, k_rest, "0.01", "expected_failure: {tp_site_central: other}\n");
+    run_text(text, &r);
+    assert_int_equal(r.verdict, MK_V_FAIL);
+    mk_vresult_free(&r);
+}
+
+static void test_run_units_and_ops(void **state)
+{
+    (void)state;
+    /* the PPT measurement in kPa, published in kg/cm2: converted (1 kg/cm2 = 98.0665 kPa) */
+    const char *text =
+        "name: ppt-kg\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
+        "published: {value: 2.9, unit: kg/cm2}\ntolerance: {abs: 1}\n"
+        "scenario:\n  duration: 2 min\n  timeline:\n    - {event: measure, at: 1 min, what: ppt, label: PPT}\n"
+        "extract:\n  kind: ratio\n  of:\n    - {kind: measurement, label: PPT}\n"
+        "    - {kind: measurement, label: PPT}\n";
+    mk_vresult r;
+    run_text(text, &r);
+    assert_float_equal(r.model, 1.0, 1e-12); /* a ratio is a pure number... */
+    mk_vresult_free(&r);
+
+    const char *text2 =
+        "name: ppt-kg\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
+        "published: {value: 2.9, unit: kg/cm2}\ntolerance: {abs: 1}\n"
+        "scenario:\n  duration: 2 min\n  timeline:\n    - {event: measure, at: 1 min, what: ppt, label: PPT}\n"
+        "extract: {kind: measurement, label: PPT}\n";
+    run_text(text2, &r);
+    assert_true(r.model > 2.0 && r.model < 3.5); /* about 270-290 kPa */
+    assert_string_equal(r.unit, "kg/cm2");
+    mk_vresult_free(&r);
+
+    /* a missing measurement label: an ERROR verdict naming the extraction's line */
+    const char *text3 =
+        "name: nolabel\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
+        "published: {value: 2.9, unit: kg/cm2}\ntolerance: {abs: 1}\n"
+        "scenario:\n  duration: 2 min\n"
+        "extract: {kind: measurement, label: PPT}\n";
+    run_text(text3, &r);
+    assert_int_equal(r.verdict, MK_V_ERROR);
+    assert_non_null(strstr(r.note, "inline.yaml:10:10: the scenario has no measurement labelled 'PPT'"));
+    mk_vresult_free(&r);
+}
+
+/* ---------------------------------------------------------------- the bad corpus */
+
+static void test_bad_corpus(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tests/validate/bad", root ? root : ".");
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int n = 0;
+    const mk_model_abi *abi = mk_builtin_find("tp_site");
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml")) continue;
+        char path[2048], rel[1100], line[1024], expect[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        if (!fgets(line, sizeof line, f)) line[0] = 0;
+        fclose(f);
+        line[strcspn(line, "\n")] = 0;
+        if (strncmp(line, "# expect: ", 10)) fail_msg("%s: first line must be '# expect: LINE:COL: MESSAGE'", e->d_name);
+        snprintf(expect, sizeof expect, "%s", line + 10);
+        /* load with the path relative to the source root, as the messages show it */
+        snprintf(rel, sizeof rel, "tests/validate/bad/%s", e->d_name);
+        mk_vtarget *t = NULL;
+        mk_error err = {0};
+        char got[1400] = "";
+        mk_status st = mk_vtarget_load_file(path, &t, &err);
+        if (!st) st = mk_vtarget_check_units(t, g_u, &err);
+        if (st) {
+            snprintf(got, sizeof got, "%d:%d: %s", err.line, err.column, err.message);
+        } else {
+            mk_vresult r;
+            assert_int_equal(mk_vtarget_run(t, abi, g_u, g_anat, &r, &err), MK_OK);
+            if (r.verdict != MK_V_ERROR) fail_msg("%s: loads and runs (verdict %s), expected an error", e->d_name, mk_verdict_name(r.verdict));
+            /* note: "FILE:LINE:COL: message" */
+            const char *p = strstr(r.note, ".yaml:");
+            snprintf(got, sizeof got, "%s", p ? p + 6 : r.note);
+            mk_vresult_free(&r);
+        }
+        mk_vtarget_free(t);
+        /* messages that name the file itself use its full path here: compare the relative form */
+        char want[1400];
+        snprintf(want, sizeof want, "%s", expect);
+        char *hit = strstr(got, dir);
+        if (hit) { /* replace the absolute directory by tests/validate/bad */
+            char tmp[1400];
+            snprintf(tmp, sizeof tmp, "%.*stests/validate/bad%s", (int)(hit - got), got, hit + strlen(dir));
+            snprintf(got, sizeof got, "%s", tmp);
+        }
+        if (strcmp(got, want)) fail_msg("%s:\n  expected: %s\n  got:      %s", rel, want, got);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 6);
+}
+
+/* every shipped target loads and its units check */
+static void test_shipped_targets_load(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/data/validation", root ? root : ".");
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml")) continue;
+        char path[2048], buf[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        mk_vtarget *t = NULL;
+        mk_error err = {0};
+        if (mk_vtarget_load_file(path, &t, &err) || mk_vtarget_check_units(t, g_u, &err))
+            fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+        mk_vtarget_free(t);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 25);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stats_basic),
+        cmocka_unit_test(test_stats_exponential),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_run_verdicts),
+        cmocka_unit_test(test_run_units_and_ops),
+        cmocka_unit_test(test_bad_corpus),
+        cmocka_unit_test(test_shipped_targets_load),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
