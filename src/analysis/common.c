@@ -4,8 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 
 #include "analysis/common.h"
 #include "core/error.h"
+#include "report/plot.h"
 
 /* ---------------------------------------------------------------- output directory */
 
@@ -144,163 +143,23 @@ mk_status mk_outdir_commit(mk_outdir *o, mk_error *err)
     return MK_OK;
 }
 
-/* ---------------------------------------------------------------- PLplot plumbing */
+/* ---------------------------------------------------------------- figures (session: report/plot.c) */
 
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static jmp_buf g_jmp;
-static char g_plmsg[512];
-static int g_aborted;
+#define LINE_W MK_PLOT_LINE_W
+#define AXIS_W MK_PLOT_AXIS_W
+#define FS MK_PLOT_FS
+#define FIG_W 1500
 
-static int on_pl_exit(PLCHAR_VECTOR msg)
-{
-    snprintf(g_plmsg, sizeof g_plmsg, "%s", msg ? msg : "fatal error");
-    longjmp(g_jmp, 1);
-    return 1;
-}
-
-static void on_pl_abort(PLCHAR_VECTOR msg)
-{
-    if (!g_aborted) snprintf(g_plmsg, sizeof g_plmsg, "%s", msg ? msg : "error");
-    g_aborted = 1;
-}
-
-static int have_pngcairo(void)
-{
-    const char *menu[128], *names[128];
-    int n = 128;
-    const char **pm = menu, **pn = names;
-    plgDevs(&pm, &pn, &n);
-    for (int i = 0; i < n; i++)
-        if (names[i] && !strcmp(names[i], "pngcairo")) return 1;
-    return 0;
-}
-
-/* '#' is PLplot's escape character */
-static void pl_text(char *out, size_t size, const char *in)
-{
-    size_t o = 0;
-    for (; *in && o + 2 < size; in++) {
-        if (*in == '#') out[o++] = '#';
-        out[o++] = *in;
-    }
-    out[o] = 0;
-}
-
-#define LINE_W 2.4
-#define AXIS_W 1.4
-#define FS 0.62
-
-static void page_begin(const char *path, int width, int height)
-{
-    static const PLINT R[MK_PC_NCOLORS] = {255, 0, 230, 86, 0, 240, 0, 213, 204, 153};
-    static const PLINT G[MK_PC_NCOLORS] = {255, 0, 159, 180, 158, 228, 114, 94, 121, 153};
-    static const PLINT B[MK_PC_NCOLORS] = {255, 0, 0, 233, 115, 66, 178, 0, 167, 153};
-    static const PLFLT A[MK_PC_NCOLORS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0.18};
-    plsdev("pngcairo");
-    plsfnam(path);
-    plspage(150.0, 150.0, width, height, 0, 0);
-    plscmap0a(R, G, B, A, MK_PC_NCOLORS);
-    plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
-    plinit();
-    pladv(0);
-    plschr(0.0, FS);
-    plsmaj(0.0, 0.9);
-    plsmin(0.0, 0.5);
-}
+/* the page's own colour after the shared palette: the translucent grey of a shaded range */
+static const mk_plot_color shade_color = {153, 153, 153, 0.18};
 
 static void draw_title(const char *title, double W, double H)
 {
-    char esc[512], *l2 = NULL;
-    pl_text(esc, sizeof esc, title);
-    size_t n = strlen(esc);
-    if (n > 80) { /* break at the space nearest the middle, preferring "; " and ", " */
-        size_t best = 0;
-        double best_cost = 1e9;
-        for (size_t i = 20; i + 20 < n; i++) {
-            if (esc[i] != ' ') continue;
-            double cost = fabs((double)i - (double)n / 2) - (esc[i - 1] == ';' ? 25 : esc[i - 1] == ',' ? 12 : 0);
-            if (cost < best_cost) best_cost = cost, best = i;
-        }
-        if (best) esc[best] = 0, l2 = esc + best + 1;
-    }
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0, 1, 0, 1);
-    plcol0(MK_PC_BLACK);
-    plschr(0.0, FS * 1.2);
-    plptex(30 / W, 1.0 - 55 / H, 1.0, 0.0, 0.0, esc);
-    if (l2) plptex(30 / W, 1.0 - 100 / H, 1.0, 0.0, 0.0, l2);
-    plschr(0.0, FS);
-}
-
-typedef void (*body_fn)(const void *fig, double *xs, double *ys);
-
-static mk_status render(const void *fig, body_fn body, size_t n_buf, const char *path, mk_error *err)
-{
-    FILE *probe = fopen(path, "wb");
-    if (!probe) return mk_fail(err, MK_ERR_IO, "cannot write figure %s: %s", path, strerror(errno));
-    fclose(probe);
-    double *xs = malloc((n_buf + 1) * sizeof *xs), *ys = malloc((n_buf + 1) * sizeof *ys);
-    if (!xs || !ys) {
-        free(xs);
-        free(ys);
-        return mk_fail(err, MK_ERR_NOMEM, "out of memory drawing %s", path);
-    }
-    mk_status rc = MK_OK;
-    pthread_mutex_lock(&g_lock);
-    if (!have_pngcairo()) {
-        pthread_mutex_unlock(&g_lock);
-        free(xs);
-        free(ys);
-        return mk_fail(err, MK_ERR_IO,
-                       "cannot draw %s: PLplot's pngcairo device is not available (install the Debian "
-                       "package plplot-driver-cairo)", path);
-    }
-    PLINT old = 0, strm = -1;
-    plgstrm(&old);
-    g_plmsg[0] = 0;
-    g_aborted = 0;
-    plsabort(on_pl_abort);
-    plmkstrm(&strm);
-    if (strm < 0) {
-        rc = mk_fail(err, MK_ERR_IO, "cannot draw %s: no free PLplot stream", path);
-    } else if (setjmp(g_jmp) == 0) {
-        plsexit(on_pl_exit);
-        body(fig, xs, ys);
-        plend1();
-        if (g_aborted) rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", path, g_plmsg);
-    } else {
-        static int cleaning;
-        if (!cleaning) {
-            cleaning = 1;
-            if (setjmp(g_jmp) == 0) plend1();
-        }
-        cleaning = 0;
-        rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", path, g_plmsg);
-    }
-    plsexit(NULL);
-    plsabort(NULL);
-    plsstrm(old);
-    pthread_mutex_unlock(&g_lock);
-    free(xs);
-    free(ys);
-    return rc;
-}
-
-static void nice_range(double a, double b, double *lo, double *hi)
-{
-    if (!(a <= b)) {
-        *lo = 0, *hi = 1;
-        return;
-    }
-    double span = b - a, mag = fmax(fabs(a), fabs(b));
-    if (span <= 1e-9 * fmax(mag, 1e-300)) {
-        double pad = mag > 0 ? 0.1 * mag : 1.0;
-        *lo = a - pad, *hi = b + pad;
-        return;
-    }
-    *lo = a - 0.06 * span;
-    *hi = b + 0.06 * span;
-    if (a >= 0 && *lo < 0) *lo = 0;
+    char esc[512];
+    mk_plot_text(esc, sizeof esc, title);
+    size_t best = mk_plot_break_at(esc, 80);
+    if (best) esc[best] = '\n';
+    mk_plot_title(esc, W, H);
 }
 
 /* ---------------------------------------------------------------- curves against a swept value */
@@ -320,24 +179,16 @@ static void legend_entry(double y, double h, int color, const char *glyph, const
     plptex(0.17, y, 1.0, 0.0, 0.0, text);
 }
 
-/* page_begin needs path and size: a tiny wrapper so that the body knows both */
-typedef struct xy_job {
-    const mk_plot_xy *f;
-    const char *path;
-} xy_job;
-
 static int xy_height(const mk_plot_xy *f)
 {
     int per = f->n_panels == 1 ? 560 : f->n_panels == 2 ? 420 : 300;
     return 170 + 115 + f->n_panels * per + (f->n_panels - 1) * 34;
 }
 
-static void xy_draw(const void *job_v, double *xs, double *ys)
+static void xy_draw(const void *ctx, double *xs, double *ys)
 {
-    const xy_job *job = job_v;
-    const mk_plot_xy *f = job->f;
-    const double W = 1500, H = xy_height(f);
-    page_begin(job->path, (int)W, (int)H);
+    const mk_plot_xy *f = ctx;
+    const double W = FIG_W, H = xy_height(f);
     draw_title(f->title, W, H);
 
     const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
@@ -345,10 +196,7 @@ static void xy_draw(const void *job_v, double *xs, double *ys)
     double x0 = INFINITY, x1 = -INFINITY;
     for (int i = 0; i < f->n_panels; i++)
         for (int c = 0; c < f->panel[i].n_curves; c++)
-            for (int k = 0; k < f->panel[i].curve[c].n; k++) {
-                double x = f->panel[i].curve[c].x[k];
-                if (isfinite(x)) x0 = fmin(x0, x), x1 = fmax(x1, x);
-            }
+            for (int k = 0; k < f->panel[i].curve[c].n; k++) mk_plot_span(&x0, &x1, f->panel[i].curve[c].x[k]);
     if (!(x0 < x1)) x0 = isfinite(x0) ? x0 - 1 : 0, x1 = isfinite(x1) ? x1 + 1 : 1;
     double pad = 0.03 * (x1 - x0);
     x0 -= pad, x1 += pad;
@@ -356,22 +204,13 @@ static void xy_draw(const void *job_v, double *xs, double *ys)
     for (int i = 0; i < f->n_panels; i++) {
         const mk_plot_panel *p = &f->panel[i];
         double y1 = top - i * (ph + gap), y0 = y1 - ph;
-        double a = INFINITY, b = -INFINITY;
+        double lo = INFINITY, hi = -INFINITY;
         for (int c = 0; c < p->n_curves; c++)
-            for (int k = 0; k < p->curve[c].n; k++)
-                if (isfinite(p->curve[c].y[k])) a = fmin(a, p->curve[c].y[k]), b = fmax(b, p->curve[c].y[k]);
-        double lo, hi;
-        nice_range(a, b, &lo, &hi);
+            for (int k = 0; k < p->curve[c].n; k++) mk_plot_span(&lo, &hi, p->curve[c].y[k]);
+        mk_plot_pad_range(&lo, &hi, 0.06, 1);
         if (f->n_panels > 1) {
             char letter[4] = {(char)('A' + i), 0, 0, 0};
-            plvpor(0.0, 1.0, 0.0, 1.0);
-            plwind(0, 1, 0, 1);
-            plcol0(MK_PC_BLACK);
-            plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_BOLD);
-            plschr(0.0, FS * 1.25);
-            plptex(30 / W, y1 - 12 / H, 1.0, 0.0, 0.0, letter);
-            plschr(0.0, FS);
-            plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
+            mk_plot_letter(letter, 30 / W, y1 - 12 / H, 1.25);
         }
         plvpor(left, right, y0, y1);
         plwind(x0, x1, lo, hi);
@@ -381,30 +220,24 @@ static void xy_draw(const void *job_v, double *xs, double *ys)
                 double m = 0.5 * (sa + sb);
                 sa = m - 0.002 * (x1 - x0), sb = m + 0.002 * (x1 - x0);
             }
-            PLFLT bx[4] = {sa, sb, sb, sa}, by[4] = {lo, lo, hi, hi};
-            plcol0(MK_PC_GREY);
-            plfill(4, bx, by);
+            mk_plot_band(sa, sb, lo, hi, MK_PC_SHADE);
         }
         plcol0(MK_PC_BLACK);
         plwidth(AXIS_W);
         int last = i == f->n_panels - 1;
         plbox(last ? "bnsti" : "bsti", 0.0, 0, "bnstiv", 0.0, 0);
         char yl[320];
-        pl_text(yl, sizeof yl, p->ylabel);
+        mk_plot_text(yl, sizeof yl, p->ylabel);
         if (strlen(yl) > 20) plschr(0.0, FS * 0.8); /* long units must fit the panel's height */
         plmtex("l", 5.6, 0.5, 0.5, yl);
         plschr(0.0, FS);
         for (int m = 0; m < f->n_marks; m++) {
             if (!isfinite(f->mark_x[m])) continue;
             PLFLT mx[2] = {f->mark_x[m], f->mark_x[m]}, my[2] = {lo, hi};
-            plcol0(MK_PC_BLACK);
-            plwidth(1.2);
-            pllsty(2);
-            plline(2, mx, my);
-            pllsty(1);
+            mk_plot_dashed(2, mx, my, MK_PC_BLACK, 1.2);
             if (i == 0) {
                 char ml[128];
-                pl_text(ml, sizeof ml, f->mark_label[m]);
+                mk_plot_text(ml, sizeof ml, f->mark_label[m]);
                 plschr(0.0, FS * 0.85);
                 plptex(f->mark_x[m], hi - 0.04 * (hi - lo) - 0.08 * m * (hi - lo), 1.0, 0.0, -0.04, ml);
                 plschr(0.0, FS);
@@ -434,14 +267,14 @@ static void xy_draw(const void *job_v, double *xs, double *ys)
             double y = 1.0 - 0.6 * dy;
             for (int c = 0; c < p->n_curves; c++, y -= dy) {
                 char lab[200];
-                pl_text(lab, sizeof lab, p->curve[c].label);
+                mk_plot_text(lab, sizeof lab, p->curve[c].label);
                 legend_entry(y, dy, p->curve[c].color, p->curve[c].glyph, lab);
             }
             plschr(0.0, FS);
         }
     }
     char xl[320];
-    pl_text(xl, sizeof xl, f->xlabel);
+    mk_plot_text(xl, sizeof xl, f->xlabel);
     double y0 = top - (f->n_panels - 1) * (ph + gap) - ph;
     plvpor(left, right, y0, y0 + ph);
     plwind(0, 1, 0, 1);
@@ -457,16 +290,11 @@ mk_status mk_plot_xy_write(const mk_plot_xy *f, const char *path, mk_error *err)
     for (int i = 0; i < f->n_panels; i++)
         for (int c = 0; c < f->panel[i].n_curves; c++)
             if ((size_t)f->panel[i].curve[c].n > n) n = (size_t)f->panel[i].curve[c].n;
-    xy_job job = {f, path};
-    return render(&job, xy_draw, n, path, err);
+    mk_plot_page page = {path, FIG_W, xy_height(f), &shade_color, 1, n + 1};
+    return mk_plot_draw(&page, xy_draw, f, err);
 }
 
 /* ---------------------------------------------------------------- horizontal bars */
-
-typedef struct bar_job {
-    const mk_plot_bars *f;
-    const char *path;
-} bar_job;
 
 #define BAR_ROW 30.0
 
@@ -477,14 +305,12 @@ static int bars_height(const mk_plot_bars *f)
     return h;
 }
 
-static void bars_draw(const void *job_v, double *xs, double *ys)
+static void bars_draw(const void *ctx, double *xs, double *ys)
 {
     (void)xs;
     (void)ys;
-    const bar_job *job = job_v;
-    const mk_plot_bars *f = job->f;
-    const double W = 1500, H = bars_height(f);
-    page_begin(job->path, (int)W, (int)H);
+    const mk_plot_bars *f = ctx;
+    const double W = FIG_W, H = bars_height(f);
     draw_title(f->title, W, H);
     const double left = 420 / W, right = 1.0 - 260 / W;
     double ytop = H - 170; /* pixels from the bottom */
@@ -504,7 +330,7 @@ static void bars_draw(const void *job_v, double *xs, double *ys)
         plwind(0, vmax * 1.05, 0, n);
         /* panel heading */
         char t[320];
-        pl_text(t, sizeof t, p->title);
+        mk_plot_text(t, sizeof t, p->title);
         plcol0(MK_PC_BLACK);
         plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_BOLD);
         plmtex("t", 1.2, 0.0, 0.0, t);
@@ -512,9 +338,7 @@ static void bars_draw(const void *job_v, double *xs, double *ys)
         for (int k = 0; k < p->n; k++) {
             double yc = n - k - 0.5;
             double v = isfinite(p->value[k]) ? p->value[k] : 0;
-            PLFLT bx[4] = {0, v, v, 0}, by[4] = {yc - 0.32, yc - 0.32, yc + 0.32, yc + 0.32};
-            plcol0(MK_PC_BLUE);
-            plfill(4, bx, by);
+            mk_plot_band(0, v, yc - 0.32, yc + 0.32, MK_PC_BLUE);
             if (p->second && isfinite(p->second[k])) {
                 PLFLT px = p->second[k], py = yc;
                 plcol0(MK_PC_VERMILLION);
@@ -523,7 +347,7 @@ static void bars_draw(const void *job_v, double *xs, double *ys)
                 plschr(0.0, FS);
             }
             char name[200];
-            pl_text(name, sizeof name, p->names[k]);
+            mk_plot_text(name, sizeof name, p->names[k]);
             plcol0(MK_PC_BLACK);
             plmtex("lv", 0.6, yc / n, 1.0, name); /* outside the axes: plptex would be clipped */
         }
@@ -533,19 +357,17 @@ static void bars_draw(const void *job_v, double *xs, double *ys)
         if (i == 0) { /* legend at the right of the first panel */
             plvpor(right + 20 / W, 1.0, y0, y1);
             plwind(0, 1, 0, 1);
-            PLFLT bx[4] = {0.0, 0.13, 0.13, 0.0}, by[4] = {0.93, 0.93, 0.99, 0.99};
-            plcol0(MK_PC_BLUE);
-            plfill(4, bx, by);
+            mk_plot_band(0.0, 0.13, 0.93, 0.99, MK_PC_BLUE);
             plcol0(MK_PC_BLACK);
             char l[140];
-            pl_text(l, sizeof l, f->value_label);
+            mk_plot_text(l, sizeof l, f->value_label);
             plptex(0.17, 0.96, 1.0, 0.0, 0.0, l);
             if (f->second_label[0]) {
                 PLFLT px = 0.065, py = 0.88;
                 plcol0(MK_PC_VERMILLION);
                 plstring(1, &px, &py, "\xe2\x97\x8f");
                 plcol0(MK_PC_BLACK);
-                pl_text(l, sizeof l, f->second_label);
+                mk_plot_text(l, sizeof l, f->second_label);
                 plptex(0.17, 0.88, 1.0, 0.0, 0.0, l);
             }
         }
@@ -556,6 +378,6 @@ mk_status mk_plot_bars_write(const mk_plot_bars *f, const char *path, mk_error *
 {
     if (!f || f->n_panels < 1 || f->n_panels > MK_PLOT_MAX_PANELS)
         return mk_fail(err, MK_ERR_INVALID, "mk_plot_bars_write: bad figure");
-    bar_job job = {f, path};
-    return render(&job, bars_draw, 1, path, err);
+    mk_plot_page page = {path, FIG_W, bars_height(f), &shade_color, 1, 2};
+    return mk_plot_draw(&page, bars_draw, f, err);
 }

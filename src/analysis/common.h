@@ -3,16 +3,15 @@
  * atomically, and two journal-style figure kinds drawn with PLplot's pngcairo device (curves
  * against a swept value; horizontal bars).
  *
- * PLplot has process-wide state and is not thread safe.  Like src/report/figures.c, every
- * figure here is drawn on a fresh stream under a lock, the caller's stream is restored and
- * PLplot's fatal errors are caught and returned as an mk_status.  The lock is private to this
- * module (figures.c keeps its own), so the analyses and the run report must not draw from two
- * threads at once; the command is single-threaded.
+ * The figures are drawn through mk_plot_draw() (src/report/plot.h): a fresh PLplot stream
+ * under the one lock every module that draws shares, the caller's stream restored, PLplot's
+ * fatal errors returned as an mk_status.
  */
 #ifndef MK_ANALYSIS_COMMON_H
 #define MK_ANALYSIS_COMMON_H
 
 #include "myoknot.h"
+#include "report/plot.h"
 
 /* ---------------------------------------------------------------- output directory */
 
@@ -36,20 +35,9 @@ void mk_outdir_abort(mk_outdir *o);
 
 /* ---------------------------------------------------------------- figures */
 
-/* Okabe & Ito palette slots, as in src/report/figures.c */
-enum {
-    MK_PC_WHITE = 0,
-    MK_PC_BLACK = 1,
-    MK_PC_ORANGE = 2,
-    MK_PC_SKY = 3,
-    MK_PC_GREEN = 4,
-    MK_PC_YELLOW = 5,
-    MK_PC_BLUE = 6,
-    MK_PC_VERMILLION = 7,
-    MK_PC_PURPLE = 8,
-    MK_PC_GREY = 9,
-    MK_PC_NCOLORS = 10
-};
+/* Curve colours are the shared palette's slots (MK_PC_*, report/plot.h); the analyses' figures
+ * add one: the translucent grey of a shaded range. */
+enum { MK_PC_SHADE = MK_PC_NBASE };
 
 #define MK_PLOT_MAX_PANELS 8
 #define MK_PLOT_MAX_CURVES 4

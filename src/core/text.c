@@ -1,7 +1,11 @@
-/* text.c -- edit distance for "did you mean" hints. */
+/* text.c -- edit distance and "did you mean" hints; reading a text file whole. */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "core/text.h"
 
 int mk_edit_distance(const char *a, const char *b)
@@ -22,4 +26,83 @@ int mk_edit_distance(const char *a, const char *b)
             d[i][j] = v;
         }
     return d[la][lb];
+}
+
+int mk_hint_score(const char *name, const char *cand)
+{
+    size_t ln = strlen(name), lc = strlen(cand);
+    int prefix = strncmp(name, cand, ln < lc ? ln : lc) == 0;
+    return 2 * mk_edit_distance(name, cand) - prefix;
+}
+
+int mk_hint_limit(const char *name)
+{
+    size_t len = strlen(name);
+    return 2 * (len <= 4 ? 1 : len <= 8 ? 2 : 3);
+}
+
+const char *mk_suggest(const char *name, const char *const *cands, int n)
+{
+    const char *best = NULL;
+    int bd = 1000;
+    for (int i = 0; n < 0 ? cands[i] != NULL : i < n; i++) {
+        if (!cands[i]) continue;
+        int d = mk_hint_score(name, cands[i]);
+        if (d < bd) {
+            bd = d;
+            best = cands[i];
+        }
+    }
+    return bd <= mk_hint_limit(name) ? best : NULL;
+}
+
+mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **out, size_t *len,
+                            mk_error *err)
+{
+    static const mk_text_kind plain = {0};
+    if (!kind) kind = &plain;
+    *out = NULL;
+    if (len) *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    char *data = NULL;
+    size_t used = 0, cap = 0;
+    mk_status rc = MK_OK;
+    for (;;) {
+        if (cap - used < 8192 + 1) {
+            size_t ncap = cap ? 2 * cap : 16384;
+            char *p = realloc(data, ncap);
+            if (!p) {
+                rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            data = p;
+            cap = ncap;
+        }
+        size_t got = fread(data + used, 1, 8192, f);
+        if (got == 0) break;
+        if (memchr(data + used, 0, got)) {
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "%s",
+                            kind->nul_msg ? kind->nul_msg : "not a text file (contains NUL bytes)");
+            break;
+        }
+        used += got;
+        if (kind->max_len > 0 && used > kind->max_len) {
+            rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "larger than %zu bytes: not %s",
+                            kind->max_len, kind->what ? kind->what : "a text file");
+            break;
+        }
+    }
+    if (!rc && ferror(f))
+        rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "%s",
+                        kind->read_msg ? kind->read_msg : "cannot read");
+    fclose(f);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    data[used] = 0;
+    *out = data;
+    if (len) *len = used;
+    return MK_OK;
 }

@@ -1,13 +1,13 @@
 /*
  * model.c -- the mk_model handle: reading a file, the arena behind it, the function library.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "lang/ast.h"
 #include "lang/units.h"
 
@@ -147,29 +147,13 @@ mk_status mk_model_parse_string(const char *file_name, const char *text, mk_mode
 mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    mk_buf b;
-    mk_buf_init(&b);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (memchr(chunk, 0, n)) {
-            fclose(f);
-            mk_buf_free(&b);
-            return mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0,
-                              "contains a NUL byte: not a model file");
-        }
-        mk_buf_printf(&b, "%.*s", (int)n, chunk);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || b.failed) {
-        mk_buf_free(&b);
-        return mk_fail_at(err, bad ? MK_ERR_IO : MK_ERR_NOMEM, path, 0, 0, "cannot read the file");
-    }
-    mk_status rc = mk_model_parse_string(path, b.data ? b.data : "", out, err);
-    mk_buf_free(&b);
+    static const mk_text_kind kind = {.nul_msg = "contains a NUL byte: not a model file",
+                                      .read_msg = "cannot read the file"};
+    char *text;
+    mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);
+    if (rc) return rc;
+    rc = mk_model_parse_string(path, text, out, err);
+    free(text);
     return rc;
 }
 

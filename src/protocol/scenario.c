@@ -1,8 +1,8 @@
 /*
- * scenario.c -- scenario files: YAML (libyaml) to a tree whose every node keeps its
- * line:column, values with units, the top-level keys, and assembling the protocol (input
- * changes in time order, parameter overrides, measurements, annotations).  The event
- * vocabulary is vocabulary.c's.  The format is documented in docs/scenarios.md.
+ * scenario.c -- scenario files: loading (the positioned YAML tree is io/ytree.c's), values
+ * with units, the top-level keys, and assembling the protocol (input changes in time order,
+ * parameter overrides, measurements, annotations).  The event vocabulary is vocabulary.c's.
+ * The format is documented in docs/scenarios.md.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,272 +12,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "core/error.h"
 #include "core/text.h"
 #include "lang/units.h"
 #include "protocol/scenario_impl.h"
 
-enum { MAX_DEPTH = 64, MAX_TEXT = 4 << 20 };
-
-/* ---------------------------------------------------------------- the tree */
-
-static void node_free(sn_node *n)
-{
-    if (!n) return;
-    free(n->text);
-    for (int i = 0; i < n->n; i++) {
-        if (n->kind == SN_MAP) {
-            free(n->pairs[i].key);
-            node_free(n->pairs[i].val);
-        } else if (n->kind == SN_SEQ) {
-            node_free(n->items[i]);
-        }
-    }
-    free(n->pairs);
-    free(n->items);
-    free(n);
-}
-
-typedef struct yl {
-    yaml_parser_t p;
-    const char *file;
-    mk_error *err;
-} yl;
+enum { MAX_TEXT = 4 << 20 };
 
 static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
 
-static mk_status yaml_fail(yl *y)
-{
-    yaml_parser_t *p = &y->p;
-    if (p->error == YAML_MEMORY_ERROR) return nomem(y->err);
-    if (p->error == YAML_READER_ERROR)
-        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, (int)p->mark.line + 1,
-                          (int)p->mark.column + 1, "invalid YAML: %s",
-                          p->problem ? p->problem : "cannot read the text");
-    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
-    if (p->context)
-        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
-                          "invalid YAML: %s (%s at line %d:%d)",
-                          p->problem ? p->problem : "syntax error", p->context,
-                          (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
-    return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "invalid YAML: %s",
-                      p->problem ? p->problem : "syntax error");
-}
+/* ---------------------------------------------------------------- the tree */
 
-static mk_status next(yl *y, yaml_event_t *ev)
-{
-    if (!yaml_parser_parse(&y->p, ev)) return yaml_fail(y);
-    return MK_OK;
-}
-
-static const char *event_what(const yaml_event_t *ev)
-{
-    switch (ev->type) {
-    case YAML_MAPPING_START_EVENT: return "a mapping";
-    case YAML_SEQUENCE_START_EVENT: return "a list";
-    case YAML_ALIAS_EVENT: return "an alias";
-    default: return "a value";
-    }
-}
-
-/* ev has been fetched (and is deleted here). */
-static mk_status parse_node(yl *y, yaml_event_t *ev, int depth, sn_node **out)
-{
-    *out = NULL;
-    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
-    if (depth > MAX_DEPTH) {
-        yaml_event_delete(ev);
-        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
-                          "nesting deeper than %d levels", MAX_DEPTH);
-    }
-    if (ev->type == YAML_ALIAS_EVENT) {
-        mk_status rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
-                                  "YAML aliases (*%s) are not supported in scenarios: write the "
-                                  "value out",
-                                  (const char *)ev->data.alias.anchor);
-        yaml_event_delete(ev);
-        return rc;
-    }
-    sn_node *n = calloc(1, sizeof *n);
-    if (!n) {
-        yaml_event_delete(ev);
-        return nomem(y->err);
-    }
-    n->line = line;
-    n->col = col;
-    mk_status rc = MK_OK;
-    if (ev->type == YAML_SCALAR_EVENT) {
-        n->kind = SN_SCALAR;
-        size_t len = ev->data.scalar.length;
-        n->text = malloc(len + 1);
-        if (!n->text) rc = nomem(y->err);
-        else {
-            memcpy(n->text, ev->data.scalar.value, len);
-            n->text[len] = 0;
-            if (strlen(n->text) != len)
-                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
-                                "a value contains a NUL character");
-        }
-        yaml_event_delete(ev);
-    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
-        n->kind = SN_SEQ;
-        yaml_event_delete(ev);
-        int cap = 0;
-        for (;;) {
-            yaml_event_t e;
-            if ((rc = next(y, &e))) break;
-            if (e.type == YAML_SEQUENCE_END_EVENT) {
-                yaml_event_delete(&e);
-                break;
-            }
-            if (n->n == cap) {
-                cap = cap ? 2 * cap : 8;
-                sn_node **items = realloc(n->items, (size_t)cap * sizeof *items);
-                if (!items) {
-                    yaml_event_delete(&e);
-                    rc = nomem(y->err);
-                    break;
-                }
-                n->items = items;
-            }
-            sn_node *item;
-            if ((rc = parse_node(y, &e, depth + 1, &item))) break;
-            n->items[n->n++] = item;
-        }
-    } else if (ev->type == YAML_MAPPING_START_EVENT) {
-        n->kind = SN_MAP;
-        yaml_event_delete(ev);
-        int cap = 0;
-        for (;;) {
-            yaml_event_t e;
-            if ((rc = next(y, &e))) break;
-            if (e.type == YAML_MAPPING_END_EVENT) {
-                yaml_event_delete(&e);
-                break;
-            }
-            int kl = (int)e.start_mark.line + 1, kc = (int)e.start_mark.column + 1;
-            if (e.type != YAML_SCALAR_EVENT) {
-                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, kl, kc,
-                                "expected a key (a name), found %s", event_what(&e));
-                yaml_event_delete(&e);
-                break;
-            }
-            const char *key = (const char *)e.data.scalar.value;
-            for (int i = 0; i < n->n; i++)
-                if (strcmp(n->pairs[i].key, key) == 0) {
-                    rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, kl, kc,
-                                    "duplicate key '%s' (first given at line %d:%d)", key,
-                                    n->pairs[i].line, n->pairs[i].col);
-                    break;
-                }
-            if (rc) {
-                yaml_event_delete(&e);
-                break;
-            }
-            if (n->n == cap) {
-                cap = cap ? 2 * cap : 8;
-                sn_pair *pairs = realloc(n->pairs, (size_t)cap * sizeof *pairs);
-                if (!pairs) {
-                    yaml_event_delete(&e);
-                    rc = nomem(y->err);
-                    break;
-                }
-                n->pairs = pairs;
-            }
-            sn_pair *pr = &n->pairs[n->n];
-            pr->key = strdup(key);
-            pr->line = kl;
-            pr->col = kc;
-            pr->val = NULL;
-            yaml_event_delete(&e);
-            if (!pr->key) {
-                rc = nomem(y->err);
-                break;
-            }
-            n->n++;
-            yaml_event_t v;
-            if ((rc = next(y, &v))) break;
-            if ((rc = parse_node(y, &v, depth + 1, &pr->val))) break;
-        }
-    } else {
-        rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "unexpected YAML event");
-        yaml_event_delete(ev);
-    }
-    if (rc) {
-        node_free(n);
-        return rc;
-    }
-    *out = n;
-    return MK_OK;
-}
-
-static mk_status parse_yaml(const char *file, const char *text, sn_node **root, mk_error *err)
-{
-    yl y = {.file = file, .err = err};
-    *root = NULL;
-    if (!yaml_parser_initialize(&y.p)) return nomem(err);
-    yaml_parser_set_input_string(&y.p, (const unsigned char *)text, strlen(text));
-    yaml_parser_set_encoding(&y.p, YAML_UTF8_ENCODING);
-    mk_status rc = MK_OK;
-    yaml_event_t ev;
-    sn_node *doc = NULL;
-    int stage = 0; /* 0 before the document, 1 read one */
-    for (;;) {
-        if ((rc = next(&y, &ev))) break;
-        yaml_event_type_t t = ev.type;
-        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
-        if (t == YAML_STREAM_END_EVENT) {
-            yaml_event_delete(&ev);
-            break;
-        }
-        if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_END_EVENT) {
-            yaml_event_delete(&ev);
-            continue;
-        }
-        if (t == YAML_DOCUMENT_START_EVENT) {
-            yaml_event_delete(&ev);
-            if (stage == 1) {
-                rc = mk_fail_at(err, MK_ERR_SYNTAX, file, line, col,
-                                "expected one YAML document, found a second ('---')");
-                break;
-            }
-            continue;
-        }
-        /* the document's root node */
-        if ((rc = parse_node(&y, &ev, 0, &doc))) break;
-        stage = 1;
-    }
-    yaml_parser_delete(&y.p);
-    if (rc) {
-        node_free(doc);
-        return rc;
-    }
-    if (!doc || (doc->kind == SN_SCALAR && doc->text[0] == 0)) {
-        node_free(doc);
-        return mk_fail_at(err, MK_ERR_SYNTAX, file, 1, 1,
-                          "the scenario is empty: expected a mapping with at least "
-                          "'duration' (e.g. 'duration: 1 d')");
-    }
-    if (doc->kind != SN_MAP) {
-        mk_status r = mk_fail_at(err, MK_ERR_SYNTAX, file, doc->line, doc->col,
-                                 "expected a mapping of keys (name, duration, timeline, ...) "
-                                 "at the top level, found %s",
-                                 sc_kind_name(doc));
-        node_free(doc);
-        return r;
-    }
-    *root = doc;
-    return MK_OK;
-}
+static const mk_yformat k_format = {
+    .max_depth = 64,
+    .alias_msg = "YAML aliases (*%s) are not supported in scenarios: write the value out",
+    .dup_key_msg = "duplicate key '%s' (first given at line %d:%d)",
+    .bad_key_msg = "expected a key (a name), found %s",
+    .empty_msg = "the scenario is empty: expected a mapping with at least 'duration' (e.g. "
+                 "'duration: 1 d')",
+    .top_msg = "expected a mapping of keys (name, duration, timeline, ...) at the top level, "
+               "found %s",
+    .unknown_key_code = MK_ERR_NAME,
+    .list_allowed_keys = 1,
+};
 
 /* ---------------------------------------------------------------- loading */
 
 void mk_scenario_free(mk_scenario *s)
 {
     if (!s) return;
-    node_free(s->root);
+    mk_yfree(s->root);
     free(s->file);
     free(s->text);
     free(s);
@@ -303,15 +67,15 @@ mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_sc
         mk_scenario_free(s);
         return nomem(err);
     }
-    mk_status rc = parse_yaml(s->file, s->text, &s->root, err);
+    mk_status rc = mk_yparse(s->file, s->text, &k_format, &s->root, err);
     if (rc) {
         mk_scenario_free(s);
         return rc;
     }
     snprintf(s->model, sizeof s->model, "tp_site");
-    const sn_pair *m = sc_find(s->root, "model");
+    const mk_ypair *m = mk_yfind(s->root, "model");
     if (m) {
-        if (m->val->kind != SN_SCALAR || !m->val->text[0]) {
+        if (m->val->kind != MK_Y_SCALAR || !m->val->text[0]) {
             rc = mk_fail_at(err, MK_ERR_SYNTAX, s->file, m->val->line, m->val->col,
                             "expected a built-in model name or a .myo file for 'model', "
                             "found %s",
@@ -343,35 +107,12 @@ mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_sc
 mk_status mk_scenario_load_file(const char *path, mk_scenario **out, mk_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    mk_buf b;
-    mk_buf_init(&b);
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
-        chunk[got] = 0;
-        if (memchr(chunk, 0, got)) {
-            fclose(f);
-            mk_buf_free(&b);
-            return mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0,
-                              "not a text file (contains NUL bytes)");
-        }
-        mk_buf_puts(&b, chunk);
-        if (b.len > MAX_TEXT) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || b.failed || b.len > MAX_TEXT) {
-        mk_status rc = b.failed ? nomem(err)
-                       : bad    ? mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot read")
-                                : mk_fail_at(err, MK_ERR_IO, path, 0, 0,
-                                             "larger than %d bytes: not a scenario", MAX_TEXT);
-        mk_buf_free(&b);
-        return rc;
-    }
-    mk_status rc = mk_scenario_load_string(path, b.data ? b.data : "", out, err);
-    mk_buf_free(&b);
+    static const mk_text_kind kind = {.what = "a scenario", .max_len = MAX_TEXT};
+    char *text;
+    mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);
+    if (rc) return rc;
+    rc = mk_scenario_load_string(path, text, out, err);
+    free(text);
     return rc;
 }
 
@@ -390,20 +131,9 @@ mk_status sc_fail(sc_ctx *cx, int line, int col, mk_status code, const char *fmt
     return mk_fail_at(cx->err, code, cx->s->file, line, col, "%s", msg);
 }
 
-const sn_pair *sc_find(const sn_node *map, const char *key)
+const char *sc_kind_name(const mk_ynode *n)
 {
-    if (!map || map->kind != SN_MAP) return NULL;
-    for (int i = 0; i < map->n; i++)
-        if (strcmp(map->pairs[i].key, key) == 0) return &map->pairs[i];
-    return NULL;
-}
-
-const char *sc_kind_name(const sn_node *n)
-{
-    if (n->kind == SN_MAP) return "a mapping";
-    if (n->kind == SN_SEQ) return "a list";
-    if (!n->text[0]) return "nothing";
-    return "a value";
+    return n->kind == MK_Y_SCALAR && !n->text[0] ? "nothing" : mk_ykind_name(n);
 }
 
 const char *sc_fmt_time(double t, char *buf, size_t size)
@@ -421,36 +151,6 @@ const char *sc_fmt_time(double t, char *buf, size_t size)
 }
 
 
-/* Twice the edit distance, one less for a candidate that extends the name or that the name
- * extends ("core.po" -> "core.po2" before "core.ph"). */
-static int score(const char *name, const char *cand)
-{
-    size_t ln = strlen(name), lc = strlen(cand);
-    int prefix = strncmp(name, cand, ln < lc ? ln : lc) == 0;
-    return 2 * mk_edit_distance(name, cand) - prefix;
-}
-
-static int limit_for(const char *name)
-{
-    size_t len = strlen(name);
-    return 2 * (len <= 4 ? 1 : len <= 8 ? 2 : 3);
-}
-
-const char *sc_suggest(const char *name, const char *const *cands, int n)
-{
-    const char *best = NULL;
-    int bd = 1000;
-    for (int i = 0; i < n; i++) {
-        if (!cands[i]) continue;
-        int d = score(name, cands[i]);
-        if (d < bd) {
-            bd = d;
-            best = cands[i];
-        }
-    }
-    return bd <= limit_for(name) ? best : NULL;
-}
-
 /* best over one kind of symbol, or over states and variables together (kind < 0) */
 const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *name)
 {
@@ -467,58 +167,40 @@ const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *na
                 : k == MK_SYM_INPUT ? abi->n_inputs
                                     : abi->n_vars;
         for (int i = 0; i < n; i++) {
-            int d = score(name, tab[i].name);
+            int d = mk_hint_score(name, tab[i].name);
             if (d < bd) {
                 bd = d;
                 best = tab[i].name;
             }
         }
     }
-    return bd <= limit_for(name) ? best : NULL;
+    return bd <= mk_hint_limit(name) ? best : NULL;
 }
 
-mk_status sc_check_keys(sc_ctx *cx, const sn_node *map, const char *const *allowed,
+mk_status sc_check_keys(sc_ctx *cx, const mk_ynode *map, const char *const *allowed,
                         const char *where)
 {
-    for (int i = 0; i < map->n; i++) {
-        const char *k = map->pairs[i].key;
-        int n = 0, ok = 0;
-        for (; allowed[n]; n++)
-            if (strcmp(allowed[n], k) == 0) ok = 1;
-        if (ok) continue;
-        const char *hint = sc_suggest(k, allowed, n);
-        if (hint)
-            return sc_fail(cx, map->pairs[i].line, map->pairs[i].col, MK_ERR_NAME,
-                           "unknown key '%s' %s (did you mean '%s'?)", k, where, hint);
-        char list[512] = "";
-        size_t used = 0;
-        for (int j = 0; j < n && used < sizeof list; j++)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
-                                     allowed[j]);
-        return sc_fail(cx, map->pairs[i].line, map->pairs[i].col, MK_ERR_NAME,
-                       "unknown key '%s' %s (expected one of: %s)", k, where, list);
-    }
-    return MK_OK;
+    return mk_ycheck_keys(cx->s->file, &k_format, map, allowed, where, cx->err);
 }
 
-mk_status sc_missing(sc_ctx *cx, const sn_node *map, const char *key, const char *where,
+mk_status sc_missing(sc_ctx *cx, const mk_ynode *map, const char *key, const char *where,
                      const char *hint)
 {
     return sc_fail(cx, map->line, map->col, MK_ERR_SYNTAX, "missing key '%s' %s (%s)", key,
                    where, hint);
 }
 
-static mk_status want_scalar(sc_ctx *cx, const sn_pair *p, const char *what)
+static mk_status want_scalar(sc_ctx *cx, const mk_ypair *p, const char *what)
 {
-    if (p->val->kind == SN_SCALAR && p->val->text[0]) return MK_OK;
-    return sc_fail(cx, p->val->kind == SN_SCALAR ? p->line : p->val->line,
-                   p->val->kind == SN_SCALAR ? p->col : p->val->col, MK_ERR_SYNTAX,
+    if (p->val->kind == MK_Y_SCALAR && p->val->text[0]) return MK_OK;
+    return sc_fail(cx, p->val->kind == MK_Y_SCALAR ? p->line : p->val->line,
+                   p->val->kind == MK_Y_SCALAR ? p->col : p->val->col, MK_ERR_SYNTAX,
                    "expected %s for '%s', found %s", what, p->key, sc_kind_name(p->val));
 }
 
 /* "day N HH:MM[:SS]" -> seconds.  Returns 0 if text is not in clock form, 1 on success; on a
  * malformed clock it fails through cx and returns -1. */
-static int clock_time(sc_ctx *cx, const sn_pair *p, double *out)
+static int clock_time(sc_ctx *cx, const mk_ypair *p, double *out)
 {
     const char *t = p->val->text;
     if (strncmp(t, "day", 3) != 0 || (t[3] != ' ' && t[3] != '\t' && t[3] != 0)) return 0;
@@ -613,7 +295,7 @@ static void clinical_unit(char *unit, size_t size, int delta)
         snprintf(unit, size, "K");
 }
 
-mk_status sc_quantity(sc_ctx *cx, const sn_pair *p, const char *target, const char *what,
+mk_status sc_quantity(sc_ctx *cx, const mk_ypair *p, const char *target, const char *what,
                       int flags, double lo, double hi, double *out)
 {
     mk_status rc = want_scalar(cx, p, what);
@@ -697,7 +379,7 @@ mk_status sc_quantity(sc_ctx *cx, const sn_pair *p, const char *target, const ch
     return MK_OK;
 }
 
-mk_status sc_int(sc_ctx *cx, const sn_pair *p, long lo, long hi, long *out)
+mk_status sc_int(sc_ctx *cx, const mk_ypair *p, long lo, long hi, long *out)
 {
     mk_status rc = want_scalar(cx, p, "a whole number");
     if (rc) return rc;
@@ -720,7 +402,7 @@ mk_status sc_int(sc_ctx *cx, const sn_pair *p, long lo, long hi, long *out)
     return MK_OK;
 }
 
-mk_status sc_bool(sc_ctx *cx, const sn_pair *p, int *out)
+mk_status sc_bool(sc_ctx *cx, const mk_ypair *p, int *out)
 {
     mk_status rc = want_scalar(cx, p, "true or false");
     if (rc) return rc;
@@ -733,7 +415,7 @@ mk_status sc_bool(sc_ctx *cx, const sn_pair *p, int *out)
     return MK_OK;
 }
 
-mk_status sc_enum(sc_ctx *cx, const sn_pair *p, const char *const *options, const char *what,
+mk_status sc_enum(sc_ctx *cx, const mk_ypair *p, const char *const *options, const char *what,
                   int *out)
 {
     char expected[256];
@@ -746,7 +428,7 @@ mk_status sc_enum(sc_ctx *cx, const sn_pair *p, const char *const *options, cons
             *out = n;
             return MK_OK;
         }
-    const char *hint = sc_suggest(p->val->text, options, n);
+    const char *hint = mk_suggest(p->val->text, options, n);
     if (hint)
         return sc_fail(cx, p->val->line, p->val->col, MK_ERR_NAME,
                        "unknown %s '%s' (did you mean '%s'?)", what, p->val->text, hint);
@@ -759,9 +441,9 @@ mk_status sc_enum(sc_ctx *cx, const sn_pair *p, const char *const *options, cons
                    "unknown %s '%s' (expected one of: %s)", what, p->val->text, list);
 }
 
-mk_status sc_string(sc_ctx *cx, const sn_pair *p, char *buf, size_t size)
+mk_status sc_string(sc_ctx *cx, const mk_ypair *p, char *buf, size_t size)
 {
-    if (p->val->kind != SN_SCALAR)
+    if (p->val->kind != MK_Y_SCALAR)
         return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
                        "expected text for '%s', found %s", p->key, sc_kind_name(p->val));
     if (strlen(p->val->text) >= size)
@@ -781,8 +463,8 @@ static const char *const k_top_keys[] = {"name",     "description", "model",    
 /* A --set value as a pseudo pair, so the helpers (and their messages) apply. */
 typedef struct set_item {
     char name[128];
-    sn_node node;
-    sn_pair pair;
+    mk_ynode node;
+    mk_ypair pair;
     char text[256];
 } set_item;
 
@@ -824,7 +506,7 @@ static mk_status set_param(sc_ctx *cx, mk_protocol *pr, int idx, double v, int l
     return MK_OK;
 }
 
-static mk_status symbol_value(sc_ctx *cx, const sn_pair *p, const mk_symbol *sym, double *out)
+static mk_status symbol_value(sc_ctx *cx, const mk_ypair *p, const mk_symbol *sym, double *out)
 {
     char what[160];
     snprintf(what, sizeof what, "a value for %s", sym->name);
@@ -887,10 +569,10 @@ static int same_time(double a, double b)
     return fabs(a - b) <= 1e-9 * (m > 1 ? m : 1);
 }
 
-static const char *event_name(const sn_node *ev)
+static const char *event_name(const mk_ynode *ev)
 {
-    const sn_pair *p = sc_find(ev, "event");
-    return p && p->val->kind == SN_SCALAR ? p->val->text : "event";
+    const mk_ypair *p = mk_yfind(ev, "event");
+    return p && p->val->kind == MK_Y_SCALAR ? p->val->text : "event";
 }
 
 /* Baseline values, segments -> sorted input changes. */
@@ -910,9 +592,9 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
         const sc_seg *a = &sk[i - 1].s, *b = &sk[i].s;
         if (a->input != b->input || b->t0 >= a->t1 || same_time(b->t0, a->t1)) continue;
         /* report at the event written later in the file, naming both */
-        const sn_node *first = a->ev, *second = b->ev;
+        const mk_ynode *first = a->ev, *second = b->ev;
         if (first->line > second->line || (first->line == second->line && first->col > second->col)) {
-            const sn_node *t = first;
+            const mk_ynode *t = first;
             first = second;
             second = t;
         }
@@ -1044,8 +726,8 @@ static mk_status parse_sets(sc_ctx *cx, const char *const *sets, int n_sets, set
         const char *v = eq + 1;
         while (*v == ' ') v++;
         snprintf(it->text, sizeof it->text, "%s", v);
-        it->node = (sn_node){.kind = SN_SCALAR, .line = 0, .col = 0, .text = it->text};
-        it->pair = (sn_pair){.key = it->name, .line = 0, .col = 0, .val = &it->node};
+        it->node = (mk_ynode){.kind = MK_Y_SCALAR, .line = 0, .col = 0, .text = it->text};
+        it->pair = (mk_ypair){.key = it->name, .line = 0, .col = 0, .val = &it->node};
     }
     return MK_OK;
 }
@@ -1061,7 +743,7 @@ static mk_status set_error(sc_ctx *cx, const char *set)
 static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_protocol *pr)
 {
     const mk_scenario *s = cx->s;
-    const sn_node *root = s->root;
+    const mk_ynode *root = s->root;
     const mk_model_abi *abi = cx->abi;
     mk_status rc;
     if ((rc = sc_check_keys(cx, root, k_top_keys, "at the top level"))) return rc;
@@ -1074,8 +756,8 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     }
 
     /* name, description */
-    const sn_pair *p;
-    if ((p = sc_find(root, "name"))) {
+    const mk_ypair *p;
+    if ((p = mk_yfind(root, "name"))) {
         if ((rc = sc_string(cx, p, pr->name, sizeof pr->name))) goto done;
     } else {
         const char *base = strrchr(s->file, '/');
@@ -1085,7 +767,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         if (len >= sizeof pr->name) len = sizeof pr->name - 1;
         snprintf(pr->name, sizeof pr->name, "%.*s", (int)len, base);
     }
-    if ((p = sc_find(root, "description")) &&
+    if ((p = mk_yfind(root, "description")) &&
         (rc = sc_string(cx, p, pr->description, sizeof pr->description)))
         goto done;
     snprintf(pr->model, sizeof pr->model, "%s", s->model);
@@ -1099,8 +781,8 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     /* site */
     snprintf(pr->muscle, sizeof pr->muscle, "upper_trapezius");
     snprintf(pr->side, sizeof pr->side, "r");
-    if ((p = sc_find(root, "site"))) {
-        if (p->val->kind != SN_MAP) {
+    if ((p = mk_yfind(root, "site"))) {
+        if (p->val->kind != MK_Y_MAP) {
             rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
                          "expected a mapping for 'site' (muscle: upper_trapezius, side: right), "
                          "found %s",
@@ -1109,7 +791,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         }
         static const char *const site_keys[] = {"muscle", "side", NULL};
         if ((rc = sc_check_keys(cx, p->val, site_keys, "in 'site'"))) goto done;
-        const sn_pair *m = sc_find(p->val, "muscle");
+        const mk_ypair *m = mk_yfind(p->val, "muscle");
         if (m) {
             if ((rc = sc_string(cx, m, pr->muscle, sizeof pr->muscle))) goto done;
             if (cx->anat && !mk_anatomy_has_muscle(cx->anat, pr->muscle)) {
@@ -1125,7 +807,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
                 goto done;
             }
         }
-        const sn_pair *sd = sc_find(p->val, "side");
+        const mk_ypair *sd = mk_yfind(p->val, "side");
         if (sd) {
             static const char *const sides[] = {"right", "left", "r", "l", NULL};
             int k;
@@ -1135,8 +817,8 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     }
 
     /* duration, output_every, seed (the file's, then --set's) */
-    const sn_pair *dur = sc_find(root, "duration"), *oe = sc_find(root, "output_every"),
-                  *sd = sc_find(root, "seed");
+    const mk_ypair *dur = mk_yfind(root, "duration"), *oe = mk_yfind(root, "output_every"),
+                  *sd = mk_yfind(root, "seed");
     for (int i = 0; i < n_sets; i++) {
         if (!strcmp(items[i].name, "duration")) dur = &items[i].pair;
         if (!strcmp(items[i].name, "output_every")) oe = &items[i].pair;
@@ -1180,9 +862,9 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     }
 
     /* parameters */
-    if ((p = sc_find(root, "parameters"))) {
-        if (p->val->kind != SN_MAP) {
-            if (!(p->val->kind == SN_SCALAR && !p->val->text[0])) {
+    if ((p = mk_yfind(root, "parameters"))) {
+        if (p->val->kind != MK_Y_MAP) {
+            if (!(p->val->kind == MK_Y_SCALAR && !p->val->text[0])) {
                 rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
                              "expected a mapping of parameter names to values for 'parameters' "
                              "(e.g. 'core.tau: 30 s'), found %s",
@@ -1191,7 +873,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
             }
         } else {
             for (int i = 0; i < p->val->n; i++) {
-                const sn_pair *q = &p->val->pairs[i];
+                const mk_ypair *q = &p->val->pairs[i];
                 int idx = mk_abi_find(abi, MK_SYM_PARAM, q->key);
                 if (idx < 0) {
                     const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, q->key);
@@ -1226,9 +908,9 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         goto done;
     }
     for (int i = 0; i < ni; i++) base[i] = abi->inputs[i].value;
-    if ((p = sc_find(root, "baseline"))) {
-        if (p->val->kind != SN_MAP) {
-            if (!(p->val->kind == SN_SCALAR && !p->val->text[0])) {
+    if ((p = mk_yfind(root, "baseline"))) {
+        if (p->val->kind != MK_Y_MAP) {
+            if (!(p->val->kind == MK_Y_SCALAR && !p->val->text[0])) {
                 rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
                              "expected a mapping of input names to values for 'baseline' "
                              "(e.g. 'load.activation: 2 %%'), found %s",
@@ -1237,7 +919,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
             }
         } else {
             for (int i = 0; i < p->val->n; i++) {
-                const sn_pair *q = &p->val->pairs[i];
+                const mk_ypair *q = &p->val->pairs[i];
                 int idx = mk_abi_find(abi, MK_SYM_INPUT, q->key);
                 if (idx < 0) {
                     const char *hint = sc_suggest_symbols(abi, MK_SYM_INPUT, q->key);
@@ -1286,7 +968,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         }
         const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, it->name);
         if (!hint) hint = sc_suggest_symbols(abi, MK_SYM_INPUT, it->name);
-        if (!hint) hint = sc_suggest(it->name, (const char *const[]){"duration", "output_every", "seed"}, 3);
+        if (!hint) hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed"}, 3);
         if (hint)
             rc = mk_fail_at(cx->err, MK_ERR_NAME, "--set", 0, 0,
                             "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],
@@ -1299,9 +981,9 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     }
 
     /* the timeline */
-    if ((p = sc_find(root, "timeline"))) {
-        if (p->val->kind != SN_SEQ) {
-            if (!(p->val->kind == SN_SCALAR && !p->val->text[0])) {
+    if ((p = mk_yfind(root, "timeline"))) {
+        if (p->val->kind != MK_Y_SEQ) {
+            if (!(p->val->kind == MK_Y_SCALAR && !p->val->text[0])) {
                 rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
                              "expected a list of events for 'timeline' (each item a "
                              "mapping such as '- event: stretch'), found %s",

@@ -1,40 +1,20 @@
 /*
- * scenario_impl.h -- shared between scenario.c (YAML to a positioned tree, top-level keys,
+ * scenario_impl.h -- shared between scenario.c (the positioned YAML tree, top-level keys,
  * values with units, assembling the protocol) and vocabulary.c (event types to input
  * changes).  Internal to src/protocol.
  */
 #ifndef MK_PROTOCOL_SCENARIO_IMPL_H
 #define MK_PROTOCOL_SCENARIO_IMPL_H
 
+#include "io/ytree.h"
 #include "protocol/scenario.h"
-
-/* ---------------------------------------------------------------- the positioned tree */
-
-typedef enum sn_kind { SN_SCALAR, SN_MAP, SN_SEQ } sn_kind;
-
-typedef struct sn_node sn_node;
-
-typedef struct sn_pair {
-    char *key;
-    int line, col;   /* of the key, 1-based */
-    sn_node *val;
-} sn_pair;
-
-struct sn_node {
-    sn_kind kind;
-    int line, col;   /* 1-based */
-    char *text;      /* SN_SCALAR */
-    sn_pair *pairs;  /* SN_MAP */
-    sn_node **items; /* SN_SEQ */
-    int n;
-};
 
 struct mk_scenario {
     char *file;      /* as given, for messages */
     char *text;      /* the YAML as read */
     char model[1024];
     int model_is_file;
-    sn_node *root;   /* a mapping */
+    mk_ynode *root;   /* a mapping */
 };
 
 /* ---------------------------------------------------------------- compiling */
@@ -43,7 +23,7 @@ struct mk_scenario {
 typedef struct sc_seg {
     int input;
     double t0, t1, value;
-    const sn_node *ev; /* the event that sets it */
+    const mk_ynode *ev; /* the event that sets it */
 } sc_seg;
 
 /* What one occurrence of an event does, relative to its start. */
@@ -84,26 +64,24 @@ enum {
 
 mk_status sc_fail(sc_ctx *cx, int line, int col, mk_status code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-const sn_pair *sc_find(const sn_node *map, const char *key);
-const char *sc_kind_name(const sn_node *n);
+/* mk_ykind_name, but "nothing" for an empty scalar */
+const char *sc_kind_name(const mk_ynode *n);
 /* Unknown keys of a mapping are errors, with a did-you-mean over `allowed` (NULL-ended). */
-mk_status sc_check_keys(sc_ctx *cx, const sn_node *map, const char *const *allowed,
+mk_status sc_check_keys(sc_ctx *cx, const mk_ynode *map, const char *const *allowed,
                         const char *where);
 /* Fails naming the missing key at the mapping; hint: e.g. "a time, e.g. 'hold: 90 s'". */
-mk_status sc_missing(sc_ctx *cx, const sn_node *map, const char *key, const char *where,
+mk_status sc_missing(sc_ctx *cx, const mk_ynode *map, const char *key, const char *where,
                      const char *hint);
 /* A "value unit" scalar converted to target; what: "a time", "a pressure"; lo..hi inclusive
  * (NaN: no bound) in target units. */
-mk_status sc_quantity(sc_ctx *cx, const sn_pair *p, const char *target, const char *what,
+mk_status sc_quantity(sc_ctx *cx, const mk_ypair *p, const char *target, const char *what,
                       int flags, double lo, double hi, double *out);
-mk_status sc_int(sc_ctx *cx, const sn_pair *p, long lo, long hi, long *out);
-mk_status sc_bool(sc_ctx *cx, const sn_pair *p, int *out);
+mk_status sc_int(sc_ctx *cx, const mk_ypair *p, long lo, long hi, long *out);
+mk_status sc_bool(sc_ctx *cx, const mk_ypair *p, int *out);
 /* Index into options (NULL-ended) of a scalar; `what` names the thing ("substance"). */
-mk_status sc_enum(sc_ctx *cx, const sn_pair *p, const char *const *options, const char *what,
+mk_status sc_enum(sc_ctx *cx, const mk_ypair *p, const char *const *options, const char *what,
                   int *out);
-mk_status sc_string(sc_ctx *cx, const sn_pair *p, char *buf, size_t size);
-/* Closest candidate within a small edit distance, or NULL. */
-const char *sc_suggest(const char *name, const char *const *cands, int n);
+mk_status sc_string(sc_ctx *cx, const mk_ypair *p, char *buf, size_t size);
 /* kind: an mk_symbol_kind, or -1 for states and variables together */
 const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *name);
 
@@ -111,6 +89,6 @@ const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *na
 const char *sc_fmt_time(double t, char *buf, size_t size);
 
 /* vocabulary.c: the timeline (a list of events) into cx->segs, cx->meas and cx->notes. */
-mk_status sc_timeline(sc_ctx *cx, const sn_node *timeline);
+mk_status sc_timeline(sc_ctx *cx, const mk_ynode *timeline);
 
 #endif

@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "protocol/scenario_impl.h"
 
 enum { MAX_PLAN_SEGS = 1000000, MAX_TOTAL_SEGS = 5000000, MAX_TIMES = 100000 };
 
 typedef struct ev_cx {
     sc_ctx *cx;
-    const sn_node *ev;
+    const mk_ynode *ev;
     const char *type;
     char where[96]; /* "in event 'stretch'" */
 } ev_cx;
@@ -39,9 +40,9 @@ static void set_text(char *dst, size_t size, const char *fmt, ...)
 
 static mk_status nomem(sc_ctx *cx) { return mk_fail(cx->err, MK_ERR_NOMEM, "out of memory"); }
 
-static mk_status need(ev_cx *e, const char *key, const char *hint, const sn_pair **out)
+static mk_status need(ev_cx *e, const char *key, const char *hint, const mk_ypair **out)
 {
-    *out = sc_find(e->ev, key);
+    *out = mk_yfind(e->ev, key);
     if (*out) return MK_OK;
     return sc_missing(e->cx, e->ev, key, e->where, hint);
 }
@@ -103,7 +104,7 @@ static mk_status hold(ev_cx *e, sc_plan *pl, const char *input, double t0, doubl
 static mk_status quantity(ev_cx *e, const char *key, const char *canon, const char *what,
                           int flags, double lo, double hi, const char *hint, double *out)
 {
-    const sn_pair *p;
+    const mk_ypair *p;
     mk_status rc = need(e, key, hint, &p);
     if (!rc) rc = sc_quantity(e->cx, p, canon, what, flags, lo, hi, out);
     return rc;
@@ -112,7 +113,7 @@ static mk_status quantity(ev_cx *e, const char *key, const char *canon, const ch
 static mk_status opt_quantity(ev_cx *e, const char *key, const char *canon, const char *what,
                               int flags, double lo, double hi, double dflt, double *out)
 {
-    const sn_pair *p = sc_find(e->ev, key);
+    const mk_ypair *p = mk_yfind(e->ev, key);
     if (!p) {
         *out = dflt;
         return MK_OK;
@@ -135,7 +136,7 @@ static mk_status opt_duration(ev_cx *e, const char *key, double dflt, double *ou
 
 static mk_status count(ev_cx *e, const char *key, int required, long dflt, long *out)
 {
-    const sn_pair *p = sc_find(e->ev, key);
+    const mk_ypair *p = mk_yfind(e->ev, key);
     if (!p) {
         if (!required) {
             *out = dflt;
@@ -159,7 +160,7 @@ static mk_status ev_desk_work(ev_cx *e, sc_plan *pl)
                             "the activation in % MVC, e.g. 'load: 5 %'", &load);
     if (!rc) rc = duration(e, "duration", &dur);
     if (rc) return rc;
-    const sn_pair *pp = sc_find(e->ev, "pause"), *pe = sc_find(e->ev, "pause_every");
+    const mk_ypair *pp = mk_yfind(e->ev, "pause"), *pe = mk_yfind(e->ev, "pause_every");
     if (pp || pe) {
         if (!pp)
             return sc_missing(e->cx, e->ev, "pause", e->where,
@@ -305,7 +306,7 @@ static const char *const k_substance_rate_what[] = {"a volume per time", "a volu
 
 static mk_status substance(ev_cx *e, int *k)
 {
-    const sn_pair *p;
+    const mk_ypair *p;
     mk_status rc = need(e, "substance", "hypertonic_saline, acid, bradykinin_serotonin or glutamate",
                         &p);
     if (!rc) rc = sc_enum(e->cx, p, k_substances, "substance", k);
@@ -334,7 +335,7 @@ static mk_status ev_injection(ev_cx *e, sc_plan *pl)
     double amount, over;
     mk_status rc = substance(e, &k);
     if (rc) return rc;
-    const sn_pair *vol = sc_find(e->ev, "volume"), *amt = sc_find(e->ev, "amount");
+    const mk_ypair *vol = mk_yfind(e->ev, "volume"), *amt = mk_yfind(e->ev, "amount");
     if (vol && amt)
         return sc_fail(e->cx, amt->line, amt->col, MK_ERR_INVALID,
                        "give either 'volume' or 'amount' %s, not both", e->where);
@@ -382,7 +383,7 @@ static mk_status repeats(ev_cx *e, long *n, double *hold_s, double *rest_s)
 
 static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
 {
-    const sn_pair *pp = sc_find(e->ev, "pressure"), *pf = sc_find(e->ev, "force");
+    const mk_ypair *pp = mk_yfind(e->ev, "pressure"), *pf = mk_yfind(e->ev, "force");
     if (pp && pf)
         return sc_fail(e->cx, pf->line, pf->col, MK_ERR_INVALID,
                        "give either 'pressure' or 'force' %s, not both", e->where);
@@ -390,7 +391,7 @@ static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
         return sc_missing(e->cx, e->ev, "pressure", e->where,
                           "e.g. 'pressure: 2.5 kg/cm2', or 'force: 40 N' with a tool or area");
     int tool = 0;
-    const sn_pair *pt = sc_find(e->ev, "tool");
+    const mk_ypair *pt = mk_yfind(e->ev, "tool");
     mk_status rc = MK_OK;
     if (pt && (rc = sc_enum(e->cx, pt, k_tools, "tool", &tool))) return rc;
     double area, kpa, hold_s, rest_s;
@@ -444,7 +445,7 @@ static mk_status ev_dry_needling(ev_cx *e, sc_plan *pl)
 {
     double rate, dur;
     int sham = 0;
-    const sn_pair *ps = sc_find(e->ev, "sham");
+    const mk_ypair *ps = mk_yfind(e->ev, "sham");
     mk_status rc = quantity(e, "rate", "1/s", "a rate of needle movements", SQ_POSITIVE, NAN, NAN,
                             "needle movements per second, e.g. 'rate: 1 1/s'", &rate);
     if (!rc) rc = duration(e, "duration", &dur);
@@ -457,7 +458,7 @@ static mk_status ev_dry_needling(ev_cx *e, sc_plan *pl)
 static mk_status ev_analgesic(ev_cx *e, sc_plan *pl)
 {
     static const char *const kinds[] = {"nsaid", "central", NULL};
-    const sn_pair *pk;
+    const mk_ypair *pk;
     int k;
     double eff, dur;
     mk_status rc = need(e, "kind", "nsaid or central", &pk);
@@ -480,7 +481,7 @@ static int has_output(const mk_model_abi *abi, const char *name)
     return mk_abi_find(abi, MK_SYM_STATE, name) >= 0 || mk_abi_find(abi, MK_SYM_VAR, name) >= 0;
 }
 
-static mk_status need_output(ev_cx *e, const sn_node *at, const char *name, const char *why)
+static mk_status need_output(ev_cx *e, const mk_ynode *at, const char *name, const char *why)
 {
     if (has_output(e->cx->abi, name)) return MK_OK;
     return sc_fail(e->cx, at->line, at->col, MK_ERR_NAME,
@@ -513,20 +514,20 @@ static void region_id(const char *in, char *out, size_t size)
 static mk_status ev_measure(ev_cx *e, sc_plan *pl)
 {
     sc_ctx *cx = e->cx;
-    const sn_pair *pw;
+    const mk_ypair *pw;
     mk_status rc = need(e, "what", "ppt, pain, stiffness, noise or output (or a list of them)", &pw);
     if (rc) return rc;
     /* one or a list of kinds */
-    const sn_pair *whats[8];
-    sn_pair tmp[8];
+    const mk_ypair *whats[8];
+    mk_ypair tmp[8];
     int n = 0;
-    if (pw->val->kind == SN_SEQ) {
+    if (pw->val->kind == MK_Y_SEQ) {
         if (pw->val->n == 0 || pw->val->n > 8)
             return sc_fail(cx, pw->val->line, pw->val->col, MK_ERR_INVALID,
                            "expected 1 to 8 kinds of measurement in 'what', found %d",
                            pw->val->n);
         for (int i = 0; i < pw->val->n; i++) {
-            tmp[i] = (sn_pair){.key = pw->key, .line = pw->line, .col = pw->col,
+            tmp[i] = (mk_ypair){.key = pw->key, .line = pw->line, .col = pw->col,
                                .val = pw->val->items[i]};
             whats[n++] = &tmp[i];
         }
@@ -548,18 +549,18 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
     } k_keys[] = {{"rate", 0, 0}, {"area", 0, 1}, {"region", 1, 1}, {"pressure", 1, 1},
                   {"name", 4, 4}};
     for (size_t k = 0; k < sizeof k_keys / sizeof k_keys[0]; k++) {
-        const sn_pair *p = sc_find(e->ev, k_keys[k].key);
+        const mk_ypair *p = mk_yfind(e->ev, k_keys[k].key);
         if (p && !used[k_keys[k].kind_a] && !used[k_keys[k].kind_b])
             return sc_fail(cx, p->line, p->col, MK_ERR_NAME,
                            "key '%s' does not apply to measuring %s (it belongs to %s%s%s)",
-                           p->key, pw->val->kind == SN_SEQ ? "these" : pw->val->text,
+                           p->key, pw->val->kind == MK_Y_SEQ ? "these" : pw->val->text,
                            k_meas_names[k_keys[k].kind_a],
                            k_keys[k].kind_a != k_keys[k].kind_b ? " and " : "",
                            k_keys[k].kind_a != k_keys[k].kind_b ? k_meas_names[k_keys[k].kind_b]
                                                                 : "");
     }
     char label[64] = "";
-    const sn_pair *pl_label = sc_find(e->ev, "label");
+    const mk_ypair *pl_label = mk_yfind(e->ev, "label");
     if (pl_label && (rc = sc_string(cx, pl_label, label, sizeof label))) return rc;
 
     double rate_kpa_s, area, pressure;
@@ -569,7 +570,7 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
         (rc = opt_quantity(e, "pressure", "kPa", "a pressure", SQ_NONNEG, NAN, NAN, 0, &pressure)))
         return rc;
     char region[64] = "local";
-    const sn_pair *pr = sc_find(e->ev, "region");
+    const mk_ypair *pr = mk_yfind(e->ev, "region");
     if (pr) {
         char raw[64];
         if ((rc = sc_string(cx, pr, raw, sizeof raw))) return rc;
@@ -587,7 +588,7 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
     }
     char output[128] = "";
     if (used[4]) {
-        const sn_pair *pn;
+        const mk_ypair *pn;
         if ((rc = need(e, "name", "the model output to record, e.g. 'name: core.po2'", &pn)) ||
             (rc = sc_string(cx, pn, output, sizeof output)))
             return rc;
@@ -714,26 +715,26 @@ static mk_status grow(sc_ctx *cx, void **arr, int *cap, int need_n, size_t elem)
     return MK_OK;
 }
 
-static mk_status one_event(sc_ctx *cx, const sn_node *item)
+static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
 {
-    if (item->kind != SN_MAP)
+    if (item->kind != MK_Y_MAP)
         return sc_fail(cx, item->line, item->col, MK_ERR_SYNTAX,
                        "expected an event (a mapping with 'event:' and 'at:'), found %s",
                        sc_kind_name(item));
-    const sn_pair *pe = sc_find(item, "event");
+    const mk_ypair *pe = mk_yfind(item, "event");
     if (!pe)
         return sc_fail(cx, item->line, item->col, MK_ERR_SYNTAX,
                        "missing key 'event' in a timeline item (the event type, e.g. 'event: "
                        "stretch')");
-    if (pe->val->kind != SN_SCALAR || !pe->val->text[0])
-        return sc_fail(cx, pe->val->kind == SN_SCALAR ? pe->line : pe->val->line,
-                       pe->val->kind == SN_SCALAR ? pe->col : pe->val->col, MK_ERR_SYNTAX,
+    if (pe->val->kind != MK_Y_SCALAR || !pe->val->text[0])
+        return sc_fail(cx, pe->val->kind == MK_Y_SCALAR ? pe->line : pe->val->line,
+                       pe->val->kind == MK_Y_SCALAR ? pe->col : pe->val->col, MK_ERR_SYNTAX,
                        "expected an event type for 'event', found %s", sc_kind_name(pe->val));
     const ev_def *def = find_event(pe->val->text);
     if (!def) {
         const char *names[N_EVENTS];
         for (int i = 0; i < N_EVENTS; i++) names[i] = k_events[i].name;
-        const char *hint = sc_suggest(pe->val->text, names, N_EVENTS);
+        const char *hint = mk_suggest(pe->val->text, names, N_EVENTS);
         if (hint)
             return sc_fail(cx, pe->val->line, pe->val->col, MK_ERR_NAME,
                            "unknown event type '%s' (did you mean '%s'?)", pe->val->text, hint);
@@ -756,7 +757,7 @@ static mk_status one_event(sc_ctx *cx, const sn_node *item)
     /* when */
     double at, every = 0;
     long times = 1;
-    const sn_pair *pat, *pev = sc_find(item, "every"), *pt = sc_find(item, "times");
+    const mk_ypair *pat, *pev = mk_yfind(item, "every"), *pt = mk_yfind(item, "times");
     if ((rc = need(&e, "at", "when it starts, e.g. 'at: 90 s' or 'at: day 8 09:00'", &pat)) ||
         (rc = sc_quantity(cx, pat, "s", "a time", SQ_NONNEG | SQ_CLOCK, NAN, NAN, &at)))
         return rc;
@@ -770,7 +771,7 @@ static mk_status one_event(sc_ctx *cx, const sn_node *item)
     if (pev && (rc = sc_quantity(cx, pev, "s", "a time", SQ_POSITIVE, NAN, NAN, &every)))
         return rc;
     char label[64] = "";
-    const sn_pair *pl = sc_find(item, "label");
+    const mk_ypair *pl = mk_yfind(item, "label");
     if (pl && def->kind && (rc = sc_string(cx, pl, label, sizeof label))) return rc;
     if (!label[0] && def->kind) {
         snprintf(label, sizeof label, "%s", def->name);
@@ -848,7 +849,7 @@ out:
     return rc;
 }
 
-mk_status sc_timeline(sc_ctx *cx, const sn_node *tl)
+mk_status sc_timeline(sc_ctx *cx, const mk_ynode *tl)
 {
     for (int i = 0; i < tl->n; i++) {
         mk_status rc = one_event(cx, tl->items[i]);

@@ -2,18 +2,11 @@
  * figures.c -- the figures of a run, drawn with PLplot's pngcairo device.
  *
  * Each figure is described first (panels, lines, points, shaded periods, a title computed from
- * the data) and only then rendered, so all PLplot calls sit in one place (render()).  PLplot
- * has process-wide state (the current stream, its exit and abort handlers) and is not thread
- * safe: rendering holds a lock private to this file, uses a fresh stream per figure, restores
- * the caller's current stream and leaves the handlers as PLplot's defaults afterwards.
- * PLplot's fatal errors would call exit(); our exit handler longjmps back instead and the
- * figure fails with an mk_status.  Non-fatal PLplot errors (plabort) are caught the same way
- * and fail the figure, so nothing is ever printed by PLplot on our behalf.
+ * the data) and only then rendered, so all PLplot calls sit in one place (render_body()).  The
+ * PLplot session itself (lock, stream, style, fatal errors as an mk_status) is mk_plot_draw()
+ * in report/plot.c, shared with the validation and analysis figures.
  */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +16,7 @@
 
 #include "core/error.h"
 #include "report/figures.h"
+#include "report/plot.h"
 
 /* ---------------------------------------------------------------- small helpers */
 
@@ -102,49 +96,11 @@ static void fit(char *dst, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Text for PLplot: '#' is its escape character. */
-static void pl_text(char *out, size_t size, const char *in)
-{
-    size_t o = 0;
-    for (; *in && o + 2 < size; in++) {
-        if (*in == '#') out[o++] = '#';
-        out[o++] = *in;
-    }
-    out[o] = 0;
-}
-
-/* A declared unit as a reader expects it ("uM" -> "µM"); "1" (dimensionless) -> "". */
-static const char *pretty_unit(const char *u, char *buf, size_t size)
-{
-    if (!u || !u[0] || strcmp(u, "1") == 0) {
-        snprintf(buf, size, "%s", "");
-    } else if (u[0] == 'u' && u[1] != 0 && strchr("MmLgs", u[1])) {
-        snprintf(buf, size, "\xc2\xb5%s", u + 1);
-    } else {
-        snprintf(buf, size, "%s", u);
-    }
-    return buf;
-}
-
 /* ---------------------------------------------------------------- figure description */
 
-/* Okabe & Ito (2008) colour-blind-safe palette, in cmap0 slots 2..8 */
-enum {
-    C_WHITE = 0,
-    C_BLACK = 1,
-    C_ORANGE = 2,
-    C_SKY = 3,
-    C_GREEN = 4,
-    C_YELLOW = 5,
-    C_BLUE = 6,
-    C_VERMILLION = 7,
-    C_PURPLE = 8,
-    C_GREY = 9,
-    C_SHADE_THERAPY = 10,
-    C_SHADE_EXPERIMENT = 11,
-    C_SHADE_OTHER = 12,
-    C_NCOLORS = 13
-};
+/* the page's own colours after the shared palette (plot.h): translucent period shades */
+enum { C_SHADE_THERAPY = MK_PC_NBASE, C_SHADE_EXPERIMENT, C_SHADE_OTHER, C_NSHADES = C_SHADE_OTHER + 1 - MK_PC_NBASE };
+static const mk_plot_color shade_colors[C_NSHADES] = {{0, 158, 115, 0.16}, {230, 159, 0, 0.22}, {153, 153, 153, 0.14}};
 
 #define MAX_LINES 12
 #define MAX_PANELS 6
@@ -258,7 +214,7 @@ static int add_line(fig_spec *f, fig_panel *p, const mk_series *s, const char *n
     col_stats st = stats_of(s->t_s, l->v, s->n_rows, s->n_cols);
     char text[96];
     snprintf(text, sizeof text, "%s%s", label, st.n ? "" : " (no values)");
-    pl_text(l->label, sizeof l->label, text);
+    mk_plot_text(l->label, sizeof l->label, text);
     l->color = color;
     l->style = style;
     (void)f;
@@ -268,10 +224,10 @@ static int add_line(fig_spec *f, fig_panel *p, const mk_series *s, const char *n
 static void set_ylabel(fig_panel *p, const char *what, const mk_series *s, int col, const char *fallback_unit)
 {
     char u[64];
-    pretty_unit(col >= 0 ? s->units[col] : fallback_unit, u, sizeof u);
+    mk_plot_unit(col >= 0 ? s->units[col] : fallback_unit, u, sizeof u);
     /* what may carry PLplot escapes (#d2#u) on purpose; the unit must not */
     char ue[100];
-    pl_text(ue, sizeof ue, u);
+    mk_plot_text(ue, sizeof ue, u);
     if (ue[0]) snprintf(p->ylabel, sizeof p->ylabel, "%s (%s)", what, ue);
     else snprintf(p->ylabel, sizeof p->ylabel, "%s", what);
 }
@@ -333,7 +289,7 @@ static mk_status spec_init(fig_spec *f, const mk_run_result *r, int width, int h
                 sh->x1 = mid + 0.5 * min_w;
             }
             sh->color = color;
-            pl_text(sh->label, sizeof sh->label, a->label);
+            mk_plot_text(sh->label, sizeof sh->label, a->label);
         }
     }
     return MK_OK;
@@ -344,19 +300,10 @@ static void set_title(fig_spec *f, const char *plain)
 {
     char wrapped[256];
     snprintf(wrapped, sizeof wrapped, "%s", plain);
-    size_t n = strlen(wrapped);
-    if (n > 72) { /* break at the "; " or ", " or space nearest the middle */
-        size_t best = 0;
-        double best_cost = 1e9;
-        for (size_t i = 20; i + 20 < n; i++) {
-            if (wrapped[i] != ' ') continue;
-            double cost = fabs((double)i - (double)n / 2) - (wrapped[i - 1] == ';' ? 25 : wrapped[i - 1] == ',' ? 12 : 0);
-            if (cost < best_cost) best_cost = cost, best = i;
-        }
-        if (best) wrapped[best] = '\n';
-    }
+    size_t best = mk_plot_break_at(wrapped, 72);
+    if (best) wrapped[best] = '\n';
     char esc[256];
-    pl_text(esc, sizeof esc, wrapped);
+    mk_plot_text(esc, sizeof esc, wrapped);
     size_t o = 0;
     for (const char *c = esc; *c && o + 6 < sizeof f->title; c++) {
         if (c[0] == 'p' && c[1] == 'O' && c[2] == '2' && !(c[3] >= '0' && c[3] <= '9')) {
@@ -372,45 +319,12 @@ static void set_title(fig_spec *f, const char *plain)
 
 /* ---------------------------------------------------------------- rendering (all PLplot here) */
 
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static jmp_buf g_jmp;
-static char g_plmsg[512];
-static int g_aborted;
-
-static int on_pl_exit(PLCHAR_VECTOR msg)
-{
-    snprintf(g_plmsg, sizeof g_plmsg, "%s", msg ? msg : "fatal error");
-    longjmp(g_jmp, 1);
-    return 1; /* not reached */
-}
-
-static void on_pl_abort(PLCHAR_VECTOR msg)
-{
-    if (!g_aborted) snprintf(g_plmsg, sizeof g_plmsg, "%s", msg ? msg : "error");
-    g_aborted = 1;
-}
-
-static int have_pngcairo(void)
-{
-    const char *menu[128], *names[128];
-    int n = 128;
-    const char **pm = menu, **pn = names;
-    plgDevs(&pm, &pn, &n);
-    for (int i = 0; i < n; i++)
-        if (names[i] && strcmp(names[i], "pngcairo") == 0) return 1;
-    return 0;
-}
-
 static void range_of(const fig_spec *f, const fig_panel *p, double *lo, double *hi)
 {
     double a = INFINITY, b = -INFINITY;
     for (int l = 0; l < p->n_lines; l++)
-        for (int r = 0; r < f->n_rows; r++) {
-            double v = p->lines[l].v[(size_t)r * (size_t)f->stride];
-            if (isfinite(v)) a = fmin(a, v), b = fmax(b, v);
-        }
-    for (int i = 0; i < p->n_pts; i++)
-        if (isfinite(p->py[i])) a = fmin(a, p->py[i]), b = fmax(b, p->py[i]);
+        for (int r = 0; r < f->n_rows; r++) mk_plot_span(&a, &b, p->lines[l].v[(size_t)r * (size_t)f->stride]);
+    for (int i = 0; i < p->n_pts; i++) mk_plot_span(&a, &b, p->py[i]);
     if (p->fixed) {
         /* values outside the fixed range widen it */
         a = isfinite(a) ? fmin(a, p->ymin) : p->ymin;
@@ -419,23 +333,8 @@ static void range_of(const fig_spec *f, const fig_panel *p, double *lo, double *
         *hi = b;
         return;
     }
-    if (!(a <= b)) { /* no finite value */
-        *lo = 0;
-        *hi = 1;
-        return;
-    }
-    double span = b - a;
-    double mag = fmax(fabs(a), fabs(b));
-    if (span <= 1e-9 * fmax(mag, 1e-300) || span == 0) { /* constant: centre it */
-        double pad = mag > 0 ? 0.1 * mag : 1.0;
-        *lo = a - pad;
-        *hi = b + pad;
-        return;
-    }
-    *lo = a - 0.06 * span;
-    *hi = b + 0.06 * span;
-    /* non-negative quantities sitting near zero get a floor at zero */
-    if (a >= 0 && *lo < 0) *lo = 0;
+    *lo = a, *hi = b;
+    mk_plot_pad_range(lo, hi, 0.06, 1); /* non-negative quantities near zero: floor at zero */
 }
 
 /* draw one column as segments of finite points (PLplot does not skip NaN) */
@@ -457,17 +356,15 @@ static void draw_column(const fig_spec *f, const double *v, double *xs, double *
     }
 }
 
-#define LINE_W 2.4   /* data lines */
-#define AXIS_W 1.4   /* axes and ticks */
-#define FS 0.62      /* base character scale: about 9 pt at the width a journal column prints */
+#define LINE_W MK_PLOT_LINE_W
+#define AXIS_W MK_PLOT_AXIS_W
+#define FS MK_PLOT_FS
 
 static void legend_entry(double y, double h, int color, int style, int is_box, int is_point, const char *text)
 {
     PLFLT lx[2] = {0.0, 0.13}, ly[2] = {y, y};
     if (is_box) {
-        PLFLT bx[4] = {0.0, 0.13, 0.13, 0.0}, by[4] = {y - 0.3 * h, y - 0.3 * h, y + 0.3 * h, y + 0.3 * h};
-        plcol0(color);
-        plfill(4, bx, by);
+        mk_plot_band(0.0, 0.13, y - 0.3 * h, y + 0.3 * h, color);
     } else if (is_point) {
         PLFLT px = 0.065;
         plcol0(color);
@@ -479,48 +376,19 @@ static void legend_entry(double y, double h, int color, int style, int is_box, i
         plline(2, lx, ly);
         pllsty(1);
     }
-    plcol0(C_BLACK);
+    plcol0(MK_PC_BLACK);
     plptex(0.17, y, 1.0, 0.0, 0.0, text);
 }
 
-static void render_body(const fig_spec *f, const char *path, double *xs, double *ys)
+static void render_body(const void *ctx, double *xs, double *ys)
 {
-    /* palette: white background, black text and axes, Okabe-Ito lines, translucent shades */
-    static const PLINT R[C_NCOLORS] = {255, 0, 230, 86, 0, 240, 0, 213, 204, 153, 0, 230, 153};
-    static const PLINT G[C_NCOLORS] = {255, 0, 159, 180, 158, 228, 114, 94, 121, 153, 158, 159, 153};
-    static const PLINT B[C_NCOLORS] = {255, 0, 0, 233, 115, 66, 178, 0, 167, 153, 115, 0, 153};
-    static const PLFLT A[C_NCOLORS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.16, 0.22, 0.14};
-
-    plsdev("pngcairo");
-    plsfnam(path);
-    plspage(150.0, 150.0, f->width, f->height, 0, 0);
-    plscmap0a(R, G, B, A, C_NCOLORS);
-    plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
-    plinit();
-    pladv(0);
-    plschr(0.0, FS);
-    plsmaj(0.0, 0.9);
-    plsmin(0.0, 0.5);
-
+    const fig_spec *f = ctx;
     /* margins in pixels, so they do not change with the figure's height */
     const double W = f->width, H = f->height;
     const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
     double ph = (top - bottom - gap * (f->n_panels - 1)) / f->n_panels;
 
-    /* title: one or two lines (split at '\n') */
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0, 1, 0, 1);
-    plcol0(C_BLACK);
-    plschr(0.0, FS * 1.2);
-    {
-        char l1[256], *l2 = NULL;
-        snprintf(l1, sizeof l1, "%s", f->title);
-        char *nl = strchr(l1, '\n');
-        if (nl) *nl = 0, l2 = nl + 1;
-        plptex(30 / W, 1.0 - 55 / H, 1.0, 0.0, 0.0, l1);
-        if (l2) plptex(30 / W, 1.0 - 100 / H, 1.0, 0.0, 0.0, l2);
-    }
-    plschr(0.0, FS);
+    mk_plot_title(f->title, W, H);
 
     for (int i = 0; i < f->n_panels; i++) {
         const fig_panel *p = &f->panel[i];
@@ -530,14 +398,7 @@ static void render_body(const fig_spec *f, const char *path, double *xs, double 
 
         if (f->n_panels > 1) { /* panel letter at the top left, outside the axes */
             char letter[4] = {(char)('A' + i), 0, 0, 0};
-            plvpor(0.0, 1.0, 0.0, 1.0);
-            plwind(0, 1, 0, 1);
-            plcol0(C_BLACK);
-            plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_BOLD);
-            plschr(0.0, FS * 1.25);
-            plptex(30 / W, y1 - 12 / H, 1.0, 0.0, 0.0, letter);
-            plschr(0.0, FS);
-            plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
+            mk_plot_letter(letter, 30 / W, y1 - 12 / H, 1.25);
         }
 
         plvpor(left, right, y0, y1);
@@ -547,19 +408,16 @@ static void render_body(const fig_spec *f, const char *path, double *xs, double 
         for (int k = 0; k < f->n_shades; k++) {
             const fig_shade *sh = &f->shades[k];
             double a = fmax(sh->x0, f->x0), b = fmin(sh->x1, f->x1);
-            if (!(a < b)) continue;
-            PLFLT bx[4] = {a, b, b, a}, by[4] = {lo, lo, hi, hi};
-            plcol0(sh->color);
-            plfill(4, bx, by);
+            if (a < b) mk_plot_band(a, b, lo, hi, sh->color);
         }
 
-        plcol0(C_BLACK);
+        plcol0(MK_PC_BLACK);
         plwidth(AXIS_W);
         int last = i == f->n_panels - 1;
         plbox(last ? "bnsti" : "bsti", 0.0, 0, "bnstiv", 0.0, 0);
         plmtex("l", 5.6, 0.5, 0.5, p->ylabel);
         if (p->n_lines == 0 && p->n_pts == 0) { /* cannot happen today: panels have data */
-            plcol0(C_GREY);
+            plcol0(MK_PC_GREY);
             plptex(0.5 * (f->x0 + f->x1), 0.5 * (lo + hi), 1, 0, 0.5, "no data");
         }
 
@@ -575,12 +433,7 @@ static void render_body(const fig_spec *f, const char *path, double *xs, double 
             for (int k = 0; k < p->n_pts; k++)
                 if (isfinite(p->px[k]) && isfinite(p->py[k])) xs[n] = p->px[k], ys[n] = p->py[k], n++;
             plcol0(p->pt_color);
-            if (p->pt_connect && n > 1) {
-                plwidth(1.2);
-                pllsty(2);
-                plline(n, xs, ys);
-                pllsty(1);
-            }
+            if (p->pt_connect && n > 1) mk_plot_dashed(n, xs, ys, p->pt_color, 1.2);
             plschr(0.0, FS * 1.4);
             if (n > 0) plstring(n, xs, ys, "\xe2\x97\x8f");
             plschr(0.0, FS);
@@ -615,69 +468,18 @@ static void render_body(const fig_spec *f, const char *path, double *xs, double 
         snprintf(xl, sizeof xl, "Time (%s)", f->tu.name);
         double y0 = top - (f->n_panels - 1) * (ph + gap) - ph;
         plvpor(left, right, y0, y0 + ph);
-        plcol0(C_BLACK);
+        plcol0(MK_PC_BLACK);
         plmtex("b", 3.4, 0.5, 0.5, xl);
     }
 }
 
 static mk_status render(const fig_spec *f, const char *path, mk_error *err)
 {
-    /* PLplot would exit() if it cannot open the file: find out first */
-    FILE *probe = fopen(path, "wb");
-    if (!probe) return mk_fail(err, MK_ERR_IO, "cannot write figure %s: %s", path, strerror(errno));
-    fclose(probe);
-
     size_t n = (size_t)(f->n_rows > 0 ? f->n_rows : 1);
     for (int i = 0; i < f->n_panels; i++)
         if ((size_t)f->panel[i].n_pts > n) n = (size_t)f->panel[i].n_pts;
-    double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
-    if (!xs || !ys) {
-        free(xs);
-        free(ys);
-        return mk_fail(err, MK_ERR_NOMEM, "out of memory drawing %s", path);
-    }
-
-    mk_status rc = MK_OK;
-    pthread_mutex_lock(&g_lock);
-    if (!have_pngcairo()) {
-        pthread_mutex_unlock(&g_lock);
-        free(xs);
-        free(ys);
-        return mk_fail(err, MK_ERR_IO,
-                       "cannot draw %s: PLplot's pngcairo device is not available (install the Debian "
-                       "package plplot-driver-cairo)", path);
-    }
-    PLINT old = 0, strm = -1;
-    plgstrm(&old);
-    g_plmsg[0] = 0;
-    g_aborted = 0;
-    plsabort(on_pl_abort);
-    plmkstrm(&strm);
-    if (strm < 0) {
-        rc = mk_fail(err, MK_ERR_IO, "cannot draw %s: no free PLplot stream", path);
-    } else if (setjmp(g_jmp) == 0) {
-        plsexit(on_pl_exit);
-        render_body(f, path, xs, ys);
-        plend1();
-        if (g_aborted) rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", path, g_plmsg);
-    } else {
-        /* a fatal PLplot error: free the stream if PLplot still can; if that fails too, the
-         * handler jumps here once more and we give up on the stream */
-        static int cleaning;
-        if (!cleaning) {
-            cleaning = 1;
-            if (setjmp(g_jmp) == 0) plend1();
-        }
-        cleaning = 0;
-        rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", path, g_plmsg);
-    }
-    plsexit(NULL);
-    plsabort(NULL);
-    plsstrm(old);
-    pthread_mutex_unlock(&g_lock);
-    free(xs);
-    free(ys);
-    return rc;
+    mk_plot_page page = {path, f->width, f->height, shade_colors, C_NSHADES, n};
+    return mk_plot_draw(&page, render_body, f, err);
 }
 
 /* ---------------------------------------------------------------- the figures of a run */
@@ -734,8 +536,8 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
         if (mk_series_find(s, rows[i].core) < 0 && (!rows[i].surr || mk_series_find(s, rows[i].surr) < 0))
             continue;
         p = &f->panel[f->n_panels];
-        c = add_line(f, p, s, rows[i].core, "knot core", C_VERMILLION, 1);
-        c2 = rows[i].surr ? add_line(f, p, s, rows[i].surr, "surrounding muscle", C_BLUE, 1) : -1;
+        c = add_line(f, p, s, rows[i].core, "knot core", MK_PC_VERMILLION, 1);
+        c2 = rows[i].surr ? add_line(f, p, s, rows[i].surr, "surrounding muscle", MK_PC_BLUE, 1) : -1;
         p->legend = rows[i].surr != NULL;
         set_ylabel(p, rows[i].what, s, c >= 0 ? c : c2, "1");
         size_t l = strlen(plain);
@@ -777,7 +579,7 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
 static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
 {
     const mk_series *s = &r->series;
-    static const int region_colors[] = {C_ORANGE, C_SKY, C_GREEN, C_BLUE, C_BLACK, C_YELLOW};
+    static const int region_colors[] = {MK_PC_ORANGE, MK_PC_SKY, MK_PC_GREEN, MK_PC_BLUE, MK_PC_BLACK, MK_PC_YELLOW};
     *drawn = 0;
     int cl = mk_series_find(s, "pain.local"), cr = mk_series_find(s, "pain.referred");
     int n_regions = 0;
@@ -790,8 +592,8 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     mk_status rc = spec_init(f, r, 1500, 800, err);
     if (rc) return rc;
     fig_panel *p = &f->panel[f->n_panels++];
-    add_line(f, p, s, "pain.local", "at the trigger point", C_VERMILLION, 1);
-    add_line(f, p, s, "pain.referred", "referred", C_PURPLE, 1);
+    add_line(f, p, s, "pain.local", "at the trigger point", MK_PC_VERMILLION, 1);
+    add_line(f, p, s, "pain.referred", "referred", MK_PC_PURPLE, 1);
     int k = 0;
     for (int c = 0; c < s->n_cols; c++) {
         if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
@@ -816,7 +618,7 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
                 p->py[p->n_pts] = r->meas[i].value;
                 p->n_pts++;
             }
-        p->pt_color = C_BLACK;
+        p->pt_color = MK_PC_BLACK;
         snprintf(p->pt_label, sizeof p->pt_label, "rated (measurement)");
     }
 
@@ -898,10 +700,10 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     char plain[256] = "";
     if (cs >= 0 || n_stiff > 0) {
         fig_panel *p = &f->panel[f->n_panels];
-        add_line(f, p, s, "band.stiffness", "model", C_BLACK, 1);
+        add_line(f, p, s, "band.stiffness", "model", MK_PC_BLACK, 1);
         const char *mu = NULL;
         if ((rc = collect_meas(r, f, p, MK_MEAS_STIFFNESS, &mu, err))) return rc;
-        p->pt_color = C_VERMILLION;
+        p->pt_color = MK_PC_VERMILLION;
         p->legend = p->n_pts > 0;
         snprintf(p->pt_label, sizeof p->pt_label, "palpated (measurement)");
         set_ylabel(p, "Taut-band stiffness", s, cs, mu ? mu : "kPa");
@@ -919,7 +721,7 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
         fig_panel *p = &f->panel[f->n_panels];
         const char *mu = "kPa";
         if ((rc = collect_meas(r, f, p, MK_MEAS_PPT, &mu, err))) return rc;
-        p->pt_color = C_BLUE;
+        p->pt_color = MK_PC_BLUE;
         p->pt_connect = 1;
         snprintf(p->pt_label, sizeof p->pt_label, "algometer");
         set_ylabel(p, "PPT", s, -1, mu);

@@ -3,10 +3,10 @@
  * background, black open axes with units, the Okabe-Ito colour-blind-safe palette, and a
  * title computed from the data that says what the reader should see.
  *
- * PLplot keeps global stream state and is not thread safe; every figure is drawn on a stream
- * of its own (plmkstrm ... plend1) under a lock private to this module, and the caller's
- * current PLplot stream is restored afterwards.  PLplot's fatal errors (which would exit the
- * process) are caught and returned as an mk_status.
+ * Every figure is drawn through mk_plot_draw() (report/plot.h): a PLplot stream of its own
+ * under the lock shared by every module that draws, the caller's current PLplot stream
+ * restored afterwards, PLplot's fatal errors (which would exit the process) returned as an
+ * mk_status.
  */
 #ifndef MK_REPORT_FIGURES_H
 #define MK_REPORT_FIGURES_H

@@ -97,7 +97,7 @@ void mk_summary_write(mk_run_result *r)
     put(&o, "  worst referred\n");
     /* rows: the start, every distinct measurement time (the moments the scenario cares
      * about), the end; evenly spaced times when there are too few or too many of those */
-    int pick[20], rows = 0, overflow = 0;
+    int pick[21], rows = 0, overflow = 0;
     pick[rows++] = 0;
     for (int i = 0; i < r->n_meas; i++) {
         int row = nearest_row(s, r->meas[i].t_s);
@@ -110,6 +110,11 @@ void mk_summary_write(mk_run_result *r)
     for (int i = 0; c_pain >= 0 && i < s->n_rows; i++)
         if (worst < 0 || at(s, i, c_pain) > at(s, worst, c_pain)) worst = i;
     if (worst > 0 && rows < 18) pick[rows++] = worst;
+    /* and the stiffest moment: the contracture of the band at work */
+    int c_stiff = mk_series_find(s, "band.stiffness"), stiffest = -1;
+    for (int i = 0; c_stiff >= 0 && i < s->n_rows; i++)
+        if (stiffest < 0 || at(s, i, c_stiff) > at(s, stiffest, c_stiff)) stiffest = i;
+    if (stiffest > 0 && rows < 18) pick[rows++] = stiffest;
     pick[rows++] = s->n_rows - 1;
     /* sort and drop repeats */
     for (int a = 1; a < rows; a++)

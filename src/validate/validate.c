@@ -15,233 +15,30 @@
 #include <string.h>
 #include <time.h>
 
-#include <yaml.h>
-
 #include "core/error.h"
+#include "core/text.h"
+#include "io/ytree.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
 #include "validate/validate.h"
 
-enum { MAX_DEPTH = 48, MAX_TEXT = 1 << 20, MAX_SCEN = 16 };
-
-/* ---------------------------------------------------------------- positioned YAML tree */
-
-typedef enum vn_kind { VN_SCALAR, VN_MAP, VN_SEQ } vn_kind;
-
-typedef struct vn vn;
-typedef struct vn_pair {
-    char *key;
-    int line, col;
-    vn *val;
-} vn_pair;
-
-struct vn {
-    vn_kind kind;
-    int line, col;         /* 1-based */
-    size_t start, end;     /* byte offsets in the text */
-    char *text;            /* scalar */
-    int plain;             /* scalar written without quotes */
-    vn_pair *pairs;
-    vn **items;
-    int n;
-};
-
-static void vn_free(vn *n)
-{
-    if (!n) return;
-    free(n->text);
-    for (int i = 0; i < n->n; i++) {
-        if (n->kind == VN_MAP) {
-            free(n->pairs[i].key);
-            vn_free(n->pairs[i].val);
-        } else if (n->kind == VN_SEQ) {
-            vn_free(n->items[i]);
-        }
-    }
-    free(n->pairs);
-    free(n->items);
-    free(n);
-}
-
-typedef struct yp {
-    yaml_parser_t p;
-    const char *file;
-    mk_error *err;
-} yp;
+enum { MAX_TEXT = 1 << 20, MAX_SCEN = 16 };
 
 static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
 
-static mk_status yaml_error(yp *y)
-{
-    yaml_parser_t *p = &y->p;
-    if (p->error == YAML_MEMORY_ERROR) return nomem(y->err);
-    if (p->error == YAML_READER_ERROR)
-        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, (int)p->mark.line + 1, (int)p->mark.column + 1,
-                          "invalid YAML: %s", p->problem ? p->problem : "cannot read the text");
-    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
-    if (p->context)
-        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "invalid YAML: %s (%s at line %d:%d)",
-                          p->problem ? p->problem : "syntax error", p->context, (int)p->context_mark.line + 1,
-                          (int)p->context_mark.column + 1);
-    return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "invalid YAML: %s",
-                      p->problem ? p->problem : "syntax error");
-}
+/* ---------------------------------------------------------------- the tree */
 
-static mk_status ynext(yp *y, yaml_event_t *ev)
-{
-    return yaml_parser_parse(&y->p, ev) ? MK_OK : yaml_error(y);
-}
-
-/* ev has been fetched; it is deleted here. */
-static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, vn **out)
-{
-    *out = NULL;
-    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
-    mk_status rc = MK_OK;
-    if (depth > MAX_DEPTH) rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "nesting deeper than %d levels", MAX_DEPTH);
-    else if (ev->type == YAML_ALIAS_EVENT)
-        rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
-                        "YAML aliases are not supported in validation files: write the value out");
-    if (rc) {
-        yaml_event_delete(ev);
-        return rc;
-    }
-    vn *n = calloc(1, sizeof *n);
-    if (!n) {
-        yaml_event_delete(ev);
-        return nomem(y->err);
-    }
-    n->line = line;
-    n->col = col;
-    n->start = ev->start_mark.index;
-    n->end = ev->end_mark.index;
-    if (ev->type == YAML_SCALAR_EVENT) {
-        n->kind = VN_SCALAR;
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        n->text = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
-        if (!n->text) rc = nomem(y->err);
-        yaml_event_delete(ev);
-    } else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
-        int is_map = ev->type == YAML_MAPPING_START_EVENT;
-        n->kind = is_map ? VN_MAP : VN_SEQ;
-        yaml_event_delete(ev);
-        int cap = 0;
-        for (;;) {
-            yaml_event_t e;
-            if ((rc = ynext(y, &e))) break;
-            if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
-                n->end = e.end_mark.index;
-                yaml_event_delete(&e);
-                break;
-            }
-            if (n->n == cap) {
-                cap = cap ? 2 * cap : 8;
-                void *p = is_map ? realloc(n->pairs, (size_t)cap * sizeof *n->pairs)
-                                 : realloc(n->items, (size_t)cap * sizeof *n->items);
-                if (!p) {
-                    yaml_event_delete(&e);
-                    rc = nomem(y->err);
-                    break;
-                }
-                if (is_map) n->pairs = p;
-                else n->items = p;
-            }
-            if (!is_map) {
-                n->items[n->n] = NULL;
-                rc = parse_node(y, &e, depth + 1, &n->items[n->n]);
-                n->n++;
-                if (rc) break;
-                continue;
-            }
-            vn_pair *pr = &n->pairs[n->n];
-            memset(pr, 0, sizeof *pr);
-            pr->line = (int)e.start_mark.line + 1;
-            pr->col = (int)e.start_mark.column + 1;
-            if (e.type != YAML_SCALAR_EVENT) {
-                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col, "expected a key (a plain word), found %s",
-                                e.type == YAML_MAPPING_START_EVENT ? "a mapping" : "a list");
-                yaml_event_delete(&e);
-                break;
-            }
-            pr->key = strndup((const char *)e.data.scalar.value, e.data.scalar.length);
-            yaml_event_delete(&e);
-            n->n++;
-            if (!pr->key) {
-                rc = nomem(y->err);
-                break;
-            }
-            for (int k = 0; k < n->n - 1; k++)
-                if (!strcmp(n->pairs[k].key, pr->key)) {
-                    rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col,
-                                    "key '%s' given twice (first at line %d)", pr->key, n->pairs[k].line);
-                    break;
-                }
-            if (rc) break;
-            yaml_event_t v;
-            if ((rc = ynext(y, &v))) break;
-            if ((rc = parse_node(y, &v, depth + 1, &pr->val))) break;
-        }
-    } else {
-        rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "unexpected YAML event");
-        yaml_event_delete(ev);
-    }
-    if (rc) {
-        vn_free(n);
-        return rc;
-    }
-    *out = n;
-    return MK_OK;
-}
-
-static mk_status parse_yaml(const char *file, const char *text, vn **root, mk_error *err)
-{
-    yp y = {.file = file, .err = err};
-    *root = NULL;
-    if (!yaml_parser_initialize(&y.p)) return nomem(err);
-    yaml_parser_set_input_string(&y.p, (const unsigned char *)text, strlen(text));
-    yaml_parser_set_encoding(&y.p, YAML_UTF8_ENCODING);
-    mk_status rc = MK_OK;
-    vn *doc = NULL;
-    for (;;) {
-        yaml_event_t ev;
-        if ((rc = ynext(&y, &ev))) break;
-        yaml_event_type_t t = ev.type;
-        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
-        if (t == YAML_STREAM_END_EVENT) {
-            yaml_event_delete(&ev);
-            break;
-        }
-        if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_END_EVENT || t == YAML_DOCUMENT_START_EVENT) {
-            yaml_event_delete(&ev);
-            if (t == YAML_DOCUMENT_START_EVENT && doc) {
-                rc = mk_fail_at(err, MK_ERR_SYNTAX, file, line, col, "expected one YAML document, found a second ('---')");
-                break;
-            }
-            continue;
-        }
-        if ((rc = parse_node(&y, &ev, 0, &doc))) break;
-    }
-    yaml_parser_delete(&y.p);
-    if (rc) {
-        vn_free(doc);
-        return rc;
-    }
-    if (!doc || (doc->kind == VN_SCALAR && !doc->text[0])) {
-        vn_free(doc);
-        return mk_fail_at(err, MK_ERR_SYNTAX, file, 1, 1,
-                          "the validation file is empty: expected a mapping with name, quantity, source, "
-                          "published, scenario, extract, tolerance, why and compare");
-    }
-    if (doc->kind != VN_MAP) {
-        mk_status r = mk_fail_at(err, MK_ERR_SYNTAX, file, doc->line, doc->col,
-                                 "expected a mapping of keys (name, quantity, source, ...) at the top level, found %s",
-                                 doc->kind == VN_SEQ ? "a list" : "a value");
-        vn_free(doc);
-        return r;
-    }
-    *root = doc;
-    return MK_OK;
-}
+static const mk_yformat k_format = {
+    .max_depth = 48,
+    .alias_msg = "YAML aliases are not supported in validation files: write the value out",
+    .dup_key_msg = "key '%s' given twice (first at line %d)",
+    .bad_key_msg = "expected a key (a plain word), found %s",
+    .empty_msg = "the validation file is empty: expected a mapping with name, quantity, source, "
+                 "published, scenario, extract, tolerance, why and compare",
+    .top_msg = "expected a mapping of keys (name, quantity, source, ...) at the top level, found %s",
+    .unknown_key_code = MK_ERR_SYNTAX,
+    .list_allowed_keys = 0,
+};
 
 /* ---------------------------------------------------------------- the target */
 
@@ -255,10 +52,10 @@ struct ex {
     char label[48];        /* display label (ordinal items) */
     char variable[128];    /* series */
     char stat[24];
-    const vn *window, *at, *threshold; /* converted at run time */
+    const mk_ynode *window, *at, *threshold; /* converted at run time */
     char when_var[128];    /* stat 'at' with 'when': the first crossing of another variable */
     int when_dir;          /* +1 above, -1 below */
-    const vn *when_level;
+    const mk_ynode *when_level;
     double w0, w1, arg;
     char meas[64];         /* measurement label */
     ex *ops[MK_V_MAX_ITEMS];
@@ -276,13 +73,13 @@ typedef struct v_scen {
 struct mk_vtarget {
     char *file;
     char *text;
-    vn *root;
+    mk_ynode *root;
     char name[96], quantity[256], source[512], why[1024], compare[16];
-    const vn *expected;    /* scalar or mapping model -> reason; NULL */
+    const mk_ynode *expected;    /* scalar or mapping model -> reason; NULL */
     double pub_value, pub_unc, pub_lo, pub_hi;
     char pub_text[160];    /* ordinal: the published relation as text */
     char unit[32];
-    const vn *unit_node;
+    const mk_ynode *unit_node;
     char tol_kind[12];     /* abs, rel, range, min_step, "" */
     double tol_a, tol_b;
     v_scen scen[MAX_SCEN];
@@ -291,9 +88,9 @@ struct mk_vtarget {
     int units_checked;
 };
 
-static mk_status at(const mk_vtarget *t, const vn *n, mk_error *err, const char *fmt, ...)
+static mk_status at(const mk_vtarget *t, const mk_ynode *n, mk_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static mk_status at(const mk_vtarget *t, const vn *n, mk_error *err, const char *fmt, ...)
+static mk_status at(const mk_vtarget *t, const mk_ynode *n, mk_error *err, const char *fmt, ...)
 {
     char msg[900];
     va_list ap;
@@ -303,90 +100,39 @@ static mk_status at(const mk_vtarget *t, const vn *n, mk_error *err, const char 
     return mk_fail_at(err, MK_ERR_SYNTAX, t->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
 }
 
-static const vn_pair *find(const vn *map, const char *key)
-{
-    if (!map || map->kind != VN_MAP) return NULL;
-    for (int i = 0; i < map->n; i++)
-        if (!strcmp(map->pairs[i].key, key)) return &map->pairs[i];
-    return NULL;
-}
-
-static const char *kind_name(const vn *n)
-{
-    return n->kind == VN_MAP ? "a mapping" : n->kind == VN_SEQ ? "a list" : "a value";
-}
-
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) return 99;
-    int d[41][41];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
-static const char *suggest(const char *word, const char *const *cands)
-{
-    const char *best = NULL;
-    int bd = 3;
-    for (int i = 0; cands[i]; i++) {
-        int d = edit_distance(word, cands[i]);
-        if (d < bd) bd = d, best = cands[i];
-    }
-    return best;
-}
-
-static mk_status check_keys(const mk_vtarget *t, const vn *map, const char *const *allowed, const char *where,
+static mk_status check_keys(const mk_vtarget *t, const mk_ynode *map, const char *const *allowed, const char *where,
                             mk_error *err)
 {
-    for (int i = 0; i < map->n; i++) {
-        int ok = 0;
-        for (int k = 0; allowed[k] && !ok; k++) ok = !strcmp(allowed[k], map->pairs[i].key);
-        if (ok) continue;
-        const char *s = suggest(map->pairs[i].key, allowed);
-        char hint[96] = "";
-        if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
-        return mk_fail_at(err, MK_ERR_SYNTAX, t->file, map->pairs[i].line, map->pairs[i].col, "unknown key '%s' %s%s",
-                          map->pairs[i].key, where, hint);
-    }
-    return MK_OK;
+    return mk_ycheck_keys(t->file, &k_format, map, allowed, where, err);
 }
 
-static mk_status want_map(const mk_vtarget *t, const vn *n, const char *what, mk_error *err)
+static mk_status want_map(const mk_vtarget *t, const mk_ynode *n, const char *what, mk_error *err)
 {
-    if (n->kind == VN_MAP) return MK_OK;
-    return at(t, n, err, "expected a mapping for %s, found %s", what, kind_name(n));
+    if (n->kind == MK_Y_MAP) return MK_OK;
+    return at(t, n, err, "expected a mapping for %s, found %s", what, mk_ykind_name(n));
 }
 
 /* A required text field (scalar) copied into buf. */
-static mk_status text_field(const mk_vtarget *t, const vn *map, const char *key, char *buf, size_t size, int required,
+static mk_status text_field(const mk_vtarget *t, const mk_ynode *map, const char *key, char *buf, size_t size, int required,
                             mk_error *err)
 {
-    const vn_pair *p = find(map, key);
+    const mk_ypair *p = mk_yfind(map, key);
     buf[0] = 0;
     if (!p) {
         if (!required) return MK_OK;
         return at(t, map, err, "missing key '%s'%s", key, map == t->root ? " at the top level" : "");
     }
-    if (p->val->kind != VN_SCALAR || !p->val->text[0])
+    if (p->val->kind != MK_Y_SCALAR || !p->val->text[0])
         return at(t, p->val, err, "expected text for '%s', found %s", key,
-                  p->val->kind == VN_SCALAR ? "nothing" : kind_name(p->val));
+                  p->val->kind == MK_Y_SCALAR ? "nothing" : mk_ykind_name(p->val));
     if (strlen(p->val->text) >= size) return at(t, p->val, err, "'%s' is too long (at most %zu characters)", key, size - 1);
     snprintf(buf, size, "%s", p->val->text);
     return MK_OK;
 }
 
-static mk_status number(const mk_vtarget *t, const vn *n, const char *what, double *out, mk_error *err)
+static mk_status number(const mk_vtarget *t, const mk_ynode *n, const char *what, double *out, mk_error *err)
 {
-    if (n->kind != VN_SCALAR) return at(t, n, err, "expected a number for %s, found %s", what, kind_name(n));
+    if (n->kind != MK_Y_SCALAR) return at(t, n, err, "expected a number for %s, found %s", what, mk_ykind_name(n));
     char *end;
     errno = 0;
     double v = strtod(n->text, &end);
@@ -397,11 +143,11 @@ static mk_status number(const mk_vtarget *t, const vn *n, const char *what, doub
     return MK_OK;
 }
 
-static mk_status pair_of_numbers(const mk_vtarget *t, const vn *n, const char *what, double *a, double *b, mk_error *err)
+static mk_status pair_of_numbers(const mk_vtarget *t, const mk_ynode *n, const char *what, double *a, double *b, mk_error *err)
 {
-    if (n->kind != VN_SEQ || n->n != 2)
+    if (n->kind != MK_Y_SEQ || n->n != 2)
         return at(t, n, err, "expected two numbers [low, high] for %s, found %s", what,
-                  n->kind == VN_SEQ ? "a list of another length" : kind_name(n));
+                  n->kind == MK_Y_SEQ ? "a list of another length" : mk_ykind_name(n));
     mk_status rc = number(t, n->items[0], what, a, err);
     if (!rc) rc = number(t, n->items[1], what, b, err);
     if (!rc && !(*a <= *b)) rc = at(t, n, err, "%s: the low end %g is above the high end %g", what, *a, *b);
@@ -418,7 +164,7 @@ static int file_exists(const char *path)
 }
 
 /* Add the scenario written at node n (a path or an inline mapping); *index receives it. */
-static mk_status add_scenario(mk_vtarget *t, const vn *n, int *index, mk_error *err)
+static mk_status add_scenario(mk_vtarget *t, const mk_ynode *n, int *index, mk_error *err)
 {
     for (int i = 0; i < t->n_scen; i++)
         if (t->scen[i].line == n->line && t->scen[i].col == n->col) {
@@ -431,7 +177,7 @@ static mk_status add_scenario(mk_vtarget *t, const vn *n, int *index, mk_error *
     s->line = n->line;
     s->col = n->col;
     mk_status rc = MK_OK;
-    if (n->kind == VN_SCALAR) {
+    if (n->kind == MK_Y_SCALAR) {
         if (!n->text[0]) return at(t, n, err, "expected a scenario file or an inline scenario mapping, found nothing");
         const char *slash = strrchr(t->file, '/');
         size_t len = strlen(n->text) + strlen(t->file) + 2;
@@ -447,7 +193,7 @@ static mk_status add_scenario(mk_vtarget *t, const vn *n, int *index, mk_error *
             return rc;
         }
         rc = mk_scenario_load_file(s->path, &s->scn, err);
-    } else if (n->kind == VN_MAP) {
+    } else if (n->kind == MK_Y_MAP) {
         size_t len = n->end < strlen(t->text) ? n->end : strlen(t->text);
         s->text = malloc(len + 1);
         if (!s->text) return nomem(err);
@@ -499,20 +245,20 @@ static void ex_free(ex *e)
     free(e);
 }
 
-static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **out, mk_error *err)
+static mk_status parse_ex(mk_vtarget *t, const mk_ynode *n, int scen, int depth, ex **out, mk_error *err)
 {
     *out = NULL;
     if (depth > 6) return at(t, n, err, "extractions nested too deeply (at most 6 levels)");
     mk_status rc = want_map(t, n, "an extraction ({kind: series, ...})", err);
     if (rc) return rc;
-    const vn_pair *kp = find(n, "kind");
+    const mk_ypair *kp = mk_yfind(n, "kind");
     if (!kp) return at(t, n, err, "missing key 'kind' in an extraction (series, measurement, difference, ratio, change or order)");
-    if (kp->val->kind != VN_SCALAR) return at(t, kp->val, err, "expected an extraction kind, found %s", kind_name(kp->val));
+    if (kp->val->kind != MK_Y_SCALAR) return at(t, kp->val, err, "expected an extraction kind, found %s", mk_ykind_name(kp->val));
     int k = -1;
     for (int i = 0; k_kinds[i]; i++)
         if (!strcmp(k_kinds[i], kp->val->text)) k = i;
     if (k < 0) {
-        const char *s = suggest(kp->val->text, k_kinds);
+        const char *s = mk_suggest(kp->val->text, k_kinds, -1);
         char hint[64] = "";
         if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
         return at(t, kp->val, err, "unknown extraction kind '%s'%s; expected series, measurement, difference, ratio, change or order",
@@ -524,7 +270,7 @@ static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **
     e->line = n->line;
     e->col = n->col;
     e->w0 = e->w1 = e->arg = NAN;
-    const vn_pair *sp = find(n, "scenario");
+    const mk_ypair *sp = mk_yfind(n, "scenario");
     if (sp) rc = add_scenario(t, sp->val, &scen, err);
     e->scen = scen;
     static const char *const keys_series[] = {"kind", "variable", "stat", "window", "at", "when", "threshold", "scenario", "label", NULL};
@@ -540,21 +286,21 @@ static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **
         rc = text_field(t, n, "variable", e->variable, sizeof e->variable, 1, err);
         if (!rc) rc = text_field(t, n, "stat", e->stat, sizeof e->stat, 1, err);
         if (!rc && !mk_vstat_known(e->stat)) {
-            const vn_pair *p = find(n, "stat");
-            const char *s = suggest(e->stat, k_stats);
+            const mk_ypair *p = mk_yfind(n, "stat");
+            const char *s = mk_suggest(e->stat, k_stats, -1);
             char hint[64] = "";
             if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
             rc = at(t, p->val, err, "unknown statistic '%s'%s; expected one of max, min, mean, first, final, at, "
                                     "time_of_max, time_of_min, half_life, tau, first_above, first_below", e->stat, hint);
         }
-        const vn_pair *w = find(n, "window"), *a = find(n, "at"), *th = find(n, "threshold");
+        const mk_ypair *w = mk_yfind(n, "window"), *a = mk_yfind(n, "at"), *th = mk_yfind(n, "threshold");
         if (!rc && w) {
-            if (w->val->kind != VN_SEQ || w->val->n != 2)
+            if (w->val->kind != MK_Y_SEQ || w->val->n != 2)
                 rc = at(t, w->val, err, "expected a window [from, to] of two times (e.g. [5 min, 10 min]), found %s",
-                        w->val->kind == VN_SEQ ? "a list of another length" : kind_name(w->val));
+                        w->val->kind == MK_Y_SEQ ? "a list of another length" : mk_ykind_name(w->val));
             else e->window = w->val;
         }
-        const vn_pair *wh = find(n, "when");
+        const mk_ypair *wh = mk_yfind(n, "when");
         if (!rc && wh && a) rc = at(t, wh->val, err, "give either 'at' or 'when', not both");
         if (!rc && wh && strcmp(e->stat, "at")) rc = at(t, wh->val, err, "'when' belongs to the statistic 'at', not '%s'", e->stat);
         if (!rc && wh) {
@@ -562,12 +308,12 @@ static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **
             rc = want_map(t, wh->val, "'when' ({variable: NAME, below: VALUE})", err);
             if (!rc) rc = check_keys(t, wh->val, wkeys, "in 'when'", err);
             if (!rc) rc = text_field(t, wh->val, "variable", e->when_var, sizeof e->when_var, 1, err);
-            const vn_pair *ab = find(wh->val, "above"), *be = find(wh->val, "below");
+            const mk_ypair *ab = mk_yfind(wh->val, "above"), *be = mk_yfind(wh->val, "below");
             if (!rc && (!ab) == (!be)) rc = at(t, wh->val, err, "'when' needs exactly one of 'above' or 'below'");
             if (!rc) {
                 e->when_dir = ab ? 1 : -1;
                 e->when_level = (ab ? ab : be)->val;
-                if (e->when_level->kind != VN_SCALAR) rc = at(t, e->when_level, err, "expected a value, found %s", kind_name(e->when_level));
+                if (e->when_level->kind != MK_Y_SCALAR) rc = at(t, e->when_level, err, "expected a value, found %s", mk_ykind_name(e->when_level));
             }
         }
         if (!rc && !strcmp(e->stat, "at") && !a && !wh) rc = at(t, n, err, "statistic 'at' needs 'at: TIME' (e.g. 'at: 5 min') or 'when: {variable: NAME, below: VALUE}'");
@@ -577,7 +323,7 @@ static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **
         if (!rc && needs_th && !th) rc = at(t, n, err, "statistic '%s' needs 'threshold: VALUE'", e->stat);
         if (!rc && th && !needs_th) rc = at(t, th->val, err, "'threshold' belongs to first_above or first_below, not '%s'", e->stat);
         if (!rc && th) {
-            if (th->val->kind != VN_SCALAR) rc = at(t, th->val, err, "expected a value for 'threshold', found %s", kind_name(th->val));
+            if (th->val->kind != MK_Y_SCALAR) rc = at(t, th->val, err, "expected a value for 'threshold', found %s", mk_ykind_name(th->val));
             e->threshold = th->val;
         }
     } else if (!rc && e->kind == EX_MEAS) {
@@ -588,9 +334,9 @@ static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **
         if (!rc && nm[0]) snprintf(e->label, sizeof e->label, "%s", nm);
     } else if (!rc) {
         const char *key = e->kind == EX_ORDER ? "items" : "of";
-        const vn_pair *p = find(n, key);
+        const mk_ypair *p = mk_yfind(n, key);
         if (!p) rc = at(t, n, err, "missing key '%s' in a '%s' extraction", key, k_kinds[k]);
-        else if (p->val->kind != VN_SEQ) rc = at(t, p->val, err, "expected a list of extractions for '%s', found %s", key, kind_name(p->val));
+        else if (p->val->kind != MK_Y_SEQ) rc = at(t, p->val, err, "expected a list of extractions for '%s', found %s", key, mk_ykind_name(p->val));
         else if (e->kind != EX_ORDER && p->val->n != 2)
             rc = at(t, p->val, err, "'%s' takes exactly two extractions [A, B], found %d", k_kinds[k], p->val->n);
         else if (e->kind == EX_ORDER && (p->val->n < 2 || p->val->n > MK_V_MAX_ITEMS))
@@ -600,12 +346,12 @@ static mk_status parse_ex(mk_vtarget *t, const vn *n, int scen, int depth, ex **
             if (!rc) e->n_ops++;
         }
         if (!rc && e->kind == EX_ORDER) {
-            const vn_pair *d = find(n, "direction");
+            const mk_ypair *d = mk_yfind(n, "direction");
             if (!d) rc = at(t, n, err, "missing key 'direction' (increasing or decreasing) in an 'order' extraction");
-            else if (d->val->kind == VN_SCALAR && !strcmp(d->val->text, "increasing")) e->direction = 1;
-            else if (d->val->kind == VN_SCALAR && !strcmp(d->val->text, "decreasing")) e->direction = -1;
+            else if (d->val->kind == MK_Y_SCALAR && !strcmp(d->val->text, "increasing")) e->direction = 1;
+            else if (d->val->kind == MK_Y_SCALAR && !strcmp(d->val->text, "decreasing")) e->direction = -1;
             else rc = at(t, d->val, err, "expected 'increasing' or 'decreasing' for 'direction', found '%s'",
-                         d->val->kind == VN_SCALAR ? d->val->text : kind_name(d->val));
+                         d->val->kind == MK_Y_SCALAR ? d->val->text : mk_ykind_name(d->val));
         }
     }
     if (!rc && e->scen < 0 && (e->kind == EX_SERIES || e->kind == EX_MEAS))
@@ -629,7 +375,7 @@ void mk_vtarget_free(mk_vtarget *t)
         free(t->scen[i].text);
     }
     ex_free(t->root_ex);
-    vn_free(t->root);
+    mk_yfree(t->root);
     free(t->file);
     free(t->text);
     free(t);
@@ -639,11 +385,11 @@ const char *mk_vtarget_name(const mk_vtarget *t) { return t ? t->name : NULL; }
 
 static mk_status load(mk_vtarget *t, mk_error *err)
 {
-    mk_status rc = parse_yaml(t->file, t->text, &t->root, err);
+    mk_status rc = mk_yparse(t->file, t->text, &k_format, &t->root, err);
     if (rc) return rc;
     static const char *const top[] = {"name", "quantity", "source", "published", "scenario", "extract", "tolerance",
                                       "why", "compare", "expected_failure", NULL};
-    const vn *r = t->root;
+    const mk_ynode *r = t->root;
     if ((rc = check_keys(t, r, top, "at the top level", err))) return rc;
     if ((rc = text_field(t, r, "name", t->name, sizeof t->name, 1, err)) ||
         (rc = text_field(t, r, "quantity", t->quantity, sizeof t->quantity, 1, err)) ||
@@ -656,23 +402,23 @@ static mk_status load(mk_vtarget *t, mk_error *err)
     for (int i = 0; cmps[i]; i++)
         if (!strcmp(cmps[i], t->compare)) ci = i;
     if (ci < 0) {
-        const char *s = suggest(t->compare, cmps);
+        const char *s = mk_suggest(t->compare, cmps, -1);
         char hint[64] = "";
         if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
-        return at(t, find(r, "compare")->val, err, "unknown comparison '%s'%s; expected within, above, below or ordinal",
+        return at(t, mk_yfind(r, "compare")->val, err, "unknown comparison '%s'%s; expected within, above, below or ordinal",
                   t->compare, hint);
     }
     int ordinal = ci == 3;
 
     /* published */
-    const vn_pair *pp = find(r, "published");
+    const mk_ypair *pp = mk_yfind(r, "published");
     if (!pp) return at(t, r, err, "missing key 'published' at the top level");
-    const vn *pub = pp->val;
+    const mk_ynode *pub = pp->val;
     if ((rc = want_map(t, pub, "'published' ({value, uncertainty or range, unit})", err))) return rc;
     static const char *const pkeys[] = {"value", "uncertainty", "range", "unit", NULL};
     if ((rc = check_keys(t, pub, pkeys, "in 'published'", err))) return rc;
     t->pub_value = t->pub_unc = t->pub_lo = t->pub_hi = NAN;
-    const vn_pair *pv = find(pub, "value"), *pu = find(pub, "uncertainty"), *pr = find(pub, "range");
+    const mk_ypair *pv = mk_yfind(pub, "value"), *pu = mk_yfind(pub, "uncertainty"), *pr = mk_yfind(pub, "range");
     if (!pv) return at(t, pub, err, "missing key 'value' in 'published'");
     if (ordinal) {
         if ((rc = text_field(t, pub, "value", t->pub_text, sizeof t->pub_text, 1, err))) return rc;
@@ -688,16 +434,16 @@ static mk_status load(mk_vtarget *t, mk_error *err)
     }
     if (pr && (rc = pair_of_numbers(t, pr->val, "the published range", &t->pub_lo, &t->pub_hi, err))) return rc;
     if ((rc = text_field(t, pub, "unit", t->unit, sizeof t->unit, 1, err))) return rc;
-    t->unit_node = find(pub, "unit")->val;
+    t->unit_node = mk_yfind(pub, "unit")->val;
 
     /* tolerance */
-    const vn_pair *tp = find(r, "tolerance");
+    const mk_ypair *tp = mk_yfind(r, "tolerance");
     if (tp) {
         if ((rc = want_map(t, tp->val, "'tolerance' ({abs: X}, {rel: F}, {range: [lo, hi]} or {min_step: X})", err))) return rc;
         static const char *const tkeys[] = {"abs", "rel", "range", "min_step", NULL};
         if ((rc = check_keys(t, tp->val, tkeys, "in 'tolerance'", err))) return rc;
         if (tp->val->n != 1) return at(t, tp->val, err, "'tolerance' takes exactly one of abs, rel, range, min_step; found %d", tp->val->n);
-        const vn_pair *q = &tp->val->pairs[0];
+        const mk_ypair *q = &tp->val->pairs[0];
         snprintf(t->tol_kind, sizeof t->tol_kind, "%s", q->key);
         if (!strcmp(q->key, "range")) rc = pair_of_numbers(t, q->val, "the accepted range", &t->tol_a, &t->tol_b, err);
         else {
@@ -718,22 +464,22 @@ static mk_status load(mk_vtarget *t, mk_error *err)
     }
 
     /* expected failure */
-    const vn_pair *xf = find(r, "expected_failure");
+    const mk_ypair *xf = mk_yfind(r, "expected_failure");
     if (xf) {
-        if (xf->val->kind == VN_SEQ) return at(t, xf->val, err, "expected a reason (text) or a mapping model: reason for 'expected_failure', found a list");
-        if (xf->val->kind == VN_SCALAR && !xf->val->text[0]) return at(t, xf->val, err, "'expected_failure' needs a reason");
-        if (xf->val->kind == VN_MAP)
+        if (xf->val->kind == MK_Y_SEQ) return at(t, xf->val, err, "expected a reason (text) or a mapping model: reason for 'expected_failure', found a list");
+        if (xf->val->kind == MK_Y_SCALAR && !xf->val->text[0]) return at(t, xf->val, err, "'expected_failure' needs a reason");
+        if (xf->val->kind == MK_Y_MAP)
             for (int i = 0; i < xf->val->n; i++)
-                if (xf->val->pairs[i].val->kind != VN_SCALAR || !xf->val->pairs[i].val->text[0])
+                if (xf->val->pairs[i].val->kind != MK_Y_SCALAR || !xf->val->pairs[i].val->text[0])
                     return at(t, xf->val->pairs[i].val, err, "expected a reason (text) for model '%s'", xf->val->pairs[i].key);
         t->expected = xf->val;
     }
 
     /* scenario and extraction */
     int scen = -1;
-    const vn_pair *sp = find(r, "scenario");
+    const mk_ypair *sp = mk_yfind(r, "scenario");
     if (sp && (rc = add_scenario(t, sp->val, &scen, err))) return rc;
-    const vn_pair *ep = find(r, "extract");
+    const mk_ypair *ep = mk_yfind(r, "extract");
     if (!ep) return at(t, r, err, "missing key 'extract' at the top level");
     if ((rc = parse_ex(t, ep->val, scen, 0, &t->root_ex, err))) return rc;
     if (ordinal && t->root_ex->kind != EX_ORDER)
@@ -767,29 +513,12 @@ mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vta
 mk_status mk_vtarget_load_file(const char *path, mk_vtarget **out, mk_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    mk_buf b;
-    mk_buf_init(&b);
-    char chunk[8192];
-    size_t got;
-    int bad = 0;
-    while ((got = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
-        if (memchr(chunk, 0, got)) bad = 2;
-        chunk[got] = 0;
-        mk_buf_puts(&b, chunk);
-        if (b.len > MAX_TEXT) bad = 3;
-        if (bad) break;
-    }
-    if (ferror(f)) bad = 1;
-    fclose(f);
-    mk_status rc;
-    if (b.failed) rc = nomem(err);
-    else if (bad == 1) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot read");
-    else if (bad == 2) rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "not a text file (contains NUL bytes)");
-    else if (bad == 3) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "larger than %d bytes: not a validation file", MAX_TEXT);
-    else rc = mk_vtarget_load_string(path, b.data ? b.data : "", out, err);
-    mk_buf_free(&b);
+    static const mk_text_kind kind = {.what = "a validation file", .max_len = MAX_TEXT};
+    char *text;
+    mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);
+    if (rc) return rc;
+    rc = mk_vtarget_load_string(path, text, out, err);
+    free(text);
     return rc;
 }
 
@@ -807,9 +536,9 @@ static mk_status conv(mk_units *u, double x, const char *from, const char *to, d
     return mk_units_convert(u, x, dimensionless(from) ? "1" : from, dimensionless(to) ? "1" : to, out, err);
 }
 
-static mk_status time_of(mk_vtarget *t, mk_units *u, const vn *n, double *out, mk_error *err)
+static mk_status time_of(mk_vtarget *t, mk_units *u, const mk_ynode *n, double *out, mk_error *err)
 {
-    if (n->kind != VN_SCALAR) return at(t, n, err, "expected a time (e.g. '5 min'), found %s", kind_name(n));
+    if (n->kind != MK_Y_SCALAR) return at(t, n, err, "expected a time (e.g. '5 min'), found %s", mk_ykind_name(n));
     mk_error e2 = {0};
     if (mk_units_convert_quantity(u, n->text, "s", out, &e2))
         return mk_fail_at(err, MK_ERR_UNIT, t->file, n->line, n->col, "expected a time such as '5 min', found '%s' (%s)",
@@ -1196,8 +925,8 @@ static void fmt_num(char *buf, size_t size, double v)
 static const char *expected_reason(const mk_vtarget *t, const char *model)
 {
     if (!t->expected) return NULL;
-    if (t->expected->kind == VN_SCALAR) return t->expected->text;
-    const vn_pair *p = find(t->expected, model);
+    if (t->expected->kind == MK_Y_SCALAR) return t->expected->text;
+    const mk_ypair *p = mk_yfind(t->expected, model);
     return p ? p->val->text : NULL;
 }
 
