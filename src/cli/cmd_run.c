@@ -5,6 +5,7 @@
  * A second, quick mode serves model developers: `run --model M --duration Q` integrates a
  * model with constant inputs and prints its states and outputs, no scenario needed.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,7 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
         every = duration / 10;
     }
     if (duration / every > 1e6) return mk_cli_usage_error("--every is too small: more than 10^6 output rows");
+    if (every > duration) return mk_cli_usage_error("--every (%g s) is longer than --duration (%g s)", every, duration);
 
     mk_solver_opts so;
     mk_solver_opts_default(&so);
@@ -224,7 +226,11 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     }
     for (long k = 1; !rc; k++) {
         double t = k * every;
-        if (t > duration * (1 + 1e-12)) break;
+        if (t > duration * (1 + 1e-12)) {
+            /* the last row is the end of the run even when the interval does not divide it */
+            if ((k - 1) * every >= duration * (1 - 1e-12)) break;
+            t = duration;
+        }
         if (t > duration) t = duration;
         if (mk_solver_advance(s, t, &err)) {
             rc = mk_cli_report(&err);
@@ -263,14 +269,27 @@ static void progress(void *ctx, double t_s, double t_end_s)
     fflush(stderr);
 }
 
+/* runs/NAME-YYYYMMDD-HHMMSS, with -2, -3, ... when that exists: two runs in one second must
+ * not replace each other.  NAME comes from the scenario, so it is reduced to a safe file name
+ * (no '/', no leading '.'). */
 static void default_out_dir(const char *name, char *buf, size_t size)
 {
+    char safe[64];
+    size_t n = 0;
+    for (const char *c = name; *c && n < sizeof safe - 1; c++) {
+        int ok = isalnum((unsigned char)*c) || *c == '-' || *c == '_' || (*c == '.' && n > 0);
+        safe[n++] = ok ? *c : '_';
+    }
+    safe[n] = 0;
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(buf, size, "runs/%s-%s", name[0] ? name : "run", stamp);
+    snprintf(buf, size, "runs/%s-%s", safe[0] ? safe : "run", stamp);
+    struct stat st;
+    size_t base = strlen(buf);
+    for (int k = 2; lstat(buf, &st) == 0 && k < 1000; k++) snprintf(buf + base, size - base, "-%d", k);
 }
 
 static int run_scenario(const run_opts *o)

@@ -121,6 +121,25 @@ static int selected(const vopts *o, const char *path, const char *name)
 
 /* ---------------------------------------------------------------- output directory */
 
+/* A previous validation directory holds validation.csv and nothing but what this command
+ * writes (validation.csv, validation.html, figures): only then may it be replaced. */
+static int is_previous_validation(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int csv = 0, foreign = 0;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+        if (!strcmp(n, "validation.csv")) csv = 1;
+        else if (strcmp(n, "validation.html") && !(len > 4 && !strcmp(n + len - 4, ".png"))) foreign = 1;
+    }
+    closedir(d);
+    return csv && !foreign;
+}
+
 static int remove_flat(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -308,11 +327,9 @@ int mk_cli_validate(int argc, char **argv)
     struct stat st;
     int replace = 0;
     if (lstat(dir, &st) == 0) {
-        char probe[1200];
-        snprintf(probe, sizeof probe, "%s/validation.csv", dir);
-        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0) {
-            fprintf(stderr, "myoknot: error: %s exists and is not a validation directory (no validation.csv); not "
-                            "overwriting it\n", dir);
+        if (!S_ISDIR(st.st_mode) || !is_previous_validation(dir)) {
+            fprintf(stderr, "myoknot: error: %s exists and is not a validation directory (it holds other "
+                            "files, or no validation.csv); not overwriting it\n", dir);
             rc = 1;
             goto done;
         }
@@ -394,6 +411,12 @@ int mk_cli_validate(int argc, char **argv)
         n_rows++;
     }
     clock_gettime(CLOCK_MONOTONIC, &c1);
+    if (o.n_only && n_rows == 0) {
+        /* a mistyped --only must not pass as "0 of 0" */
+        rc = mk_cli_usage_error("no validation target in %s matches --only %s%s", o.dir, o.only[0],
+                                o.n_only > 1 ? " (or the other --only names)" : "");
+        goto done;
+    }
     double wall = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
 
     /* notes for failures, loud unexpected passes */

@@ -5,7 +5,8 @@
  *
  * Everything is written into DIR.tmp-PID and renamed to DIR at the end; on failure the
  * temporary directory is removed, so a reader never sees a half-written run.  An existing DIR
- * is replaced only when it is empty or is itself a run directory (it has a manifest.json);
+ * is replaced only when it is empty or is itself a previous run (a manifest.json that myoknot
+ * wrote and no files but those a run writes);
  * anything else is left alone and reported.
  */
 #include <dirent.h>
@@ -51,20 +52,46 @@ static int remove_flat_dir(const char *dir)
     return rc;
 }
 
-/* 1 empty, 2 a run directory (has manifest.json), 0 something else, -1 cannot read */
+/* Files a run directory holds; nothing else may be in a directory we replace. */
+static int is_run_file(const char *name)
+{
+    static const char *const known[] = {"series.csv", "measurements.csv", "manifest.json",
+                                        "report.html", NULL};
+    for (int i = 0; known[i]; i++)
+        if (!strcmp(name, known[i])) return 1;
+    size_t n = strlen(name);
+    return !strncmp(name, "fig", 3) && n > 4 && !strcmp(name + n - 4, ".png");
+}
+
+/* A manifest.json that myoknot wrote: its "format" says so. */
+static int is_our_manifest(const char *dir)
+{
+    char path[PATH_CAP], head[512] = "";
+    if (!join(path, dir, "manifest.json")) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    head[n] = 0;
+    fclose(f);
+    return strstr(head, "\"format\"") && strstr(head, "\"myoknot run directory\"");
+}
+
+/* 1 empty, 2 a previous run (a myoknot manifest and only the files a run writes), 0
+ * something else (never replaced: it may hold a user's files), -1 cannot read */
 static int dir_kind(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return -1;
     struct dirent *e;
-    int n = 0, manifest = 0;
+    int n = 0, foreign = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         n++;
-        if (strcmp(e->d_name, "manifest.json") == 0) manifest = 1;
+        if (!is_run_file(e->d_name)) foreign = 1;
     }
     closedir(d);
-    return n == 0 ? 1 : manifest ? 2 : 0;
+    if (n == 0) return 1;
+    return !foreign && is_our_manifest(dir) ? 2 : 0;
 }
 
 static mk_status write_text(const char *dir, const char *name, const char *text, size_t len, mk_error *err)
@@ -450,7 +477,7 @@ mk_status mk_rundir_write(const mk_run_result *r, const char *dir_in, mk_error *
         if (k < 0) return mk_fail(err, MK_ERR_IO, "cannot read %s: %s", dir, strerror(errno));
         if (k == 0)
             return mk_fail(err, MK_ERR_IO,
-                           "%s exists and is not a myoknot run directory (no manifest.json); not overwriting it",
+                           "%s exists and is not a myoknot run directory (it holds other files, or no myoknot manifest.json); not overwriting it",
                            dir);
         replace = k == 2;
     } else if (errno != ENOENT) {

@@ -251,6 +251,17 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     out->protocol = p;
     if (!(p->duration_s > 0) || !(p->output_every_s > 0) || !isfinite(p->duration_s))
         return mk_fail(err, MK_ERR_INVALID, "duration and output interval must be positive");
+    /* Guards against a run that would never end or fill the memory: a typo such as
+     * "1e300 h" or "1e-9 s" must be an error, not a machine brought to its knees. */
+    const double max_duration_s = 10 * 365.25 * 86400;
+    if (p->duration_s > max_duration_s)
+        return mk_fail(err, MK_ERR_INVALID, "duration %g s is longer than 10 years, the longest run "
+                       "myoknot accepts", p->duration_s);
+    double values = (p->duration_s / p->output_every_s + 1) * (abi->n_states + abi->n_vars + abi->n_inputs + 64);
+    if (values > 2e7)
+        return mk_fail(err, MK_ERR_INVALID, "an output every %g s over %g s would record about %.3g "
+                       "values (%.0f MB); raise output_every (at most 2e7 values)",
+                       p->output_every_s, p->duration_s, values, values * 8 / 1e6);
     mk_sim_opts defaults;
     if (!o) {
         mk_sim_opts_default(&defaults);

@@ -83,7 +83,22 @@ check run-missing-scenario 1 "nosuch.yaml" "$BIN" run "$T/nosuch.yaml"
 check run-two-scenarios 2 "takes one scenario" "$BIN" run a.yaml b.yaml
 check run-input-needs-quick 2 "belong to the quick mode" "$BIN" run "$T/bad.yaml" --input "therapy.pressure=1 kPa"
 
+# a folder that is not a previous run is never replaced, even with a manifest.json in it
+mkdir "$T/mine"; echo '{}' > "$T/mine/manifest.json"; echo precious > "$T/mine/notes.txt"
+check run-foreign-dir 1 "is not a myoknot run directory" "$BIN" run "$SRC/scenarios/desk_day.yaml" --out "$T/mine"
+[ -s "$T/mine/notes.txt" ] && pass=$((pass + 1)) || { echo "FAIL run-foreign-dir: notes.txt lost"; fail=$((fail + 1)); }
+# a previous run is replaced as a whole
+check run-replace-previous 0 "run directory: $T/ic" "$BIN" run "$SRC/scenarios/ischemic_compression_session.yaml" --out "$T/ic"
+# runaway sizes are refused before any work
+check run-huge-duration 1 "longer than 10 years" "$BIN" run "$SRC/scenarios/desk_day.yaml" --set "duration=1e300 s" --out "$T/huge"
+check run-tiny-interval 1 "raise output_every" "$BIN" run "$SRC/scenarios/desk_day.yaml" --set "output_every=1e-9 s" --out "$T/tiny"
+absent run-tiny-interval-no-dir "$T/tiny"
+check validate-only-nothing 2 "no validation target" "$BIN" validate --dir "$SRC/data/validation" --only nosuch --out "$T/v"
+absent validate-only-nothing-no-dir "$T/v"
+
 Q="--model decay --duration 10s"
+check run-quick-last-row 0 "         1        0.60653" "$BIN" run --model decay --duration "1 s" --every "0.3 s"
+check run-quick-every-too-long 2 "longer than --duration" "$BIN" run --model decay --duration "1 s" --every "5 s"
 check run-table 0 "0.00673" "$BIN" run $Q          # x(10 s) = exp(-5)
 check run-set 0 "0.367879" "$BIN" run $Q --set "pool.k=6 1/min" # exp(-1) at 10 s
 check run-set-range 0 "outside its plausible range" "$BIN" run --model decay --duration "1 s" --set "pool.k=1000 1/s"
