@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
 #include "core/text.h"
@@ -192,6 +193,14 @@ static mk_status check_param(checker *c, mk_decl *d)
         return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
                           "parameter '%s' has an empty %s", d->local,
                           !d->source[0] ? "source" : "doc");
+    /* "assumed" is allowed, but only with its reason: a bare word documents nothing */
+    if (!strncasecmp(d->source, "assumed", 7)) {
+        const char *r = strchr(d->source, ':'); /* "assumed: why" or "assumed mapping: why" */
+        if (!r || !r[1 + strspn(r + 1, " ")])
+            return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+                              "parameter '%s': an assumed value needs its reason: write source "
+                              "\"assumed: <why this value>\"", d->local);
+    }
     return MK_OK;
 }
 

@@ -570,13 +570,23 @@ static void replaces_previous_run(void **state)
     snprintf(dir, sizeof dir, "%s/out", fx->tmp);
     assert_int_equal(mkdir(dir, 0777), 0); /* empty: fine */
     assert_int_equal(mk_rundir_write(&fx->r, dir, &err), MK_OK);
-    snprintf(stale, sizeof stale, "%s/stale.png", dir);
+    /* a figure an older version wrote: still a run file, goes with the old run */
+    snprintf(stale, sizeof stale, "%s/fig9_stale.png", dir);
     FILE *f = fopen(stale, "w");
     assert_non_null(f);
     fclose(f);
     fx->r.wall_s = 9.5;
     assert_int_equal(mk_rundir_write(&fx->r, dir, &err), MK_OK);
     assert_int_not_equal(access(stale, F_OK), 0); /* the old run went as a whole */
+    /* a file a run never writes means the folder is someone's: left alone */
+    char notes[600];
+    snprintf(notes, sizeof notes, "%s/notes.txt", dir);
+    f = fopen(notes, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(mk_rundir_write(&fx->r, dir, &err), MK_ERR_IO);
+    assert_int_equal(access(notes, F_OK), 0);
+    unlink(notes);
     char *text = read_in(dir, "manifest.json");
     cJSON *m = cJSON_Parse(text);
     free(text);
