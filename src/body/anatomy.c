@@ -34,7 +34,7 @@ int mk_segment_index(const char *token)
 
 /* Split one record starting at *pos into fields (quoted fields may hold commas and ""),
  * advancing *pos past the line end.  Returns the number of fields. */
-static int csv_record(const char **pos, char fields[][512], int max)
+static int csv_record(const char **pos, char (*fields)[512], int max)
 {
     const char *p = *pos;
     int n = 0;
@@ -89,7 +89,7 @@ static uint64_t segment_mask(const char *list)
     return mask;
 }
 
-static int column(char header[][512], int n, const char *name)
+static int column(char (*header)[512], int n, const char *name)
 {
     for (int i = 0; i < n; i++)
         if (!strcmp(header[i], name)) return i;
@@ -98,9 +98,10 @@ static int column(char header[][512], int n, const char *name)
 
 #define MAX_FIELDS 20
 
-static mk_status load_regions(mk_anatomy *a, mk_error *err)
+typedef char field[512];
+
+static mk_status load_regions(mk_anatomy *a, field *f, field *h, mk_error *err)
 {
-    static char f[MAX_FIELDS][512], h[MAX_FIELDS][512];
     const char *p = mk_anatomy_regions_csv;
     int nh = csv_record(&p, h, MAX_FIELDS);
     int c_id = column(h, nh, "id"), c_name = column(h, nh, "name"), c_lat = column(h, nh, "laterality");
@@ -134,9 +135,8 @@ static mk_status load_regions(mk_anatomy *a, mk_error *err)
     return MK_OK;
 }
 
-static mk_status load_muscles(mk_anatomy *a, mk_error *err)
+static mk_status load_muscles(mk_anatomy *a, field *f, field *h, mk_error *err)
 {
-    static char f[MAX_FIELDS][512], h[MAX_FIELDS][512];
     const char *p = mk_anatomy_muscles_csv;
     int nh = csv_record(&p, h, MAX_FIELDS);
     int c_id = column(h, nh, "id"), c_name = column(h, nh, "name");
@@ -159,10 +159,17 @@ static mk_status load_muscles(mk_anatomy *a, mk_error *err)
 mk_status mk_anatomy_load(mk_anatomy **out, mk_error *err)
 {
     *out = NULL;
+    /* CSV scratch on the heap, per call: loading is safe from several threads */
     mk_anatomy *a = calloc(1, sizeof *a);
-    if (!a) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    mk_status rc = load_regions(a, err);
-    if (!rc) rc = load_muscles(a, err);
+    field *scratch = calloc(2 * MAX_FIELDS, sizeof *scratch);
+    if (!a || !scratch) {
+        free(a);
+        free(scratch);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    mk_status rc = load_regions(a, scratch, scratch + MAX_FIELDS, err);
+    if (!rc) rc = load_muscles(a, scratch, scratch + MAX_FIELDS, err);
+    free(scratch);
     if (rc) {
         free(a);
         return rc;

@@ -46,7 +46,10 @@ int mk_cli_model(int argc, char **argv)
         return argc < 1 ? EXIT_USAGE : 0;
     }
     const char *verb = argv[0];
-    if (!strcmp(verb, "list")) return list_models();
+    if (!strcmp(verb, "list")) {
+        if (argc > 1) return mk_cli_usage_error("'model list' takes no argument, found '%s'", argv[1]);
+        return list_models();
+    }
     if (strcmp(verb, "check") && strcmp(verb, "show") && strcmp(verb, "c"))
         return mk_cli_usage_error("unknown 'model' command '%s' (check, show, c, list)", verb);
     const char *file = NULL, *out = NULL;
