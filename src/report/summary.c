@@ -172,6 +172,18 @@ void mk_summary_write(mk_run_result *r)
         put(&o, "  %-20s %9.3g -> %-9.3g (%s)\n", k_cols[c].name, a, b, b > a ? "up" : "down");
         any = 1;
     }
+    /* the measured threshold: the first and the last PPT of the run */
+    const mk_meas_result *ppt0 = NULL, *ppt1 = NULL;
+    for (int i = 0; i < r->n_meas; i++)
+        if (r->meas[i].spec->kind == MK_MEAS_PPT && !isnan(r->meas[i].value)) {
+            if (!ppt0) ppt0 = &r->meas[i];
+            ppt1 = &r->meas[i];
+        }
+    if (ppt0 && ppt1 != ppt0 && fabs(ppt1->value - ppt0->value) >= 0.05 * ppt0->value) {
+        put(&o, "  %-20s %9.1f -> %-9.1f kPa (%s)\n", "PPT (measured)", ppt0->value, ppt1->value,
+            ppt1->value > ppt0->value ? "up: less tender" : "down: more tender");
+        any = 1;
+    }
     if (!any) put(&o, "  nothing moved by more than 5 %%\n");
     double po2 = at(s, last, mk_series_find(s, "core.po2"));
     double ph = at(s, last, mk_series_find(s, "core.ph"));
@@ -188,6 +200,12 @@ void mk_summary_write(mk_run_result *r)
         put(&o, "  the core is acidic (pH %.2f): H+ with lactate and ATP drives the nociceptors\n", ph);
         any = 1;
     }
+    double sens = at(s, last, mk_series_find(s, "noci.sens"));
+    if (sens > 0.05) {
+        put(&o, "  peripheral sensitisation is %.0f %% of its maximum: the nociceptors respond to less "
+                "pressure (a tender site)\n", 100 * sens);
+        any = 1;
+    }
     if (cs > 0.2) {
         put(&o, "  central sensitisation is %.0f %% of its maximum: the dorsal horn amplifies input\n", 100 * cs);
         any = 1;
@@ -196,5 +214,5 @@ void mk_summary_write(mk_run_result *r)
         put(&o, "  %.0f %% of latent convergent connections are unmasked: pain is referred\n", 100 * unmask);
         any = 1;
     }
-    if (!any) put(&o, "  no energy crisis, no central sensitisation, no referral: a healthy state\n");
+    if (!any) put(&o, "  no energy crisis, no sensitisation, no referral: a healthy state\n");
 }
