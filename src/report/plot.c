@@ -236,7 +236,12 @@ void mk_plot_title(const char *text, double W, double H)
     plvpor(0.0, 1.0, 0.0, 1.0);
     plwind(0, 1, 0, 1);
     plcol0(MK_PC_BLACK);
-    plschr(0.0, MK_PLOT_FS * 1.2);
+    /* A long line is set smaller rather than cut at the page edge: at the title size a
+     * character is at most about 19 px wide (measured on the 1500 px pages). */
+    size_t longest = strlen(l1) > (l2 ? strlen(l2) : 0) ? strlen(l1) : strlen(l2);
+    double scale = 1.2;
+    if (longest > 0 && longest * 19.0 > W - 60) scale *= (W - 60) / (longest * 19.0);
+    plschr(0.0, MK_PLOT_FS * scale);
     plptex(30 / W, 1.0 - 55 / H, 1.0, 0.0, 0.0, l1);
     if (l2) plptex(30 / W, 1.0 - 100 / H, 1.0, 0.0, 0.0, l2);
     plschr(0.0, MK_PLOT_FS);
