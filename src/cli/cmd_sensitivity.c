@@ -96,8 +96,11 @@ static int parse_args(int argc, char **argv, sens_args *a)
         i++;
         long n = 0;
         if (!strcmp(o, "--model")) a->model = v;
-        else if (!strcmp(o, "--outputs")) a->outputs = v;
-        else if (!strcmp(o, "--params")) a->params = v;
+        else if (!strcmp(o, "--outputs") || !strcmp(o, "--params")) {
+            /* an empty list is a slip, not "the defaults" (that would start a long run) */
+            if (!v[strspn(v, " ,")]) return mk_cli_usage_error("%s needs at least one name", o);
+            *(!strcmp(o, "--outputs") ? &a->outputs : &a->params) = v;
+        }
         else if (!strcmp(o, "--out")) a->out = v;
         else if (!strcmp(o, "--set")) {
             if (a->n_sets == 64) return mk_cli_usage_error("too many --set options");
@@ -214,6 +217,7 @@ int mk_cli_sensitivity(int argc, char **argv)
     fflush(stdout);
     if (mk_morris_run(ref.abi, proto, anat, &mo, &res, &err)) {
         rc = mk_cli_report(&err);
+        if (err.code == MK_ERR_NAME) rc = EXIT_USAGE; /* an unknown output or parameter name */
         goto done;
     }
     have = 1;
