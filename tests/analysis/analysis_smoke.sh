@@ -36,7 +36,7 @@ check scan-unknown 2 "has no parameter or input 'load.nothing'" "$BIN" scan load
 check scan-bad-unit 2 "--from" "$BIN" scan load.activation --from "3 mmHg" --to "5 %"
 check scan-same 2 "the same value" "$BIN" scan load.activation --from "5 %" --to 5
 check sens-bad-levels 2 "even" "$BIN" sensitivity --levels 3
-check sens-no-match 1 "no parameter of model 'tp_site' matches" "$BIN" sensitivity --params 'nothing.*' --out "$T/none"
+check sens-no-match 2 "no parameter of model 'tp_site' matches" "$BIN" sensitivity --params 'nothing.*' --out "$T/none"
 
 # a scan of the default model: few steps, short settle; both branches, the verdict, the files
 check scan-tp-site 0 "no coexistence found in [0, 10] %" \
