@@ -2,7 +2,9 @@
 #ifndef MK_CLI_H
 #define MK_CLI_H
 
+#include "body/anatomy.h"
 #include "myoknot.h"
+#include "protocol/scenario.h"
 
 /* Exit codes: 0 ok, 1 the input or the run failed, 2 the command line is wrong. */
 enum { EXIT_USAGE = 2 };
@@ -31,5 +33,20 @@ typedef struct mk_cli_model_ref {
 } mk_cli_model_ref;
 int mk_cli_open_model(const char *name_or_path, int need_abi, mk_cli_model_ref *ref);
 void mk_cli_close_model(mk_cli_model_ref *ref);
+
+/* A scenario made ready to simulate: the file (or the built-in default when path is NULL)
+ * loaded, its model opened (or model_override), and compiled with the command line's --set
+ * overrides.  Warnings go to stderr; errors are reported and give the exit status (2 when a
+ * --set is at fault).  Close releases whatever was opened, also after a failure. */
+typedef struct mk_cli_scenario {
+    mk_scenario *scn;
+    mk_units *units;
+    mk_anatomy *anat;
+    mk_cli_model_ref model;
+    mk_protocol *proto;
+} mk_cli_scenario;
+int mk_cli_scenario_open(const char *path, const char *model_override, const char *const *sets,
+                         int n_sets, int strict, mk_cli_scenario *cs);
+void mk_cli_scenario_close(mk_cli_scenario *cs);
 
 #endif

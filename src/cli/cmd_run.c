@@ -25,7 +25,6 @@
 /* The model of the quick mode when none is named. */
 #define MK_DEFAULT_MODEL "decay"
 
-extern const char mk_default_scenario_yaml[];
 
 static const char k_help[] =
     "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--model MODEL] [--out DIR]\n"
@@ -296,31 +295,17 @@ static void default_out_dir(const char *name, char *buf, size_t size)
 static int run_scenario(const run_opts *o)
 {
     mk_error err = {0};
-    mk_scenario *scn = NULL;
-    mk_units *u = NULL;
-    mk_anatomy *anat = NULL;
-    mk_protocol *proto = NULL;
-    mk_cli_model_ref ref = {0};
+    mk_cli_scenario cs;
     mk_run_result res;
-    int have_res = 0, rc = 0;
-    mk_buf warnings;
-    mk_buf_init(&warnings);
-    mk_status st = o->scenario ? mk_scenario_load_file(o->scenario, &scn, &err)
-                               : mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml, &scn, &err);
-    if (!st) st = mk_units_new(&u, &err);
-    if (!st) st = mk_anatomy_load(&anat, &err);
-    if (st) {
-        rc = mk_cli_report(&err);
-        goto done;
+    int have_res = 0;
+    mk_status st;
+    int rc = mk_cli_scenario_open(o->scenario, o->model, o->sets, o->n_sets, o->strict, &cs);
+    if (rc) {
+        mk_cli_scenario_close(&cs);
+        return rc;
     }
-    if ((rc = mk_cli_open_model(o->model ? o->model : mk_scenario_model(scn), 1, &ref))) goto done;
-    st = mk_scenario_compile(scn, ref.abi, u, anat, o->sets, o->n_sets, o->strict, &warnings, &proto, &err);
-    if (warnings.len) fputs(warnings.data, stderr);
-    if (st) {
-        rc = mk_cli_report(&err);
-        if (!strcmp(err.file, "--set")) rc = EXIT_USAGE; /* the command line, not the scenario */
-        goto done;
-    }
+    const mk_protocol *proto = cs.proto;
+    const mk_model_abi *abi = cs.model.abi;
     mk_sim_opts so;
     mk_sim_opts_default(&so);
     so.solver.rtol = o->rtol;
@@ -331,11 +316,11 @@ static int run_scenario(const run_opts *o)
         so.progress_ctx = &last_pct;
     }
     printf("myoknot %s: scenario '%s', model %s (%s), site %s (%s side)\n", mk_version(), proto->name,
-           ref.abi->name, ref.abi->hash, proto->muscle, proto->side[0] == 'l' ? "left" : "right");
+           abi->name, abi->hash, proto->muscle, proto->side[0] == 'l' ? "left" : "right");
     fflush(stdout);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = mk_simulate(ref.abi, proto, anat, &so, &res, &err);
+    st = mk_simulate(abi, proto, cs.anat, &so, &res, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st) {
         if (!err.file[0] && err.line > 0) snprintf(err.file, sizeof err.file, "%s", proto->file);
@@ -360,12 +345,7 @@ static int run_scenario(const run_opts *o)
     printf("run directory: %s (report.html, series.csv, manifest.json, figures)\n", dir);
 done:
     if (have_res) mk_run_result_free(&res);
-    mk_protocol_free(proto);
-    mk_cli_close_model(&ref);
-    mk_anatomy_free(anat);
-    mk_units_free(u);
-    mk_scenario_free(scn);
-    mk_buf_free(&warnings);
+    mk_cli_scenario_close(&cs);
     return rc;
 }
 

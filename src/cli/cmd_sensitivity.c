@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "protocol/scenario.h"
 
-extern const char mk_default_scenario_yaml[];
 
 static const char k_help[] =
     "usage: myoknot sensitivity [SCENARIO.yaml] [--model MODEL] [--outputs LIST]\n"
@@ -169,35 +168,24 @@ int mk_cli_sensitivity(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
     mk_error err = {0};
-    mk_scenario *scn = NULL;
-    mk_units *u = NULL;
-    mk_anatomy *anat = NULL;
-    mk_protocol *proto = NULL;
-    mk_cli_model_ref ref = {0};
+    mk_cli_scenario cs;
     mk_morris_result res;
     int have = 0;
-    mk_buf warnings, text, csv;
-    mk_buf_init(&warnings);
+    mk_buf text, csv;
     mk_buf_init(&text);
     mk_buf_init(&csv);
     mk_outdir od;
     memset(&od, 0, sizeof od);
-    mk_status st = a.scenario ? mk_scenario_load_file(a.scenario, &scn, &err)
-                              : mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml, &scn, &err);
-    if (!st) st = mk_units_new(&u, &err);
-    if (!st) st = mk_anatomy_load(&anat, &err);
-    if (st) {
-        rc = mk_cli_report(&err);
-        goto done;
+    rc = mk_cli_scenario_open(a.scenario, a.model, a.sets, a.n_sets, 0, &cs);
+    if (rc) {
+        mk_cli_scenario_close(&cs);
+        mk_buf_free(&text);
+        mk_buf_free(&csv);
+        return rc;
     }
-    if ((rc = mk_cli_open_model(a.model ? a.model : mk_scenario_model(scn), 1, &ref))) goto done;
-    st = mk_scenario_compile(scn, ref.abi, u, anat, a.sets, a.n_sets, 0, &warnings, &proto, &err);
-    if (warnings.len) fputs(warnings.data, stderr);
-    if (st) {
-        rc = mk_cli_report(&err);
-        if (!strcmp(err.file, "--set")) rc = EXIT_USAGE;
-        goto done;
-    }
+    const mk_protocol *proto = cs.proto;
+    const mk_cli_model_ref ref = cs.model;
+    mk_anatomy *anat = cs.anat;
 
     mk_morris_opts mo;
     mk_morris_opts_default(&mo);
@@ -261,12 +249,7 @@ int mk_cli_sensitivity(int argc, char **argv)
     printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", dir);
 done:
     if (have) mk_morris_result_free(&res);
-    mk_protocol_free(proto);
-    mk_cli_close_model(&ref);
-    mk_anatomy_free(anat);
-    mk_units_free(u);
-    mk_scenario_free(scn);
-    mk_buf_free(&warnings);
+    mk_cli_scenario_close(&cs);
     mk_buf_free(&text);
     mk_buf_free(&csv);
     return rc;

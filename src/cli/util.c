@@ -102,3 +102,41 @@ void mk_cli_close_model(mk_cli_model_ref *ref)
     mk_model_free(ref->model);
     memset(ref, 0, sizeof *ref);
 }
+
+extern const char mk_default_scenario_yaml[];
+
+int mk_cli_scenario_open(const char *path, const char *model_override, const char *const *sets,
+                         int n_sets, int strict, mk_cli_scenario *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    mk_error err = {0};
+    mk_buf warnings;
+    mk_buf_init(&warnings);
+    mk_status st = path ? mk_scenario_load_file(path, &cs->scn, &err)
+                        : mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml,
+                                                  &cs->scn, &err);
+    if (!st) st = mk_units_new(&cs->units, &err);
+    if (!st) st = mk_anatomy_load(&cs->anat, &err);
+    if (st) return mk_cli_report(&err);
+    int rc = mk_cli_open_model(model_override ? model_override : mk_scenario_model(cs->scn), 1, &cs->model);
+    if (rc) return rc;
+    st = mk_scenario_compile(cs->scn, cs->model.abi, cs->units, cs->anat, sets, n_sets, strict,
+                             &warnings, &cs->proto, &err);
+    if (warnings.len) fputs(warnings.data, stderr);
+    mk_buf_free(&warnings);
+    if (st) {
+        rc = mk_cli_report(&err);
+        if (!strcmp(err.file, "--set")) rc = EXIT_USAGE; /* the command line, not the scenario */
+    }
+    return rc;
+}
+
+void mk_cli_scenario_close(mk_cli_scenario *cs)
+{
+    mk_protocol_free(cs->proto);
+    mk_cli_close_model(&cs->model);
+    mk_anatomy_free(cs->anat);
+    mk_units_free(cs->units);
+    mk_scenario_free(cs->scn);
+    memset(cs, 0, sizeof *cs);
+}

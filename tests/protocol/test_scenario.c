@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "../lang/test_util.h"
 #include "body/anatomy.h"
 #include "myoknot.h"
 #include "protocol/scenario.h"
@@ -646,22 +647,6 @@ static void overlap_names_both(void **state)
 
 /* ---------------------------------------------------------------- corpora */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s) s[n] = 0;
-    fclose(f);
-    return s;
-}
 
 static int by_name(const void *a, const void *b)
 {
@@ -699,7 +684,7 @@ static void bad_corpus(void **state)
     int failures = 0;
     for (int i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        char *text = slurp(path);
+        char *text = mk_test_slurp(path);
         assert_non_null(text);
         int line = 0, col = 0, used = 0;
         char *nl = strchr(text, '\n');
@@ -763,7 +748,7 @@ static void examples_compile(void **state)
         } else {
             /* a documented scenario: a name, a description, a source comment, something to
              * look at */
-            char *text = slurp(path);
+            char *text = mk_test_slurp(path);
             if (!p->name[0] || !p->description[0] || !strstr(text, "# Source") ||
                 (p->n_meas == 0 && p->n_notes == 0) || w.len) {
                 print_error("%s: needs name, description, '# Source' comment and events, no "
