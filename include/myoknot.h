@@ -50,6 +50,15 @@ const char *mk_error_format(const mk_error *err, char *buf, size_t size);
 const char *mk_status_name(mk_status code);
 const char *mk_version(void);
 
+/* ---------------------------------------------------------------- fault injection */
+
+/* For tests (as SQLite's fault-injection harness): after n more successful allocations, every
+ * allocation libmyoknot makes fails until the next call; n < 0 disarms.  The only process-wide
+ * setting in the library: set it before threads start.  mk_alloc_failures() counts the
+ * allocations refused since the last call. */
+void mk_alloc_fail_after(long n);
+long mk_alloc_failures(void);
+
 /* ---------------------------------------------------------------- growable text buffer */
 
 typedef struct mk_buf {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "analysis/common.h"
 #include "analysis/scan.h"
 #include "core/error.h"
@@ -127,11 +128,11 @@ static mk_status settle(mk_solver *s, const mk_scan_opts *o, double value, mk_sc
 
 static mk_status alloc_points(mk_scan_point **out, int n, const mk_model_abi *abi, mk_error *err)
 {
-    *out = calloc((size_t)n, sizeof **out);
+    *out = mk_calloc((size_t)n, sizeof **out);
     if (!*out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
-        (*out)[i].y = calloc((size_t)abi->n_states + 1, sizeof(double));
-        (*out)[i].v = calloc((size_t)abi->n_vars + 1, sizeof(double));
+        (*out)[i].y = mk_calloc((size_t)abi->n_states + 1, sizeof(double));
+        (*out)[i].v = mk_calloc((size_t)abi->n_vars + 1, sizeof(double));
         if (!(*out)[i].y || !(*out)[i].v) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     }
     return MK_OK;
@@ -223,8 +224,8 @@ mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_resu
 
     out->n = o->steps + 1;
     mk_solver *s = NULL;
-    double *prev = calloc((size_t)abi->n_states + 1, sizeof *prev);
-    out->rel_diff = calloc((size_t)out->n, sizeof *out->rel_diff);
+    double *prev = mk_calloc((size_t)abi->n_states + 1, sizeof *prev);
+    out->rel_diff = mk_calloc((size_t)out->n, sizeof *out->rel_diff);
     mk_status rc = !prev || !out->rel_diff ? mk_fail(err, MK_ERR_NOMEM, "out of memory") : MK_OK;
     if (!rc) rc = alloc_points(&out->fwd, out->n, abi, err);
     if (!rc) rc = alloc_points(&out->back, out->n, abi, err);
@@ -366,11 +367,11 @@ mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_err
         for (int i = 0; i < abi->n_vars && nn < 4; i++)
             if (abi->vars[i].is_output && strcmp(abi->vars[i].name, r->watch)) names[nn++] = abi->vars[i].name;
     }
-    double *buf = calloc((size_t)(2 * nn + 1) * (size_t)n + 1, sizeof *buf);
+    double *buf = mk_calloc((size_t)(2 * nn + 1) * (size_t)n + 1, sizeof *buf);
     if (!buf) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the scan figure");
     double *x = buf;
     for (int k = 0; k < n; k++) x[k] = r->fwd[k].value;
-    mk_plot_xy *f = calloc(1, sizeof *f);
+    mk_plot_xy *f = mk_calloc(1, sizeof *f);
     if (!f) {
         free(buf);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory for the scan figure");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "analysis/common.h"
 #include "analysis/sensitivity.h"
 #include "core/error.h"
@@ -128,7 +129,7 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
     int n_extra = 0, last_ppt = -1;
     for (int i = 0; i < p->n_meas; i++)
         if (p->meas[i].kind == MK_MEAS_PPT) last_ppt = i;
-    rs->meas = calloc((size_t)p->n_meas + MK_MORRIS_MAX_OUTPUTS + 1, sizeof *rs->meas);
+    rs->meas = mk_calloc((size_t)p->n_meas + MK_MORRIS_MAX_OUTPUTS + 1, sizeof *rs->meas);
     if (!rs->meas) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if (p->n_meas) memcpy(rs->meas, p->meas, (size_t)p->n_meas * sizeof *rs->meas);
     char *save = NULL;
@@ -229,7 +230,7 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
     int *order = NULL;
 
     /* the factors */
-    out->factor = calloc((size_t)abi->n_params + 1, sizeof *out->factor);
+    out->factor = mk_calloc((size_t)abi->n_params + 1, sizeof *out->factor);
     if (!out->factor) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     int matched = 0;
     for (int i = 0; !rc && i < abi->n_params; i++) {
@@ -254,7 +255,7 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
 
     /* parameter overrides: the scenario's for parameters not screened, then the factors */
     if (!rc) {
-        rs.params = calloc((size_t)p->n_params + (size_t)out->k + 1, sizeof *rs.params);
+        rs.params = mk_calloc((size_t)p->n_params + (size_t)out->k + 1, sizeof *rs.params);
         if (!rs.params) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     }
     for (int j = 0; !rc && j < p->n_params; j++) {
@@ -267,16 +268,16 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
 
     int k = out->k, no = out->n_out;
     if (!rc) {
-        u = calloc((size_t)k + 1, sizeof *u);
-        order = calloc((size_t)k + 1, sizeof *order);
-        y_prev = calloc(MK_MORRIS_MAX_OUTPUTS, sizeof *y_prev);
-        y = calloc(MK_MORRIS_MAX_OUTPUTS, sizeof *y);
-        sum = calloc((size_t)k * (size_t)no + 1, sizeof *sum);
-        sumsq = calloc((size_t)k * (size_t)no + 1, sizeof *sumsq);
-        out->mu = calloc((size_t)k * (size_t)no + 1, sizeof *out->mu);
-        out->mu_star = calloc((size_t)k * (size_t)no + 1, sizeof *out->mu_star);
-        out->sigma = calloc((size_t)k * (size_t)no + 1, sizeof *out->sigma);
-        out->n_ee = calloc((size_t)k * (size_t)no + 1, sizeof *out->n_ee);
+        u = mk_calloc((size_t)k + 1, sizeof *u);
+        order = mk_calloc((size_t)k + 1, sizeof *order);
+        y_prev = mk_calloc(MK_MORRIS_MAX_OUTPUTS, sizeof *y_prev);
+        y = mk_calloc(MK_MORRIS_MAX_OUTPUTS, sizeof *y);
+        sum = mk_calloc((size_t)k * (size_t)no + 1, sizeof *sum);
+        sumsq = mk_calloc((size_t)k * (size_t)no + 1, sizeof *sumsq);
+        out->mu = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->mu);
+        out->mu_star = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->mu_star);
+        out->sigma = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->sigma);
+        out->n_ee = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->n_ee);
         if (!u || !order || !y_prev || !y || !sum || !sumsq || !out->mu || !out->mu_star || !out->sigma ||
             !out->n_ee)
             rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
@@ -383,7 +384,7 @@ done:
 
 int *mk_morris_rank(const mk_morris_result *r, int o)
 {
-    int *idx = calloc((size_t)r->k + 1, sizeof *idx);
+    int *idx = mk_calloc((size_t)r->k + 1, sizeof *idx);
     if (!idx) return NULL;
     for (int i = 0; i < r->k; i++) idx[i] = i;
     /* insertion sort, stable, NaN last; no static context as qsort would need */
@@ -454,10 +455,10 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
 {
     int n_show = r->k < top ? r->k : top;
     if (n_show < 1) n_show = 1;
-    mk_plot_bars *f = calloc(1, sizeof *f);
-    const char **names = calloc((size_t)r->n_out * (size_t)n_show + 1, sizeof *names);
-    double *val = calloc((size_t)r->n_out * (size_t)n_show + 1, sizeof *val);
-    double *sec = calloc((size_t)r->n_out * (size_t)n_show + 1, sizeof *sec);
+    mk_plot_bars *f = mk_calloc(1, sizeof *f);
+    const char **names = mk_calloc((size_t)r->n_out * (size_t)n_show + 1, sizeof *names);
+    double *val = mk_calloc((size_t)r->n_out * (size_t)n_show + 1, sizeof *val);
+    double *sec = mk_calloc((size_t)r->n_out * (size_t)n_show + 1, sizeof *sec);
     mk_status rc = MK_OK;
     if (!f || !names || !val || !sec) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory for the sensitivity figure");
     for (int o = 0; !rc && o < r->n_out && o < MK_PLOT_MAX_PANELS; o++) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "body/anatomy_internal.h"
 #include "core/error.h"
 #include "core/text.h"
@@ -160,8 +161,8 @@ mk_status mk_anatomy_load(mk_anatomy **out, mk_error *err)
 {
     *out = NULL;
     /* CSV scratch on the heap, per call: loading is safe from several threads */
-    mk_anatomy *a = calloc(1, sizeof *a);
-    field *scratch = calloc(2 * MAX_FIELDS, sizeof *scratch);
+    mk_anatomy *a = mk_calloc(1, sizeof *a);
+    field *scratch = mk_calloc(2 * MAX_FIELDS, sizeof *scratch);
     if (!a || !scratch) {
         free(a);
         free(scratch);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "body/anatomy_internal.h"
 #include "body/referral.h"
 #include "core/error.h"
@@ -74,7 +75,7 @@ mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk
     const mk_muscle *m = mk_anatomy_muscle(a, muscle);
     if (!m) return mk_fail(err, MK_ERR_INVALID, "unknown muscle '%s'", muscle);
     if (side != 'r' && side != 'l') return mk_fail(err, MK_ERR_INVALID, "side must be 'r' or 'l'");
-    mk_referral *r = calloc(1, sizeof *r);
+    mk_referral *r = mk_calloc(1, sizeof *r);
     if (!r) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     double d0[MK_N_SEGMENTS], d1[MK_N_SEGMENTS];
     drive(m->afferent, 0.0, d0);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "body/anatomy.h"
 #include "cli/cli.h"
 #include "report/html.h"
@@ -81,18 +82,18 @@ static char **list_targets(const char *dir, int *n_out)
     *n_out = 0;
     if (!d) return NULL;
     int cap = 64, n = 0;
-    char **v = malloc((size_t)cap * sizeof *v);
+    char **v = mk_malloc((size_t)cap * sizeof *v);
     struct dirent *e;
     while (v && (e = readdir(d))) {
         size_t l = strlen(e->d_name);
         if (l < 6 || strcmp(e->d_name + l - 5, ".yaml") || e->d_name[0] == '.') continue;
         if (n + 1 >= cap) {
-            char **nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);
+            char **nv = mk_realloc(v, (size_t)(cap *= 2) * sizeof *v);
             if (!nv) break;
             v = nv;
         }
         size_t len = strlen(dir) + l + 2;
-        v[n] = malloc(len);
+        v[n] = mk_malloc(len);
         if (!v[n]) break;
         snprintf(v[n], len, "%s/%s", dir, e->d_name);
         n++;
@@ -214,7 +215,7 @@ static int append_png(mk_buf *html, const char *path)
     size_t total = 0;
     unsigned char *data = NULL;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        unsigned char *nd = realloc(data, total + got);
+        unsigned char *nd = mk_realloc(data, total + got);
         if (!nd) break;
         data = nd;
         memcpy(data + total, chunk, got);
@@ -295,7 +296,7 @@ int mk_cli_validate(int argc, char **argv)
         for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
         return 1;
     }
-    row *rows = calloc((size_t)n_files, sizeof *rows);
+    row *rows = mk_calloc((size_t)n_files, sizeof *rows);
     mk_units *u = NULL;
     mk_anatomy *anat = NULL;
     mk_error err = {0};

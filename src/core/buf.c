@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "myoknot.h"
 
 void mk_buf_init(mk_buf *b) { memset(b, 0, sizeof *b); }
@@ -21,7 +22,7 @@ static int reserve(mk_buf *b, size_t extra)
     if (b->len + extra + 1 <= b->cap) return 1;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p = mk_realloc(b->data, cap);
     if (!p) {
         b->failed = 1;
         return 0;

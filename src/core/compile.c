@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 
 extern const char mk_abi_header_text[];
@@ -145,7 +146,7 @@ mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_lo
     }
     mk_loaded *l = NULL;
     if (!rc) {
-        l = calloc(1, sizeof *l);
+        l = mk_calloc(1, sizeof *l);
         if (!l) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     }
     if (!rc) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -71,7 +72,7 @@ mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **o
     for (;;) {
         if (cap - used < 8192 + 1) {
             size_t ncap = cap ? 2 * cap : 16384;
-            char *p = realloc(data, ncap);
+            char *p = mk_realloc(data, ncap);
             if (!p) {
                 rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
                 break;

@@ -2,13 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "io/results.h"
 
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = mk_malloc(n);
     if (d) memcpy(d, s, n);
     return d;
 }
@@ -19,8 +20,8 @@ mk_status mk_series_init(mk_series *s, int n_cols, mk_error *err)
     memset(s, 0, sizeof *s);
     if (n_cols <= 0)
         return mk_fail(err, MK_ERR_INVALID, "mk_series_init: %d columns (need at least one)", n_cols);
-    s->names = calloc((size_t)n_cols, sizeof *s->names);
-    s->units = calloc((size_t)n_cols, sizeof *s->units);
+    s->names = mk_calloc((size_t)n_cols, sizeof *s->names);
+    s->units = mk_calloc((size_t)n_cols, sizeof *s->units);
     if (!s->names || !s->units) {
         free(s->names);
         free(s->units);
@@ -64,10 +65,10 @@ mk_status mk_series_append(mk_series *s, double t_s, const double *row, mk_error
         int cap = s->cap_rows ? s->cap_rows * 2 : 256;
         if (cap <= s->cap_rows || (size_t)cap > ((size_t)-1) / sizeof(double) / (size_t)s->n_cols)
             return mk_fail(err, MK_ERR_NOMEM, "series too long (%d rows)", s->n_rows);
-        double *t = realloc(s->t_s, (size_t)cap * sizeof *t);
+        double *t = mk_realloc(s->t_s, (size_t)cap * sizeof *t);
         if (!t) return mk_fail(err, MK_ERR_NOMEM, "out of memory growing the series to %d rows", cap);
         s->t_s = t;
-        double *v = realloc(s->values, (size_t)cap * (size_t)s->n_cols * sizeof *v);
+        double *v = mk_realloc(s->values, (size_t)cap * (size_t)s->n_cols * sizeof *v);
         if (!v) return mk_fail(err, MK_ERR_NOMEM, "out of memory growing the series to %d rows", cap);
         s->values = v;
         s->cap_rows = cap;

@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "io/results.h"
 #include "report/figures.h"
@@ -147,7 +148,7 @@ static mk_status write_series_csv(const mk_run_result *r, const char *dir, mk_er
     if (!join(path, dir, "series.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
     FILE *f = fopen(path, "wb");
     if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    char *iobuf = malloc(1 << 16); /* fewer writes for a long table; optional */
+    char *iobuf = mk_malloc(1 << 16); /* fewer writes for a long table; optional */
     if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
     const mk_series *s = &r->series;
     fputs("t_s,variable,unit,value\n", f);
@@ -411,7 +412,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     size_t len = strlen(text);
     mk_status rc = MK_OK;
     /* end with a newline, like every other text file we write */
-    char *full = malloc(len + 2);
+    char *full = mk_malloc(len + 2);
     if (!full) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory building manifest.json");
     else {
         memcpy(full, text, len);
@@ -429,7 +430,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
 static mk_status write_all(const mk_run_result *r, const char *tmp, mk_error *err)
 {
     mk_status rc;
-    mk_figure_set *figs = calloc(1, sizeof *figs); /* large: keep it off the stack */
+    mk_figure_set *figs = mk_calloc(1, sizeof *figs); /* large: keep it off the stack */
     if (!figs) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if ((rc = write_series_csv(r, tmp, err)) || (rc = write_meas_csv(r, tmp, err)) ||
         (rc = mk_figures_write(r, tmp, figs, err))) {

@@ -5,6 +5,7 @@
 
 #include <yaml.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "io/ytree.h"
@@ -84,7 +85,7 @@ static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out)
         yaml_event_delete(ev);
         return rc;
     }
-    mk_ynode *n = calloc(1, sizeof *n);
+    mk_ynode *n = mk_calloc(1, sizeof *n);
     if (!n) {
         yaml_event_delete(ev);
         return nomem(y->err);
@@ -97,7 +98,7 @@ static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out)
         n->kind = MK_Y_SCALAR;
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         size_t len = ev->data.scalar.length;
-        n->text = malloc(len + 1);
+        n->text = mk_malloc(len + 1);
         if (!n->text) rc = nomem(y->err);
         else {
             memcpy(n->text, ev->data.scalar.value, len);
@@ -122,8 +123,8 @@ static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out)
             }
             if (n->n == cap) {
                 cap = cap ? 2 * cap : 8;
-                void *p = is_map ? realloc(n->pairs, (size_t)cap * sizeof *n->pairs)
-                                 : realloc(n->items, (size_t)cap * sizeof *n->items);
+                void *p = is_map ? mk_realloc(n->pairs, (size_t)cap * sizeof *n->pairs)
+                                 : mk_realloc(n->items, (size_t)cap * sizeof *n->items);
                 if (!p) {
                     yaml_event_delete(&e);
                     rc = nomem(y->err);
@@ -149,7 +150,7 @@ static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out)
                 yaml_event_delete(&e);
                 break;
             }
-            pr->key = strndup((const char *)e.data.scalar.value, e.data.scalar.length);
+            pr->key = mk_strndup((const char *)e.data.scalar.value, e.data.scalar.length);
             yaml_event_delete(&e);
             n->n++;
             if (!pr->key) {

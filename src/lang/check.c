@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "lang/ast.h"
@@ -610,7 +611,7 @@ static mk_status visit_var(checker *c, mk_decl *d)
     if (d->visit == 1) return fail_cycle(c, d);
     if (c->depth == c->cap) {
         int cap = c->cap ? 2 * c->cap : 32;
-        mk_decl **s = realloc(c->stack, sizeof *s * (size_t)cap);
+        mk_decl **s = mk_realloc(c->stack, sizeof *s * (size_t)cap);
         if (!s) return oom(c);
         c->stack = s;
         c->cap = cap;
@@ -651,7 +652,7 @@ mk_status mk_check(mk_model *m, mk_error *err)
     mk_status rc = collect(&c);
     if (rc) return rc;
     for (int k = 0; k < 4; k++) {
-        m->by_kind[k] = calloc((size_t)(m->count[k] ? m->count[k] : 1), sizeof(mk_decl *));
+        m->by_kind[k] = mk_calloc((size_t)(m->count[k] ? m->count[k] : 1), sizeof(mk_decl *));
         if (!m->by_kind[k]) return oom(&c);
     }
     c.order = m->by_kind[MK_SYM_VAR];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "lang/ast.h"
 #include "lang/units.h"
@@ -390,7 +391,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     while (*s) {
         const char *nl = strchr(s, '\n');
         size_t n = nl ? (size_t)(nl - s + 1) : strlen(s);
-        char *line = malloc(n + 1);
+        char *line = mk_malloc(n + 1);
         if (!line) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
         memcpy(line, s, n);
         line[n] = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "lang/ast.h"
@@ -25,7 +26,7 @@ void *mk_arena_alloc(mk_arena *a, size_t size)
     mk_arena_block *b = a->head;
     if (!b || b->used + size > b->cap) {
         size_t cap = size > 16384 ? size : 16384;
-        b = malloc(sizeof *b + cap);
+        b = mk_malloc(sizeof *b + cap);
         if (!b) {
             a->failed = 1;
             return NULL;
@@ -66,7 +67,7 @@ ut_unit *mk_model_own_unit(mk_model *m, ut_unit *u)
     if (!u) return NULL;
     if (m->n_owned == m->cap_owned) {
         int cap = m->cap_owned ? 2 * m->cap_owned : 64;
-        ut_unit **p = realloc(m->owned_units, sizeof *p * (size_t)cap);
+        ut_unit **p = mk_realloc(m->owned_units, sizeof *p * (size_t)cap);
         if (!p) {
             ut_free(u);
             return NULL;
@@ -123,7 +124,7 @@ mk_status mk_model_parse_string(const char *file_name, const char *text, mk_mode
                                 mk_error *err)
 {
     *out = NULL;
-    mk_model *m = calloc(1, sizeof *m);
+    mk_model *m = mk_calloc(1, sizeof *m);
     if (!m) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     mk_status rc = mk_units_new(&m->units, err);
     if (!rc) {

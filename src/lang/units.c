@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "lang/units.h"
 
@@ -82,7 +83,7 @@ mk_status mk_units_new(mk_units **out, mk_error *err)
      * library must not print, so it is silenced.  This is the one global we touch, and only
      * ever set it to the same value. */
     ut_set_error_message_handler(ut_ignore);
-    mk_units *u = calloc(1, sizeof *u);
+    mk_units *u = mk_calloc(1, sizeof *u);
     if (!u) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     u->sys = ut_read_xml(NULL);
     if (!u->sys) {

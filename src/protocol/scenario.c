@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "lang/units.h"
@@ -59,10 +60,10 @@ mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_sc
     *out = NULL;
     if (!file_name) file_name = "<scenario>";
     if (!text) return mk_fail(err, MK_ERR_INVALID, "no scenario text");
-    mk_scenario *s = calloc(1, sizeof *s);
+    mk_scenario *s = mk_calloc(1, sizeof *s);
     if (!s) return nomem(err);
-    s->file = strdup(file_name);
-    s->text = strdup(text);
+    s->file = mk_strdup(file_name);
+    s->text = mk_strdup(text);
     if (!s->file || !s->text) {
         mk_scenario_free(s);
         return nomem(err);
@@ -499,7 +500,7 @@ static mk_status set_param(sc_ctx *cx, mk_protocol *pr, int idx, double v, int l
             pr->params[i].col = col;
             return MK_OK;
         }
-    mk_param_override *np = realloc(pr->params, (size_t)(pr->n_params + 1) * sizeof *np);
+    mk_param_override *np = mk_realloc(pr->params, (size_t)(pr->n_params + 1) * sizeof *np);
     if (!np) return nomem(cx->err);
     pr->params = np;
     pr->params[pr->n_params++] = (mk_param_override){idx, v, line, col};
@@ -582,7 +583,7 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
     int ni = cx->abi->n_inputs;
     seg_key *sk = NULL;
     if (cx->n_segs) {
-        sk = malloc((size_t)cx->n_segs * sizeof *sk);
+        sk = mk_malloc((size_t)cx->n_segs * sizeof *sk);
         if (!sk) return nomem(cx->err);
     }
     for (int i = 0; i < cx->n_segs; i++) sk[i] = (seg_key){cx->segs[i], i};
@@ -622,7 +623,7 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
     }
     /* changes: baselines at t = 0, then each segment and its revert */
     long cap = 2L * cx->n_segs + ni + 1, n = 0;
-    change_key *ck = malloc((size_t)cap * sizeof *ck);
+    change_key *ck = mk_malloc((size_t)cap * sizeof *ck);
     if (!ck) {
         free(sk);
         return nomem(cx->err);
@@ -652,7 +653,7 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
     }
     free(sk);
     qsort(ck, (size_t)n, sizeof *ck, cmp_change);
-    pr->changes = malloc((size_t)(n ? n : 1) * sizeof *pr->changes);
+    pr->changes = mk_malloc((size_t)(n ? n : 1) * sizeof *pr->changes);
     if (!pr->changes) {
         free(ck);
         return nomem(cx->err);
@@ -666,11 +667,11 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
 static mk_status sort_outputs(sc_ctx *cx, mk_protocol *pr)
 {
     if (cx->n_meas) {
-        meas_key *mk = malloc((size_t)cx->n_meas * sizeof *mk);
+        meas_key *mk = mk_malloc((size_t)cx->n_meas * sizeof *mk);
         if (!mk) return nomem(cx->err);
         for (int i = 0; i < cx->n_meas; i++) mk[i] = (meas_key){cx->meas[i], i};
         qsort(mk, (size_t)cx->n_meas, sizeof *mk, cmp_meas);
-        pr->meas = malloc((size_t)cx->n_meas * sizeof *pr->meas);
+        pr->meas = mk_malloc((size_t)cx->n_meas * sizeof *pr->meas);
         if (!pr->meas) {
             free(mk);
             return nomem(cx->err);
@@ -680,11 +681,11 @@ static mk_status sort_outputs(sc_ctx *cx, mk_protocol *pr)
         free(mk);
     }
     if (cx->n_notes) {
-        note_key *nk = malloc((size_t)cx->n_notes * sizeof *nk);
+        note_key *nk = mk_malloc((size_t)cx->n_notes * sizeof *nk);
         if (!nk) return nomem(cx->err);
         for (int i = 0; i < cx->n_notes; i++) nk[i] = (note_key){cx->notes[i], i};
         qsort(nk, (size_t)cx->n_notes, sizeof *nk, cmp_note);
-        pr->notes = malloc((size_t)cx->n_notes * sizeof *pr->notes);
+        pr->notes = mk_malloc((size_t)cx->n_notes * sizeof *pr->notes);
         if (!pr->notes) {
             free(nk);
             return nomem(cx->err);
@@ -750,7 +751,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
 
     set_item *items = NULL;
     if (n_sets > 0) {
-        items = calloc((size_t)n_sets, sizeof *items);
+        items = mk_calloc((size_t)n_sets, sizeof *items);
         if (!items) return nomem(cx->err);
         if ((rc = parse_sets(cx, sets, n_sets, items))) goto done;
     }
@@ -772,7 +773,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         goto done;
     snprintf(pr->model, sizeof pr->model, "%s", s->model);
     snprintf(pr->file, sizeof pr->file, "%s", s->file);
-    pr->yaml_text = strdup(s->text);
+    pr->yaml_text = mk_strdup(s->text);
     if (!pr->yaml_text) {
         rc = nomem(cx->err);
         goto done;
@@ -899,8 +900,8 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
 
     /* baseline */
     int ni = abi->n_inputs;
-    double *base = calloc((size_t)(ni ? ni : 1), sizeof *base);
-    int *has_base = calloc((size_t)(ni ? ni : 1), sizeof *has_base);
+    double *base = mk_calloc((size_t)(ni ? ni : 1), sizeof *base);
+    int *has_base = mk_calloc((size_t)(ni ? ni : 1), sizeof *has_base);
     if (!base || !has_base) {
         free(base);
         free(has_base);
@@ -1014,7 +1015,7 @@ mk_status mk_scenario_compile(const mk_scenario *s, const mk_model_abi *abi, mk_
     if (n_sets < 0 || (n_sets > 0 && !sets)) return mk_fail(err, MK_ERR_INVALID, "bad --set list");
     mk_error local;
     if (!err) err = &local;
-    mk_protocol *pr = calloc(1, sizeof *pr);
+    mk_protocol *pr = mk_calloc(1, sizeof *pr);
     if (!pr) return nomem(err);
     sc_ctx cx = {.s = s, .abi = abi, .u = u, .anat = anat, .strict = strict, .err = err};
     /* warnings land in a buffer of our own first, so a failed compile adds none */

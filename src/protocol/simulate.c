@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "body/referral.h"
 #include "core/error.h"
 #include "protocol/simulate.h"
@@ -187,8 +188,8 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
                                mk_series *s, mk_error *err)
 {
     memset(c, 0, sizeof *c);
-    c->outputs = calloc((size_t)abi->n_vars + 1, sizeof(int));
-    c->ref = calloc(ref ? (size_t)mk_referral_count(ref) + 1 : 1, sizeof(int));
+    c->outputs = mk_calloc((size_t)abi->n_vars + 1, sizeof(int));
+    c->ref = mk_calloc(ref ? (size_t)mk_referral_count(ref) + 1 : 1, sizeof(int));
     if (!c->outputs || !c->ref) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     for (int i = 0; i < abi->n_vars; i++)
         if (abi->vars[i].is_output) c->outputs[c->n_outputs++] = i;
@@ -277,9 +278,9 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
         rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &ref, err);
     if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);
     if (!rc) {
-        out->params = calloc((size_t)abi->n_params + 1, sizeof(double));
-        out->meas = calloc((size_t)p->n_meas + 1, sizeof *out->meas);
-        row = calloc((size_t)out->series.n_cols + 1, sizeof(double));
+        out->params = mk_calloc((size_t)abi->n_params + 1, sizeof(double));
+        out->meas = mk_calloc((size_t)p->n_meas + 1, sizeof *out->meas);
+        row = mk_calloc((size_t)out->series.n_cols + 1, sizeof(double));
         if (!out->params || !out->meas || !row) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; !rc && i < abi->n_params; i++) out->params[i] = abi->params[i].value;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "protocol/scenario_impl.h"
@@ -79,7 +80,7 @@ static mk_status emit(ev_cx *e, sc_plan *pl, int input, double t0, double t1, do
                            "intervals",
                            e->type, MAX_PLAN_SEGS);
         int cap = pl->cap ? 2 * pl->cap : 16;
-        sc_seg *s = realloc(pl->segs, (size_t)cap * sizeof *s);
+        sc_seg *s = mk_realloc(pl->segs, (size_t)cap * sizeof *s);
         if (!s) return nomem(e->cx);
         pl->segs = s;
         pl->cap = cap;
@@ -493,7 +494,7 @@ static mk_status meas_push(sc_ctx *cx, sc_plan *pl, const mk_measurement *m)
 {
     if (pl->n_meas == pl->cap_meas) {
         int cap = pl->cap_meas ? 2 * pl->cap_meas : 4;
-        mk_measurement *a = realloc(pl->meas, (size_t)cap * sizeof *a);
+        mk_measurement *a = mk_realloc(pl->meas, (size_t)cap * sizeof *a);
         if (!a) return nomem(cx);
         pl->meas = a;
         pl->cap_meas = cap;
@@ -708,7 +709,7 @@ static mk_status grow(sc_ctx *cx, void **arr, int *cap, int need_n, size_t elem)
     if (need_n <= *cap) return MK_OK;
     int c = *cap ? *cap : 64;
     while (c < need_n) c *= 2;
-    void *a = realloc(*arr, (size_t)c * elem);
+    void *a = mk_realloc(*arr, (size_t)c * elem);
     if (!a) return nomem(cx);
     *arr = a;
     *cap = c;

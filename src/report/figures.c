@@ -14,6 +14,7 @@
 
 #include <plplot.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "report/figures.h"
 #include "report/plot.h"
@@ -270,7 +271,7 @@ static mk_status spec_init(fig_spec *f, const mk_run_result *r, int width, int h
 
     const mk_protocol *p = r->protocol;
     if (p && p->n_notes > 0) {
-        f->shades = calloc((size_t)p->n_notes, sizeof *f->shades);
+        f->shades = mk_calloc((size_t)p->n_notes, sizeof *f->shades);
         if (!f->shades) return mk_fail(err, MK_ERR_NOMEM, "out of memory for figure annotations");
         double min_w = 0.004 * (f->x1 - f->x0); /* a 90 s compression on a week-long axis stays visible */
         for (int i = 0; i < p->n_notes; i++) {
@@ -609,8 +610,8 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     p->ymin = 0;
     p->ymax = 10;
     if (n_meas > 0) {
-        p->px = malloc((size_t)n_meas * sizeof *p->px);
-        p->py = malloc((size_t)n_meas * sizeof *p->py);
+        p->px = mk_malloc((size_t)n_meas * sizeof *p->px);
+        p->py = mk_malloc((size_t)n_meas * sizeof *p->py);
         if (!p->px || !p->py) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the pain figure");
         for (int i = 0; i < r->n_meas; i++)
             if (r->meas[i].spec && r->meas[i].spec->kind == MK_MEAS_PAIN) {
@@ -668,8 +669,8 @@ static mk_status collect_meas(const mk_run_result *r, const fig_spec *f, fig_pan
     for (int i = 0; i < r->n_meas; i++)
         if (r->meas[i].spec && r->meas[i].spec->kind == kind) n++;
     if (n == 0) return MK_OK;
-    p->px = malloc((size_t)n * sizeof *p->px);
-    p->py = malloc((size_t)n * sizeof *p->py);
+    p->px = mk_malloc((size_t)n * sizeof *p->px);
+    p->py = mk_malloc((size_t)n * sizeof *p->py);
     if (!p->px || !p->py) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the measurement figure");
     for (int i = 0; i < r->n_meas; i++)
         if (r->meas[i].spec && r->meas[i].spec->kind == kind) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "report/html.h"
 
@@ -100,7 +101,7 @@ static mk_status embed_png(mk_buf *b, const char *dir, const char *file, mk_erro
     for (;;) {
         if (len == cap) {
             size_t nc = cap ? cap * 2 : 65536;
-            unsigned char *p = realloc(data, nc);
+            unsigned char *p = mk_realloc(data, nc);
             if (!p) {
                 free(data);
                 fclose(f);

@@ -11,6 +11,7 @@
 
 #include <plplot.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "report/plot.h"
 
@@ -132,7 +133,7 @@ mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void 
     fclose(probe);
 
     size_t n = pg->n_scratch > 0 ? pg->n_scratch : 1;
-    double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
+    double *xs = mk_malloc(n * sizeof *xs), *ys = mk_malloc(n * sizeof *ys);
     if (!xs || !ys) {
         free(xs);
         free(ys);

@@ -31,6 +31,7 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "myoknot.h"
 
@@ -91,7 +92,7 @@ static size_t at_least_one(int n) { return n > 0 ? (size_t)n : 1; }
 /* Copy symbol values (defaults) into a fresh buffer of at least one element. */
 static double *copy_values(const mk_symbol *syms, int n)
 {
-    double *v = calloc(at_least_one(n), sizeof *v);
+    double *v = mk_calloc(at_least_one(n), sizeof *v);
     if (!v) return NULL;
     for (int i = 0; i < n; i++) v[i] = syms[i].value;
     return v;
@@ -303,7 +304,7 @@ mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_
     st = check_opts(&o, err);
     if (st != MK_OK) return st;
 
-    mk_solver *s = calloc(1, sizeof *s);
+    mk_solver *s = mk_calloc(1, sizeof *s);
     if (!s) return mk_fail(err, MK_ERR_NOMEM, "out of memory creating a solver");
     s->abi = abi;
     s->opts = o;
@@ -312,8 +313,8 @@ mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_
     s->y = copy_values(abi->states, abi->n_states);
     s->params = copy_values(abi->params, abi->n_params);
     s->inputs = copy_values(abi->inputs, abi->n_inputs);
-    s->vars = calloc(at_least_one(abi->n_vars), sizeof *s->vars);
-    s->ydot = calloc(at_least_one(abi->n_states), sizeof *s->ydot);
+    s->vars = mk_calloc(at_least_one(abi->n_vars), sizeof *s->vars);
+    s->ydot = mk_calloc(at_least_one(abi->n_states), sizeof *s->ydot);
     if (!s->y || !s->params || !s->inputs || !s->vars || !s->ydot) {
         mk_solver_free(s);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory creating a solver");

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "io/ytree.h"
@@ -181,7 +182,7 @@ static mk_status add_scenario(mk_vtarget *t, const mk_ynode *n, int *index, mk_e
         if (!n->text[0]) return at(t, n, err, "expected a scenario file or an inline scenario mapping, found nothing");
         const char *slash = strrchr(t->file, '/');
         size_t len = strlen(n->text) + strlen(t->file) + 2;
-        s->path = malloc(len);
+        s->path = mk_malloc(len);
         if (!s->path) return nomem(err);
         if (n->text[0] != '/' && slash) snprintf(s->path, len, "%.*s/%s", (int)(slash - t->file), t->file, n->text);
         else snprintf(s->path, len, "%s", n->text);
@@ -195,7 +196,7 @@ static mk_status add_scenario(mk_vtarget *t, const mk_ynode *n, int *index, mk_e
         rc = mk_scenario_load_file(s->path, &s->scn, err);
     } else if (n->kind == MK_Y_MAP) {
         size_t len = n->end < strlen(t->text) ? n->end : strlen(t->text);
-        s->text = malloc(len + 1);
+        s->text = mk_malloc(len + 1);
         if (!s->text) return nomem(err);
         size_t o = 0;
         for (size_t i = 0; i < len; i++) {
@@ -264,7 +265,7 @@ static mk_status parse_ex(mk_vtarget *t, const mk_ynode *n, int scen, int depth,
         return at(t, kp->val, err, "unknown extraction kind '%s'%s; expected series, measurement, difference, ratio, change or order",
                   kp->val->text, hint);
     }
-    ex *e = calloc(1, sizeof *e);
+    ex *e = mk_calloc(1, sizeof *e);
     if (!e) return nomem(err);
     e->kind = (ex_kind)k;
     e->line = n->line;
@@ -493,10 +494,10 @@ mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vta
 {
     *out = NULL;
     if (!text) return mk_fail(err, MK_ERR_INVALID, "no validation text");
-    mk_vtarget *t = calloc(1, sizeof *t);
+    mk_vtarget *t = mk_calloc(1, sizeof *t);
     if (!t) return nomem(err);
-    t->file = strdup(file_name ? file_name : "<validation>");
-    t->text = strdup(text);
+    t->file = mk_strdup(file_name ? file_name : "<validation>");
+    t->text = mk_strdup(text);
     if (!t->file || !t->text) {
         mk_vtarget_free(t);
         return nomem(err);
@@ -738,8 +739,8 @@ static void keep_curve(v_ctx *cx, const char *label, const char *unit, const dou
 {
     if (cx->curve_set || n < 2) return; /* a single point says nothing panel B does not */
     mk_vcurve *c = &cx->out->curve;
-    c->t_s = malloc((size_t)n * sizeof(double));
-    c->v = malloc((size_t)n * sizeof(double));
+    c->t_s = mk_malloc((size_t)n * sizeof(double));
+    c->v = mk_malloc((size_t)n * sizeof(double));
     if (!c->t_s || !c->v) {
         free(c->t_s);
         free(c->v);
@@ -776,7 +777,7 @@ static mk_status eval(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, m
             return ex_fail(cx, e, err, "the run has no series '%s' (model '%s': states, outputs, inputs and "
                                        "pain.region.*; for another variable use a measurement 'what: output')",
                            e->variable, cx->abi->name);
-        double *v = malloc((size_t)(s->n_rows + 1) * sizeof(double));
+        double *v = mk_malloc((size_t)(s->n_rows + 1) * sizeof(double));
         if (!v) return nomem(err);
         for (int i = 0; i < s->n_rows; i++) v[i] = s->values[(size_t)i * (size_t)s->n_cols + (size_t)c];
         double arg = e->arg;
@@ -796,7 +797,7 @@ static mk_status eval(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, m
                 return mk_fail_at(err, MK_ERR_UNIT, cx->t->file, e->when_level->line, e->when_level->col,
                                   "'%s': expected a value in %s", e->when_level->text, s->units[cw]);
             }
-            double *w = malloc((size_t)(s->n_rows + 1) * sizeof(double));
+            double *w = mk_malloc((size_t)(s->n_rows + 1) * sizeof(double));
             if (!w) {
                 free(v);
                 return nomem(err);
@@ -859,7 +860,7 @@ static mk_status eval(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, m
             snprintf(cx->out->note, sizeof cx->out->note, "%s: %s", e->meas, res->meas[k].note);
         if (!cx->curve_set) { /* the measurements of the same kind over time */
             int n = 0;
-            double *tt = malloc((size_t)(res->n_meas + 1) * sizeof(double)), *vv = malloc((size_t)(res->n_meas + 1) * sizeof(double));
+            double *tt = mk_malloc((size_t)(res->n_meas + 1) * sizeof(double)), *vv = mk_malloc((size_t)(res->n_meas + 1) * sizeof(double));
             if (tt && vv) {
                 const mk_measurement *sp = res->meas[k].spec;
                 for (int i = 0; i < res->n_meas; i++) {
