@@ -159,3 +159,15 @@ for kdeg in (0.005, 0.05, 0.15):
         target = p_end + 0.632*(33.0 - p_end)
         t63 = next(x[0] for x in end if x[2] >= target) - 70
         print(f"  PCr: ox_max {oxmax}: 60 s at half ox_max -> PCr {p_end:.1f} mM, PO2 min {min(x[3] for x in rec):.1f}, tau63 {t63:.1f} s")
+
+# ---------------- hand numbers quoted in the note ----------------
+print("\n== linear (Meyer-type) PCr control: tau = PCr_rest/Q_max")
+for q in (0.17, 0.5, 0.8, 0.95, 1.3): print(f"  Q_max {q} mM/s -> tau {33/q:.1f} s")
+adp_, h_ = 15.0, 0.016
+print(f"  ADP-Hill n=3 anchored at rest, linearised near rest: tau {1/((3*0.008*(1-h_)/adp_)*(adp_*(1/9+1/33))):.0f} s")
+print("== O2 penetration into a non-perfused knot, L = sqrt(2 D alpha P / VO2)")
+for vo2 in (1e-3, 1e-2):
+    for p in (20, 38):
+        print(f"  VO2 {vo2*1e3:.0f} uM/s, rim PO2 {p} mmHg: {math.sqrt(2*2.4e-9*1.7e-3*p/vo2)*1e3:.2f} mm")
+print("== washout bound t1/2 = V_isf/Q_peak:", [round(0.10/(qp*1.06/6000),1) for qp in (30, 50)], "s for 30, 50 ml/100g/min")
+print("== RyR leak (5 % of 7.9 uM/s ATP, 2 Ca/ATP):", 0.05*7.9*2, "uM/s; SR volume fractions", round(1.01/11,3), round(1.14/21,3))
