@@ -50,6 +50,19 @@ typedef struct nonfinite_note {
     double deriv_value; /* ydot[index] at that evaluation (NaN when in_derivative == 0) */
 } nonfinite_note;
 
+/* CVODE's step size fell below the resolution of the time axis ("t + h = t"): the solution
+ * changes faster than a double can tell two times apart, which is what a singularity (a
+ * state running to infinity, a division by a state reaching zero) looks like from inside
+ * the integrator.  CVODE only warns and carries on, and its next steps are meaningless: it
+ * has been seen to jump through the pole of d(y)/dt = -1/y and report 1e8.  So the next
+ * evaluation of the right-hand side fails unrecoverably, and this note says where. */
+typedef struct stall_note {
+    int pending;        /* the warning came; the next evaluation stops CVODE */
+    int seen;           /* the evaluation did: t_s and index are set */
+    int index;          /* the state changing fastest relative to its tolerance */
+    double t_s, state_value, deriv_value;
+} stall_note;
+
 /* CVODE counters as last read since the latest (re)initialisation; CVodeReInit zeroes
  * CVODE's own counters, so totals are accumulated from differences. */
 typedef struct cvode_counts {
@@ -83,6 +96,7 @@ struct mk_solver {
     /* Diagnostics for the advance in progress. */
     char cvode_msg[480];
     nonfinite_note bad;
+    stall_note stall;
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -127,6 +141,20 @@ static int note_nonfinite(mk_solver *s, double t_s, const double *y, const doubl
 /* A non-finite derivative is reported as recoverable (positive return): CVODE then retries
  * with a smaller step, which is what a too-bold step into an overflow needs.  If it keeps
  * happening CVODE gives up and the note says where. */
+/* The state whose derivative is largest against its error weight (rtol |y| + atol): the
+ * one that drove the step size down. */
+static void note_stall(mk_solver *s, double t_s, const double *y, const double *ydot)
+{
+    int worst = 0;
+    double worst_rate = -1.0;
+    for (int i = 0; i < s->n_states; i++) {
+        double rate = fabs(ydot[i]) / (s->opts.rtol * fabs(y[i]) + s->opts.atol);
+        if (!(rate <= worst_rate)) worst = i, worst_rate = rate;
+    }
+    s->stall = (stall_note){.pending = 1, .seen = 1, .index = worst, .t_s = t_s,
+                            .state_value = y[worst], .deriv_value = ydot[worst]};
+}
+
 static int cvode_rhs(sunrealtype t_s, N_Vector y, N_Vector ydot, void *user_data)
 {
     mk_solver *s = user_data;
@@ -134,6 +162,10 @@ static int cvode_rhs(sunrealtype t_s, N_Vector y, N_Vector ydot, void *user_data
     double *dv = N_VGetArrayPointer(ydot);
     s->rhs_evals++;
     s->abi->rhs(t_s, yv, dv, s->inputs, s->params, NULL);
+    if (s->stall.pending) {
+        note_stall(s, t_s, yv, dv);
+        return -1; /* unrecoverable: CVODE stops with CV_RHSFUNC_FAIL */
+    }
     return note_nonfinite(s, t_s, yv, dv) ? 1 : 0;
 }
 
@@ -144,6 +176,8 @@ static void cvode_error_handler(int error_code, const char *module, const char *
 {
     mk_solver *s = user_data;
     (void)module;
+    /* SUNDIALS 6 has no flag for it, only this warning text (MSGCV_HNIL in cvode_impl.h). */
+    if (error_code == CV_WARNING && msg && strstr(msg, "t + h = t")) s->stall.pending = 1;
     if (error_code == CV_WARNING) return;
     snprintf(s->cvode_msg, sizeof s->cvode_msg, "%s: %s", function ? function : "CVODE",
              msg ? msg : "");
@@ -168,6 +202,17 @@ static mk_status cvode_setup_failed(mk_solver *s, int flag, const char *what, mk
 static void describe_nonfinite(const mk_solver *s, char *buf, size_t size)
 {
     buf[0] = '\0';
+    if (s->stall.seen && !s->bad.seen) { /* a non-finite value is the better diagnosis */
+        const mk_symbol *sym = &s->abi->states[s->stall.index];
+        snprintf(buf, size,
+                 ": the step size fell below the resolution of time (t + h = t) at t = %.9g s, "
+                 "where d(%s)/dt = %g [%s]/s with %s = %.9g [%s]: a singularity (a quantity running "
+                 "to infinity, a division by a quantity reaching zero) or a jump the model "
+                 "cannot resolve",
+                 s->stall.t_s, name_of(sym), s->stall.deriv_value, unit_of(sym), name_of(sym),
+                 s->stall.state_value, unit_of(sym));
+        return;
+    }
     for (int i = 0; i < s->n_states; i++) {
         if (isfinite(s->y[i])) continue;
         const mk_symbol *sym = &s->abi->states[i];
@@ -190,8 +235,12 @@ static void describe_nonfinite(const mk_solver *s, char *buf, size_t size)
 static mk_status integration_failed(const mk_solver *s, int flag, double t_out_s,
                                     mk_error *err)
 {
-    char where[320];
+    char where[640];
     describe_nonfinite(s, where, sizeof where);
+    if (s->stall.seen && !s->bad.seen) /* CVODE's own words ("the right-hand side failed") would mislead */
+        return mk_fail(err, MK_ERR_SOLVER, "model '%s': integration stopped at t = %.9g s (on "
+                       "the way to %.9g s)%s", s->abi->name ? s->abi->name : "?", s->t_s,
+                       t_out_s, where);
     char *flag_name = CVodeGetReturnFlagName(flag); /* malloc'd by SUNDIALS */
     mk_status st = mk_fail(err, MK_ERR_SOLVER,
                            "model '%s': integration failed at t = %.9g s (on the way to "
@@ -466,6 +515,7 @@ static mk_status integrate_to(mk_solver *s, double t_out_s, mk_error *err)
 {
     s->cvode_msg[0] = '\0';
     s->bad.seen = 0;
+    s->stall = (stall_note){0};
     if (s->restart_pending && gap_too_small_for_cvode(s->t_s, t_out_s))
         return euler_bridge(s, t_out_s, err);
     if (s->restart_pending) {
@@ -515,6 +565,29 @@ const double *mk_solver_vars(mk_solver *s)
     /* The model writes every algebraic variable as a side product of its right-hand side. */
     s->abi->rhs(s->t_s, s->y, s->ydot, s->inputs, s->params, s->vars);
     return s->vars;
+}
+
+mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err)
+{
+    *vars = NULL;
+    if (!s) return mk_fail(err, MK_ERR_INVALID, "mk_solver_eval_vars: no solver");
+    const double *v = mk_solver_vars(s);
+    const mk_model_abi *abi = s->abi;
+    for (int k = 0; k < 2; k++) {
+        int n = k ? abi->n_vars : abi->n_states;
+        const double *x = k ? v : s->y;
+        for (int i = 0; i < n; i++) {
+            if (isfinite(x[i])) continue;
+            const mk_symbol *sym = k ? &abi->vars[i] : &abi->states[i];
+            return mk_fail(err, MK_ERR_SOLVER,
+                           "model '%s': at t = %.9g s, %s '%s' is %g [%s] (a division by zero, "
+                           "an overflow or a function outside its domain; check the parameters "
+                           "it depends on)", abi->name ? abi->name : "?", s->t_s,
+                           k ? "variable" : "state", name_of(sym), x[i], unit_of(sym));
+        }
+    }
+    *vars = v;
+    return MK_OK;
 }
 
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st)

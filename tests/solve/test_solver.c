@@ -134,6 +134,46 @@ static void bad_rhs(double t_s, const double *y, double *ydot, const double *inp
 static const mk_model_abi bad_abi = ABI("bad", bad_params, COUNT(bad_params), bad_states,
                                         COUNT(bad_states), NULL, 0, NULL, 0, bad_rhs);
 
+/* ------------------------------------------------------------------ pole: y' = -1/y */
+
+/* y(0) = 1: y = sqrt(1 - 2 t) reaches 0 at t = 0.5 s with an infinite slope.  The derivative
+ * stays finite at every point CVODE can evaluate, so only the collapse of the step size
+ * shows the singularity; CVODE used to step through it and report y = 1e8 at t = 1 s. */
+static const mk_symbol pole_states[] = {SYM("pole.y", "1", 1.0)};
+
+static void pole_rhs(double t_s, const double *y, double *ydot, const double *inputs,
+                     const double *params, double *vars)
+{
+    (void)t_s;
+    (void)inputs;
+    (void)params;
+    (void)vars;
+    ydot[0] = -1.0 / y[0];
+}
+
+static const mk_model_abi pole_abi = ABI("pole", NULL, 0, pole_states, COUNT(pole_states), NULL,
+                                         0, NULL, 0, pole_rhs);
+
+/* ------------------------------------------------------------------ ratio: a divisor of 0 */
+
+/* The state is sane whatever k is; the variable x / k is not when k = 0. */
+static const mk_symbol ratio_params[] = {SYM("ratio.k", "1/s", 1.0)};
+static const mk_symbol ratio_states[] = {SYM("ratio.x", "mM", 1.0)};
+static const mk_symbol ratio_vars[] = {SYM("ratio.per_k", "mM.s", NAN)};
+
+static void ratio_rhs(double t_s, const double *y, double *ydot, const double *inputs,
+                      const double *params, double *vars)
+{
+    (void)t_s;
+    (void)inputs;
+    ydot[0] = -y[0];
+    if (vars) vars[0] = y[0] / params[0];
+}
+
+static const mk_model_abi ratio_abi =
+    ABI("ratio", ratio_params, COUNT(ratio_params), ratio_states, COUNT(ratio_states), NULL, 0,
+        ratio_vars, COUNT(ratio_vars), ratio_rhs);
+
 /* ------------------------------------------------------------------ clock: no states */
 
 static const mk_symbol clock_params[] = {SYM("clock.rate", "1/s", 3.0)};
@@ -594,6 +634,47 @@ static void test_no_states(void **state)
     mk_solver_free(s);
 }
 
+/* ------------------------------------------------------------------ wrong numbers */
+
+static void test_singularity_fails_at_its_time(void **state)
+{
+    (void)state;
+    mk_solver *s = new_solver(&pole_abi, 1e-6, 1e-9);
+    mk_error err = {0};
+    assert_int_equal(mk_solver_advance(s, 0.4, &err), MK_OK); /* before the pole: exact */
+    assert_true(rel_err(mk_solver_state(s)[0], sqrt(1.0 - 0.8)) < 1e-4);
+    mk_status st = mk_solver_advance(s, 1.0, &err);
+    print_message("pole: %s\n", err.message);
+    assert_int_equal(st, MK_ERR_SOLVER);
+    assert_non_null(strstr(err.message, "pole.y"));
+    assert_non_null(strstr(err.message, "t + h = t"));
+    assert_non_null(strstr(err.message, "at t = 0.4999")); /* the time of the pole */
+    /* stopped at the last good point, just short of it, with y still on the true curve */
+    double t = mk_solver_time(s);
+    assert_true(t > 0.49 && t < 0.5);
+    assert_true(mk_solver_state(s)[0] >= 0.0 && mk_solver_state(s)[0] < 0.01);
+    mk_solver_free(s);
+}
+
+static void test_nonfinite_variable_is_an_error(void **state)
+{
+    (void)state;
+    mk_solver *s = new_solver(&ratio_abi, 1e-6, 1e-9);
+    mk_error err = {0};
+    const double *v = NULL;
+    advance_ok(s, 0.25);
+    assert_int_equal(mk_solver_eval_vars(s, &v, &err), MK_OK);
+    assert_non_null(v);
+    assert_true(rel_err(v[0], exp(-0.25)) < 1e-4);
+    assert_int_equal(mk_solver_set_param(s, 0, 0.0, &err), MK_OK); /* k = 0 divides */
+    assert_int_equal(mk_solver_eval_vars(s, &v, &err), MK_ERR_SOLVER);
+    print_message("k = 0: %s\n", err.message);
+    assert_null(v);
+    assert_non_null(strstr(err.message, "at t = 0.25 s"));
+    assert_non_null(strstr(err.message, "variable 'ratio.per_k' is inf [mM.s]"));
+    mk_solver_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +691,8 @@ int main(void)
         cmocka_unit_test(test_vars),
         cmocka_unit_test(test_stats_accumulate),
         cmocka_unit_test(test_no_states),
+        cmocka_unit_test(test_singularity_fails_at_its_time),
+        cmocka_unit_test(test_nonfinite_variable_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
