@@ -290,6 +290,13 @@ static mk_status check_abi(const mk_model_abi *abi, mk_error *err)
                        abi->name ? abi->name : "?", abi->abi_version, MK_MODEL_ABI_VERSION);
     if (!abi->rhs) return mk_fail(err, MK_ERR_INVALID, "model '%s' has no right-hand side",
                                   abi->name ? abi->name : "?");
+    for (int i = 0; abi->states && i < abi->n_states; i++) {
+        int c = abi->states[i].constraint;
+        if (c < -2 || c > 2)
+            return mk_fail(err, MK_ERR_INVALID, "model '%s': state '%s' has constraint code %d "
+                           "(0, 1, 2, -1 or -2 expected)", abi->name ? abi->name : "?",
+                           name_of(&abi->states[i]), c);
+    }
     if (abi->n_params < 0 || abi->n_states < 0 || abi->n_inputs < 0 || abi->n_vars < 0 ||
         (abi->n_params > 0 && !abi->params) || (abi->n_states > 0 && !abi->states) ||
         (abi->n_inputs > 0 && !abi->inputs) || (abi->n_vars > 0 && !abi->vars))
@@ -299,6 +306,24 @@ static mk_status check_abi(const mk_model_abi *abi, mk_error *err)
 }
 
 /* ------------------------------------------------------------------ life cycle */
+
+/* The bounds the model declares (`bound >= 0`), as CVODE constraints: CVODE then rejects and
+ * shrinks any step that would take a state across its bound, so a concentration cannot go
+ * negative through a too-bold step.  CVODE copies the vector, so ours is freed at once. */
+static mk_status set_constraints(mk_solver *s, mk_error *err)
+{
+    int any = 0;
+    for (int i = 0; i < s->n_states; i++) any |= s->abi->states[i].constraint != 0;
+    if (!any) return MK_OK;
+    N_Vector c = N_VNew_Serial((sunindextype)s->n_states, s->sunctx);
+    if (!c) return mk_fail(err, MK_ERR_NOMEM, "out of memory setting the states' bounds");
+    double *cv = N_VGetArrayPointer(c);
+    for (int i = 0; i < s->n_states; i++) cv[i] = s->abi->states[i].constraint;
+    int flag = CVodeSetConstraints(s->cvode, c);
+    N_VDestroy(c);
+    if (flag != CV_SUCCESS) return cvode_setup_failed(s, flag, "setting the states' bounds", err);
+    return MK_OK;
+}
 
 static mk_status setup_cvode(mk_solver *s, mk_error *err)
 {
@@ -324,6 +349,8 @@ static mk_status setup_cvode(mk_solver *s, mk_error *err)
     if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(s->cvode, s->opts.max_steps);
     if (flag == CV_SUCCESS) flag = CVodeSetMaxStep(s->cvode, s->opts.max_step_s);
     if (flag != CV_SUCCESS) return cvode_setup_failed(s, flag, "setting up CVODE", err);
+    mk_status rc = set_constraints(s, err);
+    if (rc != MK_OK) return rc;
 
     /* The linear-solver interface speaks its own flags (CVLS_*). */
     flag = CVodeSetLinearSolver(s->cvode, s->linsol, s->jac);

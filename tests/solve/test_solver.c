@@ -174,6 +174,37 @@ static const mk_model_abi ratio_abi =
     ABI("ratio", ratio_params, COUNT(ratio_params), ratio_states, COUNT(ratio_states), NULL, 0,
         ratio_vars, COUNT(ratio_vars), ratio_rhs);
 
+/* ------------------------------------------------------------------ drain: a bounded state */
+
+/* x' = -v x / (x + km) with km tiny: x falls linearly to about 0 at t = 1 s and then decays
+ * like exp(-t / km), never below 0.  A step of CVODE that lands below -km finds x' = -v
+ * there and runs away to minus infinity; with the state bound >= 0 CVODE refuses such steps. */
+#define SYM_BOUND(NAME, UNIT, VALUE, CODE) \
+    {.name = NAME, .unit = UNIT, .doc = "", .source = "test", .value = VALUE, .lo = NAN, \
+     .hi = NAN, .diffusion_m2_s = NAN, .si_scale = 1.0, .si_offset = 0.0, .is_output = 0, \
+     .line = 0, .constraint = CODE}
+
+static const mk_symbol drain_params[] = {SYM("drain.v", "mM/s", 1.0), SYM("drain.km", "mM", 1e-6)};
+static const mk_symbol drain_free[] = {SYM("drain.x", "mM", 1.0)};
+static const mk_symbol drain_bounded[] = {SYM_BOUND("drain.x", "mM", 1.0, 1)};
+static const mk_symbol drain_bad_code[] = {SYM_BOUND("drain.x", "mM", 1.0, 3)};
+
+static void drain_rhs(double t_s, const double *y, double *ydot, const double *inputs,
+                      const double *params, double *vars)
+{
+    (void)t_s;
+    (void)inputs;
+    (void)vars;
+    ydot[0] = -params[0] * y[0] / (y[0] + params[1]);
+}
+
+static const mk_model_abi drain_free_abi =
+    ABI("drain", drain_params, COUNT(drain_params), drain_free, 1, NULL, 0, NULL, 0, drain_rhs);
+static const mk_model_abi drain_bounded_abi =
+    ABI("drain", drain_params, COUNT(drain_params), drain_bounded, 1, NULL, 0, NULL, 0, drain_rhs);
+static const mk_model_abi drain_bad_code_abi =
+    ABI("drain", drain_params, COUNT(drain_params), drain_bad_code, 1, NULL, 0, NULL, 0, drain_rhs);
+
 /* ------------------------------------------------------------------ clock: no states */
 
 static const mk_symbol clock_params[] = {SYM("clock.rate", "1/s", 3.0)};
@@ -675,6 +706,36 @@ static void test_nonfinite_variable_is_an_error(void **state)
     mk_solver_free(s);
 }
 
+static double drain_min_over_3s(const mk_model_abi *abi)
+{
+    mk_solver *s = new_solver(abi, 1e-4, 1e-6);
+    double lo = INFINITY;
+    for (int k = 1; k <= 30; k++) {
+        advance_ok(s, 0.1 * k);
+        lo = fmin(lo, mk_solver_state(s)[0]);
+    }
+    mk_solver_free(s);
+    return lo;
+}
+
+static void test_bound_keeps_state_nonnegative(void **state)
+{
+    (void)state;
+    /* the control: without the bound this problem does go negative */
+    double free_min = drain_min_over_3s(&drain_free_abi);
+    print_message("drain: min x without bound %g mM, ", free_min);
+    assert_true(free_min < -0.5);
+    double bounded_min = drain_min_over_3s(&drain_bounded_abi);
+    print_message("with bound >= 0 %g mM\n", bounded_min);
+    assert_true(bounded_min >= 0.0);
+
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(&drain_bad_code_abi, NULL, &s, &err), MK_ERR_INVALID);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "constraint code 3"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_no_states),
         cmocka_unit_test(test_singularity_fails_at_its_time),
         cmocka_unit_test(test_nonfinite_variable_is_an_error),
+        cmocka_unit_test(test_bound_keeps_state_nonnegative),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
