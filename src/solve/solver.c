@@ -501,6 +501,19 @@ static int gap_too_small_for_cvode(double t_s, double t_out_s)
     return t_out_s - t_s <= 4.0 * DBL_EPSILON * scale;
 }
 
+/* CVODE accepts only steps that keep each bounded state on its side of 0, but the state it
+ * returns at t_out is interpolated between steps and may miss by a rounding error (-6e-102 mM
+ * was seen), as may the Euler bridge; CVODE then refuses to restart from it ("y0 fails to
+ * satisfy constraints").  Such a value is 0 within the tolerance, so it is set to 0.  Strict
+ * bounds (> 0, < 0) are left alone: 0 would violate them too. */
+static void hold_bounds(mk_solver *s)
+{
+    for (int i = 0; i < s->n_states; i++) {
+        int c = s->abi->states[i].constraint;
+        if ((c == 1 && s->y[i] < 0.0) || (c == -1 && s->y[i] > 0.0)) s->y[i] = 0.0;
+    }
+}
+
 static mk_status euler_bridge(mk_solver *s, double t_out_s, mk_error *err)
 {
     s->rhs_evals++;
@@ -509,6 +522,7 @@ static mk_status euler_bridge(mk_solver *s, double t_out_s, mk_error *err)
         return integration_failed(s, CV_FIRST_RHSFUNC_ERR, t_out_s, err);
     double dt_s = t_out_s - s->t_s;
     for (int i = 0; i < s->n_states; i++) s->y[i] += dt_s * s->ydot[i];
+    hold_bounds(s);
     s->t_s = t_out_s;
     return MK_OK;
 }
@@ -558,6 +572,7 @@ static mk_status integrate_to(mk_solver *s, double t_out_s, mk_error *err)
     if (flag < 0) return cvode_failed(s, flag, t_reached_s, t_out_s, err);
     /* CV_SUCCESS or CV_TSTOP_RETURN: CVODE returned y at t_out exactly (interpolated or
      * stepped onto the stop time); record the requested time bit for bit. */
+    hold_bounds(s);
     s->t_s = t_out_s;
     return MK_OK;
 }
