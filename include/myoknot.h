@@ -162,6 +162,10 @@ double mk_solver_time(const mk_solver *s);
 const double *mk_solver_state(const mk_solver *s);
 /* Algebraic variables at the current time (declared units), computed on demand. */
 const double *mk_solver_vars(mk_solver *s);
+/* The same, checked: a state or variable that is not finite (a division by zero, a function
+ * outside its domain) is an MK_ERR_SOLVER error naming the time, the quantity and its value,
+ * so that no NaN or infinity reaches a table, a measurement or a file. */
+mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err);
 double mk_solver_input(const mk_solver *s, int index);
 const mk_model_abi *mk_solver_abi(const mk_solver *s);
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);

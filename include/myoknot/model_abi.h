@@ -16,7 +16,8 @@
 
 #include <stddef.h>
 
-#define MK_MODEL_ABI_VERSION 1
+/* 2: mk_symbol.constraint added (a field at the end; every other field is unchanged). */
+#define MK_MODEL_ABI_VERSION 2
 
 typedef enum mk_symbol_kind {
     MK_SYM_PARAM = 0,
@@ -38,6 +39,8 @@ typedef struct mk_symbol {
     double si_offset;
     int is_output;          /* vars and states flagged `output` in the model file */
     int line;               /* where it is declared in the model file */
+    int constraint;         /* states: the sign the solver keeps the value to (a `bound`), as
+                             * CVODE's constraint codes: 0 none, 1 >= 0, 2 > 0, -1 <= 0, -2 < 0 */
 } mk_symbol;
 
 /*

@@ -221,8 +221,13 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
                       abi->hash, duration, every);
         header(&table, abi, 0);
         header(&csv, abi, 1);
-        row(&table, abi, 0, mk_solver_state(s), mk_solver_vars(s), 0);
-        row(&csv, abi, 0, mk_solver_state(s), mk_solver_vars(s), 1);
+        const double *v;
+        if (mk_solver_eval_vars(s, &v, &err)) {
+            rc = mk_cli_report(&err);
+        } else {
+            row(&table, abi, 0, mk_solver_state(s), v, 0);
+            row(&csv, abi, 0, mk_solver_state(s), v, 1);
+        }
     }
     for (long k = 1; !rc; k++) {
         double t = k * every;
@@ -232,12 +237,13 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
             t = duration;
         }
         if (t > duration) t = duration;
-        if (mk_solver_advance(s, t, &err)) {
+        const double *v;
+        if (mk_solver_advance(s, t, &err) || mk_solver_eval_vars(s, &v, &err)) {
             rc = mk_cli_report(&err);
             break;
         }
-        row(&table, abi, t, mk_solver_state(s), mk_solver_vars(s), 0);
-        row(&csv, abi, t, mk_solver_state(s), mk_solver_vars(s), 1);
+        row(&table, abi, t, mk_solver_state(s), v, 0);
+        row(&csv, abi, t, mk_solver_state(s), v, 1);
     }
     if (!rc) {
         mk_solver_stats st;

@@ -115,6 +115,8 @@ struct mk_decl {
     double value, lo, hi;   /* declared units */
     int has_range;
     double diffusion_m2_s;  /* NaN if none */
+    int constraint;         /* states: `bound`, as a CVODE constraint code (mk_symbol.constraint) */
+    int bound_line, bound_col;
     int is_output;
     mk_expr *rhs;           /* var: its expression */
     mk_expr *deriv;         /* state: d(x)/dt */

@@ -227,8 +227,11 @@ static void emit_symbols(mk_buf *b, const mk_model *m, mk_symbol_kind kind, cons
         mk_buf_puts(b, ",\n     .source = ");
         put_string(b, d->source);
         mk_buf_printf(b, ",\n     .value = %s, .lo = %s, .hi = %s, .diffusion_m2_s = %s,\n"
-                         "     .si_scale = %s, .si_offset = %s, .is_output = %d, .line = %d},\n",
+                         "     .si_scale = %s, .si_offset = %s, .is_output = %d, .line = %d",
                       v, lo, hi, dif, sc, off, d->is_output, d->line);
+        /* the bound of a state, as the CVODE constraint code the solver passes on */
+        if (kind == MK_SYM_STATE) mk_buf_printf(b, ", .constraint = %d", d->constraint);
+        mk_buf_puts(b, "},\n");
     }
     mk_buf_puts(b, "};\n\n");
 }

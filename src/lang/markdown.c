@@ -225,6 +225,9 @@ static void symbol_table(mk_buf *b, const mk_component *k, mk_symbol_kind kind, 
         mk_buf_printf(b, " | %s | ", d->is_output ? "yes" : "");
         cell(b, d->doc);
         if (!isnan(d->diffusion_m2_s)) mk_buf_printf(b, " (diffuses, D = %g m²/s)", d->diffusion_m2_s);
+        if (d->constraint) /* the bound, as written */
+            mk_buf_printf(b, " (kept %s 0)", d->constraint == 1 ? "≥" : d->constraint == 2 ? ">"
+                                             : d->constraint == -1 ? "≤" : "<");
         mk_buf_puts(b, " |\n");
     }
 }

@@ -40,7 +40,7 @@ enum { MAX_NESTING = 100, MAX_EXPR_DEPTH = 1000 };
 
 static const char *const k_reserved[] = {
     "model", "component", "param", "state", "input", "var", "output", "doc", "source",
-    "range", "diffusion", "d", "dt", "t", "and", "or", "not", "if", NULL};
+    "range", "diffusion", "bound", "d", "dt", "t", "and", "or", "not", "if", NULL};
 
 static int is_reserved(const mk_token *t)
 {
@@ -470,6 +470,29 @@ static const char *a_kind(mk_symbol_kind k)
     return w[k];
 }
 
+/* `bound >= 0`: the sign a state keeps.  CVODE's constraints (CVodeSetConstraints) can only
+ * hold a value to a sign, so the bound is a comparison with a literal 0 and nothing else;
+ * the result is CVODE's own code (1 >= 0, 2 > 0, -1 <= 0, -2 < 0). */
+static mk_status parse_bound(parser *p, mk_decl *d)
+{
+    static const struct { mk_tok op; int code; } k_ops[] = {
+        {T_GE, 1}, {T_GT, 2}, {T_LE, -1}, {T_LT, -2}};
+    int code = 0;
+    for (size_t i = 0; i < sizeof k_ops / sizeof k_ops[0]; i++)
+        if (p->tok.kind == k_ops[i].op) code = k_ops[i].code;
+    if (!code) return fail_here(p, "'>=', '>', '<=' or '<' after bound, as in bound >= 0");
+    next(p);
+    if (p->tok.kind != T_NUMBER || p->tok.number != 0.0)
+        return fail_here(p, "0 after the comparison: a bound holds a state to a sign "
+                            "(bound >= 0, > 0, <= 0 or < 0)");
+    next(p);
+    if (p->tok.kind == T_UNIT)
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+                          "a bound is written 0 without a unit: it holds the state, in its own unit, to a sign");
+    d->constraint = code;
+    return MK_OK;
+}
+
 static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
 {
     mk_status rc;
@@ -509,6 +532,11 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
             if (!rc && p->tok.kind == T_UNIT)
                 return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
                                   "a range is written in the parameter's own unit, without brackets");
+        } else if (!strcmp(word, "bound")) {
+            if (d->constraint) goto twice;
+            d->bound_line = line;
+            d->bound_col = col;
+            rc = parse_bound(p, d);
         } else { /* diffusion */
             if (!isnan(d->diffusion_m2_s)) goto twice;
             const char *unit;
@@ -543,6 +571,19 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
     return MK_OK;
 }
 
+/* A state must start where its bound lets it be: CVODE would refuse the first step. */
+static mk_status check_initial_bound(parser *p, const mk_decl *d)
+{
+    double v = d->value;
+    int ok = d->constraint == 1 ? v >= 0 : d->constraint == 2 ? v > 0
+           : d->constraint == -1 ? v <= 0 : v < 0;
+    if (ok) return MK_OK;
+    static const char *const k_rel[] = {"< 0", "<= 0", "", ">= 0", "> 0"};
+    return mk_fail_at(p->err, MK_ERR_MODEL, p->m->file, d->bound_line, d->bound_col,
+                      "state '%s' starts at %g [%s], outside its bound %s", d->local, v,
+                      d->unit_text, k_rel[d->constraint + 2]);
+}
+
 static mk_status parse_valued(parser *p, mk_symbol_kind kind, const char *allowed)
 {
     mk_decl *d = new_decl(p, kind);
@@ -554,8 +595,9 @@ static mk_status parse_valued(parser *p, mk_symbol_kind kind, const char *allowe
     if ((rc = expect(p, T_ASSIGN, "'=' and a value"))) return rc;
     if ((rc = take_number(p, &d->value))) return rc;
     if ((rc = take_unit(p, &d->unit_text, "the value"))) return rc;
-    if (p->tok.kind == T_LBRACE || kind == MK_SYM_PARAM) return parse_attrs(p, d, allowed);
-    return MK_OK;
+    if (p->tok.kind == T_LBRACE || kind == MK_SYM_PARAM) rc = parse_attrs(p, d, allowed);
+    if (!rc && d->constraint) rc = check_initial_bound(p, d);
+    return rc;
 }
 
 static mk_status parse_var(parser *p, int is_output)
@@ -635,7 +677,7 @@ static mk_status parse_component(parser *p)
             rc = parse_valued(p, MK_SYM_PARAM, "doc source range");
         } else if (is_word(t, "state")) {
             next(p);
-            rc = parse_valued(p, MK_SYM_STATE, "doc diffusion");
+            rc = parse_valued(p, MK_SYM_STATE, "doc diffusion bound");
         } else if (is_word(t, "input")) {
             next(p);
             rc = parse_valued(p, MK_SYM_INPUT, "doc");

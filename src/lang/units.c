@@ -407,6 +407,10 @@ static double snap(double x)
     return fabs(y - x) <= 8 * 2.3e-16 * fabs(x) ? y : x;
 }
 
+/* UDUNITS calls reciprocal units convertible (s and 1/s, mM and L/mol): its converter is then
+ * y = k / x, which is not a change of unit but of quantity, and at x = 0 it gives infinity.
+ * For myoknot two units have the same dimension only when y = scale * x + offset, so a
+ * converter whose value at 0 or 1 is not finite is refused here, for every caller. */
 int mk_units_affine(const ut_unit *from, const ut_unit *to, double *scale, double *offset)
 {
     if (!ut_are_convertible(from, to)) return 0;
@@ -415,6 +419,7 @@ int mk_units_affine(const ut_unit *from, const ut_unit *to, double *scale, doubl
     double y0 = cv_convert_double(cv, 0.0);
     double y1 = cv_convert_double(cv, 1.0);
     cv_free(cv);
+    if (!isfinite(y0) || !isfinite(y1)) return 0; /* reciprocal */
     *offset = snap(y0);
     *scale = snap(y1 - y0);
     return 1;
@@ -422,7 +427,8 @@ int mk_units_affine(const ut_unit *from, const ut_unit *to, double *scale, doubl
 
 int mk_units_same_dimension(const ut_unit *a, const ut_unit *b)
 {
-    return ut_are_convertible(a, b) != 0;
+    double scale, offset;
+    return mk_units_affine(a, b, &scale, &offset);
 }
 
 int mk_units_is_dimensionless(mk_units *u, const ut_unit *unit)

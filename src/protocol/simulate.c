@@ -58,7 +58,9 @@ mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2
     /* The ramp in steps of 0.1 s (about 10 kPa at the standard 1 kg/cm2/s): inputs are
      * piecewise constant, and the threshold is interpolated between steps. */
     const double dt = 0.1;
-    double t0 = mk_solver_time(s), p_prev = 0, m_prev = mk_solver_vars(s)[i_m];
+    const double *v;
+    if ((rc = mk_solver_eval_vars(s, &v, err))) goto done;
+    double t0 = mk_solver_time(s), p_prev = 0, m_prev = v[i_m];
     if (m_prev >= 1) {
         *ppt_kpa = 0;
         snprintf(note, note_size, "painful before any pressure");
@@ -70,9 +72,10 @@ mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2
             snprintf(note, note_size, "no pain up to %g kPa", max_kpa);
             break;
         }
-        if ((rc = mk_solver_set_input(s, i_p, p, err)) || (rc = mk_solver_advance(s, t0 + dt * k, err)))
+        if ((rc = mk_solver_set_input(s, i_p, p, err)) || (rc = mk_solver_advance(s, t0 + dt * k, err)) ||
+            (rc = mk_solver_eval_vars(s, &v, err)))
             break;
-        double m = mk_solver_vars(s)[i_m];
+        double m = v[i_m];
         if (m >= 1) {
             *ppt_kpa = p_prev + (p - p_prev) * (1 - m_prev) / (m - m_prev);
             break;
@@ -118,7 +121,11 @@ static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
             return rc;
         }
     }
-    const double *v = mk_solver_vars(s);
+    const double *v;
+    if ((rc = mk_solver_eval_vars(s, &v, err))) {
+        mk_solver_free(s);
+        return rc;
+    }
     if (local) {
         *out = v[i_local];
     } else {
@@ -133,6 +140,7 @@ static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referra
                       mk_meas_result *r, mk_error *err)
 {
     const mk_model_abi *abi = mk_solver_abi(s);
+    const double *v;
     int i;
     mk_status rc = MK_OK;
     r->spec = spec;
@@ -156,8 +164,9 @@ static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referra
         if ((i = mk_abi_find(abi, MK_SYM_STATE, name)) >= 0) {
             r->value = mk_solver_state(s)[i];
             snprintf(r->unit, sizeof r->unit, "%s", abi->states[i].unit);
-        } else if (!(rc = need(abi, MK_SYM_VAR, name, spec->label, &i, err))) {
-            r->value = mk_solver_vars(s)[i];
+        } else if (!(rc = need(abi, MK_SYM_VAR, name, spec->label, &i, err)) &&
+                   !(rc = mk_solver_eval_vars(s, &v, err))) {
+            r->value = v[i];
             snprintf(r->unit, sizeof r->unit, "%s", abi->vars[i].unit);
         }
         break;
@@ -231,7 +240,9 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
 static mk_status record(mk_solver *s, const columns *c, const mk_referral *ref, mk_series *series,
                         double *row, mk_error *err)
 {
-    const double *y = mk_solver_state(s), *v = mk_solver_vars(s);
+    const double *y = mk_solver_state(s), *v;
+    mk_status rc = mk_solver_eval_vars(s, &v, err);
+    if (rc) return rc;
     int col = 0;
     for (int i = 0; i < c->n_states; i++) row[col++] = y[i];
     for (int i = 0; i < c->n_outputs; i++) row[col++] = v[c->outputs[i]];
@@ -239,6 +250,11 @@ static mk_status record(mk_solver *s, const columns *c, const mk_referral *ref, 
     for (int i = 0; i < c->n_local; i++) row[col++] = v[c->i_local];
     double cs = c->i_cs >= 0 ? v[c->i_cs] : 0;
     for (int k = 0; k < c->n_ref; k++) row[col++] = v[c->i_referred] * mk_referral_weight(ref, c->ref[k], cs);
+    /* states and variables are checked above; this catches a derived column (a region's pain) */
+    for (int i = 0; i < col; i++)
+        if (!isfinite(row[i]))
+            return mk_fail(err, MK_ERR_SOLVER, "at t = %.9g s, column '%s' of the series is %g",
+                           mk_solver_time(s), series->names[i], row[i]);
     return mk_series_append(series, mk_solver_time(s), row, err);
 }
 

@@ -50,6 +50,19 @@ typedef struct nonfinite_note {
     double deriv_value; /* ydot[index] at that evaluation (NaN when in_derivative == 0) */
 } nonfinite_note;
 
+/* CVODE's step size fell below the resolution of the time axis ("t + h = t"): the solution
+ * changes faster than a double can tell two times apart, which is what a singularity (a
+ * state running to infinity, a division by a state reaching zero) looks like from inside
+ * the integrator.  CVODE only warns and carries on, and its next steps are meaningless: it
+ * has been seen to jump through the pole of d(y)/dt = -1/y and report 1e8.  So the next
+ * evaluation of the right-hand side fails unrecoverably, and this note says where. */
+typedef struct stall_note {
+    int pending;        /* the warning came; the next evaluation stops CVODE */
+    int seen;           /* the evaluation did: t_s and index are set */
+    int index;          /* the state changing fastest relative to its tolerance */
+    double t_s, state_value, deriv_value;
+} stall_note;
+
 /* CVODE counters as last read since the latest (re)initialisation; CVodeReInit zeroes
  * CVODE's own counters, so totals are accumulated from differences. */
 typedef struct cvode_counts {
@@ -83,6 +96,7 @@ struct mk_solver {
     /* Diagnostics for the advance in progress. */
     char cvode_msg[480];
     nonfinite_note bad;
+    stall_note stall;
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -127,6 +141,20 @@ static int note_nonfinite(mk_solver *s, double t_s, const double *y, const doubl
 /* A non-finite derivative is reported as recoverable (positive return): CVODE then retries
  * with a smaller step, which is what a too-bold step into an overflow needs.  If it keeps
  * happening CVODE gives up and the note says where. */
+/* The state whose derivative is largest against its error weight (rtol |y| + atol): the
+ * one that drove the step size down. */
+static void note_stall(mk_solver *s, double t_s, const double *y, const double *ydot)
+{
+    int worst = 0;
+    double worst_rate = -1.0;
+    for (int i = 0; i < s->n_states; i++) {
+        double rate = fabs(ydot[i]) / (s->opts.rtol * fabs(y[i]) + s->opts.atol);
+        if (!(rate <= worst_rate)) worst = i, worst_rate = rate;
+    }
+    s->stall = (stall_note){.pending = 1, .seen = 1, .index = worst, .t_s = t_s,
+                            .state_value = y[worst], .deriv_value = ydot[worst]};
+}
+
 static int cvode_rhs(sunrealtype t_s, N_Vector y, N_Vector ydot, void *user_data)
 {
     mk_solver *s = user_data;
@@ -134,6 +162,10 @@ static int cvode_rhs(sunrealtype t_s, N_Vector y, N_Vector ydot, void *user_data
     double *dv = N_VGetArrayPointer(ydot);
     s->rhs_evals++;
     s->abi->rhs(t_s, yv, dv, s->inputs, s->params, NULL);
+    if (s->stall.pending) {
+        note_stall(s, t_s, yv, dv);
+        return -1; /* unrecoverable: CVODE stops with CV_RHSFUNC_FAIL */
+    }
     return note_nonfinite(s, t_s, yv, dv) ? 1 : 0;
 }
 
@@ -144,6 +176,8 @@ static void cvode_error_handler(int error_code, const char *module, const char *
 {
     mk_solver *s = user_data;
     (void)module;
+    /* SUNDIALS 6 has no flag for it, only this warning text (MSGCV_HNIL in cvode_impl.h). */
+    if (error_code == CV_WARNING && msg && strstr(msg, "t + h = t")) s->stall.pending = 1;
     if (error_code == CV_WARNING) return;
     snprintf(s->cvode_msg, sizeof s->cvode_msg, "%s: %s", function ? function : "CVODE",
              msg ? msg : "");
@@ -168,6 +202,17 @@ static mk_status cvode_setup_failed(mk_solver *s, int flag, const char *what, mk
 static void describe_nonfinite(const mk_solver *s, char *buf, size_t size)
 {
     buf[0] = '\0';
+    if (s->stall.seen && !s->bad.seen) { /* a non-finite value is the better diagnosis */
+        const mk_symbol *sym = &s->abi->states[s->stall.index];
+        snprintf(buf, size,
+                 ": the step size fell below the resolution of time (t + h = t) at t = %.9g s, "
+                 "where d(%s)/dt = %g [%s]/s with %s = %.9g [%s]: a singularity (a quantity running "
+                 "to infinity, a division by a quantity reaching zero) or a jump the model "
+                 "cannot resolve",
+                 s->stall.t_s, name_of(sym), s->stall.deriv_value, unit_of(sym), name_of(sym),
+                 s->stall.state_value, unit_of(sym));
+        return;
+    }
     for (int i = 0; i < s->n_states; i++) {
         if (isfinite(s->y[i])) continue;
         const mk_symbol *sym = &s->abi->states[i];
@@ -190,8 +235,12 @@ static void describe_nonfinite(const mk_solver *s, char *buf, size_t size)
 static mk_status integration_failed(const mk_solver *s, int flag, double t_out_s,
                                     mk_error *err)
 {
-    char where[320];
+    char where[640];
     describe_nonfinite(s, where, sizeof where);
+    if (s->stall.seen && !s->bad.seen) /* CVODE's own words ("the right-hand side failed") would mislead */
+        return mk_fail(err, MK_ERR_SOLVER, "model '%s': integration stopped at t = %.9g s (on "
+                       "the way to %.9g s)%s", s->abi->name ? s->abi->name : "?", s->t_s,
+                       t_out_s, where);
     char *flag_name = CVodeGetReturnFlagName(flag); /* malloc'd by SUNDIALS */
     mk_status st = mk_fail(err, MK_ERR_SOLVER,
                            "model '%s': integration failed at t = %.9g s (on the way to "
@@ -241,6 +290,13 @@ static mk_status check_abi(const mk_model_abi *abi, mk_error *err)
                        abi->name ? abi->name : "?", abi->abi_version, MK_MODEL_ABI_VERSION);
     if (!abi->rhs) return mk_fail(err, MK_ERR_INVALID, "model '%s' has no right-hand side",
                                   abi->name ? abi->name : "?");
+    for (int i = 0; abi->states && i < abi->n_states; i++) {
+        int c = abi->states[i].constraint;
+        if (c < -2 || c > 2)
+            return mk_fail(err, MK_ERR_INVALID, "model '%s': state '%s' has constraint code %d "
+                           "(0, 1, 2, -1 or -2 expected)", abi->name ? abi->name : "?",
+                           name_of(&abi->states[i]), c);
+    }
     if (abi->n_params < 0 || abi->n_states < 0 || abi->n_inputs < 0 || abi->n_vars < 0 ||
         (abi->n_params > 0 && !abi->params) || (abi->n_states > 0 && !abi->states) ||
         (abi->n_inputs > 0 && !abi->inputs) || (abi->n_vars > 0 && !abi->vars))
@@ -250,6 +306,24 @@ static mk_status check_abi(const mk_model_abi *abi, mk_error *err)
 }
 
 /* ------------------------------------------------------------------ life cycle */
+
+/* The bounds the model declares (`bound >= 0`), as CVODE constraints: CVODE then rejects and
+ * shrinks any step that would take a state across its bound, so a concentration cannot go
+ * negative through a too-bold step.  CVODE copies the vector, so ours is freed at once. */
+static mk_status set_constraints(mk_solver *s, mk_error *err)
+{
+    int any = 0;
+    for (int i = 0; i < s->n_states; i++) any |= s->abi->states[i].constraint != 0;
+    if (!any) return MK_OK;
+    N_Vector c = N_VNew_Serial((sunindextype)s->n_states, s->sunctx);
+    if (!c) return mk_fail(err, MK_ERR_NOMEM, "out of memory setting the states' bounds");
+    double *cv = N_VGetArrayPointer(c);
+    for (int i = 0; i < s->n_states; i++) cv[i] = s->abi->states[i].constraint;
+    int flag = CVodeSetConstraints(s->cvode, c);
+    N_VDestroy(c);
+    if (flag != CV_SUCCESS) return cvode_setup_failed(s, flag, "setting the states' bounds", err);
+    return MK_OK;
+}
 
 static mk_status setup_cvode(mk_solver *s, mk_error *err)
 {
@@ -275,6 +349,8 @@ static mk_status setup_cvode(mk_solver *s, mk_error *err)
     if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(s->cvode, s->opts.max_steps);
     if (flag == CV_SUCCESS) flag = CVodeSetMaxStep(s->cvode, s->opts.max_step_s);
     if (flag != CV_SUCCESS) return cvode_setup_failed(s, flag, "setting up CVODE", err);
+    mk_status rc = set_constraints(s, err);
+    if (rc != MK_OK) return rc;
 
     /* The linear-solver interface speaks its own flags (CVLS_*). */
     flag = CVodeSetLinearSolver(s->cvode, s->linsol, s->jac);
@@ -425,6 +501,19 @@ static int gap_too_small_for_cvode(double t_s, double t_out_s)
     return t_out_s - t_s <= 4.0 * DBL_EPSILON * scale;
 }
 
+/* CVODE accepts only steps that keep each bounded state on its side of 0, but the state it
+ * returns at t_out is interpolated between steps and may miss by a rounding error (-6e-102 mM
+ * was seen), as may the Euler bridge; CVODE then refuses to restart from it ("y0 fails to
+ * satisfy constraints").  Such a value is 0 within the tolerance, so it is set to 0.  Strict
+ * bounds (> 0, < 0) are left alone: 0 would violate them too. */
+static void hold_bounds(mk_solver *s)
+{
+    for (int i = 0; i < s->n_states; i++) {
+        int c = s->abi->states[i].constraint;
+        if ((c == 1 && s->y[i] < 0.0) || (c == -1 && s->y[i] > 0.0)) s->y[i] = 0.0;
+    }
+}
+
 static mk_status euler_bridge(mk_solver *s, double t_out_s, mk_error *err)
 {
     s->rhs_evals++;
@@ -433,6 +522,7 @@ static mk_status euler_bridge(mk_solver *s, double t_out_s, mk_error *err)
         return integration_failed(s, CV_FIRST_RHSFUNC_ERR, t_out_s, err);
     double dt_s = t_out_s - s->t_s;
     for (int i = 0; i < s->n_states; i++) s->y[i] += dt_s * s->ydot[i];
+    hold_bounds(s);
     s->t_s = t_out_s;
     return MK_OK;
 }
@@ -466,6 +556,7 @@ static mk_status integrate_to(mk_solver *s, double t_out_s, mk_error *err)
 {
     s->cvode_msg[0] = '\0';
     s->bad.seen = 0;
+    s->stall = (stall_note){0};
     if (s->restart_pending && gap_too_small_for_cvode(s->t_s, t_out_s))
         return euler_bridge(s, t_out_s, err);
     if (s->restart_pending) {
@@ -481,6 +572,7 @@ static mk_status integrate_to(mk_solver *s, double t_out_s, mk_error *err)
     if (flag < 0) return cvode_failed(s, flag, t_reached_s, t_out_s, err);
     /* CV_SUCCESS or CV_TSTOP_RETURN: CVODE returned y at t_out exactly (interpolated or
      * stepped onto the stop time); record the requested time bit for bit. */
+    hold_bounds(s);
     s->t_s = t_out_s;
     return MK_OK;
 }
@@ -515,6 +607,29 @@ const double *mk_solver_vars(mk_solver *s)
     /* The model writes every algebraic variable as a side product of its right-hand side. */
     s->abi->rhs(s->t_s, s->y, s->ydot, s->inputs, s->params, s->vars);
     return s->vars;
+}
+
+mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err)
+{
+    *vars = NULL;
+    if (!s) return mk_fail(err, MK_ERR_INVALID, "mk_solver_eval_vars: no solver");
+    const double *v = mk_solver_vars(s);
+    const mk_model_abi *abi = s->abi;
+    for (int k = 0; k < 2; k++) {
+        int n = k ? abi->n_vars : abi->n_states;
+        const double *x = k ? v : s->y;
+        for (int i = 0; i < n; i++) {
+            if (isfinite(x[i])) continue;
+            const mk_symbol *sym = k ? &abi->vars[i] : &abi->states[i];
+            return mk_fail(err, MK_ERR_SOLVER,
+                           "model '%s': at t = %.9g s, %s '%s' is %g [%s] (a division by zero, "
+                           "an overflow or a function outside its domain; check the parameters "
+                           "it depends on)", abi->name ? abi->name : "?", s->t_s,
+                           k ? "variable" : "state", name_of(sym), x[i], unit_of(sym));
+        }
+    }
+    *vars = v;
+    return MK_OK;
 }
 
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st)

@@ -32,9 +32,9 @@
 /* ---------------------------------------------------------------- a fake model and protocol */
 
 static const mk_symbol fake_params[] = {
-    {"core.k_o2", "1/s", "O2 consumption rate constant", "assumed: test", 0.5, 0.1, 2, NAN, 1, 0, 0, 3},
-    {"band.g0", "kPa", "resting shear modulus", "assumed: test", 10, 5, 20, NAN, 1000, 0, 0, 4},
-    {"pain.gain", "1", "pain gain", "assumed: test", 1, 0, 5, NAN, 1, 0, 0, 5},
+    {"core.k_o2", "1/s", "O2 consumption rate constant", "assumed: test", 0.5, 0.1, 2, NAN, 1, 0, 0, 3, 0},
+    {"band.g0", "kPa", "resting shear modulus", "assumed: test", 10, 5, 20, NAN, 1000, 0, 0, 4, 0},
+    {"pain.gain", "1", "pain gain", "assumed: test", 1, 0, 5, NAN, 1, 0, 0, 5, 0},
 };
 
 static const mk_model_abi fake_abi = {

@@ -97,6 +97,63 @@ static void awkward_names_compile(void **state)
     mk_model_free(m);
 }
 
+/* `bound` from the model file to the solver: each comparison becomes CVODE's constraint code in
+ * the generated table, and a saturable drain whose free solution runs below zero (see
+ * test_solver.c) stays at or above it when compiled from the language. */
+static void bounds_reach_the_solver(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "model bounded { doc \"one state per kind of bound\" }\n"
+        "component c {\n"
+        "  param v = 1 [mM/s] { range 0 .. 2; source \"assumed: test\"; doc \"max rate\" }\n"
+        "  param km = 1e-6 [mM] { range 0 .. 1; source \"assumed: test\"; doc \"half-saturation\" }\n"
+        "  state x = 1 [mM] { doc \"drained pool\"; bound >= 0 }\n"
+        "  state p = 1 [kPa] { bound > 0 }\n"
+        "  state n = -1 [mV] { bound <= 0 }\n"
+        "  state m = -1 [1] { bound < 0 }\n"
+        "  state f = 0 [1]\n"
+        "  d(x)/dt = -v * x / (x + km)\n"
+        "  d(p)/dt = -p / 1 [s]\n"
+        "  d(n)/dt = 0\n"
+        "  d(m)/dt = 0\n"
+        "  d(f)/dt = 0\n"
+        "}\n";
+    mk_model *m = NULL;
+    mk_loaded *l = NULL;
+    mk_error err = {0};
+    mk_status rc = mk_model_parse_string("bounded.myo", text, &m, &err);
+    if (!rc) rc = mk_model_compile(m, NULL, &l, &err);
+    if (rc) print_error("%s\n", err.message);
+    assert_int_equal(rc, MK_OK);
+    const mk_model_abi *a = mk_loaded_abi(l);
+    static const struct { const char *name; int code; } want[] = {
+        {"c.x", 1}, {"c.p", 2}, {"c.n", -1}, {"c.m", -2}, {"c.f", 0}};
+    for (int i = 0; i < 5; i++) {
+        int k = mk_abi_find(a, MK_SYM_STATE, want[i].name);
+        assert_true(k >= 0);
+        assert_int_equal(a->states[k].constraint, want[i].code);
+    }
+    mk_solver_opts o;
+    mk_solver_opts_default(&o);
+    o.rtol = 1e-4;
+    o.atol = 1e-6;
+    mk_solver *s = NULL;
+    assert_int_equal(mk_solver_new(a, &o, &s, &err), MK_OK);
+    int ix = mk_abi_find(a, MK_SYM_STATE, "c.x");
+    double lo = INFINITY;
+    for (int k = 1; k <= 30; k++) {
+        rc = mk_solver_advance(s, 0.1 * k, &err);
+        if (rc) print_error("%s\n", err.message);
+        assert_int_equal(rc, MK_OK);
+        lo = fmin(lo, mk_solver_state(s)[ix]);
+    }
+    assert_true(lo >= 0.0);
+    mk_solver_free(s);
+    mk_loaded_free(l);
+    mk_model_free(m);
+}
+
 static void failing_compiler_is_reported(void **state)
 {
     (void)state;
@@ -186,6 +243,7 @@ int main(void)
         cmocka_unit_test(generated_code_is_warning_free),
         cmocka_unit_test(awkward_names_compile),
         cmocka_unit_test(failing_compiler_is_reported),
+        cmocka_unit_test(bounds_reach_the_solver),
         cmocka_unit_test(error_shrinks_with_tolerance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,6 +134,77 @@ static void bad_rhs(double t_s, const double *y, double *ydot, const double *inp
 static const mk_model_abi bad_abi = ABI("bad", bad_params, COUNT(bad_params), bad_states,
                                         COUNT(bad_states), NULL, 0, NULL, 0, bad_rhs);
 
+/* ------------------------------------------------------------------ pole: y' = -1/y */
+
+/* y(0) = 1: y = sqrt(1 - 2 t) reaches 0 at t = 0.5 s with an infinite slope.  The derivative
+ * stays finite at every point CVODE can evaluate, so only the collapse of the step size
+ * shows the singularity; CVODE used to step through it and report y = 1e8 at t = 1 s. */
+static const mk_symbol pole_states[] = {SYM("pole.y", "1", 1.0)};
+
+static void pole_rhs(double t_s, const double *y, double *ydot, const double *inputs,
+                     const double *params, double *vars)
+{
+    (void)t_s;
+    (void)inputs;
+    (void)params;
+    (void)vars;
+    ydot[0] = -1.0 / y[0];
+}
+
+static const mk_model_abi pole_abi = ABI("pole", NULL, 0, pole_states, COUNT(pole_states), NULL,
+                                         0, NULL, 0, pole_rhs);
+
+/* ------------------------------------------------------------------ ratio: a divisor of 0 */
+
+/* The state is sane whatever k is; the variable x / k is not when k = 0. */
+static const mk_symbol ratio_params[] = {SYM("ratio.k", "1/s", 1.0)};
+static const mk_symbol ratio_states[] = {SYM("ratio.x", "mM", 1.0)};
+static const mk_symbol ratio_vars[] = {SYM("ratio.per_k", "mM.s", NAN)};
+
+static void ratio_rhs(double t_s, const double *y, double *ydot, const double *inputs,
+                      const double *params, double *vars)
+{
+    (void)t_s;
+    (void)inputs;
+    ydot[0] = -y[0];
+    if (vars) vars[0] = y[0] / params[0];
+}
+
+static const mk_model_abi ratio_abi =
+    ABI("ratio", ratio_params, COUNT(ratio_params), ratio_states, COUNT(ratio_states), NULL, 0,
+        ratio_vars, COUNT(ratio_vars), ratio_rhs);
+
+/* ------------------------------------------------------------------ drain: a bounded state */
+
+/* x' = -v x / (x + km) with km tiny: x falls linearly to about 0 at t = 1 s and then decays
+ * like exp(-t / km), never below 0.  A step of CVODE that lands below -km finds x' = -v
+ * there and runs away to minus infinity; with the state bound >= 0 CVODE refuses such steps. */
+#define SYM_BOUND(NAME, UNIT, VALUE, CODE) \
+    {.name = NAME, .unit = UNIT, .doc = "", .source = "test", .value = VALUE, .lo = NAN, \
+     .hi = NAN, .diffusion_m2_s = NAN, .si_scale = 1.0, .si_offset = 0.0, .is_output = 0, \
+     .line = 0, .constraint = CODE}
+
+static const mk_symbol drain_params[] = {SYM("drain.v", "mM/s", 1.0), SYM("drain.km", "mM", 1e-6)};
+static const mk_symbol drain_free[] = {SYM("drain.x", "mM", 1.0)};
+static const mk_symbol drain_bounded[] = {SYM_BOUND("drain.x", "mM", 1.0, 1)};
+static const mk_symbol drain_bad_code[] = {SYM_BOUND("drain.x", "mM", 1.0, 3)};
+
+static void drain_rhs(double t_s, const double *y, double *ydot, const double *inputs,
+                      const double *params, double *vars)
+{
+    (void)t_s;
+    (void)inputs;
+    (void)vars;
+    ydot[0] = -params[0] * y[0] / (y[0] + params[1]);
+}
+
+static const mk_model_abi drain_free_abi =
+    ABI("drain", drain_params, COUNT(drain_params), drain_free, 1, NULL, 0, NULL, 0, drain_rhs);
+static const mk_model_abi drain_bounded_abi =
+    ABI("drain", drain_params, COUNT(drain_params), drain_bounded, 1, NULL, 0, NULL, 0, drain_rhs);
+static const mk_model_abi drain_bad_code_abi =
+    ABI("drain", drain_params, COUNT(drain_params), drain_bad_code, 1, NULL, 0, NULL, 0, drain_rhs);
+
 /* ------------------------------------------------------------------ clock: no states */
 
 static const mk_symbol clock_params[] = {SYM("clock.rate", "1/s", 3.0)};
@@ -594,6 +665,77 @@ static void test_no_states(void **state)
     mk_solver_free(s);
 }
 
+/* ------------------------------------------------------------------ wrong numbers */
+
+static void test_singularity_fails_at_its_time(void **state)
+{
+    (void)state;
+    mk_solver *s = new_solver(&pole_abi, 1e-6, 1e-9);
+    mk_error err = {0};
+    assert_int_equal(mk_solver_advance(s, 0.4, &err), MK_OK); /* before the pole: exact */
+    assert_true(rel_err(mk_solver_state(s)[0], sqrt(1.0 - 0.8)) < 1e-4);
+    mk_status st = mk_solver_advance(s, 1.0, &err);
+    print_message("pole: %s\n", err.message);
+    assert_int_equal(st, MK_ERR_SOLVER);
+    assert_non_null(strstr(err.message, "pole.y"));
+    assert_non_null(strstr(err.message, "t + h = t"));
+    assert_non_null(strstr(err.message, "at t = 0.4999")); /* the time of the pole */
+    /* stopped at the last good point, just short of it, with y still on the true curve */
+    double t = mk_solver_time(s);
+    assert_true(t > 0.49 && t < 0.5);
+    assert_true(mk_solver_state(s)[0] >= 0.0 && mk_solver_state(s)[0] < 0.01);
+    mk_solver_free(s);
+}
+
+static void test_nonfinite_variable_is_an_error(void **state)
+{
+    (void)state;
+    mk_solver *s = new_solver(&ratio_abi, 1e-6, 1e-9);
+    mk_error err = {0};
+    const double *v = NULL;
+    advance_ok(s, 0.25);
+    assert_int_equal(mk_solver_eval_vars(s, &v, &err), MK_OK);
+    assert_non_null(v);
+    assert_true(rel_err(v[0], exp(-0.25)) < 1e-4);
+    assert_int_equal(mk_solver_set_param(s, 0, 0.0, &err), MK_OK); /* k = 0 divides */
+    assert_int_equal(mk_solver_eval_vars(s, &v, &err), MK_ERR_SOLVER);
+    print_message("k = 0: %s\n", err.message);
+    assert_null(v);
+    assert_non_null(strstr(err.message, "at t = 0.25 s"));
+    assert_non_null(strstr(err.message, "variable 'ratio.per_k' is inf [mM.s]"));
+    mk_solver_free(s);
+}
+
+static double drain_min_over_3s(const mk_model_abi *abi)
+{
+    mk_solver *s = new_solver(abi, 1e-4, 1e-6);
+    double lo = INFINITY;
+    for (int k = 1; k <= 30; k++) {
+        advance_ok(s, 0.1 * k);
+        lo = fmin(lo, mk_solver_state(s)[0]);
+    }
+    mk_solver_free(s);
+    return lo;
+}
+
+static void test_bound_keeps_state_nonnegative(void **state)
+{
+    (void)state;
+    /* the control: without the bound this problem does go negative */
+    double free_min = drain_min_over_3s(&drain_free_abi);
+    print_message("drain: min x without bound %g mM, ", free_min);
+    assert_true(free_min < -0.5);
+    double bounded_min = drain_min_over_3s(&drain_bounded_abi);
+    print_message("with bound >= 0 %g mM\n", bounded_min);
+    assert_true(bounded_min >= 0.0);
+
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(&drain_bad_code_abi, NULL, &s, &err), MK_ERR_INVALID);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "constraint code 3"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +752,9 @@ int main(void)
         cmocka_unit_test(test_vars),
         cmocka_unit_test(test_stats_accumulate),
         cmocka_unit_test(test_no_states),
+        cmocka_unit_test(test_singularity_fails_at_its_time),
+        cmocka_unit_test(test_nonfinite_variable_is_an_error),
+        cmocka_unit_test(test_bound_keeps_state_nonnegative),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,26 @@ static void bad_quantities(void **state)
     expect_unit_error(u, "3 0 m", "m", MK_ERR_UNIT, "positive");
 }
 
+/* UDUNITS converts between reciprocal units (s and 1/s, x -> 1/x); a time given for a rate is
+ * a different quantity, not another unit of it.  It used to come out as NaN. */
+static void reciprocal_units_differ(void **state)
+{
+    mk_units *u = *state;
+    expect_unit_error(u, "5 s", "1/s", MK_ERR_UNIT, "different dimensions");
+    expect_unit_error(u, "5 Hz", "min", MK_ERR_UNIT, "different dimensions");
+    expect_unit_error(u, "2 L/mol", "mM", MK_ERR_UNIT, "different dimensions");
+    close_to(q(u, "6 1/min", "Hz"), 0.1, 1e-15); /* the same dimension still converts */
+    char why[256];
+    ut_unit *s, *hz;
+    assert_int_equal(mk_units_parse(u, "s", &s, why, sizeof why), MK_OK);
+    assert_int_equal(mk_units_parse(u, "Hz", &hz, why, sizeof why), MK_OK);
+    assert_false(mk_units_same_dimension(s, hz)); /* what the model checker asks */
+    double scale = 42, offset = 42;
+    assert_false(mk_units_affine(s, hz, &scale, &offset));
+    ut_free(s);
+    ut_free(hz);
+}
+
 /* The canonical SI form is what values in generated code are measured in. */
 static void canonical_form(void **state)
 {
@@ -193,6 +213,7 @@ int main(void)
         cmocka_unit_test(units_in_expressions),
         cmocka_unit_test(bad_quantities),
         cmocka_unit_test(canonical_form),
+        cmocka_unit_test(reciprocal_units_differ),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
