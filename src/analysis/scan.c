@@ -121,7 +121,10 @@ static mk_status settle(mk_solver *s, const mk_scan_opts *o, double value, mk_sc
         }
     }
     memcpy(pt->y, mk_solver_state(s), (size_t)ny * sizeof *pt->y);
-    const double *v = mk_solver_vars(s);
+    /* a NaN or infinite variable ends the scan with its time and name, as in a run */
+    const double *v = NULL;
+    rc = mk_solver_eval_vars(s, &v, err);
+    if (rc) return rc;
     if (abi->n_vars) memcpy(pt->v, v, (size_t)abi->n_vars * sizeof *pt->v);
     return MK_OK;
 }
