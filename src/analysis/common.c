@@ -1,5 +1,5 @@
 /*
- * common.c -- atomic output directories and the figures of the analyses (see common.h).
+ * common.c -- the kinds of the analyses' output folders and the figures of the analyses (see common.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,130 +18,9 @@
 
 /* ---------------------------------------------------------------- output directory */
 
-static int remove_flat_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    char path[8400];
-    int rc = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (unlink(path) != 0) rc = -1;
-    }
-    closedir(d);
-    if (rmdir(dir) != 0) rc = -1;
-    return rc;
-}
-
-/* 1 empty, 2 holds marker, 0 something else, -1 unreadable */
-static int dir_kind(const char *dir, const char *marker)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    struct dirent *e;
-    int n = 0, has = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        n++;
-        if (!strcmp(e->d_name, marker)) has = 1;
-    }
-    closedir(d);
-    return n == 0 ? 1 : has ? 2 : 0;
-}
-
-mk_status mk_outdir_begin(mk_outdir *o, const char *dir_in, const char *marker, mk_error *err)
-{
-    memset(o, 0, sizeof *o);
-    if (!dir_in || !dir_in[0]) return mk_fail(err, MK_ERR_INVALID, "no output directory");
-    size_t n = strlen(dir_in);
-    while (n > 1 && dir_in[n - 1] == '/') n--;
-    if (n >= sizeof o->dir - 64) return mk_fail(err, MK_ERR_IO, "output directory path too long");
-    memcpy(o->dir, dir_in, n);
-    o->dir[n] = 0;
-    snprintf(o->marker, sizeof o->marker, "%s", marker);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", o->dir, (long)getpid());
-    struct stat st;
-    if (lstat(o->dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return mk_fail(err, MK_ERR_IO, "%s exists and is not a directory; not overwriting it", o->dir);
-        int k = dir_kind(o->dir, marker);
-        if (k < 0) return mk_fail(err, MK_ERR_IO, "cannot read %s: %s", o->dir, strerror(errno));
-        if (k == 0)
-            return mk_fail(err, MK_ERR_IO, "%s exists and is not an output of this analysis (no %s); not overwriting it",
-                           o->dir, marker);
-        o->replace = k == 2;
-    } else if (errno != ENOENT) {
-        return mk_fail(err, MK_ERR_IO, "cannot use %s: %s", o->dir, strerror(errno));
-    }
-    if (mkdir(o->tmp, 0777) != 0) {
-        int e = errno;
-        if (e == EEXIST && lstat(o->tmp, &st) == 0 && S_ISDIR(st.st_mode) && remove_flat_dir(o->tmp) == 0 &&
-            mkdir(o->tmp, 0777) == 0)
-            e = 0;
-        if (e) return mk_fail(err, MK_ERR_IO, "cannot create %s: %s", o->tmp, strerror(e));
-    }
-    return MK_OK;
-}
-
-mk_status mk_outdir_path(const mk_outdir *o, const char *name, char *out, size_t size, mk_error *err)
-{
-    if ((size_t)snprintf(out, size, "%s/%s", o->tmp, name) >= size)
-        return mk_fail(err, MK_ERR_IO, "path too long: %s/%s", o->tmp, name);
-    return MK_OK;
-}
-
-mk_status mk_outdir_write(const mk_outdir *o, const char *name, const char *text, size_t len, mk_error *err)
-{
-    char path[8400];
-    mk_status rc = mk_outdir_path(o, name, path, sizeof path, err);
-    if (rc) return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    size_t put = len ? fwrite(text, 1, len, f) : 0;
-    int bad = put != len || ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
-    if (bad) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    return MK_OK;
-}
-
-void mk_outdir_abort(mk_outdir *o)
-{
-    if (o->tmp[0]) remove_flat_dir(o->tmp);
-    o->tmp[0] = 0;
-}
-
-mk_status mk_outdir_commit(mk_outdir *o, mk_error *err)
-{
-    char old[4300];
-    snprintf(old, sizeof old, "%s.old-%ld", o->dir, (long)getpid());
-    if (o->replace) {
-        if (rename(o->dir, old) != 0) {
-            int e = errno;
-            mk_outdir_abort(o);
-            return mk_fail(err, MK_ERR_IO, "cannot move the previous %s aside: %s", o->dir, strerror(e));
-        }
-        if (rename(o->tmp, o->dir) != 0) {
-            int e = errno;
-            rename(old, o->dir);
-            mk_outdir_abort(o);
-            return mk_fail(err, MK_ERR_IO, "cannot rename %s to %s: %s", o->tmp, o->dir, strerror(e));
-        }
-        o->tmp[0] = 0;
-        if (remove_flat_dir(old) != 0)
-            return mk_fail(err, MK_ERR_IO, "wrote %s, but could not remove the previous one moved to %s", o->dir, old);
-        return MK_OK;
-    }
-    if (rename(o->tmp, o->dir) != 0) {
-        int e = errno;
-        mk_outdir_abort(o);
-        return mk_fail(err, MK_ERR_IO, "cannot rename %s to %s: %s", o->tmp, o->dir, strerror(e));
-    }
-    o->tmp[0] = 0;
-    return MK_OK;
-}
+const mk_outdir_kind mk_outdir_kind_scan = {"an output of this analysis (no scan.csv)", "scan.csv", NULL};
+const mk_outdir_kind mk_outdir_kind_sensitivity = {"an output of this analysis (no sensitivity.csv)",
+                                                   "sensitivity.csv", NULL};
 
 /* ---------------------------------------------------------------- figures (session: report/plot.c) */
 

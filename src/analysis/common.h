@@ -1,6 +1,6 @@
 /*
- * common.h -- what the analyses (scan, sensitivity) share: an output directory written
- * atomically, and two journal-style figure kinds drawn with PLplot's pngcairo device (curves
+ * common.h -- what the analyses (scan, sensitivity) share: the kinds of their output
+ * folders, and two journal-style figure kinds drawn with PLplot's pngcairo device (curves
  * against a swept value; horizontal bars).
  *
  * The figures are drawn through mk_plot_draw() (src/report/plot.h): a fresh PLplot stream
@@ -10,28 +10,15 @@
 #ifndef MK_ANALYSIS_COMMON_H
 #define MK_ANALYSIS_COMMON_H
 
+#include "io/outdir.h"
 #include "myoknot.h"
 #include "report/plot.h"
 
 /* ---------------------------------------------------------------- output directory */
 
-/* A directory written as DIR.tmp-PID and renamed to DIR by mk_outdir_commit, so that a
- * reader never sees half of it.  An existing DIR is replaced only if it is empty or holds
- * `marker` (a file only our analysis writes, e.g. "scan.csv"). */
-typedef struct mk_outdir {
-    char dir[4096];
-    char tmp[4200];
-    char marker[64];
-    int replace;
-} mk_outdir;
-
-mk_status mk_outdir_begin(mk_outdir *o, const char *dir, const char *marker, mk_error *err);
-/* path of a file inside the temporary directory */
-mk_status mk_outdir_path(const mk_outdir *o, const char *name, char *out, size_t size, mk_error *err);
-mk_status mk_outdir_write(const mk_outdir *o, const char *name, const char *text, size_t len, mk_error *err);
-mk_status mk_outdir_commit(mk_outdir *o, mk_error *err);
-/* remove the temporary directory (after a failure) */
-void mk_outdir_abort(mk_outdir *o);
+/* The output folders of the analyses are mk_outdirs (io/outdir.h); a previous one holds
+ * scan.csv or sensitivity.csv. */
+extern const mk_outdir_kind mk_outdir_kind_scan, mk_outdir_kind_sensitivity;
 
 /* ---------------------------------------------------------------- figures */
 

@@ -3,6 +3,7 @@
 #define MK_CLI_H
 
 #include "body/anatomy.h"
+#include "io/outdir.h"
 #include "myoknot.h"
 #include "protocol/scenario.h"
 
@@ -19,8 +20,19 @@ int mk_cli_sensitivity(int argc, char **argv);
 int mk_cli_report(const mk_error *err);
 /* Print "myoknot: error: ..." and return EXIT_USAGE. */
 int mk_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Write text to path through a temporary file and a rename: never half a file. */
+/* Write text to path through a temporary file and a rename (core/file.h): never half a
+ * file, never through a symlink or into a device.  1 on failure, err filled. */
 int mk_cli_write_atomic(const char *path, const char *text, size_t len, mk_error *err);
+/* Check an output file (--csv, -o) before any computing: report and return 1 if it cannot be
+ * written (no such folder, not a regular file, ...). */
+int mk_cli_check_output_file(const char *path);
+/* Open the output folder before any computing (io/outdir.h): `out` as given, or when NULL
+ * runs/STEM-YYYYMMDD-HHMMSS (-2, ... when taken).  Reports an error and returns 1; on success
+ * the folder's temporary files are removed if SIGINT, SIGTERM or SIGHUP ends the process.
+ * Later mk_cli_outdir_commit (reports, returns 1 on failure) or mk_cli_outdir_abort. */
+int mk_cli_outdir_open(mk_outdir *od, const char *out, const char *stem, const mk_outdir_kind *kind);
+int mk_cli_outdir_commit(mk_outdir *od);
+void mk_cli_outdir_abort(mk_outdir *od);
 /* "-h" or "--help" among the arguments. */
 int mk_cli_wants_help(int argc, char **argv);
 

@@ -68,6 +68,7 @@ int mk_cli_model(int argc, char **argv)
     if (!file) return mk_cli_usage_error("'model %s' needs a model file or name", verb);
     if (out && !strcmp(verb, "check")) return mk_cli_usage_error("'model check' writes no file");
 
+    if (out && mk_cli_check_output_file(out)) return 1;
     mk_cli_model_ref ref;
     if (mk_cli_open_model(file, 0, &ref)) return 1;
     const mk_model *m = ref.model;

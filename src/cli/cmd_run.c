@@ -275,29 +275,6 @@ static void progress(void *ctx, double t_s, double t_end_s)
     fflush(stderr);
 }
 
-/* runs/NAME-YYYYMMDD-HHMMSS, with -2, -3, ... when that exists: two runs in one second must
- * not replace each other.  NAME comes from the scenario, so it is reduced to a safe file name
- * (no '/', no leading '.'). */
-static void default_out_dir(const char *name, char *buf, size_t size)
-{
-    char safe[64];
-    size_t n = 0;
-    for (const char *c = name; *c && n < sizeof safe - 1; c++) {
-        int ok = isalnum((unsigned char)*c) || *c == '-' || *c == '_' || (*c == '.' && n > 0);
-        safe[n++] = ok ? *c : '_';
-    }
-    safe[n] = 0;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(buf, size, "runs/%s-%s", safe[0] ? safe : "run", stamp);
-    struct stat st;
-    size_t base = strlen(buf);
-    for (int k = 2; lstat(buf, &st) == 0 && k < 1000; k++) snprintf(buf + base, size - base, "-%d", k);
-}
-
 static int run_scenario(const run_opts *o)
 {
     mk_error err = {0};
@@ -305,8 +282,14 @@ static int run_scenario(const run_opts *o)
     mk_run_result res;
     int have_res = 0;
     mk_status st;
+    mk_outdir od;
+    memset(&od, 0, sizeof od);
+    /* the output folder first: a bad --out must not cost the whole simulation */
+    if (o->out && mk_cli_outdir_open(&od, o->out, NULL, &mk_rundir_kind)) return 1;
     int rc = mk_cli_scenario_open(o->scenario, o->model, o->sets, o->n_sets, o->strict, &cs);
+    if (!rc && !o->out) rc = mk_cli_outdir_open(&od, NULL, cs.proto->name, &mk_rundir_kind);
     if (rc) {
+        mk_cli_outdir_abort(&od);
         mk_cli_scenario_close(&cs);
         return rc;
     }
@@ -336,20 +319,16 @@ static int run_scenario(const run_opts *o)
     have_res = 1;
     res.wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     mk_summary_write(&res);
-    char dir[1024];
-    if (o->out) snprintf(dir, sizeof dir, "%s", o->out);
-    else {
-        mkdir("runs", 0755);
-        default_out_dir(proto->name, dir, sizeof dir);
-    }
-    if (mk_rundir_write(&res, dir, &err)) {
+    if (mk_rundir_fill(&res, &od, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
+    if ((rc = mk_cli_outdir_commit(&od))) goto done;
     printf("\n%s\nsolver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %.4g h simulated\n",
            res.summary, res.stats.steps, res.stats.rhs_evals, res.wall_s, proto->duration_s / 3600);
-    printf("run directory: %s (report.html, series.csv, manifest.json, figures)\n", dir);
+    printf("run directory: %s (report.html, series.csv, manifest.json, figures)\n", od.dir);
 done:
+    mk_cli_outdir_abort(&od); /* nothing left to do after a commit */
     if (have_res) mk_run_result_free(&res);
     mk_cli_scenario_close(&cs);
     return rc;
@@ -365,6 +344,7 @@ int mk_cli_run(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
     if (!o.quick) return run_scenario(&o);
+    if (o.csv && mk_cli_check_output_file(o.csv)) return 1;
     mk_units *u = NULL;
     mk_error err = {0};
     if (mk_units_new(&u, &err)) return mk_cli_report(&err);

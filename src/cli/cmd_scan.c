@@ -248,6 +248,10 @@ int mk_cli_scan(int argc, char **argv)
         fprintf(stderr, "myoknot: warning: the sweep %g .. %g %s leaves %s's plausible range %g .. %g\n", so.from, so.to,
                 sym->unit, sym->name, sym->lo, sym->hi);
 
+    char stem[300];
+    snprintf(stem, sizeof stem, "scan-%s", sym->name);
+    if ((rc = mk_cli_outdir_open(&od, a.out, stem, &mk_outdir_kind_scan))) goto done;
+
     mk_solver_opts sopt;
     mk_solver_opts_default(&sopt);
     sopt.rtol = a.rtol;
@@ -303,30 +307,18 @@ int mk_cli_scan(int argc, char **argv)
     printf("solver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %d steady states\n", res.stats.steps,
            res.stats.rhs_evals, res.wall_s, 2 * res.n);
 
-    char dir[1024];
-    if (a.out) snprintf(dir, sizeof dir, "%s", a.out);
-    else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        mkdir("runs", 0755);
-        snprintf(dir, sizeof dir, "runs/scan-%s-%s", sym->name, stamp);
-    }
     char path[8400];
     mk_buf_puts(&verdict, "\n");
-    if (mk_outdir_begin(&od, dir, "scan.csv", &err) || mk_scan_write_csv(&res, &csv, &err) ||
-        mk_outdir_write(&od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
+    if (mk_scan_write_csv(&res, &csv, &err) || mk_outdir_write(&od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
         mk_outdir_write(&od, "verdict.txt", verdict.data, verdict.len, &err) ||
-        mk_outdir_path(&od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(&res, path, &err) ||
-        mk_outdir_commit(&od, &err)) {
-        mk_outdir_abort(&od);
+        mk_outdir_path(&od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(&res, path, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
-    printf("output: %s (scan.csv, scan.png, verdict.txt)\n", dir);
+    if ((rc = mk_cli_outdir_commit(&od))) goto done;
+    printf("output: %s (scan.csv, scan.png, verdict.txt)\n", od.dir);
 done:
+    mk_cli_outdir_abort(&od);
     if (have) mk_scan_result_free(&res);
     mk_buf_free(&csv);
     mk_buf_free(&verdict);

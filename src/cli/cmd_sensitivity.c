@@ -176,8 +176,15 @@ int mk_cli_sensitivity(int argc, char **argv)
     mk_buf_init(&csv);
     mk_outdir od;
     memset(&od, 0, sizeof od);
+    /* the output folder before anything is computed */
+    if (mk_cli_outdir_open(&od, a.out, "sensitivity", &mk_outdir_kind_sensitivity)) {
+        mk_buf_free(&text);
+        mk_buf_free(&csv);
+        return 1;
+    }
     rc = mk_cli_scenario_open(a.scenario, a.model, a.sets, a.n_sets, 0, &cs);
     if (rc) {
+        mk_cli_outdir_abort(&od);
         mk_cli_scenario_close(&cs);
         mk_buf_free(&text);
         mk_buf_free(&csv);
@@ -225,29 +232,19 @@ int mk_cli_sensitivity(int argc, char **argv)
     if (res.failed) mk_buf_printf(&text, "first failure: %s\n", res.first_failure);
     fwrite(text.data, 1, text.len, stdout);
 
-    char dir[1024];
-    if (a.out) snprintf(dir, sizeof dir, "%s", a.out);
-    else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        mkdir("runs", 0755);
-        snprintf(dir, sizeof dir, "runs/sensitivity-%s", stamp);
-    }
     char path[8400];
-    if (mk_outdir_begin(&od, dir, "sensitivity.csv", &err) || mk_morris_write_csv(&res, &csv, &err) ||
+    if (mk_morris_write_csv(&res, &csv, &err) ||
         mk_outdir_write(&od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
         mk_outdir_write(&od, "summary.txt", text.data, text.len, &err) ||
         mk_outdir_path(&od, "sensitivity.png", path, sizeof path, &err) ||
-        mk_morris_write_figure(&res, a.top, path, &err) || mk_outdir_commit(&od, &err)) {
-        mk_outdir_abort(&od);
+        mk_morris_write_figure(&res, a.top, path, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
-    printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", dir);
+    if ((rc = mk_cli_outdir_commit(&od))) goto done;
+    printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", od.dir);
 done:
+    mk_cli_outdir_abort(&od);
     if (have) mk_morris_result_free(&res);
     mk_cli_scenario_close(&cs);
     mk_buf_free(&text);

@@ -141,21 +141,8 @@ static int is_previous_validation(const char *dir)
     return csv && !foreign;
 }
 
-static int remove_flat(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    struct dirent *e;
-    char p[2048];
-    int rc = 0;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            if (unlink(p)) rc = -1;
-        }
-    closedir(d);
-    return rmdir(dir) ? -1 : rc;
-}
+static const mk_outdir_kind k_validation_kind = {
+    "a validation directory (it holds other files, or no validation.csv)", NULL, is_previous_validation};
 
 static void csv_field(mk_buf *b, const char *s)
 {
@@ -184,24 +171,6 @@ static void html_text(mk_buf *b, const char *s)
         }
         }
     }
-}
-
-static int write_file(const char *dir, const char *name, const mk_buf *b, mk_error *err)
-{
-    char p[2048];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
-    if (!f) {
-        snprintf(err->message, sizeof err->message, "cannot write %.900s: %s", p, strerror(errno));
-        return 1;
-    }
-    size_t w = b->len ? fwrite(b->data, 1, b->len, f) : 0;
-    int bad = w != b->len;
-    if (fclose(f) || bad) {
-        snprintf(err->message, sizeof err->message, "cannot write %.900s", p);
-        return 1;
-    }
-    return 0;
 }
 
 static int append_png(mk_buf *html, const char *path)
@@ -270,6 +239,8 @@ int mk_cli_validate(int argc, char **argv)
     vopts o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
+    mk_outdir od;
+    memset(&od, 0, sizeof od);
 
     /* the models */
     mk_cli_model_ref refs[MAX_MODELS];
@@ -307,34 +278,10 @@ int mk_cli_validate(int argc, char **argv)
         goto done;
     }
 
-    /* output directory */
-    char dir[1024];
-    if (o.out) {
-        snprintf(dir, sizeof dir, "%s", o.out);
-        size_t l = strlen(dir);
-        while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        mkdir("runs", 0755);
-        snprintf(dir, sizeof dir, "runs/validation-%s", stamp);
-    }
-    char tmp[1100], old[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, (long)getpid());
-    snprintf(old, sizeof old, "%s.old-%ld", dir, (long)getpid());
-    struct stat st;
-    int replace = 0;
-    if (lstat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode) || !is_previous_validation(dir)) {
-            fprintf(stderr, "myoknot: error: %s exists and is not a validation directory (it holds other "
-                            "files, or no validation.csv); not overwriting it\n", dir);
-            rc = 1;
-            goto done;
-        }
-        replace = 1;
+    /* the output folder, before the targets run */
+    if (mk_cli_outdir_open(&od, o.out, "validation", &k_validation_kind)) {
+        rc = 1;
+        goto done;
     }
     printf("myoknot %s: validation against published data (%s), model%s", mk_version(), o.dir, n_models > 1 ? "s" : "");
     for (int m = 0; m < n_models; m++) printf(" %s (%s)", refs[m].abi->name, refs[m].abi->hash);
@@ -440,11 +387,6 @@ int mk_cli_validate(int argc, char **argv)
                        n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
             }
 
-    if (mkdir(tmp, 0777) != 0 && !(errno == EEXIST && remove_flat(tmp) == 0 && mkdir(tmp, 0777) == 0)) {
-        fprintf(stderr, "myoknot: error: cannot create %s: %s\n", tmp, strerror(errno));
-        rc = 1;
-        goto done;
-    }
     mk_buf csv, html;
     mk_buf_init(&csv);
     mk_buf_init(&html);
@@ -547,10 +489,9 @@ int mk_cli_validate(int argc, char **argv)
             }
             mk_buf_puts(&html, "</p>\n");
             if (res->verdict == MK_V_ERROR) continue;
-            char png[1400], name[128];
+            char png[MK_OUTDIR_CAP + 200], name[128];
             snprintf(name, sizeof name, "fig%02d_%d.png", i + 1, m);
-            snprintf(png, sizeof png, "%s/%s", tmp, name);
-            if (mk_vfigure_write(res, png, &err)) {
+            if (mk_outdir_path(&od, name, png, sizeof png, &err) || mk_vfigure_write(res, png, &err)) {
                 mk_cli_report(&err);
                 rc = 1;
                 break;
@@ -565,26 +506,14 @@ int mk_cli_validate(int argc, char **argv)
         fprintf(stderr, "myoknot: error: out of memory writing the report\n");
         rc = 1;
     }
-    if (!rc && (write_file(tmp, "validation.csv", &csv, &err) || write_file(tmp, "validation.html", &html, &err))) {
-        fprintf(stderr, "myoknot: error: %s\n", err.message);
+    if (!rc && (mk_outdir_write(&od, "validation.csv", csv.data, csv.len, &err) ||
+                mk_outdir_write(&od, "validation.html", html.data, html.len, &err))) {
+        mk_cli_report(&err);
         rc = 1;
     }
     mk_buf_free(&csv);
     mk_buf_free(&html);
-    if (!rc && replace && rename(dir, old) != 0) {
-        fprintf(stderr, "myoknot: error: cannot move the previous %s aside: %s\n", dir, strerror(errno));
-        rc = 1;
-    }
-    if (!rc && rename(tmp, dir) != 0) {
-        fprintf(stderr, "myoknot: error: cannot rename %s to %s: %s\n", tmp, dir, strerror(errno));
-        if (replace) rename(old, dir);
-        rc = 1;
-    }
-    if (rc) {
-        remove_flat(tmp);
-        goto done;
-    }
-    if (replace) remove_flat(old);
+    if (rc || (rc = mk_cli_outdir_commit(&od))) goto done;
 
     printf("\n");
     for (int m = 0; m < n_models; m++)
@@ -592,9 +521,10 @@ int mk_cli_validate(int argc, char **argv)
                refs[m].abi->name, counts[m][MK_V_PASS], counts[m][MK_V_FAIL], counts[m][MK_V_XFAIL],
                counts[m][MK_V_XPASS], counts[m][MK_V_ERROR], n_rows - load_errors);
     if (load_errors) printf("%d validation file%s could not be loaded\n", load_errors, load_errors > 1 ? "s" : "");
-    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, dir);
+    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, od.dir);
     rc = bad ? 1 : 0;
 done:
+    mk_cli_outdir_abort(&od);
     for (int i = 0; i < n_files; i++) {
         if (rows)
             for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(&rows[i].res[m]);

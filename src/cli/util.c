@@ -1,10 +1,17 @@
-/* util.c -- what every subcommand needs: reporting, atomic writes, opening models. */
+/* util.c -- what every subcommand needs: reporting, atomic writes, output folders (removed on
+ * SIGINT/SIGTERM), opening models. */
+#include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "core/file.h"
 
 #include "cli/cli.h"
 
@@ -40,24 +47,113 @@ int mk_cli_wants_help(int argc, char **argv)
 
 int mk_cli_write_atomic(const char *path, const char *text, size_t len, mk_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err->message, sizeof err->message, "cannot write %s: %s", path, strerror(errno));
-        err->file[0] = 0;
-        return 1;
+    return mk_file_write(path, text, len, err) != MK_OK;
+}
+
+/* ---------------------------------------------------------------- output folders and signals */
+
+/* The output folder a SIGINT/SIGTERM/SIGHUP must not leave behind, and the process that owns
+ * it (a forked child, before it execs the compiler, runs the handler too).  The command's
+ * only global state: a signal handler reaches nothing else. */
+static mk_outdir *volatile g_guarded;
+static volatile pid_t g_owner;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    mk_outdir *o = g_guarded;
+    if (o && getpid() == g_owner) mk_outdir_remove_now(o);
+    errno = saved;
+    /* SA_RESETHAND put the default action back: die of the signal, as the caller expects */
+    raise(sig);
+}
+
+static void guard(mk_outdir *o)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    g_owner = getpid();
+    g_guarded = o;
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        /* a signal ignored by whoever started us (nohup, a background job) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
     }
-    size_t n = len ? fwrite(text, 1, len, f) : 0;
-    int bad = n != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err->message, sizeof err->message, "cannot write %s: %s", path, strerror(errno));
-        err->file[0] = 0;
-        remove(tmp);
-        return 1;
+}
+
+/* runs/STEM-YYYYMMDD-HHMMSS, with -2, -3, ... when that exists or is locked: two runs in one
+ * second must not replace each other.  STEM may come from a scenario, so it is reduced to a
+ * safe file name (no '/', no leading '.'). */
+static void default_out_dir(const char *stem, char *buf, size_t size)
+{
+    char safe[96];
+    size_t n = 0;
+    for (const char *c = stem; *c && n < sizeof safe - 1; c++) {
+        int ok = isalnum((unsigned char)*c) || *c == '-' || *c == '_' || (*c == '.' && n > 0);
+        safe[n++] = ok ? *c : '_';
     }
+    safe[n] = 0;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, size, "runs/%s-%s", safe[0] ? safe : "run", stamp);
+    struct stat st;
+    char lock[1100];
+    size_t base = strlen(buf);
+    for (int k = 2; k < 1000; k++) {
+        snprintf(lock, sizeof lock, "%s.lock", buf);
+        if (lstat(buf, &st) != 0 && lstat(lock, &st) != 0) break;
+        snprintf(buf + base, size - base, "-%d", k);
+    }
+}
+
+int mk_cli_outdir_open(mk_outdir *od, const char *out, const char *stem, const mk_outdir_kind *kind)
+{
+    mk_error err = {0};
+    char dir[1024];
+    mk_status st = MK_OK;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (out) snprintf(dir, sizeof dir, "%s", out);
+        else {
+            mkdir("runs", 0777);
+            default_out_dir(stem, dir, sizeof dir);
+        }
+        st = mk_outdir_open(od, dir, kind, &err);
+        /* a default name another myoknot took between our look and our lock: the next one */
+        struct stat sb;
+        char lock[1100];
+        snprintf(lock, sizeof lock, "%s.lock", dir);
+        if (!st || out || lstat(lock, &sb) != 0) break;
+    }
+    if (st) return mk_cli_report(&err);
+    guard(od);
     return 0;
+}
+
+void mk_cli_outdir_abort(mk_outdir *od)
+{
+    g_guarded = NULL;
+    mk_outdir_abort(od);
+}
+
+int mk_cli_outdir_commit(mk_outdir *od)
+{
+    mk_error err = {0};
+    mk_status st = mk_outdir_commit(od, &err);
+    g_guarded = NULL;
+    return st ? mk_cli_report(&err) : 0;
+}
+
+int mk_cli_check_output_file(const char *path)
+{
+    mk_error err = {0};
+    return mk_file_check_target(path, &err) ? mk_cli_report(&err) : 0;
 }
 
 static int looks_like_file(const char *s)

@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/file.h"
 
 extern const char mk_abi_header_text[];
 
@@ -30,14 +31,7 @@ struct mk_loaded {
 
 static mk_status write_file(const char *path, const char *text, size_t len, mk_error *err)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    size_t n = len ? fwrite(text, 1, len, f) : 0;
-    if (fclose(f) != 0 || n != len) {
-        remove(path);
-        return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    return MK_OK;
+    return mk_file_write(path, text, len, err); /* its message names the path */
 }
 
 /* The first lines of the compiler's log, for the error message. */

@@ -3,11 +3,12 @@
  * and manifest.json (provenance: version, model hash, scenario text, parameters, seed, solver
  * statistics).
  *
- * Everything is written into DIR.tmp-PID and renamed to DIR at the end; on failure the
- * temporary directory is removed, so a reader never sees a half-written run.  An existing DIR
- * is replaced only when it is empty or is itself a previous run (a manifest.json that myoknot
- * wrote and no files but those a run writes);
- * anything else is left alone and reported.
+ * The folder is an mk_outdir (io/outdir.h): locked while written, everything written into a
+ * temporary folder beside it that replaces DIR at the end, so a reader never sees a
+ * half-written run and two runs into one folder do not both succeed.  An existing DIR is
+ * replaced only when it is empty or is itself a previous run (a manifest.json that myoknot
+ * wrote and no files but those a run writes); anything else is left alone and reported.
+ * Every file goes through mk_file_write / mk_file_begin (core/file.h): checked writes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,8 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/file.h"
+#include "io/outdir.h"
 #include "io/results.h"
 #include "report/figures.h"
 #include "report/html.h"
@@ -34,23 +37,6 @@
 static int join(char *out, const char *dir, const char *name)
 {
     return (size_t)snprintf(out, PATH_CAP, "%s/%s", dir, name) < PATH_CAP;
-}
-
-/* Remove a directory we wrote: only its plain files, then the directory itself. */
-static int remove_flat_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    char path[PATH_CAP];
-    int rc = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        if (!join(path, dir, e->d_name) || unlink(path) != 0) rc = -1;
-    }
-    closedir(d);
-    if (rmdir(dir) != 0) rc = -1;
-    return rc;
 }
 
 /* Files a run directory holds; nothing else may be in a directory we replace. */
@@ -77,36 +63,30 @@ static int is_our_manifest(const char *dir)
     return strstr(head, "\"format\"") && strstr(head, "\"myoknot run directory\"");
 }
 
-/* 1 empty, 2 a previous run (a myoknot manifest and only the files a run writes), 0
- * something else (never replaced: it may hold a user's files), -1 cannot read */
-static int dir_kind(const char *dir)
+/* A previous run: a myoknot manifest and only the files a run writes (never a folder that may
+ * hold a user's files). */
+static int is_previous_run(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d) return -1;
+    if (!d) return 0;
     struct dirent *e;
-    int n = 0, foreign = 0;
+    int foreign = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        n++;
         if (!is_run_file(e->d_name)) foreign = 1;
     }
     closedir(d);
-    if (n == 0) return 1;
-    return !foreign && is_our_manifest(dir) ? 2 : 0;
+    return !foreign && is_our_manifest(dir);
 }
+
+const mk_outdir_kind mk_rundir_kind = {
+    "a myoknot run directory (it holds other files, or no myoknot manifest.json)", NULL, is_previous_run};
 
 static mk_status write_text(const char *dir, const char *name, const char *text, size_t len, mk_error *err)
 {
     char path[PATH_CAP];
     if (!join(path, dir, name)) return mk_fail(err, MK_ERR_IO, "path too long: %s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    size_t put = fwrite(text, 1, len, f);
-    int bad = put != len || ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
-    if (bad) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    return MK_OK;
+    return mk_file_write(path, text, len, err);
 }
 
 /* ---------------------------------------------------------------- CSV */
@@ -133,21 +113,14 @@ static void csv_num(FILE *f, double v)
     else fprintf(f, "%.10g", v);
 }
 
-static mk_status close_checked(FILE *f, const char *path, mk_error *err)
-{
-    int bad = ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
-    if (bad) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(e ? e : EIO));
-    return MK_OK;
-}
-
 static mk_status write_series_csv(const mk_run_result *r, const char *dir, mk_error *err)
 {
     char path[PATH_CAP];
     if (!join(path, dir, "series.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
-    FILE *f = fopen(path, "wb");
-    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    mk_file_out out;
+    mk_status rc = mk_file_begin(&out, path, err);
+    if (rc) return rc;
+    FILE *f = out.f;
     char *iobuf = mk_malloc(1 << 16); /* fewer writes for a long table; optional */
     if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
     const mk_series *s = &r->series;
@@ -165,7 +138,7 @@ static mk_status write_series_csv(const mk_run_result *r, const char *dir, mk_er
             fputc('\n', f);
         }
     }
-    mk_status rc = close_checked(f, path, err);
+    rc = mk_file_commit(&out, err); /* checks the stream's error flag, the flush and the close */
     free(iobuf);
     return rc;
 }
@@ -197,8 +170,10 @@ static mk_status write_meas_csv(const mk_run_result *r, const char *dir, mk_erro
 {
     char path[PATH_CAP];
     if (!join(path, dir, "measurements.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
-    FILE *f = fopen(path, "wb");
-    if (!f) return mk_fail(err, MK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    mk_file_out out;
+    mk_status rc = mk_file_begin(&out, path, err);
+    if (rc) return rc;
+    FILE *f = out.f;
     fputs("t_s,label,kind,region,value,unit,note\n", f);
     for (int i = 0; i < r->n_meas; i++) {
         const mk_meas_result *m = &r->meas[i];
@@ -217,7 +192,7 @@ static mk_status write_meas_csv(const mk_run_result *r, const char *dir, mk_erro
         csv_field(f, m->note);
         fputc('\n', f);
     }
-    return close_checked(f, path, err);
+    return mk_file_commit(&out, err);
 }
 
 /* ---------------------------------------------------------------- manifest.json */
@@ -447,9 +422,8 @@ static mk_status write_all(const mk_run_result *r, const char *tmp, mk_error *er
     return rc;
 }
 
-mk_status mk_rundir_write(const mk_run_result *r, const char *dir_in, mk_error *err)
+static mk_status check_result(const mk_run_result *r, mk_error *err)
 {
-    if (!r || !dir_in || !dir_in[0]) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: missing argument");
     const mk_series *s = &r->series;
     if (s->n_cols < 0 || s->n_rows < 0 || (s->n_rows > 0 && (!s->t_s || !s->values || !s->names || !s->units)))
         return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: malformed series");
@@ -457,70 +431,26 @@ mk_status mk_rundir_write(const mk_run_result *r, const char *dir_in, mk_error *
         if (!s->names[c] || !s->units[c])
             return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: series column %d has no name", c);
     if (r->n_meas > 0 && !r->meas) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: measurements missing");
-
-    char dir[PATH_CAP], tmp[PATH_CAP + 32], old[PATH_CAP + 32];
-    size_t n = strlen(dir_in);
-    while (n > 1 && dir_in[n - 1] == '/') n--; /* "out/" names the directory "out" */
-    if (n >= PATH_CAP - 64) return mk_fail(err, MK_ERR_IO, "run directory path too long");
-    memcpy(dir, dir_in, n);
-    dir[n] = 0;
-    long pid = (long)getpid();
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, pid);
-    snprintf(old, sizeof old, "%s.old-%ld", dir, pid);
-
-    /* what is there now */
-    struct stat st;
-    int replace = 0;
-    if (lstat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return mk_fail(err, MK_ERR_IO, "%s exists and is not a directory; not overwriting it", dir);
-        int k = dir_kind(dir);
-        if (k < 0) return mk_fail(err, MK_ERR_IO, "cannot read %s: %s", dir, strerror(errno));
-        if (k == 0)
-            return mk_fail(err, MK_ERR_IO,
-                           "%s exists and is not a myoknot run directory (it holds other files, or no myoknot manifest.json); not overwriting it",
-                           dir);
-        replace = k == 2;
-    } else if (errno != ENOENT) {
-        return mk_fail(err, MK_ERR_IO, "cannot use %s: %s", dir, strerror(errno));
-    }
-
-    if (mkdir(tmp, 0777) != 0) {
-        int e = errno;
-        /* a leftover of a crashed process that had our pid: it is ours to remove */
-        if (e == EEXIST && lstat(tmp, &st) == 0 && S_ISDIR(st.st_mode) && remove_flat_dir(tmp) == 0 &&
-            mkdir(tmp, 0777) == 0) {
-            e = 0;
-        }
-        if (e) return mk_fail(err, MK_ERR_IO, "cannot create %s: %s", tmp, strerror(e));
-    }
-
-    mk_status rc = write_all(r, tmp, err);
-    if (rc) {
-        remove_flat_dir(tmp);
-        return rc;
-    }
-
-    if (replace) {
-        if (rename(dir, old) != 0) {
-            int e = errno;
-            remove_flat_dir(tmp);
-            return mk_fail(err, MK_ERR_IO, "cannot move the previous run %s aside: %s", dir, strerror(e));
-        }
-        if (rename(tmp, dir) != 0) {
-            int e = errno;
-            rename(old, dir); /* put the previous run back */
-            remove_flat_dir(tmp);
-            return mk_fail(err, MK_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(e));
-        }
-        if (remove_flat_dir(old) != 0)
-            return mk_fail(err, MK_ERR_IO, "wrote %s, but could not remove the previous run moved to %s", dir, old);
-        return MK_OK;
-    }
-    if (rename(tmp, dir) != 0) { /* an empty DIR is replaced by rename(2) itself */
-        int e = errno;
-        remove_flat_dir(tmp);
-        return mk_fail(err, MK_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(e));
-    }
     return MK_OK;
+}
+
+mk_status mk_rundir_fill(const mk_run_result *r, const mk_outdir *o, mk_error *err)
+{
+    if (!r || !o || !o->tmp[0]) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_fill: missing argument");
+    mk_status rc = check_result(r, err);
+    return rc ? rc : write_all(r, o->tmp, err);
+}
+
+mk_status mk_rundir_write(const mk_run_result *r, const char *dir, mk_error *err)
+{
+    if (!r || !dir || !dir[0]) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_write: missing argument");
+    mk_status rc = check_result(r, err);
+    if (rc) return rc;
+    mk_outdir o;
+    rc = mk_outdir_open(&o, dir, &mk_rundir_kind, err);
+    if (rc) return rc;
+    rc = write_all(r, o.tmp, err);
+    if (!rc) rc = mk_outdir_commit(&o, err);
+    else mk_outdir_abort(&o);
+    return rc;
 }

@@ -6,31 +6,15 @@
  *                                                list the built-in models for the library
  *
  * CMake runs it on every models/NAME.myo; its output lives in the build tree and is never committed.
- * It writes to a temporary file and renames it, so a failed run leaves no half-written C.
+ * It writes through mk_file_write (core/file.h): a temporary file renamed into place, so a
+ * failed run leaves no half-written C.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "myoknot.h"
-
-static int write_atomic(const char *path, const mk_buf *b)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        perror(tmp);
-        return 1;
-    }
-    size_t n = b->len ? fwrite(b->data, 1, b->len, f) : 0;
-    if (n != b->len || fclose(f) != 0 || rename(tmp, path) != 0) {
-        perror(path);
-        remove(tmp);
-        return 1;
-    }
-    return 0;
-}
 
 static int report(const mk_error *err)
 {
@@ -94,7 +78,7 @@ int main(int argc, char **argv)
         if (mk_model_parse_file(in[0], &m, &err) || mk_model_generate_c(m, &b, &err)) rc = report(&err);
         if (!rc) mk_model_free(m);
     }
-    if (!rc) rc = write_atomic(out, &b);
+    if (!rc && mk_file_write(out, b.data, b.len, &err)) rc = report(&err);
     mk_buf_free(&b);
     free(in);
     return rc;

@@ -2,17 +2,21 @@
  * plot.c -- the PLplot session and journal style shared by every figure (see plot.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <plplot.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "report/plot.h"
 
 /* ---------------------------------------------------------------- the session */
@@ -55,7 +59,7 @@ static int have_pngcairo(void)
 
 /* device, file, page and the journal style: white background, black text and axes,
  * Okabe-Ito lines, then the page's own colours */
-static void page_begin(const mk_plot_page *pg)
+static void page_begin(const mk_plot_page *pg, const char *file)
 {
     static const mk_plot_color base[MK_PC_NBASE] = {
         {255, 255, 255, 1}, {0, 0, 0, 1},     {230, 159, 0, 1},  {86, 180, 233, 1}, {0, 158, 115, 1},
@@ -69,7 +73,7 @@ static void page_begin(const mk_plot_page *pg)
         r[n] = c->r, g[n] = c->g, b[n] = c->b, a[n] = c->a;
     }
     plsdev("pngcairo");
-    plsfnam(pg->path);
+    plsfnam(file);
     plspage(150.0, 150.0, pg->width_px, pg->height_px, 0, 0);
     plscmap0a(r, g, b, a, n);
     plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
@@ -83,11 +87,12 @@ static void page_begin(const mk_plot_page *pg)
 /* Set the page up and draw, with PLplot's exit handler armed.  Returns 0 when drawn, 1 when a
  * fatal PLplot error jumped back.  The setjmp is here, in a frame that stays live for every
  * PLplot call the handler could jump out of; the handler is disarmed before the frame ends. */
-static int draw_guarded(const mk_plot_page *pg, mk_plot_draw_fn draw, const void *ctx, double *xs, double *ys)
+static int draw_guarded(const mk_plot_page *pg, const char *file, mk_plot_draw_fn draw, const void *ctx,
+                        double *xs, double *ys)
 {
     if (setjmp(g_pl.jmp) != 0) return 1;
     plsexit(on_pl_exit);
-    page_begin(pg);
+    page_begin(pg, file);
     draw(ctx, xs, ys);
     plend1();
     plsexit(NULL);
@@ -95,8 +100,8 @@ static int draw_guarded(const mk_plot_page *pg, mk_plot_draw_fn draw, const void
 }
 
 /* With g_pl.lock held: a stream of its own, the handlers armed, draw, the caller's stream back. */
-static mk_status draw_locked(const mk_plot_page *pg, mk_plot_draw_fn draw, const void *ctx, double *xs,
-                             double *ys, mk_error *err)
+static mk_status draw_locked(const mk_plot_page *pg, const char *file, mk_plot_draw_fn draw, const void *ctx,
+                             double *xs, double *ys, mk_error *err)
 {
     mk_status rc = MK_OK;
     PLINT old = 0, strm = -1;
@@ -107,7 +112,7 @@ static mk_status draw_locked(const mk_plot_page *pg, mk_plot_draw_fn draw, const
     plmkstrm(&strm);
     if (strm < 0) {
         rc = mk_fail(err, MK_ERR_IO, "cannot draw %s: no free PLplot stream", pg->path);
-    } else if (draw_guarded(pg, draw, ctx, xs, ys) == 0) {
+    } else if (draw_guarded(pg, file, draw, ctx, xs, ys) == 0) {
         if (g_pl.aborted) rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", pg->path, g_pl.msg);
     } else {
         /* a fatal PLplot error: free the stream if PLplot still can (the handler, still armed,
@@ -121,34 +126,65 @@ static mk_status draw_locked(const mk_plot_page *pg, mk_plot_draw_fn draw, const
     return rc;
 }
 
+/* PLplot does not report a failed write (its cairo driver ignores fwrite's result): a PNG it
+ * wrote is complete only if it ends with the IEND chunk, always the last 12 bytes. */
+static mk_status check_png(const char *file, const char *path, mk_error *err)
+{
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return mk_fail(err, MK_ERR_IO, "cannot write figure %s: %s", path, strerror(errno));
+    struct stat st;
+    unsigned char tail[12];
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 8 + 12 &&
+             pread(fd, tail, sizeof tail, st.st_size - 12) == (ssize_t)sizeof tail && !memcmp(tail, iend, 12);
+    close(fd);
+    if (!ok)
+        return mk_fail(err, MK_ERR_IO,
+                       "cannot write figure %s: the PNG came out incomplete (%lld bytes, no end marker); "
+                       "is the disk full or the file size limited?",
+                       path, (long long)st.st_size);
+    return MK_OK;
+}
+
 mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void *ctx, mk_error *err)
 {
     if (!pg || !pg->path || !draw || pg->n_extra < 0 || pg->n_extra > MK_PLOT_MAX_EXTRA ||
         (pg->n_extra > 0 && !pg->extra) || pg->width_px <= 0 || pg->height_px <= 0)
         return mk_fail(err, MK_ERR_INVALID, "mk_plot_draw: bad page");
     const char *path = pg->path;
-    /* PLplot would exit() if it cannot open the file: find out first */
-    FILE *probe = fopen(path, "wb");
-    if (!probe) return mk_fail(err, MK_ERR_IO, "cannot write figure %s: %s", path, strerror(errno));
-    fclose(probe);
+    /* PLplot writes to a file name and would exit() if it cannot open it: it gets a fresh
+     * temporary file beside the figure (core/file.h), checked and renamed into place */
+    mk_file_out out;
+    mk_error fe = {0};
+    mk_status rc = mk_file_begin(&out, path, &fe);
+    if (rc) {
+        const char *m = fe.message;
+        if (!strncmp(m, "cannot write ", 13)) return mk_fail(err, rc, "cannot write figure %s", m + 13);
+        return mk_fail(err, rc, "cannot write figure: %s", m);
+    }
+    fclose(out.f);
+    out.f = NULL;
 
     size_t n = pg->n_scratch > 0 ? pg->n_scratch : 1;
     double *xs = mk_malloc(n * sizeof *xs), *ys = mk_malloc(n * sizeof *ys);
     if (!xs || !ys) {
         free(xs);
         free(ys);
+        mk_file_abort(&out);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory drawing %s", path);
     }
-    mk_status rc;
     pthread_mutex_lock(&g_pl.lock);
     if (!have_pngcairo())
         rc = mk_fail(err, MK_ERR_IO,
                      "cannot draw %s: PLplot's pngcairo device is not available (install the Debian "
                      "package plplot-driver-cairo)", path);
-    else rc = draw_locked(pg, draw, ctx, xs, ys, err);
+    else rc = draw_locked(pg, out.tmp, draw, ctx, xs, ys, err);
     pthread_mutex_unlock(&g_pl.lock);
     free(xs);
     free(ys);
+    if (!rc) rc = check_png(out.tmp, path, err);
+    if (!rc) return mk_file_commit(&out, err);
+    mk_file_abort(&out);
     return rc;
 }
 

@@ -62,7 +62,9 @@ typedef struct mk_plot_page {
 typedef void (*mk_plot_draw_fn)(const void *ctx, double *xs, double *ys);
 
 /* Draw one PNG figure: check that the file can be written and that PLplot's pngcairo device
- * exists, then, under the lock and on a stream of its own, set the page up and call draw. */
+ * exists, then, under the lock and on a stream of its own, set the page up and call draw.
+ * PLplot writes a temporary file beside page->path (core/file.h); it replaces page->path only
+ * when it is a complete PNG, so a failed write (a full disk) is an error naming the figure. */
 mk_status mk_plot_draw(const mk_plot_page *page, mk_plot_draw_fn draw, const void *ctx, mk_error *err);
 
 /* ---------------------------------------------------------------- helpers (no PLplot state) */

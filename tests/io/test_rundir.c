@@ -493,7 +493,7 @@ static void fails_cleanly(void **state)
     /* the parent does not exist */
     snprintf(dir, sizeof dir, "%s/no/such/parent/run", fx->tmp);
     assert_int_equal(mk_rundir_write(&fx->r, dir, &err), MK_ERR_IO);
-    assert_non_null(strstr(err.message, "no/such/parent/run.tmp-"));
+    assert_non_null(strstr(err.message, "no/such/parent"));
     snprintf(dir, sizeof dir, "%s/no", fx->tmp);
     assert_int_not_equal(access(dir, F_OK), 0);
 
