@@ -129,11 +129,16 @@ mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_lo
         snprintf(ccbuf, sizeof ccbuf, "%s", cc);
         char *argv[32];
         int argc = 0;
-        for (char *tok = strtok(ccbuf, " \t"); tok && argc < 20; tok = strtok(NULL, " \t"))
+        char *save = NULL;
+        for (char *tok = strtok_r(ccbuf, " \t", &save); tok && argc < 20;
+             tok = strtok_r(NULL, " \t", &save))
             argv[argc++] = tok;
         char inc[3100];
         snprintf(inc, sizeof inc, "-I%s", dir);
-        char *rest[] = {"-std=c11", "-O2", "-fPIC", "-shared", inc, "-o", path_so, path_c, "-lm", NULL};
+        /* gnu11, not c11: strict ISO modes turn trigraphs on, and "??/" is a backslash that
+         * can splice lines.  The generator never writes "??" (codegen.c); should it ever,
+         * -Werror=trigraphs makes that a compile error rather than a silent change. */
+        char *rest[] = {"-std=gnu11", "-Werror=trigraphs", "-O2", "-fPIC", "-shared", inc, "-o", path_so, path_c, "-lm", NULL};
         for (int i = 0; rest[i]; i++) argv[argc++] = rest[i];
         argv[argc] = NULL;
         int status = run_logged(argv, path_log);
