@@ -460,7 +460,8 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     put_string(b, mn);
     mk_buf_puts(b, ",\n    .doc = ");
     put_string(b, m->doc ? m->doc : "");
-    mk_buf_printf(b, ",\n    .hash = \"%s\",\n    .source = k_source,\n    .generator = \"myoknot %s\",\n",
+    mk_buf_printf(b, ",\n    .hash = \"%s\",\n    .source = k_source,\n"
+                     "    .generator = \"myoknot %s; \" MK_MODEL_BUILD,\n",
                   m->hash, MK_VERSION);
     mk_buf_printf(b, "    .n_params = %d, .n_states = %d, .n_inputs = %d, .n_vars = %d,\n",
                   m->count[0], m->count[1], m->count[2], m->count[3]);
