@@ -54,7 +54,7 @@ static void compile_and_inspect(const mk_model *m, const char *label)
     assert_int_equal(mk_elf_inspect(so, &f), 0);
     if (!g_baseline_init) g_baseline_init = f.init_array_bytes;
     assert_int_equal(f.init_array_bytes, g_baseline_init);
-    char want[400];
+    char want[sizeof f.exports + 4];
     snprintf(want, sizeof want, " %s ", f.exports);
     char w1[200], w2[200];
     snprintf(w1, sizeof w1, " mk_model_%s ", name);

@@ -245,8 +245,8 @@ static void try_model(const char *file, const char *text, const char *label, out
     printf("  %-28s compiled: exports %s and %s only, no constructor\n", label, want1, want2);
     o->compiled++;
     mk_loaded_free(l);
+    remove_build(dir, name); /* name belongs to the model */
     mk_model_free(m);
-    remove_build(dir, name);
 }
 
 static void setup_marker(char *buf, size_t size)
