@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "myoknot.h"
+#include "c_check.h"
 
 #ifdef MK_FUZZ_CACHE_UDUNITS
 static ut_system *cached_system;
@@ -80,6 +81,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* generation may refuse (two names that collide in C), but never silently */
         mk_status g = mk_model_generate_c(m, &b, &err);
         if ((g == MK_OK && !b.len) || (g != MK_OK && !err.message[0])) abort();
+        char why[300];
+        if (g == MK_OK && mk_c_check_model(m, b.data, why, sizeof why)) {
+            fprintf(stderr, "%s\n", why);
+            abort();
+        }
         mk_buf_free(&b);
         mk_buf_init(&b);
         if (mk_model_write_markdown(m, &b, &err) != MK_OK || !b.len) abort();

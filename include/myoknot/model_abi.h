@@ -19,6 +19,20 @@
 /* 2: mk_symbol.constraint added (a field at the end; every other field is unchanged). */
 #define MK_MODEL_ABI_VERSION 2
 
+/* How the generated code was compiled, recorded in its `generator` (and so in a run's
+ * manifest.json): the numbers depend on it.  The build passes MK_MODEL_CFLAGS. */
+#ifndef MK_MODEL_CFLAGS
+#define MK_MODEL_CFLAGS "flags not recorded"
+#endif
+#if defined(__clang__)
+#define MK_MODEL_COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define MK_MODEL_COMPILER "gcc " __VERSION__
+#else
+#define MK_MODEL_COMPILER "unknown compiler"
+#endif
+#define MK_MODEL_BUILD MK_MODEL_COMPILER "; " MK_MODEL_CFLAGS
+
 typedef enum mk_symbol_kind {
     MK_SYM_PARAM = 0,
     MK_SYM_STATE = 1,
@@ -57,7 +71,7 @@ typedef struct mk_model_abi {
     const char *doc;
     const char *hash;       /* FNV-1a 64 of the model source, hex */
     const char *source;     /* the model file's text, so a built-in model can be shown */
-    const char *generator;  /* "myoknot X.Y.Z" */
+    const char *generator;  /* "myoknot X.Y.Z; COMPILER VERSION; FLAGS" (MK_MODEL_BUILD) */
     int n_params, n_states, n_inputs, n_vars;
     const mk_symbol *params;
     const mk_symbol *states;

@@ -22,6 +22,10 @@
 #include "core/error.h"
 #include "core/file.h"
 
+#ifndef MK_MODEL_CFLAGS /* set by CMakeLists.txt, with the built-in models' flags */
+#define MK_MODEL_CFLAGS "-O2 -fno-fast-math -ffp-contract=off"
+#endif
+
 extern const char mk_abi_header_text[];
 
 struct mk_loaded {
@@ -121,13 +125,26 @@ mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_lo
         if (!cc || !*cc) cc = "cc";
         char ccbuf[512];
         snprintf(ccbuf, sizeof ccbuf, "%s", cc);
-        char *argv[32];
+        char *argv[48];
         int argc = 0;
-        for (char *tok = strtok(ccbuf, " \t"); tok && argc < 20; tok = strtok(NULL, " \t"))
+        char *save = NULL;
+        for (char *tok = strtok_r(ccbuf, " \t", &save); tok && argc < 20;
+             tok = strtok_r(NULL, " \t", &save))
             argv[argc++] = tok;
         char inc[3100];
         snprintf(inc, sizeof inc, "-I%s", dir);
-        char *rest[] = {"-std=c11", "-O2", "-fPIC", "-shared", inc, "-o", path_so, path_c, "-lm", NULL};
+        /* The same flags as the built-in models (CMakeLists.txt), so that a model gives the
+         * same numbers built in or loaded; the object records them (MK_MODEL_BUILD). */
+        char flags[] = MK_MODEL_CFLAGS, *fsave = NULL;
+        for (char *tok = strtok_r(flags, " ", &fsave); tok && argc < 26;
+             tok = strtok_r(NULL, " ", &fsave))
+            argv[argc++] = tok;
+        char record[] = "-DMK_MODEL_CFLAGS=\"" MK_MODEL_CFLAGS "\"";
+        /* gnu11, not c11: strict ISO modes turn trigraphs on, and "??/" is a backslash that
+         * can splice lines.  The generator never writes "??" (codegen.c); should it ever,
+         * -Werror=trigraphs makes that a compile error rather than a silent change. */
+        char *rest[] = {"-std=gnu11", "-Werror=trigraphs", record, "-fPIC", "-shared", inc,
+                        "-o", path_so, path_c, "-lm", NULL};
         for (int i = 0; rest[i]; i++) argv[argc++] = rest[i];
         argv[argc] = NULL;
         int status = run_logged(argv, path_log);

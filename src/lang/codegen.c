@@ -38,6 +38,10 @@ static void fmt_double(char *buf, size_t size, double v)
     }
 }
 
+/* A C string literal holding s byte for byte.  Only printable ASCII other than '"', '\\' and
+ * '?' stands for itself; '?' is escaped so that no "??x" trigraph can form whatever the
+ * compiler's options, and every other byte is an octal escape (always three digits, so a
+ * digit after it cannot extend it).  No byte of s can end the literal or the line. */
 static void put_string(mk_buf *b, const char *s)
 {
     if (!s) {
@@ -45,12 +49,11 @@ static void put_string(mk_buf *b, const char *s)
         return;
     }
     mk_buf_puts(b, "\"");
-    for (const char *c = s; *c; c++) {
-        if (*c == '"' || *c == '\\') mk_buf_printf(b, "\\%c", *c);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\' || *c == '?') mk_buf_printf(b, "\\%c", *c);
         else if (*c == '\n') mk_buf_puts(b, "\\n");
         else if (*c == '\t') mk_buf_puts(b, "\\t");
-        else if ((unsigned char)*c < 0x20) mk_buf_printf(b, "\\%03o", (unsigned char)*c);
-        else if (*c == '?' && c[1] == '?') mk_buf_puts(b, "?\"\""); /* no trigraphs */
+        else if (*c < 0x20 || *c > 0x7E) mk_buf_printf(b, "\\%03o", *c);
         else mk_buf_printf(b, "%c", *c);
     }
     mk_buf_puts(b, "\"");
@@ -63,12 +66,20 @@ static void cname(const mk_decl *d, char *buf, size_t size)
     snprintf(buf, size, "%s__%s", d->comp->name, d->local);
 }
 
-/* Text inside a C comment: a "*" followed by "/" would end the comment early. */
+/* User text inside a C comment, as a sanitised copy: a comment ends not only at "*" "/" but
+ * also where a line splice (backslash before a newline, which a lone CR is to GCC) or a
+ * trigraph ("??/" is a backslash) makes one.  So only printable ASCII other than '\\' and '?'
+ * is copied; "*" "/" and "/" "*" are split, a UTF-8 character (or any other byte of 0x80 and
+ * above) becomes one '_', and control characters a blank. */
 static void put_comment(mk_buf *b, const char *s)
 {
-    for (const char *c = s ? s : ""; *c; c++) {
-        if (c[0] == '*' && c[1] == '/') mk_buf_puts(b, "* ");
-        else if (*c == '\n') mk_buf_puts(b, " ");
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        if ((c[0] == '*' && c[1] == '/') || (c[0] == '/' && c[1] == '*')) mk_buf_printf(b, "%c ", *c);
+        else if (*c == '\\' || *c == '?') mk_buf_puts(b, "_");
+        else if (*c >= 0xC0 || (*c >= 0x80 && (c == (const unsigned char *)s || c[-1] < 0x80)))
+            mk_buf_puts(b, "_"); /* the lead byte, or a stray continuation byte */
+        else if (*c >= 0x80) continue; /* continuation of a character already shown */
+        else if (*c < 0x20 || *c == 0x7F) mk_buf_puts(b, " ");
         else mk_buf_printf(b, "%c", *c);
     }
 }
@@ -165,7 +176,11 @@ static void emit(mk_buf *b, const mk_expr *e)
     case E_NUM:
         fmt_double(num, sizeof num, e->si_value);
         mk_buf_puts(b, num);
-        if (e->unit_text) mk_buf_printf(b, " /* %g [%s] */", e->number, e->unit_text);
+        if (e->unit_text) {
+            mk_buf_printf(b, " /* %g [", e->number);
+            put_comment(b, e->unit_text);
+            mk_buf_puts(b, "] */");
+        }
         return;
     case E_REF:
         cname(e->decl, name, sizeof name);
@@ -252,7 +267,9 @@ static void emit_load(mk_buf *b, const mk_decl *d, const char *array)
         fmt_double(off, sizeof off, d->si_offset);
         mk_buf_printf(b, " + %s", off);
     }
-    mk_buf_printf(b, ";%*s/* [%s] */\n", 1, "", d->unit_text);
+    mk_buf_puts(b, "; /* [");
+    put_comment(b, d->unit_text);
+    mk_buf_puts(b, "] */\n");
 }
 
 /* value in declared units from a local in SI */
@@ -286,10 +303,39 @@ static const char k_prelude[] =
     "    return 1.0 / (1.0 + exp(-(x - x50) / width));\n"
     "}\n\n";
 
+/* Names are the only text of the model that is written as code rather than inside a string
+ * literal or a sanitised comment.  The lexer admits nothing else as a name; this says so
+ * again where it matters, so that no change elsewhere can turn a name into code. */
+static int is_c_identifier(const char *s)
+{
+    if (!s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_')) return 0;
+    for (s++; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return 0;
+    return 1;
+}
+
+static mk_status check_names(const mk_model *m, mk_error *err)
+{
+    if (!is_c_identifier(m->name))
+        return mk_fail(err, MK_ERR_NAME, "model name is not a C identifier");
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < m->count[k]; i++) {
+            const mk_decl *d = m->by_kind[k][i];
+            if (!is_c_identifier(d->comp->name) || !is_c_identifier(d->local))
+                return mk_fail(err, MK_ERR_NAME, "a name of model '%s' is not a C identifier",
+                               m->name);
+        }
+    return MK_OK;
+}
+
 mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
 {
     const mk_model *m = cm;
     const char *mn = m->name;
+    mk_status rc = check_names(m, err);
+    if (rc) return rc;
 
     const char *base = strrchr(m->file, '/') ? strrchr(m->file, '/') + 1 : m->file;
     mk_buf_printf(b, "/*\n * Generated by myoknot %s from ", MK_VERSION);
@@ -310,7 +356,9 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
         char name[160];
         cname(d, name, sizeof name);
-        mk_buf_printf(b, "    double %s; /* [%s] ", name, d->unit_text);
+        mk_buf_printf(b, "    double %s; /* [", name);
+        put_comment(b, d->unit_text);
+        mk_buf_puts(b, "] ");
         put_comment(b, d->doc);
         mk_buf_puts(b, " */\n");
     }
@@ -353,7 +401,9 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         cname(d, name, sizeof name);
         mk_buf_printf(b, "    const double %s = ", name);
         emit(b, d->rhs);
-        mk_buf_printf(b, "; /* [%s] */\n", d->unit_text);
+        mk_buf_puts(b, "; /* [");
+        put_comment(b, d->unit_text);
+        mk_buf_puts(b, "] */\n");
     }
     if (m->count[MK_SYM_STATE]) mk_buf_puts(b, "    /* derivatives, in declared unit per second */\n");
     else mk_buf_puts(b, "    (void)ydot; /* the model has no state */\n");
@@ -367,7 +417,9 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         if (wrap) mk_buf_puts(&rhs, ")");
         mk_buf_printf(b, "    ydot[%d] = ", i);
         emit_to_declared(b, d, rhs.data ? rhs.data : "0.0", 1);
-        mk_buf_printf(b, "; /* d(%s)/dt [%s/s] */\n", d->qname, d->unit_text);
+        mk_buf_printf(b, "; /* d(%s)/dt [", d->qname);
+        put_comment(b, d->unit_text);
+        mk_buf_puts(b, "/s] */\n");
         if (rhs.failed) b->failed = 1;
         mk_buf_free(&rhs);
     }
@@ -411,7 +463,8 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     put_string(b, mn);
     mk_buf_puts(b, ",\n    .doc = ");
     put_string(b, m->doc ? m->doc : "");
-    mk_buf_printf(b, ",\n    .hash = \"%s\",\n    .source = k_source,\n    .generator = \"myoknot %s\",\n",
+    mk_buf_printf(b, ",\n    .hash = \"%s\",\n    .source = k_source,\n"
+                     "    .generator = \"myoknot %s; \" MK_MODEL_BUILD,\n",
                   m->hash, MK_VERSION);
     mk_buf_printf(b, "    .n_params = %d, .n_states = %d, .n_inputs = %d, .n_vars = %d,\n",
                   m->count[0], m->count[1], m->count[2], m->count[3]);

@@ -36,14 +36,26 @@ static void advance(mk_lexer *lx)
     lx->pos++;
 }
 
+/* Control characters are refused everywhere but as blanks (tab, and CR only before LF):
+ * text of a model ends up in generated C, where a lone CR ends a line (and so a line splice
+ * or a comment) although it ends none here. */
+static int is_control(const mk_lexer *lx, size_t ahead)
+{
+    unsigned char c = (unsigned char)peek(lx, ahead);
+    if (c == '\r') return peek(lx, ahead + 1) != '\n';
+    return (c < 0x20 && c != '\t' && c != '\n' && c != 0) || c == 0x7F;
+}
+
 static void skip_space_and_comments(mk_lexer *lx)
 {
     for (;;) {
         char c = peek(lx, 0);
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        if (is_control(lx, 0)) {
+            return; /* mk_lexer_next says what is wrong with it */
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             advance(lx);
         } else if (c == '#') {
-            while (peek(lx, 0) && peek(lx, 0) != '\n') advance(lx);
+            while (peek(lx, 0) && peek(lx, 0) != '\n' && !is_control(lx, 0)) advance(lx);
         } else {
             return;
         }
@@ -61,6 +73,20 @@ static mk_token error(mk_lexer *lx, int line, int col, size_t start, const char 
     snprintf(lx->msg, sizeof lx->msg, "%s", msg);
     mk_token t = {T_ERROR, lx->msg, strlen(lx->msg), 0.0, line, col, start};
     return t;
+}
+
+static mk_token control_error(mk_lexer *lx, const char *where)
+{
+    char msg[160];
+    unsigned char c = (unsigned char)peek(lx, 0);
+    if (c == '\r')
+        snprintf(msg, sizeof msg, "a carriage return not followed by a line feed%s (lines end "
+                 "in LF or CR LF)", where);
+    else if (!*where)
+        snprintf(msg, sizeof msg, "unexpected byte 0x%02X (not a character of the language)", c);
+    else
+        snprintf(msg, sizeof msg, "control character 0x%02X%s (only tab is allowed)", c, where);
+    return error(lx, lx->line, lx->col, lx->pos, msg);
 }
 
 static mk_token lex_number(mk_lexer *lx, size_t start, int line, int col)
@@ -104,9 +130,10 @@ static mk_token lex_string(mk_lexer *lx, size_t start, int line, int col)
     advance(lx); /* opening quote */
     for (;;) {
         char c = peek(lx, 0);
-        if (c == 0 || c == '\n')
+        if (c == 0 || c == '\n' || (c == '\r' && peek(lx, 1) == '\n'))
             return error(lx, line, col, start,
                          "unterminated string: expected '\"' before the end of the line");
+        if (is_control(lx, 0)) return control_error(lx, " in a string");
         if (c == '\\') {
             if (peek(lx, 1) != '"' && peek(lx, 1) != '\\')
                 return error(lx, lx->line, lx->col, lx->pos,
@@ -129,8 +156,10 @@ static mk_token lex_unit(mk_lexer *lx, size_t start, int line, int col)
     advance(lx); /* [ */
     size_t inner = lx->pos;
     while (peek(lx, 0) != ']') {
-        if (peek(lx, 0) == 0 || peek(lx, 0) == '\n' || peek(lx, 0) == '[')
+        if (peek(lx, 0) == 0 || peek(lx, 0) == '\n' || peek(lx, 0) == '[' ||
+            (peek(lx, 0) == '\r' && peek(lx, 1) == '\n'))
             return error(lx, line, col, start, "unterminated unit: expected ']'");
+        if (is_control(lx, 0)) return control_error(lx, " in a unit");
         advance(lx);
     }
     mk_token t = {T_UNIT, lx->src + inner, lx->pos - inner, 0.0, line, col, start};
@@ -145,6 +174,7 @@ mk_token mk_lexer_next(mk_lexer *lx)
     int line = lx->line, col = lx->col;
     char c = peek(lx, 0);
     if (c == 0) return make(lx, T_EOF, start, line, col);
+    if (is_control(lx, 0)) return control_error(lx, "");
     if (isalpha((unsigned char)c) || c == '_') {
         while (isalnum((unsigned char)peek(lx, 0)) || peek(lx, 0) == '_') advance(lx);
         return make(lx, T_IDENT, start, line, col);

@@ -130,5 +130,15 @@ MYO
 check run-solver-failure 1 "c.x" "$BIN" run --model "$T/blowup.myo" --duration "2 s" --csv "$T/blow.csv"
 absent run-solver-failure-no-csv "$T/blow.csv"
 
+# Issue 7, finding 1: a mailed model whose doc ends the generated C comment through a line
+# splice (backslash + lone CR) must not run its constructor, whether run through a scenario
+# or checked; it is refused at the CR.
+printf 'model evil { doc "d" }\ncomponent c {\n  param x = 1 [1] { range 0 .. 2 source "s" doc "*\\\\\r/ } evil_t; int creat(const char *, unsigned); __attribute__((constructor)) static void evil(void) { creat(\\"%s\\", 0600); } typedef struct { double c__x; /*" }\n  output w [1] = x\n}\n' "$T/pwned" > "$T/evil.myo"
+printf 'name: evil\nmodel: evil.myo\nduration: 1 h\n' > "$T/evil.yaml"
+check run-evil-model 1 "evil.myo:3:53: error: a carriage return not followed by a line feed in a string" \
+    "$BIN" run "$T/evil.yaml" --out "$T/evilrun"
+absent run-evil-model-ran-nothing "$T/pwned"
+check check-evil-model 1 "evil.myo:3:53:" "$BIN" model check "$T/evil.myo"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

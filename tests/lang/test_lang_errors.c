@@ -377,6 +377,27 @@ static void test_control_and_invalid_bytes(void **state)
     (void)state;
     expect_string_error("model m {}\ncomponent c {\n  input u = 1 [mM] \x01\n}\n", MK_ERR_SYNTAX, 3,
                         20, "unexpected byte 0x01 (not a character of the language)", 1);
+    /* Control characters in strings, units and comments would reach generated C (a lone CR
+     * ends a line there, and so a comment through a line splice): refused where they are. */
+    expect_string_error("model m { doc \"a *\\\\\r/ b\" }\n", MK_ERR_SYNTAX, 1, 21,
+                        "a carriage return not followed by a line feed in a string (lines end in "
+                        "LF or CR LF)", 1);
+    expect_string_error("model m { doc \"bell\a\" }\n", MK_ERR_SYNTAX, 1, 20,
+                        "control character 0x07 in a string (only tab is allowed)", 1);
+    expect_string_error("model m { doc \"del\x7f\" }\n", MK_ERR_SYNTAX, 1, 19,
+                        "control character 0x7F in a string (only tab is allowed)", 1);
+    expect_string_error("model m { doc \"esc\x1b[2J\" }\n", MK_ERR_SYNTAX, 1, 19,
+                        "control character 0x1B in a string (only tab is allowed)", 1);
+    expect_string_error("model m {}\ncomponent c {\n  input u = 1 [m\rM]\n}\n", MK_ERR_SYNTAX, 3,
+                        17, "a carriage return not followed by a line feed in a unit (lines end in "
+                        "LF or CR LF)", 1);
+    expect_string_error("model m {}\ncomponent c {\n  input u = 1 [m\x0cM]\n}\n", MK_ERR_SYNTAX,
+                        3, 17, "control character 0x0C in a unit (only tab is allowed)", 1);
+    expect_string_error("model m {} # note\x0b\n", MK_ERR_SYNTAX, 1, 18,
+                        "unexpected byte 0x0B (not a character of the language)", 1);
+    expect_string_error("model m {}\rcomponent c {}\n", MK_ERR_SYNTAX, 1, 11,
+                        "a carriage return not followed by a line feed (lines end in LF or CR LF)",
+                        1);
     expect_string_error("model m {}\ncomponent c {\n  \xff\n}\n", MK_ERR_SYNTAX, 3, 3,
                         "unexpected byte 0xFF (not a character of the language)", 1);
     /* a lead byte whose sequence is cut short by the end of the text */
