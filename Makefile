@@ -5,7 +5,7 @@ BUILD  ?= build
 ASAN   ?= build-asan
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test build deps bench clean
+.PHONY: run test build deps bench audit clean
 
 deps:
 	@sh scripts/deps.sh
@@ -25,6 +25,11 @@ test: build
 
 bench: build
 	./$(BUILD)/mk_bench
+
+# validate --audit: every ranged parameter of tp_site at each end of its range, the targets run
+# for each variant; rewrites data/validation/audit.csv (the insensitive marks).  Minutes, not in test.
+audit: build
+	./$(BUILD)/myoknot validate --audit --jobs 2 --out runs/audit
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
