@@ -8,7 +8,7 @@ FUZZ   ?= build-fuzz
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: run test build deps bench clean fuzz fuzz-deps
+.PHONY: run test build deps bench audit clean fuzz fuzz-deps
 
 deps:
 	@sh scripts/deps.sh
@@ -37,6 +37,11 @@ fuzz: fuzz-deps
 
 bench: build
 	./$(BUILD)/mk_bench
+
+# validate --audit: every ranged parameter of tp_site at each end of its range, the targets run
+# for each variant; rewrites data/validation/audit.csv (the insensitive marks).  Minutes, not in test.
+audit: build
+	./$(BUILD)/myoknot validate --audit --jobs 2 --out runs/audit
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ)

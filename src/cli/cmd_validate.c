@@ -22,22 +22,30 @@
 
 static const char k_help[] =
     "usage: myoknot validate [--model FILE|NAME] [--all-variants] [--only NAME]... [--dir DIR]\n"
-    "                        [--out DIR]\n"
+    "                        [--out DIR] [--audit [--jobs N]]\n"
     "\n"
     "Runs every validation target (one published observation per file, docs/validation.md)\n"
     "against the model and prints target, source, published value, the model's number and the\n"
-    "verdict: pass, FAIL, expected-fail (a documented miss) or UNEXPECTED-PASS (remove the\n"
-    "file's expected_failure mark).  Writes validation.csv, validation.html and one figure per\n"
-    "target into the output directory.\n"
+    "verdict: pass, FAIL, expected-fail (a documented miss), DRIFT (a documented miss whose\n"
+    "value moved beyond the recorded drift) or UNEXPECTED-PASS (remove the file's\n"
+    "expected_failure mark), validation targets first, then calibration targets.  Writes\n"
+    "validation.csv, validation.html and one figure per target into the output directory.\n"
     "\n"
     "  --model M        the model under test: a built-in name or a .myo file (default tp_site)\n"
     "  --all-variants   every built-in model whose name starts with tp_site, one column each\n"
     "  --only NAME      only this target (its name or file name without .yaml); repeatable\n"
     "  --dir DIR        where the targets are (default data/validation)\n"
     "  --out DIR        the output directory (default runs/validation-YYYYMMDD-HHMMSS)\n"
+    "  --audit          move every ranged parameter to each end of its range, run the targets\n"
+    "                   for each variant and mark those that (almost) always pass as\n"
+    "                   insensitive: writes audit-table.csv to --out and the marks to\n"
+    "                   DIR/audit.csv, which validate shows (minutes; see docs/validation.md)\n"
+    "  --jobs N         audit worker processes (default 2)\n"
     "\n"
-    "Exit status: 0 when every result is a pass, an expected failure or an unexpected pass;\n"
-    "1 when any target fails unexpectedly or cannot be run; 2 for a wrong command line.\n";
+    "Exit status: 0 when every result is a pass or an expected failure within its drift; 1 when\n"
+    "any target fails unexpectedly, drifts, passes unexpectedly, cannot be run, or is a\n"
+    "validation target whose number the model's parameters were set from (circular); 2 for a\n"
+    "wrong command line.\n";
 
 #define MAX_MODELS 8
 #define MAX_ONLY 32
@@ -45,7 +53,7 @@ static const char k_help[] =
 typedef struct vopts {
     const char *model, *dir, *out;
     const char *only[MAX_ONLY];
-    int n_only, all_variants;
+    int n_only, all_variants, audit, jobs;
 } vopts;
 
 static int parse(int argc, char **argv, vopts *o)
@@ -54,8 +62,16 @@ static int parse(int argc, char **argv, vopts *o)
     o->dir = "data/validation";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--all-variants")) {
-            o->all_variants = 1;
+        if (!strcmp(a, "--all-variants") || !strcmp(a, "--audit")) {
+            *(a[2] == 'a' && a[3] == 'u' ? &o->audit : &o->all_variants) = 1;
+            continue;
+        }
+        if (!strcmp(a, "--jobs")) {
+            char *end;
+            long j = v ? strtol(v, &end, 10) : 0;
+            if (!v || *end || j < 1 || j > 64) return mk_cli_usage_error("--jobs needs a number of workers from 1 to 64");
+            o->jobs = (int)j;
+            i++;
             continue;
         }
         if (strcmp(a, "--model") && strcmp(a, "--only") && strcmp(a, "--out") && strcmp(a, "--dir"))
@@ -70,13 +86,15 @@ static int parse(int argc, char **argv, vopts *o)
         else o->only[o->n_only++] = v;
     }
     if (o->all_variants && o->model) return mk_cli_usage_error("--model and --all-variants exclude each other");
+    if (o->audit && o->all_variants) return mk_cli_usage_error("--audit takes one model (--model), not --all-variants");
+    if (o->jobs && !o->audit) return mk_cli_usage_error("--jobs belongs to --audit");
     return 0;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The *.yaml files of dir, sorted; NULL-terminated. */
-static char **list_targets(const char *dir, int *n_out)
+char **mk_cli_validate_list(const char *dir, int *n_out)
 {
     DIR *d = opendir(dir);
     *n_out = 0;
@@ -106,18 +124,22 @@ static char **list_targets(const char *dir, int *n_out)
     return v;
 }
 
-static int selected(const vopts *o, const char *path, const char *name)
+int mk_cli_validate_selected(const char *const *only, int n_only, const char *path, const char *name)
 {
-    if (!o->n_only) return 1;
+    if (!n_only) return 1;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    for (int i = 0; i < o->n_only; i++) {
-        size_t l = strlen(o->only[i]);
-        if (!strcmp(o->only[i], name) || !strcmp(o->only[i], base) ||
-            (!strncmp(o->only[i], base, l) && !strcmp(base + l, ".yaml")))
+    for (int i = 0; i < n_only; i++) {
+        size_t l = strlen(only[i]);
+        if (!strcmp(only[i], name) || !strcmp(only[i], base) || (!strncmp(only[i], base, l) && !strcmp(base + l, ".yaml")))
             return 1;
     }
     return 0;
+}
+
+static int selected(const vopts *o, const char *path, const char *name)
+{
+    return mk_cli_validate_selected(o->only, o->n_only, path, name);
 }
 
 /* ---------------------------------------------------------------- output directory */
@@ -209,6 +231,59 @@ typedef struct row {
     mk_vresult res[MAX_MODELS];
 } row;
 
+/* 0 validation, 1 calibration, -1 a file that did not load */
+static int role_index(const mk_vtarget *t) { return !t ? -1 : strcmp(mk_vtarget_role(t), "validation") != 0; }
+
+static int cmp_role(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    int d = role_index(x->t) - role_index(y->t);
+    return d ? d : strcmp(x->file, y->file);
+}
+
+/* The marks of the last audit (DIR/audit.csv, written by validate --audit): the targets that pass
+ * for (almost) every parameter variant of the audited model. */
+typedef struct audit_marks {
+    int n;
+    char model[64];
+    char header[256];
+    char names[256][96];
+} audit_marks;
+
+static void read_audit_marks(const char *dir, audit_marks *m)
+{
+    memset(m, 0, sizeof *m);
+    char path[1100], line[1024];
+    snprintf(path, sizeof path, "%s/audit.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        const char *mp;
+        if (line[0] == '#') {
+            if ((mp = strstr(line, "model ")) && !m->model[0]) {
+                sscanf(mp + 6, "%63s", m->model);
+                snprintf(m->header, sizeof m->header, "%.250s", line + 2);
+            }
+            continue;
+        }
+        size_t l = strlen(line);
+        if (l > 12 && !strcmp(line + l - 12, ",insensitive") && m->n < 256) {
+            snprintf(m->names[m->n], sizeof m->names[m->n], "%.*s", (int)strcspn(line, ","), line);
+            m->n++;
+        }
+    }
+    fclose(f);
+}
+
+static const char *audit_mark(const audit_marks *m, const char *name, const char *model)
+{
+    if (strcmp(m->model, model)) return "";
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->names[i], name)) return "insensitive";
+    return "";
+}
+
 static const char *cut(char *buf, size_t size, const char *s, size_t w)
 {
     if (strlen(s) <= w) snprintf(buf, size, "%s", s);
@@ -259,7 +334,13 @@ int mk_cli_validate(int argc, char **argv)
     }
 
     int n_files = 0;
-    char **files = list_targets(o.dir, &n_files);
+    if (o.audit) {
+        mk_cli_audit_opts ao = {.dir = o.dir, .out = o.out, .only = o.only, .n_only = o.n_only, .jobs = o.jobs ? o.jobs : 2};
+        rc = mk_cli_validate_audit(&ao, refs[0].abi);
+        mk_cli_close_model(&refs[0]);
+        return rc;
+    }
+    char **files = mk_cli_validate_list(o.dir, &n_files);
     if (!files || !n_files) {
         fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", o.dir,
                 files ? "" : " (cannot read the directory; run from the repository root or give --dir)");
@@ -308,10 +389,11 @@ int mk_cli_validate(int argc, char **argv)
     struct timespec c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &c0);
     int n_rows = 0;
-    int counts[MAX_MODELS][5];
+    /* counts[role][model][verdict]: role 0 validation, 1 calibration */
+    int counts[2][MAX_MODELS][MK_V_N];
     memset(counts, 0, sizeof counts);
     int load_errors = 0;
-    for (int f = 0; f < n_files; f++) {
+    for (int f = 0; f < n_files; f++) { /* load every target first: the groups print apart */
         row *r = &rows[n_rows];
         snprintf(r->file, sizeof r->file, "%s", files[f]);
         mk_error e = {0};
@@ -330,6 +412,22 @@ int mk_cli_validate(int argc, char **argv)
             r->t = NULL;
             continue;
         }
+        n_rows++;
+    }
+    qsort(rows, (size_t)n_rows, sizeof *rows, cmp_role);
+    audit_marks marks;
+    read_audit_marks(o.dir, &marks);
+    int group = -1;
+    for (int i = 0; i < n_rows; i++) {
+        row *r = &rows[i];
+        if (!r->t) continue;
+        int g = role_index(r->t);
+        if (g != group) {
+            group = g;
+            printf("%s-- %s targets%s\n", i ? "\n" : "", g ? "calibration" : "validation",
+                   g ? " (may be used to set parameters; a pass here is not evidence)" : " (never used to set parameters)");
+        }
+        mk_error e = {0};
         char b1[64], b2[64];
         pad_print(cut(b1, sizeof b1, mk_vtarget_name(r->t), 29), 30);
         fflush(stdout);
@@ -340,23 +438,25 @@ int mk_cli_validate(int argc, char **argv)
                 rc = 1;
                 goto done;
             }
-            counts[m][res->verdict]++;
+            counts[g][m][res->verdict]++;
             if (m == 0) {
                 if (n_models == 1) pad_print(cut(b1, sizeof b1, res->source, 33), 34);
                 pad_print(cut(b2, sizeof b2, res->published, 23), 24);
             }
             char cell[200];
+            const char *mark = audit_mark(&marks, res->name, refs[m].abi->name);
             if (n_models == 1) {
                 pad_print(cut(b1, sizeof b1, res->model_text, 15), 16);
-                printf("%s", mk_verdict_name(res->verdict));
+                printf("%s%s%s", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
+                if (res->circular[0]) printf(" [circular]");
             } else {
-                snprintf(cell, sizeof cell, "%s %s", res->model_text, mk_verdict_name(res->verdict));
+                snprintf(cell, sizeof cell, "%s %s%s%s", res->model_text, mk_verdict_name(res->verdict), mark[0] ? " " : "",
+                         mark[0] ? "[i]" : "");
                 pad_print(cut(b1, sizeof b1, cell, 33), 34);
             }
             fflush(stdout);
         }
         printf("\n");
-        n_rows++;
     }
     clock_gettime(CLOCK_MONOTONIC, &c1);
     if (o.n_only && n_rows == 0) {
@@ -373,14 +473,21 @@ int mk_cli_validate(int argc, char **argv)
     for (int i = 0; i < n_rows; i++)
         for (int m = 0; rows[i].t && m < n_models; m++) {
             mk_vresult *res = &rows[i].res[m];
-            if (res->verdict == MK_V_FAIL || res->verdict == MK_V_ERROR) {
+            if (res->verdict == MK_V_FAIL || res->verdict == MK_V_ERROR || res->verdict == MK_V_DRIFT) {
                 bad++;
                 printf("%s %s [%s]: %s\n", mk_verdict_name(res->verdict), res->name, refs[m].abi->name, res->note);
+            }
+            if (res->circular[0] && !strcmp(res->role, "validation")) {
+                bad++;
+                printf("!!! CIRCULAR validation target %s [%s]: the model's parameters were set from its number (%s); "
+                       "make it 'role: calibration' or test a number the parameters were not set from\n",
+                       res->name, refs[m].abi->name, res->circular);
             }
         }
     for (int i = 0; i < n_rows; i++)
         for (int m = 0; rows[i].t && m < n_models; m++)
             if (rows[i].res[m].verdict == MK_V_XPASS) {
+                bad++;
                 if (!xpass++) printf("\n");
                 printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s"
                        "%s\n", rows[i].res[m].name, refs[m].abi->name, rows[i].file,
@@ -390,8 +497,8 @@ int mk_cli_validate(int argc, char **argv)
     mk_buf csv, html;
     mk_buf_init(&csv);
     mk_buf_init(&html);
-    mk_buf_puts(&csv, "target,file,model,quantity,source,published,unit,compare,accepted,model_value,model_text,verdict,"
-                      "expected_failure,note,why\n");
+    mk_buf_puts(&csv, "target,file,model,role,quantity,source,published,unit,compare,accepted,model_value,model_text,verdict,"
+                      "audit,circular,expected_failure,note,why,role_why\n");
     mk_buf_puts(&html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>myoknot validation</title>\n"
                        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
                        "table{border-collapse:collapse;font-size:90%}td,th{border-bottom:1px solid #ccc;padding:3px 6px;"
@@ -404,11 +511,13 @@ int mk_cli_validate(int argc, char **argv)
     for (int m = 0; m < n_models; m++) {
         mk_buf_puts(&html, m ? ", " : "model ");
         html_text(&html, refs[m].abi->name);
-        mk_buf_printf(&html, " (%s): %d pass, %d fail, %d expected-fail, %d unexpected-pass, %d error", refs[m].abi->hash,
-                      counts[m][MK_V_PASS], counts[m][MK_V_FAIL], counts[m][MK_V_XFAIL], counts[m][MK_V_XPASS],
-                      counts[m][MK_V_ERROR]);
+        for (int g = 0; g < 2; g++)
+            mk_buf_printf(&html, "%s%s %d pass, %d fail, %d expected-fail, %d drift, %d unexpected-pass, %d error",
+                          g ? "; " : ": ", g ? "calibration" : "validation", counts[g][m][MK_V_PASS],
+                          counts[g][m][MK_V_FAIL], counts[g][m][MK_V_XFAIL], counts[g][m][MK_V_DRIFT],
+                          counts[g][m][MK_V_XPASS], counts[g][m][MK_V_ERROR]);
     }
-    mk_buf_printf(&html, ". The whole suite ran in %.1f s.</p>\n<table><tr><th>target</th><th>published</th>", wall);
+    mk_buf_printf(&html, ". The whole suite ran in %.1f s.</p>\n<table><tr><th>target</th><th>role</th><th>published</th>", wall);
     for (int m = 0; m < n_models; m++) {
         mk_buf_puts(&html, "<th>");
         html_text(&html, refs[m].abi->name);
@@ -426,26 +535,31 @@ int mk_cli_validate(int argc, char **argv)
             csv_field(&csv, "");
             mk_buf_puts(&csv, ",");
             csv_field(&csv, r->file);
-            mk_buf_puts(&csv, ",,,,,,,,,,ERROR,,");
+            mk_buf_puts(&csv, ",,,,,,,,,,,ERROR,,,,");
             csv_field(&csv, r->load_error);
-            mk_buf_puts(&csv, ",\n");
+            mk_buf_puts(&csv, ",,\n");
             continue;
         }
         mk_buf_printf(&html, "<a href=\"#t%d\">", i);
         html_text(&html, r->res[0].name);
         mk_buf_puts(&html, "</a></td><td>");
+        html_text(&html, r->res[0].role);
+        if (r->res[0].circular[0]) mk_buf_puts(&html, " (circular)");
+        mk_buf_puts(&html, "</td><td>");
         html_text(&html, r->res[0].published);
         mk_buf_puts(&html, "</td>");
         for (int m = 0; m < n_models; m++) {
             mk_vresult *res = &r->res[m];
             mk_buf_printf(&html, "<td class=\"%s\">", mk_verdict_name(res->verdict));
             html_text(&html, res->model_text);
-            mk_buf_printf(&html, " (%s)</td>", mk_verdict_name(res->verdict));
+            const char *mark = audit_mark(&marks, res->name, refs[m].abi->name);
+            mk_buf_printf(&html, " (%s)%s%s</td>", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
             char num[64];
             snprintf(num, sizeof num, "%.6g", res->model);
-            const char *fields[] = {res->name, r->file, refs[m].abi->name, res->quantity, res->source, res->published,
-                                    res->unit, res->compare, res->tolerance, isfinite(res->model) ? num : "",
-                                    res->model_text, mk_verdict_name(res->verdict), res->expected, res->note, res->why};
+            const char *fields[] = {res->name, r->file, refs[m].abi->name, res->role, res->quantity, res->source,
+                                    res->published, res->unit, res->compare, res->tolerance, isfinite(res->model) ? num : "",
+                                    res->model_text, mk_verdict_name(res->verdict), audit_mark(&marks, res->name, refs[m].abi->name),
+                                    res->circular, res->expected, res->note, res->why, res->role_why};
             for (size_t k = 0; k < sizeof fields / sizeof *fields; k++) {
                 if (k) mk_buf_puts(&csv, ",");
                 csv_field(&csv, fields[k]);
@@ -516,10 +630,20 @@ int mk_cli_validate(int argc, char **argv)
     if (rc || (rc = mk_cli_outdir_commit(&od))) goto done;
 
     printf("\n");
-    for (int m = 0; m < n_models; m++)
-        printf("%-22s %2d pass, %2d FAIL, %2d expected-fail, %2d UNEXPECTED-PASS, %2d error (of %d)\n",
-               refs[m].abi->name, counts[m][MK_V_PASS], counts[m][MK_V_FAIL], counts[m][MK_V_XFAIL],
-               counts[m][MK_V_XPASS], counts[m][MK_V_ERROR], n_rows - load_errors);
+    for (int g = 0; g < 2; g++)
+        for (int m = 0; m < n_models; m++) {
+            int n = 0;
+            for (int v = 0; v < MK_V_N; v++) n += counts[g][m][v];
+            printf("%-11s %-20s %2d pass, %2d FAIL, %2d expected-fail, %2d DRIFT, %2d UNEXPECTED-PASS, %2d error (of %d)\n",
+                   g ? "calibration" : "validation", refs[m].abi->name, counts[g][m][MK_V_PASS], counts[g][m][MK_V_FAIL],
+                   counts[g][m][MK_V_XFAIL], counts[g][m][MK_V_DRIFT], counts[g][m][MK_V_XPASS], counts[g][m][MK_V_ERROR], n);
+        }
+    if (marks.n) {
+        int n_ins = 0;
+        for (int i = 0; i < n_rows; i++)
+            if (rows[i].t && !role_index(rows[i].t) && audit_mark(&marks, rows[i].res[0].name, refs[0].abi->name)[0]) n_ins++;
+        printf("audit (%s): %d validation target%s marked insensitive\n", marks.header, n_ins, n_ins == 1 ? "" : "s");
+    }
     if (load_errors) printf("%d validation file%s could not be loaded\n", load_errors, load_errors > 1 ? "s" : "");
     printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, od.dir);
     rc = bad ? 1 : 0;

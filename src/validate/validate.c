@@ -76,7 +76,10 @@ struct mk_vtarget {
     char *text;
     mk_ynode *root;
     char name[96], quantity[256], source[512], why[1024], compare[16];
-    const mk_ynode *expected;    /* scalar or mapping model -> reason; NULL */
+    char role[16], role_why[512];
+    char xf_reason[1024];        /* expected_failure: the reason ("" if none) */
+    const mk_ynode *xf_values;   /* model name -> recorded value (number, or list for ordinal) */
+    double xf_drift;
     double pub_value, pub_unc, pub_lo, pub_hi;
     char pub_text[160];    /* ordinal: the published relation as text */
     char unit[32];
@@ -383,13 +386,62 @@ void mk_vtarget_free(mk_vtarget *t)
 }
 
 const char *mk_vtarget_name(const mk_vtarget *t) { return t ? t->name : NULL; }
+const char *mk_vtarget_role(const mk_vtarget *t) { return t ? t->role : NULL; }
+
+/* expected_failure: {reason: TEXT, model_value: {MODEL: VALUE, ...}, drift: X}; VALUE is a number,
+ * or for an ordinal target a list of n_items numbers (the items in order). */
+static mk_status load_expected(mk_vtarget *t, const mk_ynode *n, int n_items, mk_error *err)
+{
+    static const char *const keys[] = {"reason", "model_value", "drift", NULL};
+    const char *form = "{reason: TEXT, model_value: {MODEL: VALUE, ...}, drift: X}";
+    if (n->kind != MK_Y_MAP) return at(t, n, err, "expected %s for 'expected_failure', found %s", form, mk_ykind_name(n));
+    mk_status rc = check_keys(t, n, keys, "in 'expected_failure'", err);
+    if (!rc) rc = text_field(t, n, "reason", t->xf_reason, sizeof t->xf_reason, 1, err);
+    if (rc) return rc;
+    const mk_ypair *mv = mk_yfind(n, "model_value"), *dr = mk_yfind(n, "drift");
+    if (!mv) return at(t, n, err, "missing key 'model_value' in 'expected_failure': record the model's current value per model, %s", form);
+    if (!dr) return at(t, n, err, "missing key 'drift' in 'expected_failure': how far the value may move before the mark is re-examined");
+    if ((rc = number(t, dr->val, "the drift", &t->xf_drift, err))) return rc;
+    if (t->xf_drift < 0) return at(t, dr->val, err, "the drift must not be negative, found %g", t->xf_drift);
+    if (mv->val->kind != MK_Y_MAP || mv->val->n == 0)
+        return at(t, mv->val, err, "expected a mapping model: value for 'model_value' (e.g. {tp_site: 13.9}), found %s",
+                  mv->val->kind == MK_Y_MAP ? "an empty mapping" : mk_ykind_name(mv->val));
+    for (int i = 0; i < mv->val->n; i++) {
+        const mk_ynode *v = mv->val->pairs[i].val;
+        double x;
+        if (n_items) {
+            if (v->kind != MK_Y_SEQ || v->n != n_items)
+                return at(t, v, err, "expected a list of %d numbers (the items in order) for model '%s'", n_items,
+                          mv->val->pairs[i].key);
+            for (int k = 0; k < v->n; k++)
+                if ((rc = number(t, v->items[k], "a recorded item value", &x, err))) return rc;
+        } else if (!(v->kind == MK_Y_SCALAR && !strcmp(v->text, "n/a")) &&
+                   (rc = number(t, v, "the recorded model value (or n/a: undefined)", &x, err))) {
+            return rc;
+        }
+    }
+    t->xf_values = mv->val;
+    return MK_OK;
+}
+
+/* role: calibration | validation (required), role_why: TEXT (optional). */
+static mk_status load_role(mk_vtarget *t, mk_error *err)
+{
+    const mk_ypair *p = mk_yfind(t->root, "role");
+    if (!p) return at(t, t->root, err, "missing key 'role' at the top level: 'calibration' (may set parameters) or 'validation' (never)");
+    if (p->val->kind != MK_Y_SCALAR || (strcmp(p->val->text, "calibration") && strcmp(p->val->text, "validation")))
+        return at(t, p->val, err, "unknown role '%s': expected 'calibration' or 'validation'",
+                  p->val->kind == MK_Y_SCALAR ? p->val->text : mk_ykind_name(p->val));
+    snprintf(t->role, sizeof t->role, "%s", p->val->text);
+    return text_field(t, t->root, "role_why", t->role_why, sizeof t->role_why, 0, err);
+}
 
 static mk_status load(mk_vtarget *t, mk_error *err)
 {
     mk_status rc = mk_yparse(t->file, t->text, &k_format, &t->root, err);
     if (rc) return rc;
     static const char *const top[] = {"name", "quantity", "source", "published", "scenario", "extract", "tolerance",
-                                      "why", "compare", "expected_failure", NULL};
+                                      "why", "compare", "expected_failure", "role", "role_why", NULL};
     const mk_ynode *r = t->root;
     if ((rc = check_keys(t, r, top, "at the top level", err))) return rc;
     if ((rc = text_field(t, r, "name", t->name, sizeof t->name, 1, err)) ||
@@ -464,18 +516,6 @@ static mk_status load(mk_vtarget *t, mk_error *err)
                              "uncertainty or range");
     }
 
-    /* expected failure */
-    const mk_ypair *xf = mk_yfind(r, "expected_failure");
-    if (xf) {
-        if (xf->val->kind == MK_Y_SEQ) return at(t, xf->val, err, "expected a reason (text) or a mapping model: reason for 'expected_failure', found a list");
-        if (xf->val->kind == MK_Y_SCALAR && !xf->val->text[0]) return at(t, xf->val, err, "'expected_failure' needs a reason");
-        if (xf->val->kind == MK_Y_MAP)
-            for (int i = 0; i < xf->val->n; i++)
-                if (xf->val->pairs[i].val->kind != MK_Y_SCALAR || !xf->val->pairs[i].val->text[0])
-                    return at(t, xf->val->pairs[i].val, err, "expected a reason (text) for model '%s'", xf->val->pairs[i].key);
-        t->expected = xf->val;
-    }
-
     /* scenario and extraction */
     int scen = -1;
     const mk_ypair *sp = mk_yfind(r, "scenario");
@@ -487,7 +527,9 @@ static mk_status load(mk_vtarget *t, mk_error *err)
         return at(t, ep->val, err, "an ordinal comparison needs an 'order' extraction ({kind: order, items: [...], direction: ...})");
     if (!ordinal && t->root_ex->kind == EX_ORDER)
         return at(t, ep->val, err, "an 'order' extraction needs 'compare: ordinal', found '%s'", t->compare);
-    return MK_OK;
+    const mk_ypair *xf = mk_yfind(r, "expected_failure");
+    if (xf && (rc = load_expected(t, xf->val, ordinal ? t->root_ex->n_ops : 0, err))) return rc;
+    return load_role(t, err);
 }
 
 mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vtarget **out, mk_error *err)
@@ -676,6 +718,8 @@ const char *mk_verdict_name(mk_verdict v)
     case MK_V_XFAIL: return "expected-fail";
     case MK_V_XPASS: return "UNEXPECTED-PASS";
     case MK_V_ERROR: return "ERROR";
+    case MK_V_DRIFT: return "DRIFT";
+    case MK_V_N: break;
     }
     return "?";
 }
@@ -923,12 +967,33 @@ static void fmt_num(char *buf, size_t size, double v)
     else snprintf(buf, size, "%.3g", v);
 }
 
-static const char *expected_reason(const mk_vtarget *t, const char *model)
+/* The expected-failure reason for this model (NULL if the file records no value for it), and
+ * the recorded value(s) into out. */
+static const char *expected_reason(const mk_vtarget *t, const char *model, mk_vresult *out)
 {
-    if (!t->expected) return NULL;
-    if (t->expected->kind == MK_Y_SCALAR) return t->expected->text;
-    const mk_ypair *p = mk_yfind(t->expected, model);
-    return p ? p->val->text : NULL;
+    if (!t->xf_values) return NULL;
+    const mk_ypair *p = mk_yfind(t->xf_values, model);
+    if (!p) return NULL;
+    const mk_ynode *v = p->val;
+    out->n_recorded = v->kind == MK_Y_SEQ ? (v->n < MK_V_MAX_ITEMS ? v->n : MK_V_MAX_ITEMS) : 1;
+    for (int k = 0; k < out->n_recorded; k++) {
+        const char *x = v->kind == MK_Y_SEQ ? v->items[k]->text : v->text;
+        out->recorded[k] = strcmp(x, "n/a") ? strtod(x, NULL) : NAN; /* n/a: the statistic was undefined */
+    }
+    out->drift = t->xf_drift;
+    return t->xf_reason;
+}
+
+/* An expected failure stays one only while its value stays within drift of the record. */
+static int drifted(const mk_vresult *out, int ordinal)
+{
+    if (!ordinal) {
+        if (isnan(out->recorded[0]) || isnan(out->model)) return isnan(out->recorded[0]) != isnan(out->model);
+        return !(fabs(out->model - out->recorded[0]) <= out->drift);
+    }
+    for (int k = 0; k < out->n_items && k < out->n_recorded; k++)
+        if (!(fabs(out->items[k] - out->recorded[k]) <= out->drift)) return 1;
+    return out->n_items != out->n_recorded;
 }
 
 void mk_vresult_free(mk_vresult *r)
@@ -954,7 +1019,12 @@ mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, co
     snprintf(out->why, sizeof out->why, "%s", t->why);
     snprintf(out->compare, sizeof out->compare, "%s", t->compare);
     snprintf(out->unit, sizeof out->unit, "%s", t->unit);
-    const char *xr = expected_reason(t, abi->name);
+    snprintf(out->role, sizeof out->role, "%s", t->role);
+    snprintf(out->role_why, sizeof out->role_why, "%s", t->role_why);
+    mk_vcircular(t->source, t->pub_value, t->pub_lo, t->pub_hi, t->unit, t->root_ex->kind == EX_SERIES ? t->root_ex->variable : "",
+                 abi, out->circular, sizeof out->circular);
+    out->drift = NAN;
+    const char *xr = expected_reason(t, abi->name, out);
     if (xr) snprintf(out->expected, sizeof out->expected, "%s", xr);
     out->pub_value = t->pub_value;
     out->pub_lo = t->pub_lo;
@@ -1048,15 +1118,23 @@ mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, co
                                          !strcmp(t->tol_kind, "min_step") ? t->tol_a : 0)
                            : mk_vcompare(t->compare, out->model, out->acc_lo, out->acc_hi);
         out->verdict = pass ? (xr ? MK_V_XPASS : MK_V_PASS) : (xr ? MK_V_XFAIL : MK_V_FAIL);
+        if (out->verdict == MK_V_XFAIL && drifted(out, ordinal)) out->verdict = MK_V_DRIFT;
         if (!out->note[0] && !pass) {
             if (ordinal) snprintf(out->note, sizeof out->note, "model order %s, expected %s", out->model_text, t->pub_text);
             else snprintf(out->note, sizeof out->note, "model %s outside the accepted %s", out->model_text, out->tolerance);
         }
-        if (xr && !pass) {
+        if (out->verdict == MK_V_DRIFT) {
+            char rec[120] = "";
+            size_t rl = 0;
+            for (int k = 0; k < out->n_recorded && rl < sizeof rec; k++)
+                rl += (size_t)snprintf(rec + rl, sizeof rec - rl, "%s%g", k ? ", " : "", out->recorded[k]);
+            snprintf(out->note, sizeof out->note, "an expected failure whose value moved: model %s, recorded %s (drift allowed "
+                     "%g): re-examine the mark and its reason, then record the new value", out->model_text, rec, out->drift);
+        } else if (xr && !pass) {
             size_t l = strlen(out->note);
             snprintf(out->note + l, sizeof out->note - l, "%sexpected: %s", l ? "; " : "", xr);
         }
-        if (xr && pass) snprintf(out->note, sizeof out->note, "passes although marked expected_failure (%s): remove the mark", xr);
+        if (xr && pass) snprintf(out->note, sizeof out->note, "passes although marked expected_failure (%.900s): remove the mark", xr);
     }
     clock_gettime(CLOCK_MONOTONIC, &c1);
     out->wall_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);

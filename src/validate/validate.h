@@ -25,6 +25,8 @@ mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vta
                                  mk_error *err);
 void mk_vtarget_free(mk_vtarget *t);
 const char *mk_vtarget_name(const mk_vtarget *t);
+/* "calibration" (may be used to set parameters) or "validation" (never). */
+const char *mk_vtarget_role(const mk_vtarget *t);
 /* Check the units written in the file (published unit, times) once a unit system exists;
  * mk_vtarget_run does this itself. */
 mk_status mk_vtarget_check_units(mk_vtarget *t, mk_units *u, mk_error *err);
@@ -34,7 +36,9 @@ typedef enum mk_verdict {
     MK_V_FAIL,        /* an unexpected failure */
     MK_V_XFAIL,       /* a failure the file expects (expected_failure) */
     MK_V_XPASS,       /* a pass although the file expects a failure: remove the mark */
-    MK_V_ERROR        /* the target could not be run against this model */
+    MK_V_ERROR,       /* the target could not be run against this model */
+    MK_V_DRIFT,       /* an expected failure whose value moved beyond its recorded drift */
+    MK_V_N
 } mk_verdict;
 
 const char *mk_verdict_name(mk_verdict v); /* "pass", "FAIL", "expected-fail", ... */
@@ -61,7 +65,13 @@ typedef struct mk_vresult {
     char compare[16];      /* within, above, below, ordinal */
     char tolerance[160];   /* "accepted 240 .. 300 kPa", "any order step > 0" */
     char why[1024];
+    char role[16];         /* calibration or validation */
+    char role_why[512];    /* why the target has that role ("" if the file gives no reason) */
+    char circular[512];    /* the model's parameters set from this target's number ("" if none) */
     char expected[1024];   /* expected_failure reason for this model, "" if none */
+    int n_recorded;        /* the recorded model value(s) of an expected failure (ordinal: items) */
+    double recorded[MK_V_MAX_ITEMS];
+    double drift;          /* how far the value may move from the record (published unit) */
     double pub_value;      /* NaN for ordinal */
     double pub_lo, pub_hi; /* the published uncertainty or range (NaN if none) */
     double acc_lo, acc_hi; /* the accepted band (within), or the bound (above/below) */
@@ -105,6 +115,12 @@ int mk_vstat_is_time(const char *stat);
  * direction (+1 increasing, -1 decreasing) by more than min_step each. */
 int mk_vcompare(const char *compare, double model, double lo, double hi);
 int mk_vordinal(const double *items, int n, int direction, double min_step);
+
+/* How many of abi's parameters (or state initial values) were set from the target's own number
+ * (the rules are in vcircular.c and docs/validation.md); why lists them.  tsrc is the target's
+ * source text; state_var the state a series target reads ("" if none). */
+int mk_vcircular(const char *tsrc, double value, double lo, double hi, const char *unit, const char *state_var,
+                 const mk_model_abi *abi, char *why, size_t size);
 
 /* Draw r's figure (curve and published band, number line) as a PNG at path. */
 mk_status mk_vfigure_write(const mk_vresult *r, const char *path, mk_error *err);

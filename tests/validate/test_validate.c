@@ -122,6 +122,7 @@ static void run_text(const char *text, mk_vresult *res)
 
 static const char k_rest[] =
     "name: rest-pcr\n"
+    "role: validation\n"
     "quantity: resting PCr\n"
     "source: test\n"
     "why: test\n"
@@ -155,22 +156,74 @@ static void test_run_verdicts(void **state)
     assert_non_null(strstr(r.note, "outside the accepted"));
     mk_vresult_free(&r);
 
-    snprintf(text, sizeof text, k_rest, "0.01", "expected_failure: a documented miss\n");
+    /* an expected failure holds while the model stays within drift of its recorded value */
+    snprintf(text, sizeof text, k_rest, "0.01",
+             "expected_failure: {reason: a documented miss, model_value: {tp_site: 33}, drift: 1}\n");
     run_text(text, &r);
     assert_int_equal(r.verdict, MK_V_XFAIL);
+    assert_int_equal(r.n_recorded, 1);
+    assert_float_equal(r.recorded[0], 33, 1e-12);
     mk_vresult_free(&r);
 
-    snprintf(text, sizeof text, k_rest, "4", "expected_failure: {tp_site: not any more}\n");
+    /* ... and is a DRIFT once the value moved further than that */
+    snprintf(text, sizeof text, k_rest, "0.01",
+             "expected_failure: {reason: a documented miss, model_value: {tp_site: 40}, drift: 1}\n");
+    run_text(text, &r);
+    assert_int_equal(r.verdict, MK_V_DRIFT);
+    assert_non_null(strstr(r.note, "recorded 40"));
+    assert_string_equal(mk_verdict_name(r.verdict), "DRIFT");
+    mk_vresult_free(&r);
+
+    snprintf(text, sizeof text, k_rest, "4", "expected_failure: {reason: not any more, model_value: {tp_site: 33}, drift: 1}\n");
     run_text(text, &r);
     assert_int_equal(r.verdict, MK_V_XPASS);
     assert_non_null(strstr(r.note, "remove the mark"));
     mk_vresult_free(&r);
 
-    /* a mark for another model does not apply to this one */
-    snprintf(text, sizeof text, k_rest, "0.01", "expected_failure: {tp_site_central: other}\n");
+    /* a mark recorded for another model does not apply to this one */
+    snprintf(text, sizeof text, k_rest, "0.01", "expected_failure: {reason: other, model_value: {tp_site_central: 33}, drift: 1}\n");
     run_text(text, &r);
     assert_int_equal(r.verdict, MK_V_FAIL);
+    assert_string_equal(r.role, "validation");
     mk_vresult_free(&r);
+}
+
+/* ---------------------------------------------------------------- circularity */
+
+static int circular(const char *src, double value, const char *unit, const char *state, char *why, size_t size)
+{
+    return mk_vcircular(src, value, NAN, NAN, unit, state, mk_builtin_find("tp_site"), why, size);
+}
+
+/* The four targets the review of issue 9 found circular, and targets it found sound. */
+static void test_circular(void **state)
+{
+    (void)state;
+    char why[512];
+    /* PCr starts at the published 33 mM (and phys.p_sum quotes Kemp 2007's 33 mM) */
+    assert_true(circular("Kemp, Meyerspeer & Moser 2007 (31P MRS review): 33 +- 2 mM, range 25-35 [V] "
+                         "(tissue-physiology.md section 4.1)", 33, "mM", "core.pcr", why, sizeof why) >= 1);
+    assert_non_null(strstr(why, "core.pcr starts at 33"));
+    /* noci.p_mech50 calibrated to about 270 kPa */
+    assert_int_equal(circular("Rosendal et al. 2004, healthy women: PPT 269 kPa [V] (neuro-clinical.md section 6.1)", 269,
+                              "kPa", "", why, sizeof why), 1);
+    assert_non_null(strstr(why, "noci.p_mech50"));
+    /* band.g_rest is Chen 2016's 5.8 kPa */
+    assert_true(circular("Chen et al. 2016, MRE: surrounding muscle 5.8 +- 0.9 kPa [V] (tissue-physiology.md section 9 target 18)",
+                         5.8, "kPa", "", why, sizeof why) >= 1);
+    assert_non_null(strstr(why, "band.g_rest"));
+    /* noci.r_spont from Simone 1994 */
+    assert_true(circular("Simone et al. 1994 (1 of 14 human units fired spontaneously, < 1 Hz); OA methods: ongoing rate < 0.2 Hz "
+                         "[V] (neuro-clinical.md section 1.2)", 0.2, "Hz", "", why, sizeof why) >= 1);
+    assert_non_null(strstr(why, "noci.r_spont"));
+    /* sound: the same papers are cited for other numbers only, or the parameter's value is assumed */
+    assert_int_equal(circular("Babenko et al. 1999/2000: PPT significantly lowered at 5-40 min (BK or 5-HT alone: no change) [V] "
+                              "(neuro-clinical.md section 1.5, VT9)", 1, "1", "", why, sizeof why), 0);
+    assert_int_equal(circular("Isbell et al. 2006; Slade et al. 2006: tau 34.7-41.8 s [V] (tissue-physiology.md section 9 "
+                              "target 7, section 4.6)", 38, "s", "core.pcr", why, sizeof why), 0);
+    assert_int_equal(circular("Schrimpf et al. 2015 meta-analysis: SMD 0.62 (between), 1.49 (within subjects) [V] "
+                              "(neuro-clinical.md section 10)", 50, "kPa", "", why, sizeof why), 0);
+    assert_string_equal(why, "");
 }
 
 static void test_run_units_and_ops(void **state)
@@ -178,7 +231,7 @@ static void test_run_units_and_ops(void **state)
     (void)state;
     /* the PPT measurement in kPa, published in kg/cm2: converted (1 kg/cm2 = 98.0665 kPa) */
     const char *text =
-        "name: ppt-kg\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
+        "name: ppt-kg\nrole: validation\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
         "published: {value: 2.9, unit: kg/cm2}\ntolerance: {abs: 1}\n"
         "scenario:\n  duration: 2 min\n  timeline:\n    - {event: measure, at: 1 min, what: ppt, label: PPT}\n"
         "extract:\n  kind: ratio\n  of:\n    - {kind: measurement, label: PPT}\n"
@@ -189,7 +242,7 @@ static void test_run_units_and_ops(void **state)
     mk_vresult_free(&r);
 
     const char *text2 =
-        "name: ppt-kg\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
+        "name: ppt-kg\nrole: validation\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
         "published: {value: 2.9, unit: kg/cm2}\ntolerance: {abs: 1}\n"
         "scenario:\n  duration: 2 min\n  timeline:\n    - {event: measure, at: 1 min, what: ppt, label: PPT}\n"
         "extract: {kind: measurement, label: PPT}\n";
@@ -200,13 +253,13 @@ static void test_run_units_and_ops(void **state)
 
     /* a missing measurement label: an ERROR verdict naming the extraction's line */
     const char *text3 =
-        "name: nolabel\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
+        "name: nolabel\nrole: validation\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
         "published: {value: 2.9, unit: kg/cm2}\ntolerance: {abs: 1}\n"
         "scenario:\n  duration: 2 min\n"
         "extract: {kind: measurement, label: PPT}\n";
     run_text(text3, &r);
     assert_int_equal(r.verdict, MK_V_ERROR);
-    assert_non_null(strstr(r.note, "inline.yaml:10:10: the scenario has no measurement labelled 'PPT'"));
+    assert_non_null(strstr(r.note, "inline.yaml:11:10: the scenario has no measurement labelled 'PPT'"));
     mk_vresult_free(&r);
 }
 
@@ -305,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_compare),
         cmocka_unit_test(test_run_verdicts),
         cmocka_unit_test(test_run_units_and_ops),
+        cmocka_unit_test(test_circular),
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_shipped_targets_load),
     };
