@@ -14,6 +14,7 @@ int mk_cli_run(int argc, char **argv);
 int mk_cli_validate(int argc, char **argv);
 int mk_cli_scan(int argc, char **argv);
 int mk_cli_sensitivity(int argc, char **argv);
+int mk_cli_referral(int argc, char **argv);
 
 /* Print an error as "file:line:col: error: message" and return 1. */
 int mk_cli_report(const mk_error *err);
