@@ -59,18 +59,24 @@ static mk_status response_of(const mk_run_result *res, mk_referral_cv_report *r,
         r->peak_referred = fmax(r->peak_referred, pain);
         r->cs_max = fmax(r->cs_max, cs);
     }
+    mk_referral_response_thin(&r->resp, 12);
     return MK_OK;
 }
 
-/* the regions whose recorded pain reaches the threshold in a full run */
-static void real_set(const mk_anatomy *a, const mk_run_result *res, mk_region_set *set)
+/* the regions whose recorded pain reaches the threshold in a full run, the muscle's local
+ * regions (recorded as local pain) left out as in the maps */
+static void real_set(const mk_anatomy *a, const char *muscle, const mk_run_result *res, mk_region_set *set)
 {
+    const mk_muscle *m = mk_anatomy_muscle(a, muscle);
     const mk_series *s = &res->series;
     char name[128];
     memset(set, 0, sizeof *set);
     for (int i = 0; i < a->n_regions; i++) {
         snprintf(name, sizeof name, "pain.region.%s", a->regions[i].id);
         int c = mk_series_find(s, name);
+        const char *hit = m ? strstr(m->local_regions, a->regions[i].base) : NULL;
+        size_t n = strlen(a->regions[i].base);
+        if (hit && (hit == m->local_regions || hit[-1] == ';') && (hit[n] == ';' || hit[n] == 0)) continue;
         if (c < 0) continue;
         double peak = 0;
         for (int k = 0; k < s->n_rows; k++) peak = fmax(peak, s->values[(size_t)k * (size_t)s->n_cols + (size_t)c]);
@@ -89,7 +95,7 @@ static mk_status verify(mk_referral_cv_report *r, mk_units *u, mk_error *err)
         copy->referral = r->cv.fold[i];
         mk_run_result res;
         if ((rc = bolus(copy, u, r->maps.muscle[i], &res, err))) break;
-        real_set(copy, &res, &r->real[i]);
+        real_set(copy, r->maps.muscle[i], &res, &r->real[i]);
         mk_run_result_free(&res);
         r->verified++;
         r->mismatches += memcmp(&r->real[i], &r->cv.pred[i], sizeof r->real[i]) != 0;
@@ -160,7 +166,7 @@ void mk_referral_cv_format(const mk_referral_cv_report *r, mk_buf *b)
     const mk_referral_cv *cv = &r->cv;
     mk_buf_printf(b, "referral: leave-one-muscle-out cross-validation on %d classical maps\n", r->maps.n);
     mk_buf_printf(b, "  bolus response: pain.referred peaks at %.2f/10, central sensitisation at most %.3f "
-                  "(%d dominant points)\n", r->peak_referred, r->cs_max, r->resp.n);
+                  "(%d points of its front kept)\n", r->peak_referred, r->cs_max, r->resp.n);
     mk_buf_puts(b, "scores (pooled (muscle, region) pairs, local regions left out):\n");
     put_score(b, "file's values, in-sample, essential", &cv->start_essential);
     put_score(b, "fitted on all 26, in-sample, essential", &cv->fit_essential);

@@ -12,7 +12,7 @@
 
 struct mk_referral {
     int n;
-    char id[MK_MAX_REGIONS][64];
+    const mk_anatomy *a;         /* region ids are the anatomy's: it must outlive this */
     int index[MK_MAX_REGIONS];   /* in the anatomy */
     double z0[MK_MAX_REGIONS], z1[MK_MAX_REGIONS]; /* score = z0 + cs * z1 */
     double gamma;
@@ -151,6 +151,7 @@ mk_status mk_referral_new_with(const mk_anatomy *a, const mk_referral_params *p,
     int placed = muscle_centre(a, m, &mx, &my);
     double m_dist = distality(mx, my);
     local_list(m, side, r->local, sizeof r->local);
+    r->a = a;
     r->gamma = v[MK_RP_GAMMA];
     for (int i = 0; i < a->n_regions; i++) {
         const mk_region *g = &a->regions[i];
@@ -164,7 +165,6 @@ mk_status mk_referral_new_with(const mk_anatomy *a, const mk_referral_params *p,
             sel *= exp(v[MK_RP_B_DISTAL] * (distality(rx, ry) - m_dist) -
                        v[MK_RP_B_NEAR] * hypot(rx - mx, ry - my));
         if (!(sel > 0)) continue;
-        snprintf(r->id[r->n], sizeof r->id[r->n], "%s", g->id);
         r->index[r->n] = i;
         r->z0[r->n] = sel * c0;
         r->z1[r->n] = sel * c1;
@@ -188,7 +188,7 @@ mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk
 
 void mk_referral_free(mk_referral *r) { free(r); }
 int mk_referral_count(const mk_referral *r) { return r->n; }
-const char *mk_referral_region(const mk_referral *r, int k) { return r->id[k]; }
+const char *mk_referral_region(const mk_referral *r, int k) { return r->a->regions[r->index[k]].id; }
 const char *mk_referral_local_regions(const mk_referral *r) { return r->local; }
 int mk_referral_region_index(const mk_referral *r, int k) { return r->index[k]; }
 

@@ -31,7 +31,8 @@
 
 typedef struct mk_referral mk_referral;
 
-/* With the anatomy's parameters (the embedded referral_params.csv). */
+/* With the anatomy's parameters (the embedded referral_params.csv).  The anatomy must outlive
+ * the referral (region ids are its). */
 mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk_referral **out,
                           mk_error *err);
 /* With other parameters (a fit, a sensitivity analysis). */

@@ -156,6 +156,24 @@ void mk_referral_response_add(mk_referral_response *r, double pain, double cs)
     }
 }
 
+void mk_referral_response_thin(mk_referral_response *r, int keep)
+{
+    if (keep < 2 || r->n <= keep) return;
+    /* on the front, pain falls as cs rises: sort by cs (insertion sort, n <= 1024) */
+    for (int i = 1; i < r->n; i++)
+        for (int j = i; j > 0 && r->cs[j] < r->cs[j - 1]; j--) {
+            double t = r->cs[j]; r->cs[j] = r->cs[j - 1]; r->cs[j - 1] = t;
+            t = r->pain[j]; r->pain[j] = r->pain[j - 1]; r->pain[j - 1] = t;
+        }
+    int n = r->n;
+    for (int k = 0; k < keep; k++) {
+        int j = (int)lround((double)k * (n - 1) / (keep - 1));
+        r->pain[k] = r->pain[j];
+        r->cs[k] = r->cs[j];
+    }
+    r->n = keep;
+}
+
 static void score_ratios(mk_referral_score *s)
 {
     s->precision = s->tp + s->fp ? (double)s->tp / (double)(s->tp + s->fp) : 0;

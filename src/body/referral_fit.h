@@ -56,6 +56,9 @@ typedef struct mk_referral_response {
 } mk_referral_response;
 
 void mk_referral_response_add(mk_referral_response *r, double pain_referred, double cs);
+/* Keep `keep` points of the front evenly spread in cs, the first (the highest pain) and the
+ * last among them: an approximation for speed, which the simulated check measures. */
+void mk_referral_response_thin(mk_referral_response *r, int keep);
 
 /* Pooled counts and scores. */
 typedef struct mk_referral_score {
