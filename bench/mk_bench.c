@@ -5,7 +5,9 @@
  *      factor) and right-hand-side evaluations per simulated hour;
  *   2. the same scenario without its measurements: the cost of measuring on copies;
  *   3. the site model's right-hand side against the trivial verification model's, and the
- *      built-in (build-time) translation against the run-time compiled one (cc -O2).
+ *      built-in (build-time) translation against the run-time compiled one (cc -O2);
+ *   4. the referral mechanism: leave-one-muscle-out cross-validated precision, recall and F1
+ *      against the classical maps, measured in this run (docs/referral.md).
  * Each timing is the best of several repetitions; the machine is whatever runs the bench,
  * so only the ratios compare across machines.
  */
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/referral_cv.h"
 #include "body/anatomy.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
@@ -127,6 +130,21 @@ int main(void)
     printf("  run-time compiled / built-in              %10.3f  (cc -O2 vs the build's flags)\n", ns_rt / ns_site);
     mk_loaded_free(l);
     mk_model_free(m);
+
+    /* 4. referral: a shorter search than `myoknot referral --cv` (4 starts x 200 evaluations
+     * per fit) so the bench stays quick; the held-out maps are checked by full simulations */
+    mk_referral_fit_opts fo;
+    mk_referral_fit_opts_default(&fo);
+    fo.starts = 4;
+    fo.max_evals = 200;
+    mk_referral_cv_report *cv = NULL;
+    if (mk_referral_cv_run(NULL, &fo, 1, &cv, &err)) return die(&err);
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_referral_cv_format(cv, &b);
+    printf("\n%s", b.failed ? "referral: out of memory\n" : b.data);
+    mk_buf_free(&b);
+    mk_referral_cv_report_free(cv);
 
     bare->n_meas = proto->n_meas;
     mk_protocol_free(bare);

@@ -80,12 +80,14 @@ static void copy_field(char *dst, size_t size, const char *src)
 static uint64_t segment_mask(const char *list)
 {
     uint64_t mask = 0;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *tok = strtok(buf, ";"); tok; tok = strtok(NULL, ";")) {
-        while (*tok == ' ') tok++;
+    char tok[64];
+    for (const char *p = list; *p;) { /* no strtok: loading must be safe from several threads */
+        size_t n = strcspn(p, ";");
+        while (n && *p == ' ') p++, n--;
+        snprintf(tok, sizeof tok, "%.*s", (int)(n < sizeof tok ? n : sizeof tok - 1), p);
         int i = mk_segment_index(tok);
         if (i >= 0) mask |= (uint64_t)1 << i;
+        p += n + (p[n] == ';');
     }
     return mask;
 }
@@ -170,6 +172,7 @@ mk_status mk_anatomy_load(mk_anatomy **out, mk_error *err)
     }
     mk_status rc = load_regions(a, scratch, scratch + MAX_FIELDS, err);
     if (!rc) rc = load_muscles(a, scratch, scratch + MAX_FIELDS, err);
+    if (!rc) rc = mk_referral_params_default(&a->referral, err);
     free(scratch);
     if (rc) {
         free(a);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "body/anatomy.h"
+#include "body/referral_params.h"
 
 #define MK_N_SEGMENTS 38   /* CN V1..CN XI, C1..Co1 */
 #define MK_FIRST_CORD 7    /* index of C1 */
@@ -33,6 +34,7 @@ struct mk_anatomy {
     int n_regions;
     mk_muscle muscles[MK_MAX_MUSCLES];
     int n_muscles;
+    mk_referral_params referral; /* data/anatomy/referral_params.csv */
 };
 
 const char *mk_segment_name(int i);

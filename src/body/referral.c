@@ -1,4 +1,5 @@
-/* referral.c -- region weights for referred pain; the method is described in referral.h. */
+/* referral.c -- region weights for referred pain; the method is described in referral.h,
+ * its parameters (unit, range, source) are in data/anatomy/referral_params.csv. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,67 +10,132 @@
 #include "body/referral.h"
 #include "core/error.h"
 
-/* Assumed: convergence of upper cervical and trigeminal input in the trigeminocervical
- * complex is established (Bartsch & Goadsby 2003; Bogduk 2001; anatomy README §4) but its
- * strength relative to a segment's own input is not measured; half is a neutral guess. */
-#define K_TCC 0.5
-/* Assumed: how far referral zones spread with central sensitisation (README §4.4: "let
- * spread to adjacent segments grow with sensitisation"); half a segment's drive at full cs. */
-#define K_SPREAD 0.5
-/* Deep segments at least as strong as dermatomes (README §4.2); dermatomes at half weight
- * is an assumption. */
-#define K_DERM 0.5
-/* Selection factor (README §4.5: an open question).  gamma = 3 keeps only regions most of
- * whose innervation is shared with the site; assumed, a switch for sensitivity analysis. */
-#define GAMMA 3.0
-
 struct mk_referral {
     int n;
-    char id[MK_MAX_REGIONS][64];
-    double c0[MK_MAX_REGIONS], c1[MK_MAX_REGIONS]; /* connectivity = c0 + cs * c1 */
+    const mk_anatomy *a;         /* region ids are the anatomy's: it must outlive this */
+    int index[MK_MAX_REGIONS];   /* in the anatomy */
+    double z0[MK_MAX_REGIONS], z1[MK_MAX_REGIONS]; /* score = z0 + cs * z1 */
+    double gamma;
     char local[512];
 };
 
-static const uint64_t k_trigeminal = 0x7;                         /* CN V1, V2, V3 */
+static const uint64_t k_trigeminal = 0x7;                                /* CN V1, V2, V3 */
 static const uint64_t k_upper_cervical = (uint64_t)0x7 << MK_FIRST_CORD; /* C1-C3 */
 
-/* drive per segment for a site with afferent mask aff; spread adds neighbours at `spread` */
-static void drive(uint64_t aff, double spread, double d[MK_N_SEGMENTS])
+/* Body-map landmarks in body heights (data/anatomy/README.md 1.2), anatomical constants of
+ * the distal-bias geometry, not fitted: the skull base / C1 just above the chin (0.11), the
+ * acromion where the arm hangs from (0.18), the greater trochanter (0.49); a region more
+ * than 0.27 from the midline between those levels is on the arm. */
+#define Y_SKULL_BASE 0.10
+#define Y_ACROMION 0.18
+#define Y_HIP 0.49
+#define X_ARM 0.27
+
+/* drive per segment for a site with afferent mask aff; neighbours of the entry segments
+ * (cord only: the cranial/C1 boundary is not an adjacency) at `adj` */
+static void drive(uint64_t aff, const mk_referral_params *p, double adj, double d[MK_N_SEGMENTS])
 {
+    const double *v = p->value;
     for (int s = 0; s < MK_N_SEGMENTS; s++) d[s] = (aff >> s) & 1 ? 1.0 : 0.0;
     if (aff & k_upper_cervical)
-        for (int s = 0; s < 3; s++) d[s] = fmax(d[s], K_TCC);
-    if (aff & k_trigeminal)
-        for (int s = MK_FIRST_CORD; s < MK_FIRST_CORD + 3; s++) d[s] = fmax(d[s], K_TCC);
+        for (int s = 0; s < 3; s++) d[s] = fmax(d[s], v[MK_RP_K_TCC]);
+    if (aff & k_trigeminal) {
+        for (int s = MK_FIRST_CORD; s < MK_FIRST_CORD + 3; s++) d[s] = fmax(d[s], v[MK_RP_K_TCC]);
+        for (int s = 0; s < 3; s++)
+            if (!((aff >> s) & 1)) d[s] = fmax(d[s], v[MK_RP_K_TRIG]);
+    }
+    if (adj > 1) adj = 1;
     for (int s = MK_FIRST_CORD; s < MK_N_SEGMENTS; s++) {
         if (!((aff >> s) & 1)) continue;
-        if (s > MK_FIRST_CORD && d[s - 1] < spread) d[s - 1] = spread;
-        if (s + 1 < MK_N_SEGMENTS && d[s + 1] < spread) d[s + 1] = spread;
+        if (s > MK_FIRST_CORD && d[s - 1] < adj) d[s - 1] = adj;
+        if (s + 1 < MK_N_SEGMENTS && d[s + 1] < adj) d[s + 1] = adj;
     }
 }
 
-static double connectivity(const mk_region *r, const double d[MK_N_SEGMENTS])
+/* the driven share of a region's innervation, deep segments weighted 1, dermatomes k_derm */
+static double connectivity(const mk_region *r, double k_derm, const double d[MK_N_SEGMENTS])
 {
     double num = 0, den = 0;
-    for (int s = 0; s < MK_N_SEGMENTS; s++) {
-        double w = ((r->deep >> s) & 1 ? 1.0 : 0.0) + ((r->dermatomes >> s) & 1 ? K_DERM : 0.0);
-        num += w * d[s];
-        den += w;
+    for (uint64_t b = r->deep; b; b &= b - 1) { /* the set bits only: a region has a few segments */
+        int s = __builtin_ctzll(b);
+        num += d[s];
+        den += 1;
+    }
+    for (uint64_t b = r->dermatomes; b; b &= b - 1) {
+        int s = __builtin_ctzll(b);
+        num += k_derm * d[s];
+        den += k_derm;
     }
     return den > 0 ? num / den : 0.0;
 }
 
-static int is_local(const char *locals, const char *base)
+/* a region's centre as (distance from the midline, height from the vertex), from whichever
+ * views draw it; 0 if none */
+static int centre(const mk_region *r, double *x, double *y)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", locals);
-    for (char *tok = strtok(buf, ";"); tok; tok = strtok(NULL, ";"))
-        if (!strcmp(tok, base)) return 1;
+    double sx = 0, sy = 0;
+    int n = 0;
+    if (r->x_front >= 0 && r->y_front >= 0) sx += fabs(r->x_front - 0.5), sy += r->y_front, n++;
+    if (r->x_back >= 0 && r->y_back >= 0) sx += fabs(r->x_back - 0.5), sy += r->y_back, n++;
+    if (!n) return 0;
+    *x = sx / n;
+    *y = sy / n;
+    return 1;
+}
+
+/* distance from the spinal axis along the body: up the head, out along the hanging arm, down
+ * the leg, sideways on the trunk */
+static double distality(double x, double y)
+{
+    if (y < Y_SKULL_BASE) return x + (Y_SKULL_BASE - y);
+    if (y > Y_HIP) return x + (y - Y_HIP);
+    if (x > X_ARM) return x + (y - Y_ACROMION);
+    return x;
+}
+
+/* 1 if base is one of the ';'-separated ids in list */
+static int in_list(const char *list, const char *base)
+{
+    size_t n = strlen(base);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, base, n)) return 1;
+        p = e ? e + 1 : NULL;
+    }
     return 0;
 }
 
-mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk_referral **out,
-                          mk_error *err)
+/* the muscle's centre: the mean of its local regions' centres */
+static int muscle_centre(const mk_anatomy *a, const mk_muscle *m, double *x, double *y)
+{
+    double sx = 0, sy = 0, rx, ry;
+    int n = 0;
+    for (int i = 0; i < a->n_regions; i++) {
+        const mk_region *g = &a->regions[i];
+        if (g->side == 'l' || !in_list(m->local_regions, g->base) || !centre(g, &rx, &ry)) continue;
+        sx += rx, sy += ry, n++;
+    }
+    if (!n) return 0;
+    *x = sx / n;
+    *y = sy / n;
+    return 1;
+}
+
+static void local_list(const mk_muscle *m, char side, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (const char *p = m->local_regions; p && *p && n < size;) {
+        const char *e = strchr(p, ';');
+        int len = e ? (int)(e - p) : (int)strlen(p);
+        n += (size_t)snprintf(out + n, size - n, "%s%.*s_%c", n ? ";" : "", len, p, side);
+        p = e ? e + 1 : NULL;
+    }
+}
+
+mk_status mk_referral_new_with(const mk_anatomy *a, const mk_referral_params *p, const char *muscle,
+                               char side, mk_referral **out, mk_error *err)
 {
     *out = NULL;
     const mk_muscle *m = mk_anatomy_muscle(a, muscle);
@@ -77,38 +143,59 @@ mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk
     if (side != 'r' && side != 'l') return mk_fail(err, MK_ERR_INVALID, "side must be 'r' or 'l'");
     mk_referral *r = mk_calloc(1, sizeof *r);
     if (!r) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    const double *v = p->value;
     double d0[MK_N_SEGMENTS], d1[MK_N_SEGMENTS];
-    drive(m->afferent, 0.0, d0);
-    drive(m->afferent, K_SPREAD, d1);
-    size_t n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", m->local_regions);
-    for (char *tok = strtok(buf, ";"); tok; tok = strtok(NULL, ";"))
-        n += (size_t)snprintf(r->local + n, sizeof r->local - n, "%s%s_%c", n ? ";" : "", tok, side);
+    drive(m->afferent, p, v[MK_RP_K_ADJ], d0);
+    drive(m->afferent, p, v[MK_RP_K_ADJ] + v[MK_RP_K_SPREAD], d1);
+    double mx = 0.5, my = 0.5, rx, ry;
+    int placed = muscle_centre(a, m, &mx, &my);
+    double m_dist = distality(mx, my);
+    local_list(m, side, r->local, sizeof r->local);
+    r->a = a;
+    r->gamma = v[MK_RP_GAMMA];
     for (int i = 0; i < a->n_regions; i++) {
         const mk_region *g = &a->regions[i];
-        if ((g->side != 'm' && g->side != side) || is_local(m->local_regions, g->base)) continue;
-        double half = g->side == 'm' ? 0.5 : 1.0;
-        double c0 = half * connectivity(g, d0), c1 = half * connectivity(g, d1) - c0;
+        if (in_list(m->local_regions, g->base)) continue; /* local pain, on both sides */
+        double c0 = connectivity(g, v[MK_RP_K_DERM], d0), c1 = connectivity(g, v[MK_RP_K_DERM], d1) - c0;
         if (c0 + c1 <= 0) continue;
-        snprintf(r->id[r->n], sizeof r->id[r->n], "%s", g->id);
-        r->c0[r->n] = c0;
-        r->c1[r->n] = c1;
+        double sel = v[MK_RP_GAIN];
+        if (g->side == 'm') sel *= v[MK_RP_K_MID];
+        else if (g->side != side) sel *= v[MK_RP_K_CROSS];
+        if (placed && centre(g, &rx, &ry))
+            sel *= exp(v[MK_RP_B_DISTAL] * (distality(rx, ry) - m_dist) -
+                       v[MK_RP_B_NEAR] * hypot(rx - mx, ry - my));
+        if (!(sel > 0)) continue;
+        r->index[r->n] = i;
+        r->z0[r->n] = sel * c0;
+        r->z1[r->n] = sel * c1;
         r->n++;
     }
+    /* competition: divided by the best-connected target's score to the power k_norm, so
+     * that a muscle whose segments reach many regions does not light them all */
+    double zmax = 0;
+    for (int k = 0; k < r->n; k++) zmax = fmax(zmax, r->z0[k]);
+    double scale = zmax > 0 ? pow(zmax, -v[MK_RP_K_NORM]) : 1;
+    for (int k = 0; k < r->n; k++) r->z0[k] *= scale, r->z1[k] *= scale;
     *out = r;
     return MK_OK;
 }
 
+mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk_referral **out,
+                          mk_error *err)
+{
+    return mk_referral_new_with(a, &a->referral, muscle, side, out, err);
+}
+
 void mk_referral_free(mk_referral *r) { free(r); }
 int mk_referral_count(const mk_referral *r) { return r->n; }
-const char *mk_referral_region(const mk_referral *r, int k) { return r->id[k]; }
+const char *mk_referral_region(const mk_referral *r, int k) { return r->a->regions[r->index[k]].id; }
 const char *mk_referral_local_regions(const mk_referral *r) { return r->local; }
+int mk_referral_region_index(const mk_referral *r, int k) { return r->index[k]; }
 
 double mk_referral_weight(const mk_referral *r, int k, double cs)
 {
     if (cs < 0) cs = 0;
     if (cs > 1) cs = 1;
-    double c = r->c0[k] + cs * r->c1[k];
-    return pow(c, GAMMA);
+    double z = r->z0[k] + cs * r->z1[k];
+    return pow(z < 1 ? z : 1, r->gamma);
 }

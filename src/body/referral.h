@@ -4,35 +4,46 @@
  *
  * The model (models/tp_site.myo) computes `pain.referred`: the 0-10 rating a region would get
  * if all of its innervation came from the site's segments, after latent connections are
- * unmasked.  This layer scales it per region by a connectivity weight computed from the
- * anatomy tables -- no clinical referral map is used:
+ * unmasked.  This layer scales it per region by a weight computed from the anatomy tables and
+ * the parameters of data/anatomy/referral_params.csv (unit, range, source each; docs/referral.md)
+ * -- no clinical referral map is used, and nothing is per muscle or per region:
  *
- *   1. the site drives its afferent entry segments (muscles.csv, afferent_segments) equally;
- *   2. trigeminocervical convergence: upper cervical input (C1-C3) also drives the trigeminal
- *      nucleus (CN V1-V3) at k_tcc, and trigeminal input drives C1-C3 likewise;
- *   3. spread: with central sensitisation cs (0..1) the neighbouring cord segments are driven
- *      at k_spread * cs (referral zones grow in chronic states);
- *   4. a region's connectivity c is the driven share of its innervation, deep segments
- *      weighted 1 and dermatomes k_derm (muscle afferents converge mainly onto neurons with
- *      deep receptive fields);
- *   5. segmental eligibility alone is far too permissive, so the weight is sharpened, w = c^gamma;
- *      only regions on the site's side (midline at half weight) and not the site's own local
- *      regions are referral targets.
- * Constants and their status are in referral.c.
+ *   1. convergence (eligibility): the site drives its afferent entry segments (muscles.csv)
+ *      at 1; upper cervical input (C1-C3) drives the trigeminal divisions at k_tcc and
+ *      trigeminal input drives C1-C3 likewise; one trigeminal division drives the other two at
+ *      k_trig; the cord segments next to the entry segments are driven at
+ *      k_adj + k_spread * cs (zones grow with central sensitisation cs, 0..1);
+ *   2. a region's connectivity c is the driven share of its innervation, deep segments
+ *      weighted 1 and dermatomes k_derm (deep over skin input);
+ *   3. selection: c is multiplied by gain, by exp(b_distal * (distality of the region - of the
+ *      muscle)) -- distance from the spinal axis along the body: referral goes distal within a
+ *      segment -- and by exp(-b_near * distance between region and muscle centres), the
+ *      preference for the joints a muscle crosses and its attachments, which lie next to it;
+ *      midline regions by k_mid, regions of the other side by k_cross;
+ *   4. the weight is w = min(1, that)^gamma.  The site's own local regions (muscles.csv) are
+ *      never referral targets, on either side.
  */
 #ifndef MK_BODY_REFERRAL_H
 #define MK_BODY_REFERRAL_H
 
 #include "body/anatomy.h"
+#include "body/referral_params.h"
 
 typedef struct mk_referral mk_referral;
 
+/* With the anatomy's parameters (the embedded referral_params.csv).  The anatomy must outlive
+ * the referral (region ids are its). */
 mk_status mk_referral_new(const mk_anatomy *a, const char *muscle, char side, mk_referral **out,
                           mk_error *err);
+/* With other parameters (a fit, a sensitivity analysis). */
+mk_status mk_referral_new_with(const mk_anatomy *a, const mk_referral_params *p, const char *muscle,
+                               char side, mk_referral **out, mk_error *err);
 void mk_referral_free(mk_referral *r);
 /* Target regions (weight > 0 at full sensitisation), in anatomy order. */
 int mk_referral_count(const mk_referral *r);
 const char *mk_referral_region(const mk_referral *r, int k);
+/* Its index among the anatomy's regions. */
+int mk_referral_region_index(const mk_referral *r, int k);
 /* The region's weight (0..1) at central sensitisation cs (0..1). */
 double mk_referral_weight(const mk_referral *r, int k, double cs);
 /* The site's own regions ("upper_shoulder_r;posterior_neck_r"), where local pain is felt. */

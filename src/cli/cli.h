@@ -25,6 +25,7 @@ typedef struct mk_cli_audit_opts {
 int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi);
 int mk_cli_scan(int argc, char **argv);
 int mk_cli_sensitivity(int argc, char **argv);
+int mk_cli_referral(int argc, char **argv);
 
 /* Print an error as "file:line:col: error: message" and return 1. */
 int mk_cli_report(const mk_error *err);
