@@ -5,7 +5,9 @@
  *      factor) and right-hand-side evaluations per simulated hour;
  *   2. the same scenario without its measurements: the cost of measuring on copies;
  *   3. the site model's right-hand side against the trivial verification model's, and the
- *      built-in (build-time) translation against the run-time compiled one (cc -O2).
+ *      built-in (build-time) translation against the run-time compiled one (cc -O2);
+ *   4. reading and checking a generated model of 100,000 parameters (must stay under a
+ *      second: checking is O(n log n) in the number of names), and generating its C.
  * Each timing is the best of several repetitions; the machine is whatever runs the bench,
  * so only the ratios compare across machines.
  */
@@ -77,8 +79,75 @@ static double rhs_ns(const mk_model_abi *a, long n)
     return best;
 }
 
-int main(void)
+/* A model of n parameters in one component, and n/100 variables each adding up 100 of
+ * them, so that every parameter is looked up by name once: the shape that made checking
+ * quadratic in the number of names. */
+static char *big_model_text(int n)
 {
+    size_t cap = (size_t)n * 120 + 4096, len = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    len += (size_t)snprintf(s + len, cap - len, "model big {}\ncomponent c {\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len,
+                                "  param p%d = 1 [mM] { range 0..10; source \"assumed: bench\"; "
+                                "doc \"a parameter\" }\n", i);
+    for (int v = 0; v < n / 100; v++) {
+        len += (size_t)snprintf(s + len, cap - len, "  var v%d [mM] = p%d", v, v * 100);
+        for (int k = 1; k < 100 && v * 100 + k < n; k++)
+            len += (size_t)snprintf(s + len, cap - len, " + p%d", v * 100 + k);
+        len += (size_t)snprintf(s + len, cap - len, "\n");
+    }
+    snprintf(s + len, cap - len, "  state x = 1 [mM]\n  d(x)/dt = -x / 1 [s]\n}\n");
+    return s;
+}
+
+/* Parse and check (mk_model_parse_string) a model of n parameters; then generate its C. */
+static int bench_check(int n, int with_codegen)
+{
+    char *text = big_model_text(n);
+    if (!text) return 1;
+    mk_error err = {0};
+    mk_model *m = NULL;
+    double t0 = now();
+    if (mk_model_parse_string("big.myo (generated)", text, &m, &err)) {
+        free(text);
+        return die(&err);
+    }
+    double dt = now() - t0;
+    printf("  %6d parameters, %5d variables (%4.1f MB)  %8.3f s to read and check\n", n, n / 100,
+           (double)strlen(text) / 1e6, dt);
+    free(text);
+    if (with_codegen) {
+        mk_buf b;
+        mk_buf_init(&b);
+        t0 = now();
+        mk_status rc = mk_model_generate_c(m, &b, &err);
+        dt = now() - t0;
+        if (!rc) printf("  its generated C: %.1f MB in %.3f s (compiling it is another matter)\n",
+                        (double)b.len / 1e6, dt);
+        mk_buf_free(&b);
+        if (rc) {
+            mk_model_free(m);
+            return die(&err);
+        }
+    }
+    mk_model_free(m);
+    return 0;
+}
+
+static int bench_checks(void)
+{
+    printf("model checking (O(n log n) in the number of names):\n");
+    if (bench_check(25000, 0) || bench_check(50000, 0) || bench_check(100000, 1)) return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* `mk_bench check`: only the model-checking part */
+    if (argc > 1 && !strcmp(argv[1], "check")) return bench_checks();
+
     mk_error err = {0};
     mk_scenario *scn = NULL;
     mk_units *u = NULL;
@@ -127,6 +196,9 @@ int main(void)
     printf("  run-time compiled / built-in              %10.3f  (cc -O2 vs the build's flags)\n", ns_rt / ns_site);
     mk_loaded_free(l);
     mk_model_free(m);
+
+    printf("\n");
+    if (bench_checks()) return 1;
 
     bare->n_meas = proto->n_meas;
     mk_protocol_free(bare);
