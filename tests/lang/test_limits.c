@@ -327,6 +327,88 @@ static void test_model_size(void **state)
     free(s);
 }
 
+/* A text of limit bytes (a YAML comment after head) is parsed by load; one more byte is
+ * refused by size, as a string and as a file. */
+static void expect_text_cap(const char *what, size_t limit, const char *head,
+                            mk_status (*load_string)(const char *, const char *, void **, mk_error *),
+                            mk_status (*load_file)(const char *, void **, mk_error *))
+{
+    char *s = malloc(limit + 2);
+    assert_non_null(s);
+    size_t h = strlen(head);
+    memcpy(s, head, h);
+    memset(s + h, 'z', limit - h);
+    s[limit] = 0;
+    void *out = NULL;
+    mk_error err = {0};
+    char msg[128];
+    snprintf(msg, sizeof msg, "larger than the limit of %zu bytes for %s", limit, what);
+    /* at the limit: not refused for its size (it may fail for another reason) */
+    mk_status rc = load_string("t.yaml", s, &out, &err);
+    if (rc) assert_null(strstr(err.message, "larger than"));
+    s[limit] = '\n';
+    s[limit + 1] = 0;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(load_string("t.yaml", s, &out, &err), MK_ERR_IO);
+    assert_null(out);
+    assert_string_equal(err.message, msg);
+
+    char dir[512], path[600];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/big.yaml", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(s, 1, limit + 1, f), limit + 1);
+    assert_int_equal(fclose(f), 0);
+    memset(&err, 0, sizeof err);
+    rc = load_file(path, &out, &err);
+    remove(path);
+    rmdir(dir);
+    assert_int_equal(rc, MK_ERR_IO);
+    assert_string_equal(err.message, msg);
+    free(s);
+}
+
+static mk_status scn_string(const char *f, const char *t, void **o, mk_error *e)
+{
+    mk_scenario *s = NULL;
+    mk_status rc = mk_scenario_load_string(f, t, &s, e);
+    mk_scenario_free(s);
+    *o = NULL;
+    return rc;
+}
+static mk_status scn_file(const char *p, void **o, mk_error *e)
+{
+    mk_scenario *s = NULL;
+    mk_status rc = mk_scenario_load_file(p, &s, e);
+    mk_scenario_free(s);
+    *o = NULL;
+    return rc;
+}
+static mk_status val_string(const char *f, const char *t, void **o, mk_error *e)
+{
+    mk_vtarget *v = NULL;
+    mk_status rc = mk_vtarget_load_string(f, t, &v, e);
+    mk_vtarget_free(v);
+    *o = NULL;
+    return rc;
+}
+static mk_status val_file(const char *p, void **o, mk_error *e)
+{
+    mk_vtarget *v = NULL;
+    mk_status rc = mk_vtarget_load_file(p, &v, e);
+    mk_vtarget_free(v);
+    *o = NULL;
+    return rc;
+}
+
+static void test_scenario_and_validation_size(void **state)
+{
+    (void)state;
+    expect_text_cap("a scenario", MK_MAX_SCENARIO_BYTES, "duration: 1 h\n#", scn_string, scn_file);
+    expect_text_cap("a validation file", MK_MAX_VALIDATION_BYTES, "name: x\n#", val_string, val_file);
+}
+
 /* ---------------------------------------------------------------- files that are no files */
 
 /* A FIFO opened plainly for reading waits for a writer that never comes; a folder is read as
@@ -395,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_many_components),
         cmocka_unit_test(test_string_and_unit_length),
         cmocka_unit_test(test_model_size),
+        cmocka_unit_test(test_scenario_and_validation_size),
         cmocka_unit_test(test_fifo_and_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
