@@ -30,6 +30,14 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* CPU seconds of this process: on a shared machine, what the work itself costs */
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static int die(const mk_error *err)
 {
     char buf[1400];
@@ -109,14 +117,21 @@ static int bench_check(int n, int with_codegen)
     if (!text) return 1;
     mk_error err = {0};
     mk_model *m = NULL;
-    double t0 = now();
-    if (mk_model_parse_string("big.myo (generated)", text, &m, &err)) {
-        free(text);
-        return die(&err);
+    double dt = INFINITY, cpu = INFINITY, t0, c0;
+    for (int rep = 0; rep < 3; rep++) { /* best of 3 */
+        mk_model_free(m);
+        m = NULL;
+        t0 = now();
+        c0 = cpu_now();
+        if (mk_model_parse_string("big.myo (generated)", text, &m, &err)) {
+            free(text);
+            return die(&err);
+        }
+        if (now() - t0 < dt) dt = now() - t0;
+        if (cpu_now() - c0 < cpu) cpu = cpu_now() - c0;
     }
-    double dt = now() - t0;
-    printf("  %6d parameters, %5d variables (%4.1f MB)  %8.3f s to read and check\n", n, n / 100,
-           (double)strlen(text) / 1e6, dt);
+    printf("  %6d parameters, %5d variables (%4.1f MB)  read and checked in %6.3f s (%.3f s CPU)\n",
+           n, n / 100, (double)strlen(text) / 1e6, dt, cpu);
     free(text);
     if (with_codegen) {
         mk_buf b;
@@ -138,7 +153,7 @@ static int bench_check(int n, int with_codegen)
 
 static int bench_checks(void)
 {
-    printf("model checking (O(n log n) in the number of names):\n");
+    printf("model checking (linear in the number of names; best of 3):\n");
     if (bench_check(25000, 0) || bench_check(50000, 0) || bench_check(100000, 1)) return 1;
     return 0;
 }
