@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/limits.h"
+#include "core/map.h"
 #include "myoknot.h"
 #include "protocol/scenario.h"
 #include "validate/validate.h"
@@ -184,6 +185,45 @@ static void test_long_names_stay_distinct(void **state)
     free(comp);
     free(a);
     free(b);
+}
+
+/* ---------------------------------------------------------------- the name map */
+
+/* The hash map behind name lookups: every key found again after many growths, keys that are
+ * prefixes of each other kept apart, a second put keeps the first value. */
+static void test_map(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static char keys[N][16];
+    static int vals[N];
+    mk_map m = {0};
+    assert_null(mk_map_get(&m, "x", 1));
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%d", i); /* "k1", "k10", "k100": prefixes */
+        vals[i] = i;
+        void *old = &m;
+        assert_int_equal(mk_map_put(&m, keys[i], strlen(keys[i]), &vals[i], &old), 0);
+        assert_null(old);
+    }
+    assert_int_equal(m.n, N);
+    for (int i = 0; i < N; i++) {
+        int *v = mk_map_get(&m, keys[i], strlen(keys[i]));
+        assert_non_null(v);
+        assert_int_equal(*v, i);
+    }
+    assert_null(mk_map_get(&m, "k", 1));
+    assert_null(mk_map_get(&m, "k20000", 6));
+    assert_ptr_equal(mk_map_get(&m, "k12", 2), &vals[1]); /* only the first len bytes count */
+    assert_ptr_equal(mk_map_get(&m, "k12", 3), &vals[12]);
+    int other = -1;
+    void *old = NULL;
+    assert_int_equal(mk_map_put(&m, "k7", 2, &other, &old), 0);
+    assert_ptr_equal(old, &vals[7]);
+    assert_ptr_equal(mk_map_get(&m, "k7", 2), &vals[7]);
+    assert_int_equal(m.n, N);
+    mk_map_free(&m);
+    assert_null(mk_map_get(&m, "k7", 2));
 }
 
 /* ---------------------------------------------------------------- numbers of things */
@@ -471,6 +511,7 @@ static void test_fifo_and_folder(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_map),
         cmocka_unit_test(test_name_length),
         cmocka_unit_test(test_long_names_stay_distinct),
         cmocka_unit_test(test_many_names),
