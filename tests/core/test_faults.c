@@ -31,6 +31,9 @@
 #include <cmocka.h>
 
 #include "../lang/test_util.h"
+#ifdef MK_WRAP_LIBS
+#include "lib_wraps.h"
+#endif
 #include "body/anatomy.h"
 #include "io/results.h"
 #include "myoknot.h"
@@ -83,15 +86,31 @@ typedef struct stage {
 typedef struct fault_count {
     long points;     /* allocations the stage makes: each was made to fail once */
     long recovered;  /* failures the stage absorbed and still produced the full result */
+    long by_status[MK_ERR_INVALID + 1];
 } fault_count;
+
+#ifdef MK_WRAP_LIBS
+/* test_libfaults: the library calls of lib_wraps.c fail.  libmyoknot cannot always tell a
+ * library's allocation failure from its other failures (UDUNITS reports both as NULL, with
+ * a process-wide status that is no use to a thread-safe library; PLplot's fatal errors are
+ * one handler), so any error status is accepted here, as long as it is an error. */
+#define DEFAULT_FAIL_AFTER lib_fail_after
+#define DEFAULT_FAILURES lib_failures
+#define STRICT_NOMEM 0
+#else
+#define DEFAULT_FAIL_AFTER mk_alloc_fail_after
+#define DEFAULT_FAILURES mk_alloc_failures
+#define STRICT_NOMEM 1
+#endif
 
 static fault_count fault_loop(const stage *s)
 {
-    fault_count fc = {0, 0};
+    fault_count fc = {0};
     mk_error err = {0};
     char msg[1400];
-    void (*fail_after)(long) = s->fail_after ? s->fail_after : mk_alloc_fail_after;
-    long (*failures_of)(void) = s->failures ? s->failures : mk_alloc_failures;
+    void (*fail_after)(long) = s->fail_after ? s->fail_after : DEFAULT_FAIL_AFTER;
+    long (*failures_of)(void) = s->failures ? s->failures : DEFAULT_FAILURES;
+    int strict = STRICT_NOMEM || s->fail_after;
     fail_after(-1);
     mk_status rc = s->run(s->ctx, &err);
     if (rc) print_error("%s (undisturbed): %s\n", s->name, mk_error_format(&err, msg, sizeof msg));
@@ -116,7 +135,6 @@ static fault_count fault_loop(const stage *s)
             break;
         }
         fc.points++;
-        if (getenv("MK_FAULTS_TRACE")) fprintf(stderr, "%s %ld\n", s->name, n);
         if (rc == MK_OK) {
             /* absorbed: acceptable only if nothing is missing from the result */
             if (!got || strcmp(got, want))
@@ -126,21 +144,29 @@ static fault_count fault_loop(const stage *s)
             assert_string_equal(got, want);
             fc.recovered++;
         } else {
-            if (rc != MK_ERR_NOMEM || err.code != rc || got)
+            if ((strict && rc != MK_ERR_NOMEM) || err.code != rc || got)
                 print_error("%s: allocation %ld failed: status %s (%s)%s\n", s->name, n + 1,
                             mk_status_name(rc), mk_error_format(&err, msg, sizeof msg),
                             got ? ", with a partial result" : "");
-            assert_int_equal(rc, MK_ERR_NOMEM);
-            assert_int_equal(err.code, MK_ERR_NOMEM);
+            if (strict) assert_int_equal(rc, MK_ERR_NOMEM);
+            assert_int_equal(err.code, rc);
             assert_true(err.message[0] != 0);
             assert_null(got);
+            if (rc >= 0 && rc <= MK_ERR_INVALID) fc.by_status[rc]++;
+            if (getenv("MK_FAULTS_TRACE"))
+                fprintf(stderr, "%s %ld: %s\n", s->name, n + 1, mk_error_format(&err, msg, sizeof msg));
         }
         free(got);
         s->release(s->ctx);
     }
     free(want);
-    print_message("%-22s %5ld allocation failure points, %ld absorbed\n", s->name, fc.points,
-                  fc.recovered);
+    char tally[256] = "";
+    for (int k = 1; k <= MK_ERR_INVALID; k++)
+        if (fc.by_status[k] && (size_t)strlen(tally) < sizeof tally - 40)
+            snprintf(tally + strlen(tally), sizeof tally - strlen(tally), " %s %ld", mk_status_name(k),
+                     fc.by_status[k]);
+    print_message("%-24s %5ld failure points, %ld absorbed;%s\n", s->name, fc.points, fc.recovered,
+                  tally);
     return fc;
 }
 
@@ -319,7 +345,7 @@ static void translate_release(void *ctx)
     mk_buf_free(&f->md_text);
 }
 
-static void translate(void **state)
+static void __attribute__((unused)) translate(void **state)
 {
     (void)state;
     stage s = {"translate to C, md", translate_run, translate_digest, translate_release, &fx, NULL, NULL};
@@ -341,7 +367,7 @@ static mk_status big_run(void *ctx, mk_error *err)
     return rc;
 }
 
-static void load_big(void **state)
+static void __attribute__((unused)) load_big(void **state)
 {
     (void)state;
     stage s = {"tp_site parse+check", big_run, load_digest, load_release, &fx, NULL, NULL};
@@ -374,7 +400,7 @@ static void compile_release(void *ctx)
     f->loaded = NULL;
 }
 
-static void compile(void **state)
+static void __attribute__((unused)) compile(void **state)
 {
     (void)state;
     stage s = {"compile (cc, dlopen)", compile_run, compile_digest, compile_release, &fx, NULL, NULL};
@@ -593,6 +619,7 @@ static void rundir(void **state)
     fault_loop(&s);
 }
 
+#ifndef MK_WRAP_LIBS
 /* cJSON allocates on its own (the manifest): its hooks are process-wide, which is fine in a
  * test, and fail the same way as ours, after n successful allocations. */
 static long g_cjson_countdown = -1, g_cjson_failures;
@@ -655,19 +682,25 @@ static void rundir_cjson(void **state)
     fault_loop(&ours);
     fx.write_res = NULL;
 }
+#endif
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(load_and_check),
+#ifndef MK_WRAP_LIBS /* no library call in translate and compile; tp_site's 2800 in UDUNITS
+                       * take a minute under ASan and reach no call site the small model does not */
         cmocka_unit_test(load_big),
         cmocka_unit_test(translate),
         cmocka_unit_test(compile),
+#endif
         cmocka_unit_test(scenario),
         cmocka_unit_test(scenario_default),
         cmocka_unit_test(simulate),
         cmocka_unit_test(rundir),
+#ifndef MK_WRAP_LIBS
         cmocka_unit_test(rundir_cjson),
+#endif
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
