@@ -1030,13 +1030,16 @@ mk_status mk_scenario_compile(const mk_scenario *s, const mk_model_abi *abi, mk_
     free(cx.segs);
     free(cx.meas);
     free(cx.notes);
+    if (!rc && wb.failed) rc = nomem(err); /* a warning lost is an error, not silence */
+    if (!rc && warnings && wb.len) {
+        mk_buf_puts(warnings, wb.data);
+        if (warnings->failed) rc = nomem(err);
+    }
+    mk_buf_free(&wb);
     if (rc) {
-        mk_buf_free(&wb);
         mk_protocol_free(pr);
         return rc;
     }
-    if (warnings && wb.len) mk_buf_puts(warnings, wb.data);
-    mk_buf_free(&wb);
     *out = pr;
     return MK_OK;
 }
