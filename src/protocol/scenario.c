@@ -337,6 +337,7 @@ mk_status sc_quantity(sc_ctx *cx, const mk_ypair *p, const char *target, const c
         double one_scale = NAN;
         mk_error e2 = {0};
         int dimensionless = mk_units_convert(cx->u, 1.0, "1", target, &one_scale, &e2) == MK_OK;
+        if (e2.code == MK_ERR_NOMEM) return sc_fail(cx, line, col, MK_ERR_NOMEM, "out of memory");
         /* only a pure number (unit 1): a bare 0.3 for a % would be ambiguous */
         if (!(flags & SQ_BARE) || !dimensionless || one_scale != 1.0)
             return sc_fail(cx, line, col, MK_ERR_UNIT,
@@ -347,14 +348,17 @@ mk_status sc_quantity(sc_ctx *cx, const mk_ypair *p, const char *target, const c
         clinical_unit(unit, sizeof unit, (flags & SQ_DELTA) != 0);
         char why[256];
         ut_unit *uu = NULL;
-        if (mk_units_parse(cx->u, unit, &uu, why, sizeof why))
-            return sc_fail(cx, line, col, MK_ERR_UNIT,
+        mk_status urc = mk_units_parse(cx->u, unit, &uu, why, sizeof why);
+        if (urc)
+            return sc_fail(cx, line, col, urc,
                            "cannot read the unit of '%s' for '%s' (%s): expected %s in %s or a "
                            "compatible unit",
                            text, p->key, why, what, target);
         ut_free(uu);
         mk_error e2 = {0};
-        if (mk_units_convert(cx->u, v, unit, target, &val, &e2))
+        if (mk_units_convert(cx->u, v, unit, target, &val, &e2) && e2.code == MK_ERR_NOMEM)
+            return sc_fail(cx, line, col, MK_ERR_NOMEM, "out of memory");
+        if (e2.code)
             return sc_fail(cx, line, col, MK_ERR_UNIT,
                            "wrong unit for '%s': expected %s (in %s or a compatible unit), "
                            "found '%s' (%s cannot be converted to %s)",
