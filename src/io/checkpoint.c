@@ -22,6 +22,16 @@
 
 /* ---------------------------------------------------------------- writing */
 
+/* A number that reads back bit for bit: cJSON prints %.15g whenever that reads back within
+ * a relative DBL_EPSILON, which is not exact (7.0198483030332408 came back ...399), so the
+ * digits are ours (%.17g always round-trips an IEEE double). */
+static cJSON *exact(cJSON *o, const char *key, double v)
+{
+    char text[40];
+    snprintf(text, sizeof text, "%.17g", v);
+    return cJSON_AddRawToObject(o, key, text);
+}
+
 static int add_value(cJSON *arr, const char *name, const char *unit, double v, const double *dflt)
 {
     cJSON *o = cJSON_CreateObject();
@@ -31,8 +41,7 @@ static int add_value(cJSON *arr, const char *name, const char *unit, double v, c
         return 0;
     }
     return cJSON_AddStringToObject(o, "name", name) && cJSON_AddStringToObject(o, "unit", unit) &&
-           cJSON_AddNumberToObject(o, "value", v) &&
-           (!dflt || cJSON_AddNumberToObject(o, "default", *dflt));
+           exact(o, "value", v) && (!dflt || exact(o, "default", *dflt));
 }
 
 /* The last row's value of a column, or NaN if the series has no such column. */
@@ -55,7 +64,7 @@ static mk_status build(const mk_run_result *r, cJSON *root, mk_error *err)
          cJSON_AddStringToObject(model, "hash", abi->hash) &&
          cJSON_AddNumberToObject(model, "abi_version", abi->abi_version) &&
          cJSON_AddStringToObject(root, "scenario", r->protocol ? r->protocol->name : "") &&
-         cJSON_AddNumberToObject(root, "t_s", s->t_s[s->n_rows - 1]);
+         exact(root, "t_s", s->t_s[s->n_rows - 1]);
     cJSON *states = ok ? cJSON_AddArrayToObject(root, "states") : NULL;
     ok = states != NULL;
     for (int i = 0; ok && i < abi->n_states; i++) {
