@@ -95,12 +95,14 @@ typedef struct mk_model mk_model; /* a parsed, name-resolved, unit-checked model
 mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err);
 mk_status mk_model_parse_string(const char *file_name, const char *text, mk_model **out,
                                 mk_error *err);
-/* With `extends NAME` a model names its base; NAME.myo beside the file is read first, and
- * failing that base_fn(ctx, NAME) may return the text of a model built in (NULL: none).
- * file_name is the path the model's own relative paths start from. */
+/* With `extends NAME` a model names its base: base_fn(ctx, NAME) (if given) may return the
+ * text of a model built in, else NAME.myo beside the file is read; `extends "path.myo"` is
+ * always that file, relative to the model's file (file_name). */
 typedef const char *(*mk_model_base_fn)(void *ctx, const char *name);
 mk_status mk_model_parse_with(const char *file_name, const char *text, mk_model_base_fn base_fn,
                               void *ctx, mk_model **out, mk_error *err);
+mk_status mk_model_parse_file_with(const char *path, mk_model_base_fn base_fn, void *ctx,
+                                   mk_model **out, mk_error *err);
 void mk_model_free(mk_model *m);
 
 const char *mk_model_name(const mk_model *m);

@@ -158,13 +158,19 @@ mk_status mk_model_parse_with(const char *file_name, const char *text, mk_model_
 
 mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err)
 {
+    return mk_model_parse_file_with(path, NULL, NULL, out, err);
+}
+
+mk_status mk_model_parse_file_with(const char *path, mk_model_base_fn base_fn, void *ctx,
+                                   mk_model **out, mk_error *err)
+{
     *out = NULL;
     static const mk_text_kind kind = {.nul_msg = "contains a NUL byte: not a model file",
                                       .read_msg = "cannot read the file"};
     char *text;
     mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);
     if (rc) return rc;
-    rc = mk_model_parse_string(path, text, out, err);
+    rc = mk_model_parse_with(path, text, base_fn, ctx, out, err);
     free(text);
     return rc;
 }

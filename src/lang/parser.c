@@ -994,17 +994,17 @@ static mk_status parse_extends(parser *p, const char *const *chain)
     if (quoted && ref[0] == '/') snprintf(path, n, "%s", ref);
     char *text = NULL;
     const char *id = path;
-    if (is_file(path)) {
+    const char *builtin = !quoted && m->base_fn ? m->base_fn(m->base_ctx, ref) : NULL;
+    if (builtin) { /* a bare name is a built-in model first, as on the command line */
+        n = strlen(ref) + 8;
+        char *bid = mk_arena_alloc(&m->arena, n);
+        if (!bid || !(text = mk_strdup(builtin))) return oom(p);
+        snprintf(bid, n, "%s.myo", ref); /* messages name it like the file it was built from */
+        id = path = bid;
+    } else if (is_file(path)) {
         static const mk_text_kind kind = {.nul_msg = "contains a NUL byte: not a model file",
                                           .read_msg = "cannot read the file"};
         if ((rc = mk_read_text_file(path, &kind, &text, NULL, p->err))) return rc;
-    } else if (!quoted && m->base_fn && m->base_fn(m->base_ctx, ref)) {
-        const char *t = m->base_fn(m->base_ctx, ref);
-        n = strlen(ref) + 16;
-        char *bid = mk_arena_alloc(&m->arena, n);
-        if (!bid || !(text = mk_strdup(t))) return oom(p);
-        snprintf(bid, n, "%s.myo", ref); /* messages name it like the file it was built from */
-        id = path = bid;
     } else {
         return mk_fail_at(p->err, MK_ERR_IO, p->file, line, col,
                           "extends %s%s%s: no file %s%s", quoted ? "\"" : "", ref, quoted ? "\"" : "",
