@@ -78,6 +78,7 @@ static void unit_str(const ut_unit *u, char *buf, size_t size)
  * not show it), anything else in SI form (a literal's unit is in the quoted text already). */
 static void expr_unit_str(const mk_expr *e, char *buf, size_t size)
 {
+    while (e->kind == E_ARG) e = e->a; /* a function's parameter: the argument's unit */
     if (e->kind == E_REF && e->decl && !e->is_bool)
         snprintf(buf, size, "%s", e->decl->unit_text);
     else
@@ -96,8 +97,12 @@ static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const c
     va_end(ap);
     if (c->call) { /* inside an expanded function: say which call gave the arguments */
         size_t n = strlen(msg);
-        snprintf(msg + n, sizeof msg - n, " (in function '%s', called at %s:%d:%d)",
-                 c->call->fn->name, c->call->file, c->call->line, c->call->col);
+        if (c->call->file == e->file)
+            snprintf(msg + n, sizeof msg - n, " (in function '%s', called at line %d:%d)",
+                     c->call->fn->name, c->call->line, c->call->col);
+        else
+            snprintf(msg + n, sizeof msg - n, " (in function '%s', called at %s:%d:%d)",
+                     c->call->fn->name, c->call->file, c->call->line, c->call->col);
     }
     return mk_fail_at(c->err, code, e->file ? e->file : c->m->file, e->line, e->col, "%s", msg);
 }
@@ -424,7 +429,7 @@ static mk_status check_fn_names(checker *c, const mk_fn *f, const mk_expr *e)
     if (!e || e->kind == E_ARG) return MK_OK; /* an argument is the caller's expression */
     if (e->kind == E_REF) {
         char hint[96] = "";
-        int best = 3;
+        int best = strlen(e->name) <= 2 ? 1 : 3; /* "k" is no typo of "x" */
         for (int i = 0; i < f->nparams; i++) {
             int d = mk_edit_distance(e->name, f->params[i]);
             if (d < best) {
@@ -450,8 +455,9 @@ static mk_status infer_user_call(checker *c, mk_expr *e, mk_fn *f)
 {
     if (e->nargs != f->nparams)
         return fail_expr(c, e, MK_ERR_SYNTAX, "function '%s' takes %d argument%s (defined at "
-                         "%s:%d), found %d", f->name, f->nparams, f->nparams == 1 ? "" : "s",
-                         f->file, f->line, e->nargs);
+                         "%s%s%d), found %d", f->name, f->nparams, f->nparams == 1 ? "" : "s",
+                         f->file == e->file ? "line " : f->file, f->file == e->file ? "" : ":",
+                         f->line, e->nargs);
     if (f->active)
         return fail_expr(c, e, MK_ERR_CYCLE, "function '%s' calls itself (directly or through "
                          "another function): functions are expanded inline and cannot recurse",
@@ -816,8 +822,9 @@ static mk_status check_law(checker *c, mk_law_decl *l)
     for (mk_law_decl *k = m->laws; k != l; k = k->next)
         if (!strcmp(k->name, l->name))
             return mk_fail_at(c->err, MK_ERR_NAME, l->file, l->line, l->col,
-                              "conservation law '%s' is already declared at %s:%d", l->name,
-                              k->file, k->line);
+                              "conservation law '%s' is already declared at %s%s%d", l->name,
+                              k->file == l->file ? "line " : k->file, k->file == l->file ? "" : ":",
+                              k->line);
     char why[256];
     ut_unit *u = NULL;
     if (mk_units_parse(m->units, l->unit_text, &u, why, sizeof why))
@@ -854,9 +861,10 @@ static mk_status check_law(checker *c, mk_law_decl *l)
                           d.bad_var->qname, d.bad_state->qname, d.bad_var->qname);
     if (d.n < 2)
         return mk_fail_at(c->err, MK_ERR_MODEL, l->file, l->line, l->col,
-                          "conservation law '%s' reads %s: a law says that states exchange what "
-                          "it counts, so it needs at least two integrated states", l->name,
-                          d.n ? m->by_kind[MK_SYM_STATE][d.states[0]]->qname : "no state");
+                          "conservation law '%s' reads %s%s%s: a law says that states exchange "
+                          "what it counts, so it needs at least two integrated states", l->name,
+                          d.n ? "only state '" : "no state", d.n ? m->by_kind[MK_SYM_STATE][d.states[0]]->qname : "",
+                          d.n ? "'" : "");
     return MK_OK;
 }
 

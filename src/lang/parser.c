@@ -1100,6 +1100,10 @@ static mk_status parse_file(mk_model *m, const char *file, const char *src, int 
             next(&p);
             if (!is_word(&p.tok, "component")) return fail_here(&p, "'component' after replace");
             rc = parse_component(&p, 1);
+        } else if (is_word(&p.tok, "set") || is_word(&p.tok, "replace")) {
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, file, p.tok.line, p.tok.col,
+                            "'%.*s' changes a base model: the header must name one "
+                            "(model NAME extends BASE { ... })", (int)p.tok.len, p.tok.text);
         } else {
             rc = fail_here(&p, p.is_delta ? "'component', 'replace component', 'set', 'function', "
                                             "'conserve' or end of file"
