@@ -216,6 +216,8 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     mk_buf table, csv;
     mk_buf_init(&table);
     mk_buf_init(&csv);
+    mk_law_check *laws = NULL; /* the model's conservation laws, at every row */
+    if (!rc && mk_law_check_new(s, &laws, &err)) rc = mk_cli_report(&err);
     if (!rc) {
         mk_buf_printf(&table, "model %s (%s), %g s simulated, output every %g s\n\n", abi->name,
                       abi->hash, duration, every);
@@ -238,7 +240,8 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
         }
         if (t > duration) t = duration;
         const double *v;
-        if (mk_solver_advance(s, t, &err) || mk_solver_eval_vars(s, &v, &err)) {
+        if (mk_solver_advance(s, t, &err) || mk_solver_eval_vars(s, &v, &err) ||
+            mk_law_check_now(laws, s, &err)) {
             rc = mk_cli_report(&err);
             break;
         }
@@ -256,6 +259,7 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     }
     mk_buf_free(&table);
     mk_buf_free(&csv);
+    mk_law_check_free(laws);
     mk_solver_free(s);
     return rc;
 }

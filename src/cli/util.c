@@ -162,6 +162,14 @@ static int looks_like_file(const char *s)
     return strchr(s, '/') || (n > 4 && !strcmp(s + n - 4, ".myo"));
 }
 
+/* extends NAME: the built-in model of that name (its own text, as it was translated) */
+static const char *builtin_source(void *ctx, const char *name)
+{
+    (void)ctx;
+    const mk_model_abi *abi = mk_builtin_find(name);
+    return abi ? abi->source : NULL;
+}
+
 int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
@@ -170,7 +178,7 @@ int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
         ref->abi = mk_builtin_find(name);
         if (ref->abi) {
             /* a built-in model carries its source: parse it for show/check */
-            if (mk_model_parse_string(name, ref->abi->source, &ref->model, &err))
+            if (mk_model_parse_with(name, ref->abi->source, builtin_source, NULL, &ref->model, &err))
                 return mk_cli_report(&err);
             return 0;
         }
@@ -181,7 +189,8 @@ int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
             return 1;
         }
     }
-    if (mk_model_parse_file(name, &ref->model, &err)) return mk_cli_report(&err);
+    if (mk_model_parse_file_with(name, builtin_source, NULL, &ref->model, &err))
+        return mk_cli_report(&err);
     if (need_abi) {
         if (mk_model_compile(ref->model, NULL, &ref->loaded, &err)) {
             mk_cli_close_model(ref);

@@ -35,6 +35,8 @@ typedef struct mk_run_result {
     int n_meas;
     mk_solver_stats stats;
     double wall_s;
+    long law_checks;           /* conservation laws checked, summed over output rows */
+    double law_drift_max;      /* the largest relative drift of any law (0 without laws) */
     char summary[8192];        /* the table `myoknot run` prints */
 } mk_run_result;
 

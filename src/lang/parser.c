@@ -18,15 +18,22 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "core/limits.h"
 #include "lang/ast.h"
 #include "lang/units.h"
 
 typedef struct parser {
     mk_model *m;
+    const char *file;   /* the file being parsed: the model's own or one of its bases */
+    const char *src;    /* its text */
+    int depth_extends;  /* 0 for the model's own file, 1 for its base, ... */
+    int is_delta;       /* the file extends a base: set and replace are allowed */
     mk_lexer lx;
     mk_token tok;       /* current */
     size_t prev_end;    /* byte offset just past the previous token */
@@ -80,11 +87,11 @@ static void describe(const mk_token *t, char *buf, size_t size)
 static mk_status fail_here(parser *p, const char *expected)
 {
     if (p->tok.kind == T_ERROR)
-        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col, "%s",
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col, "%s",
                           p->tok.text);
     char found[96];
     describe(&p->tok, found, sizeof found);
-    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                       "expected %s, found %s", expected, found);
 }
 
@@ -108,7 +115,7 @@ static mk_status expect_word(parser *p, const char *w)
 
 static mk_status oom(parser *p)
 {
-    return mk_fail(p->err, MK_ERR_NOMEM, "out of memory while parsing %s", p->m->file);
+    return mk_fail(p->err, MK_ERR_NOMEM, "out of memory while parsing %s", p->file);
 }
 
 /* A declared name: an identifier that is not a keyword. */
@@ -116,7 +123,7 @@ static mk_status take_name(parser *p, const char *what, const char **out, int *l
 {
     if (p->tok.kind != T_IDENT) return fail_here(p, what);
     if (is_reserved(&p->tok))
-        return mk_fail_at(p->err, MK_ERR_NAME, p->m->file, p->tok.line, p->tok.col,
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, p->tok.line, p->tok.col,
                           "'%.*s' is a reserved word and cannot be used as %s", (int)p->tok.len,
                           p->tok.text, what);
     /* Generated C names are component__local; with no "__" inside a name and no '_' at its
@@ -126,7 +133,7 @@ static mk_status take_name(parser *p, const char *what, const char **out, int *l
     int dunder = 0;
     for (size_t i = 0; i + 1 < n; i++) dunder |= t[i] == '_' && t[i + 1] == '_';
     if (t[0] == '_' || t[n - 1] == '_' || dunder)
-        return mk_fail_at(p->err, MK_ERR_NAME, p->m->file, p->tok.line, p->tok.col,
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, p->tok.line, p->tok.col,
                           "'%.*s' cannot be used as %s: names may not begin or end with '_' or "
                           "contain '__'", (int)n, t, what);
     *out = mk_arena_strndup(&p->m->arena, p->tok.text, p->tok.len);
@@ -141,7 +148,7 @@ static mk_status take_string(parser *p, const char **out)
 {
     if (p->tok.kind != T_STRING) return fail_here(p, "a string in double quotes");
     if (p->tok.len > MK_MAX_STRING_LEN)
-        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                           "string too long (%zu bytes; at most %d)", p->tok.len,
                           MK_MAX_STRING_LEN);
     char *s = mk_arena_alloc(&p->m->arena, p->tok.len + 1);
@@ -174,7 +181,7 @@ static mk_status take_number(parser *p, double *out)
 static mk_status copy_unit(parser *p, const char **out)
 {
     if (p->tok.len > MK_MAX_UNIT_LEN)
-        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                           "unit too long (%zu bytes; at most %d)", p->tok.len, MK_MAX_UNIT_LEN);
     *out = mk_arena_strndup(&p->m->arena, p->tok.text, p->tok.len);
     return *out ? MK_OK : oom(p);
@@ -205,6 +212,8 @@ static mk_expr *new_expr(parser *p, mk_expr_kind kind, const mk_token *at)
     e->line = at->line;
     e->col = at->col;
     e->start = at->offset;
+    e->file = p->file;
+    e->src = p->src;
     return e;
 }
 
@@ -216,7 +225,7 @@ static mk_status parse_call(parser *p, mk_expr *e)
     if (p->tok.kind != T_RPAREN) {
         for (;;) {
             if (n == MK_MAX_CALL_ARGS)
-                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                                   "too many arguments to '%s' (at most %d)", e->name,
                                   MK_MAX_CALL_ARGS);
             mk_status rc = parse_expr(p, &args[n++]);
@@ -322,7 +331,7 @@ static mk_status parse_power(parser *p, mk_expr **out)
 
 static mk_status too_nested(parser *p)
 {
-    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                       "expression nested too deeply (more than %d levels of parentheses, "
                       "signs, powers or 'not'); split it into intermediate variables",
                       MAX_NESTING);
@@ -389,7 +398,7 @@ static mk_status parse_level(parser *p, mk_expr **out, level_fn operand, const i
         if (once) {
             for (int k = 0; ops[k]; k++)
                 if ((int)p->tok.kind == ops[k])
-                    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+                    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                                       "comparisons do not chain; combine them with 'and'");
             break;
         }
@@ -460,7 +469,7 @@ static mk_status parse_statement_expr(parser *p, mk_expr **out)
 {
     mk_status rc = parse_expr(p, out);
     if (!rc && deeper_than(*out, MAX_EXPR_DEPTH))
-        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, (*out)->line, (*out)->col,
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, (*out)->line, (*out)->col,
                           "expression too long (more than %d operations deep); split it into "
                           "intermediate variables", MAX_EXPR_DEPTH);
     return rc;
@@ -474,6 +483,7 @@ static mk_decl *new_decl(parser *p, mk_symbol_kind kind)
     if (!d) return NULL;
     d->kind = kind;
     d->comp = p->comp;
+    d->file = p->file;
     d->value = d->lo = d->hi = NAN;
     d->diffusion_m2_s = NAN;
     if (p->comp->last) p->comp->last->next = d; else p->comp->first = d;
@@ -504,7 +514,7 @@ static mk_status parse_bound(parser *p, mk_decl *d)
                             "(bound >= 0, > 0, <= 0 or < 0)");
     next(p);
     if (p->tok.kind == T_UNIT)
-        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                           "a bound is written 0 without a unit: it holds the state, in its own unit, to a sign");
     d->constraint = code;
     return MK_OK;
@@ -530,7 +540,7 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
         int ok = hit && (hit == allowed || hit[-1] == ' ') &&
                  (hit[strlen(word)] == ' ' || hit[strlen(word)] == 0);
         if (!ok)
-            return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+            return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                               "'%s' is not an attribute of %s (allowed: %s)", word,
                               a_kind(d->kind), allowed);
         int line = p->tok.line, col = p->tok.col;
@@ -547,7 +557,7 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
             if (!(rc = take_number(p, &d->lo)) && !(rc = expect(p, T_DOTDOT, "'..' in a range")))
                 rc = take_number(p, &d->hi);
             if (!rc && p->tok.kind == T_UNIT)
-                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, p->tok.line, p->tok.col,
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                                   "a range is written in the parameter's own unit, without brackets");
         } else if (!strcmp(word, "bound")) {
             if (d->constraint) goto twice;
@@ -565,15 +575,15 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
                 ut_unit *u = NULL;
                 mk_status urc = mk_units_parse(p->m->units, unit, &u, why, sizeof why);
                 if (urc)
-                    return mk_fail_at(p->err, urc, p->m->file, line, col,
+                    return mk_fail_at(p->err, urc, p->file, line, col,
                                       "unit [%s] of the diffusion coefficient: %s", unit, why);
                 ut_free(u);
                 if (mk_units_convert(p->m->units, v, unit, "m2/s", &si, &e2))
-                    return mk_fail_at(p->err, e2.code == MK_ERR_NOMEM ? MK_ERR_NOMEM : MK_ERR_UNIT, p->m->file, line, col,
+                    return mk_fail_at(p->err, e2.code == MK_ERR_NOMEM ? MK_ERR_NOMEM : MK_ERR_UNIT, p->file, line, col,
                                       "a diffusion coefficient needs a unit of area per time, "
                                       "e.g. [um2/s], found [%s]", unit);
                 if (si < 0)
-                    return mk_fail_at(p->err, MK_ERR_MODEL, p->m->file, line, col,
+                    return mk_fail_at(p->err, MK_ERR_MODEL, p->file, line, col,
                                       "a diffusion coefficient cannot be negative, found %g [%s]",
                                       v, unit);
                 d->diffusion_m2_s = si;
@@ -582,7 +592,7 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
         if (rc) return rc;
         continue;
     twice:
-        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, line, col,
+        return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, line, col,
                           "attribute '%s' is given twice", word);
     }
     next(p);
@@ -597,7 +607,7 @@ static mk_status check_initial_bound(parser *p, const mk_decl *d)
            : d->constraint == -1 ? v <= 0 : v < 0;
     if (ok) return MK_OK;
     static const char *const k_rel[] = {"< 0", "<= 0", "", ">= 0", "> 0"};
-    return mk_fail_at(p->err, MK_ERR_MODEL, p->m->file, d->bound_line, d->bound_col,
+    return mk_fail_at(p->err, MK_ERR_MODEL, p->file, d->bound_line, d->bound_col,
                       "state '%s' starts at %g [%s], outside its bound %s", d->local, v,
                       d->unit_text, k_rel[d->constraint + 2]);
 }
@@ -660,12 +670,140 @@ static mk_status parse_derivative(parser *p)
     return parse_statement_expr(p, &d->deriv);
 }
 
+/* conserve NAME [UNIT] = EXPR { doc tol scale }, inside a component (comp) or at model level. */
+static mk_status parse_law(parser *p, mk_component *comp)
+{
+    mk_status rc;
+    mk_law_decl *l = mk_arena_alloc(&p->m->arena, sizeof *l);
+    if (!l) return oom(p);
+    l->comp = comp;
+    l->file = p->file;
+    l->tol = l->scale = NAN;
+    next(p); /* conserve */
+    if ((rc = take_name(p, "the name of a conservation law", &l->name, &l->line, &l->col))) return rc;
+    if (comp) {
+        char *q = mk_arena_alloc(&p->m->arena, strlen(comp->name) + strlen(l->name) + 2);
+        if (!q) return oom(p);
+        sprintf(q, "%s.%s", comp->name, l->name);
+        l->name = q;
+    }
+    if ((rc = take_unit(p, &l->unit_text, "the law's name"))) return rc;
+    if ((rc = expect(p, T_ASSIGN, "'=' and the conserved quantity"))) return rc;
+    if ((rc = parse_statement_expr(p, &l->expr))) return rc;
+    if (p->tok.kind == T_LBRACE) {
+        next(p);
+        while (p->tok.kind != T_RBRACE) {
+            int line = p->tok.line, col = p->tok.col;
+            if (p->tok.kind == T_SEMI) {
+                next(p);
+                continue;
+            }
+            if (is_word(&p->tok, "doc") && !l->doc) {
+                next(p);
+                rc = take_string(p, &l->doc);
+            } else if (is_word(&p->tok, "tol") && isnan(l->tol)) {
+                next(p);
+                if (!(rc = take_number(p, &l->tol)) && !(l->tol > 0 && l->tol < 1))
+                    return mk_fail_at(p->err, MK_ERR_MODEL, p->file, line, col,
+                                      "a law's tol is relative: a number above 0 and below 1, "
+                                      "found %g", l->tol);
+            } else if (is_word(&p->tok, "scale") && isnan(l->scale)) {
+                next(p);
+                if (!(rc = take_number(p, &l->scale)) && !(l->scale > 0))
+                    return mk_fail_at(p->err, MK_ERR_MODEL, p->file, line, col,
+                                      "a law's scale must be positive, found %g", l->scale);
+                if (!rc && p->tok.kind == T_UNIT)
+                    return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
+                                      "a law's scale is written in the law's own unit, without brackets");
+            } else if (is_word(&p->tok, "doc") || is_word(&p->tok, "tol") || is_word(&p->tok, "scale")) {
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, line, col,
+                                  "attribute '%.*s' is given twice", (int)p->tok.len, p->tok.text);
+            } else {
+                return fail_here(p, "an attribute of a conservation law (doc, tol, scale) or '}'");
+            }
+            if (rc) return rc;
+        }
+        next(p);
+    }
+    mk_law_decl **tail = &p->m->laws;
+    while (*tail) tail = &(*tail)->next;
+    *tail = l;
+    p->m->n_laws++;
+    return MK_OK;
+}
+
+/* function NAME(a, b, ...) = EXPR, at model level. */
+static mk_status parse_function(parser *p)
+{
+    mk_status rc;
+    mk_fn *f = mk_arena_alloc(&p->m->arena, sizeof *f);
+    if (!f) return oom(p);
+    f->file = p->file;
+    next(p); /* function */
+    if ((rc = take_name(p, "the name of a function", &f->name, &f->line, &f->col))) return rc;
+    if (mk_builtin_fn_find(f->name))
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, f->line, f->col,
+                          "'%s' is a built-in function and cannot be redefined", f->name);
+    for (mk_fn *g = p->m->fns; g; g = g->next)
+        if (!strcmp(g->name, f->name))
+            return mk_fail_at(p->err, MK_ERR_NAME, p->file, f->line, f->col,
+                              "function '%s' is already defined at %s:%d", f->name, g->file, g->line);
+    if ((rc = expect(p, T_LPAREN, "'(' and the function's parameters"))) return rc;
+    const char *names[8];
+    while (p->tok.kind != T_RPAREN) {
+        if (f->nparams == 8)
+            return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
+                              "too many parameters of function '%s' (at most 8)", f->name);
+        int line, col;
+        if ((rc = take_name(p, "the name of a function parameter", &names[f->nparams], &line, &col)))
+            return rc;
+        for (int i = 0; i < f->nparams; i++)
+            if (!strcmp(names[i], names[f->nparams]))
+                return mk_fail_at(p->err, MK_ERR_NAME, p->file, line, col,
+                                  "function '%s' has two parameters named '%s'", f->name, names[i]);
+        f->nparams++;
+        if (p->tok.kind != T_COMMA) break;
+        next(p);
+    }
+    if ((rc = expect(p, T_RPAREN, "',' or ')' after a function parameter"))) return rc;
+    if ((rc = expect(p, T_ASSIGN, "'=' and the function's expression"))) return rc;
+    f->params = mk_arena_alloc(&p->m->arena, sizeof *f->params * (size_t)(f->nparams + 1));
+    if (!f->params) return oom(p);
+    memcpy(f->params, names, sizeof *names * (size_t)f->nparams);
+    if ((rc = parse_statement_expr(p, &f->body))) return rc;
+    mk_fn **tail = &p->m->fns;
+    while (*tail) tail = &(*tail)->next;
+    *tail = f;
+    return MK_OK;
+}
+
+static mk_component *find_comp(mk_model *m, const char *name)
+{
+    for (mk_component *k = m->components; k; k = k->next)
+        if (!strcmp(k->name, name)) return k;
+    return NULL;
+}
+
+/* " (did you mean 'x'?)" for a component name of the model so far. */
+static void comp_hint(mk_model *m, const char *name, char *buf, size_t size)
+{
+    int best = 3;
+    buf[0] = 0;
+    for (mk_component *k = m->components; k; k = k->next) {
+        int d = mk_edit_distance(name, k->name);
+        if (d < best) {
+            best = d;
+            snprintf(buf, size, " (did you mean '%s'?)", k->name);
+        }
+    }
+}
+
 /* The limits on the number of components and declarations (core/limits.h), checked at the
  * keyword that would exceed one. */
 static mk_status count(parser *p, int *n, int max, const char *what)
 {
     if (*n >= max)
-        return mk_fail_at(p->err, MK_ERR_MODEL, p->m->file, p->tok.line, p->tok.col,
+        return mk_fail_at(p->err, MK_ERR_MODEL, p->file, p->tok.line, p->tok.col,
                           "too many %s (at most %d in one model)", what, max);
     ++*n;
     return MK_OK;
@@ -677,17 +815,41 @@ static int is_declaration(const mk_token *t)
            is_word(t, "var") || is_word(t, "output");
 }
 
-static mk_status parse_component(parser *p)
+static mk_status parse_component(parser *p, int replace)
 {
     mk_status rc;
     if ((rc = count(p, &p->n_comps, MK_MAX_COMPONENTS, "components"))) return rc;
     mk_component *c = mk_arena_alloc(&p->m->arena, sizeof *c);
     if (!c) return oom(p);
+    c->file = p->file;
     next(p); /* component */
     if ((rc = take_name(p, "a component name", &c->name, &c->line, &c->col))) return rc;
+    mk_component *old = find_comp(p->m, c->name);
+    if (replace && !old) {
+        char hint[96];
+        comp_hint(p->m, c->name, hint, sizeof hint);
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, c->line, c->col,
+                          "cannot replace component '%s': the base has no such component%s",
+                          c->name, hint);
+    }
+    if (!replace && old && old->file != p->file)
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, c->line, c->col,
+                          "component '%s' is already defined in the base (%s:%d); write "
+                          "'replace component %s' to replace it", c->name, old->file, old->line,
+                          c->name);
     if ((rc = expect(p, T_LBRACE, "'{' to open the component"))) return rc;
-    *p->tail = c; /* appended through a tail pointer: walking the list made parsing quadratic */
-    p->tail = &c->next;
+    if (replace) { /* in the place of the old one, so numbering keeps the base's order */
+        mk_component **at = &p->m->components;
+        while (*at != old) at = &(*at)->next;
+        c->next = old->next;
+        *at = c;
+        if (p->tail == &old->next) p->tail = &c->next;
+        for (mk_law_decl *l = p->m->laws; l; l = l->next)
+            if (l->comp == old) l->comp = c; /* its laws now speak of the new one */
+    } else {
+        *p->tail = c; /* appended through a tail pointer: walking the list made parsing quadratic */
+        p->tail = &c->next;
+    }
     p->comp = c;
     while (p->tok.kind != T_RBRACE) {
         mk_token *t = &p->tok;
@@ -698,12 +860,12 @@ static mk_status parse_component(parser *p)
             rc = MK_OK;
         } else if (is_word(t, "doc")) {
             if (c->doc)
-                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, t->line, t->col,
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, t->line, t->col,
                                   "component '%s' already has a doc (a declaration's doc goes "
                                   "in braces after it: { doc \"...\" })", c->name);
             /* after a declaration, a bare doc was almost surely meant for it */
             if (c->first)
-                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->m->file, t->line, t->col,
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, t->line, t->col,
                                   "a component's doc comes before its declarations; to document "
                                   "'%s', put the doc in braces after it: { doc \"...\" }",
                                   c->last->local);
@@ -724,6 +886,8 @@ static mk_status parse_component(parser *p)
         } else if (is_word(t, "output")) {
             next(p);
             rc = parse_var(p, 1);
+        } else if (is_word(t, "conserve")) {
+            rc = parse_law(p, c);
         } else if (is_word(t, "d")) {
             rc = parse_derivative(p);
         } else if (t->kind == T_EOF) {
@@ -732,7 +896,8 @@ static mk_status parse_component(parser *p)
                      c->name, c->line);
             rc = fail_here(p, what);
         } else {
-            rc = fail_here(p, "a declaration (param, state, input, var, output, d(x)/dt, doc) or '}'");
+            rc = fail_here(p, "a declaration (param, state, input, var, output, d(x)/dt, "
+                              "conserve, doc) or '}'");
         }
         if (rc) return rc;
     }
@@ -740,39 +905,260 @@ static mk_status parse_component(parser *p)
     return MK_OK;
 }
 
-mk_status mk_parse(mk_model *m, mk_error *err)
+/* set comp.param = VALUE [UNIT] { source "..." [range LO .. HI] [doc "..."] }: a new default
+ * for a parameter of the base, with the source of the new number.  Applied once the whole
+ * delta is read, so it may name a component the delta replaces or adds. */
+typedef struct mk_set {
+    const char *comp, *local, *unit_text, *file;
+    mk_decl attrs;          /* value, range, source, doc as written */
+    int line, col;          /* of the name */
+    struct mk_set *next;
+} mk_set;
+
+static mk_status parse_set(parser *p, mk_set **list)
+{
+    mk_status rc;
+    mk_set *s = mk_arena_alloc(&p->m->arena, sizeof *s);
+    if (!s) return oom(p);
+    s->file = p->file;
+    s->attrs.kind = MK_SYM_PARAM;
+    s->attrs.value = s->attrs.lo = s->attrs.hi = NAN;
+    next(p); /* set */
+    if ((rc = take_name(p, "a component name in set COMPONENT.PARAMETER", &s->comp, &s->line, &s->col)))
+        return rc;
+    if ((rc = expect(p, T_DOT, "'.' and the parameter, as in set component.parameter = 5 [mM]")))
+        return rc;
+    if ((rc = take_name(p, "a parameter name", &s->local, NULL, NULL))) return rc;
+    if ((rc = expect(p, T_ASSIGN, "'=' and the new default"))) return rc;
+    if ((rc = take_number(p, &s->attrs.value))) return rc;
+    if ((rc = take_unit(p, &s->unit_text, "the new default"))) return rc;
+    if (p->tok.kind != T_LBRACE)
+        return fail_here(p, "'{' and the source of the new default (a set needs source \"...\")");
+    if ((rc = parse_attrs(p, &s->attrs, "doc source range"))) return rc;
+    mk_set **tail = list;
+    while (*tail) tail = &(*tail)->next;
+    *tail = s;
+    return MK_OK;
+}
+
+static mk_status apply_set(parser *p, const mk_set *s)
+{
+    mk_model *m = p->m;
+    mk_component *k = find_comp(m, s->comp);
+    char hint[160] = "";
+    if (!k) {
+        comp_hint(m, s->comp, hint, sizeof hint);
+        return mk_fail_at(p->err, MK_ERR_NAME, s->file, s->line, s->col,
+                          "set names component '%s', which the model does not have%s", s->comp,
+                          hint);
+    }
+    mk_decl *d = NULL;
+    int best = 3;
+    for (mk_decl *e = k->first; e; e = e->next) {
+        if (e->stmt != STMT_DECL) continue;
+        if (!strcmp(e->local, s->local)) d = e;
+        int dist = mk_edit_distance(e->local, s->local);
+        if (e->kind == MK_SYM_PARAM && dist < best) {
+            best = dist;
+            snprintf(hint, sizeof hint, " (did you mean '%s.%s'?)", k->name, e->local);
+        }
+    }
+    if (!d)
+        return mk_fail_at(p->err, MK_ERR_NAME, s->file, s->line, s->col,
+                          "set names '%s.%s', which is not declared%s", s->comp, s->local, hint);
+    if (d->kind != MK_SYM_PARAM)
+        return mk_fail_at(p->err, MK_ERR_NAME, s->file, s->line, s->col,
+                          "set can change only parameters; '%s.%s' is %s", s->comp, s->local,
+                          a_kind(d->kind));
+    if (!s->attrs.source)
+        return mk_fail_at(p->err, MK_ERR_MODEL, s->file, s->line, s->col,
+                          "set %s.%s needs the source of its new default: add { source \"...\" } "
+                          "(or \"assumed: <why>\")", s->comp, s->local);
+    double v = s->attrs.value;
+    if (strcmp(s->unit_text, d->unit_text)) {
+        mk_error e2;
+        if (mk_units_convert(m->units, s->attrs.value, s->unit_text, d->unit_text, &v, &e2))
+            return mk_fail_at(p->err, MK_ERR_UNIT, s->file, s->line, s->col,
+                              "set %s.%s = %g [%s]: %s is declared in [%s]: %s", s->comp,
+                              s->local, s->attrs.value, s->unit_text, s->local, d->unit_text,
+                              e2.message);
+    }
+    double lo = s->attrs.has_range ? s->attrs.lo : d->lo, hi = s->attrs.has_range ? s->attrs.hi : d->hi;
+    if (!s->attrs.has_range && (v < lo || v > hi))
+        return mk_fail_at(p->err, MK_ERR_MODEL, s->file, s->line, s->col,
+                          "set %s.%s = %g [%s] lies outside the base's range %g .. %g: a variant "
+                          "does not widen a range silently; restate it with { range LO .. HI }",
+                          s->comp, s->local, v, d->unit_text, lo, hi);
+    /* the parameter now is the delta's: its messages point at the set */
+    d->value = v;
+    d->lo = lo;
+    d->hi = hi;
+    d->source = s->attrs.source;
+    if (s->attrs.doc) d->doc = s->attrs.doc;
+    d->file = s->file;
+    d->line = s->line;
+    d->col = s->col;
+    return MK_OK;
+}
+
+/* How deep `extends` may chain: a variant of a variant of the base is plenty. */
+enum { MAX_EXTENDS = 8 };
+
+static mk_status parse_file(mk_model *m, const char *file, const char *src, int depth,
+                            const char *const *chain, mk_error *err);
+
+static int is_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* extends "path.myo" (beside the file that says it) or extends NAME (NAME.myo beside it, else
+ * a built-in model, through the model's base function). */
+static mk_status parse_extends(parser *p, const char *const *chain)
+{
+    mk_model *m = p->m;
+    int line = p->tok.line, col = p->tok.col, quoted = p->tok.kind == T_STRING;
+    const char *ref;
+    mk_status rc = quoted ? take_string(p, &ref)
+                          : take_name(p, "the base model after extends (a name or \"file.myo\")", &ref, NULL, NULL);
+    if (rc) return rc;
+    const char *slash = strrchr(p->file, '/');
+    size_t dir = slash ? (size_t)(slash - p->file + 1) : 0;
+    size_t n = dir + strlen(ref) + 8;
+    char *path = mk_arena_alloc(&m->arena, n);
+    if (!path) return oom(p);
+    snprintf(path, n, "%.*s%s%s", (int)dir, p->file, ref, quoted ? "" : ".myo");
+    if (quoted && ref[0] == '/') snprintf(path, n, "%s", ref);
+    char *text = NULL;
+    const char *id = path;
+    const char *builtin = !quoted && m->base_fn ? m->base_fn(m->base_ctx, ref) : NULL;
+    if (builtin) { /* a bare name is a built-in model first, as on the command line */
+        n = strlen(ref) + 8;
+        char *bid = mk_arena_alloc(&m->arena, n);
+        if (!bid || !(text = mk_strdup(builtin))) return oom(p);
+        snprintf(bid, n, "%s.myo", ref); /* messages name it like the file it was built from */
+        id = path = bid;
+    } else if (is_file(path)) {
+        static const mk_text_kind kind = {.nul_msg = "contains a NUL byte: not a model file",
+                                          .read_msg = "cannot read the file"};
+        if ((rc = mk_read_text_file(path, &kind, &text, NULL, p->err))) return rc;
+    } else {
+        return mk_fail_at(p->err, MK_ERR_IO, p->file, line, col,
+                          "extends %s%s%s: no file %s%s", quoted ? "\"" : "", ref, quoted ? "\"" : "",
+                          path, quoted ? "" : " and no built-in model of that name");
+    }
+    for (int i = 0; chain[i]; i++)
+        if (!strcmp(chain[i], id)) {
+            free(text);
+            return mk_fail_at(p->err, MK_ERR_CYCLE, p->file, line, col,
+                              "extends makes a cycle: %s extends %s, which is already being "
+                              "read (a model cannot be its own base)", p->file, path);
+        }
+    if (p->depth_extends + 1 > MAX_EXTENDS) {
+        free(text);
+        return mk_fail_at(p->err, MK_ERR_MODEL, p->file, line, col,
+                          "extends chains more than %d models deep", MAX_EXTENDS);
+    }
+    char *kept = mk_arena_strndup(&m->arena, text, strlen(text));
+    free(text);
+    if (!kept) return oom(p);
+    return parse_file(m, path, kept, p->depth_extends + 1, chain, p->err);
+}
+
+static mk_status parse_header(parser *p, const char *const *chain)
+{
+    mk_model *m = p->m;
+    mk_status rc;
+    const char *name;
+    if (!is_word(&p->tok, "model"))
+        return fail_here(p, "'model NAME { ... }' at the start of the file");
+    next(p);
+    if ((rc = take_name(p, "the model's name", &name, NULL, NULL))) return rc;
+    if (p->depth_extends == 0) m->name = name; /* a base's name is not the model's */
+    if (is_word(&p->tok, "extends")) {
+        next(p);
+        p->is_delta = 1;
+        if ((rc = parse_extends(p, chain))) return rc;
+    }
+    if ((rc = expect(p, T_LBRACE, "'{' after the model's name"))) return rc;
+    const char *doc = NULL;
+    while (p->tok.kind != T_RBRACE) {
+        if (p->tok.kind == T_SEMI) {
+            next(p);
+            continue;
+        }
+        if (!is_word(&p->tok, "doc")) return fail_here(p, "'doc' or '}' in the model header");
+        if (doc)
+            return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
+                              "the model already has a doc");
+        next(p);
+        if ((rc = take_string(p, &doc))) return rc;
+    }
+    next(p);
+    if (doc) m->doc = doc; /* bases are read first: the variant's own doc wins */
+    return MK_OK;
+}
+
+static mk_status parse_file(mk_model *m, const char *file, const char *src, int depth,
+                            const char *const *chain, mk_error *err)
 {
     parser p = {0};
     p.m = m;
     p.err = err;
-    p.tail = &m->components;
-    mk_lexer_init(&p.lx, m->source);
+    p.file = file;
+    p.src = src;
+    p.depth_extends = depth;
+    mk_srcfile *sf = mk_arena_alloc(&m->arena, sizeof *sf);
+    if (!sf) return oom(&p);
+    sf->name = file;
+    sf->text = src;
+    mk_srcfile **ft = &m->files;
+    while (*ft) ft = &(*ft)->next;
+    *ft = sf;
+    const char *links[MAX_EXTENDS + 2];
+    int n = 0;
+    while (chain && chain[n]) links[n] = chain[n], n++;
+    links[n++] = file;
+    links[n] = NULL;
+    mk_lexer_init(&p.lx, src);
     p.tok = mk_lexer_next(&p.lx);
-    mk_status rc;
-    if (!is_word(&p.tok, "model"))
-        return fail_here(&p, "'model NAME { ... }' at the start of the file");
-    next(&p);
-    if ((rc = take_name(&p, "the model's name", &m->name, NULL, NULL))) return rc;
-    if ((rc = expect(&p, T_LBRACE, "'{' after the model's name"))) return rc;
-    while (p.tok.kind != T_RBRACE) {
-        if (p.tok.kind == T_SEMI) {
+    mk_status rc = parse_header(&p, links);
+    /* the header read the base: this file's components come after the base's */
+    for (p.tail = &m->components; *p.tail;) p.tail = &(*p.tail)->next;
+    mk_set *sets = NULL;
+    while (!rc && p.tok.kind != T_EOF) {
+        if (is_word(&p.tok, "component")) {
+            rc = parse_component(&p, 0);
+        } else if (is_word(&p.tok, "function")) {
+            rc = parse_function(&p);
+        } else if (is_word(&p.tok, "conserve")) {
+            rc = parse_law(&p, NULL);
+        } else if (p.is_delta && is_word(&p.tok, "set")) {
+            rc = parse_set(&p, &sets);
+        } else if (p.is_delta && is_word(&p.tok, "replace")) {
             next(&p);
-            continue;
+            if (!is_word(&p.tok, "component")) return fail_here(&p, "'component' after replace");
+            rc = parse_component(&p, 1);
+        } else if (is_word(&p.tok, "set") || is_word(&p.tok, "replace")) {
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, file, p.tok.line, p.tok.col,
+                            "'%.*s' changes a base model: the header must name one "
+                            "(model NAME extends BASE { ... })", (int)p.tok.len, p.tok.text);
+        } else {
+            rc = fail_here(&p, p.is_delta ? "'component', 'replace component', 'set', 'function', "
+                                            "'conserve' or end of file"
+                                          : "'component', 'function', 'conserve' or end of file");
         }
-        if (!is_word(&p.tok, "doc")) return fail_here(&p, "'doc' or '}' in the model header");
-        if (m->doc)
-            return mk_fail_at(err, MK_ERR_SYNTAX, m->file, p.tok.line, p.tok.col,
-                              "the model already has a doc");
-        next(&p);
-        if ((rc = take_string(&p, &m->doc))) return rc;
     }
-    next(&p);
-    while (p.tok.kind != T_EOF) {
-        if (!is_word(&p.tok, "component")) return fail_here(&p, "'component' or end of file");
-        if ((rc = parse_component(&p))) return rc;
-    }
-    if (!m->components)
-        return mk_fail_at(err, MK_ERR_MODEL, m->file, p.tok.line, p.tok.col,
+    for (mk_set *s = sets; s && !rc; s = s->next) rc = apply_set(&p, s);
+    if (!rc && !m->components)
+        return mk_fail_at(err, MK_ERR_MODEL, file, p.tok.line, p.tok.col,
                           "the model has no component (add component NAME { ... })");
-    return MK_OK;
+    return rc;
+}
+
+mk_status mk_parse(mk_model *m, mk_error *err)
+{
+    return parse_file(m, m->file, m->source, 0, NULL, err);
 }

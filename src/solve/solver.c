@@ -658,6 +658,8 @@ mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err)
     return MK_OK;
 }
 
+const double *mk_solver_params(const mk_solver *s) { return s->params; }
+
 double mk_solver_input(const mk_solver *s, int index)
 {
     return s && index >= 0 && index < s->abi->n_inputs ? s->inputs[index] : NAN;

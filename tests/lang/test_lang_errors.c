@@ -160,10 +160,12 @@ static void test_corpus_files(void **state)
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         /* NN-short-description.myo, numbers unique */
         int num = -1;
-        if (sscanf(names[i], "%2d-", &num) != 1 || names[i][2] != '-' || names[i][3] == '.') {
+        size_t w = strspn(names[i], "0123456789"); /* NN- or, past 99, NNN- */
+        if (sscanf(names[i], "%3d-", &num) != 1 || (w != 2 && w != 3) || names[i][w] != '-' ||
+            names[i][w + 1] == '.') {
             print_error("%s: not named NN-short-description.myo\n", names[i]);
             failures++;
-        } else if (i > 0 && !strncmp(names[i - 1], names[i], 3)) {
+        } else if (i > 0 && !strncmp(names[i - 1], names[i], w + 1)) {
             print_error("%s: number %02d used twice (also %s)\n", names[i], num, names[i - 1]);
             failures++;
         }
