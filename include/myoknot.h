@@ -176,6 +176,8 @@ const double *mk_solver_vars(mk_solver *s);
 mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err);
 double mk_solver_input(const mk_solver *s, int index);
 const double *mk_solver_params(const mk_solver *s); /* declared units */
+/* A parameter's current value (declared unit); NaN for an index out of range. */
+double mk_solver_param(const mk_solver *s, int index);
 const mk_model_abi *mk_solver_abi(const mk_solver *s);
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
 /* An independent copy at the same time, state, parameters and inputs (statistics start at

@@ -665,4 +665,9 @@ double mk_solver_input(const mk_solver *s, int index)
     return s && index >= 0 && index < s->abi->n_inputs ? s->inputs[index] : NAN;
 }
 
+double mk_solver_param(const mk_solver *s, int index)
+{
+    return s && index >= 0 && index < s->abi->n_params ? s->params[index] : NAN;
+}
+
 const mk_model_abi *mk_solver_abi(const mk_solver *s) { return s ? s->abi : NULL; }
