@@ -146,7 +146,7 @@ mk_status mk_fit_data_load_string(const char *file, const char *text, mk_units *
     char *copy = mk_strdup(text ? text : "");
     if (!copy) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     mk_status rc = MK_OK;
-    int ln = 0, header = 0, cap = 0;
+    int ln = 0, header = 0, header_line = 1, cap = 0;
     char *save = copy;
     for (char *line = copy; line && !rc; line = save) {
         char *nl = strchr(line, '\n');
@@ -157,21 +157,21 @@ mk_status mk_fit_data_load_string(const char *file, const char *text, mk_units *
         while (*p == ' ' || *p == '\t' || *p == '\r') p++;
         if (!*p || *p == '#') continue;
         char *f[4];
-        int col[4];
+        int col[4], end_col = (int)strlen(line) + 1; /* before split_fields cuts the line */
         int n = split_fields(line, f, col, 4);
         if (!header) {
             static const char *const want[4] = {"time", "variable", "value", "sd"};
             for (int i = 0; !rc && i < 4; i++)
                 if (i >= n || strcmp(f[i], want[i]))
-                    rc = mk_fail_at(err, MK_ERR_SYNTAX, file, ln, i < n ? col[i] : (int)strlen(line) + 1,
+                    rc = mk_fail_at(err, MK_ERR_SYNTAX, file, ln, i < n ? col[i] : end_col,
                                     "expected the header 'time,variable,value,sd'; column %d should be '%s'", i + 1, want[i]);
             if (!rc && n != 4)
                 rc = mk_fail_at(err, MK_ERR_SYNTAX, file, ln, 1, "expected 4 columns (time,variable,value,sd), found %d", n);
-            header = 1;
+            header = 1, header_line = ln;
             continue;
         }
         if (n != 4) {
-            rc = mk_fail_at(err, MK_ERR_SYNTAX, file, ln, n > 4 ? col[3] : (int)strlen(line) + 1,
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, file, ln, n > 4 ? col[3] : end_col,
                             "expected 4 fields (time,variable,value,sd), found %d", n);
             break;
         }
@@ -188,7 +188,7 @@ mk_status mk_fit_data_load_string(const char *file, const char *text, mk_units *
         if (!rc) out->n++;
     }
     if (!rc && !header) rc = mk_fail_at(err, MK_ERR_SYNTAX, file, 1, 1, "empty file: expected the header 'time,variable,value,sd'");
-    if (!rc && !out->n) rc = mk_fail_at(err, MK_ERR_SYNTAX, file, ln, 1, "no measurements after the header");
+    if (!rc && !out->n) rc = mk_fail_at(err, MK_ERR_SYNTAX, file, header_line, 1, "no measurements after the header");
     free(copy);
     if (rc) mk_fit_data_free(out);
     return rc;
