@@ -503,11 +503,10 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
                 isfinite(si) && isfinite(sj) && si > 0 && sj > 0 ? cov[(size_t)i * (size_t)k + (size_t)j] / (si * sj) : NAN;
         }
     for (int i = 0; i < k; i++) {
-        int partner = -1;
         double worst = 0;
         for (int j = 0; j < k; j++) {
             double cij = res->corr[(size_t)i * (size_t)k + (size_t)j];
-            if (j != i && isfinite(cij) && fabs(cij) > worst) worst = fabs(cij), partner = j;
+            if (j != i && isfinite(cij) && fabs(cij) > worst) worst = fabs(cij);
         }
         if (bad_col[i]) snprintf(res->why[i], sizeof res->why[i], "a run failed at the finite-difference step");
         else if (!isfinite(res->se_u[i]))
@@ -516,7 +515,6 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
             snprintf(res->why[i], sizeof res->why[i], "large SE: the 95%% interval spans %.0f%% of its range", 2 * 196 * res->se_u[i]);
         else if (worst > 0.95) snprintf(res->why[i], sizeof res->why[i], "correlated with another fitted parameter (|r| = %.3f)", worst);
         res->identifiable[i] = !res->why[i][0];
-        (void)partner;
     }
 done:
     free(a), free(vt), free(cov), free(null_w), free(bad_col);
