@@ -14,18 +14,19 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "lang/units.h"
 #include "protocol/scenario_impl.h"
 
-enum { MAX_TEXT = 4 << 20 };
+enum { MAX_TEXT = MK_MAX_SCENARIO_BYTES };
 
 static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
 
 /* ---------------------------------------------------------------- the tree */
 
 static const mk_yformat k_format = {
-    .max_depth = 64,
+    .max_depth = MK_MAX_SCENARIO_DEPTH,
     .alias_msg = "YAML aliases (*%s) are not supported in scenarios: write the value out",
     .dup_key_msg = "duplicate key '%s' (first given at line %d:%d)",
     .bad_key_msg = "expected a key (a name), found %s",
@@ -60,6 +61,9 @@ mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_sc
     *out = NULL;
     if (!file_name) file_name = "<scenario>";
     if (!text) return mk_fail(err, MK_ERR_INVALID, "no scenario text");
+    if (strlen(text) > MAX_TEXT)
+        return mk_fail_at(err, MK_ERR_IO, file_name, 0, 0,
+                          "larger than the limit of %d bytes for a scenario", MAX_TEXT);
     mk_scenario *s = mk_calloc(1, sizeof *s);
     if (!s) return nomem(err);
     s->file = mk_strdup(file_name);
@@ -1026,13 +1030,16 @@ mk_status mk_scenario_compile(const mk_scenario *s, const mk_model_abi *abi, mk_
     free(cx.segs);
     free(cx.meas);
     free(cx.notes);
+    if (!rc && wb.failed) rc = nomem(err); /* a warning lost is an error, not silence */
+    if (!rc && warnings && wb.len) {
+        mk_buf_puts(warnings, wb.data);
+        if (warnings->failed) rc = nomem(err);
+    }
+    mk_buf_free(&wb);
     if (rc) {
-        mk_buf_free(&wb);
         mk_protocol_free(pr);
         return rc;
     }
-    if (warnings && wb.len) mk_buf_puts(warnings, wb.data);
-    mk_buf_free(&wb);
     *out = pr;
     return MK_OK;
 }

@@ -225,8 +225,8 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
         rc = mk_series_set_column(s, col++, abi->vars[c->outputs[i]].name, abi->vars[c->outputs[i]].unit, err);
     for (int i = 0; !rc && i < abi->n_inputs; i++)
         rc = mk_series_set_column(s, col++, abi->inputs[i].name, abi->inputs[i].unit, err);
-    char name[128];
-    for (char *tok = strtok(locals, ";"); !rc && tok; tok = strtok(NULL, ";")) {
+    char name[128], *save = NULL; /* strtok_r: no hidden state, two runs in two threads */
+    for (char *tok = strtok_r(locals, ";", &save); !rc && tok; tok = strtok_r(NULL, ";", &save)) {
         snprintf(name, sizeof name, "pain.region.%s", tok);
         rc = mk_series_set_column(s, col++, name, "0-10", err);
     }

@@ -15,10 +15,15 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "protocol/scenario_impl.h"
 
-enum { MAX_PLAN_SEGS = 1000000, MAX_TOTAL_SEGS = 5000000, MAX_TIMES = 100000 };
+enum {
+    MAX_PLAN_SEGS = MK_MAX_EVENT_CHANGES,
+    MAX_TOTAL_SEGS = MK_MAX_TIMELINE_CHANGES,
+    MAX_TIMES = MK_MAX_EVENT_TIMES
+};
 
 typedef struct ev_cx {
     sc_ctx *cx;
