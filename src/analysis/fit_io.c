@@ -16,6 +16,8 @@
 #include "analysis/fit.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
+#include "core/text.h"
 #include "io/results.h"
 #include "validate/validate.h"
 
@@ -197,21 +199,11 @@ mk_status mk_fit_data_load_string(const char *file, const char *text, mk_units *
 mk_status mk_fit_data_load_file(const char *path, mk_units *u, mk_fit_data *out, mk_error *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
-    mk_buf b;
-    mk_buf_init(&b);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) mk_buf_printf(&b, "%.*s", (int)n, chunk);
-    int bad = ferror(f);
-    fclose(f);
-    mk_status rc;
-    if (bad) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "read error");
-    else if (b.failed) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    else if (b.data && strlen(b.data) != b.len) rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "a NUL byte in a text file");
-    else rc = mk_fit_data_load_string(path, b.data ? b.data : "", u, out, err);
-    mk_buf_free(&b);
+    static const mk_text_kind kind = {.what = "a measurement file", .max_len = MK_MAX_FIT_DATA_BYTES};
+    char *text = NULL;
+    mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);
+    if (!rc) rc = mk_fit_data_load_string(path, text, u, out, err);
+    free(text);
     return rc;
 }
 

@@ -14,6 +14,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/limits.h"
+#include "core/text.h"
 #include "io/ytree.h"
 
 #include "cli/cli.h"
@@ -256,19 +258,13 @@ static const mk_yformat k_params_format = {
 int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap)
 {
     mk_error err = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) return mk_cli_usage_error("--params: cannot read %s: %s", path, strerror(errno));
-    mk_buf b;
-    mk_buf_init(&b);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) mk_buf_printf(&b, "%.*s", (int)n, chunk);
-    fclose(f);
+    static const mk_text_kind kind = {.what = "a parameter file", .max_len = MK_MAX_PARAMS_FILE_BYTES};
+    char *text = NULL;
+    if (mk_read_text_file(path, &kind, &text, NULL, &err)) return mk_cli_report(&err);
     mk_ynode *root = NULL;
     int rc = 0;
     static const char *const keys[] = {"parameters", NULL};
-    if (b.failed) rc = mk_cli_usage_error("out of memory");
-    else if (mk_yparse(path, b.data ? b.data : "", &k_params_format, &root, &err) ||
+    if (mk_yparse(path, text, &k_params_format, &root, &err) ||
              mk_ycheck_keys(path, &k_params_format, root, keys, "in a parameter file", &err))
         rc = mk_cli_report(&err);
     const mk_ypair *pp = rc ? NULL : mk_yfind(root, "parameters");
@@ -293,6 +289,6 @@ int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap)
         }
     }
     mk_yfree(root);
-    mk_buf_free(&b);
+    free(text);
     return rc;
 }

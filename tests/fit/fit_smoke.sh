@@ -81,5 +81,10 @@ printf 'time,variable,value,sd\n1 s,f.y,3,0.05\n2 s,f.why,3,0.05\n' > "$T/bad2.c
 check bad-csv-name 1 "bad2.csv:3:5: error: 'f.why' is neither a measurement label" \
     "$BIN" fit --data "$T/bad2.csv" --scenario "$SRC/tests/fit/toy.yaml" --out "$T/badfit"
 
+# a folder or a FIFO is no data file: refused at once, not read forever
+mkfifo "$T/fifo.csv"
+check data-fifo 1 "not a regular file" "$BIN" fit --data "$T/fifo.csv" --scenario "$SRC/tests/fit/toy.yaml" --out "$T/badfit"
+check params-folder 1 "not a regular file" "$BIN" run "$SRC/tests/fit/toy.yaml" --params "$T" --out "$T/run-bad"
+
 echo "fit_smoke: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
