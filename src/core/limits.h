@@ -19,6 +19,9 @@
 #define MK_MAX_SCENARIO_BYTES (4 << 20)
 /* Bytes of a validation target file. */
 #define MK_MAX_VALIDATION_BYTES (1 << 20)
+/* Bytes of a patient's measurements (myoknot fit --data) and of a parameter file (run --params). */
+#define MK_MAX_FIT_DATA_BYTES (16 << 20)
+#define MK_MAX_PARAMS_FILE_BYTES (1 << 20)
 
 /* ---------------------------------------------------------------- model language */
 

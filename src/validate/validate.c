@@ -1070,6 +1070,8 @@ mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, co
         snprintf(out->tolerance, sizeof out->tolerance, "< %s %s", a, us);
     } else {
         double ms = !strcmp(t->tol_kind, "min_step") ? t->tol_a : 0;
+        out->direction = t->root_ex->direction;
+        out->min_step = ms;
         fmt_num(a, sizeof a, ms);
         snprintf(out->tolerance, sizeof out->tolerance, "%s, steps > %s %s", t->root_ex->direction > 0 ? "increasing" : "decreasing",
                  a, us);
