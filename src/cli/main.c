@@ -19,6 +19,7 @@ static const char k_usage[] =
     "  sensitivity  rank parameters by their effect on chosen outputs (Morris screening)\n"
     "  referral     cross-validate the referral mechanism against classical maps (--cv)\n"
     "  fit          estimate parameters from calibration targets or a patient's measurements\n"
+    "  trial        virtual patients through a trial design: effect sizes, responders, report\n"
     "\n"
     "Run 'myoknot COMMAND --help' for a command's options.\n";
 
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "sensitivity")) return mk_cli_sensitivity(argc - 2, argv + 2);
     if (!strcmp(cmd, "referral")) return mk_cli_referral(argc - 2, argv + 2);
     if (!strcmp(cmd, "fit")) return mk_cli_fit(argc - 2, argv + 2);
+    if (!strcmp(cmd, "trial")) return mk_cli_trial(argc - 2, argv + 2);
     return mk_cli_usage_error("unknown command '%s' (commands: run, model, validate, scan, "
-                              "sensitivity, referral, fit; see myoknot --help)", cmd);
+                              "sensitivity, referral, fit, trial; see myoknot --help)", cmd);
 }

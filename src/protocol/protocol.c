@@ -12,5 +12,6 @@ void mk_protocol_free(mk_protocol *p)
     free(p->notes);
     free(p->yaml_text);
     free(p->y0);
+    mk_protocol_free(p->history);
     free(p);
 }

@@ -76,6 +76,10 @@ typedef struct mk_protocol {
      * `start:` (a run's checkpoint).  `start` says which, for the manifest and the report. */
     double *y0;
     char start[1200];         /* "" or e.g. "patient active_trp" or "checkpoint DIR/checkpoint.json" */
+    /* With `patient:`, the phenotype's conditioning history as compiled (the person's
+     * parameters, one output row at its end, no measurements), kept so that a cohort
+     * (src/cohort) can re-run it with each virtual patient's parameters; else NULL. */
+    struct mk_protocol *history;
 } mk_protocol;
 
 void mk_protocol_free(mk_protocol *p);

@@ -252,7 +252,8 @@ static mk_status condition(sc_ctx *cx, mk_protocol *pr)
                      cx->start_key->val->text, msg);
     }
     mk_run_result_free(&res);
-    mk_protocol_free(hp);
+    if (!rc) pr->history = hp; /* kept for cohorts (protocol.h) */
+    else mk_protocol_free(hp);
     return rc;
 }
 

@@ -1,0 +1,589 @@
+/*
+ * design.c -- reading a trial design (trial.h; format in docs/trials.md).
+ *
+ * Every value is checked where it is read and every error names the design file's
+ * line:column, what was expected and what was found.  The arms' scenarios are compiled here,
+ * once, single-threaded (UDUNITS' parser is not thread safe); running the trial only reads
+ * the compiled protocols.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohort/trial.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/text.h"
+#include "io/ytree.h"
+#include "protocol/scenario.h"
+
+typedef struct dx {
+    mk_trial_design *d;
+    mk_units *u;
+    const mk_anatomy *anat;
+    mk_error *err;
+} dx;
+
+static const mk_yformat k_design_format = {
+    .max_depth = 32,
+    .alias_msg = "YAML aliases (*%s) are not supported in a trial design: write the value out",
+    .dup_key_msg = "duplicate key '%s' (first given at line %d:%d)",
+    .bad_key_msg = "expected a key (a name), found %s",
+    .empty_msg = "the trial design is empty: expected a mapping (name, population, arms, ...)",
+    .top_msg = "expected a mapping at the top level of a trial design, found %s",
+    .unknown_key_code = MK_ERR_NAME,
+    .list_allowed_keys = 1,
+};
+
+static mk_status fail(dx *x, const mk_ynode *n, mk_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static mk_status fail(dx *x, const mk_ynode *n, mk_status code, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mk_fail_at(x->err, code, x->d->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+}
+
+static mk_status keys(dx *x, const mk_ynode *map, const char *const *allowed, const char *where)
+{
+    if (map->kind != MK_Y_MAP)
+        return fail(x, map, MK_ERR_SYNTAX, "expected a mapping %s, found %s", where, mk_ykind_name(map));
+    return mk_ycheck_keys(x->d->file, &k_design_format, map, allowed, where, x->err);
+}
+
+static const mk_ynode *need(dx *x, const mk_ynode *map, const char *key, const char *what, mk_status *rc)
+{
+    const mk_ypair *p = mk_yfind(map, key);
+    if (!p) *rc = fail(x, map, MK_ERR_SYNTAX, "missing key '%s' (%s)", key, what);
+    return p ? p->val : NULL;
+}
+
+static mk_status text(dx *x, const mk_ynode *n, char *buf, size_t size)
+{
+    if (n->kind != MK_Y_SCALAR || !n->text[0])
+        return fail(x, n, MK_ERR_SYNTAX, "expected a text, found %s", mk_ykind_name(n));
+    if (strlen(n->text) >= size)
+        return fail(x, n, MK_ERR_INVALID, "text too long (at most %zu characters)", size - 1);
+    snprintf(buf, size, "%s", n->text);
+    return MK_OK;
+}
+
+/* A number; with unit: a quantity "value unit" converted into unit ("" or NULL: a bare
+ * number, the 0-10 scale's points or a parameter's declared unit). */
+static mk_status number(dx *x, const mk_ynode *n, const char *unit, const char *what, double *out)
+{
+    if (n->kind != MK_Y_SCALAR || !n->text[0])
+        return fail(x, n, MK_ERR_SYNTAX, "expected %s, found %s", what, mk_ykind_name(n));
+    char *end;
+    double v = strtod(n->text, &end);
+    while (*end == ' ') end++;
+    if (end == n->text)
+        return fail(x, n, MK_ERR_SYNTAX, "expected %s, found '%s'", what, n->text);
+    if (!unit || !unit[0] || !strcmp(unit, "points")) {
+        if (*end && strcmp(end, "points") && strcmp(end, "point"))
+            return fail(x, n, MK_ERR_UNIT, "expected %s as a bare number%s, found '%s'", what,
+                        unit && unit[0] ? " or in 'points'" : "", n->text);
+        *out = v;
+    } else {
+        if (!*end)
+            return fail(x, n, MK_ERR_UNIT, "expected %s with a unit, e.g. '%g %s', found '%s'", what, v,
+                        unit, n->text);
+        mk_error e2 = {0};
+        if (mk_units_convert_quantity(x->u, n->text, unit, out, &e2))
+            return fail(x, n, MK_ERR_UNIT, "expected %s in a unit convertible to %s, found '%s' (%s)",
+                        what, unit, n->text, e2.message);
+    }
+    if (!isfinite(*out)) return fail(x, n, MK_ERR_INVALID, "expected a finite number, found '%s'", n->text);
+    return MK_OK;
+}
+
+/* [lo, hi] (either may be '~' or 'null': open). */
+static mk_status range(dx *x, const mk_ynode *n, const char *unit, const char *what, mk_trial_range *r)
+{
+    if (n->kind != MK_Y_SEQ || n->n != 2)
+        return fail(x, n, MK_ERR_SYNTAX, "expected a range [low, high] of %s, found %s", what,
+                    n->kind == MK_Y_SEQ ? "a list of another length" : mk_ykind_name(n));
+    double v[2];
+    for (int i = 0; i < 2; i++) {
+        const mk_ynode *it = n->items[i];
+        if (it->kind == MK_Y_SCALAR && (!strcmp(it->text, "~") || !strcmp(it->text, "null") || !it->text[0])) {
+            v[i] = NAN;
+            continue;
+        }
+        mk_status rc = number(x, it, unit, what, &v[i]);
+        if (rc) return rc;
+    }
+    if (v[0] > v[1]) return fail(x, n, MK_ERR_INVALID, "the range's low end %g is above its high end %g", v[0], v[1]);
+    r->set = 1;
+    r->lo = v[0];
+    r->hi = v[1];
+    return MK_OK;
+}
+
+/* ---------------------------------------------------------------- population */
+
+static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
+{
+    const mk_model_abi *abi = x->d->abi;
+    int i = mk_abi_find(abi, MK_SYM_PARAM, p->key);
+    if (i < 0) {
+        const char **names = mk_calloc((size_t)abi->n_params + 1, sizeof *names);
+        if (!names) return mk_fail(x->err, MK_ERR_NOMEM, "out of memory");
+        for (int k = 0; k < abi->n_params; k++) names[k] = abi->params[k].name;
+        const char *hint = mk_suggest(p->key, names, abi->n_params);
+        mk_status rc = mk_fail_at(x->err, MK_ERR_NAME, x->d->file, p->line, p->col,
+                                  "unknown parameter '%s' of model '%s'%s%s%s", p->key, abi->name,
+                                  hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+        free(names);
+        return rc;
+    }
+    const mk_symbol *s = &abi->params[i];
+    snprintf(tp->name, sizeof tp->name, "%s", p->key);
+    tp->index = i;
+    tp->line = p->line;
+    tp->col = p->col;
+    tp->lo = s->lo;
+    tp->hi = s->hi;
+    static const char *const dists[] = {"uniform", "normal", "lognormal", NULL};
+    mk_status rc = keys(x, p->val, dists, "for a varied parameter (one of uniform, normal, lognormal)");
+    if (rc) return rc;
+    if (p->val->n != 1)
+        return fail(x, p->val, MK_ERR_SYNTAX, "expected one distribution for '%s', found %d", p->key, p->val->n);
+    const mk_ypair *dp = &p->val->pairs[0];
+    tp->dist = !strcmp(dp->key, "uniform") ? MK_DIST_UNIFORM : !strcmp(dp->key, "normal") ? MK_DIST_NORMAL
+                                                                                          : MK_DIST_LOGNORMAL;
+    if (dp->val->kind != MK_Y_SEQ || dp->val->n != 2)
+        return fail(x, dp->val, MK_ERR_SYNTAX, "expected two numbers for %s, e.g. [%s]", dp->key,
+                    tp->dist == MK_DIST_UNIFORM ? "low, high" : tp->dist == MK_DIST_NORMAL ? "mean, sd" : "median, geometric sd");
+    const char *unit = s->unit && strcmp(s->unit, "1") ? s->unit : "";
+    /* the spread of a log-normal is a factor, not a quantity */
+    if ((rc = number(x, dp->val->items[0], unit, "a value of the parameter", &tp->a)) ||
+        (rc = number(x, dp->val->items[1], tp->dist == MK_DIST_LOGNORMAL ? "" : unit, "a value", &tp->b)))
+        return rc;
+    const mk_ynode *at = dp->val->items[0];
+    if (tp->dist == MK_DIST_UNIFORM && !(tp->a < tp->b))
+        return fail(x, at, MK_ERR_INVALID, "expected low < high for uniform, found [%g, %g]", tp->a, tp->b);
+    if (tp->dist == MK_DIST_NORMAL && !(tp->b > 0))
+        return fail(x, dp->val->items[1], MK_ERR_INVALID, "expected a positive sd, found %g", tp->b);
+    if (tp->dist == MK_DIST_LOGNORMAL && (!(tp->a > 0) || !(tp->b > 1)))
+        return fail(x, at, MK_ERR_INVALID, "expected a positive median and a geometric sd above 1, found [%g, %g]",
+                    tp->a, tp->b);
+    /* the distribution's centre (or a uniform's ends) must lie in the plausible range */
+    double c0 = tp->dist == MK_DIST_UNIFORM ? tp->a : tp->a, c1 = tp->dist == MK_DIST_UNIFORM ? tp->b : tp->a;
+    if ((isfinite(tp->lo) && c0 < tp->lo) || (isfinite(tp->hi) && c1 > tp->hi))
+        return fail(x, at, MK_ERR_INVALID,
+                    "the distribution of '%s' reaches outside the parameter's plausible range %g .. %g %s",
+                    p->key, tp->lo, tp->hi, unit);
+    return MK_OK;
+}
+
+static mk_status population(dx *x, const mk_ynode *pop)
+{
+    static const char *const k[] = {"phenotype", "parameters", "accept", NULL};
+    mk_status rc = keys(x, pop, k, "in 'population'");
+    const mk_ynode *ph = rc ? NULL : need(x, pop, "phenotype", "a patient of data/patients.yaml, e.g. active_trp", &rc);
+    if (ph && (rc = text(x, ph, x->d->phenotype, sizeof x->d->phenotype))) return rc;
+    if (rc) return rc;
+    const mk_ypair *pp = mk_yfind(pop, "parameters");
+    if (pp) {
+        if (pp->val->kind != MK_Y_MAP)
+            return fail(x, pp->val, MK_ERR_SYNTAX, "expected a mapping of parameter names, found %s",
+                        mk_ykind_name(pp->val));
+        if (pp->val->n > MK_TRIAL_MAX_PARAMS)
+            return fail(x, pp->val, MK_ERR_INVALID, "at most %d varied parameters", MK_TRIAL_MAX_PARAMS);
+        for (int i = 0; !rc && i < pp->val->n; i++) rc = one_param(x, &pp->val->pairs[i], &x->d->params[i]);
+        x->d->n_params = pp->val->n;
+    }
+    const mk_ypair *ap = rc ? NULL : mk_yfind(pop, "accept");
+    if (ap) {
+        static const char *const ka[] = {"ppt", "pain", "source", NULL};
+        if ((rc = keys(x, ap->val, ka, "in 'accept'"))) return rc;
+        const mk_ypair *q;
+        if ((q = mk_yfind(ap->val, "ppt")) && (rc = range(x, q->val, "kPa", "a pressure", &x->d->accept_ppt))) return rc;
+        if ((q = mk_yfind(ap->val, "pain")) && (rc = range(x, q->val, "", "a pain rating 0-10", &x->d->accept_pain)))
+            return rc;
+        const mk_ynode *src = need(x, ap->val, "source", "where the accepted ranges come from", &rc);
+        if (src) rc = text(x, src, x->d->accept_source, sizeof x->d->accept_source);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- examiner, enrolment */
+
+static mk_status examiner(dx *x, const mk_ynode *ex)
+{
+    static const char *const k[] = {"algometer_sem", "pain_sd", "palpation_kappa", "tender_below", "source", NULL};
+    mk_status rc = keys(x, ex, k, "in 'examiner'");
+    const mk_ynode *n;
+    mk_trial_design *d = x->d;
+    if (!rc && (n = need(x, ex, "algometer_sem", "the algometer's standard error, e.g. 20 kPa", &rc)))
+        rc = number(x, n, "kPa", "a pressure", &d->ppt_sem_kpa);
+    if (!rc && (n = need(x, ex, "pain_sd", "the noise of a pain rating, points 0-10", &rc)))
+        rc = number(x, n, "points", "points of the 0-10 scale", &d->pain_sd);
+    if (!rc && (n = need(x, ex, "palpation_kappa", "agreement between examiners, e.g. 0.45", &rc)))
+        rc = number(x, n, "", "a kappa", &d->kappa);
+    if (!rc && (d->kappa < 0 || d->kappa > 1)) rc = fail(x, n, MK_ERR_INVALID, "expected a kappa in 0 .. 1, found %g", d->kappa);
+    if (!rc && (n = need(x, ex, "tender_below", "the PPT below which a spot is truly tender", &rc)))
+        rc = number(x, n, "kPa", "a pressure", &d->tender_below_kpa);
+    if (!rc) need(x, ex, "source", "where the examiner's numbers come from", &rc);
+    if (!rc && (d->ppt_sem_kpa < 0 || d->pain_sd < 0))
+        rc = fail(x, ex, MK_ERR_INVALID, "examiner errors must not be negative");
+    return rc;
+}
+
+static mk_status enrolment(dx *x, const mk_ynode *en)
+{
+    static const char *const k[] = {"palpation", "pain", "ppt", NULL};
+    mk_status rc = keys(x, en, k, "in 'enrolment'");
+    const mk_ypair *q;
+    if (!rc && (q = mk_yfind(en, "palpation"))) {
+        if (q->val->kind != MK_Y_SCALAR || (strcmp(q->val->text, "positive") && strcmp(q->val->text, "any")))
+            return fail(x, q->val, MK_ERR_SYNTAX, "expected 'positive' or 'any' for palpation, found '%s'",
+                        q->val->kind == MK_Y_SCALAR ? q->val->text : mk_ykind_name(q->val));
+        x->d->need_palpation = !strcmp(q->val->text, "positive");
+    }
+    if (!rc && (q = mk_yfind(en, "pain"))) rc = range(x, q->val, "", "a pain rating 0-10", &x->d->enrol_pain);
+    if (!rc && (q = mk_yfind(en, "ppt"))) rc = range(x, q->val, "kPa", "a pressure", &x->d->enrol_ppt);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- arms, times, outcomes */
+
+static int find_name(const char *name, const char *base, size_t stride, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(base + (size_t)i * stride, name)) return i;
+    return -1;
+}
+#define FIND(arr, n, nm) find_name((nm), (arr)[0].name, sizeof((arr)[0]), (n))
+
+static mk_status compile_arm(dx *x, mk_trial_arm *arm, const mk_ynode *at)
+{
+    mk_scenario *scn = NULL;
+    mk_status rc = mk_scenario_load_file(arm->scenario, &scn, x->err);
+    if (rc) return rc;
+    if (mk_scenario_model_is_file(scn)) {
+        mk_scenario_free(scn);
+        return fail(x, at, MK_ERR_INVALID, "the scenario '%s' names a model file; a trial runs built-in models only",
+                    arm->scenario);
+    }
+    const mk_model_abi *abi = mk_builtin_find(mk_scenario_model(scn));
+    if (!abi) rc = fail(x, at, MK_ERR_NAME, "no built-in model '%s'", mk_scenario_model(scn));
+    else if (x->d->abi && abi != x->d->abi)
+        rc = fail(x, at, MK_ERR_INVALID, "the arms run different models ('%s' and '%s')", x->d->abi->name, abi->name);
+    if (!rc) {
+        x->d->abi = abi;
+        rc = mk_scenario_compile(scn, abi, x->u, x->anat, NULL, 0, 0, NULL, &arm->proto, x->err);
+    }
+    mk_scenario_free(scn);
+    if (!rc && !arm->proto->history)
+        rc = fail(x, at, MK_ERR_INVALID, "the scenario '%s' names no 'patient:'; an arm starts from the population's "
+                  "phenotype", arm->scenario);
+    return rc;
+}
+
+static mk_status arms(dx *x, const mk_ynode *seq)
+{
+    if (seq->kind != MK_Y_SEQ || seq->n < 2 || seq->n > MK_TRIAL_MAX_ARMS)
+        return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 2 to %d arms, found %s", MK_TRIAL_MAX_ARMS,
+                    seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+    static const char *const k[] = {"name", "scenario", "expectation", "source", NULL};
+    const char *slash = strrchr(x->d->file, '/');
+    mk_status rc = MK_OK;
+    for (int i = 0; !rc && i < seq->n; i++) {
+        const mk_ynode *a = seq->items[i], *n;
+        mk_trial_arm *arm = &x->d->arms[i];
+        char rel[900] = "";
+        if ((rc = keys(x, a, k, "for an arm"))) break;
+        if ((n = need(x, a, "name", "the arm's name", &rc)) && !(rc = text(x, n, arm->name, sizeof arm->name)) &&
+            FIND(x->d->arms, i, arm->name) >= 0)
+            rc = fail(x, n, MK_ERR_NAME, "two arms named '%s'", arm->name);
+        if (!rc && (n = need(x, a, "expectation", "the expectation (placebo) response on reported pain, points; "
+                                                   "0 for none",
+                             &rc)))
+            rc = number(x, n, "points", "points of the 0-10 scale", &arm->expectation);
+        if (!rc && (n = need(x, a, "source", "where the expectation response comes from, or 'assumed: why'", &rc)))
+            rc = text(x, n, arm->expectation_source, sizeof arm->expectation_source);
+        const mk_ynode *sn = rc ? NULL : need(x, a, "scenario", "the arm's scenario file", &rc);
+        if (sn && !(rc = text(x, sn, rel, sizeof rel))) {
+            if (rel[0] != '/' && slash)
+                snprintf(arm->scenario, sizeof arm->scenario, "%.*s/%s", (int)(slash - x->d->file), x->d->file, rel);
+            else
+                snprintf(arm->scenario, sizeof arm->scenario, "%s", rel);
+            rc = compile_arm(x, arm, sn);
+        }
+        x->d->n_arms = i + 1;
+    }
+    return rc;
+}
+
+static mk_status times(dx *x, const mk_ynode *seq)
+{
+    if (seq->kind != MK_Y_SEQ || seq->n < 2 || seq->n > MK_TRIAL_MAX_TIMES)
+        return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 2 to %d time points (the first is the baseline), "
+                    "found %s", MK_TRIAL_MAX_TIMES, seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+    static const char *const k[] = {"name", "label", NULL};
+    mk_status rc = MK_OK;
+    for (int i = 0; !rc && i < seq->n; i++) {
+        const mk_ynode *t = seq->items[i], *n;
+        mk_trial_time *tt = &x->d->times[i];
+        if ((rc = keys(x, t, k, "for a time point"))) break;
+        if ((n = need(x, t, "name", "the time point's name", &rc)) && !(rc = text(x, n, tt->name, sizeof tt->name)) &&
+            FIND(x->d->times, i, tt->name) >= 0)
+            rc = fail(x, n, MK_ERR_NAME, "two time points named '%s'", tt->name);
+        if (!rc && (n = need(x, t, "label", "the scenarios' measurement label", &rc)))
+            rc = text(x, n, tt->label, sizeof tt->label);
+        x->d->n_times = i + 1;
+    }
+    return rc;
+}
+
+static mk_status outcomes(dx *x, const mk_ynode *seq)
+{
+    if (seq->kind != MK_Y_SEQ || seq->n < 1 || seq->n > MK_TRIAL_MAX_OUTCOMES)
+        return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 1 to %d outcomes, found %s", MK_TRIAL_MAX_OUTCOMES,
+                    seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+    static const char *const k[] = {"name", "measure", "mid", NULL};
+    static const char *const kinds[] = {"ppt", "pain", "stiffness", NULL};
+    mk_status rc = MK_OK;
+    for (int i = 0; !rc && i < seq->n; i++) {
+        const mk_ynode *o = seq->items[i], *n;
+        mk_trial_outcome *to = &x->d->outcomes[i];
+        if ((rc = keys(x, o, k, "for an outcome"))) break;
+        if ((n = need(x, o, "name", "the outcome's name", &rc)) && !(rc = text(x, n, to->name, sizeof to->name)) &&
+            FIND(x->d->outcomes, i, to->name) >= 0)
+            rc = fail(x, n, MK_ERR_NAME, "two outcomes named '%s'", to->name);
+        if (!rc && (n = need(x, o, "measure", "ppt, pain or stiffness", &rc))) {
+            int j = 0;
+            while (kinds[j] && (n->kind != MK_Y_SCALAR || strcmp(kinds[j], n->text))) j++;
+            if (!kinds[j])
+                rc = fail(x, n, MK_ERR_NAME, "unknown outcome measure '%s' (expected ppt, pain or stiffness)",
+                          n->kind == MK_Y_SCALAR ? n->text : mk_ykind_name(n));
+            to->kind = (mk_outcome_kind)j;
+        }
+        if (!rc && (n = need(x, o, "mid", "the minimal important difference with its unit, e.g. '2 points' "
+                                          "or '50 kPa'",
+                             &rc))) {
+            const char *unit = to->kind == MK_OUT_PAIN ? "points" : "kPa";
+            snprintf(to->unit, sizeof to->unit, "%s", to->kind == MK_OUT_PAIN ? "0-10" : "kPa");
+            /* a MID without a unit is ambiguous (kg/cm2 or kPa?): refused, also for pain */
+            if (n->kind == MK_Y_SCALAR && to->kind == MK_OUT_PAIN && !strstr(n->text, "point"))
+                rc = fail(x, n, MK_ERR_UNIT, "expected the MID with its unit, e.g. '2 points', found '%s'", n->text);
+            else rc = number(x, n, unit, "a minimal important difference", &to->mid);
+            if (!rc && !(to->mid > 0)) rc = fail(x, n, MK_ERR_INVALID, "expected a positive MID, found %g", to->mid);
+        }
+        to->higher_better = to->kind == MK_OUT_PPT;
+        x->d->n_outcomes = i + 1;
+    }
+    return rc;
+}
+
+/* Which of an arm's measurements is outcome o at time t: the kind matches and the label is
+ * the time's label followed by nothing or by the kind's default suffix. */
+static mk_status bind(dx *x, const mk_ynode *at, mk_trial_arm *arm, int t, int o)
+{
+    const mk_trial_time *tt = &x->d->times[t];
+    const mk_trial_outcome *to = &x->d->outcomes[o];
+    static const mk_meas_kind kinds[] = {MK_MEAS_PPT, MK_MEAS_PAIN, MK_MEAS_STIFFNESS};
+    size_t n = strlen(tt->label);
+    int hit = -1;
+    for (int m = 0; m < arm->proto->n_meas; m++) {
+        const mk_measurement *me = &arm->proto->meas[m];
+        if (me->kind != kinds[to->kind] || strncmp(me->label, tt->label, n) || (me->label[n] && me->label[n] != ' '))
+            continue;
+        if (me->kind == MK_MEAS_PAIN && (strcmp(me->region, "local") || me->arg > 0)) continue;
+        if (hit >= 0)
+            return fail(x, at, MK_ERR_INVALID, "arm '%s': two %s measurements labelled '%s' in %s", arm->name,
+                        to->name, tt->label, arm->scenario);
+        hit = m;
+    }
+    if (hit < 0)
+        return fail(x, at, MK_ERR_NAME, "arm '%s': the scenario %s has no %s measurement labelled '%s' (time point "
+                    "'%s'%s)", arm->name, arm->scenario, to->name, tt->label, tt->name,
+                    to->kind == MK_OUT_PAIN ? "; pain is spontaneous local pain" : "");
+    arm->meas[t][o] = hit;
+    return MK_OK;
+}
+
+static mk_status comparisons(dx *x, const mk_ynode *seq)
+{
+    if (seq->kind != MK_Y_SEQ || seq->n < 1 || seq->n > MK_TRIAL_MAX_CMP)
+        return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 1 to %d comparisons [arm, arm], found %s",
+                    MK_TRIAL_MAX_CMP, seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+    for (int i = 0; i < seq->n; i++) {
+        const mk_ynode *c = seq->items[i];
+        if (c->kind != MK_Y_SEQ || c->n != 2)
+            return fail(x, c, MK_ERR_SYNTAX, "expected a comparison [treated arm, control arm], found %s",
+                        mk_ykind_name(c));
+        for (int j = 0; j < 2; j++) {
+            const mk_ynode *a = c->items[j];
+            int k = a->kind == MK_Y_SCALAR ? FIND(x->d->arms, x->d->n_arms, a->text) : -1;
+            if (k < 0) return fail(x, a, MK_ERR_NAME, "unknown arm '%s'", a->kind == MK_Y_SCALAR ? a->text : "");
+            x->d->cmp[i][j] = k;
+        }
+        if (x->d->cmp[i][0] == x->d->cmp[i][1]) return fail(x, c, MK_ERR_INVALID, "an arm compared with itself");
+    }
+    x->d->n_cmp = seq->n;
+    return MK_OK;
+}
+
+/* published: [{comparison: [a, b], outcome, time, md: [est, lo, hi], smd: [est, lo, hi], source}] */
+static mk_status triple(dx *x, const mk_ynode *n, double *v)
+{
+    if (n->kind != MK_Y_SEQ || n->n != 3)
+        return fail(x, n, MK_ERR_SYNTAX, "expected [estimate, low, high], found %s", mk_ykind_name(n));
+    for (int i = 0; i < 3; i++) {
+        const mk_ynode *it = n->items[i];
+        if (it->kind == MK_Y_SCALAR && (!strcmp(it->text, "~") || !strcmp(it->text, "null"))) {
+            v[i] = NAN;
+            continue;
+        }
+        mk_status rc = number(x, it, "", "a number", &v[i]);
+        if (rc) return rc;
+    }
+    return MK_OK;
+}
+
+static mk_status anchors(dx *x, const mk_ynode *seq)
+{
+    if (seq->kind != MK_Y_SEQ || seq->n > MK_TRIAL_MAX_ANCHORS)
+        return fail(x, seq, MK_ERR_SYNTAX, "expected a list of at most %d published results", MK_TRIAL_MAX_ANCHORS);
+    static const char *const k[] = {"comparison", "outcome", "time", "md", "smd", "source", NULL};
+    mk_status rc = MK_OK;
+    for (int i = 0; !rc && i < seq->n; i++) {
+        const mk_ynode *a = seq->items[i], *n;
+        mk_trial_anchor *an = &x->d->anchors[i];
+        an->md = an->md_lo = an->md_hi = an->smd = an->smd_lo = an->smd_hi = NAN;
+        if ((rc = keys(x, a, k, "for a published result"))) break;
+        if ((n = need(x, a, "comparison", "[arm, arm] of 'comparisons'", &rc))) {
+            an->cmp = -1;
+            for (int c = 0; n->kind == MK_Y_SEQ && n->n == 2 && c < x->d->n_cmp; c++)
+                if (n->items[0]->kind == MK_Y_SCALAR && n->items[1]->kind == MK_Y_SCALAR &&
+                    !strcmp(x->d->arms[x->d->cmp[c][0]].name, n->items[0]->text) &&
+                    !strcmp(x->d->arms[x->d->cmp[c][1]].name, n->items[1]->text))
+                    an->cmp = c;
+            if (an->cmp < 0) rc = fail(x, n, MK_ERR_NAME, "expected one of the design's comparisons [arm, arm]");
+        }
+        if (!rc && (n = need(x, a, "outcome", "an outcome's name", &rc)) &&
+            (an->outcome = n->kind == MK_Y_SCALAR ? FIND(x->d->outcomes, x->d->n_outcomes, n->text) : -1) < 0)
+            rc = fail(x, n, MK_ERR_NAME, "unknown outcome '%s'", n->kind == MK_Y_SCALAR ? n->text : "");
+        if (!rc && (n = need(x, a, "time", "a time point's name", &rc)) &&
+            (an->time = n->kind == MK_Y_SCALAR ? FIND(x->d->times, x->d->n_times, n->text) : -1) < 0)
+            rc = fail(x, n, MK_ERR_NAME, "unknown time point '%s'", n->kind == MK_Y_SCALAR ? n->text : "");
+        const mk_ypair *q;
+        double v[3];
+        if (!rc && (q = mk_yfind(a, "md")) && !(rc = triple(x, q->val, v)))
+            an->md = v[0], an->md_lo = v[1], an->md_hi = v[2];
+        if (!rc && (q = mk_yfind(a, "smd")) && !(rc = triple(x, q->val, v)))
+            an->smd = v[0], an->smd_lo = v[1], an->smd_hi = v[2];
+        if (!rc && (n = need(x, a, "source", "the publication", &rc))) rc = text(x, n, an->source, sizeof an->source);
+        x->d->n_anchors = i + 1;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the whole */
+
+static mk_status top(dx *x, const mk_ynode *root)
+{
+    static const char *const k[] = {"name", "description", "source", "patients", "design", "population", "examiner",
+                                    "enrolment", "arms", "times", "outcomes", "comparisons", "published", NULL};
+    mk_trial_design *d = x->d;
+    mk_status rc = keys(x, root, k, "at the top level of a trial design");
+    const mk_ynode *n;
+    const mk_ypair *q;
+    if (!rc && (n = need(x, root, "name", "the trial's name", &rc))) rc = text(x, n, d->name, sizeof d->name);
+    if (!rc && (q = mk_yfind(root, "description"))) rc = text(x, q->val, d->description, sizeof d->description);
+    d->default_patients = 40;
+    if (!rc && (q = mk_yfind(root, "patients"))) {
+        double v;
+        if (!(rc = number(x, q->val, "", "a number of patients", &v)) && (v < 1 || v > 1e7 || v != floor(v)))
+            rc = fail(x, q->val, MK_ERR_INVALID, "expected a whole number of patients from 1, found '%s'", q->val->text);
+        d->default_patients = (int)v;
+    }
+    if (!rc && (n = need(x, root, "design", "paired (each patient cloned into every arm) or randomised", &rc))) {
+        if (n->kind != MK_Y_SCALAR || (strcmp(n->text, "paired") && strcmp(n->text, "randomised")))
+            rc = fail(x, n, MK_ERR_SYNTAX, "expected 'paired' or 'randomised', found '%s'",
+                      n->kind == MK_Y_SCALAR ? n->text : mk_ykind_name(n));
+        else d->paired = !strcmp(n->text, "paired");
+    }
+    /* arms first: they fix the model the population's parameters belong to */
+    if (!rc && (n = need(x, root, "arms", "the arms", &rc))) rc = arms(x, n);
+    if (!rc && (n = need(x, root, "population", "the phenotype and its varied parameters", &rc))) rc = population(x, n);
+    if (!rc && (n = need(x, root, "examiner", "the examiner's errors", &rc))) rc = examiner(x, n);
+    if (!rc && (q = mk_yfind(root, "enrolment"))) rc = enrolment(x, q->val);
+    if (!rc && (n = need(x, root, "times", "the named time points", &rc))) rc = times(x, n);
+    if (!rc && (n = need(x, root, "outcomes", "the outcomes", &rc))) rc = outcomes(x, n);
+    d->o_ppt = d->o_pain = -1;
+    for (int o = 0; !rc && o < d->n_outcomes; o++) {
+        if (d->outcomes[o].kind == MK_OUT_PPT && d->o_ppt < 0) d->o_ppt = o;
+        if (d->outcomes[o].kind == MK_OUT_PAIN && d->o_pain < 0) d->o_pain = o;
+    }
+    /* acceptance and screening read the baseline PPT and pain outcomes */
+    if (!rc && d->o_ppt < 0 && (d->accept_ppt.set || d->enrol_ppt.set || d->need_palpation))
+        rc = fail(x, mk_yfind(root, "outcomes")->val, MK_ERR_INVALID,
+                  "the acceptance or enrolment rule uses PPT (or palpation): the outcomes need a 'measure: ppt'");
+    if (!rc && d->o_pain < 0 && (d->accept_pain.set || d->enrol_pain.set))
+        rc = fail(x, mk_yfind(root, "outcomes")->val, MK_ERR_INVALID,
+                  "the acceptance or enrolment rule uses pain: the outcomes need a 'measure: pain'");
+    const mk_ynode *times_node = rc ? NULL : mk_yfind(root, "times")->val;
+    for (int a = 0; !rc && a < d->n_arms; a++)
+        for (int t = 0; !rc && t < d->n_times; t++)
+            for (int o = 0; !rc && o < d->n_outcomes; o++) rc = bind(x, times_node->items[t], &d->arms[a], t, o);
+    if (!rc && (n = need(x, root, "comparisons", "[arm, arm] pairs", &rc))) rc = comparisons(x, n);
+    if (!rc && (q = mk_yfind(root, "published"))) rc = anchors(x, q->val);
+    return rc;
+}
+
+/* Every arm starts from the same phenotype: the one the population names. */
+static mk_status same_patient(dx *x, const mk_ynode *root)
+{
+    const mk_trial_design *d = x->d;
+    char want[128];
+    snprintf(want, sizeof want, "patient %s ", d->phenotype);
+    for (int a = 0; a < d->n_arms; a++)
+        if (strncmp(d->arms[a].proto->start, want, strlen(want)))
+            return fail(x, mk_yfind(mk_yfind(root, "population")->val, "phenotype")->val, MK_ERR_INVALID,
+                        "arm '%s' starts from '%s', not from the population's phenotype '%s'", d->arms[a].name,
+                        d->arms[a].proto->start, d->phenotype);
+    return MK_OK;
+}
+
+mk_status mk_trial_load(const char *path, mk_units *u, const mk_anatomy *anat, mk_trial_design **out,
+                        mk_error *err)
+{
+    *out = NULL;
+    static const mk_text_kind kind = {.what = "a trial design", .max_len = 1 << 20};
+    char *txt = NULL;
+    mk_ynode *root = NULL;
+    mk_status rc = mk_read_text_file(path, &kind, &txt, NULL, err);
+    if (rc) return rc;
+    mk_trial_design *d = mk_calloc(1, sizeof *d);
+    if (!d) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    else if (strlen(path) >= sizeof d->file) rc = mk_fail(err, MK_ERR_INVALID, "design path too long");
+    if (!rc) {
+        snprintf(d->file, sizeof d->file, "%s", path);
+        rc = mk_yparse(path, txt, &k_design_format, &root, err);
+    }
+    dx x = {d, u, anat, err};
+    if (!rc) rc = top(&x, root);
+    if (!rc) rc = same_patient(&x, root);
+    if (!rc) d->history = d->arms[0].proto->history;
+    mk_yfree(root);
+    free(txt);
+    if (rc) mk_trial_free(d);
+    else *out = d;
+    return rc;
+}
+
+void mk_trial_free(mk_trial_design *d)
+{
+    if (!d) return;
+    for (int a = 0; a < MK_TRIAL_MAX_ARMS; a++) mk_protocol_free(d->arms[a].proto);
+    free(d);
+}

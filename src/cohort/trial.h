@@ -1,0 +1,197 @@
+/*
+ * trial.h -- virtual patients and trials: the layer above the body and the site.
+ *
+ * A trial design (YAML, trials/NAME.yaml, docs/trials.md) names
+ *   - a population: a phenotype (data/patients.yaml) whose parameters are varied per patient
+ *     over distributions or plausible ranges, sampled quasi-randomly (Sobol, GSL's
+ *     gsl_qrng_sobol), and an acceptance rule (the patient's true PPT and pain at the
+ *     baseline time point inside published population ranges, Britton et al. 2013);
+ *   - an examiner: algometer error, pain-rating noise, palpation agreement (kappa);
+ *   - an enrolment rule on the examiner's noisy screening (regression to the mean follows);
+ *   - arms, each a scenario file (a treatment schedule over everyday life) with an
+ *     expectation (placebo) response that is a documented input, paired (every patient cloned
+ *     into every arm) or randomised;
+ *   - named time points (measurement labels of the scenarios) and outcomes with a minimal
+ *     important difference; comparisons between arms.
+ *
+ * Loading compiles every arm's scenario once (units are parsed there, single-threaded);
+ * running simulates the patients in K threads, each patient's random numbers a function of
+ * (seed, patient index) only (cohort/stream.h), so the results are the same bits for any K.
+ * Per patient only the measured values are kept (a few doubles), never a time series.
+ */
+#ifndef MK_COHORT_TRIAL_H
+#define MK_COHORT_TRIAL_H
+
+#include "body/anatomy.h"
+#include "cohort/stats.h"
+#include "myoknot.h"
+#include "protocol/protocol.h"
+
+#define MK_TRIAL_MAX_ARMS 6
+#define MK_TRIAL_MAX_TIMES 8
+#define MK_TRIAL_MAX_OUTCOMES 6
+#define MK_TRIAL_MAX_PARAMS 16
+#define MK_TRIAL_MAX_CMP 8
+#define MK_TRIAL_MAX_ANCHORS 16
+
+typedef enum mk_dist_kind { MK_DIST_UNIFORM, MK_DIST_NORMAL, MK_DIST_LOGNORMAL } mk_dist_kind;
+
+/* One varied parameter: uniform on [a, b], normal (mean a, sd b) or log-normal (median a,
+ * geometric sd b), each truncated to the parameter's plausible range by the quantile map. */
+typedef struct mk_trial_param {
+    char name[128];
+    int index;            /* into abi->params */
+    mk_dist_kind dist;
+    double a, b;          /* declared unit of the parameter */
+    double lo, hi;        /* the plausible range the draw is kept inside */
+    int line, col;
+} mk_trial_param;
+
+typedef struct mk_trial_range {
+    int set;
+    double lo, hi;        /* NaN: open */
+} mk_trial_range;
+
+typedef enum mk_outcome_kind { MK_OUT_PPT, MK_OUT_PAIN, MK_OUT_STIFFNESS } mk_outcome_kind;
+
+typedef struct mk_trial_outcome {
+    char name[32];
+    mk_outcome_kind kind;
+    double mid;           /* minimal important difference: kPa, points (0-10) or kPa */
+    char unit[16];
+    int higher_better;    /* PPT: a rise is an improvement; pain, stiffness: a fall */
+} mk_trial_outcome;
+
+typedef struct mk_trial_time {
+    char name[32];
+    char label[64];       /* a measurement label of every arm's scenario ("week 4") */
+} mk_trial_time;
+
+typedef struct mk_trial_arm {
+    char name[32];
+    char scenario[1024];  /* resolved path */
+    mk_protocol *proto;   /* compiled once at load */
+    double expectation;   /* added to reported pain at every time after the first, points */
+    char expectation_source[400];
+    int meas[MK_TRIAL_MAX_TIMES][MK_TRIAL_MAX_OUTCOMES]; /* index into proto->meas */
+} mk_trial_arm;
+
+/* A published result the trial is meant to reproduce (for the report only). */
+typedef struct mk_trial_anchor {
+    int cmp, outcome, time;
+    double md, md_lo, md_hi, smd, smd_lo, smd_hi; /* NaN where not published */
+    char source[200];
+} mk_trial_anchor;
+
+typedef struct mk_trial_design {
+    char file[1024];
+    char name[96];
+    char description[600];
+    const mk_model_abi *abi;
+    char phenotype[64];
+    int paired;                               /* 1: cloned into every arm; 0: randomised */
+    mk_trial_param params[MK_TRIAL_MAX_PARAMS];
+    int n_params;
+    mk_trial_range accept_ppt, accept_pain;   /* true values at the end of the history */
+    char accept_source[400];
+    /* the examiner (sources in the design file) */
+    double ppt_sem_kpa;                       /* algometer: normal error, kPa */
+    double pain_sd;                           /* a pain rating's noise, points */
+    double kappa;                             /* palpation agreement between examiners */
+    double tender_below_kpa;                  /* palpation's truth: a tender spot */
+    /* enrolment on the examiner's screening */
+    int need_palpation;
+    mk_trial_range enrol_pain, enrol_ppt;
+    mk_trial_arm arms[MK_TRIAL_MAX_ARMS];
+    int n_arms;
+    mk_trial_time times[MK_TRIAL_MAX_TIMES];
+    int n_times;
+    mk_trial_outcome outcomes[MK_TRIAL_MAX_OUTCOMES];
+    int n_outcomes;
+    int cmp[MK_TRIAL_MAX_CMP][2];             /* arm a vs arm b: differences are a - b */
+    int n_cmp;
+    mk_trial_anchor anchors[MK_TRIAL_MAX_ANCHORS];
+    int n_anchors;
+    int default_patients;
+    int o_ppt, o_pain;                        /* the PPT and pain outcomes, -1 if none */
+    mk_protocol *history;                     /* the phenotype's history (arm 0's) */
+} mk_trial_design;
+
+/* Read and check a design, compile its arms' scenarios against their (built-in) model. */
+mk_status mk_trial_load(const char *path, mk_units *u, const mk_anatomy *anat,
+                        mk_trial_design **out, mk_error *err);
+void mk_trial_free(mk_trial_design *d);
+
+/* What happened to a patient (patient flow). */
+typedef enum mk_patient_fate {
+    MK_FATE_REJECTED = 1,     /* phenotype outside the population's ranges */
+    MK_FATE_NOT_ENROLLED,     /* screened out by the examiner */
+    MK_FATE_FAILED,           /* a simulation failed: excluded from every comparison */
+    MK_FATE_ANALYSED
+} mk_patient_fate;
+
+typedef struct mk_trial_opts {
+    int patients;
+    int threads;
+    unsigned long long seed;
+    mk_solver_opts solver;
+    /* called from the calling thread about every 0.5 s while patients run */
+    void (*progress)(void *ctx, int done, int total, double elapsed_s);
+    void *progress_ctx;
+} mk_trial_opts;
+
+void mk_trial_opts_default(mk_trial_opts *o);
+
+/* One patient's record: a fixed number of doubles per patient, no series. */
+typedef struct mk_trial_patient {
+    int fate;
+    int arm;                  /* randomised: the allocated arm; paired: -1 */
+    double *theta;            /* [n_params] */
+    double true_ppt, true_pain;      /* at the baseline time point (acceptance) */
+    double screen_ppt, screen_pain;  /* the examiner at screening */
+    int screen_palp;
+    char *failure;            /* MK_FATE_FAILED: the reason */
+    /* [arm][time][outcome]: true value, and what the examiner recorded; NaN if not run */
+    double *truth, *observed;
+} mk_trial_patient;
+
+typedef struct mk_trial_result {
+    const mk_trial_design *d;
+    int n;
+    mk_trial_patient *pt;
+    int n_rejected, n_not_enrolled, n_failed, n_analysed;
+    int per_arm[MK_TRIAL_MAX_ARMS];   /* analysed per arm */
+    int threads;
+    double wall_s;
+    unsigned long long seed;
+} mk_trial_result;
+
+mk_status mk_trial_run(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o,
+                       mk_trial_result *out, mk_error *err);
+void mk_trial_result_free(mk_trial_result *r);
+
+/* Index of [arm][time][outcome] in a patient's truth/observed arrays. */
+static inline size_t mk_trial_slot(const mk_trial_design *d, int arm, int time, int outcome)
+{
+    return ((size_t)arm * (size_t)d->n_times + (size_t)time) * (size_t)d->n_outcomes + (size_t)outcome;
+}
+
+/* The comparison of design comparison c for an outcome at a time over the analysed patients,
+ * on the observed values; with change != 0, on the change from the first time point. */
+void mk_trial_compare(const mk_trial_result *r, int c, int outcome, int time, int change,
+                      mk_stat_cmp *out);
+/* Responders (an improvement from the first time point of at least the MID) in arm at time. */
+void mk_trial_responders(const mk_trial_result *r, int arm, int outcome, int time, int *resp,
+                         int *n);
+
+/* Outputs (the caller writes them into its folder). */
+mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *out, mk_error *err);
+mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *out, mk_error *err);
+mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *out, mk_error *err);
+/* forest_png: the forest plot to embed (NULL: none). */
+mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, mk_buf *out, mk_error *err);
+/* A plain-text account for the terminal and summary.txt. */
+void mk_trial_write_text(const mk_trial_result *r, mk_buf *out);
+mk_status mk_trial_write_forest(const mk_trial_result *r, const char *path, mk_error *err);
+
+#endif
