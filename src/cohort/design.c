@@ -125,6 +125,13 @@ static mk_status range(dx *x, const mk_ynode *n, const char *unit, const char *w
     return MK_OK;
 }
 
+/* "N" for a list's length in messages (a static table: no buffer to keep) */
+static const char *count_text(int n)
+{
+    static const char *const k[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    return n >= 0 && n < 10 ? k[n] : "more than 9";
+}
+
 /* ---------------------------------------------------------------- population */
 
 static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
@@ -177,8 +184,8 @@ static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
     double c0 = tp->dist == MK_DIST_UNIFORM ? tp->a : tp->a, c1 = tp->dist == MK_DIST_UNIFORM ? tp->b : tp->a;
     if ((isfinite(tp->lo) && c0 < tp->lo) || (isfinite(tp->hi) && c1 > tp->hi))
         return fail(x, at, MK_ERR_INVALID,
-                    "the distribution of '%s' reaches outside the parameter's plausible range %g .. %g %s",
-                    p->key, tp->lo, tp->hi, unit);
+                    "the distribution of '%s' reaches outside the parameter's plausible range %g .. %g%s%s",
+                    p->key, tp->lo, tp->hi, unit[0] ? " " : "", unit);
     return MK_OK;
 }
 
@@ -266,6 +273,11 @@ static mk_status compile_arm(dx *x, mk_trial_arm *arm, const mk_ynode *at)
 {
     mk_scenario *scn = NULL;
     mk_status rc = mk_scenario_load_file(arm->scenario, &scn, x->err);
+    if (rc && x->err && !x->err->line) { /* a file that cannot be read: name the design's line */
+        char msg[sizeof x->err->message];
+        snprintf(msg, sizeof msg, "%s", x->err->message);
+        return fail(x, at, rc, "cannot read the arm's scenario '%s': %s", arm->scenario, msg);
+    }
     if (rc) return rc;
     if (mk_scenario_model_is_file(scn)) {
         mk_scenario_free(scn);
@@ -291,7 +303,7 @@ static mk_status arms(dx *x, const mk_ynode *seq)
 {
     if (seq->kind != MK_Y_SEQ || seq->n < 2 || seq->n > MK_TRIAL_MAX_ARMS)
         return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 2 to %d arms, found %s", MK_TRIAL_MAX_ARMS,
-                    seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+                    seq->kind == MK_Y_SEQ ? count_text(seq->n) : mk_ykind_name(seq));
     static const char *const k[] = {"name", "scenario", "expectation", "source", NULL};
     const char *slash = strrchr(x->d->file, '/');
     mk_status rc = MK_OK;
@@ -326,7 +338,7 @@ static mk_status times(dx *x, const mk_ynode *seq)
 {
     if (seq->kind != MK_Y_SEQ || seq->n < 2 || seq->n > MK_TRIAL_MAX_TIMES)
         return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 2 to %d time points (the first is the baseline), "
-                    "found %s", MK_TRIAL_MAX_TIMES, seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+                    "found %s", MK_TRIAL_MAX_TIMES, seq->kind == MK_Y_SEQ ? count_text(seq->n) : mk_ykind_name(seq));
     static const char *const k[] = {"name", "label", NULL};
     mk_status rc = MK_OK;
     for (int i = 0; !rc && i < seq->n; i++) {
@@ -347,7 +359,7 @@ static mk_status outcomes(dx *x, const mk_ynode *seq)
 {
     if (seq->kind != MK_Y_SEQ || seq->n < 1 || seq->n > MK_TRIAL_MAX_OUTCOMES)
         return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 1 to %d outcomes, found %s", MK_TRIAL_MAX_OUTCOMES,
-                    seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+                    seq->kind == MK_Y_SEQ ? count_text(seq->n) : mk_ykind_name(seq));
     static const char *const k[] = {"name", "measure", "mid", NULL};
     static const char *const kinds[] = {"ppt", "pain", "stiffness", NULL};
     mk_status rc = MK_OK;
@@ -414,7 +426,7 @@ static mk_status comparisons(dx *x, const mk_ynode *seq)
 {
     if (seq->kind != MK_Y_SEQ || seq->n < 1 || seq->n > MK_TRIAL_MAX_CMP)
         return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 1 to %d comparisons [arm, arm], found %s",
-                    MK_TRIAL_MAX_CMP, seq->kind == MK_Y_SEQ ? "another number" : mk_ykind_name(seq));
+                    MK_TRIAL_MAX_CMP, seq->kind == MK_Y_SEQ ? count_text(seq->n) : mk_ykind_name(seq));
     for (int i = 0; i < seq->n; i++) {
         const mk_ynode *c = seq->items[i];
         if (c->kind != MK_Y_SEQ || c->n != 2)

@@ -127,16 +127,37 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
     for (int a = 0; a < d->n_arms; a++) mk_buf_printf(b, " %s %d%s", d->arms[a].name, r->per_arm[a], a + 1 < d->n_arms ? "," : "\n");
 }
 
+/* " in [a, b] unit", " up to b unit" or " from a unit" (an open end is NaN) */
+static void range_text(mk_buf *b, const mk_trial_range *r, const char *unit)
+{
+    if (isfinite(r->lo) && isfinite(r->hi)) mk_buf_printf(b, " in [%g, %g]%s", r->lo, r->hi, unit);
+    else if (isfinite(r->hi)) mk_buf_printf(b, " up to %g%s", r->hi, unit);
+    else if (isfinite(r->lo)) mk_buf_printf(b, " from %g%s", r->lo, unit);
+    else mk_buf_puts(b, " (any)");
+}
+
 static void rules_text(const mk_trial_design *d, mk_buf *b)
 {
     mk_buf_printf(b, "inclusion: phenotype %s, at the baseline time point (before treatment)", d->phenotype);
-    if (d->accept_ppt.set) mk_buf_printf(b, " with true PPT in [%g, %g] kPa", d->accept_ppt.lo, d->accept_ppt.hi);
-    if (d->accept_pain.set) mk_buf_printf(b, "%s spontaneous pain in [%g, %g]", d->accept_ppt.set ? " and" : "",
-                                          d->accept_pain.lo, d->accept_pain.hi);
+    if (d->accept_ppt.set) {
+        mk_buf_puts(b, " with true PPT");
+        range_text(b, &d->accept_ppt, " kPa");
+    }
+    if (d->accept_pain.set) {
+        mk_buf_printf(b, "%s true spontaneous pain", d->accept_ppt.set ? " and" : " with");
+        range_text(b, &d->accept_pain, "");
+    }
     if (!d->accept_ppt.set && !d->accept_pain.set) mk_buf_puts(b, " no range (every patient accepted)");
     mk_buf_printf(b, "; enrolment on the examiner's screening:%s", d->need_palpation ? " palpation positive" : "");
-    if (d->enrol_pain.set) mk_buf_printf(b, " pain rating in [%g, %g]", d->enrol_pain.lo, d->enrol_pain.hi);
-    if (d->enrol_ppt.set) mk_buf_printf(b, " PPT in [%g, %g] kPa", d->enrol_ppt.lo, d->enrol_ppt.hi);
+    if (d->enrol_pain.set) {
+        mk_buf_puts(b, " pain rating");
+        range_text(b, &d->enrol_pain, "");
+    }
+    if (d->enrol_ppt.set) {
+        mk_buf_puts(b, " PPT");
+        range_text(b, &d->enrol_ppt, " kPa");
+    }
+    if (!d->need_palpation && !d->enrol_pain.set && !d->enrol_ppt.set) mk_buf_puts(b, " none (all enrolled)");
     mk_buf_puts(b, "\nexclusion: a patient whose simulation fails (history or any arm) is left out of every comparison\n");
 }
 

@@ -1,0 +1,275 @@
+/*
+ * test_cohort.c -- virtual patients and trials (src/cohort): the statistics against values
+ * computed by hand (mpmath, 30 digits, from the formulas of stats.h), the counter-based
+ * streams against Random123's known answer, results bit-identical for 1, 2 and 3 worker
+ * threads, failed patients recorded and excluded, bad design files with file:line:col.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "body/anatomy.h"
+#include "cohort/stats.h"
+#include "cohort/stream.h"
+#include "cohort/trial.h"
+#include "core/text.h"
+
+static char g_dir[2048];
+
+static void near(double got, double want, double tol, const char *what)
+{
+    if (!(fabs(got - want) <= tol)) fail_msg("%s: got %.15g, want %.15g (tolerance %g)", what, got, want, tol);
+}
+
+/* a = {3, 5, 4, 6, 7}, b = {2, 3, 1, 4}: worked by hand (mpmath) */
+static void test_stats_hand(void **state)
+{
+    (void)state;
+    const double a[] = {3, 5, 4, 6, 7}, b[] = {2, 3, 1, 4};
+    mk_stat_cmp s;
+    mk_stat_compare(a, 5, b, 4, &s);
+    assert_int_equal(s.a.n, 5);
+    assert_int_equal(s.b.n, 4);
+    near(s.a.mean, 5.0, 1e-14, "mean a");
+    near(s.a.sd, 1.58113883008419, 1e-13, "sd a");
+    near(s.md, 2.5, 1e-14, "md");
+    near(s.df, 6.98076923076923, 1e-12, "Welch df");
+    near(s.t, 2.61116483933547, 1e-12, "t");
+    near(s.p, 0.034938782359964, 1e-10, "Welch p");
+    near(s.md_lo, 0.234779718246474, 1e-9, "md lo");
+    near(s.md_hi, 4.76522028175353, 1e-9, "md hi");
+    near(s.smd, 1.51806678014216, 1e-12, "Hedges g");
+    near(s.smd_lo, 0.0279407404509752, 1e-9, "g lo");
+    near(s.smd_hi, 3.00819281983335, 1e-9, "g hi");
+    /* swapping the arms flips the signs and keeps p */
+    mk_stat_cmp r;
+    mk_stat_compare(b, 4, a, 5, &r);
+    near(r.md, -2.5, 1e-14, "md swapped");
+    near(r.smd, -s.smd, 1e-14, "g swapped");
+    near(r.p, s.p, 1e-14, "p swapped");
+}
+
+static void test_stats_missing_and_degenerate(void **state)
+{
+    (void)state;
+    const double a[] = {3, NAN, 5, 4, 6, 7}, b[] = {2, 3, 1, 4};
+    mk_stat_cmp s;
+    mk_stat_compare(a, 6, b, 4, &s); /* a NaN is missing, not a value */
+    assert_int_equal(s.a.n, 5);
+    near(s.md, 2.5, 1e-14, "md without the NaN");
+    const double one[] = {1};
+    mk_stat_compare(one, 1, b, 4, &s);
+    assert_true(isnan(s.p) && isnan(s.smd) && isnan(s.md_lo));
+    const double flat[] = {2, 2, 2};
+    mk_stat_compare(flat, 3, flat, 3, &s); /* no spread: nothing to divide by */
+    assert_true(isnan(s.p) && isnan(s.smd));
+    near(s.md, 0, 0, "md of equal arms");
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    mk_stream st;
+    /* Random123's known answer for philox4x32-10, counter 0 and key 0 (kat_vectors) */
+    mk_stream_init(&st, 0, 0, 0);
+    assert_true(mk_stream_u64(&st) == 0x6627e8d5e169c58dULL);
+    assert_true(mk_stream_u64(&st) == 0xbc57ac4c9b00dbd8ULL);
+    /* a pure function of (seed, patient, purpose): re-created, the same; elsewhere, not */
+    mk_stream a, b, c, d;
+    mk_stream_init(&a, 7, 12345, 3);
+    mk_stream_init(&b, 7, 12345, 3);
+    mk_stream_init(&c, 7, 12346, 3);
+    mk_stream_init(&d, 7, 12345, 4);
+    int same_c = 0, same_d = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = mk_stream_u64(&a);
+        assert_true(x == mk_stream_u64(&b));
+        same_c += x == mk_stream_u64(&c);
+        same_d += x == mk_stream_u64(&d);
+    }
+    assert_int_equal(same_c, 0);
+    assert_int_equal(same_d, 0);
+    /* uniform in (0, 1) and normal with mean 0, sd 1 (20000 draws: +-0.03 is > 4 SE) */
+    double sum = 0, sq = 0;
+    mk_stream_init(&a, 1, 1, 1);
+    for (int i = 0; i < 20000; i++) {
+        double u = mk_stream_uniform(&a);
+        assert_true(u > 0 && u < 1);
+        double z = mk_stream_normal(&a);
+        sum += z;
+        sq += z * z;
+    }
+    near(sum / 20000, 0, 0.03, "normal mean");
+    near(sqrt(sq / 20000), 1, 0.03, "normal sd");
+}
+
+/* ---------------------------------------------------------------- trials */
+
+typedef struct env {
+    mk_units *u;
+    mk_anatomy *anat;
+} env;
+
+static int setup(void **state)
+{
+    env *e = calloc(1, sizeof *e);
+    mk_error err = {0};
+    if (!e || mk_units_new(&e->u, &err) || mk_anatomy_load(&e->anat, &err)) return -1;
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    env *e = *state;
+    mk_anatomy_free(e->anat);
+    mk_units_free(e->u);
+    free(e);
+    return 0;
+}
+
+static mk_trial_design *load(env *e, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", g_dir, name);
+    mk_trial_design *d = NULL;
+    mk_error err = {0};
+    char buf[2200];
+    if (mk_trial_load(path, e->u, e->anat, &d, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    return d;
+}
+
+/* patients.csv and trial_summary.csv of a run with `threads` workers, concatenated */
+static char *run_bytes(const mk_trial_design *d, env *e, int threads, unsigned long long seed, mk_trial_result *keep)
+{
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.threads = threads;
+    o.seed = seed;
+    mk_trial_result r;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_run(d, e->anat, &o, &r, &err), MK_OK);
+    assert_int_equal(r.threads, threads);
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(&r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_summary(&r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_responders(&r, &b, &err), MK_OK);
+    if (keep) *keep = r;
+    else mk_trial_result_free(&r);
+    return b.data;
+}
+
+static void test_bit_identical_threads(void **state)
+{
+    env *e = *state;
+    mk_trial_design *d = load(e, "tiny.yaml");
+    mk_trial_result r1;
+    char *one = run_bytes(d, e, 1, 5, &r1);
+    char *two = run_bytes(d, e, 2, 5, NULL);
+    char *three = run_bytes(d, e, 3, 5, NULL);
+    char *other_seed = run_bytes(d, e, 2, 6, NULL);
+    /* a trial that says something: patients analysed in both arms, a spread of outcomes */
+    assert_true(r1.n_analysed >= 4);
+    mk_stat_cmp s;
+    mk_trial_compare(&r1, 0, 1, 1, 0, &s);
+    assert_true(s.a.n == r1.n_analysed && s.a.sd > 0);
+    assert_string_equal(one, two);
+    assert_string_equal(one, three);
+    assert_true(strcmp(one, other_seed) != 0); /* the seed does reach the numbers */
+    mk_trial_result_free(&r1);
+    free(one);
+    free(two);
+    free(three);
+    free(other_seed);
+    mk_trial_free(d);
+}
+
+/* A patient whose simulation fails is recorded with the reason, excluded, and the trial goes on. */
+static void test_failed_patients(void **state)
+{
+    env *e = *state;
+    mk_trial_design *d = load(e, "tiny.yaml");
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.patients = 3;
+    o.solver.max_steps = 20; /* far too few for the history: every patient's solver fails */
+    mk_trial_result r;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_run(d, e->anat, &o, &r, &err), MK_OK);
+    assert_int_equal(r.n_failed, 3);
+    assert_int_equal(r.n_analysed, 0);
+    for (int i = 0; i < r.n; i++) {
+        assert_int_equal(r.pt[i].fate, MK_FATE_FAILED);
+        assert_non_null(r.pt[i].failure);
+        assert_non_null(strstr(r.pt[i].failure, "step"));
+    }
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(&r, &b, &err), MK_OK);
+    assert_non_null(strstr(b.data, ",failed,"));
+    mk_buf_free(&b);
+    mk_stat_cmp s;
+    mk_trial_compare(&r, 0, 0, 1, 0, &s);
+    assert_int_equal(s.a.n, 0);
+    mk_trial_result_free(&r);
+    mk_trial_free(d);
+}
+
+/* Each bad design's first line: "# expect: LINE:COL: fragment of the message". */
+static void test_bad_designs(void **state)
+{
+    env *e = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/bad", g_dir);
+    DIR *dp = opendir(dir);
+    assert_non_null(dp);
+    struct dirent *ent;
+    int n = 0;
+    while ((ent = readdir(dp))) {
+        size_t len = strlen(ent->d_name);
+        if (len < 6 || strcmp(ent->d_name + len - 5, ".yaml")) continue;
+        char path[8192], *text = NULL;
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        mk_error err = {0};
+        assert_int_equal(mk_read_text_file(path, NULL, &text, NULL, &err), MK_OK);
+        int line = 0, col = 0;
+        char frag[256] = "";
+        if (sscanf(text, "# expect: %d:%d: %255[^\n]", &line, &col, frag) != 3)
+            fail_msg("%s: no '# expect: LINE:COL: message' first line", path);
+        free(text);
+        mk_trial_design *d = NULL;
+        mk_status rc = mk_trial_load(path, e->u, e->anat, &d, &err);
+        char buf[2200];
+        if (rc == MK_OK) fail_msg("%s: accepted", path);
+        assert_null(d);
+        mk_error_format(&err, buf, sizeof buf);
+        if (strcmp(err.file, path) || err.line != line || err.column != col || !strstr(err.message, frag))
+            fail_msg("%s: want %d:%d '%s', got %s", ent->d_name, line, col, frag, buf);
+        n++;
+    }
+    closedir(dp);
+    assert_true(n >= 10);
+}
+
+int main(void)
+{
+    const char *src = getenv("MK_SOURCE_DIR");
+    snprintf(g_dir, sizeof g_dir, "%s/tests/cohort", src ? src : "..");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stats_hand),
+        cmocka_unit_test(test_stats_missing_and_degenerate),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_bit_identical_threads),
+        cmocka_unit_test(test_failed_patients),
+        cmocka_unit_test(test_bad_designs),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
