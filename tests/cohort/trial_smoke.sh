@@ -1,0 +1,58 @@
+#!/bin/sh
+# trial_smoke.sh -- `myoknot trial` end to end in seconds (tests/cohort/tiny.yaml): the output
+# folder's files, the same bytes with 1 and 2 threads, a bad design at file:line:col with
+# nothing written, bad command lines.
+#   usage: trial_smoke.sh PATH/TO/myoknot SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+check() { # NAME WANT_STATUS WANT_TEXT CMD...
+    name=$1 want=$2 text=$3
+    shift 3
+    "$@" > "$T/out" 2>&1
+    got=$?
+    if [ "$got" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; }; then
+        echo "FAIL $name: exit $got (want $want), output:"; sed 's/^/    /' "$T/out" | tail -30
+        echo "    (wanted text: $text)"
+        fail=$((fail + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+ok() { # NAME CONDITION...
+    name=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
+}
+
+D=$SRC/tests/cohort/tiny.yaml
+check run1 0 "patient flow: 6 virtual patients sampled" "$BIN" trial "$D" --patients 6 --threads 1 --seed 3 --out "$T/one"
+for f in patients.csv trial_summary.csv responders.csv forest.png report.html summary.txt; do
+    ok "file $f" test -s "$T/one/$f"
+done
+ok "summary header" grep -qx "comparison,outcome,time,n_a,n_b,md,md_lo,md_hi,smd,smd_lo,smd_hi,p" "$T/one/trial_summary.csv"
+ok "summary rows" test "$(grep -c '^needling vs sham,' "$T/one/trial_summary.csv")" -eq 10
+ok "one row per patient, arm and time" test "$(grep -c '^[0-9]*,analysed,' "$T/one/patients.csv")" -eq \
+    "$(( $(grep -o '[0-9]* analysed' "$T/one/summary.txt" | grep -o '[0-9]*') * 2 * 3 ))"
+ok "report flow" grep -q "Enrolled: " "$T/one/report.html"
+check run2 0 "2 worker threads" "$BIN" trial "$D" --patients 6 --threads 2 --seed 3 --out "$T/two"
+for f in patients.csv trial_summary.csv responders.csv; do
+    ok "same bytes $f" cmp -s "$T/one/$f" "$T/two/$f"
+done
+# bad input: file:line:col, exit 1, no folder
+check bad 1 "unknown_arm.yaml:35:16: error: unknown arm 'shame'" "$BIN" trial "$SRC/tests/cohort/bad/unknown_arm.yaml" --out "$T/bad"
+ok "nothing written" test ! -e "$T/bad"
+check threads0 2 "--threads expects" "$BIN" trial "$D" --threads 0 --out "$T/x"
+check patients0 2 "--patients expects" "$BIN" trial "$D" --patients 0 --out "$T/x"
+check nodesign 2 "needs a design" "$BIN" trial --out "$T/x"
+check unknown_opt 2 "unknown option '--power'" "$BIN" trial "$D" --power --out "$T/x"
+check missing 1 "cannot open" "$BIN" trial "$T/nope.yaml" --out "$T/x"
+ok "nothing written (usage)" test ! -e "$T/x"
+
+echo "trial_smoke: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
