@@ -37,6 +37,7 @@ fuzz: fuzz-deps
 
 bench: build
 	./$(BUILD)/mk_bench
+	./$(BUILD)/mk_bench_trial . 12
 
 # validate --audit: every ranged parameter of tp_site at each end of its range, the targets run
 # for each variant; rewrites data/validation/audit.csv (the insensitive marks).  Minutes, not in test.

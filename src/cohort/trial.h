@@ -72,7 +72,7 @@ typedef struct mk_trial_arm {
     char scenario[1024];  /* resolved path */
     mk_protocol *proto;   /* compiled once at load */
     double expectation;   /* added to reported pain at every time after the first, points */
-    char expectation_source[400];
+    char expectation_source[800];
     int meas[MK_TRIAL_MAX_TIMES][MK_TRIAL_MAX_OUTCOMES]; /* index into proto->meas */
 } mk_trial_arm;
 

@@ -185,16 +185,20 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
                     mk_buf_printf(b, "%-24s %-14s %-12s %5d %5d %9.3g %20s %7.2f %18s %8.3g\n", cmp, out,
                                   d->times[t].name, s.a.n, s.b.n, s.md, ci, s.smd, gci, s.p);
                 }
-    if (d->n_anchors) mk_buf_puts(b, "\npublished (the trial's anchors):\n");
+    if (d->n_anchors) mk_buf_puts(b, "\npublished (the trial's anchors) and simulated:\n");
     for (int k = 0; k < d->n_anchors; k++) {
         const mk_trial_anchor *an = &d->anchors[k];
         mk_stat_cmp s;
         mk_trial_compare(r, an->cmp, an->outcome, an->time, 0, &s);
-        mk_buf_printf(b, "  %s vs %s, %s at %s: published MD %.3g (%.3g to %.3g), g %.3g (%.3g to %.3g) [%s]; "
-                         "simulated MD %.3g, g %.2f\n",
-                      d->arms[d->cmp[an->cmp][0]].name, d->arms[d->cmp[an->cmp][1]].name, d->outcomes[an->outcome].name,
-                      d->times[an->time].name, an->md, an->md_lo, an->md_hi, an->smd, an->smd_lo, an->smd_hi, an->source,
-                      s.md, s.smd);
+        mk_buf_printf(b, "  %s vs %s, %s at %s [%s]\n", d->arms[d->cmp[an->cmp][0]].name, d->arms[d->cmp[an->cmp][1]].name,
+                      d->outcomes[an->outcome].name, d->times[an->time].name, an->source);
+        mk_buf_puts(b, "    published:");
+        if (isfinite(an->md)) mk_buf_printf(b, " MD %.3g", an->md);
+        if (isfinite(an->md_lo)) mk_buf_printf(b, " (%.3g to %.3g)", an->md_lo, an->md_hi);
+        if (isfinite(an->smd)) mk_buf_printf(b, " g %.2f", an->smd);
+        if (isfinite(an->smd_lo)) mk_buf_printf(b, " (%.2f to %.2f)", an->smd_lo, an->smd_hi);
+        mk_buf_printf(b, "\n    simulated: MD %.3g (%.3g to %.3g) g %.2f (%.2f to %.2f), p %.3g, n %d / %d\n", s.md,
+                      s.md_lo, s.md_hi, s.smd, s.smd_lo, s.smd_hi, s.p, s.a.n, s.b.n);
     }
     int shown = 0;
     for (int i = 0; i < r->n && shown < 3; i++)
