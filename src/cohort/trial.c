@@ -234,6 +234,24 @@ static mk_status run_arm(const job *j, int i, int a, const double *y0, mk_error 
     return MK_OK;
 }
 
+/* Randomisation in permuted blocks of two per arm, in the order patients are sampled: block b
+ * is a random permutation (Fisher-Yates on the stream keyed by the block's first patient), so
+ * the allocation of patient i is a function of (seed, i) alone and the arms stay balanced
+ * among the sampled patients (enrolment, after allocation, can still unbalance them a little). */
+static int allocate_arm(int n_arms, unsigned long long seed, int i)
+{
+    int size = 2 * n_arms, first = i - i % size, perm[2 * MK_TRIAL_MAX_ARMS];
+    for (int k = 0; k < size; k++) perm[k] = k % n_arms;
+    mk_stream st;
+    mk_stream_init(&st, seed, (uint64_t)first, mk_stream_purpose(MK_PURPOSE_ALLOC, 0, 0, 0));
+    for (int k = size - 1; k > 0; k--) {
+        int r = (int)(mk_stream_uniform(&st) * (k + 1)), t = perm[k];
+        perm[k] = perm[r];
+        perm[r] = t;
+    }
+    return perm[i % size];
+}
+
 /* The true PPT and pain at the baseline time point of arm a (acceptance and screening look
  * at the patient there, before any treatment). */
 static void baseline_truth(const mk_trial_design *d, mk_trial_patient *pt, int a)
@@ -247,11 +265,7 @@ static mk_status arms_after_history(job *j, int i, const double *y0, mk_error *e
     const mk_trial_design *d = j->d;
     mk_trial_patient *pt = &j->r->pt[i];
     int first = 0;
-    if (!d->paired) {
-        mk_stream st;
-        mk_stream_init(&st, j->o->seed, (uint64_t)i, mk_stream_purpose(MK_PURPOSE_ALLOC, 0, 0, 0));
-        first = pt->arm = (int)(mk_stream_uniform(&st) * d->n_arms);
-    }
+    if (!d->paired) first = pt->arm = allocate_arm(d->n_arms, j->o->seed, i);
     /* the first (or allocated) arm: its baseline decides acceptance and enrolment */
     mk_status rc = run_arm(j, i, first, y0, err);
     if (rc) return rc;

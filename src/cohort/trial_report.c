@@ -123,6 +123,25 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
                      "%.1f %%); %d screened out by the examiner; %d enrolled; %d failed (excluded); %d analysed\n",
                   sampled, accepted, sampled ? 100.0 * accepted / sampled : 0.0, r->n_not_enrolled,
                   accepted - r->n_not_enrolled, r->n_failed, r->n_analysed);
+    /* regression to the mean: the enrolled were chosen on a noisy screening; their baseline
+     * assessment (the same true state, a fresh error) is on average closer to the mean */
+    double screen = 0, base = 0, truth = 0;
+    int n = 0;
+    for (int i = 0; d->o_pain >= 0 && i < r->n; i++) {
+        const mk_trial_patient *pt = &r->pt[i];
+        if (pt->fate != MK_FATE_ANALYSED) continue;
+        int a = d->paired ? 0 : pt->arm;
+        double v = pt->observed[mk_trial_slot(d, a, 0, d->o_pain)];
+        if (!isfinite(v)) continue;
+        screen += pt->screen_pain;
+        truth += pt->true_pain;
+        base += v;
+        n++;
+    }
+    if (n)
+        mk_buf_printf(b, "  regression to the mean: the analysed patients' pain was %.2f at screening and %.2f at the "
+                         "baseline assessment (true mean %.2f)\n",
+                      screen / n, base / n, truth / n);
     mk_buf_printf(b, "  arms (%s):", d->paired ? "paired: every patient cloned into every arm" : "randomised");
     for (int a = 0; a < d->n_arms; a++) mk_buf_printf(b, " %s %d%s", d->arms[a].name, r->per_arm[a], a + 1 < d->n_arms ? "," : "\n");
 }
