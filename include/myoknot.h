@@ -169,6 +169,9 @@ mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err);
 double mk_solver_input(const mk_solver *s, int index);
 const mk_model_abi *mk_solver_abi(const mk_solver *s);
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
+/* Which SUNDIALS build integrates (Debian's binary or ours from its source at -O2), for the
+ * manifest: the numbers are the same, the speed is not. */
+const char *mk_solver_build(void);
 /* An independent copy at the same time, state, parameters and inputs (statistics start at
  * zero): measurements probe the copy so that measuring changes nothing. */
 mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);

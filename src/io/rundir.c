@@ -327,6 +327,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     }
 
     cJSON *solver = jobj(&j, root, "solver");
+    jstr(&j, solver, "build", mk_solver_build());
     jnum(&j, solver, "steps", (double)r->stats.steps);
     jnum(&j, solver, "rhs_evals", (double)r->stats.rhs_evals);
     jnum(&j, solver, "jac_evals", (double)r->stats.jac_evals);
