@@ -17,12 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis/referral_cv.h"
 #include "body/anatomy.h"
+#include "io/results.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
+#include "report/figures.h"
 
 extern const char mk_default_scenario_yaml[];
 
@@ -48,7 +52,6 @@ static int die(const mk_error *err)
     return 1;
 }
 
-static double cpu_now(void);
 
 /* best CPU time of reps runs of the protocol (CPU, not wall: the machine may be shared) */
 static int time_scenario(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat, int reps,
@@ -66,6 +69,60 @@ static int time_scenario(const mk_model_abi *abi, const mk_protocol *p, const mk
         mk_run_result_free(&r);
     }
     return 0;
+}
+
+/* CPU seconds of a command (its children included), or -1 */
+static double cpu_of_command(const char *cmd)
+{
+    struct rusage r0, r1;
+    getrusage(RUSAGE_CHILDREN, &r0);
+    if (system(cmd) != 0) return -1.0;
+    getrusage(RUSAGE_CHILDREN, &r1);
+    return (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+           1e-6 * (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec);
+}
+
+/* `myoknot run` of the default scenario split into simulation, series.csv, figures and the
+ * rest of the run directory (CPU, best of 3), and the whole process. */
+static int bench_run_split(const mk_model_abi *site, const mk_protocol *p, const mk_anatomy *anat,
+                           double sim_cpu, const char *argv0)
+{
+    char tmp[] = "/tmp/mk_bench.XXXXXX", path[512], cmd[1400];
+    if (!mkdtemp(tmp)) return 1;
+    mk_run_result r;
+    mk_error err = {0};
+    if (mk_simulate(site, p, anat, NULL, &r, &err)) return die(&err);
+    mk_figure_set *figs = calloc(1, sizeof *figs);
+    double series = INFINITY, fig = INFINITY, all = INFINITY, proc = INFINITY;
+    for (int k = 0; figs && k < 3; k++) {
+        double c0 = cpu_now();
+        snprintf(path, sizeof path, "%s/series.csv", tmp);
+        if (mk_series_write_csv(&r.series, path, &err)) return die(&err);
+        double c1 = cpu_now();
+        if (mk_figures_write(&r, tmp, figs, &err)) return die(&err);
+        double c2 = cpu_now();
+        snprintf(path, sizeof path, "%s/run", tmp);
+        if (mk_rundir_write(&r, path, &err)) return die(&err);
+        double c3 = cpu_now();
+        series = fmin(series, c1 - c0), fig = fmin(fig, c2 - c1), all = fmin(all, c3 - c2);
+        const char *slash = strrchr(argv0, '/');
+        snprintf(cmd, sizeof cmd, "%.*smyoknot run --out %s/proc > /dev/null", slash ? (int)(slash - argv0 + 1) : 0,
+                 argv0, tmp);
+        double pc = cpu_of_command(cmd);
+        if (pc >= 0) proc = fmin(proc, pc);
+    }
+    long lines = (long)r.series.n_rows * r.series.n_cols;
+    printf("\n`myoknot run` of the default scenario, split (CPU, best of 3):\n");
+    printf("  simulation                                %10.3f s\n", sim_cpu);
+    printf("  series.csv (%ld lines)                %10.3f s  (%.2f x the simulation)\n", lines, series, series / sim_cpu);
+    printf("  figures                                   %10.3f s  (%.2f x the simulation)\n", fig, fig / sim_cpu);
+    printf("  whole run directory (csv, figures, report) %9.3f s\n", all);
+    printf("  whole process (`myoknot run`)             %10.3f s  (%.2f x the simulation; goal <= 2)\n", proc,
+           proc / sim_cpu);
+    free(figs);
+    mk_run_result_free(&r);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    return system(cmd) != 0;
 }
 
 /* ns per right-hand-side evaluation at the model's defaults */
@@ -200,6 +257,8 @@ int main(int argc, char **argv)
     printf("  solver steps / simulated hour             %10.1f\n", (double)st.steps / hours);
     printf("  with measurements / without (%d taken)    %10.3f  (cost of probing copies)\n", proto->n_meas,
            wall / wall_bare);
+
+    if (bench_run_split(site, proto, anat, wall, argv[0])) return 1;
 
     double ns_site = rhs_ns(site, 200000), ns_trivial = rhs_ns(trivial, 2000000);
     printf("\nright-hand side:\n");
