@@ -103,6 +103,10 @@ int mk_model_count_outputs(const mk_model *m);
 
 /* Readable C implementing mk_model_abi; exported symbol "mk_model_<name>". */
 mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *err);
+/* The model as a standalone Python module (math only): PARAMS, STATES, INPUTS, VARS with
+ * units, y0() and rhs(t_s, y, inputs, params) -- the generated C's right-hand side, for
+ * cross-checks with SciPy (`myoknot model py`). */
+mk_status mk_model_generate_py(const mk_model *m, mk_buf *out, mk_error *err);
 /* Equations as Markdown with LaTeX maths, parameter table, dependency order. */
 mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
 
