@@ -168,16 +168,21 @@ static mk_status check_declared_unit(checker *c, mk_decl *d)
 {
     char why[256];
     ut_unit *u = NULL;
-    if (mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why))
+    mk_status urc = mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why);
+    if (urc == MK_ERR_NOMEM) return oom(c);
+    if (urc)
         return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
                           "unit [%s] of %s '%s': %s", d->unit_text, kind_word(d->kind), d->local,
                           why);
     if (!(d->unit = mk_model_own_unit(c->m, u))) return oom(c);
-    d->canon = mk_model_own_unit(c->m, mk_units_canonical(c->m->units, d->unit));
-    if (!d->canon)
+    int canon_oom = 0;
+    ut_unit *canon = mk_units_canonical(c->m->units, d->unit, &canon_oom);
+    if (canon_oom) return oom(c);
+    if (!canon)
         return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
                           "unit [%s] of '%s' has no SI form (logarithmic and time-stamp units are "
                           "not supported)", d->unit_text, d->local);
+    if (!(d->canon = mk_model_own_unit(c->m, canon))) return oom(c); /* not a unit error */
     mk_units_affine(d->unit, d->canon, &d->si_scale, &d->si_offset);
     return MK_OK;
 }
@@ -527,11 +532,15 @@ static mk_status infer_node(checker *c, mk_expr *e)
         } else {
             char why[256];
             ut_unit *u;
-            if (mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why))
-                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
+            mk_status urc = mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why);
+            if (urc == MK_ERR_NOMEM) return oom(c);
+            if (urc) return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
             if (!own(c, u)) return oom(c);
-            if (!(e->unit = own(c, mk_units_canonical(c->m->units, u))))
-                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            int canon_oom = 0;
+            ut_unit *canon = mk_units_canonical(c->m->units, u, &canon_oom);
+            if (canon_oom) return oom(c);
+            if (!canon) return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            if (!(e->unit = own(c, canon))) return oom(c); /* not a unit error */
             double scale, offset;
             mk_units_affine(u, e->unit, &scale, &offset);
             e->si_value = scale * e->number + offset;

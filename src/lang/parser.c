@@ -563,12 +563,13 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
                 mk_error e2;
                 char why[256];
                 ut_unit *u = NULL;
-                if (mk_units_parse(p->m->units, unit, &u, why, sizeof why))
-                    return mk_fail_at(p->err, MK_ERR_UNIT, p->m->file, line, col,
+                mk_status urc = mk_units_parse(p->m->units, unit, &u, why, sizeof why);
+                if (urc)
+                    return mk_fail_at(p->err, urc, p->m->file, line, col,
                                       "unit [%s] of the diffusion coefficient: %s", unit, why);
                 ut_free(u);
                 if (mk_units_convert(p->m->units, v, unit, "m2/s", &si, &e2))
-                    return mk_fail_at(p->err, MK_ERR_UNIT, p->m->file, line, col,
+                    return mk_fail_at(p->err, e2.code == MK_ERR_NOMEM ? MK_ERR_NOMEM : MK_ERR_UNIT, p->m->file, line, col,
                                       "a diffusion coefficient needs a unit of area per time, "
                                       "e.g. [um2/s], found [%s]", unit);
                 if (si < 0)

@@ -290,6 +290,8 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     double *row = NULL;
     mk_status rc = mk_solver_new(abi, &o->solver, &s, err);
     for (int i = 0; !rc && i < p->n_params; i++) rc = mk_solver_set_param(s, p->params[i].param, p->params[i].value, err);
+    /* a patient or a checkpoint: start from its state instead of the model's initial values */
+    if (!rc && p->y0) rc = mk_solver_reset(s, 0.0, p->y0, err);
     if (!rc && anat && p->muscle[0])
         rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &ref, err);
     if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);

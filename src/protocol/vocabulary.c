@@ -69,7 +69,9 @@ static mk_status to_input(ev_cx *e, int idx, double v, const char *canon, double
 {
     const mk_symbol *in = &e->cx->abi->inputs[idx];
     mk_error e2 = {0};
-    if (mk_units_convert(e->cx->u, v, canon, in->unit, out, &e2))
+    if (mk_units_convert(e->cx->u, v, canon, in->unit, out, &e2) && e2.code == MK_ERR_NOMEM)
+        return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_NOMEM, "out of memory");
+    if (e2.code)
         return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_UNIT,
                        "model '%s' declares input '%s' in %s, which cannot hold %s (event '%s')",
                        e->cx->abi->name, in->name, in->unit, canon, e->type);
