@@ -120,7 +120,14 @@ static mk_status draw_locked(const mk_plot_page *pg, unsigned char *pix, mk_plot
     } else {
         /* a fatal PLplot error: free the stream if PLplot still can (the handler, still armed,
          * jumps to this frame now); if that fails too, give up on the stream */
-        if (setjmp(g_pl.jmp) == 0) plend1();
+        PLINT level = 0;
+        plglevel(&level);
+        if (setjmp(g_pl.jmp) == 0) {
+            /* before the page began (plinit failed), the stream's device pointer is still our
+             * pixel buffer (plsmem), which plend1 would free: it stays ours to free */
+            if (level == 0) plsmem(1, 1, NULL);
+            plend1();
+        }
         rc = mk_fail(err, MK_ERR_IO, "PLplot failed drawing %s: %s", pg->path, g_pl.msg);
     }
     plsexit(NULL);
