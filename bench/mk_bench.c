@@ -8,6 +8,8 @@
  *      built-in (build-time) translation against the run-time compiled one (cc -O2);
  *   4. the referral mechanism: leave-one-muscle-out cross-validated precision, recall and F1
  *      against the classical maps, measured in this run (docs/referral.md).
+ *   5. reading and checking a generated model of 100,000 parameters (must stay under a
+ *      second: checking is O(n log n) in the number of names), and generating its C.
  * Each timing is the best of several repetitions; the machine is whatever runs the bench,
  * so only the ratios compare across machines.
  */
@@ -28,6 +30,14 @@ static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* CPU seconds of this process: on a shared machine, what the work itself costs */
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -80,8 +90,82 @@ static double rhs_ns(const mk_model_abi *a, long n)
     return best;
 }
 
-int main(void)
+/* A model of n parameters in one component, and n/100 variables each adding up 100 of
+ * them, so that every parameter is looked up by name once: the shape that made checking
+ * quadratic in the number of names. */
+static char *big_model_text(int n)
 {
+    size_t cap = (size_t)n * 120 + 4096, len = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    len += (size_t)snprintf(s + len, cap - len, "model big {}\ncomponent c {\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len,
+                                "  param p%d = 1 [mM] { range 0..10; source \"assumed: bench\"; "
+                                "doc \"a parameter\" }\n", i);
+    for (int v = 0; v < n / 100; v++) {
+        len += (size_t)snprintf(s + len, cap - len, "  var v%d [mM] = p%d", v, v * 100);
+        for (int k = 1; k < 100 && v * 100 + k < n; k++)
+            len += (size_t)snprintf(s + len, cap - len, " + p%d", v * 100 + k);
+        len += (size_t)snprintf(s + len, cap - len, "\n");
+    }
+    snprintf(s + len, cap - len, "  state x = 1 [mM]\n  d(x)/dt = -x / 1 [s]\n}\n");
+    return s;
+}
+
+/* Parse and check (mk_model_parse_string) a model of n parameters; then generate its C. */
+static int bench_check(int n, int with_codegen)
+{
+    char *text = big_model_text(n);
+    if (!text) return 1;
+    mk_error err = {0};
+    mk_model *m = NULL;
+    double dt = INFINITY, cpu = INFINITY, t0, c0;
+    for (int rep = 0; rep < 3; rep++) { /* best of 3 */
+        mk_model_free(m);
+        m = NULL;
+        t0 = now();
+        c0 = cpu_now();
+        if (mk_model_parse_string("big.myo (generated)", text, &m, &err)) {
+            free(text);
+            return die(&err);
+        }
+        if (now() - t0 < dt) dt = now() - t0;
+        if (cpu_now() - c0 < cpu) cpu = cpu_now() - c0;
+    }
+    printf("  %6d parameters, %5d variables (%4.1f MB)  read and checked in %6.3f s (%.3f s CPU)\n",
+           n, n / 100, (double)strlen(text) / 1e6, dt, cpu);
+    free(text);
+    if (with_codegen) {
+        mk_buf b;
+        mk_buf_init(&b);
+        t0 = now();
+        mk_status rc = mk_model_generate_c(m, &b, &err);
+        dt = now() - t0;
+        if (!rc) printf("  its generated C: %.1f MB in %.3f s (compiling it is another matter)\n",
+                        (double)b.len / 1e6, dt);
+        mk_buf_free(&b);
+        if (rc) {
+            mk_model_free(m);
+            return die(&err);
+        }
+    }
+    mk_model_free(m);
+    return 0;
+}
+
+static int bench_checks(void)
+{
+    printf("model checking (linear in the number of names; best of 3):\n");
+    if (bench_check(25000, 0) || bench_check(50000, 0) || bench_check(100000, 1)) return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* `mk_bench check`: only the model-checking part */
+    if (argc > 1 && !strcmp(argv[1], "check")) return bench_checks();
+
     mk_error err = {0};
     mk_scenario *scn = NULL;
     mk_units *u = NULL;
@@ -145,6 +229,8 @@ int main(void)
     printf("\n%s", b.failed ? "referral: out of memory\n" : b.data);
     mk_buf_free(&b);
     mk_referral_cv_report_free(cv);
+    printf("\n");
+    if (bench_checks()) return 1;
 
     bare->n_meas = proto->n_meas;
     mk_protocol_free(bare);

@@ -25,6 +25,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "io/checkpoint.h"
 #include "io/outdir.h"
 #include "io/results.h"
 #include "report/figures.h"
@@ -43,7 +44,7 @@ static int join(char *out, const char *dir, const char *name)
 static int is_run_file(const char *name)
 {
     static const char *const known[] = {"series.csv", "measurements.csv", "manifest.json",
-                                        "report.html", NULL};
+                                        "report.html", "checkpoint.json", NULL};
     for (int i = 0; known[i]; i++)
         if (!strcmp(name, known[i])) return 1;
     size_t n = strlen(name);
@@ -288,6 +289,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
         jnum(&j, sc, "duration_s", p->duration_s);
         jnum(&j, sc, "output_every_s", p->output_every_s);
         jstr(&j, sc, "yaml", p->yaml_text);
+        jstr(&j, sc, "start", p->start[0] ? p->start : "the model's initial state");
         cJSON *notes = jarr(&j, sc, "annotations");
         for (int i = 0; i < p->n_notes; i++) {
             cJSON *o = jpush_obj(&j, notes);
@@ -361,8 +363,9 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     }
 
     cJSON *files = jarr(&j, root, "files");
-    const char *fixed[] = {"series.csv", "measurements.csv"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *fixed[] = {"series.csv", "measurements.csv", MK_CHECKPOINT_FILE};
+    for (size_t i = 0; i < 3; i++) {
+        if (i == 2 && r->series.n_rows < 1) continue;
         cJSON *o = jpush_obj(&j, files);
         jstr(&j, o, "name", fixed[i]);
         jnum(&j, o, "bytes", (double)file_size(dir, fixed[i]));
@@ -400,6 +403,19 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     return rc;
 }
 
+/* ---------------------------------------------------------------- checkpoint.json */
+
+/* The run's final state, for `start: RUN_DIR` (io/checkpoint.h). */
+static mk_status write_checkpoint(const mk_run_result *r, const char *dir, mk_error *err)
+{
+    if (r->series.n_rows < 1) return MK_OK; /* nothing was simulated: no state to save */
+    char *text = NULL;
+    mk_status rc = mk_checkpoint_json(r, &text, err);
+    if (!rc) rc = write_text(dir, MK_CHECKPOINT_FILE, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the run directory */
 
 static mk_status write_all(const mk_run_result *r, const char *tmp, mk_error *err)
@@ -408,6 +424,7 @@ static mk_status write_all(const mk_run_result *r, const char *tmp, mk_error *er
     mk_figure_set *figs = mk_calloc(1, sizeof *figs); /* large: keep it off the stack */
     if (!figs) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if ((rc = write_series_csv(r, tmp, err)) || (rc = write_meas_csv(r, tmp, err)) ||
+        (rc = write_checkpoint(r, tmp, err)) ||
         (rc = mk_figures_write(r, tmp, figs, err))) {
         free(figs);
         return rc;

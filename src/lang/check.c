@@ -17,6 +17,8 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
+#include "core/map.h"
 #include "core/text.h"
 #include "lang/ast.h"
 #include "lang/units.h"
@@ -30,11 +32,15 @@ typedef struct checker {
     mk_decl **order;       /* vars in dependency order */
     int n_order;
     int nest;              /* recursion of infer, through expressions and the vars they read */
+    /* Names are looked up in hash maps, so that checking stays linear in their number (a
+     * list walked for every reference made 100,000 parameters take over a minute). */
+    mk_map comps;          /* component name -> mk_component */
+    mk_map decls;          /* qualified name "component.local" -> its declaration */
 } checker;
 
 /* The parser bounds one expression's depth; a chain of variables each reading the next deep
  * inside its expression could still exhaust the stack, so the whole recursion is bounded. */
-enum { MAX_INFER_NEST = 2000 };
+enum { MAX_INFER_NEST = MK_MAX_VAR_CHAIN };
 
 static const char *kind_word(mk_symbol_kind k)
 {
@@ -98,18 +104,21 @@ static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const c
 /* ---------------------------------------------------------------- names */
 
 
-static mk_component *find_component(mk_model *m, const char *name, size_t len)
+static mk_component *find_component(const checker *c, const char *name, size_t len)
 {
-    for (mk_component *k = m->components; k; k = k->next)
-        if (strlen(k->name) == len && !memcmp(k->name, name, len)) return k;
-    return NULL;
+    return mk_map_get(&c->comps, name, len);
 }
 
-static mk_decl *find_local(mk_component *k, const char *local)
+/* The declaration of local in component k (among those collected so far), or NULL. */
+static mk_decl *find_local(const checker *c, const mk_component *k, const char *local)
 {
-    for (mk_decl *d = k->first; d; d = d->next)
-        if (d->stmt == STMT_DECL && !strcmp(d->local, local)) return d;
-    return NULL;
+    char q[MK_MAX_QNAME_LEN + 1];
+    size_t nk = strlen(k->name), nl = strlen(local);
+    if (nk + 1 + nl > MK_MAX_QNAME_LEN) return NULL; /* longer than any declared name */
+    memcpy(q, k->name, nk);
+    q[nk] = '.';
+    memcpy(q + nk + 1, local, nl);
+    return mk_map_get(&c->decls, q, nk + 1 + nl);
 }
 
 /* A hint for an undefined name: a near miss here, or the same name in another component. */
@@ -119,7 +128,7 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
     const char *dot = strchr(name, '.');
     const char *local = dot ? dot + 1 : name;
     for (mk_component *k = c->m->components; k; k = k->next) {
-        mk_decl *d = find_local(k, local);
+        mk_decl *d = find_local(c, k, local);
         if (d && k != c->comp) {
             snprintf(buf, size, " (did you mean '%s'?)", d->qname);
             return;
@@ -127,7 +136,7 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
     }
     int best = strlen(local) <= 2 ? 2 : 3;
     mk_component *scope = c->comp;
-    if (dot) scope = find_component(c->m, name, (size_t)(dot - name));
+    if (dot) scope = find_component(c, name, (size_t)(dot - name));
     if (!scope) scope = c->comp;
     for (mk_decl *d = scope->first; d; d = d->next) {
         if (d->stmt != STMT_DECL) continue;
@@ -149,9 +158,8 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
 static mk_decl *resolve(checker *c, const char *name)
 {
     const char *dot = strchr(name, '.');
-    if (!dot) return find_local(c->comp, name);
-    mk_component *k = find_component(c->m, name, (size_t)(dot - name));
-    return k ? find_local(k, dot + 1) : NULL;
+    if (!dot) return find_local(c, c->comp, name);
+    return mk_map_get(&c->decls, name, strlen(name)); /* "component.local" is the key */
 }
 
 /* ---------------------------------------------------------------- declarations */
@@ -160,16 +168,21 @@ static mk_status check_declared_unit(checker *c, mk_decl *d)
 {
     char why[256];
     ut_unit *u = NULL;
-    if (mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why))
+    mk_status urc = mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why);
+    if (urc == MK_ERR_NOMEM) return oom(c);
+    if (urc)
         return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
                           "unit [%s] of %s '%s': %s", d->unit_text, kind_word(d->kind), d->local,
                           why);
     if (!(d->unit = mk_model_own_unit(c->m, u))) return oom(c);
-    d->canon = mk_model_own_unit(c->m, mk_units_canonical(c->m->units, d->unit));
-    if (!d->canon)
+    int canon_oom = 0;
+    ut_unit *canon = mk_units_canonical(c->m->units, d->unit, &canon_oom);
+    if (canon_oom) return oom(c);
+    if (!canon)
         return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
                           "unit [%s] of '%s' has no SI form (logarithmic and time-stamp units are "
                           "not supported)", d->unit_text, d->local);
+    if (!(d->canon = mk_model_own_unit(c->m, canon))) return oom(c); /* not a unit error */
     mk_units_affine(d->unit, d->canon, &d->si_scale, &d->si_offset);
     return MK_OK;
 }
@@ -212,21 +225,23 @@ static mk_status collect(checker *c)
     mk_model *m = c->m;
     mk_status rc;
     for (mk_component *k = m->components; k; k = k->next) {
-        for (mk_component *j = m->components; j != k; j = j->next)
-            if (!strcmp(j->name, k->name))
-                return mk_fail_at(c->err, MK_ERR_NAME, m->file, k->line, k->col,
-                                  "component '%s' is already defined at line %d", k->name, j->line);
+        void *old;
+        if (mk_map_put(&c->comps, k->name, strlen(k->name), k, &old)) return oom(c);
+        if (old)
+            return mk_fail_at(c->err, MK_ERR_NAME, m->file, k->line, k->col,
+                              "component '%s' is already defined at line %d", k->name,
+                              ((mk_component *)old)->line);
         for (mk_decl *d = k->first; d; d = d->next) {
             if (d->stmt != STMT_DECL) continue;
-            for (mk_decl *e = k->first; e != d; e = e->next)
-                if (e->stmt == STMT_DECL && !strcmp(e->local, d->local))
-                    return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
-                                      "'%s' is already declared in component '%s' at line %d",
-                                      d->local, k->name, e->line);
             size_t n = strlen(k->name) + strlen(d->local) + 2;
             char *q = mk_arena_alloc(&m->arena, n);
             if (!q) return oom(c);
             snprintf(q, n, "%s.%s", k->name, d->local);
+            if (mk_map_put(&c->decls, q, n - 1, d, &old)) return oom(c);
+            if (old)
+                return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
+                                  "'%s' is already declared in component '%s' at line %d",
+                                  d->local, k->name, ((mk_decl *)old)->line);
             d->qname = q;
             if ((rc = check_declared_unit(c, d))) return rc;
             if (d->kind == MK_SYM_PARAM && (rc = check_param(c, d))) return rc;
@@ -234,7 +249,7 @@ static mk_status collect(checker *c)
         }
         for (mk_decl *d = k->first; d; d = d->next) {
             if (d->stmt == STMT_DECL) continue;
-            mk_decl *target = find_local(k, d->local);
+            mk_decl *target = find_local(c, k, d->local);
             if (!target && d->stmt == STMT_DERIV)
                 return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
                                   "d(%s)/dt: '%s' is not declared in component '%s'", d->local,
@@ -517,11 +532,15 @@ static mk_status infer_node(checker *c, mk_expr *e)
         } else {
             char why[256];
             ut_unit *u;
-            if (mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why))
-                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
+            mk_status urc = mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why);
+            if (urc == MK_ERR_NOMEM) return oom(c);
+            if (urc) return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
             if (!own(c, u)) return oom(c);
-            if (!(e->unit = own(c, mk_units_canonical(c->m->units, u))))
-                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            int canon_oom = 0;
+            ut_unit *canon = mk_units_canonical(c->m->units, u, &canon_oom);
+            if (canon_oom) return oom(c);
+            if (!canon) return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            if (!(e->unit = own(c, canon))) return oom(c); /* not a unit error */
             double scale, offset;
             mk_units_affine(u, e->unit, &scale, &offset);
             e->si_value = scale * e->number + offset;
@@ -650,10 +669,14 @@ mk_status mk_check(mk_model *m, mk_error *err)
     c.m = m;
     c.err = err;
     mk_status rc = collect(&c);
-    if (rc) return rc;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 4 && !rc; k++) {
         m->by_kind[k] = mk_calloc((size_t)(m->count[k] ? m->count[k] : 1), sizeof(mk_decl *));
-        if (!m->by_kind[k]) return oom(&c);
+        if (!m->by_kind[k]) rc = oom(&c);
+    }
+    if (rc) {
+        mk_map_free(&c.comps);
+        mk_map_free(&c.decls);
+        return rc;
     }
     c.order = m->by_kind[MK_SYM_VAR];
     int next[4] = {0};
@@ -670,5 +693,7 @@ mk_status mk_check(mk_model *m, mk_error *err)
         for (mk_decl *d = k->first; d && !rc; d = d->next)
             if (d->stmt == STMT_DECL && d->kind == MK_SYM_STATE) rc = check_derivative(&c, d);
     free(c.stack);
+    mk_map_free(&c.comps);
+    mk_map_free(&c.decls);
     return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "lang/ast.h"
 #include "lang/units.h"
 
@@ -60,7 +61,10 @@ static void put_string(mk_buf *b, const char *s)
 }
 
 /* The C name of a declaration: component__local.  Names may not contain "__" or begin or
- * end with '_' (parser.c), so this is one to one and never a C or math.h identifier. */
+ * end with '_' (parser.c), so this is one to one and never a C or math.h identifier.  The
+ * lexer refuses names over MK_MAX_NAME_LEN, so a buffer of CNAME_SIZE always holds it whole:
+ * two long names can never be cut to one. */
+enum { CNAME_SIZE = 2 * MK_MAX_NAME_LEN + 3 };
 static void cname(const mk_decl *d, char *buf, size_t size)
 {
     snprintf(buf, size, "%s__%s", d->comp->name, d->local);
@@ -171,7 +175,7 @@ static void emit_call(mk_buf *b, const mk_expr *e)
 
 static void emit(mk_buf *b, const mk_expr *e)
 {
-    char num[40], name[160];
+    char num[40], name[CNAME_SIZE];
     switch (e->kind) {
     case E_NUM:
         fmt_double(num, sizeof num, e->si_value);
@@ -255,7 +259,7 @@ static void emit_symbols(mk_buf *b, const mk_model *m, mk_symbol_kind kind, cons
 static void emit_load(mk_buf *b, const mk_decl *d, const char *array)
 {
     if (!d->used) return; /* unused: no local, no warning */
-    char name[160], sc[40], off[40];
+    char name[CNAME_SIZE], sc[40], off[40];
     cname(d, name, sizeof name);
     mk_buf_printf(b, "    const double %s = ", name);
     if (d->si_scale != 1.0) {
@@ -354,7 +358,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
                      "typedef struct mk_%s_params {\n", mn);
     for (int i = 0; i < m->count[MK_SYM_PARAM]; i++) {
         const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
-        char name[160];
+        char name[CNAME_SIZE];
         cname(d, name, sizeof name);
         mk_buf_printf(b, "    double %s; /* [", name);
         put_comment(b, d->unit_text);
@@ -365,7 +369,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     if (!m->count[MK_SYM_PARAM]) mk_buf_puts(b, "    double unused; /* the model has no parameter */\n");
     mk_buf_printf(b, "} mk_%s_params;\n\nconst mk_%s_params mk_%s_params_default = {\n", mn, mn, mn);
     for (int i = 0; i < m->count[MK_SYM_PARAM]; i++) {
-        char v[40], name[160];
+        char v[40], name[CNAME_SIZE];
         const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
         fmt_double(v, sizeof v, d->value);
         cname(d, name, sizeof name);
@@ -397,7 +401,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     if (m->count[MK_SYM_VAR]) mk_buf_puts(b, "    /* algebraic variables, in dependency order */\n");
     for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
         const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
-        char name[160];
+        char name[CNAME_SIZE];
         cname(d, name, sizeof name);
         mk_buf_printf(b, "    const double %s = ", name);
         emit(b, d->rhs);
@@ -427,7 +431,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         mk_buf_puts(b, "    if (v) {\n");
         for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
             const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
-            char name[160];
+            char name[CNAME_SIZE];
             cname(d, name, sizeof name);
             mk_buf_printf(b, "        v[%d] = ", i);
             emit_to_declared(b, d, name, 0);

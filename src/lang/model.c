@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "lang/ast.h"
 #include "lang/units.h"
@@ -124,12 +125,17 @@ mk_status mk_model_parse_string(const char *file_name, const char *text, mk_mode
                                 mk_error *err)
 {
     *out = NULL;
+    size_t len = strlen(text);
+    if (len > MK_MAX_MODEL_BYTES)
+        return mk_fail_at(err, MK_ERR_IO, file_name, 0, 0,
+                          "larger than the limit of %d bytes for a model file",
+                          MK_MAX_MODEL_BYTES);
     mk_model *m = mk_calloc(1, sizeof *m);
     if (!m) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     mk_status rc = mk_units_new(&m->units, err);
     if (!rc) {
         m->file = mk_arena_strndup(&m->arena, file_name, strlen(file_name));
-        m->source = mk_arena_strndup(&m->arena, text, strlen(text));
+        m->source = mk_arena_strndup(&m->arena, text, len);
         if (!m->file || !m->source) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     }
     if (!rc) {
@@ -148,7 +154,8 @@ mk_status mk_model_parse_string(const char *file_name, const char *text, mk_mode
 mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err)
 {
     *out = NULL;
-    static const mk_text_kind kind = {.nul_msg = "contains a NUL byte: not a model file",
+    static const mk_text_kind kind = {.what = "a model file", .max_len = MK_MAX_MODEL_BYTES,
+                                      .nul_msg = "contains a NUL byte: not a model file",
                                       .read_msg = "cannot read the file"};
     char *text;
     mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);

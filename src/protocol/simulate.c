@@ -225,8 +225,8 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
         rc = mk_series_set_column(s, col++, abi->vars[c->outputs[i]].name, abi->vars[c->outputs[i]].unit, err);
     for (int i = 0; !rc && i < abi->n_inputs; i++)
         rc = mk_series_set_column(s, col++, abi->inputs[i].name, abi->inputs[i].unit, err);
-    char name[128];
-    for (char *tok = strtok(locals, ";"); !rc && tok; tok = strtok(NULL, ";")) {
+    char name[128], *save = NULL; /* strtok_r: no hidden state, two runs in two threads */
+    for (char *tok = strtok_r(locals, ";", &save); !rc && tok; tok = strtok_r(NULL, ";", &save)) {
         snprintf(name, sizeof name, "pain.region.%s", tok);
         rc = mk_series_set_column(s, col++, name, "0-10", err);
     }
@@ -290,6 +290,8 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     double *row = NULL;
     mk_status rc = mk_solver_new(abi, &o->solver, &s, err);
     for (int i = 0; !rc && i < p->n_params; i++) rc = mk_solver_set_param(s, p->params[i].param, p->params[i].value, err);
+    /* a patient or a checkpoint: start from its state instead of the model's initial values */
+    if (!rc && p->y0) rc = mk_solver_reset(s, 0.0, p->y0, err);
     if (!rc && anat && p->muscle[0])
         rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &ref, err);
     if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);
