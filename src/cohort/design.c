@@ -169,9 +169,11 @@ static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
                     tp->dist == MK_DIST_UNIFORM ? "low, high" : tp->dist == MK_DIST_NORMAL ? "mean, sd" : "median, geometric sd");
     const char *unit = s->unit && strcmp(s->unit, "1") ? s->unit : "";
     /* the spread of a log-normal is a factor, not a quantity */
-    if ((rc = number(x, dp->val->items[0], unit, "a value of the parameter", &tp->a)) ||
-        (rc = number(x, dp->val->items[1], tp->dist == MK_DIST_LOGNORMAL ? "" : unit, "a value", &tp->b)))
-        return rc;
+    /* 'default': the model's own value, so that a design follows the model when it changes */
+    const mk_ynode *c0n = dp->val->items[0];
+    if (c0n->kind == MK_Y_SCALAR && !strcmp(c0n->text, "default") && tp->dist != MK_DIST_UNIFORM) tp->a = s->value;
+    else if ((rc = number(x, c0n, unit, "a value of the parameter (or 'default')", &tp->a))) return rc;
+    if ((rc = number(x, dp->val->items[1], tp->dist == MK_DIST_LOGNORMAL ? "" : unit, "a value", &tp->b))) return rc;
     const mk_ynode *at = dp->val->items[0];
     if (tp->dist == MK_DIST_UNIFORM && !(tp->a < tp->b))
         return fail(x, at, MK_ERR_INVALID, "expected low < high for uniform, found [%g, %g]", tp->a, tp->b);
