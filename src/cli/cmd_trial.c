@@ -11,7 +11,8 @@
 #include "cohort/trial.h"
 
 static const char k_help[] =
-    "usage: myoknot trial DESIGN.yaml [--patients N] [--threads K] [--seed S] [--out DIR]\n"
+    "usage: myoknot trial DESIGN.yaml [--patients N] [--threads K] [--seed S] [--power R]\n"
+    "                     [--out DIR]\n"
     "\n"
     "Virtual patients through a trial design (trials/*.yaml, docs/trials.md): a population\n"
     "sampled over the design's parameters (Sobol), accepted where its phenotype falls inside\n"
@@ -23,6 +24,9 @@ static const char k_help[] =
     "  --threads K    worker threads (default 1); the results are the same bytes for any K\n"
     "  --seed S       the seed of every random number (default 1): the Sobol rotation, the\n"
     "                 examiner's errors, the allocation\n"
+    "  --power R      power by simulation: R more trials of N patients (seeds S+1 .. S+R);\n"
+    "                 power.csv gives the share with Welch p < 0.05 per comparison, outcome and\n"
+    "                 time (R x N patients: costly)\n"
     "  --out DIR      output folder (default runs/trial-YYYYMMDD-HHMMSS): patients.csv (one\n"
     "                 row per patient, arm and time point), trial_summary.csv,\n"
     "                 responders.csv, forest.png, report.html, summary.txt\n";
@@ -32,7 +36,7 @@ const mk_outdir_kind mk_outdir_kind_trial = {"an output of myoknot trial (no tri
 
 typedef struct trial_args {
     const char *design, *out;
-    long patients, threads;
+    long patients, threads, power;
     unsigned long long seed;
 } trial_args;
 
@@ -48,7 +52,8 @@ static int parse_args(int argc, char **argv, trial_args *a)
             a->design = o;
             continue;
         }
-        if (strcmp(o, "--patients") && strcmp(o, "--threads") && strcmp(o, "--seed") && strcmp(o, "--out"))
+        if (strcmp(o, "--patients") && strcmp(o, "--threads") && strcmp(o, "--seed") && strcmp(o, "--out") &&
+            strcmp(o, "--power"))
             return mk_cli_usage_error("unknown option '%s' for 'trial' (see myoknot trial --help)", o);
         if (!v) return mk_cli_usage_error("%s needs a value", o);
         i++;
@@ -63,6 +68,9 @@ static int parse_args(int argc, char **argv, trial_args *a)
         else if (!strcmp(o, "--patients")) {
             if (n < 1 || n > 10000000) return mk_cli_usage_error("--patients expects 1 .. 10000000, found '%s'", v);
             a->patients = (long)n;
+        } else if (!strcmp(o, "--power")) {
+            if (n < 1 || n > 100000) return mk_cli_usage_error("--power expects 1 .. 100000 replicates, found '%s'", v);
+            a->power = (long)n;
         } else {
             if (n < 1 || n > 64) return mk_cli_usage_error("--threads expects 1 .. 64, found '%s'", v);
             a->threads = (long)n;
@@ -158,7 +166,20 @@ int mk_cli_trial(int argc, char **argv)
         goto out;
     }
     fwrite(text.data, 1, text.len, stdout);
-    if ((rc = write_outputs(&res, &od, &text)) || (rc = mk_cli_outdir_commit(&od))) goto out;
+    if ((rc = write_outputs(&res, &od, &text))) goto out;
+    if (a.power) {
+        mk_buf pw;
+        mk_buf_init(&pw);
+        printf("power by simulation: %ld replicate trials\n", a.power);
+        fflush(stdout);
+        if (mk_trial_power(d, anat, &o, (int)a.power, &pw, &err) ||
+            mk_outdir_write(&od, "power.csv", pw.data, pw.len, &err))
+            rc = mk_cli_report(&err);
+        else fwrite(pw.data, 1, pw.len, stdout);
+        mk_buf_free(&pw);
+        if (rc) goto out;
+    }
+    if ((rc = mk_cli_outdir_commit(&od))) goto out;
     printf("output: %s (patients.csv, trial_summary.csv, responders.csv, forest.png, report.html, summary.txt)\n",
            od.dir);
 out:

@@ -184,6 +184,13 @@ void mk_trial_compare(const mk_trial_result *r, int c, int outcome, int time, in
 void mk_trial_responders(const mk_trial_result *r, int arm, int outcome, int time, int *resp,
                          int *n);
 
+/* Power by simulation: `replicates` whole trials with seeds seed + 1 .. seed + replicates (each
+ * with o's patients and threads); for every comparison, outcome and time after baseline the
+ * share of replicates with Welch p < 0.05, and the mean MD and g.  power.csv into out.
+ * progress (if any) is called with replicates done. */
+mk_status mk_trial_power(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o, int replicates,
+                         mk_buf *out, mk_error *err);
+
 /* Outputs (the caller writes them into its folder). */
 mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *out, mk_error *err);
 mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *out, mk_error *err);

@@ -417,3 +417,61 @@ mk_status mk_trial_write_forest(const mk_trial_result *r, const char *path, mk_e
     free(f);
     return rc;
 }
+
+/* ---------------------------------------------------------------- power by simulation */
+
+typedef struct power_acc {
+    int sig, n;
+    double md, smd;
+} power_acc;
+
+static void power_add(const mk_trial_result *r, power_acc *acc)
+{
+    const mk_trial_design *d = r->d;
+    int k = 0;
+    for (int c = 0; c < d->n_cmp; c++)
+        for (int o = 0; o < d->n_outcomes; o++)
+            for (int t = 1; t < d->n_times; t++, k++) {
+                mk_stat_cmp s;
+                mk_trial_compare(r, c, o, t, 0, &s);
+                if (!isfinite(s.p)) continue;
+                acc[k].n++;
+                acc[k].sig += s.p < 0.05;
+                acc[k].md += s.md;
+                acc[k].smd += isfinite(s.smd) ? s.smd : 0;
+            }
+}
+
+mk_status mk_trial_power(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o, int replicates,
+                         mk_buf *b, mk_error *err)
+{
+    int cells = d->n_cmp * d->n_outcomes * d->n_times;
+    power_acc *acc = mk_calloc((size_t)cells + 1, sizeof *acc);
+    if (!acc) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_trial_opts ro = *o;
+    ro.progress = NULL; /* per replicate, not per patient */
+    mk_status rc = MK_OK;
+    for (int k = 1; !rc && k <= replicates; k++) {
+        mk_trial_result r;
+        ro.seed = o->seed + (unsigned long long)k;
+        if ((rc = mk_trial_run(d, anat, &ro, &r, err))) break;
+        power_add(&r, acc);
+        mk_trial_result_free(&r);
+        if (o->progress) o->progress(o->progress_ctx, k, replicates, 0);
+    }
+    mk_buf_puts(b, "comparison,outcome,time,replicates,significant,power,mean_md,mean_smd\n");
+    int k = 0;
+    for (int c = 0; !rc && c < d->n_cmp; c++)
+        for (int oo = 0; oo < d->n_outcomes; oo++)
+            for (int t = 1; t < d->n_times; t++, k++) {
+                mk_buf_printf(b, "%s vs %s,%s,%s,%d,%d", d->arms[d->cmp[c][0]].name, d->arms[d->cmp[c][1]].name,
+                              d->outcomes[oo].name, d->times[t].name, acc[k].n, acc[k].sig);
+                num(b, acc[k].n ? (double)acc[k].sig / acc[k].n : NAN);
+                num(b, acc[k].n ? acc[k].md / acc[k].n : NAN);
+                num(b, acc[k].n ? acc[k].smd / acc[k].n : NAN);
+                mk_buf_puts(b, "\n");
+            }
+    free(acc);
+    if (!rc) rc = done(b, "power.csv", err);
+    return rc;
+}

@@ -44,13 +44,17 @@ check run2 0 "2 worker threads" "$BIN" trial "$D" --patients 6 --threads 2 --see
 for f in patients.csv trial_summary.csv responders.csv; do
     ok "same bytes $f" cmp -s "$T/one/$f" "$T/two/$f"
 done
+# power by simulation: replicate trials, the share of p < 0.05
+check power 0 "power by simulation: 3 replicate trials" "$BIN" trial "$D" --patients 4 --power 3 --out "$T/power"
+ok "power.csv" grep -q "^needling vs sham,ppt,after,3," "$T/power/power.csv"
+check power0 2 "--power expects" "$BIN" trial "$D" --power 0 --out "$T/x"
 # bad input: file:line:col, exit 1, no folder
 check bad 1 "unknown_arm.yaml:35:16: error: unknown arm 'shame'" "$BIN" trial "$SRC/tests/cohort/bad/unknown_arm.yaml" --out "$T/bad"
 ok "nothing written" test ! -e "$T/bad"
 check threads0 2 "--threads expects" "$BIN" trial "$D" --threads 0 --out "$T/x"
 check patients0 2 "--patients expects" "$BIN" trial "$D" --patients 0 --out "$T/x"
 check nodesign 2 "needs a design" "$BIN" trial --out "$T/x"
-check unknown_opt 2 "unknown option '--power'" "$BIN" trial "$D" --power --out "$T/x"
+check unknown_opt 2 "unknown option '--powr'" "$BIN" trial "$D" --powr 2 --out "$T/x"
 check missing 1 "cannot open" "$BIN" trial "$T/nope.yaml" --out "$T/x"
 ok "nothing written (usage)" test ! -e "$T/x"
 
