@@ -363,7 +363,9 @@ static void forest_draw(const void *ctx, double *xs, double *ys)
             plwidth(MK_PLOT_LINE_W);
             if (isfinite(lx[0]) && isfinite(lx[1])) plline(2, lx, ly);
             PLFLT px = f->pub[k], py = y - 0.22;
-            plstring(1, &px, &py, "\xe2\x97\x87");
+            plschr(0.0, MK_PLOT_FS * 1.8);
+            plstring(1, &px, &py, "\xe2\x97\x86");
+            plschr(0.0, MK_PLOT_FS);
         }
         if (isfinite(f->g[k])) {
             PLFLT lx[2] = {f->lo[k], f->hi[k]}, ly[2] = {y + 0.1, y + 0.1};
