@@ -10,6 +10,77 @@
 #include "cli/cli.h"
 #include "cohort/trial.h"
 
+#ifdef MK_MPI
+#include <mpi.h>
+
+/* Rank r ran the patients i with i % size == r.  Each rank > 0 sends its records (in patient
+ * order) and their failure texts (separated by a 0x1f byte) to rank 0, which fills them into
+ * its own result: the result is then the one a single process computes, byte for byte. */
+static int mpi_send_mine(const mk_trial_result *res, int rank, int size)
+{
+    size_t rec = mk_trial_record_size(res->d);
+    int mine = 0;
+    for (int i = rank; i < res->n; i += size) mine++;
+    double *buf = calloc((size_t)mine * rec + 1, sizeof *buf);
+    mk_buf txt;
+    mk_buf_init(&txt);
+    if (!buf) return 1;
+    int k = 0;
+    for (int i = rank; i < res->n; i += size, k++) {
+        mk_trial_pack(res, i, buf + (size_t)k * rec);
+        mk_buf_puts(&txt, res->pt[i].failure ? res->pt[i].failure : "");
+        mk_buf_puts(&txt, "\x1f"); /* a separator no message contains */
+    }
+    unsigned long len = (unsigned long)txt.len;
+    MPI_Send(buf, (int)((size_t)mine * rec), MPI_DOUBLE, 0, 1, MPI_COMM_WORLD);
+    MPI_Send(&len, 1, MPI_UNSIGNED_LONG, 0, 2, MPI_COMM_WORLD);
+    MPI_Send(txt.data ? txt.data : "", (int)len, MPI_CHAR, 0, 3, MPI_COMM_WORLD);
+    int failed = txt.failed;
+    free(buf);
+    mk_buf_free(&txt);
+    return failed;
+}
+
+static int mpi_receive(mk_trial_result *res, int r, int size)
+{
+    size_t rec = mk_trial_record_size(res->d);
+    int n = 0;
+    for (int i = r; i < res->n; i += size) n++;
+    double *buf = calloc((size_t)n * rec + 1, sizeof *buf);
+    unsigned long len = 0;
+    if (!buf) return 1;
+    MPI_Recv(buf, (int)((size_t)n * rec), MPI_DOUBLE, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Recv(&len, 1, MPI_UNSIGNED_LONG, r, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    char *txt = calloc(len + 1, 1);
+    if (!txt) {
+        free(buf);
+        return 1;
+    }
+    MPI_Recv(txt, (int)len, MPI_CHAR, r, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    char *p = txt;
+    mk_error err = {0};
+    int k = 0, bad = 0;
+    for (int i = r; i < res->n && !bad; i += size, k++) {
+        char *sep = strchr(p, '\x1f');
+        if (sep) *sep = 0;
+        bad = mk_trial_unpack(res, i, buf + (size_t)k * rec, p, &err) != MK_OK;
+        p = sep ? sep + 1 : p + strlen(p);
+    }
+    free(txt);
+    free(buf);
+    return bad;
+}
+
+static int mpi_gather(mk_trial_result *res, int rank, int size)
+{
+    if (rank > 0) return mpi_send_mine(res, rank, size);
+    for (int r = 1; r < size; r++)
+        if (mpi_receive(res, r, size)) return 1;
+    mk_trial_tally(res);
+    return 0;
+}
+#endif
+
 static const char k_help[] =
     "usage: myoknot trial DESIGN.yaml [--patients N] [--threads K] [--seed S] [--power R]\n"
     "                     [--out DIR]\n"
@@ -128,6 +199,17 @@ int mk_cli_trial(int argc, char **argv)
     trial_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
+    int rank = 0, size = 1;
+#ifdef MK_MPI
+    MPI_Init(NULL, NULL);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (a.power && size > 1) {
+        if (!rank) mk_cli_usage_error("--power runs in one process (without mpirun)");
+        MPI_Finalize();
+        return EXIT_USAGE;
+    }
+#endif
     mk_error err = {0};
     mk_outdir od;
     memset(&od, 0, sizeof od);
@@ -140,10 +222,10 @@ int mk_cli_trial(int argc, char **argv)
     mk_buf_init(&text);
     /* the design is read and its arms compiled (units parsed) before any thread starts */
     if (mk_units_new(&u, &err) || mk_anatomy_load(&anat, &err) || mk_trial_load(a.design, u, anat, &d, &err)) {
-        rc = mk_cli_report(&err);
+        rc = rank == 0 ? mk_cli_report(&err) : 1; /* every rank fails alike: one message */
         goto out;
     }
-    if (mk_cli_outdir_open(&od, a.out, "trial", &mk_outdir_kind_trial)) {
+    if (rank == 0 && mk_cli_outdir_open(&od, a.out, "trial", &mk_outdir_kind_trial)) {
         rc = 1;
         goto out;
     }
@@ -152,14 +234,24 @@ int mk_cli_trial(int argc, char **argv)
     o.patients = (int)a.patients;
     o.threads = (int)a.threads;
     o.seed = a.seed;
-    if (isatty(2)) o.progress = progress;
-    printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), d->name,
+    o.rank = rank;
+    o.ranks = size;
+    if (isatty(2) && rank == 0) o.progress = progress;
+    if (rank == 0)
+        printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), d->name,
            o.patients ? o.patients : d->default_patients, o.threads, o.threads == 1 ? "" : "s", o.seed);
     fflush(stdout);
     if (mk_trial_run(d, anat, &o, &res, &err)) {
         rc = mk_cli_report(&err);
         goto out;
     }
+#ifdef MK_MPI
+    if (size > 1 && mpi_gather(&res, rank, size)) {
+        fprintf(stderr, "myoknot: error: rank %d: out of memory gathering the patients\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    if (rank > 0) goto out; /* rank 0 reports and writes */
+#endif
     mk_trial_write_text(&res, &text);
     if (text.failed) {
         rc = mk_cli_report(&(mk_error){.code = MK_ERR_NOMEM, .message = "out of memory"});
@@ -189,5 +281,8 @@ out:
     mk_anatomy_free(anat);
     mk_units_free(u);
     mk_buf_free(&text);
+#ifdef MK_MPI
+    MPI_Finalize();
+#endif
     return rc;
 }

@@ -305,7 +305,8 @@ static void *worker(void *arg)
     for (;;) {
         int i = atomic_fetch_add(&j->next, 1);
         if (i >= j->r->n) break;
-        run_patient(j, i);
+        int ranks = j->o->ranks > 0 ? j->o->ranks : 1;
+        if (i % ranks == j->o->rank) run_patient(j, i); /* another process's patient otherwise */
         atomic_fetch_add(&j->done, 1);
     }
     return NULL;
@@ -374,15 +375,71 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_anatomy *anat, const m
         mk_trial_result_free(out);
         return rc;
     }
-    for (int i = 0; i < out->n; i++) {
-        const mk_trial_patient *pt = &out->pt[i];
-        out->n_rejected += pt->fate == MK_FATE_REJECTED;
-        out->n_not_enrolled += pt->fate == MK_FATE_NOT_ENROLLED;
-        out->n_failed += pt->fate == MK_FATE_FAILED;
-        out->n_analysed += pt->fate == MK_FATE_ANALYSED;
-        for (int a = 0; pt->fate == MK_FATE_ANALYSED && a < d->n_arms; a++) out->per_arm[a] += d->paired || pt->arm == a;
-    }
+    mk_trial_tally(out);
     out->wall_s = now_s() - t0;
+    return MK_OK;
+}
+
+void mk_trial_tally(mk_trial_result *r)
+{
+    const mk_trial_design *d = r->d;
+    r->n_rejected = r->n_not_enrolled = r->n_failed = r->n_analysed = 0;
+    memset(r->per_arm, 0, sizeof r->per_arm);
+    for (int i = 0; i < r->n; i++) {
+        const mk_trial_patient *pt = &r->pt[i];
+        r->n_rejected += pt->fate == MK_FATE_REJECTED;
+        r->n_not_enrolled += pt->fate == MK_FATE_NOT_ENROLLED;
+        r->n_failed += pt->fate == MK_FATE_FAILED;
+        r->n_analysed += pt->fate == MK_FATE_ANALYSED;
+        for (int a = 0; pt->fate == MK_FATE_ANALYSED && a < d->n_arms; a++) r->per_arm[a] += d->paired || pt->arm == a;
+    }
+}
+
+/* ---------------------------------------------------------------- records between processes */
+
+static size_t per_patient(const mk_trial_design *d)
+{
+    return (size_t)d->n_arms * (size_t)d->n_times * (size_t)d->n_outcomes;
+}
+
+size_t mk_trial_record_size(const mk_trial_design *d)
+{
+    return 7 + (size_t)d->n_params + 2 * per_patient(d);
+}
+
+void mk_trial_pack(const mk_trial_result *r, int i, double *out)
+{
+    const mk_trial_design *d = r->d;
+    const mk_trial_patient *pt = &r->pt[i];
+    size_t k = 0, per = per_patient(d);
+    out[k++] = pt->fate;
+    out[k++] = pt->arm;
+    out[k++] = pt->true_ppt;
+    out[k++] = pt->true_pain;
+    out[k++] = pt->screen_ppt;
+    out[k++] = pt->screen_pain;
+    out[k++] = pt->screen_palp;
+    for (int p = 0; p < d->n_params; p++) out[k++] = pt->theta[p];
+    memcpy(out + k, pt->truth, 2 * per * sizeof *out); /* truth and observed are adjacent */
+}
+
+mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const char *failure, mk_error *err)
+{
+    const mk_trial_design *d = r->d;
+    mk_trial_patient *pt = &r->pt[i];
+    size_t k = 0, per = per_patient(d);
+    pt->fate = (int)in[k++];
+    pt->arm = (int)in[k++];
+    pt->true_ppt = in[k++];
+    pt->true_pain = in[k++];
+    pt->screen_ppt = in[k++];
+    pt->screen_pain = in[k++];
+    pt->screen_palp = (int)in[k++];
+    for (int p = 0; p < d->n_params; p++) pt->theta[p] = in[k++];
+    memcpy(pt->truth, in + k, 2 * per * sizeof *in);
+    free(pt->failure);
+    pt->failure = NULL;
+    if (failure && failure[0] && !(pt->failure = mk_strdup(failure))) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     return MK_OK;
 }
 

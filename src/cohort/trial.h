@@ -135,6 +135,10 @@ typedef struct mk_trial_opts {
     int threads;
     unsigned long long seed;
     mk_solver_opts solver;
+    /* Split across processes (MPI ranks): this process runs the patients i with
+     * i % ranks == rank and leaves the others unrun (fate 0) for the caller to fill in with
+     * mk_trial_unpack; ranks 0 means 1. */
+    int rank, ranks;
     /* called from the calling thread about every 0.5 s while patients run */
     void (*progress)(void *ctx, int done, int total, double elapsed_s);
     void *progress_ctx;
@@ -169,6 +173,14 @@ typedef struct mk_trial_result {
 mk_status mk_trial_run(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o,
                        mk_trial_result *out, mk_error *err);
 void mk_trial_result_free(mk_trial_result *r);
+
+/* Moving patients' records between processes (MPI): a record is mk_trial_record_size(d)
+ * doubles plus the failure text; pack and unpack are exact (no rounding).  mk_trial_tally
+ * recounts the flow after records were filled in. */
+size_t mk_trial_record_size(const mk_trial_design *d);
+void mk_trial_pack(const mk_trial_result *r, int i, double *out);
+mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const char *failure, mk_error *err);
+void mk_trial_tally(mk_trial_result *r);
 
 /* Index of [arm][time][outcome] in a patient's truth/observed arrays. */
 static inline size_t mk_trial_slot(const mk_trial_design *d, int arm, int time, int outcome)
