@@ -63,7 +63,7 @@ def write(name, header, description, weeks, sessions, points):
              f"duration: {weeks * 168 + 24} h", f"output_every: {weeks * 168 + 24} h", "timeline:"]
     lines += life(weeks)
     if sessions:
-        lines.append("  # treatment sessions after work (18:10)")
+        lines.append("  # treatment sessions at a clinic visit after work (19:10), after that day's measurements")
         lines += sessions
     lines += measures(points)
     with open(os.path.join(HERE, "scenarios", name + ".yaml"), "w") as f:
@@ -73,7 +73,7 @@ def write(name, header, description, weeks, sessions, points):
 # 12-week trials: baseline Monday of week 1 (before session 1), 4 weeks (Friday of week 4),
 # 12 weeks (Friday of week 12)
 P12 = [("baseline", when(1, 0, 17, 50)), ("week 4", when(4, 4, 17, 50)), ("week 12", when(12, 4, 17, 50))]
-# sessions at 18:10 on days (week, weekday)
+# sessions at 19:10 on days (week, weekday)
 GATTIE = [(1, 0), (1, 3), (2, 0), (2, 3), (3, 0), (3, 3), (4, 0)]      # 7 sessions over 4 weeks
 STIEVEN = [(1, 0), (1, 3), (2, 0), (3, 0), (4, 0)]                     # 5 sessions (4-6) over 4 weeks
 
@@ -81,7 +81,7 @@ STIEVEN = [(1, 0), (1, 3), (2, 0), (3, 0), (4, 0)]                     # 5 sessi
 def course(days, **kw):
     out = []
     for k, (w, d) in enumerate(days):
-        out += session(when(w, d, 18, 10), label=f"session {k + 1}", **kw)
+        out += session(when(w, d, 19, 10), label=f"session {k + 1}", **kw)
     return out
 
 
@@ -97,8 +97,9 @@ write("stieven_physio_needling", "Stieven 2020 arm: guideline physiotherapy + dr
 write("stieven_physio", "Stieven 2020 arm: guideline physiotherapy (manual therapy + exercise)",
       "As stieven_physio_needling without the needling.", 12, course(STIEVEN, compression=True, exercise=True), P12)
 
-# short trials: baseline before the session on Monday of week 1, right after (20 min), 1 week
-S0 = when(1, 0, 18, 10)
+# short trials: baseline before the session on Monday of week 1 (pain at work 17:50, PPT after
+# work 19:00), the session at 19:10, right after it (19:30), 1 week later
+S0 = when(1, 0, 19, 10)
 PS = [("baseline", when(1, 0, 17, 50)), ("after", S0 + 20), ("week 1", when(2, 0, 17, 50))]
 
 
@@ -114,7 +115,6 @@ def measures_short(points):
     return out
 
 
-measures_orig = measures
 measures = measures_short
 write("compression_single", "one session of ischaemic compression",
       "Active upper-trapezius TrP: one session of ischaemic compression (2.5 kg/cm2, 3 x 90 s) after work on "
@@ -124,7 +124,7 @@ write("compression_sham", "sham compression: light touch for the same time",
       [f"  - {{event: rubbing, at: {S0} min, intensity: 0.1, duration: 5 min, label: sham}}"], PS)
 write("needling_three", "dry needling, three sessions in week 1",
       "Active upper-trapezius TrP: dry needling after work on Monday, Wednesday and Friday of week 1.", 2,
-      session(S0, True, label="DN 1") + session(when(1, 2, 18, 10), True, label="DN 2") +
-      session(when(1, 4, 18, 10), True, label="DN 3"), PS)
+      session(S0, True, label="DN 1") + session(when(1, 2, 19, 10), True, label="DN 2") +
+      session(when(1, 4, 19, 10), True, label="DN 3"), PS)
 write("waiting_list", "no treatment (waiting list): the natural course",
       "Active upper-trapezius TrP, working life goes on, no treatment.", 2, [], PS)
