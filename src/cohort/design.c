@@ -421,6 +421,16 @@ static mk_status bind(dx *x, const mk_ynode *at, mk_trial_arm *arm, int t, int o
                     "'%s'%s)", arm->name, arm->scenario, to->name, tt->label, tt->name,
                     to->kind == MK_OUT_PAIN ? "; pain is spontaneous local pain" : "");
     arm->meas[t][o] = hit;
+    /* the baseline describes the patient before treatment: in a paired design the arms must
+     * agree there, and acceptance and screening read it */
+    const mk_measurement *me = &arm->proto->meas[hit];
+    for (int k = 0; t == 0 && k < arm->proto->n_notes; k++) {
+        const mk_annotation *an = &arm->proto->notes[k];
+        if (!strcmp(an->kind, "therapy") && an->t0_s < me->t_s)
+            return fail(x, at, MK_ERR_INVALID, "arm '%s': the baseline %s measurement (t = %g s) comes after the "
+                        "treatment '%s' (t = %g s) in %s; the baseline must precede every treatment", arm->name,
+                        to->name, me->t_s, an->label, an->t0_s, arm->scenario);
+    }
     return MK_OK;
 }
 
