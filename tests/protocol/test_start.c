@@ -6,7 +6,8 @@
  *   - bad input: a checkpoint of another model or myoknot version, a damaged one, a missing
  *     run directory or file, an unknown phenotype (did-you-mean), `patient` and `start`
  *     together -- each a clear error at the `start:`/`patient:` value's line and column;
- *   - the phenotypes of data/patients.yaml compile and simulate against the default model.
+ *   - the phenotypes of data/patients.yaml compile, simulate, apply their parameters and keep
+ *     their order against the default model.
  * The built-in tp_site is used: a restart must restore everything of the real model.
  */
 #include <math.h>
@@ -347,12 +348,23 @@ static void bad_patient(void **state)
 }
 
 /* Every phenotype compiles and simulates against the default model; the conditioning takes a
- * bounded time (it runs on every compile) and leaves the state the docs describe. */
+ * bounded time (it runs on every compile), ran (the start state is not the model's initial
+ * one), applied the phenotype's documented parameters, and leaves the phenotypes in the order
+ * they are defined by.  What each state looks like against the published numbers (an active
+ * TrP's spontaneous pain, its PPT deficit, the latent PPT) is the validation set's to judge
+ * (targets 17, 32, 45, 46; under site model v2 the active phenotype has no spontaneous pain,
+ * an expected failure there, docs/scenarios.md "Starting state"): asserting those numbers here
+ * would turn a model miss into a broken unit test, or invite tuning the phenotype to them. */
 static void phenotypes(void **state)
 {
     (void)state;
     const char *names[] = {"healthy", "latent_trp", "active_trp"};
-    double ppt[3], pain[3];
+    const double gap_rest[] = {NAN, 0.10, 0.10}; /* data/patients.yaml; NAN: not set */
+    int ip = mk_abi_find(g_abi, MK_SYM_PARAM, "motor.gap_rest");
+    int id = mk_abi_find(g_abi, MK_SYM_STATE, "spinal.debt");
+    int ig = mk_abi_find(g_abi, MK_SYM_STATE, "core.glycogen");
+    assert_true(ip >= 0 && id >= 0 && ig >= 0);
+    double ppt[3], pain[3], debt[3], glycogen[3];
     for (int k = 0; k < 3; k++) {
         char text[256];
         snprintf(text, sizeof text,
@@ -367,23 +379,39 @@ static void phenotypes(void **state)
         if (!p) print_error("%s: %s:%d:%d: %s\n", names[k], err.file, err.line, err.column, err.message);
         assert_non_null(p);
         assert_non_null(p->y0);
-        print_message("patient %s: conditioning %.3f s\n", names[k],
-                      (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        print_message("patient %s: conditioning %.3f s\n", names[k], secs);
+        assert_true(secs < 30);
+        /* the conditioning ran: the slow states left the model's initial values */
+        assert_true(p->y0[id] != g_abi->states[id].value);
+        assert_true(p->y0[ig] != g_abi->states[ig].value);
+        debt[k] = p->y0[id];
+        glycogen[k] = p->y0[ig];
         mk_run_result r;
         run(p, &r);
+        /* the phenotype's parameters, and only those, reached the run */
+        if (isnan(gap_rest[k]))
+            assert_true(r.params[ip] == g_abi->params[ip].value);
+        else
+            assert_true(r.params[ip] == gap_rest[k]);
         ppt[k] = r.meas[0].value;
         pain[k] = r.meas[1].value;
         mk_run_result_free(&r);
         mk_protocol_free(p);
     }
-    print_message("PPT healthy %.1f latent %.1f active %.1f kPa; pain %.3g %.3g %.3g\n", ppt[0],
-                  ppt[1], ppt[2], pain[0], pain[1], pain[2]);
-    /* the order the phenotypes are defined by: healthy > latent > active PPT; no spontaneous
-     * pain but when active */
-    assert_true(ppt[0] - ppt[1] > 20);
-    assert_true(ppt[2] < ppt[1]);
+    print_message("PPT healthy %.1f latent %.1f active %.1f kPa; pain %.3g %.3g %.3g; sleep debt "
+                  "%.3g %.3g %.3g; glycogen %.3g %.3g %.3g mM\n",
+                  ppt[0], ppt[1], ppt[2], pain[0], pain[1], pain[2], debt[0], debt[1], debt[2],
+                  glycogen[0], glycogen[1], glycogen[2]);
+    /* the order the phenotypes are defined by: healthy > latent > active PPT and spontaneous
+     * pain; no spontaneous pain but when active (a latent TrP is not painful by definition) */
+    assert_true(ppt[0] > ppt[1] && ppt[1] > ppt[2]);
+    assert_true(pain[0] < pain[1] && pain[1] < pain[2]);
     assert_true(pain[0] < 1 && pain[1] < 1);
-    assert_true(pain[2] >= 1);
+    /* the histories differ as written: the active person slept 5 h on work nights, worked
+     * longer days than the latent one (more glycogen used), and the healthy one did no work */
+    assert_true(debt[2] > debt[1] && debt[2] > debt[0]);
+    assert_true(glycogen[2] < glycogen[1] && glycogen[1] < glycogen[0]);
 }
 
 int main(void)
