@@ -198,6 +198,23 @@ const mk_muscle *mk_anatomy_muscle(const mk_anatomy *a, const char *id)
     return NULL;
 }
 
+int mk_anatomy_region_count(const mk_anatomy *a) { return a->n_regions; }
+
+const char *mk_anatomy_region_place(const mk_anatomy *a, int i, char *side, double xy[4])
+{
+    if (i < 0 || i >= a->n_regions) return NULL;
+    const mk_region *r = &a->regions[i];
+    if (side) *side = r->side;
+    if (xy) xy[0] = r->x_front, xy[1] = r->y_front, xy[2] = r->x_back, xy[3] = r->y_back;
+    return r->id;
+}
+
+int mk_anatomy_region_index(const mk_anatomy *a, const char *id)
+{
+    const mk_region *r = mk_anatomy_region(a, id);
+    return r ? (int)(r - a->regions) : -1;
+}
+
 int mk_anatomy_has_region(const mk_anatomy *a, const char *id)
 {
     return !strcmp(id, "local") || mk_anatomy_region(a, id) != NULL;
