@@ -832,9 +832,7 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
     const char *locals = mk_referral_local_regions(j->ref);
     int last = s->n_rows - 1;
     double t_end = s->t_s[last];
-    mk_time_unit tu = mk_time_unit_for_span(t_end - s->t_s[0]);
     char a[32], b[32], reg[96], site[128], tmp[96];
-    (void)a;
     snprintf(tmp, sizeof tmp, "%s_%s", p->muscle, p->side[0] == 'l' ? "l" : "r");
     mk_pretty_region(tmp, site, sizeof site);
     double end_max = 0;
@@ -848,13 +846,16 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
         if (end_max < 0.05) snprintf(endw, sizeof endw, "gone by the end");
         else snprintf(endw, sizeof endw, "%.1f/10 at most by the end", end_max);
         fit(j->bm.title, sizeof j->bm.title,
-            "Trigger point in the %s: referred pain peaks at %.1f/10 in the %s at %s %s,\n"
+            "Trigger point in the %s: referred pain peaks at %.1f/10 in the %s at %s,\n"
             "%d region%s at 0.5/10 or more; %s",
-            site, peak, reg, fmt_num((s->t_s[peak_row] - s->t_s[0]) / tu.seconds, b, sizeof b), tu.name, n,
+            site, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b), n,
             n == 1 ? "" : "s", endw);
     } else {
-        fit(j->bm.title, sizeof j->bm.title, "Trigger point in the %s: no referred pain, the pain stays at the site",
-            site);
+        int cl = mk_series_find(s, "pain.local");
+        double local = cl >= 0 ? s->values[(size_t)peak_row * s->n_cols + cl] : NAN;
+        fit(j->bm.title, sizeof j->bm.title,
+            "Trigger point in the %s: no referred pain (below 0.05/10); the pain stays at the site%s",
+            site, isfinite(local) ? (snprintf(b, sizeof b, " and peaks at %.1f/10", local), b) : "");
     }
     snprintf(info->file, sizeof info->file, "body_map.png");
     fit(info->title, sizeof info->title, "%s", j->bm.title);
@@ -865,8 +866,8 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
              "from the back): each body region (data/anatomy/body_regions.csv) is the part of the outline "
              "nearer to its centre than to any other's, coloured by its pain on the 0-10 NRS (viridis scale: "
              "dark is none, yellow is 10). The circled cross marks the trigger point, in the %s (its local "
-             "regions). A: %s; B: at the end of the run (t = %s %s).",
-             site, j->bm.map[0].heading + 3, fmt_num((t_end - s->t_s[0]) / tu.seconds, a, sizeof a), tu.name);
+             "regions). A: %s; B: at the end of the run (t = %s).",
+             site, j->bm.map[0].heading + 3, mk_format_duration(t_end - s->t_s[0], a, sizeof a));
 }
 
 static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_info *info, int *drawn,
@@ -895,7 +896,6 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
         for (int row = 0; cl >= 0 && row < s->n_rows; row++)
             if (s->values[(size_t)row * s->n_cols + cl] > s->values[(size_t)peak_row * s->n_cols + cl]) peak_row = row;
     }
-    mk_time_unit tu = mk_time_unit_for_span(s->t_s[last] - s->t_s[0]);
     char a[32];
     region_pain_at(s, j.anat, peak_row, j.pain);
     region_pain_at(s, j.anat, last, j.pain + n_reg);
@@ -903,11 +903,11 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
     j.bm.n_maps = 2;
     j.bm.map[0].pain = j.pain;
     j.bm.map[1].pain = j.pain + n_reg;
-    fit(j.bm.map[0].heading, sizeof j.bm.map[0].heading, "A  %s, t = %s %s",
+    fit(j.bm.map[0].heading, sizeof j.bm.map[0].heading, "A  %s, t = %s",
         peak >= 0.05 ? "at peak referred pain" : "at peak local pain (no referred pain)",
-        fmt_num((s->t_s[peak_row] - s->t_s[0]) / tu.seconds, a, sizeof a), tu.name);
-    fit(j.bm.map[1].heading, sizeof j.bm.map[1].heading, "B  at the end, t = %s %s",
-        fmt_num((s->t_s[last] - s->t_s[0]) / tu.seconds, a, sizeof a), tu.name);
+        mk_format_duration(s->t_s[peak_row] - s->t_s[0], a, sizeof a));
+    fit(j.bm.map[1].heading, sizeof j.bm.map[1].heading, "B  at the end, t = %s",
+        mk_format_duration(s->t_s[last] - s->t_s[0], a, sizeof a));
     snprintf(j.bm.trp_regions, sizeof j.bm.trp_regions, "%s", locals);
     bodymap_words(r, &j, peak_row, peak, peak_col, info);
     char path[4096];
