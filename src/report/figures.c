@@ -864,8 +864,8 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
     snprintf(info->caption, sizeof info->caption,
              "Body maps, front and back (subject's right on the viewer's left from the front, on the right "
              "from the back): each body region (data/anatomy/body_regions.csv) is the part of the outline "
-             "nearer to its centre than to any other's, coloured by its pain on the 0-10 NRS (viridis scale: "
-             "dark is none, yellow is 10). The circled cross marks the trigger point, in the %s (its local "
+             "nearer to its centre than to any other's (measured inside the body), coloured by its pain on the "
+             "0-10 NRS: light grey below 0.05/10, otherwise viridis from dark purple (low) to yellow (10). The circled cross marks the trigger point, in the %s (its local "
              "regions). A: %s; B: at the end of the run (t = %s).",
              site, j->bm.map[0].heading + 3, mk_format_duration(t_end - s->t_s[0], a, sizeof a));
 }
