@@ -95,6 +95,14 @@ typedef struct mk_model mk_model; /* a parsed, name-resolved, unit-checked model
 mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err);
 mk_status mk_model_parse_string(const char *file_name, const char *text, mk_model **out,
                                 mk_error *err);
+/* With `extends NAME` a model names its base: base_fn(ctx, NAME) (if given) may return the
+ * text of a model built in, else NAME.myo beside the file is read; `extends "path.myo"` is
+ * always that file, relative to the model's file (file_name). */
+typedef const char *(*mk_model_base_fn)(void *ctx, const char *name);
+mk_status mk_model_parse_with(const char *file_name, const char *text, mk_model_base_fn base_fn,
+                              void *ctx, mk_model **out, mk_error *err);
+mk_status mk_model_parse_file_with(const char *path, mk_model_base_fn base_fn, void *ctx,
+                                   mk_model **out, mk_error *err);
 void mk_model_free(mk_model *m);
 
 const char *mk_model_name(const mk_model *m);
@@ -103,6 +111,10 @@ int mk_model_count_outputs(const mk_model *m);
 
 /* Readable C implementing mk_model_abi; exported symbol "mk_model_<name>". */
 mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *err);
+/* The model as a standalone Python module (math only): PARAMS, STATES, INPUTS, VARS with
+ * units, y0() and rhs(t_s, y, inputs, params) -- the generated C's right-hand side, for
+ * cross-checks with SciPy (`myoknot model py`). */
+mk_status mk_model_generate_py(const mk_model *m, mk_buf *out, mk_error *err);
 /* Equations as Markdown with LaTeX maths, parameter table, dependency order. */
 mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
 
@@ -167,11 +179,30 @@ const double *mk_solver_vars(mk_solver *s);
  * so that no NaN or infinity reaches a table, a measurement or a file. */
 mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err);
 double mk_solver_input(const mk_solver *s, int index);
+const double *mk_solver_params(const mk_solver *s); /* declared units */
+/* A parameter's current value (declared unit); NaN for an index out of range. */
+double mk_solver_param(const mk_solver *s, int index);
 const mk_model_abi *mk_solver_abi(const mk_solver *s);
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
+/* Which SUNDIALS build integrates (Debian's binary or ours from its source at -O2), for the
+ * manifest: the numbers are the same, the speed is not. */
+const char *mk_solver_build(void);
 /* An independent copy at the same time, state, parameters and inputs (statistics start at
  * zero): measurements probe the copy so that measuring changes nothing. */
 mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);
+
+/* The model's conservation laws (`conserve`, docs/model-language.md), checked as a run goes.
+ * new records each law's value at the solver's present state and parameters (the start of a
+ * run), refusing a law that is not finite, is 0 without a scale, or does not move when one of
+ * its states does; check compares the present value with it, failing (MK_ERR_SOLVER) with the
+ * law, the time and the relative drift once the drift exceeds the law's tol.  A model without
+ * laws gives a checker that checks nothing. */
+typedef struct mk_law_check mk_law_check;
+mk_status mk_law_check_new(const mk_solver *s, mk_law_check **out, mk_error *err);
+mk_status mk_law_check_now(mk_law_check *c, const mk_solver *s, mk_error *err);
+long mk_law_check_count(const mk_law_check *c);       /* law evaluations compared so far */
+double mk_law_check_drift_max(const mk_law_check *c); /* the largest relative drift seen */
+void mk_law_check_free(mk_law_check *c);
 
 #ifdef __cplusplus
 }

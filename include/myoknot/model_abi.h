@@ -16,8 +16,10 @@
 
 #include <stddef.h>
 
-/* 2: mk_symbol.constraint added (a field at the end; every other field is unchanged). */
-#define MK_MODEL_ABI_VERSION 2
+/* 2: mk_symbol.constraint added (a field at the end; every other field is unchanged).
+ * 3: conservation laws (n_laws, laws, eval_laws) and the model's files (n_files, files)
+ *    added at the end of mk_model_abi. */
+#define MK_MODEL_ABI_VERSION 3
 
 /* How the generated code was compiled, recorded in its `generator` (and so in a run's
  * manifest.json): the numbers depend on it.  The build passes MK_MODEL_CFLAGS. */
@@ -65,6 +67,28 @@ typedef struct mk_symbol {
 typedef void (*mk_rhs_fn)(double t_s, const double *y, double *ydot, const double *inputs,
                           const double *params, double *vars);
 
+/* A declared conservation law (`conserve NAME [UNIT] = EXPR`): a quantity made of states
+ * (at least two, each integrated) and parameters that the equations must keep constant. */
+typedef struct mk_law {
+    const char *name;       /* "component.name", or "name" for a law at model level */
+    const char *unit;       /* as written */
+    const char *doc;
+    double tol;             /* relative: |E(t) - E(0)| <= tol * max(|E(0)|, scale) */
+    double scale;           /* declared unit; 0 if none */
+    int line;               /* in the file that declares it */
+    int n_states;
+    const int *states;      /* indices of the states it reads */
+} mk_law;
+
+/* Every law's value, in its declared unit, from the states and parameters (declared units). */
+typedef void (*mk_laws_fn)(const double *y, const double *params, double *out);
+
+/* A file the model was read from: its own, then each base it extends. */
+typedef struct mk_model_file {
+    const char *name;
+    const char *text;
+} mk_model_file;
+
 typedef struct mk_model_abi {
     int abi_version;        /* MK_MODEL_ABI_VERSION at generation time */
     const char *name;
@@ -78,6 +102,12 @@ typedef struct mk_model_abi {
     const mk_symbol *inputs;
     const mk_symbol *vars;
     mk_rhs_fn rhs;
+    /* ABI 3 */
+    int n_laws;
+    const mk_law *laws;
+    mk_laws_fn eval_laws;   /* NULL if n_laws == 0 */
+    int n_files;            /* files[0].text == source; more when the model extends a base */
+    const mk_model_file *files;
 } mk_model_abi;
 
 #endif /* MYOKNOT_MODEL_ABI_H */

@@ -43,13 +43,17 @@ static void draw_title(const char *title, double W, double H)
 
 /* ---------------------------------------------------------------- curves against a swept value */
 
-static void legend_entry(double y, double h, int color, const char *glyph, const char *text)
+static void legend_entry(double y, double h, const mk_plot_curve *cv, int style, const char *text)
 {
     (void)h;
+    int color = cv->color;
+    const char *glyph = cv->glyph;
     PLFLT lx[2] = {0.0, 0.13}, ly[2] = {y, y};
     plcol0(color);
     plwidth(LINE_W);
-    plline(2, lx, ly);
+    if (style == MK_PLOT_DASHED) mk_plot_dashed(2, lx, ly, color, LINE_W);
+    else if (style != MK_PLOT_MARKS) plline(2, lx, ly);
+    plcol0(color);
     if (glyph) {
         PLFLT px = 0.065;
         plstring(1, &px, ly, glyph);
@@ -133,7 +137,10 @@ static void xy_draw(const void *ctx, double *xs, double *ys)
                     xs[n] = cv->x[k], ys[n] = cv->y[k], n++;
                     continue;
                 }
-                if (n > 1) plline(n, xs, ys);
+                if (n > 1 && p->style[c] != MK_PLOT_MARKS) {
+                    if (p->style[c] == MK_PLOT_DASHED) mk_plot_dashed(n, xs, ys, cv->color, LINE_W);
+                    else plline(n, xs, ys);
+                }
                 if (cv->glyph && n > 0) plstring(n, xs, ys, cv->glyph);
                 n = 0;
             }
@@ -147,7 +154,7 @@ static void xy_draw(const void *ctx, double *xs, double *ys)
             for (int c = 0; c < p->n_curves; c++, y -= dy) {
                 char lab[200];
                 mk_plot_text(lab, sizeof lab, p->curve[c].label);
-                legend_entry(y, dy, p->curve[c].color, p->curve[c].glyph, lab);
+                legend_entry(y, dy, &p->curve[c], p->style[c], lab);
             }
             plschr(0.0, FS);
         }

@@ -38,10 +38,14 @@ typedef struct mk_plot_curve {
     char label[96];
 } mk_plot_curve;
 
+/* How a curve is drawn (mk_plot_panel.style; zero, the default, is a solid line). */
+enum { MK_PLOT_SOLID = 0, MK_PLOT_DASHED = 1, MK_PLOT_MARKS = 2 };
+
 typedef struct mk_plot_panel {
     char ylabel[160];
     int n_curves;
     mk_plot_curve curve[MK_PLOT_MAX_CURVES];
+    int style[MK_PLOT_MAX_CURVES];    /* MK_PLOT_SOLID, _DASHED (an unstable branch), _MARKS */
 } mk_plot_panel;
 
 typedef struct mk_plot_xy {

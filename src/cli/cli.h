@@ -26,6 +26,11 @@ int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi);
 int mk_cli_scan(int argc, char **argv);
 int mk_cli_sensitivity(int argc, char **argv);
 int mk_cli_referral(int argc, char **argv);
+int mk_cli_fit(int argc, char **argv);
+/* A parameter file (myoknot fit's params.yaml: 'parameters:' with 'component.name: value unit'
+ * entries) as --set strings "name=value unit" appended to sets (each freed by the caller).
+ * Reports errors (file:line:col) and returns the exit status. */
+int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap);
 
 /* Print an error as "file:line:col: error: message" and return 1. */
 int mk_cli_report(const mk_error *err);

@@ -27,7 +27,7 @@
 
 
 static const char k_help[] =
-    "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--model MODEL] [--out DIR]\n"
+    "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--params FILE] [--model MODEL] [--out DIR]\n"
     "                   [--strict] [--rtol X] [--atol X]\n"
     "       myoknot run --model MODEL --duration Q [--every Q] [--set NAME=Q]...\n"
     "                   [--input NAME=Q]... [--csv FILE]\n"
@@ -43,6 +43,8 @@ static const char k_help[] =
     "  --set NAME=Q     override a parameter, an input's baseline, or duration, output_every,\n"
     "                   seed, e.g. --set 'core.k=0.2 1/s'\n"
     "  --model MODEL    use another model than the scenario names (a built-in or a .myo file)\n"
+    "  --params FILE    parameters from a file: 'parameters:' with 'component.name: value unit'\n"
+    "                   entries, as myoknot fit writes them (params.yaml); --set comes after\n"
     "  --out DIR        the run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
     "  --strict         parameter values outside their plausible range are errors\n"
     "\n"
@@ -63,6 +65,9 @@ typedef struct run_opts {
     const char *scenario, *out;
     const char *sets[64], *inputs[64];
     int n_sets, n_inputs, strict, quick;
+    const char *params_file;        /* --params: a fitted parameter file (myoknot fit) */
+    const char *const *set_list;    /* what the scenario is compiled with: the file's, then --set */
+    int n_set_list;
     double rtol, atol;
 } run_opts;
 
@@ -85,7 +90,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
         }
         int takes = !strcmp(a, "--model") || !strcmp(a, "--duration") || !strcmp(a, "--every") ||
                     !strcmp(a, "--set") || !strcmp(a, "--input") || !strcmp(a, "--csv") ||
-                    !strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--out");
+                    !strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--out") ||
+                    !strcmp(a, "--params");
         if (!takes) return mk_cli_usage_error("unknown option '%s' for 'run' (see myoknot run --help)", a);
         if (!v) return mk_cli_usage_error("%s needs a value", a);
         i++;
@@ -94,6 +100,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
         else if (!strcmp(a, "--every")) o->every = v;
         else if (!strcmp(a, "--csv")) o->csv = v;
         else if (!strcmp(a, "--out")) o->out = v;
+        else if (!strcmp(a, "--params")) o->params_file = v;
         else if (!strcmp(a, "--set") || !strcmp(a, "--input")) {
             int is_set = !strcmp(a, "--set");
             int *n = is_set ? &o->n_sets : &o->n_inputs;
@@ -110,7 +117,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
     /* the quick mode: constant inputs, no scenario */
     o->quick = !o->scenario && (o->duration || o->every || o->n_inputs || o->csv);
     if (o->quick) {
-        if (o->out || o->strict) return mk_cli_usage_error("--out and --strict need a scenario");
+        if (o->out || o->strict || o->params_file) return mk_cli_usage_error("--out, --strict and --params need a scenario");
         if (!o->model) o->model = MK_DEFAULT_MODEL;
         if (!o->duration) o->duration = "10 s";
     } else if (o->n_inputs || o->csv) {
@@ -216,6 +223,8 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     mk_buf table, csv;
     mk_buf_init(&table);
     mk_buf_init(&csv);
+    mk_law_check *laws = NULL; /* the model's conservation laws, at every row */
+    if (!rc && mk_law_check_new(s, &laws, &err)) rc = mk_cli_report(&err);
     if (!rc) {
         mk_buf_printf(&table, "model %s (%s), %g s simulated, output every %g s\n\n", abi->name,
                       abi->hash, duration, every);
@@ -238,7 +247,8 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
         }
         if (t > duration) t = duration;
         const double *v;
-        if (mk_solver_advance(s, t, &err) || mk_solver_eval_vars(s, &v, &err)) {
+        if (mk_solver_advance(s, t, &err) || mk_solver_eval_vars(s, &v, &err) ||
+            mk_law_check_now(laws, s, &err)) {
             rc = mk_cli_report(&err);
             break;
         }
@@ -256,6 +266,7 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     }
     mk_buf_free(&table);
     mk_buf_free(&csv);
+    mk_law_check_free(laws);
     mk_solver_free(s);
     return rc;
 }
@@ -286,7 +297,7 @@ static int run_scenario(const run_opts *o)
     memset(&od, 0, sizeof od);
     /* the output folder first: a bad --out must not cost the whole simulation */
     if (o->out && mk_cli_outdir_open(&od, o->out, NULL, &mk_rundir_kind)) return 1;
-    int rc = mk_cli_scenario_open(o->scenario, o->model, o->sets, o->n_sets, o->strict, &cs);
+    int rc = mk_cli_scenario_open(o->scenario, o->model, o->set_list, o->n_set_list, o->strict, &cs);
     if (!rc && !o->out) rc = mk_cli_outdir_open(&od, NULL, cs.proto->name, &mk_rundir_kind);
     if (rc) {
         mk_cli_outdir_abort(&od);
@@ -343,7 +354,22 @@ int mk_cli_run(int argc, char **argv)
     run_opts o;
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
-    if (!o.quick) return run_scenario(&o);
+    if (!o.quick) {
+        /* --params FILE: its entries are --set options that come before the command line's */
+        char *file_sets[256];
+        const char *all[256 + 64];
+        int n_file = 0;
+        o.set_list = o.sets, o.n_set_list = o.n_sets;
+        if (o.params_file) {
+            rc = mk_cli_params_file(o.params_file, file_sets, &n_file, 256);
+            for (int i = 0; i < n_file; i++) all[i] = file_sets[i];
+            for (int i = 0; i < o.n_sets; i++) all[n_file + i] = o.sets[i];
+            o.set_list = all, o.n_set_list = n_file + o.n_sets;
+        }
+        if (!rc) rc = run_scenario(&o);
+        for (int i = 0; i < n_file; i++) free(file_sets[i]);
+        return rc;
+    }
     if (o.csv && mk_cli_check_output_file(o.csv)) return 1;
     mk_units *u = NULL;
     mk_error err = {0};

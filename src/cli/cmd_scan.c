@@ -11,16 +11,34 @@
 #include <time.h>
 
 #include "analysis/common.h"
+#include "analysis/cont.h"
 #include "analysis/scan.h"
 #include "cli/cli.h"
 
 #define MK_SCAN_DEFAULT_MODEL "tp_site"
 
 static const char k_help[] =
-    "usage: myoknot scan NAME --from A --to B [--steps N] [--model MODEL] [--settle Q]\n"
-    "                    [--set NAME=Q]... [--watch OUTPUT] [--tol X] [--conv X] [--out DIR]\n"
+    "usage: myoknot scan NAME --from A --to B [--method newton|time] [--steps N] [--model MODEL]\n"
+    "                    [--settle Q] [--set NAME=Q]... [--freeze GLOB[=X]]... [--watch OUTPUT]\n"
+    "                    [--newton-tol X] [--tol X] [--conv X] [--out DIR]\n"
     "\n"
-    "Quasi-static continuation: NAME (a parameter or an input of the model) goes from A to B\n"
+    "--method newton (the default): steady states of the model along NAME by Newton's method\n"
+    "(KINSOL) and pseudo-arclength continuation, from the states a time run of --settle reaches\n"
+    "at A and at B.  Each branch is followed through its folds, so unstable branches are found\n"
+    "too; stability comes from the eigenvalues of the Jacobian (LAPACK), folds and Hopf points\n"
+    "are located to the solver's precision.  Where Newton does not converge, the point is\n"
+    "marked (x in the figure) and no verdict is drawn from it.\n"
+    "  --steps N       the largest step is 1/N of the range in NAME (default 20)\n"
+    "  --freeze GLOB[=X]  hold the states matching GLOB at X (in their unit; default: their\n"
+    "                  starting value): a quasi-steady state for those slow states.  Without it\n"
+    "                  every state is solved for (true steady states, however slow)\n"
+    "  --newton-tol X  converged: one more Newton step moves no scaled state by more than X\n"
+    "                  (default 1e-6)\n"
+    "Outputs: scan.csv (every point: stability, eigenvalue count, residual, states, outputs),\n"
+    "scan.png (stable solid, unstable dashed, unconverged x, folds and Hopf points marked),\n"
+    "verdict.txt (the report).\n"
+    "\n"
+    "--method time: quasi-static continuation by simulation: NAME goes from A to B\n"
     "in N equal steps and back again.  At each value the model is integrated with constant\n"
     "inputs until it is steady (or the settle time runs out), starting from the state the\n"
     "previous step ended in.  Where the increasing and decreasing sweeps end in different\n"
@@ -49,8 +67,9 @@ static const char k_help[] =
 typedef struct scan_args {
     const char *name, *from, *to, *model, *settle, *watch, *out;
     const char *sets[64];
-    int n_sets, steps;
-    double tol, conv, rtol, atol;
+    int n_sets, steps, newton;
+    double tol, conv, rtol, atol, newton_tol;
+    char freeze[2048];
 } scan_args;
 
 static int parse_number(const char *opt, const char *v, double *out)
@@ -72,6 +91,8 @@ static int parse_args(int argc, char **argv, scan_args *a)
     a->atol = 1e-9;
     a->model = MK_SCAN_DEFAULT_MODEL;
     a->settle = "6 h";
+    a->newton = 1;
+    a->newton_tol = 1e-6;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (o[0] != '-' || !o[1]) {
@@ -79,8 +100,9 @@ static int parse_args(int argc, char **argv, scan_args *a)
             a->name = o;
             continue;
         }
-        static const char *const takes[] = {"--from", "--to",  "--steps", "--model", "--settle", "--set",
-                                            "--watch", "--tol", "--conv",  "--out",   "--rtol",   "--atol"};
+        static const char *const takes[] = {"--from",  "--to",   "--steps", "--model",  "--settle",
+                                            "--set",   "--watch", "--tol",  "--conv",   "--out",
+                                            "--rtol",  "--atol", "--method", "--freeze", "--newton-tol"};
         int known = 0;
         for (size_t k = 0; k < sizeof takes / sizeof *takes; k++) known |= !strcmp(o, takes[k]);
         if (!known) return mk_cli_usage_error("unknown option '%s' for 'scan' (see myoknot scan --help)", o);
@@ -92,7 +114,15 @@ static int parse_args(int argc, char **argv, scan_args *a)
         else if (!strcmp(o, "--settle")) a->settle = v;
         else if (!strcmp(o, "--watch")) a->watch = v;
         else if (!strcmp(o, "--out")) a->out = v;
-        else if (!strcmp(o, "--set")) {
+        else if (!strcmp(o, "--method")) {
+            if (strcmp(v, "newton") && strcmp(v, "time"))
+                return mk_cli_usage_error("--method expects newton or time, found '%s'", v);
+            a->newton = !strcmp(v, "newton");
+        } else if (!strcmp(o, "--freeze")) {
+            size_t len = strlen(a->freeze);
+            if (len + strlen(v) + 2 > sizeof a->freeze) return mk_cli_usage_error("--freeze: too many patterns");
+            snprintf(a->freeze + len, sizeof a->freeze - len, "%s%s", len ? "," : "", v);
+        } else if (!strcmp(o, "--set")) {
             if (a->n_sets == 64) return mk_cli_usage_error("too many --set options");
             a->sets[a->n_sets++] = v;
         } else if (!strcmp(o, "--steps")) {
@@ -105,12 +135,14 @@ static int parse_args(int argc, char **argv, scan_args *a)
             if (parse_number(o, v, &x)) return EXIT_USAGE;
             if (!strcmp(o, "--tol")) a->tol = x;
             else if (!strcmp(o, "--conv")) a->conv = x;
+            else if (!strcmp(o, "--newton-tol")) a->newton_tol = x;
             else if (!strcmp(o, "--rtol")) a->rtol = x;
             else a->atol = x;
         }
     }
     if (!a->name) return mk_cli_usage_error("'scan' needs the NAME of a parameter or an input (see myoknot scan --help)");
     if (!a->from || !a->to) return mk_cli_usage_error("'scan' needs --from A and --to B");
+    if (a->freeze[0] && !a->newton) return mk_cli_usage_error("--freeze needs --method newton");
     return 0;
 }
 
@@ -191,6 +223,90 @@ static void print_branch(const mk_scan_result *r, int back, const char *const *c
     }
 }
 
+/* the table of continuation points: branch, value, the columns, stability */
+static void print_points(const mk_cont_result *r, const char *const *cols, int nc)
+{
+    char head[200];
+    snprintf(head, sizeof head, "%.120s [%.60s]", r->name, r->unit);
+    printf("\n  br  %22s", head);
+    for (int c = 0; c < nc; c++) {
+        const char *unit = "";
+        if (r->n) mk_cont_get(r, &r->pt[0], cols[c], &unit);
+        char h[200];
+        snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
+        printf(" %*s", (int)(strlen(h) > 12 ? strlen(h) : 12), h);
+    }
+    printf("  stability        newton step\n");
+    for (int k = 0; k < r->n; k++) {
+        const mk_cont_point *p = &r->pt[k];
+        printf("  %2d  %22.6g", p->branch, p->p);
+        for (int c = 0; c < nc; c++) {
+            const char *unit = "";
+            mk_cont_get(r, p, cols[c], &unit);
+            char h[200];
+            snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
+            printf(" %*.5g", (int)(strlen(h) > 12 ? strlen(h) : 12), mk_cont_get(r, p, cols[c], NULL));
+        }
+        char st[64];
+        if (!p->converged) snprintf(st, sizeof st, "NOT CONVERGED");
+        else if (p->n_unstable == 0) snprintf(st, sizeof st, "stable");
+        else snprintf(st, sizeof st, "unstable (%d)", p->n_unstable);
+        printf("  %-16s %9.2g%s%s\n", st, p->newton_step, p->kind == MK_CONT_FOLD ? "  <- fold" : "",
+               p->kind == MK_CONT_HOPF ? "  <- Hopf" : "");
+    }
+}
+
+/* --method newton: continuation (src/analysis/cont.h) */
+static int scan_newton(const scan_args *a, mk_solver *s, const mk_scan_opts *so, int is_param, mk_outdir *od)
+{
+    const mk_model_abi *abi = mk_solver_abi(s);
+    mk_cont_opts co;
+    mk_cont_opts_default(&co);
+    co.kind = so->kind, co.index = so->index, co.from = so->from, co.to = so->to;
+    co.steps = so->steps, co.settle_s = so->settle_s, co.watch = so->watch;
+    co.freeze = a->freeze[0] ? a->freeze : NULL;
+    co.newton_tol = a->newton_tol;
+    const mk_symbol *sym = is_param ? &abi->params[so->index] : &abi->inputs[so->index];
+    printf("myoknot %s: steady states of model %s (%s) along %s (%s) from %g to %g %s, Newton continuation; first "
+           "guesses from %.4g h time runs\n",
+           mk_version(), abi->name, abi->hash, sym->name, is_param ? "parameter" : "input", co.from, co.to,
+           strcmp(sym->unit, "1") ? sym->unit : "",
+           co.settle_s / 3600);
+    for (int i = 0; i < a->n_sets; i++) printf("  held: %s\n", a->sets[i]);
+    if (co.freeze) printf("  frozen: %s\n", co.freeze);
+    fflush(stdout);
+    mk_cont_result res;
+    mk_error err = {0};
+    if (mk_cont_run(s, &co, &res, &err)) return mk_cli_report(&err);
+    const char *cols[16];
+    int nc = 0;
+    cols[nc++] = res.watch;
+    for (size_t i = 0; i < sizeof k_cols / sizeof *k_cols && nc < 6; i++)
+        if (strcmp(k_cols[i], res.watch) && res.n && !isnan(mk_cont_get(&res, &res.pt[0], k_cols[i], NULL)))
+            cols[nc++] = k_cols[i];
+    for (int i = 0; nc == 1 && i < abi->n_states && nc < 4; i++)
+        if (strcmp(abi->states[i].name, res.watch)) cols[nc++] = abi->states[i].name;
+    print_points(&res, cols, nc);
+    mk_buf rep, csv;
+    mk_buf_init(&rep);
+    mk_buf_init(&csv);
+    mk_cont_report(&res, &rep);
+    mk_buf_printf(&rep, "Cost: %d points, %ld Newton iterations, %ld right-hand-side evaluations, %.2f s wall time.\n",
+                  res.n, res.newton_iters, res.rhs_evals, res.wall_s);
+    printf("\n%s", rep.data ? rep.data : "");
+    char path[8400];
+    int rc = 0;
+    if (mk_cont_write_csv(&res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
+        mk_outdir_write(od, "verdict.txt", rep.data ? rep.data : "", rep.len, &err) ||
+        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_cont_write_figure(&res, path, &err))
+        rc = mk_cli_report(&err);
+    if (!rc && !(rc = mk_cli_outdir_commit(od))) printf("output: %s (scan.csv, scan.png, verdict.txt)\n", od->dir);
+    mk_buf_free(&rep);
+    mk_buf_free(&csv);
+    mk_cont_result_free(&res);
+    return rc;
+}
+
 int mk_cli_scan(int argc, char **argv)
 {
     if (mk_cli_wants_help(argc, argv)) {
@@ -263,6 +379,10 @@ int mk_cli_scan(int argc, char **argv)
     for (int i = 0; i < a.n_sets; i++)
         if ((rc = apply_set(u, abi, s, a.sets[i]))) goto done;
 
+    if (a.newton) {
+        rc = scan_newton(&a, s, &so, ip >= 0, &od);
+        goto done;
+    }
     char hs[32];
     snprintf(hs, sizeof hs, "%.4g", so.settle_s / 3600);
     printf("myoknot %s: scan of %s (%s) from %g to %g %s in %d steps and back, model %s (%s), up to %s h per "

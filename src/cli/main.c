@@ -18,6 +18,7 @@ static const char k_usage[] =
     "  scan         sweep a parameter up and down: steady states, folds, hysteresis\n"
     "  sensitivity  rank parameters by their effect on chosen outputs (Morris screening)\n"
     "  referral     cross-validate the referral mechanism against classical maps (--cv)\n"
+    "  fit          estimate parameters from calibration targets or a patient's measurements\n"
     "\n"
     "Run 'myoknot COMMAND --help' for a command's options.\n";
 
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "scan")) return mk_cli_scan(argc - 2, argv + 2);
     if (!strcmp(cmd, "sensitivity")) return mk_cli_sensitivity(argc - 2, argv + 2);
     if (!strcmp(cmd, "referral")) return mk_cli_referral(argc - 2, argv + 2);
+    if (!strcmp(cmd, "fit")) return mk_cli_fit(argc - 2, argv + 2);
     return mk_cli_usage_error("unknown command '%s' (commands: run, model, validate, scan, "
-                              "sensitivity, referral; see myoknot --help)", cmd);
+                              "sensitivity, referral, fit; see myoknot --help)", cmd);
 }

@@ -11,7 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
+#include "core/error.h"
 #include "core/file.h"
+#include "core/limits.h"
+#include "core/text.h"
+#include "io/ytree.h"
 
 #include "cli/cli.h"
 
@@ -162,6 +167,14 @@ static int looks_like_file(const char *s)
     return strchr(s, '/') || (n > 4 && !strcmp(s + n - 4, ".myo"));
 }
 
+/* extends NAME: the built-in model of that name (its own text, as it was translated) */
+static const char *builtin_source(void *ctx, const char *name)
+{
+    (void)ctx;
+    const mk_model_abi *abi = mk_builtin_find(name);
+    return abi ? abi->source : NULL;
+}
+
 int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
@@ -170,7 +183,7 @@ int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
         ref->abi = mk_builtin_find(name);
         if (ref->abi) {
             /* a built-in model carries its source: parse it for show/check */
-            if (mk_model_parse_string(name, ref->abi->source, &ref->model, &err))
+            if (mk_model_parse_with(name, ref->abi->source, builtin_source, NULL, &ref->model, &err))
                 return mk_cli_report(&err);
             return 0;
         }
@@ -181,7 +194,8 @@ int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
             return 1;
         }
     }
-    if (mk_model_parse_file(name, &ref->model, &err)) return mk_cli_report(&err);
+    if (mk_model_parse_file_with(name, builtin_source, NULL, &ref->model, &err))
+        return mk_cli_report(&err);
     if (need_abi) {
         if (mk_model_compile(ref->model, NULL, &ref->loaded, &err)) {
             mk_cli_close_model(ref);
@@ -235,4 +249,55 @@ void mk_cli_scenario_close(mk_cli_scenario *cs)
     mk_units_free(cs->units);
     mk_scenario_free(cs->scn);
     memset(cs, 0, sizeof *cs);
+}
+
+/* ---------------------------------------------------------------- a fitted parameter file */
+
+static const mk_yformat k_params_format = {
+    .max_depth = 8,
+    .alias_msg = "YAML aliases are not supported in parameter files: write the value out",
+    .dup_key_msg = "parameter '%s' given twice (first at line %d)",
+    .bad_key_msg = "expected a parameter name, found %s",
+    .empty_msg = "the parameter file is empty: expected 'parameters:' with 'component.name: value unit' entries",
+    .top_msg = "expected a mapping with the key 'parameters' at the top level, found %s",
+    .unknown_key_code = MK_ERR_SYNTAX,
+    .list_allowed_keys = 1,
+};
+
+int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap)
+{
+    mk_error err = {0};
+    static const mk_text_kind kind = {.what = "a parameter file", .max_len = MK_MAX_PARAMS_FILE_BYTES};
+    char *text = NULL;
+    if (mk_read_text_file(path, &kind, &text, NULL, &err)) return mk_cli_report(&err);
+    mk_ynode *root = NULL;
+    int rc = 0;
+    static const char *const keys[] = {"parameters", NULL};
+    if (mk_yparse(path, text, &k_params_format, &root, &err) ||
+             mk_ycheck_keys(path, &k_params_format, root, keys, "in a parameter file", &err))
+        rc = mk_cli_report(&err);
+    const mk_ypair *pp = rc ? NULL : mk_yfind(root, "parameters");
+    if (!rc && (!pp || pp->val->kind != MK_Y_MAP)) {
+        mk_fail_at(&err, MK_ERR_SYNTAX, path, pp ? pp->val->line : 1, pp ? pp->val->col : 1,
+                   "expected a mapping 'component.name: value unit' under 'parameters'");
+        rc = mk_cli_report(&err);
+    }
+    for (int i = 0; !rc && i < pp->val->n; i++) {
+        const mk_ypair *q = &pp->val->pairs[i];
+        if (q->val->kind != MK_Y_SCALAR || !q->val->text[0]) {
+            mk_fail_at(&err, MK_ERR_SYNTAX, path, q->val->line, q->val->col, "expected a value with its unit for '%s', found %s",
+                       q->key, mk_ykind_name(q->val));
+            rc = mk_cli_report(&err);
+        } else if (*n_sets >= cap) {
+            rc = mk_cli_usage_error("--params: more than %d parameters in %s", cap, path);
+        } else {
+            size_t len = strlen(q->key) + strlen(q->val->text) + 2;
+            char *s = mk_malloc(len);
+            if (!s) rc = mk_cli_usage_error("out of memory");
+            else snprintf(s, len, "%s=%s", q->key, q->val->text), sets[(*n_sets)++] = s;
+        }
+    }
+    mk_yfree(root);
+    free(text);
+    return rc;
 }

@@ -42,11 +42,11 @@ static mk_status write_file(const char *path, const char *text, size_t len, mk_e
 static void read_log(const char *path, char *buf, size_t size)
 {
     buf[0] = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = 0;
-    fclose(f);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, size - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(fd);
 }
 
 /* Run argv with stdout and stderr going to log_path; returns the exit status or -1. */
@@ -55,7 +55,9 @@ static int run_logged(char *const argv[], const char *log_path)
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        /* a work_dir may be the caller's: never follow a planted link, never reuse a file */
+        unlink(log_path);
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);

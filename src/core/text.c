@@ -1,9 +1,13 @@
 /* text.c -- edit distance and "did you mean" hints; reading a text file whole. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -57,6 +61,47 @@ const char *mk_suggest(const char *name, const char *const *cands, int n)
     return bd <= mk_hint_limit(name) ? best : NULL;
 }
 
+/* What a path that is no regular file names, for "not a regular file (a FIFO)". */
+static const char *file_type(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a folder";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a file";
+}
+
+static mk_status too_large(const char *path, const mk_text_kind *kind, mk_error *err)
+{
+    return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "larger than the limit of %zu bytes for %s",
+                      kind->max_len, kind->what ? kind->what : "a text file");
+}
+
+/* Open path for reading without blocking: a FIFO opened plainly waits for a writer, and a
+ * terminal could become the controlling one.  Only a regular file of at most max_len bytes
+ * is accepted, checked before a byte is read. */
+static mk_status open_regular(const char *path, const mk_text_kind *kind, int *fd_out,
+                              mk_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    mk_status rc = MK_OK;
+    if (fstat(fd, &st) != 0)
+        rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot read %s: not a regular file (%s)",
+                        kind->what ? kind->what : "it", file_type(st.st_mode));
+    else if (kind->max_len > 0 && (uintmax_t)st.st_size > kind->max_len)
+        rc = too_large(path, kind, err);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    *fd_out = fd;
+    return MK_OK;
+}
+
 mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **out, size_t *len,
                             mk_error *err)
 {
@@ -64,11 +109,11 @@ mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **o
     if (!kind) kind = &plain;
     *out = NULL;
     if (len) *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    int fd = -1;
+    mk_status rc = open_regular(path, kind, &fd, err);
+    if (rc) return rc;
     char *data = NULL;
     size_t used = 0, cap = 0;
-    mk_status rc = MK_OK;
     for (;;) {
         if (cap - used < 8192 + 1) {
             size_t ncap = cap ? 2 * cap : 16384;
@@ -80,24 +125,26 @@ mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **o
             data = p;
             cap = ncap;
         }
-        size_t got = fread(data + used, 1, 8192, f);
+        ssize_t got = read(fd, data + used, 8192);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "%s",
+                            kind->read_msg ? kind->read_msg : "cannot read");
+            break;
+        }
         if (got == 0) break;
-        if (memchr(data + used, 0, got)) {
+        if (memchr(data + used, 0, (size_t)got)) {
             rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "%s",
                             kind->nul_msg ? kind->nul_msg : "not a text file (contains NUL bytes)");
             break;
         }
-        used += got;
-        if (kind->max_len > 0 && used > kind->max_len) {
-            rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "larger than %zu bytes: not %s",
-                            kind->max_len, kind->what ? kind->what : "a text file");
+        used += (size_t)got;
+        if (kind->max_len > 0 && used > kind->max_len) { /* it grew while being read */
+            rc = too_large(path, kind, err);
             break;
         }
     }
-    if (!rc && ferror(f))
-        rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "%s",
-                        kind->read_msg ? kind->read_msg : "cannot read");
-    fclose(f);
+    close(fd);
     if (rc) {
         free(data);
         return rc;

@@ -35,6 +35,8 @@ typedef struct mk_run_result {
     int n_meas;
     mk_solver_stats stats;
     double wall_s;
+    long law_checks;           /* conservation laws checked, summed over output rows */
+    double law_drift_max;      /* the largest relative drift of any law (0 without laws) */
     char summary[8192];        /* the table `myoknot run` prints */
 } mk_run_result;
 
@@ -44,6 +46,9 @@ mk_status mk_series_append(mk_series *s, double t_s, const double *row, mk_error
 /* Column index by name, -1 if absent. */
 int mk_series_find(const mk_series *s, const char *name);
 void mk_series_free(mk_series *s);
+/* The series as tidy CSV (t_s,variable,unit,value; numbers as "%.10g"), written atomically
+ * to path: series.csv of a run directory. */
+mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *err);
 void mk_run_result_free(mk_run_result *r);
 
 /* Write the run directory: series.csv (tidy), measurements.csv, manifest.json, figures

@@ -70,12 +70,14 @@ typedef enum mk_expr_kind {
     E_NEG,    /* -a */
     E_NOT,    /* not a */
     E_BIN,    /* a op b; op is a token kind or E_AND/E_OR below */
-    E_CALL    /* f(args) */
+    E_CALL,   /* f(args); a user function's call holds its expanded body in a */
+    E_ARG     /* inside an expanded function body: the argument it stands for, in a */
 } mk_expr_kind;
 
 enum { OP_AND = 1000, OP_OR = 1001 };
 
 typedef struct mk_decl mk_decl;
+typedef struct mk_fn mk_fn;
 
 typedef struct mk_expr {
     mk_expr_kind kind;
@@ -89,6 +91,9 @@ typedef struct mk_expr {
     int nargs;
     int line, col;
     size_t start, end;      /* source span, for messages and documentation */
+    const char *file;       /* the file the expression is written in (a base or a delta) */
+    const char *src;        /* that file's text: start and end index it */
+    mk_fn *fn;              /* E_CALL of a user function (check.c) */
     /* set by check.c */
     ut_unit *unit;          /* canonical SI unit; NULL for booleans */
     int is_bool;
@@ -122,6 +127,7 @@ struct mk_decl {
     mk_expr *deriv;         /* state: d(x)/dt */
     int line, col;
     int deriv_line, deriv_col;
+    const char *file;       /* where line and col are (a `set` moves them to the delta) */
     /* set by check.c */
     ut_unit *unit;          /* declared */
     ut_unit *canon;         /* canonical SI */
@@ -135,10 +141,52 @@ struct mk_decl {
 struct mk_component {
     const char *name;
     const char *doc;
+    const char *file;       /* the file that defines it: the base, or the delta replacing it */
     int line, col;
     mk_decl *first, *last;
     mk_component *next;
 };
+
+/* function NAME(a, b) = EXPR: expanded inline at every call, and checked there, with the
+ * units of that call's arguments. */
+struct mk_fn {
+    const char *name;
+    const char **params;
+    int nparams;
+    mk_expr *body;
+    const char *file;
+    int line, col;
+    int active;             /* being expanded: a call to it now is recursion */
+    mk_fn *next;
+};
+
+/* conserve NAME [UNIT] = EXPR { doc tol scale }: a quantity the equations must keep. */
+typedef struct mk_law_decl {
+    const char *name;       /* qualified like a declaration when inside a component */
+    const char *unit_text;
+    const char *doc;
+    double tol;             /* relative; NaN: the default */
+    double scale;           /* declared unit; NaN: none */
+    mk_expr *expr;
+    mk_component *comp;     /* NULL at model level */
+    const char *file;
+    int line, col;
+    /* set by check.c */
+    ut_unit *unit, *canon;
+    double si_scale, si_offset;
+    int *states;            /* indices of the states it reads (through variables too) */
+    int n_states;
+    struct mk_law_decl *next;
+} mk_law_decl;
+
+/* The default tolerance of a conservation law, relative to max(|value at t0|, scale). */
+#define MK_LAW_DEFAULT_TOL 1e-6
+
+/* A file the model is read from: its own first, then its bases (extends). */
+typedef struct mk_srcfile {
+    const char *name, *text;
+    struct mk_srcfile *next;
+} mk_srcfile;
 
 /* The model file. */
 struct mk_model {
@@ -150,6 +198,12 @@ struct mk_model {
     const char *doc;
     char hash[17];
     mk_component *components;
+    mk_srcfile *files;      /* every file read, the model's own first */
+    mk_model_base_fn base_fn; /* finds a built-in base for extends NAME; may be NULL */
+    void *base_ctx;
+    mk_fn *fns;
+    mk_law_decl *laws;
+    int n_laws;
     int uses_time;          /* some expression reads t */
     int count[4];           /* by mk_symbol_kind */
     mk_decl **by_kind[4];   /* index -> decl; vars in dependency order */

@@ -17,6 +17,8 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
+#include "core/map.h"
 #include "core/text.h"
 #include "lang/ast.h"
 #include "lang/units.h"
@@ -30,11 +32,16 @@ typedef struct checker {
     mk_decl **order;       /* vars in dependency order */
     int n_order;
     int nest;              /* recursion of infer, through expressions and the vars they read */
+    mk_expr *call;         /* the outermost user-function call being expanded, for messages */
+    /* Names are looked up in hash maps, so that checking stays linear in their number (a
+     * list walked for every reference made 100,000 parameters take over a minute). */
+    mk_map comps;          /* component name -> mk_component */
+    mk_map decls;          /* qualified name "component.local" -> its declaration */
 } checker;
 
 /* The parser bounds one expression's depth; a chain of variables each reading the next deep
  * inside its expression could still exhaust the stack, so the whole recursion is bounded. */
-enum { MAX_INFER_NEST = 2000 };
+enum { MAX_INFER_NEST = MK_MAX_VAR_CHAIN };
 
 static const char *kind_word(mk_symbol_kind k)
 {
@@ -54,10 +61,11 @@ static mk_status oom(checker *c) { return mk_fail(c->err, MK_ERR_NOMEM, "out of 
 static void snip(const checker *c, const mk_expr *e, char *buf, size_t size)
 {
     size_t n = e->end > e->start ? e->end - e->start : 0;
+    const char *src = e->src ? e->src : c->m->source;
     if (n > 60) {
-        snprintf(buf, size, "%.57s...", c->m->source + e->start);
+        snprintf(buf, size, "%.57s...", src + e->start);
     } else {
-        snprintf(buf, size, "%.*s", (int)n, c->m->source + e->start);
+        snprintf(buf, size, "%.*s", (int)n, src + e->start);
     }
     for (char *p = buf; *p; p++)
         if (*p == '\n' || *p == '\t') *p = ' ';
@@ -76,6 +84,7 @@ static void unit_str(const ut_unit *u, char *buf, size_t size)
  * not show it), anything else in SI form (a literal's unit is in the quoted text already). */
 static void expr_unit_str(const mk_expr *e, char *buf, size_t size)
 {
+    while (e->kind == E_ARG) e = e->a; /* a function's parameter: the argument's unit */
     if (e->kind == E_REF && e->decl && !e->is_bool)
         snprintf(buf, size, "%s", e->decl->unit_text);
     else
@@ -92,24 +101,36 @@ static mk_status fail_expr(checker *c, const mk_expr *e, mk_status code, const c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mk_fail_at(c->err, code, c->m->file, e->line, e->col, "%s", msg);
+    if (c->call) { /* inside an expanded function: say which call gave the arguments */
+        size_t n = strlen(msg);
+        if (c->call->file == e->file)
+            snprintf(msg + n, sizeof msg - n, " (in function '%s', called at line %d:%d)",
+                     c->call->fn->name, c->call->line, c->call->col);
+        else
+            snprintf(msg + n, sizeof msg - n, " (in function '%s', called at %s:%d:%d)",
+                     c->call->fn->name, c->call->file, c->call->line, c->call->col);
+    }
+    return mk_fail_at(c->err, code, e->file ? e->file : c->m->file, e->line, e->col, "%s", msg);
 }
 
 /* ---------------------------------------------------------------- names */
 
 
-static mk_component *find_component(mk_model *m, const char *name, size_t len)
+static mk_component *find_component(const checker *c, const char *name, size_t len)
 {
-    for (mk_component *k = m->components; k; k = k->next)
-        if (strlen(k->name) == len && !memcmp(k->name, name, len)) return k;
-    return NULL;
+    return mk_map_get(&c->comps, name, len);
 }
 
-static mk_decl *find_local(mk_component *k, const char *local)
+/* The declaration of local in component k (among those collected so far), or NULL. */
+static mk_decl *find_local(const checker *c, const mk_component *k, const char *local)
 {
-    for (mk_decl *d = k->first; d; d = d->next)
-        if (d->stmt == STMT_DECL && !strcmp(d->local, local)) return d;
-    return NULL;
+    char q[MK_MAX_QNAME_LEN + 1];
+    size_t nk = strlen(k->name), nl = strlen(local);
+    if (nk + 1 + nl > MK_MAX_QNAME_LEN) return NULL; /* longer than any declared name */
+    memcpy(q, k->name, nk);
+    q[nk] = '.';
+    memcpy(q + nk + 1, local, nl);
+    return mk_map_get(&c->decls, q, nk + 1 + nl);
 }
 
 /* A hint for an undefined name: a near miss here, or the same name in another component. */
@@ -119,7 +140,7 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
     const char *dot = strchr(name, '.');
     const char *local = dot ? dot + 1 : name;
     for (mk_component *k = c->m->components; k; k = k->next) {
-        mk_decl *d = find_local(k, local);
+        mk_decl *d = find_local(c, k, local);
         if (d && k != c->comp) {
             snprintf(buf, size, " (did you mean '%s'?)", d->qname);
             return;
@@ -127,9 +148,9 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
     }
     int best = strlen(local) <= 2 ? 2 : 3;
     mk_component *scope = c->comp;
-    if (dot) scope = find_component(c->m, name, (size_t)(dot - name));
+    if (dot) scope = find_component(c, name, (size_t)(dot - name));
     if (!scope) scope = c->comp;
-    for (mk_decl *d = scope->first; d; d = d->next) {
+    for (mk_decl *d = scope ? scope->first : NULL; d; d = d->next) {
         if (d->stmt != STMT_DECL) continue;
         int dist = mk_edit_distance(local, d->local);
         if (dist < best) {
@@ -149,9 +170,8 @@ static void suggest(checker *c, const char *name, char *buf, size_t size)
 static mk_decl *resolve(checker *c, const char *name)
 {
     const char *dot = strchr(name, '.');
-    if (!dot) return find_local(c->comp, name);
-    mk_component *k = find_component(c->m, name, (size_t)(dot - name));
-    return k ? find_local(k, dot + 1) : NULL;
+    if (!dot) return c->comp ? find_local(c, c->comp, name) : NULL; /* model level: qualified only */
+    return mk_map_get(&c->decls, name, strlen(name)); /* "component.local" is the key */
 }
 
 /* ---------------------------------------------------------------- declarations */
@@ -160,16 +180,21 @@ static mk_status check_declared_unit(checker *c, mk_decl *d)
 {
     char why[256];
     ut_unit *u = NULL;
-    if (mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why))
-        return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
+    mk_status urc = mk_units_parse(c->m->units, d->unit_text, &u, why, sizeof why);
+    if (urc == MK_ERR_NOMEM) return oom(c);
+    if (urc)
+        return mk_fail_at(c->err, MK_ERR_UNIT, d->file, d->line, d->col,
                           "unit [%s] of %s '%s': %s", d->unit_text, kind_word(d->kind), d->local,
                           why);
     if (!(d->unit = mk_model_own_unit(c->m, u))) return oom(c);
-    d->canon = mk_model_own_unit(c->m, mk_units_canonical(c->m->units, d->unit));
-    if (!d->canon)
-        return mk_fail_at(c->err, MK_ERR_UNIT, c->m->file, d->line, d->col,
+    int canon_oom = 0;
+    ut_unit *canon = mk_units_canonical(c->m->units, d->unit, &canon_oom);
+    if (canon_oom) return oom(c);
+    if (!canon)
+        return mk_fail_at(c->err, MK_ERR_UNIT, d->file, d->line, d->col,
                           "unit [%s] of '%s' has no SI form (logarithmic and time-stamp units are "
                           "not supported)", d->unit_text, d->local);
+    if (!(d->canon = mk_model_own_unit(c->m, canon))) return oom(c); /* not a unit error */
     mk_units_affine(d->unit, d->canon, &d->si_scale, &d->si_offset);
     return MK_OK;
 }
@@ -178,27 +203,27 @@ static mk_status check_param(checker *c, mk_decl *d)
 {
     const char *missing = !d->has_range ? "range" : !d->source ? "source" : !d->doc ? "doc" : NULL;
     if (missing)
-        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+        return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                           "parameter '%s' has no %s (every parameter needs range, source and doc; "
                           "where no source exists write source \"assumed: <why>\")", d->local,
                           missing);
     if (!(d->lo <= d->hi))
-        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+        return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                           "parameter '%s': range %g .. %g is empty (low end above high end)",
                           d->local, d->lo, d->hi);
     if (d->value < d->lo || d->value > d->hi)
-        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+        return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                           "parameter '%s': default %g [%s] lies outside its range %g .. %g",
                           d->local, d->value, d->unit_text, d->lo, d->hi);
     if (!d->source[0] || !d->doc[0])
-        return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+        return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                           "parameter '%s' has an empty %s", d->local,
                           !d->source[0] ? "source" : "doc");
     /* "assumed" is allowed, but only with its reason: a bare word documents nothing */
     if (!strncasecmp(d->source, "assumed", 7)) {
         const char *r = strchr(d->source, ':'); /* "assumed: why" or "assumed mapping: why" */
         if (!r || !r[1 + strspn(r + 1, " ")])
-            return mk_fail_at(c->err, MK_ERR_MODEL, c->m->file, d->line, d->col,
+            return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                               "parameter '%s': an assumed value needs its reason: write source "
                               "\"assumed: <why this value>\"", d->local);
     }
@@ -212,21 +237,23 @@ static mk_status collect(checker *c)
     mk_model *m = c->m;
     mk_status rc;
     for (mk_component *k = m->components; k; k = k->next) {
-        for (mk_component *j = m->components; j != k; j = j->next)
-            if (!strcmp(j->name, k->name))
-                return mk_fail_at(c->err, MK_ERR_NAME, m->file, k->line, k->col,
-                                  "component '%s' is already defined at line %d", k->name, j->line);
+        void *old;
+        if (mk_map_put(&c->comps, k->name, strlen(k->name), k, &old)) return oom(c);
+        if (old)
+            return mk_fail_at(c->err, MK_ERR_NAME, k->file, k->line, k->col,
+                              "component '%s' is already defined at line %d", k->name,
+                              ((mk_component *)old)->line);
         for (mk_decl *d = k->first; d; d = d->next) {
             if (d->stmt != STMT_DECL) continue;
-            for (mk_decl *e = k->first; e != d; e = e->next)
-                if (e->stmt == STMT_DECL && !strcmp(e->local, d->local))
-                    return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
-                                      "'%s' is already declared in component '%s' at line %d",
-                                      d->local, k->name, e->line);
             size_t n = strlen(k->name) + strlen(d->local) + 2;
             char *q = mk_arena_alloc(&m->arena, n);
             if (!q) return oom(c);
             snprintf(q, n, "%s.%s", k->name, d->local);
+            if (mk_map_put(&c->decls, q, n - 1, d, &old)) return oom(c);
+            if (old)
+                return mk_fail_at(c->err, MK_ERR_NAME, d->file, d->line, d->col,
+                                  "'%s' is already declared in component '%s' at line %d",
+                                  d->local, k->name, ((mk_decl *)old)->line);
             d->qname = q;
             if ((rc = check_declared_unit(c, d))) return rc;
             if (d->kind == MK_SYM_PARAM && (rc = check_param(c, d))) return rc;
@@ -234,22 +261,22 @@ static mk_status collect(checker *c)
         }
         for (mk_decl *d = k->first; d; d = d->next) {
             if (d->stmt == STMT_DECL) continue;
-            mk_decl *target = find_local(k, d->local);
+            mk_decl *target = find_local(c, k, d->local);
             if (!target && d->stmt == STMT_DERIV)
-                return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
+                return mk_fail_at(c->err, MK_ERR_NAME, d->file, d->line, d->col,
                                   "d(%s)/dt: '%s' is not declared in component '%s'", d->local,
                                   d->local, k->name);
             if (!target)
-                return mk_fail_at(c->err, MK_ERR_NAME, m->file, d->line, d->col,
+                return mk_fail_at(c->err, MK_ERR_NAME, d->file, d->line, d->col,
                                   "output names '%s', which is not declared in component '%s'",
                                   d->local, k->name);
             if (d->stmt == STMT_DERIV) {
                 if (target->kind != MK_SYM_STATE)
-                    return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
+                    return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                                       "d(%s)/dt: '%s' is %s, not a state", d->local, d->local,
                                       a_kind(target->kind));
                 if (target->deriv)
-                    return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->deriv_line, d->deriv_col,
+                    return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->deriv_line, d->deriv_col,
                                       "state '%s' already has an equation at line %d", d->local,
                                       target->deriv_line);
                 target->deriv = d->deriv;
@@ -257,7 +284,7 @@ static mk_status collect(checker *c)
                 target->deriv_col = d->deriv_col;
             } else {
                 if (target->kind != MK_SYM_STATE && target->kind != MK_SYM_VAR)
-                    return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
+                    return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                                       "only states and variables can be outputs; '%s' is %s",
                                       d->local, a_kind(target->kind));
                 target->is_output = 1;
@@ -265,7 +292,7 @@ static mk_status collect(checker *c)
         }
         for (mk_decl *d = k->first; d; d = d->next)
             if (d->stmt == STMT_DECL && d->kind == MK_SYM_STATE && !d->deriv)
-                return mk_fail_at(c->err, MK_ERR_MODEL, m->file, d->line, d->col,
+                return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                                   "state '%s' has no equation: add d(%s)/dt = ...", d->local,
                                   d->local);
     }
@@ -378,9 +405,104 @@ static mk_status infer_power(checker *c, mk_expr *e, mk_expr *base, mk_expr *exp
                      "has that dimension", s, u, v);
 }
 
+static mk_fn *find_fn(const mk_model *m, const char *name)
+{
+    for (mk_fn *f = m->fns; f; f = f->next)
+        if (!strcmp(f->name, name)) return f;
+    return NULL;
+}
+
+/* A copy of a function's body for one call: each parameter becomes an E_ARG standing for
+ * that call's argument.  The copy is checked (so units are checked with this call's
+ * arguments) and generated in place of the call. */
+static mk_expr *expand(checker *c, const mk_fn *f, const mk_expr *e, mk_expr **args)
+{
+    mk_expr *x = mk_arena_alloc(&c->m->arena, sizeof *x);
+    if (!x) return NULL;
+    *x = *e;
+    if (e->kind == E_REF && !strchr(e->name, '.'))
+        for (int i = 0; i < f->nparams; i++)
+            if (!strcmp(f->params[i], e->name)) {
+                x->kind = E_ARG;
+                x->a = args[i];
+                return x;
+            }
+    if (e->a && !(x->a = expand(c, f, e->a, args))) return NULL;
+    if (e->b && !(x->b = expand(c, f, e->b, args))) return NULL;
+    if (e->nargs) {
+        if (!(x->args = mk_arena_alloc(&c->m->arena, sizeof *x->args * (size_t)e->nargs)))
+            return NULL;
+        for (int i = 0; i < e->nargs; i++)
+            if (!(x->args[i] = expand(c, f, e->args[i], args))) return NULL;
+    }
+    return x;
+}
+
+/* Names inside a function's body other than its parameters: a function reads nothing else. */
+static mk_status check_fn_names(checker *c, const mk_fn *f, const mk_expr *e)
+{
+    if (!e || e->kind == E_ARG) return MK_OK; /* an argument is the caller's expression */
+    if (e->kind == E_REF) {
+        char hint[96] = "";
+        int best = strlen(e->name) <= 2 ? 1 : 3; /* "k" is no typo of "x" */
+        for (int i = 0; i < f->nparams; i++) {
+            int d = mk_edit_distance(e->name, f->params[i]);
+            if (d < best) {
+                best = d;
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", f->params[i]);
+            }
+        }
+        return fail_expr(c, e, MK_ERR_NAME, "function '%s' can use only its parameters (%d "
+                         "declared), found '%s'%s: pass the value as an argument", f->name,
+                         f->nparams, e->name, hint);
+    }
+    if (e->kind == E_TIME)
+        return fail_expr(c, e, MK_ERR_NAME, "function '%s' cannot read t: pass it as an argument",
+                         f->name);
+    mk_status rc;
+    if ((rc = check_fn_names(c, f, e->a)) || (rc = check_fn_names(c, f, e->b))) return rc;
+    for (int i = 0; i < e->nargs; i++)
+        if ((rc = check_fn_names(c, f, e->args[i]))) return rc;
+    return MK_OK;
+}
+
+static mk_status infer_user_call(checker *c, mk_expr *e, mk_fn *f)
+{
+    if (e->nargs != f->nparams)
+        return fail_expr(c, e, MK_ERR_SYNTAX, "function '%s' takes %d argument%s (defined at "
+                         "%s%s%d), found %d", f->name, f->nparams, f->nparams == 1 ? "" : "s",
+                         f->file == e->file ? "line " : f->file, f->file == e->file ? "" : ":",
+                         f->line, e->nargs);
+    if (f->active)
+        return fail_expr(c, e, MK_ERR_CYCLE, "function '%s' calls itself (directly or through "
+                         "another function): functions are expanded inline and cannot recurse",
+                         f->name);
+    mk_status rc;
+    for (int i = 0; i < e->nargs; i++)
+        if ((rc = infer(c, e->args[i]))) return rc;
+    e->fn = f;
+    if (!(e->a = expand(c, f, f->body, e->args))) return oom(c);
+    mk_expr *outer = c->call;
+    if (!outer) c->call = e;
+    /* the body is checked where it is written, except where an argument is read */
+    mk_component *saved = c->comp;
+    f->active = 1;
+    rc = check_fn_names(c, f, e->a);
+    if (!rc) rc = infer(c, e->a);
+    f->active = 0;
+    c->comp = saved;
+    c->call = outer;
+    if (rc) return rc;
+    e->unit = e->a->unit;
+    e->is_bool = e->a->is_bool;
+    return MK_OK;
+}
+
 static mk_status infer_call(checker *c, mk_expr *e)
 {
     const mk_builtin_fn *f = mk_builtin_fn_find(e->name);
+    mk_fn *uf = f ? NULL : find_fn(c->m, e->name);
+    if (uf) return infer_user_call(c, e, uf);
     if (!f) {
         mk_decl *decl = resolve(c, e->name);
         if (decl)
@@ -389,6 +511,13 @@ static mk_status infer_call(checker *c, mk_expr *e)
         char hint[96] = "";
         int best = strlen(e->name) <= 2 ? 2 : 3; /* "u" is no typo of "if" */
         for (const mk_builtin_fn *g = mk_builtin_fns; g->name; g++) {
+            int d = mk_edit_distance(e->name, g->name);
+            if (d < best) {
+                best = d;
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", g->name);
+            }
+        }
+        for (const mk_fn *g = c->m->fns; g; g = g->next) {
             int d = mk_edit_distance(e->name, g->name);
             if (d < best) {
                 best = d;
@@ -517,11 +646,15 @@ static mk_status infer_node(checker *c, mk_expr *e)
         } else {
             char why[256];
             ut_unit *u;
-            if (mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why))
-                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
+            mk_status urc = mk_units_parse(c->m->units, e->unit_text, &u, why, sizeof why);
+            if (urc == MK_ERR_NOMEM) return oom(c);
+            if (urc) return fail_expr(c, e, MK_ERR_UNIT, "unit [%s]: %s", e->unit_text, why);
             if (!own(c, u)) return oom(c);
-            if (!(e->unit = own(c, mk_units_canonical(c->m->units, u))))
-                return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            int canon_oom = 0;
+            ut_unit *canon = mk_units_canonical(c->m->units, u, &canon_oom);
+            if (canon_oom) return oom(c);
+            if (!canon) return fail_expr(c, e, MK_ERR_UNIT, "unit [%s] has no SI form", e->unit_text);
+            if (!(e->unit = own(c, canon))) return oom(c); /* not a unit error */
             double scale, offset;
             mk_units_affine(u, e->unit, &scale, &offset);
             e->si_value = scale * e->number + offset;
@@ -561,6 +694,11 @@ static mk_status infer_node(checker *c, mk_expr *e)
         return infer_binary(c, e);
     case E_CALL:
         return infer_call(c, e);
+    case E_ARG: /* inferred with the call's arguments */
+        e->unit = e->a->unit;
+        e->is_bool = e->a->is_bool;
+        e->is_zero_literal = e->a->is_zero_literal;
+        return MK_OK;
     }
     return MK_OK;
 }
@@ -593,7 +731,7 @@ static __attribute__((noinline)) mk_status fail_cycle(checker *c, mk_decl *d)
     for (int i = from; i < c->depth && n < sizeof path - 80; i++)
         n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ", c->stack[i]->qname);
     snprintf(path + n, sizeof path - n, "%s", d->qname);
-    return mk_fail_at(c->err, MK_ERR_CYCLE, c->m->file, d->line, d->col,
+    return mk_fail_at(c->err, MK_ERR_CYCLE, d->file, d->line, d->col,
                       "algebraic variables depend on each other in a loop: %s (break the "
                       "loop, e.g. by making one of them a state)", path);
 }
@@ -644,16 +782,130 @@ static mk_status check_derivative(checker *c, mk_decl *d)
     return expect_unit(c, d->deriv, per_s, want, what);
 }
 
+/* ---------------------------------------------------------------- conservation laws */
+
+/* What a law's expression reads, through variables: the states (each once), and the first
+ * variable that is computed from a state, input or time. */
+typedef struct law_deps {
+    int *states;
+    int n;
+    const mk_decl *bad_var;     /* a variable read by the law that depends on a state */
+    const mk_decl *bad_state;   /* ... on this state */
+    const mk_decl *input;       /* an input read, directly or through a variable */
+    int time;
+} law_deps;
+
+static void var_deps(const mk_expr *e, law_deps *d, int through_var)
+{
+    if (!e) return;
+    if (e->kind == E_TIME) d->time = 1;
+    if (e->kind == E_REF && e->decl) {
+        const mk_decl *x = e->decl;
+        if (x->kind == MK_SYM_INPUT && !d->input) d->input = x;
+        if (x->kind == MK_SYM_STATE && through_var && !d->bad_state) d->bad_state = x;
+        if (x->kind == MK_SYM_VAR) var_deps(x->rhs, d, 1);
+    }
+    var_deps(e->a, d, through_var);
+    var_deps(e->b, d, through_var);
+    for (int i = 0; i < e->nargs && !e->fn; i++) var_deps(e->args[i], d, through_var);
+}
+
+/* The states a law reads directly; a variable it reads must not depend on states. */
+static void law_walk(const mk_expr *e, law_deps *d)
+{
+    if (!e) return;
+    if (e->kind == E_TIME) d->time = 1;
+    if (e->kind == E_REF && e->decl) {
+        const mk_decl *x = e->decl;
+        if (x->kind == MK_SYM_INPUT && !d->input) d->input = x;
+        if (x->kind == MK_SYM_STATE) {
+            int seen = 0;
+            for (int i = 0; i < d->n; i++) seen |= d->states[i] == x->index;
+            if (!seen) d->states[d->n++] = x->index;
+        }
+        if (x->kind == MK_SYM_VAR) {
+            const mk_decl *saved = d->bad_state;
+            var_deps(x->rhs, d, 1);
+            if (d->bad_state != saved && !d->bad_var) d->bad_var = x;
+        }
+    }
+    law_walk(e->a, d);
+    law_walk(e->b, d);
+    /* a user function's call: its expansion (in a) reads the arguments already */
+    for (int i = 0; i < e->nargs && !e->fn; i++) law_walk(e->args[i], d);
+}
+
+static mk_status check_law(checker *c, mk_law_decl *l)
+{
+    mk_model *m = c->m;
+    for (mk_law_decl *k = m->laws; k != l; k = k->next)
+        if (!strcmp(k->name, l->name))
+            return mk_fail_at(c->err, MK_ERR_NAME, l->file, l->line, l->col,
+                              "conservation law '%s' is already declared at %s%s%d", l->name,
+                              k->file == l->file ? "line " : k->file, k->file == l->file ? "" : ":",
+                              k->line);
+    char why[256];
+    ut_unit *u = NULL;
+    mk_status urc = mk_units_parse(m->units, l->unit_text, &u, why, sizeof why);
+    if (urc == MK_ERR_NOMEM) return oom(c);
+    if (urc)
+        return mk_fail_at(c->err, MK_ERR_UNIT, l->file, l->line, l->col,
+                          "unit [%s] of conservation law '%s': %s", l->unit_text, l->name, why);
+    if (!(l->unit = mk_model_own_unit(m, u))) return oom(c);
+    int canon_oom = 0;
+    ut_unit *canon = mk_units_canonical(m->units, l->unit, &canon_oom);
+    if (canon_oom) return oom(c);
+    if (!(l->canon = mk_model_own_unit(m, canon)))
+        return canon ? oom(c) : mk_fail_at(c->err, MK_ERR_UNIT, l->file, l->line, l->col,
+                          "unit [%s] of '%s' has no SI form", l->unit_text, l->name);
+    mk_units_affine(l->unit, l->canon, &l->si_scale, &l->si_offset);
+    c->comp = l->comp;
+    mk_status rc = infer(c, l->expr);
+    char what[200];
+    snprintf(what, sizeof what, "conservation law '%s'", l->name);
+    if (!rc) rc = expect_unit(c, l->expr, l->canon, l->unit_text, what);
+    if (rc) return rc;
+    law_deps d = {0};
+    if (!(d.states = mk_arena_alloc(&m->arena, sizeof(int) * (size_t)(m->count[MK_SYM_STATE] + 1))))
+        return oom(c);
+    law_walk(l->expr, &d);
+    l->states = d.states;
+    l->n_states = d.n;
+    if (d.input || d.time)
+        return mk_fail_at(c->err, MK_ERR_MODEL, l->file, l->line, l->col,
+                          "conservation law '%s' reads %s%s: a conserved quantity is made of "
+                          "states and parameters (count what crosses the boundary in a state, "
+                          "d(moved)/dt = flux, and add it to the law)", l->name,
+                          d.input ? "input " : "the time t", d.input ? d.input->qname : "");
+    if (d.bad_var)
+        return mk_fail_at(c->err, MK_ERR_MODEL, l->file, l->line, l->col,
+                          "conservation law '%s' reads variable '%s', which is computed from "
+                          "state '%s': a pool computed from the others holds by construction and "
+                          "cannot fail; make '%s' a state with its own d/dt", l->name,
+                          d.bad_var->qname, d.bad_state->qname, d.bad_var->qname);
+    if (d.n < 2)
+        return mk_fail_at(c->err, MK_ERR_MODEL, l->file, l->line, l->col,
+                          "conservation law '%s' reads %s%s%s: a law says that states exchange "
+                          "what it counts, so it needs at least two integrated states", l->name,
+                          d.n ? "only state '" : "no state", d.n ? m->by_kind[MK_SYM_STATE][d.states[0]]->qname : "",
+                          d.n ? "'" : "");
+    return MK_OK;
+}
+
 mk_status mk_check(mk_model *m, mk_error *err)
 {
     checker c = {0};
     c.m = m;
     c.err = err;
     mk_status rc = collect(&c);
-    if (rc) return rc;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 4 && !rc; k++) {
         m->by_kind[k] = mk_calloc((size_t)(m->count[k] ? m->count[k] : 1), sizeof(mk_decl *));
-        if (!m->by_kind[k]) return oom(&c);
+        if (!m->by_kind[k]) rc = oom(&c);
+    }
+    if (rc) {
+        mk_map_free(&c.comps);
+        mk_map_free(&c.decls);
+        return rc;
     }
     c.order = m->by_kind[MK_SYM_VAR];
     int next[4] = {0};
@@ -669,6 +921,9 @@ mk_status mk_check(mk_model *m, mk_error *err)
     for (mk_component *k = m->components; k && !rc; k = k->next)
         for (mk_decl *d = k->first; d && !rc; d = d->next)
             if (d->stmt == STMT_DECL && d->kind == MK_SYM_STATE) rc = check_derivative(&c, d);
+    for (mk_law_decl *l = m->laws; l && !rc; l = l->next) rc = check_law(&c, l);
     free(c.stack);
+    mk_map_free(&c.comps);
+    mk_map_free(&c.decls);
     return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "lang/ast.h"
 #include "lang/units.h"
 
@@ -60,7 +61,10 @@ static void put_string(mk_buf *b, const char *s)
 }
 
 /* The C name of a declaration: component__local.  Names may not contain "__" or begin or
- * end with '_' (parser.c), so this is one to one and never a C or math.h identifier. */
+ * end with '_' (parser.c), so this is one to one and never a C or math.h identifier.  The
+ * lexer refuses names over MK_MAX_NAME_LEN, so a buffer of CNAME_SIZE always holds it whole:
+ * two long names can never be cut to one. */
+enum { CNAME_SIZE = 2 * MK_MAX_NAME_LEN + 3 };
 static void cname(const mk_decl *d, char *buf, size_t size)
 {
     snprintf(buf, size, "%s__%s", d->comp->name, d->local);
@@ -140,6 +144,12 @@ static const char *c_op(int op)
 
 static void emit_call(mk_buf *b, const mk_expr *e)
 {
+    if (e->fn) { /* a user function: its body, expanded with this call's arguments */
+        mk_buf_puts(b, "(");
+        emit(b, e->a);
+        mk_buf_puts(b, ")");
+        return;
+    }
     const mk_builtin_fn *f = mk_builtin_fn_find(e->name);
     if (!strcmp(f->name, "if")) {
         mk_buf_puts(b, "(");
@@ -171,7 +181,7 @@ static void emit_call(mk_buf *b, const mk_expr *e)
 
 static void emit(mk_buf *b, const mk_expr *e)
 {
-    char num[40], name[160];
+    char num[40], name[CNAME_SIZE];
     switch (e->kind) {
     case E_NUM:
         fmt_double(num, sizeof num, e->si_value);
@@ -199,6 +209,9 @@ static void emit(mk_buf *b, const mk_expr *e)
         return;
     case E_CALL:
         emit_call(b, e);
+        return;
+    case E_ARG:
+        emit_child(b, e->a, P_ATOM, 0);
         return;
     case E_BIN:
         if (e->op == T_CARET) {
@@ -255,7 +268,7 @@ static void emit_symbols(mk_buf *b, const mk_model *m, mk_symbol_kind kind, cons
 static void emit_load(mk_buf *b, const mk_decl *d, const char *array)
 {
     if (!d->used) return; /* unused: no local, no warning */
-    char name[160], sc[40], off[40];
+    char name[CNAME_SIZE], sc[40], off[40];
     cname(d, name, sizeof name);
     mk_buf_printf(b, "    const double %s = ", name);
     if (d->si_scale != 1.0) {
@@ -330,6 +343,124 @@ static mk_status check_names(const mk_model *m, mk_error *err)
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- conservation laws */
+
+/* Marks, by kind and index, what an expression reads (through variables). */
+static void mark_reads(const mk_expr *e, char *const *marks)
+{
+    if (!e) return;
+    if (e->kind == E_REF && e->decl && !marks[e->decl->kind][e->decl->index]) {
+        marks[e->decl->kind][e->decl->index] = 1;
+        if (e->decl->kind == MK_SYM_VAR) mark_reads(e->decl->rhs, marks);
+    }
+    mark_reads(e->a, marks);
+    mark_reads(e->b, marks);
+    for (int i = 0; i < e->nargs && !e->fn; i++) mark_reads(e->args[i], marks);
+}
+
+static void emit_law_table(mk_buf *b, const mk_model *m)
+{
+    int i = 0;
+    for (const mk_law_decl *l = m->laws; l; l = l->next, i++) {
+        mk_buf_printf(b, "static const int k_law%d_states[%d] = {", i, l->n_states);
+        for (int k = 0; k < l->n_states; k++) mk_buf_printf(b, "%s%d", k ? ", " : "", l->states[k]);
+        mk_buf_puts(b, "};\n");
+    }
+    mk_buf_printf(b, "static const mk_law k_laws[%d] = {\n", m->n_laws);
+    i = 0;
+    for (const mk_law_decl *l = m->laws; l; l = l->next, i++) {
+        char tol[40], scale[40];
+        fmt_double(tol, sizeof tol, isnan(l->tol) ? MK_LAW_DEFAULT_TOL : l->tol);
+        fmt_double(scale, sizeof scale, isnan(l->scale) ? 0.0 : l->scale);
+        mk_buf_puts(b, "    {.name = ");
+        put_string(b, l->name);
+        mk_buf_puts(b, ", .unit = ");
+        put_string(b, l->unit_text);
+        mk_buf_puts(b, ",\n     .doc = ");
+        put_string(b, l->doc ? l->doc : "");
+        mk_buf_printf(b, ",\n     .tol = %s, .scale = %s, .line = %d, .n_states = %d, "
+                         ".states = k_law%d_states},\n", tol, scale, l->line, l->n_states, i);
+    }
+    mk_buf_puts(b, "};\n\n");
+}
+
+/* mk_laws_fn: only the states, parameters and (parameter-only) variables the laws read. */
+static mk_status emit_law_fn(mk_buf *b, const mk_model *m, mk_error *err)
+{
+    char *marks[4] = {NULL, NULL, NULL, NULL};
+    for (int k = 0; k < 4; k++)
+        if (!(marks[k] = mk_calloc((size_t)m->count[k] + 1, 1))) {
+            for (int j = 0; j < k; j++) free(marks[j]);
+            return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        }
+    for (const mk_law_decl *l = m->laws; l; l = l->next) mark_reads(l->expr, marks);
+    mk_buf_printf(b, "static void %s_laws(const double *y, const double *p, double *out)\n{\n",
+                  m->name);
+    const char *arrays[2] = {"p", "y"};
+    for (int k = MK_SYM_PARAM; k <= MK_SYM_STATE; k++) {
+        int any = 0;
+        for (int i = 0; i < m->count[k]; i++) any |= marks[k][i];
+        if (!any) mk_buf_printf(b, "    (void)%s;\n", arrays[k]);
+        for (int i = 0; i < m->count[k]; i++) {
+            if (!marks[k][i]) continue;
+            mk_decl copy = *m->by_kind[k][i];
+            copy.used = 1;
+            emit_load(b, &copy, arrays[k]);
+        }
+    }
+    for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
+        const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
+        if (!marks[MK_SYM_VAR][i]) continue;
+        char name[160];
+        cname(d, name, sizeof name);
+        mk_buf_printf(b, "    const double %s = ", name);
+        emit(b, d->rhs);
+        mk_buf_puts(b, "; /* [");
+        put_comment(b, d->unit_text);
+        mk_buf_puts(b, "] */\n");
+    }
+    int i = 0;
+    for (const mk_law_decl *l = m->laws; l; l = l->next, i++) {
+        char sc[40], off[40];
+        fmt_double(sc, sizeof sc, l->si_scale);
+        fmt_double(off, sizeof off, l->si_offset);
+        mk_buf_printf(b, "    out[%d] = (", i);
+        emit(b, l->expr);
+        mk_buf_puts(b, ")");
+        if (l->si_offset != 0.0) mk_buf_printf(b, " - %s", off);
+        if (l->si_scale != 1.0) mk_buf_printf(b, " / %s", sc);
+        mk_buf_puts(b, "; /* ");
+        put_comment(b, l->name);
+        mk_buf_puts(b, " [");
+        put_comment(b, l->unit_text);
+        mk_buf_puts(b, "] */\n");
+    }
+    mk_buf_puts(b, "}\n\n");
+    for (int k = 0; k < 4; k++) free(marks[k]);
+    return MK_OK;
+}
+
+/* A text as a C string, one literal per line; then ";". */
+static mk_status emit_text(mk_buf *b, const char *s, mk_error *err)
+{
+    if (!*s) mk_buf_puts(b, "    \"\"");
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s + 1) : strlen(s);
+        char *line = mk_malloc(n + 1);
+        if (!line) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        memcpy(line, s, n);
+        line[n] = 0;
+        mk_buf_puts(b, "    ");
+        put_string(b, line);
+        mk_buf_puts(b, "\n");
+        free(line);
+        s += n;
+    }
+    mk_buf_puts(b, ";\n\n");
+    return MK_OK;
+}
+
 mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
 {
     const mk_model *m = cm;
@@ -354,7 +485,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
                      "typedef struct mk_%s_params {\n", mn);
     for (int i = 0; i < m->count[MK_SYM_PARAM]; i++) {
         const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
-        char name[160];
+        char name[CNAME_SIZE];
         cname(d, name, sizeof name);
         mk_buf_printf(b, "    double %s; /* [", name);
         put_comment(b, d->unit_text);
@@ -365,7 +496,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     if (!m->count[MK_SYM_PARAM]) mk_buf_puts(b, "    double unused; /* the model has no parameter */\n");
     mk_buf_printf(b, "} mk_%s_params;\n\nconst mk_%s_params mk_%s_params_default = {\n", mn, mn, mn);
     for (int i = 0; i < m->count[MK_SYM_PARAM]; i++) {
-        char v[40], name[160];
+        char v[40], name[CNAME_SIZE];
         const mk_decl *d = m->by_kind[MK_SYM_PARAM][i];
         fmt_double(v, sizeof v, d->value);
         cname(d, name, sizeof name);
@@ -397,7 +528,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     if (m->count[MK_SYM_VAR]) mk_buf_puts(b, "    /* algebraic variables, in dependency order */\n");
     for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
         const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
-        char name[160];
+        char name[CNAME_SIZE];
         cname(d, name, sizeof name);
         mk_buf_printf(b, "    const double %s = ", name);
         emit(b, d->rhs);
@@ -427,7 +558,7 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         mk_buf_puts(b, "    if (v) {\n");
         for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {
             const mk_decl *d = m->by_kind[MK_SYM_VAR][i];
-            char name[160];
+            char name[CNAME_SIZE];
             cname(d, name, sizeof name);
             mk_buf_printf(b, "        v[%d] = ", i);
             emit_to_declared(b, d, name, 0);
@@ -439,24 +570,30 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     }
     mk_buf_puts(b, "}\n\n");
 
-    /* the source, so that `myoknot model show NAME` works for a built-in model */
-    mk_buf_printf(b, "static const char k_source[] =\n");
-    const char *s = m->source;
-    if (!*s) mk_buf_puts(b, "    \"\"");
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t n = nl ? (size_t)(nl - s + 1) : strlen(s);
-        char *line = mk_malloc(n + 1);
-        if (!line) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        memcpy(line, s, n);
-        line[n] = 0;
-        mk_buf_puts(b, "    ");
-        put_string(b, line);
-        mk_buf_puts(b, "\n");
-        free(line);
-        s += n;
+    /* the sources, so that `myoknot model show NAME` works for a built-in model: its own
+     * file and, for a variant, every base it extends */
+    int n_files = 0;
+    for (const mk_srcfile *f = m->files; f; f = f->next, n_files++) {
+        if (f == m->files) mk_buf_printf(b, "static const char k_source[] =\n");
+        else mk_buf_printf(b, "static const char k_source_%d[] =\n", n_files);
+        if ((rc = emit_text(b, f->text, err))) return rc;
     }
-    mk_buf_puts(b, ";\n\n");
+    {
+        mk_buf_printf(b, "static const mk_model_file k_files[%d] = {\n", n_files);
+        int i = 0;
+        for (const mk_srcfile *f = m->files; f; f = f->next, i++) {
+            const char *fb = strrchr(f->name, '/') ? strrchr(f->name, '/') + 1 : f->name;
+            mk_buf_puts(b, "    {");
+            put_string(b, fb);
+            if (i) mk_buf_printf(b, ", k_source_%d},\n", i);
+            else mk_buf_puts(b, ", k_source},\n");
+        }
+        mk_buf_puts(b, "};\n\n");
+    }
+    if (m->n_laws) {
+        emit_law_table(b, m);
+        if ((rc = emit_law_fn(b, m, err))) return rc;
+    }
 
     mk_buf_printf(b, "const mk_model_abi mk_model_%s = {\n"
                      "    .abi_version = MK_MODEL_ABI_VERSION,\n    .name = ", mn);
@@ -471,7 +608,11 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     mk_buf_printf(b, "    .params = %s, .states = %s, .inputs = %s, .vars = %s,\n",
                   m->count[0] ? "k_params" : "NULL", m->count[1] ? "k_states" : "NULL",
                   m->count[2] ? "k_inputs" : "NULL", m->count[3] ? "k_vars" : "NULL");
-    mk_buf_printf(b, "    .rhs = %s_rhs,\n};\n", mn);
+    mk_buf_printf(b, "    .rhs = %s_rhs,\n", mn);
+    if (m->n_laws)
+        mk_buf_printf(b, "    .n_laws = %d, .laws = k_laws, .eval_laws = %s_laws,\n", m->n_laws, mn);
+    mk_buf_printf(b, "    .n_files = %d, .files = k_files,\n", n_files);
+    mk_buf_puts(b, "};\n");
     if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory while generating C");
     return MK_OK;
 }

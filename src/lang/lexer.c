@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "lang/ast.h"
 
 void mk_lexer_init(mk_lexer *lx, const char *src)
@@ -177,6 +178,12 @@ mk_token mk_lexer_next(mk_lexer *lx)
     if (is_control(lx, 0)) return control_error(lx, "");
     if (isalpha((unsigned char)c) || c == '_') {
         while (isalnum((unsigned char)peek(lx, 0)) || peek(lx, 0) == '_') advance(lx);
+        if (lx->pos - start > MK_MAX_NAME_LEN) { /* refused here, never cut short later */
+            char msg[128];
+            snprintf(msg, sizeof msg, "name '%.24s...' is too long (%zu characters; at most %d)",
+                     lx->src + start, lx->pos - start, MK_MAX_NAME_LEN);
+            return error(lx, line, col, start, msg);
+        }
         return make(lx, T_IDENT, start, line, col);
     }
     if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)peek(lx, 1))))

@@ -131,8 +131,16 @@ static void tex(mk_buf *b, const mk_expr *e, const mk_component *here)
                 tex_args(b, e, here);
                 return;
             }
-        mk_buf_printf(b, "\\operatorname{%s}", e->name);
+        mk_buf_puts(b, "\\operatorname{");
+        for (const char *c = e->name; *c; c++) { /* a user function's name may hold '_' */
+            if (*c == '_') mk_buf_puts(b, "\\_");
+            else mk_buf_printf(b, "%c", *c);
+        }
+        mk_buf_puts(b, "}");
         tex_args(b, e, here);
+        return;
+    case E_ARG:
+        tex(b, e->a, here);
         return;
     case E_BIN:
         break;

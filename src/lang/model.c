@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "lang/ast.h"
 #include "lang/units.h"
@@ -110,12 +111,17 @@ const mk_builtin_fn *mk_builtin_fn_find(const char *name)
 
 /* ---------------------------------------------------------------- the handle */
 
+/* Of the model's own text, and of its bases' after it (a NUL between): a variant whose base
+ * changed is a different model.  A model without a base keeps the hash of its text alone. */
 static void hash_source(mk_model *m)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 */
-    for (const unsigned char *c = (const unsigned char *)m->source; *c; c++) {
-        h ^= *c;
-        h *= 1099511628211ULL;
+    for (const mk_srcfile *f = m->files; f; f = f->next) {
+        if (f != m->files) h = (h ^ 0) * 1099511628211ULL;
+        for (const unsigned char *c = (const unsigned char *)f->text; *c; c++) {
+            h ^= *c;
+            h *= 1099511628211ULL;
+        }
     }
     snprintf(m->hash, sizeof m->hash, "%016llx", (unsigned long long)h);
 }
@@ -123,19 +129,30 @@ static void hash_source(mk_model *m)
 mk_status mk_model_parse_string(const char *file_name, const char *text, mk_model **out,
                                 mk_error *err)
 {
+    return mk_model_parse_with(file_name, text, NULL, NULL, out, err);
+}
+
+mk_status mk_model_parse_with(const char *file_name, const char *text, mk_model_base_fn base_fn,
+                              void *ctx, mk_model **out, mk_error *err)
+{
     *out = NULL;
+    size_t len = strlen(text);
+    if (len > MK_MAX_MODEL_BYTES)
+        return mk_fail_at(err, MK_ERR_IO, file_name, 0, 0,
+                          "larger than the limit of %d bytes for a model file",
+                          MK_MAX_MODEL_BYTES);
     mk_model *m = mk_calloc(1, sizeof *m);
     if (!m) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     mk_status rc = mk_units_new(&m->units, err);
     if (!rc) {
         m->file = mk_arena_strndup(&m->arena, file_name, strlen(file_name));
-        m->source = mk_arena_strndup(&m->arena, text, strlen(text));
+        m->source = mk_arena_strndup(&m->arena, text, len);
         if (!m->file || !m->source) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        m->base_fn = base_fn;
+        m->base_ctx = ctx;
     }
-    if (!rc) {
-        hash_source(m);
-        rc = mk_parse(m, err);
-    }
+    if (!rc) rc = mk_parse(m, err);
+    if (!rc) hash_source(m);
     if (!rc) rc = mk_check(m, err);
     if (rc) {
         mk_model_free(m);
@@ -147,13 +164,20 @@ mk_status mk_model_parse_string(const char *file_name, const char *text, mk_mode
 
 mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err)
 {
+    return mk_model_parse_file_with(path, NULL, NULL, out, err);
+}
+
+mk_status mk_model_parse_file_with(const char *path, mk_model_base_fn base_fn, void *ctx,
+                                   mk_model **out, mk_error *err)
+{
     *out = NULL;
-    static const mk_text_kind kind = {.nul_msg = "contains a NUL byte: not a model file",
+    static const mk_text_kind kind = {.what = "a model file", .max_len = MK_MAX_MODEL_BYTES,
+                                      .nul_msg = "contains a NUL byte: not a model file",
                                       .read_msg = "cannot read the file"};
     char *text;
     mk_status rc = mk_read_text_file(path, &kind, &text, NULL, err);
     if (rc) return rc;
-    rc = mk_model_parse_string(path, text, out, err);
+    rc = mk_model_parse_with(path, text, base_fn, ctx, out, err);
     free(text);
     return rc;
 }

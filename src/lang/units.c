@@ -35,13 +35,18 @@ static const struct {
     {"kg.cm-2", "kgf/cm2"},
 };
 
+int mk_units_out_of_memory(void) { return ut_get_status() == UT_OS; }
+
+/* The code for a UDUNITS call that failed: its own allocation (UT_OS) or the unit's fault. */
+static mk_status udunits_code(void) { return ut_get_status() == UT_OS ? MK_ERR_NOMEM : MK_ERR_UNIT; }
+
 static mk_status map_unit(mk_units *u, const char *symbol, const char *name, ut_unit *unit,
                           mk_error *err)
 {
     if (symbol && ut_map_symbol_to_unit(symbol, UT_ASCII, unit) != UT_SUCCESS)
-        return mk_fail(err, MK_ERR_UNIT, "cannot add unit symbol '%s' to UDUNITS", symbol);
+        return mk_fail(err, udunits_code(), "cannot add unit symbol '%s' to UDUNITS", symbol);
     if (name && ut_map_name_to_unit(name, UT_ASCII, unit) != UT_SUCCESS)
-        return mk_fail(err, MK_ERR_UNIT, "cannot add unit name '%s' to UDUNITS", name);
+        return mk_fail(err, udunits_code(), "cannot add unit name '%s' to UDUNITS", name);
     (void)u;
     return MK_OK;
 }
@@ -49,12 +54,18 @@ static mk_status map_unit(mk_units *u, const char *symbol, const char *name, ut_
 static mk_status extend_system(mk_units *u, mk_error *err)
 {
     mk_status rc = MK_OK;
+    int oom = 0; /* UDUNITS's status is read after each call: the next one resets it */
     ut_unit *mol_per_l = ut_parse(u->sys, "mol/L", UT_ASCII);
+    oom |= !mol_per_l && mk_units_out_of_memory();
     ut_unit *poise = ut_parse(u->sys, "poise", UT_ASCII);
+    oom |= !poise && mk_units_out_of_memory();
     ut_unit *arb = ut_new_base_unit(u->sys);
+    oom |= !arb && mk_units_out_of_memory();
     ut_unit *mol = ut_parse(u->sys, "mol", UT_ASCII);
+    oom |= !mol && mk_units_out_of_memory();
     if (!mol_per_l || !poise || !arb || !mol) {
-        rc = mk_fail(err, MK_ERR_UNIT, "UDUNITS lacks mol/L, poise or mol");
+        rc = oom ? mk_fail(err, MK_ERR_NOMEM, "out of memory extending the UDUNITS-2 database")
+                 : mk_fail(err, MK_ERR_UNIT, "UDUNITS lacks mol/L, poise or mol");
         goto done;
     }
     if ((rc = map_unit(u, "M", "molar", mol_per_l, err))) goto done;
@@ -62,7 +73,7 @@ static mk_status extend_system(mk_units *u, mk_error *err)
     if ((rc = map_unit(u, "AU", "arbitrary_unit", arb, err))) goto done;
     /* and back, so that messages can print units made of it */
     if (ut_map_unit_to_symbol(arb, "AU", UT_ASCII) != UT_SUCCESS) {
-        rc = mk_fail(err, MK_ERR_UNIT, "cannot name the arbitrary unit in UDUNITS");
+        rc = mk_fail(err, udunits_code(), "cannot name the arbitrary unit in UDUNITS");
         goto done;
     }
     if ((rc = map_unit(u, "arb", NULL, arb, err))) goto done;
@@ -87,15 +98,18 @@ mk_status mk_units_new(mk_units **out, mk_error *err)
     if (!u) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     u->sys = ut_read_xml(NULL);
     if (!u->sys) {
+        int oom = ut_get_status() == UT_OS;
         free(u);
+        if (oom) return mk_fail(err, MK_ERR_NOMEM, "out of memory reading the UDUNITS-2 database");
         return mk_fail(err, MK_ERR_UNIT,
                        "cannot read the UDUNITS-2 database (is udunits-data installed? "
                        "UDUNITS2_XML_PATH may point to udunits2.xml)");
     }
     u->one = ut_get_dimensionless_unit_one(u->sys);
     u->second = ut_parse(u->sys, "s", UT_ASCII);
-    mk_status rc = u->second ? extend_system(u, err)
-                             : mk_fail(err, MK_ERR_UNIT, "UDUNITS has no second");
+    mk_status rc = u->second                    ? extend_system(u, err)
+                   : ut_get_status() == UT_OS ? mk_fail(err, MK_ERR_NOMEM, "out of memory")
+                                              : mk_fail(err, MK_ERR_UNIT, "UDUNITS has no second");
     if (rc) {
         mk_units_free(u);
         return rc;
@@ -122,6 +136,7 @@ typedef struct uparser {
     char *why;
     size_t why_size;
     int failed;
+    int out_of_memory; /* UDUNITS itself ran out (UT_OS): not the unit's fault */
 } uparser;
 
 static void skip_blanks(uparser *p)
@@ -131,6 +146,13 @@ static void skip_blanks(uparser *p)
 
 static ut_unit *ufail(uparser *p, ut_unit *to_free, const char *fmt, const char *arg)
 {
+    /* UDUNITS says UT_OS when its own allocation failed; the status belongs to the call that
+     * just returned NULL, since ufail runs right after it */
+    if (!p->failed && ut_get_status() == UT_OS) {
+        p->out_of_memory = 1;
+        fmt = "out of memory%s";
+        arg = "";
+    }
     ut_free(to_free);
     if (!p->failed) snprintf(p->why, p->why_size, fmt, arg);
     p->failed = 1;
@@ -199,8 +221,8 @@ static ut_unit *parse_atom(uparser *p)
     }
     if (has) {
         ut_unit *r = ut_raise(unit, power);
+        if (!r) return ufail(p, unit, "cannot raise '%s' to that power", name); /* status first */
         ut_free(unit);
-        if (!r) return ufail(p, NULL, "cannot raise '%s' to that power", name);
         unit = r;
     }
     return unit;
@@ -225,8 +247,8 @@ static ut_unit *parse_factor(uparser *p)
         }
         if (has) {
             ut_unit *r = ut_raise(inner, power);
+            if (!r) return ufail(p, inner, "cannot raise a unit in '%s' to that power", p->s);
             ut_free(inner);
-            if (!r) return ufail(p, NULL, "cannot raise a unit in '%s' to that power", p->s);
             inner = r;
         }
         return inner;
@@ -240,10 +262,11 @@ static ut_unit *parse_factor(uparser *p)
         skip_blanks(p);
         ut_unit *base = is_atom_start((unsigned char)p->s[p->i]) ? parse_atom(p)
                                                                  : ut_clone(p->u->one);
-        if (!base) return NULL;
+        if (!base) return p->failed ? NULL : ufail(p, NULL, "cannot read the unit in '%s'", p->s);
         ut_unit *r = ut_scale(scale, base);
+        if (!r) return ufail(p, base, "cannot scale a unit in '%s'", p->s);
         ut_free(base);
-        return r ? r : ufail(p, NULL, "cannot scale a unit in '%s'", p->s);
+        return r;
     }
     if (is_atom_start((unsigned char)*at)) return parse_atom(p);
     if (*at == 0) return ufail(p, NULL, "unit '%s' ends where a unit was expected", p->s);
@@ -281,10 +304,14 @@ static ut_unit *parse_expr(uparser *p)
             return NULL;
         }
         ut_unit *r = divide ? ut_divide(acc, rhs) : ut_multiply(acc, rhs);
+        if (!r) { /* ufail reads UDUNITS's status before anything is freed */
+            ufail(p, acc, "cannot combine the units of '%s'", p->s);
+            ut_free(rhs);
+            return NULL;
+        }
         ut_free(acc);
         ut_free(rhs);
         acc = r;
-        if (!acc) return ufail(p, NULL, "cannot combine the units of '%s'", p->s);
     }
     return acc;
 }
@@ -305,7 +332,7 @@ mk_status mk_units_parse(mk_units *u, const char *text, ut_unit **out, char *why
     *out = NULL;
     char squeezed[256];
     const char *t = apply_alias(text, squeezed, sizeof squeezed);
-    uparser p = {u, t, 0, why, why_size, 0};
+    uparser p = {u, t, 0, why, why_size, 0, 0};
     skip_blanks(&p);
     if (!t[p.i]) {
         snprintf(why, why_size, "empty unit (write 1 for a dimensionless quantity)");
@@ -317,7 +344,7 @@ mk_status mk_units_parse(mk_units *u, const char *text, ut_unit **out, char *why
         unit = NULL;
         snprintf(why, why_size, "unexpected '%c' in unit '%s'", t[p.i], text);
     }
-    if (!unit) return MK_ERR_UNIT;
+    if (!unit) return p.out_of_memory ? MK_ERR_NOMEM : MK_ERR_UNIT;
     *out = unit;
     return MK_OK;
 }
@@ -327,12 +354,16 @@ mk_status mk_units_parse(mk_units *u, const char *text, ut_unit **out, char *why
 typedef struct canon_ctx {
     mk_units *u;
     ut_unit *result;
+    int out_of_memory; /* a UDUNITS call on the way returned NULL: its allocation failed */
 } canon_ctx;
+
+static ut_unit *canonical(canon_ctx *c, const ut_unit *unit);
 
 static ut_status visit_basic(const ut_unit *unit, void *arg)
 {
     canon_ctx *c = arg;
     c->result = ut_clone(unit);
+    c->out_of_memory |= !c->result;
     return c->result ? UT_SUCCESS : UT_OS;
 }
 
@@ -350,6 +381,7 @@ static ut_status visit_product(const ut_unit *unit, int count, const ut_unit *co
         acc = next;
     }
     c->result = acc;
+    c->out_of_memory |= !acc;
     return acc ? UT_SUCCESS : UT_OS;
 }
 
@@ -360,8 +392,8 @@ static ut_status visit_galilean(const ut_unit *unit, double scale, const ut_unit
     (void)scale;
     (void)offset;
     canon_ctx *c = arg;
-    c->result = mk_units_canonical(c->u, underlying);
-    return c->result ? UT_SUCCESS : UT_BAD_ARG;
+    c->result = canonical(c, underlying);
+    return c->result ? UT_SUCCESS : c->out_of_memory ? UT_OS : UT_BAD_ARG;
 }
 
 static ut_status visit_timestamp(const ut_unit *unit, const ut_unit *time_unit, double origin,
@@ -384,16 +416,24 @@ static ut_status visit_logarithmic(const ut_unit *unit, double base, const ut_un
     return UT_BAD_ARG;
 }
 
-ut_unit *mk_units_canonical(mk_units *u, const ut_unit *unit)
+static ut_unit *canonical(canon_ctx *c, const ut_unit *unit)
 {
     static const ut_visitor visitor = {visit_basic, visit_product, visit_galilean,
                                        visit_timestamp, visit_logarithmic};
-    canon_ctx c = {u, NULL};
-    if (ut_accept_visitor(unit, &visitor, &c) != UT_SUCCESS) {
-        ut_free(c.result);
-        return NULL;
+    c->result = NULL;
+    if (ut_accept_visitor(unit, &visitor, c) != UT_SUCCESS) {
+        ut_free(c->result);
+        c->result = NULL;
     }
-    return c.result;
+    return c->result;
+}
+
+ut_unit *mk_units_canonical(mk_units *u, const ut_unit *unit, int *out_of_memory)
+{
+    canon_ctx c = {u, NULL, 0};
+    ut_unit *r = canonical(&c, unit);
+    if (out_of_memory) *out_of_memory = c.out_of_memory;
+    return r;
 }
 
 /* UDUNITS composes prefixes in binary floating point, so uM comes out as 0.0009999999999999998
@@ -449,13 +489,15 @@ mk_status mk_units_convert(mk_units *u, double value, const char *from, const ch
     char why[256];
     ut_unit *a = NULL, *b = NULL;
     mk_status rc = MK_OK;
-    if (mk_units_parse(u, from, &a, why, sizeof why)) {
-        rc = mk_fail(err, MK_ERR_UNIT, "%s", why);
-    } else if (mk_units_parse(u, to, &b, why, sizeof why)) {
-        rc = mk_fail(err, MK_ERR_UNIT, "%s", why);
+    if ((rc = mk_units_parse(u, from, &a, why, sizeof why))) {
+        rc = mk_fail(err, rc, "%s", why);
+    } else if ((rc = mk_units_parse(u, to, &b, why, sizeof why))) {
+        rc = mk_fail(err, rc, "%s", why);
     } else {
         double scale, offset;
-        if (!mk_units_affine(a, b, &scale, &offset)) {
+        if (!mk_units_affine(a, b, &scale, &offset) && mk_units_out_of_memory()) {
+            rc = mk_fail(err, MK_ERR_NOMEM, "out of memory converting %s to %s", from, to);
+        } else if (!mk_units_affine(a, b, &scale, &offset)) {
             char fa[128], fb[128];
             mk_units_format(a, fa, sizeof fa);
             mk_units_format(b, fb, sizeof fb);

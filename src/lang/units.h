@@ -25,13 +25,18 @@ struct mk_units {
     ut_unit *second;  /* the unit of time inside the simulator */
 };
 
-/* Parse unit text.  On failure returns MK_ERR_UNIT and writes a reason (no location) to why. */
+/* Parse unit text.  On failure returns MK_ERR_UNIT (or MK_ERR_NOMEM when UDUNITS ran out of
+ * memory) and writes a reason (no location) to why. */
 mk_status mk_units_parse(mk_units *u, const char *text, ut_unit **out, char *why, size_t why_size);
+
+/* Whether the UDUNITS call that just failed ran out of memory (its status UT_OS), so that
+ * the caller reports MK_ERR_NOMEM instead of blaming the unit.  Read it right after the call. */
+int mk_units_out_of_memory(void);
 
 /* The coherent SI unit of u: the product of base units with scale and offset stripped.
  * Values inside generated code live in these units, so a product of values is the value of
- * the product.  Returns NULL for units that have no such form (logarithmic, timestamps). */
-ut_unit *mk_units_canonical(mk_units *u, const ut_unit *unit);
+ * the product.  Returns NULL for units that have no such form (logarithmic, timestamps), or
+ * when UDUNITS ran out of memory, which *out_of_memory (if not NULL) then says. */ut_unit *mk_units_canonical(mk_units *u, const ut_unit *unit, int *out_of_memory);
 
 /* value_in_to = scale * value_in_from + offset.  Returns 0 if not convertible. */
 int mk_units_affine(const ut_unit *from, const ut_unit *to, double *scale, double *offset);

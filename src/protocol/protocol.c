@@ -11,5 +11,6 @@ void mk_protocol_free(mk_protocol *p)
     free(p->meas);
     free(p->notes);
     free(p->yaml_text);
+    free(p->y0);
     free(p);
 }

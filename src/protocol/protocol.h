@@ -71,6 +71,11 @@ typedef struct mk_protocol {
     mk_annotation *notes;
     int n_notes;
     char *yaml_text;          /* the scenario as read, for the manifest */
+    /* The starting state (abi->n_states values in declared units), NULL for the model's
+     * initial values; set by `patient:` (a phenotype's conditioning history, simulated) or
+     * `start:` (a run's checkpoint).  `start` says which, for the manifest and the report. */
+    double *y0;
+    char start[1200];         /* "" or e.g. "patient active_trp" or "checkpoint DIR/checkpoint.json" */
 } mk_protocol;
 
 void mk_protocol_free(mk_protocol *p);

@@ -14,18 +14,19 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "lang/units.h"
 #include "protocol/scenario_impl.h"
 
-enum { MAX_TEXT = 4 << 20 };
+enum { MAX_TEXT = MK_MAX_SCENARIO_BYTES };
 
 static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
 
 /* ---------------------------------------------------------------- the tree */
 
 static const mk_yformat k_format = {
-    .max_depth = 64,
+    .max_depth = MK_MAX_SCENARIO_DEPTH,
     .alias_msg = "YAML aliases (*%s) are not supported in scenarios: write the value out",
     .dup_key_msg = "duplicate key '%s' (first given at line %d:%d)",
     .bad_key_msg = "expected a key (a name), found %s",
@@ -60,6 +61,9 @@ mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_sc
     *out = NULL;
     if (!file_name) file_name = "<scenario>";
     if (!text) return mk_fail(err, MK_ERR_INVALID, "no scenario text");
+    if (strlen(text) > MAX_TEXT)
+        return mk_fail_at(err, MK_ERR_IO, file_name, 0, 0,
+                          "larger than the limit of %d bytes for a scenario", MAX_TEXT);
     mk_scenario *s = mk_calloc(1, sizeof *s);
     if (!s) return nomem(err);
     s->file = mk_strdup(file_name);
@@ -333,6 +337,7 @@ mk_status sc_quantity(sc_ctx *cx, const mk_ypair *p, const char *target, const c
         double one_scale = NAN;
         mk_error e2 = {0};
         int dimensionless = mk_units_convert(cx->u, 1.0, "1", target, &one_scale, &e2) == MK_OK;
+        if (e2.code == MK_ERR_NOMEM) return sc_fail(cx, line, col, MK_ERR_NOMEM, "out of memory");
         /* only a pure number (unit 1): a bare 0.3 for a % would be ambiguous */
         if (!(flags & SQ_BARE) || !dimensionless || one_scale != 1.0)
             return sc_fail(cx, line, col, MK_ERR_UNIT,
@@ -343,14 +348,17 @@ mk_status sc_quantity(sc_ctx *cx, const mk_ypair *p, const char *target, const c
         clinical_unit(unit, sizeof unit, (flags & SQ_DELTA) != 0);
         char why[256];
         ut_unit *uu = NULL;
-        if (mk_units_parse(cx->u, unit, &uu, why, sizeof why))
-            return sc_fail(cx, line, col, MK_ERR_UNIT,
+        mk_status urc = mk_units_parse(cx->u, unit, &uu, why, sizeof why);
+        if (urc)
+            return sc_fail(cx, line, col, urc,
                            "cannot read the unit of '%s' for '%s' (%s): expected %s in %s or a "
                            "compatible unit",
                            text, p->key, why, what, target);
         ut_free(uu);
         mk_error e2 = {0};
-        if (mk_units_convert(cx->u, v, unit, target, &val, &e2))
+        if (mk_units_convert(cx->u, v, unit, target, &val, &e2) && e2.code == MK_ERR_NOMEM)
+            return sc_fail(cx, line, col, MK_ERR_NOMEM, "out of memory");
+        if (e2.code)
             return sc_fail(cx, line, col, MK_ERR_UNIT,
                            "wrong unit for '%s': expected %s (in %s or a compatible unit), "
                            "found '%s' (%s cannot be converted to %s)",
@@ -459,7 +467,8 @@ mk_status sc_string(sc_ctx *cx, const mk_ypair *p, char *buf, size_t size)
 
 static const char *const k_top_keys[] = {"name",     "description", "model",    "site",
                                          "duration", "output_every", "seed",    "parameters",
-                                         "baseline", "timeline",    NULL};
+                                         "baseline", "timeline",    "patient", "start",
+                                         NULL};
 
 /* A --set value as a pseudo pair, so the helpers (and their messages) apply. */
 typedef struct set_item {
@@ -491,7 +500,7 @@ static mk_status param_range(sc_ctx *cx, const char *file, int line, int col, in
     return MK_OK;
 }
 
-static mk_status set_param(sc_ctx *cx, mk_protocol *pr, int idx, double v, int line, int col)
+mk_status sc_set_param(sc_ctx *cx, mk_protocol *pr, int idx, double v, int line, int col)
 {
     for (int i = 0; i < pr->n_params; i++)
         if (pr->params[i].param == idx) {
@@ -512,6 +521,41 @@ static mk_status symbol_value(sc_ctx *cx, const mk_ypair *p, const mk_symbol *sy
     char what[160];
     snprintf(what, sizeof what, "a value for %s", sym->name);
     return sc_quantity(cx, p, sym->unit, what, SQ_BARE, NAN, NAN, out);
+}
+
+/* A `parameters:` mapping into overrides; errors name cx->s->file. */
+mk_status sc_parameters(sc_ctx *cx, mk_protocol *pr, const mk_ypair *p)
+{
+    const mk_model_abi *abi = cx->abi;
+    mk_status rc = MK_OK;
+    if (p->val->kind != MK_Y_MAP) {
+        if (p->val->kind == MK_Y_SCALAR && !p->val->text[0]) return MK_OK;
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected a mapping of parameter names to values for 'parameters' "
+                       "(e.g. 'core.tau: 30 s'), found %s",
+                       sc_kind_name(p->val));
+    }
+    for (int i = 0; !rc && i < p->val->n; i++) {
+        const mk_ypair *q = &p->val->pairs[i];
+        int idx = mk_abi_find(abi, MK_SYM_PARAM, q->key);
+        if (idx < 0) {
+            const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, q->key);
+            if (hint)
+                return sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                               "unknown parameter '%s' of model '%s' (did you mean '%s'?)",
+                               q->key, abi->name, hint);
+            return sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                           "unknown parameter '%s' of model '%s' (parameters are "
+                           "qualified, e.g. 'component.name'; 'myoknot model show' "
+                           "lists them)",
+                           q->key, abi->name);
+        }
+        double v;
+        if ((rc = symbol_value(cx, q, &abi->params[idx], &v))) return rc;
+        if ((rc = param_range(cx, cx->s->file, q->val->line, q->val->col, idx, v))) return rc;
+        rc = sc_set_param(cx, pr, idx, v, q->val->line, q->val->col);
+    }
+    return rc;
 }
 
 typedef struct change_key {
@@ -862,41 +906,9 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         pr->seed = (unsigned long)v;
     }
 
-    /* parameters */
-    if ((p = mk_yfind(root, "parameters"))) {
-        if (p->val->kind != MK_Y_MAP) {
-            if (!(p->val->kind == MK_Y_SCALAR && !p->val->text[0])) {
-                rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
-                             "expected a mapping of parameter names to values for 'parameters' "
-                             "(e.g. 'core.tau: 30 s'), found %s",
-                             sc_kind_name(p->val));
-                goto done;
-            }
-        } else {
-            for (int i = 0; i < p->val->n; i++) {
-                const mk_ypair *q = &p->val->pairs[i];
-                int idx = mk_abi_find(abi, MK_SYM_PARAM, q->key);
-                if (idx < 0) {
-                    const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, q->key);
-                    if (hint)
-                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
-                                     "unknown parameter '%s' of model '%s' (did you mean '%s'?)",
-                                     q->key, abi->name, hint);
-                    else
-                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
-                                     "unknown parameter '%s' of model '%s' (parameters are "
-                                     "qualified, e.g. 'component.name'; 'myoknot model show' "
-                                     "lists them)",
-                                     q->key, abi->name);
-                    goto done;
-                }
-                double v;
-                if ((rc = symbol_value(cx, q, &abi->params[idx], &v))) goto done;
-                if ((rc = param_range(cx, s->file, q->val->line, q->val->col, idx, v))) goto done;
-                if ((rc = set_param(cx, pr, idx, v, q->val->line, q->val->col))) goto done;
-            }
-        }
-    }
+    /* parameters: the patient's or checkpoint's first, then the scenario's own */
+    if ((rc = sc_start_params(cx, pr))) goto done;
+    if ((p = mk_yfind(root, "parameters")) && (rc = sc_parameters(cx, pr, p))) goto done;
 
     /* baseline */
     int ni = abi->n_inputs;
@@ -955,7 +967,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
                 goto done_base;
             }
             if ((rc = param_range(cx, "--set", 0, 0, idx, v))) goto done_base;
-            if ((rc = set_param(cx, pr, idx, v, 0, 0))) goto done_base;
+            if ((rc = sc_set_param(cx, pr, idx, v, 0, 0))) goto done_base;
             continue;
         }
         idx = mk_abi_find(abi, MK_SYM_INPUT, it->name);
@@ -980,6 +992,9 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
                             it->name, abi->name);
         goto done_base;
     }
+
+    /* the starting state: it needs every parameter, and gives unset baselines their value */
+    if ((rc = sc_start_state(cx, pr, base, has_base))) goto done_base;
 
     /* the timeline */
     if ((p = mk_yfind(root, "timeline"))) {
@@ -1026,13 +1041,17 @@ mk_status mk_scenario_compile(const mk_scenario *s, const mk_model_abi *abi, mk_
     free(cx.segs);
     free(cx.meas);
     free(cx.notes);
+    sc_start_free(&cx);
+    if (!rc && wb.failed) rc = nomem(err); /* a warning lost is an error, not silence */
+    if (!rc && warnings && wb.len) {
+        mk_buf_puts(warnings, wb.data);
+        if (warnings->failed) rc = nomem(err);
+    }
+    mk_buf_free(&wb);
     if (rc) {
-        mk_buf_free(&wb);
         mk_protocol_free(pr);
         return rc;
     }
-    if (warnings && wb.len) mk_buf_puts(warnings, wb.data);
-    mk_buf_free(&wb);
     *out = pr;
     return MK_OK;
 }

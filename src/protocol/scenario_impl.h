@@ -15,6 +15,7 @@ struct mk_scenario {
     char model[1024];
     int model_is_file;
     mk_ynode *root;   /* a mapping */
+    int is_history;   /* a patient's conditioning history (start.c): no patient/start of its own */
 };
 
 /* ---------------------------------------------------------------- compiling */
@@ -51,6 +52,11 @@ typedef struct sc_ctx {
     int n_meas, cap_meas;
     mk_annotation *notes;
     int n_notes, cap_notes;
+    /* start.c: where the patient starts (`patient:` or `start:`) */
+    mk_ynode *patients;        /* the phenotype file's tree, while compiling */
+    const mk_ynode *phenotype; /* the chosen phenotype's mapping in it */
+    const mk_ypair *start_key; /* the `patient:` or `start:` pair */
+    double *start_inputs;      /* the inputs at the start state (abi->n_inputs) */
 } sc_ctx;
 
 /* Flags for sc_quantity. */
@@ -87,6 +93,21 @@ const char *sc_suggest_symbols(const mk_model_abi *abi, int kind, const char *na
 
 /* "day 2 02:00 (t = 93600 s)" */
 const char *sc_fmt_time(double t, char *buf, size_t size);
+
+/* scenario.c: a parameter override (replacing an earlier one of the same parameter), and a
+ * `parameters:` mapping read into overrides (errors name cx->s->file). */
+mk_status sc_set_param(sc_ctx *cx, mk_protocol *pr, int idx, double v, int line, int col);
+mk_status sc_parameters(sc_ctx *cx, mk_protocol *pr, const mk_ypair *p);
+
+/* start.c: the starting state.  sc_start_params (before the scenario's own parameters) checks
+ * `patient:` and `start:` and takes the phenotype's or checkpoint's parameters;
+ * sc_start_state (after every parameter and baseline is known) computes the phenotype's
+ * state by simulating its conditioning history, or reads the checkpoint's, into pr->y0, and
+ * makes the start's inputs the baseline of every input the scenario leaves unset.
+ * sc_start_free releases what they kept in cx. */
+mk_status sc_start_params(sc_ctx *cx, mk_protocol *pr);
+mk_status sc_start_state(sc_ctx *cx, mk_protocol *pr, double *base, int *has_base);
+void sc_start_free(sc_ctx *cx);
 
 /* vocabulary.c: the timeline (a list of events) into cx->segs, cx->meas and cx->notes. */
 mk_status sc_timeline(sc_ctx *cx, const mk_ynode *timeline);

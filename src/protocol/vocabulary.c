@@ -15,10 +15,15 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "protocol/scenario_impl.h"
 
-enum { MAX_PLAN_SEGS = 1000000, MAX_TOTAL_SEGS = 5000000, MAX_TIMES = 100000 };
+enum {
+    MAX_PLAN_SEGS = MK_MAX_EVENT_CHANGES,
+    MAX_TOTAL_SEGS = MK_MAX_TIMELINE_CHANGES,
+    MAX_TIMES = MK_MAX_EVENT_TIMES
+};
 
 typedef struct ev_cx {
     sc_ctx *cx;
@@ -64,7 +69,9 @@ static mk_status to_input(ev_cx *e, int idx, double v, const char *canon, double
 {
     const mk_symbol *in = &e->cx->abi->inputs[idx];
     mk_error e2 = {0};
-    if (mk_units_convert(e->cx->u, v, canon, in->unit, out, &e2))
+    if (mk_units_convert(e->cx->u, v, canon, in->unit, out, &e2) && e2.code == MK_ERR_NOMEM)
+        return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_NOMEM, "out of memory");
+    if (e2.code)
         return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_UNIT,
                        "model '%s' declares input '%s' in %s, which cannot hold %s (event '%s')",
                        e->cx->abi->name, in->name, in->unit, canon, e->type);

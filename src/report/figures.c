@@ -674,7 +674,13 @@ static mk_status collect_meas(const mk_run_result *r, const fig_spec *f, fig_pan
     if (n == 0) return MK_OK;
     p->px = mk_malloc((size_t)n * sizeof *p->px);
     p->py = mk_malloc((size_t)n * sizeof *p->py);
-    if (!p->px || !p->py) return mk_fail(err, MK_ERR_NOMEM, "out of memory for the measurement figure");
+    if (!p->px || !p->py) {
+        /* the panel is not counted yet, so free_spec would not free these */
+        free(p->px);
+        free(p->py);
+        p->px = p->py = NULL;
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory for the measurement figure");
+    }
     for (int i = 0; i < r->n_meas; i++)
         if (r->meas[i].spec && r->meas[i].spec->kind == kind) {
             if (p->n_pts == 0 && unit) *unit = r->meas[i].unit;

@@ -658,9 +658,21 @@ mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err)
     return MK_OK;
 }
 
+const double *mk_solver_params(const mk_solver *s) { return s->params; }
+
 double mk_solver_input(const mk_solver *s, int index)
 {
     return s && index >= 0 && index < s->abi->n_inputs ? s->inputs[index] : NAN;
 }
 
+double mk_solver_param(const mk_solver *s, int index)
+{
+    return s && index >= 0 && index < s->abi->n_params ? s->params[index] : NAN;
+}
+
 const mk_model_abi *mk_solver_abi(const mk_solver *s) { return s ? s->abi : NULL; }
+
+#ifndef MK_SUNDIALS_BUILD
+#define MK_SUNDIALS_BUILD "SUNDIALS build not recorded"
+#endif
+const char *mk_solver_build(void) { return MK_SUNDIALS_BUILD; }

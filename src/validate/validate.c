@@ -13,24 +13,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "io/ytree.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
 #include "validate/validate.h"
 
-enum { MAX_TEXT = 1 << 20, MAX_SCEN = 16 };
+enum { MAX_TEXT = MK_MAX_VALIDATION_BYTES, MAX_SCEN = MK_MAX_VALIDATION_SCENARIOS };
 
 static mk_status nomem(mk_error *err) { return mk_fail(err, MK_ERR_NOMEM, "out of memory"); }
 
 /* ---------------------------------------------------------------- the tree */
 
 static const mk_yformat k_format = {
-    .max_depth = 48,
+    .max_depth = MK_MAX_VALIDATION_DEPTH,
     .alias_msg = "YAML aliases are not supported in validation files: write the value out",
     .dup_key_msg = "key '%s' given twice (first at line %d)",
     .bad_key_msg = "expected a key (a plain word), found %s",
@@ -160,11 +162,12 @@ static mk_status pair_of_numbers(const mk_vtarget *t, const mk_ynode *n, const c
 
 /* ---------------------------------------------------------------- scenarios */
 
+/* stat, not open: opening a FIFO would wait for a writer.  What it is, the scenario loader
+ * checks (a regular file, within the size limit). */
 static int file_exists(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
+    struct stat st;
+    return stat(path, &st) == 0;
 }
 
 /* Add the scenario written at node n (a path or an inline mapping); *index receives it. */
@@ -536,6 +539,9 @@ mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vta
 {
     *out = NULL;
     if (!text) return mk_fail(err, MK_ERR_INVALID, "no validation text");
+    if (strlen(text) > MAX_TEXT)
+        return mk_fail_at(err, MK_ERR_IO, file_name ? file_name : "<validation>", 0, 0,
+                          "larger than the limit of %d bytes for a validation file", MAX_TEXT);
     mk_vtarget *t = mk_calloc(1, sizeof *t);
     if (!t) return nomem(err);
     t->file = mk_strdup(file_name ? file_name : "<validation>");
@@ -1064,6 +1070,8 @@ mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, co
         snprintf(out->tolerance, sizeof out->tolerance, "< %s %s", a, us);
     } else {
         double ms = !strcmp(t->tol_kind, "min_step") ? t->tol_a : 0;
+        out->direction = t->root_ex->direction;
+        out->min_step = ms;
         fmt_num(a, sizeof a, ms);
         snprintf(out->tolerance, sizeof out->tolerance, "%s, steps > %s %s", t->root_ex->direction > 0 ? "increasing" : "decreasing",
                  a, us);

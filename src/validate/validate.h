@@ -78,6 +78,8 @@ typedef struct mk_vresult {
     double model;          /* the model's number in `unit`; NaN when ordinal or on error */
     int n_items;           /* ordinal: the items' values, in order */
     double items[MK_V_MAX_ITEMS];
+    int direction;         /* ordinal: +1 increasing, -1 decreasing (0 otherwise) */
+    double min_step;       /* ordinal: each step must exceed it */
     char item_labels[MK_V_MAX_ITEMS][48];
     char model_text[160];  /* the model's answer as printed */
     mk_verdict verdict;

@@ -40,11 +40,20 @@ check sens-no-match 2 "no parameter of model 'tp_site' matches" "$BIN" sensitivi
 
 # a scan of the default model: few steps, short settle; both branches, the verdict, the files
 check scan-tp-site 0 "no coexistence found in [0, 10] %" \
-    "$BIN" scan load.activation --from "0 %" --to "10 %" --steps 2 --settle "1 h" --out "$T/scan"
+    "$BIN" scan load.activation --method time --from "0 %" --to "10 %" --steps 2 --settle "1 h" --out "$T/scan"
 exists scan-csv "$T/scan/scan.csv"
 exists scan-png "$T/scan/scan.png"
 exists scan-verdict "$T/scan/verdict.txt"
 check scan-csv-rows 0 "backward,2," grep -F "backward,2," "$T/scan/scan.csv"
+# the default method: Newton continuation; converged branches with their stability
+check scan-newton 0 "load.activation in [0, 10] %: one stable steady state" \
+    "$BIN" scan load.activation --from "0 %" --to "10 %" --steps 4 --out "$T/newton"
+check scan-newton-csv 0 "1,1,0,0,1,yes,0," grep -F "1,1,0,0,1,yes,0," "$T/newton/scan.csv"
+check scan-freeze 0 "frozen (quasi-steady states" \
+    "$BIN" scan load.activation --from "0 %" --to "10 %" --steps 4 --freeze 'adapt.*' --out "$T/frozen"
+check scan-freeze-bad 1 "no state of model 'tp_site' matches 'nothing.*'" \
+    "$BIN" scan load.activation --from "0 %" --to "10 %" --freeze 'nothing.*' --out "$T/frozen2"
+check scan-bad-method 2 "--method expects newton or time" "$BIN" scan load.activation --from 0 --to 1 --method x
 # rerun into the same directory: replaced; a foreign directory is not touched
 check scan-again 0 "output: $T/scan" \
     "$BIN" scan life.stress --from 0 --to 1 --steps 1 --settle "10 min" --set "load.activation=5 %" --out "$T/scan"

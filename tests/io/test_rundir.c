@@ -390,7 +390,7 @@ static void full_run(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(m, "measurements")), 3);
     cJSON *files = cJSON_GetObjectItem(m, "files");
     int n_files = cJSON_GetArraySize(files);
-    assert_int_equal(n_files, 2 + 4 + 2); /* csv x2, figures x3 + the body map, report, manifest */
+    assert_int_equal(n_files, 3 + 4 + 2); /* csv x2, checkpoint, figures x3 + the body map, report, manifest */
     for (int i = 0; i < n_files; i++) { /* every listed file exists */
         const char *name = cJSON_GetObjectItem(cJSON_GetArrayItem(files, i), "name")->valuestring;
         char path[1024];

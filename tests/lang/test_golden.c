@@ -95,9 +95,17 @@ static void golden_oscillator(void **state)
     check_model("models", "oscillator");
 }
 
+/* conservation laws (their table and evaluation function) and a user function, inlined */
+static void golden_exchange(void **state)
+{
+    (void)state;
+    check_model("tests/lang/conserve", "exchange");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(golden_exchange),
         cmocka_unit_test(golden_features),
         cmocka_unit_test(golden_decay),
         cmocka_unit_test(golden_oscillator),

@@ -2,7 +2,7 @@
  * test_inject.c -- a model file never runs code (issue 7, finding 1).
  *
  * Every string field of the language (model, component and declaration docs, sources,
- * names, units of declarations and of literals, and the file name) is given each payload
+ * names, units of declarations and of literals, a conservation law's doc, and the file name) is given each payload
  * of a corpus of attempts to leave the place the text is meant to stay in: a C comment
  * (line splices with a lone CR, trigraphs, "*" "/"), a string literal (quotes, backslashes,
  * trigraph escapes), and control or non-ASCII bytes.  Each payload carries a constructor
@@ -38,6 +38,9 @@ static const char k_template[] =
     "  input u = 1 [mM/s] { doc \"@IDOC@\" }\n"
     "  output w [mM/s] = u * @PARAM@ * 1 [@LIT@] { doc \"@VDOC@\" }\n"
     "  d(y)/dt = w - y / 1 [s]\n"
+    "  state z = 0 [mM] { doc \"@SDOC@\" }\n"
+    "  d(z)/dt = y / 1 [s] - w\n"
+    "  conserve total [mM] = y + z { doc \"@LDOC@\" }\n"
     "}\n";
 
 typedef struct field {
@@ -49,7 +52,7 @@ static const field k_fields[] = {
     {"@MODEL@", "evil", 0}, {"@MDOC@", "model doc", 1}, {"@COMP@", "c", 0},
     {"@CDOC@", "component doc", 1}, {"@PARAM@", "x", 0}, {"@UNIT@", "1", 0},
     {"@SRC@", "assumed: test", 1}, {"@PDOC@", "parameter doc", 1}, {"@SDOC@", "state doc", 1},
-    {"@IDOC@", "input doc", 1}, {"@LIT@", "1", 0}, {"@VDOC@", "output doc", 1},
+    {"@IDOC@", "input doc", 1}, {"@LIT@", "1", 0}, {"@VDOC@", "output doc", 1}, {"@LDOC@", "law doc", 1},
     {"FILE", "inject.myo", 0}, {NULL, NULL, 0}};
 
 /* What the attacker wants to run: a constructor that leaves a marker.  "MARKER" is replaced

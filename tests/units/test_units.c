@@ -176,7 +176,7 @@ static void canonical_form(void **state)
     char why[256], buf[128];
     ut_unit *mmhg, *canon;
     assert_int_equal(mk_units_parse(u, "mmHg", &mmhg, why, sizeof why), MK_OK);
-    canon = mk_units_canonical(u, mmhg);
+    canon = mk_units_canonical(u, mmhg, NULL);
     assert_non_null(canon);
     mk_units_format(canon, buf, sizeof buf);
     assert_string_equal(buf, "Pa"); /* UDUNITS names m-1.kg.s-2 */
@@ -189,7 +189,7 @@ static void canonical_form(void **state)
 
     ut_unit *degc;
     assert_int_equal(mk_units_parse(u, "degC", &degc, why, sizeof why), MK_OK);
-    canon = mk_units_canonical(u, degc);
+    canon = mk_units_canonical(u, degc, NULL);
     mk_units_format(canon, buf, sizeof buf);
     assert_string_equal(buf, "K");
     assert_true(mk_units_affine(degc, canon, &scale, &offset));

@@ -1,0 +1,107 @@
+/*
+ * cont.h -- steady states by Newton's method and pseudo-arclength continuation along one
+ * parameter or input, with stability, folds and Hopf points.
+ *
+ * A steady state solves F(y; p) = rhs(y; p, inputs) = 0.  It is found by SUNDIALS KINSOL
+ * (Newton with a line search, a dense direct linear solver, the Jacobian by central
+ * differences) from a guess that a time run gives (the settle of scan.h), and followed in p
+ * by pseudo-arclength continuation: a tangent predictor and a corrector that solves the
+ * bordered system [F(y, p) = 0; t . (z - z_pred) = 0] of size n + 1 in scaled coordinates
+ * z = (y / s, p / |B - A|).  The branch may turn back at a fold (dp/ds changes sign), so the
+ * unstable middle branch of an S-curve is followed too.
+ *
+ * Stability comes from the eigenvalues of the Jacobian dF/dy (LAPACK dgeev): a steady state
+ * is stable when every eigenvalue has a negative real part.  Folds (a real eigenvalue
+ * through zero, dp/ds = 0) and Hopf points (a complex pair through the imaginary axis) are
+ * located by a secant search along the branch, not guessed from the grid.
+ *
+ * A point is converged only when one more Newton step of the bordered system would change
+ * no scaled coordinate by more than newton_tol; otherwise it is kept, flagged, and never used
+ * for a verdict.  Where the corrector fails, the branch is bridged by time runs on the grid of
+ * `steps` values: each grid value is settled and polished by Newton; those that do not
+ * converge are unconverged points, and continuation starts again from the next that does.
+ *
+ * Slow states: by default every state is part of the problem (a true steady state, however
+ * long it takes to reach).  States matching `freeze` (comma-separated globs) are held at a
+ * fixed value instead (a quasi-steady state for those values): the value at the start of the
+ * scan (the model's initial value or the caller's), or the one given as GLOB=VALUE.
+ */
+#ifndef MK_ANALYSIS_CONT_H
+#define MK_ANALYSIS_CONT_H
+
+#include "myoknot.h"
+
+typedef struct mk_cont_opts {
+    mk_symbol_kind kind;  /* MK_SYM_PARAM or MK_SYM_INPUT */
+    int index;            /* of the swept symbol */
+    double from, to;      /* in the symbol's declared unit */
+    int steps;            /* the grid for step sizes and bridges: largest step |B - A| / steps
+                             in p on a flat branch (default 20) */
+    double settle_s;      /* time run for the first guess (default 6 h) */
+    const char *freeze;   /* comma-separated globs, each optionally =VALUE; NULL: none */
+    double newton_tol;    /* converged: scaled size of one more Newton step (default 1e-6) */
+    int max_points;       /* per branch (default 2000) */
+    const char *watch;    /* output named in the verdict (NULL: core.ca if present, else the
+                             first state) */
+} mk_cont_opts;
+
+void mk_cont_opts_default(mk_cont_opts *o);
+
+enum { MK_CONT_REGULAR = 0, MK_CONT_FOLD = 1, MK_CONT_HOPF = 2, MK_CONT_END = 3 };
+
+typedef struct mk_cont_point {
+    int branch;           /* 1-based; a seed starts a branch */
+    int segment;          /* 1-based within the result; a bridge starts a new segment */
+    int kind;             /* MK_CONT_REGULAR, FOLD or HOPF (located), END (range boundary) */
+    double p;             /* the swept value */
+    int converged;
+    int iters;            /* Newton iterations of the last solve */
+    double residual;      /* max_i |F_i| / s_i, per second */
+    double newton_step;   /* scaled size of one more Newton step (the convergence test) */
+    int n_unstable;       /* eigenvalues with a positive real part; -1 if unknown */
+    double max_re;        /* largest real part of an eigenvalue, 1/s */
+    double slowest_s;     /* 1 / smallest |real part|: the slowest relaxation time, s */
+    double omega;         /* Hopf points: |imaginary part| of the critical pair, rad/s */
+    double dpds;          /* p-component of the unit tangent in scaled coordinates */
+    double *y;            /* all states (frozen ones included), abi->n_states */
+    double *v;            /* algebraic variables, abi->n_vars */
+} mk_cont_point;
+
+typedef struct mk_cont_result {
+    const mk_model_abi *abi;
+    mk_cont_opts opts;
+    char name[128], unit[64];          /* the swept symbol */
+    char watch[128], watch_unit[64];
+    int n, cap;
+    mk_cont_point *pt;
+    int n_branches;
+    int n_seeds_skipped;               /* seeds whose steady state lay on a branch already found */
+    int *frozen;                       /* per state: 1 if held fixed */
+    double *frozen_value;              /* per state: the value it is held at */
+    int n_frozen;
+    int n_unconverged, n_folds, n_hopf;
+    long rhs_evals, newton_iters;
+    double wall_s;
+} mk_cont_result;
+
+/* Continue on a clone of base (its parameters, inputs and state are the starting point). */
+mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_result *out, mk_error *err);
+void mk_cont_result_free(mk_cont_result *r);
+
+/* A state or variable of a point by name; NaN if the model has none.  unit may be NULL. */
+double mk_cont_get(const mk_cont_result *r, const mk_cont_point *p, const char *name, const char **unit);
+
+/* Ranges of p where at least two converged stable steady states coexist, from converged
+ * points only; returns their number (at most max).  covered_out: the fraction of [A, B]
+ * on which some converged branch lies. */
+int mk_cont_coexistence(const mk_cont_result *r, double *lo, double *hi, int max, double *covered_out);
+
+/* branches.csv: one row per point, every state and output. */
+mk_status mk_cont_write_csv(const mk_cont_result *r, mk_buf *out, mk_error *err);
+/* The figure: stable solid, unstable dashed, unconverged x, folds and Hopf points marked. */
+mk_status mk_cont_write_figure(const mk_cont_result *r, const char *path, mk_error *err);
+/* The report: what is frozen, branches and their stability, folds, Hopf points, and a verdict
+ * drawn from converged points only. */
+void mk_cont_report(const mk_cont_result *r, mk_buf *out);
+
+#endif

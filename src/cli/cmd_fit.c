@@ -1,0 +1,555 @@
+/*
+ * cmd_fit.c -- myoknot fit: estimate parameters against the calibration targets, or against a
+ * patient's measurements (src/analysis/fit.h, docs/fit.md).
+ */
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis/fit.h"
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "io/results.h"
+#include "protocol/simulate.h"
+#include "validate/validate.h"
+
+static const char k_help[] =
+    "usage: myoknot fit [--model MODEL] [--params GLOBS] [--log] [--targets GLOBS] [--dir DIR]\n"
+    "                   [--seed S] [--design N] [--starts S] [--evals N] [--jobs N] [--out DIR]\n"
+    "       myoknot fit --data VISITS.csv --scenario PATIENT.yaml [--model MODEL] [--params GLOBS] ...\n"
+    "\n"
+    "Estimates parameters, each within its plausible range, by minimising the sum of squared\n"
+    "standardized misses (docs/fit.md): each calibration target's miss in units of its\n"
+    "published uncertainty, or each measurement's miss in units of its SD.  A global stage (a\n"
+    "Latin-hypercube design, the model's own values included) is followed by a local polish\n"
+    "(NLopt BOBYQA) from the best design points, in parallel worker processes; then the\n"
+    "Jacobian at the optimum tells which parameters the data pin down.\n"
+    "\n"
+    "  --model MODEL     a built-in model or a .myo file (default tp_site; with --data, the\n"
+    "                    scenario's model)\n"
+    "  --params GLOBS    comma-separated globs over parameter names (default: every parameter\n"
+    "                    whose source says 'assumed')\n"
+    "  --log             every positive parameter in log space (default: those whose range\n"
+    "                    spans more than a factor of 10)\n"
+    "  --targets GLOBS   calibration targets by name (default: all of them); a validation\n"
+    "                    target is refused: fitting to it would make its pass circular\n"
+    "  --dir DIR         the targets' folder (default data/validation)\n"
+    "  --data FILE       a patient's measurements: CSV time,variable,value,sd (time with its\n"
+    "                    unit; variable a measurement label of the scenario or a state,\n"
+    "                    variable or input); needs --scenario, the protocol they came from\n"
+    "  --seed S          the design's seed (default 1): same seed, same result\n"
+    "  --design N        points of the global design (default 8 + 4 x parameters)\n"
+    "  --starts S        local polishes from the best design points (default 4)\n"
+    "  --evals N         evaluations per polish (default 20 + 10 x parameters)\n"
+    "  --jobs N          worker processes (default: the number of cores)\n"
+    "  --out DIR         output folder (default runs/fit-YYYYMMDD-HHMMSS): params.yaml (for\n"
+    "                    'myoknot run --params'), objective.png, history.csv, residuals.csv,\n"
+    "                    identifiability.csv, correlation.csv, fit.txt\n";
+
+typedef struct fit_args {
+    const char *model, *params, *targets, *dir, *data, *scenario, *out;
+    int log, design, starts, evals, jobs;
+    unsigned long long seed;
+} fit_args;
+
+static int parse_int(const char *opt, const char *v, long lo, long hi, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < lo || n > hi) return mk_cli_usage_error("%s expects %ld .. %ld, found '%s'", opt, lo, hi, v);
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, fit_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->dir = "data/validation";
+    a->seed = 1;
+    a->starts = 4;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a->jobs = cores < 1 ? 1 : cores > MK_FIT_MAX_JOBS ? MK_FIT_MAX_JOBS : (int)cores;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "--log")) {
+            a->log = 1;
+            continue;
+        }
+        static const char *const takes[] = {"--model", "--params", "--targets", "--dir",   "--data",  "--scenario",
+                                            "--out",   "--seed",   "--design",  "--starts", "--evals", "--jobs"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof takes / sizeof *takes; k++) known |= !strcmp(o, takes[k]);
+        if (!known) return mk_cli_usage_error("unknown option or argument '%s' for 'fit' (see myoknot fit --help)", o);
+        if (!v) return mk_cli_usage_error("%s needs a value", o);
+        i++;
+        int rc = 0;
+        if (!strcmp(o, "--model")) a->model = v;
+        else if (!strcmp(o, "--params")) a->params = v;
+        else if (!strcmp(o, "--targets")) a->targets = v;
+        else if (!strcmp(o, "--dir")) a->dir = v;
+        else if (!strcmp(o, "--data")) a->data = v;
+        else if (!strcmp(o, "--scenario")) a->scenario = v;
+        else if (!strcmp(o, "--out")) a->out = v;
+        else if (!strcmp(o, "--design")) rc = parse_int(o, v, 2, 100000, &a->design);
+        else if (!strcmp(o, "--starts")) rc = parse_int(o, v, 1, 1000, &a->starts);
+        else if (!strcmp(o, "--evals")) rc = parse_int(o, v, 1, 1000000, &a->evals);
+        else if (!strcmp(o, "--jobs")) rc = parse_int(o, v, 1, MK_FIT_MAX_JOBS, &a->jobs);
+        else {
+            char *end;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (!*v || *end || v[0] == '-') return mk_cli_usage_error("--seed expects a non-negative integer, found '%s'", v);
+            a->seed = s;
+        }
+        if (rc) return rc;
+        if ((!strcmp(o, "--params") || !strcmp(o, "--targets")) && !v[strspn(v, " ,")])
+            return mk_cli_usage_error("%s needs at least one name", o);
+    }
+    if (!a->data != !a->scenario) return mk_cli_usage_error("--data and --scenario go together (a patient's measurements and the protocol they came from)");
+    if (a->data && a->targets) return mk_cli_usage_error("--targets fits the calibration targets; --data fits a patient's measurements: choose one");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the two kinds of residual */
+
+typedef struct target_set {
+    mk_vtarget **t;
+    int n;
+    mk_units *u;
+    mk_anatomy *anat;
+} target_set;
+
+static mk_status target_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err)
+{
+    target_set *ts = ctx;
+    for (int i = 0; i < ts->n; i++) {
+        mk_vresult res;
+        if (mk_vtarget_run(ts->t[i], abi, ts->u, ts->anat, &res, err)) return MK_ERR_NOMEM;
+        r[i] = mk_fit_target_residual(&res, NULL, 0);
+        mk_vresult_free(&res);
+    }
+    return MK_OK;
+}
+
+typedef struct data_set {
+    mk_protocol proto;        /* the scenario's, without overrides of the fitted parameters */
+    const mk_anatomy *anat;
+    mk_fit_data data;
+} data_set;
+
+static mk_status data_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err)
+{
+    data_set *ds = ctx;
+    mk_sim_opts so;
+    mk_sim_opts_default(&so);
+    mk_run_result run;
+    mk_status rc = mk_simulate(abi, &ds->proto, ds->anat, &so, &run, err);
+    if (rc) return rc;
+    rc = mk_fit_data_residuals(&ds->data, &run, r, err);
+    mk_run_result_free(&run);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- choosing the targets */
+
+static int glob_any(const char *globs, const char *name, char *hit)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", globs);
+    char *save = NULL;
+    int i = 0, m = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+        while (*tok == ' ') tok++;
+        if (*tok && fnmatch(tok, name, 0) == 0) {
+            m = 1;
+            if (i < 256) hit[i] = 1;
+        }
+    }
+    return m;
+}
+
+/* Load the targets of dir that --targets names (all calibration targets by default); a
+ * validation target among those named is refused. */
+static int load_targets(const fit_args *a, target_set *ts)
+{
+    int n_files = 0, rc = 0;
+    char **files = mk_cli_validate_list(a->dir, &n_files);
+    if (!files || !n_files) {
+        free(files);
+        return mk_cli_usage_error("no targets (*.yaml) in %s (--dir)", a->dir);
+    }
+    ts->t = mk_calloc((size_t)n_files, sizeof *ts->t);
+    char hit[256] = {0}, refused[2048] = "";
+    size_t rl = 0;
+    if (!ts->t) rc = mk_cli_usage_error("out of memory");
+    for (int f = 0; f < n_files; f++) {
+        mk_vtarget *t = NULL;
+        mk_error e = {0};
+        if (!rc && (mk_vtarget_load_file(files[f], &t, &e) || mk_vtarget_check_units(t, ts->u, &e))) rc = mk_cli_report(&e);
+        int calib = t && !strcmp(mk_vtarget_role(t), "calibration");
+        int want = t && (a->targets ? glob_any(a->targets, mk_vtarget_name(t), hit) : calib);
+        if (want && !calib && rl < sizeof refused)
+            rl += (size_t)snprintf(refused + rl, sizeof refused - rl, "%s%s", rl ? ", " : "", mk_vtarget_name(t));
+        if (!rc && want && calib) ts->t[ts->n++] = t;
+        else mk_vtarget_free(t);
+        free(files[f]);
+    }
+    free(files);
+    if (rc) return rc;
+    if (refused[0])
+        return mk_cli_usage_error("refusing validation target%s %s: fit uses calibration targets only, and fitting to a "
+                                  "validation target would make its pass circular (docs/validation.md, Roles)",
+                                  strchr(refused, ',') ? "s" : "", refused);
+    if (a->targets) {
+        char buf[2048];
+        snprintf(buf, sizeof buf, "%s", a->targets);
+        char *save = NULL;
+        int i = 0;
+        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++)
+            if (i < 256 && !hit[i]) return mk_cli_usage_error("--targets: no target in %s matches '%s'", a->dir, tok);
+    }
+    if (!ts->n) return mk_cli_usage_error("no calibration target in %s", a->dir);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+typedef struct prog {
+    int tty, last_pct;
+    double t0;
+} prog;
+
+static const char *stage_name(mk_fit_stage s)
+{
+    return s == MK_FIT_DESIGN ? "design" : s == MK_FIT_POLISH ? "polish" : "jacobian";
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* A line per improvement on a terminal; in a log, a line per percent of each stage. */
+static void on_progress(void *ctx, mk_fit_stage stage, int done, int total, double best, int improved)
+{
+    prog *p = ctx;
+    int pct = total > 0 ? 100 * done / total : 100;
+    if (done == 1) p->last_pct = -1;
+    if (p->tty ? (improved && stage != MK_FIT_JACOBIAN) : pct != p->last_pct)
+        fprintf(stderr, "  %-8s %5d/%-5d %6.0f s  best objective %.6g%s\n", stage_name(stage), done, total, now_s() - p->t0,
+                best, p->tty ? "" : "");
+    p->last_pct = pct;
+}
+
+/* ---------------------------------------------------------------- outputs */
+
+static void write_params_yaml(mk_buf *b, const fit_args *a, const mk_model_abi *abi, const mk_fit_param *p,
+                              const mk_fit_result *r)
+{
+    time_t tn = time(NULL);
+    struct tm tm;
+    char stamp[64];
+    localtime_r(&tn, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M", &tm);
+    mk_buf_printf(b, "# myoknot fit %s: model %s (hash %s), %s, seed %llu\n", mk_version(), abi->name, abi->hash, stamp, a->seed);
+    if (a->data) mk_buf_printf(b, "# a personal parameter set: %s with scenario %s\n", a->data, a->scenario);
+    else mk_buf_printf(b, "# calibration targets of %s%s%s\n", a->dir, a->targets ? ": " : "", a->targets ? a->targets : "");
+    mk_buf_printf(b, "# objective (sum of squared standardized misses) %.6g before, %.6g after\n", r->f0, r->f);
+    mk_buf_printf(b, "# use: myoknot run SCENARIO.yaml --params THIS_FILE (docs/fit.md)\n");
+    mk_buf_printf(b, "# SE from the Fisher information at the optimum: 'x/ F' a factor, '+- S' in the unit\n");
+    mk_buf_printf(b, "parameters:\n");
+    for (int j = 0; j < r->k; j++) {
+        const mk_symbol *s = &abi->params[p[j].param];
+        double se = mk_fit_se_natural(&p[j], r->se_u[j]);
+        char unit[64];
+        snprintf(unit, sizeof unit, "%s", strcmp(s->unit, "1") ? s->unit : "");
+        mk_buf_printf(b, "  %s: \"%.6g%s%s\"   # was %.6g; SE %s%.3g; %s\n", s->name, r->x[j], unit[0] ? " " : "", unit,
+                      r->x0[j], p[j].log_scale ? "x/ " : "+- ", se, r->identifiable[j] ? "identifiable" : r->why[j]);
+    }
+}
+
+static void csv_text(mk_buf *b, const char *s)
+{
+    mk_buf_puts(b, "\"");
+    for (; *s; s++) mk_buf_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    mk_buf_puts(b, "\"");
+}
+
+static void write_ident(mk_buf *csv, mk_buf *cor, mk_buf *txt, const mk_model_abi *abi, const mk_fit_param *p,
+                        const mk_fit_result *r)
+{
+    mk_buf_puts(csv, "parameter,unit,scale,lo,hi,before,after,se_u,se,se_kind,identifiable,why\n");
+    mk_buf_printf(txt, "\n%-28s %11s %11s %-6s %12s  %s\n", "parameter", "before", "after", "scale", "SE", "identifiable?");
+    int ni = 0;
+    for (int j = 0; j < r->k; j++) {
+        const mk_symbol *s = &abi->params[p[j].param];
+        double se = mk_fit_se_natural(&p[j], r->se_u[j]);
+        mk_buf_printf(csv, "%s,", s->name);
+        csv_text(csv, s->unit);
+        mk_buf_printf(csv, ",%s,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%s,%s,", p[j].log_scale ? "log" : "linear", p[j].lo, p[j].hi,
+                      r->x0[j], r->x[j], r->se_u[j], se, p[j].log_scale ? "factor" : "unit", r->identifiable[j] ? "yes" : "no");
+        csv_text(csv, r->why[j]);
+        mk_buf_puts(csv, "\n");
+        char sebuf[32];
+        snprintf(sebuf, sizeof sebuf, isfinite(se) ? "%s%.3g" : "%sinf", p[j].log_scale ? "x/" : "+-", se);
+        mk_buf_printf(txt, "%-28s %11.4g %11.4g %-6s %12s  %s\n", s->name, r->x0[j], r->x[j], p[j].log_scale ? "log" : "linear",
+                      sebuf, r->identifiable[j] ? "yes" : r->why[j]);
+        ni += r->identifiable[j];
+    }
+    mk_buf_printf(txt, "identifiable: %d of %d fitted parameters (SE in the fit's coordinates: 1.96 SE under half the "
+                       "range, |correlation| <= 0.95, not in a null direction)\n", ni, r->k);
+    mk_buf_puts(cor, "parameter");
+    for (int j = 0; j < r->k; j++) mk_buf_printf(cor, ",%s", abi->params[p[j].param].name);
+    mk_buf_puts(cor, "\n");
+    for (int i = 0; i < r->k; i++) {
+        mk_buf_printf(cor, "%s", abi->params[p[i].param].name);
+        for (int j = 0; j < r->k; j++) {
+            double c = r->corr[(size_t)i * (size_t)r->k + (size_t)j];
+            mk_buf_printf(cor, isfinite(c) ? ",%.4f" : ",", c);
+        }
+        mk_buf_puts(cor, "\n");
+    }
+    mk_buf_printf(txt, "singular values of the Jacobian:");
+    for (int i = 0; i < r->n_sv; i++) mk_buf_printf(txt, " %.3g", r->sv[i]);
+    mk_buf_puts(txt, "\n");
+}
+
+static void write_history_csv(mk_buf *b, const mk_fit_result *r)
+{
+    mk_buf_puts(b, "evaluation,stage,start,objective\n");
+    int e = 0;
+    for (int i = 0; i < r->n_design; i++, e++) mk_buf_printf(b, "%d,design,,%.8g\n", e + 1, r->hist[e]);
+    for (int s = 0; s < r->starts; s++)
+        for (int i = 0; i < r->polish_len[s]; i++, e++) mk_buf_printf(b, "%d,polish,%d,%.8g\n", e + 1, s + 1, r->hist[e]);
+}
+
+/* The per-target table before and after, from fresh runs of the targets at both points. */
+static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_param *p, const mk_fit_result *r,
+                        mk_buf *csv, mk_buf *txt)
+{
+    mk_symbol *after = mk_malloc(sizeof *after * (size_t)abi->n_params + 1);
+    if (!after) return 1;
+    memcpy(after, abi->params, sizeof *after * (size_t)abi->n_params);
+    for (int j = 0; j < r->k; j++) after[p[j].param].value = r->x[j];
+    mk_model_abi fitted = *abi;
+    fitted.params = after;
+    mk_buf_puts(csv, "target,role,published,scale,model_before,residual_before,verdict_before,model_after,residual_after,verdict_after\n");
+    mk_buf_printf(txt, "\n%-34s %-22s %14s %8s %14s %8s\n", "target", "published", "before", "r", "after", "r");
+    for (int i = 0; i < ts->n; i++) {
+        mk_vresult b, a;
+        mk_error e = {0};
+        if (mk_vtarget_run(ts->t[i], abi, ts->u, ts->anat, &b, &e)) break;
+        if (mk_vtarget_run(ts->t[i], &fitted, ts->u, ts->anat, &a, &e)) {
+            mk_vresult_free(&b);
+            break;
+        }
+        char how[160];
+        double rb = mk_fit_target_residual(&b, how, sizeof how), ra = mk_fit_target_residual(&a, NULL, 0);
+        mk_buf_printf(csv, "%s,%s,", b.name, b.role);
+        csv_text(csv, b.published);
+        mk_buf_puts(csv, ",");
+        csv_text(csv, how);
+        mk_buf_puts(csv, ",");
+        csv_text(csv, b.model_text);
+        mk_buf_printf(csv, ",%.4g,%s,", rb, mk_verdict_name(b.verdict));
+        csv_text(csv, a.model_text);
+        mk_buf_printf(csv, ",%.4g,%s\n", ra, mk_verdict_name(a.verdict));
+        mk_buf_printf(txt, "%-34.34s %-22.22s %14.14s %8.3g %14.14s %8.3g\n", b.name, b.published, b.model_text, rb, a.model_text, ra);
+        mk_vresult_free(&b);
+        mk_vresult_free(&a);
+    }
+    free(after);
+    return 0;
+}
+
+static void data_table(const data_set *ds, const mk_fit_result *r, mk_buf *csv, mk_buf *txt)
+{
+    mk_buf_puts(csv, "line,time_s,variable,value,sd,residual_before,residual_after\n");
+    mk_buf_printf(txt, "\n%-6s %12s %-24s %10s %8s %10s %10s\n", "line", "time (s)", "variable", "value", "sd", "r before", "r after");
+    for (int i = 0; i < ds->data.n; i++) {
+        const mk_fit_obs *o = &ds->data.obs[i];
+        mk_buf_printf(csv, "%d,%.6g,", o->line, o->t_s);
+        csv_text(csv, o->variable);
+        mk_buf_printf(csv, ",%.6g,%.6g,%.4g,%.4g\n", o->value, o->sd, r->r0[i], r->r[i]);
+        mk_buf_printf(txt, "%-6d %12.6g %-24.24s %10.4g %8.3g %10.3g %10.3g\n", o->line, o->t_s, o->variable, o->value, o->sd,
+                      r->r0[i], r->r[i]);
+    }
+}
+
+/* ---------------------------------------------------------------- the command */
+
+typedef struct fit_run {
+    fit_args a;
+    mk_cli_model_ref ref;     /* target mode */
+    mk_cli_scenario cs;       /* data mode */
+    const mk_model_abi *abi;
+    target_set ts;
+    data_set ds;
+    mk_fit_param *p;
+    int k;
+    int own_overrides;        /* ds.proto.params is ours (drop_fitted_overrides) */
+    mk_outdir od;
+} fit_run;
+
+/* Data mode: the scenario, the CSV, and a first run that checks the CSV's names against it. */
+static int open_data(fit_run *f)
+{
+    int rc = mk_cli_scenario_open(f->a.scenario, f->a.model, NULL, 0, 0, &f->cs);
+    if (rc) return rc;
+    f->abi = f->cs.model.abi;
+    mk_error err = {0};
+    if (mk_fit_data_load_file(f->a.data, f->cs.units, &f->ds.data, &err)) return mk_cli_report(&err);
+    f->ds.proto = *f->cs.proto;
+    f->ds.anat = f->cs.anat;
+    return 0;
+}
+
+/* The scenario's own overrides of a fitted parameter would hide the fit: they are dropped. */
+static int drop_fitted_overrides(fit_run *f)
+{
+    mk_protocol *pr = &f->ds.proto;
+    mk_param_override *keep = mk_calloc((size_t)pr->n_params + 1, sizeof *keep);
+    if (!keep) return mk_cli_usage_error("out of memory");
+    int n = 0;
+    for (int i = 0; i < pr->n_params; i++) {
+        int fitted = 0;
+        for (int j = 0; j < f->k; j++) fitted |= f->p[j].param == pr->params[i].param;
+        if (fitted)
+            fprintf(stderr, "myoknot: note: the scenario sets %s; the fit estimates it instead\n", f->abi->params[pr->params[i].param].name);
+        else keep[n++] = pr->params[i];
+    }
+    pr->params = keep;
+    pr->n_params = n;
+    f->own_overrides = 1;
+    return 0;
+}
+
+static int check_data_names(fit_run *f)
+{
+    double *r = mk_malloc(sizeof *r * (size_t)f->ds.data.n + 1);
+    mk_error err = {0};
+    int rc = r ? 0 : 1;
+    if (r && data_residuals(&f->ds, f->abi, r, &err)) rc = mk_cli_report(&err);
+    free(r);
+    return rc;
+}
+
+static int open_inputs(fit_run *f)
+{
+    int rc;
+    mk_error err = {0};
+    if (f->a.data) {
+        if ((rc = open_data(f))) return rc;
+    } else {
+        if ((rc = mk_cli_open_model(f->a.model ? f->a.model : "tp_site", 1, &f->ref))) return rc;
+        f->abi = f->ref.abi;
+        if (mk_units_new(&f->ts.u, &err) || mk_anatomy_load(&f->ts.anat, &err)) return mk_cli_report(&err);
+        if ((rc = load_targets(&f->a, &f->ts))) return rc;
+    }
+    if (mk_fit_select(f->abi, f->a.params, f->a.log, &f->p, &f->k, &err)) {
+        mk_cli_report(&err);
+        return EXIT_USAGE;
+    }
+    if (f->a.data && ((rc = drop_fitted_overrides(f)) || (rc = check_data_names(f)))) return rc;
+    return 0;
+}
+
+static const mk_outdir_kind k_fit_kind = {"an output of myoknot fit (no fit.txt)", "fit.txt", NULL};
+
+static int write_outputs(fit_run *f, const mk_fit_result *r, mk_buf *txt)
+{
+    mk_buf yaml, hist, resid, ident, cor;
+    mk_buf_init(&yaml), mk_buf_init(&hist), mk_buf_init(&resid), mk_buf_init(&ident), mk_buf_init(&cor);
+    write_params_yaml(&yaml, &f->a, f->abi, f->p, r);
+    write_history_csv(&hist, r);
+    if (f->a.data) data_table(&f->ds, r, &resid, txt);
+    else target_table(&f->ts, f->abi, f->p, r, &resid, txt);
+    write_ident(&ident, &cor, txt, f->abi, f->p, r);
+    fwrite(txt->data, 1, txt->len, stdout);
+    mk_error err = {0};
+    char path[8400], title[256];
+    snprintf(title, sizeof title, "myoknot fit: %s, %d parameters, %s", f->abi->name, f->k,
+             f->a.data ? "a patient's measurements" : "calibration targets");
+    int rc = yaml.failed || hist.failed || resid.failed || ident.failed || cor.failed || txt->failed;
+    if (rc) fprintf(stderr, "myoknot: error: out of memory\n");
+    else if (mk_outdir_write(&f->od, "params.yaml", yaml.data, yaml.len, &err) ||
+             mk_outdir_write(&f->od, "history.csv", hist.data, hist.len, &err) ||
+             mk_outdir_write(&f->od, "residuals.csv", resid.data, resid.len, &err) ||
+             mk_outdir_write(&f->od, "identifiability.csv", ident.data, ident.len, &err) ||
+             mk_outdir_write(&f->od, "correlation.csv", cor.data, cor.len, &err) ||
+             mk_outdir_write(&f->od, "fit.txt", txt->data, txt->len, &err) ||
+             mk_outdir_path(&f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r, title, path, &err))
+        rc = mk_cli_report(&err);
+    mk_buf_free(&yaml), mk_buf_free(&hist), mk_buf_free(&resid), mk_buf_free(&ident), mk_buf_free(&cor);
+    return rc;
+}
+
+static void close_run(fit_run *f)
+{
+    mk_cli_outdir_abort(&f->od);
+    for (int i = 0; i < f->ts.n; i++) mk_vtarget_free(f->ts.t[i]);
+    free(f->ts.t);
+    mk_anatomy_free(f->ts.anat);
+    mk_units_free(f->ts.u);
+    mk_cli_close_model(&f->ref);
+    if (f->own_overrides) free(f->ds.proto.params);
+    mk_fit_data_free(&f->ds.data);
+    mk_cli_scenario_close(&f->cs);
+    free(f->p);
+}
+
+int mk_cli_fit(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    fit_run f;
+    memset(&f, 0, sizeof f);
+    int rc = parse_args(argc, argv, &f.a);
+    if (rc) return rc;
+    if ((rc = mk_cli_outdir_open(&f.od, f.a.out, "fit", &k_fit_kind))) return rc;
+    if ((rc = open_inputs(&f))) {
+        close_run(&f);
+        return rc;
+    }
+    mk_fit_opts o;
+    mk_fit_opts_default(&o);
+    o.seed = f.a.seed, o.design = f.a.design, o.starts = f.a.starts, o.local_evals = f.a.evals, o.jobs = f.a.jobs;
+    prog pg = {isatty(2), -1, now_s()};
+    o.progress = on_progress, o.progress_ctx = &pg;
+    int nl = 0;
+    for (int j = 0; j < f.k; j++) nl += f.p[j].log_scale;
+    int n_res = f.a.data ? f.ds.data.n : f.ts.n;
+    printf("myoknot %s: fit of %d parameters of %s (%s; %d in log space) to %d %s, seed %llu, %d workers\n", mk_version(), f.k,
+           f.abi->name, f.a.params ? f.a.params : "every 'assumed' parameter", nl, n_res,
+           f.a.data ? "measurements" : "calibration targets", f.a.seed, f.a.jobs);
+    fflush(stdout);
+    mk_fit_result r;
+    mk_error err = {0};
+    if (mk_fit_run(f.abi, f.p, f.k, n_res, f.a.data ? data_residuals : target_residuals,
+                   f.a.data ? (void *)&f.ds : (void *)&f.ts, &o, &r, &err)) {
+        rc = mk_cli_report(&err);
+        close_run(&f);
+        return rc;
+    }
+    mk_buf txt;
+    mk_buf_init(&txt);
+    mk_buf_printf(&txt, "fit of %d parameters of %s to %d %s: objective %.6g before, %.6g after (%d evaluations: %d design, "
+                        "%d starts of polish; %d with a failed run; %d Jacobian); %.1f s on %d workers; seed %llu\n",
+                  f.k, f.abi->name, n_res, f.a.data ? "measurements" : "calibration targets", r.f0, r.f, r.n_hist, r.n_design,
+                  r.starts, r.failed_evals, f.k + 1, r.wall_s, r.jobs, f.a.seed);
+    rc = write_outputs(&f, &r, &txt);
+    if (!rc && !(rc = mk_cli_outdir_commit(&f.od)))
+        printf("output: %s (params.yaml, objective.png, history.csv, residuals.csv, identifiability.csv, correlation.csv, fit.txt)\n",
+               f.od.dir);
+    mk_buf_free(&txt);
+    mk_fit_result_free(&r);
+    close_run(&f);
+    return rc;
+}

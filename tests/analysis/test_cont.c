@@ -1,0 +1,277 @@
+/*
+ * test_cont.c -- Newton continuation (src/analysis/cont*.c) on models with a known answer:
+ *   fold.myo      dy/dt = p + y - y^3/3: folds at p = -+2/3, middle branch unstable;
+ *   bistable.myo  dx/dt = r + x - x^3: folds at r = -+2/(3 sqrt 3);
+ *   hopf.myo      Hopf normal form: a Hopf point at mu = 0.3 with omega = 2 rad/s;
+ *   adapt.myo     fast bistable x, slow a: frozen a = 0.5 gives folds at 0.5 -+ 2/3, free a
+ *                 gives no fold and Hopf points at p = +-0.284605 (omega 0.3 rad/s);
+ *   runaway.myo   steady states only for p < 1: unconverged points beyond, no verdict there;
+ *   decay         (built in) with k = 0 and an inflow: no steady state at all.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../lang/test_util.h"
+#include "analysis/cont.h"
+
+enum { FOLD, BISTABLE, HOPF, ADAPT, RUNAWAY, N_MODELS };
+static const char *const k_files[N_MODELS] = {"fold", "bistable", "hopf", "adapt", "runaway"};
+static mk_model *g_model[N_MODELS];
+static mk_loaded *g_loaded[N_MODELS];
+static const mk_model_abi *g_abi[N_MODELS];
+
+static int setup(void **state)
+{
+    (void)state;
+    for (int i = 0; i < N_MODELS; i++) {
+        char path[1024], rel[128];
+        mk_error err = {0};
+        snprintf(rel, sizeof rel, "tests/analysis/%s.myo", k_files[i]);
+        if (mk_model_parse_file(mk_test_path(path, sizeof path, rel), &g_model[i], &err) ||
+            mk_model_compile(g_model[i], NULL, &g_loaded[i], &err)) {
+            fprintf(stderr, "setup: %s\n", err.message);
+            return -1;
+        }
+        g_abi[i] = mk_loaded_abi(g_loaded[i]);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < N_MODELS; i++) {
+        mk_loaded_free(g_loaded[i]);
+        mk_model_free(g_model[i]);
+    }
+    return 0;
+}
+
+static void opts(mk_cont_opts *o, const mk_model_abi *abi, const char *param, double from, double to)
+{
+    mk_cont_opts_default(o);
+    o->kind = MK_SYM_PARAM;
+    o->index = mk_abi_find(abi, MK_SYM_PARAM, param);
+    assert_true(o->index >= 0);
+    o->from = from;
+    o->to = to;
+    o->settle_s = 200;
+}
+
+static void run(const mk_model_abi *abi, const mk_cont_opts *o, mk_cont_result *r)
+{
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(abi, NULL, &s, &err), MK_OK);
+    mk_status rc = mk_cont_run(s, o, r, &err);
+    if (rc) print_error("continuation: %s\n", err.message);
+    assert_int_equal(rc, MK_OK);
+    mk_solver_free(s);
+}
+
+/* the located special points of a kind, sorted as found; returns their number */
+static int specials(const mk_cont_result *r, int kind, const mk_cont_point **out, int max)
+{
+    int n = 0;
+    for (int k = 0; k < r->n; k++)
+        if (r->pt[k].kind == kind && r->pt[k].converged && n < max) out[n++] = &r->pt[k];
+    return n;
+}
+
+static char *report(const mk_cont_result *r)
+{
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_cont_report(r, &b);
+    return b.data; /* freed by the caller */
+}
+
+static void fold_normal_form(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[FOLD], "cubic.p", -2, 2);
+    mk_cont_result r;
+    run(g_abi[FOLD], &o, &r);
+    const mk_cont_point *f[4];
+    assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
+    /* the lower branch folds first at p = 2/3 (y = -1), then the middle one at -2/3 (y = 1) */
+    assert_true(fabs(f[0]->p - 2.0 / 3) < 1e-6 && fabs(f[0]->y[0] + 1) < 1e-3);
+    assert_true(fabs(f[1]->p + 2.0 / 3) < 1e-6 && fabs(f[1]->y[0] - 1) < 1e-3);
+    assert_int_equal(r.n_unconverged, 0);
+    assert_int_equal(r.n_hopf, 0);
+    for (int k = 0; k < r.n; k++) {
+        const mk_cont_point *p = &r.pt[k];
+        double y = p->y[0];
+        assert_true(fabs(p->p + y - y * y * y / 3) < 1e-6); /* a steady state, to newton_tol */
+        if (p->kind == MK_CONT_REGULAR) assert_int_equal(p->n_unstable, fabs(y) < 1 ? 1 : 0);
+    }
+    /* the whole S is one branch from A to B; the seed at B lies on it */
+    assert_int_equal(r.n_branches, 1);
+    assert_int_equal(r.n_seeds_skipped, 1);
+    double lo[2], hi[2], cov = 0;
+    assert_int_equal(mk_cont_coexistence(&r, lo, hi, 2, &cov), 1);
+    assert_true(fabs(lo[0] + 2.0 / 3) < 1e-6 && fabs(hi[0] - 2.0 / 3) < 1e-6);
+    assert_true(fabs(cov - 1) < 1e-12);
+    char *text = report(&r);
+    assert_non_null(strstr(text, "2 stable steady states coexist (3 steady states in all)"));
+    assert_non_null(strstr(text, "none frozen"));
+    free(text);
+    mk_cont_result_free(&r);
+}
+
+static void bistable_folds_downwards(void **state)
+{
+    (void)state;
+    const double rf = 0.38490017945975050; /* 2 / (3 sqrt 3) */
+    mk_cont_opts o;
+    opts(&o, g_abi[BISTABLE], "cusp.r", 1, -1); /* swept downwards */
+    mk_cont_result r;
+    run(g_abi[BISTABLE], &o, &r);
+    const mk_cont_point *f[4];
+    assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
+    assert_true(fabs(fabs(f[0]->p) - rf) < 1e-6 && fabs(fabs(f[1]->p) - rf) < 1e-6);
+    assert_true(f[0]->p < 0 && f[1]->p > 0); /* downwards: the upper branch folds at -rf first */
+    mk_cont_result_free(&r);
+}
+
+static void hopf_normal_form(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[HOPF], "osc.mu", -1, 1);
+    mk_cont_result r;
+    run(g_abi[HOPF], &o, &r);
+    const mk_cont_point *h[4];
+    assert_int_equal(specials(&r, MK_CONT_HOPF, h, 4), 1);
+    assert_true(fabs(h[0]->p - 0.3) < 1e-6);
+    assert_true(fabs(h[0]->omega - 2) < 1e-4);
+    assert_int_equal(r.n_folds, 0);
+    for (int k = 0; k < r.n; k++) {
+        const mk_cont_point *p = &r.pt[k];
+        assert_true(p->converged);
+        assert_true(fabs(p->y[0] - 1) < 1e-9 && fabs(p->y[1]) < 1e-9);
+        if (p->kind != MK_CONT_HOPF) assert_int_equal(p->n_unstable, p->p > 0.3 ? 2 : 0);
+    }
+    char *text = report(&r);
+    assert_non_null(strstr(text, "Hopf point at osc.mu = 0.3"));
+    assert_non_null(strstr(text, "no stable steady state (1 unstable)"));
+    free(text);
+    mk_cont_result_free(&r);
+}
+
+static void slow_state_free_or_frozen(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    mk_cont_result r;
+    const mk_cont_point *s[4];
+    /* free: a true steady state, no fold, two Hopf points */
+    opts(&o, g_abi[ADAPT], "fs.p", -2, 2);
+    run(g_abi[ADAPT], &o, &r);
+    assert_int_equal(r.n_folds, 0);
+    assert_int_equal(specials(&r, MK_CONT_HOPF, s, 4), 2);
+    assert_true(fabs(s[0]->p + 0.284605) < 1e-5 && fabs(s[1]->p - 0.284605) < 1e-5);
+    assert_true(fabs(s[0]->omega - 0.3) < 1e-4);
+    assert_int_equal(r.n_frozen, 0);
+    mk_cont_result_free(&r);
+    /* frozen at 0.5: a quasi-steady state with folds at 0.5 -+ 2/3 */
+    opts(&o, g_abi[ADAPT], "fs.p", -2, 2);
+    o.freeze = "fs.a=0.5";
+    run(g_abi[ADAPT], &o, &r);
+    assert_int_equal(r.n_frozen, 1);
+    assert_int_equal(specials(&r, MK_CONT_FOLD, s, 4), 2);
+    assert_true(fabs(s[0]->p - (0.5 + 2.0 / 3)) < 1e-6 && fabs(s[1]->p - (0.5 - 2.0 / 3)) < 1e-6);
+    for (int k = 0; k < r.n; k++) assert_true(r.pt[k].y[1] == 0.5);
+    char *text = report(&r);
+    assert_non_null(strstr(text, "1 of 2 frozen"));
+    assert_non_null(strstr(text, "fs.a = 0.5"));
+    free(text);
+    mk_cont_result_free(&r);
+}
+
+static void unconverged_points_give_no_verdict(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[RUNAWAY], "drift.p", 0, 2);
+    mk_cont_result r;
+    run(g_abi[RUNAWAY], &o, &r);
+    assert_true(r.n_unconverged >= 5); /* the grid values above p = 1 */
+    for (int k = 0; k < r.n; k++) {
+        const mk_cont_point *p = &r.pt[k];
+        if (p->converged) assert_true(p->p < 1 && fabs(p->y[0] - p->p / (1 - p->p)) < 1e-6 * fmax(1, p->y[0]));
+        else assert_true(p->p >= 1 && p->n_unstable == -1);
+    }
+    double cov = 0;
+    assert_int_equal(mk_cont_coexistence(&r, NULL, NULL, 0, &cov), 0);
+    assert_true(cov > 0.45 && cov < 0.5 + 1e-9); /* converged only below p = 1 */
+    char *text = report(&r);
+    assert_non_null(strstr(text, "no converged steady state found: no verdict here"));
+    assert_null(strstr(text, "none on the branches found")); /* no sweeping statement */
+    free(text);
+    mk_cont_result_free(&r);
+
+    /* decay with k = 0 and an inflow: nothing converges, no verdict at all */
+    const mk_model_abi *decay = mk_builtin_find("decay");
+    assert_non_null(decay);
+    mk_cont_opts_default(&o);
+    o.kind = MK_SYM_INPUT;
+    o.index = 0;
+    o.from = 1, o.to = 2, o.steps = 4, o.settle_s = 10;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(decay, NULL, &s, &err), MK_OK);
+    assert_int_equal(mk_solver_set_param(s, mk_abi_find(decay, MK_SYM_PARAM, "pool.k"), 0, &err), MK_OK);
+    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_OK);
+    mk_solver_free(s);
+    assert_int_equal(r.n_unconverged, r.n);
+    assert_true(r.n >= 5);
+    text = report(&r);
+    assert_non_null(strstr(text, "Verdict: none"));
+    free(text);
+    mk_cont_result_free(&r);
+}
+
+static void bad_options_are_refused(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    mk_cont_result r;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(g_abi[ADAPT], NULL, &s, &err), MK_OK);
+    opts(&o, g_abi[ADAPT], "fs.p", -2, 2);
+    o.freeze = "fs.*";
+    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_non_null(strstr(err.message, "every state"));
+    o.freeze = "fs.nothing";
+    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_NAME);
+    assert_non_null(strstr(err.message, "no state of model 'adapt' matches 'fs.nothing'"));
+    o.freeze = "fs.a=abc";
+    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_INVALID);
+    o.freeze = NULL;
+    o.to = o.from;
+    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_INVALID);
+    mk_solver_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fold_normal_form),
+        cmocka_unit_test(bistable_folds_downwards),
+        cmocka_unit_test(hopf_normal_form),
+        cmocka_unit_test(slow_state_free_or_frozen),
+        cmocka_unit_test(unconverged_points_give_no_verdict),
+        cmocka_unit_test(bad_options_are_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,244 @@
+/*
+ * test_fit.c -- myoknot fit's engine (src/analysis/fit.c) and inputs (src/analysis/fit_io.c)
+ * on a model with a known answer: tests/fit/toy.myo, where y(t) = L (1 - exp(-k t)) and the
+ * data tests/fit/toy_visits.csv were generated with k = 1.3 1/s, L = 7.2 (c has no effect).
+ * The fit must recover k and L, call them identifiable and c not, give the same result for the
+ * same seed whatever the number of workers, and reject bad data files at file:line:col.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../lang/test_util.h"
+#include "analysis/fit.h"
+#include "io/results.h"
+#include "protocol/scenario.h"
+#include "protocol/simulate.h"
+#include "validate/validate.h"
+
+static mk_model *g_model;
+static mk_loaded *g_loaded;
+static const mk_model_abi *g_abi;
+static mk_units *g_units;
+static mk_protocol *g_proto;
+static mk_fit_data g_data;
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[1024];
+    mk_error err = {0};
+    mk_scenario *scn = NULL;
+    int bad = mk_model_parse_file(mk_test_path(path, sizeof path, "tests/fit/toy.myo"), &g_model, &err) ||
+              mk_model_compile(g_model, NULL, &g_loaded, &err) || mk_units_new(&g_units, &err);
+    if (!bad) g_abi = mk_loaded_abi(g_loaded);
+    bad = bad || mk_scenario_load_file(mk_test_path(path, sizeof path, "tests/fit/toy.yaml"), &scn, &err) ||
+          mk_scenario_compile(scn, g_abi, g_units, NULL, NULL, 0, 0, NULL, &g_proto, &err) ||
+          mk_fit_data_load_file(mk_test_path(path, sizeof path, "tests/fit/toy_visits.csv"), g_units, &g_data, &err);
+    mk_scenario_free(scn);
+    if (bad) fprintf(stderr, "setup: %s:%d:%d: %s\n", err.file, err.line, err.column, err.message);
+    return bad ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mk_fit_data_free(&g_data);
+    mk_protocol_free(g_proto);
+    mk_units_free(g_units);
+    mk_loaded_free(g_loaded);
+    mk_model_free(g_model);
+    return 0;
+}
+
+static mk_status toy_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err)
+{
+    (void)ctx;
+    mk_sim_opts so;
+    mk_sim_opts_default(&so);
+    mk_run_result run;
+    mk_status rc = mk_simulate(abi, g_proto, NULL, &so, &run, err);
+    if (rc) return rc;
+    rc = mk_fit_data_residuals(&g_data, &run, r, err);
+    mk_run_result_free(&run);
+    return rc;
+}
+
+static int index_of(const mk_fit_param *p, int k, const char *name)
+{
+    for (int j = 0; j < k; j++)
+        if (!strcmp(g_abi->params[p[j].param].name, name)) return j;
+    return -1;
+}
+
+static void fit_toy(int jobs, unsigned long long seed, mk_fit_param **p, int *k, mk_fit_result *r)
+{
+    mk_error err = {0};
+    assert_int_equal(mk_fit_select(g_abi, NULL, 0, p, k, &err), MK_OK);
+    mk_fit_opts o;
+    mk_fit_opts_default(&o);
+    o.jobs = jobs;
+    o.seed = seed;
+    o.design = 12;
+    o.starts = 2;
+    o.local_evals = 120;
+    assert_int_equal(mk_fit_run(g_abi, *p, *k, g_data.n, toy_residuals, NULL, &o, r, &err), MK_OK);
+}
+
+/* The default choice: the three 'assumed' parameters, k in log space (two decades), not 'fixed'. */
+static void selects_assumed(void **state)
+{
+    (void)state;
+    mk_fit_param *p = NULL;
+    int k = 0;
+    mk_error err = {0};
+    assert_int_equal(mk_fit_select(g_abi, NULL, 0, &p, &k, &err), MK_OK);
+    assert_int_equal(k, 3);
+    assert_true(index_of(p, k, "f.fixed") < 0);
+    assert_true(p[index_of(p, k, "f.k")].log_scale);
+    assert_false(p[index_of(p, k, "f.L")].log_scale);
+    free(p);
+    assert_int_equal(mk_fit_select(g_abi, "f.fix*", 1, &p, &k, &err), MK_OK);
+    assert_int_equal(k, 1);
+    assert_true(p[0].log_scale); /* --log: every positive range */
+    free(p);
+    assert_int_equal(mk_fit_select(g_abi, "nothing.*", 0, &p, &k, &err), MK_ERR_NAME);
+    assert_non_null(strstr(err.message, "matches 'nothing.*'"));
+}
+
+static void recovers_known_parameters(void **state)
+{
+    (void)state;
+    mk_fit_param *p;
+    int k;
+    mk_fit_result r;
+    fit_toy(2, 7, &p, &k, &r);
+    int jk = index_of(p, k, "f.k"), jl = index_of(p, k, "f.L"), jc = index_of(p, k, "f.c");
+    assert_true(fabs(r.x[jk] - 1.3) < 0.01 * 1.3);
+    assert_true(fabs(r.x[jl] - 7.2) < 0.01 * 7.2);
+    assert_true(r.f < 1e-2 && r.f0 > 100); /* the model's own values (k 0.5, L 5) miss by far */
+    assert_true(r.identifiable[jk] && r.identifiable[jl]);
+    assert_false(r.identifiable[jc]);
+    assert_false(isfinite(r.se_u[jc]));
+    assert_true(isfinite(r.se_u[jk]) && r.se_u[jk] < 0.05);
+    assert_int_equal(r.n_design, 12);
+    assert_true(r.n_hist > r.n_design);
+    mk_fit_result_free(&r);
+    free(p);
+}
+
+static void deterministic(void **state)
+{
+    (void)state;
+    mk_fit_param *p1, *p2, *p3;
+    int k1, k2, k3;
+    mk_fit_result a, b, c;
+    fit_toy(1, 3, &p1, &k1, &a);
+    fit_toy(2, 3, &p2, &k2, &b);
+    fit_toy(2, 4, &p3, &k3, &c);
+    assert_int_equal(a.n_hist, b.n_hist);
+    assert_memory_equal(a.x, b.x, sizeof *a.x * (size_t)a.k);
+    assert_memory_equal(a.hist, b.hist, sizeof *a.hist * (size_t)a.n_hist);
+    /* another seed, another design */
+    assert_memory_not_equal(a.hist + 1, c.hist + 1, sizeof *a.hist * (size_t)(a.n_design - 1));
+    mk_fit_result_free(&a), mk_fit_result_free(&b), mk_fit_result_free(&c);
+    free(p1), free(p2), free(p3);
+}
+
+static void bad_data(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"", "v.csv:1:1: empty file"},
+        {"time,variable,value\n1 s,f.y,1\n", "v.csv:1:20: expected the header 'time,variable,value,sd'; column 4 should be 'sd'"},
+        {"time,var,value,sd\n", "v.csv:1:6: expected the header"},
+        {"time,variable,value,sd\n", "v.csv:1:1: no measurements after the header"},
+        {"time,variable,value,sd\n1,f.y,1,0.1\n", "v.csv:2:1: expected a time with its unit"},
+        {"time,variable,value,sd\n1 s,f.y,1,0.1\n2 s, f.y, x1, 0.1\n", "v.csv:3:11: expected a finite number for 'value', found 'x1'"},
+        {"# a comment\ntime,variable,value,sd\n1 s,f.y,1,0\n", "v.csv:3:11: 'sd' must be positive"},
+        {"time,variable,value,sd\n1 s,f.y,1\n", "v.csv:2:10: expected 4 fields"},
+        {"time,variable,value,sd\n1 s,,1,1\n", "v.csv:2:5: empty 'variable'"},
+        {"time,variable,value,sd\n1 kg,f.y,1,1\n", "v.csv:2:1: expected a time"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mk_fit_data d;
+        mk_error err = {0};
+        char msg[2300];
+        assert_int_not_equal(mk_fit_data_load_string("v.csv", cases[i].text, g_units, &d, &err), MK_OK);
+        mk_error_format(&err, msg, sizeof msg);
+        if (!strstr(msg, cases[i].want)) fail_msg("case %zu: got '%s', want '%s'", i, msg, cases[i].want);
+        assert_null(d.obs);
+    }
+    /* a name the run does not know, at its line and column */
+    mk_fit_data d;
+    mk_error err = {0};
+    assert_int_equal(mk_fit_data_load_string("v.csv", "time,variable,value,sd\n1 s,f.y,1,1\n2 s,f.nope,1,1\n", g_units, &d, &err), MK_OK);
+    mk_sim_opts so;
+    mk_sim_opts_default(&so);
+    mk_run_result run;
+    assert_int_equal(mk_simulate(g_abi, g_proto, NULL, &so, &run, &err), MK_OK);
+    double r[2];
+    assert_int_equal(mk_fit_data_residuals(&d, &run, r, &err), MK_ERR_NAME);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 5);
+    mk_run_result_free(&run);
+    mk_fit_data_free(&d);
+}
+
+/* The standardized residual of a target: in units of the published half-range on the side of
+ * the miss; hinges for one-sided and ordinal targets; NaN for a run that failed. */
+static void target_residuals(void **state)
+{
+    (void)state;
+    mk_vresult v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.compare, sizeof v.compare, "within");
+    v.pub_value = 10, v.pub_lo = 8, v.pub_hi = 16, v.acc_lo = 8, v.acc_hi = 16;
+    v.model = 19;
+    assert_true(fabs(mk_fit_target_residual(&v, NULL, 0) - 1.5) < 1e-12);
+    v.model = 7;
+    assert_true(fabs(mk_fit_target_residual(&v, NULL, 0) + 1.5) < 1e-12);
+    v.model = NAN;
+    assert_true(isnan(mk_fit_target_residual(&v, NULL, 0)));
+    v.model = 10;
+    v.verdict = MK_V_ERROR;
+    assert_true(isnan(mk_fit_target_residual(&v, NULL, 0)));
+    v.verdict = MK_V_PASS;
+    snprintf(v.compare, sizeof v.compare, "below");
+    v.pub_value = 0, v.pub_lo = v.pub_hi = NAN, v.acc_hi = 0.2;
+    v.model = 0.1;
+    assert_true(mk_fit_target_residual(&v, NULL, 0) == 0);
+    v.model = 0.6;
+    assert_true(fabs(mk_fit_target_residual(&v, NULL, 0) - 2) < 1e-12); /* 0.4 beyond, slack 0.2 */
+    snprintf(v.compare, sizeof v.compare, "above");
+    v.pub_value = 1, v.acc_lo = 1, v.model = 0.8;
+    assert_true(fabs(mk_fit_target_residual(&v, NULL, 0) - 2) < 1e-12); /* no slack: a tenth of the bound */
+    snprintf(v.compare, sizeof v.compare, "ordinal");
+    v.direction = 1, v.min_step = 0, v.n_items = 3;
+    v.items[0] = 1, v.items[1] = 2, v.items[2] = 3;
+    assert_true(mk_fit_target_residual(&v, NULL, 0) == 0);
+    v.items[2] = 1.8; /* one step 0.2 the wrong way; scale a tenth of the mean magnitude (0.16) */
+    assert_true(fabs(mk_fit_target_residual(&v, NULL, 0) - 0.2 / (0.1 * 4.8 / 3)) < 1e-9);
+    v.items[1] = NAN;
+    assert_true(isnan(mk_fit_target_residual(&v, NULL, 0)));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(selects_assumed),
+        cmocka_unit_test(recovers_known_parameters),
+        cmocka_unit_test(deterministic),
+        cmocka_unit_test(bad_data),
+        cmocka_unit_test(target_residuals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
