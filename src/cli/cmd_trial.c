@@ -190,6 +190,43 @@ static int write_outputs(const mk_trial_result *res, mk_outdir *od, mk_buf *text
     return rc ? mk_cli_report(&err) : 0;
 }
 
+/* MPI_Init under mpirun (myoknot-mpi); one process otherwise.  --power stays in one process. */
+static int mpi_start(const trial_args *a, int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+#ifdef MK_MPI
+    MPI_Init(NULL, NULL);
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    if (a->power && *size > 1) {
+        if (!*rank) mk_cli_usage_error("--power runs in one process (without mpirun)");
+        MPI_Finalize();
+        return EXIT_USAGE;
+    }
+#else
+    (void)a;
+#endif
+    return 0;
+}
+
+/* --power R: R replicate trials; power.csv into the folder and on the terminal. */
+static int write_power(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o, long replicates,
+                       mk_outdir *od)
+{
+    mk_error err = {0};
+    mk_buf pw;
+    mk_buf_init(&pw);
+    printf("power by simulation: %ld replicate trials\n", replicates);
+    fflush(stdout);
+    int rc = 0;
+    if (mk_trial_power(d, anat, o, (int)replicates, &pw, &err) || mk_outdir_write(od, "power.csv", pw.data, pw.len, &err))
+        rc = mk_cli_report(&err);
+    else fwrite(pw.data, 1, pw.len, stdout);
+    mk_buf_free(&pw);
+    return rc;
+}
+
 int mk_cli_trial(int argc, char **argv)
 {
     if (mk_cli_wants_help(argc, argv)) {
@@ -200,16 +237,7 @@ int mk_cli_trial(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
     int rank = 0, size = 1;
-#ifdef MK_MPI
-    MPI_Init(NULL, NULL);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (a.power && size > 1) {
-        if (!rank) mk_cli_usage_error("--power runs in one process (without mpirun)");
-        MPI_Finalize();
-        return EXIT_USAGE;
-    }
-#endif
+    if ((rc = mpi_start(&a, &rank, &size))) return rc;
     mk_error err = {0};
     mk_outdir od;
     memset(&od, 0, sizeof od);
@@ -259,19 +287,7 @@ int mk_cli_trial(int argc, char **argv)
     }
     fwrite(text.data, 1, text.len, stdout);
     if ((rc = write_outputs(&res, &od, &text))) goto out;
-    if (a.power) {
-        mk_buf pw;
-        mk_buf_init(&pw);
-        printf("power by simulation: %ld replicate trials\n", a.power);
-        fflush(stdout);
-        if (mk_trial_power(d, anat, &o, (int)a.power, &pw, &err) ||
-            mk_outdir_write(&od, "power.csv", pw.data, pw.len, &err))
-            rc = mk_cli_report(&err);
-        else fwrite(pw.data, 1, pw.len, stdout);
-        mk_buf_free(&pw);
-        if (rc) goto out;
-    }
-    if ((rc = mk_cli_outdir_commit(&od))) goto out;
+    if ((a.power && (rc = write_power(d, anat, &o, a.power, &od))) || (rc = mk_cli_outdir_commit(&od))) goto out;
     printf("output: %s (patients.csv, trial_summary.csv, responders.csv, forest.png, report.html, summary.txt)\n",
            od.dir);
 out:
