@@ -204,6 +204,19 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
                     mk_buf_printf(b, "%-24s %-14s %-12s %5d %5d %9.3g %20s %7.2f %18s %8.3g\n", cmp, out,
                                   d->times[t].name, s.a.n, s.b.n, s.md, ci, s.smd, gci, s.p);
                 }
+    mk_buf_puts(b, "\nresponders (improvement from baseline of at least the MID):\n");
+    for (int o = 0; o < d->n_outcomes; o++)
+        for (int t = 1; t < d->n_times; t++) {
+            mk_buf_printf(b, "  %s (MID %g %s) at %s:", d->outcomes[o].name, d->outcomes[o].mid,
+                          d->outcomes[o].kind == MK_OUT_PAIN ? "points" : d->outcomes[o].unit, d->times[t].name);
+            for (int a = 0; a < d->n_arms; a++) {
+                int resp, n;
+                mk_trial_responders(r, a, o, t, &resp, &n);
+                mk_buf_printf(b, " %s %d/%d", d->arms[a].name, resp, n);
+                if (n) mk_buf_printf(b, " (%.0f %%)", 100.0 * resp / n);
+                mk_buf_puts(b, a + 1 < d->n_arms ? "," : "\n");
+            }
+        }
     if (d->n_anchors) mk_buf_puts(b, "\npublished (the trial's anchors) and simulated:\n");
     for (int k = 0; k < d->n_anchors; k++) {
         const mk_trial_anchor *an = &d->anchors[k];

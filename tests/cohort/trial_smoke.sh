@@ -40,6 +40,7 @@ ok "summary rows" test "$(grep -c '^needling vs sham,' "$T/one/trial_summary.csv
 ok "one row per patient, arm and time" test "$(grep -c '^[0-9]*,analysed,' "$T/one/patients.csv")" -eq \
     "$(( $(grep -o '[0-9]* analysed' "$T/one/summary.txt" | grep -o '[0-9]*') * 2 * 3 ))"
 ok "report flow" grep -q "Enrolled: " "$T/one/report.html"
+ok "responders in the account" grep -q "^  ppt (MID 30 kPa) at after: needling [0-9]*/[0-9]*" "$T/one/summary.txt"
 check run2 0 "2 worker threads" "$BIN" trial "$D" --patients 6 --threads 2 --seed 3 --out "$T/two"
 for f in patients.csv trial_summary.csv responders.csv; do
     ok "same bytes $f" cmp -s "$T/one/$f" "$T/two/$f"
