@@ -11,8 +11,9 @@
  * mu = mean EE gives the sign, sigma (standard deviation of EE) flags interactions and
  * non-linearity.
  *
- * Runs are independent and done one after another (no threads); the random numbers come from
- * a generator seeded by the caller (no global state), so the same seed gives the same design.
+ * The whole design is drawn first from a generator seeded by the caller (no global state); its
+ * runs are independent and are evaluated in `jobs` forked worker processes (analysis/workers.h),
+ * gathered by index, so the same seed gives the same result whatever the number of workers.
  */
 #ifndef MK_ANALYSIS_SENSITIVITY_H
 #define MK_ANALYSIS_SENSITIVITY_H
@@ -38,7 +39,8 @@ typedef struct mk_morris_opts {
     mk_solver_opts solver;
     int keep_output_rows;      /* 0: record only the first and last row (faster; the outputs are
                                   end values and measurements, so nothing is lost) */
-    mk_morris_progress_fn progress;
+    int jobs;                  /* worker processes (default 1; the CLI uses every core) */
+    mk_morris_progress_fn progress;   /* in the calling process, as each run finishes */
     void *progress_ctx;
 } mk_morris_opts;
 
@@ -67,7 +69,8 @@ typedef struct mk_morris_result {
     unsigned long long seed;
     int runs, failed;
     double wall_s;
-    char first_failure[512];
+    int jobs;
+    char first_failure[512];                     /* of the first failed run in design order */
 } mk_morris_result;
 
 /* Screen abi's parameters against the protocol p (its parameter overrides hold for the
