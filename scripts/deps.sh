@@ -3,7 +3,7 @@
 # Each package and why it is here is listed in README.md ("Dependencies").
 set -eu
 PKGS="build-essential cmake pkg-config
-libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libcmocka-dev libnlopt-dev liblapack-dev"
+libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libcmocka-dev libnlopt-dev liblapack-dev libgsl-dev"
 
 missing=""
 for p in $PKGS; do
