@@ -283,7 +283,7 @@ static void bad_checkpoints(void **state)
     put("foreign", "{\"format\": \"something else\"}\n");
     refused(g_abi, "foreign", "not a myoknot checkpoint");
     /* a state missing */
-    char *less = replace(other, "\"core.ca\"", "\"core.cx\"");
+    char *less = replace(other, "\"core.ca_c\"", "\"core.cx\"");
     char *less2 = replace(less, "0123456789abcdef", g_abi->hash);
     put("renamed_state", less2);
     refused(g_abi, "renamed_state", "'core.cx' in \"states\" is not one of model 'tp_site'");
