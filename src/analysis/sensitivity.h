@@ -127,7 +127,8 @@ typedef struct mk_sobol_result {
     /* [i * n_out + o]; NaN where undefined (no variance, too few complete rows) */
     double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi;
     double mean[MK_MORRIS_MAX_OUTPUTS], var[MK_MORRIS_MAX_OUTPUTS];
-    int n_used[MK_MORRIS_MAX_OUTPUTS];           /* rows with every run of the row finite */
+    int n_used[MK_MORRIS_MAX_OUTPUTS];           /* rows with f(A) and f(B) (V's rows) */
+    int *n_rows;                                 /* [i * n_out + o]: of those, with f(AB_i) too */
     int samples, bootstrap;
     unsigned long long seed;
     int runs, failed, jobs;
@@ -142,13 +143,16 @@ void mk_sobol_result_free(mk_sobol_result *r);
 /* The base samples: A and B (n x k each, row-major) from the Sobol sequence in 2k dimensions. */
 mk_status mk_sobol_sample(int n, int k, double *A, double *B, mk_error *err);
 
-/* The estimators on one output: yA, yB (n) and yAB (k x n: row i is f(AB_i)).  Rows with a
- * non-finite value anywhere are left out (*n_used says how many are kept).  s1, st (k) and,
- * when n_boot > 0, their 95 % percentile intervals s1_lo .. s1_hi, st_lo .. st_hi (k each; may
- * be NULL when n_boot is 0).  Bootstrap rows are drawn from mk_rng seeded with seed. */
+/* The estimators on one output: yA, yB (n) and yAB (k x n: row i is f(AB_i)).  A row whose
+ * f(A) or f(B) is not finite (a failed run) is left out (*n_used: the rows kept; V comes from
+ * them); a row whose f(AB_i) is not finite is left out of factor i's sums only (n_rows[i], may
+ * be NULL).  s1, st (k) and, when n_boot > 0, their 95 % percentile intervals s1_lo .. s1_hi,
+ * st_lo .. st_hi (k each; may be NULL when n_boot is 0).  Bootstrap rows are drawn from mk_rng
+ * seeded with seed. */
 mk_status mk_sobol_estimate(int n, int k, const double *yA, const double *yB, const double *yAB, int n_boot,
                             unsigned long long seed, double *s1, double *st, double *s1_lo, double *s1_hi,
-                            double *st_lo, double *st_hi, int *n_used, double *mean, double *var, mk_error *err);
+                            double *st_lo, double *st_hi, int *n_used, int *n_rows, double *mean, double *var,
+                            mk_error *err);
 
 /* Factor indices sorted by ST of output o, largest first (caller frees). */
 int *mk_sobol_rank(const mk_sobol_result *r, int o);

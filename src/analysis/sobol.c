@@ -32,6 +32,7 @@ void mk_sobol_result_free(mk_sobol_result *r)
     if (!r) return;
     free(r->factor);
     free(r->s1), free(r->s1_lo), free(r->s1_hi), free(r->st), free(r->st_lo), free(r->st_hi);
+    free(r->n_rows);
     memset(r, 0, sizeof *r);
 }
 
@@ -56,10 +57,11 @@ mk_status mk_sobol_sample(int n, int k, double *A, double *B, mk_error *err)
 
 /* ---------------------------------------------------------------- estimators */
 
-/* The indices from the m rows rows[0..m-1] (indices into yA, yB, yAB's rows); NaN when the
- * outputs do not vary. */
+/* The indices from the m rows rows[0..m-1] (indices into yA, yB and yAB's rows, each with f(A)
+ * and f(B) finite): V from all of them, factor i's sums over those whose f(AB_i) is finite too
+ * (cnt[i] of them, may be NULL); NaN when the outputs do not vary. */
 static void indices(int n, int k, const double *yA, const double *yB, const double *yAB, const int *rows, int m,
-                    double *s1, double *st, double *mean_out, double *var_out)
+                    double *s1, double *st, int *cnt, double *mean_out, double *var_out)
 {
     double sum = 0;
     for (int r = 0; r < m; r++) sum += yA[rows[r]] + yB[rows[r]];
@@ -75,14 +77,18 @@ static void indices(int n, int k, const double *yA, const double *yB, const doub
     for (int i = 0; i < k; i++) {
         const double *y = yAB + (size_t)i * (size_t)n;
         double f = 0, t = 0;
+        int mi = 0;
         for (int r = 0; r < m; r++) {
             int j = rows[r];
+            if (!isfinite(y[j])) continue;
             f += yB[j] * (y[j] - yA[j]);
             t += (yA[j] - y[j]) * (yA[j] - y[j]);
+            mi++;
         }
-        int ok = m > 1 && var > 0 && isfinite(var);
-        s1[i] = ok ? f / m / var : NAN;
-        st[i] = ok ? t / (2.0 * m) / var : NAN;
+        int ok = mi > 1 && var > 0 && isfinite(var);
+        s1[i] = ok ? f / mi / var : NAN;
+        st[i] = ok ? t / (2.0 * mi) / var : NAN;
+        if (cnt) cnt[i] = mi;
     }
 }
 
@@ -107,7 +113,8 @@ static double quantile(double *v, int n, double p)
 
 mk_status mk_sobol_estimate(int n, int k, const double *yA, const double *yB, const double *yAB, int n_boot,
                             unsigned long long seed, double *s1, double *st, double *s1_lo, double *s1_hi,
-                            double *st_lo, double *st_hi, int *n_used, double *mean, double *var, mk_error *err)
+                            double *st_lo, double *st_hi, int *n_used, int *n_rows, double *mean, double *var,
+                            mk_error *err)
 {
     if (n < 1 || k < 1 || !yA || !yB || !yAB || !s1 || !st)
         return mk_fail(err, MK_ERR_INVALID, "mk_sobol_estimate: bad arguments");
@@ -123,18 +130,17 @@ mk_status mk_sobol_estimate(int n, int k, const double *yA, const double *yB, co
         rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         goto done;
     }
-    /* the complete rows: a failed run anywhere in a row leaves the whole row out */
+    /* the rows with f(A) and f(B); a failed f(AB_i) leaves the row out of factor i's sums only */
     int m = 0;
-    for (int j = 0; j < n; j++) {
-        int ok = isfinite(yA[j]) && isfinite(yB[j]);
-        for (int i = 0; ok && i < k; i++) ok = isfinite(yAB[(size_t)i * (size_t)n + (size_t)j]);
-        if (ok) rows[m++] = j;
-    }
+    for (int j = 0; j < n; j++)
+        if (isfinite(yA[j]) && isfinite(yB[j])) rows[m++] = j;
     if (n_used) *n_used = m;
     double mu = NAN, v = NAN;
-    if (m > 0) indices(n, k, yA, yB, yAB, rows, m, s1, st, &mu, &v);
-    else
-        for (int i = 0; i < k; i++) s1[i] = st[i] = NAN;
+    if (m > 0) indices(n, k, yA, yB, yAB, rows, m, s1, st, n_rows, &mu, &v);
+    for (int i = 0; m == 0 && i < k; i++) {
+        s1[i] = st[i] = NAN;
+        if (n_rows) n_rows[i] = 0;
+    }
     if (mean) *mean = mu;
     if (var) *var = v;
     if (n_boot <= 0) goto done;
@@ -142,7 +148,7 @@ mk_status mk_sobol_estimate(int n, int k, const double *yA, const double *yB, co
     mk_rng_seed(&g, seed);
     for (int b = 0; b < n_boot; b++) {
         for (int r = 0; r < m; r++) pick[r] = rows[mk_rng_below(&g, m)];
-        if (m > 0) indices(n, k, yA, yB, yAB, pick, m, t1, tt, NULL, NULL);
+        if (m > 0) indices(n, k, yA, yB, yAB, pick, m, t1, tt, NULL, NULL, NULL);
         for (int i = 0; i < k; i++) {
             bs1[(size_t)i * (size_t)n_boot + (size_t)b] = m > 0 ? t1[i] : NAN;
             bst[(size_t)i * (size_t)n_boot + (size_t)b] = m > 0 ? tt[i] : NAN;
@@ -185,7 +191,8 @@ static mk_status alloc_indices(mk_sobol_result *r)
     r->s1 = mk_calloc(n, sizeof *r->s1), r->s1_lo = mk_calloc(n, sizeof *r->s1_lo);
     r->s1_hi = mk_calloc(n, sizeof *r->s1_hi), r->st = mk_calloc(n, sizeof *r->st);
     r->st_lo = mk_calloc(n, sizeof *r->st_lo), r->st_hi = mk_calloc(n, sizeof *r->st_hi);
-    return r->s1 && r->s1_lo && r->s1_hi && r->st && r->st_lo && r->st_hi ? MK_OK : MK_ERR_NOMEM;
+    r->n_rows = mk_calloc(n, sizeof *r->n_rows);
+    return r->s1 && r->s1_lo && r->s1_hi && r->st && r->st_lo && r->st_hi && r->n_rows ? MK_OK : MK_ERR_NOMEM;
 }
 
 /* The indices of output q from the runs' outputs Y (rows as in saltelli_design). */
@@ -195,8 +202,9 @@ static mk_status estimate_output(mk_sobol_result *r, const double *Y, int q, mk_
     double *yA = mk_malloc((size_t)N * sizeof *yA), *yB = mk_malloc((size_t)N * sizeof *yB);
     double *yAB = mk_malloc((size_t)N * (size_t)k * sizeof *yAB);
     double *buf = mk_malloc(6 * (size_t)k * sizeof *buf);
+    int *cnt = mk_malloc(((size_t)k + 1) * sizeof *cnt);
     mk_status rc = MK_OK;
-    if (!yA || !yB || !yAB || !buf) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    if (!yA || !yB || !yAB || !buf || !cnt) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     for (int j = 0; !rc && j < N; j++) {
         yA[j] = Y[(size_t)(1 + j) * (size_t)no + (size_t)q];
         yB[j] = Y[(size_t)(1 + N + j) * (size_t)no + (size_t)q];
@@ -207,15 +215,15 @@ static mk_status estimate_output(mk_sobol_result *r, const double *Y, int q, mk_
     /* each output its own bootstrap stream, from the seed */
     if (!rc)
         rc = mk_sobol_estimate(N, k, yA, yB, yAB, r->bootstrap, r->seed + 0x9e3779b97f4a7c15ULL * (unsigned)q, b,
-                               b + k, b + 2 * k, b + 3 * k, b + 4 * k, b + 5 * k, &r->n_used[q], &r->mean[q],
+                               b + k, b + 2 * k, b + 3 * k, b + 4 * k, b + 5 * k, &r->n_used[q], cnt, &r->mean[q],
                                &r->var[q], err);
     for (int i = 0; !rc && i < k; i++) {
         size_t at = (size_t)i * (size_t)no + (size_t)q;
-        r->s1[at] = b[i], r->st[at] = b[k + i];
+        r->s1[at] = b[i], r->st[at] = b[k + i], r->n_rows[at] = cnt[i];
         r->s1_lo[at] = r->bootstrap > 0 ? b[2 * k + i] : NAN, r->s1_hi[at] = r->bootstrap > 0 ? b[3 * k + i] : NAN;
         r->st_lo[at] = r->bootstrap > 0 ? b[4 * k + i] : NAN, r->st_hi[at] = r->bootstrap > 0 ? b[5 * k + i] : NAN;
     }
-    free(yA), free(yB), free(yAB), free(buf);
+    free(yA), free(yB), free(yAB), free(buf), free(cnt);
     return rc;
 }
 
@@ -316,7 +324,7 @@ static void csv_num(mk_buf *b, double v)
 mk_status mk_sobol_write_csv(const mk_sobol_result *r, mk_buf *b, mk_error *err)
 {
     mk_buf_puts(b, "output,measured,output_unit,rank,parameter,unit,lo,hi,scale,default,S1,S1_lo,S1_hi,ST,ST_lo,ST_hi,"
-                   "n_used,variance\n");
+                   "rows,variance\n");
     for (int o = 0; o < r->n_out; o++) {
         int *idx = mk_sobol_rank(r, o);
         if (!idx) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
@@ -337,7 +345,7 @@ mk_status mk_sobol_write_csv(const mk_sobol_result *r, mk_buf *b, mk_error *err)
             csv_num(b, r->st[at]);
             csv_num(b, r->st_lo[at]);
             csv_num(b, r->st_hi[at]);
-            mk_buf_printf(b, ",%d", r->n_used[o]);
+            mk_buf_printf(b, ",%d", r->n_rows[at]);
             csv_num(b, r->var[o]);
             mk_buf_puts(b, "\n");
         }

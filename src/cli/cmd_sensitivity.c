@@ -213,19 +213,20 @@ static void print_sobol_table(const mk_sobol_result *r, int o, int top, mk_buf *
 {
     int *idx = mk_sobol_rank(r, o);
     if (!idx) return;
-    mk_buf_printf(b, "\n%s: %s [%s]; baseline %.4g, mean %.4g, variance %.4g (%d of %d rows complete)\n", r->out_label[o],
+    mk_buf_printf(b, "\n%s: %s [%s]; baseline %.4g, mean %.4g, variance %.4g (%d of %d rows with f(A) and f(B))\n",
+                  r->out_label[o],
                   r->out_name[o], r->out_unit[o], r->base[o], r->mean[o], r->var[o], r->n_used[o], r->samples);
-    mk_buf_printf(b, "  %4s  %-28s %8s %19s %8s %19s  %-6s  %s\n", "rank", "parameter", "S1", "95% interval", "ST",
-                  "95% interval", "scale", "range");
+    mk_buf_printf(b, "  %4s  %-28s %8s %19s %8s %19s %5s  %-6s  %s\n", "rank", "parameter", "S1", "95% interval", "ST",
+                  "95% interval", "rows", "scale", "range");
     int n = r->k < top ? r->k : top;
     for (int j = 0; j < n; j++) {
         int i = idx[j];
         size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
         const mk_morris_factor *f = &r->factor[i];
         const mk_symbol *s = &r->abi->params[f->param];
-        mk_buf_printf(b, "  %4d  %-28s %8.3f  [%7.3f, %7.3f] %8.3f  [%7.3f, %7.3f]  %-6s  %g .. %g %s\n", j + 1, s->name,
-                      r->s1[at], r->s1_lo[at], r->s1_hi[at], r->st[at], r->st_lo[at], r->st_hi[at],
-                      f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
+        mk_buf_printf(b, "  %4d  %-28s %8.3f  [%7.3f, %7.3f] %8.3f  [%7.3f, %7.3f] %5d  %-6s  %g .. %g %s\n", j + 1,
+                      s->name, r->s1[at], r->s1_lo[at], r->s1_hi[at], r->st[at], r->st_lo[at], r->st_hi[at],
+                      r->n_rows[at], f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
     }
     free(idx);
 }
@@ -314,7 +315,7 @@ static int sobol(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf
     if (res.n_skipped) mk_buf_printf(text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
     mk_buf_printf(text, "scenario '%s', model %s; S1: share of the output's variance a parameter explains alone\n"
                         "(Saltelli 2010), ST: with all its interactions (Jansen); 95 %% bootstrap percentile intervals;\n"
-                        "a row of the design with a failed run is left out\n",
+                        "rows: the base samples behind each (a failed run leaves its row out)\n",
                   proto->name, abi->name);
     for (int o = 0; o < res.n_out; o++) print_sobol_table(&res, o, a->top, text);
     mk_buf_printf(text, "\nruns: %d (%d failed) in %.1f s on %d worker%s, %.3f s per run\n", res.runs, res.failed,
