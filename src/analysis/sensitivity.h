@@ -93,7 +93,7 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
  * of quasi-random points (GSL's Sobol sequence in 2k dimensions: A the first k coordinates,
  * B the last k), and k matrices AB_i = A with column i taken from B; N (k + 2) runs, plus one
  * baseline.  With V the variance of the outputs of A and B together:
- *   first order  S_i  = mean(f(B) (f(AB_i) - f(A))) / V             (Saltelli 2010)
+ *   first order  S_i  = mean((f(B) - f0) (f(AB_i) - f(A))) / V      (Saltelli 2010, f(B) centred)
  *   total order  ST_i = mean((f(A) - f(AB_i))^2) / (2 V)             (Jansen 1999)
  * and 95 % bootstrap percentile intervals (resampling the N rows).  GSL's sequence has at most
  * 40 dimensions, so at most 20 factors: more are refused with a pointer to Morris screening.

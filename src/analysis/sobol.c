@@ -81,7 +81,9 @@ static void indices(int n, int k, const double *yA, const double *yB, const doub
         for (int r = 0; r < m; r++) {
             int j = rows[r];
             if (!isfinite(y[j])) continue;
-            f += yB[j] * (y[j] - yA[j]);
+            /* f(B) centred: the same expectation (E[f(AB_i) - f(A)] = 0), far less variance
+             * when the mean is large against the spread (SALib standardises for the same reason) */
+            f += (yB[j] - mean) * (y[j] - yA[j]);
             t += (yA[j] - y[j]) * (yA[j] - y[j]);
             mi++;
         }

@@ -220,6 +220,16 @@ static void sobol_estimator_ishigami(void **state)
         assert_true(s1l[i] <= s1[i] && s1[i] <= s1h[i] && s1h[i] - s1l[i] < 0.1);
         assert_true(stl[i] <= st[i] && st[i] <= sth[i] && sth[i] - stl[i] < 0.1);
     }
+    /* an output far from zero against its spread (Ishigami + 1000): the same indices; an
+     * estimator that does not centre f(B) is off by about 2 here */
+    for (int j = 0; j < N; j++) {
+        yA[j] += 1000, yB[j] += 1000;
+        for (int i = 0; i < K; i++) yAB[i * N + j] += 1000;
+    }
+    assert_int_equal(mk_sobol_estimate(N, K, yA, yB, yAB, 0, 3, s1, st, NULL, NULL, NULL, NULL, &used, NULL, NULL, NULL,
+                                       &err),
+                     MK_OK);
+    for (int i = 0; i < K; i++) assert_true(fabs(s1[i] - k_s1[i]) < 0.02 && fabs(st[i] - k_st[i]) < 0.02);
     /* a failed f(AB_1) leaves its row out of factor 1's sums only; a failed f(A) the whole row */
     int rows[K];
     yAB[1 * N + 5] = NAN;
