@@ -74,5 +74,18 @@ exists sens-csv "$T/sens/sensitivity.csv"
 exists sens-png "$T/sens/sensitivity.png"
 check sens-csv-ppt 0 "ppt," grep -F "ppt," "$T/sens/sensitivity.csv"
 
+# not a terminal: one progress line per percent on stderr (issue 14: it printed nothing)
+check sens-log-progress 0 "sensitivity: 100 % (9/9 runs)" \
+    "$BIN" sensitivity --params 'band.f_k,phys.p_cc0,noci.p_mech50' --trajectories 2 --jobs 1 --out "$T/sens2"
+# the same design and numbers with 1 and 2 workers
+check sens-jobs-same 0 "" cmp "$T/sens/sensitivity.csv" "$T/sens2/sensitivity.csv"
+# Sobol indices with a tiny budget: N = 2 base samples of 2 parameters (9 runs)
+check sobol-tp-site 0 "runs: 9 (0 failed" \
+    "$BIN" sensitivity --method sobol --samples 2 --bootstrap 10 --params 'phys.p_cc0,noci.p_mech50' --out "$T/sobol"
+check sobol-csv 0 "ppt," grep -F "ppt," "$T/sobol/sensitivity.csv"
+exists sobol-png "$T/sobol/sensitivity.png"
+check sobol-too-many 2 "screen them first with Morris" "$BIN" sensitivity --method sobol --out "$T/sobol-all"
+check sens-bad-method 2 "--method expects morris or sobol" "$BIN" sensitivity --method x
+
 echo "analysis smoke: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
