@@ -38,8 +38,19 @@ typedef enum mk_status {
     MK_ERR_INVALID    /* an argument is out of its domain */
 } mk_status;
 
+/* Where an error comes from, so that a caller decides what to do (a command's exit code, a
+ * binding's exception class) without comparing message text.  An error names a file (and
+ * line) when a file is at fault; the origin says which kind of input it is.  Errors that no
+ * caller needs to tell apart stay MK_ORIGIN_LIBRARY. */
+typedef enum mk_origin {
+    MK_ORIGIN_LIBRARY = 0, /* the library itself or the system (memory, files, the solver) */
+    MK_ORIGIN_OVERRIDE,    /* an entry of a caller's override list ("name=value unit") */
+    MK_ORIGIN_ARGUMENT     /* another argument a caller passed (an option's value) */
+} mk_origin;
+
 typedef struct mk_error {
     mk_status code;
+    mk_origin origin;
     char file[1024];  /* input at fault, "" if none */
     int line, column; /* 1-based; 0 if not applicable */
     char message[1024];
@@ -48,6 +59,7 @@ typedef struct mk_error {
 /* "file:line:col: message" (or just the message) into buf; returns buf. */
 const char *mk_error_format(const mk_error *err, char *buf, size_t size);
 const char *mk_status_name(mk_status code);
+const char *mk_origin_name(mk_origin origin); /* "library", "override", "argument" */
 const char *mk_version(void);
 
 /* ---------------------------------------------------------------- fault injection */

@@ -22,7 +22,9 @@
 
 int mk_cli_report(const mk_error *err)
 {
-    if (err->file[0] && err->line > 0)
+    if (err->origin == MK_ORIGIN_OVERRIDE && !err->file[0])
+        fprintf(stderr, "--set: error: %s\n", err->message); /* the library's overrides are our --set */
+    else if (err->file[0] && err->line > 0)
         fprintf(stderr, "%s:%d:%d: error: %s\n", err->file, err->line,
                 err->column > 0 ? err->column : 1, err->message);
     else if (err->file[0])
@@ -236,7 +238,7 @@ int mk_cli_scenario_open(const char *path, const char *model_override, const cha
     mk_buf_free(&warnings);
     if (st) {
         rc = mk_cli_report(&err);
-        if (!strcmp(err.file, "--set")) rc = EXIT_USAGE; /* the command line, not the scenario */
+        if (err.origin == MK_ORIGIN_OVERRIDE) rc = EXIT_USAGE; /* the command line, not the scenario */
     }
     return rc;
 }
