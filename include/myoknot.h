@@ -220,4 +220,10 @@ MK_API void mk_law_check_free(mk_law_check *c);
 #ifdef __cplusplus
 }
 #endif
+
+/* The layers above the model and the solver (docs/api.md lists everything): */
+#include "myoknot/output.h"   /* atomic files, output folders */
+#include "myoknot/scenario.h" /* models by name, anatomy, scenarios, protocols, studies */
+#include "myoknot/run.h"      /* simulations, results, run directories */
+
 #endif /* MYOKNOT_H */

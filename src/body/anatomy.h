@@ -10,16 +10,7 @@
 
 #include "myoknot.h"
 
-typedef struct mk_anatomy mk_anatomy;
-
-mk_status mk_anatomy_load(mk_anatomy **out, mk_error *err);   /* from the embedded CSVs */
-void mk_anatomy_free(mk_anatomy *a);
-
-/* 1 if the id names a region as used in scenarios: "local", "temple_r", "vertex", ... */
-int mk_anatomy_has_region(const mk_anatomy *a, const char *id);
-/* 1 if the id names a muscle of muscles.csv ("upper_trapezius") */
-int mk_anatomy_has_muscle(const mk_anatomy *a, const char *id);
-/* A suggestion for a misspelt region or muscle id, or NULL. */
-const char *mk_anatomy_suggest(const mk_anatomy *a, const char *id, int muscles);
+/* The declarations are public: include/myoknot/scenario.h. */
+#include "myoknot/scenario.h"
 
 #endif

@@ -393,7 +393,7 @@ typedef struct fit_run {
     mk_fit_param *p;
     int k;
     int own_overrides;        /* ds.proto.params is ours (drop_fitted_overrides) */
-    mk_outdir od;
+    mk_outdir *od;
 } fit_run;
 
 /* Data mode: the scenario, the CSV, and a first run that checks the CSV's names against it. */
@@ -477,13 +477,13 @@ static int write_outputs(fit_run *f, const mk_fit_result *r, mk_buf *txt)
              f->a.data ? "a patient's measurements" : "calibration targets");
     int rc = yaml.failed || hist.failed || resid.failed || ident.failed || cor.failed || txt->failed;
     if (rc) fprintf(stderr, "myoknot: error: out of memory\n");
-    else if (mk_outdir_write(&f->od, "params.yaml", yaml.data, yaml.len, &err) ||
-             mk_outdir_write(&f->od, "history.csv", hist.data, hist.len, &err) ||
-             mk_outdir_write(&f->od, "residuals.csv", resid.data, resid.len, &err) ||
-             mk_outdir_write(&f->od, "identifiability.csv", ident.data, ident.len, &err) ||
-             mk_outdir_write(&f->od, "correlation.csv", cor.data, cor.len, &err) ||
-             mk_outdir_write(&f->od, "fit.txt", txt->data, txt->len, &err) ||
-             mk_outdir_path(&f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r, title, path, &err))
+    else if (mk_outdir_write(f->od, "params.yaml", yaml.data, yaml.len, &err) ||
+             mk_outdir_write(f->od, "history.csv", hist.data, hist.len, &err) ||
+             mk_outdir_write(f->od, "residuals.csv", resid.data, resid.len, &err) ||
+             mk_outdir_write(f->od, "identifiability.csv", ident.data, ident.len, &err) ||
+             mk_outdir_write(f->od, "correlation.csv", cor.data, cor.len, &err) ||
+             mk_outdir_write(f->od, "fit.txt", txt->data, txt->len, &err) ||
+             mk_outdir_path(f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r, title, path, &err))
         rc = mk_cli_report(&err);
     mk_buf_free(&yaml), mk_buf_free(&hist), mk_buf_free(&resid), mk_buf_free(&ident), mk_buf_free(&cor);
     return rc;
@@ -545,9 +545,9 @@ int mk_cli_fit(int argc, char **argv)
                   f.k, f.abi->name, n_res, f.a.data ? "measurements" : "calibration targets", r.f0, r.f, r.n_hist, r.n_design,
                   r.starts, r.failed_evals, f.k + 1, r.wall_s, r.jobs, f.a.seed);
     rc = write_outputs(&f, &r, &txt);
-    if (!rc && !(rc = mk_cli_outdir_commit(&f.od)))
+    if (!rc && !(rc = mk_cli_outdir_commit(f.od)))
         printf("output: %s (params.yaml, objective.png, history.csv, residuals.csv, identifiability.csv, correlation.csv, fit.txt)\n",
-               f.od.dir);
+               mk_outdir_dir(f.od));
     mk_buf_free(&txt);
     mk_fit_result_free(&r);
     close_run(&f);

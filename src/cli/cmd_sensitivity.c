@@ -174,8 +174,7 @@ int mk_cli_sensitivity(int argc, char **argv)
     mk_buf text, csv;
     mk_buf_init(&text);
     mk_buf_init(&csv);
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
     /* the output folder before anything is computed */
     if (mk_cli_outdir_open(&od, a.out, "sensitivity", &mk_outdir_kind_sensitivity)) {
         mk_buf_free(&text);
@@ -192,7 +191,7 @@ int mk_cli_sensitivity(int argc, char **argv)
     }
     const mk_protocol *proto = cs.proto;
     const mk_cli_model_ref ref = cs.model;
-    mk_anatomy *anat = cs.anat;
+    const mk_anatomy *anat = cs.anat;
 
     mk_morris_opts mo;
     mk_morris_opts_default(&mo);
@@ -234,15 +233,15 @@ int mk_cli_sensitivity(int argc, char **argv)
 
     char path[8400];
     if (mk_morris_write_csv(&res, &csv, &err) ||
-        mk_outdir_write(&od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
-        mk_outdir_write(&od, "summary.txt", text.data, text.len, &err) ||
-        mk_outdir_path(&od, "sensitivity.png", path, sizeof path, &err) ||
+        mk_outdir_write(od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
+        mk_outdir_write(od, "summary.txt", text.data, text.len, &err) ||
+        mk_outdir_path(od, "sensitivity.png", path, sizeof path, &err) ||
         mk_morris_write_figure(&res, a.top, path, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
-    if ((rc = mk_cli_outdir_commit(&od))) goto done;
-    printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", od.dir);
+    if ((rc = mk_cli_outdir_commit(od))) goto done;
+    printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", mk_outdir_dir(od));
 done:
     mk_cli_outdir_abort(&od);
     if (have) mk_morris_result_free(&res);

@@ -314,8 +314,7 @@ int mk_cli_validate(int argc, char **argv)
     vopts o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
 
     /* the models */
     mk_cli_model_ref refs[MAX_MODELS];
@@ -605,7 +604,7 @@ int mk_cli_validate(int argc, char **argv)
             if (res->verdict == MK_V_ERROR) continue;
             char png[MK_OUTDIR_CAP + 200], name[128];
             snprintf(name, sizeof name, "fig%02d_%d.png", i + 1, m);
-            if (mk_outdir_path(&od, name, png, sizeof png, &err) || mk_vfigure_write(res, png, &err)) {
+            if (mk_outdir_path(od, name, png, sizeof png, &err) || mk_vfigure_write(res, png, &err)) {
                 mk_cli_report(&err);
                 rc = 1;
                 break;
@@ -620,14 +619,14 @@ int mk_cli_validate(int argc, char **argv)
         fprintf(stderr, "myoknot: error: out of memory writing the report\n");
         rc = 1;
     }
-    if (!rc && (mk_outdir_write(&od, "validation.csv", csv.data, csv.len, &err) ||
-                mk_outdir_write(&od, "validation.html", html.data, html.len, &err))) {
+    if (!rc && (mk_outdir_write(od, "validation.csv", csv.data, csv.len, &err) ||
+                mk_outdir_write(od, "validation.html", html.data, html.len, &err))) {
         mk_cli_report(&err);
         rc = 1;
     }
     mk_buf_free(&csv);
     mk_buf_free(&html);
-    if (rc || (rc = mk_cli_outdir_commit(&od))) goto done;
+    if (rc || (rc = mk_cli_outdir_commit(od))) goto done;
 
     printf("\n");
     for (int g = 0; g < 2; g++)
@@ -645,7 +644,7 @@ int mk_cli_validate(int argc, char **argv)
         printf("audit (%s): %d validation target%s marked insensitive\n", marks.header, n_ins, n_ins == 1 ? "" : "s");
     }
     if (load_errors) printf("%d validation file%s could not be loaded\n", load_errors, load_errors > 1 ? "s" : "");
-    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, od.dir);
+    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, mk_outdir_dir(od));
     rc = bad ? 1 : 0;
 done:
     mk_cli_outdir_abort(&od);

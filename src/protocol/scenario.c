@@ -121,6 +121,13 @@ mk_status mk_scenario_load_file(const char *path, mk_scenario **out, mk_error *e
     return rc;
 }
 
+extern const char mk_default_scenario_yaml[]; /* scenarios/default.yaml, embedded at build time */
+
+mk_status mk_scenario_load_default(mk_scenario **out, mk_error *err)
+{
+    return mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml, out, err);
+}
+
 const char *mk_scenario_model(const mk_scenario *s) { return s ? s->model : NULL; }
 int mk_scenario_model_is_file(const mk_scenario *s) { return s ? s->model_is_file : 0; }
 

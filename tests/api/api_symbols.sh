@@ -19,7 +19,8 @@ for s in $syms; do
     mk_*) ;;
     *) echo "FAIL: exported symbol '$s' lacks the mk_ prefix"; fail=1; continue ;;
     esac
-    if ! grep -rqE "MK_API[^;]*[^a-z_0-9]$s\(" "$SRC/include"; then
+    # a function (NAME followed by '(') or an object (NAME followed by ',' or ';')
+    if ! grep -rqE "MK_API[^;]*[^a-z_0-9]$s *[(,;]" "$SRC/include"; then
         echo "FAIL: exported symbol '$s' is not declared MK_API in a public header"
         fail=1
     fi
