@@ -79,6 +79,14 @@ MK_API const char *mk_version(void);
 MK_API void mk_alloc_fail_after(long n);
 MK_API long mk_alloc_failures(void);
 
+/* The library's allocator: every allocation of libmyoknot (and of the myoknot command) goes
+ * through it, so that the fault injection above reaches it.  What it returns, and every
+ * string or list the API hands over, is released with free(). */
+MK_API void *mk_malloc(size_t size);
+MK_API void *mk_calloc(size_t count, size_t size);
+MK_API void *mk_realloc(void *ptr, size_t size);
+MK_API char *mk_strdup(const char *s);
+
 /* ---------------------------------------------------------------- growable text buffer */
 
 typedef struct mk_buf {
@@ -225,5 +233,8 @@ MK_API void mk_law_check_free(mk_law_check *c);
 #include "myoknot/output.h"   /* atomic files, output folders */
 #include "myoknot/scenario.h" /* models by name, anatomy, scenarios, protocols, studies */
 #include "myoknot/run.h"      /* simulations, results, run directories */
+#include "myoknot/validate.h" /* validation targets against published data */
+#include "myoknot/body.h"     /* referred pain: parameters, cross-validation */
+#include "myoknot/analysis.h" /* scans, continuation, sensitivity, fitting */
 
 #endif /* MYOKNOT_H */

@@ -53,6 +53,14 @@ MK_API void mk_outdir_abort(mk_outdir *o);
 /* From a signal handler: remove the temporary folder and the lock (async-signal-safe). */
 MK_API void mk_outdir_remove_now(const mk_outdir *o);
 
+/* ---------------------------------------------------------------- HTML pages */
+
+/* The one HTML escaper: text for element content or an attribute value (& < > " '). */
+MK_API void mk_html_escape(mk_buf *out, const char *text);
+/* The one image reader of the pages: the PNG file at path as a data URI
+ * ("data:image/png;base64,...") appended to out, for a self-contained page. */
+MK_API mk_status mk_html_png_uri(mk_buf *out, const char *path, mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,9 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "analysis/common.h"
-#include "analysis/cont.h"
-#include "analysis/scan.h"
 #include "cli/cli.h"
 
 #define MK_SCAN_DEFAULT_MODEL "tp_site"

@@ -10,10 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/common.h"
-#include "analysis/sensitivity.h"
 #include "cli/cli.h"
-#include "protocol/scenario.h"
 
 
 static const char k_help[] =
@@ -204,8 +201,8 @@ int mk_cli_sensitivity(int argc, char **argv)
     mo.solver.atol = a.atol;
     if (isatty(2)) mo.progress = progress;
 
-    printf("myoknot %s: Morris screening, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), proto->name,
-           proto->duration_s / 86400, ref.abi->name, ref.abi->hash);
+    printf("myoknot %s: Morris screening, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), mk_protocol_name(proto),
+           mk_protocol_duration_s(proto) / 86400, ref.abi->name, ref.abi->hash);
     printf("  design: %d trajectories, %d levels, seed %llu, outputs %s, parameters %s\n", a.trajectories, a.levels,
            a.seed, a.outputs ? a.outputs : "pain,ppt,stiffness", a.params ? a.params : "all");
     fflush(stdout);
@@ -224,7 +221,7 @@ int mk_cli_sensitivity(int argc, char **argv)
     if (res.n_skipped) mk_buf_printf(&text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
     mk_buf_printf(&text, "scenario '%s', model %s; effects in each output's unit per whole plausible range; n: the\n"
                          "elementary effects behind each row (runs that failed or gave no value are left out)\n",
-                  proto->name, ref.abi->name);
+                  mk_protocol_name(proto), ref.abi->name);
     for (int o = 0; o < res.n_out; o++) print_table(&res, o, a.top, &text);
     mk_buf_printf(&text, "\nruns: %d (%d failed and left out) in %.1f s, %.3f s per run, single-threaded\n", res.runs,
                   res.failed, res.wall_s, res.runs ? res.wall_s / res.runs : 0.0);

@@ -14,11 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "body/anatomy.h"
 #include "cli/cli.h"
-#include "report/html.h"
-#include "validate/validate.h"
 
 static const char k_help[] =
     "usage: myoknot validate [--model FILE|NAME] [--all-variants] [--only NAME]... [--dir DIR]\n"
@@ -177,49 +173,6 @@ static void csv_field(mk_buf *b, const char *s)
         }
     }
     mk_buf_puts(b, "\"");
-}
-
-static void html_text(mk_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': mk_buf_puts(b, "&lt;"); break;
-        case '>': mk_buf_puts(b, "&gt;"); break;
-        case '&': mk_buf_puts(b, "&amp;"); break;
-        case '"': mk_buf_puts(b, "&quot;"); break;
-        default: {
-            char c[2] = {*s, 0};
-            mk_buf_puts(b, c);
-        }
-        }
-    }
-}
-
-static int append_png(mk_buf *html, const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 1;
-    mk_buf raw;
-    mk_buf_init(&raw);
-    unsigned char chunk[65536];
-    size_t got;
-    size_t total = 0;
-    unsigned char *data = NULL;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        unsigned char *nd = mk_realloc(data, total + got);
-        if (!nd) break;
-        data = nd;
-        memcpy(data + total, chunk, got);
-        total += got;
-    }
-    fclose(f);
-    mk_buf_free(&raw);
-    if (!data) return 1;
-    mk_buf_puts(html, "<img alt=\"figure\" src=\"data:image/png;base64,");
-    mk_base64_append(html, data, total);
-    mk_buf_puts(html, "\">\n");
-    free(data);
-    return 0;
 }
 
 /* ---------------------------------------------------------------- the command */
@@ -505,11 +458,11 @@ int mk_cli_validate(int argc, char **argv)
                        ".expected-fail{color:#a66a00}.UNEXPECTED-PASS{color:#fff;background:#c0392b;font-weight:bold}"
                        "img{max-width:100%}section{margin-top:2em;border-top:2px solid #ddd}</style></head><body>\n");
     mk_buf_printf(&html, "<h1>Validation against published data</h1>\n<p>myoknot %s, targets in <code>", mk_version());
-    html_text(&html, o.dir);
+    mk_html_escape(&html, o.dir);
     mk_buf_puts(&html, "</code>, ");
     for (int m = 0; m < n_models; m++) {
         mk_buf_puts(&html, m ? ", " : "model ");
-        html_text(&html, refs[m].abi->name);
+        mk_html_escape(&html, refs[m].abi->name);
         for (int g = 0; g < 2; g++)
             mk_buf_printf(&html, "%s%s %d pass, %d fail, %d expected-fail, %d drift, %d unexpected-pass, %d error",
                           g ? "; " : ": ", g ? "calibration" : "validation", counts[g][m][MK_V_PASS],
@@ -519,7 +472,7 @@ int mk_cli_validate(int argc, char **argv)
     mk_buf_printf(&html, ". The whole suite ran in %.1f s.</p>\n<table><tr><th>target</th><th>role</th><th>published</th>", wall);
     for (int m = 0; m < n_models; m++) {
         mk_buf_puts(&html, "<th>");
-        html_text(&html, refs[m].abi->name);
+        mk_html_escape(&html, refs[m].abi->name);
         mk_buf_puts(&html, "</th>");
     }
     mk_buf_puts(&html, "</tr>\n");
@@ -527,9 +480,9 @@ int mk_cli_validate(int argc, char **argv)
         row *r = &rows[i];
         mk_buf_puts(&html, "<tr><td>");
         if (!r->t) {
-            html_text(&html, r->file);
+            mk_html_escape(&html, r->file);
             mk_buf_puts(&html, "</td><td colspan=\"9\" class=\"ERROR\">");
-            html_text(&html, r->load_error);
+            mk_html_escape(&html, r->load_error);
             mk_buf_puts(&html, "</td></tr>\n");
             csv_field(&csv, "");
             mk_buf_puts(&csv, ",");
@@ -540,17 +493,17 @@ int mk_cli_validate(int argc, char **argv)
             continue;
         }
         mk_buf_printf(&html, "<a href=\"#t%d\">", i);
-        html_text(&html, r->res[0].name);
+        mk_html_escape(&html, r->res[0].name);
         mk_buf_puts(&html, "</a></td><td>");
-        html_text(&html, r->res[0].role);
+        mk_html_escape(&html, r->res[0].role);
         if (r->res[0].circular[0]) mk_buf_puts(&html, " (circular)");
         mk_buf_puts(&html, "</td><td>");
-        html_text(&html, r->res[0].published);
+        mk_html_escape(&html, r->res[0].published);
         mk_buf_puts(&html, "</td>");
         for (int m = 0; m < n_models; m++) {
             mk_vresult *res = &r->res[m];
             mk_buf_printf(&html, "<td class=\"%s\">", mk_verdict_name(res->verdict));
-            html_text(&html, res->model_text);
+            mk_html_escape(&html, res->model_text);
             const char *mark = audit_mark(&marks, res->name, refs[m].abi->name);
             mk_buf_printf(&html, " (%s)%s%s</td>", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
             char num[64];
@@ -573,43 +526,49 @@ int mk_cli_validate(int argc, char **argv)
         if (!r->t) continue;
         mk_vresult *r0 = &r->res[0];
         mk_buf_printf(&html, "<section id=\"t%d\"><h2>", i);
-        html_text(&html, r0->name);
+        mk_html_escape(&html, r0->name);
         mk_buf_puts(&html, "</h2>\n<p><b>Quantity.</b> ");
-        html_text(&html, r0->quantity);
+        mk_html_escape(&html, r0->quantity);
         mk_buf_puts(&html, "<br><b>Source.</b> ");
-        html_text(&html, r0->source);
+        mk_html_escape(&html, r0->source);
         mk_buf_puts(&html, "<br><b>Published.</b> ");
-        html_text(&html, r0->published);
+        mk_html_escape(&html, r0->published);
         mk_buf_puts(&html, "<br><b>Accepted (");
-        html_text(&html, r0->compare);
+        mk_html_escape(&html, r0->compare);
         mk_buf_puts(&html, ").</b> ");
-        html_text(&html, r0->tolerance);
+        mk_html_escape(&html, r0->tolerance);
         mk_buf_puts(&html, "<br><b>Why this tolerance.</b> ");
-        html_text(&html, r0->why);
+        mk_html_escape(&html, r0->why);
         mk_buf_puts(&html, "<br><b>File.</b> <code>");
-        html_text(&html, r->file);
+        mk_html_escape(&html, r->file);
         mk_buf_puts(&html, "</code></p>\n");
         for (int m = 0; m < n_models; m++) {
             mk_vresult *res = &r->res[m];
             mk_buf_printf(&html, "<p><b>");
-            html_text(&html, refs[m].abi->name);
+            mk_html_escape(&html, refs[m].abi->name);
             mk_buf_printf(&html, ":</b> <span class=\"%s\">", mk_verdict_name(res->verdict));
-            html_text(&html, res->model_text);
+            mk_html_escape(&html, res->model_text);
             mk_buf_printf(&html, " (%s)</span>", mk_verdict_name(res->verdict));
             if (res->note[0]) {
                 mk_buf_puts(&html, " &mdash; ");
-                html_text(&html, res->note);
+                mk_html_escape(&html, res->note);
             }
             mk_buf_puts(&html, "</p>\n");
             if (res->verdict == MK_V_ERROR) continue;
-            char png[MK_OUTDIR_CAP + 200], name[128];
+            char png[4096 + 200], name[128];
             snprintf(name, sizeof name, "fig%02d_%d.png", i + 1, m);
             if (mk_outdir_path(od, name, png, sizeof png, &err) || mk_vfigure_write(res, png, &err)) {
                 mk_cli_report(&err);
                 rc = 1;
                 break;
             }
-            append_png(&html, png);
+            mk_buf_puts(&html, "<img alt=\"figure\" src=\"");
+            if (mk_html_png_uri(&html, png, &err)) {
+                mk_cli_report(&err);
+                rc = 1;
+                break;
+            }
+            mk_buf_puts(&html, "\">\n");
         }
         mk_buf_puts(&html, "</section>\n");
     }
