@@ -13,7 +13,7 @@
 #include "analysis/common.h"
 #include "analysis/sensitivity.h"
 #include "core/error.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/simulate.h"
 
 /* ---------------------------------------------------------------- random numbers */

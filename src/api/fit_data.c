@@ -8,7 +8,7 @@
 #include "analysis/fit.h"
 #include "core/alloc.h"
 #include "core/error.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/simulate.h"
 
 struct mk_fit_dataset {

@@ -12,7 +12,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "io/outdir.h"
-#include "io/results.h"
+#include "protocol/results.h"
+#include "report/rundir.h"
 #include "protocol/simulate.h"
 #include "report/summary.h"
 

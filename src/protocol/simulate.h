@@ -6,7 +6,7 @@
 #define MK_PROTOCOL_SIMULATE_H
 
 #include "body/anatomy.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/protocol.h"
 
 /* mk_sim_opts and the opaque mk_result over mk_run_result: include/myoknot/run.h */
