@@ -274,14 +274,6 @@ MK_API mk_status mk_morris_write_csv(const mk_morris_result *r, mk_buf *out, mk_
 /* sensitivity.png: bars of mu* (and dots of sigma) for the top factors of each output. */
 MK_API mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char *path, mk_error *err);
 
-/* The generator of the design (xoshiro256**, seeded by splitmix64), exposed for tests. */
-typedef struct mk_rng {
-    unsigned long long s[4];
-} mk_rng;
-MK_API void mk_rng_seed(mk_rng *g, unsigned long long seed);
-MK_API unsigned long long mk_rng_next(mk_rng *g);
-/* uniform integer in [0, n) */
-MK_API int mk_rng_below(mk_rng *g, int n);
 
 /* ---------------------------------------------------------------- fit
  *

@@ -21,4 +21,13 @@
 #include "myoknot.h" /* the declarations are public: include/myoknot/analysis.h */
 #include "protocol/protocol.h"
 
+/* The generator of the design (xoshiro256**, seeded by splitmix64), exposed for tests. */
+typedef struct mk_rng {
+    unsigned long long s[4];
+} mk_rng;
+void mk_rng_seed(mk_rng *g, unsigned long long seed);
+unsigned long long mk_rng_next(mk_rng *g);
+/* uniform integer in [0, n) */
+int mk_rng_below(mk_rng *g, int n);
+
 #endif
