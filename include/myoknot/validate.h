@@ -105,6 +105,29 @@ MK_API void mk_vresult_free(mk_vresult *r);
 /* Draw r's figure (curve and published band, number line) as a PNG at path. */
 MK_API mk_status mk_vfigure_write(const mk_vresult *r, const char *path, mk_error *err);
 
+/* ---------------------------------------------------------------- a suite's page */
+
+/* One row of a validation suite: a target file and its results against each model. */
+typedef struct mk_vsuite_row {
+    const char *file;            /* the target file */
+    const char *load_error;      /* non-empty: the file did not load (res is not read) */
+    const mk_vresult *res;       /* the results, one per model in the page's order */
+    const char *const *marks;    /* per model: an audit mark ("insensitive") or ""; may be NULL */
+} mk_vsuite_row;
+
+typedef struct mk_vsuite_page {
+    const char *targets_dir;     /* where the targets came from, for the page */
+    int n_models;
+    const char *const *models;   /* the models' names */
+    double wall_s;               /* the suite's time */
+} mk_vsuite_page;
+
+/* validation.csv (a row per target and model) and validation.html (the table, then a section
+ * per target with its figures, drawn as figNN_M.png and embedded) into the output folder o
+ * (myoknot/output.h; the caller commits it). */
+MK_API mk_status mk_vsuite_write(const mk_vsuite_page *page, const mk_vsuite_row *rows, int n_rows,
+                                 mk_outdir *o, mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif
