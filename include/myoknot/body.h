@@ -19,7 +19,7 @@ typedef enum mk_rp {
     MK_RP_K_ADJ,    /* adjacent cord segments at rest */
     MK_RP_K_SPREAD, /* adjacent cord segments, added at full central sensitisation */
     MK_RP_B_DISTAL, /* distal bias, per body height */
-    MK_RP_B_NEAR,   /* preference for regions near the muscle, per body height */
+    MK_RP_K_ATT,    /* drive of the regions over the muscle's attachments and joints */
     MK_RP_K_MID,    /* midline regions */
     MK_RP_K_CROSS,  /* regions on the other side */
     MK_RP_GAIN,     /* scale before sharpening */
@@ -51,6 +51,9 @@ typedef struct mk_referral_fit_opts {
     int max_evals;     /* per local search (400) */
     double softness;   /* width of the smooth F1 surrogate's step, in log rating (0.25) */
     int spillover;     /* 1: fit essential + spillover zones instead of essential */
+    int neutral_start; /* 1: the first start is the middle of each range, not the file's value
+                        * (cross-validation folds: the file's values may have been fitted on
+                        * all maps, the held-out one included, and must not leak into a fold) */
 } mk_referral_fit_opts;
 
 MK_API void mk_referral_fit_opts_default(mk_referral_fit_opts *o);

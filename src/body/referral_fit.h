@@ -84,7 +84,8 @@ mk_status mk_referral_fit(const mk_anatomy *a, const mk_referral_maps *maps, con
                           const mk_referral_response *resp, const mk_referral_params *p,
                           const mk_referral_fit_opts *o, mk_referral_params *out, mk_error *err);
 
-/* Leave-one-muscle-out cross-validation: fold i fits on every map but i and predicts i. */
+/* Leave-one-muscle-out cross-validation: fold i fits on every map but i and predicts i; the
+ * folds start from the middle of the ranges (neutral_start), never from the file's values. */
 typedef struct mk_referral_cv {
     int n;
     mk_referral_params fold[MK_REFERRAL_MAX_CASES];
