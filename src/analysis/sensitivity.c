@@ -17,7 +17,7 @@
 #include "analysis/sensitivity.h"
 #include "analysis/workers.h"
 #include "core/error.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/simulate.h"
 
 /* ---------------------------------------------------------------- random numbers */
