@@ -21,26 +21,26 @@ static double cpu_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int run(const mk_trial_design *d, const mk_anatomy *anat, int n, int threads, mk_buf *bytes)
+static int run(const mk_trial_design *d, int n, int threads, mk_buf *bytes)
 {
     mk_trial_opts o;
     mk_trial_opts_default(&o);
     o.patients = n;
     o.threads = threads;
-    mk_trial_result r;
+    mk_trial_result *r = NULL;
     mk_error err = {0};
     char buf[2200];
     double c0 = cpu_now();
-    if (mk_trial_run(d, anat, &o, &r, &err)) {
+    if (mk_trial_run(d, &o, &r, &err)) {
         fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
         return 1;
     }
     double cpu = cpu_now() - c0;
     printf("  %d thread%s: %d patients in %.2f s wall (%.2f patients/s), %.3f s CPU per patient; %d analysed, %d "
            "failed\n",
-           threads, threads == 1 ? " " : "s", n, r.wall_s, n / r.wall_s, cpu / n, r.n_analysed, r.n_failed);
-    mk_trial_write_patients(&r, bytes, &err);
-    mk_trial_result_free(&r);
+           threads, threads == 1 ? " " : "s", n, r->wall_s, n / r->wall_s, cpu / n, r->n_analysed, r->n_failed);
+    mk_trial_write_patients(r, bytes, &err);
+    mk_trial_result_free(r);
     return 0;
 }
 
@@ -50,12 +50,10 @@ int main(int argc, char **argv)
     int n = argc > 2 ? atoi(argv[2]) : 12;
     char path[4096];
     snprintf(path, sizeof path, "%s/trials/gattie2021.yaml", src);
-    mk_units *u = NULL;
-    mk_anatomy *anat = NULL;
     mk_trial_design *d = NULL;
     mk_error err = {0};
     char buf[2200];
-    if (mk_units_new(&u, &err) || mk_anatomy_load(&anat, &err) || mk_trial_load(path, u, anat, &d, &err)) {
+    if (mk_trial_load(path, &d, &err)) {
         fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
         return 1;
     }
@@ -63,7 +61,7 @@ int main(int argc, char **argv)
     mk_buf one, two;
     mk_buf_init(&one);
     mk_buf_init(&two);
-    int rc = run(d, anat, n, 1, &one) || run(d, anat, n, 2, &two);
+    int rc = run(d, n, 1, &one) || run(d, n, 2, &two);
     if (!rc) {
         int same = one.len == two.len && !memcmp(one.data, two.data, one.len);
         printf("  patients.csv identical for 1 and 2 threads: %s\n", same ? "yes" : "NO");
@@ -72,7 +70,5 @@ int main(int argc, char **argv)
     mk_buf_free(&one);
     mk_buf_free(&two);
     mk_trial_free(d);
-    mk_anatomy_free(anat);
-    mk_units_free(u);
     return rc;
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cohort/trial.h"
+#include "myoknot/trial.h"
 
 #ifdef MK_MPI
 #include <mpi.h>
@@ -16,19 +16,20 @@
 /* Rank r ran the patients i with i % size == r.  Each rank > 0 sends its records (in patient
  * order) and their failure texts (separated by a 0x1f byte) to rank 0, which fills them into
  * its own result: the result is then the one a single process computes, byte for byte. */
-static int mpi_send_mine(const mk_trial_result *res, int rank, int size)
+static int mpi_send_mine(const mk_trial_design *d, const mk_trial_result *res, int rank, int size)
 {
-    size_t rec = mk_trial_record_size(res->d);
-    int mine = 0;
-    for (int i = rank; i < res->n; i += size) mine++;
+    size_t rec = mk_trial_record_size(d);
+    int n_all = mk_trial_result_patients(res), mine = 0;
+    for (int i = rank; i < n_all; i += size) mine++;
     double *buf = calloc((size_t)mine * rec + 1, sizeof *buf);
     mk_buf txt;
     mk_buf_init(&txt);
     if (!buf) return 1;
     int k = 0;
-    for (int i = rank; i < res->n; i += size, k++) {
+    for (int i = rank; i < n_all; i += size, k++) {
         mk_trial_pack(res, i, buf + (size_t)k * rec);
-        mk_buf_puts(&txt, res->pt[i].failure ? res->pt[i].failure : "");
+        const char *why = mk_trial_result_failure(res, i);
+        mk_buf_puts(&txt, why ? why : "");
         mk_buf_puts(&txt, "\x1f"); /* a separator no message contains */
     }
     unsigned long len = (unsigned long)txt.len;
@@ -41,11 +42,11 @@ static int mpi_send_mine(const mk_trial_result *res, int rank, int size)
     return failed;
 }
 
-static int mpi_receive(mk_trial_result *res, int r, int size)
+static int mpi_receive(const mk_trial_design *d, mk_trial_result *res, int r, int size)
 {
-    size_t rec = mk_trial_record_size(res->d);
-    int n = 0;
-    for (int i = r; i < res->n; i += size) n++;
+    size_t rec = mk_trial_record_size(d);
+    int n_all = mk_trial_result_patients(res), n = 0;
+    for (int i = r; i < n_all; i += size) n++;
     double *buf = calloc((size_t)n * rec + 1, sizeof *buf);
     unsigned long len = 0;
     if (!buf) return 1;
@@ -60,7 +61,7 @@ static int mpi_receive(mk_trial_result *res, int r, int size)
     char *p = txt;
     mk_error err = {0};
     int k = 0, bad = 0;
-    for (int i = r; i < res->n && !bad; i += size, k++) {
+    for (int i = r; i < n_all && !bad; i += size, k++) {
         char *sep = strchr(p, '\x1f');
         if (sep) *sep = 0;
         bad = mk_trial_unpack(res, i, buf + (size_t)k * rec, p, &err) != MK_OK;
@@ -71,11 +72,11 @@ static int mpi_receive(mk_trial_result *res, int r, int size)
     return bad;
 }
 
-static int mpi_gather(mk_trial_result *res, int rank, int size)
+static int mpi_gather(const mk_trial_design *d, mk_trial_result *res, int rank, int size)
 {
-    if (rank > 0) return mpi_send_mine(res, rank, size);
+    if (rank > 0) return mpi_send_mine(d, res, rank, size);
     for (int r = 1; r < size; r++)
-        if (mpi_receive(res, r, size)) return 1;
+        if (mpi_receive(d, res, r, size)) return 1;
     mk_trial_tally(res);
     return 0;
 }
@@ -161,11 +162,11 @@ static void progress(void *ctx, int done, int total, double elapsed)
     fflush(stderr);
 }
 
-static int write_outputs(const mk_trial_result *res, mk_outdir *od, mk_buf *text)
+static int write_outputs(const mk_trial_result *res, const mk_outdir *od, mk_buf *text)
 {
     mk_error err = {0};
     mk_buf b;
-    char png[MK_OUTDIR_CAP + 64];
+    char png[4200]; /* an output folder path (at most 4096) and the name */
     mk_status rc = mk_outdir_path(od, "forest.png", png, sizeof png, &err);
     if (!rc) rc = mk_trial_write_forest(res, png, &err);
     typedef mk_status (*writer)(const mk_trial_result *, mk_buf *, mk_error *);
@@ -211,8 +212,7 @@ static int mpi_start(const trial_args *a, int *rank, int *size)
 }
 
 /* --power R: R replicate trials; power.csv into the folder and on the terminal. */
-static int write_power(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o, long replicates,
-                       mk_outdir *od)
+static int write_power(const mk_trial_design *d, const mk_trial_opts *o, long replicates, const mk_outdir *od)
 {
     mk_error err = {0};
     mk_buf pw;
@@ -220,7 +220,7 @@ static int write_power(const mk_trial_design *d, const mk_anatomy *anat, const m
     printf("power by simulation: %ld replicate trials\n", replicates);
     fflush(stdout);
     int rc = 0;
-    if (mk_trial_power(d, anat, o, (int)replicates, &pw, &err) || mk_outdir_write(od, "power.csv", pw.data, pw.len, &err))
+    if (mk_trial_power(d, o, (int)replicates, &pw, &err) || mk_outdir_write(od, "power.csv", pw.data, pw.len, &err))
         rc = mk_cli_report(&err);
     else fwrite(pw.data, 1, pw.len, stdout);
     mk_buf_free(&pw);
@@ -239,17 +239,13 @@ int mk_cli_trial(int argc, char **argv)
     int rank = 0, size = 1;
     if ((rc = mpi_start(&a, &rank, &size))) return rc;
     mk_error err = {0};
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
-    mk_units *u = NULL;
-    mk_anatomy *anat = NULL;
+    mk_outdir *od = NULL;
     mk_trial_design *d = NULL;
-    mk_trial_result res;
-    memset(&res, 0, sizeof res);
+    mk_trial_result *res = NULL;
     mk_buf text;
     mk_buf_init(&text);
     /* the design is read and its arms compiled (units parsed) before any thread starts */
-    if (mk_units_new(&u, &err) || mk_anatomy_load(&anat, &err) || mk_trial_load(a.design, u, anat, &d, &err)) {
+    if (mk_trial_load(a.design, &d, &err)) {
         rc = rank == 0 ? mk_cli_report(&err) : 1; /* every rank fails alike: one message */
         goto out;
     }
@@ -266,36 +262,34 @@ int mk_cli_trial(int argc, char **argv)
     o.ranks = size;
     if (isatty(2) && rank == 0) o.progress = progress;
     if (rank == 0)
-        printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), d->name,
-           o.patients ? o.patients : d->default_patients, o.threads, o.threads == 1 ? "" : "s", o.seed);
+        printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), mk_trial_name(d),
+               o.patients ? o.patients : mk_trial_default_patients(d), o.threads, o.threads == 1 ? "" : "s", o.seed);
     fflush(stdout);
-    if (mk_trial_run(d, anat, &o, &res, &err)) {
+    if (mk_trial_run(d, &o, &res, &err)) {
         rc = mk_cli_report(&err);
         goto out;
     }
 #ifdef MK_MPI
-    if (size > 1 && mpi_gather(&res, rank, size)) {
+    if (size > 1 && mpi_gather(d, res, rank, size)) {
         fprintf(stderr, "myoknot: error: rank %d: out of memory gathering the patients\n", rank);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     if (rank > 0) goto out; /* rank 0 reports and writes */
 #endif
-    mk_trial_write_text(&res, &text);
+    mk_trial_write_text(res, &text);
     if (text.failed) {
         rc = mk_cli_report(&(mk_error){.code = MK_ERR_NOMEM, .message = "out of memory"});
         goto out;
     }
     fwrite(text.data, 1, text.len, stdout);
-    if ((rc = write_outputs(&res, &od, &text))) goto out;
-    if ((a.power && (rc = write_power(d, anat, &o, a.power, &od))) || (rc = mk_cli_outdir_commit(&od))) goto out;
+    if ((rc = write_outputs(res, od, &text))) goto out;
+    if ((a.power && (rc = write_power(d, &o, a.power, od))) || (rc = mk_cli_outdir_commit(od))) goto out;
     printf("output: %s (patients.csv, trial_summary.csv, responders.csv, forest.png, report.html, summary.txt)\n",
-           od.dir);
+           mk_outdir_dir(od));
 out:
     mk_cli_outdir_abort(&od);
-    mk_trial_result_free(&res);
+    mk_trial_result_free(res);
     mk_trial_free(d);
-    mk_anatomy_free(anat);
-    mk_units_free(u);
     mk_buf_free(&text);
 #ifdef MK_MPI
     MPI_Finalize();

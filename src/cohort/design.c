@@ -578,8 +578,7 @@ static mk_status same_patient(dx *x, const mk_ynode *root)
     return MK_OK;
 }
 
-mk_status mk_trial_load(const char *path, mk_units *u, const mk_anatomy *anat, mk_trial_design **out,
-                        mk_error *err)
+mk_status mk_trial_load(const char *path, mk_trial_design **out, mk_error *err)
 {
     *out = NULL;
     static const mk_text_kind kind = {.what = "a trial design", .max_len = 1 << 20};
@@ -590,11 +589,13 @@ mk_status mk_trial_load(const char *path, mk_units *u, const mk_anatomy *anat, m
     mk_trial_design *d = mk_calloc(1, sizeof *d);
     if (!d) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     else if (strlen(path) >= sizeof d->file) rc = mk_fail(err, MK_ERR_INVALID, "design path too long");
+    if (!rc) rc = mk_units_new(&d->units, err);
+    if (!rc) rc = mk_anatomy_load(&d->anat, err);
     if (!rc) {
         snprintf(d->file, sizeof d->file, "%s", path);
         rc = mk_yparse(path, txt, &k_design_format, &root, err);
     }
-    dx x = {d, u, anat, err};
+    dx x = {d, d ? d->units : NULL, d ? d->anat : NULL, err};
     if (!rc) rc = top(&x, root);
     if (!rc) rc = same_patient(&x, root);
     if (!rc) d->history = d->arms[0].proto->history;
@@ -609,5 +610,10 @@ void mk_trial_free(mk_trial_design *d)
 {
     if (!d) return;
     for (int a = 0; a < MK_TRIAL_MAX_ARMS; a++) mk_protocol_free(d->arms[a].proto);
+    mk_anatomy_free(d->anat);
+    mk_units_free(d->units);
     free(d);
 }
+
+const char *mk_trial_name(const mk_trial_design *d) { return d->name; }
+int mk_trial_default_patients(const mk_trial_design *d) { return d->default_patients; }

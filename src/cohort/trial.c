@@ -113,7 +113,7 @@ static mk_status sample_population(const mk_trial_design *d, unsigned long long 
 
 typedef struct job {
     const mk_trial_design *d;
-    const mk_anatomy *anat;
+    const mk_anatomy *anat; /* the design's */
     const mk_trial_opts *o;
     mk_trial_result *r;
     _Atomic int next, done;
@@ -356,18 +356,22 @@ static mk_status run_workers(job *j, int threads, mk_error *err)
     return MK_OK;
 }
 
-mk_status mk_trial_run(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o,
-                       mk_trial_result *out, mk_error *err)
+mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_trial_result **result, mk_error *err)
 {
-    memset(out, 0, sizeof *out);
+    *result = NULL;
+    mk_trial_result *out = mk_calloc(1, sizeof *out);
+    if (!out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     out->d = d;
     out->n = o->patients > 0 ? o->patients : d->default_patients;
     out->seed = o->seed;
-    if (o->threads < 1) return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
+    if (o->threads < 1) {
+        free(out);
+        return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
+    }
     double t0 = now_s();
     mk_status rc = allocate(d, out, err);
     if (!rc) rc = sample_population(d, o->seed, out, err);
-    job j = {.d = d, .anat = anat, .o = o, .r = out};
+    job j = {.d = d, .anat = d->anat, .o = o, .r = out};
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
     if (!rc) rc = run_workers(&j, o->threads, err);
@@ -377,7 +381,14 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_anatomy *anat, const m
     }
     mk_trial_tally(out);
     out->wall_s = now_s() - t0;
+    *result = out;
     return MK_OK;
+}
+
+int mk_trial_result_patients(const mk_trial_result *r) { return r->n; }
+const char *mk_trial_result_failure(const mk_trial_result *r, int i)
+{
+    return i >= 0 && i < r->n ? r->pt[i].failure : NULL;
 }
 
 void mk_trial_tally(mk_trial_result *r)
@@ -445,12 +456,14 @@ mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const cha
 
 void mk_trial_result_free(mk_trial_result *r)
 {
-    if (!r->pt) return;
-    free(r->pt[0].theta);
-    free(r->pt[0].truth);
-    for (int i = 0; i < r->n; i++) free(r->pt[i].failure);
-    free(r->pt);
-    r->pt = NULL;
+    if (!r) return;
+    if (r->pt) {
+        free(r->pt[0].theta);
+        free(r->pt[0].truth);
+        for (int i = 0; i < r->n; i++) free(r->pt[i].failure);
+        free(r->pt);
+    }
+    free(r);
 }
 
 /* ---------------------------------------------------------------- reductions (patient order) */

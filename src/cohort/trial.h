@@ -25,6 +25,7 @@
 #include "body/anatomy.h"
 #include "cohort/stats.h"
 #include "myoknot.h"
+#include "myoknot/trial.h"
 #include "protocol/protocol.h"
 
 #define MK_TRIAL_MAX_ARMS 6
@@ -83,7 +84,7 @@ typedef struct mk_trial_anchor {
     char source[200];
 } mk_trial_anchor;
 
-typedef struct mk_trial_design {
+struct mk_trial_design {
     char file[1024];
     char name[96];
     char description[600];
@@ -115,12 +116,9 @@ typedef struct mk_trial_design {
     int default_patients;
     int o_ppt, o_pain;                        /* the PPT and pain outcomes, -1 if none */
     mk_protocol *history;                     /* the phenotype's history (arm 0's) */
-} mk_trial_design;
-
-/* Read and check a design, compile its arms' scenarios against their (built-in) model. */
-mk_status mk_trial_load(const char *path, mk_units *u, const mk_anatomy *anat,
-                        mk_trial_design **out, mk_error *err);
-void mk_trial_free(mk_trial_design *d);
+    mk_units *units;                          /* owned: the arms were compiled with them */
+    mk_anatomy *anat;                         /* owned: regions, muscles, referral */
+};
 
 /* What happened to a patient (patient flow). */
 typedef enum mk_patient_fate {
@@ -129,22 +127,6 @@ typedef enum mk_patient_fate {
     MK_FATE_FAILED,           /* a simulation failed: excluded from every comparison */
     MK_FATE_ANALYSED
 } mk_patient_fate;
-
-typedef struct mk_trial_opts {
-    int patients;
-    int threads;
-    unsigned long long seed;
-    mk_solver_opts solver;
-    /* Split across processes (MPI ranks): this process runs the patients i with
-     * i % ranks == rank and leaves the others unrun (fate 0) for the caller to fill in with
-     * mk_trial_unpack; ranks 0 means 1. */
-    int rank, ranks;
-    /* called from the calling thread about every 0.5 s while patients run */
-    void (*progress)(void *ctx, int done, int total, double elapsed_s);
-    void *progress_ctx;
-} mk_trial_opts;
-
-void mk_trial_opts_default(mk_trial_opts *o);
 
 /* One patient's record: a fixed number of doubles per patient, no series. */
 typedef struct mk_trial_patient {
@@ -159,7 +141,7 @@ typedef struct mk_trial_patient {
     double *truth, *observed;
 } mk_trial_patient;
 
-typedef struct mk_trial_result {
+struct mk_trial_result {
     const mk_trial_design *d;
     int n;
     mk_trial_patient *pt;
@@ -168,19 +150,7 @@ typedef struct mk_trial_result {
     int threads;
     double wall_s;
     unsigned long long seed;
-} mk_trial_result;
-
-mk_status mk_trial_run(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o,
-                       mk_trial_result *out, mk_error *err);
-void mk_trial_result_free(mk_trial_result *r);
-
-/* Moving patients' records between processes (MPI): a record is mk_trial_record_size(d)
- * doubles plus the failure text; pack and unpack are exact (no rounding).  mk_trial_tally
- * recounts the flow after records were filled in. */
-size_t mk_trial_record_size(const mk_trial_design *d);
-void mk_trial_pack(const mk_trial_result *r, int i, double *out);
-mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const char *failure, mk_error *err);
-void mk_trial_tally(mk_trial_result *r);
+};
 
 /* Index of [arm][time][outcome] in a patient's truth/observed arrays. */
 static inline size_t mk_trial_slot(const mk_trial_design *d, int arm, int time, int outcome)
@@ -195,22 +165,5 @@ void mk_trial_compare(const mk_trial_result *r, int c, int outcome, int time, in
 /* Responders (an improvement from the first time point of at least the MID) in arm at time. */
 void mk_trial_responders(const mk_trial_result *r, int arm, int outcome, int time, int *resp,
                          int *n);
-
-/* Power by simulation: `replicates` whole trials with seeds seed + 1 .. seed + replicates (each
- * with o's patients and threads); for every comparison, outcome and time after baseline the
- * share of replicates with Welch p < 0.05, and the mean MD and g.  power.csv into out.
- * progress (if any) is called with replicates done. */
-mk_status mk_trial_power(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o, int replicates,
-                         mk_buf *out, mk_error *err);
-
-/* Outputs (the caller writes them into its folder). */
-mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *out, mk_error *err);
-mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *out, mk_error *err);
-mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *out, mk_error *err);
-/* forest_png: the forest plot to embed (NULL: none). */
-mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, mk_buf *out, mk_error *err);
-/* A plain-text account for the terminal and summary.txt. */
-void mk_trial_write_text(const mk_trial_result *r, mk_buf *out);
-mk_status mk_trial_write_forest(const mk_trial_result *r, const char *path, mk_error *err);
 
 #endif

@@ -457,8 +457,7 @@ static void power_add(const mk_trial_result *r, power_acc *acc)
             }
 }
 
-mk_status mk_trial_power(const mk_trial_design *d, const mk_anatomy *anat, const mk_trial_opts *o, int replicates,
-                         mk_buf *b, mk_error *err)
+mk_status mk_trial_power(const mk_trial_design *d, const mk_trial_opts *o, int replicates, mk_buf *b, mk_error *err)
 {
     int cells = d->n_cmp * d->n_outcomes * d->n_times;
     power_acc *acc = mk_calloc((size_t)cells + 1, sizeof *acc);
@@ -467,11 +466,11 @@ mk_status mk_trial_power(const mk_trial_design *d, const mk_anatomy *anat, const
     ro.progress = NULL; /* per replicate, not per patient */
     mk_status rc = MK_OK;
     for (int k = 1; !rc && k <= replicates; k++) {
-        mk_trial_result r;
+        mk_trial_result *r = NULL;
         ro.seed = o->seed + (unsigned long long)k;
-        if ((rc = mk_trial_run(d, anat, &ro, &r, err))) break;
-        power_add(&r, acc);
-        mk_trial_result_free(&r);
+        if ((rc = mk_trial_run(d, &ro, &r, err))) break;
+        power_add(r, acc);
+        mk_trial_result_free(r);
         if (o->progress) o->progress(o->progress_ctx, k, replicates, 0);
     }
     mk_buf_puts(b, "comparison,outcome,time,replicates,significant,power,mean_md,mean_smd\n");

@@ -3,7 +3,7 @@
 #ifndef MK_REPORT_SUMMARY_H
 #define MK_REPORT_SUMMARY_H
 
-#include "io/results.h"
+#include "protocol/results.h"
 
 /* Fill r->summary (plain text, fits an 100-column terminal). */
 void mk_summary_write(mk_run_result *r);

@@ -1,0 +1,77 @@
+/*
+ * myoknot/trial.h -- virtual patients and trials (src/cohort, docs/trials.md).
+ *
+ * A trial design (YAML) names a population (a phenotype whose parameters are sampled by a
+ * Sobol sequence, kept where its baseline lies inside published ranges), a noisy examiner, an
+ * enrolment rule, arms (scenario files with a documented expectation response), time points,
+ * outcomes with a MID and comparisons.  mk_trial_load reads it and compiles the arms (units
+ * parsed, single-threaded); mk_trial_run runs the patients in threads, every random number a
+ * function of (seed, patient index), so the results are the same bytes for any thread count
+ * and, through mk_trial_pack / mk_trial_unpack, any split across processes.
+ */
+#ifndef MYOKNOT_TRIAL_H
+#define MYOKNOT_TRIAL_H
+
+#include "myoknot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mk_trial_design mk_trial_design;
+typedef struct mk_trial_result mk_trial_result;
+
+/* Read and check a design (every error at file:line:col), compile its arms' scenarios. */
+MK_API mk_status mk_trial_load(const char *path, mk_trial_design **out, mk_error *err);
+MK_API void mk_trial_free(mk_trial_design *d);
+MK_API const char *mk_trial_name(const mk_trial_design *d);
+MK_API int mk_trial_default_patients(const mk_trial_design *d);
+
+typedef struct mk_trial_opts {
+    int patients;             /* 0: the design's */
+    int threads;              /* worker threads (default 1) */
+    unsigned long long seed;  /* default 1 */
+    mk_solver_opts solver;
+    /* Split across processes (MPI ranks): this process runs the patients i with
+     * i % ranks == rank and leaves the others unrun for mk_trial_unpack; ranks 0 means 1. */
+    int rank, ranks;
+    /* called from the calling thread about every 0.1 s while patients run */
+    void (*progress)(void *ctx, int done, int total, double elapsed_s);
+    void *progress_ctx;
+} mk_trial_opts;
+
+MK_API void mk_trial_opts_default(mk_trial_opts *o);
+
+/* Run the trial; *out is freed with mk_trial_result_free. */
+MK_API mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_trial_result **out,
+                              mk_error *err);
+MK_API void mk_trial_result_free(mk_trial_result *r);
+MK_API int mk_trial_result_patients(const mk_trial_result *r);
+/* A failed patient's reason, or NULL. */
+MK_API const char *mk_trial_result_failure(const mk_trial_result *r, int i);
+
+/* Outputs: patients.csv, trial_summary.csv, responders.csv, the account (summary.txt), the
+ * HTML report (embedding the forest plot at forest_png, NULL: none) and the forest plot. */
+MK_API mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *out, mk_error *err);
+MK_API mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *out, mk_error *err);
+MK_API mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *out, mk_error *err);
+MK_API void mk_trial_write_text(const mk_trial_result *r, mk_buf *out);
+MK_API mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, mk_buf *out, mk_error *err);
+MK_API mk_status mk_trial_write_forest(const mk_trial_result *r, const char *path, mk_error *err);
+
+/* Power by simulation: `replicates` whole trials with seeds seed + 1 .. seed + replicates;
+ * power.csv (share with Welch p < 0.05, mean MD and g per comparison, outcome and time). */
+MK_API mk_status mk_trial_power(const mk_trial_design *d, const mk_trial_opts *o, int replicates, mk_buf *out,
+                                mk_error *err);
+
+/* Patients' records between processes: mk_trial_record_size doubles each plus the failure
+ * text; exact (no rounding).  mk_trial_tally recounts the flow after records were filled in. */
+MK_API size_t mk_trial_record_size(const mk_trial_design *d);
+MK_API void mk_trial_pack(const mk_trial_result *r, int i, double *out);
+MK_API mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const char *failure, mk_error *err);
+MK_API void mk_trial_tally(mk_trial_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MYOKNOT_TRIAL_H */
