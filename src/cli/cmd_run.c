@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "body/anatomy.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "io/results.h"
 #include "protocol/scenario.h"
@@ -71,31 +72,28 @@ typedef struct run_opts {
     double rtol, atol;
 } run_opts;
 
-static int parse_args(int argc, char **argv, run_opts *o)
+static const mk_cli_opt k_opts[] = {
+    {"--model", MK_CLI_VALUE},       {"--duration", MK_CLI_QUANTITY}, {"--every", MK_CLI_QUANTITY},
+    {"--set", MK_CLI_QUANTITY},      {"--input", MK_CLI_QUANTITY},    {"--csv", MK_CLI_VALUE},
+    {"--rtol", MK_CLI_VALUE},        {"--atol", MK_CLI_VALUE},        {"--out", MK_CLI_VALUE},
+    {"--params", MK_CLI_VALUE},      {"--strict", MK_CLI_FLAG},
+};
+
+static int parse_args(const mk_cli_args *args, run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->rtol = 1e-6;
     o->atol = 1e-9;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (a[0] != '-') {
-            if (o->scenario) return mk_cli_usage_error("'run' takes one scenario, found '%s' and '%s'", o->scenario, a);
-            o->scenario = a;
+    for (int i = 0; i < args->n; i++) {
+        const char *a = args->v[i].opt, *v = args->v[i].value;
+        if (!a) {
+            if (o->scenario)
+                return mk_cli_args_extra(&args->v[i], "'run' takes one scenario, found '%s' and '%s'", o->scenario, v);
+            o->scenario = v;
             continue;
         }
-        if (!strcmp(a, "--strict")) {
-            o->strict = 1;
-            continue;
-        }
-        int takes = !strcmp(a, "--model") || !strcmp(a, "--duration") || !strcmp(a, "--every") ||
-                    !strcmp(a, "--set") || !strcmp(a, "--input") || !strcmp(a, "--csv") ||
-                    !strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--out") ||
-                    !strcmp(a, "--params");
-        if (!takes) return mk_cli_usage_error("unknown option '%s' for 'run' (see myoknot run --help)", a);
-        if (!v) return mk_cli_usage_error("%s needs a value", a);
-        i++;
-        if (!strcmp(a, "--model")) o->model = v;
+        if (!strcmp(a, "--strict")) o->strict = 1;
+        else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--duration")) o->duration = v;
         else if (!strcmp(a, "--every")) o->every = v;
         else if (!strcmp(a, "--csv")) o->csv = v;
@@ -345,15 +343,10 @@ done:
     return rc;
 }
 
-int mk_cli_run(int argc, char **argv)
+static int run_parsed(const run_opts *o_in)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
-    run_opts o;
-    int rc = parse_args(argc, argv, &o);
-    if (rc) return rc;
+    run_opts o = *o_in;
+    int rc = 0;
     if (!o.quick) {
         /* --params FILE: its entries are --set options that come before the command line's */
         char *file_sets[256];
@@ -379,5 +372,20 @@ int mk_cli_run(int argc, char **argv)
     if (!rc) rc = simulate(&o, u, ref.abi);
     mk_cli_close_model(&ref);
     mk_units_free(u);
+    return rc;
+}
+
+int mk_cli_run(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    run_opts o;
+    mk_cli_args args;
+    int rc = mk_cli_args_parse("run", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse_args(&args, &o);
+    if (!rc) rc = run_parsed(&o);
+    mk_cli_args_free(&args); /* o points into it */
     return rc;
 }
