@@ -327,8 +327,7 @@ static int run_scenario(const run_opts *o)
     }
     have_res = 1;
     res.wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    mk_summary_write(&res);
-    if (mk_rundir_fill(&res, &od, &err)) {
+    if (mk_summary_write(&res, &err) || mk_rundir_fill(&res, &od, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
