@@ -38,8 +38,10 @@ static int ends_in_bare_number(const mk_cli_opt *o, const char *v)
 static int is_unit(mk_units **u, const char *word)
 {
     mk_error err = {0};
-    if (!*word || isdigit((unsigned char)*word) || *word == '-' || strchr(word, '='))
-        return 0;
+    char *end;
+    (void)strtod(word, &end);
+    /* a number is no unit here ("8 9" stays two words), nor is an option or an assignment */
+    if (!*word || !*end || *word == '-' || strchr(word, '=')) return 0;
     if (!*u && mk_units_new(u, &err)) return 0;
     double x = 0;
     return mk_units_convert(*u, 1.0, word, word, &x, &err) == MK_OK;
