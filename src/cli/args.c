@@ -19,13 +19,15 @@ static const mk_cli_opt *find_opt(const mk_cli_opt *spec, int n, const char *nam
     return NULL;
 }
 
-/* The number a quantity's value ends in, when it is nothing else: "150" in "core.p_knot=150",
- * "8" in "8"; NULL for "8 h", "8h", "fast". */
+/* Whether a quantity's value ends in a bare number: "core.p_knot=150", "8", "x=1..4"; not
+ * "8 h", "8h", "fast". */
 static int ends_in_bare_number(const mk_cli_opt *o, const char *v)
 {
     if (o->kind != MK_CLI_QUANTITY) return 0;
     const char *eq = strchr(v, '=');
     const char *s = eq ? eq + 1 : v;
+    const char *range = strstr(s, ".."); /* a sweep's range "1..4": its end takes the unit */
+    if (range) s = range + 2;
     while (*s == ' ') s++;
     char *end;
     double x = strtod(s, &end);
