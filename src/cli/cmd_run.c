@@ -29,7 +29,7 @@
 
 static const char k_help[] =
     "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--params FILE] [--model MODEL] [--out DIR]\n"
-    "                   [--strict] [--rtol X] [--atol X]\n"
+    "                   [--strict] [--examiner] [--rtol X] [--atol X]\n"
     "       myoknot run --model MODEL --duration Q [--every Q] [--set NAME=Q]...\n"
     "                   [--input NAME=Q]... [--csv FILE]\n"
     "\n"
@@ -48,6 +48,9 @@ static const char k_help[] =
     "                   entries, as myoknot fit writes them (params.yaml); --set comes after\n"
     "  --out DIR        the run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
     "  --strict         parameter values outside their plausible range are errors\n"
+    "  --examiner       PPT readings as a real examiner takes them: the model's threshold plus a\n"
+    "                   normal error of SD 0.2 kg/cm2 (algometer test-retest SEM), drawn from the\n"
+    "                   scenario's seed (--set seed=N); off by default (docs/scenarios.md)\n"
     "\n"
     "The second form integrates MODEL with constant inputs and prints its states and outputs\n"
     "(default model: " MK_DEFAULT_MODEL "):\n"
@@ -66,6 +69,7 @@ typedef struct run_opts {
     const char *scenario, *out;
     const char *sets[64], *inputs[64];
     int n_sets, n_inputs, strict, quick;
+    int examiner;                   /* --examiner: PPT readings with an algometer's error */
     const char *params_file;        /* --params: a fitted parameter file (myoknot fit) */
     const char *const *set_list;    /* what the scenario is compiled with: the file's, then --set */
     int n_set_list;
@@ -76,7 +80,7 @@ static const mk_cli_opt k_opts[] = {
     {"--model", MK_CLI_VALUE},       {"--duration", MK_CLI_QUANTITY}, {"--every", MK_CLI_QUANTITY},
     {"--set", MK_CLI_QUANTITY},      {"--input", MK_CLI_QUANTITY},    {"--csv", MK_CLI_VALUE},
     {"--rtol", MK_CLI_VALUE},        {"--atol", MK_CLI_VALUE},        {"--out", MK_CLI_VALUE},
-    {"--params", MK_CLI_VALUE},      {"--strict", MK_CLI_FLAG},
+    {"--params", MK_CLI_VALUE},      {"--strict", MK_CLI_FLAG},       {"--examiner", MK_CLI_FLAG},
 };
 
 static int parse_args(const mk_cli_args *args, run_opts *o)
@@ -93,6 +97,7 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
             continue;
         }
         if (!strcmp(a, "--strict")) o->strict = 1;
+        else if (!strcmp(a, "--examiner")) o->examiner = 1;
         else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--duration")) o->duration = v;
         else if (!strcmp(a, "--every")) o->every = v;
@@ -115,7 +120,8 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
     /* the quick mode: constant inputs, no scenario */
     o->quick = !o->scenario && (o->duration || o->every || o->n_inputs || o->csv);
     if (o->quick) {
-        if (o->out || o->strict || o->params_file) return mk_cli_usage_error("--out, --strict and --params need a scenario");
+        if (o->out || o->strict || o->params_file || o->examiner)
+            return mk_cli_usage_error("--out, --strict, --params and --examiner need a scenario");
         if (!o->model) o->model = MK_DEFAULT_MODEL;
         if (!o->duration) o->duration = "10 s";
     } else if (o->n_inputs || o->csv) {
@@ -302,6 +308,8 @@ static int run_scenario(const run_opts *o)
         mk_cli_scenario_close(&cs);
         return rc;
     }
+    /* --examiner: the sourced algometer error, unless the scenario gives its own */
+    if (o->examiner && !(cs.proto->algometer_sem_kpa > 0)) cs.proto->algometer_sem_kpa = MK_ALGOMETER_SEM_KPA;
     const mk_protocol *proto = cs.proto;
     const mk_model_abi *abi = cs.model.abi;
     mk_sim_opts so;
