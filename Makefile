@@ -22,7 +22,8 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMK_SANITIZE=ON -DMK_REFERENCE_BUILD=$(abspath $(BUILD)) > /dev/null
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMK_SANITIZE=ON -DMK_REFERENCE_BUILD=$(abspath $(BUILD)) \
+	      -DMK_SUNDIALS_PREFIX=$(abspath $(BUILD))/sundials > /dev/null
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
 

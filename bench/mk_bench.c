@@ -17,12 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis/referral_cv.h"
 #include "body/anatomy.h"
+#include "io/results.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
+#include "report/figures.h"
 
 extern const char mk_default_scenario_yaml[];
 
@@ -48,7 +52,8 @@ static int die(const mk_error *err)
     return 1;
 }
 
-/* best wall time of reps runs of the protocol */
+
+/* best CPU time of reps runs of the protocol (CPU, not wall: the machine may be shared) */
 static int time_scenario(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat, int reps,
                          double *best_s, mk_solver_stats *st)
 {
@@ -56,14 +61,198 @@ static int time_scenario(const mk_model_abi *abi, const mk_protocol *p, const mk
     for (int k = 0; k < reps; k++) {
         mk_run_result r;
         mk_error err = {0};
-        double t0 = now();
+        double t0 = cpu_now();
         if (mk_simulate(abi, p, anat, NULL, &r, &err)) return die(&err);
-        double dt = now() - t0;
+        double dt = cpu_now() - t0;
         if (dt < *best_s) *best_s = dt;
         *st = r.stats;
         mk_run_result_free(&r);
     }
     return 0;
+}
+
+/* CPU seconds of a command (its children included), or -1 */
+static double cpu_of_command(const char *cmd)
+{
+    struct rusage r0, r1;
+    getrusage(RUSAGE_CHILDREN, &r0);
+    if (system(cmd) != 0) return -1.0;
+    getrusage(RUSAGE_CHILDREN, &r1);
+    return (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+           1e-6 * (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec);
+}
+
+/* `myoknot run` of the default scenario split into simulation, series.csv, figures and the
+ * rest of the run directory (CPU, best of 3), and the whole process. */
+static int bench_run_split(const mk_model_abi *site, const mk_protocol *p, const mk_anatomy *anat,
+                           double sim_cpu, const char *argv0)
+{
+    char tmp[] = "/tmp/mk_bench.XXXXXX", path[512], cmd[1400];
+    if (!mkdtemp(tmp)) return 1;
+    mk_run_result r;
+    mk_error err = {0};
+    if (mk_simulate(site, p, anat, NULL, &r, &err)) return die(&err);
+    mk_figure_set *figs = calloc(1, sizeof *figs);
+    double series = INFINITY, fig = INFINITY, all = INFINITY, proc = INFINITY;
+    for (int k = 0; figs && k < 3; k++) {
+        double c0 = cpu_now();
+        snprintf(path, sizeof path, "%s/series.csv", tmp);
+        if (mk_series_write_csv(&r.series, path, &err)) return die(&err);
+        double c1 = cpu_now();
+        if (mk_figures_write(&r, tmp, figs, &err)) return die(&err);
+        double c2 = cpu_now();
+        snprintf(path, sizeof path, "%s/run", tmp);
+        if (mk_rundir_write(&r, path, &err)) return die(&err);
+        double c3 = cpu_now();
+        series = fmin(series, c1 - c0), fig = fmin(fig, c2 - c1), all = fmin(all, c3 - c2);
+        const char *slash = strrchr(argv0, '/');
+        snprintf(cmd, sizeof cmd, "%.*smyoknot run --out %s/proc > /dev/null", slash ? (int)(slash - argv0 + 1) : 0,
+                 argv0, tmp);
+        double pc = cpu_of_command(cmd);
+        if (pc >= 0) proc = fmin(proc, pc);
+    }
+    long lines = (long)r.series.n_rows * r.series.n_cols;
+    printf("\n`myoknot run` of the default scenario, split (CPU, best of 3):\n");
+    printf("  simulation                                %10.3f s\n", sim_cpu);
+    printf("  series.csv (%ld lines)                %10.3f s  (%.2f x the simulation)\n", lines, series, series / sim_cpu);
+    printf("  figures                                   %10.3f s  (%.2f x the simulation)\n", fig, fig / sim_cpu);
+    printf("  whole run directory (csv, figures, report) %9.3f s\n", all);
+    printf("  whole process (`myoknot run`)             %10.3f s  (%.2f x the simulation; goal <= 2)\n", proc,
+           proc / sim_cpu);
+    free(figs);
+    mk_run_result_free(&r);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    return system(cmd) != 0;
+}
+
+/* ---- the work week, 5 x [8 h at 5 % MVC, 16 h rest], myoknot against SciPy's BDF ---- */
+
+/* One work week with mk_solver (a restart at every switch, as SciPy gets one solve_ivp per
+ * constant segment); the final state into y.  Returns CPU seconds, or -1. */
+static double week_myoknot(const mk_model_abi *abi, double rtol, double atol, int weeks, double *y)
+{
+    mk_solver_opts o;
+    mk_solver_opts_default(&o);
+    o.rtol = rtol, o.atol = atol;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    int act = mk_abi_find(abi, MK_SYM_INPUT, "load.activation");
+    double c0 = cpu_now(), t = 0;
+    if (act < 0 || mk_solver_new(abi, &o, &s, &err)) return -1;
+    for (int d = 0; d < 5 * weeks; d++) {
+        if (mk_solver_set_input(s, act, 5.0, &err) || mk_solver_advance(s, t += 8 * 3600.0, &err) ||
+            mk_solver_set_input(s, act, 0.0, &err) || mk_solver_advance(s, t += 16 * 3600.0, &err)) {
+            mk_solver_free(s);
+            die(&err);
+            return -1;
+        }
+    }
+    double c = cpu_now() - c0;
+    memcpy(y, mk_solver_state(s), (size_t)abi->n_states * sizeof *y);
+    mk_solver_free(s);
+    return c;
+}
+
+/* max over states of |y - ref| / (|ref| + 1e-6): the final-state error */
+static double state_error(const double *y, const double *ref, int n)
+{
+    double e = 0;
+    for (int i = 0; i < n; i++) e = fmax(e, fabs(y[i] - ref[i]) / (fabs(ref[i]) + 1e-6));
+    return e;
+}
+
+static const char k_scipy_week[] =
+    "import sys, time\n"
+    "sys.path.insert(0, sys.argv[1])\n"
+    "import numpy as np\n"
+    "from scipy.integrate import solve_ivp\n"
+    "import gen_site as m\n"
+    "rtol, atol = float(sys.argv[2]), float(sys.argv[3])\n"
+    "u = [s['value'] for s in m.INPUTS]\n"
+    "act = [s['name'] for s in m.INPUTS].index('load.activation')\n"
+    "p = [s['value'] for s in m.PARAMS]\n"
+    "y = np.array(m.y0())\n"
+    "t = 0.0\n"
+    "c0 = time.process_time()\n"
+    "for day in range(5):\n"
+    "    for level, hours in ((5.0, 8), (0.0, 16)):\n"
+    "        u[act] = level\n"
+    "        r = solve_ivp(lambda tt, yy: m.rhs(tt, yy, u, p), (t, t + hours * 3600.0), y,\n"
+    "                      method='BDF', rtol=rtol, atol=atol)\n"
+    "        assert r.success, r.message\n"
+    "        y = r.y[:, -1]\n"
+    "        t += hours * 3600.0\n"
+    "print(time.process_time() - c0)\n"
+    "print(' '.join(repr(float(v)) for v in y))\n";
+
+/* SciPy's BDF on the same week (Debian python3-scipy, the generated Python module); CPU
+ * seconds of its integration, the final state into y; -1 if SciPy is missing */
+static double week_scipy(const char *dir, double rtol, double atol, int n, double *y)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/week.py %s %g %g 2>/dev/null", dir, dir, rtol, atol);
+    FILE *f = popen(cmd, "r");
+    if (!f) return -1;
+    double c = -1;
+    int ok = fscanf(f, "%lf", &c) == 1;
+    for (int i = 0; ok && i < n; i++) ok = fscanf(f, "%lf", &y[i]) == 1;
+    if (pclose(f) != 0 || !ok) return -1;
+    return c;
+}
+
+static int bench_scipy(const mk_model_abi *site)
+{
+    printf("\nSciPy solve_ivp BDF against myoknot, one work week (5 x [8 h at 5 %% MVC, 16 h rest];\n"
+           "one integration per constant segment; CPU; error = max |y - ref| / (|ref| + 1e-6) against\n"
+           "myoknot at rtol 1e-11, atol 1e-15):\n");
+    char dir[] = "/tmp/mk_bench_py.XXXXXX", path[300], cmd[400];
+    if (!mkdtemp(dir)) return 1;
+    mk_model *m = NULL;
+    mk_error err = {0};
+    mk_buf b;
+    mk_buf_init(&b);
+    if (mk_model_parse_string("tp_site (source)", site->source, &m, &err) || mk_model_generate_py(m, &b, &err))
+        return die(&err);
+    mk_model_free(m);
+    snprintf(path, sizeof path, "%s/gen_site.py", dir);
+    FILE *f = fopen(path, "w");
+    if (f) fputs(b.data, f), fclose(f);
+    mk_buf_free(&b);
+    snprintf(path, sizeof path, "%s/week.py", dir);
+    f = fopen(path, "w");
+    if (f) fputs(k_scipy_week, f), fclose(f);
+
+    int n = site->n_states;
+    double *ref = calloc((size_t)n, sizeof *ref), *y = calloc((size_t)n, sizeof *y);
+    if (!ref || !y || week_myoknot(site, 1e-11, 1e-15, 1, ref) < 0) return 1;
+    const double rtol = 1e-6, atol = 1e-9; /* myoknot's defaults */
+    double c_sp = week_scipy(dir, rtol, atol, n, y), e_sp = state_error(y, ref, n);
+    if (c_sp < 0) {
+        printf("  (SciPy not available: install python3-scipy)\n");
+    } else {
+        double c_mk = INFINITY, e_mk = 0;
+        for (int k = 0; k < 3; k++) c_mk = fmin(c_mk, week_myoknot(site, rtol, atol, 1, y));
+        e_mk = state_error(y, ref, n);
+        printf("  at rtol %g, atol %g:  SciPy BDF %.3f s (error %.2g), myoknot %.4f s (error %.2g): %.1fx\n",
+               rtol, atol, c_sp, e_sp, c_mk, e_mk, c_sp / c_mk);
+        /* equal accuracy: the loosest tolerance at which myoknot is at least as accurate */
+        double rt = rtol;
+        for (int k = 0; k < 12 && e_mk > e_sp; k++) {
+            rt /= 3;
+            c_mk = INFINITY;
+            for (int r = 0; r < 3; r++) c_mk = fmin(c_mk, week_myoknot(site, rt, atol * rt / rtol, 1, y));
+            e_mk = state_error(y, ref, n);
+        }
+        printf("  at SciPy's accuracy:  myoknot at rtol %.2g, %.4f s (error %.2g): %.1fx (goal >= 100x)\n", rt,
+               c_mk, e_mk, c_sp / c_mk);
+    }
+    double c12 = INFINITY;
+    for (int k = 0; k < 3; k++) c12 = fmin(c12, week_myoknot(site, rtol, atol, 12, y) * 7.0 / 5.0);
+    printf("  CPU per 12-week patient (12 x the work week, the weekend at the rest rate) %.3f s (goal <= 0.12 s)\n",
+           c12);
+    free(ref), free(y);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) != 0;
 }
 
 /* ns per right-hand-side evaluation at the model's defaults */
@@ -192,12 +381,15 @@ int main(int argc, char **argv)
         return 1;
     double hours = proto->duration_s / 3600;
     printf("default scenario '%s' (%s, %.0f h simulated):\n", proto->name, site->name, hours);
-    printf("  wall time (best of 3)                     %10.3f s\n", wall);
+    printf("  CPU time (best of 3)                      %10.3f s\n", wall);
     printf("  simulated time per wall second            %10.3g  (real-time factor)\n", proto->duration_s / wall);
     printf("  right-hand-side evaluations / sim. hour   %10.1f\n", (double)st.rhs_evals / hours);
     printf("  solver steps / simulated hour             %10.1f\n", (double)st.steps / hours);
     printf("  with measurements / without (%d taken)    %10.3f  (cost of probing copies)\n", proto->n_meas,
            wall / wall_bare);
+
+    if (bench_run_split(site, proto, anat, wall, argv[0])) return 1;
+    if (bench_scipy(site)) return 1;
 
     double ns_site = rhs_ns(site, 200000), ns_trivial = rhs_ns(trivial, 2000000);
     printf("\nright-hand side:\n");

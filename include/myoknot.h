@@ -111,6 +111,10 @@ int mk_model_count_outputs(const mk_model *m);
 
 /* Readable C implementing mk_model_abi; exported symbol "mk_model_<name>". */
 mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *err);
+/* The model as a standalone Python module (math only): PARAMS, STATES, INPUTS, VARS with
+ * units, y0() and rhs(t_s, y, inputs, params) -- the generated C's right-hand side, for
+ * cross-checks with SciPy (`myoknot model py`). */
+mk_status mk_model_generate_py(const mk_model *m, mk_buf *out, mk_error *err);
 /* Equations as Markdown with LaTeX maths, parameter table, dependency order. */
 mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
 
@@ -180,6 +184,9 @@ const double *mk_solver_params(const mk_solver *s); /* declared units */
 double mk_solver_param(const mk_solver *s, int index);
 const mk_model_abi *mk_solver_abi(const mk_solver *s);
 void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
+/* Which SUNDIALS build integrates (Debian's binary or ours from its source at -O2), for the
+ * manifest: the numbers are the same, the speed is not. */
+const char *mk_solver_build(void);
 /* An independent copy at the same time, state, parameters and inputs (statistics start at
  * zero): measurements probe the copy so that measuring changes nothing. */
 mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);

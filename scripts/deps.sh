@@ -2,8 +2,19 @@
 # deps.sh -- install the Debian packages myoknot needs, only those missing.
 # Each package and why it is here is listed in README.md ("Dependencies").
 set -eu
-PKGS="build-essential cmake pkg-config
-libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libcmocka-dev libnlopt-dev liblapack-dev"
+PKGS="build-essential cmake pkg-config dpkg-dev xz-utils
+libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libpng-dev libcmocka-dev libnlopt-dev liblapack-dev"
+
+# Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF).
+PKGS="$PKGS python3-numpy python3-scipy"
+
+# SUNDIALS is built from Debian's source package (scripts/sundials.sh): `apt-get source`
+# needs a deb-src line, which a fresh machine does not have.
+SRC_LIST=/etc/apt/sources.list.d/myoknot-deb-src.sources
+need_src=0
+if ! grep -rqsE '^[[:space:]]*(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    need_src=1
+fi
 
 missing=""
 for p in $PKGS; do
@@ -11,15 +22,23 @@ for p in $PKGS; do
         missing="$missing $p"
     fi
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && [ "$need_src" = 0 ] && exit 0
 
-echo "deps: installing$missing"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "deps: need root (or sudo) to install:$missing" >&2; exit 1; }
+    command -v sudo >/dev/null 2>&1 || { echo "deps: need root (or sudo) to install:$missing (or to add a deb-src line)" >&2; exit 1; }
     SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [ "$need_src" = 1 ]; then
+    echo "deps: adding Debian's source packages ($SRC_LIST), to build SUNDIALS with optimisation"
+    printf '%s\n' "# Added by myoknot's scripts/deps.sh: apt-get source sundials (scripts/sundials.sh)" \
+        "Types: deb-src" "URIs: http://deb.debian.org/debian" "Suites: bookworm" \
+        "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" |
+        $SUDO tee "$SRC_LIST" >/dev/null
+fi
 $SUDO apt-get update -qq
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,4 +1,4 @@
-/* cmd_model.c -- myoknot model check|show|c|list: the model language from the command line. */
+/* cmd_model.c -- myoknot model check|show|c|py|list: the model language from the command line. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +12,10 @@ static const char k_help[] =
     "                                      units, ranges and sources, dependency order\n"
     "       myoknot model c MODEL [-o FILE.c]\n"
     "                                      the C that myoknot generates from the model\n"
+    "       myoknot model py MODEL [-o FILE.py]\n"
+    "                                      the model as a standalone Python module (right-hand\n"
+    "                                      side, parameters, inputs, states with units), for\n"
+    "                                      cross-checks with SciPy\n"
     "       myoknot model list             the models built into this myoknot\n"
     "\n"
     "MODEL is a file (NAME.myo or a path) or the name of a built-in model.  Errors name\n"
@@ -51,8 +55,8 @@ int mk_cli_model(int argc, char **argv)
         if (argc > 1) return mk_cli_usage_error("'model list' takes no argument, found '%s'", argv[1]);
         return list_models();
     }
-    if (strcmp(verb, "check") && strcmp(verb, "show") && strcmp(verb, "c"))
-        return mk_cli_usage_error("unknown 'model' command '%s' (check, show, c, list)", verb);
+    if (strcmp(verb, "check") && strcmp(verb, "show") && strcmp(verb, "c") && strcmp(verb, "py"))
+        return mk_cli_usage_error("unknown 'model' command '%s' (check, show, c, py, list)", verb);
     const char *file = NULL, *out = NULL;
     static const mk_cli_opt opts[] = {{"-o", MK_CLI_VALUE}};
     char cmd[32];
@@ -84,6 +88,7 @@ int mk_cli_model(int argc, char **argv)
         mk_buf_init(&b);
         mk_error err = {0};
         mk_status st = !strcmp(verb, "show") ? mk_model_write_markdown(m, &b, &err)
+                       : !strcmp(verb, "py") ? mk_model_generate_py(m, &b, &err)
                                              : mk_model_generate_c(m, &b, &err);
         rc = st ? mk_cli_report(&err) : emit(&b, out);
         mk_buf_free(&b);

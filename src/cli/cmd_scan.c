@@ -47,7 +47,7 @@ static const char k_help[] =
     "states, two steady states coexist (bistability, hysteresis) and the jumps bracket the\n"
     "fold points.  Only stable states are found; the folds are located to within one step.\n"
     "\n"
-    "  NAME            e.g. load.activation, life.stress, phys.p_crit_max\n"
+    "  NAME            e.g. load.activation, life.stress, phys.p_cc0\n"
     "  --from A, --to B  quantities, converted to NAME's unit: '0 %', '20 %', '60 mmHg'; a bare\n"
     "                  number is taken in NAME's declared unit\n"
     "  --steps N       intervals (default 20: 21 values each way)\n"

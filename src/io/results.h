@@ -46,6 +46,9 @@ mk_status mk_series_append(mk_series *s, double t_s, const double *row, mk_error
 /* Column index by name, -1 if absent. */
 int mk_series_find(const mk_series *s, const char *name);
 void mk_series_free(mk_series *s);
+/* The series as tidy CSV (t_s,variable,unit,value; numbers as "%.10g"), written atomically
+ * to path: series.csv of a run directory. */
+mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *err);
 void mk_run_result_free(mk_run_result *r);
 
 /* Write the run directory: series.csv (tidy), measurements.csv, manifest.json, figures

@@ -25,6 +25,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/numfmt.h"
 #include "io/checkpoint.h"
 #include "io/outdir.h"
 #include "io/results.h"
@@ -114,34 +115,90 @@ static void csv_num(FILE *f, double v)
     else fprintf(f, "%.10g", v);
 }
 
+/* A number as csv_num writes it, into out (MK_FMT_G10_SIZE bytes, NUL included); its length. */
+static size_t csv_num_text(double v, char *out)
+{
+    if (isnan(v) || isinf(v)) {
+        const char *s = isnan(v) ? "NaN" : v > 0 ? "Inf" : "-Inf";
+        strcpy(out, s);
+        return strlen(s);
+    }
+    return mk_fmt_g10(v, out); /* printf's "%.10g", byte for byte */
+}
+
+static void csv_field_buf(mk_buf *b, const char *s)
+{
+    if (!s) s = "";
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        mk_buf_puts(b, s);
+        return;
+    }
+    mk_buf_puts(b, "\"");
+    for (; *s; s++) mk_buf_puts(b, *s == '"' ? "\"\"" : (char[2]){*s, 0});
+    mk_buf_puts(b, "\"");
+}
+
+/* One line per row and column (tidy).  The table is long (95 columns x 2,000 rows for the
+ * default run), so each row is assembled in memory and written at once: the time is
+ * formatted once per row, each column's ",name,unit," once per table, and the numbers by
+ * mk_fmt_g10 instead of fprintf -- the same bytes as "%.10g", in a fifth of the time. */
+mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *err)
+{
+    mk_buf pre; /* ",name,unit," of column c at pre.data[at[c] .. at[c + 1]) */
+    mk_buf_init(&pre);
+    size_t *at = mk_calloc((size_t)s->n_cols + 1, sizeof *at);
+    for (int c = 0; at && c < s->n_cols; c++) {
+        at[c] = pre.len;
+        mk_buf_puts(&pre, ",");
+        csv_field_buf(&pre, s->names[c]);
+        mk_buf_puts(&pre, ",");
+        csv_field_buf(&pre, s->units[c]);
+        mk_buf_puts(&pre, ",");
+    }
+    size_t row_cap = pre.len + (size_t)s->n_cols * (2 * MK_FMT_G10_SIZE + 1) + 1;
+    char *row = at && !pre.failed ? mk_malloc(row_cap) : NULL;
+    if (!row) {
+        free(at);
+        mk_buf_free(&pre);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory writing series.csv");
+    }
+    if (at) at[s->n_cols] = pre.len;
+    mk_file_out out;
+    mk_status rc = mk_file_begin(&out, path, err);
+    char *iobuf = NULL;
+    if (!rc) {
+        FILE *f = out.f;
+        iobuf = mk_malloc(1 << 16); /* fewer writes for a long table; optional */
+        if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
+        fputs("t_s,variable,unit,value\n", f);
+        for (int i = 0; i < s->n_rows && !ferror(f); i++) {
+            const double *v = s->values + (size_t)i * (size_t)s->n_cols;
+            char t[MK_FMT_G10_SIZE];
+            size_t tl = csv_num_text(s->t_s[i], t), n = 0;
+            for (int c = 0; c < s->n_cols; c++) {
+                memcpy(row + n, t, tl);
+                n += tl;
+                memcpy(row + n, pre.data + at[c], at[c + 1] - at[c]);
+                n += at[c + 1] - at[c];
+                n += csv_num_text(v[c], row + n);
+                row[n++] = '\n';
+            }
+            fwrite(row, 1, n, f);
+        }
+        rc = mk_file_commit(&out, err); /* checks the stream's error flag, the flush and the close */
+    }
+    free(iobuf);
+    free(row);
+    free(at);
+    mk_buf_free(&pre);
+    return rc;
+}
+
 static mk_status write_series_csv(const mk_run_result *r, const char *dir, mk_error *err)
 {
     char path[PATH_CAP];
     if (!join(path, dir, "series.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
-    mk_file_out out;
-    mk_status rc = mk_file_begin(&out, path, err);
-    if (rc) return rc;
-    FILE *f = out.f;
-    char *iobuf = mk_malloc(1 << 16); /* fewer writes for a long table; optional */
-    if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
-    const mk_series *s = &r->series;
-    fputs("t_s,variable,unit,value\n", f);
-    for (int row = 0; row < s->n_rows && !ferror(f); row++) {
-        const double *v = s->values + (size_t)row * (size_t)s->n_cols;
-        for (int c = 0; c < s->n_cols; c++) {
-            csv_num(f, s->t_s[row]);
-            fputc(',', f);
-            csv_field(f, s->names[c]);
-            fputc(',', f);
-            csv_field(f, s->units[c]);
-            fputc(',', f);
-            csv_num(f, v[c]);
-            fputc('\n', f);
-        }
-    }
-    rc = mk_file_commit(&out, err); /* checks the stream's error flag, the flush and the close */
-    free(iobuf);
-    return rc;
+    return mk_series_write_csv(&r->series, path, err);
 }
 
 static const char *kind_id(const mk_measurement *m)
@@ -331,6 +388,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     }
 
     cJSON *solver = jobj(&j, root, "solver");
+    jstr(&j, solver, "build", mk_solver_build());
     jnum(&j, solver, "steps", (double)r->stats.steps);
     jnum(&j, solver, "rhs_evals", (double)r->stats.rhs_evals);
     jnum(&j, solver, "jac_evals", (double)r->stats.jac_evals);

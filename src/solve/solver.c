@@ -671,3 +671,8 @@ double mk_solver_param(const mk_solver *s, int index)
 }
 
 const mk_model_abi *mk_solver_abi(const mk_solver *s) { return s ? s->abi : NULL; }
+
+#ifndef MK_SUNDIALS_BUILD
+#define MK_SUNDIALS_BUILD "SUNDIALS build not recorded"
+#endif
+const char *mk_solver_build(void) { return MK_SUNDIALS_BUILD; }

@@ -66,7 +66,7 @@ exists foreign-kept "$T/foreign/notes.txt"
 # Morris screening with a tiny budget: three parameters, two trajectories (9 runs of the
 # default two-week scenario, about 2 s)
 check sens-tp-site 0 "runs: 9 (0 failed" \
-    "$BIN" sensitivity --params 'core.p_knot,phys.p_crit_max,noci.p_mech50' --trajectories 2 --out "$T/sens"
+    "$BIN" sensitivity --params 'band.f_k,phys.p_cc0,noci.p_mech50' --trajectories 2 --out "$T/sens"
 exists sens-csv "$T/sens/sensitivity.csv"
 exists sens-png "$T/sens/sensitivity.png"
 check sens-csv-ppt 0 "ppt," grep -F "ppt," "$T/sens/sensitivity.csv"
