@@ -19,7 +19,7 @@ static const mk_cli_opt *find_opt(const mk_cli_opt *spec, int n, const char *nam
     return NULL;
 }
 
-/* Whether a quantity's value ends in a bare number: "core.p_knot=150", "8", "x=1..4"; not
+/* Whether a quantity's value ends in a bare number: "phys.p_cc0=30", "8", "x=1..4"; not
  * "8 h", "8h", "fast". */
 static int ends_in_bare_number(const mk_cli_opt *o, const char *v)
 {

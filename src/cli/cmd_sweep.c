@@ -39,7 +39,7 @@ static const char k_help[] =
     "  --vary NAME=A..B UNIT  what is varied and over which range, e.g.\n"
     "                 'ischemic_compression.pressure=1..4 kg/cm2' (EVENT.FIELD: that field of\n"
     "                 every such event in the timeline, as if edited in the file) or\n"
-    "                 'core.p_knot=100..200 mmHg' (a parameter or input, as with --set)\n"
+    "                 'phys.p_cc0=20..40 mmHg' (a parameter or input, as with --set)\n"
     "  --steps N      intervals (default 4: five runs)\n"
     "  --jobs N       worker processes (default 2)\n"
     "  --set NAME=Q   as for myoknot run, for every value\n"

@@ -62,7 +62,7 @@ ok sweep-varies '[ "$(csv_at "$T/sw/sweep.csv" 5 1)" != "$(csv_at "$T/sw/sweep.c
 check sweep-one-job 0 "" "$BIN" sweep "$S" --vary "ischemic_compression.pressure=1..4 kg/cm2" --steps 6 --jobs 1 --out "$T/sw1"
 ok sweep-jobs-same 'cmp -s "$T/sw/sweep.csv" "$T/sw1/sweep.csv"'
 # a parameter, as --set would
-check sweep-param 0 "" "$BIN" sweep "$S" --vary "core.p_knot=100..200 mmHg" --steps 1 --out "$T/swp"
+check sweep-param 0 "" "$BIN" sweep "$S" --vary "phys.p_cc0=20..40 mmHg" --steps 1 --out "$T/swp"
 ok sweep-param-rows '[ "$(grep -c "" "$T/swp/sweep.csv")" -eq 3 ]'
 # errors: nothing written
 check sweep-no-range 2 "--vary expects NAME=A..B UNIT" "$BIN" sweep "$S" --vary "ischemic_compression.pressure=2 kg/cm2" --out "$T/swx"

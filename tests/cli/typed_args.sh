@@ -46,7 +46,7 @@ same set-apart "$T/ref" "$BIN" run --model decay --duration 8 h --set pool.k=0.2
 same set-equals "$T/ref" "$BIN" run --model decay --duration "8 h" --set=pool.k=0.2 1/s
 same hours-word "$T/ref" "$BIN" run --model decay --set "pool.k=0.2 1/s" --duration 8 hours
 # a word that is no unit stays an argument: here a second "scenario"
-check not-a-unit-word 2 "'run' takes one scenario" "$BIN" run "$SRC/scenarios/default.yaml" --set "core.p_knot=150 mmHg" other.yaml
+check not-a-unit-word 2 "'run' takes one scenario" "$BIN" run "$SRC/scenarios/default.yaml" --set "phys.p_cc0=30 mmHg" other.yaml
 # a unit-looking word UDUNITS does not know: suggest quoting
 check unknown-unit 2 "keep it with its number in quotes: --duration \"8 hrz\"" "$BIN" run --model decay --duration 8 hrz
 check unknown-unit-set 2 "--set \"pool.k=0.2 hrz\"" "$BIN" run --model decay --set pool.k=0.2 hrz
@@ -58,7 +58,7 @@ check flag-value 2 "--strict takes no value" "$BIN" run "$SRC/scenarios/default.
 check needs-value 2 "--out needs a value" "$BIN" validate --out
 check validate-equals 2 "--jobs needs a number of workers" "$BIN" validate --audit --jobs=0
 # the scan of the README, as typed (percent apart from its number)
-check scan-percent 0 "load.activation in [0, 20] %" "$BIN" scan load.activation --from 0 % --to 20 % --steps 4 --out "$T/scan"
+check scan-percent 0 "along load.activation (input) from 0 to 20 %" "$BIN" scan load.activation --from 0 % --to 20 % --steps 4 --out "$T/scan"
 # the same in the other spellings: the same verdict file
 "$BIN" scan load.activation --from 0% --to=20% --steps 4 --out "$T/scan2" > /dev/null 2>&1
 if cmp -s "$T/scan/scan.csv" "$T/scan2/scan.csv"; then pass=$((pass + 1)); else echo "FAIL scan spellings differ"; fail=$((fail + 1)); fi
