@@ -26,6 +26,11 @@
 /* The model of the quick mode when none is named. */
 #define MK_DEFAULT_MODEL "decay"
 
+/* --examiner: an algometer reading's standard error of measurement on upper-trapezius trigger
+ * points, 0.18-0.22 kg/cm2 (women with chronic neck pain, 1-week test-retest; R:Scielo2021 in
+ * ../shared/research/neuro-clinical.md 6.3): the middle of that range. */
+#define MK_ALGOMETER_SEM "0.2"
+
 
 static const char k_help[] =
     "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--params FILE] [--model MODEL] [--out DIR]\n"
@@ -50,7 +55,8 @@ static const char k_help[] =
     "  --strict         parameter values outside their plausible range are errors\n"
     "  --examiner       PPT readings as a real examiner takes them: the model's threshold plus a\n"
     "                   normal error of SD 0.2 kg/cm2 (algometer test-retest SEM), drawn from the\n"
-    "                   scenario's seed (--set seed=N); off by default (docs/scenarios.md)\n"
+    "                   scenario's seed (--set seed=N); off by default.  The same as\n"
+    "                   --set 'examiner.algometer_sem=0.2 kg/cm2' (docs/scenarios.md)\n"
     "\n"
     "The second form integrates MODEL with constant inputs and prints its states and outputs\n"
     "(default model: " MK_DEFAULT_MODEL "):\n"
@@ -308,8 +314,6 @@ static int run_scenario(const run_opts *o)
         mk_cli_scenario_close(&cs);
         return rc;
     }
-    /* --examiner: the sourced algometer error, unless the scenario gives its own */
-    if (o->examiner && !(cs.proto->algometer_sem_kpa > 0)) cs.proto->algometer_sem_kpa = MK_ALGOMETER_SEM_KPA;
     const mk_protocol *proto = cs.proto;
     const mk_model_abi *abi = cs.model.abi;
     mk_sim_opts so;
@@ -355,17 +359,16 @@ static int run_parsed(const run_opts *o_in)
     run_opts o = *o_in;
     int rc = 0;
     if (!o.quick) {
-        /* --params FILE: its entries are --set options that come before the command line's */
+        /* --params FILE: its entries are --set options that come before the command line's;
+         * --examiner is one too (the sourced algometer error), which a --set may change */
         char *file_sets[256];
-        const char *all[256 + 64];
-        int n_file = 0;
-        o.set_list = o.sets, o.n_set_list = o.n_sets;
-        if (o.params_file) {
-            rc = mk_cli_params_file(o.params_file, file_sets, &n_file, 256);
-            for (int i = 0; i < n_file; i++) all[i] = file_sets[i];
-            for (int i = 0; i < o.n_sets; i++) all[n_file + i] = o.sets[i];
-            o.set_list = all, o.n_set_list = n_file + o.n_sets;
-        }
+        const char *all[256 + 1 + 64];
+        int n_file = 0, n = 0;
+        if (o.params_file) rc = mk_cli_params_file(o.params_file, file_sets, &n_file, 256);
+        for (int i = 0; i < n_file; i++) all[n++] = file_sets[i];
+        if (o.examiner) all[n++] = "examiner.algometer_sem=" MK_ALGOMETER_SEM " kg/cm2";
+        for (int i = 0; i < o.n_sets; i++) all[n++] = o.sets[i];
+        o.set_list = all, o.n_set_list = n;
         if (!rc) rc = run_scenario(&o);
         for (int i = 0; i < n_file; i++) free(file_sets[i]);
         return rc;

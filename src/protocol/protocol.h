@@ -52,11 +52,6 @@ typedef struct mk_annotation {
     char kind[32];       /* "load", "life", "experiment", "therapy" */
 } mk_annotation;
 
-/* An algometer reading's standard error of measurement on upper-trapezius trigger points:
- * 0.18-0.22 kg/cm2 (women with chronic neck pain, 1-week test-retest; R:Scielo2021 in
- * ../shared/research/neuro-clinical.md 6.3), the middle taken: 0.2 kg/cm2 = 19.6 kPa. */
-#define MK_ALGOMETER_SEM_KPA 19.6133
-
 typedef struct mk_protocol {
     char name[96];
     char description[512];
@@ -69,7 +64,7 @@ typedef struct mk_protocol {
     unsigned long seed;
     /* The simulated examiner's algometer error: the SD of a PPT reading about the model's
      * threshold, drawn from `seed` (0: readings are exact, the default).  Scenario key
-     * `examiner: {algometer_sem: Q}`; myoknot run --examiner sets the sourced value. */
+     * `examiner: {algometer_sem: Q}`, or --set examiner.algometer_sem=Q. */
     double algometer_sem_kpa;
     mk_param_override *params;
     int n_params;

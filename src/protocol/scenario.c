@@ -923,6 +923,14 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         pr->seed = (unsigned long)v;
     }
     if ((p = mk_yfind(root, "examiner")) && (rc = sc_examiner(cx, pr, p))) goto done;
+    /* --set examiner.algometer_sem=Q (myoknot run --examiner): over the file's */
+    for (int i = 0; i < n_sets; i++) {
+        if (strcmp(items[i].name, "examiner.algometer_sem")) continue;
+        if ((rc = sc_quantity(cx, &items[i].pair, "kPa", "a pressure", SQ_NONNEG, NAN, NAN, &pr->algometer_sem_kpa))) {
+            rc = set_error(cx, sets[i]);
+            goto done;
+        }
+    }
 
     /* parameters: the patient's or checkpoint's first, then the scenario's own */
     if ((rc = sc_start_params(cx, pr))) goto done;
@@ -975,7 +983,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     for (int i = 0; i < n_sets; i++) {
         set_item *it = &items[i];
         if (!strcmp(it->name, "duration") || !strcmp(it->name, "output_every") ||
-            !strcmp(it->name, "seed"))
+            !strcmp(it->name, "seed") || !strcmp(it->name, "examiner.algometer_sem"))
             continue;
         int idx = mk_abi_find(abi, MK_SYM_PARAM, it->name);
         if (idx >= 0) {
@@ -999,7 +1007,8 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         }
         const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, it->name);
         if (!hint) hint = sc_suggest_symbols(abi, MK_SYM_INPUT, it->name);
-        if (!hint) hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed"}, 3);
+        if (!hint)
+            hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed", "examiner.algometer_sem"}, 4);
         if (hint)
             rc = mk_fail_at(cx->err, MK_ERR_NAME, "--set", 0, 0,
                             "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],

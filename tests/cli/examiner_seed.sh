@@ -21,6 +21,13 @@ run "$S" --out "$T/exact"
 run "$S" --examiner --out "$T/a"
 run "$S" --examiner --out "$T/a2"
 run "$S" --examiner --set seed=2 --out "$T/b"
+run "$S" --set "examiner.algometer_sem=0.2 kg/cm2" --out "$T/set"
+sed 's/^duration:/examiner: {algometer_sem: 0.2 kg\/cm2}\nduration:/' "$S" > "$T/with_examiner.yaml"
+run "$T/with_examiner.yaml" --out "$T/key"
+run "$T/with_examiner.yaml" --set "examiner.algometer_sem=0 kPa" --out "$T/off"
+ok set-is-examiner 'cmp -s "$T/a/measurements.csv" "$T/set/measurements.csv"'
+ok key-is-examiner 'cmp -s "$T/a/measurements.csv" "$T/key/measurements.csv"'
+ok set-zero-is-off 'cmp -s "$T/exact/measurements.csv" "$T/off/measurements.csv"'
 ok three-readings '[ "$(ppt "$T/exact" | wc -l)" -eq 3 ]'
 ok same-seed-same 'cmp -s "$T/a/measurements.csv" "$T/a2/measurements.csv"'
 ok other-seed-other '[ "$(ppt "$T/a")" != "$(ppt "$T/b")" ]'
