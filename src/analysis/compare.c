@@ -60,14 +60,14 @@ static mk_status read_file(const char *dir, const char *name, char **text, char 
 
 /* ---------------------------------------------------------------- one run */
 
-static void run_name(mk_compare_run *r, mk_error *err)
+/* The scenario's name from manifest.json, else the folder's: a name is not worth an error */
+static void run_name(mk_compare_run *r)
 {
     char path[4200];
     char *text = NULL;
     const char *name = NULL;
     cJSON *root = NULL;
     mk_error ignore = {0};
-    (void)err;
     if (!read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) {
         root = cJSON_Parse(text);
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
@@ -211,7 +211,7 @@ mk_status mk_compare_load(const char *const *dirs, int n, mk_compare *out, mk_er
         out->n_runs++;
         r->dir = mk_strdup(dirs[k]);
         if (!r->dir) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        if (!rc) run_name(r, err);
+        if (!rc) run_name(r);
         if (!rc && !r->name) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         if (!rc) rc = load_series(r, err);
         if (!rc) rc = load_meas(out, k, err);

@@ -29,7 +29,7 @@
 #define SWEEP_MAX_JOBS 16
 
 static const char k_help[] =
-    "usage: myoknot sweep SCENARIO.yaml --vary 'NAME=A..B UNIT' [--steps N] [--jobs N]\n"
+    "usage: myoknot sweep SCENARIO.yaml [--vary 'NAME=A..B UNIT'] [--steps N] [--jobs N]\n"
     "                     [--set NAME=Q]... [--out DIR]\n"
     "\n"
     "Runs the scenario at N + 1 evenly spaced values of one setting and draws the outcomes\n"
@@ -40,7 +40,8 @@ static const char k_help[] =
     "                 'ischemic_compression.pressure=1..4 kg/cm2' (EVENT.FIELD: that field of\n"
     "                 every such event in the timeline, as if edited in the file) or\n"
     "                 'phys.p_cc0=20..40 mmHg' (a parameter or input, as with --set)\n"
-    "  --steps N      intervals (default 4: five runs)\n"
+    "                 Without --vary, the scenario's own 'sweep: {vary: NAME=A..B UNIT, steps: N}'\n"
+    "  --steps N      intervals (default 4: five runs, or the scenario's sweep: steps)\n"
     "  --jobs N       worker processes (default 2)\n"
     "  --set NAME=Q   as for myoknot run, for every value\n"
     "  --out DIR      output folder (default runs/sweep-NAME-YYYYMMDD-HHMMSS): sweep.csv (one\n"
@@ -55,6 +56,7 @@ typedef struct sweep_args {
     const char *scenario, *vary, *out;
     const char *sets[64];
     int n_sets, steps, jobs;
+    int steps_given;              /* --steps: over the scenario's sweep: section */
 } sweep_args;
 
 /* What one run gives back (the record a worker writes). */
@@ -70,6 +72,7 @@ typedef struct sweep {
     int n;                        /* values */
     double *x;
     char *text;                   /* the scenario as read */
+    char *file_vary;              /* the scenario's sweep: vary, when --vary is not given */
     mk_units *u;
     mk_anatomy *anat;
     mk_cli_model_ref model;
@@ -101,10 +104,10 @@ static int parse_args(const mk_cli_args *args, sweep_args *a)
             int steps = !strcmp(o, "--steps"), hi = steps ? SWEEP_MAX_STEPS : SWEEP_MAX_JOBS;
             if (!*v || *end || n < 1 || n > hi) return mk_cli_usage_error("%s expects 1 .. %d, found '%s'", o, hi, v);
             *(steps ? &a->steps : &a->jobs) = (int)n;
+            a->steps_given |= steps;
         }
     }
     if (!a->scenario) return mk_cli_usage_error("'sweep' needs a scenario (see myoknot sweep --help)");
-    if (!a->vary) return mk_cli_usage_error("'sweep' needs --vary NAME=A..B UNIT (see myoknot sweep --help)");
     return 0;
 }
 
@@ -137,12 +140,26 @@ static int parse_vary(sweep *w)
     return 0;
 }
 
-/* the scenario text and one compiled protocol per value: every error before any run */
-static int prepare(sweep *w)
+/* The scenario's text, and its own sweep: section when the command line gives no --vary. */
+static int read_scenario(sweep *w)
 {
     mk_error err = {0};
     static const mk_text_kind kind = {.what = "a scenario"};
     if (mk_read_text_file(w->a.scenario, &kind, &w->text, NULL, &err)) return mk_cli_report(&err);
+    int steps = w->a.steps;
+    if (mk_scenario_sweep_spec(w->a.scenario, w->text, &w->file_vary, &steps, &err)) return mk_cli_report(&err);
+    if (!w->a.steps_given) w->a.steps = steps;
+    if (!w->a.vary) w->a.vary = w->file_vary;
+    if (!w->a.vary)
+        return mk_cli_usage_error("'sweep' needs --vary NAME=A..B UNIT, or a 'sweep: {vary: ..., steps: N}' section in "
+                                  "%s (see myoknot sweep --help)", w->a.scenario);
+    return 0;
+}
+
+/* one compiled protocol per value: every error before any run */
+static int prepare(sweep *w)
+{
+    mk_error err = {0};
     const char *dot = strrchr(w->target, '.');
     if (dot) {
         snprintf(w->event, sizeof w->event, "%.*s", (int)(dot - w->target), w->target);
@@ -418,6 +435,7 @@ static void sweep_free(sweep *w)
     free(w->x);
     free(w->res);
     free(w->text);
+    free(w->file_vary);
     mk_cli_close_model(&w->model);
     mk_anatomy_free(w->anat);
     mk_units_free(w->u);
@@ -431,7 +449,8 @@ static int sweep_main(const sweep_args *a)
     mk_outdir od;
     memset(&od, 0, sizeof od);
     /* the output folder first: a bad --out must not cost the runs */
-    int rc = parse_vary(&w);
+    int rc = read_scenario(&w);
+    if (!rc) rc = parse_vary(&w);
     if (!rc && w.a.out) rc = mk_cli_outdir_open(&od, w.a.out, NULL, &k_sweep_kind);
     if (!rc) rc = prepare(&w);
     if (!rc && !w.a.out) {

@@ -468,7 +468,7 @@ mk_status sc_string(sc_ctx *cx, const mk_ypair *p, char *buf, size_t size)
 static const char *const k_top_keys[] = {"name",     "description", "model",    "site",
                                          "duration", "output_every", "seed",    "parameters",
                                          "baseline", "timeline",    "patient", "start",
-                                         "examiner", NULL};
+                                         "examiner", "sweep",   NULL};
 
 /* examiner: {algometer_sem: Q}: the simulated examiner's error on each PPT reading */
 static mk_status sc_examiner(sc_ctx *cx, mk_protocol *pr, const mk_ypair *p)
@@ -923,6 +923,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         pr->seed = (unsigned long)v;
     }
     if ((p = mk_yfind(root, "examiner")) && (rc = sc_examiner(cx, pr, p))) goto done;
+    /* `sweep:` is myoknot sweep's (protocol/vary.h): a run has nothing to do with it */
     /* --set examiner.algometer_sem=Q (myoknot run --examiner): over the file's */
     for (int i = 0; i < n_sets; i++) {
         if (strcmp(items[i].name, "examiner.algometer_sem")) continue;

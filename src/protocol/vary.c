@@ -112,3 +112,36 @@ mk_status mk_scenario_vary_text(const char *file, const char *text, const char *
     mk_yfree(root);
     return rc;
 }
+
+mk_status mk_scenario_sweep_spec(const char *file, const char *text, char **vary, int *steps, mk_error *err)
+{
+    *vary = NULL;
+    mk_ynode *root = NULL;
+    mk_status rc = mk_yparse(file, text, &k_format, &root, err);
+    if (rc) return rc;
+    const mk_ypair *sw = mk_yfind(root, "sweep");
+    static const char *const keys[] = {"vary", "steps", NULL};
+    const mk_ypair *v = NULL, *n = NULL;
+    if (sw && sw->val->kind != MK_Y_MAP)
+        rc = mk_fail_at(err, MK_ERR_SYNTAX, file, sw->val->line, sw->val->col,
+                        "expected a mapping for 'sweep' (e.g. 'sweep: {vary: \"stretch.strain=5..20 %%\", steps: 3}'), "
+                        "found %s", mk_ykind_name(sw->val));
+    else if (sw && !(rc = mk_ycheck_keys(file, &k_format, sw->val, keys, "in 'sweep'", err))) {
+        v = mk_yfind(sw->val, "vary");
+        n = mk_yfind(sw->val, "steps");
+        if (!v || v->val->kind != MK_Y_SCALAR)
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, file, v ? v->val->line : sw->val->line, v ? v->val->col : sw->val->col,
+                            "expected 'vary: NAME=A..B UNIT' in 'sweep'");
+    }
+    if (!rc && n) {
+        char *end;
+        long k = n->val->kind == MK_Y_SCALAR ? strtol(n->val->text, &end, 10) : 0;
+        if (n->val->kind != MK_Y_SCALAR || !n->val->text[0] || *end || k < 1 || k > 200)
+            rc = mk_fail_at(err, MK_ERR_INVALID, file, n->val->line, n->val->col,
+                            "expected a whole number of steps from 1 to 200 for 'steps' in 'sweep'");
+        else *steps = (int)k;
+    }
+    if (!rc && v && !(*vary = mk_strdup(v->val->text))) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_yfree(root);
+    return rc;
+}

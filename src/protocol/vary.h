@@ -20,4 +20,9 @@ int mk_scenario_count_events(const char *file, const char *text, const char *eve
 mk_status mk_scenario_vary_text(const char *file, const char *text, const char *event, const char *field,
                                 const char *value, char **out, mk_error *err);
 
+/* The scenario's own `sweep: {vary: "NAME=A..B UNIT", steps: N}`, if it has one: *vary (NULL
+ * when the scenario has no sweep: section) points into a copy the caller frees (free(*vary));
+ * *steps is left alone when not given.  Errors name file:line:col. */
+mk_status mk_scenario_sweep_spec(const char *file, const char *text, char **vary, int *steps, mk_error *err);
+
 #endif

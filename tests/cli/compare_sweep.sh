@@ -61,6 +61,13 @@ ok sweep-first-ppt '[ "$(csv_at "$T/sw/sweep.csv" 3 2.5)" = "$(meas "$T/ic" "PPT
 ok sweep-varies '[ "$(csv_at "$T/sw/sweep.csv" 5 1)" != "$(csv_at "$T/sw/sweep.csv" 5 4)" ]'
 check sweep-one-job 0 "" "$BIN" sweep "$S" --vary "ischemic_compression.pressure=1..4 kg/cm2" --steps 6 --jobs 1 --out "$T/sw1"
 ok sweep-jobs-same 'cmp -s "$T/sw/sweep.csv" "$T/sw1/sweep.csv"'
+# the scenario's own sweep: section gives the same as the command line
+check sweep-section 0 "" "$BIN" sweep "$S" --out "$T/sws"
+ok sweep-section-same 'cmp -s "$T/sw/sweep.csv" "$T/sws/sweep.csv"'
+printf 'duration: 1 h\nsweep: {vary: "stretch.strain=1..2 %%", steps: 0}\n' > "$T/badsweep.yaml"
+check sweep-section-bad 1 "badsweep.yaml:2:" "$BIN" sweep "$T/badsweep.yaml" --out "$T/swx"
+printf 'duration: 1 h\n' > "$T/nosweep.yaml"
+check sweep-no-vary 2 "needs --vary" "$BIN" sweep "$T/nosweep.yaml" --out "$T/swx"
 # a parameter, as --set would
 check sweep-param 0 "" "$BIN" sweep "$S" --vary "phys.p_cc0=20..40 mmHg" --steps 1 --out "$T/swp"
 ok sweep-param-rows '[ "$(grep -c "" "$T/swp/sweep.csv")" -eq 3 ]'
