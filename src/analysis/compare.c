@@ -378,6 +378,11 @@ mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err
         snprintf(pain->ylabel, sizeof pain->ylabel, "Local pain (0-10)");
         if (ppt) snprintf(ppt->ylabel, sizeof ppt->ylabel, "PPT (kPa)");
         snprintf(stiff->ylabel, sizeof stiff->ylabel, "Band stiffness (%s)", c->run[0].stiff_unit[0] ? c->run[0].stiff_unit : "kPa");
+        /* below these spans a difference is drawn flat, not magnified: a point of the 0-10
+         * scale, an algometer's SEM (about 20 kPa), a tenth of resting band stiffness */
+        pain->min_span = 1;
+        if (ppt) ppt->min_span = 20;
+        stiff->min_span = 0.5;
         /* the reference last and dashed: where the runs agree it lies on the others, visibly */
         for (int j = 1; j <= c->n_runs; j++) {
             int k = j % c->n_runs;

@@ -364,19 +364,22 @@ static int write_figure(const sweep *w, const char *path)
         }
         if (best >= 0) {
             const double a = col[cand[best]][0], b = col[cand[best]][w->n - 1];
-            snprintf(f->title, sizeof f->title, "%s %s from %.4g to %.4g as %.80s goes from %g to %g %.30s", what[best],
+            snprintf(f->title, sizeof f->title, "%s %s from %.3g to %.3g as %.80s goes from %g to %g %.30s", what[best],
                      b > a ? "rises" : b < a ? "falls" : "stays", a, b, w->target, w->x[0], w->x[w->n - 1], w->unit);
         }
         snprintf(f->xlabel, sizeof f->xlabel, "%.100s (%.50s)", w->target, w->unit);
         static const char *const dot = "\xe2\x97\x8f";
+        /* the smallest span an axis shows: an algometer's SEM (about 20 kPa), a point of the
+         * 0-10 scale, a tenth of resting band stiffness -- less is drawn flat, not magnified */
         struct {
             const char *ylabel;
             int a, b;
             const char *la, *lb;
+            double min_span;
         } panels[] = {
-            {"PPT (kPa)", OUT_PPT_LAST, OUT_PPT_FIRST, "last measured", "first measured"},
-            {"Local pain (0-10)", OUT_PAIN_PEAK, OUT_PAIN_END, "peak", "at the end"},
-            {"Band stiffness (kPa)", OUT_STIFF_END, -1, "at the end", NULL},
+            {"PPT (kPa)", OUT_PPT_LAST, OUT_PPT_FIRST, "last measured", "first measured", 20},
+            {"Local pain (0-10)", OUT_PAIN_PEAK, OUT_PAIN_END, "peak", "at the end", 1},
+            {"Band stiffness (kPa)", OUT_STIFF_END, -1, "at the end", NULL, 0.5},
         };
         for (size_t q = 0; q < sizeof panels / sizeof *panels; q++) {
             int any = 0;
@@ -384,6 +387,7 @@ static int write_figure(const sweep *w, const char *path)
             if (!any) continue; /* no PPT measured in this scenario */
             mk_plot_panel *p = &f->panel[f->n_panels++];
             snprintf(p->ylabel, sizeof p->ylabel, "%s", panels[q].ylabel);
+            p->min_span = panels[q].min_span;
             p->curve[p->n_curves] = (mk_plot_curve){w->x, col[panels[q].a], w->n, MK_PC_VERMILLION, dot, ""};
             snprintf(p->curve[p->n_curves++].label, sizeof p->curve[0].label, "%s", panels[q].la);
             if (panels[q].b >= 0) {
