@@ -74,17 +74,17 @@ void mk_cont_clip(const mk_cont_ws *w, double *u)
     }
 }
 
-/* F(u) into f (nf values); 0, or -1 if a derivative is not finite. */
+/* F(u) into f (nf values), with the law rows in place of the equations they replace (unless
+ * w->raw); 0, or -1 if a value is not finite. */
 static int eval_f(mk_cont_ws *w, const double *u, double *f)
 {
     mk_cont_unpack(w, u);
     w->rhs_evals++;
     w->abi->rhs(w->t_s, w->yfull, w->ydot, w->inputs, w->params, NULL);
     int bad = 0;
-    for (int j = 0; j < w->nf; j++) {
-        f[j] = w->ydot[w->fidx[j]];
-        bad |= !isfinite(f[j]);
-    }
+    for (int j = 0; j < w->nf; j++) f[j] = w->ydot[w->fidx[j]];
+    mk_cont_laws_rows(w, f);
+    for (int j = 0; j < w->nf; j++) bad |= !isfinite(f[j]);
     return bad ? -1 : 0;
 }
 
@@ -200,6 +200,7 @@ static void row_scales(mk_cont_ws *w, double *fs)
         }
         fs[i] = d > 0 && isfinite(d) ? 1.0 / (w->s[i] * d) : 1.0 / w->s[i];
     }
+    for (int k = 0; k < w->nl; k++) fs[w->rep[k]] = 1.0 / w->s[w->rep[k]]; /* a law row is a relative error already */
     fs[w->nf] = 1.0;
 }
 
@@ -255,10 +256,12 @@ int mk_cont_tangent(mk_cont_ws *w, const double *u, const double *prev, double *
 int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
 {
     *e = (mk_cont_eig){-1, -1, NAN, NAN, NAN, NAN};
-    if (jacobian(w, u)) return -1;
-    int nf = w->nf, one = 1, info = 0;
-    if (nf == 0) return -1;
-    for (int j = 0; j < nf; j++) memcpy(w->a + (size_t)nf * j, w->jac + (size_t)nf * j, (size_t)nf * sizeof(double));
+    w->raw = 1; /* dF/dy itself, without the law rows */
+    int bad = jacobian(w, u);
+    w->raw = 0;
+    if (bad) return -1;
+    int nf = mk_cont_laws_reduce(w), one = 1, info = 0; /* the dynamics on the laws' manifold */
+    if (nf <= 0) return -1;
     double dummy = 0;
     dgeev_("N", "N", &nf, w->a, &nf, w->wr, w->wi, &dummy, &one, &dummy, &one, w->work, &w->lwork, &info);
     if (info != 0) return -1;
@@ -373,7 +376,8 @@ mk_status mk_cont_ws_new(mk_cont_ws *w, const mk_model_abi *abi, const mk_solver
     w->t_s = mk_solver_time(base);
     set_scales(w, base, o);
     memcpy(w->s0, w->s, (size_t)n * sizeof *w->s0);
-    return kin_setup(w, err);
+    mk_status rc = mk_cont_laws_new(w, mk_solver_state(base), frozen, err);
+    return rc ? rc : kin_setup(w, err);
 }
 
 void mk_cont_ws_free(mk_cont_ws *w)
@@ -386,6 +390,7 @@ void mk_cont_ws_free(mk_cont_ws *w)
     if (w->fscale) N_VDestroy(w->fscale);
     if (w->cons) N_VDestroy(w->cons);
     if (w->ctx) SUNContext_Free(&w->ctx);
+    mk_cont_laws_free(w);
     free(w->f0);
     free(w->fidx);
     free(w->ipiv);

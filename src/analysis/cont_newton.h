@@ -7,6 +7,13 @@
  * coordinates z_j = u_j / s_j put every unknown on a scale of one (s_j a typical magnitude of
  * the state, |B - A| for p), so that arclength, tangents and step sizes mean the same for
  * every model and unit.
+ *
+ * Conservation laws (cont_laws.c): a declared law L(y) makes dF/dy singular (a family of
+ * steady states, one per value of L).  For each law one free unknown's equation F_j = 0 is
+ * replaced by (L(y) - L0) / c = 0, L0 the law's value in the starting state, c = dL/dy_j;
+ * every solve, tangent and convergence test sees this reduced system.  Stability comes from
+ * the full dF/dy restricted to the laws' tangent space (Z^T J Z, Z an orthonormal basis of
+ * the null space of dL/dy), so the laws' zero eigenvalues are not counted.
  */
 #ifndef MK_ANALYSIS_CONT_NEWTON_H
 #define MK_ANALYSIS_CONT_NEWTON_H
@@ -45,6 +52,16 @@ typedef struct mk_cont_ws {
     SUNMatrix J;
     SUNLinearSolver ls;
     char msg[480];           /* KINSOL's last error message */
+    /* conservation laws (cont_laws.c); nl == 0: none applies */
+    int nl;                  /* laws applied: every state they read is free, independent */
+    int *law;                /* nl: the ABI index of each law applied */
+    int *rep;                /* nl: the free unknown whose equation the law replaces */
+    double *l0, *lc;         /* nl: the law's value to hold, and dL/dy at its unknown */
+    double *lv, *lv2;        /* abi->n_laws: scratch values */
+    double *lg;              /* nl x nf, column-major: dL/dy * s (scaled), and SVD scratch */
+    double *vt, *zm, *lwk;   /* nf x nf: right singular vectors; nf x nf scratch; SVD work */
+    int llwork;
+    int raw;                 /* 1: eval_f gives F itself (the eigenvalues), no law rows */
 } mk_cont_ws;
 
 /* The result of a corrector solve. */
@@ -81,7 +98,17 @@ int mk_cont_tangent(mk_cont_ws *w, const double *u, const double *prev, double *
  * the arclength and shrink every step); 1 if one grew.  -1: a state ran away (above 1e6 times
  * its starting scale, or 1e6 if that is below one): the branch heads to infinity, with no steady state of bounded size. */
 int mk_cont_rescale(mk_cont_ws *w, const double *u);
-/* Eigenvalues of dF/dy at u (the Jacobian is recomputed).  0 or -1. */
+/* Eigenvalues of dF/dy at u (the Jacobian is recomputed), on the laws' tangent space.  0 or -1. */
 int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e);
+
+/* cont_laws.c.  Choose the laws that apply and the equations they replace, from the state
+ * y0 (all states; L0 is taken there) and the frozen flags; after the scales are set. */
+mk_status mk_cont_laws_new(mk_cont_ws *w, const double *y0, const int *frozen, mk_error *err);
+void mk_cont_laws_free(mk_cont_ws *w);
+/* Overwrite the replaced rows of f with the law rows, at w->yfull and w->params. */
+void mk_cont_laws_rows(mk_cont_ws *w, double *f);
+/* The matrix whose eigenvalues decide stability, from the full Jacobian w->jac at w->yfull:
+ * into w->a, m x m; returns m (nf - nl), or -1. */
+int mk_cont_laws_reduce(mk_cont_ws *w);
 
 #endif

@@ -144,6 +144,7 @@ static mk_status load_muscles(mk_anatomy *a, field *f, field *h, mk_error *err)
     int nh = csv_record(&p, h, MAX_FIELDS);
     int c_id = column(h, nh, "id"), c_name = column(h, nh, "name");
     int c_aff = column(h, nh, "afferent_segments"), c_loc = column(h, nh, "local_regions");
+    int c_att = column(h, nh, "attachment_regions"); /* optional: older tables lack it */
     if (c_id < 0 || c_name < 0 || c_aff < 0 || c_loc < 0)
         return mk_fail(err, MK_ERR_IO, "muscles.csv lacks an expected column");
     while (*p) {
@@ -154,6 +155,7 @@ static mk_status load_muscles(mk_anatomy *a, field *f, field *h, mk_error *err)
         copy_field(m->id, sizeof m->id, f[c_id]);
         copy_field(m->name, sizeof m->name, f[c_name]);
         copy_field(m->local_regions, sizeof m->local_regions, f[c_loc]);
+        if (c_att >= 0 && c_att < n) copy_field(m->attachments, sizeof m->attachments, f[c_att]);
         m->afferent = segment_mask(f[c_aff]);
     }
     return MK_OK;
@@ -196,6 +198,23 @@ const mk_muscle *mk_anatomy_muscle(const mk_anatomy *a, const char *id)
     for (int i = 0; i < a->n_muscles; i++)
         if (!strcmp(a->muscles[i].id, id)) return &a->muscles[i];
     return NULL;
+}
+
+int mk_anatomy_region_count(const mk_anatomy *a) { return a->n_regions; }
+
+const char *mk_anatomy_region_place(const mk_anatomy *a, int i, char *side, double xy[4])
+{
+    if (i < 0 || i >= a->n_regions) return NULL;
+    const mk_region *r = &a->regions[i];
+    if (side) *side = r->side;
+    if (xy) xy[0] = r->x_front, xy[1] = r->y_front, xy[2] = r->x_back, xy[3] = r->y_back;
+    return r->id;
+}
+
+int mk_anatomy_region_index(const mk_anatomy *a, const char *id)
+{
+    const mk_region *r = mk_anatomy_region(a, id);
+    return r ? (int)(r - a->regions) : -1;
 }
 
 int mk_anatomy_has_region(const mk_anatomy *a, const char *id)

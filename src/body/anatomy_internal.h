@@ -27,6 +27,8 @@ typedef struct mk_muscle {
     char name[128];
     uint64_t afferent;       /* segments where its nociceptive afferents enter */
     char local_regions[256]; /* ';'-separated side-free region ids */
+    char attachments[256];   /* the regions over its origin, insertion and the joints it crosses
+                              * (muscles.csv attachment_regions; "" if the column is absent) */
 } mk_muscle;
 
 struct mk_anatomy {

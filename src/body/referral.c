@@ -157,17 +157,19 @@ mk_status mk_referral_new_with(const mk_anatomy *a, const mk_referral_params *p,
         const mk_region *g = &a->regions[i];
         if (in_list(m->local_regions, g->base)) continue; /* local pain, on both sides */
         double c0 = connectivity(g, v[MK_RP_K_DERM], d0), c1 = connectivity(g, v[MK_RP_K_DERM], d1) - c0;
-        if (c0 + c1 <= 0) continue;
-        double sel = v[MK_RP_GAIN];
+        /* the deep tissue the muscle pulls on and moves: its attachments and joints, on its
+         * own side (a midline attachment, the sternum or sacrum, counts in full) */
+        double att = (g->side == side || g->side == 'm') && in_list(m->attachments, g->base) ? v[MK_RP_K_ATT] : 0;
+        if (c0 + c1 <= 0 && att <= 0) continue;
+        double sel = 1;
         if (g->side == 'm') sel *= v[MK_RP_K_MID];
         else if (g->side != side) sel *= v[MK_RP_K_CROSS];
-        if (placed && centre(g, &rx, &ry))
-            sel *= exp(v[MK_RP_B_DISTAL] * (distality(rx, ry) - m_dist) -
-                       v[MK_RP_B_NEAR] * hypot(rx - mx, ry - my));
-        if (!(sel > 0)) continue;
+        if (placed && centre(g, &rx, &ry)) sel *= exp(v[MK_RP_B_DISTAL] * (distality(rx, ry) - m_dist));
+        double z0 = v[MK_RP_GAIN] * (sel * c0 + att), z1 = v[MK_RP_GAIN] * sel * c1;
+        if (!(z0 + z1 > 0)) continue;
         r->index[r->n] = i;
-        r->z0[r->n] = sel * c0;
-        r->z1[r->n] = sel * c1;
+        r->z0[r->n] = z0;
+        r->z1[r->n] = z1;
         r->n++;
     }
     /* competition: divided by the best-connected target's score to the power k_norm, so

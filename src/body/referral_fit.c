@@ -235,6 +235,7 @@ void mk_referral_fit_opts_default(mk_referral_fit_opts *o)
     o->max_evals = 400;
     o->softness = 0.25;
     o->spillover = 0;
+    o->neutral_start = 0;
 }
 
 typedef struct fit_ctx {
@@ -334,7 +335,9 @@ mk_status mk_referral_fit(const mk_anatomy *a, const mk_referral_maps *maps, con
     double best = -1, best_soft = -1;
     for (int s = 0; s < (o->starts > 0 ? o->starts : 1) && !c.rc; s++) {
         for (int k = 0; k < c.n; k++)
-            x[k] = s == 0 ? p->value[c.idx[k]] : lo[k] + (hi[k] - lo[k]) * halton(s, k);
+            x[k] = s > 0             ? lo[k] + (hi[k] - lo[k]) * halton(s, k)
+                   : o->neutral_start ? 0.5 * (lo[k] + hi[k])
+                                      : p->value[c.idx[k]];
         double soft = 0, exact = local_search(&c, x, lo, hi, &soft);
         if (exact > best || (exact == best && soft > best_soft)) {
             best = exact;
@@ -372,10 +375,14 @@ mk_status mk_referral_cross_validate(const mk_anatomy *a, const mk_referral_maps
     memset(out, 0, sizeof *out);
     out->n = maps->n;
     int use[MK_REFERRAL_MAX_CASES];
+    mk_referral_fit_opts fold_o;
+    if (o) fold_o = *o;
+    else mk_referral_fit_opts_default(&fold_o);
+    fold_o.neutral_start = 1;
     mk_status rc = score_all(a, maps, resp, p, &out->start_essential, &out->start_all, err);
     for (int i = 0; !rc && i < maps->n; i++) {
         for (int m = 0; m < maps->n; m++) use[m] = m != i;
-        rc = mk_referral_fit(a, maps, use, resp, p, o, &out->fold[i], err);
+        rc = mk_referral_fit(a, maps, use, resp, p, &fold_o, &out->fold[i], err);
         if (!rc) rc = mk_referral_predict(a, &out->fold[i], maps->muscle[i], resp, &out->pred[i], NULL, err);
         if (rc) break;
         mk_referral_score_add(&out->cv_essential, &out->pred[i], &maps->essential[i]);

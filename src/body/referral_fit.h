@@ -80,6 +80,9 @@ typedef struct mk_referral_fit_opts {
     int max_evals;     /* per local search (400) */
     double softness;   /* width of the smooth F1 surrogate's step, in log rating (0.25) */
     int spillover;     /* 1: fit essential + spillover zones instead of essential */
+    int neutral_start; /* 1: the first start is the middle of each range, not the file's value
+                        * (cross-validation folds: the file's values may have been fitted on
+                        * all maps, the held-out one included, and must not leak into a fold) */
 } mk_referral_fit_opts;
 
 void mk_referral_fit_opts_default(mk_referral_fit_opts *o);
@@ -91,7 +94,8 @@ mk_status mk_referral_fit(const mk_anatomy *a, const mk_referral_maps *maps, con
                           const mk_referral_response *resp, const mk_referral_params *p,
                           const mk_referral_fit_opts *o, mk_referral_params *out, mk_error *err);
 
-/* Leave-one-muscle-out cross-validation: fold i fits on every map but i and predicts i. */
+/* Leave-one-muscle-out cross-validation: fold i fits on every map but i and predicts i; the
+ * folds start from the middle of the ranges (neutral_start), never from the file's values. */
 typedef struct mk_referral_cv {
     int n;
     mk_referral_params fold[MK_REFERRAL_MAX_CASES];

@@ -12,11 +12,11 @@
 extern const char mk_anatomy_referral_params_csv[];
 
 static const char *const k_names[MK_RP_COUNT] = {
-    "k_derm", "k_tcc", "k_trig", "k_adj", "k_spread", "b_distal", "b_near", "k_mid", "k_cross",
+    "k_derm", "k_tcc", "k_trig", "k_adj", "k_spread", "b_distal", "k_att", "k_mid", "k_cross",
     "gain", "gamma", "k_norm"};
 /* distances on the body map are in body heights (data/anatomy/README.md 1.2) */
 static const char *const k_units[MK_RP_COUNT] = {
-    "1", "1", "1", "1", "1", "1/height", "1/height", "1", "1", "1", "1", "1"};
+    "1", "1", "1", "1", "1", "1/height", "1", "1", "1", "1", "1", "1"};
 static const char *const k_header[] = {"name", "value", "unit", "min", "max", "fit", "source",
                                        "description"};
 enum { N_COLS = 8, FIELD_MAX = MK_CSV_FIELD };
@@ -103,7 +103,7 @@ static mk_status row(const char *file, int line, char (*f)[FIELD_MAX], const int
         const char *hint = mk_suggest(f[0], k_names, MK_RP_COUNT);
         return mk_fail_at(err, MK_ERR_NAME, file, line, col[0],
                           "unknown referral parameter '%s'%s%s%s (expected one of k_derm, k_tcc, "
-                          "k_trig, k_adj, k_spread, b_distal, b_near, k_mid, k_cross, gain, gamma, k_norm)",
+                          "k_trig, k_adj, k_spread, b_distal, k_att, k_mid, k_cross, gain, gamma, k_norm)",
                           f[0], hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
     }
     if (seen[i])

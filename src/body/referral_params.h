@@ -19,7 +19,7 @@ typedef enum mk_rp {
     MK_RP_K_ADJ,    /* adjacent cord segments at rest */
     MK_RP_K_SPREAD, /* adjacent cord segments, added at full central sensitisation */
     MK_RP_B_DISTAL, /* distal bias, per body height */
-    MK_RP_B_NEAR,   /* preference for regions near the muscle, per body height */
+    MK_RP_K_ATT,    /* drive of the regions over the muscle's attachments and joints */
     MK_RP_K_MID,    /* midline regions */
     MK_RP_K_CROSS,  /* regions on the other side */
     MK_RP_GAIN,     /* scale before sharpening */

@@ -16,6 +16,9 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "body/anatomy.h"
+#include "body/referral.h"
+#include "report/bodymap.h"
 #include "report/figures.h"
 #include "report/plot.h"
 
@@ -761,6 +764,167 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- the body map */
+
+/* pain per anatomy region at row `row` (0 where the run has no column for a region) */
+static void region_pain_at(const mk_series *s, const mk_anatomy *a, int row, double *pain)
+{
+    for (int k = 0; k < mk_anatomy_region_count(a); k++) pain[k] = 0;
+    for (int c = 0; c < s->n_cols; c++) {
+        if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
+        int k = mk_anatomy_region_index(a, s->names[c] + 12);
+        if (k >= 0) pain[k] = s->values[(size_t)row * s->n_cols + c];
+    }
+}
+
+/* 1 if the region column c is one of the site's local regions */
+static int is_local_col(const mk_series *s, int c, const char *locals)
+{
+    const char *id = s->names[c] + 12;
+    size_t n = strlen(id);
+    for (const char *p = locals; *p;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, id, n)) return 1;
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
+}
+
+/* the row where referred pain (the highest remote region) peaks, its value and region column */
+static int referred_peak(const mk_series *s, const char *locals, double *peak, int *col)
+{
+    int best = -1;
+    *peak = 0, *col = -1;
+    for (int row = 0; row < s->n_rows; row++)
+        for (int c = 0; c < s->n_cols; c++) {
+            if (strncmp(s->names[c], "pain.region.", 12) != 0 || is_local_col(s, c, locals)) continue;
+            double v = s->values[(size_t)row * s->n_cols + c];
+            if (isfinite(v) && v > *peak) *peak = v, *col = c, best = row;
+        }
+    return best;
+}
+
+typedef struct bodymap_job {
+    mk_anatomy *anat;
+    mk_referral *ref;
+    double *pain;   /* two maps of region values */
+    mk_bodymap bm;
+} bodymap_job;
+
+static void bodymap_job_free(bodymap_job *j)
+{
+    if (j->ref) mk_referral_free(j->ref);
+    if (j->anat) mk_anatomy_free(j->anat);
+    free(j->pain);
+}
+
+/* count the remote regions at row with pain >= 0.5/10 (the "referred" threshold) */
+static int n_referred_at(const mk_series *s, const char *locals, int row)
+{
+    int n = 0;
+    for (int c = 0; c < s->n_cols; c++)
+        if (!strncmp(s->names[c], "pain.region.", 12) && !is_local_col(s, c, locals) &&
+            s->values[(size_t)row * s->n_cols + c] >= 0.5)
+            n++;
+    return n;
+}
+
+static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, double peak, int peak_col,
+                          mk_figure_info *info)
+{
+    const mk_series *s = &r->series;
+    const mk_protocol *p = r->protocol;
+    const char *locals = mk_referral_local_regions(j->ref);
+    int last = s->n_rows - 1;
+    double t_end = s->t_s[last];
+    char a[32], b[32], reg[96], site[128], tmp[96];
+    snprintf(tmp, sizeof tmp, "%s_%s", p->muscle, p->side[0] == 'l' ? "l" : "r");
+    mk_pretty_region(tmp, site, sizeof site);
+    double end_max = 0;
+    for (int c = 0; c < s->n_cols; c++)
+        if (!strncmp(s->names[c], "pain.region.", 12) && !is_local_col(s, c, locals))
+            end_max = fmax(end_max, s->values[(size_t)last * s->n_cols + c]);
+    if (peak_col >= 0 && peak >= 0.05) {
+        mk_pretty_region(s->names[peak_col] + 12, reg, sizeof reg);
+        int n = n_referred_at(s, locals, peak_row);
+        char endw[64];
+        if (end_max < 0.05) snprintf(endw, sizeof endw, "gone by the end");
+        else snprintf(endw, sizeof endw, "%.1f/10 at most by the end", end_max);
+        fit(j->bm.title, sizeof j->bm.title,
+            "Trigger point in the %s: referred pain peaks at %.1f/10 in the %s at %s,\n"
+            "%d region%s at 0.5/10 or more; %s",
+            site, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b), n,
+            n == 1 ? "" : "s", endw);
+    } else {
+        int cl = mk_series_find(s, "pain.local");
+        double local = cl >= 0 ? s->values[(size_t)peak_row * s->n_cols + cl] : NAN;
+        fit(j->bm.title, sizeof j->bm.title,
+            "Trigger point in the %s: no referred pain (below 0.05/10); the pain stays at the site%s",
+            site, isfinite(local) ? (snprintf(b, sizeof b, " and peaks at %.1f/10", local), b) : "");
+    }
+    snprintf(info->file, sizeof info->file, "body_map.png");
+    fit(info->title, sizeof info->title, "%s", j->bm.title);
+    for (char *q = info->title; *q; q++)
+        if (*q == '\n') *q = ' ';
+    snprintf(info->caption, sizeof info->caption,
+             "Body maps, front and back (subject's right on the viewer's left from the front, on the right "
+             "from the back): each body region (data/anatomy/body_regions.csv) is the part of the outline "
+             "nearer to its centre than to any other's (measured inside the body), coloured by its pain on the "
+             "0-10 NRS: light grey below 0.05/10, otherwise viridis from dark purple (low) to yellow (10). The circled cross marks the trigger point, in the %s (its local "
+             "regions). A: %s; B: at the end of the run (t = %s).",
+             site, j->bm.map[0].heading + 3, mk_format_duration(t_end - s->t_s[0], a, sizeof a));
+}
+
+static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_info *info, int *drawn,
+                             mk_error *err)
+{
+    const mk_series *s = &r->series;
+    const mk_protocol *p = r->protocol;
+    if (!p || !p->muscle[0] || s->n_rows == 0) return MK_OK;
+    bodymap_job j;
+    memset(&j, 0, sizeof j);
+    mk_status rc = mk_anatomy_load(&j.anat, err);
+    if (!rc) rc = mk_referral_new(j.anat, p->muscle, p->side[0] == 'l' ? 'l' : 'r', &j.ref, err);
+    int n_reg = rc ? 0 : mk_anatomy_region_count(j.anat);
+    if (!rc && !(j.pain = mk_calloc(2 * (size_t)n_reg + 1, sizeof *j.pain)))
+        rc = mk_fail(err, MK_ERR_NOMEM, "out of memory for the body map");
+    if (rc) {
+        bodymap_job_free(&j);
+        return rc;
+    }
+    const char *locals = mk_referral_local_regions(j.ref);
+    double peak;
+    int peak_col, peak_row = referred_peak(s, locals, &peak, &peak_col), last = s->n_rows - 1;
+    if (peak_row < 0 || peak < 0.05) { /* no referred pain: show the site at its worst */
+        int cl = mk_series_find(s, "pain.local");
+        peak_row = last;
+        for (int row = 0; cl >= 0 && row < s->n_rows; row++)
+            if (s->values[(size_t)row * s->n_cols + cl] > s->values[(size_t)peak_row * s->n_cols + cl]) peak_row = row;
+    }
+    char a[32];
+    region_pain_at(s, j.anat, peak_row, j.pain);
+    region_pain_at(s, j.anat, last, j.pain + n_reg);
+    j.bm.anat = j.anat;
+    j.bm.n_maps = 2;
+    j.bm.map[0].pain = j.pain;
+    j.bm.map[1].pain = j.pain + n_reg;
+    fit(j.bm.map[0].heading, sizeof j.bm.map[0].heading, "A  %s, t = %s",
+        peak >= 0.05 ? "at peak referred pain" : "at peak local pain (no referred pain)",
+        mk_format_duration(s->t_s[peak_row] - s->t_s[0], a, sizeof a));
+    fit(j.bm.map[1].heading, sizeof j.bm.map[1].heading, "B  at the end, t = %s",
+        mk_format_duration(s->t_s[last] - s->t_s[0], a, sizeof a));
+    snprintf(j.bm.trp_regions, sizeof j.bm.trp_regions, "%s", locals);
+    bodymap_words(r, &j, peak_row, peak, peak_col, info);
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, info->file) >= sizeof path)
+        rc = mk_fail(err, MK_ERR_IO, "figure path too long under %s", dir);
+    else rc = mk_bodymap_draw(&j.bm, path, err);
+    if (!rc) *drawn = 1;
+    bodymap_job_free(&j);
+    return rc;
+}
+
 mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_set *out, mk_error *err)
 {
     if (!r || !dir || !out) return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: missing argument");
@@ -788,5 +952,10 @@ mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_se
         free_spec(&f);
         if (rc) return rc;
     }
-    return MK_OK;
+    int drawn = 0;
+    mk_figure_info *info = &out->fig[out->n];
+    memset(info, 0, sizeof *info);
+    mk_status rc = fig_bodymap(r, dir, info, &drawn, err);
+    if (rc == MK_OK && drawn) out->n++;
+    return rc;
 }

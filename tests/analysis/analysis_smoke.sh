@@ -45,8 +45,10 @@ exists scan-csv "$T/scan/scan.csv"
 exists scan-png "$T/scan/scan.png"
 exists scan-verdict "$T/scan/verdict.txt"
 check scan-csv-rows 0 "backward,2," grep -F "backward,2," "$T/scan/scan.csv"
-# the default method: Newton continuation; converged branches with their stability
-check scan-newton 0 "load.activation in [0, 10] %: one stable steady state" \
+# the default method: Newton continuation; converged branches with their stability (v2's
+# knot passes the end of its length-tension plateau at about 0.17 %MVC, a corner the branch
+# does not pass, so the verdict on [0, 10] % comes in pieces: each piece one stable state)
+check scan-newton 0 "%: one stable steady state (1 in all)" \
     "$BIN" scan load.activation --from "0 %" --to "10 %" --steps 4 --out "$T/newton"
 check scan-newton-csv 0 "1,1,0,0,1,yes,0," grep -F "1,1,0,0,1,yes,0," "$T/newton/scan.csv"
 check scan-freeze 0 "frozen (quasi-steady states" \

@@ -6,7 +6,10 @@
  *   adapt.myo     fast bistable x, slow a: frozen a = 0.5 gives folds at 0.5 -+ 2/3, free a
  *                 gives no fold and Hopf points at p = +-0.284605 (omega 0.3 rad/s);
  *   runaway.myo   steady states only for p < 1: unconverged points beyond, no verdict there;
- *   decay         (built in) with k = 0 and an inflow: no steady state at all.
+ *   decay         (built in) with k = 0 and an inflow: no steady state at all;
+ *   exchange.myo  a <-> b with a + b conserved (a singular dF/dy) and a cubic flux in b - a:
+ *                 on a + b = 4, folds at p = -+2/3, middle branch unstable, the law's zero
+ *                 eigenvalue not counted.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -21,8 +24,8 @@
 #include "../lang/test_util.h"
 #include "analysis/cont.h"
 
-enum { FOLD, BISTABLE, HOPF, ADAPT, RUNAWAY, N_MODELS };
-static const char *const k_files[N_MODELS] = {"fold", "bistable", "hopf", "adapt", "runaway"};
+enum { FOLD, BISTABLE, HOPF, ADAPT, RUNAWAY, EXCHANGE, N_MODELS };
+static const char *const k_files[N_MODELS] = {"fold", "bistable", "hopf", "adapt", "runaway", "exchange"};
 static mk_model *g_model[N_MODELS];
 static mk_loaded *g_loaded[N_MODELS];
 static const mk_model_abi *g_abi[N_MODELS];
@@ -240,6 +243,38 @@ static void unconverged_points_give_no_verdict(void **state)
     mk_cont_result_free(&r);
 }
 
+/* A conserved total: Newton converges on the run's family member (a + b = 4), the folds and
+ * the unstable middle branch are those of the reduced cubic, and the stable branches count no
+ * unstable or neutral direction for the law (their slowest relaxation is finite). */
+static void conserved_total(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[EXCHANGE], "pools.p", -2, 2);
+    mk_cont_result r;
+    run(g_abi[EXCHANGE], &o, &r);
+    assert_int_equal(r.n_unconverged, 0);
+    assert_true(r.n > 20);
+    const mk_cont_point *f[4];
+    assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
+    assert_true(fabs(f[0]->p - 2.0 / 3) < 1e-6 && fabs(f[1]->p + 2.0 / 3) < 1e-6);
+    for (int k = 0; k < r.n; k++) {
+        const mk_cont_point *p = &r.pt[k];
+        double a = p->y[0], b = p->y[1], x = b - a;
+        assert_true(fabs(a + b - 4) < 1e-9);                  /* the run's total, not another one */
+        assert_true(fabs(p->p + x - x * x * x / 3) < 1e-6);  /* a steady state */
+        if (p->kind != MK_CONT_REGULAR) continue;
+        assert_int_equal(p->n_unstable, fabs(x) < 1 ? 1 : 0);
+        /* the one eigenvalue on a + b = 4 is 2 (1 - x^2) / tau */
+        assert_true(fabs(p->max_re - 2 * (1 - x * x)) < 1e-5 * fmax(1, fabs(p->max_re)));
+        if (fabs(x) > 1.01) assert_true(isfinite(p->slowest_s) && fabs(p->slowest_s * 2 * (x * x - 1) - 1) < 1e-4);
+    }
+    double lo[2], hi[2], cov = 0;
+    assert_int_equal(mk_cont_coexistence(&r, lo, hi, 2, &cov), 1);
+    assert_true(fabs(lo[0] + 2.0 / 3) < 1e-6 && fabs(hi[0] - 2.0 / 3) < 1e-6);
+    mk_cont_result_free(&r);
+}
+
 static void bad_options_are_refused(void **state)
 {
     (void)state;
@@ -271,6 +306,7 @@ int main(void)
         cmocka_unit_test(hopf_normal_form),
         cmocka_unit_test(slow_state_free_or_frozen),
         cmocka_unit_test(unconverged_points_give_no_verdict),
+        cmocka_unit_test(conserved_total),
         cmocka_unit_test(bad_options_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -390,7 +390,7 @@ static void full_run(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(m, "measurements")), 3);
     cJSON *files = cJSON_GetObjectItem(m, "files");
     int n_files = cJSON_GetArraySize(files);
-    assert_int_equal(n_files, 3 + 3 + 2); /* csv x2, checkpoint, figures x3, report, manifest */
+    assert_int_equal(n_files, 3 + 4 + 2); /* csv x2, checkpoint, figures x3 + the body map, report, manifest */
     for (int i = 0; i < n_files; i++) { /* every listed file exists */
         const char *name = cJSON_GetObjectItem(cJSON_GetArrayItem(files, i), "name")->valuestring;
         char path[1024];
@@ -406,10 +406,13 @@ static void full_run(void **state)
     assert_png(dir, "fig1_timecourses.png");
     assert_png(dir, "fig2_pain.png");
     assert_png(dir, "fig3_band_ppt.png");
+    assert_png(dir, "body_map.png"); /* the site is a muscle: front and back views of its pain */
 
     /* report.html: self-contained */
     char *html = read_in(dir, "report.html");
-    assert_int_equal(count_substr(html, "src=\"data:image/png;base64,iVBORw0KGgo"), 3);
+    assert_int_equal(count_substr(html, "src=\"data:image/png;base64,iVBORw0KGgo"), 4);
+    /* the body map's title names the site and the region where referred pain peaks */
+    assert_non_null(strstr(html, "Trigger point in the upper trapezius (right): referred pain peaks at 2.8/10 in the temple (right)"));
     assert_null(strstr(html, "http"));
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "<link"));
