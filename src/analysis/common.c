@@ -198,6 +198,20 @@ static int bars_height(const mk_plot_bars *f)
     return h;
 }
 
+/* the interval lo[k] .. hi[k] as a whisker with end caps at height y (nothing if absent) */
+static void bar_whisker(const double *lo, const double *hi, int k, double y)
+{
+    if (!lo || !hi || !isfinite(lo[k]) || !isfinite(hi[k])) return;
+    PLFLT wx[2] = {lo[k], hi[k]}, wy[2] = {y, y};
+    plcol0(MK_PC_BLACK);
+    plwidth(1.2);
+    plline(2, wx, wy);
+    for (int e = 0; e < 2; e++) {
+        PLFLT cx[2] = {wx[e], wx[e]}, cy[2] = {y - 0.1, y + 0.1};
+        plline(2, cx, cy);
+    }
+}
+
 static void bars_draw(const void *ctx, double *xs, double *ys)
 {
     (void)xs;
@@ -213,14 +227,16 @@ static void bars_draw(const void *ctx, double *xs, double *ys)
         double hpx = BAR_ROW * n;
         double y1 = (ytop - 40) / H, y0 = (ytop - 40 - hpx) / H;
         ytop -= 90 + hpx + 50;
-        double vmax = 0;
+        double vmin = 0, vmax = 0;
         for (int k = 0; k < p->n; k++) {
-            if (isfinite(p->value[k])) vmax = fmax(vmax, p->value[k]);
-            if (p->second && isfinite(p->second[k])) vmax = fmax(vmax, p->second[k]);
+            const double *all[6] = {p->value, p->second, p->value_lo, p->value_hi, p->second_lo, p->second_hi};
+            for (int a = 0; a < 6; a++)
+                if (all[a] && isfinite(all[a][k])) vmin = fmin(vmin, all[a][k]), vmax = fmax(vmax, all[a][k]);
         }
         if (!(vmax > 0)) vmax = 1;
+        if (vmin < 0) vmin -= 0.03 * (vmax - vmin);
         plvpor(left, right, y0, y1);
-        plwind(0, vmax * 1.05, 0, n);
+        plwind(vmin, vmax * 1.05, 0, n);
         /* panel heading */
         char t[320];
         mk_plot_text(t, sizeof t, p->title);
@@ -231,18 +247,33 @@ static void bars_draw(const void *ctx, double *xs, double *ys)
         for (int k = 0; k < p->n; k++) {
             double yc = n - k - 0.5;
             double v = isfinite(p->value[k]) ? p->value[k] : 0;
-            mk_plot_band(0, v, yc - 0.32, yc + 0.32, MK_PC_BLUE);
-            if (p->second && isfinite(p->second[k])) {
-                PLFLT px = p->second[k], py = yc;
-                plcol0(MK_PC_VERMILLION);
-                plschr(0.0, FS * 1.3);
-                plstring(1, &px, &py, "\xe2\x97\x8f");
-                plschr(0.0, FS);
+            if (p->second_bar) { /* value above, second below, each with its interval */
+                mk_plot_band(fmin(0, v), fmax(0, v), yc + 0.02, yc + 0.34, MK_PC_BLUE);
+                bar_whisker(p->value_lo, p->value_hi, k, yc + 0.18);
+                double s = p->second && isfinite(p->second[k]) ? p->second[k] : 0;
+                mk_plot_band(fmin(0, s), fmax(0, s), yc - 0.34, yc - 0.02, MK_PC_VERMILLION);
+                bar_whisker(p->second_lo, p->second_hi, k, yc - 0.18);
+            } else {
+                mk_plot_band(fmin(0, v), fmax(0, v), yc - 0.32, yc + 0.32, MK_PC_BLUE);
+                bar_whisker(p->value_lo, p->value_hi, k, yc);
+                if (p->second && isfinite(p->second[k])) {
+                    PLFLT px = p->second[k], py = yc;
+                    plcol0(MK_PC_VERMILLION);
+                    plschr(0.0, FS * 1.3);
+                    plstring(1, &px, &py, "\xe2\x97\x8f");
+                    plschr(0.0, FS);
+                }
             }
             char name[200];
             mk_plot_text(name, sizeof name, p->names[k]);
             plcol0(MK_PC_BLACK);
             plmtex("lv", 0.6, yc / n, 1.0, name); /* outside the axes: plptex would be clipped */
+        }
+        if (vmin < 0) { /* the zero line, when the axis starts below it */
+            PLFLT zx[2] = {0, 0}, zy[2] = {0, n};
+            plcol0(MK_PC_GREY);
+            plwidth(1.0);
+            plline(2, zx, zy);
         }
         plcol0(MK_PC_BLACK);
         plwidth(AXIS_W);
@@ -250,12 +281,27 @@ static void bars_draw(const void *ctx, double *xs, double *ys)
         if (i == 0) { /* legend at the right of the first panel */
             plvpor(right + 20 / W, 1.0, y0, y1);
             plwind(0, 1, 0, 1);
-            mk_plot_band(0.0, 0.13, 0.93, 0.99, MK_PC_BLUE);
-            plcol0(MK_PC_BLACK);
             char l[140];
-            mk_plot_text(l, sizeof l, f->value_label);
-            plptex(0.17, 0.96, 1.0, 0.0, 0.0, l);
-            if (f->second_label[0]) {
+            if (!p->second_bar) {
+                mk_plot_band(0.0, 0.13, 0.93, 0.99, MK_PC_BLUE);
+                plcol0(MK_PC_BLACK);
+                mk_plot_text(l, sizeof l, f->value_label);
+                plptex(0.17, 0.96, 1.0, 0.0, 0.0, l);
+            }
+            if (f->second_label[0] && p->second_bar) {
+                /* beside the first row, in the rows' own geometry: the two bars stay apart
+                 * however few rows the panel has */
+                int rows = n < 2 ? 2 : n;
+                plwind(0, 1, 0, rows);
+                double yc = rows - 0.5;
+                mk_plot_band(0.0, 0.13, yc - 0.16, yc + 0.16, MK_PC_BLUE);
+                mk_plot_band(0.0, 0.13, yc - 1.16, yc - 0.84, MK_PC_VERMILLION);
+                plcol0(MK_PC_BLACK);
+                mk_plot_text(l, sizeof l, f->value_label);
+                plptex(0.17, yc, 1.0, 0.0, 0.0, l);
+                mk_plot_text(l, sizeof l, f->second_label);
+                plptex(0.17, yc - 1, 1.0, 0.0, 0.0, l);
+            } else if (f->second_label[0]) {
                 PLFLT px = 0.065, py = 0.88;
                 plcol0(MK_PC_VERMILLION);
                 plstring(1, &px, &py, "\xe2\x97\x8f");

@@ -64,13 +64,19 @@ typedef struct mk_plot_xy {
 mk_status mk_plot_xy_write(const mk_plot_xy *f, const char *path, mk_error *err);
 
 /* Horizontal bars, one panel per group, longest first: value (filled) and a second value
- * drawn as a dot on the same row (sigma next to mu*). */
+ * drawn as a dot on the same row (sigma next to mu*), or as a second, thinner bar
+ * (second_bar: S1 next to ST).  Either may carry an interval (whiskers); with intervals the
+ * axis starts below zero when an interval does (an estimate of a share near 0 can be
+ * negative). */
 typedef struct mk_plot_bar_panel {
     char title[160];          /* panel heading, e.g. "pain.local (0-10)" */
     int n;
     const char *const *names;
     const double *value;      /* bar length */
     const double *second;     /* dot; may be NULL */
+    const double *value_lo, *value_hi;    /* interval of value; may be NULL */
+    const double *second_lo, *second_hi;  /* interval of second; may be NULL */
+    int second_bar;           /* draw second as a bar below value's, not a dot */
 } mk_plot_bar_panel;
 
 typedef struct mk_plot_bars {

@@ -2,15 +2,12 @@
  * fit.c -- the search and the identifiability analysis of myoknot fit (see fit.h).
  */
 #include <ctype.h>
-#include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +15,7 @@
 
 #include "analysis/fit.h"
 #include "analysis/sensitivity.h"
+#include "analysis/workers.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
@@ -163,18 +161,6 @@ static double evaluate(fit_ctx *c, const double *u)
     return mk_fit_objective(c->rbuf, c->n_res);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *s = data;
-    while (len) {
-        ssize_t w = write(fd, s, len);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        s += w, len -= (size_t)w;
-    }
-    return 0;
-}
-
 static int send_rec(fit_ctx *c, int fd, int kind, int index, double f, const double *payload, int n)
 {
     unsigned char buf[16 + 8 * 1024];
@@ -185,99 +171,51 @@ static int send_rec(fit_ctx *c, int fd, int kind, int index, double f, const dou
     memcpy(buf, h, 8);
     memcpy(buf + 8, &f, 8);
     if (payload && n) memcpy(buf + 16, payload, 8 * (size_t)n);
-    return write_all(fd, buf, sz);
+    return mk_worker_send(fd, buf, sz);
 }
 
 typedef void (*task_fn)(fit_ctx *c, int task, int fd, const void *arg);
 typedef void (*record_fn)(fit_ctx *c, int kind, int index, double f, const double *payload, void *arg);
 
-/* Collect fixed-size records from the workers' pipes until all are closed. */
-static int collect(fit_ctx *c, int *fds, int jobs, record_fn on_rec, void *arg)
+/* A fit's tasks and records through the shared workers (analysis/workers.h). */
+typedef struct task_call {
+    fit_ctx *c;
+    task_fn task;
+    const void *targ;
+    record_fn on_rec;
+    void *rarg;
+    double *payload; /* m doubles, aligned: the record's bytes are not */
+} task_call;
+
+static void task_tramp(void *ctx, int t, int fd)
 {
-    size_t sz = rec_size(c);
-    unsigned char *buf = mk_malloc((size_t)jobs * sz);
-    size_t have[MK_FIT_MAX_JOBS] = {0};
-    if (!buf) return -1;
-    int open_n = jobs;
-    while (open_n) {
-        struct pollfd pf[MK_FIT_MAX_JOBS];
-        for (int j = 0; j < jobs; j++) pf[j] = (struct pollfd){.fd = fds[j], .events = POLLIN};
-        if (poll(pf, (nfds_t)jobs, -1) < 0) {
-            if (errno == EINTR) continue;
-            free(buf);
-            return -1;
-        }
-        for (int j = 0; j < jobs; j++) {
-            if (fds[j] < 0 || !(pf[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            unsigned char *b = buf + (size_t)j * sz;
-            ssize_t got = read(fds[j], b + have[j], sz - have[j]);
-            if (got < 0 && errno == EINTR) continue;
-            if (got <= 0) {
-                close(fds[j]);
-                fds[j] = -1;
-                open_n--;
-                continue;
-            }
-            have[j] += (size_t)got;
-            if (have[j] < sz) continue;
-            have[j] = 0;
-            int32_t h[2];
-            double f;
-            memcpy(h, b, 8);
-            memcpy(&f, b + 8, 8);
-            double *payload = mk_malloc(8 * (size_t)c->m + 8);
-            if (!payload) {
-                free(buf);
-                return -1;
-            }
-            memcpy(payload, b + 16, 8 * (size_t)c->m);
-            on_rec(c, h[0], h[1], f, payload, arg);
-            free(payload);
-        }
-    }
-    free(buf);
-    return 0;
+    task_call *tc = ctx;
+    tc->task(tc->c, t, fd, tc->targ);
 }
 
-/* Run n tasks in `jobs` forked workers (task t in worker t % jobs), also when jobs is 1 (the
- * residual function may change process-wide state, e.g. a model's compiled code: the parent
- * stays as it was).  Each task writes records that on_rec receives in the parent. */
+static void rec_tramp(void *ctx, const void *rec)
+{
+    task_call *tc = ctx;
+    const unsigned char *b = rec;
+    int32_t h[2];
+    double f;
+    memcpy(h, b, 8);
+    memcpy(&f, b + 8, 8);
+    memcpy(tc->payload, b + 16, 8 * (size_t)tc->c->m);
+    tc->on_rec(tc->c, h[0], h[1], f, tc->payload, tc->rarg);
+}
+
+/* Run n tasks in forked workers (task t in worker t % jobs), also when jobs is 1 (the residual
+ * function may change process-wide state, e.g. a model's compiled code: the parent stays as it
+ * was).  Each task writes records that on_rec receives in the parent. */
 static mk_status run_tasks(fit_ctx *c, int n, task_fn task, const void *targ, record_fn on_rec, void *rarg,
                            mk_error *err)
 {
-    int jobs = c->o->jobs < 1 ? 1 : c->o->jobs > MK_FIT_MAX_JOBS ? MK_FIT_MAX_JOBS : c->o->jobs;
-    if (jobs > n) jobs = n;
-    int fds[MK_FIT_MAX_JOBS];
-    pid_t pids[MK_FIT_MAX_JOBS];
-    int started = 0;
-    fflush(stdout);
-    fflush(stderr);
-    for (int j = 0; j < jobs; j++) {
-        int p[2];
-        if (pipe(p)) break;
-        pids[j] = fork();
-        if (pids[j] == 0) {
-            close(p[0]);
-            for (int q = 0; q < j; q++) close(fds[q]);
-            for (int t = j; t < n; t += jobs) task(c, t, p[1], targ);
-            _exit(0);
-        }
-        close(p[1]);
-        if (pids[j] < 0) {
-            close(p[0]);
-            break;
-        }
-        fds[j] = p[0];
-        started++;
-    }
-    int rc = started == jobs ? 0 : -1;
-    if (started && collect(c, fds, started, on_rec, rarg)) rc = -1;
-    for (int j = 0; j < started; j++) {
-        int st = 0;
-        if (waitpid(pids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) rc = -1;
-    }
-    if (rc) return mk_fail(err, MK_ERR_IO, "the fit workers failed (%d of %d started)", started, jobs);
-    return MK_OK;
+    task_call tc = {c, task, targ, on_rec, rarg, mk_malloc(8 * (size_t)c->m + 8)};
+    if (!tc.payload) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = mk_workers_run(n, c->o->jobs, rec_size(c), task_tramp, &tc, rec_tramp, &tc, "fit", err);
+    free(tc.payload);
+    return rc;
 }
 
 static void progress(fit_ctx *c, double f)

@@ -4,14 +4,18 @@
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "analysis/common.h"
+#include "analysis/sens_run.h"
 #include "analysis/sensitivity.h"
+#include "analysis/workers.h"
 #include "core/error.h"
 #include "io/results.h"
 #include "protocol/simulate.h"
@@ -69,6 +73,7 @@ void mk_morris_opts_default(mk_morris_opts *o)
     o->trajectories = 4;
     o->levels = 4;
     o->seed = 1;
+    o->jobs = 1;
     mk_solver_opts_default(&o->solver);
 }
 
@@ -98,13 +103,13 @@ static int matches(const char *globs, const char *name)
     return 0;
 }
 
-static double to_value(const mk_morris_factor *f, double u)
+double mk_sens_to_value(const mk_morris_factor *f, double u)
 {
     if (f->log_scale) return exp(log(f->lo) + u * (log(f->hi) - log(f->lo)));
     return f->lo + u * (f->hi - f->lo);
 }
 
-static double now_s(void)
+double mk_sens_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -113,16 +118,8 @@ static double now_s(void)
 
 /* The protocol of every run: the scenario's, with the outputs appended as measurements at
  * the end and (unless asked) a single output interval. */
-typedef struct run_setup {
-    mk_protocol p;            /* shallow copy; meas and params are ours */
-    mk_measurement *meas;
-    mk_param_override *params;
-    int n_fixed;              /* overrides of the scenario that are kept */
-    int meas_of[MK_MORRIS_MAX_OUTPUTS]; /* measurement index that gives output o */
-} run_setup;
-
-static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, const char *list, run_setup *rs,
-                               mk_morris_result *out, mk_error *err)
+static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, const char *list, mk_sens_run *rs,
+                               mk_error *err)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", list && list[0] ? list : "pain,ppt,stiffness");
@@ -136,15 +133,15 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ') tok++;
         if (!*tok) continue;
-        if (out->n_out == MK_MORRIS_MAX_OUTPUTS)
+        if (rs->n_out == MK_MORRIS_MAX_OUTPUTS)
             return mk_fail(err, MK_ERR_INVALID, "at most %d outputs", MK_MORRIS_MAX_OUTPUTS);
-        int o = out->n_out;
-        snprintf(out->out_label[o], sizeof out->out_label[o], "%.31s", tok);
+        int o = rs->n_out;
+        snprintf(rs->out_label[o], sizeof rs->out_label[o], "%.31s", tok);
         if (!strcmp(tok, "ppt") && last_ppt >= 0) {
             rs->meas_of[o] = last_ppt;
-            snprintf(out->out_name[o], sizeof out->out_name[o], "PPT '%.100s'", p->meas[last_ppt].label);
-            snprintf(out->out_unit[o], sizeof out->out_unit[o], "kPa");
-            out->n_out++;
+            snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT '%.100s'", p->meas[last_ppt].label);
+            snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
+            rs->n_out++;
             continue;
         }
         mk_measurement *m = &rs->meas[p->n_meas + n_extra];
@@ -160,8 +157,8 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
             m->arg = 98.0665; /* 1 kg/cm2/s */
             m->area_cm2 = 1.0;
             snprintf(m->label, sizeof m->label, "PPT at the end");
-            snprintf(out->out_name[o], sizeof out->out_name[o], "PPT at the end (algometer ramp)");
-            snprintf(out->out_unit[o], sizeof out->out_unit[o], "kPa");
+            snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT at the end (algometer ramp)");
+            snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
         } else {
             const char *name = !strcmp(tok, "pain") ? "pain.local" : !strcmp(tok, "stiffness") ? "band.stiffness" : tok;
             int is = mk_abi_find(abi, MK_SYM_STATE, name), iv = mk_abi_find(abi, MK_SYM_VAR, name);
@@ -171,152 +168,179 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
             m->kind = MK_MEAS_OUTPUT;
             snprintf(m->output, sizeof m->output, "%s", name);
             snprintf(m->label, sizeof m->label, "%.63s", tok);
-            snprintf(out->out_name[o], sizeof out->out_name[o], "%s at the end", name);
-            snprintf(out->out_unit[o], sizeof out->out_unit[o], "%.31s", is >= 0 ? abi->states[is].unit : abi->vars[iv].unit);
+            snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", name);
+            snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s", is >= 0 ? abi->states[is].unit : abi->vars[iv].unit);
         }
         rs->meas_of[o] = p->n_meas + n_extra;
         n_extra++;
-        out->n_out++;
+        rs->n_out++;
     }
-    if (out->n_out == 0) return mk_fail(err, MK_ERR_INVALID, "no outputs named");
+    if (rs->n_out == 0) return mk_fail(err, MK_ERR_INVALID, "no outputs named");
     rs->p.meas = rs->meas;
     rs->p.n_meas = p->n_meas + n_extra;
     return MK_OK;
 }
 
-/* one run with the factors at u (unit coordinates); y[o] NaN where it failed */
-static int one_run(const mk_model_abi *abi, run_setup *rs, const mk_anatomy *anat, const mk_morris_opts *o,
-                   const mk_morris_result *r, const double *u, double *y, char *fail, size_t fail_size)
+static mk_status setup_factors(const mk_model_abi *abi, const char *params, mk_sens_run *s, mk_error *err)
 {
-    for (int i = 0; i < r->k; i++) {
-        mk_param_override *po = &rs->params[rs->n_fixed + i];
-        po->param = r->factor[i].param;
-        po->value = to_value(&r->factor[i], u[i]);
+    s->factor = mk_calloc((size_t)abi->n_params + 1, sizeof *s->factor);
+    if (!s->factor) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    int matched = 0;
+    for (int i = 0; i < abi->n_params; i++) {
+        const mk_symbol *sym = &abi->params[i];
+        if (!matches(params, sym->name)) continue;
+        matched++;
+        if (!isfinite(sym->lo) || !isfinite(sym->hi) || !(sym->hi > sym->lo)) {
+            s->n_skipped++;
+            continue;
+        }
+        mk_morris_factor *f = &s->factor[s->k++];
+        f->param = i;
+        f->lo = sym->lo;
+        f->hi = sym->hi;
+        f->log_scale = sym->lo > 0 && sym->hi / sym->lo > 100;
+    }
+    if (matched == 0)
+        return mk_fail(err, MK_ERR_NAME, "no parameter of model '%s' matches '%s'", abi->name, params ? params : "all");
+    if (s->k == 0) return mk_fail(err, MK_ERR_INVALID, "none of the %d matching parameters has a usable range", matched);
+    return MK_OK;
+}
+
+void mk_sens_run_free(mk_sens_run *s)
+{
+    if (!s) return;
+    free(s->meas);
+    free(s->params);
+    free(s->factor);
+    memset(s, 0, sizeof *s);
+}
+
+mk_status mk_sens_run_init(mk_sens_run *s, const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                           const char *params, const char *outputs, const mk_solver_opts *solver, int keep_output_rows,
+                           mk_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->abi = abi;
+    s->anat = anat;
+    s->solver = *solver;
+    s->orig = p;
+    s->p = *p;
+    s->jobs = 1;
+    mk_status rc = setup_factors(abi, params, s, err);
+    if (!rc) rc = setup_outputs(abi, p, outputs, s, err);
+    if (!rc && !keep_output_rows) s->p.output_every_s = p->duration_s;
+    /* parameter overrides: the scenario's for parameters that are not factors, then the factors */
+    if (!rc) {
+        s->params = mk_calloc((size_t)p->n_params + (size_t)s->k + 1, sizeof *s->params);
+        if (!s->params) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    for (int j = 0; !rc && j < p->n_params; j++) {
+        int varied = 0;
+        for (int i = 0; i < s->k; i++) varied |= s->factor[i].param == p->params[j].param;
+        if (!varied) s->params[s->n_fixed++] = p->params[j];
+    }
+    s->p.params = s->params;
+    s->p.n_params = s->n_fixed + s->k;
+    if (rc) mk_sens_run_free(s);
+    return rc;
+}
+
+/* A worker's report of one run. */
+typedef struct sens_rec {
+    int32_t index, ok;
+    double y[MK_MORRIS_MAX_OUTPUTS];
+    char fail[240];
+} sens_rec;
+
+typedef struct sens_batch {
+    mk_sens_run *s;
+    const double *U;
+    double *Y;
+    char *got;
+} sens_batch;
+
+/* In a worker: one run with the factors at row t of U. */
+static void sens_task(void *ctx, int t, int fd)
+{
+    sens_batch *b = ctx;
+    mk_sens_run *s = b->s;
+    const double *u = b->U + (size_t)t * (size_t)s->k;
+    for (int i = 0; i < s->k; i++) {
+        mk_param_override *po = &s->params[s->n_fixed + i];
+        double v = isnan(u[0]) ? s->abi->params[s->factor[i].param].value : mk_sens_to_value(&s->factor[i], u[i]);
+        if (isnan(u[0])) /* the baseline: the scenario's override where it has one */
+            for (int j = 0; j < s->orig->n_params; j++)
+                if (s->orig->params[j].param == s->factor[i].param) v = s->orig->params[j].value;
+        po->param = s->factor[i].param;
+        po->value = v;
         po->line = po->col = 0;
     }
     mk_sim_opts so;
     mk_sim_opts_default(&so);
-    so.solver = o->solver;
+    so.solver = s->solver;
     mk_run_result res;
     mk_error err = {0};
-    int ok = mk_simulate(abi, &rs->p, anat, &so, &res, &err) == MK_OK;
-    for (int k = 0; k < r->n_out; k++) {
-        int m = rs->meas_of[k];
-        y[k] = ok && m < res.n_meas ? res.meas[m].value : NAN;
+    sens_rec r;
+    memset(&r, 0, sizeof r);
+    r.index = t;
+    r.ok = mk_simulate(s->abi, &s->p, s->anat, &so, &res, &err) == MK_OK;
+    for (int q = 0; q < s->n_out; q++) {
+        int m = s->meas_of[q];
+        r.y[q] = r.ok && m < res.n_meas ? res.meas[m].value : NAN;
     }
-    if (ok) mk_run_result_free(&res);
-    else if (fail && !fail[0]) snprintf(fail, fail_size, "%.500s", err.message);
-    return ok;
+    if (r.ok) mk_run_result_free(&res);
+    else snprintf(r.fail, sizeof r.fail, "%.239s", err.message);
+    if (mk_worker_send(fd, &r, sizeof r)) _exit(4);
 }
 
-mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                        const mk_morris_opts *o, mk_morris_result *out, mk_error *err)
+/* In the parent, as each run finishes. */
+static void sens_record(void *ctx, const void *rec)
 {
-    memset(out, 0, sizeof *out);
-    if (!abi || !p || !o) return mk_fail(err, MK_ERR_INVALID, "mk_morris_run: missing argument");
-    if (o->trajectories < 1) return mk_fail(err, MK_ERR_INVALID, "at least one trajectory is needed");
-    if (o->levels < 2 || o->levels % 2) return mk_fail(err, MK_ERR_INVALID, "levels must be even and at least 2, got %d", o->levels);
-    out->abi = abi;
-    out->trajectories = o->trajectories;
-    out->levels = o->levels;
-    out->delta = o->levels / (2.0 * (o->levels - 1));
-    out->seed = o->seed;
-
-    run_setup rs;
-    memset(&rs, 0, sizeof rs);
-    rs.p = *p;
-    mk_status rc = MK_OK;
-    double *u = NULL, *y_prev = NULL, *y = NULL, *sum = NULL, *sumsq = NULL;
-    int *order = NULL;
-
-    /* the factors */
-    out->factor = mk_calloc((size_t)abi->n_params + 1, sizeof *out->factor);
-    if (!out->factor) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    int matched = 0;
-    for (int i = 0; !rc && i < abi->n_params; i++) {
-        const mk_symbol *s = &abi->params[i];
-        if (!matches(o->params, s->name)) continue;
-        matched++;
-        if (!isfinite(s->lo) || !isfinite(s->hi) || !(s->hi > s->lo)) {
-            out->n_skipped++;
-            continue;
+    sens_batch *b = ctx;
+    mk_sens_run *s = b->s;
+    sens_rec r;
+    memcpy(&r, rec, sizeof r);
+    if (r.index < 0 || b->got[r.index]) return;
+    b->got[r.index] = 1;
+    memcpy(b->Y + (size_t)r.index * (size_t)s->n_out, r.y, (size_t)s->n_out * sizeof *r.y);
+    s->runs++;
+    if (!r.ok) {
+        s->failed++;
+        /* the first failure in design order, not in order of arrival: the same whatever the jobs */
+        if (!s->first_failure[0] || r.index < s->first_fail_at) {
+            s->first_fail_at = r.index;
+            snprintf(s->first_failure, sizeof s->first_failure, "%.239s", r.fail);
         }
-        mk_morris_factor *f = &out->factor[out->k++];
-        f->param = i;
-        f->lo = s->lo;
-        f->hi = s->hi;
-        f->log_scale = s->lo > 0 && s->hi / s->lo > 100;
     }
-    if (!rc && matched == 0)
-        rc = mk_fail(err, MK_ERR_NAME, "no parameter of model '%s' matches '%s'", abi->name, o->params ? o->params : "all");
-    if (!rc && out->k == 0) rc = mk_fail(err, MK_ERR_INVALID, "none of the %d matching parameters has a usable range", matched);
-    if (!rc) rc = setup_outputs(abi, p, o->outputs, &rs, out, err);
-    if (!rc && !o->keep_output_rows) rs.p.output_every_s = p->duration_s;
+    s->done++;
+    if (s->progress) s->progress(s->progress_ctx, s->done, s->total, mk_sens_now() - s->t0);
+}
 
-    /* parameter overrides: the scenario's for parameters not screened, then the factors */
-    if (!rc) {
-        rs.params = mk_calloc((size_t)p->n_params + (size_t)out->k + 1, sizeof *rs.params);
-        if (!rs.params) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    }
-    for (int j = 0; !rc && j < p->n_params; j++) {
-        int screened = 0;
-        for (int i = 0; i < out->k; i++) screened |= out->factor[i].param == p->params[j].param;
-        if (!screened) rs.params[rs.n_fixed++] = p->params[j];
-    }
-    rs.p.params = rs.params;
-    rs.p.n_params = rs.n_fixed + out->k;
+mk_status mk_sens_run_eval(mk_sens_run *s, const double *U, int n, double *Y, mk_error *err)
+{
+    sens_batch b = {s, U, Y, mk_calloc((size_t)n + 1, 1)};
+    if (!b.got) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = mk_workers_run(n, s->jobs, sizeof(sens_rec), sens_task, &b, sens_record, &b, "sensitivity", err);
+    for (int i = 0; !rc && i < n; i++)
+        if (!b.got[i]) rc = mk_fail(err, MK_ERR_IO, "a sensitivity worker did not report run %d", i);
+    free(b.got);
+    return rc;
+}
 
-    int k = out->k, no = out->n_out;
-    if (!rc) {
-        u = mk_calloc((size_t)k + 1, sizeof *u);
-        order = mk_calloc((size_t)k + 1, sizeof *order);
-        y_prev = mk_calloc(MK_MORRIS_MAX_OUTPUTS, sizeof *y_prev);
-        y = mk_calloc(MK_MORRIS_MAX_OUTPUTS, sizeof *y);
-        sum = mk_calloc((size_t)k * (size_t)no + 1, sizeof *sum);
-        sumsq = mk_calloc((size_t)k * (size_t)no + 1, sizeof *sumsq);
-        out->mu = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->mu);
-        out->mu_star = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->mu_star);
-        out->sigma = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->sigma);
-        out->n_ee = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->n_ee);
-        if (!u || !order || !y_prev || !y || !sum || !sumsq || !out->mu || !out->mu_star || !out->sigma ||
-            !out->n_ee)
-            rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    }
-    if (rc) goto done;
+/* ---------------------------------------------------------------- Morris */
 
-    double t0 = now_s();
-    int total = 1 + o->trajectories * (k + 1), done_runs = 0;
-    /* the baseline: every parameter at the scenario's (or the model's) value */
-    {
-        /* factors at their defaults, the scenario's override where it has one */
-        for (int i = 0; i < k; i++) {
-            double v = abi->params[out->factor[i].param].value;
-            for (int j = 0; j < p->n_params; j++)
-                if (p->params[j].param == out->factor[i].param) v = p->params[j].value;
-            rs.params[rs.n_fixed + i].param = out->factor[i].param;
-            rs.params[rs.n_fixed + i].value = v;
-        }
-        mk_sim_opts so;
-        mk_sim_opts_default(&so);
-        so.solver = o->solver;
-        mk_run_result res;
-        mk_error e2 = {0};
-        if (mk_simulate(abi, &rs.p, anat, &so, &res, &e2)) {
-            rc = mk_fail(err, e2.code ? e2.code : MK_ERR_SOLVER, "the baseline run failed: %s", e2.message);
-            goto done;
-        }
-        for (int q = 0; q < no; q++) out->base[q] = rs.meas_of[q] < res.n_meas ? res.meas[rs.meas_of[q]].value : NAN;
-        mk_run_result_free(&res);
-        out->runs++;
-        done_runs++;
-        if (o->progress) o->progress(o->progress_ctx, done_runs, total, now_s() - t0);
-    }
-
+/* The design: the baseline (row 0), then R trajectories of k + 1 points each, drawn in the
+ * same order as ever (the same seed gives the same design as the sequential code did). */
+static void morris_design(const mk_morris_opts *o, int k, double delta, double *U, int *moved)
+{
     mk_rng g;
     mk_rng_seed(&g, o->seed);
     int half = o->levels / 2;
-    double step = 1.0 / (o->levels - 1), delta = out->delta;
+    double step = 1.0 / (o->levels - 1);
+    for (int i = 0; i < k; i++) U[i] = NAN;
+    double *u = U + k;
     for (int t = 0; t < o->trajectories; t++) {
+        int *order = moved + (size_t)t * (size_t)k;
         /* base point on the grid {0, 1/(p-1), ..., 1 - delta}, direction and order at random */
         for (int i = 0; i < k; i++) {
             double base = mk_rng_below(&g, half) * step;
@@ -328,31 +352,37 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
             order[i] = order[j];
             order[j] = tmp;
         }
-        out->failed += !one_run(abi, &rs, anat, o, out, u, y_prev, out->first_failure, sizeof out->first_failure);
-        out->runs++;
-        done_runs++;
-        if (o->progress) o->progress(o->progress_ctx, done_runs, total, now_s() - t0);
-        for (int s = 0; s < k; s++) {
-            int i = order[s];
-            double before = u[i];
+        for (int st = 0; st < k; st++) {
+            double *next = u + k;
+            memcpy(next, u, (size_t)k * sizeof *u);
+            int i = order[st];
             /* every base lies below delta (base <= 1 - delta < delta): a coordinate at its base
              * moves up by delta, one at base + delta moves down */
-            u[i] = before < delta - 1e-12 ? before + delta : before - delta;
-            double du = u[i] - before;
-            out->failed += !one_run(abi, &rs, anat, o, out, u, y, out->first_failure, sizeof out->first_failure);
-            out->runs++;
-            done_runs++;
-            if (o->progress) o->progress(o->progress_ctx, done_runs, total, now_s() - t0);
+            next[i] = u[i] < delta - 1e-12 ? u[i] + delta : u[i] - delta;
+            u = next;
+        }
+        u += k;
+    }
+}
+
+static void morris_effects(mk_morris_result *out, const double *U, const double *Y, const int *moved, int R)
+{
+    int k = out->k, no = out->n_out;
+    for (int t = 0; t < R; t++) {
+        size_t row0 = 1 + (size_t)t * (size_t)(k + 1);
+        for (int st = 0; st < k; st++) {
+            size_t a = row0 + (size_t)st, b = a + 1;
+            int i = moved[(size_t)t * (size_t)k + (size_t)st];
+            double du = U[b * (size_t)k + (size_t)i] - U[a * (size_t)k + (size_t)i];
             for (int q = 0; q < no; q++) {
-                double ee = (y[q] - y_prev[q]) / du;
+                double ee = (Y[b * (size_t)no + (size_t)q] - Y[a * (size_t)no + (size_t)q]) / du;
                 if (!isfinite(ee)) continue;
                 size_t at = (size_t)i * (size_t)no + (size_t)q;
-                sum[at] += ee;
-                sumsq[at] += ee * ee;
+                out->mu[at] += ee;
+                out->sigma[at] += ee * ee; /* the sum of squares until the end */
                 out->mu_star[at] += fabs(ee);
                 out->n_ee[at]++;
             }
-            memcpy(y_prev, y, MK_MORRIS_MAX_OUTPUTS * sizeof *y);
         }
     }
     for (size_t at = 0; at < (size_t)k * (size_t)no; at++) {
@@ -361,21 +391,74 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
             out->mu[at] = out->mu_star[at] = out->sigma[at] = NAN;
             continue;
         }
-        out->mu[at] = sum[at] / n;
+        double sumsq = out->sigma[at];
+        out->mu[at] /= n;
         out->mu_star[at] /= n;
-        double var = n > 1 ? (sumsq[at] - n * out->mu[at] * out->mu[at]) / (n - 1) : NAN;
+        double var = n > 1 ? (sumsq - n * out->mu[at] * out->mu[at]) / (n - 1) : NAN;
         out->sigma[at] = n > 1 ? sqrt(fmax(var, 0.0)) : NAN;
     }
-    out->wall_s = now_s() - t0;
+}
+
+mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                        const mk_morris_opts *o, mk_morris_result *out, mk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!abi || !p || !o) return mk_fail(err, MK_ERR_INVALID, "mk_morris_run: missing argument");
+    if (o->trajectories < 1) return mk_fail(err, MK_ERR_INVALID, "at least one trajectory is needed");
+    if (o->levels < 2 || o->levels % 2) return mk_fail(err, MK_ERR_INVALID, "levels must be even and at least 2, got %d", o->levels);
+    mk_sens_run s;
+    mk_status rc = mk_sens_run_init(&s, abi, p, anat, o->params, o->outputs, &o->solver, o->keep_output_rows, err);
+    if (rc) return rc;
+    out->abi = abi;
+    out->trajectories = o->trajectories;
+    out->levels = o->levels;
+    out->delta = o->levels / (2.0 * (o->levels - 1));
+    out->seed = o->seed;
+    out->jobs = o->jobs < 1 ? 1 : o->jobs;
+    out->k = s.k;
+    out->n_skipped = s.n_skipped;
+    out->n_out = s.n_out;
+    memcpy(out->out_label, s.out_label, sizeof out->out_label);
+    memcpy(out->out_name, s.out_name, sizeof out->out_name);
+    memcpy(out->out_unit, s.out_unit, sizeof out->out_unit);
+    int k = s.k, no = s.n_out, n = 1 + o->trajectories * (k + 1);
+    out->factor = s.factor; /* the result owns the factors */
+    s.factor = NULL;
+    double *U = mk_malloc((size_t)n * (size_t)k * sizeof *U), *Y = mk_malloc((size_t)n * (size_t)no * sizeof *Y);
+    int *moved = mk_malloc((size_t)o->trajectories * (size_t)k * sizeof *moved);
+    out->mu = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->mu);
+    out->mu_star = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->mu_star);
+    out->sigma = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->sigma);
+    out->n_ee = mk_calloc((size_t)k * (size_t)no + 1, sizeof *out->n_ee);
+    if (!U || !Y || !moved || !out->mu || !out->mu_star || !out->sigma || !out->n_ee) {
+        rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    s.factor = out->factor; /* borrowed back for the runs */
+    morris_design(o, k, out->delta, U, moved);
+    s.jobs = out->jobs;
+    s.progress = o->progress;
+    s.progress_ctx = o->progress_ctx;
+    s.total = n;
+    s.t0 = mk_sens_now();
+    rc = mk_sens_run_eval(&s, U, n, Y, err);
+    s.factor = NULL;
+    if (rc) goto done;
+    if (!isfinite(Y[0]) && s.first_fail_at == 0) {
+        rc = mk_fail(err, MK_ERR_SOLVER, "the baseline run failed: %s", s.first_failure);
+        goto done;
+    }
+    for (int q = 0; q < no; q++) out->base[q] = Y[q];
+    out->runs = s.runs;
+    out->failed = s.failed;
+    snprintf(out->first_failure, sizeof out->first_failure, "%s", s.first_failure);
+    morris_effects(out, U, Y, moved, o->trajectories);
+    out->wall_s = mk_sens_now() - s.t0;
 done:
-    free(rs.meas);
-    free(rs.params);
-    free(u);
-    free(order);
-    free(y_prev);
-    free(y);
-    free(sum);
-    free(sumsq);
+    mk_sens_run_free(&s);
+    free(U);
+    free(Y);
+    free(moved);
     if (rc) mk_morris_result_free(out);
     return rc;
 }

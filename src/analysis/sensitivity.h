@@ -11,8 +11,9 @@
  * mu = mean EE gives the sign, sigma (standard deviation of EE) flags interactions and
  * non-linearity.
  *
- * Runs are independent and done one after another (no threads); the random numbers come from
- * a generator seeded by the caller (no global state), so the same seed gives the same design.
+ * The whole design is drawn first from a generator seeded by the caller (no global state); its
+ * runs are independent and are evaluated in `jobs` forked worker processes (analysis/workers.h),
+ * gathered by index, so the same seed gives the same result whatever the number of workers.
  */
 #ifndef MK_ANALYSIS_SENSITIVITY_H
 #define MK_ANALYSIS_SENSITIVITY_H
@@ -38,7 +39,8 @@ typedef struct mk_morris_opts {
     mk_solver_opts solver;
     int keep_output_rows;      /* 0: record only the first and last row (faster; the outputs are
                                   end values and measurements, so nothing is lost) */
-    mk_morris_progress_fn progress;
+    int jobs;                  /* worker processes (default 1; the CLI uses every core) */
+    mk_morris_progress_fn progress;   /* in the calling process, as each run finishes */
     void *progress_ctx;
 } mk_morris_opts;
 
@@ -67,7 +69,8 @@ typedef struct mk_morris_result {
     unsigned long long seed;
     int runs, failed;
     double wall_s;
-    char first_failure[512];
+    int jobs;
+    char first_failure[512];                     /* of the first failed run in design order */
 } mk_morris_result;
 
 /* Screen abi's parameters against the protocol p (its parameter overrides hold for the
@@ -83,6 +86,79 @@ int *mk_morris_rank(const mk_morris_result *r, int o);
 mk_status mk_morris_write_csv(const mk_morris_result *r, mk_buf *out, mk_error *err);
 /* sensitivity.png: bars of mu* (and dots of sigma) for the top factors of each output. */
 mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char *path, mk_error *err);
+
+/* ---------------------------------------------------------------- Sobol indices */
+
+/* Variance-based indices by Saltelli's scheme (Saltelli et al. 2010): two N x k matrices A and B
+ * of quasi-random points (GSL's Sobol sequence in 2k dimensions: A the first k coordinates,
+ * B the last k), and k matrices AB_i = A with column i taken from B; N (k + 2) runs, plus one
+ * baseline.  With V the variance of the outputs of A and B together:
+ *   first order  S_i  = mean((f(B) - f0) (f(AB_i) - f(A))) / V      (Saltelli 2010, f(B) centred)
+ *   total order  ST_i = mean((f(A) - f(AB_i))^2) / (2 V)             (Jansen 1999)
+ * and 95 % bootstrap percentile intervals (resampling the N rows).  GSL's sequence has at most
+ * 40 dimensions, so at most 20 factors: more are refused with a pointer to Morris screening.
+ * The points do not depend on the seed; the seed drives the bootstrap only. */
+#define MK_SOBOL_MAX_FACTORS 20
+
+typedef struct mk_sobol_opts {
+    int samples;               /* N (default 256; a power of 2 keeps the sequence balanced) */
+    int bootstrap;             /* resamples for the intervals (default 1000; 0: none) */
+    unsigned long long seed;   /* default 1 */
+    const char *params, *outputs; /* as for Morris */
+    mk_solver_opts solver;
+    int keep_output_rows;
+    int jobs;
+    mk_morris_progress_fn progress;
+    void *progress_ctx;
+} mk_sobol_opts;
+
+void mk_sobol_opts_default(mk_sobol_opts *o);
+
+typedef struct mk_sobol_result {
+    const mk_model_abi *abi;
+    int k;
+    mk_morris_factor *factor;
+    int n_skipped;
+    int n_out;
+    char out_label[MK_MORRIS_MAX_OUTPUTS][32];
+    char out_name[MK_MORRIS_MAX_OUTPUTS][128];
+    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
+    double base[MK_MORRIS_MAX_OUTPUTS];
+    /* [i * n_out + o]; NaN where undefined (no variance, too few complete rows) */
+    double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi;
+    double mean[MK_MORRIS_MAX_OUTPUTS], var[MK_MORRIS_MAX_OUTPUTS];
+    int n_used[MK_MORRIS_MAX_OUTPUTS];           /* rows with f(A) and f(B) (V's rows) */
+    int *n_rows;                                 /* [i * n_out + o]: of those, with f(AB_i) too */
+    int samples, bootstrap;
+    unsigned long long seed;
+    int runs, failed, jobs;
+    double wall_s;
+    char first_failure[512];
+} mk_sobol_result;
+
+mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                       const mk_sobol_opts *o, mk_sobol_result *out, mk_error *err);
+void mk_sobol_result_free(mk_sobol_result *r);
+
+/* The base samples: A and B (n x k each, row-major) from the Sobol sequence in 2k dimensions. */
+mk_status mk_sobol_sample(int n, int k, double *A, double *B, mk_error *err);
+
+/* The estimators on one output: yA, yB (n) and yAB (k x n: row i is f(AB_i)).  A row whose
+ * f(A) or f(B) is not finite (a failed run) is left out (*n_used: the rows kept; V comes from
+ * them); a row whose f(AB_i) is not finite is left out of factor i's sums only (n_rows[i], may
+ * be NULL).  s1, st (k) and, when n_boot > 0, their 95 % percentile intervals s1_lo .. s1_hi,
+ * st_lo .. st_hi (k each; may be NULL when n_boot is 0).  Bootstrap rows are drawn from mk_rng
+ * seeded with seed. */
+mk_status mk_sobol_estimate(int n, int k, const double *yA, const double *yB, const double *yAB, int n_boot,
+                            unsigned long long seed, double *s1, double *st, double *s1_lo, double *s1_hi,
+                            double *st_lo, double *st_hi, int *n_used, int *n_rows, double *mean, double *var,
+                            mk_error *err);
+
+/* Factor indices sorted by ST of output o, largest first (caller frees). */
+int *mk_sobol_rank(const mk_sobol_result *r, int o);
+mk_status mk_sobol_write_csv(const mk_sobol_result *r, mk_buf *out, mk_error *err);
+/* sensitivity.png: S1 and ST with their intervals for the top factors of each output. */
+mk_status mk_sobol_write_figure(const mk_sobol_result *r, int top, const char *path, mk_error *err);
 
 /* The generator of the design (xoshiro256**, seeded by splitmix64), exposed for tests. */
 typedef struct mk_rng {

@@ -1,6 +1,6 @@
 /*
- * cmd_sensitivity.c -- myoknot sensitivity: Morris screening of a model's parameters against
- * outputs at the end of a scenario (src/analysis/sensitivity.h).
+ * cmd_sensitivity.c -- myoknot sensitivity: Morris screening or Sobol indices of a model's
+ * parameters against outputs at the end of a scenario (src/analysis/sensitivity.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,52 +12,71 @@
 
 #include "analysis/common.h"
 #include "analysis/sensitivity.h"
+#include "analysis/workers.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "protocol/scenario.h"
 
 
 static const char k_help[] =
-    "usage: myoknot sensitivity [SCENARIO.yaml] [--model MODEL] [--outputs LIST]\n"
-    "                           [--trajectories R] [--levels P] [--params GLOBS] [--seed S]\n"
+    "usage: myoknot sensitivity [SCENARIO.yaml] [--method morris|sobol] [--model MODEL]\n"
+    "                           [--outputs LIST] [--params GLOBS] [--jobs N] [--seed S]\n"
+    "                           [--trajectories R] [--levels P]     (Morris)\n"
+    "                           [--samples N] [--bootstrap B]       (Sobol)\n"
     "                           [--set NAME=Q]... [--top N] [--out DIR]\n"
     "\n"
-    "Morris screening (elementary effects): which parameters move the outputs at the end of a\n"
-    "scenario, over each parameter's plausible range.  A parameter is varied on a log scale\n"
-    "when its range is positive and spans more than a factor of 100, linearly otherwise.  R\n"
-    "trajectories of k + 1 runs each (k parameters) move one parameter at a time by\n"
-    "P/(2(P-1)) of its range; the mean absolute effect mu* ranks them, mu gives the sign and\n"
-    "sigma flags interactions and non-linearity.  Effects are in the output's unit per whole\n"
-    "plausible range.\n"
+    "Which parameters move the outputs at the end of a scenario, over each parameter's\n"
+    "plausible range.  A parameter is varied on a log scale when its range is positive and\n"
+    "spans more than a factor of 100, linearly otherwise.\n"
+    "\n"
+    "--method morris (the default): screening by elementary effects.  R trajectories of k + 1\n"
+    "runs each (k parameters) move one parameter at a time by P/(2(P-1)) of its range; the\n"
+    "mean absolute effect mu* ranks them, mu gives the sign and sigma flags interactions and\n"
+    "non-linearity.  Effects are in the output's unit per whole plausible range.\n"
+    "\n"
+    "--method sobol: variance-based indices (Saltelli 2010 sampling on GSL's Sobol sequence):\n"
+    "S1, the share of the output's variance a parameter explains alone, and ST, with all its\n"
+    "interactions, each with a 95 % bootstrap interval; N (k + 2) + 1 runs.  At most 20\n"
+    "parameters (the sequence has 40 dimensions): screen with Morris first, then pass the\n"
+    "leading ones with --params.\n"
     "\n"
     "  SCENARIO.yaml     the scenario (default: the built-in two-week default scenario)\n"
+    "  --method M        morris (default) or sobol\n"
     "  --model MODEL     another model than the scenario names\n"
     "  --outputs LIST    comma-separated (default pain,ppt,stiffness): pain = pain.local at\n"
     "                    the end, ppt = the scenario's last PPT measurement (or an algometer\n"
     "                    ramp at the end if it has none), stiffness = band.stiffness at the\n"
     "                    end, or any state or variable name (its value at the end)\n"
-    "  --trajectories R  default 4: R x (k + 1) + 1 runs, 641 for tp_site's 159 parameters,\n"
-    "                    about 2 min on the default scenario (0.18 s a run); use 10 or more\n"
-    "                    for a stable ranking\n"
-    "  --levels P        grid levels, even (default 4)\n"
     "  --params GLOBS    comma-separated globs over parameter names, e.g. 'core.*,noci.*'\n"
     "                    (default all)\n"
-    "  --seed S          the design's random seed (default 1): same seed, same design\n"
-    "  --set NAME=Q      as for run: a parameter or an input's baseline (screened parameters\n"
-    "                    take the design's values); for a cheaper screening pass a shorter\n"
+    "  --jobs N          worker processes (default: the number of cores); the results are\n"
+    "                    the same whatever N\n"
+    "  --trajectories R  Morris, default 4: R x (k + 1) + 1 runs, 757 for tp_site's 188\n"
+    "                    parameters; a run of the default scenario takes about 0.13 s of\n"
+    "                    CPU, so R = 4 is about 100 s of CPU, divided among the jobs on\n"
+    "                    idle cores (docs/analysis.md has measured times); use 10 or more\n"
+    "                    for a stable ranking\n"
+    "  --levels P        Morris grid levels, even (default 4)\n"
+    "  --samples N       Sobol base samples (default 256; a power of 2)\n"
+    "  --bootstrap B     Sobol bootstrap resamples for the intervals (default 1000)\n"
+    "  --seed S          random seed (default 1): Morris's design, Sobol's bootstrap; same\n"
+    "                    seed, same result\n"
+    "  --set NAME=Q      as for run: a parameter or an input's baseline (varied parameters\n"
+    "                    take the design's values); for a cheaper pass use a shorter\n"
     "                    scenario, e.g. scenarios/desk_day.yaml\n"
     "  --top N           rows printed and bars drawn per output (default 15; the CSV has all)\n"
     "  --out DIR         output directory (default runs/sensitivity-YYYYMMDD-HHMMSS):\n"
     "                    sensitivity.csv, sensitivity.png, summary.txt\n"
     "  --rtol X, --atol X  solver tolerances (default 1e-6, 1e-9)\n"
     "\n"
-    "Runs that fail (solver errors at extreme parameter combinations) are counted and their\n"
-    "effects left out; the counts are printed.\n";
+    "Progress: a line with the time to go on a terminal; otherwise (a log) one line per\n"
+    "percent of the runs.  Runs that fail (solver errors at extreme parameter combinations)\n"
+    "are counted and left out; the counts are printed.\n";
 
 typedef struct sens_args {
     const char *scenario, *model, *outputs, *params, *out;
     const char *sets[64];
-    int n_sets, trajectories, levels, top;
+    int n_sets, trajectories, levels, top, sobol, samples, bootstrap, jobs;
     unsigned long long seed;
     double rtol, atol;
 } sens_args;
@@ -75,7 +94,8 @@ static const mk_cli_opt k_opts[] = {
     {"--model", MK_CLI_VALUE},  {"--outputs", MK_CLI_VALUE}, {"--trajectories", MK_CLI_VALUE},
     {"--levels", MK_CLI_VALUE}, {"--params", MK_CLI_VALUE},  {"--seed", MK_CLI_VALUE},
     {"--set", MK_CLI_QUANTITY}, {"--top", MK_CLI_VALUE},     {"--out", MK_CLI_VALUE},
-    {"--rtol", MK_CLI_VALUE},   {"--atol", MK_CLI_VALUE},
+    {"--rtol", MK_CLI_VALUE},   {"--atol", MK_CLI_VALUE},    {"--method", MK_CLI_VALUE},
+    {"--samples", MK_CLI_VALUE}, {"--bootstrap", MK_CLI_VALUE}, {"--jobs", MK_CLI_VALUE},
 };
 
 static int parse_args(const mk_cli_args *args, sens_args *a)
@@ -83,6 +103,10 @@ static int parse_args(const mk_cli_args *args, sens_args *a)
     memset(a, 0, sizeof *a);
     a->trajectories = 4;
     a->levels = 4;
+    a->samples = 256;
+    a->bootstrap = 1000;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a->jobs = cores < 1 ? 1 : cores > MK_WORKERS_MAX ? MK_WORKERS_MAX : (int)cores;
     a->top = 15;
     a->seed = 1;
     a->rtol = 1e-6;
@@ -103,6 +127,20 @@ static int parse_args(const mk_cli_args *args, sens_args *a)
             *(!strcmp(o, "--outputs") ? &a->outputs : &a->params) = v;
         }
         else if (!strcmp(o, "--out")) a->out = v;
+        else if (!strcmp(o, "--method")) {
+            if (strcmp(v, "morris") && strcmp(v, "sobol"))
+                return mk_cli_usage_error("--method expects morris or sobol, found '%s'", v);
+            a->sobol = !strcmp(v, "sobol");
+        } else if (!strcmp(o, "--samples")) {
+            if (parse_int(o, v, 2, 1 << 20, &n)) return EXIT_USAGE;
+            a->samples = (int)n;
+        } else if (!strcmp(o, "--bootstrap")) {
+            if (parse_int(o, v, 0, 100000, &n)) return EXIT_USAGE;
+            a->bootstrap = (int)n;
+        } else if (!strcmp(o, "--jobs")) {
+            if (parse_int(o, v, 1, MK_WORKERS_MAX, &n)) return EXIT_USAGE;
+            a->jobs = (int)n;
+        }
         else if (!strcmp(o, "--set")) {
             if (a->n_sets == 64) return mk_cli_usage_error("too many --set options");
             a->sets[a->n_sets++] = v;
@@ -132,12 +170,26 @@ static int parse_args(const mk_cli_args *args, sens_args *a)
     return 0;
 }
 
+/* Progress: on a terminal one line rewritten in place; in a log (not a terminal) one line per
+ * percent of the runs, so that a long run shows it is alive without flooding the log. */
+typedef struct prog {
+    int tty, last_pct;
+} prog;
+
 static void progress(void *ctx, int done, int total, double elapsed)
 {
-    (void)ctx;
+    prog *pg = ctx;
     double eta = done > 0 ? elapsed / done * (total - done) : 0;
-    fprintf(stderr, "\r  run %d/%d, %.0f s elapsed, about %.0f s to go ", done, total, elapsed, eta);
-    if (done == total) fputs("\r\033[K", stderr);
+    if (pg->tty) {
+        fprintf(stderr, "\r  run %d/%d, %.0f s elapsed, about %.0f s to go ", done, total, elapsed, eta);
+        if (done == total) fputs("\r\033[K", stderr);
+    } else {
+        int pct = total > 0 ? (int)(100.0 * done / total) : 100;
+        if (pct == pg->last_pct) return;
+        pg->last_pct = pct;
+        fprintf(stderr, "sensitivity: %3d %% (%d/%d runs), %.0f s elapsed, about %.0f s to go\n", pct, done, total,
+                elapsed, eta);
+    }
     fflush(stderr);
 }
 
@@ -160,14 +212,130 @@ static void print_table(const mk_morris_result *r, int o, int top, mk_buf *b)
     free(idx);
 }
 
+static void print_sobol_table(const mk_sobol_result *r, int o, int top, mk_buf *b)
+{
+    int *idx = mk_sobol_rank(r, o);
+    if (!idx) return;
+    mk_buf_printf(b, "\n%s: %s [%s]; baseline %.4g, mean %.4g, variance %.4g (%d of %d rows with f(A) and f(B))\n",
+                  r->out_label[o],
+                  r->out_name[o], r->out_unit[o], r->base[o], r->mean[o], r->var[o], r->n_used[o], r->samples);
+    mk_buf_printf(b, "  %4s  %-28s %8s %19s %8s %19s %5s  %-6s  %s\n", "rank", "parameter", "S1", "95% interval", "ST",
+                  "95% interval", "rows", "scale", "range");
+    int n = r->k < top ? r->k : top;
+    for (int j = 0; j < n; j++) {
+        int i = idx[j];
+        size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
+        const mk_morris_factor *f = &r->factor[i];
+        const mk_symbol *s = &r->abi->params[f->param];
+        mk_buf_printf(b, "  %4d  %-28s %8.3f  [%7.3f, %7.3f] %8.3f  [%7.3f, %7.3f] %5d  %-6s  %g .. %g %s\n", j + 1,
+                      s->name, r->s1[at], r->s1_lo[at], r->s1_hi[at], r->st[at], r->st_lo[at], r->st_hi[at],
+                      r->n_rows[at], f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
+    }
+    free(idx);
+}
+
+/* Morris: the tables into text, the files into csv and the figure. */
+static int morris(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf *text, mk_buf *csv, const char *png)
+{
+    mk_morris_opts mo;
+    mk_morris_opts_default(&mo);
+    mo.trajectories = a->trajectories;
+    mo.levels = a->levels;
+    mo.seed = a->seed;
+    mo.params = a->params;
+    mo.outputs = a->outputs;
+    mo.solver.rtol = a->rtol;
+    mo.solver.atol = a->atol;
+    mo.jobs = a->jobs;
+    mo.progress = progress;
+    mo.progress_ctx = pg;
+    const mk_protocol *proto = cs->proto;
+    const mk_model_abi *abi = cs->model.abi;
+    printf("myoknot %s: Morris screening, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), proto->name,
+           proto->duration_s / 86400, abi->name, abi->hash);
+    printf("  design: %d trajectories, %d levels, seed %llu, outputs %s, parameters %s, %d jobs\n", a->trajectories,
+           a->levels, a->seed, a->outputs ? a->outputs : "pain,ppt,stiffness", a->params ? a->params : "all", a->jobs);
+    fflush(stdout);
+    mk_error err = {0};
+    mk_morris_result res;
+    if (mk_morris_run(abi, proto, cs->anat, &mo, &res, &err)) {
+        int rc = mk_cli_report(&err);
+        return err.code == MK_ERR_NAME ? EXIT_USAGE : rc; /* an unknown output or parameter name */
+    }
+    int nl = 0;
+    for (int i = 0; i < res.k; i++) nl += res.factor[i].log_scale;
+    mk_buf_printf(text, "Morris screening of %d parameters (%d on a log scale, %d linear%s), %d trajectories of %d "
+                        "levels (delta %.3g of the range), seed %llu\n",
+                  res.k, nl, res.k - nl, res.n_skipped ? "; some without a usable range skipped" : "", res.trajectories,
+                  res.levels, res.delta, res.seed);
+    if (res.n_skipped) mk_buf_printf(text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
+    mk_buf_printf(text, "scenario '%s', model %s; effects in each output's unit per whole plausible range; n: the\n"
+                        "elementary effects behind each row (runs that failed or gave no value are left out)\n",
+                  proto->name, abi->name);
+    for (int o = 0; o < res.n_out; o++) print_table(&res, o, a->top, text);
+    mk_buf_printf(text, "\nruns: %d (%d failed and left out) in %.1f s on %d worker%s, %.3f s per run\n", res.runs,
+                  res.failed, res.wall_s, res.jobs, res.jobs == 1 ? "" : "s", res.runs ? res.wall_s / res.runs : 0.0);
+    if (res.failed) mk_buf_printf(text, "first failure: %s\n", res.first_failure);
+    int rc = 0;
+    if (mk_morris_write_csv(&res, csv, &err) || mk_morris_write_figure(&res, a->top, png, &err)) rc = mk_cli_report(&err);
+    mk_morris_result_free(&res);
+    return rc;
+}
+
+static int sobol(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf *text, mk_buf *csv, const char *png)
+{
+    mk_sobol_opts so;
+    mk_sobol_opts_default(&so);
+    so.samples = a->samples;
+    so.bootstrap = a->bootstrap;
+    so.seed = a->seed;
+    so.params = a->params;
+    so.outputs = a->outputs;
+    so.solver.rtol = a->rtol;
+    so.solver.atol = a->atol;
+    so.jobs = a->jobs;
+    so.progress = progress;
+    so.progress_ctx = pg;
+    const mk_protocol *proto = cs->proto;
+    const mk_model_abi *abi = cs->model.abi;
+    printf("myoknot %s: Sobol indices, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), proto->name,
+           proto->duration_s / 86400, abi->name, abi->hash);
+    printf("  design: N = %d base samples, %d bootstrap resamples, seed %llu, outputs %s, parameters %s, %d jobs\n",
+           a->samples, a->bootstrap, a->seed, a->outputs ? a->outputs : "pain,ppt,stiffness",
+           a->params ? a->params : "all", a->jobs);
+    fflush(stdout);
+    mk_error err = {0};
+    mk_sobol_result res;
+    if (mk_sobol_run(abi, proto, cs->anat, &so, &res, &err)) {
+        int rc = mk_cli_report(&err);
+        return err.code == MK_ERR_NAME || err.code == MK_ERR_INVALID ? EXIT_USAGE : rc;
+    }
+    int nl = 0;
+    for (int i = 0; i < res.k; i++) nl += res.factor[i].log_scale;
+    mk_buf_printf(text, "Sobol indices of %d parameters (%d on a log scale, %d linear), N = %d base samples of GSL's "
+                        "Sobol sequence, %d bootstrap resamples (seed %llu)\n",
+                  res.k, nl, res.k - nl, res.samples, res.bootstrap, res.seed);
+    if (res.n_skipped) mk_buf_printf(text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
+    mk_buf_printf(text, "scenario '%s', model %s; S1: share of the output's variance a parameter explains alone\n"
+                        "(Saltelli 2010), ST: with all its interactions (Jansen); 95 %% bootstrap percentile intervals;\n"
+                        "rows: the base samples behind each (a failed run leaves its row out)\n",
+                  proto->name, abi->name);
+    for (int o = 0; o < res.n_out; o++) print_sobol_table(&res, o, a->top, text);
+    mk_buf_printf(text, "\nruns: %d (%d failed) in %.1f s on %d worker%s, %.3f s per run\n", res.runs, res.failed,
+                  res.wall_s, res.jobs, res.jobs == 1 ? "" : "s", res.runs ? res.wall_s / res.runs : 0.0);
+    if (res.failed) mk_buf_printf(text, "first failure: %s\n", res.first_failure);
+    int rc = 0;
+    if (mk_sobol_write_csv(&res, csv, &err) || mk_sobol_write_figure(&res, a->top, png, &err)) rc = mk_cli_report(&err);
+    mk_sobol_result_free(&res);
+    return rc;
+}
+
 static int sensitivity_main(const sens_args *parsed)
 {
     sens_args a = *parsed;
     int rc = 0;
     mk_error err = {0};
     mk_cli_scenario cs;
-    mk_morris_result res;
-    int have = 0;
     mk_buf text, csv;
     mk_buf_init(&text);
     mk_buf_init(&csv);
@@ -180,61 +348,15 @@ static int sensitivity_main(const sens_args *parsed)
         return 1;
     }
     rc = mk_cli_scenario_open(a.scenario, a.model, a.sets, a.n_sets, 0, &cs);
-    if (rc) {
-        mk_cli_outdir_abort(&od);
-        mk_cli_scenario_close(&cs);
-        mk_buf_free(&text);
-        mk_buf_free(&csv);
-        return rc;
-    }
-    const mk_protocol *proto = cs.proto;
-    const mk_cli_model_ref ref = cs.model;
-    mk_anatomy *anat = cs.anat;
-
-    mk_morris_opts mo;
-    mk_morris_opts_default(&mo);
-    mo.trajectories = a.trajectories;
-    mo.levels = a.levels;
-    mo.seed = a.seed;
-    mo.params = a.params;
-    mo.outputs = a.outputs;
-    mo.solver.rtol = a.rtol;
-    mo.solver.atol = a.atol;
-    if (isatty(2)) mo.progress = progress;
-
-    printf("myoknot %s: Morris screening, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), proto->name,
-           proto->duration_s / 86400, ref.abi->name, ref.abi->hash);
-    printf("  design: %d trajectories, %d levels, seed %llu, outputs %s, parameters %s\n", a.trajectories, a.levels,
-           a.seed, a.outputs ? a.outputs : "pain,ppt,stiffness", a.params ? a.params : "all");
-    fflush(stdout);
-    if (mk_morris_run(ref.abi, proto, anat, &mo, &res, &err)) {
-        rc = mk_cli_report(&err);
-        if (err.code == MK_ERR_NAME) rc = EXIT_USAGE; /* an unknown output or parameter name */
-        goto done;
-    }
-    have = 1;
-    int nl = 0;
-    for (int i = 0; i < res.k; i++) nl += res.factor[i].log_scale;
-    mk_buf_printf(&text, "Morris screening of %d parameters (%d on a log scale, %d linear%s), %d trajectories of %d "
-                         "levels (delta %.3g of the range), seed %llu\n",
-                  res.k, nl, res.k - nl, res.n_skipped ? "; some without a usable range skipped" : "", res.trajectories,
-                  res.levels, res.delta, res.seed);
-    if (res.n_skipped) mk_buf_printf(&text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
-    mk_buf_printf(&text, "scenario '%s', model %s; effects in each output's unit per whole plausible range; n: the\n"
-                         "elementary effects behind each row (runs that failed or gave no value are left out)\n",
-                  proto->name, ref.abi->name);
-    for (int o = 0; o < res.n_out; o++) print_table(&res, o, a.top, &text);
-    mk_buf_printf(&text, "\nruns: %d (%d failed and left out) in %.1f s, %.3f s per run, single-threaded\n", res.runs,
-                  res.failed, res.wall_s, res.runs ? res.wall_s / res.runs : 0.0);
-    if (res.failed) mk_buf_printf(&text, "first failure: %s\n", res.first_failure);
-    fwrite(text.data, 1, text.len, stdout);
-
     char path[8400];
-    if (mk_morris_write_csv(&res, &csv, &err) ||
-        mk_outdir_write(&od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
-        mk_outdir_write(&od, "summary.txt", text.data, text.len, &err) ||
-        mk_outdir_path(&od, "sensitivity.png", path, sizeof path, &err) ||
-        mk_morris_write_figure(&res, a.top, path, &err)) {
+    if (!rc && mk_outdir_path(&od, "sensitivity.png", path, sizeof path, &err)) rc = mk_cli_report(&err);
+    if (rc) goto done;
+    prog pg = {isatty(2), -1};
+    rc = a.sobol ? sobol(&a, &cs, &pg, &text, &csv, path) : morris(&a, &cs, &pg, &text, &csv, path);
+    if (rc) goto done;
+    fwrite(text.data, 1, text.len, stdout);
+    if (mk_outdir_write(&od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
+        mk_outdir_write(&od, "summary.txt", text.data, text.len, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
@@ -242,7 +364,6 @@ static int sensitivity_main(const sens_args *parsed)
     printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", od.dir);
 done:
     mk_cli_outdir_abort(&od);
-    if (have) mk_morris_result_free(&res);
     mk_cli_scenario_close(&cs);
     mk_buf_free(&text);
     mk_buf_free(&csv);
