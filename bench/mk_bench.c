@@ -23,7 +23,8 @@
 
 #include "analysis/referral_cv.h"
 #include "body/anatomy.h"
-#include "io/results.h"
+#include "protocol/results.h"
+#include "report/rundir.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
 #include "report/figures.h"

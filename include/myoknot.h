@@ -22,6 +22,14 @@ extern "C" {
 
 #define MK_VERSION "0.1.0"
 
+/* What the shared library exports: the declarations marked MK_API in include/ and nothing
+ * else (it is built with -fvisibility=hidden; tests/cli/api_symbols.sh checks). */
+#if defined(__GNUC__)
+#define MK_API __attribute__((visibility("default")))
+#else
+#define MK_API
+#endif
+
 /* ---------------------------------------------------------------- errors */
 
 typedef enum mk_status {
@@ -38,17 +46,29 @@ typedef enum mk_status {
     MK_ERR_INVALID    /* an argument is out of its domain */
 } mk_status;
 
+/* Where an error comes from, so that a caller decides what to do (a command's exit code, a
+ * binding's exception class) without comparing message text.  An error names a file (and
+ * line) when a file is at fault; the origin says which kind of input it is.  Errors that no
+ * caller needs to tell apart stay MK_ORIGIN_LIBRARY. */
+typedef enum mk_origin {
+    MK_ORIGIN_LIBRARY = 0, /* the library itself or the system (memory, files, the solver) */
+    MK_ORIGIN_OVERRIDE,    /* an entry of a caller's override list ("name=value unit") */
+    MK_ORIGIN_ARGUMENT     /* another argument a caller passed (an option's value) */
+} mk_origin;
+
 typedef struct mk_error {
     mk_status code;
+    mk_origin origin;
     char file[1024];  /* input at fault, "" if none */
     int line, column; /* 1-based; 0 if not applicable */
     char message[1024];
 } mk_error;
 
 /* "file:line:col: message" (or just the message) into buf; returns buf. */
-const char *mk_error_format(const mk_error *err, char *buf, size_t size);
-const char *mk_status_name(mk_status code);
-const char *mk_version(void);
+MK_API const char *mk_error_format(const mk_error *err, char *buf, size_t size);
+MK_API const char *mk_status_name(mk_status code);
+MK_API const char *mk_origin_name(mk_origin origin); /* "library", "override", "argument" */
+MK_API const char *mk_version(void);
 
 /* ---------------------------------------------------------------- fault injection */
 
@@ -56,8 +76,16 @@ const char *mk_version(void);
  * allocation libmyoknot makes fails until the next call; n < 0 disarms.  The only process-wide
  * setting in the library: set it before threads start.  mk_alloc_failures() counts the
  * allocations refused since the last call. */
-void mk_alloc_fail_after(long n);
-long mk_alloc_failures(void);
+MK_API void mk_alloc_fail_after(long n);
+MK_API long mk_alloc_failures(void);
+
+/* The library's allocator: every allocation of libmyoknot (and of the myoknot command) goes
+ * through it, so that the fault injection above reaches it.  What it returns, and every
+ * string or list the API hands over, is released with free(). */
+MK_API void *mk_malloc(size_t size);
+MK_API void *mk_calloc(size_t count, size_t size);
+MK_API void *mk_realloc(void *ptr, size_t size);
+MK_API char *mk_strdup(const char *s);
 
 /* ---------------------------------------------------------------- growable text buffer */
 
@@ -67,10 +95,10 @@ typedef struct mk_buf {
     int failed;       /* set once an allocation fails; further appends are ignored */
 } mk_buf;
 
-void mk_buf_init(mk_buf *b);
-void mk_buf_free(mk_buf *b);
-void mk_buf_puts(mk_buf *b, const char *s);
-void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+MK_API void mk_buf_init(mk_buf *b);
+MK_API void mk_buf_free(mk_buf *b);
+MK_API void mk_buf_puts(mk_buf *b, const char *s);
+MK_API void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---------------------------------------------------------------- units */
 
@@ -78,13 +106,13 @@ void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf
  * arbitrary units, clinical aliases such as kg/cm2 meaning kilogram-force per cm2). */
 typedef struct mk_units mk_units;
 
-mk_status mk_units_new(mk_units **out, mk_error *err);
-void mk_units_free(mk_units *u);
+MK_API mk_status mk_units_new(mk_units **out, mk_error *err);
+MK_API void mk_units_free(mk_units *u);
 /* Convert "value unit" text (e.g. "2.5 kg/cm2") into target_unit (e.g. "kPa"). */
-mk_status mk_units_convert_quantity(mk_units *u, const char *quantity, const char *target_unit,
+MK_API mk_status mk_units_convert_quantity(mk_units *u, const char *quantity, const char *target_unit,
                                     double *value_out, mk_error *err);
 /* Convert a number from one unit to another. */
-mk_status mk_units_convert(mk_units *u, double value, const char *from, const char *to,
+MK_API mk_status mk_units_convert(mk_units *u, double value, const char *from, const char *to,
                            double *value_out, mk_error *err);
 
 /* ---------------------------------------------------------------- model language */
@@ -92,31 +120,31 @@ mk_status mk_units_convert(mk_units *u, double value, const char *from, const ch
 typedef struct mk_model mk_model; /* a parsed, name-resolved, unit-checked model file */
 
 /* Parse and check.  file_name is used in messages. */
-mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err);
-mk_status mk_model_parse_string(const char *file_name, const char *text, mk_model **out,
+MK_API mk_status mk_model_parse_file(const char *path, mk_model **out, mk_error *err);
+MK_API mk_status mk_model_parse_string(const char *file_name, const char *text, mk_model **out,
                                 mk_error *err);
 /* With `extends NAME` a model names its base: base_fn(ctx, NAME) (if given) may return the
  * text of a model built in, else NAME.myo beside the file is read; `extends "path.myo"` is
  * always that file, relative to the model's file (file_name). */
 typedef const char *(*mk_model_base_fn)(void *ctx, const char *name);
-mk_status mk_model_parse_with(const char *file_name, const char *text, mk_model_base_fn base_fn,
+MK_API mk_status mk_model_parse_with(const char *file_name, const char *text, mk_model_base_fn base_fn,
                               void *ctx, mk_model **out, mk_error *err);
-mk_status mk_model_parse_file_with(const char *path, mk_model_base_fn base_fn, void *ctx,
+MK_API mk_status mk_model_parse_file_with(const char *path, mk_model_base_fn base_fn, void *ctx,
                                    mk_model **out, mk_error *err);
-void mk_model_free(mk_model *m);
+MK_API void mk_model_free(mk_model *m);
 
-const char *mk_model_name(const mk_model *m);
-int mk_model_count(const mk_model *m, mk_symbol_kind kind);
-int mk_model_count_outputs(const mk_model *m);
+MK_API const char *mk_model_name(const mk_model *m);
+MK_API int mk_model_count(const mk_model *m, mk_symbol_kind kind);
+MK_API int mk_model_count_outputs(const mk_model *m);
 
 /* Readable C implementing mk_model_abi; exported symbol "mk_model_<name>". */
-mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *err);
+MK_API mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *err);
 /* The model as a standalone Python module (math only): PARAMS, STATES, INPUTS, VARS with
  * units, y0() and rhs(t_s, y, inputs, params) -- the generated C's right-hand side, for
  * cross-checks with SciPy (`myoknot model py`). */
-mk_status mk_model_generate_py(const mk_model *m, mk_buf *out, mk_error *err);
+MK_API mk_status mk_model_generate_py(const mk_model *m, mk_buf *out, mk_error *err);
 /* Equations as Markdown with LaTeX maths, parameter table, dependency order. */
-mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
+MK_API mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
 
 /* ---------------------------------------------------------------- loaded models */
 
@@ -129,17 +157,17 @@ typedef struct mk_compile_opts {
     int keep_files;        /* leave the generated C and the shared object behind */
 } mk_compile_opts;
 
-mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_loaded **out,
+MK_API mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_loaded **out,
                            mk_error *err);
 /* A model compiled into the library, by name; NULL if none. */
-const mk_model_abi *mk_builtin_find(const char *name);
+MK_API const mk_model_abi *mk_builtin_find(const char *name);
 /* The i-th built-in model (0-based), NULL past the end. */
-const mk_model_abi *mk_builtin_at(int i);
-const mk_model_abi *mk_loaded_abi(const mk_loaded *l);
-void mk_loaded_free(mk_loaded *l);
+MK_API const mk_model_abi *mk_builtin_at(int i);
+MK_API const mk_model_abi *mk_loaded_abi(const mk_loaded *l);
+MK_API void mk_loaded_free(mk_loaded *l);
 
 /* Index of a symbol by qualified name, -1 if absent. */
-int mk_abi_find(const mk_model_abi *abi, mk_symbol_kind kind, const char *name);
+MK_API int mk_abi_find(const mk_model_abi *abi, mk_symbol_kind kind, const char *name);
 
 /* ---------------------------------------------------------------- integration */
 
@@ -156,40 +184,40 @@ typedef struct mk_solver_stats {
     long steps, rhs_evals, jac_evals, err_test_fails, nonlin_conv_fails;
 } mk_solver_stats;
 
-void mk_solver_opts_default(mk_solver_opts *o);
+MK_API void mk_solver_opts_default(mk_solver_opts *o);
 /* opts may be NULL (defaults).  Parameters, inputs and states start at the model's defaults. */
-mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_solver **out,
+MK_API mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_solver **out,
                         mk_error *err);
-void mk_solver_free(mk_solver *s);
+MK_API void mk_solver_free(mk_solver *s);
 /* Restart from y (declared units; NULL keeps the current state) at t_s. */
-mk_status mk_solver_reset(mk_solver *s, double t_s, const double *y, mk_error *err);
-mk_status mk_solver_set_param(mk_solver *s, int index, double value, mk_error *err);
+MK_API mk_status mk_solver_reset(mk_solver *s, double t_s, const double *y, mk_error *err);
+MK_API mk_status mk_solver_set_param(mk_solver *s, int index, double value, mk_error *err);
 /* Inputs are piecewise constant: set them, then reset or advance (a change of input is a
  * breakpoint, so the solver restarts itself). */
-mk_status mk_solver_set_input(mk_solver *s, int index, double value, mk_error *err);
+MK_API mk_status mk_solver_set_input(mk_solver *s, int index, double value, mk_error *err);
 /* Integrate exactly to t_out_s (never past it). */
-mk_status mk_solver_advance(mk_solver *s, double t_out_s, mk_error *err);
-double mk_solver_time(const mk_solver *s);
+MK_API mk_status mk_solver_advance(mk_solver *s, double t_out_s, mk_error *err);
+MK_API double mk_solver_time(const mk_solver *s);
 /* The pointers below stay valid until the next advance, reset, vars call or free. */
-const double *mk_solver_state(const mk_solver *s);
+MK_API const double *mk_solver_state(const mk_solver *s);
 /* Algebraic variables at the current time (declared units), computed on demand. */
-const double *mk_solver_vars(mk_solver *s);
+MK_API const double *mk_solver_vars(mk_solver *s);
 /* The same, checked: a state or variable that is not finite (a division by zero, a function
  * outside its domain) is an MK_ERR_SOLVER error naming the time, the quantity and its value,
  * so that no NaN or infinity reaches a table, a measurement or a file. */
-mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err);
-double mk_solver_input(const mk_solver *s, int index);
-const double *mk_solver_params(const mk_solver *s); /* declared units */
+MK_API mk_status mk_solver_eval_vars(mk_solver *s, const double **vars, mk_error *err);
+MK_API double mk_solver_input(const mk_solver *s, int index);
+MK_API const double *mk_solver_params(const mk_solver *s); /* declared units */
 /* A parameter's current value (declared unit); NaN for an index out of range. */
-double mk_solver_param(const mk_solver *s, int index);
-const mk_model_abi *mk_solver_abi(const mk_solver *s);
-void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
+MK_API double mk_solver_param(const mk_solver *s, int index);
+MK_API const mk_model_abi *mk_solver_abi(const mk_solver *s);
+MK_API void mk_solver_get_stats(const mk_solver *s, mk_solver_stats *st);
 /* Which SUNDIALS build integrates (Debian's binary or ours from its source at -O2), for the
  * manifest: the numbers are the same, the speed is not. */
-const char *mk_solver_build(void);
+MK_API const char *mk_solver_build(void);
 /* An independent copy at the same time, state, parameters and inputs (statistics start at
  * zero): measurements probe the copy so that measuring changes nothing. */
-mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);
+MK_API mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);
 
 /* The model's conservation laws (`conserve`, docs/model-language.md), checked as a run goes.
  * new records each law's value at the solver's present state and parameters (the start of a
@@ -198,13 +226,47 @@ mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err);
  * law, the time and the relative drift once the drift exceeds the law's tol.  A model without
  * laws gives a checker that checks nothing. */
 typedef struct mk_law_check mk_law_check;
-mk_status mk_law_check_new(const mk_solver *s, mk_law_check **out, mk_error *err);
-mk_status mk_law_check_now(mk_law_check *c, const mk_solver *s, mk_error *err);
-long mk_law_check_count(const mk_law_check *c);       /* law evaluations compared so far */
-double mk_law_check_drift_max(const mk_law_check *c); /* the largest relative drift seen */
-void mk_law_check_free(mk_law_check *c);
+MK_API mk_status mk_law_check_new(const mk_solver *s, mk_law_check **out, mk_error *err);
+MK_API mk_status mk_law_check_now(mk_law_check *c, const mk_solver *s, mk_error *err);
+MK_API long mk_law_check_count(const mk_law_check *c);       /* law evaluations compared so far */
+MK_API double mk_law_check_drift_max(const mk_law_check *c); /* the largest relative drift seen */
+MK_API void mk_law_check_free(mk_law_check *c);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* The layers above the model and the solver (docs/api.md lists everything): */
+/* ---------------------------------------------------------------- names and text files */
+
+/* The closest of n candidates (NULL entries skipped; n < 0: the list ends at a NULL) within
+ * mk_hint_limit, or NULL. */
+MK_API const char *mk_suggest(const char *name, const char *const *cands, int n);
+
+/* What kind of text file mk_read_text_file reads, for its limit and messages. */
+typedef struct mk_text_kind {
+    const char *what;     /* "a scenario": "larger than the limit of N bytes for a scenario" */
+    size_t max_len;       /* longest text accepted, in bytes; 0: no limit */
+    const char *nul_msg;  /* a NUL byte in the file; NULL: "not a text file (contains NUL bytes)" */
+    const char *read_msg; /* a read error; NULL: "cannot read" */
+} mk_text_kind;
+
+/* Read a whole text file into *out (NUL-ended; free() it) and its length into *len (len may
+ * be NULL).  kind may be NULL (no limit, the default messages).  Every file myoknot reads as
+ * input comes through here: it is opened without blocking and must be a regular file, so a
+ * FIFO, a device or a folder is refused at once instead of hanging or being read forever.
+ * Fails naming the path: MK_ERR_IO "cannot open: <why>", not a regular file, a read error or
+ * a text over the limit (checked before reading), MK_ERR_SYNTAX a NUL byte. */
+MK_API mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **out, size_t *len,
+                            mk_error *err);
+
+
+#include "myoknot/output.h"   /* atomic files, output folders */
+#include "myoknot/scenario.h" /* models by name, anatomy, scenarios, protocols, studies */
+#include "myoknot/run.h"      /* simulations, results, run directories */
+#include "myoknot/validate.h" /* validation targets against published data */
+#include "myoknot/body.h"     /* referred pain: parameters, cross-validation */
+#include "myoknot/analysis.h" /* scans, continuation, sensitivity, fitting */
+#include "myoknot/compare.h"  /* runs side by side, sweeps of a setting */
+
 #endif /* MYOKNOT_H */

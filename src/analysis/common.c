@@ -13,6 +13,7 @@
 #include <plplot.h>
 
 #include "analysis/common.h"
+#include "core/alloc.h"
 #include "core/error.h"
 #include "report/plot.h"
 
@@ -319,4 +320,25 @@ mk_status mk_plot_bars_write(const mk_plot_bars *f, const char *path, mk_error *
         return mk_fail(err, MK_ERR_INVALID, "mk_plot_bars_write: bad figure");
     mk_plot_page page = {path, FIG_W, bars_height(f), &shade_color, 1, 2};
     return mk_plot_draw(&page, bars_draw, f, err);
+}
+
+int *mk_rank_column(const double *m, int k, int n_out, int o)
+{
+    int *idx = mk_calloc((size_t)k + 1, sizeof *idx);
+    if (!idx) return NULL;
+    for (int i = 0; i < k; i++) idx[i] = i;
+    for (int a = 1; a < k; a++) {
+        int v = idx[a], b = a - 1;
+        double x = m[(size_t)v * (size_t)n_out + (size_t)o];
+        if (isnan(x)) x = -INFINITY;
+        while (b >= 0) {
+            double w = m[(size_t)idx[b] * (size_t)n_out + (size_t)o];
+            if (isnan(w)) w = -INFINITY;
+            if (w >= x) break;
+            idx[b + 1] = idx[b];
+            b--;
+        }
+        idx[b + 1] = v;
+    }
+    return idx;
 }

@@ -20,6 +20,11 @@
  * scan.csv or sensitivity.csv. */
 extern const mk_outdir_kind mk_outdir_kind_scan, mk_outdir_kind_sensitivity;
 
+/* Row indices 0 .. k-1 of the column o of a k x n_out row-major matrix, by value, largest
+ * first, NaN last, ties in index order (a stable insertion sort: no static context as qsort
+ * would need).  Caller frees; NULL when out of memory.  Ranks Morris mu* and Sobol ST. */
+int *mk_rank_column(const double *m, int k, int n_out, int o);
+
 /* ---------------------------------------------------------------- figures */
 
 /* Curve colours are the shared palette's slots (MK_PC_*, report/plot.h); the analyses' figures

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "analysis/common.h"
-#include "analysis/compare.h"
+#include "myoknot/compare.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"

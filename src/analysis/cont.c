@@ -81,7 +81,8 @@ static mk_status parse_freeze(mk_cont_result *r, const char *spec, const double 
         size_t len = strcspn(p, ",");
         char tok[256];
         if (len == 0 || len >= sizeof tok)
-            return mk_fail(err, MK_ERR_INVALID, "--freeze: expected GLOB or GLOB=VALUE, found '%.*s'", (int)len, p);
+            return mk_error_from(err, MK_ORIGIN_ARGUMENT,
+                                 mk_fail(err, MK_ERR_INVALID, "freeze: expected GLOB or GLOB=VALUE, found '%.*s'", (int)len, p));
         memcpy(tok, p, len);
         tok[len] = 0;
         char *eq = strchr(tok, '=');
@@ -91,7 +92,8 @@ static mk_status parse_freeze(mk_cont_result *r, const char *spec, const double 
             char *end;
             value = strtod(eq + 1, &end);
             if (end == eq + 1 || *end || !isfinite(value))
-                return mk_fail(err, MK_ERR_INVALID, "--freeze %s: expected a number after '=', found '%s'", tok, eq + 1);
+                return mk_error_from(err, MK_ORIGIN_ARGUMENT,
+                                     mk_fail(err, MK_ERR_INVALID, "freeze %s: expected a number after '=', found '%s'", tok, eq + 1));
         }
         int hits = 0;
         for (int i = 0; i < abi->n_states; i++) {
@@ -101,8 +103,9 @@ static mk_status parse_freeze(mk_cont_result *r, const char *spec, const double 
             if (eq) r->frozen_value[i] = value;
         }
         if (!hits)
-            return mk_fail(err, MK_ERR_NAME, "--freeze: no state of model '%s' matches '%s' (see myoknot model show %s)",
-                           abi->name, tok, abi->name);
+            return mk_error_from(err, MK_ORIGIN_ARGUMENT,
+                                 mk_fail(err, MK_ERR_NAME, "freeze: no state of model '%s' matches '%s' (see myoknot model show %s)",
+                                         abi->name, tok, abi->name));
         p += len;
         if (*p == ',') p++;
     }

@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/text.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "validate/validate.h"
 
 /* ---------------------------------------------------------------- a target's residual */

@@ -28,12 +28,6 @@ typedef struct mk_referral_cv_report {
     double seconds_fit, seconds_verify;
 } mk_referral_cv_report;
 
-/* p: the parameters to start from (NULL: the embedded file); o: NULL for the defaults;
- * verify: also run the real path. */
-mk_status mk_referral_cv_run(const mk_referral_params *p, const mk_referral_fit_opts *o, int verify,
-                             mk_referral_cv_report **out, mk_error *err);
-void mk_referral_cv_report_free(mk_referral_cv_report *r);
-/* The report as text: scores, the fitted parameters, the regions predicted per muscle. */
-void mk_referral_cv_format(const mk_referral_cv_report *r, mk_buf *out);
+/* mk_referral_cv_run, _free, _format: public, include/myoknot/body.h */
 
 #endif

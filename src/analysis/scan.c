@@ -342,7 +342,7 @@ void mk_scan_verdict(const mk_scan_result *r, mk_buf *b)
                               "persists all the way back to %s = %s %s.", r->name, fmt_g(r->opts.from, a1, sizeof a1), u);
         if (r->n_unconverged > 0)
             mk_buf_printf(b, " Caution: %d of %d steps did not settle, so part of the difference may be slow states "
-                             "lagging behind rather than two steady states (try a longer --settle).",
+                             "lagging behind rather than two steady states (try a longer settle time).",
                           r->n_unconverged, 2 * r->n);
     }
     if (r->n_ranges == 0 && r->n_unconverged > 0)

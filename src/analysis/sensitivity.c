@@ -17,7 +17,7 @@
 #include "analysis/sensitivity.h"
 #include "analysis/workers.h"
 #include "core/error.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/simulate.h"
 
 /* ---------------------------------------------------------------- random numbers */
@@ -467,24 +467,7 @@ done:
 
 int *mk_morris_rank(const mk_morris_result *r, int o)
 {
-    int *idx = mk_calloc((size_t)r->k + 1, sizeof *idx);
-    if (!idx) return NULL;
-    for (int i = 0; i < r->k; i++) idx[i] = i;
-    /* insertion sort, stable, NaN last; no static context as qsort would need */
-    for (int a = 1; a < r->k; a++) {
-        int v = idx[a], b = a - 1;
-        double x = r->mu_star[(size_t)v * (size_t)r->n_out + (size_t)o];
-        if (isnan(x)) x = -1;
-        while (b >= 0) {
-            double w = r->mu_star[(size_t)idx[b] * (size_t)r->n_out + (size_t)o];
-            if (isnan(w)) w = -1;
-            if (w >= x) break;
-            idx[b + 1] = idx[b];
-            b--;
-        }
-        idx[b + 1] = v;
-    }
-    return idx;
+    return mk_rank_column(r->mu_star, r->k, r->n_out, o);
 }
 
 static void csv_num(mk_buf *b, double v)

@@ -297,24 +297,7 @@ done:
 
 int *mk_sobol_rank(const mk_sobol_result *r, int o)
 {
-    int *idx = mk_calloc((size_t)r->k + 1, sizeof *idx);
-    if (!idx) return NULL;
-    for (int i = 0; i < r->k; i++) idx[i] = i;
-    /* insertion sort by ST, stable, NaN last */
-    for (int a = 1; a < r->k; a++) {
-        int v = idx[a], b = a - 1;
-        double x = r->st[(size_t)v * (size_t)r->n_out + (size_t)o];
-        if (isnan(x)) x = -INFINITY;
-        while (b >= 0) {
-            double w = r->st[(size_t)idx[b] * (size_t)r->n_out + (size_t)o];
-            if (isnan(w)) w = -INFINITY;
-            if (w >= x) break;
-            idx[b + 1] = idx[b];
-            b--;
-        }
-        idx[b + 1] = v;
-    }
-    return idx;
+    return mk_rank_column(r->st, r->k, r->n_out, o);
 }
 
 static void csv_num(mk_buf *b, double v)

@@ -17,7 +17,7 @@
 
 #include "myoknot.h"
 
-#define MK_WORKERS_MAX 64
+/* MK_WORKERS_MAX, the most worker processes an analysis uses: include/myoknot/analysis.h */
 
 /* In the worker: run task t; write its records with mk_worker_send(fd, ...).  A task that
  * cannot go on calls _exit with a non-zero status (the run then fails). */

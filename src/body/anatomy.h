@@ -10,25 +10,18 @@
 
 #include "myoknot.h"
 
-typedef struct mk_anatomy mk_anatomy;
+/* The declarations are public: include/myoknot/scenario.h. */
+#include "myoknot/scenario.h"
 
-mk_status mk_anatomy_load(mk_anatomy **out, mk_error *err);   /* from the embedded CSVs */
-void mk_anatomy_free(mk_anatomy *a);
-
-/* 1 if the id names a region as used in scenarios: "local", "temple_r", "vertex", ... */
-int mk_anatomy_has_region(const mk_anatomy *a, const char *id);
-/* 1 if the id names a muscle of muscles.csv ("upper_trapezius") */
-int mk_anatomy_has_muscle(const mk_anatomy *a, const char *id);
-/* The regions in table order (lateral ones as _r then _l), for drawing body maps: the number,
- * and region i's id ("temple_r"), side ('r', 'l' or 'm') and centre on the body-map figure
- * (README 1.2: x 0..1 across, subject's right at x < 0.5 in the front view and > 0.5 in the
- * back view; y 0 at the vertex to 1 at the soles), xy = {x_front, y_front, x_back, y_back},
- * -1 where the region is not drawn in that view.  NULL for an index out of range. */
+/* For drawing body maps (internal): the regions in table order (lateral ones as _r then _l):
+ * the number, and region i's id ("temple_r"), side ('r', 'l' or 'm') and centre on the
+ * body-map figure (README 1.2: x 0..1 across, subject's right at x < 0.5 in the front view and
+ * > 0.5 in the back view; y 0 at the vertex to 1 at the soles), xy = {x_front, y_front,
+ * x_back, y_back}, -1 where the region is not drawn in that view.  NULL for an index out of
+ * range. */
 int mk_anatomy_region_count(const mk_anatomy *a);
 const char *mk_anatomy_region_place(const mk_anatomy *a, int i, char *side, double xy[4]);
 /* Index of a region id ("temple_r"), -1 if none. */
 int mk_anatomy_region_index(const mk_anatomy *a, const char *id);
-/* A suggestion for a misspelt region or muscle id, or NULL. */
-const char *mk_anatomy_suggest(const mk_anatomy *a, const char *id, int muscles);
 
 #endif

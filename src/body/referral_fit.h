@@ -75,17 +75,7 @@ mk_status mk_referral_predict(const mk_anatomy *a, const mk_referral_params *p, 
                               const mk_referral_response *resp, mk_region_set *pred, double *peak,
                               mk_error *err);
 
-typedef struct mk_referral_fit_opts {
-    int starts;        /* local searches from the file's values and starts-1 Halton points (8) */
-    int max_evals;     /* per local search (400) */
-    double softness;   /* width of the smooth F1 surrogate's step, in log rating (0.25) */
-    int spillover;     /* 1: fit essential + spillover zones instead of essential */
-    int neutral_start; /* 1: the first start is the middle of each range, not the file's value
-                        * (cross-validation folds: the file's values may have been fitted on
-                        * all maps, the held-out one included, and must not leak into a fold) */
-} mk_referral_fit_opts;
-
-void mk_referral_fit_opts_default(mk_referral_fit_opts *o);
+/* mk_referral_fit_opts: public, include/myoknot/body.h */
 
 /* Fit the parameters marked fit=yes, within their ranges, to the maps whose use[i] is set (NULL:
  * all): NLopt's SBPLX on a smooth surrogate of F1 from several deterministic starts; the start

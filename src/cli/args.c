@@ -9,8 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "core/alloc.h"
-#include "core/text.h"
+#include "myoknot.h"
 
 static const mk_cli_opt *find_opt(const mk_cli_opt *spec, int n, const char *name, size_t len)
 {

@@ -2,10 +2,7 @@
 #ifndef MK_CLI_H
 #define MK_CLI_H
 
-#include "body/anatomy.h"
-#include "io/outdir.h"
-#include "myoknot.h"
-#include "protocol/scenario.h"
+#include "myoknot.h" /* the public API only (tests/api/cli_includes.sh) */
 
 /* Exit codes: 0 ok, 1 the input or the run failed, 2 the command line is wrong. */
 enum { EXIT_USAGE = 2 };
@@ -32,7 +29,7 @@ int mk_cli_sweep(int argc, char **argv);
 /* A parameter file (myoknot fit's params.yaml: 'parameters:' with 'component.name: value unit'
  * entries) as --set strings "name=value unit" appended to sets (each freed by the caller).
  * Reports errors (file:line:col) and returns the exit status. */
-int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap);
+int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap); /* over mk_params_file_read */
 
 /* Print an error as "file:line:col: error: message" and return 1. */
 int mk_cli_report(const mk_error *err);
@@ -48,32 +45,33 @@ int mk_cli_check_output_file(const char *path);
  * runs/STEM-YYYYMMDD-HHMMSS (-2, ... when taken).  Reports an error and returns 1; on success
  * the folder's temporary files are removed if SIGINT, SIGTERM or SIGHUP ends the process.
  * Later mk_cli_outdir_commit (reports, returns 1 on failure) or mk_cli_outdir_abort. */
-int mk_cli_outdir_open(mk_outdir *od, const char *out, const char *stem, const mk_outdir_kind *kind);
+int mk_cli_outdir_open(mk_outdir **od, const char *out, const char *stem, const mk_outdir_kind *kind);
 int mk_cli_outdir_commit(mk_outdir *od);
-void mk_cli_outdir_abort(mk_outdir *od);
+void mk_cli_outdir_abort(mk_outdir **od); /* also frees, sets *od NULL; harmless on NULL */
 /* "-h" or "--help" among the arguments. */
 int mk_cli_wants_help(int argc, char **argv);
 
-/* A model named on the command line: a built-in name, or a .myo file compiled at run time.
- * Exactly one of *model (parsed file) / *loaded is set for files; both NULL for built-ins. */
+/* A model named on the command line: a built-in name, or a .myo file compiled at run time
+ * (mk_model_open); model is its parsed source, abi NULL unless need_abi. */
 typedef struct mk_cli_model_ref {
     const mk_model_abi *abi;
-    mk_model *model;
-    mk_loaded *loaded;
+    const mk_model *model;
+    mk_model_ref *ref;       /* NULL when the model belongs to a study */
 } mk_cli_model_ref;
 int mk_cli_open_model(const char *name_or_path, int need_abi, mk_cli_model_ref *ref);
 void mk_cli_close_model(mk_cli_model_ref *ref);
 
-/* A scenario made ready to simulate: the file (or the built-in default when path is NULL)
- * loaded, its model opened (or model_override), and compiled with the command line's --set
- * overrides.  Warnings go to stderr; errors are reported and give the exit status (2 when a
- * --set is at fault).  Close releases whatever was opened, also after a failure. */
+/* A study (mk_study_open) for the command line: the file (or the built-in default when path
+ * is NULL), its model (or model_override), compiled with the --set overrides.  Warnings go to
+ * stderr; errors are reported and give the exit status (2 when a --set is at fault: origin
+ * MK_ORIGIN_OVERRIDE).  The other fields are the study's parts, for convenience.  Close
+ * releases whatever was opened, also after a failure. */
 typedef struct mk_cli_scenario {
-    mk_scenario *scn;
+    mk_study *study;
+    const mk_protocol *proto;
     mk_units *units;
-    mk_anatomy *anat;
+    const mk_anatomy *anat;
     mk_cli_model_ref model;
-    mk_protocol *proto;
 } mk_cli_scenario;
 int mk_cli_scenario_open(const char *path, const char *model_override, const char *const *sets,
                          int n_sets, int strict, mk_cli_scenario *cs);

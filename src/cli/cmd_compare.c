@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/compare.h"
+#include "myoknot/compare.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 
@@ -32,8 +32,7 @@ static int compare_main(const char *const *dirs, int n, const char *out)
     mk_error err = {0};
     mk_compare c;
     if (mk_compare_load(dirs, n, &c, &err)) return mk_cli_report(&err);
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
     int rc = mk_cli_outdir_open(&od, out, "compare", &mk_outdir_kind_compare);
     mk_buf text, csv;
     mk_buf_init(&text);
@@ -43,13 +42,13 @@ static int compare_main(const char *const *dirs, int n, const char *out)
         mk_compare_table(&c, &text, &csv);
         if (text.failed || csv.failed) rc = mk_cli_usage_error("out of memory");
     }
-    if (!rc && (mk_outdir_write(&od, "compare.csv", csv.data ? csv.data : "", csv.len, &err) ||
-                mk_outdir_write(&od, "compare.txt", text.data ? text.data : "", text.len, &err) ||
-                mk_outdir_path(&od, "compare.png", path, sizeof path, &err) || mk_compare_figure(&c, path, &err)))
+    if (!rc && (mk_outdir_write(od, "compare.csv", csv.data ? csv.data : "", csv.len, &err) ||
+                mk_outdir_write(od, "compare.txt", text.data ? text.data : "", text.len, &err) ||
+                mk_outdir_path(od, "compare.png", path, sizeof path, &err) || mk_compare_figure(&c, path, &err)))
         rc = mk_cli_report(&err);
-    if (!rc && !(rc = mk_cli_outdir_commit(&od))) {
+    if (!rc && !(rc = mk_cli_outdir_commit(od))) {
         fputs(text.data ? text.data : "", stdout);
-        printf("\noutput: %s (compare.csv, compare.png, compare.txt)\n", od.dir);
+        printf("\noutput: %s (compare.csv, compare.png, compare.txt)\n", mk_outdir_dir(od));
     }
     mk_cli_outdir_abort(&od);
     mk_buf_free(&text);

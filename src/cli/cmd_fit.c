@@ -10,13 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/fit.h"
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "core/alloc.h"
-#include "io/results.h"
-#include "protocol/simulate.h"
-#include "validate/validate.h"
 
 static const char k_help[] =
     "usage: myoknot fit [--model MODEL] [--params GLOBS] [--log] [--targets GLOBS] [--dir DIR]\n"
@@ -134,25 +129,6 @@ static mk_status target_residuals(void *ctx, const mk_model_abi *abi, double *r,
         mk_vresult_free(&res);
     }
     return MK_OK;
-}
-
-typedef struct data_set {
-    mk_protocol proto;        /* the scenario's, without overrides of the fitted parameters */
-    const mk_anatomy *anat;
-    mk_fit_data data;
-} data_set;
-
-static mk_status data_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err)
-{
-    data_set *ds = ctx;
-    mk_sim_opts so;
-    mk_sim_opts_default(&so);
-    mk_run_result run;
-    mk_status rc = mk_simulate(abi, &ds->proto, ds->anat, &so, &run, err);
-    if (rc) return rc;
-    rc = mk_fit_data_residuals(&ds->data, &run, r, err);
-    mk_run_result_free(&run);
-    return rc;
 }
 
 /* ---------------------------------------------------------------- choosing the targets */
@@ -369,12 +345,13 @@ static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_pa
     return 0;
 }
 
-static void data_table(const data_set *ds, const mk_fit_result *r, mk_buf *csv, mk_buf *txt)
+static void data_table(const mk_fit_dataset *ds, const mk_fit_result *r, mk_buf *csv, mk_buf *txt)
 {
+    const mk_fit_data *data = mk_fit_dataset_data(ds);
     mk_buf_puts(csv, "line,time_s,variable,value,sd,residual_before,residual_after\n");
     mk_buf_printf(txt, "\n%-6s %12s %-24s %10s %8s %10s %10s\n", "line", "time (s)", "variable", "value", "sd", "r before", "r after");
-    for (int i = 0; i < ds->data.n; i++) {
-        const mk_fit_obs *o = &ds->data.obs[i];
+    for (int i = 0; i < data->n; i++) {
+        const mk_fit_obs *o = &data->obs[i];
         mk_buf_printf(csv, "%d,%.6g,", o->line, o->t_s);
         csv_text(csv, o->variable);
         mk_buf_printf(csv, ",%.6g,%.6g,%.4g,%.4g\n", o->value, o->sd, r->r0[i], r->r[i]);
@@ -391,11 +368,10 @@ typedef struct fit_run {
     mk_cli_scenario cs;       /* data mode */
     const mk_model_abi *abi;
     target_set ts;
-    data_set ds;
+    mk_fit_dataset *ds;       /* data mode */
     mk_fit_param *p;
     int k;
-    int own_overrides;        /* ds.proto.params is ours (drop_fitted_overrides) */
-    mk_outdir od;
+    mk_outdir *od;
 } fit_run;
 
 /* Data mode: the scenario, the CSV, and a first run that checks the CSV's names against it. */
@@ -405,38 +381,32 @@ static int open_data(fit_run *f)
     if (rc) return rc;
     f->abi = f->cs.model.abi;
     mk_error err = {0};
-    if (mk_fit_data_load_file(f->a.data, f->cs.units, &f->ds.data, &err)) return mk_cli_report(&err);
-    f->ds.proto = *f->cs.proto;
-    f->ds.anat = f->cs.anat;
+    if (mk_fit_dataset_new(f->cs.study, f->a.data, &f->ds, &err)) return mk_cli_report(&err);
     return 0;
 }
 
 /* The scenario's own overrides of a fitted parameter would hide the fit: they are dropped. */
 static int drop_fitted_overrides(fit_run *f)
 {
-    mk_protocol *pr = &f->ds.proto;
-    mk_param_override *keep = mk_calloc((size_t)pr->n_params + 1, sizeof *keep);
-    if (!keep) return mk_cli_usage_error("out of memory");
-    int n = 0;
-    for (int i = 0; i < pr->n_params; i++) {
-        int fitted = 0;
-        for (int j = 0; j < f->k; j++) fitted |= f->p[j].param == pr->params[i].param;
-        if (fitted)
-            fprintf(stderr, "myoknot: note: the scenario sets %s; the fit estimates it instead\n", f->abi->params[pr->params[i].param].name);
-        else keep[n++] = pr->params[i];
+    mk_buf notes;
+    mk_buf_init(&notes);
+    mk_error err = {0};
+    int rc = mk_fit_dataset_drop_overrides(f->ds, f->abi, f->p, f->k, &notes, &err) ? mk_cli_report(&err) : 0;
+    for (const char *l = notes.data; l && *l;) {
+        size_t n = strcspn(l, "\n");
+        fprintf(stderr, "myoknot: note: %.*s\n", (int)n, l);
+        l += n + (l[n] == '\n');
     }
-    pr->params = keep;
-    pr->n_params = n;
-    f->own_overrides = 1;
-    return 0;
+    mk_buf_free(&notes);
+    return rc;
 }
 
 static int check_data_names(fit_run *f)
 {
-    double *r = mk_malloc(sizeof *r * (size_t)f->ds.data.n + 1);
+    double *r = mk_malloc(sizeof *r * (size_t)mk_fit_dataset_data(f->ds)->n + 1);
     mk_error err = {0};
     int rc = r ? 0 : 1;
-    if (r && data_residuals(&f->ds, f->abi, r, &err)) rc = mk_cli_report(&err);
+    if (r && mk_fit_dataset_residuals(f->ds, f->abi, r, &err)) rc = mk_cli_report(&err);
     free(r);
     return rc;
 }
@@ -469,7 +439,7 @@ static int write_outputs(fit_run *f, const mk_fit_result *r, mk_buf *txt)
     mk_buf_init(&yaml), mk_buf_init(&hist), mk_buf_init(&resid), mk_buf_init(&ident), mk_buf_init(&cor);
     write_params_yaml(&yaml, &f->a, f->abi, f->p, r);
     write_history_csv(&hist, r);
-    if (f->a.data) data_table(&f->ds, r, &resid, txt);
+    if (f->a.data) data_table(f->ds, r, &resid, txt);
     else target_table(&f->ts, f->abi, f->p, r, &resid, txt);
     write_ident(&ident, &cor, txt, f->abi, f->p, r);
     fwrite(txt->data, 1, txt->len, stdout);
@@ -479,13 +449,13 @@ static int write_outputs(fit_run *f, const mk_fit_result *r, mk_buf *txt)
              f->a.data ? "a patient's measurements" : "calibration targets");
     int rc = yaml.failed || hist.failed || resid.failed || ident.failed || cor.failed || txt->failed;
     if (rc) fprintf(stderr, "myoknot: error: out of memory\n");
-    else if (mk_outdir_write(&f->od, "params.yaml", yaml.data, yaml.len, &err) ||
-             mk_outdir_write(&f->od, "history.csv", hist.data, hist.len, &err) ||
-             mk_outdir_write(&f->od, "residuals.csv", resid.data, resid.len, &err) ||
-             mk_outdir_write(&f->od, "identifiability.csv", ident.data, ident.len, &err) ||
-             mk_outdir_write(&f->od, "correlation.csv", cor.data, cor.len, &err) ||
-             mk_outdir_write(&f->od, "fit.txt", txt->data, txt->len, &err) ||
-             mk_outdir_path(&f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r, title, path, &err))
+    else if (mk_outdir_write(f->od, "params.yaml", yaml.data, yaml.len, &err) ||
+             mk_outdir_write(f->od, "history.csv", hist.data, hist.len, &err) ||
+             mk_outdir_write(f->od, "residuals.csv", resid.data, resid.len, &err) ||
+             mk_outdir_write(f->od, "identifiability.csv", ident.data, ident.len, &err) ||
+             mk_outdir_write(f->od, "correlation.csv", cor.data, cor.len, &err) ||
+             mk_outdir_write(f->od, "fit.txt", txt->data, txt->len, &err) ||
+             mk_outdir_path(f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r, title, path, &err))
         rc = mk_cli_report(&err);
     mk_buf_free(&yaml), mk_buf_free(&hist), mk_buf_free(&resid), mk_buf_free(&ident), mk_buf_free(&cor);
     return rc;
@@ -499,8 +469,7 @@ static void close_run(fit_run *f)
     mk_anatomy_free(f->ts.anat);
     mk_units_free(f->ts.u);
     mk_cli_close_model(&f->ref);
-    if (f->own_overrides) free(f->ds.proto.params);
-    mk_fit_data_free(&f->ds.data);
+    mk_fit_dataset_free(f->ds);
     mk_cli_scenario_close(&f->cs);
     free(f->p);
 }
@@ -523,15 +492,15 @@ static int fit_main(const fit_args *parsed)
     o.progress = on_progress, o.progress_ctx = &pg;
     int nl = 0;
     for (int j = 0; j < f.k; j++) nl += f.p[j].log_scale;
-    int n_res = f.a.data ? f.ds.data.n : f.ts.n;
+    int n_res = f.a.data ? mk_fit_dataset_data(f.ds)->n : f.ts.n;
     printf("myoknot %s: fit of %d parameters of %s (%s; %d in log space) to %d %s, seed %llu, %d workers\n", mk_version(), f.k,
            f.abi->name, f.a.params ? f.a.params : "every 'assumed' parameter", nl, n_res,
            f.a.data ? "measurements" : "calibration targets", f.a.seed, f.a.jobs);
     fflush(stdout);
     mk_fit_result r;
     mk_error err = {0};
-    if (mk_fit_run(f.abi, f.p, f.k, n_res, f.a.data ? data_residuals : target_residuals,
-                   f.a.data ? (void *)&f.ds : (void *)&f.ts, &o, &r, &err)) {
+    if (mk_fit_run(f.abi, f.p, f.k, n_res, f.a.data ? mk_fit_dataset_residuals : target_residuals,
+                   f.a.data ? (void *)f.ds : (void *)&f.ts, &o, &r, &err)) {
         rc = mk_cli_report(&err);
         close_run(&f);
         return rc;
@@ -543,9 +512,9 @@ static int fit_main(const fit_args *parsed)
                   f.k, f.abi->name, n_res, f.a.data ? "measurements" : "calibration targets", r.f0, r.f, r.n_hist, r.n_design,
                   r.starts, r.failed_evals, f.k + 1, r.wall_s, r.jobs, f.a.seed);
     rc = write_outputs(&f, &r, &txt);
-    if (!rc && !(rc = mk_cli_outdir_commit(&f.od)))
+    if (!rc && !(rc = mk_cli_outdir_commit(f.od)))
         printf("output: %s (params.yaml, objective.png, history.csv, residuals.csv, identifiability.csv, correlation.csv, fit.txt)\n",
-               f.od.dir);
+               mk_outdir_dir(f.od));
     mk_buf_free(&txt);
     mk_fit_result_free(&r);
     close_run(&f);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/referral_cv.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 

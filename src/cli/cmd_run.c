@@ -15,13 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "body/anatomy.h"
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "io/results.h"
-#include "protocol/scenario.h"
-#include "protocol/simulate.h"
-#include "report/summary.h"
 
 /* The model of the quick mode when none is named. */
 #define MK_DEFAULT_MODEL "decay"
@@ -300,15 +295,12 @@ static int run_scenario(const run_opts *o)
 {
     mk_error err = {0};
     mk_cli_scenario cs;
-    mk_run_result res;
-    int have_res = 0;
-    mk_status st;
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_result *res = NULL;
+    mk_outdir *od = NULL;
     /* the output folder first: a bad --out must not cost the whole simulation */
     if (o->out && mk_cli_outdir_open(&od, o->out, NULL, &mk_rundir_kind)) return 1;
     int rc = mk_cli_scenario_open(o->scenario, o->model, o->set_list, o->n_set_list, o->strict, &cs);
-    if (!rc && !o->out) rc = mk_cli_outdir_open(&od, NULL, cs.proto->name, &mk_rundir_kind);
+    if (!rc && !o->out) rc = mk_cli_outdir_open(&od, NULL, mk_protocol_name(cs.proto), &mk_rundir_kind);
     if (rc) {
         mk_cli_outdir_abort(&od);
         mk_cli_scenario_close(&cs);
@@ -325,31 +317,24 @@ static int run_scenario(const run_opts *o)
         so.progress = progress;
         so.progress_ctx = &last_pct;
     }
-    printf("myoknot %s: scenario '%s', model %s (%s), site %s (%s side)\n", mk_version(), proto->name,
-           abi->name, abi->hash, proto->muscle, proto->side[0] == 'l' ? "left" : "right");
+    printf("myoknot %s: scenario '%s', model %s (%s), site %s (%s side)\n", mk_version(),
+           mk_protocol_name(proto), abi->name, abi->hash, mk_protocol_muscle(proto),
+           mk_protocol_side(proto)[0] == 'l' ? "left" : "right");
     fflush(stdout);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = mk_simulate(abi, proto, cs.anat, &so, &res, &err);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (st) {
-        if (!err.file[0] && err.line > 0) snprintf(err.file, sizeof err.file, "%s", proto->file);
+    if (mk_study_run(cs.study, &so, &res, &err) || mk_result_write_rundir(res, od, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
-    have_res = 1;
-    res.wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (mk_summary_write(&res, &err) || mk_rundir_fill(&res, &od, &err)) {
-        rc = mk_cli_report(&err);
-        goto done;
-    }
-    if ((rc = mk_cli_outdir_commit(&od))) goto done;
+    if ((rc = mk_cli_outdir_commit(od))) goto done;
+    mk_solver_stats st;
+    mk_result_stats(res, &st);
     printf("\n%s\nsolver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %.4g h simulated\n",
-           res.summary, res.stats.steps, res.stats.rhs_evals, res.wall_s, proto->duration_s / 3600);
-    printf("run directory: %s (report.html, series.csv, manifest.json, figures)\n", od.dir);
+           mk_result_summary(res), st.steps, st.rhs_evals, mk_result_wall_s(res),
+           mk_protocol_duration_s(proto) / 3600);
+    printf("run directory: %s (report.html, series.csv, manifest.json, figures)\n", mk_outdir_dir(od));
 done:
     mk_cli_outdir_abort(&od); /* nothing left to do after a commit */
-    if (have_res) mk_run_result_free(&res);
+    mk_result_free(res);
     mk_cli_scenario_close(&cs);
     return rc;
 }

@@ -10,10 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "analysis/common.h"
-#include "analysis/cont.h"
-#include "analysis/scan.h"
-#include "cli/args.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 
@@ -302,7 +298,7 @@ static int scan_newton(const scan_args *a, mk_solver *s, const mk_scan_opts *so,
         mk_outdir_write(od, "verdict.txt", rep.data ? rep.data : "", rep.len, &err) ||
         mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_cont_write_figure(&res, path, &err))
         rc = mk_cli_report(&err);
-    if (!rc && !(rc = mk_cli_outdir_commit(od))) printf("output: %s (scan.csv, scan.png, verdict.txt)\n", od->dir);
+    if (!rc && !(rc = mk_cli_outdir_commit(od))) printf("output: %s (scan.csv, scan.png, verdict.txt)\n", mk_outdir_dir(od));
     mk_buf_free(&rep);
     mk_buf_free(&csv);
     mk_cont_result_free(&res);
@@ -322,8 +318,7 @@ static int scan_main(const scan_args *parsed)
     mk_buf csv, verdict;
     mk_buf_init(&csv);
     mk_buf_init(&verdict);
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
     if (mk_units_new(&u, &err)) return mk_cli_report(&err);
     if ((rc = mk_cli_open_model(a.model, 1, &ref))) goto done;
     const mk_model_abi *abi = ref.abi;
@@ -377,7 +372,7 @@ static int scan_main(const scan_args *parsed)
         if ((rc = apply_set(u, abi, s, a.sets[i]))) goto done;
 
     if (a.newton) {
-        rc = scan_newton(&a, s, &so, ip >= 0, &od);
+        rc = scan_newton(&a, s, &so, ip >= 0, od);
         goto done;
     }
     char hs[32];
@@ -426,14 +421,14 @@ static int scan_main(const scan_args *parsed)
 
     char path[8400];
     mk_buf_puts(&verdict, "\n");
-    if (mk_scan_write_csv(&res, &csv, &err) || mk_outdir_write(&od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
-        mk_outdir_write(&od, "verdict.txt", verdict.data, verdict.len, &err) ||
-        mk_outdir_path(&od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(&res, path, &err)) {
+    if (mk_scan_write_csv(&res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
+        mk_outdir_write(od, "verdict.txt", verdict.data, verdict.len, &err) ||
+        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(&res, path, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
-    if ((rc = mk_cli_outdir_commit(&od))) goto done;
-    printf("output: %s (scan.csv, scan.png, verdict.txt)\n", od.dir);
+    if ((rc = mk_cli_outdir_commit(od))) goto done;
+    printf("output: %s (scan.csv, scan.png, verdict.txt)\n", mk_outdir_dir(od));
 done:
     mk_cli_outdir_abort(&od);
     if (have) mk_scan_result_free(&res);

@@ -10,12 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/common.h"
-#include "analysis/sensitivity.h"
-#include "analysis/workers.h"
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "protocol/scenario.h"
 
 
 static const char k_help[] =
@@ -251,8 +247,8 @@ static int morris(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_bu
     mo.progress_ctx = pg;
     const mk_protocol *proto = cs->proto;
     const mk_model_abi *abi = cs->model.abi;
-    printf("myoknot %s: Morris screening, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), proto->name,
-           proto->duration_s / 86400, abi->name, abi->hash);
+    printf("myoknot %s: Morris screening, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), mk_protocol_name(proto),
+           mk_protocol_duration_s(proto) / 86400, abi->name, abi->hash);
     printf("  design: %d trajectories, %d levels, seed %llu, outputs %s, parameters %s, %d jobs\n", a->trajectories,
            a->levels, a->seed, a->outputs ? a->outputs : "pain,ppt,stiffness", a->params ? a->params : "all", a->jobs);
     fflush(stdout);
@@ -271,7 +267,7 @@ static int morris(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_bu
     if (res.n_skipped) mk_buf_printf(text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
     mk_buf_printf(text, "scenario '%s', model %s; effects in each output's unit per whole plausible range; n: the\n"
                         "elementary effects behind each row (runs that failed or gave no value are left out)\n",
-                  proto->name, abi->name);
+                  mk_protocol_name(proto), abi->name);
     for (int o = 0; o < res.n_out; o++) print_table(&res, o, a->top, text);
     mk_buf_printf(text, "\nruns: %d (%d failed and left out) in %.1f s on %d worker%s, %.3f s per run\n", res.runs,
                   res.failed, res.wall_s, res.jobs, res.jobs == 1 ? "" : "s", res.runs ? res.wall_s / res.runs : 0.0);
@@ -298,8 +294,8 @@ static int sobol(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf
     so.progress_ctx = pg;
     const mk_protocol *proto = cs->proto;
     const mk_model_abi *abi = cs->model.abi;
-    printf("myoknot %s: Sobol indices, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), proto->name,
-           proto->duration_s / 86400, abi->name, abi->hash);
+    printf("myoknot %s: Sobol indices, scenario '%s' (%.4g d), model %s (%s)\n", mk_version(), mk_protocol_name(proto),
+           mk_protocol_duration_s(proto) / 86400, abi->name, abi->hash);
     printf("  design: N = %d base samples, %d bootstrap resamples, seed %llu, outputs %s, parameters %s, %d jobs\n",
            a->samples, a->bootstrap, a->seed, a->outputs ? a->outputs : "pain,ppt,stiffness",
            a->params ? a->params : "all", a->jobs);
@@ -319,7 +315,7 @@ static int sobol(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf
     mk_buf_printf(text, "scenario '%s', model %s; S1: share of the output's variance a parameter explains alone\n"
                         "(Saltelli 2010), ST: with all its interactions (Jansen); 95 %% bootstrap percentile intervals;\n"
                         "rows: the base samples behind each (a failed run leaves its row out)\n",
-                  proto->name, abi->name);
+                  mk_protocol_name(proto), abi->name);
     for (int o = 0; o < res.n_out; o++) print_sobol_table(&res, o, a->top, text);
     mk_buf_printf(text, "\nruns: %d (%d failed) in %.1f s on %d worker%s, %.3f s per run\n", res.runs, res.failed,
                   res.wall_s, res.jobs, res.jobs == 1 ? "" : "s", res.runs ? res.wall_s / res.runs : 0.0);
@@ -339,8 +335,7 @@ static int sensitivity_main(const sens_args *parsed)
     mk_buf text, csv;
     mk_buf_init(&text);
     mk_buf_init(&csv);
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
     /* the output folder before anything is computed */
     if (mk_cli_outdir_open(&od, a.out, "sensitivity", &mk_outdir_kind_sensitivity)) {
         mk_buf_free(&text);
@@ -349,19 +344,19 @@ static int sensitivity_main(const sens_args *parsed)
     }
     rc = mk_cli_scenario_open(a.scenario, a.model, a.sets, a.n_sets, 0, &cs);
     char path[8400];
-    if (!rc && mk_outdir_path(&od, "sensitivity.png", path, sizeof path, &err)) rc = mk_cli_report(&err);
+    if (!rc && mk_outdir_path(od, "sensitivity.png", path, sizeof path, &err)) rc = mk_cli_report(&err);
     if (rc) goto done;
     prog pg = {isatty(2), -1};
     rc = a.sobol ? sobol(&a, &cs, &pg, &text, &csv, path) : morris(&a, &cs, &pg, &text, &csv, path);
     if (rc) goto done;
     fwrite(text.data, 1, text.len, stdout);
-    if (mk_outdir_write(&od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
-        mk_outdir_write(&od, "summary.txt", text.data, text.len, &err)) {
+    if (mk_outdir_write(od, "sensitivity.csv", csv.data ? csv.data : "", csv.len, &err) ||
+        mk_outdir_write(od, "summary.txt", text.data, text.len, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
-    if ((rc = mk_cli_outdir_commit(&od))) goto done;
-    printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", od.dir);
+    if ((rc = mk_cli_outdir_commit(od))) goto done;
+    printf("output: %s (sensitivity.csv, sensitivity.png, summary.txt)\n", mk_outdir_dir(od));
 done:
     mk_cli_outdir_abort(&od);
     mk_cli_scenario_close(&cs);

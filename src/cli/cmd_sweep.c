@@ -17,13 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analysis/common.h"
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "core/alloc.h"
-#include "core/text.h"
-#include "protocol/simulate.h"
-#include "protocol/vary.h"
+#include "myoknot.h"
 
 #define SWEEP_MAX_STEPS 200
 #define SWEEP_MAX_JOBS 16
@@ -59,10 +55,8 @@ typedef struct sweep_args {
     int steps_given;              /* --steps: over the scenario's sweep: section */
 } sweep_args;
 
-/* What one run gives back (the record a worker writes). */
-enum { OUT_PPT_FIRST, OUT_PPT_LAST, OUT_PAIN_PEAK, OUT_PAIN_END, OUT_STIFF_END, N_OUT };
-static const char *const k_out_name[N_OUT] = {"ppt_first_kPa", "ppt_last_kPa", "pain_peak", "pain_end",
-                                              "stiffness_end_kPa"};
+/* What one run gives back (the record a worker writes): MK_SWEEP_N_OUT outcomes. */
+enum { N_OUT = MK_SWEEP_N_OUT };
 
 typedef struct sweep {
     sweep_args a;
@@ -211,42 +205,23 @@ static int prepare(sweep *w)
     return rc;
 }
 
-static void outcomes(const mk_run_result *r, double *o)
-{
-    for (int i = 0; i < N_OUT; i++) o[i] = NAN;
-    for (int i = 0; i < r->n_meas; i++) {
-        const mk_meas_result *m = &r->meas[i];
-        if (m->spec->kind != MK_MEAS_PPT || isnan(m->value)) continue;
-        if (isnan(o[OUT_PPT_FIRST])) o[OUT_PPT_FIRST] = m->value;
-        o[OUT_PPT_LAST] = m->value;
-    }
-    const mk_series *s = &r->series;
-    int cp = mk_series_find(s, "pain.local"), cs = mk_series_find(s, "band.stiffness");
-    for (int i = 0; cp >= 0 && i < s->n_rows; i++) {
-        double v = s->values[(size_t)i * (size_t)s->n_cols + (size_t)cp];
-        if (isnan(o[OUT_PAIN_PEAK]) || v > o[OUT_PAIN_PEAK]) o[OUT_PAIN_PEAK] = v;
-        o[OUT_PAIN_END] = v;
-    }
-    if (cs >= 0 && s->n_rows) o[OUT_STIFF_END] = s->values[(size_t)(s->n_rows - 1) * (size_t)s->n_cols + (size_t)cs];
-}
-
 /* A worker: the values k = j, j + jobs, ...; a record (index, outcomes) per value. */
 static void worker(const sweep *w, int j, int jobs, int fd)
 {
     for (int k = j; k < w->n; k += jobs) {
         mk_sim_opts so;
         mk_sim_opts_default(&so);
-        mk_run_result r;
+        mk_result *r = NULL;
         mk_error err = {0};
         double rec[1 + N_OUT];
         rec[0] = k;
-        if (mk_simulate(w->model.abi, w->proto[k], w->anat, &so, &r, &err)) {
+        if (mk_result_simulate(w->model.abi, w->proto[k], w->anat, &so, &r, &err)) {
             /* a run that fails fails the sweep: the parent sees the exit status */
             fprintf(stderr, "myoknot: error: at %s = %g %s: %s\n", w->target, w->x[k], w->unit, err.message);
             _exit(5);
         }
-        outcomes(&r, rec + 1);
-        mk_run_result_free(&r);
+        mk_sweep_outcomes(r, rec + 1);
+        mk_result_free(r);
         if (write(fd, rec, sizeof rec) != (ssize_t)sizeof rec) _exit(4);
     }
 }
@@ -322,7 +297,7 @@ static int run_all(sweep *w)
 static void write_table(const sweep *w, mk_buf *text, mk_buf *csv)
 {
     mk_buf_printf(csv, "%s,unit", w->target);
-    for (int i = 0; i < N_OUT; i++) mk_buf_printf(csv, ",%s", k_out_name[i]);
+    for (int i = 0; i < N_OUT; i++) mk_buf_printf(csv, ",%s", mk_sweep_out_name(i));
     mk_buf_puts(csv, "\n");
     char head[400];
     snprintf(head, sizeof head, "%s [%s]", w->target, w->unit);
@@ -334,74 +309,9 @@ static void write_table(const sweep *w, mk_buf *text, mk_buf *csv)
         mk_buf_printf(csv, "%.10g,%s", w->x[k], w->unit);
         for (int i = 0; i < N_OUT; i++) mk_buf_printf(csv, isnan(o[i]) ? ",NaN" : ",%.10g", o[i]);
         mk_buf_puts(csv, "\n");
-        mk_buf_printf(text, "  %28.6g %12.1f %12.1f %10.3g %10.3g %14.4g\n", w->x[k], o[OUT_PPT_FIRST], o[OUT_PPT_LAST],
-                      o[OUT_PAIN_PEAK], o[OUT_PAIN_END], o[OUT_STIFF_END]);
+        mk_buf_printf(text, "  %28.6g %12.1f %12.1f %10.3g %10.3g %14.4g\n", w->x[k], o[MK_SWEEP_PPT_FIRST], o[MK_SWEEP_PPT_LAST],
+                      o[MK_SWEEP_PAIN_PEAK], o[MK_SWEEP_PAIN_END], o[MK_SWEEP_STIFF_END]);
     }
-}
-
-/* the figure: PPT (first and last), pain (peak and end), stiffness at the end, against x */
-static int write_figure(const sweep *w, const char *path)
-{
-    mk_plot_xy *f = mk_calloc(1, sizeof *f);
-    double *col[N_OUT];
-    int rc = f ? 0 : mk_cli_usage_error("out of memory");
-    for (int i = 0; i < N_OUT; i++) {
-        col[i] = mk_malloc((size_t)w->n * sizeof *col[i]);
-        if (!col[i]) rc = mk_cli_usage_error("out of memory");
-        for (int k = 0; col[i] && k < w->n; k++) col[i][k] = w->res[k][i];
-    }
-    if (!rc) {
-        /* the title names the outcome that moves most (relative to its size) across the sweep */
-        static const int cand[] = {OUT_PPT_LAST, OUT_PAIN_PEAK, OUT_STIFF_END};
-        static const char *const what[] = {"Last PPT (kPa)", "Peak local pain", "Final band stiffness (kPa)"};
-        int best = -1;
-        double best_rel = -1;
-        for (int q = 0; q < 3; q++) {
-            double lo = INFINITY, hi = -INFINITY;
-            for (int k = 0; k < w->n; k++) mk_plot_span(&lo, &hi, col[cand[q]][k]);
-            double rel = hi >= lo ? (hi - lo) / fmax(fabs(hi), fabs(lo)) : -1;
-            if (rel > best_rel) best_rel = rel, best = q;
-        }
-        if (best >= 0) {
-            const double a = col[cand[best]][0], b = col[cand[best]][w->n - 1];
-            snprintf(f->title, sizeof f->title, "%s %s from %.3g to %.3g as %.80s goes from %g to %g %.30s", what[best],
-                     b > a ? "rises" : b < a ? "falls" : "stays", a, b, w->target, w->x[0], w->x[w->n - 1], w->unit);
-        }
-        snprintf(f->xlabel, sizeof f->xlabel, "%.100s (%.50s)", w->target, w->unit);
-        static const char *const dot = "\xe2\x97\x8f";
-        /* the smallest span an axis shows: an algometer's SEM (about 20 kPa), a point of the
-         * 0-10 scale, a tenth of resting band stiffness -- less is drawn flat, not magnified */
-        struct {
-            const char *ylabel;
-            int a, b;
-            const char *la, *lb;
-            double min_span;
-        } panels[] = {
-            {"PPT (kPa)", OUT_PPT_LAST, OUT_PPT_FIRST, "last measured", "first measured", 20},
-            {"Local pain (0-10)", OUT_PAIN_PEAK, OUT_PAIN_END, "peak", "at the end", 1},
-            {"Band stiffness (kPa)", OUT_STIFF_END, -1, "at the end", NULL, 0.5},
-        };
-        for (size_t q = 0; q < sizeof panels / sizeof *panels; q++) {
-            int any = 0;
-            for (int k = 0; k < w->n; k++) any |= !isnan(col[panels[q].a][k]);
-            if (!any) continue; /* no PPT measured in this scenario */
-            mk_plot_panel *p = &f->panel[f->n_panels++];
-            snprintf(p->ylabel, sizeof p->ylabel, "%s", panels[q].ylabel);
-            p->min_span = panels[q].min_span;
-            p->curve[p->n_curves] = (mk_plot_curve){w->x, col[panels[q].a], w->n, MK_PC_VERMILLION, dot, ""};
-            snprintf(p->curve[p->n_curves++].label, sizeof p->curve[0].label, "%s", panels[q].la);
-            if (panels[q].b >= 0) {
-                p->curve[p->n_curves] = (mk_plot_curve){w->x, col[panels[q].b], w->n, MK_PC_BLUE, dot, ""};
-                snprintf(p->curve[p->n_curves].label, sizeof p->curve[0].label, "%s", panels[q].lb);
-                p->style[p->n_curves++] = MK_PLOT_DASHED;
-            }
-        }
-        mk_error err = {0};
-        if (mk_plot_xy_write(f, path, &err)) rc = mk_cli_report(&err);
-    }
-    for (int i = 0; i < N_OUT; i++) free(col[i]);
-    free(f);
-    return rc;
 }
 
 static const mk_outdir_kind k_sweep_kind = {"an output of myoknot sweep (no sweep.csv)", "sweep.csv", NULL};
@@ -422,10 +332,10 @@ static int write_outputs(const sweep *w, mk_outdir *od)
                 mk_outdir_write(od, "sweep.txt", text.data, text.len, &err) ||
                 mk_outdir_path(od, "sweep.png", path, sizeof path, &err)))
         rc = mk_cli_report(&err);
-    if (!rc) rc = write_figure(w, path);
+    if (!rc && mk_sweep_write_figure(w->target, w->unit, w->n, w->x, &w->res[0][0], path, &err)) rc = mk_cli_report(&err);
     if (!rc && !(rc = mk_cli_outdir_commit(od))) {
         fputs(text.data, stdout);
-        printf("\noutput: %s (sweep.csv, sweep.png, sweep.txt)\n", od->dir);
+        printf("\noutput: %s (sweep.csv, sweep.png, sweep.txt)\n", mk_outdir_dir(od));
     }
     mk_buf_free(&text);
     mk_buf_free(&csv);
@@ -450,8 +360,7 @@ static int sweep_main(const sweep_args *a)
     sweep w;
     memset(&w, 0, sizeof w);
     w.a = *a;
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
     /* the output folder first: a bad --out must not cost the runs */
     int rc = read_scenario(&w);
     if (!rc) rc = parse_vary(&w);
@@ -463,11 +372,11 @@ static int sweep_main(const sweep_args *a)
         rc = mk_cli_outdir_open(&od, NULL, stem, &k_sweep_kind);
     }
     if (!rc) {
-        printf("myoknot %s: %s at %d values of %s from %g to %g %s, %d workers\n", mk_version(), w.proto[0]->name,
+        printf("myoknot %s: %s at %d values of %s from %g to %g %s, %d workers\n", mk_version(), mk_protocol_name(w.proto[0]),
                w.n, w.target, w.lo, w.hi, w.unit, w.a.jobs < w.n ? w.a.jobs : w.n);
         rc = run_all(&w);
     }
-    if (!rc) rc = write_outputs(&w, &od);
+    if (!rc) rc = write_outputs(&w, od);
     mk_cli_outdir_abort(&od);
     sweep_free(&w);
     return rc;

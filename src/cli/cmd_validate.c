@@ -14,12 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "body/anatomy.h"
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "report/html.h"
-#include "validate/validate.h"
 
 static const char k_help[] =
     "usage: myoknot validate [--model FILE|NAME] [--all-variants] [--only NAME]... [--dir DIR]\n"
@@ -164,62 +160,6 @@ static int is_previous_validation(const char *dir)
 static const mk_outdir_kind k_validation_kind = {
     "a validation directory (it holds other files, or no validation.csv)", NULL, is_previous_validation};
 
-static void csv_field(mk_buf *b, const char *s)
-{
-    mk_buf_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"') mk_buf_puts(b, "\"\"");
-        else {
-            char c[2] = {*s, 0};
-            mk_buf_puts(b, c);
-        }
-    }
-    mk_buf_puts(b, "\"");
-}
-
-static void html_text(mk_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': mk_buf_puts(b, "&lt;"); break;
-        case '>': mk_buf_puts(b, "&gt;"); break;
-        case '&': mk_buf_puts(b, "&amp;"); break;
-        case '"': mk_buf_puts(b, "&quot;"); break;
-        default: {
-            char c[2] = {*s, 0};
-            mk_buf_puts(b, c);
-        }
-        }
-    }
-}
-
-static int append_png(mk_buf *html, const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 1;
-    mk_buf raw;
-    mk_buf_init(&raw);
-    unsigned char chunk[65536];
-    size_t got;
-    size_t total = 0;
-    unsigned char *data = NULL;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        unsigned char *nd = mk_realloc(data, total + got);
-        if (!nd) break;
-        data = nd;
-        memcpy(data + total, chunk, got);
-        total += got;
-    }
-    fclose(f);
-    mk_buf_free(&raw);
-    if (!data) return 1;
-    mk_buf_puts(html, "<img alt=\"figure\" src=\"data:image/png;base64,");
-    mk_base64_append(html, data, total);
-    mk_buf_puts(html, "\">\n");
-    free(data);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- the command */
 
 typedef struct row {
@@ -307,8 +247,7 @@ static int validate_main(const vopts *parsed)
 {
     vopts o = *parsed;
     int rc = 0;
-    mk_outdir od;
-    memset(&od, 0, sizeof od);
+    mk_outdir *od = NULL;
 
     /* the models */
     mk_cli_model_ref refs[MAX_MODELS];
@@ -487,140 +426,22 @@ static int validate_main(const vopts *parsed)
                        n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
             }
 
-    mk_buf csv, html;
-    mk_buf_init(&csv);
-    mk_buf_init(&html);
-    mk_buf_puts(&csv, "target,file,model,role,quantity,source,published,unit,compare,accepted,model_value,model_text,verdict,"
-                      "audit,circular,expected_failure,note,why,role_why\n");
-    mk_buf_puts(&html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>myoknot validation</title>\n"
-                       "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
-                       "table{border-collapse:collapse;font-size:90%}td,th{border-bottom:1px solid #ccc;padding:3px 6px;"
-                       "text-align:left;vertical-align:top}.pass{color:#007a4d}.FAIL,.ERROR{color:#c0392b;font-weight:bold}"
-                       ".expected-fail{color:#a66a00}.UNEXPECTED-PASS{color:#fff;background:#c0392b;font-weight:bold}"
-                       "img{max-width:100%}section{margin-top:2em;border-top:2px solid #ddd}</style></head><body>\n");
-    mk_buf_printf(&html, "<h1>Validation against published data</h1>\n<p>myoknot %s, targets in <code>", mk_version());
-    html_text(&html, o.dir);
-    mk_buf_puts(&html, "</code>, ");
-    for (int m = 0; m < n_models; m++) {
-        mk_buf_puts(&html, m ? ", " : "model ");
-        html_text(&html, refs[m].abi->name);
-        for (int g = 0; g < 2; g++)
-            mk_buf_printf(&html, "%s%s %d pass, %d fail, %d expected-fail, %d drift, %d unexpected-pass, %d error",
-                          g ? "; " : ": ", g ? "calibration" : "validation", counts[g][m][MK_V_PASS],
-                          counts[g][m][MK_V_FAIL], counts[g][m][MK_V_XFAIL], counts[g][m][MK_V_DRIFT],
-                          counts[g][m][MK_V_XPASS], counts[g][m][MK_V_ERROR]);
+    /* the page: validation.csv and validation.html with the figures (the library's) */
+    mk_vsuite_row *vrows = mk_calloc((size_t)(n_rows ? n_rows : 1), sizeof *vrows);
+    const char *(*vmarks)[MAX_MODELS] = mk_calloc((size_t)(n_rows ? n_rows : 1), sizeof *vmarks);
+    const char *names[MAX_MODELS];
+    for (int m = 0; m < n_models; m++) names[m] = refs[m].abi->name;
+    for (int i = 0; vrows && vmarks && i < n_rows; i++) {
+        vrows[i] = (mk_vsuite_row){.file = rows[i].file, .load_error = rows[i].t ? "" : rows[i].load_error,
+                                   .res = rows[i].res, .marks = vmarks[i]};
+        for (int m = 0; rows[i].t && m < n_models; m++) vmarks[i][m] = audit_mark(&marks, rows[i].res[m].name, names[m]);
     }
-    mk_buf_printf(&html, ". The whole suite ran in %.1f s.</p>\n<table><tr><th>target</th><th>role</th><th>published</th>", wall);
-    for (int m = 0; m < n_models; m++) {
-        mk_buf_puts(&html, "<th>");
-        html_text(&html, refs[m].abi->name);
-        mk_buf_puts(&html, "</th>");
-    }
-    mk_buf_puts(&html, "</tr>\n");
-    for (int i = 0; i < n_rows; i++) {
-        row *r = &rows[i];
-        mk_buf_puts(&html, "<tr><td>");
-        if (!r->t) {
-            html_text(&html, r->file);
-            mk_buf_puts(&html, "</td><td colspan=\"9\" class=\"ERROR\">");
-            html_text(&html, r->load_error);
-            mk_buf_puts(&html, "</td></tr>\n");
-            csv_field(&csv, "");
-            mk_buf_puts(&csv, ",");
-            csv_field(&csv, r->file);
-            mk_buf_puts(&csv, ",,,,,,,,,,,ERROR,,,,");
-            csv_field(&csv, r->load_error);
-            mk_buf_puts(&csv, ",,\n");
-            continue;
-        }
-        mk_buf_printf(&html, "<a href=\"#t%d\">", i);
-        html_text(&html, r->res[0].name);
-        mk_buf_puts(&html, "</a></td><td>");
-        html_text(&html, r->res[0].role);
-        if (r->res[0].circular[0]) mk_buf_puts(&html, " (circular)");
-        mk_buf_puts(&html, "</td><td>");
-        html_text(&html, r->res[0].published);
-        mk_buf_puts(&html, "</td>");
-        for (int m = 0; m < n_models; m++) {
-            mk_vresult *res = &r->res[m];
-            mk_buf_printf(&html, "<td class=\"%s\">", mk_verdict_name(res->verdict));
-            html_text(&html, res->model_text);
-            const char *mark = audit_mark(&marks, res->name, refs[m].abi->name);
-            mk_buf_printf(&html, " (%s)%s%s</td>", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
-            char num[64];
-            snprintf(num, sizeof num, "%.6g", res->model);
-            const char *fields[] = {res->name, r->file, refs[m].abi->name, res->role, res->quantity, res->source,
-                                    res->published, res->unit, res->compare, res->tolerance, isfinite(res->model) ? num : "",
-                                    res->model_text, mk_verdict_name(res->verdict), audit_mark(&marks, res->name, refs[m].abi->name),
-                                    res->circular, res->expected, res->note, res->why, res->role_why};
-            for (size_t k = 0; k < sizeof fields / sizeof *fields; k++) {
-                if (k) mk_buf_puts(&csv, ",");
-                csv_field(&csv, fields[k]);
-            }
-            mk_buf_puts(&csv, "\n");
-        }
-        mk_buf_puts(&html, "</tr>\n");
-    }
-    mk_buf_puts(&html, "</table>\n");
-    for (int i = 0; i < n_rows && !rc; i++) {
-        row *r = &rows[i];
-        if (!r->t) continue;
-        mk_vresult *r0 = &r->res[0];
-        mk_buf_printf(&html, "<section id=\"t%d\"><h2>", i);
-        html_text(&html, r0->name);
-        mk_buf_puts(&html, "</h2>\n<p><b>Quantity.</b> ");
-        html_text(&html, r0->quantity);
-        mk_buf_puts(&html, "<br><b>Source.</b> ");
-        html_text(&html, r0->source);
-        mk_buf_puts(&html, "<br><b>Published.</b> ");
-        html_text(&html, r0->published);
-        mk_buf_puts(&html, "<br><b>Accepted (");
-        html_text(&html, r0->compare);
-        mk_buf_puts(&html, ").</b> ");
-        html_text(&html, r0->tolerance);
-        mk_buf_puts(&html, "<br><b>Why this tolerance.</b> ");
-        html_text(&html, r0->why);
-        mk_buf_puts(&html, "<br><b>File.</b> <code>");
-        html_text(&html, r->file);
-        mk_buf_puts(&html, "</code></p>\n");
-        for (int m = 0; m < n_models; m++) {
-            mk_vresult *res = &r->res[m];
-            mk_buf_printf(&html, "<p><b>");
-            html_text(&html, refs[m].abi->name);
-            mk_buf_printf(&html, ":</b> <span class=\"%s\">", mk_verdict_name(res->verdict));
-            html_text(&html, res->model_text);
-            mk_buf_printf(&html, " (%s)</span>", mk_verdict_name(res->verdict));
-            if (res->note[0]) {
-                mk_buf_puts(&html, " &mdash; ");
-                html_text(&html, res->note);
-            }
-            mk_buf_puts(&html, "</p>\n");
-            if (res->verdict == MK_V_ERROR) continue;
-            char png[MK_OUTDIR_CAP + 200], name[128];
-            snprintf(name, sizeof name, "fig%02d_%d.png", i + 1, m);
-            if (mk_outdir_path(&od, name, png, sizeof png, &err) || mk_vfigure_write(res, png, &err)) {
-                mk_cli_report(&err);
-                rc = 1;
-                break;
-            }
-            append_png(&html, png);
-        }
-        mk_buf_puts(&html, "</section>\n");
-    }
-    mk_buf_puts(&html, "</body></html>\n");
-    err.message[0] = 0;
-    if (!rc && (csv.failed || html.failed)) {
-        fprintf(stderr, "myoknot: error: out of memory writing the report\n");
-        rc = 1;
-    }
-    if (!rc && (mk_outdir_write(&od, "validation.csv", csv.data, csv.len, &err) ||
-                mk_outdir_write(&od, "validation.html", html.data, html.len, &err))) {
-        mk_cli_report(&err);
-        rc = 1;
-    }
-    mk_buf_free(&csv);
-    mk_buf_free(&html);
-    if (rc || (rc = mk_cli_outdir_commit(&od))) goto done;
+    mk_vsuite_page page = {.targets_dir = o.dir, .n_models = n_models, .models = names, .wall_s = wall};
+    if (!vrows || !vmarks) rc = 1, fputs("myoknot: error: out of memory\n", stderr);
+    else if (mk_vsuite_write(&page, vrows, n_rows, od, &err)) rc = mk_cli_report(&err);
+    free(vrows);
+    free(vmarks);
+    if (rc || (rc = mk_cli_outdir_commit(od))) goto done;
 
     printf("\n");
     for (int g = 0; g < 2; g++)
@@ -638,7 +459,7 @@ static int validate_main(const vopts *parsed)
         printf("audit (%s): %d validation target%s marked insensitive\n", marks.header, n_ins, n_ins == 1 ? "" : "s");
     }
     if (load_errors) printf("%d validation file%s could not be loaded\n", load_errors, load_errors > 1 ? "s" : "");
-    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, od.dir);
+    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, mk_outdir_dir(od));
     rc = bad ? 1 : 0;
 done:
     mk_cli_outdir_abort(&od);

@@ -23,10 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "body/anatomy.h"
 #include "cli/cli.h"
-#include "validate/validate.h"
 
 typedef struct variant {
     int param;

@@ -11,18 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/file.h"
-#include "core/limits.h"
-#include "core/text.h"
-#include "io/ytree.h"
-
 #include "cli/cli.h"
 
 int mk_cli_report(const mk_error *err)
 {
-    if (err->file[0] && err->line > 0)
+    if (err->origin == MK_ORIGIN_OVERRIDE && !err->file[0])
+        fprintf(stderr, "--set: error: %s\n", err->message); /* the library's overrides are our --set */
+    else if (err->file[0] && err->line > 0)
         fprintf(stderr, "%s:%d:%d: error: %s\n", err->file, err->line,
                 err->column > 0 ? err->column : 1, err->message);
     else if (err->file[0])
@@ -118,7 +113,7 @@ static void default_out_dir(const char *stem, char *buf, size_t size)
     }
 }
 
-int mk_cli_outdir_open(mk_outdir *od, const char *out, const char *stem, const mk_outdir_kind *kind)
+int mk_cli_outdir_open(mk_outdir **od, const char *out, const char *stem, const mk_outdir_kind *kind)
 {
     mk_error err = {0};
     char dir[1024];
@@ -129,7 +124,7 @@ int mk_cli_outdir_open(mk_outdir *od, const char *out, const char *stem, const m
             mkdir("runs", 0777);
             default_out_dir(stem, dir, sizeof dir);
         }
-        st = mk_outdir_open(od, dir, kind, &err);
+        st = mk_outdir_new(dir, kind, od, &err);
         /* a default name another myoknot took between our look and our lock: the next one */
         struct stat sb;
         char lock[1100];
@@ -137,14 +132,15 @@ int mk_cli_outdir_open(mk_outdir *od, const char *out, const char *stem, const m
         if (!st || out || lstat(lock, &sb) != 0) break;
     }
     if (st) return mk_cli_report(&err);
-    guard(od);
+    guard(*od);
     return 0;
 }
 
-void mk_cli_outdir_abort(mk_outdir *od)
+void mk_cli_outdir_abort(mk_outdir **od)
 {
-    g_guarded = NULL;
-    mk_outdir_abort(od);
+    if (*od == g_guarded) g_guarded = NULL;
+    mk_outdir_free(*od);
+    *od = NULL;
 }
 
 int mk_cli_outdir_commit(mk_outdir *od)
@@ -161,143 +157,61 @@ int mk_cli_check_output_file(const char *path)
     return mk_file_check_target(path, &err) ? mk_cli_report(&err) : 0;
 }
 
-static int looks_like_file(const char *s)
-{
-    size_t n = strlen(s);
-    return strchr(s, '/') || (n > 4 && !strcmp(s + n - 4, ".myo"));
-}
-
-/* extends NAME: the built-in model of that name (its own text, as it was translated) */
-static const char *builtin_source(void *ctx, const char *name)
-{
-    (void)ctx;
-    const mk_model_abi *abi = mk_builtin_find(name);
-    return abi ? abi->source : NULL;
-}
-
 int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
     mk_error err = {0};
-    if (!looks_like_file(name)) {
-        ref->abi = mk_builtin_find(name);
-        if (ref->abi) {
-            /* a built-in model carries its source: parse it for show/check */
-            if (mk_model_parse_with(name, ref->abi->source, builtin_source, NULL, &ref->model, &err))
-                return mk_cli_report(&err);
-            return 0;
-        }
-        if (access(name, F_OK) != 0) {
-            fprintf(stderr, "myoknot: error: no built-in model or file named '%s' (built-in:", name);
-            for (int i = 0; mk_builtin_at(i); i++) fprintf(stderr, " %s", mk_builtin_at(i)->name);
-            fprintf(stderr, ")\n");
-            return 1;
-        }
-    }
-    if (mk_model_parse_file_with(name, builtin_source, NULL, &ref->model, &err))
-        return mk_cli_report(&err);
-    if (need_abi) {
-        if (mk_model_compile(ref->model, NULL, &ref->loaded, &err)) {
-            mk_cli_close_model(ref);
-            return mk_cli_report(&err);
-        }
-        ref->abi = mk_loaded_abi(ref->loaded);
-    }
+    if (mk_model_open(name, need_abi, &ref->ref, &err)) return mk_cli_report(&err);
+    ref->abi = mk_model_ref_abi(ref->ref);
+    ref->model = mk_model_ref_model(ref->ref);
     return 0;
 }
 
 void mk_cli_close_model(mk_cli_model_ref *ref)
 {
-    mk_loaded_free(ref->loaded);
-    mk_model_free(ref->model);
+    mk_model_ref_free(ref->ref);
     memset(ref, 0, sizeof *ref);
 }
-
-extern const char mk_default_scenario_yaml[];
 
 int mk_cli_scenario_open(const char *path, const char *model_override, const char *const *sets,
                          int n_sets, int strict, mk_cli_scenario *cs)
 {
     memset(cs, 0, sizeof *cs);
     mk_error err = {0};
-    mk_buf warnings;
-    mk_buf_init(&warnings);
-    mk_status st = path ? mk_scenario_load_file(path, &cs->scn, &err)
-                        : mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml,
-                                                  &cs->scn, &err);
-    if (!st) st = mk_units_new(&cs->units, &err);
-    if (!st) st = mk_anatomy_load(&cs->anat, &err);
-    if (st) return mk_cli_report(&err);
-    int rc = mk_cli_open_model(model_override ? model_override : mk_scenario_model(cs->scn), 1, &cs->model);
-    if (rc) return rc;
-    st = mk_scenario_compile(cs->scn, cs->model.abi, cs->units, cs->anat, sets, n_sets, strict,
-                             &warnings, &cs->proto, &err);
-    if (warnings.len) fputs(warnings.data, stderr);
-    mk_buf_free(&warnings);
-    if (st) {
-        rc = mk_cli_report(&err);
-        if (!strcmp(err.file, "--set")) rc = EXIT_USAGE; /* the command line, not the scenario */
+    mk_study_opts so = {.model = model_override, .sets = sets, .n_sets = n_sets, .strict = strict};
+    if (mk_study_open(path, &so, &cs->study, &err)) {
+        int rc = mk_cli_report(&err);
+        return err.origin == MK_ORIGIN_OVERRIDE ? EXIT_USAGE : rc; /* the command line, not the scenario */
     }
-    return rc;
+    fputs(mk_study_warnings(cs->study), stderr);
+    cs->proto = mk_study_protocol(cs->study);
+    cs->units = mk_study_units(cs->study);
+    cs->anat = mk_study_anatomy(cs->study);
+    cs->model.abi = mk_study_abi(cs->study);
+    cs->model.model = mk_study_model(cs->study);
+    return 0;
 }
 
 void mk_cli_scenario_close(mk_cli_scenario *cs)
 {
-    mk_protocol_free(cs->proto);
-    mk_cli_close_model(&cs->model);
-    mk_anatomy_free(cs->anat);
-    mk_units_free(cs->units);
-    mk_scenario_free(cs->scn);
+    mk_study_free(cs->study);
     memset(cs, 0, sizeof *cs);
 }
 
 /* ---------------------------------------------------------------- a fitted parameter file */
 
-static const mk_yformat k_params_format = {
-    .max_depth = 8,
-    .alias_msg = "YAML aliases are not supported in parameter files: write the value out",
-    .dup_key_msg = "parameter '%s' given twice (first at line %d)",
-    .bad_key_msg = "expected a parameter name, found %s",
-    .empty_msg = "the parameter file is empty: expected 'parameters:' with 'component.name: value unit' entries",
-    .top_msg = "expected a mapping with the key 'parameters' at the top level, found %s",
-    .unknown_key_code = MK_ERR_SYNTAX,
-    .list_allowed_keys = 1,
-};
-
 int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap)
 {
     mk_error err = {0};
-    static const mk_text_kind kind = {.what = "a parameter file", .max_len = MK_MAX_PARAMS_FILE_BYTES};
-    char *text = NULL;
-    if (mk_read_text_file(path, &kind, &text, NULL, &err)) return mk_cli_report(&err);
-    mk_ynode *root = NULL;
-    int rc = 0;
-    static const char *const keys[] = {"parameters", NULL};
-    if (mk_yparse(path, text, &k_params_format, &root, &err) ||
-             mk_ycheck_keys(path, &k_params_format, root, keys, "in a parameter file", &err))
-        rc = mk_cli_report(&err);
-    const mk_ypair *pp = rc ? NULL : mk_yfind(root, "parameters");
-    if (!rc && (!pp || pp->val->kind != MK_Y_MAP)) {
-        mk_fail_at(&err, MK_ERR_SYNTAX, path, pp ? pp->val->line : 1, pp ? pp->val->col : 1,
-                   "expected a mapping 'component.name: value unit' under 'parameters'");
-        rc = mk_cli_report(&err);
+    char **list = NULL;
+    int n = 0, rc = 0;
+    if (mk_params_file_read(path, &list, &n, &err)) return mk_cli_report(&err);
+    if (*n_sets + n > cap) rc = mk_cli_usage_error("--params: more than %d parameters in %s", cap, path);
+    for (int i = 0; i < n; i++) {
+        if (!rc) sets[(*n_sets)++] = list[i];
+        else free(list[i]);
+        list[i] = NULL;
     }
-    for (int i = 0; !rc && i < pp->val->n; i++) {
-        const mk_ypair *q = &pp->val->pairs[i];
-        if (q->val->kind != MK_Y_SCALAR || !q->val->text[0]) {
-            mk_fail_at(&err, MK_ERR_SYNTAX, path, q->val->line, q->val->col, "expected a value with its unit for '%s', found %s",
-                       q->key, mk_ykind_name(q->val));
-            rc = mk_cli_report(&err);
-        } else if (*n_sets >= cap) {
-            rc = mk_cli_usage_error("--params: more than %d parameters in %s", cap, path);
-        } else {
-            size_t len = strlen(q->key) + strlen(q->val->text) + 2;
-            char *s = mk_malloc(len);
-            if (!s) rc = mk_cli_usage_error("out of memory");
-            else snprintf(s, len, "%s=%s", q->key, q->val->text), sets[(*n_sets)++] = s;
-        }
-    }
-    mk_yfree(root);
-    free(text);
+    mk_strings_free(list, n);
     return rc;
 }

@@ -16,11 +16,29 @@ static mk_status vfail(mk_error *err, mk_status code, const char *file, int line
 {
     if (!err) return code;
     err->code = code;
+    err->origin = MK_ORIGIN_LIBRARY;
     snprintf(err->file, sizeof err->file, "%s", file ? file : "");
     err->line = line;
     err->column = column;
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     return code;
+}
+
+mk_status mk_error_from(mk_error *err, mk_origin origin, mk_status code)
+{
+    if (!err) return code;
+    err->origin = origin;
+    return err->code;
+}
+
+const char *mk_origin_name(mk_origin origin)
+{
+    switch (origin) {
+    case MK_ORIGIN_LIBRARY: return "library";
+    case MK_ORIGIN_OVERRIDE: return "override";
+    case MK_ORIGIN_ARGUMENT: return "argument";
+    }
+    return "unknown";
 }
 
 mk_status mk_fail(mk_error *err, mk_status code, const char *fmt, ...)

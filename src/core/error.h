@@ -11,5 +11,8 @@ mk_status mk_fail(mk_error *err, mk_status code, const char *fmt, ...)
 mk_status mk_fail_at(mk_error *err, mk_status code, const char *file, int line, int column,
                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void mk_error_clear(mk_error *err);
+/* Attribute a filled error to an origin (mk_fail and mk_fail_at reset it to
+ * MK_ORIGIN_LIBRARY); returns err->code, or code when err is NULL. */
+mk_status mk_error_from(mk_error *err, mk_origin origin, mk_status code);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "myoknot.h"
+#include "myoknot/output.h" /* mk_file_write, mk_file_check_target */
 
 #define MK_FILE_PATH_CAP 4096
 

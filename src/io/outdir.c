@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "io/outdir.h"
@@ -240,6 +241,30 @@ mk_status mk_outdir_open(mk_outdir *o, const char *dir_in, const mk_outdir_kind 
     if (rc) mk_outdir_abort(o);
     return rc;
 }
+
+mk_status mk_outdir_new(const char *dir, const mk_outdir_kind *kind, mk_outdir **out, mk_error *err)
+{
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "no place for the output folder");
+    *out = NULL;
+    mk_outdir *o = mk_calloc(1, sizeof *o);
+    if (!o) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status st = mk_outdir_open(o, dir, kind, err);
+    if (st) {
+        free(o);
+        return st;
+    }
+    *out = o;
+    return MK_OK;
+}
+
+void mk_outdir_free(mk_outdir *o)
+{
+    if (!o) return;
+    mk_outdir_abort(o);
+    free(o);
+}
+
+const char *mk_outdir_dir(const mk_outdir *o) { return o ? o->dir : ""; }
 
 mk_status mk_outdir_path(const mk_outdir *o, const char *name, char *out, size_t size, mk_error *err)
 {

@@ -29,36 +29,23 @@
 #include <stddef.h>
 
 #include "myoknot.h"
+#include "myoknot/output.h" /* the public half: kinds, the handle's functions */
 
 #define MK_OUTDIR_CAP 4096
 
-/* What kind of folder this is: which existing DIR is a previous output that may be replaced. */
-typedef struct mk_outdir_kind {
-    const char *what;                 /* "a myoknot run directory", for messages */
-    const char *marker;               /* a file only this kind writes, when is_previous is NULL */
-    int (*is_previous)(const char *dir); /* 1: a non-empty DIR is a previous output of ours */
-} mk_outdir_kind;
-
-typedef struct mk_outdir {
+struct mk_outdir {
     char dir[MK_OUTDIR_CAP];          /* the target, without trailing '/' */
     char tmp[MK_OUTDIR_CAP + 48];     /* the temporary folder; "" when there is none */
     char lock[MK_OUTDIR_CAP + 8];     /* DIR.lock; "" when not held */
     int lock_fd;
     const mk_outdir_kind *kind;
     volatile sig_atomic_t live;       /* tmp and lock exist: what mk_outdir_remove_now removes */
-} mk_outdir;
+};
 
+/* Open into a caller's struct (mk_outdir_new allocates one); the rest of the calls are in
+ * myoknot/output.h.  mk_outdir_abort is harmless on a zeroed, committed or aborted folder;
+ * mk_outdir_remove_now uses only open, getdents64, unlinkat, rmdir, unlink and close. */
 mk_status mk_outdir_open(mk_outdir *o, const char *dir, const mk_outdir_kind *kind, mk_error *err);
-/* Path of a file inside the temporary folder. */
-mk_status mk_outdir_path(const mk_outdir *o, const char *name, char *out, size_t size, mk_error *err);
-mk_status mk_outdir_write(const mk_outdir *o, const char *name, const void *data, size_t len, mk_error *err);
-mk_status mk_outdir_commit(mk_outdir *o, mk_error *err);
-/* After a failure, or instead of committing: remove the temporary folder, release the lock.
- * Harmless on a zeroed, committed or aborted mk_outdir. */
-void mk_outdir_abort(mk_outdir *o);
-/* From a signal handler: remove the temporary folder's files, the folder and the lock file
- * with async-signal-safe calls only (open, getdents64, unlinkat, rmdir, unlink, close). */
-void mk_outdir_remove_now(const mk_outdir *o);
 
 /* Remove a folder that holds only plain files (unlinkat, no symlink followed).  0 ok. */
 int mk_remove_flat_dir(const char *dir);

@@ -121,6 +121,13 @@ mk_status mk_scenario_load_file(const char *path, mk_scenario **out, mk_error *e
     return rc;
 }
 
+extern const char mk_default_scenario_yaml[]; /* scenarios/default.yaml, embedded at build time */
+
+mk_status mk_scenario_load_default(mk_scenario **out, mk_error *err)
+{
+    return mk_scenario_load_string("default.yaml (built in)", mk_default_scenario_yaml, out, err);
+}
+
 const char *mk_scenario_model(const mk_scenario *s) { return s ? s->model : NULL; }
 int mk_scenario_model_is_file(const mk_scenario *s) { return s ? s->model_is_file : 0; }
 
@@ -495,6 +502,11 @@ typedef struct set_item {
     char text[256];
 } set_item;
 
+/* An error in the caller's override list (the sets of mk_scenario_compile): no file to name;
+ * the origin tells the caller (the command line's --set) that its argument is at fault. */
+#define OVERRIDE_FAIL(err, code, ...) \
+    mk_error_from((err), MK_ORIGIN_OVERRIDE, mk_fail((err), (code), __VA_ARGS__))
+
 /* Warn (or, if strict, fail) when a parameter leaves its plausible range. */
 static mk_status param_range(sc_ctx *cx, const char *file, int line, int col, int idx,
                              double v)
@@ -506,13 +518,12 @@ static mk_status param_range(sc_ctx *cx, const char *file, int line, int col, in
              "parameter '%s' = %g %s is outside its plausible range %g .. %g %s", sym->name, v,
              sym->unit, sym->lo, sym->hi, sym->unit);
     if (cx->strict) {
-        if (line > 0)
-            return mk_fail_at(cx->err, MK_ERR_INVALID, file, line, col, "%s (--strict)", msg);
-        return mk_fail_at(cx->err, MK_ERR_INVALID, file, 0, 0, "%s (--strict)", msg);
+        if (!file) return OVERRIDE_FAIL(cx->err, MK_ERR_INVALID, "%s (strict)", msg);
+        return mk_fail_at(cx->err, MK_ERR_INVALID, file, line, col, "%s (strict)", msg);
     }
     if (cx->warnings) {
         if (line > 0) mk_buf_printf(cx->warnings, "%s:%d:%d: warning: %s\n", file, line, col, msg);
-        else mk_buf_printf(cx->warnings, "%s: warning: %s\n", file, msg);
+        else mk_buf_printf(cx->warnings, "%s: warning: %s\n", file ? file : "override", msg);
     }
     return MK_OK;
 }
@@ -776,14 +787,14 @@ static mk_status parse_sets(sc_ctx *cx, const char *const *sets, int n_sets, set
         set_item *it = &items[i];
         const char *eq = sets[i] ? strchr(sets[i], '=') : NULL;
         if (!eq || eq == sets[i])
-            return mk_fail_at(cx->err, MK_ERR_SYNTAX, "--set", 0, 0,
+            return OVERRIDE_FAIL(cx->err, MK_ERR_SYNTAX,
                               "expected 'name=value unit' (e.g. 'core.tau=30 s'), found '%s'",
                               sets[i] ? sets[i] : "");
         const char *a = sets[i], *b = eq;
         while (*a == ' ') a++;
         while (b > a && b[-1] == ' ') b--;
         if ((size_t)(b - a) >= sizeof it->name || strlen(eq + 1) >= sizeof it->text)
-            return mk_fail_at(cx->err, MK_ERR_SYNTAX, "--set", 0, 0, "'%s' is too long", sets[i]);
+            return OVERRIDE_FAIL(cx->err, MK_ERR_SYNTAX, "'%s' is too long", sets[i]);
         snprintf(it->name, sizeof it->name, "%.*s", (int)(b - a), a);
         const char *v = eq + 1;
         while (*v == ' ') v++;
@@ -794,12 +805,12 @@ static mk_status parse_sets(sc_ctx *cx, const char *const *sets, int n_sets, set
     return MK_OK;
 }
 
-/* Errors raised on a --set pseudo pair carry line 0: name the option instead of the file. */
+/* Errors raised on an override's pseudo pair carry line 0: no file, the override's origin. */
 static mk_status set_error(sc_ctx *cx, const char *set)
 {
     char msg[sizeof cx->err->message];
     snprintf(msg, sizeof msg, "%s", cx->err->message);
-    return mk_fail_at(cx->err, cx->err->code, "--set", 0, 0, "'%s': %s", set, msg);
+    return OVERRIDE_FAIL(cx->err, cx->err->code, "'%s': %s", set, msg);
 }
 
 static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_protocol *pr)
@@ -907,7 +918,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
             rc = oe->line ? sc_fail(cx, oe->val->line, oe->val->col, MK_ERR_INVALID,
                                     "'output_every' (%g s) is longer than the duration (%g s)",
                                     pr->output_every_s, cx->duration)
-                          : mk_fail_at(cx->err, MK_ERR_INVALID, "--set", 0, 0,
+                          : OVERRIDE_FAIL(cx->err, MK_ERR_INVALID,
                                        "'output_every' (%g s) is longer than the duration (%g s)",
                                        pr->output_every_s, cx->duration);
             goto done;
@@ -993,7 +1004,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
                 rc = set_error(cx, sets[i]);
                 goto done_base;
             }
-            if ((rc = param_range(cx, "--set", 0, 0, idx, v))) goto done_base;
+            if ((rc = param_range(cx, NULL, 0, 0, idx, v))) goto done_base;
             if ((rc = sc_set_param(cx, pr, idx, v, 0, 0))) goto done_base;
             continue;
         }
@@ -1011,11 +1022,11 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         if (!hint)
             hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed", "examiner.algometer_sem"}, 4);
         if (hint)
-            rc = mk_fail_at(cx->err, MK_ERR_NAME, "--set", 0, 0,
+            rc = OVERRIDE_FAIL(cx->err, MK_ERR_NAME,
                             "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],
                             it->name, hint);
         else
-            rc = mk_fail_at(cx->err, MK_ERR_NAME, "--set", 0, 0,
+            rc = OVERRIDE_FAIL(cx->err, MK_ERR_NAME,
                             "'%s': unknown parameter or input '%s' of model '%s'", sets[i],
                             it->name, abi->name);
         goto done_base;
@@ -1055,7 +1066,7 @@ mk_status mk_scenario_compile(const mk_scenario *s, const mk_model_abi *abi, mk_
 {
     *out = NULL;
     if (!s || !abi || !u) return mk_fail(err, MK_ERR_INVALID, "scenario, model and units are needed");
-    if (n_sets < 0 || (n_sets > 0 && !sets)) return mk_fail(err, MK_ERR_INVALID, "bad --set list");
+    if (n_sets < 0 || (n_sets > 0 && !sets)) return mk_fail(err, MK_ERR_INVALID, "bad list of overrides");
     mk_error local;
     if (!err) err = &local;
     mk_protocol *pr = mk_calloc(1, sizeof *pr);

@@ -6,18 +6,11 @@
 #define MK_PROTOCOL_SIMULATE_H
 
 #include "body/anatomy.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/protocol.h"
 
-typedef void (*mk_progress_fn)(void *ctx, double t_s, double t_end_s);
-
-typedef struct mk_sim_opts {
-    mk_solver_opts solver;
-    mk_progress_fn progress;  /* called after each output row; may be NULL */
-    void *progress_ctx;
-} mk_sim_opts;
-
-void mk_sim_opts_default(mk_sim_opts *o);
+/* mk_sim_opts and the opaque mk_result over mk_run_result: include/myoknot/run.h */
+#include "myoknot/run.h"
 
 /* Integrate abi against p from t = 0 to p->duration_s, stopping exactly at every input
  * change; record a row every p->output_every_s; take each measurement on a copy of the state

@@ -5,7 +5,7 @@
  * data/patients.yaml (embedded at build time): a few parameters plus a conditioning history,
  * a scenario fragment that is compiled and simulated here, each time, to produce the starting
  * state (no cache: the state always follows from the model, the parameters and the history
- * as they are now).  `start: RUN_DIR` starts from the checkpoint.json a run wrote (io/checkpoint.h).
+ * as they are now).  `start: RUN_DIR` starts from the checkpoint.json a run wrote (protocol/checkpoint.h).
  *
  * Either way the start brings parameters (the phenotype's, or those a checkpoint records as
  * differing from the defaults; the scenario's own `parameters:` and --set come after and win),
@@ -20,7 +20,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
-#include "io/checkpoint.h"
+#include "protocol/checkpoint.h"
 #include "protocol/scenario_impl.h"
 #include "protocol/simulate.h"
 

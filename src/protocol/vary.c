@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "io/ytree.h"
-#include "protocol/vary.h"
+#include "myoknot/compare.h"
 
 /* The tree only locates the values: the scenario's own loader checks the result. */
 static const mk_yformat k_format = {

@@ -11,7 +11,7 @@
 #ifndef MK_REPORT_FIGURES_H
 #define MK_REPORT_FIGURES_H
 
-#include "io/results.h"
+#include "protocol/results.h"
 
 #define MK_FIGURES_MAX 8
 

@@ -89,11 +89,11 @@ static const char *num(double v, char *buf, size_t size)
     return buf;
 }
 
-static mk_status embed_png(mk_buf *b, const char *dir, const char *file, mk_error *err)
+void mk_html_escape(mk_buf *b, const char *s) { esc(b, s); }
+
+/* The one PNG reader of the reports (this page's figures, the validation page's). */
+mk_status mk_html_png_uri(mk_buf *b, const char *path, mk_error *err)
 {
-    char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
-        return mk_fail(err, MK_ERR_IO, "figure path too long under %s", dir);
     FILE *f = fopen(path, "rb");
     if (!f) return mk_fail(err, MK_ERR_IO, "cannot read figure %s: %s", path, strerror(errno));
     unsigned char *data = NULL;
@@ -124,6 +124,14 @@ static mk_status embed_png(mk_buf *b, const char *dir, const char *file, mk_erro
     mk_base64_append(b, data, len);
     free(data);
     return MK_OK;
+}
+
+static mk_status embed_png(mk_buf *b, const char *dir, const char *file, mk_error *err)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return mk_fail(err, MK_ERR_IO, "figure path too long under %s", dir);
+    return mk_html_png_uri(b, path, err);
 }
 
 static const char *CSS =

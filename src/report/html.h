@@ -5,7 +5,7 @@
 #ifndef MK_REPORT_HTML_H
 #define MK_REPORT_HTML_H
 
-#include "io/results.h"
+#include "protocol/results.h"
 #include "report/figures.h"
 
 /* Build the page into out.  The figures in figs are read from dir (where mk_figures_write put

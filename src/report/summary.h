@@ -3,7 +3,7 @@
 #ifndef MK_REPORT_SUMMARY_H
 #define MK_REPORT_SUMMARY_H
 
-#include "io/results.h"
+#include "protocol/results.h"
 
 /* Fill r->summary (plain text, fits an 100-column terminal, as long as it needs to be; freed
  * by mk_run_result_free).  MK_ERR_NOMEM is the only failure. */

@@ -17,87 +17,8 @@
 #include "body/anatomy.h"
 #include "myoknot.h"
 
-typedef struct mk_vtarget mk_vtarget;
-
-mk_status mk_vtarget_load_file(const char *path, mk_vtarget **out, mk_error *err);
-/* file_name: used in messages and to resolve a scenario path (relative to its directory). */
-mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vtarget **out,
-                                 mk_error *err);
-void mk_vtarget_free(mk_vtarget *t);
-const char *mk_vtarget_name(const mk_vtarget *t);
-/* "calibration" (may be used to set parameters) or "validation" (never). */
-const char *mk_vtarget_role(const mk_vtarget *t);
-/* Check the units written in the file (published unit, times) once a unit system exists;
- * mk_vtarget_run does this itself. */
-mk_status mk_vtarget_check_units(mk_vtarget *t, mk_units *u, mk_error *err);
-
-typedef enum mk_verdict {
-    MK_V_PASS,        /* within / on the right side / in the right order */
-    MK_V_FAIL,        /* an unexpected failure */
-    MK_V_XFAIL,       /* a failure the file expects (expected_failure) */
-    MK_V_XPASS,       /* a pass although the file expects a failure: remove the mark */
-    MK_V_ERROR,       /* the target could not be run against this model */
-    MK_V_DRIFT,       /* an expected failure whose value moved beyond its recorded drift */
-    MK_V_N
-} mk_verdict;
-
-const char *mk_verdict_name(mk_verdict v); /* "pass", "FAIL", "expected-fail", ... */
-
-/* The curve behind a number, for the figure: one variable (or measurement) over time. */
-typedef struct mk_vcurve {
-    char label[128];   /* "core.flow", "PPT" */
-    char unit[32];     /* the unit of v (converted to the published unit when it can be) */
-    int n;
-    double *t_s, *v;
-    double w0_s, w1_s; /* the window the statistic used (NaN: whole run) */
-    int band_applies;  /* the published band is in the curve's terms (max, min, at, ...) */
-} mk_vcurve;
-
-#define MK_V_MAX_ITEMS 8
-
-typedef struct mk_vresult {
-    char name[96];
-    char file[512];
-    char quantity[256];
-    char source[512];
-    char published[160];   /* "270 (88 .. 574) kPa", as written */
-    char unit[32];         /* the published unit, in which model values are given */
-    char compare[16];      /* within, above, below, ordinal */
-    char tolerance[160];   /* "accepted 240 .. 300 kPa", "any order step > 0" */
-    char why[1024];
-    char role[16];         /* calibration or validation */
-    char role_why[512];    /* why the target has that role ("" if the file gives no reason) */
-    char circular[512];    /* the model's parameters set from this target's number ("" if none) */
-    char expected[1024];   /* expected_failure reason for this model, "" if none */
-    int n_recorded;        /* the recorded model value(s) of an expected failure (ordinal: items) */
-    double recorded[MK_V_MAX_ITEMS];
-    double drift;          /* how far the value may move from the record (published unit) */
-    double pub_value;      /* NaN for ordinal */
-    double pub_lo, pub_hi; /* the published uncertainty or range (NaN if none) */
-    double acc_lo, acc_hi; /* the accepted band (within), or the bound (above/below) */
-    double model;          /* the model's number in `unit`; NaN when ordinal or on error */
-    int n_items;           /* ordinal: the items' values, in order */
-    double items[MK_V_MAX_ITEMS];
-    int direction;         /* ordinal: +1 increasing, -1 decreasing (0 otherwise) */
-    double min_step;       /* ordinal: each step must exceed it */
-    char item_labels[MK_V_MAX_ITEMS][48];
-    char model_text[160];  /* the model's answer as printed */
-    mk_verdict verdict;
-    char note[1024];       /* why it failed, or what the run said */
-    mk_vcurve curve;
-    double wall_s;
-} mk_vresult;
-
-/*
- * Run target t against abi (the model under test; the scenario's own `model:` is ignored).
- * Errors of the target file that only show against a model (an unknown event field, an output
- * the model lacks) and solver failures give verdict MK_V_ERROR with the message in note and
- * return MK_OK; only out-of-memory and invalid arguments return an error.  Free with
- * mk_vresult_free.
- */
-mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u,
-                         const mk_anatomy *anat, mk_vresult *out, mk_error *err);
-void mk_vresult_free(mk_vresult *r);
+/* targets, results, verdicts: public, include/myoknot/validate.h */
+#include "myoknot/validate.h"
 
 /* ---------------------------------------------------------------- pieces, for tests */
 
@@ -124,7 +45,5 @@ int mk_vordinal(const double *items, int n, int direction, double min_step);
 int mk_vcircular(const char *tsrc, double value, double lo, double hi, const char *unit, const char *state_var,
                  const mk_model_abi *abi, char *why, size_t size);
 
-/* Draw r's figure (curve and published band, number line) as a PNG at path. */
-mk_status mk_vfigure_write(const mk_vresult *r, const char *path, mk_error *err);
 
 #endif

@@ -35,7 +35,8 @@
 #include "lib_wraps.h"
 #endif
 #include "body/anatomy.h"
-#include "io/results.h"
+#include "protocol/results.h"
+#include "report/rundir.h"
 #include "myoknot.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"

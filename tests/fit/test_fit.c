@@ -17,7 +17,7 @@
 
 #include "../lang/test_util.h"
 #include "analysis/fit.h"
-#include "io/results.h"
+#include "protocol/results.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
 #include "validate/validate.h"

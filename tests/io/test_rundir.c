@@ -24,7 +24,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "io/results.h"
+#include "protocol/results.h"
+#include "report/rundir.h"
 #include "myoknot.h"
 #include "report/figures.h"
 #include "report/html.h"

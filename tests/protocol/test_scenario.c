@@ -560,8 +560,9 @@ static void parameters_and_warnings(void **state)
     assert_int_equal(e.line, 3);
     assert_int_equal(e.column, 18);
     assert_int_equal(e.code, MK_ERR_INVALID);
+    assert_int_equal(e.origin, MK_ORIGIN_LIBRARY); /* the file is at fault, not an override */
     assert_string_equal(e.message, "parameter 'core.po2_rest' = 80 mmHg is outside its plausible "
-                                   "range 5 .. 60 mmHg (--strict)");
+                                   "range 5 .. 60 mmHg (strict)");
 
     /* a failed compile adds no warnings */
     mk_buf_init(&w);
@@ -599,24 +600,27 @@ static void command_line_sets(void **state)
     /* an out-of-range --set warns without a line */
     const char *hot[] = {"core.po2_rest=100 mmHg"};
     p = compile_sets("duration: 1 h\n", hot, 1, 0, &w);
-    assert_string_equal(w.data, "--set: warning: parameter 'core.po2_rest' = 100 mmHg is outside "
+    assert_string_equal(w.data, "override: warning: parameter 'core.po2_rest' = 100 mmHg is outside "
                                 "its plausible range 5 .. 60 mmHg\n");
     mk_protocol_free(p);
     mk_buf_free(&w);
 
     const char *bad1[] = {"core.tua=30 s"};
     mk_error e = compile_fail("duration: 1 h\n", bad1, 1, 0);
-    assert_string_equal(e.file, "--set");
+    assert_string_equal(e.file, "");
+    assert_int_equal(e.origin, MK_ORIGIN_OVERRIDE);
     assert_string_equal(e.message,
                         "'core.tua=30 s': unknown parameter or input 'core.tua' (did you mean 'core.tau'?)");
     const char *bad2[] = {"core.tau=30 kg"};
     e = compile_fail("duration: 1 h\n", bad2, 1, 0);
-    assert_string_equal(e.file, "--set");
+    assert_string_equal(e.file, "");
+    assert_int_equal(e.origin, MK_ORIGIN_OVERRIDE);
     assert_string_equal(e.message, "'core.tau=30 kg': wrong unit for 'core.tau': expected a value "
                                    "for core.tau (in s or a compatible unit), found '30 kg' (kg "
                                    "cannot be converted to s)");
     const char *bad3[] = {"core.tau"};
     e = compile_fail("duration: 1 h\n", bad3, 1, 0);
+    assert_int_equal(e.origin, MK_ORIGIN_OVERRIDE);
     assert_string_equal(e.message, "expected 'name=value unit' (e.g. 'core.tau=30 s'), found 'core.tau'");
     const char *bad4[] = {"duration=-1 h"};
     e = compile_fail("duration: 1 h\n", bad4, 1, 0);

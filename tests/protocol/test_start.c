@@ -1,5 +1,5 @@
 /*
- * test_start.c -- where a scenario starts (src/protocol/start.c, src/io/checkpoint.c):
+ * test_start.c -- where a scenario starts (src/protocol/start.c, src/protocol/checkpoint.c):
  *   - a run restarted from its checkpoint reproduces the continuous run to solver tolerance
  *     (a 2-day scenario against day 1, checkpoint, day 2 from the checkpoint), the restored
  *     state is the saved one bit for bit, and parameters and baselines carry over;
@@ -26,7 +26,7 @@
 
 #include "../lang/test_util.h"
 #include "core/file.h"
-#include "io/checkpoint.h"
+#include "protocol/checkpoint.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
 

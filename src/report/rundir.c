@@ -26,9 +26,10 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/numfmt.h"
-#include "io/checkpoint.h"
+#include "protocol/checkpoint.h"
 #include "io/outdir.h"
-#include "io/results.h"
+#include "protocol/results.h"
+#include "report/rundir.h"
 #include "report/figures.h"
 #include "report/html.h"
 
@@ -465,7 +466,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
 
 /* ---------------------------------------------------------------- checkpoint.json */
 
-/* The run's final state, for `start: RUN_DIR` (io/checkpoint.h). */
+/* The run's final state, for `start: RUN_DIR` (protocol/checkpoint.h). */
 static mk_status write_checkpoint(const mk_run_result *r, const char *dir, mk_error *err)
 {
     if (r->series.n_rows < 1) return MK_OK; /* nothing was simulated: no state to save */

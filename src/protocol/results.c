@@ -4,7 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "io/results.h"
+#include "protocol/results.h"
 
 static char *dup_str(const char *s)
 {

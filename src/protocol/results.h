@@ -1,11 +1,10 @@
 /*
  * results.h -- what a run produced, handed to the writers (run directory, report).
  */
-#ifndef MK_IO_RESULTS_H
-#define MK_IO_RESULTS_H
+#ifndef MK_PROTOCOL_RESULTS_H
+#define MK_PROTOCOL_RESULTS_H
 
 #include "myoknot.h"
-#include "io/outdir.h"
 #include "protocol/protocol.h"
 
 /* A table of time series: row r holds values[r * n_cols + c] at t_s[r]. */
@@ -51,14 +50,6 @@ void mk_series_free(mk_series *s);
 mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *err);
 void mk_run_result_free(mk_run_result *r);
 
-/* Write the run directory: series.csv (tidy), measurements.csv, manifest.json, figures
- * (PNG via PLplot), report.html.  DIR is an mk_outdir (io/outdir.h): locked, written into a
- * temporary folder that replaces DIR at the end, so a failure leaves nothing half-written.
- * mk_rundir_write does it all; a command that checks its output folder before computing
- * opens it with mk_outdir_open(&o, dir, &mk_rundir_kind, ...), later fills it with
- * mk_rundir_fill and then calls mk_outdir_commit (or mk_outdir_abort). */
-extern const mk_outdir_kind mk_rundir_kind;
-mk_status mk_rundir_write(const mk_run_result *r, const char *dir, mk_error *err);
-mk_status mk_rundir_fill(const mk_run_result *r, const mk_outdir *o, mk_error *err);
+/* Writing it as a run directory: report/rundir.h. */
 
 #endif

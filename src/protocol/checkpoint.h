@@ -11,10 +11,10 @@
  * Reading checks the file against the model that will run it: a state only means something
  * to the model (and the version of myoknot) that produced it, so any difference is refused.
  */
-#ifndef MK_IO_CHECKPOINT_H
-#define MK_IO_CHECKPOINT_H
+#ifndef MK_PROTOCOL_CHECKPOINT_H
+#define MK_PROTOCOL_CHECKPOINT_H
 
-#include "io/results.h"
+#include "protocol/results.h"
 #include "myoknot.h"
 
 #define MK_CHECKPOINT_FILE "checkpoint.json"

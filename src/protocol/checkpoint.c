@@ -15,7 +15,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/text.h"
-#include "io/checkpoint.h"
+#include "protocol/checkpoint.h"
 
 #define CHECKPOINT_FORMAT "myoknot checkpoint"
 #define CHECKPOINT_FORMAT_VERSION 1

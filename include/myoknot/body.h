@@ -1,0 +1,74 @@
+/*
+ * myoknot/body.h -- the body layer: referred pain from a trigger point to skin regions
+ * (src/body/referral.c), its parameters, and their cross-validation against the classical
+ * referral maps (leave one muscle out).
+ */
+#ifndef MYOKNOT_BODY_H
+#define MYOKNOT_BODY_H
+
+#include "myoknot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mk_rp {
+    MK_RP_K_DERM,   /* dermatome weight relative to deep segments */
+    MK_RP_K_TCC,    /* trigeminocervical convergence */
+    MK_RP_K_TRIG,   /* intra-trigeminal convergence */
+    MK_RP_K_ADJ,    /* adjacent cord segments at rest */
+    MK_RP_K_SPREAD, /* adjacent cord segments, added at full central sensitisation */
+    MK_RP_B_DISTAL, /* distal bias, per body height */
+    MK_RP_K_ATT,    /* drive of the regions over the muscle's attachments and joints */
+    MK_RP_K_MID,    /* midline regions */
+    MK_RP_K_CROSS,  /* regions on the other side */
+    MK_RP_GAIN,     /* scale before sharpening */
+    MK_RP_GAMMA,    /* sharpening exponent */
+    MK_RP_K_NORM,   /* competition: division by the best target's score to this power */
+    MK_RP_COUNT
+} mk_rp;
+
+typedef struct mk_referral_params {
+    double value[MK_RP_COUNT];
+    double min[MK_RP_COUNT], max[MK_RP_COUNT];
+    int fit[MK_RP_COUNT];     /* 1: a fit may vary it */
+} mk_referral_params;
+
+MK_API const char *mk_rp_name(int i);
+MK_API const char *mk_rp_unit(int i);
+/* Index of a parameter by name, -1 if none. */
+MK_API int mk_rp_index(const char *name);
+
+/* Parse CSV text; file_name is used in messages. */
+MK_API mk_status mk_referral_params_parse(const char *file_name, const char *text,
+                                   mk_referral_params *out, mk_error *err);
+/* The embedded data/anatomy/referral_params.csv. */
+MK_API mk_status mk_referral_params_default(mk_referral_params *out, mk_error *err);
+MK_API mk_status mk_referral_params_load_file(const char *path, mk_referral_params *out, mk_error *err);
+
+typedef struct mk_referral_fit_opts {
+    int starts;        /* local searches from the file's values and starts-1 Halton points (8) */
+    int max_evals;     /* per local search (400) */
+    double softness;   /* width of the smooth F1 surrogate's step, in log rating (0.25) */
+    int spillover;     /* 1: fit essential + spillover zones instead of essential */
+    int neutral_start; /* 1: the first start is the middle of each range, not the file's value
+                        * (cross-validation folds: the file's values may have been fitted on
+                        * all maps, the held-out one included, and must not leak into a fold) */
+} mk_referral_fit_opts;
+
+MK_API void mk_referral_fit_opts_default(mk_referral_fit_opts *o);
+
+/* The cross-validation of the referral mechanism (myoknot referral --cv): fit on all maps
+ * but one, predict the one left out; with verify, the predictions are also checked by
+ * simulating the site model.  p NULL: the embedded parameters. */
+typedef struct mk_referral_cv_report mk_referral_cv_report;
+MK_API mk_status mk_referral_cv_run(const mk_referral_params *p, const mk_referral_fit_opts *o, int verify,
+                             mk_referral_cv_report **out, mk_error *err);
+MK_API void mk_referral_cv_report_free(mk_referral_cv_report *r);
+/* The report as text: scores, the fitted parameters, the regions predicted per muscle. */
+MK_API void mk_referral_cv_format(const mk_referral_cv_report *r, mk_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MYOKNOT_BODY_H */
