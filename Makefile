@@ -36,8 +36,10 @@ fuzz: fuzz-deps
 	cmake --build $(FUZZ) -j $(JOBS) --target fuzz_model fuzz_scenario
 	sh fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
 
+# also the README's and docs/' example commands marked (make bench): too slow for the test suite
 bench: build
 	./$(BUILD)/mk_bench
+	sh tests/cli/doc_examples.sh $(BUILD)/myoknot . --bench
 	./$(BUILD)/mk_bench_trial . 12
 
 # validate --audit: every ranged parameter of tp_site at each end of its range, the targets run

@@ -237,11 +237,36 @@ MK_API void mk_law_check_free(mk_law_check *c);
 #endif
 
 /* The layers above the model and the solver (docs/api.md lists everything): */
+/* ---------------------------------------------------------------- names and text files */
+
+/* The closest of n candidates (NULL entries skipped; n < 0: the list ends at a NULL) within
+ * mk_hint_limit, or NULL. */
+MK_API const char *mk_suggest(const char *name, const char *const *cands, int n);
+
+/* What kind of text file mk_read_text_file reads, for its limit and messages. */
+typedef struct mk_text_kind {
+    const char *what;     /* "a scenario": "larger than the limit of N bytes for a scenario" */
+    size_t max_len;       /* longest text accepted, in bytes; 0: no limit */
+    const char *nul_msg;  /* a NUL byte in the file; NULL: "not a text file (contains NUL bytes)" */
+    const char *read_msg; /* a read error; NULL: "cannot read" */
+} mk_text_kind;
+
+/* Read a whole text file into *out (NUL-ended; free() it) and its length into *len (len may
+ * be NULL).  kind may be NULL (no limit, the default messages).  Every file myoknot reads as
+ * input comes through here: it is opened without blocking and must be a regular file, so a
+ * FIFO, a device or a folder is refused at once instead of hanging or being read forever.
+ * Fails naming the path: MK_ERR_IO "cannot open: <why>", not a regular file, a read error or
+ * a text over the limit (checked before reading), MK_ERR_SYNTAX a NUL byte. */
+MK_API mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, char **out, size_t *len,
+                            mk_error *err);
+
+
 #include "myoknot/output.h"   /* atomic files, output folders */
 #include "myoknot/scenario.h" /* models by name, anatomy, scenarios, protocols, studies */
 #include "myoknot/run.h"      /* simulations, results, run directories */
 #include "myoknot/validate.h" /* validation targets against published data */
 #include "myoknot/body.h"     /* referred pain: parameters, cross-validation */
 #include "myoknot/analysis.h" /* scans, continuation, sensitivity, fitting */
+#include "myoknot/compare.h"  /* runs side by side, sweeps of a setting */
 
 #endif /* MYOKNOT_H */

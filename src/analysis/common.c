@@ -91,6 +91,13 @@ static void xy_draw(const void *ctx, double *xs, double *ys)
         double lo = INFINITY, hi = -INFINITY;
         for (int c = 0; c < p->n_curves; c++)
             for (int k = 0; k < p->curve[c].n; k++) mk_plot_span(&lo, &hi, p->curve[c].y[k]);
+        /* a change below the panel's meaningful span is drawn flat, not magnified */
+        if (p->min_span > 0 && hi >= lo && hi - lo < p->min_span) {
+            double mid = 0.5 * (lo + hi);
+            int nonneg = lo >= 0;
+            lo = mid - 0.5 * p->min_span, hi = mid + 0.5 * p->min_span;
+            if (nonneg && lo < 0) hi -= lo, lo = 0; /* a non-negative quantity stays above zero */
+        }
         mk_plot_pad_range(&lo, &hi, 0.06, 1);
         if (f->n_panels > 1) {
             char letter[4] = {(char)('A' + i), 0, 0, 0};

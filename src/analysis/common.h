@@ -51,6 +51,7 @@ typedef struct mk_plot_panel {
     int n_curves;
     mk_plot_curve curve[MK_PLOT_MAX_CURVES];
     int style[MK_PLOT_MAX_CURVES];    /* MK_PLOT_SOLID, _DASHED (an unstable branch), _MARKS */
+    double min_span;                  /* the y axis spans at least this (0: fit the data) */
 } mk_plot_panel;
 
 typedef struct mk_plot_xy {

@@ -49,7 +49,11 @@ mk_status mk_result_simulate(const mk_model_abi *abi, const mk_protocol *p, cons
         return st;
     }
     res->r.wall_s = now_s() - t0;
-    mk_summary_write(&res->r);
+    if ((st = mk_summary_write(&res->r, err))) {
+        mk_run_result_free(&res->r);
+        free(res);
+        return st;
+    }
     *out = res;
     return MK_OK;
 }
@@ -134,4 +138,26 @@ mk_status mk_result_write_rundir(const mk_result *r, mk_outdir *o, mk_error *err
 {
     if (!r || !o) return mk_fail(err, MK_ERR_INVALID, "mk_result_write_rundir: no result or folder");
     return mk_rundir_fill(&r->r, o, err);
+}
+
+/* myoknot sweep's outcomes of one run (myoknot/compare.h) */
+void mk_sweep_outcomes(const mk_result *res, double out[MK_SWEEP_N_OUT])
+{
+    for (int i = 0; i < MK_SWEEP_N_OUT; i++) out[i] = NAN;
+    const mk_run_result *r = &res->r;
+    for (int i = 0; i < r->n_meas; i++) {
+        const mk_meas_result *m = &r->meas[i];
+        if (m->spec->kind != MK_MEAS_PPT || isnan(m->value)) continue;
+        if (isnan(out[MK_SWEEP_PPT_FIRST])) out[MK_SWEEP_PPT_FIRST] = m->value;
+        out[MK_SWEEP_PPT_LAST] = m->value;
+    }
+    const mk_series *s = &r->series;
+    int cp = mk_series_find(s, "pain.local"), cs = mk_series_find(s, "band.stiffness");
+    for (int i = 0; cp >= 0 && i < s->n_rows; i++) {
+        double v = s->values[(size_t)i * (size_t)s->n_cols + (size_t)cp];
+        if (isnan(out[MK_SWEEP_PAIN_PEAK]) || v > out[MK_SWEEP_PAIN_PEAK]) out[MK_SWEEP_PAIN_PEAK] = v;
+        out[MK_SWEEP_PAIN_END] = v;
+    }
+    if (cs >= 0 && s->n_rows)
+        out[MK_SWEEP_STIFF_END] = s->values[(size_t)(s->n_rows - 1) * (size_t)s->n_cols + (size_t)cs];
 }

@@ -25,6 +25,8 @@ int mk_cli_sensitivity(int argc, char **argv);
 int mk_cli_referral(int argc, char **argv);
 int mk_cli_fit(int argc, char **argv);
 int mk_cli_trial(int argc, char **argv);
+int mk_cli_compare(int argc, char **argv);
+int mk_cli_sweep(int argc, char **argv);
 /* A parameter file (myoknot fit's params.yaml: 'parameters:' with 'component.name: value unit'
  * entries) as --set strings "name=value unit" appended to sets (each freed by the caller).
  * Reports errors (file:line:col) and returns the exit status. */

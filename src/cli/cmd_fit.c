@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 static const char k_help[] =
@@ -60,7 +61,14 @@ static int parse_int(const char *opt, const char *v, long lo, long hi, int *out)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, fit_args *a)
+static const mk_cli_opt k_opts[] = {
+    {"--model", MK_CLI_VALUE}, {"--params", MK_CLI_VALUE}, {"--targets", MK_CLI_VALUE}, {"--dir", MK_CLI_VALUE},
+    {"--data", MK_CLI_VALUE},  {"--scenario", MK_CLI_VALUE}, {"--out", MK_CLI_VALUE},   {"--seed", MK_CLI_VALUE},
+    {"--design", MK_CLI_VALUE}, {"--starts", MK_CLI_VALUE}, {"--evals", MK_CLI_VALUE},  {"--jobs", MK_CLI_VALUE},
+    {"--log", MK_CLI_FLAG},
+};
+
+static int parse_args(const mk_cli_args *args, fit_args *a)
 {
     memset(a, 0, sizeof *a);
     a->dir = "data/validation";
@@ -68,19 +76,13 @@ static int parse_args(int argc, char **argv, fit_args *a)
     a->starts = 4;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     a->jobs = cores < 1 ? 1 : cores > MK_FIT_MAX_JOBS ? MK_FIT_MAX_JOBS : (int)cores;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    for (int i = 0; i < args->n; i++) {
+        const char *o = args->v[i].opt, *v = args->v[i].value;
+        if (!o) return mk_cli_args_extra(&args->v[i], "unknown argument '%s' for 'fit' (see myoknot fit --help)", v);
         if (!strcmp(o, "--log")) {
             a->log = 1;
             continue;
         }
-        static const char *const takes[] = {"--model", "--params", "--targets", "--dir",   "--data",  "--scenario",
-                                            "--out",   "--seed",   "--design",  "--starts", "--evals", "--jobs"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof takes / sizeof *takes; k++) known |= !strcmp(o, takes[k]);
-        if (!known) return mk_cli_usage_error("unknown option or argument '%s' for 'fit' (see myoknot fit --help)", o);
-        if (!v) return mk_cli_usage_error("%s needs a value", o);
-        i++;
         int rc = 0;
         if (!strcmp(o, "--model")) a->model = v;
         else if (!strcmp(o, "--params")) a->params = v;
@@ -472,16 +474,12 @@ static void close_run(fit_run *f)
     free(f->p);
 }
 
-int mk_cli_fit(int argc, char **argv)
+static int fit_main(const fit_args *parsed)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
     fit_run f;
     memset(&f, 0, sizeof f);
-    int rc = parse_args(argc, argv, &f.a);
-    if (rc) return rc;
+    f.a = *parsed;
+    int rc = 0;
     if ((rc = mk_cli_outdir_open(&f.od, f.a.out, "fit", &k_fit_kind))) return rc;
     if ((rc = open_inputs(&f))) {
         close_run(&f);
@@ -520,5 +518,20 @@ int mk_cli_fit(int argc, char **argv)
     mk_buf_free(&txt);
     mk_fit_result_free(&r);
     close_run(&f);
+    return rc;
+}
+
+int mk_cli_fit(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    mk_cli_args args;
+    fit_args a;
+    int rc = mk_cli_args_parse("fit", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse_args(&args, &a);
+    if (!rc) rc = fit_main(&a);
+    mk_cli_args_free(&args); /* a points into it */
     return rc;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 static const char k_help[] =
@@ -57,18 +58,20 @@ int mk_cli_model(int argc, char **argv)
     if (strcmp(verb, "check") && strcmp(verb, "show") && strcmp(verb, "c") && strcmp(verb, "py"))
         return mk_cli_usage_error("unknown 'model' command '%s' (check, show, c, py, list)", verb);
     const char *file = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o")) {
-            if (i + 1 >= argc) return mk_cli_usage_error("-o needs a file name");
-            out = argv[++i];
-        } else if (argv[i][0] == '-') {
-            return mk_cli_usage_error("unknown option '%s' for 'model %s'", argv[i], verb);
-        } else if (file) {
-            return mk_cli_usage_error("'model %s' takes one model, found '%s' and '%s'", verb, file, argv[i]);
-        } else {
-            file = argv[i];
-        }
+    static const mk_cli_opt opts[] = {{"-o", MK_CLI_VALUE}};
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "model %s", verb);
+    mk_cli_args args;
+    /* no quantities here: every value points into argv and outlives the list */
+    int rc = mk_cli_args_parse(cmd, opts, 1, argc - 1, argv + 1, &args);
+    for (int i = 0; !rc && i < args.n; i++) {
+        const mk_cli_arg *a = &args.v[i];
+        if (a->opt) out = a->value;
+        else if (file) rc = mk_cli_args_extra(a, "'model %s' takes one model, found '%s' and '%s'", verb, file, a->value);
+        else file = a->value;
     }
+    mk_cli_args_free(&args);
+    if (rc) return rc;
     if (!file) return mk_cli_usage_error("'model %s' needs a model file or name", verb);
     if (out && !strcmp(verb, "check")) return mk_cli_usage_error("'model check' writes no file");
 
@@ -76,7 +79,6 @@ int mk_cli_model(int argc, char **argv)
     mk_cli_model_ref ref;
     if (mk_cli_open_model(file, 0, &ref)) return 1;
     const mk_model *m = ref.model;
-    int rc = 0;
     if (!strcmp(verb, "check")) {
         printf("%s: ok: model '%s', %d states, %d parameters, %d inputs, %d variables, %d outputs\n",
                file, mk_model_name(m), mk_model_count(m, MK_SYM_STATE), mk_model_count(m, MK_SYM_PARAM),

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 static const char k_help[] =
@@ -32,43 +33,37 @@ typedef struct referral_args {
     mk_referral_fit_opts fit;
 } referral_args;
 
-static int parse_args(int argc, char **argv, referral_args *a)
+static const mk_cli_opt k_opts[] = {
+    {"--cv", MK_CLI_FLAG},        {"--no-check", MK_CLI_FLAG}, {"--params", MK_CLI_VALUE},
+    {"--starts", MK_CLI_VALUE},   {"--evals", MK_CLI_VALUE},
+};
+
+static int parse_args(const mk_cli_args *args, referral_args *a)
 {
     memset(a, 0, sizeof *a);
     a->check = 1;
     mk_referral_fit_opts_default(&a->fit);
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    for (int i = 0; i < args->n; i++) {
+        const char *o = args->v[i].opt, *v = args->v[i].value;
+        if (!o) return mk_cli_args_extra(&args->v[i], "unknown argument '%s' for 'referral' (see myoknot referral --help)", v);
         if (!strcmp(o, "--cv")) a->cv = 1;
         else if (!strcmp(o, "--no-check")) a->check = 0;
-        else if (!strcmp(o, "--params") || !strcmp(o, "--starts") || !strcmp(o, "--evals")) {
-            if (!v) return mk_cli_usage_error("%s needs a value", o);
-            i++;
-            if (!strcmp(o, "--params")) {
-                a->params = v;
-                continue;
-            }
+        else if (!strcmp(o, "--params")) a->params = v;
+        else {
             char *end;
             long n = strtol(v, &end, 10);
             if (!*v || *end || n < 1 || n > 100000)
                 return mk_cli_usage_error("%s expects 1 .. 100000, found '%s'", o, v);
             *(!strcmp(o, "--starts") ? &a->fit.starts : &a->fit.max_evals) = (int)n;
-        } else
-            return mk_cli_usage_error("unknown option '%s' for 'referral' (see myoknot referral --help)", o);
+        }
     }
     if (!a->cv) return mk_cli_usage_error("'referral' needs an action: --cv (see myoknot referral --help)");
     return 0;
 }
 
-int mk_cli_referral(int argc, char **argv)
+static int referral_main(const referral_args *parsed)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
-    referral_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc) return rc;
+    referral_args a = *parsed;
     mk_error err;
     mk_referral_params p;
     if (a.params && mk_referral_params_load_file(a.params, &p, &err)) return mk_cli_report(&err);
@@ -86,4 +81,19 @@ int mk_cli_referral(int argc, char **argv)
     fputs(b.data, stdout);
     mk_buf_free(&b);
     return 0;
+}
+
+int mk_cli_referral(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    mk_cli_args args;
+    referral_args a;
+    int rc = mk_cli_args_parse("referral", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse_args(&args, &a);
+    if (!rc) rc = referral_main(&a);
+    mk_cli_args_free(&args); /* a points into it */
+    return rc;
 }

@@ -15,15 +15,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 /* The model of the quick mode when none is named. */
 #define MK_DEFAULT_MODEL "decay"
 
+/* --examiner: an algometer reading's standard error of measurement on upper-trapezius trigger
+ * points, 0.18-0.22 kg/cm2 (women with chronic neck pain, 1-week test-retest; R:Scielo2021 in
+ * ../shared/research/neuro-clinical.md 6.3): the middle of that range. */
+#define MK_ALGOMETER_SEM "0.2"
+
 
 static const char k_help[] =
     "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--params FILE] [--model MODEL] [--out DIR]\n"
-    "                   [--strict] [--rtol X] [--atol X]\n"
+    "                   [--strict] [--examiner] [--rtol X] [--atol X]\n"
     "       myoknot run --model MODEL --duration Q [--every Q] [--set NAME=Q]...\n"
     "                   [--input NAME=Q]... [--csv FILE]\n"
     "\n"
@@ -42,6 +48,10 @@ static const char k_help[] =
     "                   entries, as myoknot fit writes them (params.yaml); --set comes after\n"
     "  --out DIR        the run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
     "  --strict         parameter values outside their plausible range are errors\n"
+    "  --examiner       PPT readings as a real examiner takes them: the model's threshold plus a\n"
+    "                   normal error of SD 0.2 kg/cm2 (algometer test-retest SEM), drawn from the\n"
+    "                   scenario's seed (--set seed=N); off by default.  The same as\n"
+    "                   --set 'examiner.algometer_sem=0.2 kg/cm2' (docs/scenarios.md)\n"
     "\n"
     "The second form integrates MODEL with constant inputs and prints its states and outputs\n"
     "(default model: " MK_DEFAULT_MODEL "):\n"
@@ -60,37 +70,36 @@ typedef struct run_opts {
     const char *scenario, *out;
     const char *sets[64], *inputs[64];
     int n_sets, n_inputs, strict, quick;
+    int examiner;                   /* --examiner: PPT readings with an algometer's error */
     const char *params_file;        /* --params: a fitted parameter file (myoknot fit) */
     const char *const *set_list;    /* what the scenario is compiled with: the file's, then --set */
     int n_set_list;
     double rtol, atol;
 } run_opts;
 
-static int parse_args(int argc, char **argv, run_opts *o)
+static const mk_cli_opt k_opts[] = {
+    {"--model", MK_CLI_VALUE},       {"--duration", MK_CLI_QUANTITY}, {"--every", MK_CLI_QUANTITY},
+    {"--set", MK_CLI_QUANTITY},      {"--input", MK_CLI_QUANTITY},    {"--csv", MK_CLI_VALUE},
+    {"--rtol", MK_CLI_VALUE},        {"--atol", MK_CLI_VALUE},        {"--out", MK_CLI_VALUE},
+    {"--params", MK_CLI_VALUE},      {"--strict", MK_CLI_FLAG},       {"--examiner", MK_CLI_FLAG},
+};
+
+static int parse_args(const mk_cli_args *args, run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->rtol = 1e-6;
     o->atol = 1e-9;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (a[0] != '-') {
-            if (o->scenario) return mk_cli_usage_error("'run' takes one scenario, found '%s' and '%s'", o->scenario, a);
-            o->scenario = a;
+    for (int i = 0; i < args->n; i++) {
+        const char *a = args->v[i].opt, *v = args->v[i].value;
+        if (!a) {
+            if (o->scenario)
+                return mk_cli_args_extra(&args->v[i], "'run' takes one scenario, found '%s' and '%s'", o->scenario, v);
+            o->scenario = v;
             continue;
         }
-        if (!strcmp(a, "--strict")) {
-            o->strict = 1;
-            continue;
-        }
-        int takes = !strcmp(a, "--model") || !strcmp(a, "--duration") || !strcmp(a, "--every") ||
-                    !strcmp(a, "--set") || !strcmp(a, "--input") || !strcmp(a, "--csv") ||
-                    !strcmp(a, "--rtol") || !strcmp(a, "--atol") || !strcmp(a, "--out") ||
-                    !strcmp(a, "--params");
-        if (!takes) return mk_cli_usage_error("unknown option '%s' for 'run' (see myoknot run --help)", a);
-        if (!v) return mk_cli_usage_error("%s needs a value", a);
-        i++;
-        if (!strcmp(a, "--model")) o->model = v;
+        if (!strcmp(a, "--strict")) o->strict = 1;
+        else if (!strcmp(a, "--examiner")) o->examiner = 1;
+        else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--duration")) o->duration = v;
         else if (!strcmp(a, "--every")) o->every = v;
         else if (!strcmp(a, "--csv")) o->csv = v;
@@ -112,7 +121,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
     /* the quick mode: constant inputs, no scenario */
     o->quick = !o->scenario && (o->duration || o->every || o->n_inputs || o->csv);
     if (o->quick) {
-        if (o->out || o->strict || o->params_file) return mk_cli_usage_error("--out, --strict and --params need a scenario");
+        if (o->out || o->strict || o->params_file || o->examiner)
+            return mk_cli_usage_error("--out, --strict, --params and --examiner need a scenario");
         if (!o->model) o->model = MK_DEFAULT_MODEL;
         if (!o->duration) o->duration = "10 s";
     } else if (o->n_inputs || o->csv) {
@@ -329,27 +339,21 @@ done:
     return rc;
 }
 
-int mk_cli_run(int argc, char **argv)
+static int run_parsed(const run_opts *o_in)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
-    run_opts o;
-    int rc = parse_args(argc, argv, &o);
-    if (rc) return rc;
+    run_opts o = *o_in;
+    int rc = 0;
     if (!o.quick) {
-        /* --params FILE: its entries are --set options that come before the command line's */
+        /* --params FILE: its entries are --set options that come before the command line's;
+         * --examiner is one too (the sourced algometer error), which a --set may change */
         char *file_sets[256];
-        const char *all[256 + 64];
-        int n_file = 0;
-        o.set_list = o.sets, o.n_set_list = o.n_sets;
-        if (o.params_file) {
-            rc = mk_cli_params_file(o.params_file, file_sets, &n_file, 256);
-            for (int i = 0; i < n_file; i++) all[i] = file_sets[i];
-            for (int i = 0; i < o.n_sets; i++) all[n_file + i] = o.sets[i];
-            o.set_list = all, o.n_set_list = n_file + o.n_sets;
-        }
+        const char *all[256 + 1 + 64];
+        int n_file = 0, n = 0;
+        if (o.params_file) rc = mk_cli_params_file(o.params_file, file_sets, &n_file, 256);
+        for (int i = 0; i < n_file; i++) all[n++] = file_sets[i];
+        if (o.examiner) all[n++] = "examiner.algometer_sem=" MK_ALGOMETER_SEM " kg/cm2";
+        for (int i = 0; i < o.n_sets; i++) all[n++] = o.sets[i];
+        o.set_list = all, o.n_set_list = n;
         if (!rc) rc = run_scenario(&o);
         for (int i = 0; i < n_file; i++) free(file_sets[i]);
         return rc;
@@ -363,5 +367,20 @@ int mk_cli_run(int argc, char **argv)
     if (!rc) rc = simulate(&o, u, ref.abi);
     mk_cli_close_model(&ref);
     mk_units_free(u);
+    return rc;
+}
+
+int mk_cli_run(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    run_opts o;
+    mk_cli_args args;
+    int rc = mk_cli_args_parse("run", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse_args(&args, &o);
+    if (!rc) rc = run_parsed(&o);
+    mk_cli_args_free(&args); /* o points into it */
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 #define MK_SCAN_DEFAULT_MODEL "tp_site"
@@ -78,7 +79,15 @@ static int parse_number(const char *opt, const char *v, double *out)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, scan_args *a)
+static const mk_cli_opt k_opts[] = {
+    {"--from", MK_CLI_QUANTITY},  {"--to", MK_CLI_QUANTITY},    {"--steps", MK_CLI_VALUE},
+    {"--model", MK_CLI_VALUE},    {"--settle", MK_CLI_QUANTITY}, {"--set", MK_CLI_QUANTITY},
+    {"--watch", MK_CLI_VALUE},    {"--tol", MK_CLI_VALUE},       {"--conv", MK_CLI_VALUE},
+    {"--out", MK_CLI_VALUE},      {"--rtol", MK_CLI_VALUE},      {"--atol", MK_CLI_VALUE},
+    {"--method", MK_CLI_VALUE},   {"--freeze", MK_CLI_VALUE},    {"--newton-tol", MK_CLI_VALUE},
+};
+
+static int parse_args(const mk_cli_args *args, scan_args *a)
 {
     memset(a, 0, sizeof *a);
     a->steps = 20;
@@ -90,21 +99,13 @@ static int parse_args(int argc, char **argv, scan_args *a)
     a->settle = "6 h";
     a->newton = 1;
     a->newton_tol = 1e-6;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (o[0] != '-' || !o[1]) {
-            if (a->name) return mk_cli_usage_error("'scan' sweeps one NAME, found '%s' and '%s'", a->name, o);
-            a->name = o;
+    for (int i = 0; i < args->n; i++) {
+        const char *o = args->v[i].opt, *v = args->v[i].value;
+        if (!o) {
+            if (a->name) return mk_cli_args_extra(&args->v[i], "'scan' sweeps one NAME, found '%s' and '%s'", a->name, v);
+            a->name = v;
             continue;
         }
-        static const char *const takes[] = {"--from",  "--to",   "--steps", "--model",  "--settle",
-                                            "--set",   "--watch", "--tol",  "--conv",   "--out",
-                                            "--rtol",  "--atol", "--method", "--freeze", "--newton-tol"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof takes / sizeof *takes; k++) known |= !strcmp(o, takes[k]);
-        if (!known) return mk_cli_usage_error("unknown option '%s' for 'scan' (see myoknot scan --help)", o);
-        if (!v) return mk_cli_usage_error("%s needs a value", o);
-        i++;
         if (!strcmp(o, "--from")) a->from = v;
         else if (!strcmp(o, "--to")) a->to = v;
         else if (!strcmp(o, "--model")) a->model = v;
@@ -304,15 +305,10 @@ static int scan_newton(const scan_args *a, mk_solver *s, const mk_scan_opts *so,
     return rc;
 }
 
-int mk_cli_scan(int argc, char **argv)
+static int scan_main(const scan_args *parsed)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
-    scan_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc) return rc;
+    scan_args a = *parsed;
+    int rc = 0;
     mk_units *u = NULL;
     mk_error err = {0};
     mk_cli_model_ref ref = {0};
@@ -441,5 +437,20 @@ done:
     mk_solver_free(s);
     mk_cli_close_model(&ref);
     mk_units_free(u);
+    return rc;
+}
+
+int mk_cli_scan(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    mk_cli_args args;
+    scan_args a;
+    int rc = mk_cli_args_parse("scan", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse_args(&args, &a);
+    if (!rc) rc = scan_main(&a);
+    mk_cli_args_free(&args); /* a points into it */
     return rc;
 }

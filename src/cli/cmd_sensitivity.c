@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 
@@ -85,7 +86,15 @@ static int parse_int(const char *opt, const char *v, long lo, long hi, long *out
     return 0;
 }
 
-static int parse_args(int argc, char **argv, sens_args *a)
+static const mk_cli_opt k_opts[] = {
+    {"--model", MK_CLI_VALUE},  {"--outputs", MK_CLI_VALUE}, {"--trajectories", MK_CLI_VALUE},
+    {"--levels", MK_CLI_VALUE}, {"--params", MK_CLI_VALUE},  {"--seed", MK_CLI_VALUE},
+    {"--set", MK_CLI_QUANTITY}, {"--top", MK_CLI_VALUE},     {"--out", MK_CLI_VALUE},
+    {"--rtol", MK_CLI_VALUE},   {"--atol", MK_CLI_VALUE},    {"--method", MK_CLI_VALUE},
+    {"--samples", MK_CLI_VALUE}, {"--bootstrap", MK_CLI_VALUE}, {"--jobs", MK_CLI_VALUE},
+};
+
+static int parse_args(const mk_cli_args *args, sens_args *a)
 {
     memset(a, 0, sizeof *a);
     a->trajectories = 4;
@@ -98,21 +107,14 @@ static int parse_args(int argc, char **argv, sens_args *a)
     a->seed = 1;
     a->rtol = 1e-6;
     a->atol = 1e-9;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (o[0] != '-' || !o[1]) {
-            if (a->scenario) return mk_cli_usage_error("'sensitivity' takes one scenario, found '%s' and '%s'", a->scenario, o);
-            a->scenario = o;
+    for (int i = 0; i < args->n; i++) {
+        const char *o = args->v[i].opt, *v = args->v[i].value;
+        if (!o) {
+            if (a->scenario)
+                return mk_cli_args_extra(&args->v[i], "'sensitivity' takes one scenario, found '%s' and '%s'", a->scenario, v);
+            a->scenario = v;
             continue;
         }
-        static const char *const takes[] = {"--model", "--outputs", "--trajectories", "--levels", "--params",
-                                            "--seed",  "--set",     "--top",          "--out",    "--rtol",
-                                            "--atol",  "--method",  "--samples",      "--bootstrap", "--jobs"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof takes / sizeof *takes; k++) known |= !strcmp(o, takes[k]);
-        if (!known) return mk_cli_usage_error("unknown option '%s' for 'sensitivity' (see myoknot sensitivity --help)", o);
-        if (!v) return mk_cli_usage_error("%s needs a value", o);
-        i++;
         long n = 0;
         if (!strcmp(o, "--model")) a->model = v;
         else if (!strcmp(o, "--outputs") || !strcmp(o, "--params")) {
@@ -324,15 +326,10 @@ static int sobol(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf
     return rc;
 }
 
-int mk_cli_sensitivity(int argc, char **argv)
+static int sensitivity_main(const sens_args *parsed)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
-    sens_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc) return rc;
+    sens_args a = *parsed;
+    int rc = 0;
     mk_error err = {0};
     mk_cli_scenario cs;
     mk_buf text, csv;
@@ -365,5 +362,20 @@ done:
     mk_cli_scenario_close(&cs);
     mk_buf_free(&text);
     mk_buf_free(&csv);
+    return rc;
+}
+
+int mk_cli_sensitivity(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    mk_cli_args args;
+    sens_args a;
+    int rc = mk_cli_args_parse("sensitivity", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse_args(&args, &a);
+    if (!rc) rc = sensitivity_main(&a);
+    mk_cli_args_free(&args); /* a points into it */
     return rc;
 }

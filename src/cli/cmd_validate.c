@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 
 static const char k_help[] =
@@ -52,30 +53,27 @@ typedef struct vopts {
     int n_only, all_variants, audit, jobs;
 } vopts;
 
-static int parse(int argc, char **argv, vopts *o)
+static const mk_cli_opt k_opts[] = {
+    {"--model", MK_CLI_VALUE}, {"--only", MK_CLI_VALUE},         {"--out", MK_CLI_VALUE},
+    {"--dir", MK_CLI_VALUE},   {"--all-variants", MK_CLI_FLAG}, {"--audit", MK_CLI_FLAG},
+    {"--jobs", MK_CLI_VALUE},
+};
+
+static int parse(const mk_cli_args *args, vopts *o)
 {
     memset(o, 0, sizeof *o);
     o->dir = "data/validation";
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--all-variants") || !strcmp(a, "--audit")) {
-            *(a[2] == 'a' && a[3] == 'u' ? &o->audit : &o->all_variants) = 1;
-            continue;
-        }
-        if (!strcmp(a, "--jobs")) {
+    for (int i = 0; i < args->n; i++) {
+        const char *a = args->v[i].opt, *v = args->v[i].value;
+        if (!a) return mk_cli_args_extra(&args->v[i], "unknown argument '%s' for 'validate' (see myoknot validate --help)", v);
+        if (!strcmp(a, "--all-variants")) o->all_variants = 1;
+        else if (!strcmp(a, "--audit")) o->audit = 1;
+        else if (!strcmp(a, "--jobs")) {
             char *end;
-            long j = v ? strtol(v, &end, 10) : 0;
-            if (!v || *end || j < 1 || j > 64) return mk_cli_usage_error("--jobs needs a number of workers from 1 to 64");
+            long j = strtol(v, &end, 10);
+            if (!*v || *end || j < 1 || j > 64) return mk_cli_usage_error("--jobs needs a number of workers from 1 to 64");
             o->jobs = (int)j;
-            i++;
-            continue;
-        }
-        if (strcmp(a, "--model") && strcmp(a, "--only") && strcmp(a, "--out") && strcmp(a, "--dir"))
-            return mk_cli_usage_error("unknown %s '%s' for 'validate' (see myoknot validate --help)",
-                                      a[0] == '-' ? "option" : "argument", a);
-        if (!v) return mk_cli_usage_error("%s needs a value", a);
-        i++;
-        if (!strcmp(a, "--model")) o->model = v;
+        } else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--dir")) o->dir = v;
         else if (o->n_only == MAX_ONLY) return mk_cli_usage_error("too many --only options (at most %d)", MAX_ONLY);
@@ -245,15 +243,10 @@ static void pad_print(const char *s, int w)
     for (int k = width(s); k < w; k++) fputc(' ', stdout);
 }
 
-int mk_cli_validate(int argc, char **argv)
+static int validate_main(const vopts *parsed)
 {
-    if (mk_cli_wants_help(argc, argv)) {
-        fputs(k_help, stdout);
-        return 0;
-    }
-    vopts o;
-    int rc = parse(argc, argv, &o);
-    if (rc) return rc;
+    vopts o = *parsed;
+    int rc = 0;
     mk_outdir *od = NULL;
 
     /* the models */
@@ -481,5 +474,20 @@ done:
     mk_anatomy_free(anat);
     mk_units_free(u);
     for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
+    return rc;
+}
+
+int mk_cli_validate(int argc, char **argv)
+{
+    if (mk_cli_wants_help(argc, argv)) {
+        fputs(k_help, stdout);
+        return 0;
+    }
+    mk_cli_args args;
+    vopts o;
+    int rc = mk_cli_args_parse("validate", k_opts, (int)(sizeof k_opts / sizeof *k_opts), argc, argv, &args);
+    if (!rc) rc = parse(&args, &o);
+    if (!rc) rc = validate_main(&o);
+    mk_cli_args_free(&args); /* o points into it */
     return rc;
 }

@@ -62,6 +62,10 @@ typedef struct mk_protocol {
     double duration_s;
     double output_every_s;
     unsigned long seed;
+    /* The simulated examiner's algometer error: the SD of a PPT reading about the model's
+     * threshold, drawn from `seed` (0: readings are exact, the default).  Scenario key
+     * `examiner: {algometer_sem: Q}`, or --set examiner.algometer_sem=Q. */
+    double algometer_sem_kpa;
     mk_param_override *params;
     int n_params;
     mk_input_change *changes; /* sorted by t_s (stable) */

@@ -110,5 +110,6 @@ void mk_run_result_free(mk_run_result *r)
     free(r->params);
     mk_series_free(&r->series);
     free(r->meas);
+    free(r->summary);
     memset(r, 0, sizeof *r);
 }

@@ -36,7 +36,7 @@ typedef struct mk_run_result {
     double wall_s;
     long law_checks;           /* conservation laws checked, summed over output rows */
     double law_drift_max;      /* the largest relative drift of any law (0 without laws) */
-    char summary[8192];        /* the table `myoknot run` prints */
+    char *summary;             /* the table `myoknot run` prints (NULL until written) */
 } mk_run_result;
 
 mk_status mk_series_init(mk_series *s, int n_cols, mk_error *err);

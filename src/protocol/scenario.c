@@ -475,7 +475,24 @@ mk_status sc_string(sc_ctx *cx, const mk_ypair *p, char *buf, size_t size)
 static const char *const k_top_keys[] = {"name",     "description", "model",    "site",
                                          "duration", "output_every", "seed",    "parameters",
                                          "baseline", "timeline",    "patient", "start",
-                                         NULL};
+                                         "examiner", "sweep",   NULL};
+
+/* examiner: {algometer_sem: Q}: the simulated examiner's error on each PPT reading */
+static mk_status sc_examiner(sc_ctx *cx, mk_protocol *pr, const mk_ypair *p)
+{
+    static const char *const keys[] = {"algometer_sem", NULL};
+    if (p->val->kind != MK_Y_MAP)
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected a mapping for 'examiner' (e.g. 'examiner: {algometer_sem: 0.2 kg/cm2}'), found %s",
+                       sc_kind_name(p->val));
+    mk_status rc = sc_check_keys(cx, p->val, keys, "in 'examiner'");
+    const mk_ypair *sem = rc ? NULL : mk_yfind(p->val, "algometer_sem");
+    if (!rc && !sem)
+        rc = sc_missing(cx, p->val, "algometer_sem", "in 'examiner'",
+                        "the SD of an algometer reading, e.g. 'algometer_sem: 0.2 kg/cm2'");
+    if (!rc) rc = sc_quantity(cx, sem, "kPa", "a pressure", SQ_NONNEG, NAN, NAN, &pr->algometer_sem_kpa);
+    return rc;
+}
 
 /* A --set value as a pseudo pair, so the helpers (and their messages) apply. */
 typedef struct set_item {
@@ -916,6 +933,16 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         }
         pr->seed = (unsigned long)v;
     }
+    if ((p = mk_yfind(root, "examiner")) && (rc = sc_examiner(cx, pr, p))) goto done;
+    /* `sweep:` is myoknot sweep's (protocol/vary.h): a run has nothing to do with it */
+    /* --set examiner.algometer_sem=Q (myoknot run --examiner): over the file's */
+    for (int i = 0; i < n_sets; i++) {
+        if (strcmp(items[i].name, "examiner.algometer_sem")) continue;
+        if ((rc = sc_quantity(cx, &items[i].pair, "kPa", "a pressure", SQ_NONNEG, NAN, NAN, &pr->algometer_sem_kpa))) {
+            rc = set_error(cx, sets[i]);
+            goto done;
+        }
+    }
 
     /* parameters: the patient's or checkpoint's first, then the scenario's own */
     if ((rc = sc_start_params(cx, pr))) goto done;
@@ -968,7 +995,7 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
     for (int i = 0; i < n_sets; i++) {
         set_item *it = &items[i];
         if (!strcmp(it->name, "duration") || !strcmp(it->name, "output_every") ||
-            !strcmp(it->name, "seed"))
+            !strcmp(it->name, "seed") || !strcmp(it->name, "examiner.algometer_sem"))
             continue;
         int idx = mk_abi_find(abi, MK_SYM_PARAM, it->name);
         if (idx >= 0) {
@@ -992,7 +1019,8 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         }
         const char *hint = sc_suggest_symbols(abi, MK_SYM_PARAM, it->name);
         if (!hint) hint = sc_suggest_symbols(abi, MK_SYM_INPUT, it->name);
-        if (!hint) hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed"}, 3);
+        if (!hint)
+            hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed", "examiner.algometer_sem"}, 4);
         if (hint)
             rc = OVERRIDE_FAIL(cx->err, MK_ERR_NAME,
                             "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],

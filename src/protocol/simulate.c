@@ -7,6 +7,7 @@
  * pressure) run on a clone of the solver, so measuring never changes the patient.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,44 @@ static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referra
     return rc;
 }
 
+/* ---------------------------------------------------------------- the examiner */
+
+/* SplitMix64 (Steele, Lea & Flood 2014): a counter-based generator, so reading i's error is a
+ * pure function of (seed, i) -- no state, the same in any thread and in any order. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+/* uniform in (0, 1), never 0 */
+static double unit_at(uint64_t seed, uint64_t i, uint64_t draw)
+{
+    uint64_t h = mix64(mix64(mix64(seed) ^ i) ^ draw);
+    return ((double)(h >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* The simulated examiner: each PPT reading is the model's threshold plus a normal error of SD
+ * algometer_sem_kpa (Box-Muller), drawn from (seed, the reading's index); never below 0.
+ * With no examiner error the readings are the model's thresholds, untouched. */
+static void examiner_noise(const mk_protocol *p, mk_run_result *out)
+{
+    if (!(p->algometer_sem_kpa > 0)) return;
+    for (int i = 0; i < out->n_meas; i++) {
+        mk_meas_result *m = &out->meas[i];
+        if (m->spec->kind != MK_MEAS_PPT || !isfinite(m->value)) continue;
+        double u1 = unit_at(p->seed, (uint64_t)i, 0), u2 = unit_at(p->seed, (uint64_t)i, 1);
+        double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+        double truth = m->value;
+        m->value = fmax(0.0, truth + p->algometer_sem_kpa * z);
+        size_t l = strlen(m->note);
+        snprintf(m->note + l, sizeof m->note - l, "%sread by the examiner (SEM %.3g kPa); model %.1f kPa",
+                 l ? "; " : "", p->algometer_sem_kpa, truth);
+    }
+}
+
 /* ---------------------------------------------------------------- the series */
 
 typedef struct columns {
@@ -336,6 +375,7 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
         }
     }
     out->n_meas = mi;
+    if (!rc) examiner_noise(p, out);
     if (s) mk_solver_get_stats(s, &out->stats);
     free(row);
     out->law_checks = mk_law_check_count(laws);

@@ -233,7 +233,7 @@ mk_status mk_report_html(const mk_run_result *r, const char *dir, const mk_figur
     }
 
     /* ---- summary */
-    if (r->summary[0]) {
+    if (r->summary && r->summary[0]) {
         mk_buf_puts(b, "<h2>Summary</h2>\n<pre>");
         esc(b, r->summary);
         mk_buf_puts(b, "</pre>\n");

@@ -361,6 +361,8 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
         char seed[32];
         snprintf(seed, sizeof seed, "%lu", p->seed);
         jstr(&j, root, "seed_text", seed);
+        /* the simulated examiner's algometer error (0: PPT readings are the model's thresholds) */
+        jnum(&j, root, "algometer_sem_kpa", p->algometer_sem_kpa);
     }
 
     cJSON *params = jarr(&j, root, "parameters");

@@ -7,28 +7,13 @@
  * active at the end, read from the same outputs (thresholds below are for wording only).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "report/figures.h"
 #include "report/summary.h"
-
-typedef struct out {
-    char *buf;
-    size_t size, len;
-} out;
-
-static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(out *o, const char *fmt, ...)
-{
-    if (o->len >= o->size) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0) o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
-}
 
 static const struct {
     const char *name, *head;
@@ -82,19 +67,15 @@ static double at(const mk_series *s, int row, int col)
     return col < 0 ? NAN : s->values[(size_t)row * s->n_cols + col];
 }
 
-void mk_summary_write(mk_run_result *r)
+/* The table over time: the start, the measurement times, the worst and stiffest moments, the
+ * end. */
+static void write_rows(mk_buf *o, const mk_run_result *r, const int *idx)
 {
-    out o = {r->summary, sizeof r->summary, 0};
     const mk_series *s = &r->series;
-    r->summary[0] = 0;
-    if (s->n_rows == 0) return;
-    int idx[8];
-    for (size_t k = 0; k < 8; k++) idx[k] = mk_series_find(s, k_cols[k].name);
-
-    put(&o, "%-12s", "time");
+    mk_buf_printf(o, "%-12s", "time");
     for (size_t k = 0; k < 8; k++)
-        if (idx[k] >= 0) put(&o, " %9s", k_cols[k].head);
-    put(&o, "  worst referred\n");
+        if (idx[k] >= 0) mk_buf_printf(o, " %9s", k_cols[k].head);
+    mk_buf_printf(o, "  worst referred\n");
     /* rows: the start, every distinct measurement time (the moments the scenario cares
      * about), the end; evenly spaced times when there are too few or too many of those */
     int pick[21], rows = 0, overflow = 0;
@@ -135,41 +116,50 @@ void mk_summary_write(mk_run_result *r)
     for (int k = 0; k < rows; k++) {
         int row = pick[k];
         char tb[32];
-        put(&o, "%-12s", clock(s->t_s[row], tb, sizeof tb));
+        mk_buf_printf(o, "%-12s", clock(s->t_s[row], tb, sizeof tb));
         for (size_t c = 0; c < 8; c++) {
             if (idx[c] < 0) continue;
             double x = at(s, row, idx[c]);
             if (fabs(x) < 1e-6) x = 0; /* 4e-30 mL/100g/min is no flow */
-            put(&o, c == 0 ? " %9.2f" : " %9.3g", x);
+            mk_buf_printf(o, c == 0 ? " %9.2f" : " %9.3g", x);
         }
         int w = worst_region(s, row, NULL);
         char pretty[96];
         if (w >= 0 && at(s, row, w) >= 0.05)
-            put(&o, "  %.1f %s", at(s, row, w), mk_pretty_region(s->names[w] + 12, pretty, sizeof pretty));
-        put(&o, "\n");
+            mk_buf_printf(o, "  %.1f %s", at(s, row, w), mk_pretty_region(s->names[w] + 12, pretty, sizeof pretty));
+        mk_buf_puts(o, "\n");
     }
+}
+
+/* every measurement, at its time */
+static void write_measurements(mk_buf *o, const mk_run_result *r)
+{
     if (r->n_meas) {
-        put(&o, "\nmeasurements (on a copy of the simulated patient):\n");
+        mk_buf_printf(o, "\nmeasurements (on a copy of the simulated patient):\n");
         for (int i = 0; i < r->n_meas; i++) {
             const mk_meas_result *m = &r->meas[i];
             char tb[32];
-            put(&o, "  %-12s %-28.28s ", clock(m->t_s, tb, sizeof tb), m->spec->label);
-            if (isnan(m->value)) put(&o, "%s\n", m->note[0] ? m->note : "no value");
-            else if (m->spec->kind == MK_MEAS_PPT) put(&o, "%7.1f kPa (%.2f kg/cm2)%s%s\n", m->value, m->value / 98.0665, m->note[0] ? "  " : "", m->note);
-            else put(&o, "%7.3g %s\n", m->value, m->unit);
+            mk_buf_printf(o, "  %-12s %-28.28s ", clock(m->t_s, tb, sizeof tb), m->spec->label);
+            if (isnan(m->value)) mk_buf_printf(o, "%s\n", m->note[0] ? m->note : "no value");
+            else if (m->spec->kind == MK_MEAS_PPT) mk_buf_printf(o, "%7.1f kPa (%.2f kg/cm2)%s%s\n", m->value, m->value / 98.0665, m->note[0] ? "  " : "", m->note);
+            else mk_buf_printf(o, "%7.3g %s\n", m->value, m->unit);
         }
     }
+}
 
-    /* what changed, and the mechanisms active at the end */
+/* what changed, and the mechanisms active at the end */
+static void write_changes(mk_buf *o, const mk_run_result *r, const int *idx)
+{
+    const mk_series *s = &r->series;
     int last = s->n_rows - 1;
-    put(&o, "\nwhat changed from start to end:\n");
+    mk_buf_printf(o, "\nwhat changed from start to end:\n");
     int any = 0;
     for (size_t c = 0; c < 8; c++) {
         if (idx[c] < 0) continue;
         double a = at(s, 0, idx[c]), b = at(s, last, idx[c]);
         double scale = fmax(fabs(a), fabs(b));
         if (!(scale > 0) || fabs(b - a) < 0.05 * scale) continue;
-        put(&o, "  %-20s %9.3g -> %-9.3g (%s)\n", k_cols[c].name, a, b, b > a ? "up" : "down");
+        mk_buf_printf(o, "  %-20s %9.3g -> %-9.3g (%s)\n", k_cols[c].name, a, b, b > a ? "up" : "down");
         any = 1;
     }
     /* the measured threshold: the first and the last PPT of the run */
@@ -180,39 +170,62 @@ void mk_summary_write(mk_run_result *r)
             ppt1 = &r->meas[i];
         }
     if (ppt0 && ppt1 != ppt0 && fabs(ppt1->value - ppt0->value) >= 0.05 * ppt0->value) {
-        put(&o, "  %-20s %9.1f -> %-9.1f kPa (%s)\n", "PPT (measured)", ppt0->value, ppt1->value,
+        mk_buf_printf(o, "  %-20s %9.1f -> %-9.1f kPa (%s)\n", "PPT (measured)", ppt0->value, ppt1->value,
             ppt1->value > ppt0->value ? "up: less tender" : "down: more tender");
         any = 1;
     }
-    if (!any) put(&o, "  nothing moved by more than 5 %%\n");
+    if (!any) mk_buf_printf(o, "  nothing moved by more than 5 %%\n");
     double po2 = at(s, last, mk_series_find(s, "core.po2"));
     double ph = at(s, last, mk_series_find(s, "core.ph"));
     double flow = at(s, last, mk_series_find(s, "core.flow"));
     double cs = at(s, last, mk_series_find(s, "spinal.central_sens"));
     double unmask = at(s, last, mk_series_find(s, "spinal.unmask"));
-    put(&o, "why, at the end:\n");
+    mk_buf_printf(o, "why, at the end:\n");
     any = 0;
     if (po2 < 10) {
-        put(&o, "  the knot core is hypoxic (PO2 %.1f mmHg, flow %.2g mL/100g/min): its capillaries are compressed\n", po2, flow);
+        mk_buf_printf(o, "  the knot core is hypoxic (PO2 %.1f mmHg, flow %.2g mL/100g/min): its capillaries are compressed\n", po2, flow);
         any = 1;
     }
     if (ph < 7.0) {
-        put(&o, "  the core is acidic (pH %.2f): H+ with lactate and ATP drives the nociceptors\n", ph);
+        mk_buf_printf(o, "  the core is acidic (pH %.2f): H+ with lactate and ATP drives the nociceptors\n", ph);
         any = 1;
     }
     double sens = at(s, last, mk_series_find(s, "noci.sens"));
     if (sens > 0.05) {
-        put(&o, "  peripheral sensitisation is %.0f %% of its maximum: the nociceptors respond to less "
+        mk_buf_printf(o, "  peripheral sensitisation is %.0f %% of its maximum: the nociceptors respond to less "
                 "pressure (a tender site)\n", 100 * sens);
         any = 1;
     }
     if (cs > 0.2) {
-        put(&o, "  central sensitisation is %.0f %% of its maximum: the dorsal horn amplifies input\n", 100 * cs);
+        mk_buf_printf(o, "  central sensitisation is %.0f %% of its maximum: the dorsal horn amplifies input\n", 100 * cs);
         any = 1;
     }
     if (unmask > 0.2) {
-        put(&o, "  %.0f %% of latent convergent connections are unmasked: pain is referred\n", 100 * unmask);
+        mk_buf_printf(o, "  %.0f %% of latent convergent connections are unmasked: pain is referred\n", 100 * unmask);
         any = 1;
     }
-    if (!any) put(&o, "  no energy crisis, no sensitisation, no referral: a healthy state\n");
+    if (!any) mk_buf_printf(o, "  no energy crisis, no sensitisation, no referral: a healthy state\n");
+}
+
+mk_status mk_summary_write(mk_run_result *r, mk_error *err)
+{
+    const mk_series *s = &r->series;
+    free(r->summary);
+    r->summary = NULL;
+    mk_buf o;
+    mk_buf_init(&o);
+    mk_buf_puts(&o, "");
+    if (s->n_rows > 0) {
+        int idx[8];
+        for (size_t k = 0; k < 8; k++) idx[k] = mk_series_find(s, k_cols[k].name);
+        write_rows(&o, r, idx);
+        write_measurements(&o, r);
+        write_changes(&o, r, idx);
+    }
+    if (o.failed) {
+        mk_buf_free(&o);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory writing the summary");
+    }
+    r->summary = o.data;
+    return MK_OK;
 }

@@ -5,7 +5,8 @@
 
 #include "protocol/results.h"
 
-/* Fill r->summary (plain text, fits an 100-column terminal). */
-void mk_summary_write(mk_run_result *r);
+/* Fill r->summary (plain text, fits an 100-column terminal, as long as it needs to be; freed
+ * by mk_run_result_free).  MK_ERR_NOMEM is the only failure. */
+mk_status mk_summary_write(mk_run_result *r, mk_error *err);
 
 #endif

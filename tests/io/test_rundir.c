@@ -150,7 +150,7 @@ static void make_run(fixture *fx, int n_cols, const char *const (*cols)[2], int 
     r->meas[2] = (mk_meas_result){fx->meas_spec[2].t_s, &fx->meas_spec[2], 2.1, "1", "spontaneous"};
     r->stats = (mk_solver_stats){1234, 2345, 56, 7, 1};
     r->wall_s = 0.42;
-    snprintf(r->summary, sizeof r->summary, "quantity        start   end\ncore.po2 (mmHg)  30.0   8.1\n");
+    r->summary = strdup("quantity        start   end\ncore.po2 (mmHg)  30.0   8.1\n");
 }
 
 /* ---------------------------------------------------------------- helpers */
