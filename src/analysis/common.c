@@ -342,3 +342,20 @@ int *mk_rank_column(const double *m, int k, int n_out, int o)
     }
     return idx;
 }
+
+double mk_abi_point_value(const mk_model_abi *abi, const double *y, const double *v, const char *name,
+                          const char **unit)
+{
+    int i = mk_abi_find(abi, MK_SYM_STATE, name);
+    if (i >= 0) {
+        if (unit) *unit = abi->states[i].unit;
+        return y[i];
+    }
+    i = mk_abi_find(abi, MK_SYM_VAR, name);
+    if (i >= 0) {
+        if (unit) *unit = abi->vars[i].unit;
+        return v[i];
+    }
+    if (unit) *unit = "";
+    return NAN;
+}

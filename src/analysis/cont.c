@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/common.h"
+#include "core/clock.h"
 #include "analysis/cont.h"
 #include "analysis/cont_newton.h"
 #include "core/alloc.h"
@@ -46,25 +48,7 @@ void mk_cont_result_free(mk_cont_result *r)
 
 double mk_cont_get(const mk_cont_result *r, const mk_cont_point *p, const char *name, const char **unit)
 {
-    int i = mk_abi_find(r->abi, MK_SYM_STATE, name);
-    if (i >= 0) {
-        if (unit) *unit = r->abi->states[i].unit;
-        return p->y[i];
-    }
-    i = mk_abi_find(r->abi, MK_SYM_VAR, name);
-    if (i >= 0) {
-        if (unit) *unit = r->abi->vars[i].unit;
-        return p->v[i];
-    }
-    if (unit) *unit = "";
-    return NAN;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    return mk_abi_point_value(r->abi, p->y, p->v, name, unit);
 }
 
 /* ---------------------------------------------------------------- frozen states */
@@ -521,7 +505,7 @@ mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_resu
     if (rc) return rc;
     out->abi = abi;
     out->opts = *o;
-    double t_start = now_s();
+    double t_start = mk_monotonic_s();
     tracer T;
     memset(&T, 0, sizeof T);
     T.r = out, T.o = o;
@@ -547,7 +531,7 @@ mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_resu
     mk_cont_ws_free(&T.w);
     mk_solver_free(T.sim);
     free(T.u);
-    out->wall_s = now_s() - t_start;
+    out->wall_s = mk_monotonic_s() - t_start;
     if (rc) mk_cont_result_free(out);
     return rc;
 }

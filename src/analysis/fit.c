@@ -13,6 +13,7 @@
 
 #include <nlopt.h>
 
+#include "core/clock.h"
 #include "analysis/fit.h"
 #include "analysis/sensitivity.h"
 #include "analysis/workers.h"
@@ -461,13 +462,6 @@ done:
 
 /* ---------------------------------------------------------------- the whole fit */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static mk_status alloc_result(mk_fit_result *r, int k, int n_res)
 {
     r->k = k, r->n_res = n_res;
@@ -593,7 +587,7 @@ mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int 
     if (opts.local_evals < 1) opts.local_evals = 20 + 10 * k;
     int m = n_res > k ? n_res : k;
     if (m > 1024) return mk_fail(err, MK_ERR_INVALID, "a fit takes at most 1024 parameters and residuals");
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     fit_ctx c = {.abi = abi, .p = p, .k = k, .n_res = n_res, .fn = fn, .ctx = ctx, .o = &opts, .m = m};
     c.params = mk_malloc(sizeof *c.params * (size_t)abi->n_params + 1);
     c.rbuf = mk_malloc(8 * (size_t)n_res);
@@ -611,7 +605,7 @@ mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int 
 done:
     free(c.params);
     free(c.rbuf);
-    out->wall_s = now_s() - t0;
+    out->wall_s = mk_monotonic_s() - t0;
     if (rc) mk_fit_result_free(out);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "analysis/referral_cv.h"
 #include "body/anatomy_internal.h"
 #include "core/alloc.h"
@@ -22,13 +23,6 @@ static const char k_scenario[] =
     "output_every: 5 s\n"
     "timeline:\n"
     "  - {event: injection, at: 1 min, substance: hypertonic_saline, volume: 1 mL, over: 20 s}\n";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* simulate the bolus into `muscle` with the anatomy (and referral parameters) given */
 static mk_status bolus(const mk_anatomy *anat, mk_units *u, const char *muscle, mk_run_result *res, mk_error *err)
@@ -122,12 +116,12 @@ mk_status mk_referral_cv_run(const mk_referral_params *p, const mk_referral_fit_
     if (!rc) rc = bolus(r->anat, u, "upper_trapezius", &res, err);
     if (!rc) rc = response_of(&res, r, err);
     mk_run_result_free(&res);
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     if (!rc) rc = mk_referral_cross_validate(r->anat, &r->maps, &r->resp, p ? p : &r->anat->referral, o, &r->cv, err);
-    r->seconds_fit = now_s() - t0;
-    t0 = now_s();
+    r->seconds_fit = mk_monotonic_s() - t0;
+    t0 = mk_monotonic_s();
     if (!rc && do_verify) rc = verify(r, u, err);
-    r->seconds_verify = now_s() - t0;
+    r->seconds_verify = mk_monotonic_s() - t0;
     mk_units_free(u);
     if (rc) {
         mk_referral_cv_report_free(r);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/alloc.h"
 #include "analysis/common.h"
 #include "analysis/scan.h"
@@ -48,25 +49,7 @@ void mk_scan_result_free(mk_scan_result *r)
 
 double mk_scan_get(const mk_scan_result *r, const mk_scan_point *p, const char *name, const char **unit)
 {
-    int i = mk_abi_find(r->abi, MK_SYM_STATE, name);
-    if (i >= 0) {
-        if (unit) *unit = r->abi->states[i].unit;
-        return p->y[i];
-    }
-    i = mk_abi_find(r->abi, MK_SYM_VAR, name);
-    if (i >= 0) {
-        if (unit) *unit = r->abi->vars[i].unit;
-        return p->v[i];
-    }
-    if (unit) *unit = "";
-    return NAN;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    return mk_abi_point_value(r->abi, p->y, p->v, name, unit);
 }
 
 static void add_stats(mk_solver_stats *a, const mk_solver_stats *b)
@@ -232,7 +215,7 @@ mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_resu
     mk_status rc = !prev || !out->rel_diff ? mk_fail(err, MK_ERR_NOMEM, "out of memory") : MK_OK;
     if (!rc) rc = alloc_points(&out->fwd, out->n, abi, err);
     if (!rc) rc = alloc_points(&out->back, out->n, abi, err);
-    double t_start = now_s();
+    double t_start = mk_monotonic_s();
     if (!rc) rc = mk_solver_clone(base, &s, err);
     double h = (o->to - o->from) / o->steps;
     for (int k = 0; !rc && k < out->n; k++) {
@@ -250,7 +233,7 @@ mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_resu
     }
     mk_solver_free(s);
     free(prev);
-    out->wall_s = now_s() - t_start;
+    out->wall_s = mk_monotonic_s() - t_start;
     if (rc) {
         mk_scan_result_free(out);
         return rc;

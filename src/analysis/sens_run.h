@@ -51,6 +51,5 @@ double mk_sens_to_value(const mk_morris_factor *f, double u);
  * where the run failed or gave no value).  Runs in s->jobs workers; progress as runs finish. */
 mk_status mk_sens_run_eval(mk_sens_run *s, const double *U, int n, double *Y, mk_error *err);
 
-double mk_sens_now(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "analysis/common.h"
 #include "analysis/sens_run.h"
 #include "analysis/sensitivity.h"
@@ -107,13 +108,6 @@ double mk_sens_to_value(const mk_morris_factor *f, double u)
 {
     if (f->log_scale) return exp(log(f->lo) + u * (log(f->hi) - log(f->lo)));
     return f->lo + u * (f->hi - f->lo);
-}
-
-double mk_sens_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* The protocol of every run: the scenario's, with the outputs appended as measurements at
@@ -313,7 +307,7 @@ static void sens_record(void *ctx, const void *rec)
         }
     }
     s->done++;
-    if (s->progress) s->progress(s->progress_ctx, s->done, s->total, mk_sens_now() - s->t0);
+    if (s->progress) s->progress(s->progress_ctx, s->done, s->total, mk_monotonic_s() - s->t0);
 }
 
 mk_status mk_sens_run_eval(mk_sens_run *s, const double *U, int n, double *Y, mk_error *err)
@@ -440,7 +434,7 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
     s.progress = o->progress;
     s.progress_ctx = o->progress_ctx;
     s.total = n;
-    s.t0 = mk_sens_now();
+    s.t0 = mk_monotonic_s();
     rc = mk_sens_run_eval(&s, U, n, Y, err);
     s.factor = NULL;
     if (rc) goto done;
@@ -453,7 +447,7 @@ mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_
     out->failed = s.failed;
     snprintf(out->first_failure, sizeof out->first_failure, "%s", s.first_failure);
     morris_effects(out, U, Y, moved, o->trajectories);
-    out->wall_s = mk_sens_now() - s.t0;
+    out->wall_s = mk_monotonic_s() - s.t0;
 done:
     mk_sens_run_free(&s);
     free(U);

@@ -11,6 +11,7 @@
 
 #include <gsl/gsl_qrng.h>
 
+#include "core/clock.h"
 #include "analysis/common.h"
 #include "analysis/sens_run.h"
 #include "analysis/sensitivity.h"
@@ -275,7 +276,7 @@ mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_a
     s.jobs = out->jobs;
     s.progress = o->progress, s.progress_ctx = o->progress_ctx;
     s.total = (int)n;
-    s.t0 = mk_sens_now();
+    s.t0 = mk_monotonic_s();
     if ((rc = mk_sens_run_eval(&s, U, (int)n, Y, err))) goto done;
     if (!isfinite(Y[0]) && s.first_fail_at == 0) {
         rc = mk_fail(err, MK_ERR_SOLVER, "the baseline run failed: %s", s.first_failure);
@@ -285,7 +286,7 @@ mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_a
     out->runs = s.runs, out->failed = s.failed;
     snprintf(out->first_failure, sizeof out->first_failure, "%s", s.first_failure);
     for (int q = 0; !rc && q < no; q++) rc = estimate_output(out, Y, q, err);
-    out->wall_s = mk_sens_now() - s.t0;
+    out->wall_s = mk_monotonic_s() - s.t0;
 done:
     mk_sens_run_free(&s);
     free(A), free(B), free(U), free(Y);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "io/outdir.h"
@@ -20,13 +21,6 @@
 struct mk_result {
     mk_run_result r;
 };
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 mk_status mk_result_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
                              const mk_sim_opts *opts, mk_result **out, mk_error *err)
@@ -40,7 +34,7 @@ mk_status mk_result_simulate(const mk_model_abi *abi, const mk_protocol *p, cons
     }
     mk_result *res = mk_calloc(1, sizeof *res);
     if (!res) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     mk_status st = mk_simulate(abi, p, anat, opts, &res->r, err);
     if (st) {
         /* a failure at a line of the timeline names the scenario file */
@@ -48,7 +42,7 @@ mk_status mk_result_simulate(const mk_model_abi *abi, const mk_protocol *p, cons
         free(res);
         return st;
     }
-    res->r.wall_s = now_s() - t0;
+    res->r.wall_s = mk_monotonic_s() - t0;
     if ((st = mk_summary_write(&res->r, err))) {
         mk_run_result_free(&res->r);
         free(res);

@@ -32,6 +32,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_qrng.h>
 
+#include "core/clock.h"
 #include "cohort/stream.h"
 #include "cohort/trial.h"
 #include "core/alloc.h"
@@ -45,13 +46,6 @@ void mk_trial_opts_default(mk_trial_opts *o)
     o->threads = 1;
     o->seed = 1;
     mk_solver_opts_default(&o->solver);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---------------------------------------------------------------- the population's parameters */
@@ -345,11 +339,11 @@ static mk_status run_workers(job *j, int threads, mk_error *err)
     for (; started < threads; started++)
         if (pthread_create(&tid[started], NULL, worker, j)) break;
     if (!started) return mk_fail(err, MK_ERR_NOMEM, "cannot start a worker thread");
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     while (atomic_load(&j->done) < j->r->n) {
         struct timespec ts = {0, 100000000};
         nanosleep(&ts, NULL);
-        if (j->o->progress) j->o->progress(j->o->progress_ctx, atomic_load(&j->done), j->r->n, now_s() - t0);
+        if (j->o->progress) j->o->progress(j->o->progress_ctx, atomic_load(&j->done), j->r->n, mk_monotonic_s() - t0);
     }
     for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
     j->r->threads = started;
@@ -368,7 +362,7 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_tria
         free(out);
         return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
     }
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     mk_status rc = allocate(d, out, err);
     if (!rc) rc = sample_population(d, o->seed, out, err);
     job j = {.d = d, .anat = d->anat, .o = o, .r = out};
@@ -380,7 +374,7 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_tria
         return rc;
     }
     mk_trial_tally(out);
-    out->wall_s = now_s() - t0;
+    out->wall_s = mk_monotonic_s() - t0;
     *result = out;
     return MK_OK;
 }
