@@ -10,24 +10,8 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
-# check NAME WANT_STATUS WANT_TEXT CMD...: run CMD, compare exit status and look for text in
-# its combined output
-check() {
-    name=$1 want=$2 text=$3
-    shift 3
-    "$@" > "$T/out" 2>&1
-    got=$?
-    if [ "$got" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; }; then
-        echo "FAIL $name: exit $got (want $want), output:"; sed 's/^/    /' "$T/out"
-        echo "    (wanted text: $text)"
-        fail=$((fail + 1))
-    else
-        pass=$((pass + 1))
-    fi
-}
-absent() {
-    if [ -e "$2" ]; then echo "FAIL $1: $2 exists"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
-}
+# check NAME WANT_STATUS WANT_TEXT CMD... and absent NAME PATH (tests/cli/check.sh)
+. "$SRC/tests/cli/check.sh"
 
 check version 0 "myoknot 0." "$BIN" --version
 check help 0 "commands:" "$BIN" --help

@@ -11,23 +11,8 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
-# check NAME WANT_STATUS WANT_TEXT CMD...: as in cli_smoke.sh
-check() {
-    name=$1 want=$2 text=$3
-    shift 3
-    "$@" > "$T/out" 2>&1
-    got=$?
-    if [ "$got" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; }; then
-        echo "FAIL $name: exit $got (want $want), output:"; sed 's/^/    /' "$T/out"
-        echo "    (wanted text: $text)"
-        fail=$((fail + 1))
-    else
-        pass=$((pass + 1))
-    fi
-}
-absent() {
-    if [ -e "$2" ]; then echo "FAIL $1: $2 exists"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
-}
+# check NAME WANT_STATUS WANT_TEXT CMD... and absent NAME PATH (tests/cli/check.sh)
+. "$SRC/tests/cli/check.sh"
 
 # y' = -1/y from y(0) = 1: y = sqrt(1 - 2t) reaches 0 at t = 0.5 s with an infinite slope.
 # CVODE used to step through the pole and print y = 1.3e8 at t = 1 s with exit 0.
