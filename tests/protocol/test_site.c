@@ -16,6 +16,7 @@
 #include "../lang/test_util.h"
 #include "body/anatomy.h"
 #include "core/site.h"
+#include "lang/ast.h"
 #include "protocol/scenario.h"
 #include "protocol/simulate.h"
 #include "report/summary.h"
@@ -163,6 +164,43 @@ static void why_reads_recorded_labels(void **state)
     }
 }
 
+/* extends: a variant inherits its base's labels and whys, rebinds a label by giving it again,
+ * and replaces the whole explanation with its first why. */
+static const char k_base[] =
+    "model b { doc \"base\" }\n"
+    "interface {\n  x = c.x\n  why x > 1 \"base: x is {x}\"\n  why otherwise \"base: calm\"\n}\n"
+    "component c {\n  state x = 0 [1] { doc \"x\" }\n  d(x)/dt = 0 [1/s]\n}\n";
+
+static const char *base_of(void *ctx, const char *name)
+{
+    (void)ctx;
+    return strcmp(name, "b") ? NULL : k_base;
+}
+
+static void variants_inherit_interface(void **state)
+{
+    (void)state;
+    static const char *const variants[] = {
+        "model v extends b { doc \"same\" }\n",
+        "model v extends b { doc \"own words\" }\ninterface {\n  why otherwise \"variant: calm\"\n}\n",
+        "model v extends b { doc \"rebinds\" }\ncomponent e {\n  state y = 0 [1] { doc \"y\" }\n"
+        "  d(y)/dt = 0 [1/s]\n}\ninterface {\n  x = e.y\n}\n",
+    };
+    for (int i = 0; i < 3; i++) {
+        mk_model *m = NULL;
+        mk_error err = {0};
+        mk_status rc = mk_model_parse_with("v.myo", variants[i], base_of, NULL, &m, &err);
+        if (rc) print_error("variant %d: %s\n", i, err.message);
+        assert_int_equal(rc, MK_OK);
+        assert_int_equal(m->n_labels, 1);
+        assert_string_equal(m->labels->name, "x");
+        assert_string_equal(m->labels->decl->qname, i == 2 ? "e.y" : "c.x");
+        assert_int_equal(m->n_whys, i == 1 ? 1 : 2);
+        assert_string_equal(m->whys->text, i == 1 ? "variant: calm" : "base: x is {x}");
+        mk_model_free(m);
+    }
+}
+
 static mk_status run_short(const mk_model_abi *abi, mk_run_result *r, mk_error *err)
 {
     mk_units *u = NULL;
@@ -227,6 +265,7 @@ int main(void)
         cmocka_unit_test(missing_labels_reported_together),
         cmocka_unit_test(label_of_undeclared_name),
         cmocka_unit_test(why_reads_recorded_labels),
+        cmocka_unit_test(variants_inherit_interface),
         cmocka_unit_test(variant_explains_itself),
         cmocka_unit_test(generic_model_runs),
     };
