@@ -438,6 +438,9 @@ typedef struct mk_fit_result {
     int n_sv;
     double *se_u;            /* k: approximate standard error in u (INFINITY: not determined) */
     double *corr;            /* k x k correlations (NaN where undetermined) */
+    double *cov_u;           /* k x k Laplace covariance in u: the Fisher information's
+                              * pseudo-inverse; an undetermined parameter: 1/12 (uniform over
+                              * its range), uncorrelated */
     int *identifiable;       /* k */
     char (*why)[128];        /* k: why not (empty when identifiable) */
     double wall_s;
@@ -454,6 +457,10 @@ MK_API double mk_fit_objective(const double *r, int n);
 /* The natural-unit standard error of parameter j: for a log-scale parameter the factor
  * exp(SE of ln p) (the value is known within x / f .. x * f), otherwise the SE in its unit. */
 MK_API double mk_fit_se_natural(const mk_fit_param *p, double se_u);
+
+/* The Laplace covariance (k x k, row-major) in the fitted coordinates: ln(value) for a
+ * log-scale parameter, the value in its declared unit otherwise (params.yaml's covariance). */
+MK_API void mk_fit_covariance(const mk_fit_param *p, const mk_fit_result *r, double *cov);
 
 /* objective.png: every evaluation's objective (log axis) and the best so far. */
 MK_API mk_status mk_fit_write_history(const mk_fit_result *r, const char *title, const char *path, mk_error *err);

@@ -97,6 +97,18 @@ double mk_fit_se_natural(const mk_fit_param *p, double se_u)
     return se_u * (p->hi - p->lo);
 }
 
+void mk_fit_covariance(const mk_fit_param *p, const mk_fit_result *r, double *cov)
+{
+    int k = r->k;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            /* d(ln x)/du or dx/du: the width of the range in the fitted coordinate */
+            double wi = p[i].log_scale ? log(p[i].hi) - log(p[i].lo) : p[i].hi - p[i].lo;
+            double wj = p[j].log_scale ? log(p[j].hi) - log(p[j].lo) : p[j].hi - p[j].lo;
+            cov[(size_t)i * (size_t)k + (size_t)j] = r->cov_u ? r->cov_u[(size_t)i * (size_t)k + (size_t)j] * wi * wj : 0.0;
+        }
+}
+
 double mk_fit_objective(const double *r, int n)
 {
     double f = 0;
@@ -117,7 +129,7 @@ void mk_fit_result_free(mk_fit_result *r)
 {
     if (!r) return;
     free(r->u0), free(r->u), free(r->x0), free(r->x), free(r->r0), free(r->r), free(r->hist);
-    free(r->polish_len), free(r->jac), free(r->sv), free(r->se_u), free(r->corr), free(r->identifiable), free(r->why);
+    free(r->polish_len), free(r->jac), free(r->sv), free(r->se_u), free(r->corr), free(r->cov_u), free(r->identifiable), free(r->why);
     memset(r, 0, sizeof *r);
 }
 
@@ -382,6 +394,7 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
     int m = res->n_res, k = res->k, ns = m < k ? m : k;
     res->se_u = mk_malloc(8 * (size_t)k);
     res->corr = mk_malloc(8 * (size_t)k * (size_t)k);
+    res->cov_u = mk_calloc((size_t)k * (size_t)k, 8);
     res->identifiable = mk_calloc((size_t)k, sizeof *res->identifiable);
     res->why = mk_calloc((size_t)k, sizeof *res->why);
     res->sv = mk_calloc((size_t)ns + 1, 8);
@@ -389,7 +402,7 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
            *cov = mk_calloc((size_t)k * (size_t)k, 8), *null_w = mk_calloc((size_t)k, 8);
     int *bad_col = mk_calloc((size_t)k, sizeof *bad_col);
     mk_status rc = MK_OK;
-    if (!res->se_u || !res->corr || !res->identifiable || !res->why || !res->sv || !a || !vt || !cov || !null_w || !bad_col) {
+    if (!res->se_u || !res->corr || !res->cov_u || !res->identifiable || !res->why || !res->sv || !a || !vt || !cov || !null_w || !bad_col) {
         rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -435,6 +448,15 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
         int det = !bad_col[i] && null_w[i] < 1e-3;
         res->se_u[i] = det ? sqrt(cov[(size_t)i * (size_t)k + (size_t)i]) : INFINITY;
     }
+    /* the Laplace covariance a forecast draws from: the pseudo-inverse between determined
+     * parameters; one the data do not determine gets the variance of a uniform draw over its
+     * range (1/12 in u) and no correlation, so the matrix stays positive semi-definite */
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            size_t ij = (size_t)i * (size_t)k + (size_t)j;
+            int di = isfinite(res->se_u[i]), dj = isfinite(res->se_u[j]);
+            res->cov_u[ij] = di && dj ? cov[ij] : i == j ? 1.0 / 12.0 : 0.0;
+        }
     for (int i = 0; i < k; i++)
         for (int j = 0; j < k; j++) {
             double si = res->se_u[i], sj = res->se_u[j];

@@ -128,7 +128,7 @@ mk_status mk_params_file_read(const char *path, char ***sets_out, int *n_out, mk
     *sets_out = NULL;
     *n_out = 0;
     static const mk_text_kind kind = {.what = "a parameter file", .max_len = MK_MAX_PARAMS_FILE_BYTES};
-    static const char *const keys[] = {"parameters", NULL};
+    static const char *const keys[] = {"parameters", "covariance", NULL}; /* covariance: run --forecast */
     char *text = NULL;
     mk_status st = mk_read_text_file(path, &kind, &text, NULL, err);
     if (st) return st;

@@ -226,6 +226,32 @@ static void on_progress(void *ctx, mk_fit_stage stage, int done, int total, doub
 
 /* ---------------------------------------------------------------- outputs */
 
+/* The Laplace covariance for `run --forecast` (docs/fit.md): in the fitted coordinates, ln of
+ * the value for a log-scale parameter, the value in its declared unit otherwise. */
+static void write_covariance_yaml(mk_buf *b, const mk_model_abi *abi, const mk_fit_param *p, const mk_fit_result *r)
+{
+    int k = r->k;
+    double *cov = mk_malloc(sizeof *cov * (size_t)k * (size_t)k);
+    if (!cov) {
+        b->failed = 1;
+        return;
+    }
+    mk_fit_covariance(p, r, cov);
+    mk_buf_printf(b, "# the Laplace approximation at the optimum: the Fisher information's pseudo-inverse;\n"
+                     "# a parameter the data do not determine: uniform over its range, uncorrelated\n");
+    mk_buf_printf(b, "covariance:\n  parameters: [");
+    for (int j = 0; j < k; j++) mk_buf_printf(b, "%s%s", j ? ", " : "", abi->params[p[j].param].name);
+    mk_buf_printf(b, "]\n  space: [");
+    for (int j = 0; j < k; j++) mk_buf_printf(b, "%s%s", j ? ", " : "", p[j].log_scale ? "log" : "linear");
+    mk_buf_printf(b, "]\n  matrix:\n");
+    for (int i = 0; i < k; i++) {
+        mk_buf_printf(b, "    - [");
+        for (int j = 0; j < k; j++) mk_buf_printf(b, "%s%.10g", j ? ", " : "", cov[(size_t)i * (size_t)k + (size_t)j]);
+        mk_buf_printf(b, "]\n");
+    }
+    free(cov);
+}
+
 static void write_params_yaml(mk_buf *b, const fit_args *a, const mk_model_abi *abi, const mk_fit_param *p,
                               const mk_fit_result *r)
 {
@@ -249,6 +275,7 @@ static void write_params_yaml(mk_buf *b, const fit_args *a, const mk_model_abi *
         mk_buf_printf(b, "  %s: \"%.6g%s%s\"   # was %.6g; SE %s%.3g; %s\n", s->name, r->x[j], unit[0] ? " " : "", unit,
                       r->x0[j], p[j].log_scale ? "x/ " : "+- ", se, r->identifiable[j] ? "identifiable" : r->why[j]);
     }
+    write_covariance_yaml(b, abi, p, r);
 }
 
 static void csv_text(mk_buf *b, const char *s)
