@@ -509,6 +509,49 @@ MK_API mk_status mk_fit_dataset_drop_overrides(mk_fit_dataset *d, const mk_model
 MK_API mk_status mk_fit_dataset_residuals(void *dataset, const mk_model_abi *abi, double *r,
                                           mk_error *err);
 
+/* ---------------------------------------------------------------- forecast (docs/fit.md)
+ *
+ * A fitted patient forecast with uncertainty: N parameter sets drawn from the Laplace
+ * approximation in a parameter file's `covariance:` block (myoknot fit writes it), normal in
+ * the fitted coordinates about the study's values (its overrides: the file's `parameters:`),
+ * truncated to the plausible ranges; each runs the study's protocol; per measurement the
+ * median and the 5 % and 95 % quantiles.  Draw d uses the counter-based stream (seed, d), so
+ * the same seed gives the same bytes. */
+#define MK_FORECAST_MAX_DRAWS 100000
+
+typedef struct mk_forecast_opts {
+    int n;                      /* draws (default 100) */
+    unsigned long long seed;    /* 0: the scenario's seed */
+    mk_sim_opts sim;
+} mk_forecast_opts;
+
+typedef struct mk_forecast_row {
+    double t_s;
+    char quantity[96];          /* the measurement's label */
+    char unit[32];
+    double plain;               /* the run at the study's own values */
+    double median, p5, p95;     /* over the draws that gave a value */
+    int n;                      /* those draws */
+} mk_forecast_row;
+
+typedef struct mk_forecast {
+    int n_rows;                 /* one per measurement of the scenario, in time order */
+    mk_forecast_row *rows;
+    int draws, failed;          /* draws run, and those the solver could not finish */
+    int k;                      /* parameters drawn */
+} mk_forecast;
+
+MK_API void mk_forecast_opts_default(mk_forecast_opts *o);
+/* Errors in the covariance block (missing, wrong size, unknown parameter, not symmetric or
+ * not positive semi-definite) name params_path:line:col. */
+MK_API mk_status mk_forecast_run(const mk_study *s, const char *params_path, const mk_forecast_opts *o,
+                                 mk_forecast *out, mk_error *err);
+MK_API void mk_forecast_free(mk_forecast *f);
+/* forecast.csv: t_s,quantity,unit,plain,median,p5,p95,draws */
+MK_API mk_status mk_forecast_csv(const mk_forecast *f, mk_buf *b, mk_error *err);
+/* The band over time, one panel per quantity (labels without " k/n"), at most 4. */
+MK_API mk_status mk_forecast_write_figure(const mk_forecast *f, const char *title, const char *path, mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,7 +29,7 @@
 
 static const char k_help[] =
     "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--params FILE] [--model MODEL] [--out DIR]\n"
-    "                   [--strict] [--examiner] [--rtol X] [--atol X]\n"
+    "                   [--strict] [--examiner] [--forecast N] [--rtol X] [--atol X]\n"
     "       myoknot run --model MODEL --duration Q [--every Q] [--set NAME=Q]...\n"
     "                   [--input NAME=Q]... [--csv FILE]\n"
     "\n"
@@ -46,6 +46,10 @@ static const char k_help[] =
     "  --model MODEL    use another model than the scenario names (a built-in or a .myo file)\n"
     "  --params FILE    parameters from a file: 'parameters:' with 'component.name: value unit'\n"
     "                   entries, as myoknot fit writes them (params.yaml); --set comes after\n"
+    "  --forecast N     with --params: also N runs with parameters drawn from the file's\n"
+    "                   'covariance:' (the fit's uncertainty), seeded by the scenario's seed;\n"
+    "                   forecast.csv (median, 5 %, 95 % of each measurement) and\n"
+    "                   fig_forecast.png in the run directory (docs/fit.md)\n"
     "  --out DIR        the run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
     "  --strict         parameter values outside their plausible range are errors\n"
     "  --examiner       PPT readings as a real examiner takes them: the model's threshold plus a\n"
@@ -71,6 +75,7 @@ typedef struct run_opts {
     const char *sets[64], *inputs[64];
     int n_sets, n_inputs, strict, quick;
     int examiner;                   /* --examiner: PPT readings with an algometer's error */
+    int forecast;                   /* --forecast N: draws from the parameter file's covariance */
     const char *params_file;        /* --params: a fitted parameter file (myoknot fit) */
     const char *const *set_list;    /* what the scenario is compiled with: the file's, then --set */
     int n_set_list;
@@ -82,6 +87,7 @@ static const mk_cli_opt k_opts[] = {
     {"--set", MK_CLI_QUANTITY},      {"--input", MK_CLI_QUANTITY},    {"--csv", MK_CLI_VALUE},
     {"--rtol", MK_CLI_VALUE},        {"--atol", MK_CLI_VALUE},        {"--out", MK_CLI_VALUE},
     {"--params", MK_CLI_VALUE},      {"--strict", MK_CLI_FLAG},       {"--examiner", MK_CLI_FLAG},
+    {"--forecast", MK_CLI_VALUE},
 };
 
 static int parse_args(const mk_cli_args *args, run_opts *o)
@@ -105,6 +111,13 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
         else if (!strcmp(a, "--csv")) o->csv = v;
         else if (!strcmp(a, "--out")) o->out = v;
         else if (!strcmp(a, "--params")) o->params_file = v;
+        else if (!strcmp(a, "--forecast")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || end == v || n < 1 || n > MK_FORECAST_MAX_DRAWS)
+                return mk_cli_usage_error("--forecast expects a number of draws 1 .. %d, found '%s'", MK_FORECAST_MAX_DRAWS, v);
+            o->forecast = (int)n;
+        }
         else if (!strcmp(a, "--set") || !strcmp(a, "--input")) {
             int is_set = !strcmp(a, "--set");
             int *n = is_set ? &o->n_sets : &o->n_inputs;
@@ -121,7 +134,7 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
     /* the quick mode: constant inputs, no scenario */
     o->quick = !o->scenario && (o->duration || o->every || o->n_inputs || o->csv);
     if (o->quick) {
-        if (o->out || o->strict || o->params_file || o->examiner)
+        if (o->out || o->strict || o->params_file || o->examiner || o->forecast)
             return mk_cli_usage_error("--out, --strict, --params and --examiner need a scenario");
         if (!o->model) o->model = MK_DEFAULT_MODEL;
         if (!o->duration) o->duration = "10 s";
@@ -129,6 +142,8 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
         return mk_cli_usage_error("--input and --csv belong to the quick mode (no scenario); "
                                   "a scenario sets inputs in its timeline");
     }
+    if (o->forecast && !o->params_file)
+        return mk_cli_usage_error("--forecast needs --params FILE with a 'covariance:' block (myoknot fit writes one)");
     return 0;
 }
 
@@ -291,6 +306,35 @@ static void progress(void *ctx, double t_s, double t_end_s)
     fflush(stderr);
 }
 
+/* forecast.csv and fig_forecast.png into the run directory (before it is committed). */
+static mk_status write_forecast(const run_opts *o, const mk_cli_scenario *cs, const mk_sim_opts *so, mk_outdir *od,
+                                mk_error *err)
+{
+    mk_forecast_opts fo;
+    mk_forecast_opts_default(&fo);
+    fo.n = o->forecast;
+    fo.sim = *so;
+    fo.sim.progress = NULL;
+    mk_forecast f;
+    mk_status st = mk_forecast_run(cs->study, o->params_file, &fo, &f, err);
+    if (st) return st;
+    mk_buf csv;
+    mk_buf_init(&csv);
+    st = mk_forecast_csv(&f, &csv, err);
+    char path[4096], title[512];
+    snprintf(title, sizeof title, "%s: forecast from %d parameter draws (%d failed); the band is the fit's "
+             "uncertainty, the dashed line the fitted values", mk_protocol_name(cs->proto), f.draws, f.failed);
+    if (!st) st = mk_outdir_write(od, "forecast.csv", csv.data, csv.len, err);
+    if (!st && f.n_rows && !(st = mk_outdir_path(od, "fig_forecast.png", path, sizeof path, err)))
+        st = mk_forecast_write_figure(&f, title, path, err);
+    if (!st)
+        printf("forecast: %d draws of %d parameters (%d failed), %d measurements: forecast.csv, fig_forecast.png\n",
+               f.draws, f.k, f.failed, f.n_rows);
+    mk_buf_free(&csv);
+    mk_forecast_free(&f);
+    return st;
+}
+
 static int run_scenario(const run_opts *o)
 {
     mk_error err = {0};
@@ -321,7 +365,8 @@ static int run_scenario(const run_opts *o)
            mk_protocol_name(proto), abi->name, abi->hash, mk_protocol_muscle(proto),
            mk_protocol_side(proto)[0] == 'l' ? "left" : "right");
     fflush(stdout);
-    if (mk_study_run(cs.study, &so, &res, &err) || mk_result_write_rundir(res, od, &err)) {
+    if (mk_study_run(cs.study, &so, &res, &err) || mk_result_write_rundir(res, od, &err) ||
+        (o->forecast && write_forecast(o, &cs, &so, od, &err))) {
         rc = mk_cli_report(&err);
         goto done;
     }

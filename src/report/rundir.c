@@ -46,7 +46,7 @@ static int join(char *out, const char *dir, const char *name)
 static int is_run_file(const char *name)
 {
     static const char *const known[] = {"series.csv", "measurements.csv", "manifest.json",
-                                        "report.html", "checkpoint.json", "body_map.png", NULL};
+                                        "report.html", "checkpoint.json", "body_map.png", "forecast.csv", NULL};
     for (int i = 0; known[i]; i++)
         if (!strcmp(name, known[i])) return 1;
     size_t n = strlen(name);
