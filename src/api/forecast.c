@@ -89,7 +89,7 @@ static mk_status cov_names(const char *path, const mk_model_abi *abi, const mk_y
                 return mk_fail_at(err, MK_ERR_SYNTAX, path, a->line, a->col, "parameter '%s' listed twice", a->text);
         const mk_symbol *s = &abi->params[c->param[j]];
         if (b->kind != MK_Y_SCALAR || (strcmp(b->text, "log") && strcmp(b->text, "linear")))
-            return mk_fail_at(err, MK_ERR_SYNTAX, path, b->line, b->col, "expected 'log' or 'linear', found %s",
+            return mk_fail_at(err, MK_ERR_SYNTAX, path, b->line, b->col, "expected 'log' or 'linear', found '%s'",
                               b->kind == MK_Y_SCALAR ? b->text : mk_ykind_name(b));
         c->log_scale[j] = !strcmp(b->text, "log");
         if (c->log_scale[j] && !(s->lo > 0))
