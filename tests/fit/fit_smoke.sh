@@ -64,6 +64,18 @@ check same-seed 0 "" cmp "$T/a" "$T/b"
 # run --params uses the file: y at the end is the fitted level
 check run-params 0 "run directory" "$BIN" run "$SRC/tests/fit/toy.yaml" --params "$T/fit/params.yaml" --out "$T/run"
 check run-params-level 0 "10,f.level,1,7.2" grep -F "10,f.level,1,7.2" "$T/run/series.csv"
+# the fit's covariance drives run --forecast: forecast.csv and its figure in the run directory
+check covariance 0 "space: [log, linear, linear]" grep -F "space: [log, linear, linear]" "$T/fit/params.yaml"
+check forecast 0 "forecast: 50 draws of 3 parameters (0 failed), 12 measurements" \
+    "$BIN" run "$SRC/tests/fit/toy_forecast.yaml" --params "$T/fit/params.yaml" --forecast 50 --out "$T/fc"
+exists forecast-csv "$T/fc/forecast.csv"
+exists forecast-png "$T/fc/fig_forecast.png"
+check forecast-needs-params 2 "--forecast needs --params FILE" \
+    "$BIN" run "$SRC/tests/fit/toy_forecast.yaml" --forecast 5 --out "$T/fc-bad"
+printf 'parameters:\n  f.k: "1.3 1/s"\n' > "$T/nocov.yaml"
+check forecast-no-cov 1 "nocov.yaml:1:1: error: no 'covariance:' block" \
+    "$BIN" run "$SRC/tests/fit/toy_forecast.yaml" --params "$T/nocov.yaml" --forecast 5 --out "$T/fc-bad"
+absent forecast-bad-nothing "$T/fc-bad"
 printf 'parameters:\n  f.k: [1]\n' > "$T/bad.yaml"
 check run-params-bad 1 "bad.yaml:2:8: error: expected a value with its unit for 'f.k'" \
     "$BIN" run "$SRC/tests/fit/toy.yaml" --params "$T/bad.yaml" --out "$T/run-bad"

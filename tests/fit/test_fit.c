@@ -127,6 +127,18 @@ static void recovers_known_parameters(void **state)
     assert_false(r.identifiable[jc]);
     assert_false(isfinite(r.se_u[jc]));
     assert_true(isfinite(r.se_u[jk]) && r.se_u[jk] < 0.05);
+    /* the Laplace covariance (params.yaml's covariance:): the SEs squared on the diagonal, the
+     * undetermined c uniform over its range (1/12 in u) and uncorrelated */
+    assert_non_null(r.cov_u);
+    assert_true(fabs(r.cov_u[jk * k + jk] - r.se_u[jk] * r.se_u[jk]) < 1e-12);
+    assert_true(fabs(r.cov_u[jl * k + jl] - r.se_u[jl] * r.se_u[jl]) < 1e-12);
+    assert_true(r.cov_u[jk * k + jl] == r.cov_u[jl * k + jk] && r.cov_u[jk * k + jl] < 0); /* k and L trade off */
+    assert_true(r.cov_u[jc * k + jc] == 1.0 / 12.0 && r.cov_u[jc * k + jk] == 0 && r.cov_u[jl * k + jc] == 0);
+    double cov[9];
+    assert_true(k <= 3);
+    mk_fit_covariance(p, &r, cov);
+    double wk = log(p[jk].hi) - log(p[jk].lo);
+    assert_true(p[jk].log_scale && fabs(cov[jk * k + jk] - r.cov_u[jk * k + jk] * wk * wk) < 1e-15);
     assert_int_equal(r.n_design, 12);
     assert_true(r.n_hist > r.n_design);
     mk_fit_result_free(&r);
