@@ -549,7 +549,7 @@ MK_API mk_status mk_forecast_run(const mk_study *s, const char *params_path, con
 MK_API void mk_forecast_free(mk_forecast *f);
 /* forecast.csv: t_s,quantity,unit,plain,median,p5,p95,draws */
 MK_API mk_status mk_forecast_csv(const mk_forecast *f, mk_buf *b, mk_error *err);
-/* The band over time, one panel per quantity (labels without " k/n"), at most 4. */
+/* The band over time, one panel per unit of measurement, at most 4. */
 MK_API mk_status mk_forecast_write_figure(const mk_forecast *f, const char *title, const char *path, mk_error *err);
 
 #ifdef __cplusplus

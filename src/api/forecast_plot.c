@@ -19,7 +19,8 @@
 typedef struct fc_plot {
     const mk_forecast *f;
     const char *title;
-    char group[FC_MAX_PANELS][96]; /* quantity names without " k/n" */
+    char group[FC_MAX_PANELS][32];  /* the unit of each panel */
+    char name[FC_MAX_PANELS][96];   /* what its measurements have in common ("PPT") */
     int n_groups;
     double t_scale;                /* seconds per unit of the time axis */
     const char *t_unit;
@@ -35,11 +36,17 @@ static void group_name(const char *label, char *out, size_t size)
     if (sp && sscanf(sp + 1, "%d/%d%c", &k, &n, &tail) == 2) *sp = 0;
 }
 
-static int row_in(const fc_plot *c, int g, int i)
+static int row_in(const fc_plot *c, int g, int i) { return !strcmp(c->f->rows[i].unit, c->group[g]); }
+
+/* The common start of a and b, cut back to a whole word. */
+static void common_name(char *a, const char *b)
 {
-    char name[96];
-    group_name(c->f->rows[i].quantity, name, sizeof name);
-    return !strcmp(name, c->group[g]);
+    size_t n = 0;
+    while (a[n] && a[n] == b[n]) n++;
+    if (a[n] || (b[n] && b[n] != ' '))
+        while (n > 0 && a[n - 1] != ' ') n--;
+    while (n > 0 && a[n - 1] == ' ') n--;
+    a[n] = 0;
 }
 
 static void panel(const fc_plot *c, int g, double y0, double y1, double *xs, double *ys)
@@ -58,7 +65,8 @@ static void panel(const fc_plot *c, int g, double y0, double y1, double *xs, dou
         n++;
     }
     mk_plot_pad_range(&lo, &hi, 0.08, 0);
-    if (!(thi > tlo)) tlo -= 1, thi += 1;
+    tlo = 0; /* the scenario's start: where in its course the measurements are */
+    if (!(thi > tlo)) thi = 1;
     double pad = 0.04 * (thi - tlo);
     plvpor(230 / W, 1.0 - 330 / W, y0, y1);
     plwind(tlo - pad, thi + pad, lo, hi);
@@ -95,7 +103,7 @@ static void panel(const fc_plot *c, int g, double y0, double y1, double *xs, dou
     plbox("bcnst", 0.0, 0, "bcnstv", 0.0, 0);
     char ub[64], label[256], esc[512];
     mk_plot_unit(unit, ub, sizeof ub);
-    snprintf(label, sizeof label, "%s%s%s%s", c->group[g], ub[0] ? " [" : " [1", ub, "]");
+    snprintf(label, sizeof label, "%s%s%s%s", c->name[g][0] ? c->name[g] : "measured", ub[0] ? " [" : " [1", ub, "]");
     mk_plot_text(esc, sizeof esc, label);
     plmtex("l", 6.0, 0.5, 0.5, esc);
     snprintf(label, sizeof label, "time [%s]", c->t_unit);
@@ -140,12 +148,18 @@ mk_status mk_forecast_write_figure(const mk_forecast *f, const char *title, cons
     static const mk_plot_color shade = {0, 114, 178, 0.25}; /* Okabe-Ito blue, translucent */
     fc_plot c = {.f = f, .title = title};
     double t_end = 0;
-    for (int i = 0; i < f->n_rows && c.n_groups < FC_MAX_PANELS; i++) {
+    /* one panel per unit: a quantity measured at several visits shares its axis */
+    for (int i = 0; i < f->n_rows; i++) {
         char name[96];
         group_name(f->rows[i].quantity, name, sizeof name);
-        int seen = 0;
-        for (int g = 0; g < c.n_groups; g++) seen |= !strcmp(c.group[g], name);
-        if (!seen) snprintf(c.group[c.n_groups++], sizeof c.group[0], "%s", name);
+        int g = 0;
+        while (g < c.n_groups && strcmp(c.group[g], f->rows[i].unit)) g++;
+        if (g < c.n_groups) common_name(c.name[g], name);
+        else if (c.n_groups < FC_MAX_PANELS) {
+            snprintf(c.group[g], sizeof c.group[0], "%s", f->rows[i].unit);
+            snprintf(c.name[g], sizeof c.name[0], "%s", name);
+            c.n_groups++;
+        }
     }
     for (int i = 0; i < f->n_rows; i++)
         if (f->rows[i].t_s > t_end) t_end = f->rows[i].t_s;

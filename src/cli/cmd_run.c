@@ -322,8 +322,9 @@ static mk_status write_forecast(const run_opts *o, const mk_cli_scenario *cs, co
     mk_buf_init(&csv);
     st = mk_forecast_csv(&f, &csv, err);
     char path[4096], title[512];
-    snprintf(title, sizeof title, "%s: forecast from %d parameter draws (%d failed); the band is the fit's "
-             "uncertainty, the dashed line the fitted values", mk_protocol_name(cs->proto), f.draws, f.failed);
+    snprintf(title, sizeof title, "%s: what the fit's uncertainty means for each measurement (5-95 %% of %d "
+             "parameter draws, %d failed); the fitted values (dashed) lie inside", mk_protocol_name(cs->proto), f.draws,
+             f.failed);
     if (!st) st = mk_outdir_write(od, "forecast.csv", csv.data, csv.len, err);
     if (!st && f.n_rows && !(st = mk_outdir_path(od, "fig_forecast.png", path, sizeof path, err)))
         st = mk_forecast_write_figure(&f, title, path, err);
