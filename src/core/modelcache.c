@@ -193,7 +193,7 @@ static void trim(const char *dir)
             if (!nv) break;
             v = nv;
         }
-        snprintf(v[n].name, sizeof v[n].name, "%s", e->d_name);
+        memcpy(v[n].name, e->d_name, l + 1); /* l < sizeof name: checked above */
         v[n].mtime = st.st_mtime;
         v[n].size = st.st_size;
         total += st.st_size;

@@ -136,7 +136,7 @@ typedef struct fig_shade {
 } fig_shade;
 
 typedef struct fig_spec {
-    char title[256];
+    char *title;                /* PLplot text (set_title), NULL: none */
     int width, height;
     mk_time_unit tu;
     double x0, x1;              /* time range in tu */
@@ -244,6 +244,8 @@ static void free_spec(fig_spec *f)
     }
     free(f->shades);
     f->shades = NULL;
+    free(f->title);
+    f->title = NULL;
 }
 
 /* Common part: time axis from the series (and measurement times), shaded therapy and
@@ -299,26 +301,36 @@ static mk_status spec_init(fig_spec *f, const mk_run_result *r, int width, int h
     return MK_OK;
 }
 
-/* The title for PLplot: escaped, "pO2" with a subscript, broken into two lines when long. */
+/* The title for PLplot: escaped, "pO2" with a subscript, broken into two lines when long
+ * (mk_plot_title sets a long line smaller rather than cutting it).  NULL when out of memory:
+ * the figure is then drawn without a title. */
 static void set_title(fig_spec *f, const char *plain)
 {
-    char wrapped[256];
-    snprintf(wrapped, sizeof wrapped, "%s", plain);
-    size_t best = mk_plot_break_at(wrapped, 72);
-    if (best) wrapped[best] = '\n';
-    char esc[256];
-    mk_plot_text(esc, sizeof esc, wrapped);
-    size_t o = 0;
-    for (const char *c = esc; *c && o + 6 < sizeof f->title; c++) {
-        if (c[0] == 'p' && c[1] == 'O' && c[2] == '2' && !(c[3] >= '0' && c[3] <= '9')) {
-            memcpy(f->title + o, "pO#d2#u", 7);
-            o += 7;
-            c += 2;
-        } else {
-            f->title[o++] = *c;
+    size_t n = strlen(plain);
+    char *wrapped = mk_strdup(plain), *esc = mk_malloc(2 * n + 1);
+    free(f->title);
+    f->title = mk_malloc(7 * n + 1); /* every character escaped, or "pO2" -> "pO#d2#u" */
+    if (wrapped && esc && f->title) {
+        size_t best = mk_plot_break_at(wrapped, 72);
+        if (best) wrapped[best] = '\n';
+        mk_plot_text(esc, 2 * n + 1, wrapped);
+        size_t o = 0;
+        for (const char *c = esc; *c; c++) {
+            if (c[0] == 'p' && c[1] == 'O' && c[2] == '2' && !(c[3] >= '0' && c[3] <= '9')) {
+                memcpy(f->title + o, "pO#d2#u", 7);
+                o += 7;
+                c += 2;
+            } else {
+                f->title[o++] = *c;
+            }
         }
+        f->title[o] = 0;
+    } else {
+        free(f->title);
+        f->title = NULL;
     }
-    f->title[o] = 0;
+    free(wrapped);
+    free(esc);
 }
 
 /* ---------------------------------------------------------------- rendering (all PLplot here) */
@@ -392,7 +404,7 @@ static void render_body(const void *ctx, double *xs, double *ys)
     const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
     double ph = (top - bottom - gap * (f->n_panels - 1)) / f->n_panels;
 
-    mk_plot_title(f->title, W, H);
+    if (f->title) mk_plot_title(f->title, W, H);
 
     for (int i = 0; i < f->n_panels; i++) {
         const fig_panel *p = &f->panel[i];
@@ -488,25 +500,19 @@ static mk_status render(const fig_spec *f, const char *path, mk_error *err)
 
 /* ---------------------------------------------------------------- the figures of a run */
 
-static void add_caption_missing(char *cap, size_t size, const mk_series *s, const char *const *names, int n)
+static void add_caption_missing(mk_buf *cap, const mk_series *s, const char *const *names, int n)
 {
-    char miss[512] = "";
+    int k = 0;
     for (int i = 0; i < n; i++)
-        if (mk_series_find(s, names[i]) < 0) {
-            size_t l = strlen(miss);
-            snprintf(miss + l, sizeof miss - l, "%s%s", l ? ", " : "", names[i]);
-        }
-    if (miss[0]) {
-        size_t l = strlen(cap);
-        snprintf(cap + l, size - l, " Not in this model's output, so not shown: %s.", miss);
-    }
+        if (mk_series_find(s, names[i]) < 0)
+            mk_buf_printf(cap, "%s%s", k++ ? ", " : " Not in this model's output, so not shown: ", names[i]);
+    if (k) mk_buf_puts(cap, ".");
 }
 
-static void add_caption_shades(char *cap, size_t size, const fig_spec *f)
+static void add_caption_shades(mk_buf *cap, const fig_spec *f)
 {
     if (!f->shade_legend) return;
-    size_t l = strlen(cap);
-    snprintf(cap + l, size - l, " Shaded: %s%s%s periods (very short ones are widened to stay visible).",
+    mk_buf_printf(cap, " Shaded: %s%s%s periods (very short ones are widened to stay visible).",
              (f->shade_legend & 1) ? "therapy (green)" : "", f->shade_legend == 3 ? " and " : "",
              (f->shade_legend & 2) ? "experiment (orange)" : "");
 }
@@ -558,24 +564,24 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
         if (sp >= 0) {
             col_stats st2 = stats_of(s->t_s, s->values + sp, s->n_rows, s->n_cols);
             describe_band(d2, sizeof d2, &st2, s->units[sp], f->tu, 0.25);
-            fit(info->title, sizeof info->title, "Knot core pO2 %s; in the surrounding muscle it %s", d1, d2);
+            mk_buf_printf(&info->title, "Knot core pO2 %s; in the surrounding muscle it %s", d1, d2);
         } else {
-            fit(info->title, sizeof info->title, "Knot core pO2 %s", d1);
+            mk_buf_printf(&info->title, "Knot core pO2 %s", d1);
         }
     } else {
         int col = -1;
         for (size_t i = 0; col < 0 && i < sizeof want / sizeof *want; i++) col = mk_series_find(s, want[i]);
         col_stats st = stats_of(s->t_s, s->values + col, s->n_rows, s->n_cols);
         describe(d1, sizeof d1, &st, s->units[col], f->tu);
-        fit(info->title, sizeof info->title, "%s %s", s->names[col], d1);
+        mk_buf_printf(&info->title, "%s %s", s->names[col], d1);
     }
-    set_title(f, info->title);
+    set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig1_timecourses.png");
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "Time courses in the trigger point's core (vermillion) and in the surrounding muscle (blue): "
              "%s.", plain);
-    add_caption_shades(info->caption, sizeof info->caption, f);
-    add_caption_missing(info->caption, sizeof info->caption, s, want, (int)(sizeof want / sizeof *want));
+    add_caption_shades(&info->caption, f);
+    add_caption_missing(&info->caption, s, want, (int)(sizeof want / sizeof *want));
     *drawn = 1;
     return MK_OK;
 }
@@ -647,20 +653,20 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
         else if (st.n > 0)
             snprintf(d2, sizeof d2, "no referred pain");
     }
-    if (d1[0] && d2[0]) fit(info->title, sizeof info->title, "%s; %s", d1, d2);
-    else if (d1[0]) fit(info->title, sizeof info->title, "%s", d1);
-    else if (d2[0]) fit(info->title, sizeof info->title, "%c%s", d2[0] == 'r' ? 'R' : 'N', d2 + 1);
-    else fit(info->title, sizeof info->title, "Pain ratings during the run");
-    set_title(f, info->title);
+    if (d1[0] && d2[0]) mk_buf_printf(&info->title, "%s; %s", d1, d2);
+    else if (d1[0]) mk_buf_printf(&info->title, "%s", d1);
+    else if (d2[0]) mk_buf_printf(&info->title, "%c%s", d2[0] == 'r' ? 'R' : 'N', d2 + 1);
+    else mk_buf_printf(&info->title, "Pain ratings during the run");
+    set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig2_pain.png");
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "Perceived pain on the 0-10 numerical rating scale (NRS): at the trigger point (vermillion, "
              "spontaneous plus pressure-evoked), referred pain in a fully connected region (purple)%s%s.",
              n_regions ? " and in each body region of the referral pattern (dashed)" : "",
              n_meas ? "; dots are the pain ratings the scenario asked for" : "");
-    add_caption_shades(info->caption, sizeof info->caption, f);
+    add_caption_shades(&info->caption, f);
     static const char *const want[] = {"pain.local", "pain.referred"};
-    add_caption_missing(info->caption, sizeof info->caption, s, want, 2);
+    add_caption_missing(&info->caption, s, want, 2);
     *drawn = 1;
     return MK_OK;
 }
@@ -752,14 +758,14 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
                  l ? "; " : "", 'A' + f->n_panels);
         f->n_panels++;
     }
-    if (d1[0] && d2[0]) fit(info->title, sizeof info->title, "%s; %s", d1, d2);
-    else fit(info->title, sizeof info->title, "%s", d1[0] ? d1 : d2);
-    set_title(f, info->title);
+    if (d1[0] && d2[0]) mk_buf_printf(&info->title, "%s; %s", d1, d2);
+    else mk_buf_printf(&info->title, "%s", d1[0] ? d1 : d2);
+    set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig3_band_ppt.png");
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "%s.%s A lower pressure pain threshold (PPT) means a more sensitive spot.", plain,
              n_ppt ? " Dots are single measurements at the times the scenario set; the dashed line only joins them." : "");
-    add_caption_shades(info->caption, sizeof info->caption, f);
+    add_caption_shades(&info->caption, f);
     *drawn = 1;
     return MK_OK;
 }
@@ -809,11 +815,13 @@ typedef struct bodymap_job {
     mk_anatomy *anat;
     mk_referral *ref;
     double *pain;   /* two maps of region values */
+    mk_buf title;   /* bm.title's text */
     mk_bodymap bm;
 } bodymap_job;
 
 static void bodymap_job_free(bodymap_job *j)
 {
+    mk_buf_free(&j->title);
     if (j->ref) mk_referral_free(j->ref);
     if (j->anat) mk_anatomy_free(j->anat);
     free(j->pain);
@@ -851,7 +859,7 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
         char endw[64];
         if (end_max < 0.05) snprintf(endw, sizeof endw, "gone by the end");
         else snprintf(endw, sizeof endw, "%.1f/10 at most by the end", end_max);
-        fit(j->bm.title, sizeof j->bm.title,
+        mk_buf_printf(&j->title,
             "Trigger point in the %s: referred pain peaks at %.1f/10 in the %s at %s,\n"
             "%d region%s at 0.5/10 or more; %s",
             site, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b), n,
@@ -859,15 +867,16 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
     } else {
         int cl = mk_series_find(s, "pain.local");
         double local = cl >= 0 ? s->values[(size_t)peak_row * s->n_cols + cl] : NAN;
-        fit(j->bm.title, sizeof j->bm.title,
+        mk_buf_printf(&j->title,
             "Trigger point in the %s: no referred pain (below 0.05/10); the pain stays at the site%s",
             site, isfinite(local) ? (snprintf(b, sizeof b, " and peaks at %.1f/10", local), b) : "");
     }
     snprintf(info->file, sizeof info->file, "body_map.png");
-    fit(info->title, sizeof info->title, "%s", j->bm.title);
-    for (char *q = info->title; *q; q++)
+    j->bm.title = mk_figure_text(&j->title);
+    mk_buf_puts(&info->title, j->bm.title);
+    for (char *q = info->title.data; q && *q; q++)
         if (*q == '\n') *q = ' ';
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "Body maps, front and back (subject's right on the viewer's left from the front, on the right "
              "from the back): each body region (data/anatomy/body_regions.csv) is the part of the outline "
              "nearer to its centre than to any other's (measured inside the body), coloured by its pain on the "
@@ -925,6 +934,18 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
     return rc;
 }
 
+const char *mk_figure_text(const mk_buf *b) { return b->data && !b->failed ? b->data : ""; }
+
+void mk_figure_set_free(mk_figure_set *set)
+{
+    if (!set) return;
+    for (int i = 0; i < MK_FIGURES_MAX; i++) {
+        mk_buf_free(&set->fig[i].title);
+        mk_buf_free(&set->fig[i].caption);
+    }
+    set->n = 0;
+}
+
 mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_set *out, mk_error *err)
 {
     if (!r || !dir || !out) return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: missing argument");
@@ -938,7 +959,8 @@ mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_se
         mk_figure_info *info = &out->fig[out->n];
         int drawn = 0;
         memset(&f, 0, sizeof f);
-        memset(info, 0, sizeof *info);
+        mk_buf_free(&info->title); /* a figure not drawn may have begun its texts */
+        mk_buf_free(&info->caption);
         mk_status rc = figs[i](r, &f, info, &drawn, err);
         if (rc == MK_OK && drawn) {
             char path[4096];
@@ -954,7 +976,8 @@ mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_se
     }
     int drawn = 0;
     mk_figure_info *info = &out->fig[out->n];
-    memset(info, 0, sizeof *info);
+    mk_buf_free(&info->title);
+    mk_buf_free(&info->caption);
     mk_status rc = fig_bodymap(r, dir, info, &drawn, err);
     if (rc == MK_OK && drawn) out->n++;
     return rc;

@@ -279,14 +279,14 @@ mk_status mk_report_html(const mk_run_result *r, const char *dir, const mk_figur
         for (int i = 0; i < figs->n; i++) {
             const mk_figure_info *f = &figs->fig[i];
             mk_buf_puts(b, "<figure>\n<img alt=\"");
-            esc(b, f->title);
+            esc(b, mk_figure_text(&f->title));
             mk_buf_puts(b, "\" src=\"");
             mk_status rc = embed_png(b, dir, f->file, err);
             if (rc) return rc;
             mk_buf_printf(b, "\">\n<figcaption><b>Figure %d.</b> ", i + 1);
-            esc(b, f->title);
+            esc(b, mk_figure_text(&f->title));
             mk_buf_puts(b, ". ");
-            esc(b, f->caption);
+            esc(b, mk_figure_text(&f->caption));
             mk_buf_puts(b, "</figcaption>\n</figure>\n");
         }
     }

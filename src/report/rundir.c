@@ -535,7 +535,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
         cJSON *o = jpush_obj(&j, files);
         jstr(&j, o, "name", figs->fig[i].file);
         jnum(&j, o, "bytes", (double)file_size(dir, figs->fig[i].file));
-        jstr(&j, o, "title", figs->fig[i].title);
+        jstr(&j, o, "title", mk_figure_text(&figs->fig[i].title));
     }
     {
         cJSON *o = jpush_obj(&j, files);
@@ -599,6 +599,7 @@ static mk_status write_all(const mk_run_result *r, const char *tmp, const mk_run
                                                       : mk_fail(err, MK_ERR_IO, "path too long under %s", tmp))) ||
         (rc = write_meas_csv(r, tmp, err)) || (rc = write_checkpoint(r, tmp, err)) ||
         (rc = mk_figures_write(r, tmp, figs, err))) {
+        mk_figure_set_free(figs);
         free(figs);
         free(keep);
         return rc;
@@ -610,6 +611,7 @@ static mk_status write_all(const mk_run_result *r, const char *tmp, const mk_run
     if (!rc) rc = write_text(tmp, "report.html", html.data ? html.data : "", html.len, err);
     mk_buf_free(&html);
     if (!rc) rc = write_manifest(r, tmp, figs, o, n_kept, err);
+    mk_figure_set_free(figs);
     free(figs);
     return rc;
 }
