@@ -107,6 +107,11 @@ enum { C_SHADE_THERAPY = MK_PC_NBASE, C_SHADE_EXPERIMENT, C_SHADE_OTHER, C_NSHAD
 static const mk_plot_color shade_colors[C_NSHADES] = {{0, 158, 115, 0.16}, {230, 159, 0, 0.22}, {153, 153, 153, 0.14}};
 
 #define MAX_LINES 12
+/* the smallest y span relative to the values' magnitude (range_of) */
+#define MIN_REL_SPAN 0.05
+/* the PPT axis spans at least an algometer's minimal detectable change, 0.45 kg/cm2 = 44 kPa
+ * (docs/scenarios.md; scenarios/stretching_programme.yaml): a smaller change looks small */
+#define PPT_MDC_KPA 44.1
 #define MAX_PANELS 6
 
 typedef struct fig_line {
@@ -125,6 +130,7 @@ typedef struct fig_panel {
     int pt_color;
     int pt_connect;             /* draw a thin line through the points */
     int fixed;                  /* y range fixed (pain 0..10) */
+    double min_span;            /* the y axis spans at least this much (0: MIN_REL_SPAN only) */
     int legend;                 /* draw a legend for the lines and points */
     double ymin, ymax;
 } fig_panel;
@@ -348,6 +354,15 @@ static void range_of(const fig_spec *f, const fig_panel *p, double *lo, double *
         *lo = a;
         *hi = b;
         return;
+    }
+    /* Never magnify a change below a meaningful size: the span is at least MIN_REL_SPAN of the
+     * values' magnitude (a 0.001 kPa wobble of a 5.81 kPa stiffness stays a flat line), or the
+     * panel's own minimum (an algometer's smallest detectable change for PPT). */
+    double min_span = fmax(p->min_span, MIN_REL_SPAN * fmax(fabs(a), fabs(b)));
+    if (isfinite(a) && isfinite(b) && b - a < min_span) {
+        double mid = 0.5 * (a + b), data_lo = a;
+        a = mid - 0.5 * min_span, b = mid + 0.5 * min_span;
+        if (data_lo >= 0 && a < 0) b -= a, a = 0; /* non-negative data: the axis starts at zero */
     }
     *lo = a, *hi = b;
     mk_plot_pad_range(lo, hi, 0.06, 1); /* non-negative quantities near zero: floor at zero */
@@ -577,6 +592,7 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
     }
     set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig1_timecourses.png");
+    info->detail = 1; /* the mechanism: the report's second section */
     mk_buf_printf(&info->caption,
              "Time courses in the trigger point's core (vermillion) and in the surrounding muscle (blue): "
              "%s.", plain);
@@ -586,10 +602,102 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
     return MK_OK;
 }
 
+/* The mechanism, in the report's second section: Ca2+, the sensitising substances, the
+ * nociceptors and the spinal stage, one panel each (issue 14 item 4). */
+typedef struct mech_panel {
+    const char *what;                /* the y label (PLplot text) */
+    const char *plain;               /* for the caption */
+    const char *cols[6], *labels[6]; /* the lines, NULL-terminated */
+} mech_panel;
+
+static const mech_panel k_mech[] = {
+    {"Cytosolic Ca#u2+#d", "free cytosolic calcium in the knot core and its flank",
+     {"core.ca_c", "core.ca_c_flank", NULL}, {"knot core", "flank", NULL}},
+    {"Sensitising substances", "bradykinin, serotonin, prostaglandin E2, CGRP and substance P around the nociceptors",
+     {"chem.bk", "chem.ht", "chem.pg", "chem.cgrp", "chem.sp", NULL},
+     {"bradykinin", "serotonin", "prostaglandin E2", "CGRP", "substance P", NULL}},
+    {"Nociceptor firing", "the firing rate of the knot's group III/IV nociceptors",
+     {"noci.rate", NULL}, {"nociceptors", NULL}},
+    {"Dorsal-horn output", "what the dorsal horn passes on", {"spinal.transmission", NULL}, {"transmission", NULL}},
+    {"Spinal state", "central sensitisation, wind-up and the segmental gate",
+     {"spinal.central_sens", "spinal.windup", "spinal.gate", NULL},
+     {"central sensitisation", "wind-up", "gate", NULL}},
+};
+
+static mk_status fig_mechanism(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
+{
+    static const int colors[] = {MK_PC_VERMILLION, MK_PC_BLUE, MK_PC_GREEN, MK_PC_ORANGE, MK_PC_PURPLE, MK_PC_SKY};
+    const mk_series *s = &r->series;
+    *drawn = 0;
+    int any = 0;
+    for (size_t i = 0; i < sizeof k_mech / sizeof *k_mech; i++)
+        for (int k = 0; k_mech[i].cols[k]; k++) any |= mk_series_find(s, k_mech[i].cols[k]) >= 0;
+    if (!any || s->n_rows == 0) return MK_OK;
+    mk_status rc = spec_init(f, r, 1500, 1900, err);
+    if (rc) return rc;
+    mk_buf_puts(&info->caption, "How the knot's pain comes about: ");
+    for (size_t i = 0; i < sizeof k_mech / sizeof *k_mech; i++) {
+        fig_panel *p = &f->panel[f->n_panels];
+        int first = -1;
+        for (int k = 0; k_mech[i].cols[k]; k++) {
+            int c = add_line(f, p, s, k_mech[i].cols[k], k_mech[i].labels[k], colors[k], 1);
+            if (first < 0) first = c;
+        }
+        if (!p->n_lines) continue;
+        p->legend = p->n_lines > 1;
+        set_ylabel(p, k_mech[i].what, s, first, "1");
+        mk_buf_printf(&info->caption, "%s%c, %s", f->n_panels ? "; " : "", 'A' + f->n_panels, k_mech[i].plain);
+        f->n_panels++;
+    }
+    mk_buf_puts(&info->caption, ". Dimensionless levels (1) are relative to the model's reference state.");
+    add_caption_shades(&info->caption, f);
+    /* the title: what the nociceptors and the spinal cord did */
+    char d1[160] = "", d2[160] = "";
+    int cn = mk_series_find(s, "noci.rate"), cc = mk_series_find(s, "spinal.central_sens");
+    if (cn >= 0) {
+        col_stats st = stats_of(s->t_s, s->values + cn, s->n_rows, s->n_cols);
+        describe(d1, sizeof d1, &st, strcmp(s->units[cn], "1") ? s->units[cn] : "", f->tu);
+    }
+    if (cc >= 0) { /* a level relative to the reference state: no unit to print */
+        col_stats st = stats_of(s->t_s, s->values + cc, s->n_rows, s->n_cols);
+        describe(d2, sizeof d2, &st, strcmp(s->units[cc], "1") ? s->units[cc] : "", f->tu);
+    }
+    if (d1[0] && d2[0]) mk_buf_printf(&info->title, "Nociceptor firing %s; central sensitisation %s", d1, d2);
+    else if (d1[0] || d2[0]) mk_buf_printf(&info->title, "%s %s", d1[0] ? "Nociceptor firing" : "Central sensitisation", d1[0] ? d1 : d2);
+    else mk_buf_puts(&info->title, "Calcium and the sensitising substances in the knot");
+    set_title(f, mk_figure_text(&info->title));
+    snprintf(info->file, sizeof info->file, "fig4_mechanism.png");
+    info->detail = 1;
+    *drawn = 1;
+    return MK_OK;
+}
+
+#define PAIN_TOP_REGIONS 3
+#define PAIN_TOP_TEXT "three"
+
+/* The pain.region.* columns with the highest peaks (at least 0.05/10), strongest first. */
+static int strongest_regions(const mk_series *s, int top[PAIN_TOP_REGIONS])
+{
+    double peak[PAIN_TOP_REGIONS];
+    int n = 0;
+    for (int c = 0; c < s->n_cols; c++) {
+        if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
+        col_stats st = stats_of(s->t_s, s->values + c, s->n_rows, s->n_cols);
+        if (st.n == 0 || !(st.max >= 0.05)) continue;
+        int at = n < PAIN_TOP_REGIONS ? n++ : PAIN_TOP_REGIONS;
+        while (at > 0 && peak[at - 1] < st.max) {
+            if (at < PAIN_TOP_REGIONS) peak[at] = peak[at - 1], top[at] = top[at - 1];
+            at--;
+        }
+        if (at < PAIN_TOP_REGIONS) peak[at] = st.max, top[at] = c;
+    }
+    return n;
+}
+
 static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
 {
     const mk_series *s = &r->series;
-    static const int region_colors[] = {MK_PC_ORANGE, MK_PC_SKY, MK_PC_GREEN, MK_PC_BLUE, MK_PC_BLACK, MK_PC_YELLOW};
+    static const int region_colors[PAIN_TOP_REGIONS] = {MK_PC_ORANGE, MK_PC_SKY, MK_PC_GREEN};
     *drawn = 0;
     int cl = mk_series_find(s, "pain.local"), cr = mk_series_find(s, "pain.referred");
     int n_regions = 0;
@@ -602,17 +710,16 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     mk_status rc = spec_init(f, r, 1500, 800, err);
     if (rc) return rc;
     fig_panel *p = &f->panel[f->n_panels++];
-    add_line(f, p, s, "pain.local", "at the trigger point", MK_PC_VERMILLION, 1);
-    add_line(f, p, s, "pain.referred", "referred", MK_PC_PURPLE, 1);
-    int k = 0;
-    for (int c = 0; c < s->n_cols; c++) {
-        if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
+    /* only the few regions that hurt most, each named; then the trigger point's own line,
+     * drawn last so that nothing hides it */
+    int top[PAIN_TOP_REGIONS], n_top = strongest_regions(s, top);
+    for (int k = 0; k < n_top; k++) {
         char reg[96];
-        mk_pretty_region(s->names[c] + 12, reg, sizeof reg);
-        int n_colors = (int)(sizeof region_colors / sizeof *region_colors);
-        add_line(f, p, s, s->names[c], reg, region_colors[k % n_colors], 2 + (k / n_colors) % 6);
-        k++;
+        mk_pretty_region(s->names[top[k]] + 12, reg, sizeof reg);
+        add_line(f, p, s, s->names[top[k]], reg, region_colors[k], 2 + k);
     }
+    add_line(f, p, s, "pain.referred", "referred", MK_PC_PURPLE, 1);
+    add_line(f, p, s, "pain.local", "at the trigger point", MK_PC_VERMILLION, 1);
     p->legend = 1;
     snprintf(p->ylabel, sizeof p->ylabel, "Pain (0\xe2\x80\x93" "10 NRS)");
     p->fixed = 1;
@@ -661,8 +768,10 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     snprintf(info->file, sizeof info->file, "fig2_pain.png");
     mk_buf_printf(&info->caption,
              "Perceived pain on the 0-10 numerical rating scale (NRS): at the trigger point (vermillion, "
-             "spontaneous plus pressure-evoked), referred pain in a fully connected region (purple)%s%s.",
-             n_regions ? " and in each body region of the referral pattern (dashed)" : "",
+             "spontaneous plus pressure-evoked, drawn on top), referred pain in a fully connected region "
+             "(purple)%s%s.",
+             n_top ? " and in the body regions that hurt most (dashed, at most " PAIN_TOP_TEXT "; every region is in "
+                     "series.csv and on the body map)" : "",
              n_meas ? "; dots are the pain ratings the scenario asked for" : "");
     add_caption_shades(&info->caption, f);
     static const char *const want[] = {"pain.local", "pain.referred"};
@@ -741,6 +850,7 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
         p->pt_connect = 1;
         snprintf(p->pt_label, sizeof p->pt_label, "algometer");
         set_ylabel(p, "PPT", s, -1, mu);
+        if (!strcmp(mu, "kPa")) p->min_span = PPT_MDC_KPA;
         col_stats st = stats_of(p->px, p->py, p->n_pts, 1);
         char d[160], a[32], b[32];
         if (st.n == 1)
@@ -953,7 +1063,7 @@ mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_se
     if (r->series.n_rows > 0 && (!r->series.t_s || !r->series.values || !r->series.names))
         return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: malformed series");
     typedef mk_status (*fig_fn)(const mk_run_result *, fig_spec *, mk_figure_info *, int *, mk_error *);
-    static const fig_fn figs[] = {fig_timecourses, fig_pain, fig_band};
+    static const fig_fn figs[] = {fig_timecourses, fig_pain, fig_band, fig_mechanism};
     for (size_t i = 0; i < sizeof figs / sizeof *figs; i++) {
         fig_spec f;
         mk_figure_info *info = &out->fig[out->n];
