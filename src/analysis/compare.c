@@ -97,6 +97,26 @@ static mk_status grow_series(mk_compare_run *r, int *cap)
     return MK_OK;
 }
 
+/* series.csv, long format: t_s,variable,unit,value; rows of one time are consecutive */
+/* The series columns of the site's local pain and band stiffness: the labels pain_local and
+ * band_stiffness of the run's model, from manifest.json ("" where the run has none). */
+static void label_columns(const mk_compare_run *r, char *pain, char *stiff, size_t size)
+{
+    char path[4200], *text = NULL;
+    mk_error ignore = {0};
+    pain[0] = stiff[0] = 0;
+    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return;
+    cJSON *root = cJSON_Parse(text);
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(model, "labels");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(labels, "pain_local");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(labels, "band_stiffness");
+    if (cJSON_IsString(p)) snprintf(pain, size, "%s", p->valuestring);
+    if (cJSON_IsString(st)) snprintf(stiff, size, "%s", st->valuestring);
+    cJSON_Delete(root);
+    free(text);
+}
+
 /* One time of the series: a new row, or the last one if t is its time. */
 static mk_status series_at(mk_compare_run *r, int *cap, double t)
 {
@@ -111,7 +131,7 @@ static mk_status series_at(mk_compare_run *r, int *cap, double t)
 static int wide_column(char *const *f, int n, const char *name, char *unit, size_t size)
 {
     size_t l = strlen(name);
-    for (int i = 3; i < n; i++)
+    for (int i = 3; l && i < n; i++)
         if (!strncmp(f[i], name, l) && !strncmp(f[i] + l, " [", 2)) {
             const char *u = f[i] + l + 2, *close = strrchr(u, ']');
             if (unit) snprintf(unit, size, "%.*s", close ? (int)(close - u) : (int)strlen(u), u);
@@ -123,11 +143,12 @@ static int wide_column(char *const *f, int n, const char *name, char *unit, size
 #define WIDE_MAX_COLS 4096
 
 /* series.csv, wide (run --wide): t_s,day,clock, then a column "name [unit]" per variable */
-static mk_status load_series_wide(mk_compare_run *r, char *s, char **f, int n_head, const char *path, mk_error *err)
+static mk_status load_series_wide(mk_compare_run *r, char *s, char **f, int n_head, const char *pain_col,
+                                  const char *stiff_col, const char *path, mk_error *err)
 {
-    int ip = wide_column(f, n_head, "pain.local", NULL, 0);
-    int is = wide_column(f, n_head, "band.stiffness", r->stiff_unit, sizeof r->stiff_unit);
-    if (ip < 0 && is < 0) return mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "no pain.local or band.stiffness in the series");
+    int ip = wide_column(f, n_head, pain_col, NULL, 0);
+    int is = wide_column(f, n_head, stiff_col, r->stiff_unit, sizeof r->stiff_unit);
+    if (ip < 0 && is < 0) return MK_OK; /* the caller reports an empty series */
     int line = 1, cap = 0;
     while (*s) {
         line++;
@@ -146,7 +167,8 @@ static mk_status load_series_wide(mk_compare_run *r, char *s, char **f, int n_he
 /* series.csv, long (t_s,variable,unit,value; rows of one time consecutive) or wide */
 static mk_status load_series(mk_compare_run *r, mk_error *err)
 {
-    char path[4200], *text = NULL;
+    char path[4200], *text = NULL, pain_col[160], stiff_col[160];
+    label_columns(r, pain_col, stiff_col, sizeof pain_col);
     mk_status rc = read_file(r->dir, "series.csv", &text, path, sizeof path, err);
     if (rc) return rc;
     char *s = text, **f = mk_malloc(WIDE_MAX_COLS * sizeof *f);
@@ -156,7 +178,7 @@ static mk_status load_series(mk_compare_run *r, mk_error *err)
     }
     int line = 1, cap = 0, n_head = csv_split(s, f, WIDE_MAX_COLS, &s);
     if (n_head > 3 && !strcmp(f[0], "t_s") && !strcmp(f[1], "day") && !strcmp(f[2], "clock")) {
-        rc = load_series_wide(r, s, f, n_head, path, err);
+        rc = load_series_wide(r, s, f, n_head, pain_col, stiff_col, path, err);
         *s = 0; /* read */
     } else if (n_head != 4 || strcmp(f[0], "t_s") || strcmp(f[1], "variable") || strcmp(f[3], "value")) {
         rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 1, 1,
@@ -169,7 +191,7 @@ static mk_status load_series(mk_compare_run *r, mk_error *err)
             rc = mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected 4 fields: t_s,variable,unit,value");
             break;
         }
-        int pain = !strcmp(f[1], "pain.local"), stiff = !strcmp(f[1], "band.stiffness");
+        int pain = pain_col[0] && !strcmp(f[1], pain_col), stiff = stiff_col[0] && !strcmp(f[1], stiff_col);
         if (!pain && !stiff) continue;
         char *end;
         double t = strtod(f[0], &end), v = strtod(f[3], NULL);
