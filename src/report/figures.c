@@ -663,7 +663,10 @@ static mk_status fig_mechanism(const mk_run_result *r, fig_spec *f, mk_figure_in
     add_caption_shades(&info->caption, f);
     /* the title: what the nociceptors and the spinal cord did */
     char d1[160] = "", d2[160] = "";
+    /* the labelled columns, else the names the panels draw (a model without these labels) */
     int cn = mk_series_find(s, sym(r, MK_L_NOCI_RATE)), cc = mk_series_find(s, sym(r, MK_L_SPINAL_CENTRAL_SENS));
+    if (cn < 0) cn = mk_series_find(s, "noci.rate");
+    if (cc < 0) cc = mk_series_find(s, "spinal.central_sens");
     if (cn >= 0) {
         col_stats st = stats_of(s->t_s, s->values + cn, s->n_rows, s->n_cols);
         describe(d1, sizeof d1, &st, strcmp(s->units[cn], "1") ? s->units[cn] : "", f->tu);
