@@ -66,7 +66,7 @@ static const char k_jac_prelude[] =
     "static inline double mk_d_max(double a, double b, double da, double db) { return a > b ? da : a < b ? db : fmax(da, db); }\n"
     "static inline double mk_d_clamp(double x, double lo, double hi, double dx, double dlo, double dhi)\n"
     "{\n"
-    "    if (x < lo || (x == lo && dlo > dx)) return dlo; /* mk_clamp: x < lo ? lo : x > hi ? hi : x */\n"
+    "    if (x < lo || (x == lo && dlo > dx)) return dlo; /* mk_clamp is lo below lo, hi above hi, else x */\n"
     "    if (x > hi || (x == hi && dhi < dx)) return dhi;\n"
     "    return dx;\n"
     "}\n\n";
