@@ -131,6 +131,7 @@ static int bench_run_split(const mk_model_abi *site, const mk_protocol *p, const
 /* One work week with mk_solver (a restart at every switch, as SciPy gets one solve_ivp per
  * constant segment); the final state into y.  Returns CPU seconds, or -1. */
 static int g_jacobian = MK_JAC_AUTO, g_linsol = MK_LINSOL_AUTO; /* what week_myoknot's solver uses */
+static mk_solver_stats g_week_stats;                                /* and its counts */
 
 static double week_myoknot(const mk_model_abi *abi, double rtol, double atol, int weeks, double *y)
 {
@@ -151,6 +152,7 @@ static double week_myoknot(const mk_model_abi *abi, double rtol, double atol, in
         }
     }
     double c = cpu_now() - c0;
+    mk_solver_get_stats(s, &g_week_stats);
     memcpy(y, mk_solver_state(s), (size_t)abi->n_states * sizeof *y);
     mk_solver_free(s);
     return c;
@@ -213,7 +215,8 @@ static int bench_equal(const mk_model_abi *site, double c_sp, double e_sp, const
     for (int k = 0; k < 3; k++) c_mk = fmin(c_mk, week_myoknot(site, rtol, atol, 1, y));
     if (c_mk < 0) return 1;
     e_mk = state_error(y, ref, n);
-    printf("    at rtol %g, atol %g:  %.4f s (error %.2g): %.1fx\n", rtol, atol, c_mk, e_mk, c_sp / c_mk);
+    printf("    at rtol %g, atol %g:  %.4f s (error %.2g): %.1fx  [%ld steps, %ld rhs, %ld Jacobians]\n", rtol,
+           atol, c_mk, e_mk, c_sp / c_mk, g_week_stats.steps, g_week_stats.rhs_evals, g_week_stats.jac_evals);
     double rt = rtol;
     for (int k = 0; k < 12 && e_mk > e_sp; k++) {
         rt /= 3;
