@@ -1,8 +1,13 @@
 /*
  * parser.c -- recursive descent over the model language (docs/model-language.md).
  *
- *   file       := 'model' NAME '{' {'doc' STRING} '}' {component}
+ *   file       := 'model' NAME ['extends' (NAME|STRING)] '{' {'doc' STRING} '}'
+ *                 {component | function | law | set | replace | extend}
  *   component  := 'component' NAME '{' {item} '}'
+ *   replace    := 'replace' (component | 'var' NAME '.' NAME [UNIT] '=' expr [attrs]
+ *                            | 'd' '(' NAME '.' NAME ')' '/' 'dt' '=' expr)
+ *   extend     := 'extend' 'component' NAME '{' {item} '}'
+ *   set        := 'set' NAME '.' NAME '=' NUMBER UNIT [attrs]
  *   item       := 'doc' STRING
  *               | 'param'  NAME '=' NUMBER UNIT attrs        (attrs required: range, source, doc)
  *               | 'state'  NAME '=' NUMBER UNIT [attrs]
