@@ -5,8 +5,9 @@ set -eu
 PKGS="build-essential cmake pkg-config dpkg-dev xz-utils
 libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libpng-dev libcmocka-dev libnlopt-dev liblapack-dev libgsl-dev librandom123-dev libopenmpi-dev openmpi-bin"
 
-# Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF).
-PKGS="$PKGS python3-numpy python3-scipy"
+# Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF),
+# and the Python package python/myoknot (cffi's ABI mode over libmyoknot.so, NumPy arrays).
+PKGS="$PKGS python3-numpy python3-scipy python3-cffi"
 
 # SUNDIALS is built from Debian's source package (scripts/sundials.sh): `apt-get source`
 # needs a deb-src line, which a fresh machine does not have.
