@@ -6,8 +6,9 @@ PKGS="build-essential cmake pkg-config dpkg-dev xz-utils
 libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libpng-dev libcmocka-dev libsbml5-dev libnlopt-dev liblapack-dev libgsl-dev librandom123-dev libopenmpi-dev openmpi-bin"
 
 # Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF),
-# and the Python package python/myoknot (cffi's ABI mode over libmyoknot.so, NumPy arrays).
-PKGS="$PKGS python3-numpy python3-scipy python3-cffi"
+# and the Python package python/myoknot (cffi's ABI mode over libmyoknot.so, NumPy arrays;
+# pip and setuptools to install it with `pip install ./python`, tested).
+PKGS="$PKGS python3-numpy python3-scipy python3-cffi python3-pip python3-setuptools"
 
 # SUNDIALS is built from Debian's source package (scripts/sundials.sh): `apt-get source`
 # needs a deb-src line, which a fresh machine does not have.
