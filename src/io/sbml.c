@@ -216,20 +216,37 @@ static ASTNode_t *sb_copy(sb_ctx *c, const ASTNode_t *n)
     return r;
 }
 
-static ASTNode_t *sb_expr(sb_ctx *c, const mk_expr *e);
+/* hint: the units a bare 0 in e takes (the model language lets it adopt any unit, so its own
+ * is not recorded): the other operand's of a sum, difference or comparison, the other
+ * arguments' of min, max and clamp, the other branch's of an if; NULL when none applies. */
+static ASTNode_t *sb_expr(sb_ctx *c, const mk_expr *e, const ut_unit *hint);
+
+/* the units id of a canonical unit, or NULL */
+static const char *sb_units_of(sb_ctx *c, const ut_unit *u, sb_dims *d)
+{
+    return u ? sb_units(c, u, d) : NULL;
+}
+
+/* the unit of the first argument in [from, to) that is not a bare 0, else hint */
+static const ut_unit *sb_args_unit(const mk_expr *e, int from, int to, const ut_unit *hint)
+{
+    for (int i = from; i < to && i < e->nargs; i++)
+        if (!e->args[i]->is_zero_literal && !e->args[i]->is_bool) return e->args[i]->unit;
+    return hint;
+}
 
 #define SB_OP(c, type, ...) \
     sb_op(c, type, (int)(sizeof((ASTNode_t *[]){__VA_ARGS__}) / sizeof(ASTNode_t *)), (ASTNode_t *[]){__VA_ARGS__})
 
 /* hill(x, k, n) = 0 if x <= 0, else 1 / (1 + (k/x)^n): the generated C's formula */
-static ASTNode_t *sb_hill(sb_ctx *c, ASTNode_t *x, ASTNode_t *k, ASTNode_t *n)
+static ASTNode_t *sb_hill(sb_ctx *c, ASTNode_t *x, ASTNode_t *k, ASTNode_t *n, const char *x_units)
 {
     ASTNode_t *x2 = sb_copy(c, x);
     ASTNode_t *r = SB_OP(c, AST_DIVIDE, sb_num(c, 1, "dimensionless"),
                          SB_OP(c, AST_PLUS, sb_num(c, 1, "dimensionless"),
                                SB_OP(c, AST_POWER, SB_OP(c, AST_DIVIDE, k, x), n)));
     return SB_OP(c, AST_FUNCTION_PIECEWISE, sb_num(c, 0, "dimensionless"),
-                 SB_OP(c, AST_RELATIONAL_LEQ, x2, sb_num(c, 0, NULL)), r);
+                 SB_OP(c, AST_RELATIONAL_LEQ, x2, sb_num(c, 0, x_units)), r);
 }
 
 /* sigmoid(x, x50, w) = 1 / (1 + exp(-(x - x50) / w)) */
@@ -241,11 +258,11 @@ static ASTNode_t *sb_sigmoid(sb_ctx *c, ASTNode_t *x, ASTNode_t *x50, ASTNode_t 
 }
 
 /* pos(x) = x if x > 0 else 0;  clamp(x, lo, hi) = lo if x < lo, hi if x > hi, else x */
-static ASTNode_t *sb_pos(sb_ctx *c, ASTNode_t *x)
+static ASTNode_t *sb_pos(sb_ctx *c, ASTNode_t *x, const char *x_units)
 {
     ASTNode_t *x2 = sb_copy(c, x);
-    return SB_OP(c, AST_FUNCTION_PIECEWISE, x, SB_OP(c, AST_RELATIONAL_GT, x2, sb_num(c, 0, NULL)),
-                 sb_num(c, 0, NULL));
+    return SB_OP(c, AST_FUNCTION_PIECEWISE, x, SB_OP(c, AST_RELATIONAL_GT, x2, sb_num(c, 0, x_units)),
+                 sb_num(c, 0, x_units));
 }
 
 static ASTNode_t *sb_clamp(sb_ctx *c, ASTNode_t *x, ASTNode_t *lo, ASTNode_t *hi)
@@ -268,19 +285,30 @@ static ASTNodeType_t sb_fn_type(const char *name)
     return AST_UNKNOWN;
 }
 
-static ASTNode_t *sb_call(sb_ctx *c, const mk_expr *e)
+/* the hint for argument i of a call to f (see sb_expr) */
+static const ut_unit *sb_arg_hint(const mk_expr *e, int i, const ut_unit *hint)
 {
-    if (e->fn) return sb_expr(c, e->a); /* a user function: its expanded body, as in C */
+    const char *f = e->name;
+    if (!strcmp(f, "min") || !strcmp(f, "max") || !strcmp(f, "clamp")) return sb_args_unit(e, 0, e->nargs, hint);
+    if (!strcmp(f, "if")) return i == 0 ? NULL : sb_args_unit(e, 1, 3, hint);
+    return !strcmp(f, "pos") ? hint : NULL;
+}
+
+static ASTNode_t *sb_call(sb_ctx *c, const mk_expr *e, const ut_unit *hint)
+{
+    if (e->fn) return sb_expr(c, e->a, hint); /* a user function: its expanded body, as in C */
     ASTNode_t *a[8] = {0};
     if (e->nargs > 8) return sb_fail(c, MK_ERR_INVALID, "a call with more than 8 arguments"), NULL;
-    for (int i = 0; i < e->nargs; i++) a[i] = sb_expr(c, e->args[i]);
+    for (int i = 0; i < e->nargs; i++) a[i] = sb_expr(c, e->args[i], sb_arg_hint(e, i, hint));
     const char *f = e->name;
     int three = e->nargs == 3;
+    sb_dims dims;
+    const char *x_units = e->nargs ? sb_units_of(c, sb_args_unit(e, 0, 1, hint), &dims) : NULL;
     if (!strcmp(f, "if") && three) return SB_OP(c, AST_FUNCTION_PIECEWISE, a[1], a[0], a[2]);
-    if (!strcmp(f, "hill") && three) return sb_hill(c, a[0], a[1], a[2]);
+    if (!strcmp(f, "hill") && three) return sb_hill(c, a[0], a[1], a[2], x_units);
     if (!strcmp(f, "sigmoid") && three) return sb_sigmoid(c, a[0], a[1], a[2]);
     if (!strcmp(f, "clamp") && three) return sb_clamp(c, a[0], a[1], a[2]);
-    if (!strcmp(f, "pos") && e->nargs == 1) return sb_pos(c, a[0]);
+    if (!strcmp(f, "pos") && e->nargs == 1) return sb_pos(c, a[0], x_units);
     ASTNodeType_t t = sb_fn_type(f);
     if (t == AST_UNKNOWN) {
         for (int i = 0; i < e->nargs; i++) ASTNode_free(a[i]);
@@ -310,14 +338,21 @@ static ASTNodeType_t sb_bin_type(int op)
     return AST_UNKNOWN;
 }
 
-static ASTNode_t *sb_expr(sb_ctx *c, const mk_expr *e)
+/* the hints for the operands of a sum, difference or comparison: each other's unit */
+static int sb_is_additive(int op)
+{
+    return op == T_PLUS || op == T_MINUS || op == T_LT || op == T_LE || op == T_GT || op == T_GE ||
+           op == T_EQ || op == T_NE;
+}
+
+static ASTNode_t *sb_expr(sb_ctx *c, const mk_expr *e, const ut_unit *hint)
 {
     char id[SB_ID_SIZE];
     sb_dims dims;
     ASTNode_t *n;
     switch (e->kind) {
-    case E_NUM: /* a bare 0 adopts any unit: no units attribute */
-        return sb_num(c, e->si_value, e->is_zero_literal ? NULL : sb_units(c, e->unit, &dims));
+    case E_NUM:
+        return sb_num(c, e->si_value, sb_units_of(c, e->is_zero_literal ? hint : e->unit, &dims));
     case E_REF:
         sb_id(e->decl, id, sizeof id);
         if ((n = sb_node(c, AST_NAME))) ASTNode_setName(n, id);
@@ -326,16 +361,19 @@ static ASTNode_t *sb_expr(sb_ctx *c, const mk_expr *e)
         if ((n = sb_node(c, AST_NAME_TIME))) ASTNode_setName(n, "time");
         return n;
     case E_NEG:
-        return SB_OP(c, AST_MINUS, sb_expr(c, e->a));
+        return SB_OP(c, AST_MINUS, sb_expr(c, e->a, hint));
     case E_NOT:
-        return SB_OP(c, AST_LOGICAL_NOT, sb_expr(c, e->a));
+        return SB_OP(c, AST_LOGICAL_NOT, sb_expr(c, e->a, NULL));
     case E_CALL:
-        return sb_call(c, e);
+        return sb_call(c, e, hint);
     case E_ARG:
-        return sb_expr(c, e->a);
+        return sb_expr(c, e->a, hint);
     case E_BIN:
         if (sb_bin_type(e->op) == AST_UNKNOWN) break;
-        return SB_OP(c, sb_bin_type(e->op), sb_expr(c, e->a), sb_expr(c, e->b));
+        if (!sb_is_additive(e->op))
+            return SB_OP(c, sb_bin_type(e->op), sb_expr(c, e->a, NULL), sb_expr(c, e->b, NULL));
+        return SB_OP(c, sb_bin_type(e->op), sb_expr(c, e->a, e->b->is_zero_literal ? hint : e->b->unit),
+                     sb_expr(c, e->b, e->a->is_zero_literal ? hint : e->a->unit));
     }
     if (!c->rc) c->rc = mk_fail(c->err, MK_ERR_INVALID, "SBML export: unknown expression kind %d", (int)e->kind);
     return NULL;
@@ -427,7 +465,8 @@ static int sb_rule(sb_ctx *c, const mk_decl *d, int rate)
 {
     char id[SB_ID_SIZE];
     sb_id(d, id, sizeof id);
-    ASTNode_t *math = sb_expr(c, rate ? d->deriv : d->rhs);
+    /* a bare 0 as a whole formula takes the quantity's units (per second for a rate) */
+    ASTNode_t *math = sb_expr(c, rate ? d->deriv : d->rhs, rate ? NULL : d->canon);
     if (!math) return sb_fail(c, MK_ERR_NOMEM, "out of memory");
     Rule_t *r = rate ? Model_createRateRule(c->model) : Model_createAssignmentRule(c->model);
     int ok = r && !Rule_setVariable(r, id) && !Rule_setMath(r, math);
