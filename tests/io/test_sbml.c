@@ -25,19 +25,25 @@
 
 /* ---------------------------------------------------------------- a MathML evaluator */
 
+typedef struct slot {
+    char *id;
+    double val;
+} slot;
+
 typedef struct env {
     int n;
-    char **ids;
-    double *val;
+    slot *s;   /* sorted by id */
     double t;
     int unknown; /* a node type or name the evaluator does not know */
 } env;
 
+static int cmp_slot(const void *a, const void *b) { return strcmp(((const slot *)a)->id, ((const slot *)b)->id); }
+
 static double *env_find(env *e, const char *id)
 {
-    for (int i = 0; i < e->n; i++)
-        if (!strcmp(e->ids[i], id)) return &e->val[i];
-    return NULL;
+    slot key = {(char *)id, 0};
+    slot *hit = bsearch(&key, e->s, (size_t)e->n, sizeof *e->s, cmp_slot);
+    return hit ? &hit->val : NULL;
 }
 
 static double ev(const ASTNode_t *n, env *e);
@@ -206,21 +212,20 @@ static SBMLDocument_t *export_and_read(const mk_model *m, int *n_warnings)
 static void env_from_doc(env *e, const Model_t *sm)
 {
     e->n = (int)Model_getNumParameters(sm);
-    e->ids = calloc((size_t)e->n, sizeof *e->ids);
-    e->val = calloc((size_t)e->n, sizeof *e->val);
-    assert_true(e->ids && e->val);
+    e->s = calloc((size_t)e->n + 1, sizeof *e->s);
+    assert_non_null(e->s);
     for (int i = 0; i < e->n; i++) {
         const Parameter_t *p = Model_getParameter((Model_t *)sm, (unsigned)i);
-        e->ids[i] = mk_strdup(Parameter_getId(p));
-        e->val[i] = Parameter_isSetValue(p) ? Parameter_getValue(p) : NAN;
+        e->s[i].id = mk_strdup(Parameter_getId(p));
+        e->s[i].val = Parameter_isSetValue(p) ? Parameter_getValue(p) : NAN;
     }
+    qsort(e->s, (size_t)e->n, sizeof *e->s, cmp_slot);
 }
 
 static void env_free(env *e)
 {
-    for (int i = 0; i < e->n; i++) free(e->ids[i]);
-    free(e->ids);
-    free(e->val);
+    for (int i = 0; i < e->n; i++) free(e->s[i].id);
+    free(e->s);
 }
 
 /* Set the symbols of one kind in the environment (SI) from declared values; with check, first
@@ -230,17 +235,50 @@ static void env_set(env *e, const mk_symbol *sym, int n, const double *v, int ch
     for (int i = 0; i < n; i++) {
         char id[256];
         sbml_id(sym[i].name, id, sizeof id);
-        double *slot = env_find(e, id);
-        if (!slot) fail_msg("no SBML parameter '%s'", id);
+        double *at = env_find(e, id);
+        if (!at) fail_msg("no SBML parameter '%s'", id);
         double si = sym[i].si_scale * v[i] + sym[i].si_offset;
-        if (check && !same(*slot, si)) fail_msg("%s: SBML value %.17g, model %.17g (SI)", id, *slot, si);
-        *slot = si;
+        if (check && !same(*at, si)) fail_msg("%s: SBML value %.17g, model %.17g (SI)", id, *at, si);
+        *at = si;
     }
 }
 
+typedef struct symref {
+    char id[256];
+    int is_state, index;
+} symref;
+
+static int cmp_symref(const void *a, const void *b) { return strcmp(((const symref *)a)->id, ((const symref *)b)->id); }
+
 typedef struct point {
     double *y, *p, *u;
+    symref *refs; /* the states' and variables' ids, sorted */
+    int n_refs;
 } point;
+
+static void point_refs(point *pt, const mk_model_abi *abi)
+{
+    pt->n_refs = abi->n_states + abi->n_vars;
+    pt->refs = calloc((size_t)pt->n_refs + 1, sizeof *pt->refs);
+    assert_non_null(pt->refs);
+    for (int i = 0; i < pt->n_refs; i++) {
+        int st = i < abi->n_states;
+        symref *r = &pt->refs[i];
+        r->is_state = st;
+        r->index = st ? i : i - abi->n_states;
+        sbml_id(st ? abi->states[r->index].name : abi->vars[r->index].name, r->id, sizeof r->id);
+    }
+    qsort(pt->refs, (size_t)pt->n_refs, sizeof *pt->refs, cmp_symref);
+}
+
+/* the index of the state (is_state) or variable with SBML id, or -1 */
+static int symbol_index(const point *pt, const char *id, int is_state)
+{
+    symref key;
+    snprintf(key.id, sizeof key.id, "%s", id);
+    const symref *hit = bsearch(&key, pt->refs, (size_t)pt->n_refs, sizeof *pt->refs, cmp_symref);
+    return hit && hit->is_state == is_state ? hit->index : -1;
+}
 
 /* Evaluate the document's rules at the point and compare with the C right-hand side. */
 static int compare_at(const mk_model_abi *abi, const Model_t *sm, env *e, const point *pt, double t)
@@ -256,21 +294,15 @@ static int compare_at(const mk_model_abi *abi, const Model_t *sm, env *e, const 
         const Rule_t *r = Model_getRule((Model_t *)sm, i);
         double v = ev(Rule_getMath(r), e);
         assert_false(e->unknown);
-        double *slot = env_find(e, Rule_getVariable(r));
-        assert_non_null(slot);
+        double *at = env_find(e, Rule_getVariable(r));
+        assert_non_null(at);
         const mk_symbol *sym = Rule_isRate(r) ? abi->states : abi->vars;
-        int n = Rule_isRate(r) ? abi->n_states : abi->n_vars;
-        int k = -1;
-        for (int j = 0; j < n && k < 0; j++) {
-            char id[256];
-            sbml_id(sym[j].name, id, sizeof id);
-            if (!strcmp(id, Rule_getVariable(r))) k = j;
-        }
+        int k = symbol_index(pt, Rule_getVariable(r), Rule_isRate(r));
         assert_true(k >= 0);
         /* the C gives declared units: a variable's SI value, a state's rate times its scale */
         double want = Rule_isRate(r) ? ydot[k] * sym[k].si_scale : sym[k].si_scale * vars[k] + sym[k].si_offset;
         if (!same(v, want)) fail_msg("%s at t=%g: SBML %s %.17g, C %.17g", abi->name, t, Rule_getVariable(r), v, want);
-        if (!Rule_isRate(r)) *slot = v;
+        if (!Rule_isRate(r)) *at = v;
         rates += Rule_isRate(r);
         compared++;
     }
@@ -303,7 +335,8 @@ static void check_model(const mk_model_abi *abi)
     env e = {0};
     env_from_doc(&e, sm);
     point pt = {copy_values(abi->states, abi->n_states), copy_values(abi->params, abi->n_params),
-                copy_values(abi->inputs, abi->n_inputs)};
+                copy_values(abi->inputs, abi->n_inputs), NULL, 0};
+    point_refs(&pt, abi);
     /* the document's values are the model's defaults (SI) */
     env_set(&e, abi->params, abi->n_params, pt.p, 1);
     env_set(&e, abi->inputs, abi->n_inputs, pt.u, 1);
@@ -322,7 +355,7 @@ static void check_model(const mk_model_abi *abi)
     }
     printf("%s: %d SBML parameters, %d rule values compared with the C at 4 states, %d warnings\n",
            abi->name, e.n, compared, warnings);
-    free(pt.y), free(pt.p), free(pt.u);
+    free(pt.y), free(pt.p), free(pt.u), free(pt.refs);
     env_free(&e);
     SBMLDocument_free(doc);
     mk_model_ref_free(ref);
