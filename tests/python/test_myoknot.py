@@ -7,7 +7,9 @@ import csv
 import math
 import os
 import shutil
+import re
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -142,7 +144,8 @@ class TestMyoknot(unittest.TestCase):
 
     def test_docs_example_runs(self):
         # docs/python.md's session runs as written, from the source folder
-        import contextlib, io, re
+        import contextlib
+        import io
         with open(os.path.join(SRC, "docs", "python.md")) as f:
             blocks = re.findall(r"^```python\n(.*?)^```", f.read(), re.S | re.M)
         self.assertEqual(len(blocks), 1)
@@ -156,6 +159,31 @@ class TestMyoknot(unittest.TestCase):
             os.chdir(cwd)
         self.assertIn("MK_ERR_UNIT override", out.getvalue())
         self.assertIn("mmHg", out.getvalue())
+
+    def test_tutorial_fits_and_plots(self):
+        # examples/python/fit_ppt.py (docs/python.md's tutorial): SciPy's root finder recovers a
+        # parameter for a measured PPT; matplotlib writes the figure
+        try:
+            import matplotlib, scipy  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-scipy or python3-matplotlib not installed")
+        png = os.path.join(self.tmp, "fit.png")
+        p = subprocess.run([sys.executable, os.path.join(SRC, "examples", "python", "fit_ppt.py"),
+                            os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml"), png],
+                           capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.search(r"fitted noci.p_mech50 = ([0-9.]+) mmHg: PPT before ([0-9.]+) kPa", p.stdout)
+        self.assertIsNotNone(m, p.stdout)
+        p_fit, before = float(m.group(1)), float(m.group(2))
+        self.assertAlmostEqual(before, 220.0, delta=0.1)
+        # the fitted value reproduces the measured PPT when run again from here
+        res = myoknot.run(os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml"),
+                          set={"noci.p_mech50": "%s mmHg" % m.group(1), "output_every": "10 s"})
+        got = next(x.value for x in res.measurements if x.label == "PPT before")
+        self.assertAlmostEqual(got, 220.0, delta=0.2)
+        self.assertTrue(200 < p_fit < 2500)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
     def test_record_layouts_match_headers(self):
         # the cdef's records have the C compiler's sizes and offsets
