@@ -7,8 +7,9 @@ libsundials-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-dr
 
 # Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF),
 # and the Python package python/myoknot (cffi's ABI mode over libmyoknot.so, NumPy arrays;
-# pip and setuptools to install it with `pip install ./python`, tested).
-PKGS="$PKGS python3-numpy python3-scipy python3-cffi python3-pip python3-setuptools"
+# pip and setuptools to install it with `pip install ./python`, tested; matplotlib for its
+# tutorial, examples/python/fit_ppt.py).
+PKGS="$PKGS python3-numpy python3-scipy python3-cffi python3-pip python3-setuptools python3-matplotlib"
 
 # SUNDIALS is built from Debian's source package (scripts/sundials.sh): `apt-get source`
 # needs a deb-src line, which a fresh machine does not have.
