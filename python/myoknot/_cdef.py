@@ -50,6 +50,8 @@ typedef struct mk_law {
 } mk_law;
 typedef void (*mk_laws_fn)(const double *y, const double *params, double *out);
 typedef struct mk_model_file { const char *name; const char *text; } mk_model_file;
+typedef struct mk_label_def mk_label_def;
+typedef struct mk_why_def mk_why_def;
 typedef struct mk_model_abi {
     int abi_version;
     const char *name;
@@ -68,6 +70,10 @@ typedef struct mk_model_abi {
     mk_laws_fn eval_laws;
     int n_files;
     const mk_model_file *files;
+    int n_labels;
+    const mk_label_def *labels;
+    int n_whys;
+    const mk_why_def *whys;
 } mk_model_abi;
 
 typedef struct mk_model mk_model;
