@@ -261,23 +261,27 @@ static mk_status locate_fold(const mk_referral_cv_report *ref, int i, mk_locate_
     for (int r = 0; r < a->n_regions; r++)
         if (mk_region_set_has(&ref->maps.essential[i], r)) d.region[d.n] = r, d.intensity[d.n++] = -1;
     if (d.n == 0) return MK_OK; /* nothing to draw */
-    mk_locate_posterior(a, &o, &d, m);
-    mk_locate_rank(m, order);
     c->located[i] = 1;
     c->n_located++;
     c->n_cand = m->n;
     c->miss_mean += o.miss, c->extra_mean += o.extra;
-    for (int k = 0; k < m->n; k++) {
-        const mk_locate_cand *q = &m->cand[order[k]];
-        int hit = q->side == 'r' && !strcmp(a->muscles[q->muscle].id, ref->maps.muscle[i]);
-        int b = bin_of(q->post);
-        c->bin_n[b]++, c->bin_hit[b] += hit, c->bin_p[b] += q->post;
-        if (k == 0) snprintf(c->top[i], sizeof c->top[i], "%s_%c", a->muscles[q->muscle].id, q->side);
-        if (!hit) continue;
-        c->rank[i] = k + 1;
-        c->p_true[i] = q->post;
-        c->top1 += k == 0, c->top3 += k < 3;
-        c->log_score += log(fmax(q->post, 1e-300));
+    for (int v = 0; v < 2; v++) {
+        mk_locate_cv_score *sc = &c->score[v];
+        o.local = v == 0 ? o.extra : 0.5;
+        mk_locate_posterior(a, &o, &d, m);
+        mk_locate_rank(m, order);
+        for (int k = 0; k < m->n; k++) {
+            const mk_locate_cand *q = &m->cand[order[k]];
+            int hit = q->side == 'r' && !strcmp(a->muscles[q->muscle].id, ref->maps.muscle[i]);
+            int b = bin_of(q->post);
+            sc->bin_n[b]++, sc->bin_hit[b] += hit, sc->bin_p[b] += q->post;
+            if (k == 0) snprintf(sc->top[i], sizeof sc->top[i], "%s_%c", a->muscles[q->muscle].id, q->side);
+            if (!hit) continue;
+            sc->rank[i] = k + 1;
+            sc->p_true[i] = q->post;
+            sc->top1 += k == 0, sc->top3 += k < 3;
+            sc->log_score += log(fmax(q->post, 1e-300));
+        }
     }
     return MK_OK;
 }
@@ -305,7 +309,7 @@ mk_status mk_locate_cv_from(const mk_referral_cv_report *ref, mk_locate_cv **out
     }
     if (c->n_located) {
         c->miss_mean /= c->n_located, c->extra_mean /= c->n_located;
-        c->log_score /= c->n_located;
+        for (int v = 0; v < 2; v++) c->score[v].log_score /= c->n_located;
     }
     *out = c;
     return MK_OK;
@@ -323,35 +327,47 @@ mk_status mk_locate_cv_run(const mk_referral_fit_opts *o, mk_locate_cv **out, mk
 
 void mk_locate_cv_free(mk_locate_cv *c) { free(c); }
 
-void mk_locate_cv_format(const mk_locate_cv *c, mk_buf *b)
+static void put_cv_score(mk_buf *b, const mk_locate_cv *c, const mk_locate_cv_score *sc)
 {
     int n = c->n_located;
-    mk_buf_printf(b, "locate: leave-one-out on %d training maps (drawing = the essential zone, no intensities; %d maps "
-                  "without an essential region left out), %d candidates each\n", n, c->n_maps - n, c->n_cand);
-    mk_buf_printf(b, "  referral parameters and miss/extra rates of the fold that left the muscle out "
-                  "(mean miss %.3f, extra %.4f)\n", c->miss_mean, c->extra_mean);
-    mk_buf_printf(b, "  top-1 accuracy %d/%d = %.2f   top-3 accuracy %d/%d = %.2f   (chance %.3f and %.3f)\n", c->top1,
-                  n, n ? (double)c->top1 / n : 0, c->top3, n, n ? (double)c->top3 / n : 0,
+    mk_buf_printf(b, "  top-1 accuracy %d/%d = %.2f   top-3 accuracy %d/%d = %.2f   (chance %.3f and %.3f)\n", sc->top1,
+                  n, n ? (double)sc->top1 / n : 0, sc->top3, n, n ? (double)sc->top3 / n : 0,
                   c->n_cand ? 1.0 / c->n_cand : 0, c->n_cand ? 3.0 / c->n_cand : 0);
-    mk_buf_printf(b, "  mean log probability of the true candidate %.2f (uniform: %.2f)\n", c->log_score,
+    mk_buf_printf(b, "  mean log probability of the true candidate %.2f (uniform: %.2f)\n", sc->log_score,
                   c->n_cand ? -log((double)c->n_cand) : 0);
-    mk_buf_puts(b, "reliability (every candidate of every fold, binned by its probability):\n"
-                   "  probability   candidates  mean p   came true  observed\n");
+    mk_buf_puts(b, "  reliability (every candidate of every fold, binned by its probability):\n"
+                   "    probability   candidates  mean p   came true  observed\n");
     double lo = 0;
     for (int k = 0; k < MK_LOCATE_BINS; k++) {
         double hi = fmin(k_bin_hi[k], 1.0);
-        if (c->bin_n[k])
-            mk_buf_printf(b, "  %.2f-%.2f   %10ld  %7.3f  %9ld  %8.3f\n", lo, hi, c->bin_n[k], c->bin_p[k] / c->bin_n[k],
-                          c->bin_hit[k], (double)c->bin_hit[k] / c->bin_n[k]);
-        else mk_buf_printf(b, "  %.2f-%.2f   %10d        -          -         -\n", lo, hi, 0);
+        if (sc->bin_n[k])
+            mk_buf_printf(b, "    %.2f-%.2f   %10ld  %7.3f  %9ld  %8.3f\n", lo, hi, sc->bin_n[k],
+                          sc->bin_p[k] / sc->bin_n[k], sc->bin_hit[k], (double)sc->bin_hit[k] / sc->bin_n[k]);
+        else mk_buf_printf(b, "    %.2f-%.2f   %10d        -          -         -\n", lo, hi, 0);
         lo = hi;
     }
-    mk_buf_puts(b, "held-out muscles (rank of the true candidate, its probability; the most probable):\n");
+}
+
+void mk_locate_cv_format(const mk_locate_cv *c, mk_buf *b)
+{
+    mk_buf_printf(b, "locate: leave-one-out on %d training maps (drawing = the essential zone, no intensities; %d maps "
+                  "without an essential region left out), %d candidates each\n", c->n_located, c->n_maps - c->n_located,
+                  c->n_cand);
+    mk_buf_printf(b, "  referral parameters and miss/extra rates of the fold that left the muscle out "
+                  "(mean miss %.3f, extra %.4f)\n", c->miss_mean, c->extra_mean);
+    mk_buf_puts(b, "A. local = extra (the maps leave every local region out, so a drawn local region is like any "
+                   "region outside the map):\n");
+    put_cv_score(b, c, &c->score[0]);
+    mk_buf_puts(b, "B. local = 0.5 (as for a patient's drawing, which these maps are not):\n");
+    put_cv_score(b, c, &c->score[1]);
+    mk_buf_puts(b, "held-out muscles: rank of the true candidate, its probability, the most probable (A | B):\n");
     for (int i = 0; i < c->n_maps; i++) {
         if (!c->located[i]) {
             mk_buf_printf(b, "  %-32s  -    (no essential region outside its local ones)\n", c->muscle[i]);
             continue;
         }
-        mk_buf_printf(b, "  %-32s %3d  %.3f  %s\n", c->muscle[i], c->rank[i], c->p_true[i], c->top[i]);
+        mk_buf_printf(b, "  %-32s %3d  %.3f  %-34s | %3d  %.3f  %s\n", c->muscle[i], c->score[0].rank[i],
+                      c->score[0].p_true[i], c->score[0].top[i], c->score[1].rank[i], c->score[1].p_true[i],
+                      c->score[1].top[i]);
     }
 }

@@ -530,7 +530,9 @@ static layout page_layout(int n_maps)
     L.body_w = ASPECT * L.body_h;
     L.H = L.top + L.body_h + 70;
     L.maps_w = L.left + n_maps * (2 * L.body_w + L.gap_in) + (n_maps - 1) * L.gap_out;
-    L.W = L.maps_w + 300;
+    /* 300 px hold the legend on a page of two maps (1862 px); PLplot's text grows with the
+     * page, so a wider page (four maps: myoknot locate) keeps the legend's share of it */
+    L.W = fmax(L.maps_w + 300, L.maps_w / (1 - 300.0 / 1862.0));
     return L;
 }
 
@@ -551,7 +553,7 @@ static void bm_draw(const void *ctx, double *xs, double *ys)
         plvpor(0, 1, 0, 1);
         plwind(0, 1, 0, 1);
         plcol0(MK_PC_BLACK);
-        plschr(0.0, MK_PLOT_FS * 1.0);
+        plschr(0.0, MK_PLOT_FS * fmin(1.0, sqrt(1862.0 / L.W))); /* text grows with a wider page: headings still fit */
         plptex((x0 + x1b) / 2, y1 + 40 / L.H, 1, 0, 0.5, h);
         for (int v = 0; v < 2; v++) draw_view(c, &L, m, v, xs, ys);
     }
