@@ -38,6 +38,14 @@ typedef struct mk_trial_opts {
     /* called from the calling thread about every 0.1 s while patients run */
     void (*progress)(void *ctx, int done, int total, double elapsed_s);
     void *progress_ctx;
+    /* Checkpoint (one process only): with journal set, every finished patient's record is
+     * appended to that file (docs/trials.md, "Interrupted trials").  Without resume the file
+     * must not exist; with resume the patients an existing journal holds (same design,
+     * scenarios, model, seed, patients and solver settings, else an error) are not run again,
+     * and the result is the one an uninterrupted run gives, byte for byte.  The journal stays
+     * after the run: the caller removes it once its outputs are safe. */
+    const char *journal;
+    int resume;
 } mk_trial_opts;
 
 MK_API void mk_trial_opts_default(mk_trial_opts *o);
@@ -47,6 +55,8 @@ MK_API mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, 
                               mk_error *err);
 MK_API void mk_trial_result_free(mk_trial_result *r);
 MK_API int mk_trial_result_patients(const mk_trial_result *r);
+/* Patients taken from a resumed journal instead of being run. */
+MK_API int mk_trial_result_resumed(const mk_trial_result *r);
 /* A failed patient's reason, or NULL. */
 MK_API const char *mk_trial_result_failure(const mk_trial_result *r, int i);
 

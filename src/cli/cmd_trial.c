@@ -84,7 +84,7 @@ static int mpi_gather(const mk_trial_design *d, mk_trial_result *res, int rank, 
 
 static const char k_help[] =
     "usage: myoknot trial DESIGN.yaml [--patients N] [--threads K] [--seed S] [--power R]\n"
-    "                     [--out DIR]\n"
+    "                     [--out DIR [--resume]]\n"
     "\n"
     "Virtual patients through a trial design (trials/*.yaml, docs/trials.md): a population\n"
     "sampled over the design's parameters (Sobol), accepted where its phenotype falls inside\n"
@@ -101,7 +101,11 @@ static const char k_help[] =
     "                 time (R x N patients: costly)\n"
     "  --out DIR      output folder (default runs/trial-YYYYMMDD-HHMMSS): patients.csv (one\n"
     "                 row per patient, arm and time point), trial_summary.csv,\n"
-    "                 responders.csv, forest.png, report.html, summary.txt\n";
+    "                 responders.csv, forest.png, report.html, summary.txt\n"
+    "  --resume       continue the interrupted trial whose journal DIR.journal holds its\n"
+    "                 finished patients (every run keeps one beside its folder until the\n"
+    "                 outputs are written): the same command line plus --resume gives the\n"
+    "                 bytes an uninterrupted run gives\n";
 
 const mk_outdir_kind mk_outdir_kind_trial = {"an output of myoknot trial (no trial_summary.csv)", "trial_summary.csv",
                                              NULL};
@@ -110,6 +114,7 @@ typedef struct trial_args {
     const char *design, *out;
     long patients, threads, power;
     unsigned long long seed;
+    int resume;
 } trial_args;
 
 static int parse_args(int argc, char **argv, trial_args *a)
@@ -119,6 +124,10 @@ static int parse_args(int argc, char **argv, trial_args *a)
     a->seed = 1;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "--resume")) {
+            a->resume = 1;
+            continue;
+        }
         if (o[0] != '-' || !o[1]) {
             if (a->design) return mk_cli_usage_error("'trial' takes one design, found '%s' and '%s'", a->design, o);
             a->design = o;
@@ -149,6 +158,7 @@ static int parse_args(int argc, char **argv, trial_args *a)
         }
     }
     if (!a->design) return mk_cli_usage_error("'trial' needs a design file (see myoknot trial --help)");
+    if (a->resume && !a->out) return mk_cli_usage_error("--resume needs the --out DIR of the interrupted trial");
     return 0;
 }
 
@@ -261,6 +271,15 @@ int mk_cli_trial(int argc, char **argv)
     o.rank = rank;
     o.ranks = size;
     if (isatty(2) && rank == 0) o.progress = progress;
+    char journal[1100]; /* an output folder path (at most 1023) and ".journal" */
+    if (size == 1) {
+        snprintf(journal, sizeof journal, "%s.journal", mk_outdir_dir(od));
+        o.journal = journal;
+        o.resume = a.resume;
+    } else if (a.resume) {
+        rc = mk_cli_usage_error("--resume runs in one process (without mpirun)");
+        goto out;
+    }
     if (rank == 0)
         printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), mk_trial_name(d),
                o.patients ? o.patients : mk_trial_default_patients(d), o.threads, o.threads == 1 ? "" : "s", o.seed);
@@ -269,6 +288,8 @@ int mk_cli_trial(int argc, char **argv)
         rc = mk_cli_report(&err);
         goto out;
     }
+    if (rank == 0 && mk_trial_result_resumed(res))
+        printf("resumed: %d of the patients taken from %s\n", mk_trial_result_resumed(res), journal);
 #ifdef MK_MPI
     if (size > 1 && mpi_gather(d, res, rank, size)) {
         fprintf(stderr, "myoknot: error: rank %d: out of memory gathering the patients\n", rank);
@@ -286,6 +307,7 @@ int mk_cli_trial(int argc, char **argv)
     if ((a.power && (rc = write_power(d, &o, a.power, od))) || (rc = mk_cli_outdir_commit(od))) goto out;
     printf("output: %s (patients.csv, trial_summary.csv, responders.csv, forest.png, report.html, summary.txt)\n",
            mk_outdir_dir(od));
+    if (o.journal) unlink(o.journal); /* the outputs are in place: the checkpoint has done its work */
 out:
     mk_cli_outdir_abort(&od);
     mk_trial_result_free(res);

@@ -33,6 +33,7 @@
 #include <gsl/gsl_qrng.h>
 
 #include "core/clock.h"
+#include "cohort/journal.h"
 #include "cohort/stream.h"
 #include "cohort/trial.h"
 #include "core/alloc.h"
@@ -111,6 +112,11 @@ typedef struct job {
     const mk_trial_opts *o;
     mk_trial_result *r;
     _Atomic int next, done;
+    _Atomic int simulated;      /* patients this process ran */
+    mk_journal *journal;        /* NULL: no checkpoint */
+    const unsigned char *have;  /* [n]: patients the journal already held (not run again) */
+    _Atomic int journal_failed; /* the first failure to append wins journal_err */
+    mk_error journal_err;
 } job;
 
 /* The protocol's overrides with the patient's parameters on top (a fresh array). */
@@ -300,7 +306,14 @@ static void *worker(void *arg)
         int i = atomic_fetch_add(&j->next, 1);
         if (i >= j->r->n) break;
         int ranks = j->o->ranks > 0 ? j->o->ranks : 1;
-        if (i % ranks == j->o->rank) run_patient(j, i); /* another process's patient otherwise */
+        /* another process's patient, or one the journal holds, is not run here */
+        if (i % ranks == j->o->rank && !(j->have && j->have[i]) && !atomic_load(&j->journal_failed)) {
+            run_patient(j, i);
+            atomic_fetch_add(&j->simulated, 1);
+            mk_error e = {0};
+            if (j->journal && mk_journal_append(j->journal, j->r, i, &e) && !atomic_exchange(&j->journal_failed, 1))
+                j->journal_err = e;
+        }
         atomic_fetch_add(&j->done, 1);
     }
     return NULL;
@@ -350,6 +363,17 @@ static mk_status run_workers(job *j, int threads, mk_error *err)
     return MK_OK;
 }
 
+/* The checkpoint: open (or resume) the journal; the patients it holds are filled in. */
+static mk_status open_journal(job *j, unsigned char **have, mk_error *err)
+{
+    const mk_trial_opts *o = j->o;
+    if (!o->journal) return MK_OK;
+    if (o->ranks > 1) return mk_fail(err, MK_ERR_INVALID, "a trial journal (--resume) needs one process, not MPI ranks");
+    if (!(*have = mk_calloc((size_t)j->r->n + 1, 1))) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    j->have = *have;
+    return mk_journal_open(o->journal, o->resume, j->d, o, j->r, *have, &j->r->n_resumed, &j->journal, err);
+}
+
 mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_trial_result **result, mk_error *err)
 {
     *result = NULL;
@@ -363,22 +387,32 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_tria
         return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
     }
     double t0 = mk_monotonic_s();
-    mk_status rc = allocate(d, out, err);
-    if (!rc) rc = sample_population(d, o->seed, out, err);
+    unsigned char *have = NULL;
     job j = {.d = d, .anat = d->anat, .o = o, .r = out};
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
+    atomic_init(&j.journal_failed, 0);
+    atomic_init(&j.simulated, 0);
+    mk_status rc = allocate(d, out, err);
+    if (!rc) rc = sample_population(d, o->seed, out, err);
+    if (!rc) rc = open_journal(&j, &have, err);
     if (!rc) rc = run_workers(&j, o->threads, err);
+    if (!rc && atomic_load(&j.journal_failed)) rc = (*err = j.journal_err, err->code);
+    mk_status closed = mk_journal_close(j.journal, rc ? &(mk_error){0} : err);
+    if (!rc) rc = closed;
+    free(have);
     if (rc) {
         mk_trial_result_free(out);
         return rc;
     }
     mk_trial_tally(out);
+    out->n_simulated = atomic_load(&j.simulated);
     out->wall_s = mk_monotonic_s() - t0;
     *result = out;
     return MK_OK;
 }
 
+int mk_trial_result_resumed(const mk_trial_result *r) { return r->n_resumed; }
 int mk_trial_result_patients(const mk_trial_result *r) { return r->n; }
 const char *mk_trial_result_failure(const mk_trial_result *r, int i)
 {

@@ -148,6 +148,8 @@ struct mk_trial_result {
     int n_rejected, n_not_enrolled, n_failed, n_analysed;
     int per_arm[MK_TRIAL_MAX_ARMS];   /* analysed per arm */
     int threads;
+    int n_resumed;                    /* patients read from the journal, not run */
+    int n_simulated;                  /* patients this process simulated */
     double wall_s;
     unsigned long long seed;
 };

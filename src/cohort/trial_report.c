@@ -463,6 +463,7 @@ mk_status mk_trial_power(const mk_trial_design *d, const mk_trial_opts *o, int r
     power_acc *acc = mk_calloc((size_t)cells + 1, sizeof *acc);
     if (!acc) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     mk_trial_opts ro = *o;
+    ro.journal = NULL; /* replicates are not checkpointed */
     ro.progress = NULL; /* per replicate, not per patient */
     mk_status rc = MK_OK;
     for (int k = 1; !rc && k <= replicates; k++) {

@@ -2,7 +2,9 @@
  * test_cohort.c -- virtual patients and trials (src/cohort): the statistics against values
  * computed by hand (mpmath, 30 digits, from the formulas of stats.h), the counter-based
  * streams against Random123's known answer, results bit-identical for 1, 2 and 3 worker
- * threads, failed patients recorded and excluded, bad design files with file:line:col.
+ * threads, failed patients recorded and excluded, bad design files with file:line:col, an
+ * interrupted trial resumed from its journal to the same bytes (and damaged or foreign
+ * journals refused).
  */
 #include <dirent.h>
 #include <math.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -200,6 +203,152 @@ static void test_failed_patients(void **state)
     mk_trial_free(d);
 }
 
+
+/* ---------------------------------------------------------------- the journal (checkpoint) */
+
+/* The three CSV outputs of a run with options o, or NULL with the error in err. */
+static char *run_with(const mk_trial_design *d, const mk_trial_opts *o, int *resumed, mk_error *err)
+{
+    mk_trial_result *r = NULL;
+    if (mk_trial_run(d, o, &r, err)) return NULL;
+    if (resumed) *resumed = mk_trial_result_resumed(r);
+    /* what was read from the journal is not simulated again */
+    assert_int_equal(r->n_simulated, r->n - mk_trial_result_resumed(r));
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(r, &b, err), MK_OK);
+    assert_int_equal(mk_trial_write_summary(r, &b, err), MK_OK);
+    assert_int_equal(mk_trial_write_responders(r, &b, err), MK_OK);
+    mk_trial_result_free(r);
+    return b.data;
+}
+
+static char *slurp(const char *path)
+{
+    char *text = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_read_text_file(path, NULL, &text, NULL, &err), MK_OK);
+    return text;
+}
+
+static void spit(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Offset of the start of line k (1-based) of text. */
+static size_t line_start(const char *text, int k)
+{
+    const char *p = text;
+    for (int i = 1; i < k; i++) {
+        p = strchr(p, '\n');
+        assert_non_null(p);
+        p++;
+    }
+    return (size_t)(p - text);
+}
+
+static void test_journal_resume(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    char dir[] = "/tmp/mk-journal-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/trial.journal", dir);
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.threads = 2;
+    o.seed = 5;
+    mk_error err = {0};
+    char *plain = run_with(d, &o, NULL, &err);
+    assert_non_null(plain);
+    /* a run with a journal: the same bytes, a header and a line per patient */
+    o.journal = path;
+    int resumed = -1;
+    char *journalled = run_with(d, &o, &resumed, &err);
+    assert_non_null(journalled);
+    assert_string_equal(plain, journalled);
+    assert_int_equal(resumed, 0);
+    char *full = slurp(path);
+    size_t lines = 0;
+    for (const char *p = full; *p; p++) lines += *p == '\n';
+    assert_int_equal(lines, 4 + 8);
+    /* without --resume an existing journal is in the way */
+    assert_null(run_with(d, &o, NULL, &err));
+    assert_non_null(strstr(err.message, "in the way"));
+    /* interrupted after three patients, killed half-way through writing the fourth */
+    size_t cut = line_start(full, 8) + 40;
+    spit(path, full, cut);
+    o.resume = 1;
+    o.threads = 1;
+    char *resumed_bytes = run_with(d, &o, &resumed, &err);
+    assert_non_null(resumed_bytes);
+    assert_int_equal(resumed, 3);
+    assert_string_equal(plain, resumed_bytes);
+    /* a resumed journal is whole again: resuming it runs nobody */
+    char *again = run_with(d, &o, &resumed, &err);
+    assert_non_null(again);
+    assert_int_equal(resumed, 8);
+    assert_string_equal(plain, again);
+    /* one changed digit in line 7 is damage, named with its line */
+    char *text = slurp(path);
+    size_t at = line_start(text, 7) + 12;
+    text[at] = text[at] == '1' ? '2' : '1';
+    spit(path, text, strlen(text));
+    assert_null(run_with(d, &o, NULL, &err));
+    assert_int_equal(err.code, MK_ERR_SYNTAX);
+    assert_int_equal(err.line, 7);
+    assert_non_null(strstr(err.message, "checksum mismatch"));
+    /* a journal of another seed belongs to another trial */
+    spit(path, full, strlen(full));
+    o.seed = 6;
+    assert_null(run_with(d, &o, NULL, &err));
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.message, "belongs to another trial"));
+    unlink(path);
+    rmdir(dir);
+    free(plain);
+    free(journalled);
+    free(full);
+    free(resumed_bytes);
+    free(again);
+    free(text);
+    mk_trial_free(d);
+}
+
+/* Failure texts (spaces, '%', '-') survive the journal exactly. */
+static void test_journal_failures(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    char dir[] = "/tmp/mk-journal-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/trial.journal", dir);
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.patients = 3;
+    o.solver.max_steps = 20; /* every patient's solver fails */
+    o.journal = path;
+    mk_error err = {0};
+    char *first = run_with(d, &o, NULL, &err);
+    assert_non_null(first);
+    assert_non_null(strstr(first, ",failed,"));
+    o.resume = 1;
+    int resumed = 0;
+    char *second = run_with(d, &o, &resumed, &err);
+    assert_non_null(second);
+    assert_int_equal(resumed, 3);
+    assert_string_equal(first, second);
+    unlink(path);
+    rmdir(dir);
+    free(first);
+    free(second);
+    mk_trial_free(d);
+}
+
 /* Each bad design's first line: "# expect: LINE:COL: fragment of the message". */
 static void test_bad_designs(void **state)
 {
@@ -247,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_bit_identical_threads),
         cmocka_unit_test(test_failed_patients),
         cmocka_unit_test(test_bad_designs),
+        cmocka_unit_test(test_journal_resume),
+        cmocka_unit_test(test_journal_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,31 @@ check nodesign 2 "needs a design" "$BIN" trial --out "$T/x"
 check unknown_opt 2 "unknown option '--powr'" "$BIN" trial "$D" --powr 2 --out "$T/x"
 check missing 1 "cannot open" "$BIN" trial "$T/nope.yaml" --out "$T/x"
 ok "nothing written (usage)" test ! -e "$T/x"
+check resume_no_out 2 "--resume needs the --out DIR" "$BIN" trial "$D" --resume
+
+# An interrupted trial: killed (SIGKILL, nothing caught) once its journal holds a patient,
+# then the same command with --resume gives the bytes of an uninterrupted run.
+check whole 0 "patient flow: 30 virtual patients" "$BIN" trial "$D" --patients 30 --seed 4 --out "$T/whole"
+ok "no journal left after a whole run" test ! -e "$T/whole.journal"
+"$BIN" trial "$D" --patients 30 --seed 4 --out "$T/cut" > /dev/null 2>&1 &
+pid=$!
+records() { n=$(grep -c '^P ' "$1" 2>/dev/null); echo "${n:-0}"; }
+tries=0
+while [ "$(records "$T/cut.journal")" -lt 1 ] && [ $tries -lt 600 ]; do
+    sleep 0.05
+    tries=$((tries + 1))
+done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+ok "killed with a journal of at least one patient" test "$(records "$T/cut.journal")" -ge 1
+ok "killed before its outputs" test ! -e "$T/cut/patients.csv"
+check again_in_the_way 1 "rerun with --resume" "$BIN" trial "$D" --patients 30 --seed 4 --out "$T/cut"
+check resumed 0 "resumed: " "$BIN" trial "$D" --patients 30 --seed 4 --out "$T/cut" --resume
+for f in patients.csv trial_summary.csv responders.csv; do
+    ok "resumed: same bytes $f" cmp -s "$T/whole/$f" "$T/cut/$f"
+done
+ok "journal removed once the outputs are in place" test ! -e "$T/cut.journal"
+check foreign 1 "belongs to another trial" sh -c "printf 'myoknot trial journal 1\nfingerprint 0000000000000000\npatients 30\nrecord 1\n' > '$T/f.journal' && '$BIN' trial '$D' --patients 30 --seed 4 --out '$T/f' --resume"
 
 echo "trial_smoke: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
