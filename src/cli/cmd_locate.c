@@ -121,9 +121,9 @@ static int locate_main(const locate_args *a)
     mk_error err;
     mk_locate_report *r = NULL;
     if (mk_locate_run(&q, &r, &err)) return mk_cli_report(&err);
-    int rc = 0;
-    if (a->csv && mk_locate_write_csv(r, a->csv, &err)) rc = mk_cli_report(&err);
-    if (!rc && a->figure && mk_locate_write_figure(r, a->figure, &err)) rc = mk_cli_report(&err);
+    int rc = 0; /* the figure first: it is the one that can fail for want of memory or a font */
+    if (a->figure && mk_locate_write_figure(r, a->figure, &err)) rc = mk_cli_report(&err);
+    if (!rc && a->csv && mk_locate_write_csv(r, a->csv, &err)) rc = mk_cli_report(&err);
     mk_buf b;
     mk_buf_init(&b);
     if (!rc) mk_locate_format(r, &b);
