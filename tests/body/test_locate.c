@@ -2,8 +2,8 @@
  * test_locate.c -- myoknot locate's inference (src/body/locate.h): a drawing equal to a
  * candidate's predicted map ranks that candidate first, on either side; the posterior is a
  * probability distribution over every muscle and side; the miss and extra rates are the counts
- * they claim; each kind of bad drawing is refused with its message and, from a file, its
- * line:column.
+ * they claim; every predicted region has a reason (segments, link or attachment); each kind of
+ * bad drawing is refused with its message and, from a file, its line:column.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -143,6 +143,33 @@ static void test_rates(void **state)
     assert_true(o->extra > 0 && o->extra < 0.1 && o->miss > 0 && o->miss < 1);
 }
 
+/* every region of every predicted map has a reason the mechanism can give: shared segments, a
+ * trigeminal link, an adjacent segment or an attachment; shared segments are the muscle's */
+static void test_explained(void **state)
+{
+    fixture *f = *state;
+    char why[160];
+    int n = 0;
+    for (int k = 0; k < f->m->n; k++) {
+        const mk_locate_cand *c = &f->m->cand[k];
+        for (int i = 0; i < f->a->n_regions; i++) {
+            if (!mk_region_set_has(&c->pred, i)) continue;
+            mk_locate_explain(f->a, c, i, why, sizeof why);
+            if (!strcmp(why, "-"))
+                fail_msg("%s_%c: no reason for %s", f->a->muscles[c->muscle].id, c->side, f->a->regions[i].id);
+            n++;
+        }
+    }
+    assert_true(n > f->a->n_muscles);
+    /* extensor digitorum (C7 C8) to the back of the hand: its own segments, and the wrist it crosses */
+    int ed = -1, hand = mk_anatomy_region_index(f->a, "dorsal_wrist_hand_r");
+    for (int k = 0; k < f->m->n; k++)
+        if (!strcmp(f->a->muscles[f->m->cand[k].muscle].id, "extensor_digitorum") && f->m->cand[k].side == 'r') ed = k;
+    assert_true(ed >= 0 && hand >= 0);
+    mk_locate_explain(f->a, &f->m->cand[ed], hand, why, sizeof why);
+    assert_string_equal(why, "C7 C8, attachment");
+}
+
 static void expect_args_error(const fixture *f, int n, const char *const *items, const char *fragment)
 {
     mk_drawing d;
@@ -209,7 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_own_map_ranks_first), cmocka_unit_test(test_intensity_pattern),
         cmocka_unit_test(test_rates),               cmocka_unit_test(test_bad_args),
-        cmocka_unit_test(test_bad_yaml),
+        cmocka_unit_test(test_bad_yaml),            cmocka_unit_test(test_explained),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
