@@ -134,21 +134,29 @@ static const char *count_text(int n)
 
 /* ---------------------------------------------------------------- population */
 
+/* The model's parameter named by a key, or an error with a did-you-mean. */
+static mk_status param_index(dx *x, const mk_ypair *p, int *out)
+{
+    const mk_model_abi *abi = x->d->abi;
+    *out = mk_abi_find(abi, MK_SYM_PARAM, p->key);
+    if (*out >= 0) return MK_OK;
+    const char **names = mk_calloc((size_t)abi->n_params + 1, sizeof *names);
+    if (!names) return mk_fail(x->err, MK_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < abi->n_params; k++) names[k] = abi->params[k].name;
+    const char *hint = mk_suggest(p->key, names, abi->n_params);
+    mk_status rc = mk_fail_at(x->err, MK_ERR_NAME, x->d->file, p->line, p->col,
+                              "unknown parameter '%s' of model '%s'%s%s%s", p->key, abi->name,
+                              hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+    free(names);
+    return rc;
+}
+
 static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
 {
     const mk_model_abi *abi = x->d->abi;
-    int i = mk_abi_find(abi, MK_SYM_PARAM, p->key);
-    if (i < 0) {
-        const char **names = mk_calloc((size_t)abi->n_params + 1, sizeof *names);
-        if (!names) return mk_fail(x->err, MK_ERR_NOMEM, "out of memory");
-        for (int k = 0; k < abi->n_params; k++) names[k] = abi->params[k].name;
-        const char *hint = mk_suggest(p->key, names, abi->n_params);
-        mk_status rc = mk_fail_at(x->err, MK_ERR_NAME, x->d->file, p->line, p->col,
-                                  "unknown parameter '%s' of model '%s'%s%s%s", p->key, abi->name,
-                                  hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
-        free(names);
-        return rc;
-    }
+    int i;
+    mk_status rc0 = param_index(x, p, &i);
+    if (rc0) return rc0;
     const mk_symbol *s = &abi->params[i];
     snprintf(tp->name, sizeof tp->name, "%s", p->key);
     tp->index = i;
@@ -191,9 +199,39 @@ static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
     return MK_OK;
 }
 
+/* population.sex: the share of women and, for men, factors on parameters (relative to women). */
+static mk_status sex_covariate(dx *x, const mk_ynode *n)
+{
+    static const char *const k[] = {"women", "men_vs_women", "source", NULL};
+    mk_trial_design *d = x->d;
+    mk_status rc = keys(x, n, k, "in 'sex'");
+    const mk_ynode *w = rc ? NULL : need(x, n, "women", "the share of women, 0 .. 1", &rc);
+    if (w && !(rc = number(x, w, "", "the share of women, 0 .. 1", &d->women_share)) &&
+        !(d->women_share >= 0 && d->women_share <= 1))
+        rc = fail(x, w, MK_ERR_INVALID, "expected a share of women from 0 to 1, found %g", d->women_share);
+    const mk_ynode *src = rc ? NULL : need(x, n, "source", "where the share and the effects come from", &rc);
+    if (src) rc = text(x, src, d->sex_source, sizeof d->sex_source);
+    const mk_ypair *fx = rc ? NULL : mk_yfind(n, "men_vs_women");
+    if (fx && fx->val->kind != MK_Y_MAP)
+        return fail(x, fx->val, MK_ERR_SYNTAX, "expected a mapping of parameter names to factors, found %s",
+                    mk_ykind_name(fx->val));
+    if (fx && fx->val->n > MK_TRIAL_MAX_PARAMS)
+        return fail(x, fx->val, MK_ERR_INVALID, "at most %d sex effects", MK_TRIAL_MAX_PARAMS);
+    for (int i = 0; !rc && fx && i < fx->val->n; i++) {
+        const mk_ypair *e = &fx->val->pairs[i];
+        double *f = &d->men_fx[i].factor;
+        if (!(rc = param_index(x, e, &d->men_fx[i].index)) &&
+            !(rc = number(x, e->val, "", "a factor (men's value / women's)", f)) && !(*f > 0))
+            rc = fail(x, e->val, MK_ERR_INVALID, "expected a positive factor, found %g", *f);
+        d->n_men_fx = i + 1;
+    }
+    d->has_sex = !rc;
+    return rc;
+}
+
 static mk_status population(dx *x, const mk_ynode *pop)
 {
-    static const char *const k[] = {"phenotype", "parameters", "accept", NULL};
+    static const char *const k[] = {"phenotype", "parameters", "sex", "accept", NULL};
     mk_status rc = keys(x, pop, k, "in 'population'");
     const mk_ynode *ph = rc ? NULL : need(x, pop, "phenotype", "a patient of data/patients.yaml, e.g. active_trp", &rc);
     if (ph && (rc = text(x, ph, x->d->phenotype, sizeof x->d->phenotype))) return rc;
@@ -208,6 +246,8 @@ static mk_status population(dx *x, const mk_ynode *pop)
         for (int i = 0; !rc && i < pp->val->n; i++) rc = one_param(x, &pp->val->pairs[i], &x->d->params[i]);
         x->d->n_params = pp->val->n;
     }
+    const mk_ypair *sp = rc ? NULL : mk_yfind(pop, "sex");
+    if (sp && (rc = sex_covariate(x, sp->val))) return rc;
     const mk_ypair *ap = rc ? NULL : mk_yfind(pop, "accept");
     if (ap) {
         static const char *const ka[] = {"ppt", "pain", "source", NULL};

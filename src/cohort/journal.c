@@ -188,7 +188,8 @@ static const char *check_values(const mk_trial_result *r, int i, const double *v
     if (!(v[0] >= MK_FATE_REJECTED && v[0] <= MK_FATE_ANALYSED && v[0] == floor(v[0]))) return "not a patient's fate";
     if (!(v[1] >= -1 && v[1] < d->n_arms && v[1] == floor(v[1]))) return "not an arm";
     if (!(v[6] == 0 || v[6] == 1)) return "not a palpation finding";
-    if (memcmp(v + 7, r->pt[i].theta, (size_t)d->n_params * sizeof *v))
+    if (!(v[7] == -1 || v[7] == 0 || v[7] == 1)) return "not a sex (-1, 0 or 1)";
+    if (memcmp(v + 8, r->pt[i].theta, (size_t)d->n_params * sizeof *v))
         return "its patient's parameters differ from the ones this run samples";
     return NULL;
 }

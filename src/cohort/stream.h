@@ -37,7 +37,8 @@ uint32_t mk_stream_purpose(unsigned kind, unsigned a, unsigned b, unsigned c);
 enum {
     MK_PURPOSE_ALLOC = 1,   /* randomisation */
     MK_PURPOSE_SCREEN = 2,  /* the examiner at enrolment */
-    MK_PURPOSE_ASSESS = 3   /* the examiner at an outcome assessment */
+    MK_PURPOSE_ASSESS = 3,  /* the examiner at an outcome assessment */
+    MK_PURPOSE_COVARIATE = 4 /* a patient's covariates (sex) */
 };
 
 #endif

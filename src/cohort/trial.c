@@ -119,10 +119,21 @@ typedef struct job {
     mk_error journal_err;
 } job;
 
-/* The protocol's overrides with the patient's parameters on top (a fresh array). */
-static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_design *d, const double *theta, int *n)
+/* Slot of parameter index in o[0..*n), appended (at the protocol's or the model's value) if absent. */
+static int override_slot(mk_param_override *o, int *n, const mk_model_abi *abi, int index)
 {
-    mk_param_override *o = mk_malloc((size_t)(p->n_params + d->n_params + 1) * sizeof *o);
+    for (int m = 0; m < *n; m++)
+        if (o[m].param == index) return m;
+    o[*n] = (mk_param_override){.param = index, .value = abi->params[index].value};
+    return (*n)++;
+}
+
+/* The protocol's overrides with the patient's parameters on top (a fresh array), and for a
+ * man each sex effect's factor, kept inside the parameter's plausible range. */
+static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_design *d, const double *theta, int sex,
+                                       int *n)
+{
+    mk_param_override *o = mk_malloc((size_t)(p->n_params + d->n_params + d->n_men_fx + 1) * sizeof *o);
     if (!o) return NULL;
     if (p->n_params) memcpy(o, p->params, (size_t)p->n_params * sizeof *o);
     int k = p->n_params;
@@ -136,16 +147,22 @@ static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_desi
         o[at].col = d->params[j].col;
         if (at == k) k++;
     }
+    for (int e = 0; sex == 1 && e < d->n_men_fx; e++) {
+        const mk_symbol *s = &d->abi->params[d->men_fx[e].index];
+        int at = override_slot(o, &k, d->abi, d->men_fx[e].index);
+        double v = o[at].value * d->men_fx[e].factor;
+        o[at].value = isfinite(s->hi) && v > s->hi ? s->hi : isfinite(s->lo) && v < s->lo ? s->lo : v;
+    }
     *n = k;
     return o;
 }
 
 /* Simulate p (a copy: the patient's parameters and start state) recording only its end. */
-static mk_status run_copy(const job *j, const mk_protocol *p, const double *theta, const double *y0,
+static mk_status run_copy(const job *j, const mk_protocol *p, const mk_trial_patient *pt, const double *y0,
                           mk_run_result *res, mk_error *err)
 {
     mk_protocol c = *p;
-    c.params = merge_params(p, j->d, theta, &c.n_params);
+    c.params = merge_params(p, j->d, pt->theta, pt->sex, &c.n_params);
     if (!c.params) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     c.y0 = (double *)y0;
     c.output_every_s = c.duration_s;
@@ -163,7 +180,7 @@ static mk_status condition(const job *j, mk_trial_patient *pt, double *y0, mk_er
 {
     const mk_trial_design *d = j->d;
     mk_run_result res;
-    mk_status rc = run_copy(j, d->history, pt->theta, NULL, &res, err);
+    mk_status rc = run_copy(j, d->history, pt, NULL, &res, err);
     if (rc) return rc;
     const mk_series *s = &res.series;
     memcpy(y0, s->values + (size_t)(s->n_rows - 1) * (size_t)s->n_cols, (size_t)d->abi->n_states * sizeof *y0);
@@ -222,7 +239,7 @@ static mk_status run_arm(const job *j, int i, int a, const double *y0, mk_error 
     const mk_trial_design *d = j->d;
     mk_trial_patient *pt = &j->r->pt[i];
     mk_run_result res;
-    mk_status rc = run_copy(j, d->arms[a].proto, pt->theta, y0, &res, err);
+    mk_status rc = run_copy(j, d->arms[a].proto, pt, y0, &res, err);
     if (rc) return rc;
     for (int t = 0; t < d->n_times; t++)
         for (int o = 0; o < d->n_outcomes; o++) {
@@ -283,11 +300,21 @@ static mk_status arms_after_history(job *j, int i, const double *y0, mk_error *e
     return rc;
 }
 
+/* The patient's sex (stream purpose COVARIATE): a woman with the design's share. */
+static void draw_covariates(const job *j, int i, mk_trial_patient *pt)
+{
+    if (!j->d->has_sex) return;
+    mk_stream st;
+    mk_stream_init(&st, j->o->seed, (uint64_t)i, mk_stream_purpose(MK_PURPOSE_COVARIATE, 0, 0, 0));
+    pt->sex = mk_stream_uniform(&st) < j->d->women_share ? 0 : 1;
+}
+
 static void run_patient(job *j, int i)
 {
     const mk_trial_design *d = j->d;
     mk_trial_patient *pt = &j->r->pt[i];
     mk_error err = {0};
+    draw_covariates(j, i, pt);
     double *y0 = mk_calloc((size_t)d->abi->n_states + 1, sizeof *y0);
     mk_status rc = y0 ? condition(j, pt, y0, &err) : mk_fail(&err, MK_ERR_NOMEM, "out of memory");
     if (!rc) rc = arms_after_history(j, i, y0, &err);
@@ -340,6 +367,7 @@ static mk_status allocate(const mk_trial_design *d, mk_trial_result *r, mk_error
         for (size_t k = 0; k < 2 * per; k++) pt->truth[k] = NAN;
         pt->true_ppt = pt->true_pain = pt->screen_ppt = pt->screen_pain = NAN;
         pt->arm = -1;
+        pt->sex = -1;
     }
     return MK_OK;
 }
@@ -443,7 +471,7 @@ static size_t per_patient(const mk_trial_design *d)
 
 size_t mk_trial_record_size(const mk_trial_design *d)
 {
-    return 7 + (size_t)d->n_params + 2 * per_patient(d);
+    return 8 + (size_t)d->n_params + 2 * per_patient(d);
 }
 
 void mk_trial_pack(const mk_trial_result *r, int i, double *out)
@@ -458,6 +486,7 @@ void mk_trial_pack(const mk_trial_result *r, int i, double *out)
     out[k++] = pt->screen_ppt;
     out[k++] = pt->screen_pain;
     out[k++] = pt->screen_palp;
+    out[k++] = pt->sex;
     for (int p = 0; p < d->n_params; p++) out[k++] = pt->theta[p];
     memcpy(out + k, pt->truth, 2 * per * sizeof *out); /* truth and observed are adjacent */
 }
@@ -474,6 +503,7 @@ mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const cha
     pt->screen_ppt = in[k++];
     pt->screen_pain = in[k++];
     pt->screen_palp = (int)in[k++];
+    pt->sex = (int)in[k++];
     for (int p = 0; p < d->n_params; p++) pt->theta[p] = in[k++];
     memcpy(pt->truth, in + k, 2 * per * sizeof *in);
     free(pt->failure);

@@ -93,6 +93,13 @@ struct mk_trial_design {
     int paired;                               /* 1: cloned into every arm; 0: randomised */
     mk_trial_param params[MK_TRIAL_MAX_PARAMS];
     int n_params;
+    /* the sex covariate (population.sex): the share of women and, for men, a factor on each
+     * named parameter relative to its value for women (the model's calibration) */
+    int has_sex;
+    double women_share;
+    struct { int index; double factor; } men_fx[MK_TRIAL_MAX_PARAMS];
+    int n_men_fx;
+    char sex_source[400];
     mk_trial_range accept_ppt, accept_pain;   /* true values at the end of the history */
     char accept_source[400];
     /* the examiner (sources in the design file) */
@@ -132,6 +139,7 @@ typedef enum mk_patient_fate {
 typedef struct mk_trial_patient {
     int fate;
     int arm;                  /* randomised: the allocated arm; paired: -1 */
+    int sex;                  /* 0 woman, 1 man; -1: the design has no sex covariate */
     double *theta;            /* [n_params] */
     double true_ppt, true_pain;      /* at the baseline time point (acceptance) */
     double screen_ppt, screen_pain;  /* the examiner at screening */

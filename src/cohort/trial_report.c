@@ -32,7 +32,7 @@ static mk_status done(mk_buf *b, const char *what, mk_error *err)
 mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *b, mk_error *err)
 {
     const mk_trial_design *d = r->d;
-    mk_buf_puts(b, "patient,fate,arm,time");
+    mk_buf_puts(b, d->has_sex ? "patient,fate,arm,time,sex" : "patient,fate,arm,time");
     for (int k = 0; k < d->n_params; k++) mk_buf_printf(b, ",%s", d->params[k].name);
     mk_buf_puts(b, ",phenotype_ppt_kPa,phenotype_pain,screen_ppt_kPa,screen_pain,screen_palpation");
     for (int o = 0; o < d->n_outcomes; o++) mk_buf_printf(b, ",%s_true,%s_observed", d->outcomes[o].name, d->outcomes[o].name);
@@ -45,6 +45,7 @@ mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *b, mk_error 
             if (!ran && (pt->fate == MK_FATE_ANALYSED || a > 0)) continue;
             for (int t = 0; t < (ran ? d->n_times : 1); t++) {
                 mk_buf_printf(b, "%d,%s,%s,%s", i, k_fate[pt->fate], ran ? d->arms[a].name : "", ran ? d->times[t].name : "");
+                if (d->has_sex) mk_buf_puts(b, pt->sex == 0 ? ",F" : pt->sex == 1 ? ",M" : ",");
                 for (int k = 0; k < d->n_params; k++) num(b, pt->theta[k]);
                 num(b, pt->true_ppt);
                 num(b, pt->true_pain);
@@ -113,6 +114,28 @@ mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *b, mk_erro
 
 /* ---------------------------------------------------------------- text */
 
+/* The sex covariate: women among the sampled, the accepted and the analysed. */
+static void sex_text(const mk_trial_result *r, mk_buf *b)
+{
+    const mk_trial_design *d = r->d;
+    if (!d->has_sex) return;
+    int w[3] = {0}, n[3] = {0}; /* sampled (and run), accepted, analysed */
+    for (int i = 0; i < r->n; i++) {
+        const mk_trial_patient *pt = &r->pt[i];
+        if (pt->sex < 0) continue;
+        int acc = pt->fate != MK_FATE_REJECTED, ana = pt->fate == MK_FATE_ANALYSED;
+        n[0]++, w[0] += pt->sex == 0;
+        n[1] += acc, w[1] += acc && pt->sex == 0;
+        n[2] += ana, w[2] += ana && pt->sex == 0;
+    }
+    mk_buf_printf(b, "  sex (women %.0f %% of those sampled, by design; men's parameters:", 100 * d->women_share);
+    for (int e = 0; e < d->n_men_fx; e++)
+        mk_buf_printf(b, " %s x %g%s", d->abi->params[d->men_fx[e].index].name, d->men_fx[e].factor,
+                      e + 1 < d->n_men_fx ? "," : "");
+    mk_buf_printf(b, "%s): women %d of %d sampled, %d of %d accepted, %d of %d analysed\n", d->n_men_fx ? "" : " none",
+                  w[0], n[0], w[1], n[1], w[2], n[2]);
+}
+
 static void flow_text(const mk_trial_result *r, mk_buf *b)
 {
     const mk_trial_design *d = r->d;
@@ -142,6 +165,7 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
         mk_buf_printf(b, "  regression to the mean: the analysed patients' pain was %.2f at screening and %.2f at the "
                          "baseline assessment (true mean %.2f)\n",
                       screen / n, base / n, truth / n);
+    sex_text(r, b);
     mk_buf_printf(b, "  arms (%s):", d->paired ? "paired: every patient cloned into every arm" : "randomised");
     for (int a = 0; a < d->n_arms; a++) mk_buf_printf(b, " %s %d%s", d->arms[a].name, r->per_arm[a], a + 1 < d->n_arms ? "," : "\n");
 }

@@ -349,6 +349,58 @@ static void test_journal_failures(void **state)
     mk_trial_free(d);
 }
 
+/* The sex covariate: the same sampled patients as women and as men; men's parameters carry
+ * the design's factor (noci.p_mech50 x 1.4), so every man's PPT is above the same woman's. */
+static void test_sex_covariate(void **state)
+{
+    (void)state;
+    mk_trial_design *dw = load("tiny_women.yaml"), *dm = load("tiny_men.yaml");
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.seed = 7;
+    mk_trial_result *rw = NULL, *rm = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_run(dw, &o, &rw, &err), MK_OK);
+    assert_int_equal(mk_trial_run(dm, &o, &rm, &err), MK_OK);
+    int compared = 0;
+    for (int i = 0; i < rw->n; i++) {
+        assert_int_equal(rw->pt[i].sex, 0);
+        assert_int_equal(rm->pt[i].sex, 1);
+        assert_memory_equal(rw->pt[i].theta, rm->pt[i].theta, (size_t)dw->n_params * sizeof(double));
+        if (!isfinite(rw->pt[i].true_ppt) || !isfinite(rm->pt[i].true_ppt)) continue;
+        assert_true(rm->pt[i].true_ppt > 1.2 * rw->pt[i].true_ppt);
+        compared++;
+    }
+    assert_true(compared >= 6);
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_trial_write_text(rw, &b);
+    assert_non_null(strstr(b.data, "women 8 of 8 sampled"));
+    mk_buf_free(&b);
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(rm, &b, &err), MK_OK);
+    assert_non_null(strstr(b.data, "patient,fate,arm,time,sex,"));
+    assert_non_null(strstr(b.data, ",M,"));
+    mk_buf_free(&b);
+    mk_trial_result_free(rw);
+    mk_trial_result_free(rm);
+    /* a half-and-half population: each sex drawn from the patient's own stream */
+    mk_trial_opts_default(&o);
+    o.patients = 24;
+    o.seed = 7;
+    mk_trial_design *dh = load("tiny_women.yaml");
+    dh->women_share = 0.5;
+    mk_trial_result *rh = NULL;
+    assert_int_equal(mk_trial_run(dh, &o, &rh, &err), MK_OK);
+    int women = 0;
+    for (int i = 0; i < rh->n; i++) women += rh->pt[i].sex == 0;
+    assert_true(women >= 5 && women <= 19); /* binomial(24, 0.5): outside only with p < 0.01 */
+    mk_trial_result_free(rh);
+    mk_trial_free(dh);
+    mk_trial_free(dw);
+    mk_trial_free(dm);
+}
+
 /* Each bad design's first line: "# expect: LINE:COL: fragment of the message". */
 static void test_bad_designs(void **state)
 {
@@ -398,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_bad_designs),
         cmocka_unit_test(test_journal_resume),
         cmocka_unit_test(test_journal_failures),
+        cmocka_unit_test(test_sex_covariate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
