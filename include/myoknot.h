@@ -168,6 +168,10 @@ MK_API void mk_loaded_free(mk_loaded *l);
 
 /* Index of a symbol by qualified name, -1 if absent. */
 MK_API int mk_abi_find(const mk_model_abi *abi, mk_symbol_kind kind, const char *name);
+/* The symbol a label of the model's interface names (`interface { core_po2 = core.po2 }`,
+ * docs/site-interface.md): its qualified name, the column a run's series records it under;
+ * NULL if the model has no such label. */
+MK_API const char *mk_abi_label_symbol(const mk_model_abi *abi, const char *label);
 
 /* ---------------------------------------------------------------- integration */
 

@@ -18,8 +18,9 @@
 
 /* 2: mk_symbol.constraint added (a field at the end; every other field is unchanged).
  * 3: conservation laws (n_laws, laws, eval_laws) and the model's files (n_files, files)
- *    added at the end of mk_model_abi. */
-#define MK_MODEL_ABI_VERSION 3
+ *    added at the end of mk_model_abi.
+ * 4: the interface (n_labels, labels, n_whys, whys) added at the end of mk_model_abi. */
+#define MK_MODEL_ABI_VERSION 4
 
 /* How the generated code was compiled, recorded in its `generator` (and so in a run's
  * manifest.json): the numbers depend on it.  The build passes MK_MODEL_CFLAGS. */
@@ -89,6 +90,26 @@ typedef struct mk_model_file {
     const char *text;
 } mk_model_file;
 
+/* A label of the model's interface (`interface { core_po2 = core.po2 }`): the name the library
+ * knows a quantity by, bound to this model's symbol (docs/site-interface.md). */
+typedef struct mk_label_def {
+    const char *name;       /* "core_po2" */
+    int kind;               /* mk_symbol_kind of the symbol */
+    int index;              /* within that kind */
+    const char *doc;        /* "" if none */
+    int line;               /* where the label is given */
+} mk_label_def;
+
+/* A sentence of the report's "why" (`why core_po2 < 10 "..."`): said when the labelled value
+ * at the end of a run is below (op -1) or above (op 1) threshold; op 0: when no other is. */
+typedef struct mk_why_def {
+    int label;              /* index into labels; -1 for otherwise */
+    int op;
+    double threshold;       /* the labelled symbol's declared unit */
+    const char *text;       /* {LABEL}, {LABEL:.2f}, {LABEL:.1g}, {LABEL:%} quote values */
+    int line;
+} mk_why_def;
+
 typedef struct mk_model_abi {
     int abi_version;        /* MK_MODEL_ABI_VERSION at generation time */
     const char *name;
@@ -108,6 +129,11 @@ typedef struct mk_model_abi {
     mk_laws_fn eval_laws;   /* NULL if n_laws == 0 */
     int n_files;            /* files[0].text == source; more when the model extends a base */
     const mk_model_file *files;
+    /* ABI 4 */
+    int n_labels;
+    const mk_label_def *labels;
+    int n_whys;
+    const mk_why_def *whys;
 } mk_model_abi;
 
 #endif /* MYOKNOT_MODEL_ABI_H */

@@ -98,9 +98,29 @@ static mk_status grow_series(mk_compare_run *r, int *cap)
 }
 
 /* series.csv, long format: t_s,variable,unit,value; rows of one time are consecutive */
-static mk_status load_series(mk_compare_run *r, mk_error *err)
+/* The series columns of the site's local pain and band stiffness: the labels pain_local and
+ * band_stiffness of the run's model, from manifest.json ("" where the run has none). */
+static void label_columns(const mk_compare_run *r, char *pain, char *stiff, size_t size)
 {
     char path[4200], *text = NULL;
+    mk_error ignore = {0};
+    pain[0] = stiff[0] = 0;
+    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return;
+    cJSON *root = cJSON_Parse(text);
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(model, "labels");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(labels, "pain_local");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(labels, "band_stiffness");
+    if (cJSON_IsString(p)) snprintf(pain, size, "%s", p->valuestring);
+    if (cJSON_IsString(st)) snprintf(stiff, size, "%s", st->valuestring);
+    cJSON_Delete(root);
+    free(text);
+}
+
+static mk_status load_series(mk_compare_run *r, mk_error *err)
+{
+    char path[4200], *text = NULL, pain_col[160], stiff_col[160];
+    label_columns(r, pain_col, stiff_col, sizeof pain_col);
     mk_status rc = read_file(r->dir, "series.csv", &text, path, sizeof path, err);
     if (rc) return rc;
     char *s = text, *f[5];
@@ -115,7 +135,7 @@ static mk_status load_series(mk_compare_run *r, mk_error *err)
             rc = mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected 4 fields: t_s,variable,unit,value");
             break;
         }
-        int pain = !strcmp(f[1], "pain.local"), stiff = !strcmp(f[1], "band.stiffness");
+        int pain = pain_col[0] && !strcmp(f[1], pain_col), stiff = stiff_col[0] && !strcmp(f[1], stiff_col);
         if (!pain && !stiff) continue;
         char *end;
         double t = strtod(f[0], &end), v = strtod(f[3], NULL);

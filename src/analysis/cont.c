@@ -451,9 +451,8 @@ static mk_status set_names(mk_cont_result *r, const mk_cont_opts *o, mk_error *e
     snprintf(r->name, sizeof r->name, "%s", sym->name);
     snprintf(r->unit, sizeof r->unit, "%s", sym->unit);
     const char *watch = o->watch;
-    if (!watch) watch = mk_abi_find(abi, MK_SYM_STATE, "core.ca") >= 0 || mk_abi_find(abi, MK_SYM_VAR, "core.ca") >= 0
-                            ? "core.ca"
-                            : abi->states[0].name;
+    if (!watch) watch = mk_abi_label_symbol(abi, "core_ca"); /* the site's Ca2+, if it is a site */
+    if (!watch) watch = abi->states[0].name;
     int wi = mk_abi_find(abi, MK_SYM_STATE, watch);
     const char *wu = wi >= 0 ? abi->states[wi].unit : NULL;
     if (wi < 0 && (wi = mk_abi_find(abi, MK_SYM_VAR, watch)) >= 0) wu = abi->vars[wi].unit;

@@ -315,14 +315,17 @@ static int curve_indices(const mk_cont_result *r, int want, int *idx)
     return m;
 }
 
-static const char *const k_key[] = {"core.ca", "core.po2", "core.pcr", "band.stiffness", "pain.local", "noci.sens"};
+/* labels of the site interface worth a panel, when the model has them */
+static const char *const k_key[] = {"core_ca", "core_po2", "core_pcr", "band_stiffness", "pain_local", "noci_sens"};
 
 static int panel_names(const mk_cont_result *r, const char **names)
 {
     int nn = 0;
     names[nn++] = r->watch;
-    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 5; i++)
-        if (strcmp(k_key[i], r->watch) && r->n && !isnan(mk_cont_get(r, &r->pt[0], k_key[i], NULL))) names[nn++] = k_key[i];
+    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 5; i++) {
+        const char *key = mk_abi_label_symbol(r->abi, k_key[i]);
+        if (key && strcmp(key, r->watch) && r->n && !isnan(mk_cont_get(r, &r->pt[0], key, NULL))) names[nn++] = key;
+    }
     for (int i = 0; nn == 1 && i < r->abi->n_states && nn < 3; i++)
         if (strcmp(r->abi->states[i].name, r->watch)) names[nn++] = r->abi->states[i].name;
     return nn;

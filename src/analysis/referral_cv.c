@@ -45,8 +45,12 @@ static mk_status response_of(const mk_run_result *res, mk_referral_response *res
                              double *cs_max, mk_error *err)
 {
     const mk_series *s = &res->series;
-    int cp = mk_series_find(s, "pain.referred"), cc = mk_series_find(s, "spinal.central_sens");
-    if (cp < 0) return mk_fail(err, MK_ERR_MODEL, "the model has no output 'pain.referred'");
+    const char *referred = mk_abi_label_symbol(res->abi, "pain_referred");
+    const char *central = mk_abi_label_symbol(res->abi, "spinal_central_sens");
+    int cp = referred ? mk_series_find(s, referred) : -1, cc = central ? mk_series_find(s, central) : -1;
+    if (cp < 0)
+        return mk_fail(err, MK_ERR_MODEL, "model '%s' lacks label pain_referred (the site interface, "
+                       "docs/site-interface.md), needed for referral cross-validation", res->abi->name);
     for (int k = 0; k < s->n_rows; k++) {
         double pain = s->values[(size_t)k * (size_t)s->n_cols + (size_t)cp];
         double cs = cc >= 0 ? s->values[(size_t)k * (size_t)s->n_cols + (size_t)cc] : 0;

@@ -195,9 +195,8 @@ mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_resu
     snprintf(out->name, sizeof out->name, "%s", sym->name);
     snprintf(out->unit, sizeof out->unit, "%s", sym->unit);
     const char *watch = o->watch;
-    if (!watch) watch = mk_abi_find(abi, MK_SYM_STATE, "core.ca") >= 0 || mk_abi_find(abi, MK_SYM_VAR, "core.ca") >= 0
-                            ? "core.ca"
-                            : abi->states[0].name;
+    if (!watch) watch = mk_abi_label_symbol(abi, "core_ca"); /* the site's Ca2+, if it is a site */
+    if (!watch) watch = abi->states[0].name;
     int wi = mk_abi_find(abi, MK_SYM_STATE, watch);
     out->watch_is_state = wi >= 0;
     if (wi < 0) wi = mk_abi_find(abi, MK_SYM_VAR, watch);
@@ -333,9 +332,9 @@ void mk_scan_verdict(const mk_scan_result *r, mk_buf *b)
                       2 * r->n, fmt_g(r->opts.settle_s / 3600, a1, sizeof a1));
 }
 
-/* outputs worth a panel, in order, when the model has them */
-static const char *const k_key[] = {"core.ca",        "core.po2",   "core.pcr", "core.flow",
-                                    "band.stiffness", "pain.local", "noci.sens"};
+/* outputs worth a panel, in order, when the model has them: labels of the site interface */
+static const char *const k_key[] = {"core_ca",        "core_po2",   "core_pcr", "core_flow",
+                                    "band_stiffness", "pain_local", "noci_sens"};
 
 mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_error *err)
 {
@@ -345,8 +344,10 @@ mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_err
     const char *names[MK_PLOT_MAX_PANELS];
     int nn = 0;
     names[nn++] = r->watch;
-    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 7; i++)
-        if (strcmp(k_key[i], r->watch) && !isnan(mk_scan_get(r, &r->fwd[0], k_key[i], NULL))) names[nn++] = k_key[i];
+    for (size_t i = 0; i < sizeof k_key / sizeof *k_key && nn < 7; i++) {
+        const char *key = mk_abi_label_symbol(abi, k_key[i]);
+        if (key && strcmp(key, r->watch) && !isnan(mk_scan_get(r, &r->fwd[0], key, NULL))) names[nn++] = key;
+    }
     if (nn == 1) {
         for (int i = 0; i < abi->n_states && nn < 4; i++)
             if (strcmp(abi->states[i].name, r->watch)) names[nn++] = abi->states[i].name;

@@ -18,6 +18,7 @@
 #include "analysis/sensitivity.h"
 #include "analysis/workers.h"
 #include "core/error.h"
+#include "core/site.h"
 #include "protocol/results.h"
 #include "protocol/simulate.h"
 
@@ -142,11 +143,12 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
         memset(m, 0, sizeof *m);
         m->t_s = p->duration_s;
         if (!strcmp(tok, "ppt")) {
-            if (mk_abi_find(abi, MK_SYM_INPUT, "therapy.pressure") < 0 || mk_abi_find(abi, MK_SYM_INPUT, "therapy.area") < 0 ||
-                mk_abi_find(abi, MK_SYM_VAR, "pain.evoked_margin") < 0)
-                return mk_fail(err, MK_ERR_MODEL,
-                               "output 'ppt': model '%s' lacks therapy.pressure, therapy.area or pain.evoked_margin",
-                               abi->name);
+            mk_site site;
+            mk_site_resolve(abi, &site);
+            mk_status rc = mk_site_require(&site, MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA) |
+                                                      MK_SITE_BIT(MK_L_PAIN_EVOKED_MARGIN),
+                                           "output 'ppt' (an algometer ramp)", NULL, 0, 0, err);
+            if (rc) return rc;
             m->kind = MK_MEAS_PPT;
             m->arg = 98.0665; /* 1 kg/cm2/s */
             m->area_cm2 = 1.0;
@@ -154,7 +156,16 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
             snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT at the end (algometer ramp)");
             snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
         } else {
-            const char *name = !strcmp(tok, "pain") ? "pain.local" : !strcmp(tok, "stiffness") ? "band.stiffness" : tok;
+            const char *name = tok;
+            if (!strcmp(tok, "pain") || !strcmp(tok, "stiffness")) { /* the site's, by label */
+                mk_site site;
+                mk_site_label l = !strcmp(tok, "pain") ? MK_L_PAIN_LOCAL : MK_L_BAND_STIFFNESS;
+                mk_site_resolve(abi, &site);
+                mk_status rc = mk_site_require(&site, MK_SITE_BIT(l), tok[0] == 'p' ? "output 'pain'" : "output 'stiffness'",
+                                               NULL, 0, 0, err);
+                if (rc) return rc;
+                name = mk_site_symbol(&site, l);
+            }
             int is = mk_abi_find(abi, MK_SYM_STATE, name), iv = mk_abi_find(abi, MK_SYM_VAR, name);
             if (is < 0 && iv < 0)
                 return mk_fail(err, MK_ERR_NAME, "output '%s': model '%s' has no state or variable '%s'", tok, abi->name,

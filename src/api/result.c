@@ -146,7 +146,9 @@ void mk_sweep_outcomes(const mk_result *res, double out[MK_SWEEP_N_OUT])
         out[MK_SWEEP_PPT_LAST] = m->value;
     }
     const mk_series *s = &r->series;
-    int cp = mk_series_find(s, "pain.local"), cs = mk_series_find(s, "band.stiffness");
+    const char *pain = r->abi ? mk_abi_label_symbol(r->abi, "pain_local") : NULL;
+    const char *stiff = r->abi ? mk_abi_label_symbol(r->abi, "band_stiffness") : NULL;
+    int cp = pain ? mk_series_find(s, pain) : -1, cs = stiff ? mk_series_find(s, stiff) : -1;
     for (int i = 0; cp >= 0 && i < s->n_rows; i++) {
         double v = s->values[(size_t)i * (size_t)s->n_cols + (size_t)cp];
         if (isnan(out[MK_SWEEP_PAIN_PEAK]) || v > out[MK_SWEEP_PAIN_PEAK]) out[MK_SWEEP_PAIN_PEAK] = v;

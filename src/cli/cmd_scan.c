@@ -184,8 +184,16 @@ static int apply_set(mk_units *u, const mk_model_abi *abi, mk_solver *s, const c
     return 0;
 }
 
-static const char *const k_cols[] = {"core.ca",  "core.po2",   "core.ph",  "core.pcr",           "core.flow",
-                                     "band.stiffness", "pain.local", "noci.sens", "spinal.central_sens"};
+/* The columns shown beside the watched quantity: labels of the site interface
+ * (docs/site-interface.md), shown as the model's names for them where it has them. */
+static const char *const k_cols[] = {"core_ca",  "core_po2",   "core_ph",  "core_pcr",           "core_flow",
+                                     "band_stiffness", "pain_local", "noci_sens", "spinal_central_sens"};
+
+static const char *col_name(const mk_model_abi *abi, size_t i)
+{
+    const char *n = abi ? mk_abi_label_symbol(abi, k_cols[i]) : NULL;
+    return n ? n : "";
+}
 
 static void print_branch(const mk_scan_result *r, int back, const char *const *cols, int nc)
 {
@@ -280,8 +288,8 @@ static int scan_newton(const scan_args *a, mk_solver *s, const mk_scan_opts *so,
     int nc = 0;
     cols[nc++] = res.watch;
     for (size_t i = 0; i < sizeof k_cols / sizeof *k_cols && nc < 6; i++)
-        if (strcmp(k_cols[i], res.watch) && res.n && !isnan(mk_cont_get(&res, &res.pt[0], k_cols[i], NULL)))
-            cols[nc++] = k_cols[i];
+        if (strcmp(col_name(abi, i), res.watch) && res.n && !isnan(mk_cont_get(&res, &res.pt[0], col_name(abi, i), NULL)))
+            cols[nc++] = col_name(abi, i);
     for (int i = 0; nc == 1 && i < abi->n_states && nc < 4; i++)
         if (strcmp(abi->states[i].name, res.watch)) cols[nc++] = abi->states[i].name;
     print_points(&res, cols, nc);
@@ -393,7 +401,8 @@ static int scan_main(const scan_args *parsed)
     int nc = 0;
     cols[nc++] = res.watch;
     for (size_t i = 0; i < sizeof k_cols / sizeof *k_cols; i++)
-        if (strcmp(k_cols[i], res.watch) && !isnan(mk_scan_get(&res, &res.fwd[0], k_cols[i], NULL))) cols[nc++] = k_cols[i];
+        if (strcmp(col_name(abi, i), res.watch) && !isnan(mk_scan_get(&res, &res.fwd[0], col_name(abi, i), NULL)))
+            cols[nc++] = col_name(abi, i);
     if (nc == 1) {
         for (int i = 0; i < abi->n_states && nc < 6; i++)
             if (strcmp(abi->states[i].name, res.watch)) cols[nc++] = abi->states[i].name;

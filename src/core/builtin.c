@@ -21,6 +21,20 @@ const mk_model_abi *mk_builtin_find(const char *name)
     return NULL;
 }
 
+const char *mk_abi_label_symbol(const mk_model_abi *abi, const char *label)
+{
+    for (int i = 0; i < abi->n_labels; i++) {
+        const mk_label_def *l = &abi->labels[i];
+        if (strcmp(l->name, label)) continue;
+        int n = l->kind == MK_SYM_PARAM ? abi->n_params : l->kind == MK_SYM_STATE ? abi->n_states
+              : l->kind == MK_SYM_INPUT ? abi->n_inputs : abi->n_vars;
+        const mk_symbol *t = l->kind == MK_SYM_PARAM ? abi->params : l->kind == MK_SYM_STATE ? abi->states
+                           : l->kind == MK_SYM_INPUT ? abi->inputs : abi->vars;
+        return l->index >= 0 && l->index < n ? t[l->index].name : NULL;
+    }
+    return NULL;
+}
+
 int mk_abi_find(const mk_model_abi *abi, mk_symbol_kind kind, const char *name)
 {
     const mk_symbol *table = NULL;

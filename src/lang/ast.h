@@ -182,6 +182,35 @@ typedef struct mk_law_decl {
 /* The default tolerance of a conservation law, relative to max(|value at t0|, scale). */
 #define MK_LAW_DEFAULT_TOL 1e-6
 
+/* interface { LABEL = component.name { doc "..." } ... }: the name the C code knows a
+ * quantity by (docs/site-interface.md), bound to the declaration that is it in this model. */
+typedef struct mk_label_decl {
+    const char *name;       /* the label: an identifier, e.g. core_po2 */
+    const char *target;     /* component.name as written */
+    const char *doc;
+    const char *file;
+    int line, col;          /* of the label */
+    int tline, tcol;        /* of the target */
+    int depth;              /* 0: the model's own file, 1: its base, ... */
+    mk_decl *decl;          /* set by check.c */
+    struct mk_label_decl *next;
+} mk_label_decl;
+
+/* why LABEL < NUMBER "sentence" | why LABEL > NUMBER "sentence" | why otherwise "sentence":
+ * the report's explanation of a run's end state, in the model's own words.  The sentence may
+ * quote labels' values: {LABEL} (%.3g), {LABEL:.2f}, {LABEL:.1g}, {LABEL:%} (100 x, %.0f). */
+typedef struct mk_why_decl {
+    const char *label;      /* NULL: otherwise */
+    int op;                 /* T_LT or T_GT; 0 for otherwise */
+    double threshold;       /* in the labelled declaration's unit */
+    const char *text;
+    const char *file;
+    int line, col;
+    int depth;
+    const mk_label_decl *lab; /* set by check.c */
+    struct mk_why_decl *next;
+} mk_why_decl;
+
 /* A file the model is read from: its own first, then its bases (extends). */
 typedef struct mk_srcfile {
     const char *name, *text;
@@ -204,6 +233,10 @@ struct mk_model {
     mk_fn *fns;
     mk_law_decl *laws;
     int n_laws;
+    mk_label_decl *labels;  /* the model's own and its bases' (check.c drops overridden ones) */
+    int n_labels;
+    mk_why_decl *whys;      /* the nearest file's that has any: a variant explains itself */
+    int n_whys;
     int uses_time;          /* some expression reads t */
     int count[4];           /* by mk_symbol_kind */
     mk_decl **by_kind[4];   /* index -> decl; vars in dependency order */

@@ -892,6 +892,76 @@ static mk_status check_law(checker *c, mk_law_decl *l)
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- the interface */
+
+static mk_status check_label(checker *c, mk_label_decl *l)
+{
+    l->decl = mk_map_get(&c->decls, l->target, strlen(l->target));
+    if (l->decl) return MK_OK;
+    char hint[160];
+    c->comp = NULL;
+    suggest(c, l->target, hint, sizeof hint);
+    return mk_fail_at(c->err, MK_ERR_NAME, l->file, l->tline, l->tcol,
+                      "label '%s' names '%s', which the model does not declare%s", l->name,
+                      l->target, hint);
+}
+
+static const mk_label_decl *find_label(const mk_model *m, const char *name, size_t len)
+{
+    for (const mk_label_decl *l = m->labels; l; l = l->next)
+        if (strlen(l->name) == len && !memcmp(l->name, name, len)) return l;
+    return NULL;
+}
+
+/* A label a why reads must be recorded in every run: a state or an output. */
+static mk_status why_label(checker *c, const mk_why_decl *w, const char *name, size_t len,
+                           const mk_label_decl **out)
+{
+    const mk_label_decl *l = find_label(c->m, name, len);
+    if (!l)
+        return mk_fail_at(c->err, MK_ERR_NAME, w->file, w->line, w->col,
+                          "why reads '%.*s', which is not a label of the interface", (int)len, name);
+    if (l->decl->kind != MK_SYM_STATE && !(l->decl->kind == MK_SYM_VAR && l->decl->is_output))
+        return mk_fail_at(c->err, MK_ERR_MODEL, w->file, w->line, w->col,
+                          "why reads label '%s' (%s), which a run does not record: it must "
+                          "name a state or an output", l->name, l->target);
+    *out = l;
+    return MK_OK;
+}
+
+/* The sentence's {LABEL}, {LABEL:.2f}, {LABEL:.1g} and {LABEL:%}. */
+static mk_status check_why_text(checker *c, const mk_why_decl *w)
+{
+    for (const char *p = w->text; (p = strchr(p, '{')); p++) {
+        const char *end = strchr(p, '}');
+        const char *colon = memchr(p, ':', end ? (size_t)(end - p) : 0);
+        if (!end)
+            return mk_fail_at(c->err, MK_ERR_SYNTAX, w->file, w->line, w->col,
+                              "why's sentence opens '{' without closing it");
+        const mk_label_decl *l;
+        mk_status rc = why_label(c, w, p + 1, (size_t)((colon ? colon : end) - p - 1), &l);
+        if (rc) return rc;
+        if (colon && !(end - colon == 2 && colon[1] == '%') &&
+            !(end - colon == 4 && colon[1] == '.' && colon[2] >= '0' && colon[2] <= '6' &&
+              (colon[3] == 'f' || colon[3] == 'g')))
+            return mk_fail_at(c->err, MK_ERR_SYNTAX, w->file, w->line, w->col,
+                              "why's sentence formats '%s' as '%.*s': expected :.Nf, :.Ng (N 0-6) "
+                              "or :%% (per cent of 1)", l->name, (int)(end - colon - 1), colon + 1);
+    }
+    return MK_OK;
+}
+
+static mk_status check_interface(checker *c)
+{
+    mk_status rc = MK_OK;
+    for (mk_label_decl *l = c->m->labels; l && !rc; l = l->next) rc = check_label(c, l);
+    for (mk_why_decl *w = c->m->whys; w && !rc; w = w->next) {
+        if (w->label) rc = why_label(c, w, w->label, strlen(w->label), &w->lab);
+        if (!rc) rc = check_why_text(c, w);
+    }
+    return rc;
+}
+
 mk_status mk_check(mk_model *m, mk_error *err)
 {
     checker c = {0};
@@ -922,6 +992,7 @@ mk_status mk_check(mk_model *m, mk_error *err)
         for (mk_decl *d = k->first; d && !rc; d = d->next)
             if (d->stmt == STMT_DECL && d->kind == MK_SYM_STATE) rc = check_derivative(&c, d);
     for (mk_law_decl *l = m->laws; l && !rc; l = l->next) rc = check_law(&c, l);
+    if (!rc) rc = check_interface(&c);
     free(c.stack);
     mk_map_free(&c.comps);
     mk_map_free(&c.decls);

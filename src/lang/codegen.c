@@ -343,6 +343,43 @@ static mk_status check_names(const mk_model *m, mk_error *err)
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- the interface */
+
+/* The labels, each bound to its symbol's kind and index, and the why sentences; returns the
+ * number of labels. */
+static int emit_interface(mk_buf *b, const mk_model *m)
+{
+    int n = 0;
+    for (const mk_label_decl *l = m->labels; l; l = l->next) n++;
+    if (n) {
+        mk_buf_printf(b, "static const mk_label_def k_labels[%d] = {\n", n);
+        for (const mk_label_decl *l = m->labels; l; l = l->next) {
+            mk_buf_puts(b, "    {");
+            put_string(b, l->name);
+            mk_buf_printf(b, ", %d, %d, ", (int)l->decl->kind, l->decl->index);
+            put_string(b, l->doc ? l->doc : "");
+            mk_buf_printf(b, ", %d},\n", l->line);
+        }
+        mk_buf_puts(b, "};\n\n");
+    }
+    if (m->n_whys) {
+        mk_buf_printf(b, "static const mk_why_def k_whys[%d] = {\n", m->n_whys);
+        for (const mk_why_decl *w = m->whys; w; w = w->next) {
+            int i = 0;
+            const mk_label_decl *l = m->labels;
+            for (; l && l != w->lab; l = l->next) i++;
+            char thr[40];
+            fmt_double(thr, sizeof thr, w->threshold);
+            mk_buf_printf(b, "    {%d, %d, %s, ", w->lab ? i : -1,
+                          w->op == T_LT ? -1 : w->op == T_GT ? 1 : 0, thr);
+            put_string(b, w->text);
+            mk_buf_printf(b, ", %d},\n", w->line);
+        }
+        mk_buf_puts(b, "};\n\n");
+    }
+    return n;
+}
+
 /* ---------------------------------------------------------------- conservation laws */
 
 /* Marks, by kind and index, what an expression reads (through variables). */
@@ -595,6 +632,8 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         if ((rc = emit_law_fn(b, m, err))) return rc;
     }
 
+    int n_labels = emit_interface(b, m);
+
     mk_buf_printf(b, "const mk_model_abi mk_model_%s = {\n"
                      "    .abi_version = MK_MODEL_ABI_VERSION,\n    .name = ", mn);
     put_string(b, mn);
@@ -612,6 +651,8 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     if (m->n_laws)
         mk_buf_printf(b, "    .n_laws = %d, .laws = k_laws, .eval_laws = %s_laws,\n", m->n_laws, mn);
     mk_buf_printf(b, "    .n_files = %d, .files = k_files,\n", n_files);
+    if (n_labels) mk_buf_printf(b, "    .n_labels = %d, .labels = k_labels,\n", n_labels);
+    if (m->n_whys) mk_buf_printf(b, "    .n_whys = %d, .whys = k_whys,\n", m->n_whys);
     mk_buf_puts(b, "};\n");
     if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory while generating C");
     return MK_OK;

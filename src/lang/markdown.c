@@ -275,6 +275,17 @@ mk_status mk_model_write_markdown(const mk_model *m, mk_buf *b, mk_error *err)
         symbol_table(b, k, MK_SYM_INPUT, "Inputs", "default");
         symbol_table(b, k, MK_SYM_VAR, "Algebraic variables", "value");
     }
+    if (m->labels) { /* only models that declare an interface: the goldens of others stay */
+        mk_buf_puts(b, "\n## Interface\n\nThe labels the program names this model's quantities by "
+                       "(docs/site-interface.md).\n\n| label | quantity | doc |\n|---|---|---|\n");
+        for (const mk_label_decl *l = m->labels; l; l = l->next)
+            mk_buf_printf(b, "| `%s` | `%s` | %s |\n", l->name, l->target, l->doc ? l->doc : "");
+        for (const mk_why_decl *w = m->whys; w; w = w->next) {
+            if (w == m->whys) mk_buf_puts(b, "\n**Why** (the report's explanation of an end state)\n\n");
+            if (w->label) mk_buf_printf(b, "- `%s %s %g`: %s\n", w->label, w->op == T_LT ? "<" : ">", w->threshold, w->text);
+            else mk_buf_printf(b, "- otherwise: %s\n", w->text);
+        }
+    }
     mk_buf_puts(b, "\n## Dependency order\n\nAlgebraic variables are computed in this order, each "
                    "from the quantities listed:\n\n");
     for (int i = 0; i < m->count[MK_SYM_VAR]; i++) {

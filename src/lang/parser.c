@@ -1,7 +1,9 @@
 /*
  * parser.c -- recursive descent over the model language (docs/model-language.md).
  *
- *   file       := 'model' NAME '{' {'doc' STRING} '}' {component}
+ *   file       := 'model' NAME '{' {'doc' STRING} '}' {component | interface | ...}
+ *   interface  := 'interface' '{' { LABEL '=' NAME '.' NAME ['{' 'doc' STRING '}']
+ *                                 | 'why' (LABEL ('<'|'>') NUMBER | 'otherwise') STRING } '}'
  *   component  := 'component' NAME '{' {item} '}'
  *   item       := 'doc' STRING
  *               | 'param'  NAME '=' NUMBER UNIT attrs        (attrs required: range, source, doc)
@@ -1001,6 +1003,123 @@ static mk_status apply_set(parser *p, const mk_set *s)
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- the interface */
+
+/* LABEL = component.name [{ doc "..." }] inside interface { ... }.  A label the model's own
+ * file gives again replaces its base's binding; twice in one file is an error. */
+static mk_status parse_label(parser *p)
+{
+    mk_status rc;
+    mk_label_decl *l = mk_arena_alloc(&p->m->arena, sizeof *l);
+    if (!l) return oom(p);
+    l->file = p->file;
+    l->depth = p->depth_extends;
+    if ((rc = take_name(p, "a label (an identifier, e.g. core_po2)", &l->name, &l->line, &l->col)))
+        return rc;
+    if ((rc = expect(p, T_ASSIGN, "'=' and the labelled component.name"))) return rc;
+    const char *comp, *local;
+    if ((rc = take_name(p, "a component name (LABEL = component.name)", &comp, &l->tline, &l->tcol)) ||
+        (rc = expect(p, T_DOT, "'.' and a name, as in core_po2 = core.po2")) ||
+        (rc = take_name(p, "a declared name (LABEL = component.name)", &local, NULL, NULL)))
+        return rc;
+    char *t = mk_arena_alloc(&p->m->arena, strlen(comp) + strlen(local) + 2);
+    if (!t) return oom(p);
+    sprintf(t, "%s.%s", comp, local);
+    l->target = t;
+    if (p->tok.kind == T_LBRACE) {
+        next(p);
+        while (p->tok.kind != T_RBRACE) {
+            if (p->tok.kind == T_SEMI) {
+                next(p);
+                continue;
+            }
+            if (!is_word(&p->tok, "doc") || l->doc) return fail_here(p, "doc \"...\" or '}' after a label");
+            next(p);
+            if ((rc = take_string(p, &l->doc))) return rc;
+        }
+        next(p);
+    }
+    mk_label_decl **at = &p->m->labels;
+    for (; *at; at = &(*at)->next) {
+        if (strcmp((*at)->name, l->name)) continue;
+        if ((*at)->depth == l->depth)
+            return mk_fail_at(p->err, MK_ERR_NAME, p->file, l->line, l->col,
+                              "label '%s' is already given at %s:%d", l->name, (*at)->file,
+                              (*at)->line);
+        l->next = (*at)->next; /* a variant rebinds its base's label, in the base's place */
+        *at = l;
+        return MK_OK;
+    }
+    *at = l;
+    p->m->n_labels++;
+    return MK_OK;
+}
+
+/* why LABEL < NUMBER "..." | why LABEL > NUMBER "..." | why otherwise "...".  The first why of
+ * a file drops its bases' whys: a variant explains itself, in its own words. */
+static mk_status parse_why(parser *p)
+{
+    mk_status rc;
+    mk_why_decl *w = mk_arena_alloc(&p->m->arena, sizeof *w);
+    if (!w) return oom(p);
+    w->file = p->file;
+    w->depth = p->depth_extends;
+    w->line = p->tok.line;
+    w->col = p->tok.col;
+    next(p); /* why */
+    if (is_word(&p->tok, "otherwise")) {
+        next(p);
+    } else {
+        if ((rc = take_name(p, "a label or 'otherwise' after why", &w->label, NULL, NULL))) return rc;
+        if (p->tok.kind != T_LT && p->tok.kind != T_GT)
+            return fail_here(p, "'<' or '>' and a threshold, as in why core_po2 < 10 \"...\"");
+        w->op = p->tok.kind;
+        next(p);
+        if ((rc = take_number(p, &w->threshold))) return rc;
+        if (p->tok.kind == T_UNIT)
+            return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
+                              "a why's threshold is written in the labelled quantity's own unit, "
+                              "without brackets");
+    }
+    if ((rc = take_string(p, &w->text))) return rc;
+    mk_why_decl **at = &p->m->whys;
+    if (*at && (*at)->depth > w->depth) { /* bases' whys, read first */
+        *at = NULL;
+        p->m->n_whys = 0;
+    }
+    while (*at) at = &(*at)->next;
+    *at = w;
+    p->m->n_whys++;
+    return MK_OK;
+}
+
+static mk_status parse_interface(parser *p)
+{
+    mk_status rc;
+    int line = p->tok.line;
+    next(p); /* interface */
+    if ((rc = expect(p, T_LBRACE, "'{' to open the interface"))) return rc;
+    while (p->tok.kind != T_RBRACE) {
+        if (p->tok.kind == T_SEMI) {
+            next(p);
+            rc = MK_OK;
+        } else if (is_word(&p->tok, "why")) {
+            rc = parse_why(p);
+        } else if (p->tok.kind == T_IDENT) {
+            rc = parse_label(p);
+        } else if (p->tok.kind == T_EOF) {
+            char what[80];
+            snprintf(what, sizeof what, "'}' to close the interface (opened at line %d)", line);
+            rc = fail_here(p, what);
+        } else {
+            rc = fail_here(p, "a label (LABEL = component.name), why, or '}'");
+        }
+        if (rc) return rc;
+    }
+    next(p);
+    return MK_OK;
+}
+
 /* How deep `extends` may chain: a variant of a variant of the base is plenty. */
 enum { MAX_EXTENDS = 8 };
 
@@ -1135,6 +1254,8 @@ static mk_status parse_file(mk_model *m, const char *file, const char *src, int 
             rc = parse_function(&p);
         } else if (is_word(&p.tok, "conserve")) {
             rc = parse_law(&p, NULL);
+        } else if (is_word(&p.tok, "interface")) {
+            rc = parse_interface(&p);
         } else if (p.is_delta && is_word(&p.tok, "set")) {
             rc = parse_set(&p, &sets);
         } else if (p.is_delta && is_word(&p.tok, "replace")) {
@@ -1147,8 +1268,9 @@ static mk_status parse_file(mk_model *m, const char *file, const char *src, int 
                             "(model NAME extends BASE { ... })", (int)p.tok.len, p.tok.text);
         } else {
             rc = fail_here(&p, p.is_delta ? "'component', 'replace component', 'set', 'function', "
-                                            "'conserve' or end of file"
-                                          : "'component', 'function', 'conserve' or end of file");
+                                            "'conserve', 'interface' or end of file"
+                                          : "'component', 'function', 'conserve', 'interface' or "
+                                            "end of file");
         }
     }
     for (mk_set *s = sets; s && !rc; s = s->next) rc = apply_set(&p, s);

@@ -6,6 +6,7 @@
 #ifndef MK_PROTOCOL_SCENARIO_IMPL_H
 #define MK_PROTOCOL_SCENARIO_IMPL_H
 
+#include "core/site.h"
 #include "io/ytree.h"
 #include "protocol/scenario.h"
 
@@ -57,6 +58,12 @@ typedef struct sc_ctx {
     const mk_ynode *phenotype; /* the chosen phenotype's mapping in it */
     const mk_ypair *start_key; /* the `patient:` or `start:` pair */
     double *start_inputs;      /* the inputs at the start state (abi->n_inputs) */
+    /* vocabulary.c: the model's interface labels, and those the timeline needs but the model
+     * lacks (reported together once the whole timeline is read) */
+    mk_site site;
+    mk_site_set missing;
+    int miss_line, miss_col;   /* the first event that needs a missing label */
+    char miss_what[64];        /* what it needs them for */
 } sc_ctx;
 
 /* Flags for sc_quantity. */

@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "body/referral.h"
 #include "core/error.h"
+#include "core/site.h"
 #include "protocol/simulate.h"
 
 void mk_sim_opts_default(mk_sim_opts *o)
@@ -25,19 +26,19 @@ void mk_sim_opts_default(mk_sim_opts *o)
 
 /* ---------------------------------------------------------------- measurements */
 
-static int var_index(const mk_model_abi *abi, const char *name)
+/* The labels a measurement needs, all present, or one error naming every missing one; a
+ * label of the wrong kind (an output bound to a parameter) counts as missing. */
+static mk_status need(const mk_model_abi *abi, mk_site *site, mk_site_set labels, const char *what,
+                      mk_error *err)
 {
-    return mk_abi_find(abi, MK_SYM_VAR, name);
-}
-
-static mk_status need(const mk_model_abi *abi, mk_symbol_kind kind, const char *name,
-                      const char *what, int *index, mk_error *err)
-{
-    *index = mk_abi_find(abi, kind, name);
-    if (*index >= 0) return MK_OK;
-    return mk_fail(err, MK_ERR_MODEL, "model '%s' has no %s '%s', needed for %s (see "
-                   "docs/site-interface.md)", abi->name, kind == MK_SYM_INPUT ? "input" : "output",
-                   name, what);
+    mk_site_resolve(abi, site);
+    for (int l = 0; l < MK_L_COUNT; l++) {
+        if (!(labels & MK_SITE_BIT(l))) continue;
+        int want = l < MK_L_CORE_PO2 ? MK_SYM_INPUT : MK_SYM_VAR;
+        if (site->kind[l] != want && !(want == MK_SYM_VAR && site->kind[l] == MK_SYM_STATE))
+            site->index[l] = -1;
+    }
+    return mk_site_require(site, labels, what, "", 0, 0, err); /* take() adds the scenario line */
 }
 
 mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2, double max_kpa,
@@ -45,16 +46,24 @@ mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2
 {
     const mk_model_abi *abi = NULL;
     mk_solver *s = NULL;
+    mk_site site;
     int i_p, i_a, i_m;
     *ppt_kpa = NAN;
     note[0] = 0;
     mk_status rc = mk_solver_clone(s0, &s, err);
     if (rc) return rc;
     abi = mk_solver_abi(s);
-    if ((rc = need(abi, MK_SYM_INPUT, "therapy.pressure", "a pressure pain threshold", &i_p, err)) ||
-        (rc = need(abi, MK_SYM_INPUT, "therapy.area", "a pressure pain threshold", &i_a, err)) ||
-        (rc = need(abi, MK_SYM_VAR, "pain.evoked_margin", "a pressure pain threshold", &i_m, err)))
+    if ((rc = need(abi, &site, MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA) |
+                                   MK_SITE_BIT(MK_L_PAIN_EVOKED_MARGIN),
+                   "a pressure pain threshold", err)))
         goto done;
+    i_p = site.index[MK_L_THERAPY_PRESSURE];
+    i_a = site.index[MK_L_THERAPY_AREA];
+    if ((i_m = mk_site_var(&site, MK_L_PAIN_EVOKED_MARGIN)) < 0) {
+        rc = mk_fail(err, MK_ERR_MODEL, "label pain_evoked_margin of model '%s' must name a "
+                     "variable", abi->name);
+        goto done;
+    }
     if ((rc = mk_solver_set_input(s, i_a, area_cm2, err))) goto done;
     /* The ramp in steps of 0.1 s (about 10 kPa at the standard 1 kg/cm2/s): inputs are
      * piecewise constant, and the threshold is interpolated between steps. */
@@ -94,9 +103,7 @@ static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
                               const mk_referral *ref, double *out, mk_error *err)
 {
     const mk_model_abi *abi = mk_solver_abi(s0);
-    int i_local, i_ref = -1, i_cs = var_index(abi, "spinal.central_sens");
-    mk_status rc = need(abi, MK_SYM_VAR, "pain.local", "a pain rating", &i_local, err);
-    if (rc) return rc;
+    mk_site site;
     int k_region = -1;
     int local = !strcmp(spec->region, "local");
     if (!local && ref) {
@@ -107,15 +114,21 @@ static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
         for (int k = 0; !local && k < mk_referral_count(ref); k++)
             if (!strcmp(mk_referral_region(ref, k), spec->region)) k_region = k;
     }
-    if (!local && (rc = need(abi, MK_SYM_VAR, "pain.referred", "a referred pain rating", &i_ref, err)))
-        return rc;
+    mk_site_set want = MK_SITE_BIT(MK_L_PAIN_LOCAL);
+    if (!local) want |= MK_SITE_BIT(MK_L_PAIN_REFERRED);
+    if (spec->arg > 0) want |= MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA);
+    mk_status rc = need(abi, &site, want, spec->arg > 0 ? "pain under pressure" : "a pain rating", err);
+    if (rc) return rc;
+    int i_local = mk_site_var(&site, MK_L_PAIN_LOCAL), i_ref = mk_site_var(&site, MK_L_PAIN_REFERRED);
+    int i_cs = mk_site_var(&site, MK_L_SPINAL_CENTRAL_SENS);
+    if (i_local < 0 || (!local && i_ref < 0))
+        return mk_fail(err, MK_ERR_MODEL, "labels pain_local and pain_referred of model '%s' "
+                       "must name variables", abi->name);
     mk_solver *s = NULL;
     if ((rc = mk_solver_clone(s0, &s, err))) return rc;
     if (spec->arg > 0) {
-        int i_p, i_a;
-        if ((rc = need(abi, MK_SYM_INPUT, "therapy.pressure", "pain under pressure", &i_p, err)) ||
-            (rc = need(abi, MK_SYM_INPUT, "therapy.area", "pain under pressure", &i_a, err)) ||
-            (rc = mk_solver_set_input(s, i_a, spec->area_cm2 > 0 ? spec->area_cm2 : 1.0, err)) ||
+        int i_p = site.index[MK_L_THERAPY_PRESSURE], i_a = site.index[MK_L_THERAPY_AREA];
+        if ((rc = mk_solver_set_input(s, i_a, spec->area_cm2 > 0 ? spec->area_cm2 : 1.0, err)) ||
             (rc = mk_solver_set_input(s, i_p, spec->arg, err)) ||
             (rc = mk_solver_advance(s, mk_solver_time(s) + 2.0, err))) {
             mk_solver_free(s);
@@ -159,14 +172,20 @@ static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referra
     case MK_MEAS_STIFFNESS:
     case MK_MEAS_NOISE:
     case MK_MEAS_OUTPUT: {
-        const char *name = spec->kind == MK_MEAS_STIFFNESS ? "band.stiffness"
-                           : spec->kind == MK_MEAS_NOISE   ? "endplate.noise"
-                                                           : spec->output;
+        mk_site site;
+        const char *name = spec->output;
+        if (spec->kind != MK_MEAS_OUTPUT) {
+            mk_site_label l = spec->kind == MK_MEAS_STIFFNESS ? MK_L_BAND_STIFFNESS : MK_L_ENDPLATE_NOISE;
+            if ((rc = need(abi, &site, MK_SITE_BIT(l), spec->label, err))) break;
+            name = mk_site_symbol(&site, l);
+        }
         if ((i = mk_abi_find(abi, MK_SYM_STATE, name)) >= 0) {
             r->value = mk_solver_state(s)[i];
             snprintf(r->unit, sizeof r->unit, "%s", abi->states[i].unit);
-        } else if (!(rc = need(abi, MK_SYM_VAR, name, spec->label, &i, err)) &&
-                   !(rc = mk_solver_eval_vars(s, &v, err))) {
+        } else if ((i = mk_abi_find(abi, MK_SYM_VAR, name)) < 0) {
+            rc = mk_fail(err, MK_ERR_MODEL, "model '%s' has no output '%s', needed for %s",
+                         abi->name, name, spec->label);
+        } else if (!(rc = mk_solver_eval_vars(s, &v, err))) {
             r->value = v[i];
             snprintf(r->unit, sizeof r->unit, "%s", abi->vars[i].unit);
         }
@@ -243,9 +262,11 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
         if (abi->vars[i].is_output) c->outputs[c->n_outputs++] = i;
     c->n_states = abi->n_states;
     c->n_inputs = abi->n_inputs;
-    c->i_local = var_index(abi, "pain.local");
-    c->i_referred = var_index(abi, "pain.referred");
-    c->i_cs = var_index(abi, "spinal.central_sens");
+    mk_site site;
+    mk_site_resolve(abi, &site);
+    c->i_local = mk_site_var(&site, MK_L_PAIN_LOCAL);
+    c->i_referred = mk_site_var(&site, MK_L_PAIN_REFERRED);
+    c->i_cs = mk_site_var(&site, MK_L_SPINAL_CENTRAL_SENS);
     char locals[512] = "";
     if (ref && c->i_local >= 0) {
         snprintf(locals, sizeof locals, "%s", mk_referral_local_regions(ref));

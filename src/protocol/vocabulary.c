@@ -53,15 +53,30 @@ static mk_status need(ev_cx *e, const char *key, const char *hint, const mk_ypai
     return sc_missing(e->cx, e->ev, key, e->where, hint);
 }
 
-/* Index of a contract input the event writes; the model must declare it. */
-static mk_status input_of(ev_cx *e, const char *name, int *idx)
+/* A label the model lacks: noted, so that the whole timeline's missing labels are reported
+ * in one error (sc_timeline) rather than one per run of the command. */
+static void missing(ev_cx *e, const mk_ynode *at, mk_site_label l, const char *what)
 {
-    *idx = mk_abi_find(e->cx->abi, MK_SYM_INPUT, name);
-    if (*idx >= 0) return MK_OK;
-    return sc_fail(e->cx, e->ev->line, e->ev->col, MK_ERR_NAME,
-                   "model '%s' has no input '%s', which event '%s' sets (see "
-                   "docs/site-interface.md)",
-                   e->cx->abi->name, name, e->type);
+    sc_ctx *cx = e->cx;
+    if (!cx->missing) {
+        cx->miss_line = at->line;
+        cx->miss_col = at->col;
+        set_text(cx->miss_what, sizeof cx->miss_what, "%s", what);
+    }
+    cx->missing |= MK_SITE_BIT(l);
+}
+
+/* Index of an interface input the event writes, -1 (noted as missing) if the model has no
+ * such label. */
+static mk_status input_of(ev_cx *e, mk_site_label l, int *idx)
+{
+    *idx = mk_site_input(&e->cx->site, l);
+    if (*idx < 0) {
+        char what[64];
+        set_text(what, sizeof what, "event '%s'", e->type);
+        missing(e, e->ev, l, what);
+    }
+    return MK_OK;
 }
 
 /* value in canon -> the input's declared unit */
@@ -98,12 +113,13 @@ static mk_status emit(ev_cx *e, sc_plan *pl, int input, double t0, double t1, do
 }
 
 /* An input held at a value (given in canon) over [t0, t1). */
-static mk_status hold(ev_cx *e, sc_plan *pl, const char *input, double t0, double t1, double v,
+static mk_status hold(ev_cx *e, sc_plan *pl, mk_site_label input, double t0, double t1, double v,
                       const char *canon)
 {
     int idx;
     double w;
     mk_status rc = input_of(e, input, &idx);
+    if (idx < 0) return rc;
     if (!rc) rc = to_input(e, idx, v, canon, &w);
     if (!rc) rc = emit(e, pl, idx, t0, t1, w);
     return rc;
@@ -186,7 +202,8 @@ static mk_status ev_desk_work(ev_cx *e, sc_plan *pl)
     }
     int idx;
     double w;
-    if ((rc = input_of(e, "load.activation", &idx)) || (rc = to_input(e, idx, load, "%", &w)))
+    if ((rc = input_of(e, MK_L_LOAD_ACTIVATION, &idx)) || idx < 0 ||
+        (rc = to_input(e, idx, load, "%", &w)))
         return rc;
     if (!pp) return emit(e, pl, idx, 0, dur, w);
     for (double t = 0; t < dur; t += every) {
@@ -209,7 +226,7 @@ static mk_status ev_sustained_contraction(ev_cx *e, sc_plan *pl)
     double lv, dur;
     mk_status rc = level(e, &lv);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "load.activation", 0, dur, lv, "%");
+    if (!rc) rc = hold(e, pl, MK_L_LOAD_ACTIVATION, 0, dur, lv, "%");
     return rc;
 }
 
@@ -222,7 +239,7 @@ static mk_status ev_intermittent_contraction(ev_cx *e, sc_plan *pl)
     if (!rc) rc = duration(e, "off", &off);
     if (!rc) rc = count(e, "cycles", 1, 10, &cycles);
     for (long c = 0; !rc && c < cycles; c++)
-        rc = hold(e, pl, "load.activation", (double)c * (on + off), (double)c * (on + off) + on,
+        rc = hold(e, pl, MK_L_LOAD_ACTIVATION, (double)c * (on + off), (double)c * (on + off) + on,
                   lv, "%");
     return rc;
 }
@@ -240,7 +257,7 @@ static mk_status ev_exercise(ev_cx *e, sc_plan *pl)
     double t = 0;
     for (long s = 0; !rc && s < sets; s++) {
         for (long r = 0; !rc && r < reps; r++) {
-            rc = hold(e, pl, "load.activation", t, t + on, lv, "%");
+            rc = hold(e, pl, MK_L_LOAD_ACTIVATION, t, t + on, lv, "%");
             t += on + (r + 1 < reps ? off : 0);
         }
         t += rest;
@@ -256,7 +273,7 @@ static mk_status ev_stress(ev_cx *e, sc_plan *pl)
     mk_status rc = quantity(e, "level", "1", "a stress level between 0 and 1", SQ_BARE | SQ_POSITIVE,
                             NAN, 1, "0 calm .. 1 high, e.g. 'level: 0.6'", &lv);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "life.stress", 0, dur, lv, "1");
+    if (!rc) rc = hold(e, pl, MK_L_LIFE_STRESS, 0, dur, lv, "1");
     return rc;
 }
 
@@ -264,7 +281,7 @@ static mk_status ev_sleep(ev_cx *e, sc_plan *pl)
 {
     double dur;
     mk_status rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "life.sleep", 0, dur, 1, "1");
+    if (!rc) rc = hold(e, pl, MK_L_LIFE_SLEEP, 0, dur, 1, "1");
     return rc;
 }
 
@@ -274,7 +291,7 @@ static mk_status ev_dehydration(ev_cx *e, sc_plan *pl)
     mk_status rc = quantity(e, "deficit", "%", "a body water deficit (% of body mass)",
                             SQ_POSITIVE, NAN, 100, "% of body mass, e.g. 'deficit: 2 %'", &d);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "life.dehydration", 0, dur, d, "%");
+    if (!rc) rc = hold(e, pl, MK_L_LIFE_DEHYDRATION, 0, dur, d, "%");
     return rc;
 }
 
@@ -284,7 +301,7 @@ static mk_status ev_heat(ev_cx *e, sc_plan *pl)
     mk_status rc = quantity(e, "rise", "K", "a temperature rise", SQ_POSITIVE | SQ_DELTA, NAN, NAN,
                             "the tissue warming, e.g. 'rise: 3 K'", &r);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "life.heat", 0, dur, r, "K");
+    if (!rc) rc = hold(e, pl, MK_L_LIFE_HEAT, 0, dur, r, "K");
     return rc;
 }
 
@@ -296,14 +313,14 @@ static mk_status ev_cuff_occlusion(ev_cx *e, sc_plan *pl)
     mk_status rc = quantity(e, "pressure", "mmHg", "a pressure", SQ_POSITIVE, NAN, NAN,
                             "the cuff pressure, e.g. 'pressure: 240 mmHg'", &p);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "exp.cuff", 0, dur, p, "mmHg");
+    if (!rc) rc = hold(e, pl, MK_L_EXP_CUFF, 0, dur, p, "mmHg");
     return rc;
 }
 
 static const char *const k_substances[] = {"hypertonic_saline", "acid", "bradykinin_serotonin",
                                            "glutamate", NULL};
-static const char *const k_substance_input[] = {"exp.saline_rate", "exp.acid_rate",
-                                                "exp.bk5ht_rate", "exp.glutamate_rate"};
+static const mk_site_label k_substance_input[] = {MK_L_EXP_SALINE_RATE, MK_L_EXP_ACID_RATE,
+                                                  MK_L_EXP_BK5HT_RATE, MK_L_EXP_GLUTAMATE_RATE};
 /* canonical amount and rate units of each substance (the contract's) */
 static const char *const k_substance_amount[] = {"uL", "uL", "nmol", "umol"};
 static const char *const k_substance_rate[] = {"uL/min", "uL/min", "nmol/min", "umol/min"};
@@ -368,8 +385,8 @@ static mk_status ev_electrical_stimulation(ev_cx *e, sc_plan *pl)
         rc = quantity(e, "intensity", "1", "a multiple of the motor threshold", SQ_BARE | SQ_POSITIVE,
                       NAN, NAN, "a multiple of the motor threshold, e.g. 'intensity: 1.5'", &in);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "exp.estim_rate", 0, dur, rate, "Hz");
-    if (!rc) rc = hold(e, pl, "exp.estim_intensity", 0, dur, in, "1");
+    if (!rc) rc = hold(e, pl, MK_L_EXP_ESTIM_RATE, 0, dur, rate, "Hz");
+    if (!rc) rc = hold(e, pl, MK_L_EXP_ESTIM_INTENSITY, 0, dur, in, "1");
     return rc;
 }
 
@@ -419,8 +436,8 @@ static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
     if ((rc = repeats(e, &n, &hold_s, &rest_s))) return rc;
     for (long r = 0; !rc && r < n; r++) {
         double t0 = (double)r * (hold_s + rest_s);
-        rc = hold(e, pl, "therapy.pressure", t0, t0 + hold_s, kpa, "kPa");
-        if (!rc) rc = hold(e, pl, "therapy.area", t0, t0 + hold_s, area, "cm2");
+        rc = hold(e, pl, MK_L_THERAPY_PRESSURE, t0, t0 + hold_s, kpa, "kPa");
+        if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, t0, t0 + hold_s, area, "cm2");
     }
     return rc;
 }
@@ -431,7 +448,7 @@ static mk_status ev_touch(ev_cx *e, sc_plan *pl)
     mk_status rc = quantity(e, "intensity", "1", "an intensity between 0 and 1",
                             SQ_BARE | SQ_POSITIVE, NAN, 1, "0 .. 1, e.g. 'intensity: 0.5'", &in);
     if (!rc) rc = duration(e, "duration", &dur);
-    if (!rc) rc = hold(e, pl, "therapy.touch", 0, dur, in, "1");
+    if (!rc) rc = hold(e, pl, MK_L_THERAPY_TOUCH, 0, dur, in, "1");
     return rc;
 }
 
@@ -444,7 +461,7 @@ static mk_status ev_stretch(ev_cx *e, sc_plan *pl)
     if (!rc) rc = repeats(e, &n, &hold_s, &rest_s);
     for (long r = 0; !rc && r < n; r++) {
         double t0 = (double)r * (hold_s + rest_s);
-        rc = hold(e, pl, "load.stretch", t0, t0 + hold_s, strain, "%");
+        rc = hold(e, pl, MK_L_LOAD_STRETCH, t0, t0 + hold_s, strain, "%");
     }
     return rc;
 }
@@ -459,7 +476,7 @@ static mk_status ev_dry_needling(ev_cx *e, sc_plan *pl)
     if (!rc) rc = duration(e, "duration", &dur);
     if (!rc && ps) rc = sc_bool(e->cx, ps, &sham);
     if (!rc)
-        rc = hold(e, pl, sham ? "therapy.sham_rate" : "therapy.needle_rate", 0, dur, rate, "1/s");
+        rc = hold(e, pl, sham ? MK_L_THERAPY_SHAM_RATE : MK_L_THERAPY_NEEDLE_RATE, 0, dur, rate, "1/s");
     return rc;
 }
 
@@ -476,7 +493,7 @@ static mk_status ev_analgesic(ev_cx *e, sc_plan *pl)
                       "the fraction blocked, 0 .. 1, e.g. 'effect: 0.6'", &eff);
     if (!rc) rc = duration(e, "duration", &dur);
     if (!rc)
-        rc = hold(e, pl, k == 0 ? "therapy.nsaid" : "therapy.central_analgesic", 0, dur, eff, "1");
+        rc = hold(e, pl, k == 0 ? MK_L_THERAPY_NSAID : MK_L_THERAPY_CENTRAL_ANALGESIC, 0, dur, eff, "1");
     return rc;
 }
 
@@ -489,12 +506,14 @@ static int has_output(const mk_model_abi *abi, const char *name)
     return mk_abi_find(abi, MK_SYM_STATE, name) >= 0 || mk_abi_find(abi, MK_SYM_VAR, name) >= 0;
 }
 
-static mk_status need_output(ev_cx *e, const mk_ynode *at, const char *name, const char *why)
+/* An interface output a measurement reads: a state or a variable; noted if missing. */
+static mk_status need_output(ev_cx *e, const mk_ynode *at, mk_site_label l, const char *why)
 {
-    if (has_output(e->cx->abi, name)) return MK_OK;
-    return sc_fail(e->cx, at->line, at->col, MK_ERR_NAME,
-                   "model '%s' has no output '%s', which %s needs (see docs/site-interface.md)",
-                   e->cx->abi->name, name, why);
+    const mk_site *site = &e->cx->site;
+    if (site->index[l] >= 0 && (site->kind[l] == MK_SYM_STATE || site->kind[l] == MK_SYM_VAR))
+        return MK_OK;
+    missing(e, at, l, why);
+    return MK_OK;
 }
 
 static mk_status meas_push(sc_ctx *cx, sc_plan *pl, const mk_measurement *m)
@@ -620,7 +639,7 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
         char dflt[96];
         switch (kinds[i]) {
         case 0:
-            if ((rc = need_output(e, whats[i]->val, "pain.evoked_margin", "a PPT measurement")))
+            if ((rc = need_output(e, whats[i]->val, MK_L_PAIN_EVOKED_MARGIN, "a PPT measurement")))
                 return rc;
             m.kind = MK_MEAS_PPT;
             m.arg = rate_kpa_s;
@@ -629,7 +648,7 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
             break;
         case 1:
             if ((rc = need_output(e, whats[i]->val,
-                                  strcmp(region, "local") ? "pain.referred" : "pain.local",
+                                  strcmp(region, "local") ? MK_L_PAIN_REFERRED : MK_L_PAIN_LOCAL,
                                   "a pain rating")))
                 return rc;
             m.kind = MK_MEAS_PAIN;
@@ -639,13 +658,13 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
             snprintf(dflt, sizeof dflt, "pain %s", region);
             break;
         case 2:
-            if ((rc = need_output(e, whats[i]->val, "band.stiffness", "a stiffness measurement")))
+            if ((rc = need_output(e, whats[i]->val, MK_L_BAND_STIFFNESS, "a stiffness measurement")))
                 return rc;
             m.kind = MK_MEAS_STIFFNESS;
             snprintf(dflt, sizeof dflt, "stiffness");
             break;
         case 3:
-            if ((rc = need_output(e, whats[i]->val, "endplate.noise", "an endplate noise measurement")))
+            if ((rc = need_output(e, whats[i]->val, MK_L_ENDPLATE_NOISE, "an endplate noise measurement")))
                 return rc;
             m.kind = MK_MEAS_NOISE;
             snprintf(dflt, sizeof dflt, "endplate noise");
@@ -859,9 +878,15 @@ out:
 
 mk_status sc_timeline(sc_ctx *cx, const mk_ynode *tl)
 {
+    mk_site_resolve(cx->abi, &cx->site);
+    cx->missing = 0;
     for (int i = 0; i < tl->n; i++) {
         mk_status rc = one_event(cx, tl->items[i]);
         if (rc) return rc;
     }
-    return MK_OK;
+    /* every label the timeline needs and the model lacks, in one message */
+    char what[128];
+    set_text(what, sizeof what, "this scenario's timeline (the first: %s)", cx->miss_what);
+    return mk_site_require(&cx->site, cx->missing, what, cx->s->file, cx->miss_line, cx->miss_col,
+                           cx->err);
 }

@@ -16,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/site.h"
 #include "body/anatomy.h"
 #include "body/referral.h"
 #include "report/bodymap.h"
@@ -488,6 +489,14 @@ static mk_status render(const fig_spec *f, const char *path, mk_error *err)
 
 /* ---------------------------------------------------------------- the figures of a run */
 
+/* The series column name of an interface label: the model's symbol, or the label itself (no
+ * column has it: columns are component.name) when the model lacks the label. */
+static const char *sym(const mk_run_result *r, mk_site_label l)
+{
+    const char *n = r->abi ? mk_abi_label_symbol(r->abi, mk_site_label_name(l)) : NULL;
+    return n ? n : mk_site_label_name(l);
+}
+
 static void add_caption_missing(char *cap, size_t size, const mk_series *s, const char *const *names, int n)
 {
     char miss[512] = "";
@@ -515,8 +524,9 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
                                  mk_error *err)
 {
     const mk_series *s = &r->series;
-    static const char *const want[] = {"core.po2", "surround.po2", "core.ph", "core.pcr", "core.lactate",
-                                       "core.flow", "surround.flow"};
+    const char *const want[] = {sym(r, MK_L_CORE_PO2), sym(r, MK_L_SURROUND_PO2), sym(r, MK_L_CORE_PH),
+                                sym(r, MK_L_CORE_PCR), sym(r, MK_L_CORE_LACTATE), sym(r, MK_L_CORE_FLOW),
+                                sym(r, MK_L_SURROUND_FLOW)};
     *drawn = 0;
     int any = 0;
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) any |= mk_series_find(s, want[i]) >= 0;
@@ -529,11 +539,11 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
     struct {
         const char *what, *core, *surr, *plain;
     } rows[] = {
-        {"pO#d2#u", "core.po2", "surround.po2", "O2 partial pressure"},
-        {"Core pH", "core.ph", NULL, "intracellular pH"},
-        {"Core PCr", "core.pcr", NULL, "phosphocreatine"},
-        {"Core lactate", "core.lactate", NULL, "lactate"},
-        {"Blood flow", "core.flow", "surround.flow", "nutritive blood flow"},
+        {"pO#d2#u", want[0], want[1], "O2 partial pressure"},
+        {"Core pH", want[2], NULL, "intracellular pH"},
+        {"Core PCr", want[3], NULL, "phosphocreatine"},
+        {"Core lactate", want[4], NULL, "lactate"},
+        {"Blood flow", want[5], want[6], "nutritive blood flow"},
     };
     char plain[512] = "";
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
@@ -551,7 +561,7 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
 
     /* title: what happens to core O2 (or the first panel's first line) */
     char d1[160] = "", d2[160] = "";
-    int cp = mk_series_find(s, "core.po2"), sp = mk_series_find(s, "surround.po2");
+    int cp = mk_series_find(s, want[0]), sp = mk_series_find(s, want[1]);
     if (cp >= 0) {
         col_stats st = stats_of(s->t_s, s->values + cp, s->n_rows, s->n_cols);
         describe(d1, sizeof d1, &st, s->units[cp], f->tu);
@@ -585,7 +595,8 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     const mk_series *s = &r->series;
     static const int region_colors[] = {MK_PC_ORANGE, MK_PC_SKY, MK_PC_GREEN, MK_PC_BLUE, MK_PC_BLACK, MK_PC_YELLOW};
     *drawn = 0;
-    int cl = mk_series_find(s, "pain.local"), cr = mk_series_find(s, "pain.referred");
+    const char *local = sym(r, MK_L_PAIN_LOCAL), *referred = sym(r, MK_L_PAIN_REFERRED);
+    int cl = mk_series_find(s, local), cr = mk_series_find(s, referred);
     int n_regions = 0;
     for (int c = 0; c < s->n_cols; c++)
         if (strncmp(s->names[c], "pain.region.", 12) == 0) n_regions++;
@@ -596,8 +607,8 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     mk_status rc = spec_init(f, r, 1500, 800, err);
     if (rc) return rc;
     fig_panel *p = &f->panel[f->n_panels++];
-    add_line(f, p, s, "pain.local", "at the trigger point", MK_PC_VERMILLION, 1);
-    add_line(f, p, s, "pain.referred", "referred", MK_PC_PURPLE, 1);
+    add_line(f, p, s, local, "at the trigger point", MK_PC_VERMILLION, 1);
+    add_line(f, p, s, referred, "referred", MK_PC_PURPLE, 1);
     int k = 0;
     for (int c = 0; c < s->n_cols; c++) {
         if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
@@ -659,7 +670,7 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
              n_regions ? " and in each body region of the referral pattern (dashed)" : "",
              n_meas ? "; dots are the pain ratings the scenario asked for" : "");
     add_caption_shades(info->caption, sizeof info->caption, f);
-    static const char *const want[] = {"pain.local", "pain.referred"};
+    const char *const want[] = {local, referred};
     add_caption_missing(info->caption, sizeof info->caption, s, want, 2);
     *drawn = 1;
     return MK_OK;
@@ -695,7 +706,8 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
 {
     const mk_series *s = &r->series;
     *drawn = 0;
-    int cs = s->n_rows > 0 ? mk_series_find(s, "band.stiffness") : -1;
+    const char *stiffness = sym(r, MK_L_BAND_STIFFNESS);
+    int cs = s->n_rows > 0 ? mk_series_find(s, stiffness) : -1;
     int n_ppt = 0, n_stiff = 0;
     for (int i = 0; i < r->n_meas; i++) {
         if (!r->meas[i].spec) continue;
@@ -710,7 +722,7 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     char plain[256] = "";
     if (cs >= 0 || n_stiff > 0) {
         fig_panel *p = &f->panel[f->n_panels];
-        add_line(f, p, s, "band.stiffness", "model", MK_PC_BLACK, 1);
+        add_line(f, p, s, stiffness, "model", MK_PC_BLACK, 1);
         const char *mu = NULL;
         if ((rc = collect_meas(r, f, p, MK_MEAS_STIFFNESS, &mu, err))) return rc;
         p->pt_color = MK_PC_VERMILLION;
@@ -857,7 +869,7 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
             site, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b), n,
             n == 1 ? "" : "s", endw);
     } else {
-        int cl = mk_series_find(s, "pain.local");
+        int cl = mk_series_find(s, sym(r, MK_L_PAIN_LOCAL));
         double local = cl >= 0 ? s->values[(size_t)peak_row * s->n_cols + cl] : NAN;
         fit(j->bm.title, sizeof j->bm.title,
             "Trigger point in the %s: no referred pain (below 0.05/10); the pain stays at the site%s",
@@ -897,7 +909,7 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
     double peak;
     int peak_col, peak_row = referred_peak(s, locals, &peak, &peak_col), last = s->n_rows - 1;
     if (peak_row < 0 || peak < 0.05) { /* no referred pain: show the site at its worst */
-        int cl = mk_series_find(s, "pain.local");
+        int cl = mk_series_find(s, sym(r, MK_L_PAIN_LOCAL));
         peak_row = last;
         for (int row = 0; cl >= 0 && row < s->n_rows; row++)
             if (s->values[(size_t)row * s->n_cols + cl] > s->values[(size_t)peak_row * s->n_cols + cl]) peak_row = row;

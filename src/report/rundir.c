@@ -335,6 +335,11 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     jstr(&j, model, "generator", abi ? abi->generator : "");
     jstr(&j, model, "doc", abi ? abi->doc : "");
     jnum(&j, model, "abi_version", abi ? abi->abi_version : NAN);
+    /* the model's interface: label -> the series column it is recorded under, so that a
+     * reader of series.csv (compare) finds the site's quantities whatever the model calls them */
+    cJSON *labels = jobj(&j, model, "labels");
+    for (int i = 0; abi && i < abi->n_labels; i++)
+        jstr(&j, labels, abi->labels[i].name, mk_abi_label_symbol(abi, abi->labels[i].name));
 
     cJSON *sc = jobj(&j, root, "scenario");
     if (p) {

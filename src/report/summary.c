@@ -3,8 +3,9 @@
  *
  * Rows are taken from the recorded series at up to ten evenly spaced times (the first and
  * the last included); columns are the site outputs of docs/site-interface.md that the model
- * has.  "What changed" compares the first and last rows and names the mechanisms that are
- * active at the end, read from the same outputs (thresholds below are for wording only).
+ * labels.  "What changed" compares the first and last rows; "why" is the model's own
+ * explanation of the end state (its `why` sentences), so a hypothesis variant explains
+ * itself and a model without them says nothing it cannot know.
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,16 +13,25 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/site.h"
 #include "report/figures.h"
 #include "report/summary.h"
 
 static const struct {
-    const char *name, *head;
+    mk_site_label label;
+    const char *head;
 } k_cols[] = {
-    {"pain.local", "pain"},       {"band.stiffness", "stiff kPa"}, {"core.po2", "PO2 mmHg"},
-    {"core.ph", "pH"},            {"core.pcr", "PCr mM"},          {"core.flow", "flow"},
-    {"noci.rate", "noci Hz"},     {"spinal.central_sens", "central"},
+    {MK_L_PAIN_LOCAL, "pain"},   {MK_L_BAND_STIFFNESS, "stiff kPa"}, {MK_L_CORE_PO2, "PO2 mmHg"},
+    {MK_L_CORE_PH, "pH"},        {MK_L_CORE_PCR, "PCr mM"},          {MK_L_CORE_FLOW, "flow"},
+    {MK_L_NOCI_RATE, "noci Hz"}, {MK_L_SPINAL_CENTRAL_SENS, "central"},
 };
+
+/* The series column of a label, -1 if the model lacks it (or the run did not record it). */
+static int column(const mk_series *s, const mk_site *site, mk_site_label l)
+{
+    const char *name = mk_site_symbol(site, l);
+    return name ? mk_series_find(s, name) : -1;
+}
 
 static const char *clock(double t_s, char *buf, size_t size)
 {
@@ -34,17 +44,15 @@ static const char *clock(double t_s, char *buf, size_t size)
 }
 
 /* the referred region with the highest value in a row, or -1 */
-static int worst_region(const mk_series *s, int row, const char *locals_skip)
+static int worst_region(const mk_series *s, int row, int local)
 {
     int best = -1;
     double v = 0;
-    (void)locals_skip;
     for (int c = 0; c < s->n_cols; c++) {
         if (strncmp(s->names[c], "pain.region.", 12)) continue;
         double x = s->values[(size_t)row * s->n_cols + c];
         if (x > v && strcmp(s->units[c], "0-10") == 0) {
-            /* local regions repeat pain.local; skip them when they equal it */
-            int local = mk_series_find(s, "pain.local");
+            /* local regions repeat the local pain; skip them when they equal it */
             if (local >= 0 && x == s->values[(size_t)row * s->n_cols + local]) continue;
             v = x;
             best = c;
@@ -69,7 +77,7 @@ static double at(const mk_series *s, int row, int col)
 
 /* The table over time: the start, the measurement times, the worst and stiffest moments, the
  * end. */
-static void write_rows(mk_buf *o, const mk_run_result *r, const int *idx)
+static void write_rows(mk_buf *o, const mk_run_result *r, const mk_site *site, const int *idx)
 {
     const mk_series *s = &r->series;
     mk_buf_printf(o, "%-12s", "time");
@@ -87,12 +95,12 @@ static void write_rows(mk_buf *o, const mk_run_result *r, const int *idx)
         else pick[rows++] = row;
     }
     /* and the moment of worst local pain, which measurements at rest may miss */
-    int c_pain = mk_series_find(s, "pain.local"), worst = -1;
+    int c_pain = column(s, site, MK_L_PAIN_LOCAL), worst = -1;
     for (int i = 0; c_pain >= 0 && i < s->n_rows; i++)
         if (worst < 0 || at(s, i, c_pain) > at(s, worst, c_pain)) worst = i;
     if (worst > 0 && rows < 18) pick[rows++] = worst;
     /* and the stiffest moment: the contracture of the band at work */
-    int c_stiff = mk_series_find(s, "band.stiffness"), stiffest = -1;
+    int c_stiff = column(s, site, MK_L_BAND_STIFFNESS), stiffest = -1;
     for (int i = 0; c_stiff >= 0 && i < s->n_rows; i++)
         if (stiffest < 0 || at(s, i, c_stiff) > at(s, stiffest, c_stiff)) stiffest = i;
     if (stiffest > 0 && rows < 18) pick[rows++] = stiffest;
@@ -123,7 +131,7 @@ static void write_rows(mk_buf *o, const mk_run_result *r, const int *idx)
             if (fabs(x) < 1e-6) x = 0; /* 4e-30 mL/100g/min is no flow */
             mk_buf_printf(o, c == 0 ? " %9.2f" : " %9.3g", x);
         }
-        int w = worst_region(s, row, NULL);
+        int w = worst_region(s, row, c_pain);
         char pretty[96];
         if (w >= 0 && at(s, row, w) >= 0.05)
             mk_buf_printf(o, "  %.1f %s", at(s, row, w), mk_pretty_region(s->names[w] + 12, pretty, sizeof pretty));
@@ -148,6 +156,58 @@ static void write_measurements(mk_buf *o, const mk_run_result *r)
 }
 
 /* what changed, and the mechanisms active at the end */
+/* A why sentence with its {LABEL[:fmt]} quoted from the row (check.c vetted the formats). */
+static void say(mk_buf *o, const mk_model_abi *abi, const mk_series *s, int row, const char *text)
+{
+    mk_buf_puts(o, "  ");
+    for (const char *p = text; *p; p++) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        if (!end) {
+            mk_buf_printf(o, "%c", *p);
+            continue;
+        }
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        size_t n = (size_t)((colon ? colon : end) - p - 1);
+        double x = NAN;
+        for (int i = 0; i < abi->n_labels; i++) {
+            const mk_label_def *l = &abi->labels[i];
+            if (strlen(l->name) != n || memcmp(l->name, p + 1, n)) continue;
+            const mk_symbol *sym = l->kind == MK_SYM_STATE ? &abi->states[l->index] : &abi->vars[l->index];
+            x = at(s, row, mk_series_find(s, sym->name));
+        }
+        if (!colon) mk_buf_printf(o, "%.3g", x);
+        else if (colon[1] == '%') mk_buf_printf(o, "%.0f", 100 * x);
+        else if (colon[3] == 'f') mk_buf_printf(o, "%.*f", colon[2] - '0', x);
+        else mk_buf_printf(o, "%.*g", colon[2] - '0', x);
+        p = end;
+    }
+    mk_buf_puts(o, "\n");
+}
+
+/* The model's why sentences whose condition holds at the last row; otherwise its `otherwise`. */
+static void write_why(mk_buf *o, const mk_model_abi *abi, const mk_series *s, int last)
+{
+    if (!abi || abi->n_whys == 0) return;
+    mk_buf_printf(o, "why, at the end:\n");
+    int any = 0;
+    for (int i = 0; i < abi->n_whys; i++) {
+        const mk_why_def *w = &abi->whys[i];
+        if (w->op == 0) continue;
+        const mk_label_def *l = &abi->labels[w->label];
+        const mk_symbol *sym = l->kind == MK_SYM_STATE ? &abi->states[l->index] : &abi->vars[l->index];
+        double x = at(s, last, mk_series_find(s, sym->name));
+        if (w->op < 0 ? x < w->threshold : x > w->threshold) {
+            say(o, abi, s, last, w->text);
+            any = 1;
+        }
+    }
+    for (int i = 0; i < abi->n_whys && !any; i++)
+        if (abi->whys[i].op == 0) {
+            say(o, abi, s, last, abi->whys[i].text);
+            any = 1;
+        }
+}
+
 static void write_changes(mk_buf *o, const mk_run_result *r, const int *idx)
 {
     const mk_series *s = &r->series;
@@ -159,7 +219,7 @@ static void write_changes(mk_buf *o, const mk_run_result *r, const int *idx)
         double a = at(s, 0, idx[c]), b = at(s, last, idx[c]);
         double scale = fmax(fabs(a), fabs(b));
         if (!(scale > 0) || fabs(b - a) < 0.05 * scale) continue;
-        mk_buf_printf(o, "  %-20s %9.3g -> %-9.3g (%s)\n", k_cols[c].name, a, b, b > a ? "up" : "down");
+        mk_buf_printf(o, "  %-20s %9.3g -> %-9.3g (%s)\n", s->names[idx[c]], a, b, b > a ? "up" : "down");
         any = 1;
     }
     /* the measured threshold: the first and the last PPT of the run */
@@ -175,36 +235,7 @@ static void write_changes(mk_buf *o, const mk_run_result *r, const int *idx)
         any = 1;
     }
     if (!any) mk_buf_printf(o, "  nothing moved by more than 5 %%\n");
-    double po2 = at(s, last, mk_series_find(s, "core.po2"));
-    double ph = at(s, last, mk_series_find(s, "core.ph"));
-    double flow = at(s, last, mk_series_find(s, "core.flow"));
-    double cs = at(s, last, mk_series_find(s, "spinal.central_sens"));
-    double unmask = at(s, last, mk_series_find(s, "spinal.unmask"));
-    mk_buf_printf(o, "why, at the end:\n");
-    any = 0;
-    if (po2 < 10) {
-        mk_buf_printf(o, "  the knot core is hypoxic (PO2 %.1f mmHg, flow %.2g mL/100g/min): its capillaries are compressed\n", po2, flow);
-        any = 1;
-    }
-    if (ph < 7.0) {
-        mk_buf_printf(o, "  the core is acidic (pH %.2f): H+ with lactate and ATP drives the nociceptors\n", ph);
-        any = 1;
-    }
-    double sens = at(s, last, mk_series_find(s, "noci.sens"));
-    if (sens > 0.05) {
-        mk_buf_printf(o, "  peripheral sensitisation is %.0f %% of its maximum: the nociceptors respond to less "
-                "pressure (a tender site)\n", 100 * sens);
-        any = 1;
-    }
-    if (cs > 0.2) {
-        mk_buf_printf(o, "  central sensitisation is %.0f %% of its maximum: the dorsal horn amplifies input\n", 100 * cs);
-        any = 1;
-    }
-    if (unmask > 0.2) {
-        mk_buf_printf(o, "  %.0f %% of latent convergent connections are unmasked: pain is referred\n", 100 * unmask);
-        any = 1;
-    }
-    if (!any) mk_buf_printf(o, "  no energy crisis, no sensitisation, no referral: a healthy state\n");
+    write_why(o, r->abi, s, last);
 }
 
 mk_status mk_summary_write(mk_run_result *r, mk_error *err)
@@ -217,8 +248,10 @@ mk_status mk_summary_write(mk_run_result *r, mk_error *err)
     mk_buf_puts(&o, "");
     if (s->n_rows > 0) {
         int idx[8];
-        for (size_t k = 0; k < 8; k++) idx[k] = mk_series_find(s, k_cols[k].name);
-        write_rows(&o, r, idx);
+        mk_site site;
+        mk_site_resolve(r->abi, &site);
+        for (size_t k = 0; k < 8; k++) idx[k] = column(s, &site, k_cols[k].label);
+        write_rows(&o, r, &site, idx);
         write_measurements(&o, r);
         write_changes(&o, r, idx);
     }

@@ -38,6 +38,28 @@ static const mk_symbol fake_params[] = {
     {"pain.gain", "1", "pain gain", "assumed: test", 1, 0, 5, NAN, 1, 0, 0, 5, 0},
 };
 
+/* the site outputs the figures draw, and the interface labels that name them */
+static const mk_symbol fake_vars[] = {
+    {"core.po2", "mmHg", "", NULL, NAN, NAN, NAN, NAN, 133.3, 0, 1, 10, 0},
+    {"surround.po2", "mmHg", "", NULL, NAN, NAN, NAN, NAN, 133.3, 0, 1, 11, 0},
+    {"core.ph", "1", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 12, 0},
+    {"core.pcr", "mM", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 13, 0},
+    {"core.lactate", "mM", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 14, 0},
+    {"core.flow", "mL/100g/min", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 15, 0},
+    {"surround.flow", "mL/100g/min", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 16, 0},
+    {"band.stiffness", "kPa", "", NULL, NAN, NAN, NAN, NAN, 1000, 0, 1, 17, 0},
+    {"pain.local", "1", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 18, 0},
+    {"pain.referred", "1", "", NULL, NAN, NAN, NAN, NAN, 1, 0, 1, 19, 0},
+};
+
+static const mk_label_def fake_labels[] = {
+    {"core_po2", MK_SYM_VAR, 0, "", 2},      {"surround_po2", MK_SYM_VAR, 1, "", 2},
+    {"core_ph", MK_SYM_VAR, 2, "", 2},       {"core_pcr", MK_SYM_VAR, 3, "", 2},
+    {"core_lactate", MK_SYM_VAR, 4, "", 2},  {"core_flow", MK_SYM_VAR, 5, "", 2},
+    {"surround_flow", MK_SYM_VAR, 6, "", 2}, {"band_stiffness", MK_SYM_VAR, 7, "", 2},
+    {"pain_local", MK_SYM_VAR, 8, "", 2},    {"pain_referred", MK_SYM_VAR, 9, "", 2},
+};
+
 static const mk_model_abi fake_abi = {
     .abi_version = MK_MODEL_ABI_VERSION,
     .name = "tp_fake",
@@ -47,6 +69,10 @@ static const mk_model_abi fake_abi = {
     .generator = "myoknot test",
     .n_params = 3,
     .params = fake_params,
+    .n_vars = 10,
+    .vars = fake_vars,
+    .n_labels = 10,
+    .labels = fake_labels,
 };
 
 static const char *const all_cols[][2] = {
