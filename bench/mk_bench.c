@@ -104,6 +104,7 @@ static int bench_run_split(const mk_model_abi *site, const mk_protocol *p, const
         double c1 = cpu_now();
         if (mk_figures_write(&r, tmp, figs, &err)) return die(&err);
         double c2 = cpu_now();
+        mk_figure_set_free(figs); /* the titles and captions, before the next round */
         snprintf(path, sizeof path, "%s/run", tmp);
         if (mk_rundir_write(&r, path, &err)) return die(&err);
         double c3 = cpu_now();

@@ -155,6 +155,9 @@ typedef struct mk_compile_opts {
     const char *cc;        /* compiler command; NULL: $CC or "cc" */
     const char *work_dir;  /* where to build; NULL: a fresh directory under $TMPDIR */
     int keep_files;        /* leave the generated C and the shared object behind */
+    const char *cache_dir; /* NULL: compile every time; else reuse and keep compiled objects
+                              there, keyed by the generated code, compiler and flags (a private
+                              folder; mk_model_open uses the user's, docs/install.md) */
 } mk_compile_opts;
 
 MK_API mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_loaded **out,

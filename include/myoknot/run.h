@@ -74,6 +74,22 @@ MK_API const mk_protocol *mk_result_protocol(const mk_result *r);
  * Figures are drawn under the library's one PLplot lock. */
 MK_API mk_status mk_result_write_rundir(const mk_result *r, mk_outdir *o, mk_error *err);
 
+/* What a run directory's data files hold (docs/output.md). */
+typedef struct mk_rundir_opts {
+    double every_s; /* 0: every row the simulation recorded; else only the rows at multiples of
+                       every_s, and the last: a multiple of the run's output interval, so the
+                       rows kept are the run's own, unchanged (the figures still draw all) */
+    int wide;       /* series.csv wide: t_s,day,clock and a column "name [unit]" per variable,
+                       instead of long (t_s,variable,unit,value) */
+    int hdf5;       /* also series.h5: the same rows, names, units and the run's provenance */
+} mk_rundir_opts;
+/* mk_result_write_rundir with options (NULL: the defaults). */
+MK_API mk_status mk_result_write_rundir_opts(const mk_result *r, mk_outdir *o, const mk_rundir_opts *opts,
+                                             mk_error *err);
+/* Can a run of p write rows every every_s (0, or a multiple of its output interval)?  For
+ * checking a command line before the simulation; MK_ERR_INVALID saying what would do. */
+MK_API mk_status mk_protocol_check_every(const mk_protocol *p, double every_s, mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

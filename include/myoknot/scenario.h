@@ -20,7 +20,9 @@ extern "C" {
 
 /* A model named by the user: a built-in name ("tp_site") gives the built-in ABI and its parsed
  * source; a path (with a '/', ending in .myo, or naming an existing file) is parsed and, when
- * compile is non-zero, compiled and loaded (mk_model_compile).  An unknown name is an
+ * compile is non-zero, compiled and loaded (mk_model_compile) through the user's model cache
+ * ($MYOKNOT_CACHE, else $XDG_CACHE_HOME/myoknot, else ~/.cache/myoknot; MYOKNOT_CACHE=off:
+ * none; docs/install.md).  An unknown name is an
  * MK_ERR_NAME error listing the built-in models. */
 typedef struct mk_model_ref mk_model_ref;
 MK_API mk_status mk_model_open(const char *name_or_path, int compile, mk_model_ref **out,

@@ -117,17 +117,73 @@ static void label_columns(const mk_compare_run *r, char *pain, char *stiff, size
     free(text);
 }
 
+/* One time of the series: a new row, or the last one if t is its time. */
+static mk_status series_at(mk_compare_run *r, int *cap, double t)
+{
+    if (r->n > 0 && r->t_s[r->n - 1] == t) return MK_OK;
+    if (grow_series(r, cap)) return MK_ERR_NOMEM;
+    r->t_s[r->n] = t, r->pain[r->n] = NAN, r->stiff[r->n] = NAN;
+    r->n++;
+    return MK_OK;
+}
+
+/* The column "NAME [UNIT]" of a wide header: its index (or -1), and its unit into unit. */
+static int wide_column(char *const *f, int n, const char *name, char *unit, size_t size)
+{
+    size_t l = strlen(name);
+    for (int i = 3; l && i < n; i++)
+        if (!strncmp(f[i], name, l) && !strncmp(f[i] + l, " [", 2)) {
+            const char *u = f[i] + l + 2, *close = strrchr(u, ']');
+            if (unit) snprintf(unit, size, "%.*s", close ? (int)(close - u) : (int)strlen(u), u);
+            return i;
+        }
+    return -1;
+}
+
+#define WIDE_MAX_COLS 4096
+
+/* series.csv, wide (run --wide): t_s,day,clock, then a column "name [unit]" per variable */
+static mk_status load_series_wide(mk_compare_run *r, char *s, char **f, int n_head, const char *pain_col,
+                                  const char *stiff_col, const char *path, mk_error *err)
+{
+    int ip = wide_column(f, n_head, pain_col, NULL, 0);
+    int is = wide_column(f, n_head, stiff_col, r->stiff_unit, sizeof r->stiff_unit);
+    if (ip < 0 && is < 0) return MK_OK; /* the caller reports an empty series */
+    int line = 1, cap = 0;
+    while (*s) {
+        line++;
+        if (csv_split(s, f, WIDE_MAX_COLS, &s) != n_head)
+            return mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected %d fields, as the header has", n_head);
+        char *end;
+        double t = strtod(f[0], &end);
+        if (end == f[0]) return mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected a time in seconds, found '%s'", f[0]);
+        if (series_at(r, &cap, t)) return mk_fail(err, MK_ERR_NOMEM, "out of memory reading %s", path);
+        if (ip >= 0) r->pain[r->n - 1] = strtod(f[ip], NULL);
+        if (is >= 0) r->stiff[r->n - 1] = strtod(f[is], NULL);
+    }
+    return MK_OK;
+}
+
+/* series.csv, long (t_s,variable,unit,value; rows of one time consecutive) or wide */
 static mk_status load_series(mk_compare_run *r, mk_error *err)
 {
     char path[4200], *text = NULL, pain_col[160], stiff_col[160];
     label_columns(r, pain_col, stiff_col, sizeof pain_col);
     mk_status rc = read_file(r->dir, "series.csv", &text, path, sizeof path, err);
     if (rc) return rc;
-    char *s = text, *f[5];
-    int line = 1, cap = 0;
-    if (csv_split(s, f, 5, &s) != 4 || strcmp(f[0], "t_s") || strcmp(f[1], "variable") || strcmp(f[3], "value")) {
+    char *s = text, **f = mk_malloc(WIDE_MAX_COLS * sizeof *f);
+    if (!f) {
         free(text);
-        return mk_fail_at(err, MK_ERR_SYNTAX, path, 1, 1, "expected the header 't_s,variable,unit,value' of a run's series");
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory reading %s", path);
+    }
+    int line = 1, cap = 0, n_head = csv_split(s, f, WIDE_MAX_COLS, &s);
+    if (n_head > 3 && !strcmp(f[0], "t_s") && !strcmp(f[1], "day") && !strcmp(f[2], "clock")) {
+        rc = load_series_wide(r, s, f, n_head, pain_col, stiff_col, path, err);
+        *s = 0; /* read */
+    } else if (n_head != 4 || strcmp(f[0], "t_s") || strcmp(f[1], "variable") || strcmp(f[3], "value")) {
+        rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 1, 1,
+                        "expected the header 't_s,variable,unit,value' (or 't_s,day,clock,...') of a run's series");
+        *s = 0;
     }
     while (*s && !rc) {
         line++;
@@ -143,13 +199,9 @@ static mk_status load_series(mk_compare_run *r, mk_error *err)
             rc = mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected a time in seconds, found '%s'", f[0]);
             break;
         }
-        if (r->n == 0 || r->t_s[r->n - 1] != t) {
-            if (grow_series(r, &cap)) {
-                rc = mk_fail(err, MK_ERR_NOMEM, "out of memory reading %s", path);
-                break;
-            }
-            r->t_s[r->n] = t, r->pain[r->n] = NAN, r->stiff[r->n] = NAN;
-            r->n++;
+        if (series_at(r, &cap, t)) {
+            rc = mk_fail(err, MK_ERR_NOMEM, "out of memory reading %s", path);
+            break;
         }
         if (pain) r->pain[r->n - 1] = v;
         else {
@@ -157,6 +209,7 @@ static mk_status load_series(mk_compare_run *r, mk_error *err)
             snprintf(r->stiff_unit, sizeof r->stiff_unit, "%s", f[2]);
         }
     }
+    free(f);
     free(text);
     if (!rc && r->n == 0) rc = mk_fail_at(err, MK_ERR_SYNTAX, path, 0, 0, "no pain.local or band.stiffness in the series");
     if (!rc) r->duration_s = r->t_s[r->n - 1];

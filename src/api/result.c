@@ -134,6 +134,18 @@ mk_status mk_result_write_rundir(const mk_result *r, mk_outdir *o, mk_error *err
     return mk_rundir_fill(&r->r, o, err);
 }
 
+mk_status mk_result_write_rundir_opts(const mk_result *r, mk_outdir *o, const mk_rundir_opts *opts, mk_error *err)
+{
+    if (!r || !o) return mk_fail(err, MK_ERR_INVALID, "mk_result_write_rundir_opts: no result or folder");
+    return mk_rundir_fill_opts(&r->r, o, opts, err);
+}
+
+mk_status mk_protocol_check_every(const mk_protocol *p, double every_s, mk_error *err)
+{
+    if (!p) return mk_fail(err, MK_ERR_INVALID, "mk_protocol_check_every: no protocol");
+    return mk_every_check(mk_protocol_output_every_s(p), every_s, err);
+}
+
 /* myoknot sweep's outcomes of one run (myoknot/compare.h) */
 void mk_sweep_outcomes(const mk_result *res, double out[MK_SWEEP_N_OUT])
 {

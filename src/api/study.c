@@ -10,6 +10,7 @@
 
 #include "body/anatomy.h"
 #include "core/alloc.h"
+#include "core/compile.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/text.h"
@@ -63,7 +64,10 @@ mk_status mk_model_open(const char *name, int compile, mk_model_ref **out, mk_er
         st = unknown_model(name, err);
     } else {
         st = mk_model_parse_file_with(name, builtin_source, NULL, &r->model, err);
-        if (!st && compile && !(st = mk_model_compile(r->model, NULL, &r->loaded, err)))
+        /* the user's model cache (core/compile.h): a second run skips the compiler */
+        char cache[4096];
+        mk_compile_opts co = {.cache_dir = compile && mk_model_cache_default(cache, sizeof cache) ? cache : NULL};
+        if (!st && compile && !(st = mk_model_compile(r->model, &co, &r->loaded, err)))
             r->abi = mk_loaded_abi(r->loaded);
     }
     if (st) {

@@ -50,6 +50,13 @@ int mk_cli_check_output_file(const char *path);
 int mk_cli_outdir_open(mk_outdir **od, const char *out, const char *stem, const mk_outdir_kind *kind);
 int mk_cli_outdir_commit(mk_outdir *od);
 void mk_cli_outdir_abort(mk_outdir **od); /* also frees, sets *od NULL; harmless on NULL */
+/* One of myoknot's data files or folders as a command names it (data/validation,
+ * scenarios/X.yaml, trials/X.yaml, models/X.myo): the path as given when it exists (relative to
+ * the working directory), else the first of these data roots that has it: $MYOKNOT_DATA,
+ * share/myoknot beside the command (as `cmake --install` lays it out), the compiled-in
+ * installation folder, the source tree it was built from (docs/install.md).  Returns path
+ * itself, or buf holding the path found; path unchanged when no root has it. */
+const char *mk_cli_data_path(const char *path, char *buf, size_t size);
 /* "-h" or "--help" among the arguments. */
 int mk_cli_wants_help(int argc, char **argv);
 

@@ -50,6 +50,7 @@ typedef struct fit_args {
     const char *model, *params, *targets, *dir, *data, *scenario, *out;
     int log, design, starts, evals, jobs;
     unsigned long long seed;
+    char dir_buf[4096], data_buf[4096]; /* found under a data root (mk_cli_data_path) */
 } fit_args;
 
 static int parse_int(const char *opt, const char *v, long lo, long hi, int *out)
@@ -107,6 +108,8 @@ static int parse_args(const mk_cli_args *args, fit_args *a)
     }
     if (!a->data != !a->scenario) return mk_cli_usage_error("--data and --scenario go together (a patient's measurements and the protocol they came from)");
     if (a->data && a->targets) return mk_cli_usage_error("--targets fits the calibration targets; --data fits a patient's measurements: choose one");
+    a->dir = mk_cli_data_path(a->dir, a->dir_buf, sizeof a->dir_buf);
+    a->data = mk_cli_data_path(a->data, a->data_buf, sizeof a->data_buf);
     return 0;
 }
 

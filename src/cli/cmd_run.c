@@ -29,7 +29,7 @@
 
 static const char k_help[] =
     "usage: myoknot run [SCENARIO.yaml] [--set NAME=Q]... [--params FILE] [--model MODEL] [--out DIR]\n"
-    "                   [--strict] [--examiner] [--rtol X] [--atol X]\n"
+    "                   [--strict] [--examiner] [--every Q] [--wide] [--hdf5] [--rtol X] [--atol X]\n"
     "       myoknot run --model MODEL --duration Q [--every Q] [--set NAME=Q]...\n"
     "                   [--input NAME=Q]... [--csv FILE]\n"
     "\n"
@@ -52,6 +52,14 @@ static const char k_help[] =
     "                   normal error of SD 0.2 kg/cm2 (algometer test-retest SEM), drawn from the\n"
     "                   scenario's seed (--set seed=N); off by default.  The same as\n"
     "                   --set 'examiner.algometer_sem=0.2 kg/cm2' (docs/scenarios.md)\n"
+    "  --every Q        series.csv (and series.h5) keep only the rows at multiples of Q, and the\n"
+    "                   last: Q a multiple of the scenario's output interval, so the rows kept\n"
+    "                   are the run's own, unchanged (e.g. '1 h'; figures still draw every row)\n"
+    "  --wide           series.csv with one column per variable ('name [unit]') after t_s, day\n"
+    "                   and clock, instead of one line per time and variable (docs/output.md)\n"
+    "  --hdf5           also series.h5: the same rows, names and units with the run's\n"
+    "                   provenance (version, model hash, scenario text, parameters, seed,\n"
+    "                   compiler flags) as attributes, for long runs\n"
     "\n"
     "The second form integrates MODEL with constant inputs and prints its states and outputs\n"
     "(default model: " MK_DEFAULT_MODEL "):\n"
@@ -71,6 +79,7 @@ typedef struct run_opts {
     const char *sets[64], *inputs[64];
     int n_sets, n_inputs, strict, quick;
     int examiner;                   /* --examiner: PPT readings with an algometer's error */
+    int wide, hdf5;                 /* --wide, --hdf5: the run directory's data files */
     const char *params_file;        /* --params: a fitted parameter file (myoknot fit) */
     const char *const *set_list;    /* what the scenario is compiled with: the file's, then --set */
     int n_set_list;
@@ -82,6 +91,7 @@ static const mk_cli_opt k_opts[] = {
     {"--set", MK_CLI_QUANTITY},      {"--input", MK_CLI_QUANTITY},    {"--csv", MK_CLI_VALUE},
     {"--rtol", MK_CLI_VALUE},        {"--atol", MK_CLI_VALUE},        {"--out", MK_CLI_VALUE},
     {"--params", MK_CLI_VALUE},      {"--strict", MK_CLI_FLAG},       {"--examiner", MK_CLI_FLAG},
+    {"--wide", MK_CLI_FLAG},         {"--hdf5", MK_CLI_FLAG},
 };
 
 static int parse_args(const mk_cli_args *args, run_opts *o)
@@ -99,6 +109,8 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
         }
         if (!strcmp(a, "--strict")) o->strict = 1;
         else if (!strcmp(a, "--examiner")) o->examiner = 1;
+        else if (!strcmp(a, "--wide")) o->wide = 1;
+        else if (!strcmp(a, "--hdf5")) o->hdf5 = 1;
         else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--duration")) o->duration = v;
         else if (!strcmp(a, "--every")) o->every = v;
@@ -119,10 +131,10 @@ static int parse_args(const mk_cli_args *args, run_opts *o)
         }
     }
     /* the quick mode: constant inputs, no scenario */
-    o->quick = !o->scenario && (o->duration || o->every || o->n_inputs || o->csv);
+    o->quick = !o->scenario && (o->duration || o->n_inputs || o->csv);
     if (o->quick) {
-        if (o->out || o->strict || o->params_file || o->examiner)
-            return mk_cli_usage_error("--out, --strict, --params and --examiner need a scenario");
+        if (o->out || o->strict || o->params_file || o->examiner || o->wide || o->hdf5)
+            return mk_cli_usage_error("--out, --strict, --params, --examiner, --wide and --hdf5 need a scenario");
         if (!o->model) o->model = MK_DEFAULT_MODEL;
         if (!o->duration) o->duration = "10 s";
     } else if (o->n_inputs || o->csv) {
@@ -308,6 +320,12 @@ static int run_scenario(const run_opts *o)
     }
     const mk_protocol *proto = cs.proto;
     const mk_model_abi *abi = cs.model.abi;
+    mk_rundir_opts ro = {.wide = o->wide, .hdf5 = o->hdf5};
+    /* --every is checked against the scenario's output interval before the simulation */
+    if (o->every && (parse_time(cs.units, "--every", o->every, &ro.every_s) || mk_protocol_check_every(proto, ro.every_s, &err))) {
+        rc = err.message[0] ? mk_cli_usage_error("--every %s: %s", o->every, err.message) : EXIT_USAGE;
+        goto done;
+    }
     mk_sim_opts so;
     mk_sim_opts_default(&so);
     so.solver.rtol = o->rtol;
@@ -321,7 +339,7 @@ static int run_scenario(const run_opts *o)
            mk_protocol_name(proto), abi->name, abi->hash, mk_protocol_muscle(proto),
            mk_protocol_side(proto)[0] == 'l' ? "left" : "right");
     fflush(stdout);
-    if (mk_study_run(cs.study, &so, &res, &err) || mk_result_write_rundir(res, od, &err)) {
+    if (mk_study_run(cs.study, &so, &res, &err) || mk_result_write_rundir_opts(res, od, &ro, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }

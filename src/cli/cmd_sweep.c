@@ -53,6 +53,7 @@ typedef struct sweep_args {
     const char *sets[64];
     int n_sets, steps, jobs;
     int steps_given;              /* --steps: over the scenario's sweep: section */
+    char scenario_buf[4096];      /* found under a data root (mk_cli_data_path) */
 } sweep_args;
 
 /* What one run gives back (the record a worker writes): MK_SWEEP_N_OUT outcomes. */
@@ -102,6 +103,7 @@ static int parse_args(const mk_cli_args *args, sweep_args *a)
         }
     }
     if (!a->scenario) return mk_cli_usage_error("'sweep' needs a scenario (see myoknot sweep --help)");
+    a->scenario = mk_cli_data_path(a->scenario, a->scenario_buf, sizeof a->scenario_buf);
     return 0;
 }
 

@@ -115,6 +115,7 @@ typedef struct trial_args {
     long patients, threads, power;
     unsigned long long seed;
     int resume;
+    char design_buf[4096]; /* found under a data root (mk_cli_data_path) */
 } trial_args;
 
 static int parse_args(int argc, char **argv, trial_args *a)
@@ -159,6 +160,7 @@ static int parse_args(int argc, char **argv, trial_args *a)
     }
     if (!a->design) return mk_cli_usage_error("'trial' needs a design file (see myoknot trial --help)");
     if (a->resume && !a->out) return mk_cli_usage_error("--resume needs the --out DIR of the interrupted trial");
+    a->design = mk_cli_data_path(a->design, a->design_buf, sizeof a->design_buf);
     return 0;
 }
 

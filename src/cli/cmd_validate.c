@@ -31,7 +31,7 @@ static const char k_help[] =
     "  --model M        the model under test: a built-in name or a .myo file (default tp_site)\n"
     "  --all-variants   every built-in model whose name starts with tp_site, one column each\n"
     "  --only NAME      only this target (its name or file name without .yaml); repeatable\n"
-    "  --dir DIR        where the targets are (default data/validation)\n"
+    "  --dir DIR        where the targets are (default data/validation, here or installed)\n"
     "  --out DIR        the output directory (default runs/validation-YYYYMMDD-HHMMSS)\n"
     "  --audit          move every ranged parameter to each end of its range, run the targets\n"
     "                   for each variant and mark those that (almost) always pass as\n"
@@ -51,6 +51,7 @@ typedef struct vopts {
     const char *model, *dir, *out;
     const char *only[MAX_ONLY];
     int n_only, all_variants, audit, jobs;
+    char dir_buf[4096]; /* dir found under a data root (mk_cli_data_path) */
 } vopts;
 
 static const mk_cli_opt k_opts[] = {
@@ -82,6 +83,7 @@ static int parse(const mk_cli_args *args, vopts *o)
     if (o->all_variants && o->model) return mk_cli_usage_error("--model and --all-variants exclude each other");
     if (o->audit && o->all_variants) return mk_cli_usage_error("--audit takes one model (--model), not --all-variants");
     if (o->jobs && !o->audit) return mk_cli_usage_error("--jobs belongs to --audit");
+    o->dir = mk_cli_data_path(o->dir, o->dir_buf, sizeof o->dir_buf);
     return 0;
 }
 
@@ -275,7 +277,7 @@ static int validate_main(const vopts *parsed)
     char **files = mk_cli_validate_list(o.dir, &n_files);
     if (!files || !n_files) {
         fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", o.dir,
-                files ? "" : " (cannot read the directory; run from the repository root or give --dir)");
+                files ? "" : " (cannot read the directory: give --dir, or set MYOKNOT_DATA to the folder holding data/validation)");
         free(files);
         for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
         return 1;

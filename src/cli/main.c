@@ -1,11 +1,12 @@
 /* main.c -- the myoknot command: a thin client over libmyoknot. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
 static const char k_usage[] =
-    "usage: myoknot [--version] [--help] COMMAND [ARGS]\n"
+    "usage: myoknot [--version] [--help] COMMAND [ARGS] [--no-cache]\n"
     "\n"
     "myoknot simulates myofascial trigger points: the contracted patch of muscle, its\n"
     "circulation and energetics, the nociceptors and spinal cord, and the therapies said to\n"
@@ -24,10 +25,21 @@ static const char k_usage[] =
     "  sweep        run a scenario across values of a treatment setting or a parameter\n"
     "  trial        virtual patients through a trial design: effect sizes, responders, report\n"
     "\n"
-    "Run 'myoknot COMMAND --help' for a command's options.\n";
+    "Run 'myoknot COMMAND --help' for a command's options.  With any command, --no-cache\n"
+    "compiles a model file afresh instead of reusing its cached object (~/.cache/myoknot).\n"
+    "Data files (scenarios/, data/, trials/, models/) not found here are looked up in\n"
+    "$MYOKNOT_DATA, then in the installed share/myoknot (docs/install.md).\n";
 
 int main(int argc, char **argv)
 {
+    /* --no-cache, anywhere before "--": compile a user's model afresh (core/compile.h); through
+     * the environment so that worker processes (sweep, sensitivity) inherit it */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--no-cache")) {
+            setenv("MYOKNOT_CACHE", "off", 1);
+            memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv); /* with argv[argc] */
+            argc--, i--;
+        }
     if (argc < 2) {
         fputs(k_usage, stderr);
         return EXIT_USAGE;

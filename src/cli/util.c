@@ -1,6 +1,7 @@
 /* util.c -- what every subcommand needs: reporting, atomic writes, output folders (removed on
  * SIGINT/SIGTERM), opening models. */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -161,6 +162,10 @@ int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
     mk_error err = {0};
+    char found[4096];
+    size_t n = strlen(name);
+    if (strchr(name, '/') || (n > 4 && !strcmp(name + n - 4, ".myo"))) /* a file, as mk_model_open tells */
+        name = mk_cli_data_path(name, found, sizeof found);
     if (mk_model_open(name, need_abi, &ref->ref, &err)) return mk_cli_report(&err);
     ref->abi = mk_model_ref_abi(ref->ref);
     ref->model = mk_model_ref_model(ref->ref);
@@ -178,6 +183,8 @@ int mk_cli_scenario_open(const char *path, const char *model_override, const cha
 {
     memset(cs, 0, sizeof *cs);
     mk_error err = {0};
+    char found[4096];
+    path = mk_cli_data_path(path, found, sizeof found);
     mk_study_opts so = {.model = model_override, .sets = sets, .n_sets = n_sets, .strict = strict};
     if (mk_study_open(path, &so, &cs->study, &err)) {
         int rc = mk_cli_report(&err);
@@ -214,4 +221,46 @@ int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap)
     }
     mk_strings_free(list, n);
     return rc;
+}
+
+/* ---------------------------------------------------------------- myoknot's data files */
+
+#ifndef MK_DATA_DIR /* set by CMakeLists.txt: CMAKE_INSTALL_FULL_DATADIR/myoknot */
+#define MK_DATA_DIR "/usr/local/share/myoknot"
+#endif
+#ifndef MK_SOURCE_DIR /* set by CMakeLists.txt: the tree this command was built from */
+#define MK_SOURCE_DIR "."
+#endif
+
+/* share/myoknot beside the running command's bin/: right even when `cmake --install --prefix`
+ * chose another prefix than the one compiled in. */
+static int beside_command(char *buf, size_t size)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return 0;
+    snprintf(slash, sizeof exe - (size_t)(slash - exe), "/../share/myoknot");
+    char real[PATH_MAX]; /* messages name PREFIX/share/myoknot, not PREFIX/bin/.. */
+    int w = realpath(exe, real) ? snprintf(buf, size, "%s", real) : 0;
+    return w > 0 && (size_t)w < size;
+}
+
+const char *mk_cli_data_path(const char *path, char *buf, size_t size)
+{
+    if (!path || path[0] == '/' || access(path, F_OK) == 0) return path;
+    char roots[4][4096];
+    int n = 0;
+    const char *env = getenv("MYOKNOT_DATA");
+    if (env && *env) snprintf(roots[n++], sizeof roots[0], "%s", env);
+    if (beside_command(roots[n], sizeof roots[0])) n++;
+    snprintf(roots[n++], sizeof roots[0], "%s", MK_DATA_DIR);
+    snprintf(roots[n++], sizeof roots[0], "%s", MK_SOURCE_DIR);
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(buf, size, "%s/%s", roots[i], path);
+        if (w > 0 && (size_t)w < size && access(buf, F_OK) == 0) return buf;
+    }
+    return path; /* its error names it as the user typed it */
 }

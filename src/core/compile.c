@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/compile.h"
 #include "core/file.h"
 
 #ifndef MK_MODEL_CFLAGS /* set by CMakeLists.txt, with the built-in models' flags */
@@ -87,6 +88,88 @@ static void remove_tree(const char *dir, const char *name)
     rmdir(dir);
 }
 
+/* The compiler command line for path_c -> path_so, split into argv (words of cc, the fixed model
+ * flags, the rest) in storage owned by the caller's `words`. */
+typedef struct cc_line {
+    char cc[512], flags[sizeof MK_MODEL_CFLAGS], record[sizeof MK_MODEL_CFLAGS + 32], inc[3100];
+    char *argv[48];
+} cc_line;
+
+static void cc_line_build(cc_line *w, const char *cc, const char *dir, char *path_so, char *path_c)
+{
+    int argc = 0;
+    char *save = NULL;
+    /* The compiler command may carry words ("ccache gcc"): split on blanks. */
+    snprintf(w->cc, sizeof w->cc, "%s", cc);
+    for (char *tok = strtok_r(w->cc, " \t", &save); tok && argc < 20; tok = strtok_r(NULL, " \t", &save))
+        w->argv[argc++] = tok;
+    snprintf(w->inc, sizeof w->inc, "-I%s", dir);
+    /* The same flags as the built-in models (CMakeLists.txt), so that a model gives the
+     * same numbers built in or loaded; the object records them (MK_MODEL_BUILD). */
+    memcpy(w->flags, MK_MODEL_CFLAGS, sizeof w->flags);
+    save = NULL;
+    for (char *tok = strtok_r(w->flags, " ", &save); tok && argc < 26; tok = strtok_r(NULL, " ", &save))
+        w->argv[argc++] = tok;
+    snprintf(w->record, sizeof w->record, "-DMK_MODEL_CFLAGS=\"%s\"", MK_MODEL_CFLAGS);
+    /* gnu11, not c11: strict ISO modes turn trigraphs on, and "??/" is a backslash that
+     * can splice lines.  The generator never writes "??" (codegen.c); should it ever,
+     * -Werror=trigraphs makes that a compile error rather than a silent change. */
+    char *rest[] = {"-std=gnu11", "-Werror=trigraphs", w->record, "-fPIC", "-shared", w->inc,
+                    "-o", path_so, path_c, "-lm", NULL};
+    for (int i = 0; rest[i]; i++) w->argv[argc++] = rest[i];
+    w->argv[argc] = NULL;
+}
+
+static mk_status run_cc(const char *name, const char *cc, const char *dir, char *path_so, char *path_c,
+                        const char *path_log, mk_error *err)
+{
+    cc_line w;
+    cc_line_build(&w, cc, dir, path_so, path_c);
+    int status = run_logged(w.argv, path_log);
+    if (status == 0) return MK_OK;
+    char log[700];
+    read_log(path_log, log, sizeof log);
+    return mk_fail(err, MK_ERR_COMPILE, "compiling model '%s' with '%s' failed (status %d)%s%s", name,
+                   cc, status, log[0] ? ":\n" : "", log);
+}
+
+static mk_status load_so(const char *name, const char *path_so, mk_loaded **out, mk_error *err)
+{
+    mk_loaded *l = mk_calloc(1, sizeof *l);
+    if (!l) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = MK_OK;
+    l->handle = dlopen(path_so, RTLD_NOW | RTLD_LOCAL);
+    char sym[200];
+    snprintf(sym, sizeof sym, "mk_model_%s", name);
+    if (!l->handle) {
+        rc = mk_fail(err, MK_ERR_COMPILE, "cannot load the compiled model: %s", dlerror());
+    } else if (!(l->abi = dlsym(l->handle, sym))) {
+        rc = mk_fail(err, MK_ERR_COMPILE, "the compiled model has no symbol %s", sym);
+    } else if (l->abi->abi_version != MK_MODEL_ABI_VERSION) {
+        rc = mk_fail(err, MK_ERR_COMPILE, "model ABI version %d, library expects %d",
+                     l->abi->abi_version, MK_MODEL_ABI_VERSION);
+    }
+    if (rc) mk_loaded_free(l);
+    else *out = l;
+    return rc;
+}
+
+/* The build directory: the caller's, or a fresh private one. */
+static mk_status make_dir(const mk_compile_opts *opts, char *dir, size_t size, mk_error *err)
+{
+    if (opts->work_dir) {
+        snprintf(dir, size, "%s", opts->work_dir);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return mk_fail_at(err, MK_ERR_IO, dir, 0, 0, "cannot create directory: %s", strerror(errno));
+        return MK_OK;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/myoknot-model-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return mk_fail_at(err, MK_ERR_IO, dir, 0, 0, "cannot create a build directory: %s", strerror(errno));
+    return MK_OK;
+}
+
 mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_loaded **out,
                            mk_error *err)
 {
@@ -95,93 +178,32 @@ mk_status mk_model_compile(const mk_model *m, const mk_compile_opts *opts, mk_lo
     if (!opts) opts = &none;
     const char *name = mk_model_name(m);
     char dir[3000], path_c[4096], path_so[4096], path_h[4096], path_log[4096];
-    if (opts->work_dir) {
-        snprintf(dir, sizeof dir, "%s", opts->work_dir);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return mk_fail_at(err, MK_ERR_IO, dir, 0, 0, "cannot create directory: %s",
-                              strerror(errno));
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/myoknot-model-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(dir))
-            return mk_fail_at(err, MK_ERR_IO, dir, 0, 0, "cannot create a build directory: %s",
-                              strerror(errno));
-    }
+    mk_status rc = make_dir(opts, dir, sizeof dir, err);
+    if (rc) return rc;
     snprintf(path_c, sizeof path_c, "%s/%s.c", dir, name);
     snprintf(path_so, sizeof path_so, "%s/%s.so", dir, name);
     snprintf(path_log, sizeof path_log, "%s/cc.log", dir);
     snprintf(path_h, sizeof path_h, "%s/myoknot", dir);
     mkdir(path_h, 0700);
     snprintf(path_h, sizeof path_h, "%s/myoknot/model_abi.h", dir);
+    const char *cc = opts->cc ? opts->cc : getenv("CC");
+    if (!cc || !*cc) cc = "cc";
 
     mk_buf code;
     mk_buf_init(&code);
-    mk_status rc = mk_model_generate_c(m, &code, err);
-    if (!rc) rc = write_file(path_h, mk_abi_header_text, strlen(mk_abi_header_text), err);
-    if (!rc) rc = write_file(path_c, code.data, code.len, err);
+    rc = mk_model_generate_c(m, &code, err);
+    char key[65] = "";
+    if (!rc && opts->cache_dir) mk_model_cache_key(code.data, code.len, cc, MK_MODEL_CFLAGS, key);
+    int hit = !rc && key[0] && mk_model_cache_get(opts->cache_dir, key, path_so);
+    if (!rc && !hit) rc = write_file(path_h, mk_abi_header_text, strlen(mk_abi_header_text), err);
+    if (!rc && !hit) rc = write_file(path_c, code.data, code.len, err);
     mk_buf_free(&code);
-
-    if (!rc) {
-        /* The compiler command may carry words ("ccache gcc"): split on blanks. */
-        const char *cc = opts->cc ? opts->cc : getenv("CC");
-        if (!cc || !*cc) cc = "cc";
-        char ccbuf[512];
-        snprintf(ccbuf, sizeof ccbuf, "%s", cc);
-        char *argv[48];
-        int argc = 0;
-        char *save = NULL;
-        for (char *tok = strtok_r(ccbuf, " \t", &save); tok && argc < 20;
-             tok = strtok_r(NULL, " \t", &save))
-            argv[argc++] = tok;
-        char inc[3100];
-        snprintf(inc, sizeof inc, "-I%s", dir);
-        /* The same flags as the built-in models (CMakeLists.txt), so that a model gives the
-         * same numbers built in or loaded; the object records them (MK_MODEL_BUILD). */
-        char flags[] = MK_MODEL_CFLAGS, *fsave = NULL;
-        for (char *tok = strtok_r(flags, " ", &fsave); tok && argc < 26;
-             tok = strtok_r(NULL, " ", &fsave))
-            argv[argc++] = tok;
-        char record[] = "-DMK_MODEL_CFLAGS=\"" MK_MODEL_CFLAGS "\"";
-        /* gnu11, not c11: strict ISO modes turn trigraphs on, and "??/" is a backslash that
-         * can splice lines.  The generator never writes "??" (codegen.c); should it ever,
-         * -Werror=trigraphs makes that a compile error rather than a silent change. */
-        char *rest[] = {"-std=gnu11", "-Werror=trigraphs", record, "-fPIC", "-shared", inc,
-                        "-o", path_so, path_c, "-lm", NULL};
-        for (int i = 0; rest[i]; i++) argv[argc++] = rest[i];
-        argv[argc] = NULL;
-        int status = run_logged(argv, path_log);
-        if (status != 0) {
-            char log[700];
-            read_log(path_log, log, sizeof log);
-            rc = mk_fail(err, MK_ERR_COMPILE, "compiling model '%s' with '%s' failed (status %d)%s%s",
-                         name, cc, status, log[0] ? ":\n" : "", log);
-        }
-    }
-    mk_loaded *l = NULL;
-    if (!rc) {
-        l = mk_calloc(1, sizeof *l);
-        if (!l) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    }
-    if (!rc) {
-        l->handle = dlopen(path_so, RTLD_NOW | RTLD_LOCAL);
-        char sym[200];
-        snprintf(sym, sizeof sym, "mk_model_%s", name);
-        if (!l->handle) {
-            rc = mk_fail(err, MK_ERR_COMPILE, "cannot load the compiled model: %s", dlerror());
-        } else if (!(l->abi = dlsym(l->handle, sym))) {
-            rc = mk_fail(err, MK_ERR_COMPILE, "the compiled model has no symbol %s", sym);
-        } else if (l->abi->abi_version != MK_MODEL_ABI_VERSION) {
-            rc = mk_fail(err, MK_ERR_COMPILE, "model ABI version %d, library expects %d",
-                         l->abi->abi_version, MK_MODEL_ABI_VERSION);
-        }
-        if (rc) {
-            mk_loaded_free(l);
-            l = NULL;
-        }
-    }
+    if (!rc && !hit) rc = run_cc(name, cc, dir, path_so, path_c, path_log, err);
+    if (!rc) rc = load_so(name, path_so, out, err);
+    /* only an object that loaded and has the right symbol and ABI goes into the cache */
+    if (!rc && !hit && key[0]) mk_model_cache_put(opts->cache_dir, key, path_so);
     /* A loaded shared object stays mapped after its file is removed. */
     if (!opts->keep_files) remove_tree(dir, name);
-    if (!rc) *out = l;
     return rc;
 }
 

@@ -48,6 +48,8 @@ void mk_series_free(mk_series *s);
 /* The series as tidy CSV (t_s,variable,unit,value; numbers as "%.10g"), written atomically
  * to path: series.csv of a run directory. */
 mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *err);
+/* The same, only the rows i with keep[i] (keep NULL: all): report/series_out.c makes the mask. */
+mk_status mk_series_write_csv_rows(const mk_series *s, const unsigned char *keep, const char *path, mk_error *err);
 void mk_run_result_free(mk_run_result *r);
 
 /* Writing it as a run directory: report/rundir.h. */

@@ -392,10 +392,11 @@ static mk_status ev_electrical_stimulation(ev_cx *e, sc_plan *pl)
 
 /* ---------------------------------------------------------------- therapy */
 
-static const char *const k_tools[] = {"thumb", "ball", "tool", "algometer", NULL};
+static const char *const k_tools[] = {"thumb", "ball", "tool", "algometer", "roller", NULL};
 /* contact areas, cm2: a thumb pad about 2 cm2, an algometer tip 1 cm2 (Fischer 1987);
- * ball 4 cm2 and tool 1 cm2 are assumptions (docs/scenarios.md) */
-static const double k_tool_area_cm2[] = {2, 4, 1, 1};
+ * ball 4 cm2, tool 1 cm2 and a foam roller's strip 30 cm2 (15 cm of a roller's length, 2 cm
+ * wide) are assumptions (docs/scenarios.md) */
+static const double k_tool_area_cm2[] = {2, 4, 1, 1, 30};
 
 /* repeats x hold with rest in between; returns the segments through add(t0, t1) */
 static mk_status repeats(ev_cx *e, long *n, double *hold_s, double *rest_s)
@@ -439,6 +440,28 @@ static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
         rc = hold(e, pl, MK_L_THERAPY_PRESSURE, t0, t0 + hold_s, kpa, "kPa");
         if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, t0, t0 + hold_s, area, "cm2");
     }
+    return rc;
+}
+
+/* Massage and foam rolling: moving pressure over the site -- the pressure (tissue pressure, skin
+ * A-beta input, and pain with its conditioned modulation when it hurts) plus the rubbing's touch. */
+static mk_status ev_massage(ev_cx *e, sc_plan *pl)
+{
+    int tool = 0;
+    const mk_ypair *pt = mk_yfind(e->ev, "tool");
+    mk_status rc = MK_OK;
+    if (pt && (rc = sc_enum(e->cx, pt, k_tools, "tool", &tool))) return rc;
+    double area, kpa, in, dur;
+    rc = opt_quantity(e, "area", "cm2", "an area", SQ_POSITIVE, NAN, NAN, k_tool_area_cm2[tool], &area);
+    if (!rc)
+        rc = quantity(e, "pressure", "kPa", "a pressure", SQ_POSITIVE, NAN, NAN,
+                      "the pressure on the skin, e.g. 'pressure: 1 kg/cm2'", &kpa);
+    if (!rc) rc = opt_quantity(e, "intensity", "1", "an intensity between 0 and 1", SQ_BARE | SQ_POSITIVE,
+                               NAN, 1, 1, &in);
+    if (!rc) rc = duration(e, "duration", &dur);
+    if (!rc) rc = hold(e, pl, MK_L_THERAPY_PRESSURE, 0, dur, kpa, "kPa");
+    if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, 0, dur, area, "cm2");
+    if (!rc) rc = hold(e, pl, MK_L_THERAPY_TOUCH, 0, dur, in, "1");
     return rc;
 }
 
@@ -712,6 +735,8 @@ static const ev_def k_events[] = {
     {"ischemic_compression", "therapy",
      {"pressure", "force", "tool", "area", "hold", "repeats", "rest"}, ev_ischemic_compression},
     {"rubbing", "therapy", {"intensity", "duration"}, ev_touch},
+    {"massage", "therapy", {"pressure", "tool", "area", "intensity", "duration"}, ev_massage},
+    {"tens", "therapy", {"rate", "intensity", "duration"}, ev_electrical_stimulation},
     {"vibration", "therapy", {"intensity", "duration"}, ev_touch},
     {"stretch", "therapy", {"strain", "hold", "repeats", "rest"}, ev_stretch},
     {"dry_needling", "therapy", {"rate", "duration", "sham"}, ev_dry_needling},

@@ -543,7 +543,7 @@ static void bm_draw(const void *ctx, double *xs, double *ys)
     layout L = page_layout(bm->n_maps);
     double maps_w = L.maps_w;
     set_viridis();
-    mk_plot_title(bm->title, L.W, L.H);
+    if (bm->title) mk_plot_title(bm->title, L.W, L.H);
     for (int m = 0; m < bm->n_maps; m++) {
         double x0, x1, y0, y1, x0b, x1b;
         view_port(&L, m, 0, &x0, &x1, &y0, &y1);

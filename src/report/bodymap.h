@@ -29,7 +29,7 @@ typedef struct mk_bodymap {
     int n_maps;                       /* 1..MK_BODYMAP_MAX_MAPS, each drawn as front + back */
     mk_bodymap_map map[MK_BODYMAP_MAX_MAPS];
     char trp_regions[512];            /* ';'-separated region ids where the trigger point lies ("" = none) */
-    char title[320];                  /* what the reader should see; '\n' splits two lines */
+    const char *title;                /* what the reader should see; '\n' splits two lines */
 } mk_bodymap;
 
 /* The partition of the outline into region patches, for both views (computed afresh by

@@ -108,6 +108,11 @@ enum { C_SHADE_THERAPY = MK_PC_NBASE, C_SHADE_EXPERIMENT, C_SHADE_OTHER, C_NSHAD
 static const mk_plot_color shade_colors[C_NSHADES] = {{0, 158, 115, 0.16}, {230, 159, 0, 0.22}, {153, 153, 153, 0.14}};
 
 #define MAX_LINES 12
+/* the smallest y span relative to the values' magnitude (range_of) */
+#define MIN_REL_SPAN 0.05
+/* the PPT axis spans at least an algometer's minimal detectable change, 0.45 kg/cm2 = 44 kPa
+ * (docs/scenarios.md; scenarios/stretching_programme.yaml): a smaller change looks small */
+#define PPT_MDC_KPA 44.1
 #define MAX_PANELS 6
 
 typedef struct fig_line {
@@ -126,6 +131,7 @@ typedef struct fig_panel {
     int pt_color;
     int pt_connect;             /* draw a thin line through the points */
     int fixed;                  /* y range fixed (pain 0..10) */
+    double min_span;            /* the y axis spans at least this much (0: MIN_REL_SPAN only) */
     int legend;                 /* draw a legend for the lines and points */
     double ymin, ymax;
 } fig_panel;
@@ -137,7 +143,7 @@ typedef struct fig_shade {
 } fig_shade;
 
 typedef struct fig_spec {
-    char title[256];
+    char *title;                /* PLplot text (set_title), NULL: none */
     int width, height;
     mk_time_unit tu;
     double x0, x1;              /* time range in tu */
@@ -245,6 +251,8 @@ static void free_spec(fig_spec *f)
     }
     free(f->shades);
     f->shades = NULL;
+    free(f->title);
+    f->title = NULL;
 }
 
 /* Common part: time axis from the series (and measurement times), shaded therapy and
@@ -300,26 +308,36 @@ static mk_status spec_init(fig_spec *f, const mk_run_result *r, int width, int h
     return MK_OK;
 }
 
-/* The title for PLplot: escaped, "pO2" with a subscript, broken into two lines when long. */
+/* The title for PLplot: escaped, "pO2" with a subscript, broken into two lines when long
+ * (mk_plot_title sets a long line smaller rather than cutting it).  NULL when out of memory:
+ * the figure is then drawn without a title. */
 static void set_title(fig_spec *f, const char *plain)
 {
-    char wrapped[256];
-    snprintf(wrapped, sizeof wrapped, "%s", plain);
-    size_t best = mk_plot_break_at(wrapped, 72);
-    if (best) wrapped[best] = '\n';
-    char esc[256];
-    mk_plot_text(esc, sizeof esc, wrapped);
-    size_t o = 0;
-    for (const char *c = esc; *c && o + 6 < sizeof f->title; c++) {
-        if (c[0] == 'p' && c[1] == 'O' && c[2] == '2' && !(c[3] >= '0' && c[3] <= '9')) {
-            memcpy(f->title + o, "pO#d2#u", 7);
-            o += 7;
-            c += 2;
-        } else {
-            f->title[o++] = *c;
+    size_t n = strlen(plain);
+    char *wrapped = mk_strdup(plain), *esc = mk_malloc(2 * n + 1);
+    free(f->title);
+    f->title = mk_malloc(7 * n + 1); /* every character escaped, or "pO2" -> "pO#d2#u" */
+    if (wrapped && esc && f->title) {
+        size_t best = mk_plot_break_at(wrapped, 72);
+        if (best) wrapped[best] = '\n';
+        mk_plot_text(esc, 2 * n + 1, wrapped);
+        size_t o = 0;
+        for (const char *c = esc; *c; c++) {
+            if (c[0] == 'p' && c[1] == 'O' && c[2] == '2' && !(c[3] >= '0' && c[3] <= '9')) {
+                memcpy(f->title + o, "pO#d2#u", 7);
+                o += 7;
+                c += 2;
+            } else {
+                f->title[o++] = *c;
+            }
         }
+        f->title[o] = 0;
+    } else {
+        free(f->title);
+        f->title = NULL;
     }
-    f->title[o] = 0;
+    free(wrapped);
+    free(esc);
 }
 
 /* ---------------------------------------------------------------- rendering (all PLplot here) */
@@ -337,6 +355,15 @@ static void range_of(const fig_spec *f, const fig_panel *p, double *lo, double *
         *lo = a;
         *hi = b;
         return;
+    }
+    /* Never magnify a change below a meaningful size: the span is at least MIN_REL_SPAN of the
+     * values' magnitude (a 0.001 kPa wobble of a 5.81 kPa stiffness stays a flat line), or the
+     * panel's own minimum (an algometer's smallest detectable change for PPT). */
+    double min_span = fmax(p->min_span, MIN_REL_SPAN * fmax(fabs(a), fabs(b)));
+    if (isfinite(a) && isfinite(b) && b - a < min_span) {
+        double mid = 0.5 * (a + b), data_lo = a;
+        a = mid - 0.5 * min_span, b = mid + 0.5 * min_span;
+        if (data_lo >= 0 && a < 0) b -= a, a = 0; /* non-negative data: the axis starts at zero */
     }
     *lo = a, *hi = b;
     mk_plot_pad_range(lo, hi, 0.06, 1); /* non-negative quantities near zero: floor at zero */
@@ -393,7 +420,7 @@ static void render_body(const void *ctx, double *xs, double *ys)
     const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
     double ph = (top - bottom - gap * (f->n_panels - 1)) / f->n_panels;
 
-    mk_plot_title(f->title, W, H);
+    if (f->title) mk_plot_title(f->title, W, H);
 
     for (int i = 0; i < f->n_panels; i++) {
         const fig_panel *p = &f->panel[i];
@@ -497,25 +524,19 @@ static const char *sym(const mk_run_result *r, mk_site_label l)
     return n ? n : mk_site_label_name(l);
 }
 
-static void add_caption_missing(char *cap, size_t size, const mk_series *s, const char *const *names, int n)
+static void add_caption_missing(mk_buf *cap, const mk_series *s, const char *const *names, int n)
 {
-    char miss[512] = "";
+    int k = 0;
     for (int i = 0; i < n; i++)
-        if (mk_series_find(s, names[i]) < 0) {
-            size_t l = strlen(miss);
-            snprintf(miss + l, sizeof miss - l, "%s%s", l ? ", " : "", names[i]);
-        }
-    if (miss[0]) {
-        size_t l = strlen(cap);
-        snprintf(cap + l, size - l, " Not in this model's output, so not shown: %s.", miss);
-    }
+        if (mk_series_find(s, names[i]) < 0)
+            mk_buf_printf(cap, "%s%s", k++ ? ", " : " Not in this model's output, so not shown: ", names[i]);
+    if (k) mk_buf_puts(cap, ".");
 }
 
-static void add_caption_shades(char *cap, size_t size, const fig_spec *f)
+static void add_caption_shades(mk_buf *cap, const fig_spec *f)
 {
     if (!f->shade_legend) return;
-    size_t l = strlen(cap);
-    snprintf(cap + l, size - l, " Shaded: %s%s%s periods (very short ones are widened to stay visible).",
+    mk_buf_printf(cap, " Shaded: %s%s%s periods (very short ones are widened to stay visible).",
              (f->shade_legend & 1) ? "therapy (green)" : "", f->shade_legend == 3 ? " and " : "",
              (f->shade_legend & 2) ? "experiment (orange)" : "");
 }
@@ -568,32 +589,128 @@ static mk_status fig_timecourses(const mk_run_result *r, fig_spec *f, mk_figure_
         if (sp >= 0) {
             col_stats st2 = stats_of(s->t_s, s->values + sp, s->n_rows, s->n_cols);
             describe_band(d2, sizeof d2, &st2, s->units[sp], f->tu, 0.25);
-            fit(info->title, sizeof info->title, "Knot core pO2 %s; in the surrounding muscle it %s", d1, d2);
+            mk_buf_printf(&info->title, "Knot core pO2 %s; in the surrounding muscle it %s", d1, d2);
         } else {
-            fit(info->title, sizeof info->title, "Knot core pO2 %s", d1);
+            mk_buf_printf(&info->title, "Knot core pO2 %s", d1);
         }
     } else {
         int col = -1;
         for (size_t i = 0; col < 0 && i < sizeof want / sizeof *want; i++) col = mk_series_find(s, want[i]);
         col_stats st = stats_of(s->t_s, s->values + col, s->n_rows, s->n_cols);
         describe(d1, sizeof d1, &st, s->units[col], f->tu);
-        fit(info->title, sizeof info->title, "%s %s", s->names[col], d1);
+        mk_buf_printf(&info->title, "%s %s", s->names[col], d1);
     }
-    set_title(f, info->title);
+    set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig1_timecourses.png");
-    snprintf(info->caption, sizeof info->caption,
+    info->detail = 1; /* the mechanism: the report's second section */
+    mk_buf_printf(&info->caption,
              "Time courses in the trigger point's core (vermillion) and in the surrounding muscle (blue): "
              "%s.", plain);
-    add_caption_shades(info->caption, sizeof info->caption, f);
-    add_caption_missing(info->caption, sizeof info->caption, s, want, (int)(sizeof want / sizeof *want));
+    add_caption_shades(&info->caption, f);
+    add_caption_missing(&info->caption, s, want, (int)(sizeof want / sizeof *want));
     *drawn = 1;
     return MK_OK;
+}
+
+/* The mechanism, in the report's second section: Ca2+, the sensitising substances, the
+ * nociceptors and the spinal stage, one panel each (issue 14 item 4). */
+typedef struct mech_panel {
+    const char *what;                /* the y label (PLplot text) */
+    const char *plain;               /* for the caption */
+    const char *cols[6], *labels[6]; /* the lines, NULL-terminated */
+} mech_panel;
+
+static const mech_panel k_mech[] = {
+    {"Cytosolic Ca#u2+#d", "free cytosolic calcium in the knot core and its flank",
+     {"core.ca_c", "core.ca_c_flank", NULL}, {"knot core", "flank", NULL}},
+    {"Sensitising substances", "bradykinin, serotonin, prostaglandin E2, CGRP and substance P around the nociceptors",
+     {"chem.bk", "chem.ht", "chem.pg", "chem.cgrp", "chem.sp", NULL},
+     {"bradykinin", "serotonin", "prostaglandin E2", "CGRP", "substance P", NULL}},
+    {"Nociceptor firing", "the firing rate of the knot's group III/IV nociceptors",
+     {"noci.rate", NULL}, {"nociceptors", NULL}},
+    {"Dorsal-horn output", "what the dorsal horn passes on", {"spinal.transmission", NULL}, {"transmission", NULL}},
+    {"Spinal state", "central sensitisation, wind-up and the segmental gate",
+     {"spinal.central_sens", "spinal.windup", "spinal.gate", NULL},
+     {"central sensitisation", "wind-up", "gate", NULL}},
+};
+
+static mk_status fig_mechanism(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
+{
+    static const int colors[] = {MK_PC_VERMILLION, MK_PC_BLUE, MK_PC_GREEN, MK_PC_ORANGE, MK_PC_PURPLE, MK_PC_SKY};
+    const mk_series *s = &r->series;
+    *drawn = 0;
+    int any = 0;
+    for (size_t i = 0; i < sizeof k_mech / sizeof *k_mech; i++)
+        for (int k = 0; k_mech[i].cols[k]; k++) any |= mk_series_find(s, k_mech[i].cols[k]) >= 0;
+    if (!any || s->n_rows == 0) return MK_OK;
+    mk_status rc = spec_init(f, r, 1500, 1900, err);
+    if (rc) return rc;
+    mk_buf_puts(&info->caption, "How the knot's pain comes about: ");
+    for (size_t i = 0; i < sizeof k_mech / sizeof *k_mech; i++) {
+        fig_panel *p = &f->panel[f->n_panels];
+        int first = -1;
+        for (int k = 0; k_mech[i].cols[k]; k++) {
+            int c = add_line(f, p, s, k_mech[i].cols[k], k_mech[i].labels[k], colors[k], 1);
+            if (first < 0) first = c;
+        }
+        if (!p->n_lines) continue;
+        p->legend = p->n_lines > 1;
+        set_ylabel(p, k_mech[i].what, s, first, "1");
+        mk_buf_printf(&info->caption, "%s%c, %s", f->n_panels ? "; " : "", 'A' + f->n_panels, k_mech[i].plain);
+        f->n_panels++;
+    }
+    mk_buf_puts(&info->caption, ". Dimensionless levels (1) are relative to the model's reference state.");
+    add_caption_shades(&info->caption, f);
+    /* the title: what the nociceptors and the spinal cord did */
+    char d1[160] = "", d2[160] = "";
+    /* the labelled columns, else the names the panels draw (a model without these labels) */
+    int cn = mk_series_find(s, sym(r, MK_L_NOCI_RATE)), cc = mk_series_find(s, sym(r, MK_L_SPINAL_CENTRAL_SENS));
+    if (cn < 0) cn = mk_series_find(s, "noci.rate");
+    if (cc < 0) cc = mk_series_find(s, "spinal.central_sens");
+    if (cn >= 0) {
+        col_stats st = stats_of(s->t_s, s->values + cn, s->n_rows, s->n_cols);
+        describe(d1, sizeof d1, &st, strcmp(s->units[cn], "1") ? s->units[cn] : "", f->tu);
+    }
+    if (cc >= 0) { /* a level relative to the reference state: no unit to print */
+        col_stats st = stats_of(s->t_s, s->values + cc, s->n_rows, s->n_cols);
+        describe(d2, sizeof d2, &st, strcmp(s->units[cc], "1") ? s->units[cc] : "", f->tu);
+    }
+    if (d1[0] && d2[0]) mk_buf_printf(&info->title, "Nociceptor firing %s; central sensitisation %s", d1, d2);
+    else if (d1[0] || d2[0]) mk_buf_printf(&info->title, "%s %s", d1[0] ? "Nociceptor firing" : "Central sensitisation", d1[0] ? d1 : d2);
+    else mk_buf_puts(&info->title, "Calcium and the sensitising substances in the knot");
+    set_title(f, mk_figure_text(&info->title));
+    snprintf(info->file, sizeof info->file, "fig4_mechanism.png");
+    info->detail = 1;
+    *drawn = 1;
+    return MK_OK;
+}
+
+#define PAIN_TOP_REGIONS 3
+#define PAIN_TOP_TEXT "three"
+
+/* The pain.region.* columns with the highest peaks (at least 0.05/10), strongest first. */
+static int strongest_regions(const mk_series *s, int top[PAIN_TOP_REGIONS])
+{
+    double peak[PAIN_TOP_REGIONS];
+    int n = 0;
+    for (int c = 0; c < s->n_cols; c++) {
+        if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
+        col_stats st = stats_of(s->t_s, s->values + c, s->n_rows, s->n_cols);
+        if (st.n == 0 || !(st.max >= 0.05)) continue;
+        int at = n < PAIN_TOP_REGIONS ? n++ : PAIN_TOP_REGIONS;
+        while (at > 0 && peak[at - 1] < st.max) {
+            if (at < PAIN_TOP_REGIONS) peak[at] = peak[at - 1], top[at] = top[at - 1];
+            at--;
+        }
+        if (at < PAIN_TOP_REGIONS) peak[at] = st.max, top[at] = c;
+    }
+    return n;
 }
 
 static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *info, int *drawn, mk_error *err)
 {
     const mk_series *s = &r->series;
-    static const int region_colors[] = {MK_PC_ORANGE, MK_PC_SKY, MK_PC_GREEN, MK_PC_BLUE, MK_PC_BLACK, MK_PC_YELLOW};
+    static const int region_colors[PAIN_TOP_REGIONS] = {MK_PC_ORANGE, MK_PC_SKY, MK_PC_GREEN};
     *drawn = 0;
     const char *local = sym(r, MK_L_PAIN_LOCAL), *referred = sym(r, MK_L_PAIN_REFERRED);
     int cl = mk_series_find(s, local), cr = mk_series_find(s, referred);
@@ -607,17 +724,16 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
     mk_status rc = spec_init(f, r, 1500, 800, err);
     if (rc) return rc;
     fig_panel *p = &f->panel[f->n_panels++];
-    add_line(f, p, s, local, "at the trigger point", MK_PC_VERMILLION, 1);
-    add_line(f, p, s, referred, "referred", MK_PC_PURPLE, 1);
-    int k = 0;
-    for (int c = 0; c < s->n_cols; c++) {
-        if (strncmp(s->names[c], "pain.region.", 12) != 0) continue;
+    /* only the few regions that hurt most, each named; then the trigger point's own line,
+     * drawn last so that nothing hides it */
+    int top[PAIN_TOP_REGIONS], n_top = strongest_regions(s, top);
+    for (int k = 0; k < n_top; k++) {
         char reg[96];
-        mk_pretty_region(s->names[c] + 12, reg, sizeof reg);
-        int n_colors = (int)(sizeof region_colors / sizeof *region_colors);
-        add_line(f, p, s, s->names[c], reg, region_colors[k % n_colors], 2 + (k / n_colors) % 6);
-        k++;
+        mk_pretty_region(s->names[top[k]] + 12, reg, sizeof reg);
+        add_line(f, p, s, s->names[top[k]], reg, region_colors[k], 2 + k);
     }
+    add_line(f, p, s, referred, "referred", MK_PC_PURPLE, 1);
+    add_line(f, p, s, local, "at the trigger point", MK_PC_VERMILLION, 1);
     p->legend = 1;
     snprintf(p->ylabel, sizeof p->ylabel, "Pain (0\xe2\x80\x93" "10 NRS)");
     p->fixed = 1;
@@ -658,20 +774,22 @@ static mk_status fig_pain(const mk_run_result *r, fig_spec *f, mk_figure_info *i
         else if (st.n > 0)
             snprintf(d2, sizeof d2, "no referred pain");
     }
-    if (d1[0] && d2[0]) fit(info->title, sizeof info->title, "%s; %s", d1, d2);
-    else if (d1[0]) fit(info->title, sizeof info->title, "%s", d1);
-    else if (d2[0]) fit(info->title, sizeof info->title, "%c%s", d2[0] == 'r' ? 'R' : 'N', d2 + 1);
-    else fit(info->title, sizeof info->title, "Pain ratings during the run");
-    set_title(f, info->title);
+    if (d1[0] && d2[0]) mk_buf_printf(&info->title, "%s; %s", d1, d2);
+    else if (d1[0]) mk_buf_printf(&info->title, "%s", d1);
+    else if (d2[0]) mk_buf_printf(&info->title, "%c%s", d2[0] == 'r' ? 'R' : 'N', d2 + 1);
+    else mk_buf_printf(&info->title, "Pain ratings during the run");
+    set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig2_pain.png");
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "Perceived pain on the 0-10 numerical rating scale (NRS): at the trigger point (vermillion, "
-             "spontaneous plus pressure-evoked), referred pain in a fully connected region (purple)%s%s.",
-             n_regions ? " and in each body region of the referral pattern (dashed)" : "",
+             "spontaneous plus pressure-evoked, drawn on top), referred pain in a fully connected region "
+             "(purple)%s%s.",
+             n_top ? " and in the body regions that hurt most (dashed, at most " PAIN_TOP_TEXT "; every region is in "
+                     "series.csv and on the body map)" : "",
              n_meas ? "; dots are the pain ratings the scenario asked for" : "");
-    add_caption_shades(info->caption, sizeof info->caption, f);
+    add_caption_shades(&info->caption, f);
     const char *const want[] = {local, referred};
-    add_caption_missing(info->caption, sizeof info->caption, s, want, 2);
+    add_caption_missing(&info->caption, s, want, 2);
     *drawn = 1;
     return MK_OK;
 }
@@ -747,6 +865,7 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
         p->pt_connect = 1;
         snprintf(p->pt_label, sizeof p->pt_label, "algometer");
         set_ylabel(p, "PPT", s, -1, mu);
+        if (!strcmp(mu, "kPa")) p->min_span = PPT_MDC_KPA;
         col_stats st = stats_of(p->px, p->py, p->n_pts, 1);
         char d[160], a[32], b[32];
         if (st.n == 1)
@@ -764,14 +883,14 @@ static mk_status fig_band(const mk_run_result *r, fig_spec *f, mk_figure_info *i
                  l ? "; " : "", 'A' + f->n_panels);
         f->n_panels++;
     }
-    if (d1[0] && d2[0]) fit(info->title, sizeof info->title, "%s; %s", d1, d2);
-    else fit(info->title, sizeof info->title, "%s", d1[0] ? d1 : d2);
-    set_title(f, info->title);
+    if (d1[0] && d2[0]) mk_buf_printf(&info->title, "%s; %s", d1, d2);
+    else mk_buf_printf(&info->title, "%s", d1[0] ? d1 : d2);
+    set_title(f, mk_figure_text(&info->title));
     snprintf(info->file, sizeof info->file, "fig3_band_ppt.png");
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "%s.%s A lower pressure pain threshold (PPT) means a more sensitive spot.", plain,
              n_ppt ? " Dots are single measurements at the times the scenario set; the dashed line only joins them." : "");
-    add_caption_shades(info->caption, sizeof info->caption, f);
+    add_caption_shades(&info->caption, f);
     *drawn = 1;
     return MK_OK;
 }
@@ -821,11 +940,13 @@ typedef struct bodymap_job {
     mk_anatomy *anat;
     mk_referral *ref;
     double *pain;   /* two maps of region values */
+    mk_buf title;   /* bm.title's text */
     mk_bodymap bm;
 } bodymap_job;
 
 static void bodymap_job_free(bodymap_job *j)
 {
+    mk_buf_free(&j->title);
     if (j->ref) mk_referral_free(j->ref);
     if (j->anat) mk_anatomy_free(j->anat);
     free(j->pain);
@@ -863,7 +984,7 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
         char endw[64];
         if (end_max < 0.05) snprintf(endw, sizeof endw, "gone by the end");
         else snprintf(endw, sizeof endw, "%.1f/10 at most by the end", end_max);
-        fit(j->bm.title, sizeof j->bm.title,
+        mk_buf_printf(&j->title,
             "Trigger point in the %s: referred pain peaks at %.1f/10 in the %s at %s,\n"
             "%d region%s at 0.5/10 or more; %s",
             site, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b), n,
@@ -871,15 +992,16 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
     } else {
         int cl = mk_series_find(s, sym(r, MK_L_PAIN_LOCAL));
         double local = cl >= 0 ? s->values[(size_t)peak_row * s->n_cols + cl] : NAN;
-        fit(j->bm.title, sizeof j->bm.title,
+        mk_buf_printf(&j->title,
             "Trigger point in the %s: no referred pain (below 0.05/10); the pain stays at the site%s",
             site, isfinite(local) ? (snprintf(b, sizeof b, " and peaks at %.1f/10", local), b) : "");
     }
     snprintf(info->file, sizeof info->file, "body_map.png");
-    fit(info->title, sizeof info->title, "%s", j->bm.title);
-    for (char *q = info->title; *q; q++)
+    j->bm.title = mk_figure_text(&j->title);
+    mk_buf_puts(&info->title, j->bm.title);
+    for (char *q = info->title.data; q && *q; q++)
         if (*q == '\n') *q = ' ';
-    snprintf(info->caption, sizeof info->caption,
+    mk_buf_printf(&info->caption,
              "Body maps, front and back (subject's right on the viewer's left from the front, on the right "
              "from the back): each body region (data/anatomy/body_regions.csv) is the part of the outline "
              "nearer to its centre than to any other's (measured inside the body), coloured by its pain on the "
@@ -937,6 +1059,18 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
     return rc;
 }
 
+const char *mk_figure_text(const mk_buf *b) { return b->data && !b->failed ? b->data : ""; }
+
+void mk_figure_set_free(mk_figure_set *set)
+{
+    if (!set) return;
+    for (int i = 0; i < MK_FIGURES_MAX; i++) {
+        mk_buf_free(&set->fig[i].title);
+        mk_buf_free(&set->fig[i].caption);
+    }
+    set->n = 0;
+}
+
 mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_set *out, mk_error *err)
 {
     if (!r || !dir || !out) return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: missing argument");
@@ -944,13 +1078,14 @@ mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_se
     if (r->series.n_rows > 0 && (!r->series.t_s || !r->series.values || !r->series.names))
         return mk_fail(err, MK_ERR_INVALID, "mk_figures_write: malformed series");
     typedef mk_status (*fig_fn)(const mk_run_result *, fig_spec *, mk_figure_info *, int *, mk_error *);
-    static const fig_fn figs[] = {fig_timecourses, fig_pain, fig_band};
+    static const fig_fn figs[] = {fig_timecourses, fig_pain, fig_band, fig_mechanism};
     for (size_t i = 0; i < sizeof figs / sizeof *figs; i++) {
         fig_spec f;
         mk_figure_info *info = &out->fig[out->n];
         int drawn = 0;
         memset(&f, 0, sizeof f);
-        memset(info, 0, sizeof *info);
+        mk_buf_free(&info->title); /* a figure not drawn may have begun its texts */
+        mk_buf_free(&info->caption);
         mk_status rc = figs[i](r, &f, info, &drawn, err);
         if (rc == MK_OK && drawn) {
             char path[4096];
@@ -966,7 +1101,8 @@ mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_se
     }
     int drawn = 0;
     mk_figure_info *info = &out->fig[out->n];
-    memset(info, 0, sizeof *info);
+    mk_buf_free(&info->title);
+    mk_buf_free(&info->caption);
     mk_status rc = fig_bodymap(r, dir, info, &drawn, err);
     if (rc == MK_OK && drawn) out->n++;
     return rc;

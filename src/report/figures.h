@@ -17,8 +17,9 @@
 
 typedef struct mk_figure_info {
     char file[64];       /* name inside the directory, e.g. "fig1_timecourses.png" */
-    char title[256];     /* the sentence printed above the figure */
-    char caption[2048];  /* what is plotted, in plain words (for the report) */
+    mk_buf title;        /* the sentence printed above the figure (as long as it needs) */
+    mk_buf caption;      /* what is plotted, in plain words (for the report) */
+    int detail;          /* 0: a key figure, shown first; 1: the report's second section */
 } mk_figure_info;
 
 typedef struct mk_figure_set {
@@ -27,9 +28,13 @@ typedef struct mk_figure_set {
 } mk_figure_set;
 
 /* Draw every figure the run has data for into dir (which must exist) and describe them in
- * out.  A figure whose columns are all missing is skipped (not an error). */
+ * out.  A figure whose columns are all missing is skipped (not an error).  Release out's texts
+ * with mk_figure_set_free, also after a failure. */
 mk_status mk_figures_write(const mk_run_result *r, const char *dir, mk_figure_set *out,
                            mk_error *err);
+void mk_figure_set_free(mk_figure_set *set);
+/* A figure's title or caption text ("" when it has none or ran out of memory). */
+const char *mk_figure_text(const mk_buf *b);
 
 /* A time unit that suits a span: s, min, h or d. */
 typedef struct mk_time_unit {

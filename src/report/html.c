@@ -150,6 +150,95 @@ static const char *CSS =
     "dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:bold}dd{margin:0}"
     "@media print{body{max-width:none}}";
 
+/* The first and last finite value of a column, its peak and when. */
+typedef struct col_run {
+    int ok;
+    double first, last, peak, t_peak;
+} col_run;
+
+static col_run col_of(const mk_series *s, const char *name)
+{
+    col_run c = {0, NAN, NAN, NAN, NAN};
+    int k = mk_series_find(s, name);
+    for (int i = 0; k >= 0 && i < s->n_rows; i++) {
+        double v = s->values[(size_t)i * (size_t)s->n_cols + (size_t)k];
+        if (!isfinite(v)) continue;
+        if (!c.ok) c.first = v, c.peak = v, c.t_peak = s->t_s[i], c.ok = 1;
+        if (v > c.peak) c.peak = v, c.t_peak = s->t_s[i];
+        c.last = v;
+    }
+    return c;
+}
+
+/* "What happened": the few sentences a reader came for, from the run's own numbers. */
+static void what_happened(mk_buf *b, const mk_run_result *r, double span)
+{
+    const mk_protocol *p = r->protocol;
+    char a[64], c[64];
+    mk_buf_printf(b, "<h2>What happened</h2>\n<p>Over %s", mk_format_duration(span, a, sizeof a));
+    int n_ther = 0;
+    for (int i = 0; p && i < p->n_notes; i++) n_ther += !strcmp(p->notes[i].kind, "therapy");
+    if (n_ther) mk_buf_printf(b, ", with %d treatment period%s (shaded green in the figures)", n_ther, n_ther == 1 ? "" : "s");
+    mk_buf_puts(b, ": ");
+    const mk_meas_result *first = NULL, *last = NULL;
+    for (int i = 0; i < r->n_meas; i++)
+        if (r->meas[i].spec && r->meas[i].spec->kind == MK_MEAS_PPT && isfinite(r->meas[i].value)) {
+            if (!first) first = &r->meas[i];
+            last = &r->meas[i];
+        }
+    if (first && last != first)
+    {
+        char a2[64], c2[64]; /* each number its own buffer: they are printed together */
+        mk_buf_printf(b, "the pressure pain threshold went from %s %s (at %s) to %s %s (at %s, %+.3g %s); ",
+                      num(first->value, a, sizeof a), first->unit, mk_format_duration(first->t_s, c, sizeof c),
+                      num(last->value, a2, sizeof a2), last->unit, mk_format_duration(last->t_s, c2, sizeof c2),
+                      last->value - first->value, last->unit);
+    }
+    else if (first)
+        mk_buf_printf(b, "the pressure pain threshold was %s %s (at %s); ", num(first->value, a, sizeof a), first->unit,
+                      mk_format_duration(first->t_s, c, sizeof c));
+    col_run loc = col_of(&r->series, "pain.local"), ref = col_of(&r->series, "pain.referred");
+    if (loc.ok && loc.peak >= 0.05)
+        mk_buf_printf(b, "pain at the trigger point peaked at %.2g/10 (at %s) and ended at %.2g/10; ", loc.peak,
+                      mk_format_duration(loc.t_peak, a, sizeof a), loc.last);
+    else if (loc.ok)
+        mk_buf_puts(b, "there was no pain at the trigger point (below 0.05/10); ");
+    if (ref.ok && ref.peak >= 0.05)
+        mk_buf_printf(b, "referred pain peaked at %.2g/10 (at %s).", ref.peak, mk_format_duration(ref.t_peak, a, sizeof a));
+    else if (ref.ok)
+        mk_buf_puts(b, "there was no referred pain.");
+    else
+        mk_buf_puts(b, "see the figures below.");
+    mk_buf_puts(b, "</p>\n");
+}
+
+/* The key figures (detail 0) or the second section's (detail 1). */
+static mk_status figures(mk_buf *b, const char *dir, const mk_figure_set *figs, int detail, int *number, mk_error *err)
+{
+    for (int i = 0; figs && i < figs->n; i++) {
+        const mk_figure_info *f = &figs->fig[i];
+        if (f->detail != detail) continue;
+        mk_buf_puts(b, "<figure>\n<img alt=\"");
+        esc(b, mk_figure_text(&f->title));
+        mk_buf_puts(b, "\" src=\"");
+        mk_status rc = embed_png(b, dir, f->file, err);
+        if (rc) return rc;
+        mk_buf_printf(b, "\">\n<figcaption><b>Figure %d.</b> ", ++*number);
+        esc(b, mk_figure_text(&f->title));
+        mk_buf_puts(b, ". ");
+        esc(b, mk_figure_text(&f->caption));
+        mk_buf_puts(b, "</figcaption>\n</figure>\n");
+    }
+    return MK_OK;
+}
+
+static int count_detail(const mk_figure_set *figs, int detail)
+{
+    int n = 0;
+    for (int i = 0; figs && i < figs->n; i++) n += figs->fig[i].detail == detail;
+    return n;
+}
+
 mk_status mk_report_html(const mk_run_result *r, const char *dir, const mk_figure_set *figs, mk_buf *b,
                          mk_error *err)
 {
@@ -180,64 +269,11 @@ mk_status mk_report_html(const mk_run_result *r, const char *dir, const mk_figur
     mk_buf_puts(b, "<p class=\"note\">This is a computer simulation of a mechanistic model, for research and "
                    "teaching. It is not a measurement of a patient and not a diagnosis.</p>\n");
 
-    /* ---- what was simulated */
-    mk_buf_puts(b, "<h2>What was simulated</h2>\n<p>");
-    char muscle[96] = "", side[16] = "";
-    if (p && p->muscle[0]) mk_pretty_region(p->muscle, muscle, sizeof muscle);
-    if (p && p->side[0]) snprintf(side, sizeof side, "%s", p->side[0] == 'l' ? "left" : "right");
-    mk_buf_puts(b, "One myofascial trigger point");
-    if (muscle[0]) {
-        mk_buf_puts(b, " in the ");
-        if (side[0]) mk_buf_printf(b, "%s ", side);
-        esc(b, muscle);
-    }
-    mk_buf_printf(b, " was followed for %s", mk_format_duration(span, a, sizeof a));
-    if (p && p->output_every_s > 0) mk_buf_printf(b, ", with a value every %s", mk_format_duration(p->output_every_s, c, sizeof c));
-    mk_buf_puts(b, ". The physiology comes from the model <b>");
-    esc(b, abi && abi->name ? abi->name : "?");
-    mk_buf_puts(b, "</b>");
-    if (abi && abi->doc && abi->doc[0]) {
-        mk_buf_puts(b, " (");
-        esc(b, abi->doc);
-        mk_buf_puts(b, ")");
-    }
-    mk_buf_puts(b, ".</p>\n");
-    if (p && p->n_notes > 0) {
-        mk_buf_printf(b, "<p>What happened, in order:</p>\n<table>\n<tr><th>Start (%s)</th><th>Lasting</th>"
-                         "<th>Event</th><th>Kind</th></tr>\n", tu.name);
-        for (int i = 0; i < p->n_notes; i++) {
-            const mk_annotation *n = &p->notes[i];
-            mk_buf_printf(b, "<tr><td class=\"n\">%s</td>", num(n->t0_s / tu.seconds, a, sizeof a));
-            mk_buf_printf(b, "<td>%s</td><td>", mk_format_duration(n->t1_s - n->t0_s, c, sizeof c));
-            esc(b, n->label);
-            mk_buf_puts(b, "</td><td>");
-            esc(b, n->kind);
-            mk_buf_puts(b, "</td></tr>\n");
-        }
-        mk_buf_puts(b, "</table>\n");
-    }
-    if (p && p->n_params > 0 && abi) {
-        mk_buf_puts(b, "<p>Model parameters changed by the scenario:</p>\n<table>\n"
-                       "<tr><th>Parameter</th><th>Value</th><th>Model default</th><th>Unit</th></tr>\n");
-        for (int i = 0; i < p->n_params; i++) {
-            int k = p->params[i].param;
-            if (k < 0 || k >= abi->n_params) continue;
-            mk_buf_puts(b, "<tr><td>");
-            esc(b, abi->params[k].name);
-            mk_buf_printf(b, "</td><td class=\"n\">%s</td>", num(p->params[i].value, a, sizeof a));
-            mk_buf_printf(b, "<td class=\"n\">%s</td><td>", num(abi->params[k].value, c, sizeof c));
-            esc(b, abi->params[k].unit);
-            mk_buf_puts(b, "</td></tr>\n");
-        }
-        mk_buf_puts(b, "</table>\n");
-    }
-
-    /* ---- summary */
-    if (r->summary && r->summary[0]) {
-        mk_buf_puts(b, "<h2>Summary</h2>\n<pre>");
-        esc(b, r->summary);
-        mk_buf_puts(b, "</pre>\n");
-    }
+    /* ---- what happened, then the key figures: what the reader came for (issue 14 item 4) */
+    what_happened(b, r, span);
+    int fig_no = 0;
+    mk_status frc = figures(b, dir, figs, 0, &fig_no, err);
+    if (frc) return frc;
 
     /* ---- measurements */
     mk_buf_puts(b, "<h2>Measurements</h2>\n");
@@ -273,22 +309,72 @@ mk_status mk_report_html(const mk_run_result *r, const char *dir, const mk_figur
         mk_buf_puts(b, "</table>\n");
     }
 
-    /* ---- figures */
-    if (figs && figs->n > 0) {
-        mk_buf_puts(b, "<h2>Figures</h2>\n");
-        for (int i = 0; i < figs->n; i++) {
-            const mk_figure_info *f = &figs->fig[i];
-            mk_buf_puts(b, "<figure>\n<img alt=\"");
-            esc(b, f->title);
-            mk_buf_puts(b, "\" src=\"");
-            mk_status rc = embed_png(b, dir, f->file, err);
-            if (rc) return rc;
-            mk_buf_printf(b, "\">\n<figcaption><b>Figure %d.</b> ", i + 1);
-            esc(b, f->title);
-            mk_buf_puts(b, ". ");
-            esc(b, f->caption);
-            mk_buf_puts(b, "</figcaption>\n</figure>\n");
+    /* ---- inside the trigger point: the mechanism's figures */
+    if (count_detail(figs, 1) > 0) {
+        mk_buf_puts(b, "<h2>Inside the trigger point</h2>\n<p>The mechanism behind the figures above: "
+                       "circulation and energy, calcium, the sensitising substances, the nociceptors and "
+                       "the spinal cord.</p>\n");
+        if ((frc = figures(b, dir, figs, 1, &fig_no, err))) return frc;
+    }
+
+    /* ---- what was simulated */
+    mk_buf_puts(b, "<h2>What was simulated</h2>\n<p>");
+    char muscle[96] = "", side[16] = "";
+    if (p && p->muscle[0]) mk_pretty_region(p->muscle, muscle, sizeof muscle);
+    if (p && p->side[0]) snprintf(side, sizeof side, "%s", p->side[0] == 'l' ? "left" : "right");
+    mk_buf_puts(b, "One myofascial trigger point");
+    if (muscle[0]) {
+        mk_buf_puts(b, " in the ");
+        if (side[0]) mk_buf_printf(b, "%s ", side);
+        esc(b, muscle);
+    }
+    mk_buf_printf(b, " was followed for %s", mk_format_duration(span, a, sizeof a));
+    if (p && p->output_every_s > 0) mk_buf_printf(b, ", with a value every %s", mk_format_duration(p->output_every_s, c, sizeof c));
+    mk_buf_puts(b, ". The physiology comes from the model <b>");
+    esc(b, abi && abi->name ? abi->name : "?");
+    mk_buf_puts(b, "</b>");
+    if (abi && abi->doc && abi->doc[0]) {
+        mk_buf_puts(b, " (");
+        esc(b, abi->doc);
+        mk_buf_puts(b, ")");
+    }
+    mk_buf_puts(b, ".</p>\n");
+    if (p && p->n_notes > 0) {
+        mk_buf_printf(b, "<details><summary>The scenario's %d events, in order</summary>\n<table>\n"
+                         "<tr><th>Start (%s)</th><th>Lasting</th><th>Event</th><th>Kind</th></tr>\n",
+                      p->n_notes, tu.name);
+        for (int i = 0; i < p->n_notes; i++) {
+            const mk_annotation *n = &p->notes[i];
+            mk_buf_printf(b, "<tr><td class=\"n\">%s</td>", num(n->t0_s / tu.seconds, a, sizeof a));
+            mk_buf_printf(b, "<td>%s</td><td>", mk_format_duration(n->t1_s - n->t0_s, c, sizeof c));
+            esc(b, n->label);
+            mk_buf_puts(b, "</td><td>");
+            esc(b, n->kind);
+            mk_buf_puts(b, "</td></tr>\n");
         }
+        mk_buf_puts(b, "</table>\n</details>\n");
+    }
+    if (p && p->n_params > 0 && abi) {
+        mk_buf_puts(b, "<p>Model parameters changed by the scenario:</p>\n<table>\n"
+                       "<tr><th>Parameter</th><th>Value</th><th>Model default</th><th>Unit</th></tr>\n");
+        for (int i = 0; i < p->n_params; i++) {
+            int k = p->params[i].param;
+            if (k < 0 || k >= abi->n_params) continue;
+            mk_buf_puts(b, "<tr><td>");
+            esc(b, abi->params[k].name);
+            mk_buf_printf(b, "</td><td class=\"n\">%s</td>", num(p->params[i].value, a, sizeof a));
+            mk_buf_printf(b, "<td class=\"n\">%s</td><td>", num(abi->params[k].value, c, sizeof c));
+            esc(b, abi->params[k].unit);
+            mk_buf_puts(b, "</td></tr>\n");
+        }
+        mk_buf_puts(b, "</table>\n");
+    }
+
+    /* ---- summary */
+    if (r->summary && r->summary[0]) {
+        mk_buf_puts(b, "<details><summary>The summary table (as <code>myoknot run</code> prints it)</summary>\n<pre>");
+        esc(b, r->summary);
+        mk_buf_puts(b, "</pre>\n</details>\n");
     }
 
     /* ---- how to read */

@@ -289,8 +289,8 @@ void mk_plot_dashed(int n, const double *x, const double *y, int color, double w
 
 void mk_plot_title(const char *text, double W, double H)
 {
-    char l1[512], *l2 = NULL;
-    snprintf(l1, sizeof l1, "%s", text);
+    char *l1 = mk_strdup(text), *l2 = NULL; /* as long as the title is */
+    if (!l1) return;                       /* out of memory: a figure without its title */
     char *nl = strchr(l1, '\n');
     if (nl) *nl = 0, l2 = nl + 1;
     plvpor(0.0, 1.0, 0.0, 1.0);
@@ -305,6 +305,7 @@ void mk_plot_title(const char *text, double W, double H)
     plptex(30 / W, 1.0 - 55 / H, 1.0, 0.0, 0.0, l1);
     if (l2) plptex(30 / W, 1.0 - 100 / H, 1.0, 0.0, 0.0, l2);
     plschr(0.0, MK_PLOT_FS);
+    free(l1);
 }
 
 void mk_plot_letter(const char *text, double x, double y, double scale)

@@ -46,7 +46,7 @@ static int join(char *out, const char *dir, const char *name)
 static int is_run_file(const char *name)
 {
     static const char *const known[] = {"series.csv", "measurements.csv", "manifest.json",
-                                        "report.html", "checkpoint.json", "body_map.png", NULL};
+                                        "report.html", "checkpoint.json", "body_map.png", "series.h5", NULL};
     for (int i = 0; known[i]; i++)
         if (!strcmp(name, known[i])) return 1;
     size_t n = strlen(name);
@@ -145,6 +145,11 @@ static void csv_field_buf(mk_buf *b, const char *s)
  * mk_fmt_g10 instead of fprintf -- the same bytes as "%.10g", in a fifth of the time. */
 mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *err)
 {
+    return mk_series_write_csv_rows(s, NULL, path, err);
+}
+
+mk_status mk_series_write_csv_rows(const mk_series *s, const unsigned char *keep, const char *path, mk_error *err)
+{
     mk_buf pre; /* ",name,unit," of column c at pre.data[at[c] .. at[c + 1]) */
     mk_buf_init(&pre);
     size_t *at = mk_calloc((size_t)s->n_cols + 1, sizeof *at);
@@ -173,6 +178,7 @@ mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *er
         if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
         fputs("t_s,variable,unit,value\n", f);
         for (int i = 0; i < s->n_rows && !ferror(f); i++) {
+            if (keep && !keep[i]) continue;
             const double *v = s->values + (size_t)i * (size_t)s->n_cols;
             char t[MK_FMT_G10_SIZE];
             size_t tl = csv_num_text(s->t_s[i], t), n = 0;
@@ -195,11 +201,101 @@ mk_status mk_series_write_csv(const mk_series *s, const char *path, mk_error *er
     return rc;
 }
 
-static mk_status write_series_csv(const mk_run_result *r, const char *dir, mk_error *err)
+/* "day,clock" of t seconds after the scenario's start (day 1 00:00, as scenarios count). */
+static size_t day_clock(double t, char *out, size_t size)
+{
+    double day = floor(t / 86400.0), rem = t - day * 86400.0;
+    int hh = (int)(rem / 3600), mm = (int)((rem - hh * 3600.0) / 60);
+    double ss = rem - hh * 3600.0 - mm * 60.0;
+    int n = ss == floor(ss) ? snprintf(out, size, "%.0f,%02d:%02d:%02.0f", day + 1, hh, mm, ss)
+                            : snprintf(out, size, "%.0f,%02d:%02d:%06.3f", day + 1, hh, mm, ss);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* One line per time, one column per variable ("name [unit]"), time in seconds and as the
+ * scenario's day and clock: the layout a spreadsheet opens. */
+mk_status mk_series_write_wide_csv(const mk_series *s, const unsigned char *keep, const char *path, mk_error *err)
+{
+    size_t row_cap = 64 + (size_t)s->n_cols * (MK_FMT_G10_SIZE + 1) + MK_FMT_G10_SIZE + 2;
+    char *row = mk_malloc(row_cap);
+    mk_buf head;
+    mk_buf_init(&head);
+    mk_buf_puts(&head, "t_s,day,clock");
+    for (int c = 0; c < s->n_cols; c++) {
+        mk_buf col;
+        mk_buf_init(&col);
+        mk_buf_printf(&col, "%s [%s]", s->names[c], s->units[c]);
+        mk_buf_puts(&head, ",");
+        if (col.data) csv_field_buf(&head, col.data);
+        if (col.failed) head.failed = 1;
+        mk_buf_free(&col);
+    }
+    mk_buf_puts(&head, "\n");
+    mk_status rc = MK_OK;
+    if (!row || head.failed) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory writing series.csv");
+    mk_file_out out;
+    if (!rc) rc = mk_file_begin(&out, path, err);
+    if (!rc) {
+        FILE *f = out.f;
+        fputs(head.data, f);
+        for (int i = 0; i < s->n_rows && !ferror(f); i++) {
+            if (keep && !keep[i]) continue;
+            const double *v = s->values + (size_t)i * (size_t)s->n_cols;
+            size_t n = csv_num_text(s->t_s[i], row);
+            row[n++] = ',';
+            n += day_clock(s->t_s[i], row + n, 48);
+            for (int c = 0; c < s->n_cols; c++) {
+                row[n++] = ',';
+                n += csv_num_text(v[c], row + n);
+            }
+            row[n++] = '\n';
+            fwrite(row, 1, n, f);
+        }
+        rc = mk_file_commit(&out, err);
+    }
+    free(row);
+    mk_buf_free(&head);
+    return rc;
+}
+
+mk_status mk_series_keep_every(const mk_series *s, double output_every_s, double every_s, unsigned char **keep,
+                               int *n_kept, mk_error *err)
+{
+    *keep = NULL;
+    *n_kept = s->n_rows;
+    if (every_s == 0) return MK_OK;
+    mk_status rc = mk_every_check(output_every_s, every_s, err);
+    if (rc) return rc;
+    if (!(*keep = mk_calloc((size_t)s->n_rows + 1, 1))) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    *n_kept = 0;
+    for (int i = 0; i < s->n_rows; i++) {
+        /* rows lie at exact multiples of the output interval (simulate.c), so a row at a
+         * multiple of every_s is one within rounding of it; the last row (the end) always */
+        double q = s->t_s[i] / every_s;
+        if (fabs(q - round(q)) <= 1e-9 * fmax(1.0, q) || i == s->n_rows - 1) (*keep)[i] = 1, ++*n_kept;
+    }
+    return MK_OK;
+}
+
+mk_status mk_every_check(double output_every_s, double every_s, mk_error *err)
+{
+    if (every_s == 0) return MK_OK;
+    double k = every_s / output_every_s;
+    if (!(every_s > 0) || !isfinite(every_s) || !(k >= 1 - 1e-9) || fabs(k - round(k)) > 1e-9 * k)
+        return mk_fail(err, MK_ERR_INVALID,
+                       "an output every %.10g s cannot be taken from the run's rows every %.10g s: give a "
+                       "multiple of %.10g s, or set the run's own interval (--set 'output_every=...')",
+                       every_s, output_every_s, output_every_s);
+    return MK_OK;
+}
+
+static mk_status write_series_csv(const mk_run_result *r, const char *dir, const mk_rundir_opts *o,
+                                  const unsigned char *keep, mk_error *err)
 {
     char path[PATH_CAP];
     if (!join(path, dir, "series.csv")) return mk_fail(err, MK_ERR_IO, "path too long under %s", dir);
-    return mk_series_write_csv(&r->series, path, err);
+    if (o->wide) return mk_series_write_wide_csv(&r->series, keep, path, err);
+    return mk_series_write_csv_rows(&r->series, keep, path, err);
 }
 
 static const char *kind_id(const mk_measurement *m)
@@ -310,7 +406,7 @@ static long long file_size(const char *dir, const char *name)
 }
 
 static mk_status write_manifest(const mk_run_result *r, const char *dir, const mk_figure_set *figs,
-                                mk_error *err)
+                                const mk_rundir_opts *opt, int rows_written, mk_error *err)
 {
     jctx j = {0};
     const mk_model_abi *abi = r->abi;
@@ -404,6 +500,10 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
 
     cJSON *series = jobj(&j, root, "series");
     jnum(&j, series, "rows", r->series.n_rows);
+    /* what series.csv (and series.h5) hold: every row, or those at multiples of every_s */
+    jnum(&j, series, "rows_written", rows_written);
+    jnum(&j, series, "every_s", opt->every_s > 0 ? opt->every_s : (r->protocol ? r->protocol->output_every_s : NAN));
+    jstr(&j, series, "csv_layout", opt->wide ? "wide" : "long");
     if (r->series.n_rows > 0) {
         jnum(&j, series, "t0_s", r->series.t_s[0]);
         jnum(&j, series, "t1_s", r->series.t_s[r->series.n_rows - 1]);
@@ -429,9 +529,9 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
     }
 
     cJSON *files = jarr(&j, root, "files");
-    const char *fixed[] = {"series.csv", "measurements.csv", MK_CHECKPOINT_FILE};
-    for (size_t i = 0; i < 3; i++) {
-        if (i == 2 && r->series.n_rows < 1) continue;
+    const char *fixed[] = {"series.csv", "measurements.csv", MK_CHECKPOINT_FILE, "series.h5"};
+    for (size_t i = 0; i < 4; i++) {
+        if ((i == 2 && r->series.n_rows < 1) || (i == 3 && !opt->hdf5)) continue;
         cJSON *o = jpush_obj(&j, files);
         jstr(&j, o, "name", fixed[i]);
         jnum(&j, o, "bytes", (double)file_size(dir, fixed[i]));
@@ -440,7 +540,7 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
         cJSON *o = jpush_obj(&j, files);
         jstr(&j, o, "name", figs->fig[i].file);
         jnum(&j, o, "bytes", (double)file_size(dir, figs->fig[i].file));
-        jstr(&j, o, "title", figs->fig[i].title);
+        jstr(&j, o, "title", mk_figure_text(&figs->fig[i].title));
     }
     {
         cJSON *o = jpush_obj(&j, files);
@@ -484,23 +584,39 @@ static mk_status write_checkpoint(const mk_run_result *r, const char *dir, mk_er
 
 /* ---------------------------------------------------------------- the run directory */
 
-static mk_status write_all(const mk_run_result *r, const char *tmp, mk_error *err)
+static mk_status write_all(const mk_run_result *r, const char *tmp, const mk_rundir_opts *o, mk_error *err)
 {
     mk_status rc;
+    unsigned char *keep = NULL;
+    int n_kept = 0;
+    /* the figures draw every row; --every thins the files only */
+    if ((rc = mk_series_keep_every(&r->series, r->protocol ? r->protocol->output_every_s : 0, o->every_s, &keep,
+                                   &n_kept, err)))
+        return rc;
     mk_figure_set *figs = mk_calloc(1, sizeof *figs); /* large: keep it off the stack */
-    if (!figs) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    if ((rc = write_series_csv(r, tmp, err)) || (rc = write_meas_csv(r, tmp, err)) ||
-        (rc = write_checkpoint(r, tmp, err)) ||
+    if (!figs) {
+        free(keep);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    char h5[PATH_CAP];
+    if ((rc = write_series_csv(r, tmp, o, keep, err)) ||
+        (o->hdf5 && (rc = join(h5, tmp, "series.h5") ? mk_series_write_h5(r, keep, h5, err)
+                                                      : mk_fail(err, MK_ERR_IO, "path too long under %s", tmp))) ||
+        (rc = write_meas_csv(r, tmp, err)) || (rc = write_checkpoint(r, tmp, err)) ||
         (rc = mk_figures_write(r, tmp, figs, err))) {
+        mk_figure_set_free(figs);
         free(figs);
+        free(keep);
         return rc;
     }
+    free(keep);
     mk_buf html;
     mk_buf_init(&html);
     rc = mk_report_html(r, tmp, figs, &html, err);
     if (!rc) rc = write_text(tmp, "report.html", html.data ? html.data : "", html.len, err);
     mk_buf_free(&html);
-    if (!rc) rc = write_manifest(r, tmp, figs, err);
+    if (!rc) rc = write_manifest(r, tmp, figs, o, n_kept, err);
+    mk_figure_set_free(figs);
     free(figs);
     return rc;
 }
@@ -519,9 +635,15 @@ static mk_status check_result(const mk_run_result *r, mk_error *err)
 
 mk_status mk_rundir_fill(const mk_run_result *r, const mk_outdir *o, mk_error *err)
 {
+    return mk_rundir_fill_opts(r, o, NULL, err);
+}
+
+mk_status mk_rundir_fill_opts(const mk_run_result *r, const mk_outdir *o, const mk_rundir_opts *opts, mk_error *err)
+{
+    static const mk_rundir_opts defaults = {0};
     if (!r || !o || !o->tmp[0]) return mk_fail(err, MK_ERR_INVALID, "mk_rundir_fill: missing argument");
     mk_status rc = check_result(r, err);
-    return rc ? rc : write_all(r, o->tmp, err);
+    return rc ? rc : write_all(r, o->tmp, opts ? opts : &defaults, err);
 }
 
 mk_status mk_rundir_write(const mk_run_result *r, const char *dir, mk_error *err)
@@ -532,7 +654,8 @@ mk_status mk_rundir_write(const mk_run_result *r, const char *dir, mk_error *err
     mk_outdir o;
     rc = mk_outdir_open(&o, dir, &mk_rundir_kind, err);
     if (rc) return rc;
-    rc = write_all(r, o.tmp, err);
+    static const mk_rundir_opts defaults = {0};
+    rc = write_all(r, o.tmp, &defaults, err);
     if (!rc) rc = mk_outdir_commit(&o, err);
     else mk_outdir_abort(&o);
     return rc;

@@ -456,6 +456,48 @@ static void full_run(void **state)
     assert_no_entry(fx->tmp, "run.tmp-");
 }
 
+/* The report leads with what the reader came for (issue 14 item 4): a "what happened"
+ * paragraph, the key figures (pain first), the measurements, then the mechanism's figures in a
+ * second section, and the event list folded away. */
+static void report_layout(void **state)
+{
+    fixture *fx = *state;
+    mk_error err = {0};
+    static const char *const cols[][2] = {
+        {"core.po2", "mmHg"}, {"core.ph", "1"},        {"band.stiffness", "kPa"}, {"pain.local", "1"},
+        {"pain.referred", "1"}, {"core.ca_c", "uM"},   {"chem.bk", "1"},          {"noci.rate", "Hz"},
+        {"spinal.central_sens", "1"}};
+    make_run(fx, 9, cols, -1, -1, 289);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/layout", fx->tmp);
+    mk_status rc = mk_rundir_write(&fx->r, dir, &err);
+    if (rc) print_error("%s\n", err.message);
+    assert_int_equal(rc, MK_OK);
+    assert_png(dir, "fig4_mechanism.png");
+    char *html = read_in(dir, "report.html");
+    const char *what = strstr(html, "<h2>What happened</h2>"), *fig = strstr(html, "<figure>");
+    const char *meas = strstr(html, "<h2>Measurements</h2>"), *inside = strstr(html, "<h2>Inside the trigger point</h2>");
+    const char *events = strstr(html, "<details><summary>The scenario's 4 events, in order</summary>");
+    assert_non_null(what);
+    assert_non_null(fig);
+    assert_non_null(meas);
+    assert_non_null(inside);
+    assert_non_null(events);
+    assert_true(what < fig && fig < meas && meas < inside && inside < events);
+    /* the paragraph says what the PPT and the pain did, from the run's numbers */
+    assert_non_null(strstr(what, "the pressure pain threshold went from 310 kPa"));
+    assert_non_null(strstr(what, "to 395 kPa"));
+    assert_non_null(strstr(what, "pain at the trigger point peaked at"));
+    /* the first figure is the pain figure; the tissue's time courses and the mechanism come after
+     * the measurements */
+    assert_non_null(strstr(fig, "<figcaption><b>Figure 1.</b> Pain at the trigger point"));
+    const char *po2 = strstr(html, "Knot core pO2"), *noci = strstr(html, "<b>Figure 5.</b> Nociceptor firing");
+    assert_non_null(po2);
+    assert_non_null(noci);
+    assert_true(po2 > inside && noci > inside);
+    free(html);
+}
+
 /* A variant model: some columns missing, one all NaN, one constant; no rows of pain at all. */
 static void variant_columns(void **state)
 {
@@ -638,6 +680,7 @@ static void figures_unwritable(void **state)
     assert_int_equal(mk_figures_write(&fx->r, dir, &figs, &err), MK_ERR_IO);
     assert_non_null(strstr(err.message, "fig1_timecourses.png"));
     assert_int_equal(figs.n, 0);
+    mk_figure_set_free(&figs); /* a figure begun before the failure has its texts */
 }
 
 int main(void)
@@ -647,6 +690,7 @@ int main(void)
         cmocka_unit_test(base64),
         cmocka_unit_test(helpers),
         cmocka_unit_test_setup_teardown(full_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(report_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(variant_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_run, setup, teardown),
         cmocka_unit_test_setup_teardown(fails_cleanly, setup, teardown),

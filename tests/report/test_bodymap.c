@@ -116,7 +116,7 @@ static void draws_a_png(void **state)
     bm.map[0].pain = pain;
     snprintf(bm.map[0].heading, sizeof bm.map[0].heading, "A  test");
     snprintf(bm.trp_regions, sizeof bm.trp_regions, "upper_shoulder_r;posterior_neck_r");
-    snprintf(bm.title, sizeof bm.title, "A test map");
+    bm.title = "A test map";
     char path[400];
     snprintf(path, sizeof path, "%s/map.png", fx->dir);
     assert_int_equal(mk_bodymap_draw(&bm, path, &err), MK_OK);
