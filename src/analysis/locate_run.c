@@ -223,7 +223,9 @@ mk_status mk_locate_write_figure(const mk_locate_report *r, const char *path, mk
                 n += (size_t)snprintf(bm->map[j + 1].trp_regions + n, sizeof bm->map[j + 1].trp_regions - n, "%s%s",
                                       n ? ";" : "", a->regions[i].id);
     }
-    snprintf(bm->title, sizeof bm->title,
+    char title[320];
+    bm->title = title;
+    snprintf(title, sizeof title,
              "Pain drawing and the %d most probable trigger points (myoknot locate)\n"
              "their predicted referral maps, scaled to the drawing's highest intensity; x = the candidate's site",
              n_top);
