@@ -1,6 +1,7 @@
 #!/bin/sh
 # sundials.sh PREFIX -- build the parts of SUNDIALS myoknot uses (CVODE and KINSOL, the serial vector,
-# dense matrix and linear solver) from Debian's own source package, with optimisation, into
+# dense and sparse matrices, the dense linear solver and the KLU sparse one over Debian's
+# libsuitesparse-dev) from Debian's own source package, with optimisation, into
 # PREFIX (static libraries and headers).  Called by CMake at configure time (CMakeLists.txt,
 # MK_SUNDIALS); README.md ("Dependencies") says why.
 #
@@ -37,6 +38,8 @@ cmake -S src -B build -DCMAKE_BUILD_TYPE=Release \
     -DBUILD_KINSOL=ON -DEXAMPLES_ENABLE_C=OFF -DEXAMPLES_ENABLE_CXX=OFF -DEXAMPLES_INSTALL=OFF \
     -DENABLE_MPI=OFF -DENABLE_OPENMP=OFF -DENABLE_PTHREAD=OFF \
     -DSUNDIALS_PRECISION=double -DSUNDIALS_INDEX_SIZE=64 \
+    -DENABLE_KLU=ON -DKLU_INCLUDE_DIR=/usr/include/suitesparse \
+    -DKLU_LIBRARY_DIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH) \
     -DCMAKE_INSTALL_PREFIX="$PREFIX" >cmake.log 2>&1 ||
     { echo "sundials.sh: configuring SUNDIALS failed; see $WORK/cmake.log" >&2; exit 1; }
 cmake --build build -j "${JOBS:-2}" >build.log 2>&1 ||

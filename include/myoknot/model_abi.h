@@ -19,8 +19,9 @@
 /* 2: mk_symbol.constraint added (a field at the end; every other field is unchanged).
  * 3: conservation laws (n_laws, laws, eval_laws) and the model's files (n_files, files)
  *    added at the end of mk_model_abi.
- * 4: the interface (n_labels, labels, n_whys, whys) added at the end of mk_model_abi. */
-#define MK_MODEL_ABI_VERSION 4
+ * 4: the interface (n_labels, labels, n_whys, whys) added at the end of mk_model_abi.
+ * 5: the analytic Jacobian (jac_nnz, jac_colptr, jac_rows, jac) added at the end. */
+#define MK_MODEL_ABI_VERSION 5
 
 /* How the generated code was compiled, recorded in its `generator` (and so in a run's
  * manifest.json): the numbers depend on it.  The build passes MK_MODEL_CFLAGS. */
@@ -84,6 +85,13 @@ typedef struct mk_law {
 /* Every law's value, in its declared unit, from the states and parameters (declared units). */
 typedef void (*mk_laws_fn)(const double *y, const double *params, double *out);
 
+/* The Jacobian d(ydot)/dy of the right-hand side (the same units: declared unit of ydot[i] per
+ * declared unit of y[j]), its structural nonzeros in compressed sparse column order: column j
+ * holds rows jac_rows[jac_colptr[j] .. jac_colptr[j + 1] - 1], and values[k] is the entry of
+ * jac_rows[k] in that column.  The diagonal is always among them.  Pure, like the rhs. */
+typedef void (*mk_jac_fn)(double t_s, const double *y, const double *inputs, const double *params,
+                          double *values);
+
 /* A file the model was read from: its own, then each base it extends. */
 typedef struct mk_model_file {
     const char *name;
@@ -134,6 +142,11 @@ typedef struct mk_model_abi {
     const mk_label_def *labels;
     int n_whys;
     const mk_why_def *whys;
+    /* ABI 5 */
+    int jac_nnz;            /* structural nonzeros of the Jacobian; 0 without states */
+    const int *jac_colptr;  /* n_states + 1 */
+    const int *jac_rows;    /* jac_nnz */
+    mk_jac_fn jac;          /* generated from the model's expressions; NULL: none */
 } mk_model_abi;
 
 #endif /* MYOKNOT_MODEL_ABI_H */

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "lang/ast.h"
+#include "lang/codegen.h"
 #include "lang/units.h"
 
 /* Shortest text that reads back as the same double, always with a '.' or an exponent. */
@@ -606,6 +607,8 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
         mk_buf_puts(b, "    (void)v;\n");
     }
     mk_buf_puts(b, "}\n\n");
+    int jac_nnz = 0;
+    if ((rc = mk_jac_generate(m, b, &jac_nnz, err))) return rc;
 
     /* the sources, so that `myoknot model show NAME` works for a built-in model: its own
      * file and, for a variant, every base it extends */
@@ -653,7 +656,19 @@ mk_status mk_model_generate_c(const mk_model *cm, mk_buf *b, mk_error *err)
     mk_buf_printf(b, "    .n_files = %d, .files = k_files,\n", n_files);
     if (n_labels) mk_buf_printf(b, "    .n_labels = %d, .labels = k_labels,\n", n_labels);
     if (m->n_whys) mk_buf_printf(b, "    .n_whys = %d, .whys = k_whys,\n", m->n_whys);
+    if (m->count[MK_SYM_STATE])
+        mk_buf_printf(b, "    .jac_nnz = %d, .jac_colptr = k_jac_colptr, .jac_rows = k_jac_rows, .jac = %s_jac,\n",
+                      jac_nnz, mn);
     mk_buf_puts(b, "};\n");
     if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory while generating C");
     return MK_OK;
 }
+
+/* ---------------------------------------------------------------- for jacgen.c */
+
+void mk_cg_cname(const mk_decl *d, char *buf, size_t size) { cname(d, buf, size); }
+void mk_cg_fmt_double(char *buf, size_t size, double v) { fmt_double(buf, size, v); }
+void mk_cg_emit(mk_buf *b, const mk_expr *e) { emit(b, e); }
+void mk_cg_emit_factor(mk_buf *b, const mk_expr *e) { emit_child(b, e, P_ATOM, 0); }
+void mk_cg_emit_load(mk_buf *b, const mk_decl *d, const char *array) { emit_load(b, d, array); }
+void mk_cg_put_comment(mk_buf *b, const char *s) { put_comment(b, s); }

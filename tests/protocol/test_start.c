@@ -210,14 +210,18 @@ static void restart_reproduces_continuous_run(void **state)
 {
     (void)state;
     /* Solver tolerance: on every state the restarted day 2 is within 4 x the continuous run's
-     * own measured global error (measured under v2: at most 1.4 x; the restarted run has the
-     * same error budget, so up to 2 x is expected), at the default tolerances and at 1000
-     * times tighter ones; and the difference shrinks with the tolerance (measured: 1e-6 ->
-     * 1e-9 shrinks it about 140 times, 1e-11 a further 60 times).  A state, a parameter or an
-     * input the checkpoint lost would be many error budgets off and would not shrink. */
+     * own measured global error at the default tolerances and 6 x at 1000 times tighter ones
+     * (measured under v2 with the finite-difference Jacobian and dense LU: at most 1.4 x; with
+     * the analytic Jacobian, dense LU 0.8 x and 2.2 x; with KLU, the default, 1.6 x and 4.3 to
+     * 4.6 x, on a different state each time: at 1e-9 the ratio divides two errors of a few
+     * 1e-9 and changes with the rounding of the linear algebra, while the difference itself,
+     * 2e-8 to 6e-8 of max |y|, is the same for all three); and the difference shrinks with the
+     * tolerance (measured: 1e-6 -> 1e-9 shrinks it 130 to 390 times, 1e-11 a further 60 times).
+     * A state, a parameter or an input the checkpoint lost would be many error budgets off and
+     * would not shrink. */
     double rel6, rel9;
     assert_true(restart_gap(1e-6, 1e-9, &rel6) <= 4);
-    assert_true(restart_gap(1e-9, 1e-12, &rel9) <= 4);
+    assert_true(restart_gap(1e-9, 1e-12, &rel9) <= 6);
     assert_true(rel9 < rel6 / 30);
     assert_true(rel9 < 1e-6);
 }

@@ -410,6 +410,94 @@ static void test_reset_restarts(void **state)
 
 /* ------------------------------------------------------------------ invalid arguments */
 
+/* ------------------------------------------------------------------ Jacobian and linear solver */
+
+/* The generated decay model (built in, with its analytic Jacobian) against its exact solution
+ * under every Jacobian and linear solver: the same answer to the tolerance. */
+static void test_jacobian_and_linear_solvers_agree(void **state)
+{
+    (void)state;
+    const mk_model_abi *decay = mk_builtin_find("decay");
+    assert_non_null(decay);
+    assert_non_null(decay->jac);
+    static const int configs[][2] = {{MK_JAC_DIFFERENCES, MK_LINSOL_DENSE}, {MK_JAC_AUTO, MK_LINSOL_DENSE},
+                                     {MK_JAC_AUTO, MK_LINSOL_KLU}, {MK_JAC_AUTO, MK_LINSOL_AUTO}};
+    for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
+        mk_solver_opts o;
+        mk_solver_opts_default(&o);
+        o.rtol = 1e-8, o.atol = 1e-12, o.jacobian = configs[c][0], o.linear_solver = configs[c][1];
+        mk_solver *s = NULL;
+        mk_error err = {0};
+        assert_int_equal(mk_solver_new(decay, &o, &s, &err), MK_OK);
+        advance_ok(s, 10.0);
+        double k = decay->params[0].value, x0 = decay->states[0].value;
+        double e = rel_err(mk_solver_state(s)[0], decay_exact(x0, k, 10.0));
+        print_message("decay, jacobian %d, linear solver %d: relative error %.2e\n", configs[c][0], configs[c][1], e);
+        assert_true(e < 1e-6);
+        mk_solver_stats st;
+        mk_solver_get_stats(s, &st);
+        assert_true(st.jac_evals > 0);
+        mk_solver_free(s);
+    }
+}
+
+/* The analytic Jacobian is what CVODE uses: on the site model it saves the n right-hand-side
+ * evaluations of each finite-difference Jacobian. */
+static void test_analytic_jacobian_saves_rhs(void **state)
+{
+    (void)state;
+    const mk_model_abi *site = mk_builtin_find("tp_site");
+    assert_non_null(site);
+    int act = mk_abi_find(site, MK_SYM_INPUT, "load.activation");
+    assert_true(act >= 0);
+    long evals[2], jacs[2];
+    for (int c = 0; c < 2; c++) {
+        mk_solver_opts o;
+        mk_solver_opts_default(&o);
+        o.jacobian = c ? MK_JAC_AUTO : MK_JAC_DIFFERENCES;
+        o.linear_solver = MK_LINSOL_DENSE;
+        mk_solver *s = NULL;
+        mk_error err = {0};
+        assert_int_equal(mk_solver_new(site, &o, &s, &err), MK_OK);
+        assert_int_equal(mk_solver_set_input(s, act, 5.0, &err), MK_OK);
+        advance_ok(s, 3600.0);
+        mk_solver_stats st;
+        mk_solver_get_stats(s, &st);
+        evals[c] = st.rhs_evals, jacs[c] = st.jac_evals;
+        mk_solver_free(s);
+    }
+    print_message("tp_site, 1 h: %ld rhs evaluations (%ld Jacobians) with differences, %ld (%ld) analytic\n",
+                  evals[0], jacs[0], evals[1], jacs[1]);
+    assert_true(jacs[0] > 0 && jacs[1] > 0);
+    /* differences cost n_states evaluations per Jacobian; analytic ones none */
+    assert_true(evals[1] < evals[0] - (long)site->n_states * jacs[0] / 2);
+}
+
+/* KLU needs the analytic Jacobian: asked for without one, a clear error. */
+static void test_klu_needs_analytic_jacobian(void **state)
+{
+    (void)state;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    mk_solver_opts o;
+    mk_solver_opts_default(&o);
+    o.linear_solver = MK_LINSOL_KLU;
+    assert_int_equal(mk_solver_new(&decay_abi, &o, &s, &err), MK_ERR_INVALID); /* hand-written: no jac */
+    assert_non_null(strstr(err.message, "no analytic Jacobian"));
+    assert_null(s);
+    o.jacobian = MK_JAC_DIFFERENCES;
+    assert_int_equal(mk_solver_new(mk_builtin_find("decay"), &o, &s, &err), MK_ERR_INVALID);
+    assert_non_null(strstr(err.message, "needs the analytic Jacobian"));
+    mk_solver_opts_default(&o);
+    o.linear_solver = 7;
+    assert_int_equal(mk_solver_new(&decay_abi, &o, &s, &err), MK_ERR_INVALID);
+    assert_non_null(strstr(err.message, "linear_solver"));
+    mk_solver_opts_default(&o);
+    o.jacobian = -1;
+    assert_int_equal(mk_solver_new(&decay_abi, &o, &s, &err), MK_ERR_INVALID);
+    assert_non_null(strstr(err.message, "jacobian"));
+}
+
 static void test_invalid_new(void **state)
 {
     (void)state;
@@ -745,6 +833,9 @@ int main(void)
         cmocka_unit_test(test_piecewise_input),
         cmocka_unit_test(test_set_param_takes_effect),
         cmocka_unit_test(test_reset_restarts),
+        cmocka_unit_test(test_jacobian_and_linear_solvers_agree),
+        cmocka_unit_test(test_analytic_jacobian_saves_rhs),
+        cmocka_unit_test(test_klu_needs_analytic_jacobian),
         cmocka_unit_test(test_invalid_new),
         cmocka_unit_test(test_invalid_calls),
         cmocka_unit_test(test_nan_rhs_fails_with_state_name),
