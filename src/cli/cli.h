@@ -23,6 +23,7 @@ int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi);
 int mk_cli_scan(int argc, char **argv);
 int mk_cli_sensitivity(int argc, char **argv);
 int mk_cli_referral(int argc, char **argv);
+int mk_cli_locate(int argc, char **argv);
 int mk_cli_fit(int argc, char **argv);
 int mk_cli_trial(int argc, char **argv);
 int mk_cli_compare(int argc, char **argv);
