@@ -50,6 +50,8 @@ typedef struct mk_law {
 } mk_law;
 typedef void (*mk_laws_fn)(const double *y, const double *params, double *out);
 typedef struct mk_model_file { const char *name; const char *text; } mk_model_file;
+typedef void (*mk_jac_fn)(double t_s, const double *y, const double *inputs, const double *params,
+                          double *values);
 typedef struct mk_label_def mk_label_def;
 typedef struct mk_why_def mk_why_def;
 typedef struct mk_model_abi {
@@ -74,6 +76,10 @@ typedef struct mk_model_abi {
     const mk_label_def *labels;
     int n_whys;
     const mk_why_def *whys;
+    int jac_nnz;
+    const int *jac_colptr;
+    const int *jac_rows;
+    mk_jac_fn jac;
 } mk_model_abi;
 
 typedef struct mk_model mk_model;
