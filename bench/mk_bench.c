@@ -7,7 +7,8 @@
  *   3. the site model's right-hand side against the trivial verification model's, and the
  *      built-in (build-time) translation against the run-time compiled one (cc -O2);
  *   4. the referral mechanism: leave-one-muscle-out cross-validated precision, recall and F1
- *      against the classical maps, measured in this run (docs/referral.md).
+ *      against the classical maps, measured in this run (docs/referral.md), and on the same
+ *      folds myoknot locate's leave-one-out top-1/top-3 accuracy and reliability table.
  *   5. reading and checking a generated model of 100,000 parameters (must stay under a
  *      second: checking is O(n log n) in the number of names), and generating its C.
  * Each timing is the best of several repetitions; the machine is whatever runs the bench,
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/locate_run.h"
 #include "analysis/referral_cv.h"
 #include "body/anatomy.h"
 #include "protocol/results.h"
@@ -449,6 +451,12 @@ int main(int argc, char **argv)
     mk_buf b;
     mk_buf_init(&b);
     mk_referral_cv_format(cv, &b);
+    /* locate on the same folds: the posterior costs milliseconds once the folds are fitted */
+    mk_locate_cv *lc = NULL;
+    if (mk_locate_cv_from(cv, &lc, &err)) return die(&err);
+    mk_buf_puts(&b, "\n");
+    mk_locate_cv_format(lc, &b);
+    mk_locate_cv_free(lc);
     printf("\n%s", b.failed ? "referral: out of memory\n" : b.data);
     mk_buf_free(&b);
     mk_referral_cv_report_free(cv);

@@ -145,6 +145,11 @@ MK_API mk_status mk_model_generate_c(const mk_model *m, mk_buf *out, mk_error *e
 MK_API mk_status mk_model_generate_py(const mk_model *m, mk_buf *out, mk_error *err);
 /* Equations as Markdown with LaTeX maths, parameter table, dependency order. */
 MK_API mk_status mk_model_write_markdown(const mk_model *m, mk_buf *out, mk_error *err);
+/* The model as SBML Level 3 Version 2 (libsbml; `myoknot model sbml`, docs/sbml.md): every
+ * quantity a <parameter> in coherent SI with its units, rate rules for the states, assignment
+ * rules for the variables in dependency order, the declared unit, value, range, source and
+ * description in an annotation per parameter. */
+MK_API mk_status mk_model_write_sbml(const mk_model *m, mk_buf *out, mk_error *err);
 
 /* ---------------------------------------------------------------- loaded models */
 

@@ -3,10 +3,13 @@
 # Each package and why it is here is listed in README.md ("Dependencies").
 set -eu
 PKGS="build-essential cmake pkg-config dpkg-dev xz-utils
-libsundials-dev libsuitesparse-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libpng-dev libcmocka-dev libnlopt-dev liblapack-dev libgsl-dev librandom123-dev libopenmpi-dev openmpi-bin libhdf5-dev"
+libsundials-dev libsuitesparse-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libpng-dev libcmocka-dev libsbml5-dev libnlopt-dev liblapack-dev libgsl-dev librandom123-dev libopenmpi-dev openmpi-bin libhdf5-dev"
 
-# Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF).
-PKGS="$PKGS python3-numpy python3-scipy"
+# Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF),
+# and the Python package python/myoknot (cffi's ABI mode over libmyoknot.so, NumPy arrays;
+# pip and setuptools to install it with `pip install ./python`, tested; matplotlib for its
+# tutorial, examples/python/fit_ppt.py).
+PKGS="$PKGS python3-numpy python3-scipy python3-cffi python3-pip python3-setuptools python3-matplotlib"
 
 # SUNDIALS is built from Debian's source package (scripts/sundials.sh): `apt-get source`
 # needs a deb-src line, which a fresh machine does not have.

@@ -68,6 +68,40 @@ MK_API void mk_referral_cv_report_free(mk_referral_cv_report *r);
 /* The report as text: scores, the fitted parameters, the regions predicted per muscle. */
 MK_API void mk_referral_cv_format(const mk_referral_cv_report *r, mk_buf *out);
 
+/* myoknot locate: a pain drawing traced back to the trigger points that could cause it
+ * (docs/referral.md): every muscle on either side is a candidate, ranked by its posterior
+ * probability under the referral mechanism's predicted maps, an explicit model of how a
+ * patient draws (missed and extra regions, intensity noise) and a uniform prior. */
+typedef struct mk_locate_request {
+    const char *const *items;  /* "temple_r=6" ..., or NULL */
+    int n_items;
+    const char *drawing_file;  /* a YAML pain drawing instead of items, or NULL */
+    const char *const *muscles; /* consider only these muscles (NULL: all) */
+    int n_muscles;
+    int top;                   /* candidates described in full by mk_locate_format (5) */
+} mk_locate_request;
+
+typedef struct mk_locate_report mk_locate_report;
+/* Read and check the drawing (errors: unknown region or muscle with did-you-mean, a region
+ * given twice, an intensity outside 0..10, an empty drawing; file:line:col from a file), then
+ * compute every candidate's posterior. */
+MK_API mk_status mk_locate_run(const mk_locate_request *q, mk_locate_report **out, mk_error *err);
+MK_API void mk_locate_report_free(mk_locate_report *r);
+/* The ranking, the observation model, the top candidates' maps and their segments. */
+MK_API void mk_locate_format(const mk_locate_report *r, mk_buf *out);
+/* rank,muscle,side,probability for every candidate (written atomically). */
+MK_API mk_status mk_locate_write_csv(const mk_locate_report *r, const char *path, mk_error *err);
+/* A body-map PNG: the drawing beside the three most probable candidates' predicted maps. */
+MK_API mk_status mk_locate_write_figure(const mk_locate_report *r, const char *path, mk_error *err);
+
+/* Leave-one-out: each training muscle's essential zone drawn, located with the referral
+ * parameters and observation rates of the fold that left it out (myoknot locate --cv). */
+typedef struct mk_locate_cv mk_locate_cv;
+MK_API mk_status mk_locate_cv_run(const mk_referral_fit_opts *o, mk_locate_cv **out, mk_error *err);
+MK_API void mk_locate_cv_free(mk_locate_cv *c);
+/* Top-1 and top-3 accuracy, the reliability table, the rank of each held-out muscle. */
+MK_API void mk_locate_cv_format(const mk_locate_cv *c, mk_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,7 +73,7 @@ static void xy_draw(const void *ctx, double *xs, double *ys)
 {
     const mk_plot_xy *f = ctx;
     const double W = FIG_W, H = xy_height(f);
-    draw_title(f->title, W, H);
+    draw_title(f->title.data ? f->title.data : "", W, H);
 
     const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
     double ph = (top - bottom - gap * (f->n_panels - 1)) / f->n_panels;
@@ -219,7 +219,7 @@ static void bars_draw(const void *ctx, double *xs, double *ys)
     (void)ys;
     const mk_plot_bars *f = ctx;
     const double W = FIG_W, H = bars_height(f);
-    draw_title(f->title, W, H);
+    draw_title(f->title.data ? f->title.data : "", W, H);
     const double left = 420 / W, right = 1.0 - 260 / W;
     double ytop = H - 170; /* pixels from the bottom */
     for (int i = 0; i < f->n_panels; i++) {

@@ -60,7 +60,7 @@ typedef struct mk_plot_panel {
 } mk_plot_panel;
 
 typedef struct mk_plot_xy {
-    char title[256];          /* plain text; '#' is escaped for PLplot */
+    mk_buf title;             /* plain text, grows as needed; '#' is escaped for PLplot */
     char xlabel[160];
     int n_panels;
     mk_plot_panel panel[MK_PLOT_MAX_PANELS];
@@ -90,7 +90,7 @@ typedef struct mk_plot_bar_panel {
 } mk_plot_bar_panel;
 
 typedef struct mk_plot_bars {
-    char title[256];
+    mk_buf title;             /* grows as needed */
     char value_label[64];     /* legend for the bars, e.g. "mu*" */
     char second_label[64];    /* legend for the dots, e.g. "sigma" */
     int n_panels;

@@ -396,20 +396,18 @@ static void fig_data_free(fig_data *d)
     for (int k = 0; k < MK_COMPARE_MAX_RUNS; k++) free(d->x[k]), free(d->px[k]), free(d->py[k]);
 }
 
-static void title_of(const mk_compare *c, char *title, size_t size)
+static void title_of(const mk_compare *c, mk_buf *title)
 {
     double a = last_ppt(c, 0);
-    size_t l = 0;
     if (isnan(a)) {
-        snprintf(title, size, "Local pain and taut-band stiffness of %d runs", c->n_runs);
+        mk_buf_printf(title, "Local pain and taut-band stiffness of %d runs", c->n_runs);
         return;
     }
-    l += (size_t)snprintf(title + l, size - l, "Last PPT: %s %.1f kPa", c->run[0].name, a);
-    for (int k = 1; k < c->n_runs && l < size; k++) {
+    mk_buf_printf(title, "Last PPT: %s %.1f kPa", c->run[0].name, a);
+    for (int k = 1; k < c->n_runs; k++) {
         double b = last_ppt(c, k);
         if (isnan(b)) continue;
-        l += (size_t)snprintf(title + l, size - l, "; %s %.1f kPa (%+.1f kPa, %+.1f %%)", c->run[k].name, b, b - a,
-                              100 * (b - a) / a);
+        mk_buf_printf(title, "; %s %.1f kPa (%+.1f kPa, %+.1f %%)", c->run[k].name, b, b - a, 100 * (b - a) / a);
     }
 }
 
@@ -441,7 +439,7 @@ mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err
         }
     }
     if (!rc) {
-        title_of(c, f->title, sizeof f->title);
+        title_of(c, &f->title);
         snprintf(f->xlabel, sizeof f->xlabel, "Time (%s)", tu.word);
         int any_ppt = 0;
         for (int k = 0; k < c->n_runs; k++) any_ppt |= d.np[k] > 0;
@@ -477,6 +475,7 @@ mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err
         rc = mk_plot_xy_write(f, path, err);
     }
     fig_data_free(&d);
+    mk_buf_free(&f->title);
     free(f);
     return rc;
 }

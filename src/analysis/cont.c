@@ -337,12 +337,25 @@ static void settle(tracer *T, double p, const double *y0)
         if (T->r->frozen[i]) T->ysim[i] = T->r->frozen_value[i];
 }
 
-/* Newton at fixed p from the settled state; the solution (or the settled state) in T->u. */
+/* Extra settle times a seed may take when Newton fails from the settled state (Newton's basin
+ * in tp_site v2 is narrow: in analysis_smoke it failed from the 6 h state at 0 % MVC after the
+ * CPM state was added and converged from the 12 h one). */
+#define CONT_RESETTLE_MAX 2
+
+/* Newton at fixed p from the settled state; where it fails, the time run goes on (up to
+ * CONT_RESETTLE_MAX more settle times) and Newton tries again.  The solution (or the last
+ * settled state) in T->u. */
 static mk_cont_solve solve_fixed(tracer *T, double p)
 {
-    mk_cont_pack(&T->w, T->ysim, p, T->u);
-    mk_cont_fix_p(&T->w, p);
-    mk_cont_solve sol = mk_cont_correct(&T->w, T->u);
+    mk_cont_solve sol;
+    for (int attempt = 0;; attempt++) {
+        mk_cont_pack(&T->w, T->ysim, p, T->u);
+        mk_cont_fix_p(&T->w, p);
+        sol = mk_cont_correct(&T->w, T->u);
+        if (sol.converged || attempt == CONT_RESETTLE_MAX || T->o->settle_s <= 0) break;
+        memcpy(T->ystart, T->ysim, (size_t)T->w.ny * sizeof *T->ystart);
+        settle(T, p, T->ystart);
+    }
     if (!sol.converged) mk_cont_pack(&T->w, T->ysim, p, T->u); /* mark it where the time run ended */
     return sol;
 }

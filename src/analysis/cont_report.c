@@ -338,14 +338,14 @@ static void figure_title(const mk_cont_result *r, mk_plot_xy *f)
     int nco = mk_cont_coexistence(r, lo, hi, 4, &cov);
     int nconv = r->n - r->n_unconverged;
     const char *fz = r->n_frozen ? " (slow states frozen)" : "";
-    if (!nconv) fit(f->title, sizeof f->title, "No steady state converged for %s: no verdict%s", r->name, fz);
+    if (!nconv) mk_buf_printf(&f->title, "No steady state converged for %s: no verdict%s", r->name, fz);
     else if (nco)
-        fit(f->title, sizeof f->title, "Two stable steady states coexist for %s from %s to %s %s%s", r->name,
+        mk_buf_printf(&f->title, "Two stable steady states coexist for %s from %s to %s %s%s", r->name,
             g4(lo[0], a1, sizeof a1), g4(hi[0], a2, sizeof a2), ut(r->unit), fz);
     else if (cov < 1 - 1e-9)
-        fit(f->title, sizeof f->title, "Steady states along %s: converged branches cover %.0f %% of the sweep%s", r->name,
+        mk_buf_printf(&f->title, "Steady states along %s: converged branches cover %.0f %% of the sweep%s", r->name,
             100 * cov, fz);
-    else fit(f->title, sizeof f->title, "One stable steady state at each %s on the branches found%s", r->name, fz);
+    else mk_buf_printf(&f->title, "One stable steady state at each %s on the branches found%s", r->name, fz);
     if (r->unit[0] && strcmp(r->unit, "1")) fit(f->xlabel, sizeof f->xlabel, "%s (%s)", r->name, r->unit);
     else fit(f->xlabel, sizeof f->xlabel, "%s", r->name);
     for (int k = 0; k < r->n && f->n_marks < MK_PLOT_MAX_MARKS; k++) {
@@ -374,7 +374,7 @@ mk_status mk_cont_write_figure(const mk_cont_result *r, const char *path, mk_err
     double *buf = mk_calloc((size_t)(8 * nn) * (size_t)cap, sizeof *buf);
     mk_plot_xy *f = mk_calloc(1, sizeof *f);
     if (!idx || !buf || !f) {
-        free(idx), free(buf), free(f);
+        free(idx), free(buf), mk_buf_free(&f->title), free(f);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory for the continuation figure");
     }
     m[0] = curve_indices(r, 0, idx), m[1] = curve_indices(r, 1, idx + cap);
@@ -403,6 +403,6 @@ mk_status mk_cont_write_figure(const mk_cont_result *r, const char *path, mk_err
     }
     figure_title(r, f);
     mk_status rc = mk_plot_xy_write(f, path, err);
-    free(idx), free(buf), free(f);
+    free(idx), free(buf), mk_buf_free(&f->title), free(f);
     return rc;
 }

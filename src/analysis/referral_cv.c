@@ -41,7 +41,8 @@ static mk_status bolus(const mk_anatomy *anat, mk_units *u, const char *muscle, 
     return rc;
 }
 
-static mk_status response_of(const mk_run_result *res, mk_referral_cv_report *r, mk_error *err)
+static mk_status response_of(const mk_run_result *res, mk_referral_response *resp, double *peak_referred,
+                             double *cs_max, mk_error *err)
 {
     const mk_series *s = &res->series;
     const char *referred = mk_abi_label_symbol(res->abi, "pain_referred");
@@ -53,12 +54,29 @@ static mk_status response_of(const mk_run_result *res, mk_referral_cv_report *r,
     for (int k = 0; k < s->n_rows; k++) {
         double pain = s->values[(size_t)k * (size_t)s->n_cols + (size_t)cp];
         double cs = cc >= 0 ? s->values[(size_t)k * (size_t)s->n_cols + (size_t)cc] : 0;
-        mk_referral_response_add(&r->resp, pain, cs);
-        r->peak_referred = fmax(r->peak_referred, pain);
-        r->cs_max = fmax(r->cs_max, cs);
+        mk_referral_response_add(resp, pain, cs);
+        *peak_referred = fmax(*peak_referred, pain);
+        *cs_max = fmax(*cs_max, cs);
     }
-    mk_referral_response_thin(&r->resp, 12);
+    mk_referral_response_thin(resp, 12);
     return MK_OK;
+}
+
+mk_status mk_referral_saline_response(const mk_anatomy *anat, mk_referral_response *resp, double *peak_referred,
+                                      double *cs_max, mk_error *err)
+{
+    mk_units *u = NULL;
+    mk_run_result res;
+    memset(&res, 0, sizeof res);
+    memset(resp, 0, sizeof *resp);
+    *peak_referred = *cs_max = 0;
+    mk_status rc = mk_units_new(&u, err);
+    /* the site model does not depend on the muscle: one bolus gives the response */
+    if (!rc) rc = bolus(anat, u, "upper_trapezius", &res, err);
+    if (!rc) rc = response_of(&res, resp, peak_referred, cs_max, err);
+    mk_run_result_free(&res);
+    mk_units_free(u);
+    return rc;
 }
 
 /* the regions whose recorded pain reaches the threshold in a full run, the muscle's local
@@ -118,7 +136,7 @@ mk_status mk_referral_cv_run(const mk_referral_params *p, const mk_referral_fit_
     if (!rc) rc = mk_referral_maps_training(r->anat, &r->maps, err);
     /* the site model does not depend on the muscle: one bolus gives the response */
     if (!rc) rc = bolus(r->anat, u, "upper_trapezius", &res, err);
-    if (!rc) rc = response_of(&res, r, err);
+    if (!rc) rc = response_of(&res, &r->resp, &r->peak_referred, &r->cs_max, err);
     mk_run_result_free(&res);
     double t0 = mk_monotonic_s();
     if (!rc) rc = mk_referral_cross_validate(r->anat, &r->maps, &r->resp, p ? p : &r->anat->referral, o, &r->cv, err);

@@ -30,4 +30,10 @@ typedef struct mk_referral_cv_report {
 
 /* mk_referral_cv_run, _free, _format: public, include/myoknot/body.h */
 
+/* The site's response to the convention's bolus (one simulation, thinned to 12 points of its
+ * front), the peak of pain.referred and of central sensitisation: what every muscle's
+ * predicted map is computed from (mk_referral_predict). */
+mk_status mk_referral_saline_response(const mk_anatomy *anat, mk_referral_response *resp, double *peak_referred,
+                                      double *cs_max, mk_error *err);
+
 #endif

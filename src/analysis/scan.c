@@ -384,12 +384,12 @@ mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_err
     if (r->unit[0] && strcmp(r->unit, "1")) fit(f->xlabel, sizeof f->xlabel, "%s (%s)", r->name, r->unit);
     else fit(f->xlabel, sizeof f->xlabel, "%s", r->name);
     if (r->n_ranges == 0) {
-        fit(f->title, sizeof f->title, "No coexisting steady states for %s %s to %s %s: both sweeps give the same %s",
+        mk_buf_printf(&f->title, "No coexisting steady states for %s %s to %s %s: both sweeps give the same %s",
                  r->name, fmt_g(r->opts.from, a1, sizeof a1), fmt_g(r->opts.to, a2, sizeof a2), r->unit, r->watch);
     } else {
         double lo = r->range_lo[0], hi = r->range_hi[0];
         for (int i = 1; i < r->n_ranges; i++) lo = fmin(lo, r->range_lo[i]), hi = fmax(hi, r->range_hi[i]);
-        fit(f->title, sizeof f->title, "Two %s coexist for %s from %s to %s %s: hysteresis in %s",
+        mk_buf_printf(&f->title, "Two %s coexist for %s from %s to %s %s: hysteresis in %s",
             r->n_unconverged ? "states (not all settled)" : "steady states", r->name, fmt_g(lo, a1, sizeof a1),
             fmt_g(hi, a2, sizeof a2), r->unit, r->watch);
         f->shade = 1;
@@ -405,6 +405,7 @@ mk_status mk_scan_write_figure(const mk_scan_result *r, const char *path, mk_err
         }
     }
     mk_status rc = mk_plot_xy_write(f, path, err);
+    mk_buf_free(&f->title);
     free(f);
     free(buf);
     return rc;

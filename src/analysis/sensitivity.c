@@ -556,7 +556,7 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
         free(idx);
     }
     if (!rc) {
-        fit(f->title, sizeof f->title,
+        mk_buf_printf(&f->title,
             "Morris screening of %d parameters, %d trajectories (%d runs): the top %d by mu*, the mean absolute effect "
             "of a parameter across its plausible range",
             r->k, r->trajectories, r->runs, n_show);
@@ -564,6 +564,7 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
         snprintf(f->second_label, sizeof f->second_label, "sigma");
         rc = mk_plot_bars_write(f, path, err);
     }
+    mk_buf_free(&f->title);
     free(f);
     free(names);
     free(val);

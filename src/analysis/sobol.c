@@ -379,7 +379,7 @@ mk_status mk_sobol_write_figure(const mk_sobol_result *r, int top, const char *p
         free(idx);
     }
     if (!rc) {
-        snprintf(f->title, sizeof f->title,
+        mk_buf_printf(&f->title,
                  "Sobol indices of %d parameters, N = %d (%d runs): the share of the output's variance each "
                  "explains alone (S1) and with its interactions (ST), 95%% bootstrap intervals",
                  r->k, r->samples, r->runs);
@@ -387,6 +387,7 @@ mk_status mk_sobol_write_figure(const mk_sobol_result *r, int top, const char *p
         snprintf(f->second_label, sizeof f->second_label, "first order S1");
         rc = mk_plot_bars_write(f, path, err);
     }
+    mk_buf_free(&f->title);
     free(f);
     free(names);
     free(v);

@@ -43,7 +43,7 @@ mk_status mk_sweep_write_figure(const char *target, const char *unit, int n, con
         }
         if (best >= 0) {
             const double a = col[cand[best]][0], b = col[cand[best]][n - 1];
-            snprintf(f->title, sizeof f->title, "%s %s from %.3g to %.3g as %.80s goes from %g to %g %.30s", what[best],
+            mk_buf_printf(&f->title, "%s %s from %.3g to %.3g as %s goes from %g to %g %s", what[best],
                      b > a ? "rises" : b < a ? "falls" : "stays", a, b, target, x[0], x[n - 1], unit);
         }
         snprintf(f->xlabel, sizeof f->xlabel, "%.100s (%.50s)", target, unit);
@@ -78,6 +78,7 @@ mk_status mk_sweep_write_figure(const char *target, const char *unit, int n, con
         rc = mk_plot_xy_write(f, path, err);
     }
     for (int i = 0; i < MK_SWEEP_N_OUT; i++) free(col[i]);
+    mk_buf_free(&f->title);
     free(f);
     return rc;
 }

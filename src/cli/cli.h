@@ -23,6 +23,7 @@ int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi);
 int mk_cli_scan(int argc, char **argv);
 int mk_cli_sensitivity(int argc, char **argv);
 int mk_cli_referral(int argc, char **argv);
+int mk_cli_locate(int argc, char **argv);
 int mk_cli_fit(int argc, char **argv);
 int mk_cli_trial(int argc, char **argv);
 int mk_cli_compare(int argc, char **argv);
@@ -34,6 +35,17 @@ int mk_cli_params_file(const char *path, char **sets, int *n_sets, int cap); /* 
 
 /* Print an error as "file:line:col: error: message" and return 1. */
 int mk_cli_report(const mk_error *err);
+
+/* Progress of a long command on stderr: on a terminal one line rewritten in place with the
+ * time left; in a log (stderr not a terminal) one line per percent, so that a batch job's log
+ * shows how far it got.  `what` names the units counted ("patients", "runs", "variants"). */
+typedef struct mk_cli_progress {
+    const char *what;
+    int tty, last_pct;
+    double t0_s;
+} mk_cli_progress;
+void mk_cli_progress_start(mk_cli_progress *p, const char *what);
+void mk_cli_progress_show(mk_cli_progress *p, int done, int total);
 /* Print "myoknot: error: ..." and return EXIT_USAGE. */
 int mk_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write text to path through a temporary file and a rename (core/file.h): never half a

@@ -1,4 +1,4 @@
-/* cmd_model.c -- myoknot model check|show|c|py|list: the model language from the command line. */
+/* cmd_model.c -- myoknot model check|show|c|py|sbml|list: the model language from the command line. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +16,9 @@ static const char k_help[] =
     "                                      the model as a standalone Python module (right-hand\n"
     "                                      side, parameters, inputs, states with units), for\n"
     "                                      cross-checks with SciPy\n"
+    "       myoknot model sbml MODEL [-o FILE.xml]\n"
+    "                                      the model as SBML Level 3 Version 2: parameters,\n"
+    "                                      rate and assignment rules, units (docs/sbml.md)\n"
     "       myoknot model list             the models built into this myoknot\n"
     "\n"
     "MODEL is a file (NAME.myo or a path) or the name of a built-in model.  Errors name\n"
@@ -55,8 +58,9 @@ int mk_cli_model(int argc, char **argv)
         if (argc > 1) return mk_cli_usage_error("'model list' takes no argument, found '%s'", argv[1]);
         return list_models();
     }
-    if (strcmp(verb, "check") && strcmp(verb, "show") && strcmp(verb, "c") && strcmp(verb, "py"))
-        return mk_cli_usage_error("unknown 'model' command '%s' (check, show, c, py, list)", verb);
+    if (strcmp(verb, "check") && strcmp(verb, "show") && strcmp(verb, "c") && strcmp(verb, "py") &&
+        strcmp(verb, "sbml"))
+        return mk_cli_usage_error("unknown 'model' command '%s' (check, show, c, py, sbml, list)", verb);
     const char *file = NULL, *out = NULL;
     static const mk_cli_opt opts[] = {{"-o", MK_CLI_VALUE}};
     char cmd[32];
@@ -89,6 +93,7 @@ int mk_cli_model(int argc, char **argv)
         mk_error err = {0};
         mk_status st = !strcmp(verb, "show") ? mk_model_write_markdown(m, &b, &err)
                        : !strcmp(verb, "py") ? mk_model_generate_py(m, &b, &err)
+                       : !strcmp(verb, "sbml") ? mk_model_write_sbml(m, &b, &err)
                                              : mk_model_generate_c(m, &b, &err);
         rc = st ? mk_cli_report(&err) : emit(&b, out);
         mk_buf_free(&b);

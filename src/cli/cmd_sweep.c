@@ -235,6 +235,8 @@ static int run_all(sweep *w)
     pid_t pids[SWEEP_MAX_JOBS];
     double rec[SWEEP_MAX_JOBS][1 + N_OUT];
     int have = 0, rc = 0;
+    mk_cli_progress pg;
+    mk_cli_progress_start(&pg, "runs");
     for (int k = 0; k < w->n; k++) w->res[k][0] = NAN;
     fflush(stdout);
     fflush(stderr);
@@ -279,10 +281,9 @@ static int run_all(sweep *w)
             if (k < 0 || k >= w->n) continue;
             memcpy(w->res[k], rec[j] + 1, sizeof w->res[k]);
             have++;
-            if (isatty(2)) fprintf(stderr, "\r  %d/%d runs done ", have, w->n);
+            mk_cli_progress_show(&pg, have, w->n);
         }
     }
-    if (isatty(2)) fputs("\r\033[K", stderr);
     for (int j = 0; j < started; j++) {
         int st = 0;
         if (waitpid(pids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) rc = 1;

@@ -166,12 +166,8 @@ static int parse_args(int argc, char **argv, trial_args *a)
 
 static void progress(void *ctx, int done, int total, double elapsed)
 {
-    (void)ctx;
-    double eta = done > 0 ? elapsed / done * (total - done) : NAN;
-    if (isfinite(eta)) fprintf(stderr, "\r  patient %d/%d, %.0f s elapsed, about %.0f s to go ", done, total, elapsed, eta);
-    else fprintf(stderr, "\r  patient %d/%d, %.0f s elapsed ", done, total, elapsed);
-    if (done == total) fputs("\r\033[K", stderr);
-    fflush(stderr);
+    (void)elapsed;
+    mk_cli_progress_show(ctx, done, total);
 }
 
 static int write_outputs(const mk_trial_result *res, const mk_outdir *od, mk_buf *text)
@@ -272,7 +268,9 @@ int mk_cli_trial(int argc, char **argv)
     o.seed = a.seed;
     o.rank = rank;
     o.ranks = size;
-    if (isatty(2) && rank == 0) o.progress = progress;
+    mk_cli_progress pg;
+    mk_cli_progress_start(&pg, "patients");
+    if (rank == 0) o.progress = progress, o.progress_ctx = &pg;
     char journal[1100]; /* an output folder path (at most 1023) and ".journal" */
     if (size == 1) {
         snprintf(journal, sizeof journal, "%s.journal", mk_outdir_dir(od));

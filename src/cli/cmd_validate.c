@@ -245,115 +245,149 @@ static void pad_print(const char *s, int w)
     for (int k = width(s); k < w; k++) fputc(' ', stdout);
 }
 
-static int validate_main(const vopts *parsed)
-{
-    vopts o = *parsed;
-    int rc = 0;
-    mk_outdir *od = NULL;
-
-    /* the models */
+/* One run of the suite, in the order the steps below take it: the models, the targets loaded
+ * and sorted by role, the output folder, the table printed as the targets run, the notes on
+ * failures, the page, the totals. */
+typedef struct suite {
+    vopts o;
     mk_cli_model_ref refs[MAX_MODELS];
-    int n_models = 0;
-    memset(refs, 0, sizeof refs);
-    if (o.all_variants) {
-        for (int i = 0; mk_builtin_at(i) && n_models < MAX_MODELS; i++)
-            if (!strncmp(mk_builtin_at(i)->name, "tp_site", 7)) refs[n_models++].abi = mk_builtin_at(i);
-        if (!n_models) {
-            fprintf(stderr, "myoknot: error: no built-in model starts with tp_site\n");
-            return 1;
-        }
-    } else {
-        if ((rc = mk_cli_open_model(o.model ? o.model : "tp_site", 1, &refs[0]))) return rc;
-        n_models = 1;
-    }
+    int n_models;
+    char **files;
+    int n_files;
+    row *rows;
+    int n_rows, load_errors;
+    mk_units *u;
+    mk_anatomy *anat;
+    mk_outdir *od;
+    audit_marks marks;
+    int counts[2][MAX_MODELS][MK_V_N]; /* [role: 0 validation, 1 calibration][model][verdict] */
+    double wall;
+} suite;
 
-    int n_files = 0;
-    if (o.audit) {
-        mk_cli_audit_opts ao = {.dir = o.dir, .out = o.out, .only = o.only, .n_only = o.n_only, .jobs = o.jobs ? o.jobs : 2};
-        rc = mk_cli_validate_audit(&ao, refs[0].abi);
-        mk_cli_close_model(&refs[0]);
+static int open_models(suite *s)
+{
+    if (!s->o.all_variants) {
+        int rc = mk_cli_open_model(s->o.model ? s->o.model : "tp_site", 1, &s->refs[0]);
+        if (!rc) s->n_models = 1;
         return rc;
     }
-    char **files = mk_cli_validate_list(o.dir, &n_files);
-    if (!files || !n_files) {
-        fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", o.dir,
-                files ? "" : " (cannot read the directory: give --dir, or set MYOKNOT_DATA to the folder holding data/validation)");
-        free(files);
-        for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
+    for (int i = 0; mk_builtin_at(i) && s->n_models < MAX_MODELS; i++)
+        if (!strncmp(mk_builtin_at(i)->name, "tp_site", 7)) s->refs[s->n_models++].abi = mk_builtin_at(i);
+    if (s->n_models) return 0;
+    fprintf(stderr, "myoknot: error: no built-in model starts with tp_site\n");
+    return 1;
+}
+
+/* The target files, the unit system and the anatomy. */
+static int open_targets(suite *s)
+{
+    s->files = mk_cli_validate_list(s->o.dir, &s->n_files);
+    if (!s->files || !s->n_files) {
+        fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", s->o.dir,
+                s->files ? "" : " (cannot read the directory: give --dir, or set MYOKNOT_DATA to the folder holding data/validation)");
         return 1;
     }
-    row *rows = mk_calloc((size_t)n_files, sizeof *rows);
-    mk_units *u = NULL;
-    mk_anatomy *anat = NULL;
+    s->rows = mk_calloc((size_t)s->n_files, sizeof *s->rows);
     mk_error err = {0};
-    if (!rows || mk_units_new(&u, &err) || mk_anatomy_load(&anat, &err)) {
-        if (!rows) fprintf(stderr, "myoknot: error: out of memory\n");
-        else mk_cli_report(&err);
-        rc = 1;
-        goto done;
+    if (!s->rows) {
+        fprintf(stderr, "myoknot: error: out of memory\n");
+        return 1;
     }
+    if (mk_units_new(&s->u, &err) || mk_anatomy_load(&s->anat, &err)) return mk_cli_report(&err);
+    return 0;
+}
 
-    /* the output folder, before the targets run */
-    if (mk_cli_outdir_open(&od, o.out, "validation", &k_validation_kind)) {
-        rc = 1;
-        goto done;
-    }
-    printf("myoknot %s: validation against published data (%s), model%s", mk_version(), o.dir, n_models > 1 ? "s" : "");
-    for (int m = 0; m < n_models; m++) printf(" %s (%s)", refs[m].abi->name, refs[m].abi->hash);
+static void print_header(const suite *s)
+{
+    printf("myoknot %s: validation against published data (%s), model%s", mk_version(), s->o.dir,
+           s->n_models > 1 ? "s" : "");
+    for (int m = 0; m < s->n_models; m++) printf(" %s (%s)", s->refs[m].abi->name, s->refs[m].abi->hash);
     printf("\n");
-    if (o.all_variants) {
+    if (s->o.all_variants) {
         static const char *const wanted[] = {"tp_site_neurogenic", "tp_site_central", NULL};
         for (int k = 0; wanted[k]; k++)
             if (!mk_builtin_find(wanted[k])) printf("(variant %s is not built in: not run)\n", wanted[k]);
     }
     printf("\n");
-
-    /* header */
     pad_print("target", 30);
-    if (n_models == 1) pad_print("source", 34);
+    if (s->n_models == 1) pad_print("source", 34);
     pad_print("published", 24);
-    for (int m = 0; m < n_models; m++) {
+    for (int m = 0; m < s->n_models; m++) {
         char h[64];
-        snprintf(h, sizeof h, "%s", n_models == 1 ? "model" : refs[m].abi->name);
-        pad_print(h, n_models == 1 ? 16 : 34);
+        snprintf(h, sizeof h, "%s", s->n_models == 1 ? "model" : s->refs[m].abi->name);
+        pad_print(h, s->n_models == 1 ? 16 : 34);
     }
-    if (n_models == 1) printf("verdict");
+    if (s->n_models == 1) printf("verdict");
     printf("\n");
+}
 
-    struct timespec c0, c1;
-    clock_gettime(CLOCK_MONOTONIC, &c0);
-    int n_rows = 0;
-    /* counts[role][model][verdict]: role 0 validation, 1 calibration */
-    int counts[2][MAX_MODELS][MK_V_N];
-    memset(counts, 0, sizeof counts);
-    int load_errors = 0;
-    for (int f = 0; f < n_files; f++) { /* load every target first: the groups print apart */
-        row *r = &rows[n_rows];
-        snprintf(r->file, sizeof r->file, "%s", files[f]);
+/* Every target loaded first, so that the groups print apart: the selected ones (and the files
+ * that did not load) become rows, sorted validation first. */
+static void load_rows(suite *s)
+{
+    for (int f = 0; f < s->n_files; f++) {
+        row *r = &s->rows[s->n_rows];
+        snprintf(r->file, sizeof r->file, "%s", s->files[f]);
         mk_error e = {0};
-        if (mk_vtarget_load_file(files[f], &r->t, &e) || mk_vtarget_check_units(r->t, u, &e)) {
+        if (mk_vtarget_load_file(s->files[f], &r->t, &e) || mk_vtarget_check_units(r->t, s->u, &e)) {
             mk_vtarget_free(r->t);
             r->t = NULL;
-            if (!selected(&o, files[f], "")) continue;
+            if (!selected(&s->o, s->files[f], "")) continue;
             mk_error_format(&e, r->load_error, sizeof r->load_error);
             mk_cli_report(&e);
-            load_errors++;
-            n_rows++;
+            s->load_errors++;
+            s->n_rows++;
             continue;
         }
-        if (!selected(&o, files[f], mk_vtarget_name(r->t))) {
+        if (!selected(&s->o, s->files[f], mk_vtarget_name(r->t))) {
             mk_vtarget_free(r->t);
             r->t = NULL;
             continue;
         }
-        n_rows++;
+        s->n_rows++;
     }
-    qsort(rows, (size_t)n_rows, sizeof *rows, cmp_role);
-    audit_marks marks;
-    read_audit_marks(o.dir, &marks);
+    qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, cmp_role);
+}
+
+/* One target against every model, its line of the table printed cell by cell as it runs. */
+static int run_row(suite *s, row *r, int g)
+{
+    char b1[64], b2[64];
+    pad_print(cut(b1, sizeof b1, mk_vtarget_name(r->t), 29), 30);
+    fflush(stdout);
+    for (int m = 0; m < s->n_models; m++) {
+        mk_vresult *res = &r->res[m];
+        mk_error e = {0};
+        if (mk_vtarget_run(r->t, s->refs[m].abi, s->u, s->anat, res, &e)) return mk_cli_report(&e), 1;
+        s->counts[g][m][res->verdict]++;
+        if (m == 0) {
+            if (s->n_models == 1) pad_print(cut(b1, sizeof b1, res->source, 33), 34);
+            pad_print(cut(b2, sizeof b2, res->published, 23), 24);
+        }
+        const char *mark = audit_mark(&s->marks, res->name, s->refs[m].abi->name);
+        if (s->n_models == 1) {
+            pad_print(cut(b1, sizeof b1, res->model_text, 15), 16);
+            printf("%s%s%s", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
+            if (res->circular[0]) printf(" [circular]");
+        } else {
+            char cell[200];
+            snprintf(cell, sizeof cell, "%s %s%s%s", res->model_text, mk_verdict_name(res->verdict),
+                     mark[0] ? " " : "", mark[0] ? "[i]" : "");
+            pad_print(cut(b1, sizeof b1, cell, 33), 34);
+        }
+        fflush(stdout);
+    }
+    printf("\n");
+    return 0;
+}
+
+static int run_rows(suite *s)
+{
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &c0);
     int group = -1;
-    for (int i = 0; i < n_rows; i++) {
-        row *r = &rows[i];
+    for (int i = 0; i < s->n_rows; i++) {
+        row *r = &s->rows[i];
         if (!r->t) continue;
         int g = role_index(r->t);
         if (g != group) {
@@ -361,121 +395,140 @@ static int validate_main(const vopts *parsed)
             printf("%s-- %s targets%s\n", i ? "\n" : "", g ? "calibration" : "validation",
                    g ? " (may be used to set parameters; a pass here is not evidence)" : " (never used to set parameters)");
         }
-        mk_error e = {0};
-        char b1[64], b2[64];
-        pad_print(cut(b1, sizeof b1, mk_vtarget_name(r->t), 29), 30);
-        fflush(stdout);
-        for (int m = 0; m < n_models; m++) {
-            mk_vresult *res = &r->res[m];
-            if (mk_vtarget_run(r->t, refs[m].abi, u, anat, res, &e)) {
-                mk_cli_report(&e);
-                rc = 1;
-                goto done;
-            }
-            counts[g][m][res->verdict]++;
-            if (m == 0) {
-                if (n_models == 1) pad_print(cut(b1, sizeof b1, res->source, 33), 34);
-                pad_print(cut(b2, sizeof b2, res->published, 23), 24);
-            }
-            char cell[200];
-            const char *mark = audit_mark(&marks, res->name, refs[m].abi->name);
-            if (n_models == 1) {
-                pad_print(cut(b1, sizeof b1, res->model_text, 15), 16);
-                printf("%s%s%s", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
-                if (res->circular[0]) printf(" [circular]");
-            } else {
-                snprintf(cell, sizeof cell, "%s %s%s%s", res->model_text, mk_verdict_name(res->verdict), mark[0] ? " " : "",
-                         mark[0] ? "[i]" : "");
-                pad_print(cut(b1, sizeof b1, cell, 33), 34);
-            }
-            fflush(stdout);
-        }
-        printf("\n");
+        if (run_row(s, r, g)) return 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &c1);
-    if (o.n_only && n_rows == 0) {
-        /* a mistyped --only must not pass as "0 of 0" */
-        rc = mk_cli_usage_error("no validation target in %s matches --only %s%s", o.dir, o.only[0],
-                                o.n_only > 1 ? " (or the other --only names)" : "");
-        goto done;
-    }
-    double wall = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+    s->wall = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+    return 0;
+}
 
-    /* notes for failures, loud unexpected passes */
-    int bad = load_errors, xpass = 0;
+/* Notes for failures and circular targets, loud unexpected passes; returns how many results
+ * make the suite fail (files that did not load included). */
+static int print_problems(const suite *s)
+{
+    int bad = s->load_errors, xpass = 0;
     printf("\n");
-    for (int i = 0; i < n_rows; i++)
-        for (int m = 0; rows[i].t && m < n_models; m++) {
-            mk_vresult *res = &rows[i].res[m];
+    for (int i = 0; i < s->n_rows; i++)
+        for (int m = 0; s->rows[i].t && m < s->n_models; m++) {
+            const mk_vresult *res = &s->rows[i].res[m];
             if (res->verdict == MK_V_FAIL || res->verdict == MK_V_ERROR || res->verdict == MK_V_DRIFT) {
                 bad++;
-                printf("%s %s [%s]: %s\n", mk_verdict_name(res->verdict), res->name, refs[m].abi->name, res->note);
+                printf("%s %s [%s]: %s\n", mk_verdict_name(res->verdict), res->name, s->refs[m].abi->name, res->note);
             }
             if (res->circular[0] && !strcmp(res->role, "validation")) {
                 bad++;
                 printf("!!! CIRCULAR validation target %s [%s]: the model's parameters were set from its number (%s); "
                        "make it 'role: calibration' or test a number the parameters were not set from\n",
-                       res->name, refs[m].abi->name, res->circular);
+                       res->name, s->refs[m].abi->name, res->circular);
             }
         }
-    for (int i = 0; i < n_rows; i++)
-        for (int m = 0; rows[i].t && m < n_models; m++)
-            if (rows[i].res[m].verdict == MK_V_XPASS) {
+    for (int i = 0; i < s->n_rows; i++)
+        for (int m = 0; s->rows[i].t && m < s->n_models; m++)
+            if (s->rows[i].res[m].verdict == MK_V_XPASS) {
                 bad++;
                 if (!xpass++) printf("\n");
                 printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s"
-                       "%s\n", rows[i].res[m].name, refs[m].abi->name, rows[i].file,
-                       n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
+                       "%s\n", s->rows[i].res[m].name, s->refs[m].abi->name, s->rows[i].file,
+                       s->n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
             }
+    return bad;
+}
 
-    /* the page: validation.csv and validation.html with the figures (the library's) */
-    mk_vsuite_row *vrows = mk_calloc((size_t)(n_rows ? n_rows : 1), sizeof *vrows);
-    const char *(*vmarks)[MAX_MODELS] = mk_calloc((size_t)(n_rows ? n_rows : 1), sizeof *vmarks);
+/* The page: validation.csv and validation.html with the figures (the library's), committed. */
+static int write_page(suite *s)
+{
+    int n = s->n_rows ? s->n_rows : 1, rc = 0;
+    mk_vsuite_row *vrows = mk_calloc((size_t)n, sizeof *vrows);
+    const char *(*vmarks)[MAX_MODELS] = mk_calloc((size_t)n, sizeof *vmarks);
     const char *names[MAX_MODELS];
-    for (int m = 0; m < n_models; m++) names[m] = refs[m].abi->name;
-    for (int i = 0; vrows && vmarks && i < n_rows; i++) {
-        vrows[i] = (mk_vsuite_row){.file = rows[i].file, .load_error = rows[i].t ? "" : rows[i].load_error,
-                                   .res = rows[i].res, .marks = vmarks[i]};
-        for (int m = 0; rows[i].t && m < n_models; m++) vmarks[i][m] = audit_mark(&marks, rows[i].res[m].name, names[m]);
+    for (int m = 0; m < s->n_models; m++) names[m] = s->refs[m].abi->name;
+    for (int i = 0; vrows && vmarks && i < s->n_rows; i++) {
+        const row *r = &s->rows[i];
+        vrows[i] = (mk_vsuite_row){.file = r->file, .load_error = r->t ? "" : r->load_error, .res = r->res,
+                                   .marks = vmarks[i]};
+        for (int m = 0; r->t && m < s->n_models; m++) vmarks[i][m] = audit_mark(&s->marks, r->res[m].name, names[m]);
     }
-    mk_vsuite_page page = {.targets_dir = o.dir, .n_models = n_models, .models = names, .wall_s = wall};
+    mk_vsuite_page page = {.targets_dir = s->o.dir, .n_models = s->n_models, .models = names, .wall_s = s->wall};
+    mk_error err = {0};
     if (!vrows || !vmarks) rc = 1, fputs("myoknot: error: out of memory\n", stderr);
-    else if (mk_vsuite_write(&page, vrows, n_rows, od, &err)) rc = mk_cli_report(&err);
+    else if (mk_vsuite_write(&page, vrows, s->n_rows, s->od, &err)) rc = mk_cli_report(&err);
     free(vrows);
     free(vmarks);
-    if (rc || (rc = mk_cli_outdir_commit(od))) goto done;
+    return rc ? rc : mk_cli_outdir_commit(s->od);
+}
 
+static void print_totals(const suite *s)
+{
     printf("\n");
     for (int g = 0; g < 2; g++)
-        for (int m = 0; m < n_models; m++) {
+        for (int m = 0; m < s->n_models; m++) {
+            const int *c = s->counts[g][m];
             int n = 0;
-            for (int v = 0; v < MK_V_N; v++) n += counts[g][m][v];
+            for (int v = 0; v < MK_V_N; v++) n += c[v];
             printf("%-11s %-20s %2d pass, %2d FAIL, %2d expected-fail, %2d DRIFT, %2d UNEXPECTED-PASS, %2d error (of %d)\n",
-                   g ? "calibration" : "validation", refs[m].abi->name, counts[g][m][MK_V_PASS], counts[g][m][MK_V_FAIL],
-                   counts[g][m][MK_V_XFAIL], counts[g][m][MK_V_DRIFT], counts[g][m][MK_V_XPASS], counts[g][m][MK_V_ERROR], n);
+                   g ? "calibration" : "validation", s->refs[m].abi->name, c[MK_V_PASS], c[MK_V_FAIL], c[MK_V_XFAIL],
+                   c[MK_V_DRIFT], c[MK_V_XPASS], c[MK_V_ERROR], n);
         }
-    if (marks.n) {
+    if (s->marks.n) {
         int n_ins = 0;
-        for (int i = 0; i < n_rows; i++)
-            if (rows[i].t && !role_index(rows[i].t) && audit_mark(&marks, rows[i].res[0].name, refs[0].abi->name)[0]) n_ins++;
-        printf("audit (%s): %d validation target%s marked insensitive\n", marks.header, n_ins, n_ins == 1 ? "" : "s");
+        for (int i = 0; i < s->n_rows; i++)
+            if (s->rows[i].t && !role_index(s->rows[i].t) &&
+                audit_mark(&s->marks, s->rows[i].res[0].name, s->refs[0].abi->name)[0])
+                n_ins++;
+        printf("audit (%s): %d validation target%s marked insensitive\n", s->marks.header, n_ins, n_ins == 1 ? "" : "s");
     }
-    if (load_errors) printf("%d validation file%s could not be loaded\n", load_errors, load_errors > 1 ? "s" : "");
-    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", wall, mk_outdir_dir(od));
-    rc = bad ? 1 : 0;
-done:
-    mk_cli_outdir_abort(&od);
-    for (int i = 0; i < n_files; i++) {
-        if (rows)
-            for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(&rows[i].res[m]);
-        if (rows) mk_vtarget_free(rows[i].t);
-        free(files[i]);
+    if (s->load_errors) printf("%d validation file%s could not be loaded\n", s->load_errors, s->load_errors > 1 ? "s" : "");
+    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", s->wall,
+           mk_outdir_dir(s->od));
+}
+
+static void suite_free(suite *s)
+{
+    mk_cli_outdir_abort(&s->od);
+    for (int i = 0; i < s->n_files; i++) {
+        if (s->rows) {
+            for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(&s->rows[i].res[m]);
+            mk_vtarget_free(s->rows[i].t);
+        }
+        if (s->files) free(s->files[i]);
     }
-    free(files);
-    free(rows);
-    mk_anatomy_free(anat);
-    mk_units_free(u);
-    for (int m = 0; m < n_models; m++) mk_cli_close_model(&refs[m]);
+    free(s->files);
+    free(s->rows);
+    mk_anatomy_free(s->anat);
+    mk_units_free(s->u);
+    for (int m = 0; m < s->n_models; m++) mk_cli_close_model(&s->refs[m]);
+}
+
+static int validate_main(const vopts *parsed)
+{
+    suite *s = mk_calloc(1, sizeof *s); /* ~50 kB of marks: not on the stack */
+    if (!s) return fputs("myoknot: error: out of memory\n", stderr), 1;
+    s->o = *parsed;
+    int rc = open_models(s);
+    if (!rc && s->o.audit) {
+        mk_cli_audit_opts ao = {.dir = s->o.dir, .out = s->o.out, .only = s->o.only, .n_only = s->o.n_only,
+                                .jobs = s->o.jobs ? s->o.jobs : 2};
+        rc = mk_cli_validate_audit(&ao, s->refs[0].abi);
+    } else if (!rc && !(rc = open_targets(s))) {
+        /* the output folder before the targets run */
+        rc = mk_cli_outdir_open(&s->od, s->o.out, "validation", &k_validation_kind) ? 1 : 0;
+        if (!rc) {
+            print_header(s);
+            load_rows(s);
+            read_audit_marks(s->o.dir, &s->marks);
+            rc = run_rows(s);
+        }
+        if (!rc && s->o.n_only && s->n_rows == 0) /* a mistyped --only must not pass as "0 of 0" */
+            rc = mk_cli_usage_error("no validation target in %s matches --only %s%s", s->o.dir, s->o.only[0],
+                                    s->o.n_only > 1 ? " (or the other --only names)" : "");
+        int bad = rc ? 0 : print_problems(s);
+        if (!rc && !(rc = write_page(s))) {
+            print_totals(s);
+            rc = bad ? 1 : 0;
+        }
+    }
+    suite_free(s);
+    free(s);
     return rc;
 }
 

@@ -83,11 +83,13 @@ static void worker(audit *a, int first, int jobs, int fd)
 }
 
 /* Read what the workers write until every pipe is closed. */
-static int collect(audit *a, int *fds, int jobs, double t0)
+static int collect(audit *a, int *fds, int jobs)
 {
     char buf[MK_CLI_AUDIT_MAX_JOBS][256];
     size_t have[MK_CLI_AUDIT_MAX_JOBS] = {0};
-    int open_n = jobs, done = 0, tty = isatty(2);
+    int open_n = jobs, done = 0;
+    mk_cli_progress pg;
+    mk_cli_progress_start(&pg, "variants");
     while (open_n) {
         struct pollfd p[MK_CLI_AUDIT_MAX_JOBS];
         for (int j = 0; j < jobs && j < MK_CLI_AUDIT_MAX_JOBS; j++) p[j] = (struct pollfd){.fd = fds[j], .events = POLLIN};
@@ -112,11 +114,7 @@ static int collect(audit *a, int *fds, int jobs, double t0)
                 *nl = 0;
                 if (sscanf(line, "%d %d %d", &v, &t, &ok) == 3 && v >= 0 && v < a->n_v) {
                     if (t >= 0 && t < a->n_t) a->pass[(size_t)v * (size_t)a->n_t + (size_t)t] = (unsigned char)ok;
-                    else if (t == -1 && ++done && tty) {
-                        double el = now_s() - t0;
-                        fprintf(stderr, "\raudit: %d/%d variants, %.0f s, about %.0f s left   ", done, a->n_v, el,
-                                el / done * (a->n_v - done));
-                    }
+                    else if (t == -1 && ++done) mk_cli_progress_show(&pg, done, a->n_v);
                 }
                 line = nl + 1;
             }
@@ -124,7 +122,6 @@ static int collect(audit *a, int *fds, int jobs, double t0)
             memmove(buf[j], line, have[j] + 1);
         }
     }
-    if (tty) fprintf(stderr, "\n");
     return done;
 }
 
@@ -305,7 +302,7 @@ int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi)
         fprintf(stderr, "myoknot: error: cannot start the audit workers: %s\n", strerror(errno));
         rc = 1;
     }
-    int done_v = collect(&a, fds, jobs, t0);
+    int done_v = collect(&a, fds, jobs);
     for (int j = 0; j < jobs; j++) {
         int st = 0;
         if (waitpid(pids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) rc = 1;

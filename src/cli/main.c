@@ -19,6 +19,7 @@ static const char k_usage[] =
     "  scan         sweep a parameter up and down: steady states, folds, hysteresis\n"
     "  sensitivity  rank parameters by their effect on chosen outputs (Morris screening)\n"
     "  referral     cross-validate the referral mechanism against classical maps (--cv)\n"
+    "  locate       from a pain drawing to the trigger points that could cause it\n"
     "  fit          estimate parameters from calibration targets or a patient's measurements\n"
     "  compare      put run directories side by side: measurements, pain, PPT, stiffness\n"
     "  sweep        run a scenario across values of a treatment setting or a parameter\n"
@@ -58,10 +59,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "scan")) return mk_cli_scan(argc - 2, argv + 2);
     if (!strcmp(cmd, "sensitivity")) return mk_cli_sensitivity(argc - 2, argv + 2);
     if (!strcmp(cmd, "referral")) return mk_cli_referral(argc - 2, argv + 2);
+    if (!strcmp(cmd, "locate")) return mk_cli_locate(argc - 2, argv + 2);
     if (!strcmp(cmd, "fit")) return mk_cli_fit(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare")) return mk_cli_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return mk_cli_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "trial")) return mk_cli_trial(argc - 2, argv + 2);
     return mk_cli_usage_error("unknown command '%s' (commands: run, model, validate, scan, "
-                              "sensitivity, referral, fit, compare, sweep, trial; see myoknot --help)", cmd);
+                              "sensitivity, referral, locate, fit, compare, sweep, trial; see myoknot --help)", cmd);
 }

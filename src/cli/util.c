@@ -1,6 +1,7 @@
 /* util.c -- what every subcommand needs: reporting, atomic writes, output folders (removed on
  * SIGINT/SIGTERM), opening models. */
 #include <ctype.h>
+#include <math.h>
 #include <limits.h>
 #include <errno.h>
 #include <signal.h>
@@ -263,4 +264,39 @@ const char *mk_cli_data_path(const char *path, char *buf, size_t size)
         if (w > 0 && (size_t)w < size && access(buf, F_OK) == 0) return buf;
     }
     return path; /* its error names it as the user typed it */
+}
+
+/* ---------------------------------------------------------------- progress of long commands */
+
+static double progress_clock_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void mk_cli_progress_start(mk_cli_progress *p, const char *what)
+{
+    p->what = what;
+    p->tty = isatty(2);
+    p->last_pct = -1;
+    p->t0_s = progress_clock_s();
+}
+
+void mk_cli_progress_show(mk_cli_progress *p, int done, int total)
+{
+    if (total <= 0) return;
+    double el = progress_clock_s() - p->t0_s, left = done > 0 ? el / done * (total - done) : NAN;
+    int pct = (int)(100.0 * done / total);
+    if (p->tty) {
+        if (isfinite(left)) fprintf(stderr, "\r  %d/%d %s, %.0f s elapsed, about %.0f s to go ", done, total, p->what, el, left);
+        else fprintf(stderr, "\r  %d/%d %s, %.0f s elapsed ", done, total, p->what, el);
+        if (done == total) fputs("\r\033[K", stderr);
+    } else if (pct > p->last_pct) {
+        fprintf(stderr, "progress: %d %% (%d/%d %s), %.0f s elapsed%s", pct, done, total, p->what, el,
+                isfinite(left) && done < total ? "" : "\n");
+        if (isfinite(left) && done < total) fprintf(stderr, ", about %.0f s to go\n", left);
+        p->last_pct = pct;
+    }
+    fflush(stderr);
 }

@@ -370,7 +370,7 @@ typedef struct forest {
     char label[FOREST_MAX][120];
     double g[FOREST_MAX], lo[FOREST_MAX], hi[FOREST_MAX];
     double pub[FOREST_MAX], pub_lo[FOREST_MAX], pub_hi[FOREST_MAX];
-    char title[300];
+    char title[512];          /* the design's name is at most 95 characters: never cut */
 } forest;
 
 static void forest_draw(const void *ctx, double *xs, double *ys)
@@ -447,8 +447,8 @@ mk_status mk_trial_write_forest(const mk_trial_result *r, const char *path, mk_e
                         f->pub_hi[k] = d->anchors[a].smd_hi;
                     }
             }
-    char t[300];
-    snprintf(t, sizeof t, "Trial %.80s: %d virtual patients analysed of %d sampled; between-arm difference at each time",
+    char t[256];
+    snprintf(t, sizeof t, "Trial %s: %d virtual patients analysed of %d sampled; between-arm difference at each time",
              d->name, r->n_analysed, r->n);
     mk_plot_text(f->title, sizeof f->title, t);
     mk_plot_page page = {path, 1500, (int)(200 + 44.0 * f->n), NULL, 0, 1};

@@ -232,6 +232,25 @@ static mk_status check_param(checker *c, mk_decl *d)
 
 /* First pass: names unique, qualified names built, units parsed, derivatives and output
  * flags attached to their declarations, counts made. */
+
+/* A name declared twice in one component.  When the second comes from a variant's
+ * `extend component`, the first is in the base: name its file, and say how a variant changes
+ * a declaration instead of adding it again. */
+static mk_status duplicate_decl(checker *c, const mk_decl *d, const mk_decl *old)
+{
+    if (old->file == d->file)
+        return mk_fail_at(c->err, MK_ERR_NAME, d->file, d->line, d->col,
+                          "'%s' is already declared in component '%s' at line %d", d->local,
+                          d->comp->name, old->line);
+    const char *how = old->kind == MK_SYM_VAR ? "replace var " : old->kind == MK_SYM_INPUT
+                                                                 ? "replace component " : "set ";
+    return mk_fail_at(c->err, MK_ERR_NAME, d->file, d->line, d->col,
+                      "'%s' is already declared in component '%s' at %s:%d; a variant changes "
+                      "it with %s%s%s%s, not by declaring it again", d->local, d->comp->name,
+                      old->file, old->line, how, d->comp->name,
+                      old->kind == MK_SYM_INPUT ? "" : ".", old->kind == MK_SYM_INPUT ? "" : d->local);
+}
+
 static mk_status collect(checker *c)
 {
     mk_model *m = c->m;
@@ -250,10 +269,7 @@ static mk_status collect(checker *c)
             if (!q) return oom(c);
             snprintf(q, n, "%s.%s", k->name, d->local);
             if (mk_map_put(&c->decls, q, n - 1, d, &old)) return oom(c);
-            if (old)
-                return mk_fail_at(c->err, MK_ERR_NAME, d->file, d->line, d->col,
-                                  "'%s' is already declared in component '%s' at line %d",
-                                  d->local, k->name, ((mk_decl *)old)->line);
+            if (old) return duplicate_decl(c, d, old);
             d->qname = q;
             if ((rc = check_declared_unit(c, d))) return rc;
             if (d->kind == MK_SYM_PARAM && (rc = check_param(c, d))) return rc;
@@ -275,6 +291,11 @@ static mk_status collect(checker *c)
                     return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->line, d->col,
                                       "d(%s)/dt: '%s' is %s, not a state", d->local, d->local,
                                       a_kind(target->kind));
+                if (target->deriv && target->deriv->file != d->deriv->file)
+                    return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->deriv_line, d->deriv_col,
+                                      "state '%s' already has an equation at %s:%d; a variant "
+                                      "changes it with replace d(%s)/dt = ...", d->local,
+                                      target->deriv->file, target->deriv_line, target->qname);
                 if (target->deriv)
                     return mk_fail_at(c->err, MK_ERR_MODEL, d->file, d->deriv_line, d->deriv_col,
                                       "state '%s' already has an equation at line %d", d->local,

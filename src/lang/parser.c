@@ -1,10 +1,15 @@
 /*
  * parser.c -- recursive descent over the model language (docs/model-language.md).
  *
- *   file       := 'model' NAME '{' {'doc' STRING} '}' {component | interface | ...}
+ *   file       := 'model' NAME ['extends' (NAME|STRING)] '{' {'doc' STRING} '}'
+ *                 {component | interface | function | law | set | replace | extend}
  *   interface  := 'interface' '{' { LABEL '=' NAME '.' NAME ['{' 'doc' STRING '}']
  *                                 | 'why' (LABEL ('<'|'>') NUMBER | 'otherwise') STRING } '}'
  *   component  := 'component' NAME '{' {item} '}'
+ *   replace    := 'replace' (component | 'var' NAME '.' NAME [UNIT] '=' expr [attrs]
+ *                            | 'd' '(' NAME '.' NAME ')' '/' 'dt' '=' expr)
+ *   extend     := 'extend' 'component' NAME '{' {item} '}'
+ *   set        := 'set' NAME '.' NAME '=' NUMBER UNIT [attrs]
  *   item       := 'doc' STRING
  *               | 'param'  NAME '=' NUMBER UNIT attrs        (attrs required: range, source, doc)
  *               | 'state'  NAME '=' NUMBER UNIT [attrs]
@@ -817,41 +822,11 @@ static int is_declaration(const mk_token *t)
            is_word(t, "var") || is_word(t, "output");
 }
 
-static mk_status parse_component(parser *p, int replace)
+/* The declarations of a component up to its '}': a new or replacing component, or one an
+ * `extend component` adds to (extending: its doc stays the base's). */
+static mk_status parse_items(parser *p, mk_component *c, int extending)
 {
     mk_status rc;
-    if ((rc = count(p, &p->n_comps, MK_MAX_COMPONENTS, "components"))) return rc;
-    mk_component *c = mk_arena_alloc(&p->m->arena, sizeof *c);
-    if (!c) return oom(p);
-    c->file = p->file;
-    next(p); /* component */
-    if ((rc = take_name(p, "a component name", &c->name, &c->line, &c->col))) return rc;
-    mk_component *old = find_comp(p->m, c->name);
-    if (replace && !old) {
-        char hint[96];
-        comp_hint(p->m, c->name, hint, sizeof hint);
-        return mk_fail_at(p->err, MK_ERR_NAME, p->file, c->line, c->col,
-                          "cannot replace component '%s': the base has no such component%s",
-                          c->name, hint);
-    }
-    if (!replace && old && old->file != p->file)
-        return mk_fail_at(p->err, MK_ERR_NAME, p->file, c->line, c->col,
-                          "component '%s' is already defined in the base (%s:%d); write "
-                          "'replace component %s' to replace it", c->name, old->file, old->line,
-                          c->name);
-    if ((rc = expect(p, T_LBRACE, "'{' to open the component"))) return rc;
-    if (replace) { /* in the place of the old one, so numbering keeps the base's order */
-        mk_component **at = &p->m->components;
-        while (*at != old) at = &(*at)->next;
-        c->next = old->next;
-        *at = c;
-        if (p->tail == &old->next) p->tail = &c->next;
-        for (mk_law_decl *l = p->m->laws; l; l = l->next)
-            if (l->comp == old) l->comp = c; /* its laws now speak of the new one */
-    } else {
-        *p->tail = c; /* appended through a tail pointer: walking the list made parsing quadratic */
-        p->tail = &c->next;
-    }
     p->comp = c;
     while (p->tok.kind != T_RBRACE) {
         mk_token *t = &p->tok;
@@ -860,6 +835,10 @@ static mk_status parse_component(parser *p, int replace)
         if (t->kind == T_SEMI) {
             next(p);
             rc = MK_OK;
+        } else if (is_word(t, "doc") && extending) {
+            return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, t->line, t->col,
+                              "extend component %s adds declarations; the component's doc stays "
+                              "the base's (a declaration's doc goes in braces after it)", c->name);
         } else if (is_word(t, "doc")) {
             if (c->doc)
                 return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, t->line, t->col,
@@ -907,6 +886,44 @@ static mk_status parse_component(parser *p, int replace)
     return MK_OK;
 }
 
+static mk_status parse_component(parser *p, int replace)
+{
+    mk_status rc;
+    if ((rc = count(p, &p->n_comps, MK_MAX_COMPONENTS, "components"))) return rc;
+    mk_component *c = mk_arena_alloc(&p->m->arena, sizeof *c);
+    if (!c) return oom(p);
+    c->file = p->file;
+    next(p); /* component */
+    if ((rc = take_name(p, "a component name", &c->name, &c->line, &c->col))) return rc;
+    mk_component *old = find_comp(p->m, c->name);
+    if (replace && !old) {
+        char hint[96];
+        comp_hint(p->m, c->name, hint, sizeof hint);
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, c->line, c->col,
+                          "cannot replace component '%s': the base has no such component%s",
+                          c->name, hint);
+    }
+    if (!replace && old && old->file != p->file)
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, c->line, c->col,
+                          "component '%s' is already defined in the base (%s:%d); write "
+                          "'replace component %s' to replace it", c->name, old->file, old->line,
+                          c->name);
+    if ((rc = expect(p, T_LBRACE, "'{' to open the component"))) return rc;
+    if (replace) { /* in the place of the old one, so numbering keeps the base's order */
+        mk_component **at = &p->m->components;
+        while (*at != old) at = &(*at)->next;
+        c->next = old->next;
+        *at = c;
+        if (p->tail == &old->next) p->tail = &c->next;
+        for (mk_law_decl *l = p->m->laws; l; l = l->next)
+            if (l->comp == old) l->comp = c; /* its laws now speak of the new one */
+    } else {
+        *p->tail = c; /* appended through a tail pointer: walking the list made parsing quadratic */
+        p->tail = &c->next;
+    }
+    return parse_items(p, c, 0);
+}
+
 /* set comp.param = VALUE [UNIT] { source "..." [range LO .. HI] [doc "..."] }: a new default
  * for a parameter of the base, with the source of the new number.  Applied once the whole
  * delta is read, so it may name a component the delta replaces or adds. */
@@ -934,12 +951,43 @@ static mk_status parse_set(parser *p, mk_set **list)
     if ((rc = expect(p, T_ASSIGN, "'=' and the new default"))) return rc;
     if ((rc = take_number(p, &s->attrs.value))) return rc;
     if ((rc = take_unit(p, &s->unit_text, "the new default"))) return rc;
-    if (p->tok.kind != T_LBRACE)
-        return fail_here(p, "'{' and the source of the new default (a set needs source \"...\")");
-    if ((rc = parse_attrs(p, &s->attrs, "doc source range"))) return rc;
+    /* braces are optional here: a state's new initial value needs none, and a parameter's
+     * missing source is reported by apply_set, which knows which of the two the name is */
+    if (p->tok.kind == T_LBRACE && (rc = parse_attrs(p, &s->attrs, "doc source range"))) return rc;
     mk_set **tail = list;
     while (*tail) tail = &(*tail)->next;
     *tail = s;
+    return MK_OK;
+}
+
+/* set comp.state = VALUE [UNIT] [{ doc "..." }]: a new initial value.  A state has no range
+ * or source (its start is the scenario's business as much as the model's); its bound stays. */
+static mk_status apply_set_state(parser *p, const mk_set *s, mk_decl *d)
+{
+    if (s->attrs.source || s->attrs.has_range)
+        return mk_fail_at(p->err, MK_ERR_MODEL, s->file, s->line, s->col,
+                          "set %s.%s gives a state a new initial value: a state has no %s "
+                          "(only { doc \"...\" } may be restated)", s->comp, s->local,
+                          s->attrs.source ? "source" : "range");
+    double v = s->attrs.value;
+    if (strcmp(s->unit_text, d->unit_text)) {
+        mk_error e2;
+        if (mk_units_convert(p->m->units, s->attrs.value, s->unit_text, d->unit_text, &v, &e2))
+            return mk_fail_at(p->err, MK_ERR_UNIT, s->file, s->line, s->col,
+                              "set %s.%s = %g [%s]: %s is declared in [%s]: %s", s->comp,
+                              s->local, s->attrs.value, s->unit_text, s->local, d->unit_text,
+                              e2.message);
+    }
+    int ok = d->constraint == 0 || (d->constraint == 1 ? v >= 0 : d->constraint == 2 ? v > 0
+                                    : d->constraint == -1 ? v <= 0 : v < 0);
+    if (!ok) {
+        static const char *const k_rel[] = {"< 0", "<= 0", "", ">= 0", "> 0"};
+        return mk_fail_at(p->err, MK_ERR_MODEL, s->file, s->line, s->col,
+                          "set %s.%s = %g [%s] lies outside the state's bound %s", s->comp,
+                          s->local, v, d->unit_text, k_rel[d->constraint + 2]);
+    }
+    d->value = v;
+    if (s->attrs.doc) d->doc = s->attrs.doc;
     return MK_OK;
 }
 
@@ -968,10 +1016,11 @@ static mk_status apply_set(parser *p, const mk_set *s)
     if (!d)
         return mk_fail_at(p->err, MK_ERR_NAME, s->file, s->line, s->col,
                           "set names '%s.%s', which is not declared%s", s->comp, s->local, hint);
+    if (d->kind == MK_SYM_STATE) return apply_set_state(p, s, d);
     if (d->kind != MK_SYM_PARAM)
         return mk_fail_at(p->err, MK_ERR_NAME, s->file, s->line, s->col,
-                          "set can change only parameters; '%s.%s' is %s", s->comp, s->local,
-                          a_kind(d->kind));
+                          "set can change only parameters and the initial values of states; "
+                          "'%s.%s' is %s", s->comp, s->local, a_kind(d->kind));
     if (!s->attrs.source)
         return mk_fail_at(p->err, MK_ERR_MODEL, s->file, s->line, s->col,
                           "set %s.%s needs the source of its new default: add { source \"...\" } "
@@ -1000,6 +1049,147 @@ static mk_status apply_set(parser *p, const mk_set *s)
     d->file = s->file;
     d->line = s->line;
     d->col = s->col;
+    return MK_OK;
+}
+
+/* extend component NAME { ... }: declarations added to a component of the base (or of this
+ * delta), so a variant that adds one state or parameter does not copy the component.  A name
+ * the component has already is check.c's duplicate-name error, at the new declaration. */
+static mk_status parse_extend(parser *p)
+{
+    mk_status rc;
+    const char *name;
+    int line, col;
+    next(p); /* component */
+    if ((rc = take_name(p, "a component name after extend component", &name, &line, &col)))
+        return rc;
+    mk_component *k = find_comp(p->m, name);
+    if (!k) {
+        char hint[96];
+        comp_hint(p->m, name, hint, sizeof hint);
+        return mk_fail_at(p->err, MK_ERR_NAME, p->file, line, col,
+                          "cannot extend component '%s': the model has no such component%s",
+                          name, hint);
+    }
+    if ((rc = expect(p, T_LBRACE, "'{' to open the declarations extend component adds"))) return rc;
+    return parse_items(p, k, 1);
+}
+
+/* replace var COMP.NAME [UNIT] = EXPR [{ doc }] and replace d(COMP.STATE)/dt = EXPR: one
+ * equation of the base rewritten, the rest of its component inherited.  Applied once the whole
+ * delta is read, like set, so it may name what an extend of the same delta adds. */
+typedef struct mk_amend {
+    int deriv;              /* 1: d(x)/dt; 0: var */
+    const char *comp, *local, *file;
+    mk_decl decl;           /* unit_text, rhs or deriv, doc as written */
+    int line, col;          /* of the component name */
+    struct mk_amend *next;
+} mk_amend;
+
+static mk_status parse_amend(parser *p, mk_amend **list)
+{
+    mk_status rc;
+    mk_amend *a = mk_arena_alloc(&p->m->arena, sizeof *a);
+    if (!a) return oom(p);
+    a->file = p->file;
+    a->deriv = is_word(&p->tok, "d");
+    a->decl.kind = a->deriv ? MK_SYM_STATE : MK_SYM_VAR;
+    mk_token at = p->tok;
+    next(p); /* var or d */
+    if (a->deriv && (rc = expect(p, T_LPAREN, "'(' after d, as in replace d(component.state)/dt")))
+        return rc;
+    if ((rc = take_name(p, "a component name, as in replace var component.name", &a->comp,
+                        &a->line, &a->col)))
+        return rc;
+    if ((rc = expect(p, T_DOT, "'.' and the name in the component (replace names it qualified)")))
+        return rc;
+    if ((rc = take_name(p, a->deriv ? "the name of a state" : "the name of a variable", &a->local,
+                        NULL, NULL)))
+        return rc;
+    if (a->deriv) {
+        if ((rc = expect(p, T_RPAREN, "')' in d(component.state)/dt"))) return rc;
+        if ((rc = expect(p, T_SLASH, "'/dt' in d(component.state)/dt"))) return rc;
+        if ((rc = expect_word(p, "dt"))) return rc;
+        if ((rc = expect(p, T_ASSIGN, "'=' after d(component.state)/dt"))) return rc;
+        a->decl.deriv_line = at.line;
+        a->decl.deriv_col = at.col;
+        if ((rc = parse_statement_expr(p, &a->decl.deriv))) return rc;
+    } else {
+        if (p->tok.kind == T_UNIT && (rc = take_unit(p, &a->decl.unit_text, "the variable's name")))
+            return rc;
+        if ((rc = expect(p, T_ASSIGN, "'=' and the variable's new expression"))) return rc;
+        if ((rc = parse_statement_expr(p, &a->decl.rhs))) return rc;
+        if (p->tok.kind == T_LBRACE && (rc = parse_attrs(p, &a->decl, "doc"))) return rc;
+    }
+    mk_amend **tail = list;
+    while (*tail) tail = &(*tail)->next;
+    *tail = a;
+    return MK_OK;
+}
+
+/* The declaration a replacement names: a variable, or the equation of a state. */
+static mk_decl *amend_target(mk_component *k, const mk_amend *a, char *hint, size_t size)
+{
+    mk_decl *hit = NULL;
+    int best = 3;
+    mk_symbol_kind kind = a->deriv ? MK_SYM_STATE : MK_SYM_VAR;
+    for (mk_decl *e = k->first; e; e = e->next) {
+        if (e->stmt == (a->deriv ? STMT_DERIV : STMT_DECL) && !strcmp(e->local, a->local) &&
+            (a->deriv || e->kind == MK_SYM_VAR))
+            hit = e;
+        int dist = mk_edit_distance(e->local, a->local);
+        if (e->stmt == STMT_DECL && e->kind == kind && dist < best) {
+            best = dist;
+            snprintf(hint, size, " (did you mean '%s.%s'?)", k->name, e->local);
+        }
+    }
+    return hit;
+}
+
+static mk_status apply_amend(parser *p, const mk_amend *a)
+{
+    mk_model *m = p->m;
+    char hint[160] = "";
+    const char *what = a->deriv ? "replace d(...)/dt" : "replace var";
+    mk_component *k = find_comp(m, a->comp);
+    if (!k) {
+        comp_hint(m, a->comp, hint, sizeof hint);
+        return mk_fail_at(p->err, MK_ERR_NAME, a->file, a->line, a->col,
+                          "%s names component '%s', which the model does not have%s", what,
+                          a->comp, hint);
+    }
+    mk_decl *d = amend_target(k, a, hint, sizeof hint);
+    if (!d && a->deriv)
+        return mk_fail_at(p->err, MK_ERR_NAME, a->file, a->line, a->col,
+                          "replace d(%s.%s)/dt: component '%s' has no equation of a state '%s'%s",
+                          a->comp, a->local, a->comp, a->local, hint);
+    if (!d) {
+        const char *kind = NULL;
+        for (mk_decl *e = k->first; e; e = e->next)
+            if (e->stmt == STMT_DECL && !strcmp(e->local, a->local)) kind = a_kind(e->kind);
+        if (kind)
+            return mk_fail_at(p->err, MK_ERR_NAME, a->file, a->line, a->col,
+                              "replace var %s.%s: '%s' is %s, not a variable (a parameter "
+                              "changes with set, an equation with replace d(%s.%s)/dt)",
+                              a->comp, a->local, a->local, kind, a->comp, a->local);
+        return mk_fail_at(p->err, MK_ERR_NAME, a->file, a->line, a->col,
+                          "replace var names '%s.%s', which is not declared%s (to add a variable "
+                          "write extend component %s { var ... })", a->comp, a->local, hint,
+                          a->comp);
+    }
+    /* the declaration now is the delta's: its messages point at the replacement */
+    d->file = a->file;
+    d->line = a->line;
+    d->col = a->col;
+    if (a->deriv) {
+        d->deriv = a->decl.deriv;
+        d->deriv_line = a->decl.deriv_line;
+        d->deriv_col = a->decl.deriv_col;
+        return MK_OK;
+    }
+    d->rhs = a->decl.rhs;
+    if (a->decl.unit_text) d->unit_text = a->decl.unit_text;
+    if (a->decl.doc) d->doc = a->decl.doc;
     return MK_OK;
 }
 
@@ -1247,6 +1437,7 @@ static mk_status parse_file(mk_model *m, const char *file, const char *src, int 
     /* the header read the base: this file's components come after the base's */
     for (p.tail = &m->components; *p.tail;) p.tail = &(*p.tail)->next;
     mk_set *sets = NULL;
+    mk_amend *amends = NULL;
     while (!rc && p.tok.kind != T_EOF) {
         if (is_word(&p.tok, "component")) {
             rc = parse_component(&p, 0);
@@ -1260,20 +1451,30 @@ static mk_status parse_file(mk_model *m, const char *file, const char *src, int 
             rc = parse_set(&p, &sets);
         } else if (p.is_delta && is_word(&p.tok, "replace")) {
             next(&p);
-            if (!is_word(&p.tok, "component")) return fail_here(&p, "'component' after replace");
-            rc = parse_component(&p, 1);
-        } else if (is_word(&p.tok, "set") || is_word(&p.tok, "replace")) {
+            if (is_word(&p.tok, "component"))
+                rc = parse_component(&p, 1);
+            else if (is_word(&p.tok, "var") || is_word(&p.tok, "d"))
+                rc = parse_amend(&p, &amends);
+            else
+                return fail_here(&p, "'component', 'var' or 'd(component.state)/dt' after replace");
+        } else if (p.is_delta && is_word(&p.tok, "extend")) {
+            next(&p);
+            if (!is_word(&p.tok, "component")) return fail_here(&p, "'component' after extend");
+            rc = parse_extend(&p);
+        } else if (is_word(&p.tok, "set") || is_word(&p.tok, "replace") ||
+                   is_word(&p.tok, "extend")) {
             rc = mk_fail_at(err, MK_ERR_SYNTAX, file, p.tok.line, p.tok.col,
                             "'%.*s' changes a base model: the header must name one "
                             "(model NAME extends BASE { ... })", (int)p.tok.len, p.tok.text);
         } else {
-            rc = fail_here(&p, p.is_delta ? "'component', 'replace component', 'set', 'function', "
-                                            "'conserve', 'interface' or end of file"
+            rc = fail_here(&p, p.is_delta ? "'component', 'replace', 'extend component', 'set', "
+                                            "'function', 'conserve', 'interface' or end of file"
                                           : "'component', 'function', 'conserve', 'interface' or "
                                             "end of file");
         }
     }
     for (mk_set *s = sets; s && !rc; s = s->next) rc = apply_set(&p, s);
+    for (mk_amend *a = amends; a && !rc; a = a->next) rc = apply_amend(&p, a);
     if (!rc && !m->components)
         return mk_fail_at(err, MK_ERR_MODEL, file, p.tok.line, p.tok.col,
                           "the model has no component (add component NAME { ... })");

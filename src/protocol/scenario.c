@@ -813,25 +813,17 @@ static mk_status set_error(sc_ctx *cx, const char *set)
     return OVERRIDE_FAIL(cx->err, cx->err->code, "'%s': %s", set, msg);
 }
 
-static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_protocol *pr)
+/* The steps of compile(), in its order.  Each reads one part of the file (and the --set items
+ * that override it) into the protocol; the first error stops the compile. */
+
+/* name (the file's base name when none), description, model, file and text */
+static mk_status compile_header(sc_ctx *cx, mk_protocol *pr)
 {
     const mk_scenario *s = cx->s;
-    const mk_ynode *root = s->root;
-    const mk_model_abi *abi = cx->abi;
-    mk_status rc;
-    if ((rc = sc_check_keys(cx, root, k_top_keys, "at the top level"))) return rc;
-
-    set_item *items = NULL;
-    if (n_sets > 0) {
-        items = mk_calloc((size_t)n_sets, sizeof *items);
-        if (!items) return nomem(cx->err);
-        if ((rc = parse_sets(cx, sets, n_sets, items))) goto done;
-    }
-
-    /* name, description */
     const mk_ypair *p;
-    if ((p = mk_yfind(root, "name"))) {
-        if ((rc = sc_string(cx, p, pr->name, sizeof pr->name))) goto done;
+    mk_status rc;
+    if ((p = mk_yfind(s->root, "name"))) {
+        if ((rc = sc_string(cx, p, pr->name, sizeof pr->name))) return rc;
     } else {
         const char *base = strrchr(s->file, '/');
         base = base ? base + 1 : s->file;
@@ -840,180 +832,158 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         if (len >= sizeof pr->name) len = sizeof pr->name - 1;
         snprintf(pr->name, sizeof pr->name, "%.*s", (int)len, base);
     }
-    if ((p = mk_yfind(root, "description")) &&
+    if ((p = mk_yfind(s->root, "description")) &&
         (rc = sc_string(cx, p, pr->description, sizeof pr->description)))
-        goto done;
+        return rc;
     snprintf(pr->model, sizeof pr->model, "%s", s->model);
     snprintf(pr->file, sizeof pr->file, "%s", s->file);
     pr->yaml_text = mk_strdup(s->text);
-    if (!pr->yaml_text) {
-        rc = nomem(cx->err);
-        goto done;
-    }
+    return pr->yaml_text ? MK_OK : nomem(cx->err);
+}
 
-    /* site */
+/* site: {muscle, side}; the default is the right upper trapezius */
+static mk_status compile_site(sc_ctx *cx, mk_protocol *pr)
+{
     snprintf(pr->muscle, sizeof pr->muscle, "upper_trapezius");
     snprintf(pr->side, sizeof pr->side, "r");
-    if ((p = mk_yfind(root, "site"))) {
-        if (p->val->kind != MK_Y_MAP) {
-            rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
-                         "expected a mapping for 'site' (muscle: upper_trapezius, side: right), "
-                         "found %s",
-                         sc_kind_name(p->val));
-            goto done;
-        }
-        static const char *const site_keys[] = {"muscle", "side", NULL};
-        if ((rc = sc_check_keys(cx, p->val, site_keys, "in 'site'"))) goto done;
-        const mk_ypair *m = mk_yfind(p->val, "muscle");
-        if (m) {
-            if ((rc = sc_string(cx, m, pr->muscle, sizeof pr->muscle))) goto done;
-            if (cx->anat && !mk_anatomy_has_muscle(cx->anat, pr->muscle)) {
-                const char *hint = mk_anatomy_suggest(cx->anat, pr->muscle, 1);
-                if (hint)
-                    rc = sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
-                                 "unknown muscle '%s' (did you mean '%s'?)", pr->muscle, hint);
-                else
-                    rc = sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
-                                 "unknown muscle '%s' (the muscles are listed in "
-                                 "data/anatomy/muscles.csv)",
-                                 pr->muscle);
-                goto done;
-            }
-        }
-        const mk_ypair *sd = mk_yfind(p->val, "side");
-        if (sd) {
-            static const char *const sides[] = {"right", "left", "r", "l", NULL};
-            int k;
-            if ((rc = sc_enum(cx, sd, sides, "side", &k))) goto done;
-            snprintf(pr->side, sizeof pr->side, "%s", k % 2 == 0 ? "r" : "l");
+    const mk_ypair *p = mk_yfind(cx->s->root, "site");
+    if (!p) return MK_OK;
+    if (p->val->kind != MK_Y_MAP)
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected a mapping for 'site' (muscle: upper_trapezius, side: right), "
+                       "found %s",
+                       sc_kind_name(p->val));
+    static const char *const site_keys[] = {"muscle", "side", NULL};
+    mk_status rc;
+    if ((rc = sc_check_keys(cx, p->val, site_keys, "in 'site'"))) return rc;
+    const mk_ypair *m = mk_yfind(p->val, "muscle");
+    if (m) {
+        if ((rc = sc_string(cx, m, pr->muscle, sizeof pr->muscle))) return rc;
+        if (cx->anat && !mk_anatomy_has_muscle(cx->anat, pr->muscle)) {
+            const char *hint = mk_anatomy_suggest(cx->anat, pr->muscle, 1);
+            if (hint)
+                return sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
+                               "unknown muscle '%s' (did you mean '%s'?)", pr->muscle, hint);
+            return sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
+                           "unknown muscle '%s' (the muscles are listed in "
+                           "data/anatomy/muscles.csv)",
+                           pr->muscle);
         }
     }
+    const mk_ypair *sd = mk_yfind(p->val, "side");
+    if (sd) {
+        static const char *const sides[] = {"right", "left", "r", "l", NULL};
+        int k;
+        if ((rc = sc_enum(cx, sd, sides, "side", &k))) return rc;
+        snprintf(pr->side, sizeof pr->side, "%s", k % 2 == 0 ? "r" : "l");
+    }
+    return MK_OK;
+}
 
-    /* duration, output_every, seed (the file's, then --set's) */
+/* duration, output_every, seed, examiner (the file's, then --set's) */
+static mk_status compile_timing(sc_ctx *cx, const char *const *sets, const set_item *items, int n_sets,
+                                mk_protocol *pr)
+{
+    const mk_ynode *root = cx->s->root;
     const mk_ypair *dur = mk_yfind(root, "duration"), *oe = mk_yfind(root, "output_every"),
-                  *sd = mk_yfind(root, "seed");
+                  *sd = mk_yfind(root, "seed"), *p;
+    mk_status rc;
     for (int i = 0; i < n_sets; i++) {
         if (!strcmp(items[i].name, "duration")) dur = &items[i].pair;
         if (!strcmp(items[i].name, "output_every")) oe = &items[i].pair;
         if (!strcmp(items[i].name, "seed")) sd = &items[i].pair;
     }
-    if (!dur) {
-        rc = sc_missing(cx, root, "duration", "at the top level",
-                        "how long to simulate, e.g. 'duration: 14 d'");
-        goto done;
-    }
-    if ((rc = sc_quantity(cx, dur, "s", "a time", SQ_POSITIVE, NAN, NAN, &cx->duration))) {
-        if (dur->line == 0) rc = set_error(cx, "duration");
-        goto done;
-    }
+    if (!dur)
+        return sc_missing(cx, root, "duration", "at the top level",
+                          "how long to simulate, e.g. 'duration: 14 d'");
+    if ((rc = sc_quantity(cx, dur, "s", "a time", SQ_POSITIVE, NAN, NAN, &cx->duration)))
+        return dur->line == 0 ? set_error(cx, "duration") : rc;
     pr->duration_s = cx->duration;
     pr->output_every_s = default_output_every(cx->duration);
     if (oe) {
-        if ((rc = sc_quantity(cx, oe, "s", "a time", SQ_POSITIVE, NAN, NAN,
-                              &pr->output_every_s))) {
-            if (oe->line == 0) rc = set_error(cx, "output_every");
-            goto done;
-        }
-        if (pr->output_every_s > cx->duration) {
-            rc = oe->line ? sc_fail(cx, oe->val->line, oe->val->col, MK_ERR_INVALID,
-                                    "'output_every' (%g s) is longer than the duration (%g s)",
-                                    pr->output_every_s, cx->duration)
-                          : OVERRIDE_FAIL(cx->err, MK_ERR_INVALID,
-                                       "'output_every' (%g s) is longer than the duration (%g s)",
-                                       pr->output_every_s, cx->duration);
-            goto done;
-        }
+        if ((rc = sc_quantity(cx, oe, "s", "a time", SQ_POSITIVE, NAN, NAN, &pr->output_every_s)))
+            return oe->line == 0 ? set_error(cx, "output_every") : rc;
+        if (pr->output_every_s > cx->duration)
+            return oe->line ? sc_fail(cx, oe->val->line, oe->val->col, MK_ERR_INVALID,
+                                      "'output_every' (%g s) is longer than the duration (%g s)",
+                                      pr->output_every_s, cx->duration)
+                            : OVERRIDE_FAIL(cx->err, MK_ERR_INVALID,
+                                            "'output_every' (%g s) is longer than the duration (%g s)",
+                                            pr->output_every_s, cx->duration);
     }
     pr->seed = 1;
     if (sd) {
         long v;
-        if ((rc = sc_int(cx, sd, 0, 2147483647L, &v))) {
-            if (sd->line == 0) rc = set_error(cx, "seed");
-            goto done;
-        }
+        if ((rc = sc_int(cx, sd, 0, 2147483647L, &v))) return sd->line == 0 ? set_error(cx, "seed") : rc;
         pr->seed = (unsigned long)v;
     }
-    if ((p = mk_yfind(root, "examiner")) && (rc = sc_examiner(cx, pr, p))) goto done;
+    if ((p = mk_yfind(root, "examiner")) && (rc = sc_examiner(cx, pr, p))) return rc;
     /* `sweep:` is myoknot sweep's (protocol/vary.h): a run has nothing to do with it */
     /* --set examiner.algometer_sem=Q (myoknot run --examiner): over the file's */
     for (int i = 0; i < n_sets; i++) {
         if (strcmp(items[i].name, "examiner.algometer_sem")) continue;
-        if ((rc = sc_quantity(cx, &items[i].pair, "kPa", "a pressure", SQ_NONNEG, NAN, NAN, &pr->algometer_sem_kpa))) {
-            rc = set_error(cx, sets[i]);
-            goto done;
+        if (sc_quantity(cx, &items[i].pair, "kPa", "a pressure", SQ_NONNEG, NAN, NAN, &pr->algometer_sem_kpa))
+            return set_error(cx, sets[i]);
+    }
+    return MK_OK;
+}
+
+/* baseline: {input: value} over the inputs' defaults */
+static mk_status compile_baseline(sc_ctx *cx, double *base, int *has_base)
+{
+    const mk_model_abi *abi = cx->abi;
+    for (int i = 0; i < abi->n_inputs; i++) base[i] = abi->inputs[i].value;
+    const mk_ypair *p = mk_yfind(cx->s->root, "baseline");
+    if (!p) return MK_OK;
+    if (p->val->kind != MK_Y_MAP) {
+        if (p->val->kind == MK_Y_SCALAR && !p->val->text[0]) return MK_OK;
+        return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected a mapping of input names to values for 'baseline' "
+                       "(e.g. 'load.activation: 2 %%'), found %s",
+                       sc_kind_name(p->val));
+    }
+    for (int i = 0; i < p->val->n; i++) {
+        const mk_ypair *q = &p->val->pairs[i];
+        int idx = mk_abi_find(abi, MK_SYM_INPUT, q->key);
+        if (idx < 0) {
+            const char *hint = sc_suggest_symbols(abi, MK_SYM_INPUT, q->key);
+            if (hint)
+                return sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                               "unknown input '%s' in 'baseline' (did you mean '%s'?)", q->key, hint);
+            return sc_fail(cx, q->line, q->col, MK_ERR_NAME,
+                           "unknown input '%s' in 'baseline' (the inputs are listed in "
+                           "docs/site-interface.md)",
+                           q->key);
         }
+        mk_status rc = symbol_value(cx, q, &abi->inputs[idx], &base[idx]);
+        if (rc) return rc;
+        has_base[idx] = 1;
     }
+    return MK_OK;
+}
 
-    /* parameters: the patient's or checkpoint's first, then the scenario's own */
-    if ((rc = sc_start_params(cx, pr))) goto done;
-    if ((p = mk_yfind(root, "parameters")) && (rc = sc_parameters(cx, pr, p))) goto done;
-
-    /* baseline */
-    int ni = abi->n_inputs;
-    double *base = mk_calloc((size_t)(ni ? ni : 1), sizeof *base);
-    int *has_base = mk_calloc((size_t)(ni ? ni : 1), sizeof *has_base);
-    if (!base || !has_base) {
-        free(base);
-        free(has_base);
-        rc = nomem(cx->err);
-        goto done;
-    }
-    for (int i = 0; i < ni; i++) base[i] = abi->inputs[i].value;
-    if ((p = mk_yfind(root, "baseline"))) {
-        if (p->val->kind != MK_Y_MAP) {
-            if (!(p->val->kind == MK_Y_SCALAR && !p->val->text[0])) {
-                rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
-                             "expected a mapping of input names to values for 'baseline' "
-                             "(e.g. 'load.activation: 2 %%'), found %s",
-                             sc_kind_name(p->val));
-                goto done_base;
-            }
-        } else {
-            for (int i = 0; i < p->val->n; i++) {
-                const mk_ypair *q = &p->val->pairs[i];
-                int idx = mk_abi_find(abi, MK_SYM_INPUT, q->key);
-                if (idx < 0) {
-                    const char *hint = sc_suggest_symbols(abi, MK_SYM_INPUT, q->key);
-                    if (hint)
-                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
-                                     "unknown input '%s' in 'baseline' (did you mean '%s'?)",
-                                     q->key, hint);
-                    else
-                        rc = sc_fail(cx, q->line, q->col, MK_ERR_NAME,
-                                     "unknown input '%s' in 'baseline' (the inputs are listed in "
-                                     "docs/site-interface.md)",
-                                     q->key);
-                    goto done_base;
-                }
-                if ((rc = symbol_value(cx, q, &abi->inputs[idx], &base[idx]))) goto done_base;
-                has_base[idx] = 1;
-            }
-        }
-    }
-
-    /* --set: parameters and baselines (top-level keys were taken above) */
+/* --set: parameters and baselines (the top-level keys were taken by compile_timing) */
+static mk_status compile_sets(sc_ctx *cx, const char *const *sets, const set_item *items, int n_sets,
+                              mk_protocol *pr, double *base, int *has_base)
+{
+    const mk_model_abi *abi = cx->abi;
+    mk_status rc;
     for (int i = 0; i < n_sets; i++) {
-        set_item *it = &items[i];
+        const set_item *it = &items[i];
         if (!strcmp(it->name, "duration") || !strcmp(it->name, "output_every") ||
             !strcmp(it->name, "seed") || !strcmp(it->name, "examiner.algometer_sem"))
             continue;
         int idx = mk_abi_find(abi, MK_SYM_PARAM, it->name);
         if (idx >= 0) {
             double v;
-            if ((rc = symbol_value(cx, &it->pair, &abi->params[idx], &v))) {
-                rc = set_error(cx, sets[i]);
-                goto done_base;
-            }
-            if ((rc = param_range(cx, NULL, 0, 0, idx, v))) goto done_base;
-            if ((rc = sc_set_param(cx, pr, idx, v, 0, 0))) goto done_base;
+            if (symbol_value(cx, &it->pair, &abi->params[idx], &v)) return set_error(cx, sets[i]);
+            if ((rc = param_range(cx, NULL, 0, 0, idx, v))) return rc;
+            if ((rc = sc_set_param(cx, pr, idx, v, 0, 0))) return rc;
             continue;
         }
         idx = mk_abi_find(abi, MK_SYM_INPUT, it->name);
         if (idx >= 0) {
-            if ((rc = symbol_value(cx, &it->pair, &abi->inputs[idx], &base[idx]))) {
-                rc = set_error(cx, sets[i]);
-                goto done_base;
-            }
+            if (symbol_value(cx, &it->pair, &abi->inputs[idx], &base[idx])) return set_error(cx, sets[i]);
             has_base[idx] = 1;
             continue;
         }
@@ -1022,40 +992,66 @@ static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_pro
         if (!hint)
             hint = mk_suggest(it->name, (const char *const[]){"duration", "output_every", "seed", "examiner.algometer_sem"}, 4);
         if (hint)
-            rc = OVERRIDE_FAIL(cx->err, MK_ERR_NAME,
-                            "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],
-                            it->name, hint);
-        else
-            rc = OVERRIDE_FAIL(cx->err, MK_ERR_NAME,
-                            "'%s': unknown parameter or input '%s' of model '%s'", sets[i],
-                            it->name, abi->name);
-        goto done_base;
+            return OVERRIDE_FAIL(cx->err, MK_ERR_NAME,
+                                 "'%s': unknown parameter or input '%s' (did you mean '%s'?)", sets[i],
+                                 it->name, hint);
+        return OVERRIDE_FAIL(cx->err, MK_ERR_NAME, "'%s': unknown parameter or input '%s' of model '%s'",
+                             sets[i], it->name, abi->name);
     }
+    return MK_OK;
+}
 
-    /* the starting state: it needs every parameter, and gives unset baselines their value */
-    if ((rc = sc_start_state(cx, pr, base, has_base))) goto done_base;
+static mk_status compile_timeline(sc_ctx *cx)
+{
+    const mk_ypair *p = mk_yfind(cx->s->root, "timeline");
+    if (!p) return MK_OK;
+    if (p->val->kind == MK_Y_SEQ) return sc_timeline(cx, p->val);
+    if (p->val->kind == MK_Y_SCALAR && !p->val->text[0]) return MK_OK;
+    return sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                   "expected a list of events for 'timeline' (each item a "
+                   "mapping such as '- event: stretch'), found %s",
+                   sc_kind_name(p->val));
+}
 
-    /* the timeline */
-    if ((p = mk_yfind(root, "timeline"))) {
-        if (p->val->kind != MK_Y_SEQ) {
-            if (!(p->val->kind == MK_Y_SCALAR && !p->val->text[0])) {
-                rc = sc_fail(cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
-                             "expected a list of events for 'timeline' (each item a "
-                             "mapping such as '- event: stretch'), found %s",
-                             sc_kind_name(p->val));
-                goto done_base;
-            }
-        } else if ((rc = sc_timeline(cx, p->val))) {
-            goto done_base;
-        }
-    }
-    if ((rc = assemble_changes(cx, pr, base, has_base))) goto done_base;
-    rc = sort_outputs(cx, pr);
-
-done_base:
+/* The inputs' baselines, the --set overrides of parameters and inputs, the starting state
+ * (it needs every parameter, and gives unset baselines their value), the timeline and the
+ * input changes it makes. */
+static mk_status compile_inputs(sc_ctx *cx, const char *const *sets, const set_item *items, int n_sets,
+                                mk_protocol *pr)
+{
+    int ni = cx->abi->n_inputs;
+    double *base = mk_calloc((size_t)(ni ? ni : 1), sizeof *base);
+    int *has_base = mk_calloc((size_t)(ni ? ni : 1), sizeof *has_base);
+    mk_status rc = !base || !has_base ? nomem(cx->err) : MK_OK;
+    if (!rc) rc = compile_baseline(cx, base, has_base);
+    if (!rc) rc = compile_sets(cx, sets, items, n_sets, pr, base, has_base);
+    if (!rc) rc = sc_start_state(cx, pr, base, has_base);
+    if (!rc) rc = compile_timeline(cx);
+    if (!rc) rc = assemble_changes(cx, pr, base, has_base);
+    if (!rc) rc = sort_outputs(cx, pr);
     free(base);
     free(has_base);
-done:
+    return rc;
+}
+
+static mk_status compile(sc_ctx *cx, const char *const *sets, int n_sets, mk_protocol *pr)
+{
+    const mk_ypair *p;
+    mk_status rc;
+    if ((rc = sc_check_keys(cx, cx->s->root, k_top_keys, "at the top level"))) return rc;
+    set_item *items = NULL;
+    if (n_sets > 0) {
+        items = mk_calloc((size_t)n_sets, sizeof *items);
+        if (!items) return nomem(cx->err);
+        rc = parse_sets(cx, sets, n_sets, items);
+    }
+    if (!rc) rc = compile_header(cx, pr);
+    if (!rc) rc = compile_site(cx, pr);
+    if (!rc) rc = compile_timing(cx, sets, items, n_sets, pr);
+    /* parameters: the patient's or checkpoint's first, then the scenario's own */
+    if (!rc) rc = sc_start_params(cx, pr);
+    if (!rc && (p = mk_yfind(cx->s->root, "parameters"))) rc = sc_parameters(cx, pr, p);
+    if (!rc) rc = compile_inputs(cx, sets, items, n_sets, pr);
     free(items);
     return rc;
 }

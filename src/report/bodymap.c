@@ -228,26 +228,30 @@ static mk_status label_view(bm_ctx *c, int v, double *dist, mk_error *err)
     return rc;
 }
 
-/* the trigger point in view v: the mean centre of its regions (';'-separated ids) drawn there */
-static void place_trp(bm_ctx *c, int v, const char *list)
+/* the trigger point in view v: the mean centre of its regions (';'-separated ids) drawn there;
+ * *tx < 0 when none is */
+static void trp_place(const mk_anatomy *anat, int v, const char *list, double *tx, double *ty)
 {
-    /* the trigger point: the mean centre of its regions drawn in this view */
     double sx = 0, sy = 0;
     int n = 0;
-    
     for (const char *p = list; *p;) {
         const char *e = strchr(p, ';');
         size_t len = e ? (size_t)(e - p) : strlen(p);
         char id[64];
         snprintf(id, sizeof id, "%.*s", (int)(len < sizeof id ? len : sizeof id - 1), p);
-        int r = mk_anatomy_region_index(c->anat, id);
+        int r = mk_anatomy_region_index(anat, id);
         double xy[4];
-        if (r >= 0 && mk_anatomy_region_place(c->anat, r, NULL, xy) && xy[2 * v] >= 0 && xy[2 * v + 1] >= 0)
+        if (r >= 0 && mk_anatomy_region_place(anat, r, NULL, xy) && xy[2 * v] >= 0 && xy[2 * v + 1] >= 0)
             sx += xy[2 * v], sy += xy[2 * v + 1], n++;
         p = e ? e + 1 : p + len;
     }
-    c->view[v].tx = n ? sx / n : -1;
-    c->view[v].ty = n ? sy / n : -1;
+    *tx = n ? sx / n : -1;
+    *ty = n ? sy / n : -1;
+}
+
+static void place_trp(bm_ctx *c, int v, const char *list)
+{
+    trp_place(c->anat, v, list, &c->view[v].tx, &c->view[v].ty);
 }
 
 /* ---------------------------------------------------------------- borders */
@@ -460,9 +464,12 @@ static void draw_view(const bm_ctx *c, const layout *L, int map, int v, double *
     plcol0(MK_PC_BLACK);
     plwidth(1.5);
     plline(c->n_outline + 1, xs, ys);
-    if (vr->tx >= 0 && c->bm->trp_regions[0]) {
+    double tx = vr->tx, ty = vr->ty;
+    const char *own = c->bm->map[map].trp_regions;
+    if (own[0]) trp_place(c->anat, v, own, &tx, &ty); /* this map's own trigger point */
+    if (tx >= 0 && (own[0] || c->bm->trp_regions[0])) {
         double r_px = 11;
-        draw_marker(vr->tx, 1.0 - vr->ty, r_px / L->body_w, r_px / L->body_h, xs, ys);
+        draw_marker(tx, 1.0 - ty, r_px / L->body_w, r_px / L->body_h, xs, ys);
     }
     /* which side is which: the subject's right is on the viewer's left from the front */
     plcol0(MK_PC_BLACK);
@@ -523,7 +530,9 @@ static layout page_layout(int n_maps)
     L.body_w = ASPECT * L.body_h;
     L.H = L.top + L.body_h + 70;
     L.maps_w = L.left + n_maps * (2 * L.body_w + L.gap_in) + (n_maps - 1) * L.gap_out;
-    L.W = L.maps_w + 300;
+    /* 300 px hold the legend on a page of two maps (1862 px); PLplot's text grows with the
+     * page, so a wider page (four maps: myoknot locate) keeps the legend's share of it */
+    L.W = fmax(L.maps_w + 300, L.maps_w / (1 - 300.0 / 1862.0));
     return L;
 }
 
@@ -544,12 +553,14 @@ static void bm_draw(const void *ctx, double *xs, double *ys)
         plvpor(0, 1, 0, 1);
         plwind(0, 1, 0, 1);
         plcol0(MK_PC_BLACK);
-        plschr(0.0, MK_PLOT_FS * 1.0);
+        plschr(0.0, MK_PLOT_FS * fmin(1.0, sqrt(1862.0 / L.W))); /* text grows with a wider page: headings still fit */
         plptex((x0 + x1b) / 2, y1 + 40 / L.H, 1, 0, 0.5, h);
         for (int v = 0; v < 2; v++) draw_view(c, &L, m, v, xs, ys);
     }
     draw_colorbar(&L, maps_w + 40, xs, ys);
-    draw_legend(&L, maps_w + 30, bm->trp_regions[0] != 0, xs, ys);
+    int trp = bm->trp_regions[0] != 0;
+    for (int m = 0; m < bm->n_maps; m++) trp |= bm->map[m].trp_regions[0] != 0;
+    draw_legend(&L, maps_w + 30, trp, xs, ys);
 }
 
 mk_status mk_bodymap_partition_new(const mk_anatomy *a, mk_bodymap_partition **out, mk_error *err)

@@ -21,6 +21,7 @@
 typedef struct mk_bodymap_map {
     const double *pain;   /* 0..10 per anatomy region (mk_anatomy_region_count); NULL = none */
     char heading[160];    /* printed above the front and back views, e.g. "at peak referred pain" */
+    char trp_regions[512]; /* this map's trigger point, ';'-separated region ids ("": the figure's) */
 } mk_bodymap_map;
 
 typedef struct mk_bodymap {

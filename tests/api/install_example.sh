@@ -35,8 +35,29 @@ if ! cmp -s "$T/example.csv" "$T/cli.csv"; then
     echo "FAIL: the example's numbers differ from the command's"
     exit 1
 fi
+# a Python script through the installed package and library (python3-cffi, python3-numpy)
+PY=/usr/bin/python3
+if "$PY" -c "import cffi, numpy" 2>/dev/null; then
+    PKG=$(find "$P" -type d -path "*/python3/dist-packages" | head -1)
+    [ -n "$PKG" ] && [ -f "$PKG/myoknot/__init__.py" ] || { echo "FAIL: the Python package is not installed"; exit 1; }
+    PRE=""
+    [ -n "$SAN" ] && PRE="$(${CC:-cc} -print-file-name=libasan.so):$(${CC:-cc} -print-file-name=libubsan.so)"
+    env -u MYOKNOT_LIBRARY PYTHONPATH="$PKG" LD_PRELOAD="$PRE" ASAN_OPTIONS=detect_leaks=0 "$PY" -c '
+import myoknot
+r = myoknot.run()
+print("t_s,variable,value")
+for i, t in enumerate(r.time_s):
+    for c, v in r.series.items():
+        print("%.10g,%s,%.10g" % (t, c, v[i]))
+print(myoknot._lib.lib_path)
+' > "$T/py.out" 2> "$T/py.err" || { cat "$T/py.err"; echo "FAIL: the Python script failed"; exit 1; }
+    tail -1 "$T/py.out" | grep -q "^$LIBDIR/libmyoknot.so.0$" || { tail -1 "$T/py.out"; echo "FAIL: Python did not load the installed library"; exit 1; }
+    sed '$d' "$T/py.out" > "$T/py.csv"
+    cmp -s "$T/py.csv" "$T/cli.csv" || { diff "$T/py.csv" "$T/cli.csv" | head -5; echo "FAIL: Python's numbers differ from the command's"; exit 1; }
+    py_ok="; so do Python's"
+fi
 # an override the example gets wrong is told apart by its origin, as in the command
 "$T/run_default" "core.nonexistent=1 s" > /dev/null 2> "$T/bad.err"
 rc=$?
 [ $rc = 2 ] || { cat "$T/bad.err"; echo "FAIL: a bad override gave exit $rc, expected 2"; exit 1; }
-echo "ok: installed into a fresh prefix; the example's $rows series lines equal the command's byte for byte"
+echo "ok: installed into a fresh prefix; the example's $rows series lines equal the command's byte for byte${py_ok:-}"

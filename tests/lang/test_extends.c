@@ -1,5 +1,6 @@
 /*
- * test_extends.c -- variants as deltas: `extends`, `set`, `replace component`.
+ * test_extends.c -- variants as deltas: `extends`, `set`, `replace component`, and the finer
+ * amendments `extend component`, `replace var`, `replace d(x)/dt` and `set` of a state.
  *
  * The variants in tests/lang/extends/ are parsed, generated, compiled and run; errors are
  * provoked in small file trees written to a temporary directory, and each must name the
@@ -75,6 +76,51 @@ static void test_variant(void **state)
     mk_model_free(mb);
     mk_model_free(mv);
     mk_model_free(m2);
+}
+
+/* The amendments: what extend adds, what replace var and replace d(x)/dt rewrite, what set
+ * gives a state; everything else the base's, in the base's order. */
+static void test_amend(void **state)
+{
+    (void)state;
+    mk_model *mb, *ma;
+    mk_loaded *lb, *la;
+    const mk_model_abi *b = compile("tests/lang/extends/base.myo", &mb, &lb);
+    const mk_model_abi *a = compile("tests/lang/extends/amend.myo", &ma, &la);
+    assert_int_equal(a->n_params, b->n_params + 1);
+    assert_int_equal(a->n_states, b->n_states + 1);
+    assert_int_equal(a->n_vars, b->n_vars + 1);
+    /* the base's declarations keep their places; the added ones follow their component's */
+    assert_int_equal(mk_abi_find(a, MK_SYM_STATE, "pool.c"), mk_abi_find(b, MK_SYM_STATE, "pool.c"));
+    int k_leak = mk_abi_find(a, MK_SYM_PARAM, "pool.k_leak");
+    assert_int_equal(k_leak, 2);
+    assert_string_equal(a->params[k_leak].source, "assumed: test of extend");
+    int c = mk_abi_find(a, MK_SYM_STATE, "pool.c"), seen = mk_abi_find(a, MK_SYM_STATE, "sensor.seen");
+    assert_true(seen == 3);
+    /* set of a state: 3000 uM converted to the declared mM; the base starts at 1 */
+    assert_true(a->states[c].value == 3.0);
+    assert_true(b->states[c].value == 1.0);
+    assert_int_equal(a->states[c].constraint, 1); /* the base's bound stays */
+    double p[8], y[8], dy[8], vars[8];
+    for (int i = 0; i < a->n_params; i++) p[i] = a->params[i].value;
+    for (int i = 0; i < a->n_states; i++) y[i] = a->states[i].value;
+    a->rhs(0, y, dy, NULL, p, vars);
+    /* d(c)/dt = (k_in - c/tau - k_leak c) / 60 s: 2 - 0.6 - 1.5 = -0.1 mM/min */
+    assert_true(fabs(dy[c] - (2.0 - 3.0 / 5 - 0.5 * 3.0) / 60) < 1e-15);
+    int drained = mk_abi_find(a, MK_SYM_STATE, "pool.drained");
+    assert_true(fabs(dy[drained] - (3.0 / 5 + 0.5 * 3.0) / 60) < 1e-15);
+    /* the replaced drive: hill(3, 4, 3) = 27 / 91; the added state integrates it per minute */
+    int drive = mk_abi_find(a, MK_SYM_VAR, "sensor.drive");
+    assert_true(fabs(vars[drive] - 27.0 / 91) < 1e-15);
+    assert_true(fabs(dy[seen] - 27.0 / 91 / 60) < 1e-15);
+    assert_string_equal(a->vars[drive].doc, "steeper sensor drive");
+    /* the base's law still holds with the leak counted as drained: d(c + drained - fed) = 0 */
+    int fed = mk_abi_find(a, MK_SYM_STATE, "pool.fed");
+    assert_true(fabs(dy[c] + dy[drained] - dy[fed]) < 1e-15);
+    mk_loaded_free(lb);
+    mk_loaded_free(la);
+    mk_model_free(mb);
+    mk_model_free(ma);
 }
 
 /* Write files into a fresh directory and parse the first; returns the error. */
@@ -156,6 +202,52 @@ static void test_errors(void **state)
     expect(&t, "nosrc.myo", "nosrc.myo", 2, 5,
            "set pool.tau needs the source of its new default: add { source \"...\" } (or "
            "\"assumed: <why>\")");
+    /* amendments: each error names the delta's file, line and column, with a did-you-mean */
+    put(&t, "ext.myo", "model v extends base {}\nextend component pol { param k = 1 [1] "
+                       "{ range 0 .. 2 source \"assumed: t\" doc \"d\" } }\n");
+    expect(&t, "ext.myo", "ext.myo", 2, 18,
+           "cannot extend component 'pol': the model has no such component (did you mean 'pool'?)");
+    put(&t, "rvar.myo", "model v extends base {}\nextend component pool { var rate [mM/min] = a / tau }\n"
+                        "replace var pool.rat = 2 * a / tau\n");
+    expect(&t, "rvar.myo", "rvar.myo", 3, 13,
+           "replace var names 'pool.rat', which is not declared (did you mean 'pool.rate'?) (to add "
+           "a variable write extend component pool { var ... })");
+    put(&t, "rpar.myo", "model v extends base {}\nreplace var pool.tau = 2 [min]\n");
+    expect(&t, "rpar.myo", "rpar.myo", 2, 13,
+           "replace var pool.tau: 'tau' is a parameter, not a variable (a parameter changes with "
+           "set, an equation with replace d(pool.tau)/dt)");
+    put(&t, "rder.myo", "model v extends base {}\nreplace d(pool.aa)/dt = 0\n");
+    expect(&t, "rder.myo", "rder.myo", 2, 11,
+           "replace d(pool.aa)/dt: component 'pool' has no equation of a state 'aa' (did you mean "
+           "'pool.a'?)");
+    put(&t, "rcomp.myo", "model v extends base {}\nreplace d(poll.a)/dt = 0\n");
+    expect(&t, "rcomp.myo", "rcomp.myo", 2, 11,
+           "replace d(...)/dt names component 'poll', which the model does not have (did you mean "
+           "'pool'?)");
+    put(&t, "edup.myo", "model v extends base {}\nextend component pool {\n"
+                        "  param tau = 2 [min] { range 1 .. 60 source \"assumed: t\" doc \"d\" }\n}\n");
+    snprintf(msg, sizeof msg, "'tau' is already declared in component 'pool' at %s/base.myo:3; a "
+                              "variant changes it with set pool.tau, not by declaring it again", t.dir);
+    expect(&t, "edup.myo", "edup.myo", 3, 9, msg);
+    put(&t, "edeq.myo", "model v extends base {}\nextend component pool { d(a)/dt = 0 }\n");
+    snprintf(msg, sizeof msg, "state 'a' already has an equation at %s/base.myo:6; a variant "
+                              "changes it with replace d(pool.a)/dt = ...", t.dir);
+    expect(&t, "edeq.myo", "edeq.myo", 2, 25, msg);
+    put(&t, "edoc.myo", "model v extends base {}\nextend component pool { doc \"x\" }\n");
+    expect(&t, "edoc.myo", "edoc.myo", 2, 25,
+           "extend component pool adds declarations; the component's doc stays the base's (a "
+           "declaration's doc goes in braces after it)");
+    put(&t, "base2.myo", "model base2 {}\ncomponent pool {\n  state a = 1 [mM] { bound >= 0 }\n"
+                         "  d(a)/dt = -a / 1 [s]\n}\n");
+    put(&t, "sneg.myo", "model v extends base2 {}\nset pool.a = -1 [mM]\n");
+    expect(&t, "sneg.myo", "sneg.myo", 2, 5, "set pool.a = -1 [mM] lies outside the state's bound >= 0");
+    put(&t, "ssrc.myo", "model v extends base {}\nset pool.a = 2 [mM] { source \"x\" }\n");
+    expect(&t, "ssrc.myo", "ssrc.myo", 2, 5,
+           "set pool.a gives a state a new initial value: a state has no source (only { doc \"...\" } "
+           "may be restated)");
+    put(&t, "norep.myo", "model v {}\nextend component pool { }\n");
+    expect(&t, "norep.myo", "norep.myo", 2, 1,
+           "'extend' changes a base model: the header must name one (model NAME extends BASE { ... })");
     /* the law of the base speaks of a state the replacement dropped: reported in the base */
     put(&t, "drop.myo", "model v extends base {}\nreplace component pool {\n"
                         "  state a = 1 [mM] { doc \"a\" }\n  d(a)/dt = 0\n}\n");
@@ -190,6 +282,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_variant),
+        cmocka_unit_test(test_amend),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,10 @@
  *   - an entry outside the sparsity pattern must be exactly zero: ydot_i does not change at
  *     all when y_j moves by h_j;
  *   - an entry in the pattern must match the central, the forward or the backward difference
- *     (one-sided ones for the kinks of min, max, clamp, if ...): it is wrong when it differs
- *     from all three by more than 1e-4 relative AND by more than 1e-8 of the row's scale
+ *     (one-sided ones for the kinks of min, max, clamp, if ...) at step h_j or at 100 h_j (the
+ *     small step is limited by rounding where a row's terms nearly cancel, as in
+ *     d(spinal.cpm)/dt, the large one by curvature): it is wrong when it differs from all six
+ *     by more than 1e-4 relative AND by more than 1e-8 of the row's scale
  *     R_i = |ydot_i| + max_k |J_ik| y_scale_k (an entry far below the row's other terms is lost
  *     in the rounding of the differences).  Central differences at this step are accurate to
  *     about 1e-10 of R_i, so the tolerance leaves room for rounding and no more.
@@ -58,8 +60,9 @@ static int check_point(const mk_model_abi *a, const point *pt, const double *p, 
     double *jv = calloc((size_t)a->jac_nnz + 1, sizeof *jv), *J = calloc((size_t)n * (size_t)n, sizeof *J);
     double *f0 = calloc((size_t)n, sizeof *f0), *fp = calloc((size_t)n, sizeof *fp), *fm = calloc((size_t)n, sizeof *fm);
     double *ys = calloc((size_t)n, sizeof *ys);
+    double *fp2 = calloc((size_t)n, sizeof *fp2), *fm2 = calloc((size_t)n, sizeof *fm2);
     char *in_pattern = calloc((size_t)n * (size_t)n, 1);
-    assert_true(jv && J && f0 && fp && fm && ys && in_pattern);
+    assert_true(jv && J && f0 && fp && fm && ys && fp2 && fm2 && in_pattern);
     a->jac(600.0, pt->y, pt->in, p, jv);
     for (int j = 0; j < n; j++)
         for (int k = a->jac_colptr[j]; k < a->jac_colptr[j + 1]; k++) {
@@ -76,6 +79,8 @@ static int check_point(const mk_model_abi *a, const point *pt, const double *p, 
         double h = 1e-6 * ys[j];
         rhs_at(a, pt, p, j, h, fp);
         rhs_at(a, pt, p, j, -h, fm);
+        rhs_at(a, pt, p, j, 100 * h, fp2);
+        rhs_at(a, pt, p, j, -100 * h, fm2);
         for (int i = 0; i < n; i++) {
             double jij = J[(size_t)i * (size_t)n + (size_t)j];
             if (!in_pattern[(size_t)i * (size_t)n + (size_t)j]) {
@@ -88,9 +93,11 @@ static int check_point(const mk_model_abi *a, const point *pt, const double *p, 
             }
             double row = fabs(f0[i]);
             for (int k = 0; k < n; k++) row = fmax(row, fabs(J[(size_t)i * (size_t)n + (size_t)k]) * ys[k]);
-            double d[3] = {(fp[i] - fm[i]) / (2 * h), (fp[i] - f0[i]) / h, (f0[i] - fm[i]) / h};
+            double h2 = 100 * h;
+            double d[6] = {(fp[i] - fm[i]) / (2 * h),     (fp[i] - f0[i]) / h,   (f0[i] - fm[i]) / h,
+                           (fp2[i] - fm2[i]) / (2 * h2), (fp2[i] - f0[i]) / h2, (f0[i] - fm2[i]) / h2};
             int ok = 0;
-            for (int k = 0; k < 3 && !ok; k++) {
+            for (int k = 0; k < 6 && !ok; k++) {
                 double diff = fabs(jij - d[k]);
                 ok = diff <= 1e-4 * fmax(fabs(jij), fabs(d[k])) || diff * ys[j] <= 1e-8 * row;
             }
@@ -102,7 +109,7 @@ static int check_point(const mk_model_abi *a, const point *pt, const double *p, 
             }
         }
     }
-    free(jv), free(J), free(f0), free(fp), free(fm), free(ys), free(in_pattern);
+    free(jv), free(J), free(f0), free(fp), free(fm), free(fp2), free(fm2), free(ys), free(in_pattern);
     return wrong;
 }
 

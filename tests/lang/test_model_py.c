@@ -32,11 +32,20 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
+/* A variant's base is another built-in model (extends tp_site). */
+static const char *builtin_source(void *ctx, const char *name)
+{
+    (void)ctx;
+    const mk_model_abi *abi = mk_builtin_find(name);
+    return abi ? abi->source : NULL;
+}
+
 static void model_py(const char *file, const char *source, const char *out)
 {
     mk_model *m = NULL;
     mk_error err = {0};
-    if (mk_model_parse_string(file, source, &m, &err)) fail_msg("%s: %s", file, err.message);
+    if (mk_model_parse_with(file, source, builtin_source, NULL, &m, &err))
+        fail_msg("%s: %s", file, err.message);
     mk_buf b;
     mk_buf_init(&b);
     if (mk_model_generate_py(m, &b, &err)) fail_msg("%s: %s", file, err.message);

@@ -51,7 +51,7 @@ static void shipped_models_resolve_labels(void **state)
         assert_true(abi->n_whys >= 2);
         assert_int_equal(otherwise, 1);
     }
-    assert_int_equal(n_site, 3); /* tp_site and its two hypothesis variants */
+    assert_int_equal(n_site, 4); /* tp_site and its three hypothesis variants (central, neurogenic, endplate knot) */
 }
 
 typedef struct compiled {

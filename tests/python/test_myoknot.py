@@ -1,0 +1,206 @@
+"""The Python package (python/myoknot) against the myoknot command (issue 13 item 3).
+
+Run by CTest as `python3 -m unittest test_myoknot` with PYTHONPATH=python, MYOKNOT_LIBRARY
+(the build's libmyoknot.so.0), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
+small C program printing the record sizes the headers give)."""
+import csv
+import math
+import os
+import shutil
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+import myoknot
+
+CLI = os.environ["MYOKNOT_CLI"]
+SRC = os.environ["MK_SOURCE_DIR"]
+
+
+def g10(x):
+    return "%.10g" % x  # series.csv's number format (C's printf %.10g; Python's is the same)
+
+
+class TestMyoknot(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mk-py.")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def cli_run(self, *args):
+        out = os.path.join(self.tmp, "run%d" % len(os.listdir(self.tmp)))
+        p = subprocess.run([CLI, "run", *args, "--out", out], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return out
+
+    def assert_same_as_cli(self, res, run_dir):
+        with open(os.path.join(run_dir, "series.csv"), newline="") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], ["t_s", "variable", "unit", "value"])
+        cols = list(res.series)
+        self.assertGreater(len(res.time_s), 100)
+        self.assertEqual(len(rows) - 1, len(res.time_s) * len(cols))
+        k = 1
+        for i, t in enumerate(res.time_s):
+            for c in cols:
+                want = rows[k]
+                got = [g10(t), c, res.units[c], g10(res.series[c][i])]
+                if got != want:
+                    self.fail("series.csv line %d: CLI %s, Python %s" % (k + 1, want, got))
+                k += 1
+        with open(os.path.join(run_dir, "measurements.csv"), newline="") as f:
+            meas = list(csv.DictReader(f))
+        self.assertEqual(len(meas), len(res.measurements))
+        self.assertGreater(len(meas), 0)
+        for want, got in zip(meas, res.measurements):
+            self.assertEqual((want["label"], want["t_s"], want["value"], want["unit"]),
+                             (got.label, g10(got.t_s), g10(got.value), got.unit))
+
+    def test_default_scenario_equals_cli(self):
+        # the contract of issue 13: the default scenario from Python gives the command's numbers
+        res = myoknot.run()
+        self.assertIsInstance(res.time_s, np.ndarray)
+        self.assertIsInstance(res.series["pain.local"], np.ndarray)
+        self.assert_same_as_cli(res, self.cli_run())
+
+    def test_file_and_overrides_equal_cli(self):
+        path = os.path.join(SRC, "scenarios", "desk_day.yaml")
+        res = myoknot.run(path, set={"phys.p_cc0": "30 mmHg", "output_every": "10 min"})
+        self.assertEqual(res.time_s[1] - res.time_s[0], 600.0)
+        self.assert_same_as_cli(res, self.cli_run(path, "--set", "phys.p_cc0=30 mmHg",
+                                                  "--set", "output_every=10 min"))
+        base = myoknot.run(path, set=["output_every=10 min"])
+        self.assertFalse(np.array_equal(base.series["core.po2"], res.series["core.po2"]),
+                         "the override changed nothing")
+
+    def test_bad_scenario_raises_with_location(self):
+        path = os.path.join(self.tmp, "bad.yaml")
+        with open(path, "w") as f:
+            f.write("name: bad\nduration: 2 h\noutput_every: 1 min\ntimeline:\n"
+                    "  - {event: desk_work, at: 10 min, load: 5 parsecs, duration: 1 h}\n")
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.run(path)
+        e = cm.exception
+        self.assertEqual((e.file, e.line, e.column), (path, 5, 42))
+        self.assertEqual((e.status, e.origin), ("MK_ERR_UNIT", "library"))
+        self.assertIn("'load'", e.message)
+        self.assertTrue(str(e).startswith(path + ":5:42: "), str(e))
+        # the command reports the same place
+        p = subprocess.run([CLI, "run", path, "--out", os.path.join(self.tmp, "nothing")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("%s:5:42: error: %s" % (path, e.message), p.stderr)
+
+    def test_bad_override_has_override_origin(self):
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.Study(set={"core.nonexistent": "1 s"})
+        e = cm.exception
+        self.assertEqual((e.origin, e.file, e.line), ("override", "", 0))
+        self.assertIn("core.nonexistent", e.message)
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.run(os.path.join(self.tmp, "absent.yaml"))
+        self.assertEqual(cm.exception.status, "MK_ERR_IO")
+
+    def test_model_table_and_rhs(self):
+        m = myoknot.Model("tp_site")
+        self.assertGreater(len(m.parameters), 50)
+        for p in m.parameters:
+            self.assertTrue(p.unit and p.source and p.doc, p)
+            self.assertTrue(p.lo is not None and p.hi is not None and p.lo <= p.value <= p.hi, p)
+        p = m.by_name("phys.p_cc0")
+        self.assertEqual(p.unit, "mmHg")
+        ydot, var = m.rhs()
+        self.assertEqual(ydot.shape, (len(m.states),))
+        self.assertTrue(np.all(np.isfinite(ydot)) and np.all(np.isfinite(var)))
+        # a different parameter vector gives a different right-hand side
+        params = np.array([q.value for q in m.parameters])
+        i = [q.name for q in m.parameters].index("phys.p_cc0")
+        params[i] *= 0.1
+        self.assertFalse(np.array_equal(m.rhs(params=params)[1], var))
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.Model("no_such_model")
+        self.assertIn("tp_site", cm.exception.message)
+
+    def test_validate_one_target_as_cli(self):
+        target = os.path.join(SRC, "data", "validation", "04-compression-40mmhg.yaml")
+        v = myoknot.validate(target)
+        self.assertIn(v.verdict, ("pass", "FAIL", "expected-fail", "UNEXPECTED-PASS", "DRIFT"))
+        self.assertTrue(v.model is not None and math.isfinite(v.model), v)
+        out = os.path.join(self.tmp, "val")
+        p = subprocess.run([CLI, "validate", "--dir", os.path.dirname(target), "--only",
+                            v.name, "--out", out], capture_output=True, text=True, cwd=SRC)
+        with open(os.path.join(out, "validation.csv"), newline="") as f:
+            rows = [r for r in csv.DictReader(f)]
+        self.assertEqual(len(rows), 1, p.stdout + p.stderr)
+        row = rows[0]
+        self.assertEqual(row.get("verdict"), v.verdict, row)
+
+    def test_docs_example_runs(self):
+        # docs/python.md's session runs as written, from the source folder
+        import contextlib
+        import io
+        with open(os.path.join(SRC, "docs", "python.md")) as f:
+            blocks = re.findall(r"^```python\n(.*?)^```", f.read(), re.S | re.M)
+        self.assertEqual(len(blocks), 1)
+        out = io.StringIO()
+        cwd = os.getcwd()
+        os.chdir(SRC)
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(compile(blocks[0], "docs/python.md", "exec"), {})
+        finally:
+            os.chdir(cwd)
+        self.assertIn("MK_ERR_UNIT override", out.getvalue())
+        self.assertIn("mmHg", out.getvalue())
+
+    def test_tutorial_fits_and_plots(self):
+        # examples/python/fit_ppt.py (docs/python.md's tutorial): SciPy's root finder recovers a
+        # parameter for a measured PPT; matplotlib writes the figure
+        try:
+            import matplotlib, scipy  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-scipy or python3-matplotlib not installed")
+        png = os.path.join(self.tmp, "fit.png")
+        p = subprocess.run([sys.executable, os.path.join(SRC, "examples", "python", "fit_ppt.py"),
+                            os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml"), png],
+                           capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.search(r"fitted noci.p_mech50 = ([0-9.]+) mmHg: PPT before ([0-9.]+) kPa", p.stdout)
+        self.assertIsNotNone(m, p.stdout)
+        p_fit, before = float(m.group(1)), float(m.group(2))
+        self.assertAlmostEqual(before, 220.0, delta=0.1)
+        # the fitted value reproduces the measured PPT when run again from here
+        res = myoknot.run(os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml"),
+                          set={"noci.p_mech50": "%s mmHg" % m.group(1), "output_every": "10 s"})
+        got = next(x.value for x in res.measurements if x.label == "PPT before")
+        self.assertAlmostEqual(got, 220.0, delta=0.2)
+        self.assertTrue(200 < p_fit < 2500)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+    def test_record_layouts_match_headers(self):
+        # the cdef's records have the C compiler's sizes and offsets
+        out = subprocess.run([os.environ["MYOKNOT_ABI_SIZES"]], capture_output=True, text=True,
+                             check=True).stdout
+        ffi = myoknot.ffi
+        fields = {"mk_error": ["line", "message"], "mk_symbol": ["is_output"],
+                  "mk_model_abi": ["rhs"], "mk_study_opts": ["strict"], "mk_meas_info": ["note"],
+                  "mk_vresult": ["verdict", "note"]}
+        n = 0
+        for line in out.splitlines():
+            name, *nums = line.split()
+            want = [ffi.sizeof(name)] + [ffi.offsetof(name, f) for f in fields[name]]
+            self.assertEqual([int(x) for x in nums], want, name)
+            n += 1
+        self.assertEqual(n, len(fields))
+
+
+if __name__ == "__main__":
+    unittest.main()
