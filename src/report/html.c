@@ -198,7 +198,18 @@ static void what_happened(mk_buf *b, const mk_run_result *r, double span)
         mk_buf_printf(b, "the pressure pain threshold was %s %s (at %s); ", num(first->value, a, sizeof a), first->unit,
                       mk_format_duration(first->t_s, c, sizeof c));
     col_run loc = col_of(&r->series, "pain.local"), ref = col_of(&r->series, "pain.referred");
-    if (loc.ok && loc.peak >= 0.05)
+    const mk_annotation *during = NULL; /* a peak inside a treatment or an experiment is evoked by it */
+    for (int i = 0; loc.ok && p && i < p->n_notes && !during; i++)
+        if (strcmp(p->notes[i].kind, "load") && strcmp(p->notes[i].kind, "life") && loc.t_peak >= p->notes[i].t0_s &&
+            loc.t_peak <= p->notes[i].t1_s)
+            during = &p->notes[i];
+    if (loc.ok && loc.peak >= 0.05 && during) {
+        mk_buf_printf(b, "pain at the trigger point peaked at %.2g/10 (at %s, during ", loc.peak,
+                      mk_format_duration(loc.t_peak, a, sizeof a));
+        esc(b, during->label); /* the scenario's text: escaped like every user string */
+        mk_buf_printf(b, ": evoked by it, not spontaneous) and ended at %.2g/10; ", loc.last);
+    }
+    else if (loc.ok && loc.peak >= 0.05)
         mk_buf_printf(b, "pain at the trigger point peaked at %.2g/10 (at %s) and ended at %.2g/10; ", loc.peak,
                       mk_format_duration(loc.t_peak, a, sizeof a), loc.last);
     else if (loc.ok)
