@@ -54,6 +54,10 @@ typedef struct mk_referral_fit_opts {
     int neutral_start; /* 1: the first start is the middle of each range, not the file's value
                         * (cross-validation folds: the file's values may have been fitted on
                         * all maps, the held-out one included, and must not leak into a fold) */
+    /* cross-validation: called from the calling thread after each fold (done of total folds,
+     * the final fit on all maps counted as the last); NULL: silent */
+    void (*progress)(void *ctx, int done, int total);
+    void *progress_ctx;
 } mk_referral_fit_opts;
 
 MK_API void mk_referral_fit_opts_default(mk_referral_fit_opts *o);

@@ -231,6 +231,7 @@ mk_status mk_referral_predict(const mk_anatomy *a, const mk_referral_params *p, 
 
 void mk_referral_fit_opts_default(mk_referral_fit_opts *o)
 {
+    memset(o, 0, sizeof *o);
     o->starts = 8;
     o->max_evals = 400;
     o->softness = 0.25;
@@ -387,8 +388,10 @@ mk_status mk_referral_cross_validate(const mk_anatomy *a, const mk_referral_maps
         if (rc) break;
         mk_referral_score_add(&out->cv_essential, &out->pred[i], &maps->essential[i]);
         mk_referral_score_add(&out->cv_all, &out->pred[i], &maps->all[i]);
+        if (fold_o.progress) fold_o.progress(fold_o.progress_ctx, i + 1, maps->n + 1);
     }
     if (!rc) rc = mk_referral_fit(a, maps, NULL, resp, p, o, &out->fitted, err);
+    if (!rc && fold_o.progress) fold_o.progress(fold_o.progress_ctx, maps->n + 1, maps->n + 1);
     if (!rc) rc = score_all(a, maps, resp, &out->fitted, &out->fit_essential, &out->fit_all, err);
     return rc;
 }

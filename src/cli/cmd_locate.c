@@ -9,6 +9,9 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 
+/* the cross-validation's folds, on a terminal or as a line per percent in a log */
+static void cv_progress(void *ctx, int done, int total) { mk_cli_progress_show(ctx, done, total); }
+
 static const char k_help[] =
     "usage: myoknot locate REGION=INTENSITY ... [--csv FILE] [--figure FILE] [--muscle NAME ...] [--top N]\n"
     "       myoknot locate --drawing FILE [same options]\n"
@@ -104,7 +107,12 @@ static int locate_cv(const locate_args *a)
 {
     mk_error err;
     mk_locate_cv *c = NULL;
-    if (mk_locate_cv_run(&a->fit, &c, &err)) return mk_cli_report(&err);
+    mk_cli_progress pg;
+    mk_cli_progress_start(&pg, "folds");
+    mk_referral_fit_opts fit = a->fit;
+    fit.progress = cv_progress;
+    fit.progress_ctx = &pg;
+    if (mk_locate_cv_run(&fit, &c, &err)) return mk_cli_report(&err);
     mk_buf b;
     mk_buf_init(&b);
     mk_locate_cv_format(c, &b);

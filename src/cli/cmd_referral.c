@@ -9,6 +9,9 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 
+/* the cross-validation's folds, on a terminal or as a line per percent in a log */
+static void cv_progress(void *ctx, int done, int total) { mk_cli_progress_show(ctx, done, total); }
+
 static const char k_help[] =
     "usage: myoknot referral --cv [--params FILE] [--starts N] [--evals N] [--no-check]\n"
     "\n"
@@ -68,6 +71,10 @@ static int referral_main(const referral_args *parsed)
     mk_referral_params p;
     if (a.params && mk_referral_params_load_file(a.params, &p, &err)) return mk_cli_report(&err);
     mk_referral_cv_report *r = NULL;
+    mk_cli_progress pg;
+    mk_cli_progress_start(&pg, "folds");
+    a.fit.progress = cv_progress;
+    a.fit.progress_ctx = &pg;
     if (mk_referral_cv_run(a.params ? &p : NULL, &a.fit, a.check, &r, &err)) return mk_cli_report(&err);
     mk_buf b;
     mk_buf_init(&b);

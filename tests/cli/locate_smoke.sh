@@ -52,5 +52,9 @@ check no-folder 1 "" "$BIN" locate temple_r=6 --csv "$T/nowhere/x.csv"
 absent no-csv "$T/bad.csv"
 absent no-figure "$T/bad.png"
 
+# the cross-validations show their progress in a log (stderr not a terminal): a line per fold's percent
+check referral-cv-progress 0 "progress: 100 % (27/27 folds)" "$BIN" referral --cv --starts 1 --evals 5 --no-check
+check locate-cv-progress 0 "progress: 100 % (27/27 folds)" "$BIN" locate --cv --starts 1 --evals 5
+
 echo "locate_smoke: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
