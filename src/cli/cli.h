@@ -45,6 +45,8 @@ typedef struct mk_cli_progress {
     double t0_s;
 } mk_cli_progress;
 void mk_cli_progress_start(mk_cli_progress *p, const char *what);
+/* Seconds on the monotonic clock (for elapsed times). */
+double mk_cli_now_s(void);
 void mk_cli_progress_show(mk_cli_progress *p, int done, int total);
 /* Print "myoknot: error: ..." and return EXIT_USAGE. */
 int mk_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

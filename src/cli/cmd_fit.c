@@ -208,13 +208,6 @@ static const char *stage_name(mk_fit_stage s)
     return s == MK_FIT_DESIGN ? "design" : s == MK_FIT_POLISH ? "polish" : "jacobian";
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* A line per improvement on a terminal; in a log, a line per percent of each stage. */
 static void on_progress(void *ctx, mk_fit_stage stage, int done, int total, double best, int improved)
 {
@@ -222,7 +215,7 @@ static void on_progress(void *ctx, mk_fit_stage stage, int done, int total, doub
     int pct = total > 0 ? 100 * done / total : 100;
     if (done == 1) p->last_pct = -1;
     if (p->tty ? (improved && stage != MK_FIT_JACOBIAN) : pct != p->last_pct)
-        fprintf(stderr, "  %-8s %5d/%-5d %6.0f s  best objective %.6g%s\n", stage_name(stage), done, total, now_s() - p->t0,
+        fprintf(stderr, "  %-8s %5d/%-5d %6.0f s  best objective %.6g%s\n", stage_name(stage), done, total, mk_cli_now_s() - p->t0,
                 best, p->tty ? "" : "");
     p->last_pct = pct;
 }
@@ -518,7 +511,7 @@ static int fit_main(const fit_args *parsed)
     mk_fit_opts o;
     mk_fit_opts_default(&o);
     o.seed = f.a.seed, o.design = f.a.design, o.starts = f.a.starts, o.local_evals = f.a.evals, o.jobs = f.a.jobs;
-    prog pg = {isatty(2), -1, now_s()};
+    prog pg = {isatty(2), -1, mk_cli_now_s()};
     o.progress = on_progress, o.progress_ctx = &pg;
     int nl = 0;
     for (int j = 0; j < f.k; j++) nl += f.p[j].log_scale;

@@ -43,13 +43,6 @@ typedef struct audit {
     unsigned char *base; /* [target] */
 } audit;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* 1 if target t passes its comparison against abi (marks ignored), 0 if not or on error. */
 static int raw_pass(audit *a, int t, const mk_model_abi *abi)
 {
@@ -252,7 +245,7 @@ int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi)
     memset(a.pass, 255, (size_t)a.n_v * (size_t)a.n_t);
     printf("myoknot %s: audit of %d validation targets against %s (%s): %d variants (each of %d ranged parameters at "
            "each end of its range) on %d workers\n", mk_version(), a.n_t, abi->name, abi->hash, a.n_v, n_ranged, jobs);
-    double t0 = now_s();
+    double t0 = mk_cli_now_s();
     for (int t = 0; t < a.n_t; t++) a.base[t] = (unsigned char)raw_pass(&a, t, abi);
 
     /* output directory first: a long run must not end in "cannot write" */
@@ -307,7 +300,7 @@ int mk_cli_validate_audit(const mk_cli_audit_opts *o, const mk_model_abi *abi)
         int st = 0;
         if (waitpid(pids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) rc = 1;
     }
-    double wall = now_s() - t0;
+    double wall = mk_cli_now_s() - t0;
     if (rc || done_v != a.n_v) {
         fprintf(stderr, "myoknot: error: the audit workers finished %d of %d variants\n", done_v < 0 ? 0 : done_v, a.n_v);
         rc = 1;

@@ -268,7 +268,7 @@ const char *mk_cli_data_path(const char *path, char *buf, size_t size)
 
 /* ---------------------------------------------------------------- progress of long commands */
 
-static double progress_clock_s(void)
+double mk_cli_now_s(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -280,13 +280,13 @@ void mk_cli_progress_start(mk_cli_progress *p, const char *what)
     p->what = what;
     p->tty = isatty(2);
     p->last_pct = -1;
-    p->t0_s = progress_clock_s();
+    p->t0_s = mk_cli_now_s();
 }
 
 void mk_cli_progress_show(mk_cli_progress *p, int done, int total)
 {
     if (total <= 0) return;
-    double el = progress_clock_s() - p->t0_s, left = done > 0 ? el / done * (total - done) : NAN;
+    double el = mk_cli_now_s() - p->t0_s, left = done > 0 ? el / done * (total - done) : NAN;
     int pct = (int)(100.0 * done / total);
     if (p->tty) {
         if (isfinite(left)) fprintf(stderr, "\r  %d/%d %s, %.0f s elapsed, about %.0f s to go ", done, total, p->what, el, left);

@@ -11,25 +11,8 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
-check() { # NAME WANT_STATUS WANT_TEXT CMD...
-    name=$1 want=$2 text=$3
-    shift 3
-    "$@" > "$T/out" 2>&1
-    got=$?
-    if [ "$got" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; }; then
-        echo "FAIL $name: exit $got (want $want), output:"; sed 's/^/    /' "$T/out" | tail -30
-        echo "    (wanted text: $text)"
-        fail=$((fail + 1))
-    else
-        pass=$((pass + 1))
-    fi
-}
-exists() {
-    if [ -s "$2" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 missing or empty"; fail=$((fail + 1)); fi
-}
-absent() {
-    if [ ! -e "$2" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 should not exist"; fail=$((fail + 1)); fi
-}
+# check NAME WANT_STATUS WANT_TEXT CMD..., absent NAME PATH, exists NAME PATH (tests/cli/check.sh)
+. "$SRC/tests/cli/check.sh"
 
 TOY="--data $SRC/tests/fit/toy_visits.csv --scenario $SRC/tests/fit/toy.yaml --design 10 --starts 2 --evals 80 --jobs 2"
 check help 0 "--targets GLOBS" "$BIN" fit --help
