@@ -288,5 +288,6 @@ MK_API mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, c
 #include "myoknot/body.h"     /* referred pain: parameters, cross-validation */
 #include "myoknot/analysis.h" /* scans, continuation, sensitivity, fitting */
 #include "myoknot/compare.h"  /* runs side by side, sweeps of a setting */
+#include "myoknot/trial.h"    /* virtual patients and trials */
 
 #endif /* MYOKNOT_H */
