@@ -45,45 +45,53 @@ typedef struct mk_scan_opts {
 
 MK_API void mk_scan_opts_default(mk_scan_opts *o);
 
-typedef struct mk_scan_point {
+/* The result: an opaque handle, read through the accessors below.  Branch 0 is the forward
+ * sweep (A to B), 1 the backward; point k of either branch is at the k-th value from A. */
+typedef struct mk_scan_result mk_scan_result;
+
+/* Sweep on a clone of base (its parameters, inputs and state are the starting point); *out is
+ * freed with mk_scan_result_free. */
+MK_API mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result **out, mk_error *err);
+MK_API void mk_scan_result_free(mk_scan_result *r);
+
+MK_API const mk_model_abi *mk_scan_result_abi(const mk_scan_result *r);
+MK_API int mk_scan_result_points(const mk_scan_result *r);  /* values per branch */
+/* The swept symbol's name (its unit into *unit; unit may be NULL). */
+MK_API const char *mk_scan_result_swept(const mk_scan_result *r, const char **unit);
+/* The watched output compared between the branches (its unit into *unit, may be NULL). */
+MK_API const char *mk_scan_result_watch(const mk_scan_result *r, const char **unit);
+
+typedef struct mk_scan_point_info {
     double value;         /* the swept value */
     int converged;        /* 1 if steady within the settle time */
     double settled_s;     /* simulated time spent at this value */
     double rel_change;    /* largest relative state change over the last check interval */
-    int slowest;          /* the state with that change */
-    double *y;            /* states at the end (abi->n_states) */
-    double *v;            /* variables at the end (abi->n_vars) */
-} mk_scan_point;
-
-#define MK_SCAN_MAX_RANGES 16
-
-typedef struct mk_scan_result {
-    const mk_model_abi *abi;
-    mk_scan_opts opts;
-    char name[128], unit[64];           /* the swept symbol */
-    int n;                              /* values per branch */
-    mk_scan_point *fwd, *back;          /* fwd[k] and back[k] both at the k-th value from A */
-    char watch[128], watch_unit[64];
-    int watch_is_state, watch_index;
-    double *rel_diff;                   /* per value: |fwd - back| / scale of the watched output */
-    int n_ranges;                       /* contiguous runs of values where the branches differ */
-    double range_lo[MK_SCAN_MAX_RANGES], range_hi[MK_SCAN_MAX_RANGES];
-    /* fold estimates (NaN if none): the step at which the forward (backward) branch leaves a
-     * value where the branches differ and jumps further than its remaining distance to the
-     * other branch, the largest such jump; midway between the two values, to within half a
-     * step.  NaN: the branch holds on to the end of the sweep (no fold inside [A, B]) */
-    double fold_fwd, fold_back;
-    int n_unconverged;
-    mk_solver_stats stats;
-    double wall_s;
-} mk_scan_result;
-
-/* Sweep on a clone of base (its parameters, inputs and state are the starting point). */
-MK_API mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result *out, mk_error *err);
-MK_API void mk_scan_result_free(mk_scan_result *r);
-
-/* A state or variable of a point by name; NaN if the model has none.  unit may be NULL. */
-MK_API double mk_scan_get(const mk_scan_result *r, const mk_scan_point *p, const char *name, const char **unit);
+    int slowest;          /* the state with that change (index into abi->states; -1: none) */
+    double rel_diff;      /* |fwd - back| / scale of the watched output at this value */
+    int differs;          /* 1 if the branches differ here (rel_diff above hyst_tol, or NaN) */
+} mk_scan_point_info;
+/* Point k (0 .. points-1) of branch (0 forward, 1 backward); MK_ERR_INVALID out of range. */
+MK_API mk_status mk_scan_result_point(const mk_scan_result *r, int branch, int k, mk_scan_point_info *out,
+                                      mk_error *err);
+/* A state or variable at point k of branch by name; NaN if the model has none or k is out of
+ * range.  unit may be NULL. */
+MK_API double mk_scan_result_get(const mk_scan_result *r, int branch, int k, const char *name, const char **unit);
+/* A whole branch of a state or variable (NULL: the swept value) into out[0 .. points-1];
+ * MK_ERR_NAME naming the output if the model has none. */
+MK_API mk_status mk_scan_result_column(const mk_scan_result *r, int branch, const char *name, double *out,
+                                       mk_error *err);
+/* Contiguous ranges of values where the branches differ: their number; range i's ends into
+ * *lo and *hi with mk_scan_result_range. */
+MK_API int mk_scan_result_ranges(const mk_scan_result *r);
+MK_API void mk_scan_result_range(const mk_scan_result *r, int i, double *lo, double *hi);
+/* Fold estimates (NaN if none): where the forward (backward) branch leaves a value where the
+ * branches differ and jumps further than its remaining distance to the other branch, the
+ * largest such jump; midway between the two values, to within half a step.  NaN: the branch
+ * holds on to the end of the sweep (no fold inside [A, B]). */
+MK_API double mk_scan_result_fold(const mk_scan_result *r, int branch);
+MK_API int mk_scan_result_unconverged(const mk_scan_result *r);
+MK_API void mk_scan_result_stats(const mk_scan_result *r, mk_solver_stats *st);
+MK_API double mk_scan_result_wall_s(const mk_scan_result *r);
 
 /* scan.csv: one row per branch and value, every state and output variable. */
 MK_API mk_status mk_scan_write_csv(const mk_scan_result *r, mk_buf *out, mk_error *err);
