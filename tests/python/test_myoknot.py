@@ -1,7 +1,7 @@
 """The Python package (python/myoknot) against the myoknot command (issue 13 item 3).
 
 Run by CTest as `python3 -m unittest test_myoknot` with PYTHONPATH=python, MYOKNOT_LIBRARY
-(the build's libmyoknot.so.0), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
+(the build's libmyoknot.so.1), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
 small C program printing the record sizes the headers give)."""
 import csv
 import math
@@ -201,6 +201,39 @@ class TestMyoknot(unittest.TestCase):
             n += 1
         self.assertEqual(n, len(fields))
 
+    def test_scan_equals_cli(self):
+        # myoknot.scan gives the numbers of `myoknot scan --method time` for the same input
+        sets = {"phys.p_cc0": "30 mmHg"}
+        r = myoknot.scan("load.activation", "0 %", "10 %", set=sets, steps=2, settle="1 h")
+        out = os.path.join(self.tmp, "scan")
+        p = subprocess.run([CLI, "scan", "load.activation", "--method", "time", "--from", "0 %",
+                            "--to", "10 %", "--steps", "2", "--settle", "1 h",
+                            "--set", "phys.p_cc0=30 mmHg", "--out", out], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIsInstance(r.values, np.ndarray)
+        self.assertEqual((r.swept, r.unit, len(r.values)), ("load.activation", "%", 3))
+        with open(os.path.join(out, "scan.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), 6)
+        n = 0
+        for row in rows:
+            back = row["branch"] == "backward"
+            k = 2 - int(row["step"]) if back else int(row["step"])
+            br = r.backward if back else r.forward
+            self.assertEqual(row["load.activation [%]"], g10(r.values[k]))
+            self.assertEqual(row["converged"], str(int(r.converged[row["branch"]][k])))
+            for name, a in br.items():
+                self.assertEqual(row["%s [%s]" % (name, r.units[name])], g10(a[k]), (row["branch"], k, name))
+                n += 1
+        self.assertGreater(n, 6 * 20)
+        with open(os.path.join(out, "verdict.txt")) as f:
+            self.assertEqual(f.read(), r.verdict + "\n")
+        # the override reached the solver: without it the steady states differ
+        base = myoknot.scan("load.activation", 0, 10, steps=2, settle=3600)
+        self.assertFalse(np.array_equal(base.forward["core.po2"], r.forward["core.po2"]))
+        with self.assertRaises(ValueError):
+            myoknot.scan("load.nothing", 0, 1)
+
     def test_cdef_generated_declares_every_export(self):
         # the cdef comes from the build (the preprocessed public headers), not from a copy in
         # the package, and declares every function the library exports
@@ -223,6 +256,8 @@ class TestMyoknot(unittest.TestCase):
             except AttributeError:
                 missing.append(name)
         self.assertEqual(missing, [])
+        # the package opens the soname of the headers it was generated from
+        self.assertEqual(myoknot._lib.SONAME, "libmyoknot.so.%d" % myoknot.lib.MK_SOVERSION)
 
 
 if __name__ == "__main__":
