@@ -252,32 +252,36 @@ typedef struct mk_morris_factor {
     int log_scale;
 } mk_morris_factor;
 
-typedef struct mk_morris_result {
-    const mk_model_abi *abi;
-    int k;                     /* factors */
-    mk_morris_factor *factor;
-    int n_out;
-    char out_label[MK_MORRIS_MAX_OUTPUTS][32];   /* "pain", "ppt", "core.ca" */
-    char out_name[MK_MORRIS_MAX_OUTPUTS][128];   /* what is measured: "pain.local", "PPT" */
-    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
-    double *mu, *mu_star, *sigma;                /* [i * n_out + o] */
-    int *n_ee;                                   /* finite elementary effects behind them */
-    double base[MK_MORRIS_MAX_OUTPUTS];          /* outputs with every parameter at its value */
-    int n_skipped;                               /* matched parameters without a usable range */
-    int trajectories, levels;
-    double delta;
-    unsigned long long seed;
-    int runs, failed;
-    double wall_s;
-    int jobs;
-    char first_failure[512];                     /* of the first failed run in design order */
-} mk_morris_result;
+/* The result: an opaque handle, read through the accessors below (the factors and outputs as
+ * for Sobol indices, mk_sens_*). */
+typedef struct mk_morris_result mk_morris_result;
 
 /* Screen abi's parameters against the protocol p (its parameter overrides hold for the
- * parameters that are not screened; a screened parameter takes the design's value). */
+ * parameters that are not screened; a screened parameter takes the design's value); *out is
+ * freed with mk_morris_result_free. */
 MK_API mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                        const mk_morris_opts *o, mk_morris_result *out, mk_error *err);
+                        const mk_morris_opts *o, mk_morris_result **out, mk_error *err);
 MK_API void mk_morris_result_free(mk_morris_result *r);
+
+MK_API int mk_morris_result_factors(const mk_morris_result *r);  /* k */
+/* Factor i (0 .. k-1): its parameter, range and scale; MK_ERR_INVALID out of range. */
+MK_API mk_status mk_morris_result_factor(const mk_morris_result *r, int i, mk_morris_factor *out, mk_error *err);
+MK_API int mk_morris_result_outputs(const mk_morris_result *r);
+/* Output o's label ("pain", "ppt", "core.ca"); what is measured into *name ("pain.local",
+ * "PPT") and its unit into *unit (either may be NULL); NULL out of range. */
+MK_API const char *mk_morris_result_output(const mk_morris_result *r, int o, const char **name, const char **unit);
+/* Output o with every parameter at its value (NaN out of range). */
+MK_API double mk_morris_result_base(const mk_morris_result *r, int o);
+/* mu*, mu, sigma and the number of finite elementary effects of every factor on output o, each
+ * into an array of k (any may be NULL). */
+MK_API mk_status mk_morris_result_effects(const mk_morris_result *r, int o, double *mu_star, double *mu,
+                                          double *sigma, int *n_ee, mk_error *err);
+/* Runs made and (into *failed, may be NULL) those that failed; wall-clock time. */
+MK_API int mk_morris_result_runs(const mk_morris_result *r, int *failed);
+MK_API double mk_morris_result_wall_s(const mk_morris_result *r);
+/* The account `myoknot sensitivity` prints and writes to summary.txt: the design, one table
+ * per output of the top factors by mu*, the runs (p: the protocol screened). */
+MK_API void mk_morris_write_text(const mk_morris_result *r, const mk_protocol *p, int top, mk_buf *out);
 
 /* Factor indices sorted by mu* of output o, largest first (caller frees). */
 MK_API int *mk_morris_rank(const mk_morris_result *r, int o);
@@ -314,31 +318,29 @@ typedef struct mk_sobol_opts {
 
 MK_API void mk_sobol_opts_default(mk_sobol_opts *o);
 
-typedef struct mk_sobol_result {
-    const mk_model_abi *abi;
-    int k;
-    mk_morris_factor *factor;
-    int n_skipped;
-    int n_out;
-    char out_label[MK_MORRIS_MAX_OUTPUTS][32];
-    char out_name[MK_MORRIS_MAX_OUTPUTS][128];
-    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
-    double base[MK_MORRIS_MAX_OUTPUTS];
-    /* [i * n_out + o]; NaN where undefined (no variance, too few complete rows) */
-    double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi;
-    double mean[MK_MORRIS_MAX_OUTPUTS], var[MK_MORRIS_MAX_OUTPUTS];
-    int n_used[MK_MORRIS_MAX_OUTPUTS];           /* rows with f(A) and f(B) (V's rows) */
-    int *n_rows;                                 /* [i * n_out + o]: of those, with f(AB_i) too */
-    int samples, bootstrap;
-    unsigned long long seed;
-    int runs, failed, jobs;
-    double wall_s;
-    char first_failure[512];
-} mk_sobol_result;
+/* The result: an opaque handle, read through the accessors below. */
+typedef struct mk_sobol_result mk_sobol_result;
 
+/* *out is freed with mk_sobol_result_free. */
 MK_API mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                       const mk_sobol_opts *o, mk_sobol_result *out, mk_error *err);
+                       const mk_sobol_opts *o, mk_sobol_result **out, mk_error *err);
 MK_API void mk_sobol_result_free(mk_sobol_result *r);
+
+MK_API int mk_sobol_result_factors(const mk_sobol_result *r);  /* k */
+MK_API mk_status mk_sobol_result_factor(const mk_sobol_result *r, int i, mk_morris_factor *out, mk_error *err);
+MK_API int mk_sobol_result_outputs(const mk_sobol_result *r);
+/* As mk_morris_result_output. */
+MK_API const char *mk_sobol_result_output(const mk_sobol_result *r, int o, const char **name, const char **unit);
+MK_API double mk_sobol_result_base(const mk_sobol_result *r, int o);
+/* S1, ST and their 95 % intervals, and the rows behind each, of every factor on output o, each
+ * into an array of k (any may be NULL); NaN where undefined (no variance, too few rows). */
+MK_API mk_status mk_sobol_result_indices(const mk_sobol_result *r, int o, double *s1, double *s1_lo, double *s1_hi,
+                                         double *st, double *st_lo, double *st_hi, int *n_rows, mk_error *err);
+MK_API int mk_sobol_result_runs(const mk_sobol_result *r, int *failed);
+MK_API double mk_sobol_result_wall_s(const mk_sobol_result *r);
+/* The account `myoknot sensitivity --method sobol` prints: the design, a table per output of
+ * the top factors by ST, the runs. */
+MK_API void mk_sobol_write_text(const mk_sobol_result *r, const mk_protocol *p, int top, mk_buf *out);
 
 /* The base samples: A and B (n x k each, row-major) from the Sobol sequence in 2k dimensions. */
 MK_API mk_status mk_sobol_sample(int n, int k, double *A, double *B, mk_error *err);
