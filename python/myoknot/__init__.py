@@ -292,6 +292,6 @@ def validate(target, model="tp_site"):
         lib.mk_vtarget_free(tgt[0])
 
 
-from ._analysis import ScanResult, scan  # noqa: E402 (they use the helpers above)
+from ._analysis import ScanResult, SensitivityResult, scan, sensitivity  # noqa: E402 (they use the helpers above)
 
-__all__ += ["ScanResult", "scan"]
+__all__ += ["ScanResult", "scan", "SensitivityResult", "sensitivity"]

@@ -166,3 +166,104 @@ def scan(name, start, stop, model="tp_site", set=None, steps=20, settle="6 h", c
         return ScanResult(out[0])
     finally:
         lib.mk_scan_result_free(out[0])
+
+
+class SensitivityResult:
+    """A sensitivity analysis (myoknot sensitivity), copied out of the library.
+
+    method          "morris" or "sobol"
+    parameters      the factors' names, in the design's order; lo, hi (NumPy arrays, declared
+                    units) and log_scale (bool array) their ranges and scales
+    outputs         the outputs' labels ("pain", "ppt", "stiffness", or a state or variable);
+                    measured {label: what is measured}, units {label: unit}, base {label:
+                    the value with every parameter at its own value}
+    Morris          mu_star, mu, sigma, n_ee: {label: NumPy array over parameters}
+    Sobol           s1, s1_lo, s1_hi, st, st_lo, st_hi, n_rows: the same
+    runs, failed, wall_s
+    summary, csv    the account the command prints (summary.txt) and sensitivity.csv's text
+    """
+
+    _MORRIS = ("mu_star", "mu", "sigma", "n_ee")
+    _SOBOL = ("s1", "s1_lo", "s1_hi", "st", "st_lo", "st_hi", "n_rows")
+
+    def __init__(self, method, res, abi, proto, top):
+        f = {"morris": ("mk_morris_result_", lib.mk_morris_write_text, lib.mk_morris_write_csv),
+             "sobol": ("mk_sobol_result_", lib.mk_sobol_write_text, lib.mk_sobol_write_csv)}[method]
+        pre, write_text, write_csv = f
+
+        def call(name, *args):
+            return getattr(lib, pre + name)(res, *args)
+        err = ffi.new("mk_error *")
+        self.method = method
+        k, no = call("factors"), call("outputs")
+        fac = ffi.new("mk_morris_factor *")
+        self.parameters, self.lo, self.hi = [], np.empty(k), np.empty(k)
+        self.log_scale = np.zeros(k, dtype=bool)
+        for i in range(k):
+            _check(call("factor", i, fac, err), err)
+            self.parameters.append(_str(abi.params[fac.param].name))
+            self.lo[i], self.hi[i], self.log_scale[i] = fac.lo, fac.hi, bool(fac.log_scale)
+        name, unit = ffi.new("const char **"), ffi.new("const char **")
+        self.outputs, self.measured, self.units, self.base = [], {}, {}, {}
+        stats = self._MORRIS if method == "morris" else self._SOBOL
+        for s in stats:
+            setattr(self, s, {})
+        for o in range(no):
+            label = _str(call("output", o, name, unit))
+            self.outputs.append(label)
+            self.measured[label], self.units[label] = _str(name[0]), _str(unit[0])
+            self.base[label] = float(call("base", o))
+            arrays = [np.empty(k, dtype=np.int32 if s in ("n_ee", "n_rows") else np.float64) for s in stats]
+            ptrs = [ffi.cast("int *" if a.dtype == np.int32 else "double *", ffi.from_buffer(a)) for a in arrays]
+            _check(call("effects" if method == "morris" else "indices", o, *ptrs, err), err)
+            for s, a in zip(stats, arrays):
+                getattr(self, s)[label] = a
+        failed = ffi.new("int *")
+        self.runs = int(call("runs", failed))
+        self.failed = int(failed[0])
+        self.wall_s = float(call("wall_s"))
+        buf = ffi.new("mk_buf *")
+        lib.mk_buf_init(buf)
+        try:
+            write_text(res, proto, top, buf)
+            self.summary = _str(buf.data)
+            lib.mk_buf_free(buf)
+            lib.mk_buf_init(buf)
+            _check(write_csv(res, buf, err), err)
+            self.csv = _str(buf.data)
+        finally:
+            lib.mk_buf_free(buf)
+
+
+def sensitivity(scenario=None, model=None, set=None, method="morris", params=None, outputs=None,
+                trajectories=4, levels=4, samples=256, bootstrap=1000, seed=1, jobs=1, top=15,
+                rtol=1e-6, atol=1e-9):
+    """Morris screening or Sobol indices of a model's parameters against outputs at the end of
+    a scenario, as `myoknot sensitivity` (scenario None: the built-in default; params and
+    outputs as --params and --outputs; jobs worker processes, the same result whatever their
+    number).  Returns a SensitivityResult."""
+    from . import Study
+    if method not in ("morris", "sobol"):
+        raise ValueError("method must be 'morris' or 'sobol', not %r" % (method,))
+    st = Study(scenario, model=model, set=set)
+    try:
+        keep = [ffi.new("char[]", _bytes(x)) if x else ffi.NULL for x in (params, outputs)]
+        o = ffi.new("mk_%s_opts *" % method)
+        getattr(lib, "mk_%s_opts_default" % method)(o)
+        o.params, o.outputs, o.seed, o.jobs = keep[0], keep[1], seed, jobs
+        o.solver.rtol, o.solver.atol = rtol, atol
+        if method == "morris":
+            o.trajectories, o.levels = trajectories, levels
+        else:
+            o.samples, o.bootstrap = samples, bootstrap
+        abi, proto = lib.mk_study_abi(st._s), lib.mk_study_protocol(st._s)
+        err = ffi.new("mk_error *")
+        out = ffi.new("mk_%s_result **" % method)
+        run = getattr(lib, "mk_%s_run" % method)
+        _check(run(abi, proto, lib.mk_study_anatomy(st._s), o, out, err), err)
+        try:
+            return SensitivityResult(method, out[0], abi, proto, top)
+        finally:
+            getattr(lib, "mk_%s_result_free" % method)(out[0])
+    finally:
+        st.close()

@@ -234,6 +234,57 @@ class TestMyoknot(unittest.TestCase):
         with self.assertRaises(ValueError):
             myoknot.scan("load.nothing", 0, 1)
 
+    def sens_cli(self, *args):
+        out = os.path.join(self.tmp, "sens%d" % len(os.listdir(self.tmp)))
+        p = subprocess.run([CLI, "sensitivity", *args, "--jobs", "1", "--out", out],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "sensitivity.csv"), newline="") as f:
+            return list(csv.DictReader(f))
+
+    def assert_sens_rows(self, r, rows, cols, digits):
+        # every row of the command's sensitivity.csv holds the Python arrays' numbers (printed
+        # to the csv's digits: Morris %.8g, Sobol %.6g)
+        g8 = lambda x: "" if math.isnan(x) else "%.*g" % (digits, x)  # noqa: E731
+        self.assertEqual(len(rows), len(r.outputs) * len(r.parameters))
+        for row in rows:
+            label, i = row["output"], r.parameters.index(row["parameter"])
+            self.assertEqual((row["measured"], row["output_unit"]), (r.measured[label], r.units[label]))
+            self.assertEqual((row["lo"], row["hi"]), (g8(r.lo[i]), g8(r.hi[i])))
+            for col, attr in cols:
+                a = getattr(r, attr)[label]
+                want = str(int(a[i])) if a.dtype.kind == "i" else g8(a[i])
+                self.assertEqual(row[col], want, (label, row["parameter"], col))
+
+    def test_morris_equals_cli(self):
+        # myoknot.sensitivity gives the numbers of `myoknot sensitivity` for the same input
+        # a 30-minute session with PPT measurements, and an override of a parameter not screened
+        sc = os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml")
+        params, sets = "band.f_k,phys.p_cc0", {"output_every": "10 s", "noci.p_mech50": "1200 mmHg"}
+        r = myoknot.sensitivity(sc, set=sets, params=params, trajectories=2)
+        self.assertEqual(r.runs, 1 + 2 * 3)
+        self.assertEqual(sorted(r.parameters), sorted(params.split(",")))
+        self.assertIsInstance(r.mu_star["pain"], np.ndarray)
+        self.assertTrue(np.any(r.mu_star["ppt"] > 0), r.mu_star)
+        rows = self.sens_cli(sc, "--params", params, "--trajectories", "2", "--set", "output_every=10 s",
+                             "--set", "noci.p_mech50=1200 mmHg")
+        self.assert_sens_rows(r, rows, [("mu_star", "mu_star"), ("mu", "mu"), ("sigma", "sigma"),
+                                        ("n_ee", "n_ee")], 8)
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.sensitivity(params="nothing.*")
+        self.assertEqual(cm.exception.status, "MK_ERR_NAME")
+
+    def test_sobol_equals_cli(self):
+        sc = os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml")
+        params = "band.f_k,phys.p_cc0"
+        r = myoknot.sensitivity(sc, method="sobol", params=params, samples=4, bootstrap=20)
+        self.assertEqual(r.runs, 4 * 4 + 1)
+        rows = self.sens_cli("--method", "sobol", "--params", params, "--samples", "4", "--bootstrap",
+                             "20", sc)
+        self.assert_sens_rows(r, rows, [("S1", "s1"), ("S1_lo", "s1_lo"), ("S1_hi", "s1_hi"),
+                                        ("ST", "st"), ("ST_lo", "st_lo"), ("ST_hi", "st_hi"),
+                                        ("rows", "n_rows")], 6)
+
     def test_cdef_generated_declares_every_export(self):
         # the cdef comes from the build (the preprocessed public headers), not from a copy in
         # the package, and declares every function the library exports
