@@ -431,35 +431,41 @@ typedef struct mk_fit_opts {
 
 MK_API void mk_fit_opts_default(mk_fit_opts *o);
 
-typedef struct mk_fit_result {
-    int k, n_res;
-    double *u0, *u;          /* k: the model's own values and the optimum, normalised */
-    double *x0, *x;          /* k: the same in declared units */
-    double f0, f;            /* objective before and after */
-    double *r0, *r;          /* n_res residuals before and after (NaN: failed) */
-    int n_hist, n_design;    /* objective of every evaluation, in order: design, then each polish */
-    double *hist;
-    int *polish_len;         /* evaluations of each polish (starts) */
-    int starts;
-    int failed_evals;        /* evaluations with at least one failed residual */
-    /* identifiability at the optimum */
-    double *jac;             /* n_res x k, row-major: d r_i / d u_j (NaN column: a step failed) */
-    double *sv;              /* min(n_res, k) singular values of jac, largest first */
-    int n_sv;
-    double *se_u;            /* k: approximate standard error in u (INFINITY: not determined) */
-    double *corr;            /* k x k correlations (NaN where undetermined) */
-    double *cov_u;           /* k x k Laplace covariance in u: the Fisher information's
-                              * pseudo-inverse; an undetermined parameter: 1/12 (uniform over
-                              * its range), uncorrelated */
-    int *identifiable;       /* k */
-    char (*why)[128];        /* k: why not (empty when identifiable) */
-    double wall_s;
-    int jobs;
-} mk_fit_result;
+/* The result: an opaque handle, read through the accessors below. */
+typedef struct mk_fit_result mk_fit_result;
 
+/* *out is freed with mk_fit_result_free. */
 MK_API mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
-                     void *ctx, const mk_fit_opts *o, mk_fit_result *out, mk_error *err);
+                     void *ctx, const mk_fit_opts *o, mk_fit_result **out, mk_error *err);
 MK_API void mk_fit_result_free(mk_fit_result *r);
+
+/* The counts of a fit. */
+typedef struct mk_fit_summary {
+    int k, n_res;            /* parameters fitted, residuals */
+    double f0, f;            /* objective before (the model's own values) and after */
+    int n_hist, n_design;    /* evaluations in all, and of the global design */
+    int starts;              /* local polishes */
+    int failed_evals;        /* evaluations with at least one failed residual */
+    int n_sv;                /* singular values of the Jacobian at the optimum */
+    int jobs;
+    double wall_s;
+} mk_fit_summary;
+MK_API void mk_fit_result_summary(const mk_fit_result *r, mk_fit_summary *out);
+/* Arrays out (each may be NULL): the parameters before and after, in declared units (x0, x)
+ * and normalised (u0, u), k each. */
+MK_API void mk_fit_result_values(const mk_fit_result *r, double *x0, double *x, double *u0, double *u);
+/* The residuals before and after, n_res each (NaN: failed). */
+MK_API void mk_fit_result_residuals(const mk_fit_result *r, double *before, double *after);
+/* The objective of every evaluation in order (n_hist: design, then each polish) and the
+ * length of each polish (starts). */
+MK_API void mk_fit_result_history(const mk_fit_result *r, double *hist, int *polish_len);
+/* Identifiability at the optimum: approximate standard errors in u (k; INFINITY: not
+ * determined), 1 where identifiable (k), correlations and the Laplace covariance in u (k x k,
+ * row-major; see mk_fit_covariance), singular values (n_sv). */
+MK_API void mk_fit_result_identifiability(const mk_fit_result *r, double *se_u, int *identifiable, double *corr,
+                                          double *cov_u, double *sv);
+/* Why parameter j is not identifiable ("" when it is, NULL out of range). */
+MK_API const char *mk_fit_result_why(const mk_fit_result *r, int j);
 
 /* The objective of residuals r: sum of r_i^2, a NaN counted as MK_FIT_FAIL_RESIDUAL. */
 MK_API double mk_fit_objective(const double *r, int n);
