@@ -292,6 +292,8 @@ def validate(target, model="tp_site"):
         lib.mk_vtarget_free(tgt[0])
 
 
-from ._analysis import ScanResult, SensitivityResult, scan, sensitivity  # noqa: E402 (they use the helpers above)
+from ._analysis import (FitResult, ScanResult, SensitivityResult, TrialResult,  # noqa: E402 (they use
+                        fit, scan, sensitivity, trial)                       # the helpers above)
 
-__all__ += ["ScanResult", "scan", "SensitivityResult", "sensitivity"]
+__all__ += ["ScanResult", "scan", "SensitivityResult", "sensitivity", "FitResult", "fit",
+            "TrialResult", "trial"]

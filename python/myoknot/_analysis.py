@@ -4,7 +4,7 @@ Results are copied out of the library into NumPy arrays; nothing is left to free
 import numpy as np
 
 from . import Model, _bytes, _check, _sets, _str
-from ._lib import ffi, lib
+from ._lib import ffi, lib, libc
 
 
 class _Units:
@@ -267,3 +267,155 @@ def sensitivity(scenario=None, model=None, set=None, method="morris", params=Non
             getattr(lib, "mk_%s_result_free" % method)(out[0])
     finally:
         st.close()
+
+
+class FitResult:
+    """A fit of parameters to a patient's measurements (myoknot fit --data --scenario), copied
+    out of the library.
+
+    parameters      the fitted parameters' names; units, lo, hi, log_scale their units,
+                    ranges and scales
+    before, after   NumPy arrays of their values (declared units): the scenario's, the fit's
+    objective_before, objective   sum of squared standardized residuals
+    residuals_before, residuals   NumPy arrays, one per measurement of the data file
+    history         the objective of every evaluation, in order (design, then each polish)
+    se_u            approximate standard errors in the normalised coordinate (inf: not determined)
+    identifiable    bool array; why: the reason for each that is not ("" otherwise)
+    correlation     k x k array; singular_values of the Jacobian at the optimum
+    notes           the scenario overrides the fit dropped, one per line
+    """
+
+    def __init__(self, res, abi, p, k, notes):
+        s = ffi.new("mk_fit_summary *")
+        lib.mk_fit_result_summary(res, s)
+        k, n = s.k, s.n_res
+
+        def arr(m):
+            a = np.empty(m)
+            return a, (ffi.cast("double *", ffi.from_buffer(a)) if m else ffi.NULL)
+        (self.before, pb), (self.after, pa) = arr(k), arr(k)
+        lib.mk_fit_result_values(res, pb, pa, ffi.NULL, ffi.NULL)
+        (self.residuals_before, r0), (self.residuals, r1) = arr(n), arr(n)
+        lib.mk_fit_result_residuals(res, r0, r1)
+        self.history, ph = arr(s.n_hist)
+        lib.mk_fit_result_history(res, ph, ffi.NULL)
+        (self.se_u, pse), (corr, pc), (self.singular_values, psv) = arr(k), arr(k * k), arr(s.n_sv)
+        ident = ffi.new("int[]", max(k, 1))
+        lib.mk_fit_result_identifiability(res, pse, ident, pc, ffi.NULL, psv)
+        self.correlation = corr.reshape(k, k)
+        self.identifiable = np.array([bool(ident[j]) for j in range(k)], dtype=bool)
+        self.why = [_str(lib.mk_fit_result_why(res, j)) for j in range(k)]
+        self.parameters = [_str(abi.params[p[j].param].name) for j in range(k)]
+        self.units = [_str(abi.params[p[j].param].unit) for j in range(k)]
+        self.lo = np.array([p[j].lo for j in range(k)])
+        self.hi = np.array([p[j].hi for j in range(k)])
+        self.log_scale = np.array([bool(p[j].log_scale) for j in range(k)], dtype=bool)
+        self.objective_before, self.objective = float(s.f0), float(s.f)
+        self.evaluations, self.failed_evaluations = int(s.n_hist), int(s.failed_evals)
+        self.wall_s = float(s.wall_s)
+        self.notes = notes
+
+
+def fit(scenario, data, model=None, params=None, log=False, seed=1, design=0, starts=4, evals=0,
+        jobs=1):
+    """Fit parameters to a patient's measurements (a CSV time,variable,value,sd) under the
+    protocol of scenario, as `myoknot fit --data DATA --scenario SCENARIO` (params: globs, None:
+    every parameter whose source says "assumed"; log: every positive range in log space; design,
+    starts, evals as --design, --starts, --evals, 0 the defaults; jobs worker processes, the
+    same result whatever their number).  Returns a FitResult."""
+    from . import Study
+    st = Study(scenario, model=model)
+    err = ffi.new("mk_error *")
+    ds = ffi.new("mk_fit_dataset **")
+    pp, kk = ffi.new("mk_fit_param **"), ffi.new("int *")
+    res = ffi.new("mk_fit_result **")
+    notes = ffi.new("mk_buf *")
+    lib.mk_buf_init(notes)
+    try:
+        _check(lib.mk_fit_dataset_new(st._s, _bytes(data), ds, err), err)
+        abi = lib.mk_study_abi(st._s)
+        _check(lib.mk_fit_select(abi, _bytes(params) if params else ffi.NULL, 1 if log else 0, pp, kk, err), err)
+        _check(lib.mk_fit_dataset_drop_overrides(ds[0], abi, pp[0], kk[0], notes, err), err)
+        o = ffi.new("mk_fit_opts *")
+        lib.mk_fit_opts_default(o)
+        o.seed, o.design, o.starts, o.local_evals, o.jobs = seed, design, starts, evals, jobs
+        n_res = lib.mk_fit_dataset_data(ds[0]).n
+        _check(lib.mk_fit_run(abi, pp[0], kk[0], n_res, lib.mk_fit_dataset_residuals, ds[0], o, res, err), err)
+        return FitResult(res[0], abi, pp[0], kk[0], _str(notes.data))
+    finally:
+        lib.mk_fit_result_free(res[0])
+        lib.mk_buf_free(notes)
+        libc.free(pp[0])  # the library's lists are released with free()
+        lib.mk_fit_dataset_free(ds[0])
+        st.close()
+
+
+class TrialResult:
+    """A virtual trial (myoknot trial), copied out of the library.
+
+    name, patients  the design's name and the patients sampled
+    failures        {patient index: why} for patients whose simulation failed
+    patients_csv, summary_csv, responders_csv, text   patients.csv, trial_summary.csv,
+                    responders.csv and summary.txt as the command writes them
+    summary         trial_summary.csv as {column: NumPy array (numbers) or list (text)}
+    """
+
+    def __init__(self, design, res):
+        err = ffi.new("mk_error *")
+        self.name = _str(lib.mk_trial_name(design))
+        self.patients = int(lib.mk_trial_result_patients(res))
+        self.failures = {}
+        for i in range(self.patients):
+            f = lib.mk_trial_result_failure(res, i)
+            if f != ffi.NULL:
+                self.failures[i] = _str(f)
+        buf = ffi.new("mk_buf *")
+        out = {}
+        for key, fn in (("patients_csv", lib.mk_trial_write_patients), ("summary_csv", lib.mk_trial_write_summary),
+                        ("responders_csv", lib.mk_trial_write_responders), ("text", None)):
+            lib.mk_buf_init(buf)
+            try:
+                if fn is None:
+                    lib.mk_trial_write_text(res, buf)
+                else:
+                    _check(fn(res, buf, err), err)
+                out[key] = _str(buf.data)
+            finally:
+                lib.mk_buf_free(buf)
+        self.__dict__.update(out)
+        self.summary = _columns(self.summary_csv)
+
+
+def _columns(text):
+    """A CSV's columns: NumPy float arrays where every value is a number (empty: NaN), lists of
+    text otherwise."""
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(text)))
+    cols = {}
+    for j, name in enumerate(rows[0] if rows else []):
+        vals = [r[j] if j < len(r) else "" for r in rows[1:]]
+        try:
+            cols[name] = np.array([float(v) if v != "" else np.nan for v in vals])
+        except ValueError:
+            cols[name] = vals
+    return cols
+
+
+def trial(design, patients=0, threads=1, seed=1):
+    """Run a virtual trial design (a trials/*.yaml file) as `myoknot trial DESIGN --patients N
+    --threads T --seed S` (patients 0: the design's; the results are the same for any number of
+    threads).  Returns a TrialResult."""
+    err = ffi.new("mk_error *")
+    d = ffi.new("mk_trial_design **")
+    res = ffi.new("mk_trial_result **")
+    try:
+        _check(lib.mk_trial_load(_bytes(design), d, err), err)
+        o = ffi.new("mk_trial_opts *")
+        lib.mk_trial_opts_default(o)
+        o.patients, o.threads, o.seed = patients, threads, seed
+        _check(lib.mk_trial_run(d[0], o, res, err), err)
+        return TrialResult(d[0], res[0])
+    finally:
+        lib.mk_trial_result_free(res[0])
+        lib.mk_trial_free(d[0])

@@ -108,3 +108,6 @@ def _declare(loaded):
 
 lib, lib_path = _open()  # lib_path: which file was loaded (a name: the loader's search)
 cdef_path = _declare(_loaded_path(lib_path))  # cffi reads declarations after dlopen too
+# What the library hands over (a list, a string) is released with the C library's free().
+ffi.cdef("void free(void *);")
+libc = ffi.dlopen(None)

@@ -148,17 +148,20 @@ class TestMyoknot(unittest.TestCase):
         import io
         with open(os.path.join(SRC, "docs", "python.md")) as f:
             blocks = re.findall(r"^```python\n(.*?)^```", f.read(), re.S | re.M)
-        self.assertEqual(len(blocks), 1)
+        self.assertEqual(len(blocks), 2)
         out = io.StringIO()
         cwd = os.getcwd()
         os.chdir(SRC)
         try:
             with contextlib.redirect_stdout(out):
-                exec(compile(blocks[0], "docs/python.md", "exec"), {})
+                for b in blocks:
+                    exec(compile(b, "docs/python.md", "exec"), {})
         finally:
             os.chdir(cwd)
         self.assertIn("MK_ERR_UNIT override", out.getvalue())
         self.assertIn("mmHg", out.getvalue())
+        self.assertIn("['f.k', 'f.L', 'f.c'] [1.3  7.2 ", out.getvalue())
+        self.assertIn("needling vs sham", out.getvalue())
 
     def test_tutorial_fits_and_plots(self):
         # examples/python/fit_ppt.py (docs/python.md's tutorial): SciPy's root finder recovers a
@@ -284,6 +287,57 @@ class TestMyoknot(unittest.TestCase):
         self.assert_sens_rows(r, rows, [("S1", "s1"), ("S1_lo", "s1_lo"), ("S1_hi", "s1_hi"),
                                         ("ST", "st"), ("ST_lo", "st_lo"), ("ST_hi", "st_hi"),
                                         ("rows", "n_rows")], 6)
+
+    def test_fit_equals_cli(self):
+        # myoknot.fit gives the numbers of `myoknot fit --data --scenario` for the same input
+        sc, data = (os.path.join(SRC, "tests", "fit", f) for f in ("toy.yaml", "toy_visits.csv"))
+        r = myoknot.fit(sc, data, seed=5, design=10, starts=2, evals=80)
+        out = os.path.join(self.tmp, "fit")
+        p = subprocess.run([CLI, "fit", "--data", data, "--scenario", sc, "--seed", "5", "--design", "10",
+                            "--starts", "2", "--evals", "80", "--jobs", "1", "--out", out],
+                           capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(r.parameters, ["f.k", "f.L", "f.c"])
+        self.assertIsInstance(r.after, np.ndarray)
+        self.assertLess(r.objective, r.objective_before)
+        with open(os.path.join(out, "identifiability.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([row["parameter"] for row in rows], r.parameters)
+        for j, row in enumerate(rows):
+            self.assertEqual((row["lo"], row["hi"], row["before"], row["after"]),
+                             tuple("%.6g" % x for x in (r.lo[j], r.hi[j], r.before[j], r.after[j])))
+            self.assertEqual(row["se_u"], "%.4g" % r.se_u[j])
+            self.assertEqual((row["identifiable"], row["why"]),
+                             ("yes" if r.identifiable[j] else "no", r.why[j]))
+        with open(os.path.join(out, "history.csv"), newline="") as f:
+            hist = [row["objective"] for row in csv.DictReader(f)]
+        self.assertEqual(hist, ["%.8g" % x for x in r.history])
+        with open(os.path.join(out, "residuals.csv"), newline="") as f:
+            res = list(csv.DictReader(f))
+        self.assertEqual([(x["residual_before"], x["residual_after"]) for x in res],
+                         [("%.4g" % a, "%.4g" % b) for a, b in zip(r.residuals_before, r.residuals)])
+
+    def test_trial_equals_cli(self):
+        # myoknot.trial gives the command's patients, summary and responders for the same
+        # design, patients and seed (Python with two threads, the command with one)
+        design = os.path.join(SRC, "tests", "cohort", "tiny.yaml")
+        t = myoknot.trial(design, patients=6, threads=2, seed=3)
+        out = os.path.join(self.tmp, "trial")
+        p = subprocess.run([CLI, "trial", design, "--patients", "6", "--threads", "1", "--seed", "3",
+                            "--out", out], capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((t.name, t.patients), ("tiny", 6))
+        for attr, name in (("patients_csv", "patients.csv"), ("summary_csv", "trial_summary.csv"),
+                           ("responders_csv", "responders.csv")):
+            with open(os.path.join(out, name)) as f:
+                self.assertEqual(getattr(t, attr), f.read(), name)
+        with open(os.path.join(out, "trial_summary.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertIsInstance(t.summary["md"], np.ndarray)
+        self.assertEqual(len(t.summary["md"]), len(rows))
+        for i, row in enumerate(rows):
+            want = float(row["md"]) if row["md"] else math.nan
+            self.assertTrue(want == t.summary["md"][i] or (math.isnan(want) and math.isnan(t.summary["md"][i])))
 
     def test_cdef_generated_declares_every_export(self):
         # the cdef comes from the build (the preprocessed public headers), not from a copy in
