@@ -66,7 +66,7 @@ mk_status mk_fit_data_residuals(const mk_fit_data *d, const struct mk_run_result
 
 /* Identifiability at the optimum from res->jac (n_res x k, with res->k and res->n_res set):
  * fills sv, n_sv, se_u, corr, cov_u, identifiable and why (docs/fit.md); the caller frees them
- * with mk_fit_result_free.  mk_fit_run calls it; exposed for tests. */
+ * with mk_fit_result_clear.  mk_fit_compute calls it; exposed for tests. */
 mk_status mk_fit_identify(mk_fit_result *res, mk_error *err);
 
 #endif

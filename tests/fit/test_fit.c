@@ -276,7 +276,7 @@ static void identifies_products(void **state)
     assert_non_null(strstr(r.why[1], "free over 100% of its range"));
     assert_non_null(strstr(r.why[2], "free over 100% of its range"));
     double se_pure = r.se_u[0];
-    mk_fit_result_free(&r);
+    mk_fit_result_clear(&r);
 
     identify_toy(0.05, &r);
     assert_true(r.identifiable[0]);
@@ -284,14 +284,14 @@ static void identifies_products(void **state)
     assert_false(r.identifiable[2]);
     /* the 5 % of travel is in the SE: at least 0.05 / sqrt(12) */
     assert_true(r.se_u[0] >= 0.05 / sqrt(12.0) && r.se_u[0] > se_pure);
-    mk_fit_result_free(&r);
+    mk_fit_result_clear(&r);
 
     identify_toy(0.5, &r);
     assert_false(r.identifiable[0]);
     assert_non_null(strstr(r.why[0], "free over 50% of its range"));
     assert_false(r.identifiable[1]);
     assert_false(r.identifiable[2]);
-    mk_fit_result_free(&r);
+    mk_fit_result_clear(&r);
 }
 
 int main(void)
