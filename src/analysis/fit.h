@@ -64,4 +64,9 @@ struct mk_run_result;
  * names neither, or a time outside the run, is an error at its line and column. */
 mk_status mk_fit_data_residuals(const mk_fit_data *d, const struct mk_run_result *run, double *r, mk_error *err);
 
+/* Identifiability at the optimum from res->jac (n_res x k, with res->k and res->n_res set):
+ * fills sv, n_sv, se_u, corr, cov_u, identifiable and why (docs/fit.md); the caller frees them
+ * with mk_fit_result_clear.  mk_fit_compute calls it; exposed for tests. */
+mk_status mk_fit_identify(mk_fit_result *res, mk_error *err);
+
 #endif
