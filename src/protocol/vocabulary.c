@@ -791,7 +791,12 @@ static mk_status event_site(sc_ctx *cx, const ev_def *def, const mk_ypair *ps, m
         list[i] = names[i];
         if (!strcmp(names[i], want)) {
             mk_site_resolve_prefix(cx->abi, names[i], out);
-            return MK_OK;
+            for (int l = 0; l < MK_L_COUNT; l++)
+                if (mk_site_has(out, (mk_site_label)l)) return MK_OK;
+            /* a scenario with sites: compiled against a model not composed from them */
+            return sc_fail(cx, ps->val->line, ps->val->col, MK_ERR_MODEL,
+                           "model '%s' has no site '%s': a scenario with 'sites:' runs the model "
+                           "composed from its sites (myoknot run composes it)", cx->abi->name, want);
         }
     }
     const char *hint = mk_suggest(want, list, n);
