@@ -122,7 +122,17 @@ static void put_str(mk_buf *b, const char *s)
     mk_buf_puts(b, "\"");
 }
 
-static void put_num(mk_buf *b, double v) { mk_buf_printf(b, "%.17g", v); }
+/* The shortest of 15, 16, 17 digits that reads back as v: exact and readable (0.05, not
+ * 0.050000000000000003). */
+static void put_num(mk_buf *b, double v)
+{
+    char s[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(s, sizeof s, "%.*g", digits, v);
+        if (strtod(s, NULL) == v) break;
+    }
+    mk_buf_puts(b, s);
+}
 
 /* The name of declaration d as seen from site s. */
 static void name_at(composer *c, const mk_decl *d, int s)
