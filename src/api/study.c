@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "body/anatomy.h"
+#include "body/referral.h"
 #include "core/alloc.h"
 #include "core/compile.h"
 #include "core/error.h"
@@ -164,6 +165,30 @@ mk_status mk_params_file_read(const char *path, char ***sets_out, int *n_out, mk
 
 /* ---------------------------------------------------------------- several sites */
 
+/* The satellite hypothesis's zone weight: how strongly the key site refers to the satellite
+ * muscle's own regions (the largest over them, at full sensitisation). */
+static mk_status zone_weight(const mk_anatomy *anat, const mk_scn_site *key, const mk_scn_site *sat,
+                             double *w, mk_error *err)
+{
+    mk_referral *rk = NULL, *rs = NULL;
+    *w = 0;
+    mk_status st = mk_referral_new(anat, key->muscle, key->side[0], &rk, err);
+    if (!st) st = mk_referral_new(anat, sat->muscle, sat->side[0], &rs, err);
+    if (!st) {
+        const char *locals = mk_referral_local_regions(rs);
+        for (int k = 0; k < mk_referral_count(rk); k++) {
+            const char *id = mk_referral_region(rk, k), *hit = strstr(locals, id);
+            size_t n = strlen(id);
+            if (hit && (hit == locals || hit[-1] == ';') && (hit[n] == ';' || hit[n] == 0) &&
+                mk_referral_weight(rk, k, 1.0) > *w)
+                *w = mk_referral_weight(rk, k, 1.0);
+        }
+    }
+    mk_referral_free(rk);
+    mk_referral_free(rs);
+    return st;
+}
+
 /* The model of a scenario with `sites:`: the named site model composed per site
  * (lang/compose.h), sites sharing afferent segments on one side in one segment instance,
  * then compiled like a user's model (cached by its text). */
@@ -182,6 +207,9 @@ static mk_status open_composed(const char *name, const mk_anatomy *anat, const m
         sides[i] = sites[i].side;
         snprintf(prefixes[i], sizeof prefixes[i], "%.48s_%.1s", sites[i].muscle, sites[i].side);
         cs[i].prefix = prefixes[i];
+        cs[i].key = sites[i].key;
+        cs[i].zone_weight = 0;
+        if (!st && sites[i].key >= 0) st = zone_weight(anat, &sites[sites[i].key], &sites[i], &cs[i].zone_weight, err);
     }
     int ng = mk_anatomy_segment_groups(anat, n, muscles, sides, group, names);
     if (ng < 1) st = mk_fail(err, MK_ERR_NAME, "a site's muscle is not in the anatomy");

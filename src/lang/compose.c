@@ -25,6 +25,10 @@ static const char *const k_segment_comps[] = {"spinal", "pain", NULL};
 static const char *const k_person_comps[] = {"life", NULL};
 /* Systemic inputs declared in a tissue component: a drug taken by mouth reaches every site. */
 static const char *const k_person_members[] = {"therapy.nsaid", "therapy.central_analgesic", NULL};
+/* The satellite hypothesis: the tissue's motor port (the label of the voluntary activation it
+ * reads) and the key's output that drives it. */
+static const char k_motor_label[] = "load_activation";
+static const char k_referred_label[] = "pain_referred";
 
 enum { ROLE_TISSUE, ROLE_SEGMENT, ROLE_PERSON };
 /* What a segment variable depends on: nothing that changes per site or segment, the tissue of
@@ -151,9 +155,23 @@ static void name_at(composer *c, const mk_decl *d, int s)
 
 /* A reference in the part being printed: one instance's name, or in a segment the sum over
  * the sites projecting to it. */
+static const mk_decl *label_decl(const mk_model *m, const char *label)
+{
+    for (const mk_label_decl *l = m->labels; l; l = l->next)
+        if (!strcmp(l->name, label)) return l->decl;
+    return NULL;
+}
+
 static void put_ref(composer *c, const mk_decl *d)
 {
     if (c->site >= 0) {
+        const mk_compose_site *st = &c->sp->sites[c->site];
+        if (st->key >= 0 && d == label_decl(c->m, k_motor_label)) { /* a satellite's motor port */
+            mk_buf_puts(c->b, "(");
+            name_at(c, d, c->site);
+            mk_buf_printf(c->b, " + %s_satellite.activation)", st->prefix);
+            return;
+        }
         name_at(c, d, c->site);
         return;
     }
@@ -454,6 +472,34 @@ static void put_parts(composer *c)
     }
 }
 
+/* A satellite's coupling to its key (the hypothesis's own parameters, with their sources). */
+static void put_satellite(composer *c, int s)
+{
+    const mk_compose_site *st = &c->sp->sites[s];
+    const mk_decl *act = label_decl(c->m, k_motor_label);
+    mk_buf *b = c->b;
+    mk_buf_printf(b, "\ncomponent %s_satellite {\n", st->prefix);
+    mk_buf_printf(b, "  doc \"Satellite trigger point hypothesis: %s arose in the referral zone of %s; "
+                  "referred pain from the key raises the motor drive of the muscle it is felt in.\"\n",
+                  st->prefix, c->sp->sites[st->key].prefix);
+    mk_buf_printf(b, "  param k_motor = 5 [%s] { range 0 .. 20 source \"assumed: the hypothesis (Simons, "
+                  "Travell & Simons 1999; Hsieh et al. 2007 Am J Phys Med Rehabil 86:397, needling a key "
+                  "TrP relieves its satellites) gives no gain; 5 %% MVC at 10/10 referred pain is the size of "
+                  "the desk load\" doc \"extra voluntary activation of the satellite's muscle at 10/10 "
+                  "referred pain in its zone\" }\n", act->unit_text);
+    mk_buf_puts(b, "  param w_zone = ");
+    put_num(b, st->zone_weight);
+    mk_buf_puts(b, " [1] { range 0 .. 1 source \"computed by myoknot from the anatomy: the key site's "
+                "referral weight onto this muscle's local regions at full sensitisation (body/referral.h, "
+                "docs/referral.md)\" doc \"how much of the key's referred pain is felt over this muscle\" }\n");
+    mk_buf_printf(b, "  var activation [%s] = k_motor * w_zone * ", act->unit_text);
+    c->site = st->key; /* the key segment's referred pain */
+    put_ref(c, label_decl(c->m, k_referred_label));
+    c->site = -1;
+    mk_buf_puts(b, " / 10 { doc \"voluntary activation added by referred pain from the key\" }\n"
+                   "  output activation\n}\n");
+}
+
 static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_error *err)
 {
     if (!sp || !sp->name || sp->n_sites < 1 || sp->n_sites > MK_COMPOSE_MAX_SITES || sp->n_segments < 1)
@@ -466,6 +512,16 @@ static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_err
         int n = 0;
         for (int s = 0; s < sp->n_sites; s++) n += sp->sites[s].segment == g;
         if (!n) return mk_fail(err, MK_ERR_INVALID, "mk_model_compose: segment '%s' has no site", sp->segments[g]);
+    }
+    for (int s = 0; s < sp->n_sites; s++) {
+        int k = sp->sites[s].key;
+        if (k < 0) continue;
+        if (k >= sp->n_sites || k == s || !(sp->sites[s].zone_weight >= 0 && sp->sites[s].zone_weight <= 1))
+            return mk_fail(err, MK_ERR_INVALID, "mk_model_compose: site %d's key or zone weight is invalid", s);
+        const mk_decl *act = label_decl(m, k_motor_label), *ref = label_decl(m, k_referred_label);
+        if (!act || !ref || decl_role(act) != ROLE_TISSUE || act->kind != MK_SYM_INPUT)
+            return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site with model '%s': it needs "
+                           "the labels %s (a tissue input) and %s", m->name, k_motor_label, k_referred_label);
     }
     for (const mk_law_decl *l = m->laws; l; l = l->next)
         if (!l->comp)
@@ -487,6 +543,8 @@ mk_status mk_model_compose(const mk_model *base, const mk_compose_spec *spec, mk
     if (!c.dep[MK_SYM_VAR]) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     put_header(&c);
     put_parts(&c);
+    for (int s = 0; !c.rc && s < spec->n_sites; s++)
+        if (spec->sites[s].key >= 0) put_satellite(&c, s);
     if (!c.rc) put_interface(&c);
     free(c.dep[MK_SYM_VAR]);
     if (c.rc) return c.rc;

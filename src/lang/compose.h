@@ -14,6 +14,11 @@
  * The result is model text: it goes through the same check and code generation (and so the
  * analytic sparse Jacobian) as any model file.
  *
+ * A satellite site (key >= 0) gets one more component, PREFIX_satellite, whose activation --
+ * an assumed gain times the key's referral weight onto the satellite's muscle times the key
+ * segment's referred pain -- adds to the satellite's voluntary activation wherever its tissue
+ * reads it: referred pain raising the motor drive in the referral zone.
+ *
  * Labels: the composed model's unprefixed labels bind the first site (the program's protocol,
  * measurements and reports act on it as on a single-site model); each site's labels are
  * repeated with its prefix ("upper_trapezius_r_core_po2"), a segment's and the person's
@@ -29,6 +34,11 @@
 typedef struct mk_compose_site {
     const char *prefix;  /* the instance's name, an identifier: "upper_trapezius_r" */
     int segment;         /* index into mk_compose_spec.segments */
+    /* The satellite hypothesis (docs/site-composition.md): the index of this site's key
+     * trigger point, -1 for none, and the key's referral weight onto this site's muscle
+     * (0..1, from the anatomy). */
+    int key;
+    double zone_weight;
 } mk_compose_site;
 
 typedef struct mk_compose_spec {

@@ -853,17 +853,44 @@ static mk_status known_muscle(sc_ctx *cx, const mk_ypair *m, const char *muscle)
                    "unknown muscle '%s' (the muscles are listed in data/anatomy/muscles.csv)", muscle);
 }
 
-/* One item of sites: {muscle, side}, side right, left or both; appended to out[*n]. */
+/* satellite_of: INSTANCE, an earlier site ("upper_trapezius_r"): its index in *key. */
+static mk_status satellite_key(sc_ctx *cx, const mk_ypair *p, const mk_scn_site *out, int n, int *key)
+{
+    *key = -1;
+    if (!p) return MK_OK;
+    char want[64], names[MK_MAX_SITES][64];
+    const char *list[MK_MAX_SITES];
+    mk_status rc = sc_string(cx, p, want, sizeof want);
+    if (rc) return rc;
+    for (int j = 0; j < n && j < MK_MAX_SITES; j++) {
+        snprintf(names[j], sizeof names[j], "%.48s_%.1s", out[j].muscle, out[j].side);
+        list[j] = names[j];
+        if (!strcmp(names[j], want)) {
+            *key = j;
+            return MK_OK;
+        }
+    }
+    const char *hint = n ? mk_suggest(want, list, n) : NULL;
+    return sc_fail(cx, p->val->line, p->val->col, MK_ERR_NAME,
+                   "'satellite_of: %s' names no site listed before it%s%s%s (a key trigger point is "
+                   "listed before its satellites, as muscle_r or muscle_l)",
+                   want, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+}
+
+/* One item of sites: {muscle, side, satellite_of}, side right, left or both; appended to
+ * out[*n]. */
 static mk_status site_item(sc_ctx *cx, const mk_ynode *it, mk_scn_site *out, int *n)
 {
     if (it->kind != MK_Y_MAP)
         return sc_fail(cx, it->line, it->col, MK_ERR_SYNTAX,
                        "expected a site {muscle: upper_trapezius, side: right} in 'sites', found %s",
                        sc_kind_name(it));
-    static const char *const keys[] = {"muscle", "side", NULL};
+    static const char *const keys[] = {"muscle", "side", "satellite_of", NULL};
     mk_status rc = sc_check_keys(cx, it, keys, "in a site of 'sites'");
     if (rc) return rc;
     const mk_ypair *m = mk_yfind(it, "muscle"), *sd = mk_yfind(it, "side");
+    int key = -1;
+    if ((rc = satellite_key(cx, mk_yfind(it, "satellite_of"), out, *n, &key))) return rc;
     if (!m) return sc_missing(cx, it, "muscle", "in a site of 'sites'", "e.g. 'muscle: upper_trapezius'");
     char muscle[48];
     if ((rc = sc_string(cx, m, muscle, sizeof muscle)) || (rc = known_muscle(cx, m, muscle))) return rc;
@@ -883,6 +910,7 @@ static mk_status site_item(sc_ctx *cx, const mk_ynode *it, mk_scn_site *out, int
         mk_scn_site *o = &out[(*n)++];
         snprintf(o->muscle, sizeof o->muscle, "%s", muscle);
         snprintf(o->side, sizeof o->side, "%s", side);
+        o->key = key;
         o->line = it->line;
         o->col = it->col;
     }

@@ -8,7 +8,9 @@
 #       saline into both the right upper trapezius and the right levator scapulae gives the
 #       shared segment more central sensitisation and referred pain than either alone, and
 #       the body regions of both sites' referral maps;
-#   (c) bad `sites:` input: errors at file:line:col, non-zero exit, no run directory.
+#   (c) bad `sites:` input: errors at file:line:col, non-zero exit, no run directory;
+#   (d) the satellite hypothesis (satellite_of): the key's referred pain over the satellite's
+#       muscle raises the satellite's activation and nociceptor firing; off without the key.
 #   usage: sites.sh PATH/TO/myoknot SOURCE_DIR
 set -u
 BIN=$1
@@ -81,6 +83,20 @@ ac=$(peak both 'pain\.region\.acromion_r$'); ms=$(peak both 'pain\.region\.media
 above regions_trapezius_map "$ac" 0.1
 above regions_levator_map "$ms" 0.1
 
+# ---- (d) the satellite hypothesis, switched on by satellite_of: the key's referred pain (over
+# the occiput, the semispinalis capitis's own region) adds to the satellite's activation
+sat_sites='  - {muscle: upper_trapezius, side: right}
+  - {muscle: semispinalis_capitis, side: right'
+scen sat "$sat_sites, satellite_of: upper_trapezius_r}" "  - $saline}"
+scen nosat "$sat_sites}" "  - $saline}"
+act=$(peak sat 'semispinalis_capitis_r_satellite\.activation$')
+nr_s=$(peak sat 'semispinalis_capitis_r_noci\.rate$'); nr_n=$(peak nosat 'semispinalis_capitis_r_noci\.rate$')
+echo "satellite: activation from the key $act % MVC; its nociceptors $nr_s Hz with, $nr_n Hz without"
+above satellite_activation "$act" 0.1
+above satellite_nociceptors "$nr_s" "$nr_n"
+if grep -q 'semispinalis_capitis_r_satellite' "$T/r_nosat/series.csv"; then
+    echo "FAIL satellite_off: the coupling exists without satellite_of"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
     printf 'name: bad\nsites:\n%s\nduration: 10 min\ntimeline:\n%s\n' "$3" "${4:-  - {event: stress, at: 0 s, level: 0.5, duration: 1 min\}}" > "$T/$1.yaml"
@@ -107,6 +123,12 @@ bad bad_side "unknown side 'centre'" '  - {muscle: upper_trapezius, side: centre
 bad event_site "$T/event_site.yaml:7:97: error: unknown site 'levator_scapulae_l' (did you mean 'levator_scapulae_r'?)" \
     '  - {muscle: upper_trapezius, side: right}
   - {muscle: levator_scapulae, side: right}' "  - $saline, site: levator_scapulae_l}"
+bad satellite_later "$T/satellite_later.yaml:3:58: error: 'satellite_of: levator_scapulae_r' names no site listed before it" \
+    '  - {muscle: upper_trapezius, side: right, satellite_of: levator_scapulae_r}
+  - {muscle: levator_scapulae, side: right}'
+bad satellite_unknown "did you mean 'upper_trapezius_r'?" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right, satellite_of: upper_trapezius_l}'
 printf 'name: bad\nsite: {muscle: upper_trapezius, side: right}\nsites:\n  - {muscle: upper_trapezius}\nduration: 1 min\ntimeline: []\n' > "$T/both_keys.yaml"
 check both_keys 1 "$T/both_keys.yaml:2:1: error: 'site' and 'sites' both given" "$BIN" run "$T/both_keys.yaml" --out "$T/r_both_keys"
 printf 'name: bad\nduration: 10 min\ntimeline:\n  - {event: stress, at: 0 s, level: 0.5, duration: 1 min, site: upper_trapezius_r}\n' > "$T/no_sites.yaml"
