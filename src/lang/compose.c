@@ -492,12 +492,19 @@ static void put_satellite(composer *c, int s)
     mk_buf_puts(b, " [1] { range 0 .. 1 source \"computed by myoknot from the anatomy: the key site's "
                 "referral weight onto this muscle's local regions at full sensitisation (body/referral.h, "
                 "docs/referral.md)\" doc \"how much of the key's referred pain is felt over this muscle\" }\n");
-    mk_buf_printf(b, "  var activation [%s] = k_motor * w_zone * ", act->unit_text);
+    /* a state, not a variable: in a variant whose nociceptors read the activation (the
+     * neurogenic one) a variable would close an algebraic loop satellite -> segment -> satellite */
+    mk_buf_puts(b, "  param tau = 60 [s] { range 10 .. 600 source \"assumed: the motor drive follows "
+                "the referred pain over about a minute\" doc \"time constant of the satellite's added "
+                "activation\" }\n");
+    mk_buf_printf(b, "  var target [%s] = k_motor * w_zone * ", act->unit_text);
     c->site = st->key; /* the key segment's referred pain */
     put_ref(c, label_decl(c->m, k_referred_label));
     c->site = -1;
-    mk_buf_puts(b, " / 10 { doc \"voluntary activation added by referred pain from the key\" }\n"
-                   "  output activation\n}\n");
+    mk_buf_printf(b, " / 10 { doc \"the activation the key's referred pain asks for\" }\n"
+                  "  state activation = 0 [%s] { doc \"voluntary activation added by referred pain from "
+                  "the key\" bound >= 0 }\n  d(activation)/dt = (target - activation) / tau\n"
+                  "  output activation\n}\n", act->unit_text);
 }
 
 static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_error *err)
