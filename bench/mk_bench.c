@@ -11,6 +11,9 @@
  *      folds myoknot locate's leave-one-out top-1/top-3 accuracy and reliability table.
  *   5. reading and checking a generated model of 100,000 parameters (must stay under a
  *      second: checking is O(n log n) in the number of names), and generating its C.
+ *   6. several trigger points in one body (a scenario's sites:, composed into one model):
+ *      two weeks of desk work at 1, 2, 3 and 10 sites, CPU time against one site (issue 10:
+ *      ten sites at most 20 x one, through the sparse Jacobian and KLU).
  * Each timing is the best of several repetitions; the machine is whatever runs the bench,
  * so only the ratios compare across machines.
  */
@@ -70,6 +73,59 @@ static int time_scenario(const mk_model_abi *abi, const mk_protocol *p, const mk
         if (dt < *best_s) *best_s = dt;
         *st = r.stats;
         mk_run_result_free(&r);
+    }
+    return 0;
+}
+
+/* Two weeks of desk work at the first n of ten neck and shoulder sites, each loaded. */
+static int sites_scenario(int n, char *path, size_t size)
+{
+    static const char *const k_sites[][2] = {
+        {"upper_trapezius", "r"}, {"levator_scapulae", "r"}, {"upper_trapezius", "l"},
+        {"levator_scapulae", "l"}, {"splenius_capitis", "r"}, {"splenius_capitis", "l"},
+        {"splenius_cervicis", "r"}, {"splenius_cervicis", "l"}, {"infraspinatus", "r"},
+        {"infraspinatus", "l"}};
+    snprintf(path, size, "/tmp/mk_bench_sites_XXXXXX");
+    int fd = mkstemp(path);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) return 1;
+    fprintf(f, "name: sites_%d\nsites:\n", n);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "  - {muscle: %s, side: %s}\n", k_sites[i][0], k_sites[i][1][0] == 'r' ? "right" : "left");
+    fprintf(f, "duration: 14 d\noutput_every: 10 min\ntimeline:\n"
+               "  - {event: sleep, at: day 1 23:00, duration: 8 h, every: 1 d, times: 13}\n"
+               "  - {event: stress, at: day 1 09:00, level: 0.5, duration: 8.5 h, every: 1 d, times: 12}\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "  - {event: desk_work, at: day 1 09:00, load: 5 %%, duration: 8 h, every: 1 d, "
+                   "times: 12, site: %s_%s}\n", k_sites[i][0], k_sites[i][1]);
+    return fclose(f) != 0;
+}
+
+static int bench_sites(void)
+{
+    static const int k_n[] = {1, 2, 3, 10};
+    double one = 0;
+    printf("several sites (a scenario's sites:, one composed model; two weeks of desk work at each):\n");
+    for (size_t k = 0; k < sizeof k_n / sizeof *k_n; k++) {
+        char path[64];
+        if (sites_scenario(k_n[k], path, sizeof path)) {
+            fprintf(stderr, "bench: cannot write a scenario in /tmp\n");
+            return 1;
+        }
+        mk_study *st = NULL;
+        mk_error err = {0};
+        mk_status rc = mk_study_open(path, NULL, &st, &err);
+        unlink(path);
+        if (rc) return die(&err);
+        const mk_model_abi *a = mk_study_abi(st);
+        double cpu;
+        mk_solver_stats ss;
+        if (time_scenario(a, mk_study_protocol(st), mk_study_anatomy(st), 3, &cpu, &ss)) return 1;
+        if (k == 0) one = cpu;
+        printf("  %2d site%s %4d states, Jacobian %6d nonzeros (%4.1f %%): CPU %.3f s, %5.2f x one site, "
+               "%ld steps\n", k_n[k], k_n[k] > 1 ? "s" : " ", a->n_states, a->jac_nnz,
+               100.0 * a->jac_nnz / ((double)a->n_states * a->n_states), cpu, cpu / one, (long)ss.steps);
+        mk_study_free(st);
     }
     return 0;
 }
@@ -395,6 +451,8 @@ int main(int argc, char **argv)
         free(y);
         return !y;
     }
+    /* `mk_bench sites`: only several trigger points in one body */
+    if (argc > 1 && !strcmp(argv[1], "sites")) return bench_sites();
     /* `mk_bench scipy`: only the work week against SciPy, every solver configuration */
     if (argc > 1 && !strcmp(argv[1], "scipy")) {
         const mk_model_abi *site = mk_builtin_find("tp_site");
@@ -476,6 +534,8 @@ int main(int argc, char **argv)
     mk_referral_cv_report_free(cv);
     printf("\n");
     if (bench_checks()) return 1;
+    printf("\n");
+    if (bench_sites()) return 1;
 
     bare->n_meas = proto->n_meas;
     mk_protocol_free(bare);

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "body/anatomy.h"
+#include "body/referral.h"
 #include "core/alloc.h"
 #include "core/compile.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/text.h"
 #include "io/ytree.h"
+#include "lang/compose.h"
 #include "protocol/scenario.h"
 
 /* ---------------------------------------------------------------- models by name */
@@ -161,6 +163,81 @@ mk_status mk_params_file_read(const char *path, char ***sets_out, int *n_out, mk
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- several sites */
+
+/* The satellite hypothesis's zone weight: how strongly the key site refers to the satellite
+ * muscle's own regions (the largest over them, at full sensitisation). */
+static mk_status zone_weight(const mk_anatomy *anat, const mk_scn_site *key, const mk_scn_site *sat,
+                             double *w, mk_error *err)
+{
+    mk_referral *rk = NULL, *rs = NULL;
+    *w = 0;
+    mk_status st = mk_referral_new(anat, key->muscle, key->side[0], &rk, err);
+    if (!st) st = mk_referral_new(anat, sat->muscle, sat->side[0], &rs, err);
+    if (!st) {
+        const char *locals = mk_referral_local_regions(rs);
+        for (int k = 0; k < mk_referral_count(rk); k++) {
+            const char *id = mk_referral_region(rk, k), *hit = strstr(locals, id);
+            size_t n = strlen(id);
+            if (hit && (hit == locals || hit[-1] == ';') && (hit[n] == ';' || hit[n] == 0) &&
+                mk_referral_weight(rk, k, 1.0) > *w)
+                *w = mk_referral_weight(rk, k, 1.0);
+        }
+    }
+    mk_referral_free(rk);
+    mk_referral_free(rs);
+    return st;
+}
+
+/* The model of a scenario with `sites:`: the named site model composed per site
+ * (lang/compose.h), sites sharing afferent segments on one side in one segment instance,
+ * then compiled like a user's model (cached by its text). */
+static mk_status open_composed(const char *name, const mk_anatomy *anat, const mk_scn_site *sites,
+                               int n, mk_model_ref **out, mk_error *err)
+{
+    mk_model_ref *base = NULL;
+    mk_status st = mk_model_open(name, 0, &base, err);
+    if (st) return st;
+    const char *muscles[MK_MAX_SITES], *sides[MK_MAX_SITES], *segs[MK_MAX_SITES];
+    char prefixes[MK_MAX_SITES][64], names[MK_MAX_SITES][40], mname[128];
+    int group[MK_MAX_SITES];
+    mk_compose_site cs[MK_MAX_SITES];
+    for (int i = 0; i < n && i < MK_MAX_SITES; i++) {
+        muscles[i] = sites[i].muscle;
+        sides[i] = sites[i].side;
+        snprintf(prefixes[i], sizeof prefixes[i], "%.48s_%.1s", sites[i].muscle, sites[i].side);
+        cs[i].prefix = prefixes[i];
+        cs[i].key = sites[i].key;
+        cs[i].zone_weight = 0;
+        if (!st && sites[i].key >= 0) st = zone_weight(anat, &sites[sites[i].key], &sites[i], &cs[i].zone_weight, err);
+    }
+    int ng = mk_anatomy_segment_groups(anat, n, muscles, sides, group, names);
+    if (ng < 1) st = mk_fail(err, MK_ERR_NAME, "a site's muscle is not in the anatomy");
+    for (int i = 0; !st && i < n; i++) cs[i].segment = group[i];
+    for (int g = 0; !st && g < ng; g++) segs[g] = names[g];
+    snprintf(mname, sizeof mname, "%s_sites", mk_model_name(base->model));
+    mk_compose_spec sp = {.name = mname, .sites = cs, .n_sites = n, .segments = segs, .n_segments = ng};
+    mk_buf text;
+    mk_buf_init(&text);
+    if (!st) st = mk_model_compose(base->model, &sp, &text, err);
+    mk_model_ref *r = st ? NULL : mk_calloc(1, sizeof *r);
+    if (!st && !r) st = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    char file[160];
+    snprintf(file, sizeof file, "%s.myo (composed from %s)", mname, mk_model_name(base->model));
+    if (!st) st = mk_model_parse_string(file, text.data, &r->model, err);
+    char cache[4096];
+    mk_compile_opts co = {.cache_dir = mk_model_cache_default(cache, sizeof cache) ? cache : NULL};
+    if (!st && !(st = mk_model_compile(r->model, &co, &r->loaded, err))) r->abi = mk_loaded_abi(r->loaded);
+    mk_buf_free(&text);
+    mk_model_ref_free(base);
+    if (st) {
+        mk_model_ref_free(r);
+        return st;
+    }
+    *out = r;
+    return MK_OK;
+}
+
 /* ---------------------------------------------------------------- studies */
 
 struct mk_study {
@@ -216,7 +293,12 @@ mk_status mk_study_open(const char *path, const mk_study_opts *opts, mk_study **
     mk_status st = path ? mk_scenario_load_file(path, &s->scn, err) : mk_scenario_load_default(&s->scn, err);
     if (!st) st = mk_units_new(&s->units, err);
     if (!st) st = mk_anatomy_load(&s->anat, err);
-    if (!st) st = mk_model_open(o->model ? o->model : mk_scenario_model(s->scn), 1, &s->model, err);
+    mk_scn_site sites[MK_MAX_SITES];
+    int n_sites = 0;
+    if (!st) st = mk_scenario_sites(s->scn, s->anat, sites, &n_sites, err);
+    const char *model = o->model ? o->model : mk_scenario_model(s->scn);
+    if (!st && n_sites) st = open_composed(model, s->anat, sites, n_sites, &s->model, err);
+    else if (!st) st = mk_model_open(model, 1, &s->model, err);
     if (!st) st = compile_study(s, o, err);
     if (!st && s->warnings.failed) st = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if (st) {

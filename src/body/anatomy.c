@@ -2,6 +2,7 @@
  * anatomy.c -- body regions and muscles from data/anatomy/ CSV files (embedded at build time by
  * cmake/embed.cmake) with their spinal and cranial segments as bit masks.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,4 +243,75 @@ const char *mk_anatomy_suggest(const mk_anatomy *a, const char *id, int muscles)
         }
     }
     return best;
+}
+
+/* ---------------------------------------------------------------- sites sharing segments */
+
+/* "CN V3" -> "cnv3", "C2" -> "c2" */
+static void segment_token(int i, char *buf, size_t size)
+{
+    size_t k = 0;
+    for (const char *p = mk_segment_name(i); *p && k + 1 < size; p++)
+        if (isalnum((unsigned char)*p)) buf[k++] = (char)tolower((unsigned char)*p);
+    buf[k] = 0;
+}
+
+int mk_anatomy_segment_groups(const mk_anatomy *a, int n, const char *const *muscles,
+                              const char *const *sides, int *group, char (*names)[40])
+{
+    uint64_t mask[64];
+    if (n > 64) return -1;
+    for (int i = 0; i < n; i++) {
+        const mk_muscle *m = mk_anatomy_muscle(a, muscles[i]);
+        if (!m) return -1;
+        mask[i] = m->afferent;
+        group[i] = i;
+    }
+    /* merge until nothing changes: a site joins the lowest group it overlaps */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (group[j] < group[i] && !strcmp(sides[i], sides[j]) && (mask[i] & mask[j])) {
+                    int old = group[i];
+                    for (int k = 0; k < n; k++)
+                        if (group[k] == old) group[k] = group[j];
+                    changed = 1;
+                }
+        for (int g = 0; g < n; g++) { /* the union of a group's masks */
+            uint64_t u = 0;
+            for (int k = 0; k < n; k++)
+                if (group[k] == g) u |= mask[k];
+            for (int k = 0; k < n; k++)
+                if (group[k] == g) mask[k] = u;
+        }
+    }
+    int n_groups = 0, renum[64];
+    for (int g = 0; g < n; g++) renum[g] = -1;
+    for (int i = 0; i < n; i++) {
+        int g = group[i];
+        if (renum[g] < 0) {
+            renum[g] = n_groups++;
+            int lo = 0, hi = MK_N_SEGMENTS - 1;
+            while (lo < MK_N_SEGMENTS && !(mask[i] >> lo & 1)) lo++;
+            while (hi > 0 && !(mask[i] >> hi & 1)) hi--;
+            char first[16] = "none", last[16] = "none";
+            if (lo <= hi) {
+                segment_token(lo, first, sizeof first);
+                segment_token(hi, last, sizeof last);
+            }
+            if (lo == hi)
+                snprintf(names[renum[g]], 40, "seg_%s_%s", sides[i], first);
+            else
+                snprintf(names[renum[g]], 40, "seg_%s_%s_%s", sides[i], first, last);
+            for (int h = 0; h < renum[g]; h++) /* disjoint groups over one range: numbered */
+                if (!strcmp(names[h], names[renum[g]])) {
+                    size_t len = strlen(names[renum[g]]);
+                    snprintf(names[renum[g]] + len, 40 - len, "_%d", renum[g] + 1);
+                    break;
+                }
+        }
+    }
+    for (int i = 0; i < n; i++) group[i] = renum[group[i]];
+    return n_groups;
 }

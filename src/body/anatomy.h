@@ -24,4 +24,12 @@ const char *mk_anatomy_region_place(const mk_anatomy *a, int i, char *side, doub
 /* Index of a region id ("temple_r"), -1 if none. */
 int mk_anatomy_region_index(const mk_anatomy *a, const char *id);
 
+/* Trigger points that share a dorsal horn (docs/site-composition.md): sites on one side whose
+ * afferent segments overlap, directly or through another site, form one group.  For n sites
+ * (muscle ids, sides "r"/"l"), group[i] is site i's group, numbered in order of first
+ * appearance, and names[g] the group's name, "seg_r_c2_c5" (side, first and last segment of
+ * the union).  Returns the number of groups, or -1 when a muscle is unknown. */
+int mk_anatomy_segment_groups(const mk_anatomy *a, int n, const char *const *muscles,
+                              const char *const *sides, int *group, char (*names)[40]);
+
 #endif

@@ -62,5 +62,8 @@
 #define MK_MAX_TIMELINE_CHANGES 5000000
 /* Occurrences of one repeated event ('times'). */
 #define MK_MAX_EVENT_TIMES 100000
+/* Trigger points in one body (a scenario's `sites:`, each a tissue instance of the composed
+ * model, docs/site-composition.md): a neck-and-shoulder pattern has a handful. */
+#define MK_MAX_SITES 12
 
 #endif

@@ -18,21 +18,30 @@ const char *mk_site_label_name(mk_site_label l)
     return (unsigned)l < MK_L_COUNT ? k_names[l] : "?";
 }
 
-void mk_site_resolve(const mk_model_abi *abi, mk_site *site)
+void mk_site_resolve_prefix(const mk_model_abi *abi, const char *prefix, mk_site *site)
 {
     site->abi = abi;
     for (int l = 0; l < MK_L_COUNT; l++) {
         site->kind[l] = -1;
         site->index[l] = -1;
     }
-    for (int i = 0; abi && i < abi->n_labels; i++)
+    size_t n = prefix ? strlen(prefix) : 0;
+    for (int i = 0; abi && i < abi->n_labels; i++) {
+        const char *name = abi->labels[i].name;
+        if (n) {
+            if (strncmp(name, prefix, n) || name[n] != '_') continue;
+            name += n + 1;
+        }
         for (int l = 0; l < MK_L_COUNT; l++)
-            if (!strcmp(abi->labels[i].name, k_names[l])) {
+            if (!strcmp(name, k_names[l])) {
                 site->kind[l] = abi->labels[i].kind;
                 site->index[l] = abi->labels[i].index;
                 break;
             }
+    }
 }
+
+void mk_site_resolve(const mk_model_abi *abi, mk_site *site) { mk_site_resolve_prefix(abi, NULL, site); }
 
 int mk_site_has(const mk_site *site, mk_site_label l) { return site->index[l] >= 0; }
 

@@ -55,6 +55,9 @@ typedef struct mk_site {
 const char *mk_site_label_name(mk_site_label l);
 /* Bind every label the model declares; never fails (a missing label is index -1). */
 void mk_site_resolve(const mk_model_abi *abi, mk_site *site);
+/* The labels of one site of a composed model (lang/compose.h): "PREFIX_core_po2" bound as
+ * core_po2 (a site's segment and the person under every site reading them). */
+void mk_site_resolve_prefix(const mk_model_abi *abi, const char *prefix, mk_site *site);
 int mk_site_has(const mk_site *site, mk_site_label l);
 /* The labels of need the model lacks. */
 mk_site_set mk_site_missing(const mk_site *site, mk_site_set need);

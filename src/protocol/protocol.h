@@ -11,6 +11,7 @@
 #ifndef MK_PROTOCOL_H
 #define MK_PROTOCOL_H
 
+#include "core/limits.h"
 #include "myoknot.h"
 
 /* A value change of one model input at one time; it holds until the next change. */
@@ -59,6 +60,13 @@ typedef struct mk_protocol {
     char file[1024];           /* the scenario file */
     char muscle[64];           /* site: anatomy muscle id, e.g. "upper_trapezius" */
     char side[8];              /* "r" or "l" */
+    /* `sites:` (several trigger points in one composed model, docs/site-composition.md): each
+     * site's muscle and side, the first the same as muscle and side above; 0 without. */
+    int n_sites;
+    struct {
+        char muscle[48];
+        char side[2];
+    } sites[MK_MAX_SITES];
     double duration_s;
     double output_every_s;
     unsigned long seed;

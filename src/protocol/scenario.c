@@ -473,7 +473,7 @@ mk_status sc_string(sc_ctx *cx, const mk_ypair *p, char *buf, size_t size)
 /* ---------------------------------------------------------------- compiling */
 
 static const char *const k_top_keys[] = {"name",     "description", "model",    "site",
-                                         "duration", "output_every", "seed",    "parameters",
+                                         "sites",    "duration", "output_every", "seed",    "parameters",
                                          "baseline", "timeline",    "patient", "start",
                                          "examiner", "sweep",   NULL};
 
@@ -841,11 +841,122 @@ static mk_status compile_header(sc_ctx *cx, mk_protocol *pr)
     return pr->yaml_text ? MK_OK : nomem(cx->err);
 }
 
-/* site: {muscle, side}; the default is the right upper trapezius */
+/* A muscle id the anatomy knows, else an error with a did-you-mean. */
+static mk_status known_muscle(sc_ctx *cx, const mk_ypair *m, const char *muscle)
+{
+    if (!cx->anat || mk_anatomy_has_muscle(cx->anat, muscle)) return MK_OK;
+    const char *hint = mk_anatomy_suggest(cx->anat, muscle, 1);
+    if (hint)
+        return sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
+                       "unknown muscle '%s' (did you mean '%s'?)", muscle, hint);
+    return sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
+                   "unknown muscle '%s' (the muscles are listed in data/anatomy/muscles.csv)", muscle);
+}
+
+/* satellite_of: INSTANCE, an earlier site ("upper_trapezius_r"): its index in *key. */
+static mk_status satellite_key(sc_ctx *cx, const mk_ypair *p, const mk_scn_site *out, int n, int *key)
+{
+    *key = -1;
+    if (!p) return MK_OK;
+    char want[64], names[MK_MAX_SITES][64];
+    const char *list[MK_MAX_SITES];
+    mk_status rc = sc_string(cx, p, want, sizeof want);
+    if (rc) return rc;
+    for (int j = 0; j < n && j < MK_MAX_SITES; j++) {
+        snprintf(names[j], sizeof names[j], "%.48s_%.1s", out[j].muscle, out[j].side);
+        list[j] = names[j];
+        if (!strcmp(names[j], want)) {
+            *key = j;
+            return MK_OK;
+        }
+    }
+    const char *hint = n ? mk_suggest(want, list, n) : NULL;
+    return sc_fail(cx, p->val->line, p->val->col, MK_ERR_NAME,
+                   "'satellite_of: %s' names no site listed before it%s%s%s (a key trigger point is "
+                   "listed before its satellites, as muscle_r or muscle_l)",
+                   want, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+}
+
+/* One item of sites: {muscle, side, satellite_of}, side right, left or both; appended to
+ * out[*n]. */
+static mk_status site_item(sc_ctx *cx, const mk_ynode *it, mk_scn_site *out, int *n)
+{
+    if (it->kind != MK_Y_MAP)
+        return sc_fail(cx, it->line, it->col, MK_ERR_SYNTAX,
+                       "expected a site {muscle: upper_trapezius, side: right} in 'sites', found %s",
+                       sc_kind_name(it));
+    static const char *const keys[] = {"muscle", "side", "satellite_of", NULL};
+    mk_status rc = sc_check_keys(cx, it, keys, "in a site of 'sites'");
+    if (rc) return rc;
+    const mk_ypair *m = mk_yfind(it, "muscle"), *sd = mk_yfind(it, "side");
+    int key = -1;
+    if ((rc = satellite_key(cx, mk_yfind(it, "satellite_of"), out, *n, &key))) return rc;
+    if (!m) return sc_missing(cx, it, "muscle", "in a site of 'sites'", "e.g. 'muscle: upper_trapezius'");
+    char muscle[48];
+    if ((rc = sc_string(cx, m, muscle, sizeof muscle)) || (rc = known_muscle(cx, m, muscle))) return rc;
+    static const char *const sides[] = {"right", "left", "both", "r", "l", NULL};
+    int k = 0;
+    if (sd && (rc = sc_enum(cx, sd, sides, "side", &k))) return rc;
+    for (int pass = 0; pass < (k == 2 ? 2 : 1); pass++) {
+        const char *side = k == 2 ? (pass ? "l" : "r") : (k == 0 || k == 3) ? "r" : "l";
+        for (int j = 0; j < *n; j++)
+            if (!strcmp(out[j].muscle, muscle) && !strcmp(out[j].side, side))
+                return sc_fail(cx, it->line, it->col, MK_ERR_INVALID,
+                               "site %s %s given twice (first at line %d): each trigger point is "
+                               "listed once", muscle, *side == 'r' ? "right" : "left", out[j].line);
+        if (*n >= MK_MAX_SITES)
+            return sc_fail(cx, it->line, it->col, MK_ERR_INVALID,
+                           "too many sites: at most %d trigger points in one body", MK_MAX_SITES);
+        mk_scn_site *o = &out[(*n)++];
+        snprintf(o->muscle, sizeof o->muscle, "%s", muscle);
+        snprintf(o->side, sizeof o->side, "%s", side);
+        o->key = key;
+        o->line = it->line;
+        o->col = it->col;
+    }
+    return MK_OK;
+}
+
+mk_status mk_scenario_sites(const mk_scenario *s, const mk_anatomy *anat, mk_scn_site *out, int *n,
+                            mk_error *err)
+{
+    sc_ctx cx = {.s = s, .anat = anat, .err = err};
+    *n = 0;
+    const mk_ypair *p = mk_yfind(s->root, "sites");
+    if (!p) return MK_OK;
+    const mk_ypair *one = mk_yfind(s->root, "site");
+    if (one)
+        return sc_fail(&cx, one->line, one->col, MK_ERR_INVALID,
+                       "'site' and 'sites' both given: list every trigger point under 'sites'");
+    if (p->val->kind != MK_Y_SEQ || p->val->n == 0)
+        return sc_fail(&cx, p->val->line, p->val->col, MK_ERR_SYNTAX,
+                       "expected a list of sites for 'sites' (- {muscle: upper_trapezius, side: "
+                       "right}), found %s",
+                       p->val->kind == MK_Y_SEQ ? "an empty list" : sc_kind_name(p->val));
+    mk_status rc = MK_OK;
+    for (int i = 0; i < p->val->n && !rc; i++) rc = site_item(&cx, p->val->items[i], out, n);
+    if (rc) *n = 0;
+    return rc;
+}
+
+/* site: {muscle, side}; the default is the right upper trapezius.  With sites: the first one
+ * (the composed model's unprefixed labels are its), and every site into the protocol. */
 static mk_status compile_site(sc_ctx *cx, mk_protocol *pr)
 {
     snprintf(pr->muscle, sizeof pr->muscle, "upper_trapezius");
     snprintf(pr->side, sizeof pr->side, "r");
+    mk_scn_site sites[MK_MAX_SITES];
+    mk_status rc = mk_scenario_sites(cx->s, cx->anat, sites, &pr->n_sites, cx->err);
+    if (rc) return rc;
+    for (int i = 0; i < pr->n_sites && i < MK_MAX_SITES; i++) {
+        memcpy(pr->sites[i].muscle, sites[i].muscle, sizeof pr->sites[i].muscle);
+        memcpy(pr->sites[i].side, sites[i].side, sizeof pr->sites[i].side);
+    }
+    if (pr->n_sites) {
+        snprintf(pr->muscle, sizeof pr->muscle, "%s", sites[0].muscle);
+        snprintf(pr->side, sizeof pr->side, "%s", sites[0].side);
+        return MK_OK;
+    }
     const mk_ypair *p = mk_yfind(cx->s->root, "site");
     if (!p) return MK_OK;
     if (p->val->kind != MK_Y_MAP)
@@ -854,21 +965,11 @@ static mk_status compile_site(sc_ctx *cx, mk_protocol *pr)
                        "found %s",
                        sc_kind_name(p->val));
     static const char *const site_keys[] = {"muscle", "side", NULL};
-    mk_status rc;
     if ((rc = sc_check_keys(cx, p->val, site_keys, "in 'site'"))) return rc;
     const mk_ypair *m = mk_yfind(p->val, "muscle");
     if (m) {
         if ((rc = sc_string(cx, m, pr->muscle, sizeof pr->muscle))) return rc;
-        if (cx->anat && !mk_anatomy_has_muscle(cx->anat, pr->muscle)) {
-            const char *hint = mk_anatomy_suggest(cx->anat, pr->muscle, 1);
-            if (hint)
-                return sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
-                               "unknown muscle '%s' (did you mean '%s'?)", pr->muscle, hint);
-            return sc_fail(cx, m->val->line, m->val->col, MK_ERR_NAME,
-                           "unknown muscle '%s' (the muscles are listed in "
-                           "data/anatomy/muscles.csv)",
-                           pr->muscle);
-        }
+        if ((rc = known_muscle(cx, m, pr->muscle))) return rc;
     }
     const mk_ypair *sd = mk_yfind(p->val, "side");
     if (sd) {

@@ -21,4 +21,19 @@
  * with overrides, the protocol's accessors). */
 #include "myoknot/scenario.h"
 
+/* A trigger point of a scenario's `sites:` list (docs/site-composition.md). */
+typedef struct mk_scn_site {
+    char muscle[48];  /* anatomy muscle id */
+    char side[2];     /* "r" or "l" */
+    int key;          /* satellite_of: the index of its key site, -1 for none */
+    int line, col;    /* the list item in the scenario */
+} mk_scn_site;
+
+/* The scenario's `sites:` list, `side: both` as two sites, into out (MK_MAX_SITES entries);
+ * *n = 0 when the scenario has no `sites:`.  Errors at file:line:col: not a list of
+ * {muscle, side}, an unknown muscle (did you mean), a site given twice, more than
+ * MK_MAX_SITES, `site:` beside `sites:`, a `satellite_of:` that names no earlier site. */
+mk_status mk_scenario_sites(const mk_scenario *s, const mk_anatomy *anat, mk_scn_site *out, int *n,
+                            mk_error *err);
+
 #endif

@@ -16,6 +16,7 @@
 #include "body/referral.h"
 #include "core/error.h"
 #include "core/site.h"
+#include "protocol/regions.h"
 #include "protocol/simulate.h"
 
 void mk_sim_opts_default(mk_sim_opts *o)
@@ -249,12 +250,16 @@ typedef struct columns {
     int *outputs;           /* var indices of outputs */
     int *ref;               /* referral indices shown */
     int i_local, i_referred, i_cs;
+    const mk_regions *regions; /* several sites: the regions of all (then n_local = n_ref = 0) */
 } columns;
 
 static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, columns *c,
                                mk_series *s, mk_error *err)
 {
+    const mk_regions *rg = c->regions;
     memset(c, 0, sizeof *c);
+    c->regions = rg;
+    if (rg) ref = NULL;
     c->outputs = mk_calloc((size_t)abi->n_vars + 1, sizeof(int));
     c->ref = mk_calloc(ref ? (size_t)mk_referral_count(ref) + 1 : 1, sizeof(int));
     if (!c->outputs || !c->ref) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
@@ -276,7 +281,7 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
     if (ref && c->i_referred >= 0)
         for (int k = 0; k < mk_referral_count(ref); k++)
             if (mk_referral_weight(ref, k, 1.0) > 0.02) c->ref[c->n_ref++] = k; /* felt at all */
-    int n = c->n_states + c->n_outputs + c->n_inputs + c->n_local + c->n_ref;
+    int n = c->n_states + c->n_outputs + c->n_inputs + c->n_local + c->n_ref + mk_regions_count(rg);
     mk_status rc = mk_series_init(s, n, err);
     int col = 0;
     for (int i = 0; !rc && i < abi->n_states; i++)
@@ -292,6 +297,10 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
     }
     for (int k = 0; !rc && k < c->n_ref; k++) {
         snprintf(name, sizeof name, "pain.region.%s", mk_referral_region(ref, c->ref[k]));
+        rc = mk_series_set_column(s, col++, name, "0-10", err);
+    }
+    for (int j = 0; !rc && j < mk_regions_count(rg); j++) {
+        snprintf(name, sizeof name, "pain.region.%s", mk_regions_name(rg, j));
         rc = mk_series_set_column(s, col++, name, "0-10", err);
     }
     return rc;
@@ -310,6 +319,10 @@ static mk_status record(mk_solver *s, const columns *c, const mk_referral *ref, 
     for (int i = 0; i < c->n_local; i++) row[col++] = v[c->i_local];
     double cs = c->i_cs >= 0 ? v[c->i_cs] : 0;
     for (int k = 0; k < c->n_ref; k++) row[col++] = v[c->i_referred] * mk_referral_weight(ref, c->ref[k], cs);
+    if (c->regions) {
+        mk_regions_eval(c->regions, v, row + col);
+        col += mk_regions_count(c->regions);
+    }
     /* states and variables are checked above; this catches a derived column (a region's pain) */
     for (int i = 0; i < col; i++)
         if (!isfinite(row[i]))
@@ -354,6 +367,10 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     if (!rc && p->y0) rc = mk_solver_reset(s, 0.0, p->y0, err);
     if (!rc && anat && p->muscle[0])
         rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &ref, err);
+    /* several sites: each refers by its own map (protocol/regions.h) */
+    mk_regions *regions = NULL;
+    if (!rc && anat && p->n_sites > 1) rc = mk_regions_new(abi, anat, p, &regions, err);
+    cols.regions = regions;
     if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);
     if (!rc) {
         out->params = mk_calloc((size_t)abi->n_params + 1, sizeof(double));
@@ -404,6 +421,7 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     mk_law_check_free(laws);
     free(cols.outputs);
     free(cols.ref);
+    mk_regions_free(regions);
     mk_referral_free(ref);
     mk_solver_free(s);
     if (rc) mk_run_result_free(out);

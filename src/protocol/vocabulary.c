@@ -770,7 +770,7 @@ static const ev_def k_events[] = {
 };
 enum { N_EVENTS = sizeof k_events / sizeof k_events[0] };
 
-static const char *const k_common[] = {"event", "at", "every", "times", "label"};
+static const char *const k_common[] = {"event", "at", "every", "times", "label", "site"};
 
 static const ev_def *find_event(const char *name)
 {
@@ -790,6 +790,44 @@ static mk_status grow(sc_ctx *cx, void **arr, int *cap, int need_n, size_t elem)
     *arr = a;
     *cap = c;
     return MK_OK;
+}
+
+/* site: INSTANCE on an event of a scenario with sites: (docs/site-composition.md): the event
+ * sets that site's inputs ("levator_scapulae_r"); without it, the first site's. */
+static mk_status event_site(sc_ctx *cx, const ev_def *def, const mk_ypair *ps, mk_site *out)
+{
+    mk_scn_site sites[MK_MAX_SITES];
+    int n = 0;
+    mk_status rc = mk_scenario_sites(cx->s, cx->anat, sites, &n, cx->err);
+    if (rc) return rc;
+    if (!n)
+        return sc_fail(cx, ps->line, ps->col, MK_ERR_INVALID,
+                       "'site' on an event needs the scenario's 'sites:' list (several trigger points)");
+    if (!def->kind)
+        return sc_fail(cx, ps->line, ps->col, MK_ERR_INVALID,
+                       "a measurement is taken at the first site of 'sites:'; 'site' is for events that "
+                       "act on the body");
+    char want[64];
+    if ((rc = sc_string(cx, ps, want, sizeof want))) return rc;
+    char names[MK_MAX_SITES][64];
+    const char *list[MK_MAX_SITES];
+    for (int i = 0; i < n && i < MK_MAX_SITES; i++) {
+        snprintf(names[i], sizeof names[i], "%.48s_%.1s", sites[i].muscle, sites[i].side);
+        list[i] = names[i];
+        if (!strcmp(names[i], want)) {
+            mk_site_resolve_prefix(cx->abi, names[i], out);
+            for (int l = 0; l < MK_L_COUNT; l++)
+                if (mk_site_has(out, (mk_site_label)l)) return MK_OK;
+            /* a scenario with sites: compiled against a model not composed from them */
+            return sc_fail(cx, ps->val->line, ps->val->col, MK_ERR_MODEL,
+                           "model '%s' has no site '%s': a scenario with 'sites:' runs the model "
+                           "composed from its sites (myoknot run composes it)", cx->abi->name, want);
+        }
+    }
+    const char *hint = mk_suggest(want, list, n);
+    return sc_fail(cx, ps->val->line, ps->val->col, MK_ERR_NAME,
+                   "unknown site '%s'%s%s%s (a site of 'sites:' is named muscle_r or muscle_l, e.g. '%s')",
+                   want, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "", names[0]);
 }
 
 static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
@@ -856,10 +894,17 @@ static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
             if (*c == '_') *c = ' ';
     }
 
+    /* where: the first site's inputs, or those of the site named */
+    const mk_ypair *ps = mk_yfind(item, "site");
+    mk_site first = cx->site;
+    if (ps && (rc = event_site(cx, def, ps, &cx->site))) return rc;
+
     /* what */
     sc_plan plan = {0};
     plan.kind = def->kind;
-    if ((rc = def->build(&e, &plan))) goto out;
+    rc = def->build(&e, &plan);
+    cx->site = first;
+    if (rc) goto out;
 
     /* onto the timeline */
     if ((long)cx->n_segs + (long)plan.n * times > MAX_TOTAL_SEGS) {

@@ -129,7 +129,15 @@ static void test_scenarios(void **state)
         mk_loaded *l = NULL;
         const mk_model_abi *abi = NULL;
         mk_status rc = mk_scenario_load_file(path, &sc, &err);
-        if (!rc && mk_scenario_model_is_file(sc)) {
+        /* several sites: the model composed from them (the laws per instance) */
+        mk_scn_site sites[MK_MAX_SITES];
+        int n_sites = 0;
+        mk_study *st = NULL;
+        if (!rc) rc = mk_scenario_sites(sc, NULL, sites, &n_sites, &err);
+        if (!rc && n_sites) {
+            rc = mk_study_open(path, NULL, &st, &err);
+            if (!rc) abi = mk_study_abi(st);
+        } else if (!rc && mk_scenario_model_is_file(sc)) {
             rc = mk_model_parse_file(mk_scenario_model(sc), &m, &err);
             if (!rc) rc = mk_model_compile(m, NULL, &l, &err);
             if (!rc) abi = mk_loaded_abi(l);
@@ -149,6 +157,7 @@ static void test_scenarios(void **state)
         with_laws += abi->n_laws > 0;
         mk_run_result_free(&res);
         mk_protocol_free(p);
+        mk_study_free(st);
         mk_scenario_free(sc);
         mk_loaded_free(l);
         mk_model_free(m);

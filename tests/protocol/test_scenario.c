@@ -763,7 +763,13 @@ static void examples_compile(void **state)
         mk_buf w;
         mk_buf_init(&w);
         mk_status rc = mk_scenario_load_file(path, &s, &err);
-        if (!rc) rc = mk_scenario_compile(s, fx.abi, fx.u, fx.anat, NULL, 0, 1, &w, &p, &err);
+        /* several sites: against the model composed from them (compiled with cc) */
+        mk_scn_site sites[MK_MAX_SITES];
+        int n_sites = 0;
+        mk_study *st = NULL;
+        if (!rc) rc = mk_scenario_sites(s, fx.anat, sites, &n_sites, &err);
+        if (!rc && n_sites) rc = mk_study_open(path, NULL, &st, &err);
+        if (!rc) rc = mk_scenario_compile(s, st ? mk_study_abi(st) : fx.abi, fx.u, fx.anat, NULL, 0, 1, &w, &p, &err);
         char buf[1400];
         if (rc) {
             print_error("%s\n", mk_error_format(&err, buf, sizeof buf));
@@ -785,6 +791,7 @@ static void examples_compile(void **state)
         }
         mk_buf_free(&w);
         mk_protocol_free(p);
+        mk_study_free(st);
         mk_scenario_free(s);
         free(names[i]);
     }

@@ -1,0 +1,138 @@
+#!/bin/sh
+# sites.sh -- several trigger points in one body (issue 10 item 4, docs/site-composition.md):
+#   (a) a scenario with one site under `sites:` runs the composed model (tp_site's parts,
+#       prefixed), and gives the default scenario's series, measurements and end state bit for
+#       bit, with the same solver work (same steps and right-hand sides: the same analytic
+#       Jacobian and sparse KLU path);
+#   (b) two sites sharing spinal segments sum their afferent drive in one segment: hypertonic
+#       saline into both the right upper trapezius and the right levator scapulae gives the
+#       shared segment more central sensitisation and referred pain than either alone, and
+#       the body regions of both sites' referral maps;
+#   (c) bad `sites:` input: errors at file:line:col, non-zero exit, no run directory;
+#   (d) the satellite hypothesis (satellite_of): the key's referred pain over the satellite's
+#       muscle raises the satellite's activation and nociceptor firing; off without the key.
+#   usage: sites.sh PATH/TO/myoknot SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+. "$SRC/tests/cli/check.sh"
+# the composed models are compiled once into the test's own cache
+export MYOKNOT_CACHE="$T/cache"
+mkdir -m 700 "$T/cache"
+
+# ---- (a) one site composed = the single-site model
+sed 's/^site:/sites:/; s/^  muscle: upper_trapezius/  - muscle: upper_trapezius/; s/^  side: right/    side: right/' \
+    "$SRC/scenarios/default.yaml" > "$T/one.yaml"
+grep -q '^  - muscle: upper_trapezius' "$T/one.yaml" || { echo "FAIL: default.yaml's site: block not found"; exit 1; }
+check one_site 0 "" "$BIN" run "$T/one.yaml" --out "$T/r_one"
+check default 0 "" "$BIN" run "$SRC/scenarios/default.yaml" --out "$T/r_def"
+strip() { sed -E 's/(upper_trapezius_r_|seg_r_c2_c4_)//g' "$1"; }
+# every value of every column, names without the instance prefixes
+if [ -s "$T/r_one/series.csv" ] && grep -q 'upper_trapezius_r_core.po2' "$T/r_one/series.csv" &&
+    strip "$T/r_one/series.csv" | sort > "$T/one.s" && sort "$T/r_def/series.csv" > "$T/def.s" &&
+    cmp -s "$T/one.s" "$T/def.s"; then pass=$((pass + 1)); else
+    echo "FAIL one_site_series: the composed one-site series differs from tp_site's"; fail=$((fail + 1)); fi
+if cmp -s "$T/r_one/measurements.csv" "$T/r_def/measurements.csv"; then pass=$((pass + 1)); else
+    echo "FAIL one_site_measurements: differ"; fail=$((fail + 1)); fi
+# the end state at full precision (checkpoint.json: 17 digits)
+state() { strip "$1" | awk '/"states"/{on=1} /"inputs"/{on=0} on && /"name"/{n=$2} on && /"value"/{print n, $2}' | sort; }
+state "$T/r_one/checkpoint.json" > "$T/one.y"
+state "$T/r_def/checkpoint.json" > "$T/def.y"
+if [ "$(wc -l < "$T/def.y")" -gt 40 ] && cmp -s "$T/one.y" "$T/def.y"; then pass=$((pass + 1)); else
+    echo "FAIL one_site_state: end states differ:"; diff "$T/one.y" "$T/def.y" | head -5; fail=$((fail + 1)); fi
+work() { grep -E '"(steps|rhs_evals)"' "$1/manifest.json" | tr -d ' \t'; }
+if [ -n "$(work "$T/r_def")" ] && [ "$(work "$T/r_one")" = "$(work "$T/r_def")" ]; then pass=$((pass + 1)); else
+    echo "FAIL one_site_work: solver work differs: $(work "$T/r_one") vs $(work "$T/r_def")"; fail=$((fail + 1)); fi
+
+# ---- (b) two sites in one segment sum their drive
+saline='{event: injection, at: 3 min, substance: hypertonic_saline, volume: 1 mL, over: 20 s'
+scen() { # NAME SITES_LINES EVENT_LINES
+    printf 'name: %s\nsites:\n%s\nduration: 20 min\noutput_every: 10 s\ntimeline:\n%s\n' "$1" "$2" "$3" > "$T/$1.yaml"
+    check "run_$1" 0 "" "$BIN" run "$T/$1.yaml" --out "$T/r_$1"
+}
+scen trap '  - {muscle: upper_trapezius, side: right}' "  - $saline}"
+scen lev '  - {muscle: levator_scapulae, side: right}' "  - $saline}"
+scen both '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}' "  - $saline}
+  - $saline, site: levator_scapulae_r}"
+# peak NAME PATTERN: the largest value of the columns matching PATTERN
+peak() { awk -F, -v p="$2" '$2 ~ p { if ($4 + 0 > m) m = $4 + 0 } END { printf "%.9g\n", m }' "$T/r_$1/series.csv"; }
+# above NAME A B: A > 1.05 B (a real rise, far above the solver's tolerance)
+above() {
+    if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a > 1.05 * b && b > 0) }'; then pass=$((pass + 1)); else
+        echo "FAIL $1: $2 is not above $3"; fail=$((fail + 1)); fi
+}
+cs_t=$(peak trap 'spinal\.central_sens$'); cs_l=$(peak lev 'spinal\.central_sens$'); cs_b=$(peak both 'spinal\.central_sens$')
+rp_t=$(peak trap 'pain\.referred$'); rp_l=$(peak lev 'pain\.referred$'); rp_b=$(peak both 'pain\.referred$')
+echo "central sensitisation: trapezius $cs_t, levator $cs_l, both $cs_b; referred pain: $rp_t, $rp_l, $rp_b"
+above cs_both_over_trapezius "$cs_b" "$cs_t"
+above cs_both_over_levator "$cs_b" "$cs_l"
+above referred_both_over_trapezius "$rp_b" "$rp_t"
+above referred_both_over_levator "$rp_b" "$rp_l"
+# one segment instance for the two (C2-C4 and C3-C5 overlap), each site its own tissue
+n_seg=$(grep -o 'seg_r_[a-z0-9_]*_spinal\.central_sens' "$T/r_both/series.csv" | sort -u | wc -l)
+if [ "$n_seg" -eq 1 ] && grep -q '^0,seg_r_c2_c5_spinal.central_sens,' "$T/r_both/series.csv" &&
+    grep -q ',levator_scapulae_r_core.po2,' "$T/r_both/series.csv"; then pass=$((pass + 1)); else
+    echo "FAIL one_segment: $n_seg segment instances"; fail=$((fail + 1)); fi
+# the regions of both maps: the trapezius's acromion and the levator's medial scapular border
+ac=$(peak both 'pain\.region\.acromion_r$'); ms=$(peak both 'pain\.region\.medial_scapular_border_r$')
+above regions_trapezius_map "$ac" 0.1
+above regions_levator_map "$ms" 0.1
+
+# ---- (d) the satellite hypothesis, switched on by satellite_of: the key's referred pain (over
+# the occiput, the semispinalis capitis's own region) adds to the satellite's activation
+sat_sites='  - {muscle: upper_trapezius, side: right}
+  - {muscle: semispinalis_capitis, side: right'
+scen sat "$sat_sites, satellite_of: upper_trapezius_r}" "  - $saline}"
+scen nosat "$sat_sites}" "  - $saline}"
+act=$(peak sat 'semispinalis_capitis_r_satellite\.activation$')
+nr_s=$(peak sat 'semispinalis_capitis_r_noci\.rate$'); nr_n=$(peak nosat 'semispinalis_capitis_r_noci\.rate$')
+echo "satellite: activation from the key $act % MVC; its nociceptors $nr_s Hz with, $nr_n Hz without"
+above satellite_activation "$act" 0.1
+above satellite_nociceptors "$nr_s" "$nr_n"
+if grep -q 'semispinalis_capitis_r_satellite' "$T/r_nosat/series.csv"; then
+    echo "FAIL satellite_off: the coupling exists without satellite_of"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+
+# ---- (c) bad input
+bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
+    printf 'name: bad\nsites:\n%s\nduration: 10 min\ntimeline:\n%s\n' "$3" "${4:-  - {event: stress, at: 0 s, level: 0.5, duration: 1 min\}}" > "$T/$1.yaml"
+    check "$1" 1 "$2" "$BIN" run "$T/$1.yaml" --out "$T/r_$1"
+    absent "$1_nothing_written" "$T/r_$1"
+}
+bad unknown_muscle "$T/unknown_muscle.yaml:4:14: error: unknown muscle 'levator_scapula' (did you mean 'levator_scapulae'?)" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapula, side: right}'
+bad twice "$T/twice.yaml:5:5: error: site upper_trapezius right given twice (first at line 3)" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}
+  - {muscle: upper_trapezius, side: both}'
+bad too_many "$T/too_many.yaml:9:5: error: too many sites: at most 12 trigger points in one body" \
+    '  - {muscle: upper_trapezius, side: both}
+  - {muscle: levator_scapulae, side: both}
+  - {muscle: splenius_capitis, side: both}
+  - {muscle: splenius_cervicis, side: both}
+  - {muscle: infraspinatus, side: both}
+  - {muscle: masseter, side: both}
+  - {muscle: temporalis, side: both}'
+bad empty "$T/empty.yaml:3:2: error: expected a list of sites for 'sites'" ' []'
+bad bad_side "unknown side 'centre'" '  - {muscle: upper_trapezius, side: centre}'
+bad event_site "$T/event_site.yaml:7:97: error: unknown site 'levator_scapulae_l' (did you mean 'levator_scapulae_r'?)" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}' "  - $saline, site: levator_scapulae_l}"
+bad satellite_later "$T/satellite_later.yaml:3:58: error: 'satellite_of: levator_scapulae_r' names no site listed before it" \
+    '  - {muscle: upper_trapezius, side: right, satellite_of: levator_scapulae_r}
+  - {muscle: levator_scapulae, side: right}'
+bad satellite_unknown "did you mean 'upper_trapezius_r'?" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right, satellite_of: upper_trapezius_l}'
+printf 'name: bad\nsite: {muscle: upper_trapezius, side: right}\nsites:\n  - {muscle: upper_trapezius}\nduration: 1 min\ntimeline: []\n' > "$T/both_keys.yaml"
+check both_keys 1 "$T/both_keys.yaml:2:1: error: 'site' and 'sites' both given" "$BIN" run "$T/both_keys.yaml" --out "$T/r_both_keys"
+printf 'name: bad\nduration: 10 min\ntimeline:\n  - {event: stress, at: 0 s, level: 0.5, duration: 1 min, site: upper_trapezius_r}\n' > "$T/no_sites.yaml"
+check event_site_without_sites 1 "needs the scenario's 'sites:' list" "$BIN" run "$T/no_sites.yaml" --out "$T/r_no_sites"
+
+echo "sites: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
