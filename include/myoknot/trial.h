@@ -42,8 +42,8 @@ typedef struct mk_trial_opts {
     void *progress_ctx;
     /* Checkpoint (one journal per process: under MPI each rank its own file, whose fingerprint
      * includes the rank and the number of ranks): with journal set, every finished patient's
-     * record is appended to that file, in patient order (docs/trials.md, "Interrupted trials").  Without resume the file
-     * must not exist; with resume the patients an existing journal holds (same design,
+     * record is appended to that file, in patient order (docs/trials.md, "Interrupted
+     * trials").  Without resume the file must not exist; with resume the patients an existing journal holds (same design,
      * scenarios, model, seed, patients and solver settings, else an error) are not run again,
      * and the result is the one an uninterrupted run gives, byte for byte.  The journal stays
      * after the run: the caller removes it once its outputs are safe. */
