@@ -2,9 +2,9 @@
  * trial.c -- running a trial's virtual patients (trial.h).
  *
  * Per patient i, in this order:
- *   1. parameters: Sobol point i (GSL, drawn before the parallel part, shifted by a random
- *      rotation of the seed: Cranley-Patterson) mapped through each parameter's truncated
- *      distribution;
+ *   1. parameters: Sobol point i (GSL, drawn as patient i is handed out -- in patient order,
+ *      under the run's lock -- shifted by a random rotation of the seed: Cranley-Patterson)
+ *      mapped through each parameter's truncated distribution;
  *   2. the phenotype's conditioning history with those parameters -> the start state;
  *   3. the first arm (paired) or the allocated one (randomised): the arm's compiled scenario
  *      from the patient's start state with the patient's parameters; the outcomes are the
@@ -17,9 +17,11 @@
  * A simulation that fails makes the patient "failed" with the reason; failed patients are
  * excluded from every comparison (the rule reported with the results).
  *
- * Workers (POSIX threads) take patients from a shared counter; each writes only its patient's
- * record, whose random numbers depend only on (seed, i).  The reductions run afterwards in
- * patient order, so the results are the same bits for any number of workers.
+ * Workers (POSIX threads) take patients in order; each writes only its patient's record, whose
+ * random numbers depend only on (seed, i), into a slot of a bounded window; finished patients
+ * leave the window for the store (store.c) and the journal in patient order.  The reductions
+ * run afterwards over the store in patient order, so the results are the same bits for any
+ * number of workers, and memory does not grow with the number of patients.
  */
 #include <math.h>
 #include <pthread.h>

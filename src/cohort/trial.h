@@ -17,7 +17,8 @@
  * Loading compiles every arm's scenario once (units are parsed there, single-threaded);
  * running simulates the patients in K threads, each patient's random numbers a function of
  * (seed, patient index) only (cohort/stream.h), so the results are the same bits for any K.
- * Per patient only the measured values are kept (a few doubles), never a time series.
+ * Per patient only the measured values are kept (a few doubles), never a time series, and
+ * only while the patient is in flight: finished patients go to a temporary file (store.c).
  */
 #ifndef MK_COHORT_TRIAL_H
 #define MK_COHORT_TRIAL_H
