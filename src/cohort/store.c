@@ -189,7 +189,7 @@ mk_status mk_trial_each(const mk_trial_result *r,
 {
     mk_trial_cursor c;
     mk_status rc = mk_trial_cursor_open(&c, r, err);
-    int got;
+    int got = 0;
     while (!rc && (got = mk_trial_cursor_next(&c)) > 0)
         rc = fn(ctx, c.pt.index, c.v + 2, c.pt.failure ? c.pt.failure : "", err);
     if (!rc && got < 0) rc = (*err = c.err, err->code);
