@@ -125,7 +125,7 @@ void mk_fit_opts_default(mk_fit_opts *o)
     o->fd_step = 0.01;
 }
 
-void mk_fit_result_free(mk_fit_result *r)
+void mk_fit_result_clear(mk_fit_result *r)
 {
     if (!r) return;
     free(r->u0), free(r->u), free(r->x0), free(r->x), free(r->r0), free(r->r), free(r->hist);
@@ -597,8 +597,8 @@ done:
     return rc;
 }
 
-mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
-                     void *ctx, const mk_fit_opts *o, mk_fit_result *out, mk_error *err)
+mk_status mk_fit_compute(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
+                         void *ctx, const mk_fit_opts *o, mk_fit_result *out, mk_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!abi || !p || k < 1 || n_res < 1 || !fn || !o) return mk_fail(err, MK_ERR_INVALID, "mk_fit_run: bad arguments");
@@ -628,6 +628,77 @@ done:
     free(c.params);
     free(c.rbuf);
     out->wall_s = mk_monotonic_s() - t0;
-    if (rc) mk_fit_result_free(out);
+    if (rc) mk_fit_result_clear(out);
     return rc;
+}
+
+/* ---------------------------------------------------------------- the handle */
+
+mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
+                     void *ctx, const mk_fit_opts *o, mk_fit_result **out, mk_error *err)
+{
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "mk_fit_run: bad arguments");
+    *out = mk_calloc(1, sizeof **out);
+    if (!*out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = mk_fit_compute(abi, p, k, n_res, fn, ctx, o, *out, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void mk_fit_result_free(mk_fit_result *r)
+{
+    mk_fit_result_clear(r);
+    free(r);
+}
+
+void mk_fit_result_summary(const mk_fit_result *r, mk_fit_summary *out)
+{
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!r) return;
+    *out = (mk_fit_summary){.k = r->k, .n_res = r->n_res, .f0 = r->f0, .f = r->f, .n_hist = r->n_hist,
+                            .n_design = r->n_design, .starts = r->starts, .failed_evals = r->failed_evals,
+                            .n_sv = r->n_sv, .jobs = r->jobs, .wall_s = r->wall_s};
+}
+
+/* n values of src into dst, when both are there */
+static void copy_out(double *dst, const double *src, int n)
+{
+    if (dst && src && n > 0) memcpy(dst, src, sizeof *dst * (size_t)n);
+}
+
+void mk_fit_result_values(const mk_fit_result *r, double *x0, double *x, double *u0, double *u)
+{
+    if (!r) return;
+    copy_out(x0, r->x0, r->k), copy_out(x, r->x, r->k), copy_out(u0, r->u0, r->k), copy_out(u, r->u, r->k);
+}
+
+void mk_fit_result_residuals(const mk_fit_result *r, double *before, double *after)
+{
+    if (!r) return;
+    copy_out(before, r->r0, r->n_res), copy_out(after, r->r, r->n_res);
+}
+
+void mk_fit_result_history(const mk_fit_result *r, double *hist, int *polish_len)
+{
+    if (!r) return;
+    copy_out(hist, r->hist, r->n_hist);
+    if (polish_len && r->polish_len) memcpy(polish_len, r->polish_len, sizeof *polish_len * (size_t)r->starts);
+}
+
+void mk_fit_result_identifiability(const mk_fit_result *r, double *se_u, int *identifiable, double *corr,
+                                   double *cov_u, double *sv)
+{
+    if (!r) return;
+    copy_out(se_u, r->se_u, r->k);
+    if (identifiable && r->identifiable) memcpy(identifiable, r->identifiable, sizeof *identifiable * (size_t)r->k);
+    copy_out(corr, r->corr, r->k * r->k), copy_out(cov_u, r->cov_u, r->k * r->k), copy_out(sv, r->sv, r->n_sv);
+}
+
+const char *mk_fit_result_why(const mk_fit_result *r, int j)
+{
+    return r && r->why && j >= 0 && j < r->k ? r->why[j] : NULL;
 }

@@ -88,7 +88,7 @@ static void fit_toy(int jobs, unsigned long long seed, mk_fit_param **p, int *k,
     o.design = 12;
     o.starts = 2;
     o.local_evals = 120;
-    assert_int_equal(mk_fit_run(g_abi, *p, *k, g_data.n, toy_residuals, NULL, &o, r, &err), MK_OK);
+    assert_int_equal(mk_fit_compute(g_abi, *p, *k, g_data.n, toy_residuals, NULL, &o, r, &err), MK_OK);
 }
 
 /* The default choice: the three 'assumed' parameters, k in log space (two decades), not 'fixed'. */
@@ -141,7 +141,7 @@ static void recovers_known_parameters(void **state)
     assert_true(p[jk].log_scale && fabs(cov[jk * k + jk] - r.cov_u[jk * k + jk] * wk * wk) < 1e-15);
     assert_int_equal(r.n_design, 12);
     assert_true(r.n_hist > r.n_design);
-    mk_fit_result_free(&r);
+    mk_fit_result_clear(&r);
     free(p);
 }
 
@@ -159,7 +159,7 @@ static void deterministic(void **state)
     assert_memory_equal(a.hist, b.hist, sizeof *a.hist * (size_t)a.n_hist);
     /* another seed, another design */
     assert_memory_not_equal(a.hist + 1, c.hist + 1, sizeof *a.hist * (size_t)(a.n_design - 1));
-    mk_fit_result_free(&a), mk_fit_result_free(&b), mk_fit_result_free(&c);
+    mk_fit_result_clear(&a), mk_fit_result_clear(&b), mk_fit_result_clear(&c);
     free(p1), free(p2), free(p3);
 }
 
