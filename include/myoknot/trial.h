@@ -60,6 +60,9 @@ MK_API void mk_trial_result_free(mk_trial_result *r);
 MK_API int mk_trial_result_patients(const mk_trial_result *r);
 /* Patients taken from a resumed journal instead of being run. */
 MK_API int mk_trial_result_resumed(const mk_trial_result *r);
+/* Every failed patient's number (decimal) and reason, each ended by a NUL byte, in patient order
+ * (one pass over the stored patients: for bindings, which cannot look a patient up cheaply). */
+MK_API mk_status mk_trial_write_failures(const mk_trial_result *r, mk_buf *out, mk_error *err);
 
 /* Outputs: patients.csv, trial_summary.csv, responders.csv, the account (summary.txt), the
  * HTML report (embedding the forest plot at forest_png, NULL: none) and the forest plot. */

@@ -106,6 +106,20 @@ mk_status mk_trial_write_patients_file(const mk_trial_result *r, const char *pat
     return rc;
 }
 
+mk_status mk_trial_write_failures(const mk_trial_result *r, mk_buf *b, mk_error *err)
+{
+    mk_trial_cursor c;
+    mk_status rc = mk_trial_cursor_open(&c, r, err);
+    int got = 0;
+    while (!rc && (got = mk_trial_cursor_next(&c)) > 0) {
+        if (!c.pt.failure) continue;
+        mk_buf_printf(b, "%d%c%s%c", c.pt.index, 0, c.pt.failure, 0); /* vsnprintf counts a %c NUL */
+    }
+    if (!rc && got < 0) rc = (*err = c.err, err->code);
+    mk_trial_cursor_close(&c);
+    return rc ? rc : done(b, "the failures", err);
+}
+
 /* Rows: every comparison x outcome x time on the values, then on the change from baseline. */
 mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *b, mk_error *err)
 {

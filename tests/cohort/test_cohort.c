@@ -247,6 +247,20 @@ static void test_failed_patients(void **state)
     }
     assert_int_equal(seen, 3);
     mk_trial_cursor_close(&c);
+    /* for bindings: "INDEX\0REASON\0" per failed patient, in patient order */
+    mk_buf f;
+    mk_buf_init(&f);
+    assert_int_equal(mk_trial_write_failures(r, &f, &err), MK_OK);
+    size_t at = 0;
+    for (int i = 0; i < 3; i++) {
+        assert_true(at < f.len);
+        assert_int_equal(atoi(f.data + at), i);
+        at += strlen(f.data + at) + 1;
+        assert_non_null(strstr(f.data + at, "step"));
+        at += strlen(f.data + at) + 1;
+    }
+    assert_int_equal(at, f.len);
+    mk_buf_free(&f);
     mk_buf b;
     mk_buf_init(&b);
     assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
