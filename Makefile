@@ -41,6 +41,7 @@ bench: build
 	./$(BUILD)/mk_bench
 	sh tests/cli/doc_examples.sh $(BUILD)/myoknot . --bench
 	./$(BUILD)/mk_bench_trial . 12
+	./$(BUILD)/mk_bench_trial . rss
 
 # validate --audit: every ranged parameter of tp_site at each end of its range, the targets run
 # for each variant; rewrites data/validation/audit.csv (the insensitive marks).  Minutes, not in test.

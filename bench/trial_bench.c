@@ -5,11 +5,21 @@
  * CPU seconds per patient.  The target is 10,000 patients in under 10 minutes on 2 cores,
  * about 0.12 s of CPU per patient.  The two runs must give the same bytes (checked here too).
  *   usage: mk_bench_trial [SOURCE_DIR] [PATIENTS]
+ *
+ * With `rss` instead of PATIENTS (issue 11 item 5, memory flat in the number of patients):
+ * the peak resident memory of a whole trial -- run with 2 threads, every output written
+ * (patients.csv to /dev/null) -- for 100, 1000 and 10,000 patients (or the numbers given
+ * after `rss`) of bench/rss/rss.yaml, each in a child process whose peak the kernel reports
+ * (wait4's ru_maxrss).
+ *   usage: mk_bench_trial SOURCE_DIR rss [N ...]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "body/anatomy.h"
 #include "cohort/trial.h"
@@ -44,8 +54,65 @@ static int run(const mk_trial_design *d, int n, int threads, mk_buf *bytes)
     return 0;
 }
 
+/* The child: one whole trial of n patients and its outputs; exit status 0 if all went well. */
+static int rss_child(const mk_trial_design *d, int n)
+{
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.patients = n;
+    o.threads = 2;
+    mk_trial_result *r = NULL;
+    mk_error err = {0};
+    char buf[2200];
+    mk_buf b;
+    mk_buf_init(&b);
+    int rc = mk_trial_run(d, &o, &r, &err) || mk_trial_write_patients_file(r, "/dev/null", &err) ||
+             mk_trial_write_summary(r, &b, &err) || mk_trial_write_responders(r, &b, &err);
+    if (rc) fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
+    else mk_trial_write_text(r, &b);
+    if (!rc) printf("  %6d patients: %d analysed, %.1f s wall, at most %d patients in memory; ", n, r->n_analysed,
+                    r->wall_s, r->window);
+    fflush(stdout);
+    mk_buf_free(&b);
+    mk_trial_result_free(r);
+    return rc;
+}
+
+static int rss_bench(const char *src, int argc, char **argv)
+{
+    static const int k_default[] = {100, 1000, 10000};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bench/rss/rss.yaml", src);
+    mk_trial_design *d = NULL;
+    mk_error err = {0};
+    char buf[2200];
+    if (mk_trial_load(path, &d, &err)) {
+        fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
+        return 1;
+    }
+    printf("trial memory: peak resident set of a whole trial (%s, 2 threads, all outputs)\n", path);
+    fflush(stdout);
+    int rc = 0, count = argc > 0 ? argc : 3;
+    for (int k = 0; !rc && k < count; k++) {
+        int n = argc > 0 ? atoi(argv[k]) : k_default[k];
+        pid_t pid = fork();
+        if (pid == 0) _exit(rss_child(d, n));
+        int status = 0;
+        struct rusage ru;
+        if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+            rc = 1;
+            break;
+        }
+        printf("peak RSS %.1f MB\n", ru.ru_maxrss / 1024.0); /* ru_maxrss: kilobytes */
+        fflush(stdout);
+    }
+    mk_trial_free(d);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[2], "rss")) return rss_bench(argv[1], argc - 3, argv + 3);
     const char *src = argc > 1 ? argv[1] : ".";
     int n = argc > 2 ? atoi(argv[2]) : 12;
     char path[4096];

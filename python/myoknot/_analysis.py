@@ -365,11 +365,15 @@ class TrialResult:
         self.name = _str(lib.mk_trial_name(design))
         self.patients = int(lib.mk_trial_result_patients(res))
         self.failures = {}
-        for i in range(self.patients):
-            f = lib.mk_trial_result_failure(res, i)
-            if f != ffi.NULL:
-                self.failures[i] = _str(f)
         buf = ffi.new("mk_buf *")
+        lib.mk_buf_init(buf)
+        try:  # "INDEX\0REASON\0" per failed patient (the patients live in a file, not in memory)
+            _check(lib.mk_trial_write_failures(res, buf, err), err)
+            parts = ffi.unpack(buf.data, buf.len).decode("utf-8", "replace").split("\0") if buf.len else []
+            for k in range(0, len(parts) - 1, 2):
+                self.failures[int(parts[k])] = parts[k + 1]
+        finally:
+            lib.mk_buf_free(buf)
         out = {}
         for key, fn in (("patients_csv", lib.mk_trial_write_patients), ("summary_csv", lib.mk_trial_write_summary),
                         ("responders_csv", lib.mk_trial_write_responders), ("text", None)):

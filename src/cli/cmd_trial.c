@@ -13,72 +13,76 @@
 #ifdef MK_MPI
 #include <mpi.h>
 
-/* Rank r ran the patients i with i % size == r.  Each rank > 0 sends its records (in patient
- * order) and their failure texts (separated by a 0x1f byte) to rank 0, which fills them into
- * its own result: the result is then the one a single process computes, byte for byte. */
-static int mpi_send_mine(const mk_trial_design *d, const mk_trial_result *res, int rank, int size)
+/* Rank r ran the patients i with i % size == r.  Rank 0 takes every other rank's records in
+ * patient order, one patient at a time (its numbers, then its failure text), into its own
+ * result: the result is then the one a single process computes, byte for byte, and no rank
+ * holds more than one patient of another's at a time. */
+static mk_status mpi_send_one(void *ctx, int i, const double *rec, const char *failure, mk_error *err)
 {
-    size_t rec = mk_trial_record_size(d);
-    int n_all = mk_trial_result_patients(res), mine = 0;
-    for (int i = rank; i < n_all; i += size) mine++;
-    double *buf = calloc((size_t)mine * rec + 1, sizeof *buf);
-    mk_buf txt;
-    mk_buf_init(&txt);
-    if (!buf) return 1;
-    int k = 0;
-    for (int i = rank; i < n_all; i += size, k++) {
-        mk_trial_pack(res, i, buf + (size_t)k * rec);
-        const char *why = mk_trial_result_failure(res, i);
-        mk_buf_puts(&txt, why ? why : "");
-        mk_buf_puts(&txt, "\x1f"); /* a separator no message contains */
-    }
-    unsigned long len = (unsigned long)txt.len;
-    MPI_Send(buf, (int)((size_t)mine * rec), MPI_DOUBLE, 0, 1, MPI_COMM_WORLD);
-    MPI_Send(&len, 1, MPI_UNSIGNED_LONG, 0, 2, MPI_COMM_WORLD);
-    MPI_Send(txt.data ? txt.data : "", (int)len, MPI_CHAR, 0, 3, MPI_COMM_WORLD);
-    int failed = txt.failed;
-    free(buf);
-    mk_buf_free(&txt);
-    return failed;
+    const size_t *n = ctx;
+    (void)i;
+    (void)err;
+    MPI_Send(rec, (int)*n, MPI_DOUBLE, 0, 1, MPI_COMM_WORLD);
+    MPI_Send(failure, (int)strlen(failure), MPI_CHAR, 0, 2, MPI_COMM_WORLD);
+    return MK_OK;
 }
 
-static int mpi_receive(const mk_trial_design *d, mk_trial_result *res, int r, int size)
+typedef struct mpi_inbox {
+    int size;
+    size_t rec;
+    char *why;
+    size_t cap;
+} mpi_inbox;
+
+static mk_status mpi_recv_one(void *ctx, int i, double *rec, const char **failure, mk_error *err)
 {
-    size_t rec = mk_trial_record_size(d);
-    int n_all = mk_trial_result_patients(res), n = 0;
-    for (int i = r; i < n_all; i += size) n++;
-    double *buf = calloc((size_t)n * rec + 1, sizeof *buf);
-    unsigned long len = 0;
-    if (!buf) return 1;
-    MPI_Recv(buf, (int)((size_t)n * rec), MPI_DOUBLE, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    MPI_Recv(&len, 1, MPI_UNSIGNED_LONG, r, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    char *txt = calloc(len + 1, 1);
-    if (!txt) {
-        free(buf);
-        return 1;
+    mpi_inbox *in = ctx;
+    int src = i % in->size, len = 0;
+    MPI_Status st;
+    MPI_Recv(rec, (int)in->rec, MPI_DOUBLE, src, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Probe(src, 2, MPI_COMM_WORLD, &st);
+    MPI_Get_count(&st, MPI_CHAR, &len);
+    if ((size_t)len + 1 > in->cap) {
+        char *p = realloc(in->why, (size_t)len + 1);
+        if (!p) return (*err = (mk_error){.code = MK_ERR_NOMEM, .message = "out of memory gathering the patients"}).code;
+        in->why = p;
+        in->cap = (size_t)len + 1;
     }
-    MPI_Recv(txt, (int)len, MPI_CHAR, r, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    char *p = txt;
-    mk_error err = {0};
-    int k = 0, bad = 0;
-    for (int i = r; i < n_all && !bad; i += size, k++) {
-        char *sep = strchr(p, '\x1f');
-        if (sep) *sep = 0;
-        bad = mk_trial_unpack(res, i, buf + (size_t)k * rec, p, &err) != MK_OK;
-        p = sep ? sep + 1 : p + strlen(p);
-    }
-    free(txt);
-    free(buf);
-    return bad;
+    MPI_Recv(in->why, len, MPI_CHAR, src, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    in->why[len] = 0;
+    *failure = in->why;
+    return MK_OK;
 }
 
 static int mpi_gather(const mk_trial_design *d, mk_trial_result *res, int rank, int size)
 {
-    if (rank > 0) return mpi_send_mine(d, res, rank, size);
-    for (int r = 1; r < size; r++)
-        if (mpi_receive(d, res, r, size)) return 1;
-    mk_trial_tally(res);
-    return 0;
+    mk_error err = {0};
+    size_t rec = mk_trial_record_size(d);
+    if (rank > 0) return mk_trial_each(res, mpi_send_one, &rec, &err) ? mk_cli_report(&err) : 0;
+    mpi_inbox in = {size, rec, NULL, 0};
+    mk_status rc = mk_trial_gather(res, 0, size, mpi_recv_one, &in, &err);
+    free(in.why);
+    return rc ? mk_cli_report(&err) : 0;
+}
+
+/* Every rank's status becomes everyone's (the worst), so no rank waits for one that gave up. */
+static int mpi_agree(int rc, int size)
+{
+    int all = rc;
+    if (size > 1) MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return all;
+}
+
+/* Rank 0's output folder for the others (their journals go beside it); "" if it failed. */
+static void mpi_share_dir(char *dir, size_t size)
+{
+    MPI_Bcast(dir, (int)size, MPI_CHAR, 0, MPI_COMM_WORLD);
+}
+#else
+static int mpi_agree(int rc, int size)
+{
+    (void)size;
+    return rc;
 }
 #endif
 
@@ -104,8 +108,9 @@ static const char k_help[] =
     "                 responders.csv, forest.png, report.html, summary.txt\n"
     "  --resume       continue the interrupted trial whose journal DIR.journal holds its\n"
     "                 finished patients (every run keeps one beside its folder until the\n"
-    "                 outputs are written): the same command line plus --resume gives the\n"
-    "                 bytes an uninterrupted run gives\n";
+    "                 outputs are written; under mpirun each rank keeps DIR.journal.R-of-K):\n"
+    "                 the same command line plus --resume gives the bytes an uninterrupted\n"
+    "                 run gives\n";
 
 const mk_outdir_kind mk_outdir_kind_trial = {"an output of myoknot trial (no trial_summary.csv)", "trial_summary.csv",
                                              NULL};
@@ -175,11 +180,14 @@ static int write_outputs(const mk_trial_result *res, const mk_outdir *od, mk_buf
     mk_error err = {0};
     mk_buf b;
     char png[4200]; /* an output folder path (at most 4096) and the name */
-    mk_status rc = mk_outdir_path(od, "forest.png", png, sizeof png, &err);
+    char csv[4200];
+    /* patients.csv is streamed a patient at a time: its size grows with the trial */
+    mk_status rc = mk_outdir_path(od, "patients.csv", csv, sizeof csv, &err);
+    if (!rc) rc = mk_trial_write_patients_file(res, csv, &err);
+    if (!rc) rc = mk_outdir_path(od, "forest.png", png, sizeof png, &err);
     if (!rc) rc = mk_trial_write_forest(res, png, &err);
     typedef mk_status (*writer)(const mk_trial_result *, mk_buf *, mk_error *);
     static const struct { const char *name; writer fn; } files[] = {
-        {"patients.csv", mk_trial_write_patients},
         {"trial_summary.csv", mk_trial_write_summary},
         {"responders.csv", mk_trial_write_responders},
     };
@@ -235,6 +243,22 @@ static int write_power(const mk_trial_design *d, const mk_trial_opts *o, long re
     return rc;
 }
 
+/* Rank 0's outputs: the account on the terminal, the files, the power, the commit. */
+static int write_all(const mk_trial_design *d, const mk_trial_result *res, const trial_args *a, const mk_trial_opts *o,
+                     mk_outdir *od, mk_buf *text)
+{
+    mk_trial_write_text(res, text);
+    if (text->failed) return mk_cli_report(&(mk_error){.code = MK_ERR_NOMEM, .message = "out of memory"});
+    fwrite(text->data, 1, text->len, stdout);
+    int rc = write_outputs(res, od, text);
+    if (!rc && a->power) rc = write_power(d, o, a->power, od);
+    if (!rc) rc = mk_cli_outdir_commit(od);
+    if (!rc)
+        printf("output: %s (patients.csv, trial_summary.csv, responders.csv, forest.png, report.html, summary.txt)\n",
+               mk_outdir_dir(od));
+    return rc;
+}
+
 int mk_cli_trial(int argc, char **argv)
 {
     if (mk_cli_wants_help(argc, argv)) {
@@ -257,7 +281,13 @@ int mk_cli_trial(int argc, char **argv)
         rc = rank == 0 ? mk_cli_report(&err) : 1; /* every rank fails alike: one message */
         goto out;
     }
-    if (rank == 0 && mk_cli_outdir_open(&od, a.out, "trial", &mk_outdir_kind_trial)) {
+    char dir[1100] = ""; /* the output folder (at most 1023): every rank's journal goes beside it */
+    if (rank == 0 && !mk_cli_outdir_open(&od, a.out, "trial", &mk_outdir_kind_trial))
+        snprintf(dir, sizeof dir, "%s", mk_outdir_dir(od));
+#ifdef MK_MPI
+    if (size > 1) mpi_share_dir(dir, sizeof dir);
+#endif
+    if (!dir[0]) {
         rc = 1;
         goto out;
     }
@@ -271,43 +301,29 @@ int mk_cli_trial(int argc, char **argv)
     mk_cli_progress pg;
     mk_cli_progress_start(&pg, "patients");
     if (rank == 0) o.progress = progress, o.progress_ctx = &pg;
-    char journal[1100]; /* an output folder path (at most 1023) and ".journal" */
-    if (size == 1) {
-        snprintf(journal, sizeof journal, "%s.journal", mk_outdir_dir(od));
-        o.journal = journal;
-        o.resume = a.resume;
-    } else if (a.resume) {
-        rc = mk_cli_usage_error("--resume runs in one process (without mpirun)");
-        goto out;
-    }
+    char journal[1200];
+    if (size == 1) snprintf(journal, sizeof journal, "%s.journal", dir);
+    else snprintf(journal, sizeof journal, "%s.journal.%d-of-%d", dir, rank, size);
+    o.journal = journal;
+    o.resume = a.resume;
     if (rank == 0)
         printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), mk_trial_name(d),
                o.patients ? o.patients : mk_trial_default_patients(d), o.threads, o.threads == 1 ? "" : "s", o.seed);
     fflush(stdout);
-    if (mk_trial_run(d, &o, &res, &err)) {
-        rc = mk_cli_report(&err);
-        goto out;
-    }
-    if (rank == 0 && mk_trial_result_resumed(res))
+    rc = mk_trial_run(d, &o, &res, &err) ? mk_cli_report(&err) : 0;
+    if ((rc = mpi_agree(rc, size))) goto out;
+    if (mk_trial_result_resumed(res))
         printf("resumed: %d of the patients taken from %s\n", mk_trial_result_resumed(res), journal);
 #ifdef MK_MPI
-    if (size > 1 && mpi_gather(d, res, rank, size)) {
-        fprintf(stderr, "myoknot: error: rank %d: out of memory gathering the patients\n", rank);
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    if (rank > 0) goto out; /* rank 0 reports and writes */
+    if (size > 1 && (rc = mpi_agree(mpi_gather(d, res, rank, size), size))) goto out;
+    if (rank > 0) goto finish; /* rank 0 reports and writes */
 #endif
-    mk_trial_write_text(res, &text);
-    if (text.failed) {
-        rc = mk_cli_report(&(mk_error){.code = MK_ERR_NOMEM, .message = "out of memory"});
-        goto out;
-    }
-    fwrite(text.data, 1, text.len, stdout);
-    if ((rc = write_outputs(res, od, &text))) goto out;
-    if ((a.power && (rc = write_power(d, &o, a.power, od))) || (rc = mk_cli_outdir_commit(od))) goto out;
-    printf("output: %s (patients.csv, trial_summary.csv, responders.csv, forest.png, report.html, summary.txt)\n",
-           mk_outdir_dir(od));
-    if (o.journal) unlink(o.journal); /* the outputs are in place: the checkpoint has done its work */
+    rc = write_all(d, res, &a, &o, od, &text);
+#ifdef MK_MPI
+finish:
+#endif
+    /* the outputs are in place (every rank hears it from rank 0): the checkpoints have done their work */
+    if (!(rc = mpi_agree(rc, size))) unlink(journal);
 out:
     mk_cli_outdir_abort(&od);
     mk_trial_result_free(res);

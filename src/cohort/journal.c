@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "core/file.h"
 
-#define JOURNAL_MAGIC "myoknot trial journal 1"
+#define JOURNAL_MAGIC "myoknot trial journal 2" /* 2: records in patient order */
 #define JOURNAL_INPUT_CAP ((size_t)16 << 20) /* a design or scenario file hashed for the fingerprint */
 #define JOURNAL_FAILURE_CAP 4096             /* longest failure text kept (bytes, before encoding) */
 #define JOURNAL_SYNC_EVERY_S 1.0             /* data reach the disk at least this often */
@@ -72,6 +72,9 @@ static mk_status fingerprint(const mk_trial_design *d, const mk_trial_opts *o, i
     h = fnv(h, &o->solver.rtol, sizeof o->solver.rtol);
     h = fnv(h, &o->solver.atol, sizeof o->solver.atol);
     h = fnv(h, &o->solver.max_steps, sizeof o->solver.max_steps);
+    int rank = o->ranks > 1 ? o->rank : 0, ranks = o->ranks > 1 ? o->ranks : 1;
+    h = fnv(h, &rank, sizeof rank);
+    h = fnv(h, &ranks, sizeof ranks);
     *out = fnv(h, &o->solver.max_step_s, sizeof o->solver.max_step_s);
     return MK_OK;
 }
@@ -91,14 +94,14 @@ static void put_failure(mk_buf *b, const char *s)
     }
 }
 
-static void put_record(mk_buf *b, const mk_trial_result *r, int i, double *scratch)
+static void put_record(mk_buf *b, const mk_trial_design *d, const mk_trial_patient *pt, double *scratch)
 {
-    size_t rec = mk_trial_record_size(r->d), start = b->len;
-    mk_trial_pack(r, i, scratch);
-    mk_buf_printf(b, "P %d", i);
+    size_t rec = mk_trial_record_size(d), start = b->len;
+    mk_trial_pack_patient(d, pt, scratch);
+    mk_buf_printf(b, "P %d", pt->index);
     for (size_t k = 0; k < rec; k++) mk_buf_printf(b, " %a", scratch[k]);
     mk_buf_puts(b, " ");
-    put_failure(b, r->pt[i].failure);
+    put_failure(b, pt->failure);
     mk_buf_puts(b, " ");
     uint64_t h = b->failed ? 0 : fnv(1469598103934665603ULL, b->data + start, b->len - start);
     mk_buf_printf(b, "%016llx\n", (unsigned long long)h);
@@ -108,26 +111,50 @@ static void put_record(mk_buf *b, const mk_trial_result *r, int i, double *scrat
 
 typedef struct reader {
     const char *path;
-    char *text;
-    size_t pos, len;
-    int line;
+    FILE *f;
+    char *line;      /* the current line, NUL-ended, without its newline */
+    size_t cap;
+    size_t max;      /* the longest line a record can be */
+    int lineno;
+    int failed;      /* 1: out of memory or a read error; 2: a line longer than any record */
 } reader;
 
-/* The next line (NUL-ended in place); NULL at the end or for a last line without its newline. */
+/* The next line; NULL at the end, on an error (rd->failed) or for a last line without its
+ * newline (cut short by an interruption: dropped).  One line in memory at a time. */
 static char *next_line(reader *rd)
 {
-    if (rd->pos >= rd->len) return NULL;
-    char *s = rd->text + rd->pos, *nl = memchr(s, '\n', rd->len - rd->pos);
-    if (!nl) return NULL; /* cut short by an interruption: dropped */
-    *nl = 0;
-    rd->pos = (size_t)(nl - rd->text) + 1;
-    rd->line++;
-    return s;
+    size_t len = 0;
+    for (;;) {
+        if (len + 2 > rd->cap) {
+            size_t cap = rd->cap ? 2 * rd->cap : 4096;
+            if (rd->cap >= rd->max) {
+                rd->failed = 2;
+                return NULL;
+            }
+            char *p = mk_realloc(rd->line, cap);
+            if (!p) {
+                rd->failed = 1;
+                return NULL;
+            }
+            rd->line = p;
+            rd->cap = cap;
+        }
+        if (!fgets(rd->line + len, (int)(rd->cap - len), rd->f)) {
+            rd->failed = ferror(rd->f);
+            return NULL;
+        }
+        len += strlen(rd->line + len);
+        if (len && rd->line[len - 1] == '\n') break;
+        if (feof(rd->f)) return NULL;
+    }
+    rd->line[len - 1] = 0;
+    rd->lineno++;
+    return rd->line;
 }
 
 static mk_status bad(const reader *rd, int col, const char *what, mk_error *err)
 {
-    return mk_fail_at(err, MK_ERR_SYNTAX, rd->path, rd->line, col,
+    return mk_fail_at(err, MK_ERR_SYNTAX, rd->path, rd->lineno, col,
                       "damaged trial journal: %s (delete the file to run the trial from the start)", what);
 }
 
@@ -141,7 +168,7 @@ static mk_status read_header(reader *rd, uint64_t fp, int n, size_t rec, mk_erro
     if (!(s = next_line(rd)) || sscanf(s, "fingerprint %16llx%c", &got_fp, &tail) != 1)
         return bad(rd, 1, "expected 'fingerprint' and 16 hexadecimal digits", err);
     if (got_fp != fp)
-        return mk_fail_at(err, MK_ERR_INVALID, rd->path, rd->line, 13,
+        return mk_fail_at(err, MK_ERR_INVALID, rd->path, rd->lineno, 13,
                           "this journal belongs to another trial (a different design, scenario, model, seed, "
                           "number of patients, solver setting or myoknot version): fingerprint %016llx, this run's "
                           "%016llx; delete it or rerun with the settings it was started with",
@@ -181,22 +208,27 @@ static int get_failure(char *s, char **out)
     return 0;
 }
 
-/* A record's numbers must be what this run would hold: a fate, an arm, the sampled theta. */
-static const char *check_values(const mk_trial_result *r, int i, const double *v)
+/* A record's numbers must be what this run would hold: a fate, an arm (the sampled theta is
+ * checked by the run, which samples it). */
+static const char *check_values(const mk_trial_design *d, const double *v)
 {
-    const mk_trial_design *d = r->d;
     if (!(v[0] >= MK_FATE_REJECTED && v[0] <= MK_FATE_ANALYSED && v[0] == floor(v[0]))) return "not a patient's fate";
     if (!(v[1] >= -1 && v[1] < d->n_arms && v[1] == floor(v[1]))) return "not an arm";
     if (!(v[6] == 0 || v[6] == 1)) return "not a palpation finding";
     if (!(v[7] == -1 || v[7] == 0 || v[7] == 1)) return "not a sex (-1, 0 or 1)";
-    if (memcmp(v + 8, r->pt[i].theta, (size_t)d->n_params * sizeof *v))
-        return "its patient's parameters differ from the ones this run samples";
     return NULL;
 }
 
-static mk_status read_record(reader *rd, char *s, mk_trial_result *r, unsigned char *have, double *v, mk_error *err)
+typedef struct taker {
+    mk_journal_take take;
+    void *ctx;
+    int n;
+    size_t rec;
+    double *v;
+} taker;
+
+static mk_status read_record(reader *rd, char *s, const mk_trial_design *d, const taker *tk, mk_error *err)
 {
-    size_t rec = mk_trial_record_size(r->d);
     char *check = strrchr(s, ' ');
     if (strncmp(s, "P ", 2) || !check || strlen(check + 1) != 16) return bad(rd, 1, "expected a patient's record", err);
     uint64_t want = fnv(1469598103934665603ULL, s, (size_t)(check + 1 - s));
@@ -204,58 +236,61 @@ static mk_status read_record(reader *rd, char *s, mk_trial_result *r, unsigned c
     *check = 0;
     char *p = s + 2, *end;
     long i = strtol(p, &end, 10);
-    if (end == p || *end != ' ' || i < 0 || i >= r->n) return bad(rd, 3, "expected a patient number of this trial", err);
-    if (have[i]) return bad(rd, 3, "a patient recorded twice", err);
-    for (size_t k = 0; k < rec; k++) {
+    if (end == p || *end != ' ' || i < 0 || i >= tk->n) return bad(rd, 3, "expected a patient number of this trial", err);
+    for (size_t k = 0; k < tk->rec; k++) {
         p = end + 1;
-        v[k] = strtod(p, &end);
+        tk->v[k] = strtod(p, &end);
         if (end == p || *end != ' ') return bad(rd, (int)(p - s) + 1, "expected a number", err);
     }
     char *failure = NULL;
     if (get_failure(end + 1, &failure)) return bad(rd, (int)(end + 1 - s) + 1, "a badly encoded failure text", err);
-    const char *why = check_values(r, (int)i, v);
+    const char *why = check_values(d, tk->v);
     if (why) return bad(rd, 3, why, err);
-    mk_status rc = mk_trial_unpack(r, (int)i, v, failure, err);
-    if (!rc) have[i] = 1;
-    return rc;
+    mk_status rc = tk->take(tk->ctx, (int)i, tk->v, failure, &why, err);
+    return !rc && why ? bad(rd, 3, why, err) : rc;
 }
 
-static mk_status read_journal(const char *path, uint64_t fp, mk_trial_result *r, unsigned char *have, int *n_have,
-                              mk_error *err)
+/* Read the journal at path (one line at a time) into the run and write its whole records to
+ * tmp_path (the journal to be renamed into place). */
+static mk_status read_journal(const char *path, const char *tmp_path, uint64_t fp, const mk_trial_design *d,
+                              const taker *tk, int *n_have, mk_error *err)
 {
-    size_t rec = mk_trial_record_size(r->d);
     /* a line per patient: at most about 26 characters per number and 3 per failure byte */
-    mk_text_kind kind = {"a trial journal", 256 + (size_t)r->n * (rec * 32 + 3 * JOURNAL_FAILURE_CAP + 64), NULL,
-                         NULL};
-    reader rd = {.path = path};
-    mk_status rc = mk_read_text_file(path, &kind, &rd.text, &rd.len, err);
-    if (rc) return rc;
-    double *v = mk_calloc(rec + 1, sizeof *v);
-    rc = v ? read_header(&rd, fp, r->n, rec, err) : mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    reader rd = {.path = path, .f = fopen(path, "rb"), .max = tk->rec * 32 + 3 * JOURNAL_FAILURE_CAP + 64};
+    if (!rd.f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open the trial journal: %s", strerror(errno));
+    FILE *out = fopen(tmp_path, "wb");
+    mk_status rc = out ? read_header(&rd, fp, tk->n, tk->rec, err)
+                       : mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
+    if (!rc && fprintf(out, "%s\nfingerprint %016llx\npatients %d\nrecord %zu\n", JOURNAL_MAGIC,
+                       (unsigned long long)fp, tk->n, tk->rec) < 0)
+        rc = mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
     for (char *s; !rc && (s = next_line(&rd));) {
-        rc = read_record(&rd, s, r, have, v, err);
-        *n_have += !rc;
+        /* the line as read, kept for the rewritten journal (parsing cuts it up) */
+        size_t len = strlen(s);
+        int written = fwrite(s, 1, len, out) == len && fputc('\n', out) != EOF;
+        if (!(rc = read_record(&rd, s, d, tk, err))) (*n_have)++;
+        if (!rc && !written)
+            rc = mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
     }
-    free(v);
-    free(rd.text);
+    if (!rc && rd.failed == 2) rd.lineno++, rc = bad(&rd, 1, "a line longer than any record", err);
+    if (!rc && rd.failed) rc = mk_fail_at(err, MK_ERR_IO, path, rd.lineno + 1, 0, "cannot read the trial journal");
+    if (out && fclose(out) && !rc)
+        rc = mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
+    fclose(rd.f);
+    free(rd.line);
     return rc;
 }
 
 /* ---------------------------------------------------------------- writing */
 
-/* The journal with exactly the records in have[], as a new file renamed into place. */
-static mk_status rewrite(const char *path, uint64_t fp, const mk_trial_result *r, const unsigned char *have,
-                         mk_error *err)
+/* A fresh journal: the header only. */
+static mk_status fresh(const char *path, uint64_t fp, int n, size_t rec, mk_error *err)
 {
     mk_buf b;
     mk_buf_init(&b);
-    mk_buf_printf(&b, "%s\nfingerprint %016llx\npatients %d\nrecord %zu\n", JOURNAL_MAGIC, (unsigned long long)fp, r->n,
-                  mk_trial_record_size(r->d));
-    double *v = mk_calloc(mk_trial_record_size(r->d) + 1, sizeof *v);
-    for (int i = 0; v && i < r->n; i++)
-        if (have[i]) put_record(&b, r, i, v);
-    mk_status rc = !v || b.failed ? mk_fail(err, MK_ERR_NOMEM, "out of memory") : mk_file_write(path, b.data, b.len, err);
-    free(v);
+    mk_buf_printf(&b, "%s\nfingerprint %016llx\npatients %d\nrecord %zu\n", JOURNAL_MAGIC, (unsigned long long)fp, n,
+                  rec);
+    mk_status rc = b.failed ? mk_fail(err, MK_ERR_NOMEM, "out of memory") : mk_file_write(path, b.data, b.len, err);
     mk_buf_free(&b);
     return rc;
 }
@@ -271,14 +306,14 @@ static mk_status open_append(mk_journal *j, mk_error *err)
     return MK_OK;
 }
 
-mk_status mk_journal_open(const char *path, int resume, const mk_trial_design *d, const mk_trial_opts *o,
-                          mk_trial_result *r, unsigned char *have, int *n_have, mk_journal **out, mk_error *err)
+mk_status mk_journal_open(const char *path, int resume, const mk_trial_design *d, const mk_trial_opts *o, int n,
+                          mk_journal_take take, void *ctx, int *n_have, mk_journal **out, mk_error *err)
 {
     *out = NULL;
     *n_have = 0;
-    if (strlen(path) >= MK_FILE_PATH_CAP) return mk_fail(err, MK_ERR_INVALID, "journal path too long");
+    if (strlen(path) + 8 >= MK_FILE_PATH_CAP) return mk_fail(err, MK_ERR_INVALID, "journal path too long");
     uint64_t fp = 0;
-    mk_status rc = fingerprint(d, o, r->n, &fp, err);
+    mk_status rc = fingerprint(d, o, n, &fp, err);
     if (rc) return rc;
     struct stat st;
     int exists = lstat(path, &st) == 0;
@@ -286,8 +321,18 @@ mk_status mk_journal_open(const char *path, int resume, const mk_trial_design *d
         return mk_fail_at(err, MK_ERR_IO, path, 0, 0,
                           "an interrupted trial's journal is in the way: rerun with --resume to continue that trial, "
                           "or delete the file");
-    if (exists && (rc = read_journal(path, fp, r, have, n_have, err))) return rc;
-    if ((rc = rewrite(path, fp, r, have, err))) return rc;
+    size_t rec = mk_trial_record_size(d);
+    if (exists) {
+        char tmp[MK_FILE_PATH_CAP + 8];
+        snprintf(tmp, sizeof tmp, "%s.new", path);
+        taker tk = {take, ctx, n, rec, mk_calloc(rec + 1, sizeof(double))};
+        rc = tk.v ? read_journal(path, tmp, fp, d, &tk, n_have, err) : mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        free(tk.v);
+        if (!rc && rename(tmp, path))
+            rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot replace the trial journal: %s", strerror(errno));
+        if (rc) unlink(tmp);
+    } else rc = fresh(path, fp, n, rec, err);
+    if (rc) return rc;
     mk_journal *j = mk_calloc(1, sizeof *j);
     if (!j) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     snprintf(j->path, sizeof j->path, "%s", path);
@@ -301,12 +346,12 @@ mk_status mk_journal_open(const char *path, int resume, const mk_trial_design *d
     return MK_OK;
 }
 
-mk_status mk_journal_append(mk_journal *j, const mk_trial_result *r, int i, mk_error *err)
+mk_status mk_journal_append(mk_journal *j, const mk_trial_design *d, const mk_trial_patient *pt, mk_error *err)
 {
     mk_buf b;
     mk_buf_init(&b);
-    double *v = mk_calloc(mk_trial_record_size(r->d) + 1, sizeof *v);
-    if (v) put_record(&b, r, i, v);
+    double *v = mk_calloc(mk_trial_record_size(d) + 1, sizeof *v);
+    if (v) put_record(&b, d, pt, v);
     free(v);
     mk_status rc = MK_OK;
     if (!v || b.failed) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");

@@ -2,9 +2,9 @@
  * trial.c -- running a trial's virtual patients (trial.h).
  *
  * Per patient i, in this order:
- *   1. parameters: Sobol point i (GSL, drawn before the parallel part, shifted by a random
- *      rotation of the seed: Cranley-Patterson) mapped through each parameter's truncated
- *      distribution;
+ *   1. parameters: Sobol point i (GSL, drawn as patient i is handed out -- in patient order,
+ *      under the run's lock -- shifted by a random rotation of the seed: Cranley-Patterson)
+ *      mapped through each parameter's truncated distribution;
  *   2. the phenotype's conditioning history with those parameters -> the start state;
  *   3. the first arm (paired) or the allocated one (randomised): the arm's compiled scenario
  *      from the patient's start state with the patient's parameters; the outcomes are the
@@ -17,9 +17,11 @@
  * A simulation that fails makes the patient "failed" with the reason; failed patients are
  * excluded from every comparison (the rule reported with the results).
  *
- * Workers (POSIX threads) take patients from a shared counter; each writes only its patient's
- * record, whose random numbers depend only on (seed, i).  The reductions run afterwards in
- * patient order, so the results are the same bits for any number of workers.
+ * Workers (POSIX threads) take patients in order; each writes only its patient's record, whose
+ * random numbers depend only on (seed, i), into a slot of a bounded window; finished patients
+ * leave the window for the store (store.c) and the journal in patient order.  The reductions
+ * run afterwards over the store in patient order, so the results are the same bits for any
+ * number of workers, and memory does not grow with the number of patients.
  */
 #include <math.h>
 #include <pthread.h>
@@ -83,40 +85,68 @@ static double draw_param(const mk_trial_param *p, double u)
     return x;
 }
 
-static mk_status sample_population(const mk_trial_design *d, unsigned long long seed, mk_trial_result *r,
-                                   mk_error *err)
+/* The population's sampler: Sobol point i for patient i, in patient order (the sequence is
+ * sequential; patients are handed out in order, so only the next point is ever needed). */
+typedef struct sampler {
+    gsl_qrng *q;
+    int next;                          /* the index of the next point */
+    double shift[MK_TRIAL_MAX_PARAMS]; /* the seed's rotation */
+} sampler;
+
+static mk_status sampler_init(sampler *sp, const mk_trial_design *d, unsigned long long seed, mk_error *err)
 {
+    memset(sp, 0, sizeof *sp);
     if (!d->n_params) return MK_OK;
-    gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)d->n_params);
-    if (!q) return mk_fail(err, MK_ERR_NOMEM, "out of memory (Sobol generator)");
-    double shift[MK_TRIAL_MAX_PARAMS], u[MK_TRIAL_MAX_PARAMS];
+    if (!(sp->q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)d->n_params)))
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory (Sobol generator)");
     mk_stream st;
     mk_stream_init(&st, seed, UINT64_MAX, 0);
-    for (int k = 0; k < d->n_params; k++) shift[k] = mk_stream_uniform(&st);
-    for (int i = 0; i < r->n; i++) {
-        gsl_qrng_get(q, u);
-        for (int k = 0; k < d->n_params; k++) {
-            double v = u[k] + shift[k];
-            r->pt[i].theta[k] = draw_param(&d->params[k], v - floor(v));
-        }
-    }
-    gsl_qrng_free(q);
+    for (int k = 0; k < d->n_params; k++) sp->shift[k] = mk_stream_uniform(&st);
     return MK_OK;
+}
+
+/* Patient i's parameters (i at or after every index drawn before). */
+static void sampler_draw(sampler *sp, const mk_trial_design *d, int i, double *theta)
+{
+    double u[MK_TRIAL_MAX_PARAMS] = {0};
+    for (; d->n_params && sp->next <= i; sp->next++) gsl_qrng_get(sp->q, u);
+    for (int k = 0; k < d->n_params; k++) {
+        double v = u[k] + sp->shift[k];
+        theta[k] = draw_param(&d->params[k], v - floor(v));
+    }
 }
 
 /* ---------------------------------------------------------------- one patient */
 
+/* A patient in flight: its record, and whether it has finished. */
+typedef struct slot {
+    mk_trial_patient pt;
+    int ready;
+} slot;
+
+/* The run: this process's patients are i = rank + k ranks for k = 0, 1, ...  (k: the patient's
+ * ordinal).  Workers take ordinals in order from `taken`; the one that finishes ordinal
+ * `flushed` writes it and every finished one after it to the store (and the journal), so
+ * records leave in patient order, and no worker takes ordinal k before k - window is written:
+ * at most `window` patients are in memory, however many the trial has. */
 typedef struct job {
     const mk_trial_design *d;
     const mk_anatomy *anat; /* the design's */
     const mk_trial_opts *o;
     mk_trial_result *r;
-    _Atomic int next, done;
+    int rank, ranks, own;       /* own: this process's patients */
+    pthread_mutex_t lock;
+    pthread_cond_t moved;       /* flushed advanced or the run stopped */
+    int taken, flushed;         /* ordinals (under lock) */
+    int stop;                   /* a write failed: no more patients (under lock) */
+    mk_status stop_rc;
+    mk_error stop_err;
+    sampler sp;                 /* under lock */
+    slot *slots;                /* [window] */
+    int window;
+    _Atomic int finished;       /* ordinals written, for progress */
     _Atomic int simulated;      /* patients this process ran */
     mk_journal *journal;        /* NULL: no checkpoint */
-    const unsigned char *have;  /* [n]: patients the journal already held (not run again) */
-    _Atomic int journal_failed; /* the first failure to append wins journal_err */
-    mk_error journal_err;
 } job;
 
 /* Slot of parameter index in o[0..*n), appended (at the protocol's or the model's value) if absent. */
@@ -234,10 +264,10 @@ static double assess(const job *j, int i, int a, int t, int o, double truth)
     }
 }
 
-static mk_status run_arm(const job *j, int i, int a, const double *y0, mk_error *err)
+static mk_status run_arm(const job *j, mk_trial_patient *pt, int a, const double *y0, mk_error *err)
 {
     const mk_trial_design *d = j->d;
-    mk_trial_patient *pt = &j->r->pt[i];
+    int i = pt->index;
     mk_run_result res;
     mk_status rc = run_copy(j, d->arms[a].proto, pt, y0, &res, err);
     if (rc) return rc;
@@ -277,14 +307,13 @@ static void baseline_truth(const mk_trial_design *d, mk_trial_patient *pt, int a
     pt->true_pain = d->o_pain >= 0 ? pt->truth[mk_trial_slot(d, a, 0, d->o_pain)] : NAN;
 }
 
-static mk_status arms_after_history(job *j, int i, const double *y0, mk_error *err)
+static mk_status arms_after_history(job *j, mk_trial_patient *pt, const double *y0, mk_error *err)
 {
     const mk_trial_design *d = j->d;
-    mk_trial_patient *pt = &j->r->pt[i];
-    int first = 0;
+    int i = pt->index, first = 0;
     if (!d->paired) first = pt->arm = allocate_arm(d->n_arms, j->o->seed, i);
     /* the first (or allocated) arm: its baseline decides acceptance and enrolment */
-    mk_status rc = run_arm(j, i, first, y0, err);
+    mk_status rc = run_arm(j, pt, first, y0, err);
     if (rc) return rc;
     baseline_truth(d, pt, first);
     if (!(in_range(&d->accept_ppt, pt->true_ppt) && in_range(&d->accept_pain, pt->true_pain))) {
@@ -295,7 +324,7 @@ static mk_status arms_after_history(job *j, int i, const double *y0, mk_error *e
         pt->fate = MK_FATE_NOT_ENROLLED;
         return MK_OK;
     }
-    for (int a = first + 1; !rc && d->paired && a < d->n_arms; a++) rc = run_arm(j, i, a, y0, err);
+    for (int a = first + 1; !rc && d->paired && a < d->n_arms; a++) rc = run_arm(j, pt, a, y0, err);
     if (!rc) pt->fate = MK_FATE_ANALYSED;
     return rc;
 }
@@ -309,15 +338,14 @@ static void draw_covariates(const job *j, int i, mk_trial_patient *pt)
     pt->sex = mk_stream_uniform(&st) < j->d->women_share ? 0 : 1;
 }
 
-static void run_patient(job *j, int i)
+static void run_patient(job *j, mk_trial_patient *pt)
 {
     const mk_trial_design *d = j->d;
-    mk_trial_patient *pt = &j->r->pt[i];
     mk_error err = {0};
-    draw_covariates(j, i, pt);
+    draw_covariates(j, pt->index, pt);
     double *y0 = mk_calloc((size_t)d->abi->n_states + 1, sizeof *y0);
     mk_status rc = y0 ? condition(j, pt, y0, &err) : mk_fail(&err, MK_ERR_NOMEM, "out of memory");
-    if (!rc) rc = arms_after_history(j, i, y0, &err);
+    if (!rc) rc = arms_after_history(j, pt, y0, &err);
     if (rc) {
         char buf[2200];
         pt->fate = MK_FATE_FAILED;
@@ -326,50 +354,88 @@ static void run_patient(job *j, int i)
     free(y0);
 }
 
+static void slot_reset(const mk_trial_design *d, mk_trial_patient *pt, int i)
+{
+    size_t per = mk_trial_per_patient(d);
+    free(pt->failure);
+    pt->failure = NULL;
+    pt->index = i;
+    pt->fate = 0;
+    pt->arm = pt->sex = -1;
+    pt->screen_palp = 0;
+    pt->true_ppt = pt->true_pain = pt->screen_ppt = pt->screen_pain = NAN;
+    for (size_t k = 0; k < 2 * per; k++) pt->truth[k] = NAN;
+}
+
+/* Write finished patients from ordinal `flushed` on (under lock); a failure stops the run. */
+static void flush_ready(job *j)
+{
+    for (slot *s; !j->stop && (s = &j->slots[j->flushed % j->window])->ready; j->flushed++) {
+        mk_error e = {0};
+        mk_status rc = mk_trial_store_put(j->r, &s->pt, &e);
+        if (!rc && j->journal) rc = mk_journal_append(j->journal, j->d, &s->pt, &e);
+        s->ready = 0;
+        if (rc) {
+            j->stop = 1;
+            j->stop_rc = rc;
+            j->stop_err = e;
+            break;
+        }
+        atomic_fetch_add(&j->finished, 1);
+    }
+    pthread_cond_broadcast(&j->moved);
+}
+
 static void *worker(void *arg)
 {
     job *j = arg;
+    pthread_mutex_lock(&j->lock);
     for (;;) {
-        int i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->r->n) break;
-        int ranks = j->o->ranks > 0 ? j->o->ranks : 1;
-        /* another process's patient, or one the journal holds, is not run here */
-        if (i % ranks == j->o->rank && !(j->have && j->have[i]) && !atomic_load(&j->journal_failed)) {
-            run_patient(j, i);
-            atomic_fetch_add(&j->simulated, 1);
-            mk_error e = {0};
-            if (j->journal && mk_journal_append(j->journal, j->r, i, &e) && !atomic_exchange(&j->journal_failed, 1))
-                j->journal_err = e;
-        }
-        atomic_fetch_add(&j->done, 1);
+        while (!j->stop && j->taken < j->own && j->taken - j->flushed >= j->window) pthread_cond_wait(&j->moved, &j->lock);
+        if (j->stop || j->taken >= j->own) break;
+        int k = j->taken++, i = j->rank + k * j->ranks;
+        slot *s = &j->slots[k % j->window];
+        slot_reset(j->d, &s->pt, i);
+        sampler_draw(&j->sp, j->d, i, s->pt.theta);
+        pthread_mutex_unlock(&j->lock);
+        run_patient(j, &s->pt);
+        atomic_fetch_add(&j->simulated, 1);
+        pthread_mutex_lock(&j->lock);
+        s->ready = 1;
+        flush_ready(j);
     }
+    pthread_mutex_unlock(&j->lock);
     return NULL;
 }
 
 /* ---------------------------------------------------------------- the trial */
 
-static mk_status allocate(const mk_trial_design *d, mk_trial_result *r, mk_error *err)
+static mk_status make_slots(job *j, int threads, mk_error *err)
 {
-    size_t per = (size_t)d->n_arms * (size_t)d->n_times * (size_t)d->n_outcomes;
-    r->pt = mk_calloc((size_t)r->n, sizeof *r->pt);
-    double *theta = mk_calloc((size_t)r->n * (size_t)(d->n_params + 1), sizeof(double));
-    double *vals = mk_calloc((size_t)r->n * per * 2, sizeof(double));
-    if (!r->pt || !theta || !vals) {
-        free(theta);
-        free(vals);
-        return mk_fail(err, MK_ERR_NOMEM, "out of memory (%d patients)", r->n);
-    }
-    for (int i = 0; i < r->n; i++) {
-        mk_trial_patient *pt = &r->pt[i];
-        pt->theta = theta + (size_t)i * (size_t)(d->n_params + 1);
-        pt->truth = vals + (size_t)i * per * 2;
+    const mk_trial_design *d = j->d;
+    size_t per = mk_trial_per_patient(d);
+    /* enough that a slow patient rarely holds the others up; independent of the trial's size */
+    j->window = 4 * threads + 4;
+    j->slots = mk_calloc((size_t)j->window, sizeof *j->slots);
+    if (!j->slots) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < j->window; k++) {
+        mk_trial_patient *pt = &j->slots[k].pt;
+        pt->theta = mk_calloc((size_t)d->n_params + 1, sizeof(double));
+        pt->truth = mk_calloc(2 * per + 1, sizeof(double));
+        if (!pt->theta || !pt->truth) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
         pt->observed = pt->truth + per;
-        for (size_t k = 0; k < 2 * per; k++) pt->truth[k] = NAN;
-        pt->true_ppt = pt->true_pain = pt->screen_ppt = pt->screen_pain = NAN;
-        pt->arm = -1;
-        pt->sex = -1;
     }
     return MK_OK;
+}
+
+static void free_slots(job *j)
+{
+    for (int k = 0; j->slots && k < j->window; k++) {
+        free(j->slots[k].pt.theta);
+        free(j->slots[k].pt.truth);
+        free(j->slots[k].pt.failure);
+    }
+    free(j->slots);
 }
 
 static mk_status run_workers(job *j, int threads, mk_error *err)
@@ -381,59 +447,99 @@ static mk_status run_workers(job *j, int threads, mk_error *err)
         if (pthread_create(&tid[started], NULL, worker, j)) break;
     if (!started) return mk_fail(err, MK_ERR_NOMEM, "cannot start a worker thread");
     double t0 = mk_monotonic_s();
-    while (atomic_load(&j->done) < j->r->n) {
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int more = !j->stop && j->flushed < j->own;
+        pthread_mutex_unlock(&j->lock);
+        if (!more) break;
         struct timespec ts = {0, 100000000};
         nanosleep(&ts, NULL);
-        if (j->o->progress) j->o->progress(j->o->progress_ctx, atomic_load(&j->done), j->r->n, mk_monotonic_s() - t0);
+        if (j->o->progress) j->o->progress(j->o->progress_ctx, atomic_load(&j->finished), j->own, mk_monotonic_s() - t0);
     }
     for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
     j->r->threads = started;
+    return j->stop ? (*err = j->stop_err, j->stop_rc) : MK_OK;
+}
+
+/* A journal's record of patient i: it must be this process's next patient with the
+ * parameters this run samples; it goes to the store as if it had just been run. */
+static mk_status take_record(void *ctx, int i, const double *v, const char *failure, const char **why, mk_error *err)
+{
+    job *j = ctx;
+    *why = NULL;
+    int k = j->flushed, want = j->rank + k * j->ranks;
+    if (k >= j->own || i != want) {
+        *why = "not the next patient of this process (records are in patient order)";
+        return MK_OK;
+    }
+    mk_trial_patient *pt = &j->slots[0].pt;
+    slot_reset(j->d, pt, i);
+    sampler_draw(&j->sp, j->d, i, pt->theta);
+    if (memcmp(v + 8, pt->theta, (size_t)j->d->n_params * sizeof *v)) {
+        *why = "its patient's parameters differ from the ones this run samples";
+        return MK_OK;
+    }
+    mk_status rc = mk_trial_unpack_patient(j->d, v, failure, pt, err);
+    if (!rc) rc = mk_trial_store_put(j->r, pt, err);
+    if (rc) return rc;
+    j->taken = ++j->flushed;
+    atomic_fetch_add(&j->finished, 1);
     return MK_OK;
 }
 
-/* The checkpoint: open (or resume) the journal; the patients it holds are filled in. */
-static mk_status open_journal(job *j, unsigned char **have, mk_error *err)
+/* The checkpoint: open (or resume) the journal; the patients it holds go to the store. */
+static mk_status open_journal(job *j, mk_error *err)
 {
     const mk_trial_opts *o = j->o;
     if (!o->journal) return MK_OK;
-    if (o->ranks > 1) return mk_fail(err, MK_ERR_INVALID, "a trial journal (--resume) needs one process, not MPI ranks");
-    if (!(*have = mk_calloc((size_t)j->r->n + 1, 1))) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    j->have = *have;
-    return mk_journal_open(o->journal, o->resume, j->d, o, j->r, *have, &j->r->n_resumed, &j->journal, err);
+    return mk_journal_open(o->journal, o->resume, j->d, o, j->r->n, take_record, j, &j->r->n_resumed, &j->journal,
+                           err);
+}
+
+static mk_status start(job *j, mk_error *err)
+{
+    const mk_trial_opts *o = j->o;
+    mk_trial_result *r = j->r;
+    j->ranks = o->ranks > 1 ? o->ranks : 1;
+    j->rank = o->ranks > 1 ? o->rank : 0;
+    if (j->rank < 0 || j->rank >= j->ranks) return mk_fail(err, MK_ERR_INVALID, "rank %d outside 0 .. %d", j->rank, j->ranks - 1);
+    j->own = r->n > j->rank ? (r->n - j->rank + j->ranks - 1) / j->ranks : 0;
+    mk_status rc = mk_trial_store_open(r, err);
+    if (!rc) rc = make_slots(j, o->threads, err);
+    if (!rc) rc = sampler_init(&j->sp, j->d, o->seed, err);
+    if (!rc) rc = open_journal(j, err);
+    r->window = j->window;
+    return rc;
 }
 
 mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_trial_result **result, mk_error *err)
 {
     *result = NULL;
+    if (o->threads < 1) return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
     mk_trial_result *out = mk_calloc(1, sizeof *out);
     if (!out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     out->d = d;
     out->n = o->patients > 0 ? o->patients : d->default_patients;
     out->seed = o->seed;
-    if (o->threads < 1) {
-        free(out);
-        return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
-    }
     double t0 = mk_monotonic_s();
-    unsigned char *have = NULL;
     job j = {.d = d, .anat = d->anat, .o = o, .r = out};
-    atomic_init(&j.next, 0);
-    atomic_init(&j.done, 0);
-    atomic_init(&j.journal_failed, 0);
+    atomic_init(&j.finished, 0);
     atomic_init(&j.simulated, 0);
-    mk_status rc = allocate(d, out, err);
-    if (!rc) rc = sample_population(d, o->seed, out, err);
-    if (!rc) rc = open_journal(&j, &have, err);
+    pthread_mutex_init(&j.lock, NULL);
+    pthread_cond_init(&j.moved, NULL);
+    mk_status rc = start(&j, err);
     if (!rc) rc = run_workers(&j, o->threads, err);
-    if (!rc && atomic_load(&j.journal_failed)) rc = (*err = j.journal_err, err->code);
     mk_status closed = mk_journal_close(j.journal, rc ? &(mk_error){0} : err);
     if (!rc) rc = closed;
-    free(have);
+    if (!rc) rc = mk_trial_reduce(out, err);
+    free_slots(&j);
+    if (j.sp.q) gsl_qrng_free(j.sp.q);
+    pthread_cond_destroy(&j.moved);
+    pthread_mutex_destroy(&j.lock);
     if (rc) {
         mk_trial_result_free(out);
         return rc;
     }
-    mk_trial_tally(out);
     out->n_simulated = atomic_load(&j.simulated);
     out->wall_s = mk_monotonic_s() - t0;
     *result = out;
@@ -442,126 +548,3 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_tria
 
 int mk_trial_result_resumed(const mk_trial_result *r) { return r->n_resumed; }
 int mk_trial_result_patients(const mk_trial_result *r) { return r->n; }
-const char *mk_trial_result_failure(const mk_trial_result *r, int i)
-{
-    return i >= 0 && i < r->n ? r->pt[i].failure : NULL;
-}
-
-void mk_trial_tally(mk_trial_result *r)
-{
-    const mk_trial_design *d = r->d;
-    r->n_rejected = r->n_not_enrolled = r->n_failed = r->n_analysed = 0;
-    memset(r->per_arm, 0, sizeof r->per_arm);
-    for (int i = 0; i < r->n; i++) {
-        const mk_trial_patient *pt = &r->pt[i];
-        r->n_rejected += pt->fate == MK_FATE_REJECTED;
-        r->n_not_enrolled += pt->fate == MK_FATE_NOT_ENROLLED;
-        r->n_failed += pt->fate == MK_FATE_FAILED;
-        r->n_analysed += pt->fate == MK_FATE_ANALYSED;
-        for (int a = 0; pt->fate == MK_FATE_ANALYSED && a < d->n_arms; a++) r->per_arm[a] += d->paired || pt->arm == a;
-    }
-}
-
-/* ---------------------------------------------------------------- records between processes */
-
-static size_t per_patient(const mk_trial_design *d)
-{
-    return (size_t)d->n_arms * (size_t)d->n_times * (size_t)d->n_outcomes;
-}
-
-size_t mk_trial_record_size(const mk_trial_design *d)
-{
-    return 8 + (size_t)d->n_params + 2 * per_patient(d);
-}
-
-void mk_trial_pack(const mk_trial_result *r, int i, double *out)
-{
-    const mk_trial_design *d = r->d;
-    const mk_trial_patient *pt = &r->pt[i];
-    size_t k = 0, per = per_patient(d);
-    out[k++] = pt->fate;
-    out[k++] = pt->arm;
-    out[k++] = pt->true_ppt;
-    out[k++] = pt->true_pain;
-    out[k++] = pt->screen_ppt;
-    out[k++] = pt->screen_pain;
-    out[k++] = pt->screen_palp;
-    out[k++] = pt->sex;
-    for (int p = 0; p < d->n_params; p++) out[k++] = pt->theta[p];
-    memcpy(out + k, pt->truth, 2 * per * sizeof *out); /* truth and observed are adjacent */
-}
-
-mk_status mk_trial_unpack(mk_trial_result *r, int i, const double *in, const char *failure, mk_error *err)
-{
-    const mk_trial_design *d = r->d;
-    mk_trial_patient *pt = &r->pt[i];
-    size_t k = 0, per = per_patient(d);
-    pt->fate = (int)in[k++];
-    pt->arm = (int)in[k++];
-    pt->true_ppt = in[k++];
-    pt->true_pain = in[k++];
-    pt->screen_ppt = in[k++];
-    pt->screen_pain = in[k++];
-    pt->screen_palp = (int)in[k++];
-    pt->sex = (int)in[k++];
-    for (int p = 0; p < d->n_params; p++) pt->theta[p] = in[k++];
-    memcpy(pt->truth, in + k, 2 * per * sizeof *in);
-    free(pt->failure);
-    pt->failure = NULL;
-    if (failure && failure[0] && !(pt->failure = mk_strdup(failure))) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    return MK_OK;
-}
-
-void mk_trial_result_free(mk_trial_result *r)
-{
-    if (!r) return;
-    if (r->pt) {
-        free(r->pt[0].theta);
-        free(r->pt[0].truth);
-        for (int i = 0; i < r->n; i++) free(r->pt[i].failure);
-        free(r->pt);
-    }
-    free(r);
-}
-
-/* ---------------------------------------------------------------- reductions (patient order) */
-
-static int in_arm(const mk_trial_result *r, int i, int a)
-{
-    const mk_trial_patient *pt = &r->pt[i];
-    return pt->fate == MK_FATE_ANALYSED && (r->d->paired || pt->arm == a);
-}
-
-static double value(const mk_trial_result *r, int i, int a, int o, int t, int change)
-{
-    const double *obs = r->pt[i].observed;
-    double v = obs[mk_trial_slot(r->d, a, t, o)];
-    return change ? v - obs[mk_trial_slot(r->d, a, 0, o)] : v;
-}
-
-void mk_trial_compare(const mk_trial_result *r, int c, int outcome, int time, int change, mk_stat_cmp *out)
-{
-    int a = r->d->cmp[c][0], b = r->d->cmp[c][1];
-    double *xa = mk_calloc((size_t)r->n + 1, sizeof *xa), *xb = mk_calloc((size_t)r->n + 1, sizeof *xb);
-    int na = 0, nb = 0;
-    for (int i = 0; xa && xb && i < r->n; i++) {
-        if (in_arm(r, i, a)) xa[na++] = value(r, i, a, outcome, time, change);
-        if (in_arm(r, i, b)) xb[nb++] = value(r, i, b, outcome, time, change);
-    }
-    mk_stat_compare(xa, na, xb, nb, out);
-    free(xa);
-    free(xb);
-}
-
-void mk_trial_responders(const mk_trial_result *r, int arm, int outcome, int time, int *resp, int *n)
-{
-    const mk_trial_outcome *o = &r->d->outcomes[outcome];
-    *resp = *n = 0;
-    for (int i = 0; i < r->n; i++) {
-        if (!in_arm(r, i, arm)) continue;
-        double ch = value(r, i, arm, outcome, time, 1);
-        if (!isfinite(ch)) continue;
-        (*n)++;
-        *resp += (o->higher_better ? ch : -ch) >= o->mid;
-    }
-}

@@ -17,7 +17,8 @@
  * Loading compiles every arm's scenario once (units are parsed there, single-threaded);
  * running simulates the patients in K threads, each patient's random numbers a function of
  * (seed, patient index) only (cohort/stream.h), so the results are the same bits for any K.
- * Per patient only the measured values are kept (a few doubles), never a time series.
+ * Per patient only the measured values are kept (a few doubles), never a time series, and
+ * only while the patient is in flight: finished patients go to a temporary file (store.c).
  */
 #ifndef MK_COHORT_TRIAL_H
 #define MK_COHORT_TRIAL_H
@@ -135,8 +136,11 @@ typedef enum mk_patient_fate {
     MK_FATE_ANALYSED
 } mk_patient_fate;
 
-/* One patient's record: a fixed number of doubles per patient, no series. */
+/* One patient's record: a fixed number of doubles per patient, no series.  A run holds only
+ * a bounded window of these in memory (the patients in flight); finished ones go to the
+ * result's store (a temporary file) in patient order. */
 typedef struct mk_trial_patient {
+    int index;                /* the patient's number (0 .. n - 1) */
     int fate;
     int arm;                  /* randomised: the allocated arm; paired: -1 */
     int sex;                  /* 0 woman, 1 man; -1: the design has no sex covariate */
@@ -149,18 +153,71 @@ typedef struct mk_trial_patient {
     double *truth, *observed;
 } mk_trial_patient;
 
+/* The reductions, made once in patient order by two passes over the store (the same sums in
+ * the same order as mk_stat_describe over an array: the same bits): per arm, outcome and time
+ * the sample of the observed values ([0]) and of the change from the first time point ([1]);
+ * responders; what the account reports. */
+typedef struct mk_trial_tables {
+    mk_stat_sample arm[2][MK_TRIAL_MAX_ARMS][MK_TRIAL_MAX_OUTCOMES][MK_TRIAL_MAX_TIMES];
+    int resp[MK_TRIAL_MAX_ARMS][MK_TRIAL_MAX_OUTCOMES][MK_TRIAL_MAX_TIMES];
+    int resp_n[MK_TRIAL_MAX_ARMS][MK_TRIAL_MAX_OUTCOMES][MK_TRIAL_MAX_TIMES];
+    double rtm_screen, rtm_base, rtm_truth; /* regression to the mean: sums of pain */
+    int rtm_n;
+    int sex_w[3], sex_n[3];                 /* women / all: sampled, accepted, analysed */
+    int failed_index[3];                    /* the first failures, for the account */
+    char *failed_why[3];
+    int n_failed_shown;
+} mk_trial_tables;
+
 struct mk_trial_result {
     const mk_trial_design *d;
     int n;
-    mk_trial_patient *pt;
+    /* every patient this process holds, in patient order: a temporary file (unlinked) of
+     * records (store_put in trial.c); after a run split across processes only this
+     * process's patients, until mk_trial_gather fills in the others */
+    FILE *store;
+    int n_stored;
+    mk_trial_tables *tab;
     int n_rejected, n_not_enrolled, n_failed, n_analysed;
     int per_arm[MK_TRIAL_MAX_ARMS];   /* analysed per arm */
     int threads;
     int n_resumed;                    /* patients read from the journal, not run */
     int n_simulated;                  /* patients this process simulated */
+    int window;                       /* patients held in memory at most while running */
     double wall_s;
     unsigned long long seed;
 };
+
+/* Reading the store: one patient at a time, in patient order, into c->pt (owned by the
+ * cursor).  mk_trial_cursor_next returns 1 with the next patient, 0 at the end, -1 on a read
+ * error (in c->err). */
+typedef struct mk_trial_cursor {
+    const mk_trial_result *r;
+    mk_trial_patient pt;
+    double *v;
+    char *why;
+    size_t why_cap;
+    long long off;
+    int left;
+    mk_error err;
+} mk_trial_cursor;
+
+mk_status mk_trial_cursor_open(mk_trial_cursor *c, const mk_trial_result *r, mk_error *err);
+int mk_trial_cursor_next(mk_trial_cursor *c);
+void mk_trial_cursor_close(mk_trial_cursor *c);
+
+/* The store (store.c): opened empty by the run; a patient's record appended in patient
+ * order; the flow and the tables reduced from it (after the run and after a gather). */
+mk_status mk_trial_store_open(mk_trial_result *r, mk_error *err);
+mk_status mk_trial_store_put(mk_trial_result *r, const mk_trial_patient *pt, mk_error *err);
+mk_status mk_trial_reduce(mk_trial_result *r, mk_error *err);
+
+/* [arm][time][outcome] values per patient; a record's layout (mk_trial_record_size doubles):
+ * fate, arm, true PPT and pain, screened PPT and pain, palpation, sex, theta, truth, observed. */
+size_t mk_trial_per_patient(const mk_trial_design *d);
+void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt, double *out);
+mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, const char *failure,
+                                  mk_trial_patient *pt, mk_error *err);
 
 /* Index of [arm][time][outcome] in a patient's truth/observed arrays. */
 static inline size_t mk_trial_slot(const mk_trial_design *d, int arm, int time, int outcome)

@@ -3,6 +3,7 @@
  * responders.csv, a plain-text account, the HTML report with the patient flow, and the
  * forest plot.  Everything is reduced in patient order, so equal results give equal bytes.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,45 +30,94 @@ static mk_status done(mk_buf *b, const char *what, mk_error *err)
     return b->failed ? mk_fail(err, MK_ERR_NOMEM, "out of memory writing %s", what) : MK_OK;
 }
 
-mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *b, mk_error *err)
+static void patients_header(const mk_trial_design *d, mk_buf *b)
 {
-    const mk_trial_design *d = r->d;
     mk_buf_puts(b, d->has_sex ? "patient,fate,arm,time,sex" : "patient,fate,arm,time");
     for (int k = 0; k < d->n_params; k++) mk_buf_printf(b, ",%s", d->params[k].name);
     mk_buf_puts(b, ",phenotype_ppt_kPa,phenotype_pain,screen_ppt_kPa,screen_pain,screen_palpation");
     for (int o = 0; o < d->n_outcomes; o++) mk_buf_printf(b, ",%s_true,%s_observed", d->outcomes[o].name, d->outcomes[o].name);
     mk_buf_puts(b, ",reason\n");
-    for (int i = 0; i < r->n; i++) {
-        const mk_trial_patient *pt = &r->pt[i];
-        for (int a = 0; a < d->n_arms; a++) {
-            int ran = pt->fate == MK_FATE_ANALYSED && (d->paired || pt->arm == a);
-            /* a patient who never reached the arms gets one row */
-            if (!ran && (pt->fate == MK_FATE_ANALYSED || a > 0)) continue;
-            for (int t = 0; t < (ran ? d->n_times : 1); t++) {
-                mk_buf_printf(b, "%d,%s,%s,%s", i, k_fate[pt->fate], ran ? d->arms[a].name : "", ran ? d->times[t].name : "");
-                if (d->has_sex) mk_buf_puts(b, pt->sex == 0 ? ",F" : pt->sex == 1 ? ",M" : ",");
-                for (int k = 0; k < d->n_params; k++) num(b, pt->theta[k]);
-                num(b, pt->true_ppt);
-                num(b, pt->true_pain);
-                num(b, pt->screen_ppt);
-                num(b, pt->screen_pain);
-                mk_buf_printf(b, ",%s", isfinite(pt->screen_ppt) ? (pt->screen_palp ? "positive" : "negative") : "");
-                for (int o = 0; o < d->n_outcomes; o++) {
-                    size_t k = mk_trial_slot(d, a, t, o);
-                    num(b, ran ? pt->truth[k] : NAN);
-                    num(b, ran ? pt->observed[k] : NAN);
-                }
-                mk_buf_puts(b, ",");
-                if (pt->failure) {
-                    mk_buf_puts(b, "\"");
-                    for (const char *c = pt->failure; *c; c++) mk_buf_printf(b, "%s", *c == '"' ? "\"\"" : *c == '\n' ? " " : (char[2]){*c, 0});
-                    mk_buf_puts(b, "\"");
-                }
-                mk_buf_puts(b, "\n");
+}
+
+/* One patient's rows: one per arm and time point it ran, or one if it never reached the arms. */
+static void patient_rows(const mk_trial_design *d, const mk_trial_patient *pt, mk_buf *b)
+{
+    for (int a = 0; a < d->n_arms; a++) {
+        int ran = pt->fate == MK_FATE_ANALYSED && (d->paired || pt->arm == a);
+        if (!ran && (pt->fate == MK_FATE_ANALYSED || a > 0)) continue;
+        for (int t = 0; t < (ran ? d->n_times : 1); t++) {
+            mk_buf_printf(b, "%d,%s,%s,%s", pt->index, k_fate[pt->fate], ran ? d->arms[a].name : "", ran ? d->times[t].name : "");
+            if (d->has_sex) mk_buf_puts(b, pt->sex == 0 ? ",F" : pt->sex == 1 ? ",M" : ",");
+            for (int k = 0; k < d->n_params; k++) num(b, pt->theta[k]);
+            num(b, pt->true_ppt);
+            num(b, pt->true_pain);
+            num(b, pt->screen_ppt);
+            num(b, pt->screen_pain);
+            mk_buf_printf(b, ",%s", isfinite(pt->screen_ppt) ? (pt->screen_palp ? "positive" : "negative") : "");
+            for (int o = 0; o < d->n_outcomes; o++) {
+                size_t k = mk_trial_slot(d, a, t, o);
+                num(b, ran ? pt->truth[k] : NAN);
+                num(b, ran ? pt->observed[k] : NAN);
             }
+            mk_buf_puts(b, ",");
+            if (pt->failure) {
+                mk_buf_puts(b, "\"");
+                for (const char *c = pt->failure; *c; c++) mk_buf_printf(b, "%s", *c == '"' ? "\"\"" : *c == '\n' ? " " : (char[2]){*c, 0});
+                mk_buf_puts(b, "\"");
+            }
+            mk_buf_puts(b, "\n");
         }
     }
-    return done(b, "patients.csv", err);
+}
+
+/* patients.csv into b, or (f set) through b into f a patient at a time. */
+static mk_status patients_csv(const mk_trial_result *r, mk_buf *b, FILE *f, const char *path, mk_error *err)
+{
+    mk_trial_cursor c;
+    patients_header(r->d, b);
+    mk_status rc = mk_trial_cursor_open(&c, r, err);
+    for (int got = 1; !rc && got > 0;) {
+        if ((got = mk_trial_cursor_next(&c)) < 0) rc = (*err = c.err, err->code);
+        else if (got) patient_rows(r->d, &c.pt, b);
+        if (!rc && (rc = done(b, "patients.csv", err)) == MK_OK && f && b->len) {
+            if (fwrite(b->data, 1, b->len, f) != b->len)
+                rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+            b->len = 0;
+        }
+    }
+    mk_trial_cursor_close(&c);
+    return rc;
+}
+
+mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *b, mk_error *err)
+{
+    return patients_csv(r, b, NULL, NULL, err);
+}
+
+mk_status mk_trial_write_patients_file(const mk_trial_result *r, const char *path, mk_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_status rc = patients_csv(r, &b, f, path, err);
+    mk_buf_free(&b);
+    if (fclose(f) && !rc) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    return rc;
+}
+
+mk_status mk_trial_write_failures(const mk_trial_result *r, mk_buf *b, mk_error *err)
+{
+    mk_trial_cursor c;
+    mk_status rc = mk_trial_cursor_open(&c, r, err);
+    int got = 0;
+    while (!rc && (got = mk_trial_cursor_next(&c)) > 0) {
+        if (!c.pt.failure) continue;
+        mk_buf_printf(b, "%d%c%s%c", c.pt.index, 0, c.pt.failure, 0); /* vsnprintf counts a %c NUL */
+    }
+    if (!rc && got < 0) rc = (*err = c.err, err->code);
+    mk_trial_cursor_close(&c);
+    return rc ? rc : done(b, "the failures", err);
 }
 
 /* Rows: every comparison x outcome x time on the values, then on the change from baseline. */
@@ -119,15 +169,7 @@ static void sex_text(const mk_trial_result *r, mk_buf *b)
 {
     const mk_trial_design *d = r->d;
     if (!d->has_sex) return;
-    int w[3] = {0}, n[3] = {0}; /* sampled (and run), accepted, analysed */
-    for (int i = 0; i < r->n; i++) {
-        const mk_trial_patient *pt = &r->pt[i];
-        if (pt->sex < 0) continue;
-        int acc = pt->fate != MK_FATE_REJECTED, ana = pt->fate == MK_FATE_ANALYSED;
-        n[0]++, w[0] += pt->sex == 0;
-        n[1] += acc, w[1] += acc && pt->sex == 0;
-        n[2] += ana, w[2] += ana && pt->sex == 0;
-    }
+    const int *w = r->tab->sex_w, *n = r->tab->sex_n; /* sampled (and run), accepted, analysed */
     mk_buf_printf(b, "  sex (women %.0f %% of those sampled, by design; men's parameters:", 100 * d->women_share);
     for (int e = 0; e < d->n_men_fx; e++)
         mk_buf_printf(b, " %s x %g%s", d->abi->params[d->men_fx[e].index].name, d->men_fx[e].factor,
@@ -148,19 +190,9 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
                   accepted - r->n_not_enrolled, r->n_failed, r->n_analysed);
     /* regression to the mean: the enrolled were chosen on a noisy screening; their baseline
      * assessment (the same true state, a fresh error) is on average closer to the mean */
-    double screen = 0, base = 0, truth = 0;
-    int n = 0;
-    for (int i = 0; d->o_pain >= 0 && i < r->n; i++) {
-        const mk_trial_patient *pt = &r->pt[i];
-        if (pt->fate != MK_FATE_ANALYSED) continue;
-        int a = d->paired ? 0 : pt->arm;
-        double v = pt->observed[mk_trial_slot(d, a, 0, d->o_pain)];
-        if (!isfinite(v)) continue;
-        screen += pt->screen_pain;
-        truth += pt->true_pain;
-        base += v;
-        n++;
-    }
+    const mk_trial_tables *T = r->tab;
+    double screen = T->rtm_screen, base = T->rtm_base, truth = T->rtm_truth;
+    int n = T->rtm_n;
     if (n)
         mk_buf_printf(b, "  regression to the mean: the analysed patients' pain was %.2f at screening and %.2f at the "
                          "baseline assessment (true mean %.2f)\n",
@@ -256,9 +288,8 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
         mk_buf_printf(b, "\n    simulated: MD %.3g (%.3g to %.3g) g %.2f (%.2f to %.2f), p %.3g, n %d / %d\n", s.md,
                       s.md_lo, s.md_hi, s.smd, s.smd_lo, s.smd_hi, s.p, s.a.n, s.b.n);
     }
-    int shown = 0;
-    for (int i = 0; i < r->n && shown < 3; i++)
-        if (r->pt[i].failure) mk_buf_printf(b, "%spatient %d failed: %s\n", shown++ ? "" : "\n", i, r->pt[i].failure);
+    for (int k = 0; k < r->tab->n_failed_shown; k++)
+        mk_buf_printf(b, "%spatient %d failed: %s\n", k ? "" : "\n", r->tab->failed_index[k], r->tab->failed_why[k]);
 }
 
 /* ---------------------------------------------------------------- HTML */

@@ -7,6 +7,7 @@
  * journals refused).
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,6 +173,55 @@ static void test_bit_identical_threads(void **state)
     mk_trial_free(d);
 }
 
+/* Memory flat in the number of patients: finished patients leave for the store in patient
+ * order through a window of a few patients, so (1) with more patients than the window the
+ * bytes are still the same for 1 and 2 threads, and (2) a result of 30 patients holds no more
+ * of the caller's heap than one of 6 (the heap of the calling thread, where a result that kept
+ * every patient would put ~330 bytes per patient of tiny.yaml; glibc's own count, so not
+ * under ASan, which replaces the allocator). */
+static void test_memory_flat(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.patients = 20;
+    o.seed = 9;
+    char *bytes[2];
+    for (int k = 0; k < 2; k++) {
+        o.threads = k + 1;
+        mk_trial_result *r = NULL;
+        mk_error err = {0};
+        assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+        assert_true(r->window < r->n); /* the window did hold patients back */
+        assert_int_equal(r->n_analysed, 20);
+        mk_buf b;
+        mk_buf_init(&b);
+        assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
+        assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
+        bytes[k] = b.data;
+        mk_trial_result_free(r);
+    }
+    assert_string_equal(bytes[0], bytes[1]);
+    free(bytes[0]);
+    free(bytes[1]);
+#ifndef __SANITIZE_ADDRESS__
+    size_t held[2];
+    for (int k = 0; k < 2; k++) {
+        o.threads = 1;
+        o.patients = k ? 30 : 6;
+        mk_trial_result *r = NULL;
+        mk_error err = {0};
+        size_t before = mallinfo2().uordblks;
+        assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+        held[k] = mallinfo2().uordblks - before;
+        mk_trial_result_free(r);
+    }
+    if (held[1] > held[0] + 2048) fail_msg("a result of 30 patients holds %zu bytes, of 6 %zu", held[1], held[0]);
+#endif
+    mk_trial_free(d);
+}
+
 /* A patient whose simulation fails is recorded with the reason, excluded, and the trial goes on. */
 static void test_failed_patients(void **state)
 {
@@ -186,11 +236,31 @@ static void test_failed_patients(void **state)
     assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
     assert_int_equal(r->n_failed, 3);
     assert_int_equal(r->n_analysed, 0);
-    for (int i = 0; i < r->n; i++) {
-        assert_int_equal(r->pt[i].fate, MK_FATE_FAILED);
-        assert_non_null(mk_trial_result_failure(r, i));
-        assert_non_null(strstr(mk_trial_result_failure(r, i), "step"));
+    mk_trial_cursor c;
+    assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
+    int seen = 0;
+    for (; mk_trial_cursor_next(&c) > 0; seen++) {
+        assert_int_equal(c.pt.index, seen);
+        assert_int_equal(c.pt.fate, MK_FATE_FAILED);
+        assert_non_null(c.pt.failure);
+        assert_non_null(strstr(c.pt.failure, "step"));
     }
+    assert_int_equal(seen, 3);
+    mk_trial_cursor_close(&c);
+    /* for bindings: "INDEX\0REASON\0" per failed patient, in patient order */
+    mk_buf f;
+    mk_buf_init(&f);
+    assert_int_equal(mk_trial_write_failures(r, &f, &err), MK_OK);
+    size_t at = 0;
+    for (int i = 0; i < 3; i++) {
+        assert_true(at < f.len);
+        assert_int_equal(atoi(f.data + at), i);
+        at += strlen(f.data + at) + 1;
+        assert_non_null(strstr(f.data + at, "step"));
+        at += strlen(f.data + at) + 1;
+    }
+    assert_int_equal(at, f.len);
+    mk_buf_free(&f);
     mk_buf b;
     mk_buf_init(&b);
     assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
@@ -363,14 +433,22 @@ static void test_sex_covariate(void **state)
     assert_int_equal(mk_trial_run(dw, &o, &rw, &err), MK_OK);
     assert_int_equal(mk_trial_run(dm, &o, &rm, &err), MK_OK);
     int compared = 0;
+    mk_trial_cursor cw, cm;
+    assert_int_equal(mk_trial_cursor_open(&cw, rw, &err), MK_OK);
+    assert_int_equal(mk_trial_cursor_open(&cm, rm, &err), MK_OK);
     for (int i = 0; i < rw->n; i++) {
-        assert_int_equal(rw->pt[i].sex, 0);
-        assert_int_equal(rm->pt[i].sex, 1);
-        assert_memory_equal(rw->pt[i].theta, rm->pt[i].theta, (size_t)dw->n_params * sizeof(double));
-        if (!isfinite(rw->pt[i].true_ppt) || !isfinite(rm->pt[i].true_ppt)) continue;
-        assert_true(rm->pt[i].true_ppt > 1.2 * rw->pt[i].true_ppt);
+        assert_int_equal(mk_trial_cursor_next(&cw), 1);
+        assert_int_equal(mk_trial_cursor_next(&cm), 1);
+        const mk_trial_patient *w = &cw.pt, *m = &cm.pt;
+        assert_int_equal(w->sex, 0);
+        assert_int_equal(m->sex, 1);
+        assert_memory_equal(w->theta, m->theta, (size_t)dw->n_params * sizeof(double));
+        if (!isfinite(w->true_ppt) || !isfinite(m->true_ppt)) continue;
+        assert_true(m->true_ppt > 1.2 * w->true_ppt);
         compared++;
     }
+    mk_trial_cursor_close(&cw);
+    mk_trial_cursor_close(&cm);
     assert_true(compared >= 6);
     mk_buf b;
     mk_buf_init(&b);
@@ -393,7 +471,10 @@ static void test_sex_covariate(void **state)
     mk_trial_result *rh = NULL;
     assert_int_equal(mk_trial_run(dh, &o, &rh, &err), MK_OK);
     int women = 0;
-    for (int i = 0; i < rh->n; i++) women += rh->pt[i].sex == 0;
+    mk_trial_cursor ch;
+    assert_int_equal(mk_trial_cursor_open(&ch, rh, &err), MK_OK);
+    while (mk_trial_cursor_next(&ch) > 0) women += ch.pt.sex == 0;
+    mk_trial_cursor_close(&ch);
     assert_true(women >= 5 && women <= 19); /* binomial(24, 0.5): outside only with p < 0.01 */
     mk_trial_result_free(rh);
     mk_trial_free(dh);
@@ -451,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_journal_resume),
         cmocka_unit_test(test_journal_failures),
         cmocka_unit_test(test_sex_covariate),
+        cmocka_unit_test(test_memory_flat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

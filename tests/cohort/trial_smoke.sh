@@ -71,7 +71,7 @@ for f in patients.csv trial_summary.csv responders.csv; do
     ok "resumed: same bytes $f" cmp -s "$T/whole/$f" "$T/cut/$f"
 done
 ok "journal removed once the outputs are in place" test ! -e "$T/cut.journal"
-check foreign 1 "belongs to another trial" sh -c "printf 'myoknot trial journal 1\nfingerprint 0000000000000000\npatients 30\nrecord 1\n' > '$T/f.journal' && '$BIN' trial '$D' --patients 30 --seed 4 --out '$T/f' --resume"
+check foreign 1 "belongs to another trial" sh -c "printf 'myoknot trial journal 2\nfingerprint 0000000000000000\npatients 30\nrecord 1\n' > '$T/f.journal' && '$BIN' trial '$D' --patients 30 --seed 4 --out '$T/f' --resume"
 
 echo "trial_smoke: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
