@@ -382,6 +382,19 @@ int main(int argc, char **argv)
 {
     /* `mk_bench check`: only the model-checking part */
     if (argc > 1 && !strcmp(argv[1], "check")) return bench_checks();
+    /* `mk_bench week [N]`: only N runs of 12 work weeks with the default solver, for a
+     * profiler (perf record ./mk_bench week); `mk_bench run`: only the default scenario and
+     * the split of `myoknot run` */
+    if (argc > 1 && !strcmp(argv[1], "week")) {
+        const mk_model_abi *site = mk_builtin_find("tp_site");
+        double *y = site ? calloc((size_t)site->n_states, sizeof *y) : NULL, best = INFINITY;
+        for (int k = 0; y && k < (argc > 2 ? atoi(argv[2]) : 5); k++)
+            best = fmin(best, week_myoknot(site, 1e-6, 1e-9, 12, y));
+        if (y) printf("12 work weeks: %.4f s CPU (best), %ld steps, %ld rhs, %ld Jacobians\n", best,
+                      g_week_stats.steps, g_week_stats.rhs_evals, g_week_stats.jac_evals);
+        free(y);
+        return !y;
+    }
     /* `mk_bench scipy`: only the work week against SciPy, every solver configuration */
     if (argc > 1 && !strcmp(argv[1], "scipy")) {
         const mk_model_abi *site = mk_builtin_find("tp_site");
@@ -422,6 +435,7 @@ int main(int argc, char **argv)
            wall / wall_bare);
 
     if (bench_run_split(site, proto, anat, wall, argv[0])) return 1;
+    if (argc > 1 && !strcmp(argv[1], "run")) return 0; /* `mk_bench run`: only the above */
     if (bench_scipy(site)) return 1;
 
     double ns_site = rhs_ns(site, 200000), ns_trivial = rhs_ns(trivial, 2000000);

@@ -21,6 +21,11 @@ extern "C" {
 #endif
 
 #define MK_VERSION "0.1.0"
+/* The shared library's ABI (its soname, libmyoknot.so.N; CMakeLists.txt reads it from here):
+ * raised whenever a public record's layout or a function's signature changes, so that a
+ * program built against the old headers is not run against an incompatible library.
+ * 1: the results of scans, sensitivity analyses and fits became opaque handles. */
+#define MK_SOVERSION 1
 
 /* What the shared library exports: the declarations marked MK_API in include/ and nothing
  * else (it is built with -fvisibility=hidden; tests/cli/api_symbols.sh checks). */
@@ -288,5 +293,6 @@ MK_API mk_status mk_read_text_file(const char *path, const mk_text_kind *kind, c
 #include "myoknot/body.h"     /* referred pain: parameters, cross-validation */
 #include "myoknot/analysis.h" /* scans, continuation, sensitivity, fitting */
 #include "myoknot/compare.h"  /* runs side by side, sweeps of a setting */
+#include "myoknot/trial.h"    /* virtual patients and trials */
 
 #endif /* MYOKNOT_H */

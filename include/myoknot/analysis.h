@@ -45,45 +45,53 @@ typedef struct mk_scan_opts {
 
 MK_API void mk_scan_opts_default(mk_scan_opts *o);
 
-typedef struct mk_scan_point {
+/* The result: an opaque handle, read through the accessors below.  Branch 0 is the forward
+ * sweep (A to B), 1 the backward; point k of either branch is at the k-th value from A. */
+typedef struct mk_scan_result mk_scan_result;
+
+/* Sweep on a clone of base (its parameters, inputs and state are the starting point); *out is
+ * freed with mk_scan_result_free. */
+MK_API mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result **out, mk_error *err);
+MK_API void mk_scan_result_free(mk_scan_result *r);
+
+MK_API const mk_model_abi *mk_scan_result_abi(const mk_scan_result *r);
+MK_API int mk_scan_result_points(const mk_scan_result *r);  /* values per branch */
+/* The swept symbol's name (its unit into *unit; unit may be NULL). */
+MK_API const char *mk_scan_result_swept(const mk_scan_result *r, const char **unit);
+/* The watched output compared between the branches (its unit into *unit, may be NULL). */
+MK_API const char *mk_scan_result_watch(const mk_scan_result *r, const char **unit);
+
+typedef struct mk_scan_point_info {
     double value;         /* the swept value */
     int converged;        /* 1 if steady within the settle time */
     double settled_s;     /* simulated time spent at this value */
     double rel_change;    /* largest relative state change over the last check interval */
-    int slowest;          /* the state with that change */
-    double *y;            /* states at the end (abi->n_states) */
-    double *v;            /* variables at the end (abi->n_vars) */
-} mk_scan_point;
-
-#define MK_SCAN_MAX_RANGES 16
-
-typedef struct mk_scan_result {
-    const mk_model_abi *abi;
-    mk_scan_opts opts;
-    char name[128], unit[64];           /* the swept symbol */
-    int n;                              /* values per branch */
-    mk_scan_point *fwd, *back;          /* fwd[k] and back[k] both at the k-th value from A */
-    char watch[128], watch_unit[64];
-    int watch_is_state, watch_index;
-    double *rel_diff;                   /* per value: |fwd - back| / scale of the watched output */
-    int n_ranges;                       /* contiguous runs of values where the branches differ */
-    double range_lo[MK_SCAN_MAX_RANGES], range_hi[MK_SCAN_MAX_RANGES];
-    /* fold estimates (NaN if none): the step at which the forward (backward) branch leaves a
-     * value where the branches differ and jumps further than its remaining distance to the
-     * other branch, the largest such jump; midway between the two values, to within half a
-     * step.  NaN: the branch holds on to the end of the sweep (no fold inside [A, B]) */
-    double fold_fwd, fold_back;
-    int n_unconverged;
-    mk_solver_stats stats;
-    double wall_s;
-} mk_scan_result;
-
-/* Sweep on a clone of base (its parameters, inputs and state are the starting point). */
-MK_API mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result *out, mk_error *err);
-MK_API void mk_scan_result_free(mk_scan_result *r);
-
-/* A state or variable of a point by name; NaN if the model has none.  unit may be NULL. */
-MK_API double mk_scan_get(const mk_scan_result *r, const mk_scan_point *p, const char *name, const char **unit);
+    int slowest;          /* the state with that change (index into abi->states; -1: none) */
+    double rel_diff;      /* |fwd - back| / scale of the watched output at this value */
+    int differs;          /* 1 if the branches differ here (rel_diff above hyst_tol, or NaN) */
+} mk_scan_point_info;
+/* Point k (0 .. points-1) of branch (0 forward, 1 backward); MK_ERR_INVALID out of range. */
+MK_API mk_status mk_scan_result_point(const mk_scan_result *r, int branch, int k, mk_scan_point_info *out,
+                                      mk_error *err);
+/* A state or variable at point k of branch by name; NaN if the model has none or k is out of
+ * range.  unit may be NULL. */
+MK_API double mk_scan_result_get(const mk_scan_result *r, int branch, int k, const char *name, const char **unit);
+/* A whole branch of a state or variable (NULL: the swept value) into out[0 .. points-1];
+ * MK_ERR_NAME naming the output if the model has none. */
+MK_API mk_status mk_scan_result_column(const mk_scan_result *r, int branch, const char *name, double *out,
+                                       mk_error *err);
+/* Contiguous ranges of values where the branches differ: their number; range i's ends into
+ * *lo and *hi with mk_scan_result_range. */
+MK_API int mk_scan_result_ranges(const mk_scan_result *r);
+MK_API void mk_scan_result_range(const mk_scan_result *r, int i, double *lo, double *hi);
+/* Fold estimates (NaN if none): where the forward (backward) branch leaves a value where the
+ * branches differ and jumps further than its remaining distance to the other branch, the
+ * largest such jump; midway between the two values, to within half a step.  NaN: the branch
+ * holds on to the end of the sweep (no fold inside [A, B]). */
+MK_API double mk_scan_result_fold(const mk_scan_result *r, int branch);
+MK_API int mk_scan_result_unconverged(const mk_scan_result *r);
+MK_API void mk_scan_result_stats(const mk_scan_result *r, mk_solver_stats *st);
+MK_API double mk_scan_result_wall_s(const mk_scan_result *r);
 
 /* scan.csv: one row per branch and value, every state and output variable. */
 MK_API mk_status mk_scan_write_csv(const mk_scan_result *r, mk_buf *out, mk_error *err);
@@ -244,32 +252,36 @@ typedef struct mk_morris_factor {
     int log_scale;
 } mk_morris_factor;
 
-typedef struct mk_morris_result {
-    const mk_model_abi *abi;
-    int k;                     /* factors */
-    mk_morris_factor *factor;
-    int n_out;
-    char out_label[MK_MORRIS_MAX_OUTPUTS][32];   /* "pain", "ppt", "core.ca" */
-    char out_name[MK_MORRIS_MAX_OUTPUTS][128];   /* what is measured: "pain.local", "PPT" */
-    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
-    double *mu, *mu_star, *sigma;                /* [i * n_out + o] */
-    int *n_ee;                                   /* finite elementary effects behind them */
-    double base[MK_MORRIS_MAX_OUTPUTS];          /* outputs with every parameter at its value */
-    int n_skipped;                               /* matched parameters without a usable range */
-    int trajectories, levels;
-    double delta;
-    unsigned long long seed;
-    int runs, failed;
-    double wall_s;
-    int jobs;
-    char first_failure[512];                     /* of the first failed run in design order */
-} mk_morris_result;
+/* The result: an opaque handle, read through the accessors below (the factors and outputs as
+ * for Sobol indices, mk_sens_*). */
+typedef struct mk_morris_result mk_morris_result;
 
 /* Screen abi's parameters against the protocol p (its parameter overrides hold for the
- * parameters that are not screened; a screened parameter takes the design's value). */
+ * parameters that are not screened; a screened parameter takes the design's value); *out is
+ * freed with mk_morris_result_free. */
 MK_API mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                        const mk_morris_opts *o, mk_morris_result *out, mk_error *err);
+                        const mk_morris_opts *o, mk_morris_result **out, mk_error *err);
 MK_API void mk_morris_result_free(mk_morris_result *r);
+
+MK_API int mk_morris_result_factors(const mk_morris_result *r);  /* k */
+/* Factor i (0 .. k-1): its parameter, range and scale; MK_ERR_INVALID out of range. */
+MK_API mk_status mk_morris_result_factor(const mk_morris_result *r, int i, mk_morris_factor *out, mk_error *err);
+MK_API int mk_morris_result_outputs(const mk_morris_result *r);
+/* Output o's label ("pain", "ppt", "core.ca"); what is measured into *name ("pain.local",
+ * "PPT") and its unit into *unit (either may be NULL); NULL out of range. */
+MK_API const char *mk_morris_result_output(const mk_morris_result *r, int o, const char **name, const char **unit);
+/* Output o with every parameter at its value (NaN out of range). */
+MK_API double mk_morris_result_base(const mk_morris_result *r, int o);
+/* mu*, mu, sigma and the number of finite elementary effects of every factor on output o, each
+ * into an array of k (any may be NULL). */
+MK_API mk_status mk_morris_result_effects(const mk_morris_result *r, int o, double *mu_star, double *mu,
+                                          double *sigma, int *n_ee, mk_error *err);
+/* Runs made and (into *failed, may be NULL) those that failed; wall-clock time. */
+MK_API int mk_morris_result_runs(const mk_morris_result *r, int *failed);
+MK_API double mk_morris_result_wall_s(const mk_morris_result *r);
+/* The account `myoknot sensitivity` prints and writes to summary.txt: the design, one table
+ * per output of the top factors by mu*, the runs (p: the protocol screened). */
+MK_API void mk_morris_write_text(const mk_morris_result *r, const mk_protocol *p, int top, mk_buf *out);
 
 /* Factor indices sorted by mu* of output o, largest first (caller frees). */
 MK_API int *mk_morris_rank(const mk_morris_result *r, int o);
@@ -306,31 +318,29 @@ typedef struct mk_sobol_opts {
 
 MK_API void mk_sobol_opts_default(mk_sobol_opts *o);
 
-typedef struct mk_sobol_result {
-    const mk_model_abi *abi;
-    int k;
-    mk_morris_factor *factor;
-    int n_skipped;
-    int n_out;
-    char out_label[MK_MORRIS_MAX_OUTPUTS][32];
-    char out_name[MK_MORRIS_MAX_OUTPUTS][128];
-    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
-    double base[MK_MORRIS_MAX_OUTPUTS];
-    /* [i * n_out + o]; NaN where undefined (no variance, too few complete rows) */
-    double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi;
-    double mean[MK_MORRIS_MAX_OUTPUTS], var[MK_MORRIS_MAX_OUTPUTS];
-    int n_used[MK_MORRIS_MAX_OUTPUTS];           /* rows with f(A) and f(B) (V's rows) */
-    int *n_rows;                                 /* [i * n_out + o]: of those, with f(AB_i) too */
-    int samples, bootstrap;
-    unsigned long long seed;
-    int runs, failed, jobs;
-    double wall_s;
-    char first_failure[512];
-} mk_sobol_result;
+/* The result: an opaque handle, read through the accessors below. */
+typedef struct mk_sobol_result mk_sobol_result;
 
+/* *out is freed with mk_sobol_result_free. */
 MK_API mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                       const mk_sobol_opts *o, mk_sobol_result *out, mk_error *err);
+                       const mk_sobol_opts *o, mk_sobol_result **out, mk_error *err);
 MK_API void mk_sobol_result_free(mk_sobol_result *r);
+
+MK_API int mk_sobol_result_factors(const mk_sobol_result *r);  /* k */
+MK_API mk_status mk_sobol_result_factor(const mk_sobol_result *r, int i, mk_morris_factor *out, mk_error *err);
+MK_API int mk_sobol_result_outputs(const mk_sobol_result *r);
+/* As mk_morris_result_output. */
+MK_API const char *mk_sobol_result_output(const mk_sobol_result *r, int o, const char **name, const char **unit);
+MK_API double mk_sobol_result_base(const mk_sobol_result *r, int o);
+/* S1, ST and their 95 % intervals, and the rows behind each, of every factor on output o, each
+ * into an array of k (any may be NULL); NaN where undefined (no variance, too few rows). */
+MK_API mk_status mk_sobol_result_indices(const mk_sobol_result *r, int o, double *s1, double *s1_lo, double *s1_hi,
+                                         double *st, double *st_lo, double *st_hi, int *n_rows, mk_error *err);
+MK_API int mk_sobol_result_runs(const mk_sobol_result *r, int *failed);
+MK_API double mk_sobol_result_wall_s(const mk_sobol_result *r);
+/* The account `myoknot sensitivity --method sobol` prints: the design, a table per output of
+ * the top factors by ST, the runs. */
+MK_API void mk_sobol_write_text(const mk_sobol_result *r, const mk_protocol *p, int top, mk_buf *out);
 
 /* The base samples: A and B (n x k each, row-major) from the Sobol sequence in 2k dimensions. */
 MK_API mk_status mk_sobol_sample(int n, int k, double *A, double *B, mk_error *err);
@@ -421,35 +431,41 @@ typedef struct mk_fit_opts {
 
 MK_API void mk_fit_opts_default(mk_fit_opts *o);
 
-typedef struct mk_fit_result {
-    int k, n_res;
-    double *u0, *u;          /* k: the model's own values and the optimum, normalised */
-    double *x0, *x;          /* k: the same in declared units */
-    double f0, f;            /* objective before and after */
-    double *r0, *r;          /* n_res residuals before and after (NaN: failed) */
-    int n_hist, n_design;    /* objective of every evaluation, in order: design, then each polish */
-    double *hist;
-    int *polish_len;         /* evaluations of each polish (starts) */
-    int starts;
-    int failed_evals;        /* evaluations with at least one failed residual */
-    /* identifiability at the optimum */
-    double *jac;             /* n_res x k, row-major: d r_i / d u_j (NaN column: a step failed) */
-    double *sv;              /* min(n_res, k) singular values of jac, largest first */
-    int n_sv;
-    double *se_u;            /* k: approximate standard error in u (INFINITY: not determined) */
-    double *corr;            /* k x k correlations (NaN where undetermined) */
-    double *cov_u;           /* k x k Laplace covariance in u: the Fisher information's
-                              * pseudo-inverse; an undetermined parameter: 1/12 (uniform over
-                              * its range), uncorrelated */
-    int *identifiable;       /* k */
-    char (*why)[128];        /* k: why not (empty when identifiable) */
-    double wall_s;
-    int jobs;
-} mk_fit_result;
+/* The result: an opaque handle, read through the accessors below. */
+typedef struct mk_fit_result mk_fit_result;
 
+/* *out is freed with mk_fit_result_free. */
 MK_API mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
-                     void *ctx, const mk_fit_opts *o, mk_fit_result *out, mk_error *err);
+                     void *ctx, const mk_fit_opts *o, mk_fit_result **out, mk_error *err);
 MK_API void mk_fit_result_free(mk_fit_result *r);
+
+/* The counts of a fit. */
+typedef struct mk_fit_summary {
+    int k, n_res;            /* parameters fitted, residuals */
+    double f0, f;            /* objective before (the model's own values) and after */
+    int n_hist, n_design;    /* evaluations in all, and of the global design */
+    int starts;              /* local polishes */
+    int failed_evals;        /* evaluations with at least one failed residual */
+    int n_sv;                /* singular values of the Jacobian at the optimum */
+    int jobs;
+    double wall_s;
+} mk_fit_summary;
+MK_API void mk_fit_result_summary(const mk_fit_result *r, mk_fit_summary *out);
+/* Arrays out (each may be NULL): the parameters before and after, in declared units (x0, x)
+ * and normalised (u0, u), k each. */
+MK_API void mk_fit_result_values(const mk_fit_result *r, double *x0, double *x, double *u0, double *u);
+/* The residuals before and after, n_res each (NaN: failed). */
+MK_API void mk_fit_result_residuals(const mk_fit_result *r, double *before, double *after);
+/* The objective of every evaluation in order (n_hist: design, then each polish) and the
+ * length of each polish (starts). */
+MK_API void mk_fit_result_history(const mk_fit_result *r, double *hist, int *polish_len);
+/* Identifiability at the optimum: approximate standard errors in u (k; INFINITY: not
+ * determined), 1 where identifiable (k), correlations and the Laplace covariance in u (k x k,
+ * row-major; see mk_fit_covariance), singular values (n_sv). */
+MK_API void mk_fit_result_identifiability(const mk_fit_result *r, double *se_u, int *identifiable, double *corr,
+                                          double *cov_u, double *sv);
+/* Why parameter j is not identifiable ("" when it is, NULL out of range). */
+MK_API const char *mk_fit_result_why(const mk_fit_result *r, int j);
 
 /* The objective of residuals r: sum of r_i^2, a NaN counted as MK_FIT_FAIL_RESIDUAL. */
 MK_API double mk_fit_objective(const double *r, int n);

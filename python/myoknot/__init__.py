@@ -290,3 +290,10 @@ def validate(target, model="tp_site"):
         lib.mk_units_free(units[0])
         lib.mk_model_ref_free(ref[0])
         lib.mk_vtarget_free(tgt[0])
+
+
+from ._analysis import (FitResult, ScanResult, SensitivityResult, TrialResult,  # noqa: E402 (they use
+                        fit, scan, sensitivity, trial)                       # the helpers above)
+
+__all__ += ["ScanResult", "scan", "SensitivityResult", "sensitivity", "FitResult", "fit",
+            "TrialResult", "trial"]

@@ -125,7 +125,7 @@ void mk_fit_opts_default(mk_fit_opts *o)
     o->fd_step = 0.01;
 }
 
-void mk_fit_result_free(mk_fit_result *r)
+void mk_fit_result_clear(mk_fit_result *r)
 {
     if (!r) return;
     free(r->u0), free(r->u), free(r->x0), free(r->x), free(r->r0), free(r->r), free(r->hist);
@@ -388,8 +388,38 @@ static void best_indices(const double *F, int n, int s, int *out)
 
 /* ---------------------------------------------------------------- identifiability */
 
-/* SVD of J (n_res x k): standard errors (pseudo-inverse of J^T J) and correlations. */
-static mk_status identify(mk_fit_result *res, mk_error *err)
+/* A parameter's free travel (docs/fit.md, Identifiability): along a null direction of J the
+ * targets do not change, so parameter i can move as far as the parameters that move with it stay
+ * inside their ranges.  The null direction that moves i most is P e_i (P the projector onto the
+ * null space), along which j moves P_ij per P_ii of i; the one that moves most can cross its whole
+ * range, so i travels P_ii / max_j |P_ij| of its range (1: i itself moves most, free over its
+ * whole range; near 0: the direction hardly involves i).  A parameter that travels more than
+ * MK_FIT_FREE_MAX of its range is not identifiable; one that travels less is, with that travel
+ * counted in its SE as a uniform spread (variance f^2 / 12 in u). */
+#define MK_FIT_NULL_RTOL 1e-6 /* a singular value at or below this fraction of the largest: a null direction */
+#define MK_FIT_FREE_MAX 0.1
+
+static void free_travel(const double *vt, const double *sv, int k, int ns, double tol, double *freef)
+{
+    for (int i = 0; i < k; i++) {
+        double pii = 0, pmax = 0;
+        for (int j = 0; j < k; j++) {
+            double pij = 0;
+            for (int r = 0; r < k; r++) {
+                double s = r < ns ? sv[r] : 0;
+                if (s > tol && s > 0) continue;
+                pij += vt[(size_t)r + (size_t)i * (size_t)k] * vt[(size_t)r + (size_t)j * (size_t)k];
+            }
+            if (j == i) pii = pij;
+            if (fabs(pij) > pmax) pmax = fabs(pij);
+        }
+        freef[i] = pii > 1e-300 && pmax > 0 ? pii / pmax : 0;
+    }
+}
+
+/* SVD of J (n_res x k): standard errors (pseudo-inverse of J^T J), correlations and which
+ * parameters the targets pin down (free_travel above).  Exposed for tests in fit.h. */
+mk_status mk_fit_identify(mk_fit_result *res, mk_error *err)
 {
     int m = res->n_res, k = res->k, ns = m < k ? m : k;
     res->se_u = mk_malloc(8 * (size_t)k);
@@ -399,10 +429,10 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
     res->why = mk_calloc((size_t)k, sizeof *res->why);
     res->sv = mk_calloc((size_t)ns + 1, 8);
     double *a = mk_malloc(8 * (size_t)m * (size_t)k + 8), *vt = mk_malloc(8 * (size_t)k * (size_t)k),
-           *cov = mk_calloc((size_t)k * (size_t)k, 8), *null_w = mk_calloc((size_t)k, 8);
+           *cov = mk_calloc((size_t)k * (size_t)k, 8), *freef = mk_calloc((size_t)k, 8);
     int *bad_col = mk_calloc((size_t)k, sizeof *bad_col);
     mk_status rc = MK_OK;
-    if (!res->se_u || !res->corr || !res->cov_u || !res->identifiable || !res->why || !res->sv || !a || !vt || !cov || !null_w || !bad_col) {
+    if (!res->se_u || !res->corr || !res->cov_u || !res->identifiable || !res->why || !res->sv || !a || !vt || !cov || !freef || !bad_col) {
         rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -432,20 +462,19 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
     }
     res->n_sv = ns;
     /* V = vt^T; vt is k x k column-major: vt[r + c*k] = V[c][r] (row r of V^T) */
-    double smax = ns > 0 ? res->sv[0] : 0, tol = smax * 1e-6;
+    double smax = ns > 0 ? res->sv[0] : 0, tol = smax * MK_FIT_NULL_RTOL;
     for (int r = 0; r < k; r++) {
         double s = r < ns ? res->sv[r] : 0;
+        if (!(s > tol) || !(s > 0)) continue;
         for (int i = 0; i < k; i++) {
             double vi = vt[(size_t)r + (size_t)i * (size_t)k];
-            if (!(s > tol) || !(s > 0)) {
-                null_w[i] += vi * vi;
-                continue;
-            }
             for (int j = 0; j < k; j++) cov[(size_t)i * (size_t)k + (size_t)j] += vi * vt[(size_t)r + (size_t)j * (size_t)k] / (s * s);
         }
     }
+    free_travel(vt, res->sv, k, ns, tol, freef);
     for (int i = 0; i < k; i++) {
-        int det = !bad_col[i] && null_w[i] < 1e-3;
+        int det = !bad_col[i] && freef[i] <= MK_FIT_FREE_MAX;
+        cov[(size_t)i * (size_t)k + (size_t)i] += det ? freef[i] * freef[i] / 12 : 0;
         res->se_u[i] = det ? sqrt(cov[(size_t)i * (size_t)k + (size_t)i]) : INFINITY;
     }
     /* the Laplace covariance a forecast draws from: the pseudo-inverse between determined
@@ -471,14 +500,15 @@ static mk_status identify(mk_fit_result *res, mk_error *err)
         }
         if (bad_col[i]) snprintf(res->why[i], sizeof res->why[i], "a run failed at the finite-difference step");
         else if (!isfinite(res->se_u[i]))
-            snprintf(res->why[i], sizeof res->why[i], "the targets do not constrain it (a null direction of the Jacobian)");
+            snprintf(res->why[i], sizeof res->why[i], "the targets leave it free over %.0f%% of its range (a null direction of the Jacobian)",
+                     100 * freef[i]);
         else if (1.96 * res->se_u[i] >= 0.5)
             snprintf(res->why[i], sizeof res->why[i], "large SE: the 95%% interval spans %.0f%% of its range", 2 * 196 * res->se_u[i]);
         else if (worst > 0.95) snprintf(res->why[i], sizeof res->why[i], "correlated with another fitted parameter (|r| = %.3f)", worst);
         res->identifiable[i] = !res->why[i][0];
     }
 done:
-    free(a), free(vt), free(cov), free(null_w), free(bad_col);
+    free(a), free(vt), free(cov), free(freef), free(bad_col);
     return rc;
 }
 
@@ -597,8 +627,8 @@ done:
     return rc;
 }
 
-mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
-                     void *ctx, const mk_fit_opts *o, mk_fit_result *out, mk_error *err)
+mk_status mk_fit_compute(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
+                         void *ctx, const mk_fit_opts *o, mk_fit_result *out, mk_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!abi || !p || k < 1 || n_res < 1 || !fn || !o) return mk_fail(err, MK_ERR_INVALID, "mk_fit_run: bad arguments");
@@ -623,11 +653,82 @@ mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int 
     if ((rc = search(&c, out, opts.design, opts.starts, err))) goto done;
     if ((rc = jacobian(&c, out, err))) goto done;
     for (int j = 0; j < k; j++) out->x0[j] = abi->params[p[j].param].value, out->x[j] = mk_fit_to_value(&p[j], out->u[j]);
-    rc = identify(out, err);
+    rc = mk_fit_identify(out, err);
 done:
     free(c.params);
     free(c.rbuf);
     out->wall_s = mk_monotonic_s() - t0;
-    if (rc) mk_fit_result_free(out);
+    if (rc) mk_fit_result_clear(out);
     return rc;
+}
+
+/* ---------------------------------------------------------------- the handle */
+
+mk_status mk_fit_run(const mk_model_abi *abi, const mk_fit_param *p, int k, int n_res, mk_fit_residual_fn fn,
+                     void *ctx, const mk_fit_opts *o, mk_fit_result **out, mk_error *err)
+{
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "mk_fit_run: bad arguments");
+    *out = mk_calloc(1, sizeof **out);
+    if (!*out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = mk_fit_compute(abi, p, k, n_res, fn, ctx, o, *out, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void mk_fit_result_free(mk_fit_result *r)
+{
+    mk_fit_result_clear(r);
+    free(r);
+}
+
+void mk_fit_result_summary(const mk_fit_result *r, mk_fit_summary *out)
+{
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!r) return;
+    *out = (mk_fit_summary){.k = r->k, .n_res = r->n_res, .f0 = r->f0, .f = r->f, .n_hist = r->n_hist,
+                            .n_design = r->n_design, .starts = r->starts, .failed_evals = r->failed_evals,
+                            .n_sv = r->n_sv, .jobs = r->jobs, .wall_s = r->wall_s};
+}
+
+/* n values of src into dst, when both are there */
+static void copy_out(double *dst, const double *src, int n)
+{
+    if (dst && src && n > 0) memcpy(dst, src, sizeof *dst * (size_t)n);
+}
+
+void mk_fit_result_values(const mk_fit_result *r, double *x0, double *x, double *u0, double *u)
+{
+    if (!r) return;
+    copy_out(x0, r->x0, r->k), copy_out(x, r->x, r->k), copy_out(u0, r->u0, r->k), copy_out(u, r->u, r->k);
+}
+
+void mk_fit_result_residuals(const mk_fit_result *r, double *before, double *after)
+{
+    if (!r) return;
+    copy_out(before, r->r0, r->n_res), copy_out(after, r->r, r->n_res);
+}
+
+void mk_fit_result_history(const mk_fit_result *r, double *hist, int *polish_len)
+{
+    if (!r) return;
+    copy_out(hist, r->hist, r->n_hist);
+    if (polish_len && r->polish_len) memcpy(polish_len, r->polish_len, sizeof *polish_len * (size_t)r->starts);
+}
+
+void mk_fit_result_identifiability(const mk_fit_result *r, double *se_u, int *identifiable, double *corr,
+                                   double *cov_u, double *sv)
+{
+    if (!r) return;
+    copy_out(se_u, r->se_u, r->k);
+    if (identifiable && r->identifiable) memcpy(identifiable, r->identifiable, sizeof *identifiable * (size_t)r->k);
+    copy_out(corr, r->corr, r->k * r->k), copy_out(cov_u, r->cov_u, r->k * r->k), copy_out(sv, r->sv, r->n_sv);
+}
+
+const char *mk_fit_result_why(const mk_fit_result *r, int j)
+{
+    return r && r->why && j >= 0 && j < r->k ? r->why[j] : NULL;
 }

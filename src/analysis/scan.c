@@ -38,13 +38,19 @@ static void free_points(mk_scan_point *p, int n)
     free(p);
 }
 
-void mk_scan_result_free(mk_scan_result *r)
+void mk_scan_result_clear(mk_scan_result *r)
 {
     if (!r) return;
     free_points(r->fwd, r->n);
     free_points(r->back, r->n);
     free(r->rel_diff);
     memset(r, 0, sizeof *r);
+}
+
+void mk_scan_result_free(mk_scan_result *r)
+{
+    mk_scan_result_clear(r);
+    free(r);
 }
 
 double mk_scan_get(const mk_scan_result *r, const mk_scan_point *p, const char *name, const char **unit)
@@ -174,7 +180,7 @@ static void compare(mk_scan_result *r)
     }
 }
 
-mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result *out, mk_error *err)
+mk_status mk_scan_compute(const mk_solver *base, const mk_scan_opts *o, mk_scan_result *out, mk_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!base || !o) return mk_fail(err, MK_ERR_INVALID, "mk_scan_run: missing argument");
@@ -234,11 +240,102 @@ mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_resu
     free(prev);
     out->wall_s = mk_monotonic_s() - t_start;
     if (rc) {
-        mk_scan_result_free(out);
+        mk_scan_result_clear(out);
         return rc;
     }
     for (int k = 0; k < out->n; k++) out->n_unconverged += !out->fwd[k].converged + !out->back[k].converged;
     compare(out);
+    return MK_OK;
+}
+
+mk_status mk_scan_run(const mk_solver *base, const mk_scan_opts *o, mk_scan_result **out, mk_error *err)
+{
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "mk_scan_run: missing argument");
+    *out = mk_calloc(1, sizeof **out);
+    if (!*out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = mk_scan_compute(base, o, *out, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+const mk_model_abi *mk_scan_result_abi(const mk_scan_result *r) { return r ? r->abi : NULL; }
+int mk_scan_result_points(const mk_scan_result *r) { return r ? r->n : 0; }
+int mk_scan_result_ranges(const mk_scan_result *r) { return r ? r->n_ranges : 0; }
+int mk_scan_result_unconverged(const mk_scan_result *r) { return r ? r->n_unconverged : 0; }
+double mk_scan_result_wall_s(const mk_scan_result *r) { return r ? r->wall_s : NAN; }
+
+const char *mk_scan_result_swept(const mk_scan_result *r, const char **unit)
+{
+    if (unit) *unit = r ? r->unit : "";
+    return r ? r->name : "";
+}
+
+const char *mk_scan_result_watch(const mk_scan_result *r, const char **unit)
+{
+    if (unit) *unit = r ? r->watch_unit : "";
+    return r ? r->watch : "";
+}
+
+void mk_scan_result_range(const mk_scan_result *r, int i, double *lo, double *hi)
+{
+    int ok = r && i >= 0 && i < r->n_ranges;
+    if (lo) *lo = ok ? r->range_lo[i] : NAN;
+    if (hi) *hi = ok ? r->range_hi[i] : NAN;
+}
+
+double mk_scan_result_fold(const mk_scan_result *r, int branch)
+{
+    return !r ? NAN : branch ? r->fold_back : r->fold_fwd;
+}
+
+void mk_scan_result_stats(const mk_scan_result *r, mk_solver_stats *st)
+{
+    if (st) *st = r ? r->stats : (mk_solver_stats){0};
+}
+
+static const mk_scan_point *point(const mk_scan_result *r, int branch, int k)
+{
+    if (!r || k < 0 || k >= r->n || (branch != 0 && branch != 1)) return NULL;
+    return branch ? &r->back[k] : &r->fwd[k];
+}
+
+mk_status mk_scan_result_point(const mk_scan_result *r, int branch, int k, mk_scan_point_info *out, mk_error *err)
+{
+    const mk_scan_point *p = point(r, branch, k);
+    if (!p || !out)
+        return mk_fail(err, MK_ERR_INVALID, "scan point %d of branch %d: out of range (%d points, branches 0 and 1)",
+                       k, branch, r ? r->n : 0);
+    *out = (mk_scan_point_info){.value = p->value, .converged = p->converged, .settled_s = p->settled_s,
+                                .rel_change = p->rel_change, .slowest = p->slowest, .rel_diff = r->rel_diff[k],
+                                .differs = r->rel_diff[k] > r->opts.hyst_tol || isnan(r->rel_diff[k])};
+    return MK_OK;
+}
+
+double mk_scan_result_get(const mk_scan_result *r, int branch, int k, const char *name, const char **unit)
+{
+    const mk_scan_point *p = point(r, branch, k);
+    if (!p) {
+        if (unit) *unit = "";
+        return NAN;
+    }
+    return mk_scan_get(r, p, name, unit);
+}
+
+mk_status mk_scan_result_column(const mk_scan_result *r, int branch, const char *name, double *out, mk_error *err)
+{
+    if (!r || !out || (branch != 0 && branch != 1))
+        return mk_fail(err, MK_ERR_INVALID, "mk_scan_result_column: missing argument or no branch %d", branch);
+    if (name && mk_abi_find(r->abi, MK_SYM_STATE, name) < 0 && mk_abi_find(r->abi, MK_SYM_VAR, name) < 0)
+        return mk_fail(err, MK_ERR_NAME, "model '%s' has no state or variable '%s'", r->abi->name, name);
+    for (int k = 0; k < r->n; k++) {
+        const mk_scan_point *p = point(r, branch, k);
+        out[k] = name ? mk_scan_get(r, p, name, NULL) : p->value;
+    }
     return MK_OK;
 }
 

@@ -79,7 +79,7 @@ void mk_morris_opts_default(mk_morris_opts *o)
     mk_solver_opts_default(&o->solver);
 }
 
-void mk_morris_result_free(mk_morris_result *r)
+void mk_morris_result_clear(mk_morris_result *r)
 {
     if (!r) return;
     free(r->factor);
@@ -404,8 +404,8 @@ static void morris_effects(mk_morris_result *out, const double *U, const double 
     }
 }
 
-mk_status mk_morris_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                        const mk_morris_opts *o, mk_morris_result *out, mk_error *err)
+mk_status mk_morris_compute(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                            const mk_morris_opts *o, mk_morris_result *out, mk_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!abi || !p || !o) return mk_fail(err, MK_ERR_INVALID, "mk_morris_run: missing argument");
@@ -464,7 +464,7 @@ done:
     free(U);
     free(Y);
     free(moved);
-    if (rc) mk_morris_result_free(out);
+    if (rc) mk_morris_result_clear(out);
     return rc;
 }
 

@@ -22,6 +22,59 @@
 #include "myoknot.h" /* the declarations are public: include/myoknot/analysis.h */
 #include "protocol/protocol.h"
 
+/* The results' records, for the modules and their unit tests; callers of the library have the
+ * accessors of include/myoknot/analysis.h. */
+struct mk_morris_result {
+    const mk_model_abi *abi;
+    int k;                     /* factors */
+    mk_morris_factor *factor;
+    int n_out;
+    char out_label[MK_MORRIS_MAX_OUTPUTS][32];   /* "pain", "ppt", "core.ca" */
+    char out_name[MK_MORRIS_MAX_OUTPUTS][128];   /* what is measured: "pain.local", "PPT" */
+    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
+    double *mu, *mu_star, *sigma;                /* [i * n_out + o] */
+    int *n_ee;                                   /* finite elementary effects behind them */
+    double base[MK_MORRIS_MAX_OUTPUTS];          /* outputs with every parameter at its value */
+    int n_skipped;                               /* matched parameters without a usable range */
+    int trajectories, levels;
+    double delta;
+    unsigned long long seed;
+    int runs, failed;
+    double wall_s;
+    int jobs;
+    char first_failure[512];                     /* of the first failed run in design order */
+};
+
+struct mk_sobol_result {
+    const mk_model_abi *abi;
+    int k;
+    mk_morris_factor *factor;
+    int n_skipped;
+    int n_out;
+    char out_label[MK_MORRIS_MAX_OUTPUTS][32];
+    char out_name[MK_MORRIS_MAX_OUTPUTS][128];
+    char out_unit[MK_MORRIS_MAX_OUTPUTS][32];
+    double base[MK_MORRIS_MAX_OUTPUTS];
+    /* [i * n_out + o]; NaN where undefined (no variance, too few complete rows) */
+    double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi;
+    double mean[MK_MORRIS_MAX_OUTPUTS], var[MK_MORRIS_MAX_OUTPUTS];
+    int n_used[MK_MORRIS_MAX_OUTPUTS];           /* rows with f(A) and f(B) (V's rows) */
+    int *n_rows;                                 /* [i * n_out + o]: of those, with f(AB_i) too */
+    int samples, bootstrap;
+    unsigned long long seed;
+    int runs, failed, jobs;
+    double wall_s;
+    char first_failure[512];
+};
+
+/* mk_morris_run and mk_sobol_run into records the caller owns (released with _clear). */
+mk_status mk_morris_compute(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                            const mk_morris_opts *o, mk_morris_result *out, mk_error *err);
+void mk_morris_result_clear(mk_morris_result *r);
+mk_status mk_sobol_compute(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                           const mk_sobol_opts *o, mk_sobol_result *out, mk_error *err);
+void mk_sobol_result_clear(mk_sobol_result *r);
+
 /* The generator of the design (xoshiro256**, seeded by splitmix64), exposed for tests. */
 typedef struct mk_rng {
     unsigned long long s[4];

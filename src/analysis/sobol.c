@@ -28,7 +28,7 @@ void mk_sobol_opts_default(mk_sobol_opts *o)
     mk_solver_opts_default(&o->solver);
 }
 
-void mk_sobol_result_free(mk_sobol_result *r)
+void mk_sobol_result_clear(mk_sobol_result *r)
 {
     if (!r) return;
     free(r->factor);
@@ -230,8 +230,8 @@ static mk_status estimate_output(mk_sobol_result *r, const double *Y, int q, mk_
     return rc;
 }
 
-mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                       const mk_sobol_opts *o, mk_sobol_result *out, mk_error *err)
+mk_status mk_sobol_compute(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                           const mk_sobol_opts *o, mk_sobol_result *out, mk_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!abi || !p || !o) return mk_fail(err, MK_ERR_INVALID, "mk_sobol_run: missing argument");
@@ -290,7 +290,7 @@ mk_status mk_sobol_run(const mk_model_abi *abi, const mk_protocol *p, const mk_a
 done:
     mk_sens_run_free(&s);
     free(A), free(B), free(U), free(Y);
-    if (rc) mk_sobol_result_free(out);
+    if (rc) mk_sobol_result_clear(out);
     return rc;
 }
 

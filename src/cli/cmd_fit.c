@@ -222,9 +222,55 @@ static void on_progress(void *ctx, mk_fit_stage stage, int done, int total, doub
 
 /* ---------------------------------------------------------------- outputs */
 
+/* The fit's numbers, copied out of the library's result through its accessors, for the tables
+ * below; res is the result itself (the covariance, the history figure). */
+typedef struct fit_view {
+    const mk_fit_result *res;
+    int k, n_res, n_hist, n_design, starts, failed_evals, n_sv, jobs;
+    double f0, f, wall_s;
+    double *x0, *x, *r0, *r, *hist, *se_u, *corr, *sv;
+    int *polish_len, *identifiable;
+    const char **why;
+} fit_view;
+
+static void view_free(fit_view *v)
+{
+    free(v->x0), free(v->x), free(v->r0), free(v->r), free(v->hist), free(v->se_u), free(v->corr), free(v->sv);
+    free(v->polish_len), free(v->identifiable), free(v->why);
+    memset(v, 0, sizeof *v);
+}
+
+static int view_open(fit_view *v, const mk_fit_result *res)
+{
+    mk_fit_summary s;
+    mk_fit_result_summary(res, &s);
+    *v = (fit_view){.res = res, .k = s.k, .n_res = s.n_res, .n_hist = s.n_hist, .n_design = s.n_design,
+                    .starts = s.starts, .failed_evals = s.failed_evals, .n_sv = s.n_sv, .jobs = s.jobs,
+                    .f0 = s.f0, .f = s.f, .wall_s = s.wall_s};
+    size_t k = (size_t)s.k + 1, n = (size_t)s.n_res + 1;
+    v->x0 = mk_malloc(sizeof *v->x0 * k), v->x = mk_malloc(sizeof *v->x * k), v->se_u = mk_malloc(sizeof *v->se_u * k);
+    v->r0 = mk_malloc(sizeof *v->r0 * n), v->r = mk_malloc(sizeof *v->r * n);
+    v->hist = mk_malloc(sizeof *v->hist * ((size_t)s.n_hist + 1));
+    v->corr = mk_malloc(sizeof *v->corr * k * k), v->sv = mk_malloc(sizeof *v->sv * ((size_t)s.n_sv + 1));
+    v->polish_len = mk_malloc(sizeof *v->polish_len * ((size_t)s.starts + 1));
+    v->identifiable = mk_malloc(sizeof *v->identifiable * k), v->why = mk_malloc(sizeof *v->why * k);
+    if (!v->x0 || !v->x || !v->se_u || !v->r0 || !v->r || !v->hist || !v->corr || !v->sv || !v->polish_len ||
+        !v->identifiable || !v->why) {
+        view_free(v);
+        fprintf(stderr, "myoknot: error: out of memory\n");
+        return 1;
+    }
+    mk_fit_result_values(res, v->x0, v->x, NULL, NULL);
+    mk_fit_result_residuals(res, v->r0, v->r);
+    mk_fit_result_history(res, v->hist, v->polish_len);
+    mk_fit_result_identifiability(res, v->se_u, v->identifiable, v->corr, NULL, v->sv);
+    for (int j = 0; j < s.k; j++) v->why[j] = mk_fit_result_why(res, j);
+    return 0;
+}
+
 /* The Laplace covariance for `run --forecast` (docs/fit.md): in the fitted coordinates, ln of
  * the value for a log-scale parameter, the value in its declared unit otherwise. */
-static void write_covariance_yaml(mk_buf *b, const mk_model_abi *abi, const mk_fit_param *p, const mk_fit_result *r)
+static void write_covariance_yaml(mk_buf *b, const mk_model_abi *abi, const mk_fit_param *p, const fit_view *r)
 {
     int k = r->k;
     double *cov = mk_malloc(sizeof *cov * (size_t)k * (size_t)k);
@@ -232,7 +278,7 @@ static void write_covariance_yaml(mk_buf *b, const mk_model_abi *abi, const mk_f
         b->failed = 1;
         return;
     }
-    mk_fit_covariance(p, r, cov);
+    mk_fit_covariance(p, r->res, cov);
     mk_buf_printf(b, "# the Laplace approximation at the optimum: the Fisher information's pseudo-inverse;\n"
                      "# a parameter the data do not determine: uniform over its range, uncorrelated\n");
     mk_buf_printf(b, "covariance:\n  parameters: [");
@@ -249,7 +295,7 @@ static void write_covariance_yaml(mk_buf *b, const mk_model_abi *abi, const mk_f
 }
 
 static void write_params_yaml(mk_buf *b, const fit_args *a, const mk_model_abi *abi, const mk_fit_param *p,
-                              const mk_fit_result *r)
+                              const fit_view *r)
 {
     time_t tn = time(NULL);
     struct tm tm;
@@ -282,7 +328,7 @@ static void csv_text(mk_buf *b, const char *s)
 }
 
 static void write_ident(mk_buf *csv, mk_buf *cor, mk_buf *txt, const mk_model_abi *abi, const mk_fit_param *p,
-                        const mk_fit_result *r)
+                        const fit_view *r)
 {
     mk_buf_puts(csv, "parameter,unit,scale,lo,hi,before,after,se_u,se,se_kind,identifiable,why\n");
     mk_buf_printf(txt, "\n%-28s %11s %11s %-6s %12s  %s\n", "parameter", "before", "after", "scale", "SE", "identifiable?");
@@ -320,7 +366,7 @@ static void write_ident(mk_buf *csv, mk_buf *cor, mk_buf *txt, const mk_model_ab
     mk_buf_puts(txt, "\n");
 }
 
-static void write_history_csv(mk_buf *b, const mk_fit_result *r)
+static void write_history_csv(mk_buf *b, const fit_view *r)
 {
     mk_buf_puts(b, "evaluation,stage,start,objective\n");
     int e = 0;
@@ -330,7 +376,7 @@ static void write_history_csv(mk_buf *b, const mk_fit_result *r)
 }
 
 /* The per-target table before and after, from fresh runs of the targets at both points. */
-static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_param *p, const mk_fit_result *r,
+static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_param *p, const fit_view *r,
                         mk_buf *csv, mk_buf *txt)
 {
     mk_symbol *after = mk_malloc(sizeof *after * (size_t)abi->n_params + 1);
@@ -368,7 +414,7 @@ static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_pa
     return 0;
 }
 
-static void data_table(const mk_fit_dataset *ds, const mk_fit_result *r, mk_buf *csv, mk_buf *txt)
+static void data_table(const mk_fit_dataset *ds, const fit_view *r, mk_buf *csv, mk_buf *txt)
 {
     const mk_fit_data *data = mk_fit_dataset_data(ds);
     mk_buf_puts(csv, "line,time_s,variable,value,sd,residual_before,residual_after\n");
@@ -456,7 +502,7 @@ static int open_inputs(fit_run *f)
 
 static const mk_outdir_kind k_fit_kind = {"an output of myoknot fit (no fit.txt)", "fit.txt", NULL};
 
-static int write_outputs(fit_run *f, const mk_fit_result *r, mk_buf *txt)
+static int write_outputs(fit_run *f, const fit_view *r, mk_buf *txt)
 {
     mk_buf yaml, hist, resid, ident, cor;
     mk_buf_init(&yaml), mk_buf_init(&hist), mk_buf_init(&resid), mk_buf_init(&ident), mk_buf_init(&cor);
@@ -478,7 +524,7 @@ static int write_outputs(fit_run *f, const mk_fit_result *r, mk_buf *txt)
              mk_outdir_write(f->od, "identifiability.csv", ident.data, ident.len, &err) ||
              mk_outdir_write(f->od, "correlation.csv", cor.data, cor.len, &err) ||
              mk_outdir_write(f->od, "fit.txt", txt->data, txt->len, &err) ||
-             mk_outdir_path(f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r, title, path, &err))
+             mk_outdir_path(f->od, "objective.png", path, sizeof path, &err) || mk_fit_write_history(r->res, title, path, &err))
         rc = mk_cli_report(&err);
     mk_buf_free(&yaml), mk_buf_free(&hist), mk_buf_free(&resid), mk_buf_free(&ident), mk_buf_free(&cor);
     return rc;
@@ -520,13 +566,19 @@ static int fit_main(const fit_args *parsed)
            f.abi->name, f.a.params ? f.a.params : "every 'assumed' parameter", nl, n_res,
            f.a.data ? "measurements" : "calibration targets", f.a.seed, f.a.jobs);
     fflush(stdout);
-    mk_fit_result r;
+    mk_fit_result *res = NULL;
     mk_error err = {0};
     if (mk_fit_run(f.abi, f.p, f.k, n_res, f.a.data ? mk_fit_dataset_residuals : target_residuals,
-                   f.a.data ? (void *)f.ds : (void *)&f.ts, &o, &r, &err)) {
+                   f.a.data ? (void *)f.ds : (void *)&f.ts, &o, &res, &err)) {
         rc = mk_cli_report(&err);
         close_run(&f);
         return rc;
+    }
+    fit_view r;
+    if (view_open(&r, res)) {
+        mk_fit_result_free(res);
+        close_run(&f);
+        return 1;
     }
     mk_buf txt;
     mk_buf_init(&txt);
@@ -539,7 +591,8 @@ static int fit_main(const fit_args *parsed)
         printf("output: %s (params.yaml, objective.png, history.csv, residuals.csv, identifiability.csv, correlation.csv, fit.txt)\n",
                mk_outdir_dir(f.od));
     mk_buf_free(&txt);
-    mk_fit_result_free(&r);
+    view_free(&r);
+    mk_fit_result_free(res);
     close_run(&f);
     return rc;
 }

@@ -197,34 +197,37 @@ static const char *col_name(const mk_model_abi *abi, size_t i)
 
 static void print_branch(const mk_scan_result *r, int back, const char *const *cols, int nc)
 {
-    const mk_model_abi *abi = r->abi;
+    const mk_model_abi *abi = mk_scan_result_abi(r);
+    int n = mk_scan_result_points(r);
     printf("\n%s sweep, %s:\n", back ? "backward" : "forward", back ? "from B back to A" : "from A to B");
     char head[200];
-    snprintf(head, sizeof head, "%.120s [%.60s]", r->name, r->unit);
+    const char *unit = "", *name = mk_scan_result_swept(r, &unit);
+    snprintf(head, sizeof head, "%.120s [%.60s]", name, unit);
     printf("  %22s", head);
     for (int c = 0; c < nc; c++) {
-        const char *unit = "";
-        mk_scan_get(r, &r->fwd[0], cols[c], &unit);
+        const char *cu = "";
+        mk_scan_result_get(r, 0, 0, cols[c], &cu);
         char h[200];
-        snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
+        snprintf(h, sizeof h, "%s [%s]", cols[c], cu);
         printf(" %*s", (int)(strlen(h) > 12 ? strlen(h) : 12), h);
     }
     printf("  conv  settled  slowest state\n");
-    for (int j = 0; j < r->n; j++) {
-        int k = back ? r->n - 1 - j : j;
-        const mk_scan_point *p = back ? &r->back[k] : &r->fwd[k];
-        printf("  %22.6g", p->value);
+    for (int j = 0; j < n; j++) {
+        int k = back ? n - 1 - j : j;
+        mk_scan_point_info p;
+        if (mk_scan_result_point(r, back, k, &p, NULL)) continue; /* k is in range */
+        printf("  %22.6g", p.value);
         for (int c = 0; c < nc; c++) {
-            const char *unit = "";
-            mk_scan_get(r, p, cols[c], &unit);
+            const char *cu = "";
+            mk_scan_result_get(r, back, k, cols[c], &cu);
             char h[200];
-            snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
-            printf(" %*.5g", (int)(strlen(h) > 12 ? strlen(h) : 12), mk_scan_get(r, p, cols[c], NULL));
+            snprintf(h, sizeof h, "%s [%s]", cols[c], cu);
+            printf(" %*.5g", (int)(strlen(h) > 12 ? strlen(h) : 12), mk_scan_result_get(r, back, k, cols[c], NULL));
         }
-        printf("  %-4s %6.3g h  %s%s", p->converged ? "yes" : "NO", p->settled_s / 3600,
-               p->converged || p->slowest < 0 ? "" : abi->states[p->slowest].name, p->converged ? "" : " (");
-        if (!p->converged) printf("%.2g per check)", p->rel_change);
-        if (r->rel_diff[k] > r->opts.hyst_tol || isnan(r->rel_diff[k])) printf("  <- branches differ");
+        printf("  %-4s %6.3g h  %s%s", p.converged ? "yes" : "NO", p.settled_s / 3600,
+               p.converged || p.slowest < 0 ? "" : abi->states[p.slowest].name, p.converged ? "" : " (");
+        if (!p.converged) printf("%.2g per check)", p.rel_change);
+        if (p.differs) printf("  <- branches differ");
         printf("\n");
     }
 }
@@ -321,8 +324,7 @@ static int scan_main(const scan_args *parsed)
     mk_error err = {0};
     mk_cli_model_ref ref = {0};
     mk_solver *s = NULL;
-    mk_scan_result res;
-    int have = 0;
+    mk_scan_result *res = NULL;
     mk_buf csv, verdict;
     mk_buf_init(&csv);
     mk_buf_init(&verdict);
@@ -395,44 +397,48 @@ static int scan_main(const scan_args *parsed)
         rc = mk_cli_report(&err);
         goto done;
     }
-    have = 1;
 
     const char *cols[16];
     int nc = 0;
-    cols[nc++] = res.watch;
+    const char *watch = mk_scan_result_watch(res, NULL), *unit = "", *name = mk_scan_result_swept(res, &unit);
+    int n = mk_scan_result_points(res);
+    cols[nc++] = watch;
     for (size_t i = 0; i < sizeof k_cols / sizeof *k_cols; i++)
-        if (strcmp(col_name(abi, i), res.watch) && !isnan(mk_scan_get(&res, &res.fwd[0], col_name(abi, i), NULL)))
+        if (strcmp(col_name(abi, i), watch) && !isnan(mk_scan_result_get(res, 0, 0, col_name(abi, i), NULL)))
             cols[nc++] = col_name(abi, i);
     if (nc == 1) {
         for (int i = 0; i < abi->n_states && nc < 6; i++)
-            if (strcmp(abi->states[i].name, res.watch)) cols[nc++] = abi->states[i].name;
+            if (strcmp(abi->states[i].name, watch)) cols[nc++] = abi->states[i].name;
         for (int i = 0; i < abi->n_vars && nc < 8; i++)
-            if (abi->vars[i].is_output && strcmp(abi->vars[i].name, res.watch)) cols[nc++] = abi->vars[i].name;
+            if (abi->vars[i].is_output && strcmp(abi->vars[i].name, watch)) cols[nc++] = abi->vars[i].name;
     }
-    print_branch(&res, 0, cols, nc);
-    print_branch(&res, 1, cols, nc);
+    print_branch(res, 0, cols, nc);
+    print_branch(res, 1, cols, nc);
     /* the other outputs too: slow states may remember what the watched one forgets */
     printf("\nlargest difference between the branches, per output (relative):\n");
     for (int c = 0; c < nc; c++) {
         double worst = -1, at = NAN;
-        for (int k = 0; k < res.n; k++) {
-            double f = mk_scan_get(&res, &res.fwd[k], cols[c], NULL), b = mk_scan_get(&res, &res.back[k], cols[c], NULL);
+        for (int k = 0; k < n; k++) {
+            double f = mk_scan_result_get(res, 0, k, cols[c], NULL), b = mk_scan_result_get(res, 1, k, cols[c], NULL);
             double d = fabs(f - b) / fmax(fmax(fabs(f), fabs(b)), so.abs_tol / so.hyst_tol);
-            if (d > worst) worst = d, at = res.fwd[k].value;
+            mk_scan_point_info p;
+            if (d > worst && !mk_scan_result_point(res, 0, k, &p, NULL)) worst = d, at = p.value;
         }
-        printf("  %-24s %8.3g %% at %s = %g %s%s\n", cols[c], 100 * worst, res.name, at, strcmp(res.unit, "1") ? res.unit : "",
+        printf("  %-24s %8.3g %% at %s = %g %s%s\n", cols[c], 100 * worst, name, at, strcmp(unit, "1") ? unit : "",
                c == 0 ? "  (the watched output)" : "");
     }
-    mk_scan_verdict(&res, &verdict);
+    mk_scan_verdict(res, &verdict);
     printf("\n%s\n", verdict.data ? verdict.data : "");
-    printf("solver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %d steady states\n", res.stats.steps,
-           res.stats.rhs_evals, res.wall_s, 2 * res.n);
+    mk_solver_stats st;
+    mk_scan_result_stats(res, &st);
+    printf("solver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %d steady states\n", st.steps,
+           st.rhs_evals, mk_scan_result_wall_s(res), 2 * n);
 
     char path[8400];
     mk_buf_puts(&verdict, "\n");
-    if (mk_scan_write_csv(&res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
+    if (mk_scan_write_csv(res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
         mk_outdir_write(od, "verdict.txt", verdict.data, verdict.len, &err) ||
-        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(&res, path, &err)) {
+        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(res, path, &err)) {
         rc = mk_cli_report(&err);
         goto done;
     }
@@ -440,7 +446,7 @@ static int scan_main(const scan_args *parsed)
     printf("output: %s (scan.csv, scan.png, verdict.txt)\n", mk_outdir_dir(od));
 done:
     mk_cli_outdir_abort(&od);
-    if (have) mk_scan_result_free(&res);
+    mk_scan_result_free(res);
     mk_buf_free(&csv);
     mk_buf_free(&verdict);
     mk_solver_free(s);

@@ -189,47 +189,6 @@ static void progress(void *ctx, int done, int total, double elapsed)
     fflush(stderr);
 }
 
-static void print_table(const mk_morris_result *r, int o, int top, mk_buf *b)
-{
-    int *idx = mk_morris_rank(r, o);
-    if (!idx) return;
-    mk_buf_printf(b, "\n%s: %s [%s]; baseline %.4g\n", r->out_label[o], r->out_name[o], r->out_unit[o], r->base[o]);
-    mk_buf_printf(b, "  %4s  %-28s %12s %12s %12s %3s  %-6s  %s\n", "rank", "parameter", "mu*", "mu", "sigma", "n",
-                  "scale", "range");
-    int n = r->k < top ? r->k : top;
-    for (int j = 0; j < n; j++) {
-        int i = idx[j];
-        size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
-        const mk_morris_factor *f = &r->factor[i];
-        const mk_symbol *s = &r->abi->params[f->param];
-        mk_buf_printf(b, "  %4d  %-28s %12.4g %12.4g %12.4g %3d  %-6s  %g .. %g %s\n", j + 1, s->name, r->mu_star[at],
-                      r->mu[at], r->sigma[at], r->n_ee[at], f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
-    }
-    free(idx);
-}
-
-static void print_sobol_table(const mk_sobol_result *r, int o, int top, mk_buf *b)
-{
-    int *idx = mk_sobol_rank(r, o);
-    if (!idx) return;
-    mk_buf_printf(b, "\n%s: %s [%s]; baseline %.4g, mean %.4g, variance %.4g (%d of %d rows with f(A) and f(B))\n",
-                  r->out_label[o],
-                  r->out_name[o], r->out_unit[o], r->base[o], r->mean[o], r->var[o], r->n_used[o], r->samples);
-    mk_buf_printf(b, "  %4s  %-28s %8s %19s %8s %19s %5s  %-6s  %s\n", "rank", "parameter", "S1", "95% interval", "ST",
-                  "95% interval", "rows", "scale", "range");
-    int n = r->k < top ? r->k : top;
-    for (int j = 0; j < n; j++) {
-        int i = idx[j];
-        size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
-        const mk_morris_factor *f = &r->factor[i];
-        const mk_symbol *s = &r->abi->params[f->param];
-        mk_buf_printf(b, "  %4d  %-28s %8.3f  [%7.3f, %7.3f] %8.3f  [%7.3f, %7.3f] %5d  %-6s  %g .. %g %s\n", j + 1,
-                      s->name, r->s1[at], r->s1_lo[at], r->s1_hi[at], r->st[at], r->st_lo[at], r->st_hi[at],
-                      r->n_rows[at], f->log_scale ? "log" : "linear", f->lo, f->hi, s->unit);
-    }
-    free(idx);
-}
-
 /* Morris: the tables into text, the files into csv and the figure. */
 static int morris(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf *text, mk_buf *csv, const char *png)
 {
@@ -253,28 +212,15 @@ static int morris(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_bu
            a->levels, a->seed, a->outputs ? a->outputs : "pain,ppt,stiffness", a->params ? a->params : "all", a->jobs);
     fflush(stdout);
     mk_error err = {0};
-    mk_morris_result res;
+    mk_morris_result *res = NULL;
     if (mk_morris_run(abi, proto, cs->anat, &mo, &res, &err)) {
         int rc = mk_cli_report(&err);
         return err.code == MK_ERR_NAME ? EXIT_USAGE : rc; /* an unknown output or parameter name */
     }
-    int nl = 0;
-    for (int i = 0; i < res.k; i++) nl += res.factor[i].log_scale;
-    mk_buf_printf(text, "Morris screening of %d parameters (%d on a log scale, %d linear%s), %d trajectories of %d "
-                        "levels (delta %.3g of the range), seed %llu\n",
-                  res.k, nl, res.k - nl, res.n_skipped ? "; some without a usable range skipped" : "", res.trajectories,
-                  res.levels, res.delta, res.seed);
-    if (res.n_skipped) mk_buf_printf(text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
-    mk_buf_printf(text, "scenario '%s', model %s; effects in each output's unit per whole plausible range; n: the\n"
-                        "elementary effects behind each row (runs that failed or gave no value are left out)\n",
-                  mk_protocol_name(proto), abi->name);
-    for (int o = 0; o < res.n_out; o++) print_table(&res, o, a->top, text);
-    mk_buf_printf(text, "\nruns: %d (%d failed and left out) in %.1f s on %d worker%s, %.3f s per run\n", res.runs,
-                  res.failed, res.wall_s, res.jobs, res.jobs == 1 ? "" : "s", res.runs ? res.wall_s / res.runs : 0.0);
-    if (res.failed) mk_buf_printf(text, "first failure: %s\n", res.first_failure);
+    mk_morris_write_text(res, proto, a->top, text);
     int rc = 0;
-    if (mk_morris_write_csv(&res, csv, &err) || mk_morris_write_figure(&res, a->top, png, &err)) rc = mk_cli_report(&err);
-    mk_morris_result_free(&res);
+    if (mk_morris_write_csv(res, csv, &err) || mk_morris_write_figure(res, a->top, png, &err)) rc = mk_cli_report(&err);
+    mk_morris_result_free(res);
     return rc;
 }
 
@@ -301,28 +247,15 @@ static int sobol(const sens_args *a, const mk_cli_scenario *cs, prog *pg, mk_buf
            a->params ? a->params : "all", a->jobs);
     fflush(stdout);
     mk_error err = {0};
-    mk_sobol_result res;
+    mk_sobol_result *res = NULL;
     if (mk_sobol_run(abi, proto, cs->anat, &so, &res, &err)) {
         int rc = mk_cli_report(&err);
         return err.code == MK_ERR_NAME || err.code == MK_ERR_INVALID ? EXIT_USAGE : rc;
     }
-    int nl = 0;
-    for (int i = 0; i < res.k; i++) nl += res.factor[i].log_scale;
-    mk_buf_printf(text, "Sobol indices of %d parameters (%d on a log scale, %d linear), N = %d base samples of GSL's "
-                        "Sobol sequence, %d bootstrap resamples (seed %llu)\n",
-                  res.k, nl, res.k - nl, res.samples, res.bootstrap, res.seed);
-    if (res.n_skipped) mk_buf_printf(text, "  %d matching parameters have no usable range and were not varied\n", res.n_skipped);
-    mk_buf_printf(text, "scenario '%s', model %s; S1: share of the output's variance a parameter explains alone\n"
-                        "(Saltelli 2010), ST: with all its interactions (Jansen); 95 %% bootstrap percentile intervals;\n"
-                        "rows: the base samples behind each (a failed run leaves its row out)\n",
-                  mk_protocol_name(proto), abi->name);
-    for (int o = 0; o < res.n_out; o++) print_sobol_table(&res, o, a->top, text);
-    mk_buf_printf(text, "\nruns: %d (%d failed) in %.1f s on %d worker%s, %.3f s per run\n", res.runs, res.failed,
-                  res.wall_s, res.jobs, res.jobs == 1 ? "" : "s", res.runs ? res.wall_s / res.runs : 0.0);
-    if (res.failed) mk_buf_printf(text, "first failure: %s\n", res.first_failure);
+    mk_sobol_write_text(res, proto, a->top, text);
     int rc = 0;
-    if (mk_sobol_write_csv(&res, csv, &err) || mk_sobol_write_figure(&res, a->top, png, &err)) rc = mk_cli_report(&err);
-    mk_sobol_result_free(&res);
+    if (mk_sobol_write_csv(res, csv, &err) || mk_sobol_write_figure(res, a->top, png, &err)) rc = mk_cli_report(&err);
+    mk_sobol_result_free(res);
     return rc;
 }
 

@@ -2,10 +2,13 @@
  * cmd_validate_audit.c -- myoknot validate --audit: can each target fail?  (docs/validation.md)
  *
  * Every parameter with a plausible range is moved to each end of it, one at a time (about
- * 2 x 159 variants of tp_site), and the targets run against every variant.  A target that passes
- * for every variant, or all but one, does not depend on the model getting anything right: it is
- * marked insensitive.  The table (per target: how many variants pass, which parameter ends flip
- * the verdict) goes to the output directory; the marks go to DIR/audit.csv, which validate reads.
+ * 2 x 159 variants of tp_site), and the targets run against every variant.  A variant whose run
+ * fails (the simulation does not finish, a statistic cannot be read: verdict ERROR) says nothing
+ * about the target: it is counted apart as *failed*, never as a flip.  A target that passes for
+ * every variant that ran, or all but one, does not depend on the model getting anything right: it
+ * is marked insensitive.  The table (per target: how many variants pass, ran and failed, which
+ * parameter ends flip the verdict and which failed) goes to the output directory; the marks go to
+ * DIR/audit.csv, which validate reads.
  *
  * The variants run in worker processes (fork), not threads: compiling a scenario parses units
  * with UDUNITS, which is not thread safe.  Each worker writes one line per (variant, target) to
@@ -39,17 +42,22 @@ typedef struct audit {
     int n_t;
     variant *v;
     int n_v;
-    unsigned char *pass; /* [variant][target]: 1 pass, 0 not, 255 not yet known */
-    unsigned char *base; /* [target] */
+    unsigned char *pass; /* [variant][target]: AU_PASS, AU_MISS, AU_FAILED; 255 not yet known */
+    unsigned char *base; /* [target], the same codes for the model itself */
 } audit;
 
-/* 1 if target t passes its comparison against abi (marks ignored), 0 if not or on error. */
+/* What one run of a target says: its comparison passes, misses, or the run failed (ERROR: the
+ * simulation did not finish or the number could not be read), which is no verdict at all. */
+enum { AU_MISS = 0, AU_PASS = 1, AU_FAILED = 2 };
+
+/* AU_PASS if target t passes its comparison against abi (marks ignored), AU_MISS if it misses,
+ * AU_FAILED if the run failed. */
 static int raw_pass(audit *a, int t, const mk_model_abi *abi)
 {
     mk_vresult r;
     mk_error e = {0};
-    if (mk_vtarget_run(a->t[t], abi, a->u, a->anat, &r, &e)) return 0;
-    int ok = r.verdict == MK_V_PASS || r.verdict == MK_V_XPASS;
+    if (mk_vtarget_run(a->t[t], abi, a->u, a->anat, &r, &e)) return AU_FAILED;
+    int ok = r.verdict == MK_V_ERROR ? AU_FAILED : r.verdict == MK_V_PASS || r.verdict == MK_V_XPASS ? AU_PASS : AU_MISS;
     mk_vresult_free(&r);
     return ok;
 }
@@ -106,7 +114,8 @@ static int collect(audit *a, int *fds, int jobs)
                 int v, t, ok;
                 *nl = 0;
                 if (sscanf(line, "%d %d %d", &v, &t, &ok) == 3 && v >= 0 && v < a->n_v) {
-                    if (t >= 0 && t < a->n_t) a->pass[(size_t)v * (size_t)a->n_t + (size_t)t] = (unsigned char)ok;
+                    if (t >= 0 && t < a->n_t && ok >= AU_MISS && ok <= AU_FAILED)
+                        a->pass[(size_t)v * (size_t)a->n_t + (size_t)t] = (unsigned char)ok;
                     else if (t == -1 && ++done) mk_cli_progress_show(&pg, done, a->n_v);
                 }
                 line = nl + 1;
@@ -126,6 +135,43 @@ static void csv_text(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+/* The parameter ends (" "-separated "name=lo|hi") of the variants for which target t ran and its
+ * verdict differs from the model's (failed = 0), or for which the run failed (failed = 1);
+ * returns their number (all of them, even those that did not fit into buf). */
+static int list_variants(const audit *a, int t, int failed, char *buf, size_t size)
+{
+    size_t l = 0;
+    int n = 0;
+    buf[0] = 0;
+    for (int v = 0; v < a->n_v; v++) {
+        int r = a->pass[(size_t)v * (size_t)a->n_t + (size_t)t];
+        if (failed ? r != AU_FAILED : r == AU_FAILED || (r == AU_PASS) == (a->base[t] == AU_PASS)) continue;
+        if (l < size)
+            l += (size_t)snprintf(buf + l, size - l, "%s%s=%s", n ? " " : "", a->abi->params[a->v[v].param].name, a->v[v].hi ? "hi" : "lo");
+        n++;
+    }
+    return n;
+}
+
+/* One target's counts: variants that pass, that ran (did not fail), and the mark.  Insensitive:
+ * it passes with the model and for every variant that ran, or all but one (a failed variant
+ * says nothing about the target, so it is not counted as a flip). */
+static int target_counts(const audit *a, int t, int *np, int *nran)
+{
+    *np = *nran = 0;
+    for (int v = 0; v < a->n_v; v++) {
+        int r = a->pass[(size_t)v * (size_t)a->n_t + (size_t)t];
+        *np += r == AU_PASS;
+        *nran += r != AU_FAILED;
+    }
+    return a->base[t] == AU_PASS && *np >= *nran - 1;
+}
+
+static const char *base_text(int b)
+{
+    return b == AU_PASS ? "pass" : b == AU_FAILED ? "error" : "fail";
 }
 
 /* Write the table (out/audit-table.csv) and, unless only some targets ran, the marks. */
@@ -151,29 +197,27 @@ static int write_results(audit *a, const mk_cli_audit_opts *o, const char *out, 
     snprintf(head, sizeof head, "# myoknot validate --audit: model %s (hash %s), %s, %d variants (each of %d ranged parameters "
              "at each end of its plausible range), %.0f s on %d workers", a->abi->name, a->abi->hash, stamp, a->n_v, n_ranged,
              wall, o->jobs);
-    fprintf(f, "%s\ntarget,role,model_passes,variants_pass,variants,mark,flipped_by\n", head);
-    if (m) fprintf(m, "%s\n# insensitive: passes with the model and for every variant or all but one (docs/validation.md)\n"
-                      "target,role,model_passes,variants_pass,variants,mark\n", head);
-    printf("\n%-32s %-12s %-6s %-10s %s\n", "target", "role", "model", "variants", "mark / flipped by");
+    const char *cols = "target,role,model_passes,variants_pass,variants_ran,variants_failed,variants,mark";
+    fprintf(f, "%s\n# variants_failed: runs that did not finish (verdict ERROR), not counted as flips\n%s,flipped_by,failed_in\n",
+            head, cols);
+    if (m) fprintf(m, "%s\n# insensitive: passes with the model and for every variant that ran, or all but one; a variant whose "
+                      "run failed is counted apart (variants_failed), never as a flip (docs/validation.md)\n%s\n", head, cols);
+    printf("\n%-32s %-12s %-6s %-10s %-7s %s\n", "target", "role", "model", "pass/ran", "failed", "mark / flipped by");
     for (int t = 0; t < a->n_t; t++) {
-        int np = 0;
-        for (int v = 0; v < a->n_v; v++) np += a->pass[(size_t)v * (size_t)a->n_t + (size_t)t] == 1;
-        int ins = a->base[t] && np >= a->n_v - 1;
+        int np, nran, ins = target_counts(a, t, &np, &nran), nfail = a->n_v - nran;
         const char *name = mk_vtarget_name(a->t[t]), *role = mk_vtarget_role(a->t[t]);
-        fprintf(f, "%s,%s,%s,%d,%d,%s,", name, role, a->base[t] ? "pass" : "fail", np, a->n_v, ins ? "insensitive" : "");
-        if (m) fprintf(m, "%s,%s,%s,%d,%d,%s\n", name, role, a->base[t] ? "pass" : "fail", np, a->n_v, ins ? "insensitive" : "");
-        printf("%-32s %-12s %-6s %4d/%-5d %s", name, role, a->base[t] ? "pass" : "fail", np, a->n_v, ins ? "INSENSITIVE " : "");
-        char flips[4096] = "";
-        size_t fl = 0;
-        int nf = 0;
-        for (int v = 0; v < a->n_v; v++)
-            if ((a->pass[(size_t)v * (size_t)a->n_t + (size_t)t] == 1) != a->base[t]) {
-                if (fl < sizeof flips)
-                    fl += (size_t)snprintf(flips + fl, sizeof flips - fl, "%s%s=%s", nf ? " " : "", a->abi->params[a->v[v].param].name,
-                                           a->v[v].hi ? "hi" : "lo");
-                nf++;
-            }
+        char row[512];
+        snprintf(row, sizeof row, "%s,%s,%s,%d,%d,%d,%d,%s", name, role, base_text(a->base[t]), np, nran, nfail, a->n_v,
+                 ins ? "insensitive" : "");
+        fprintf(f, "%s,", row);
+        if (m) fprintf(m, "%s\n", row);
+        printf("%-32s %-12s %-6s %4d/%-5d %-7d %s", name, role, base_text(a->base[t]), np, nran, nfail, ins ? "INSENSITIVE " : "");
+        char flips[4096], failed[4096];
+        int nf = list_variants(a, t, 0, flips, sizeof flips);
+        list_variants(a, t, 1, failed, sizeof failed);
         csv_text(f, flips);
+        fputc(',', f);
+        csv_text(f, failed);
         fputc('\n', f);
         printf("%d flip%s%s%.60s%s\n", nf, nf == 1 ? "" : "s", nf ? ": " : "", flips, strlen(flips) > 60 ? "..." : "");
     }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,8 +137,10 @@ mk_status mk_file_commit(mk_file_out *w, mk_error *err)
     if (!w->f) {
         e = sync_by_name(w->tmp);
     } else {
-        /* the stream's error flag first: an earlier fwrite/fputc may have failed */
-        if (ferror(w->f)) e = errno ? errno : EIO;
+        /* the first failed write, whose errno was kept when it failed; then the stream's
+         * error flag (a write made with stdio directly), whose errno is long gone */
+        if (w->error) e = w->error;
+        else if (ferror(w->f)) e = EIO;
         if (!e && fflush(w->f) != 0) e = errno;
         /* a full disk may show only now (delayed allocation, NFS); EINVAL: cannot be synced */
         if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL && errno != EROFS) e = errno;
@@ -155,6 +158,41 @@ mk_status mk_file_commit(mk_file_out *w, mk_error *err)
     if (rc) mk_file_abort(w);
     w->tmp[0] = 0;
     return rc;
+}
+
+/* the first failure of a write into w: its errno, and the stream is not written again */
+static void sticky_fail(mk_file_out *w)
+{
+    if (!w->error) w->error = errno ? errno : EIO;
+}
+
+void mk_file_put(mk_file_out *w, const void *data, size_t len)
+{
+    if (w->error || !w->f || !len) return;
+    errno = 0;
+    if (fwrite(data, 1, len, w->f) != len) sticky_fail(w);
+}
+
+void mk_file_puts(mk_file_out *w, const char *s)
+{
+    mk_file_put(w, s, strlen(s));
+}
+
+void mk_file_putc(mk_file_out *w, int c)
+{
+    if (w->error || !w->f) return;
+    errno = 0;
+    if (fputc(c, w->f) == EOF) sticky_fail(w);
+}
+
+void mk_file_printf(mk_file_out *w, const char *fmt, ...)
+{
+    if (w->error || !w->f) return;
+    va_list ap;
+    va_start(ap, fmt);
+    errno = 0;
+    if (vfprintf(w->f, fmt, ap) < 0) sticky_fail(w);
+    va_end(ap);
 }
 
 mk_status mk_file_write(const char *path, const void *data, size_t len, mk_error *err)

@@ -21,11 +21,13 @@
 
 #define MK_FILE_PATH_CAP 4096
 
-/* A file being written: fill `f` with stdio, then mk_file_commit (or mk_file_abort). */
+/* A file being written: fill it with mk_file_put, _puts, _putc and _printf (or `f` with stdio),
+ * then mk_file_commit (or mk_file_abort). */
 typedef struct mk_file_out {
     FILE *f;
     char path[MK_FILE_PATH_CAP];       /* the target */
     char tmp[MK_FILE_PATH_CAP + 40];   /* PATH.tmp-PID-XXXXXXXX */
+    int error;                         /* errno of the first failed write; 0: none yet */
 } mk_file_out;
 
 /* Can path be written: absent or a regular file, in an existing folder this process may write
@@ -41,6 +43,16 @@ mk_status mk_file_begin(mk_file_out *w, const char *path, mk_error *err);
 mk_status mk_file_commit(mk_file_out *w, mk_error *err);
 /* Drop the temporary file (after a failure of the caller's own). */
 void mk_file_abort(mk_file_out *w);
+
+/* The sticky writer (as Redis's rio): the first write that fails keeps its errno in w->error
+ * and every later write is skipped, so a call site writes a whole table without checking each
+ * call, and mk_file_commit reports that first error once ("cannot write PATH: File too
+ * large") and leaves the target as it was.  The errno is taken when the write fails, not at
+ * the commit, when other calls may have changed it. */
+void mk_file_put(mk_file_out *w, const void *data, size_t len);
+void mk_file_puts(mk_file_out *w, const char *s);
+void mk_file_putc(mk_file_out *w, int c);
+void mk_file_printf(mk_file_out *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* All of it in one call: len bytes of data to path. */
 mk_status mk_file_write(const char *path, const void *data, size_t len, mk_error *err);

@@ -225,9 +225,9 @@ void mk_model_cache_put(const char *dir, const char *key, const char *path_so)
     if (mk_file_begin(&w, path, &err) == MK_OK) {
         /* 0600 before it is renamed into place: a reader never sees it writable by others */
         fchmod(fileno(w.f), 0600);
-        fprintf(w.f, MAGIC "key %s\nsize %zu\nsha256 %s\n\n", key, n, digest);
-        fwrite(so, 1, n, w.f);
-        mk_file_commit(&w, &err); /* checks every write; removes the temporary on failure */
+        mk_file_printf(&w, MAGIC "key %s\nsize %zu\nsha256 %s\n\n", key, n, digest);
+        mk_file_put(&w, so, n);
+        mk_file_commit(&w, &err); /* reports the first failed write; removes the temporary then */
     }
     free(so);
     trim(dir);

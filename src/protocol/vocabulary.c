@@ -520,6 +520,30 @@ static mk_status ev_analgesic(ev_cx *e, sc_plan *pl)
     return rc;
 }
 
+/* A trigger-point injection of local anaesthetic: the dose delivered over `over`.  The volume
+ * only checks the solution: lidocaine for infiltration is 0.25-2 % (2.5-20 mg/mL), and plain
+ * lidocaine's maximum single dose is 4.5 mg/kg, at most 300 mg (product labelling). */
+static mk_status ev_lidocaine_injection(ev_cx *e, sc_plan *pl)
+{
+    double dose, vol, over;
+    mk_status rc = quantity(e, "dose", "mg", "a mass", SQ_POSITIVE, NAN, 300,
+                            "the lidocaine injected, e.g. 'dose: 5 mg' (1 mL of 0.5 %)", &dose);
+    if (!rc)
+        rc = quantity(e, "volume", "mL", "a volume", SQ_POSITIVE, NAN, NAN,
+                      "the volume injected, e.g. 'volume: 1 mL'", &vol);
+    if (!rc) rc = opt_duration(e, "over", 20, &over);
+    if (rc) return rc;
+    if (dose / vol > 20.0 * (1 + 1e-12)) {
+        const mk_ypair *pd = mk_yfind(e->ev, "dose");
+        return sc_fail(e->cx, pd->val->line, pd->val->col, MK_ERR_INVALID,
+                       "%g mg of lidocaine in %g mL is %.3g %% (%.3g mg/mL) %s: local "
+                       "infiltration uses 0.25-2 %% (at most 20 mg/mL); lower 'dose' or raise "
+                       "'volume'",
+                       dose, vol, dose / vol / 10.0, dose / vol, e->where);
+    }
+    return hold(e, pl, MK_L_THERAPY_ANAESTHETIC_RATE, 0, over, dose / over * 60.0, "mg/min");
+}
+
 /* ---------------------------------------------------------------- measurements */
 
 static const char *const k_meas_names[] = {"ppt", "pain", "stiffness", "noise", "output", NULL};
@@ -741,6 +765,7 @@ static const ev_def k_events[] = {
     {"stretch", "therapy", {"strain", "hold", "repeats", "rest"}, ev_stretch},
     {"dry_needling", "therapy", {"rate", "duration", "sham"}, ev_dry_needling},
     {"analgesic", "therapy", {"kind", "effect", "duration"}, ev_analgesic},
+    {"lidocaine_injection", "therapy", {"dose", "volume", "over"}, ev_lidocaine_injection},
     {"measure", NULL, {"what", "label", "rate", "area", "region", "pressure", "name"}, ev_measure},
 };
 enum { N_EVENTS = sizeof k_events / sizeof k_events[0] };

@@ -103,6 +103,24 @@ static int inside(const double *px, const double *py, int n, double x, double y)
 static double cell_x(int i) { return (i + 0.5) / NX; }
 static double cell_y(int j) { return (j + 0.5) / NY; }
 
+/* inside() for every cell of row j into label (-2 inside, -1 outside): the crossings of the
+ * row's line with the outline's edges are computed once per row (into xc, n doubles) instead of
+ * once per cell, with the same arithmetic, so the answer is the same.  Testing every cell
+ * against every edge was a tenth of `myoknot run`. */
+static void label_row(const bm_ctx *c, int j, double *xc, int *label)
+{
+    const double *px = c->ox, *py = c->oy, y = cell_y(j);
+    int n = c->n_outline, m = 0;
+    for (int i = 0, k = n - 1; i < n; k = i++)
+        if ((py[i] > y) != (py[k] > y)) xc[m++] = (px[k] - px[i]) * (y - py[i]) / (py[k] - py[i]) + px[i];
+    for (int i = 0; i < NX; i++) {
+        double x = cell_x(i);
+        int in = 0;
+        for (int q = 0; q < m; q++) in ^= x < xc[q];
+        label[i] = in ? -2 : -1;
+    }
+}
+
 /* ---------------------------------------------------------------- Dijkstra over the cells */
 
 typedef struct heap_item {
@@ -169,9 +187,7 @@ static mk_status build_borders(view_raster *vr, mk_error *err);
 static mk_status label_view(bm_ctx *c, int v, double *dist, mk_error *err)
 {
     view_raster *vr = &c->view[v];
-    for (int j = 0; j < NY; j++)
-        for (int i = 0; i < NX; i++)
-            vr->label[j * NX + i] = inside(c->ox, c->oy, c->n_outline, cell_x(i), cell_y(j)) ? -2 : -1;
+    for (int j = 0; j < NY; j++) label_row(c, j, dist, vr->label + j * NX); /* dist: scratch here */
     heap h = {0};
     int oom = 0;
     for (int k = 0; k < N_CELLS; k++) dist[k] = INFINITY;

@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/site.h"
 #include "report/html.h"
 
 void mk_base64_append(mk_buf *out, const unsigned char *d, size_t n)
@@ -170,6 +171,17 @@ static col_run col_of(const mk_series *s, const char *name)
     return c;
 }
 
+/* The column of a site label (docs/site-interface.md) in the model under run: not ok if the
+ * model lacks the label or the run did not record it. */
+static col_run col_label(const mk_run_result *r, mk_site_label l)
+{
+    mk_site site;
+    mk_site_resolve(r->abi, &site);
+    const char *name = mk_site_symbol(&site, l);
+    if (!name) return (col_run){0, NAN, NAN, NAN, NAN};
+    return col_of(&r->series, name);
+}
+
 /* "What happened": the few sentences a reader came for, from the run's own numbers. */
 static void what_happened(mk_buf *b, const mk_run_result *r, double span)
 {
@@ -197,7 +209,7 @@ static void what_happened(mk_buf *b, const mk_run_result *r, double span)
     else if (first)
         mk_buf_printf(b, "the pressure pain threshold was %s %s (at %s); ", num(first->value, a, sizeof a), first->unit,
                       mk_format_duration(first->t_s, c, sizeof c));
-    col_run loc = col_of(&r->series, "pain.local"), ref = col_of(&r->series, "pain.referred");
+    col_run loc = col_label(r, MK_L_PAIN_LOCAL), ref = col_label(r, MK_L_PAIN_REFERRED);
     const mk_annotation *during = NULL; /* a peak inside a treatment or an experiment is evoked by it */
     for (int i = 0; loc.ok && p && i < p->n_notes && !during; i++)
         if (strcmp(p->notes[i].kind, "load") && strcmp(p->notes[i].kind, "life") && loc.t_peak >= p->notes[i].t0_s &&

@@ -95,26 +95,26 @@ static mk_status write_text(const char *dir, const char *name, const char *text,
 
 /* ---------------------------------------------------------------- CSV */
 
-static void csv_field(FILE *f, const char *s)
+static void csv_field(mk_file_out *f, const char *s)
 {
     if (!s) s = "";
     if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
+        mk_file_puts(f, s);
         return;
     }
-    fputc('"', f);
+    mk_file_putc(f, '"');
     for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
+        if (*s == '"') mk_file_putc(f, '"');
+        mk_file_putc(f, *s);
     }
-    fputc('"', f);
+    mk_file_putc(f, '"');
 }
 
-static void csv_num(FILE *f, double v)
+static void csv_num(mk_file_out *f, double v)
 {
-    if (isnan(v)) fputs("NaN", f);
-    else if (isinf(v)) fputs(v > 0 ? "Inf" : "-Inf", f);
-    else fprintf(f, "%.10g", v);
+    if (isnan(v)) mk_file_puts(f, "NaN");
+    else if (isinf(v)) mk_file_puts(f, v > 0 ? "Inf" : "-Inf");
+    else mk_file_printf(f, "%.10g", v);
 }
 
 /* A number as csv_num writes it, into out (MK_FMT_G10_SIZE bytes, NUL included); its length. */
@@ -174,11 +174,10 @@ mk_status mk_series_write_csv_rows(const mk_series *s, const unsigned char *keep
     mk_status rc = mk_file_begin(&out, path, err);
     char *iobuf = NULL;
     if (!rc) {
-        FILE *f = out.f;
         iobuf = mk_malloc(1 << 16); /* fewer writes for a long table; optional */
-        if (iobuf) setvbuf(f, iobuf, _IOFBF, 1 << 16);
-        fputs("t_s,variable,unit,value\n", f);
-        for (int i = 0; i < s->n_rows && !ferror(f); i++) {
+        if (iobuf) setvbuf(out.f, iobuf, _IOFBF, 1 << 16);
+        mk_file_puts(&out, "t_s,variable,unit,value\n");
+        for (int i = 0; i < s->n_rows && !out.error; i++) {
             if (keep && !keep[i]) continue;
             const double *v = s->values + (size_t)i * (size_t)s->n_cols;
             char t[MK_FMT_G10_SIZE];
@@ -191,9 +190,9 @@ mk_status mk_series_write_csv_rows(const mk_series *s, const unsigned char *keep
                 n += csv_num_text(v[c], row + n);
                 row[n++] = '\n';
             }
-            fwrite(row, 1, n, f);
+            mk_file_put(&out, row, n);
         }
-        rc = mk_file_commit(&out, err); /* checks the stream's error flag, the flush and the close */
+        rc = mk_file_commit(&out, err); /* reports the first failed write, the flush and the close */
     }
     free(iobuf);
     free(row);
@@ -237,9 +236,8 @@ mk_status mk_series_write_wide_csv(const mk_series *s, const unsigned char *keep
     mk_file_out out;
     if (!rc) rc = mk_file_begin(&out, path, err);
     if (!rc) {
-        FILE *f = out.f;
-        fputs(head.data, f);
-        for (int i = 0; i < s->n_rows && !ferror(f); i++) {
+        mk_file_puts(&out, head.data);
+        for (int i = 0; i < s->n_rows && !out.error; i++) {
             if (keep && !keep[i]) continue;
             const double *v = s->values + (size_t)i * (size_t)s->n_cols;
             size_t n = csv_num_text(s->t_s[i], row);
@@ -250,7 +248,7 @@ mk_status mk_series_write_wide_csv(const mk_series *s, const unsigned char *keep
                 n += csv_num_text(v[c], row + n);
             }
             row[n++] = '\n';
-            fwrite(row, 1, n, f);
+            mk_file_put(&out, row, n);
         }
         rc = mk_file_commit(&out, err);
     }
@@ -329,24 +327,24 @@ static mk_status write_meas_csv(const mk_run_result *r, const char *dir, mk_erro
     mk_file_out out;
     mk_status rc = mk_file_begin(&out, path, err);
     if (rc) return rc;
-    FILE *f = out.f;
-    fputs("t_s,label,kind,region,value,unit,note\n", f);
+    mk_file_out *f = &out; /* sticky: the rows need no check each; the commit reports */
+    mk_file_puts(f, "t_s,label,kind,region,value,unit,note\n");
     for (int i = 0; i < r->n_meas; i++) {
         const mk_meas_result *m = &r->meas[i];
         csv_num(f, m->t_s);
-        fputc(',', f);
+        mk_file_putc(f, ',');
         csv_field(f, m->spec ? m->spec->label : "");
-        fputc(',', f);
+        mk_file_putc(f, ',');
         csv_field(f, kind_id(m->spec));
-        fputc(',', f);
+        mk_file_putc(f, ',');
         csv_field(f, meas_where(m->spec));
-        fputc(',', f);
+        mk_file_putc(f, ',');
         csv_num(f, m->value);
-        fputc(',', f);
+        mk_file_putc(f, ',');
         csv_field(f, m->unit);
-        fputc(',', f);
+        mk_file_putc(f, ',');
         csv_field(f, m->note);
-        fputc('\n', f);
+        mk_file_putc(f, '\n');
     }
     return mk_file_commit(&out, err);
 }

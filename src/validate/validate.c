@@ -7,6 +7,7 @@
  * and everything after it cut off, so the scenario loader's messages name the line and
  * column in the validation file itself.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -390,6 +391,50 @@ void mk_vtarget_free(mk_vtarget *t)
 
 const char *mk_vtarget_name(const mk_vtarget *t) { return t ? t->name : NULL; }
 const char *mk_vtarget_role(const mk_vtarget *t) { return t ? t->role : NULL; }
+
+/* 1 if name is a parameter, state, input or variable of abi; 2 if only its component is
+ * (the part before the dot names a component); 0 if neither. */
+static int abi_name(const mk_model_abi *abi, const char *name, size_t comp_len)
+{
+    const mk_symbol *lists[4] = {abi->params, abi->states, abi->inputs, abi->vars};
+    const int ns[4] = {abi->n_params, abi->n_states, abi->n_inputs, abi->n_vars};
+    int comp = 0;
+    for (int l = 0; l < 4; l++)
+        for (int i = 0; i < ns[l]; i++) {
+            const char *s = lists[l][i].name;
+            if (!strcmp(s, name)) return 1;
+            if (!strncmp(s, name, comp_len) && s[comp_len] == '.') comp = 1;
+        }
+    return comp ? 2 : 0;
+}
+
+int mk_vtarget_stale_names(const mk_vtarget *t, const mk_model_abi *abi, char *why, size_t size)
+{
+    int n = 0;
+    size_t w = 0;
+    if (size) why[0] = 0;
+    for (const char *p = t->role_why; *p;) {
+        /* a dotted identifier COMPONENT.NAME, not part of a longer word or path */
+        size_t a = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+        int word_start = p == t->role_why || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.' || p[-1] == '/');
+        if (a && word_start && isalpha((unsigned char)p[0]) && p[a] == '.' && isalpha((unsigned char)p[a + 1])) {
+            size_t b = strspn(p + a + 1, "abcdefghijklmnopqrstuvwxyz0123456789_");
+            char name[128];
+            if (a + 1 + b < sizeof name && p[a + 1 + b] != '.' && p[a + 1 + b] != '/') {
+                memcpy(name, p, a + 1 + b);
+                name[a + 1 + b] = 0;
+                if (abi_name(abi, name, a) == 2) {
+                    if (w < size) w += (size_t)snprintf(why + w, size - w, "%s%s", n ? ", " : "", name);
+                    n++;
+                }
+            }
+            p += a + 1 + b;
+            continue;
+        }
+        p += a ? a : 1;
+    }
+    return n;
+}
 
 /* expected_failure: {reason: TEXT, model_value: {MODEL: VALUE, ...}, drift: X}; VALUE is a number,
  * or for an ordinal target a list of n_items numbers (the items in order). */

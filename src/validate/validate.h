@@ -39,6 +39,11 @@ int mk_vstat_is_time(const char *stat);
 int mk_vcompare(const char *compare, double model, double lo, double hi);
 int mk_vordinal(const double *items, int n, int direction, double min_step);
 
+/* How many dotted names COMPONENT.NAME in the target's role_why name a component of abi but no
+ * parameter, state, input or variable of it (a parameter the model no longer has, e.g. from an
+ * earlier version); why lists them.  Names whose component abi lacks (file names) are ignored. */
+int mk_vtarget_stale_names(const mk_vtarget *t, const mk_model_abi *abi, char *why, size_t size);
+
 /* How many of abi's parameters (or state initial values) were set from the target's own number
  * (the rules are in vcircular.c and docs/validation.md); why lists them.  tsrc is the target's
  * source text; state_var the state a series target reads ("" if none). */

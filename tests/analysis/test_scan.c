@@ -52,7 +52,7 @@ static void scan(const mk_model_abi *abi, mk_scan_opts *o, mk_scan_result *r)
     mk_solver *s = NULL;
     mk_error err = {0};
     assert_int_equal(mk_solver_new(abi, NULL, &s, &err), MK_OK);
-    mk_status rc = mk_scan_run(s, o, r, &err);
+    mk_status rc = mk_scan_compute(s, o, r, &err);
     if (rc) print_error("scan: %s\n", err.message);
     assert_int_equal(rc, MK_OK);
     mk_solver_free(s);
@@ -103,7 +103,7 @@ static void finds_the_folds(void **state)
     assert_non_null(strstr(b.data, "coexistence: the branches of cusp.x differ"));
     assert_non_null(strstr(b.data, "jumps at cusp.r = 0.375"));
     mk_buf_free(&b);
-    mk_scan_result_free(&r);
+    mk_scan_result_clear(&r);
 }
 
 static void finds_the_folds_downwards_and_finely(void **state)
@@ -115,7 +115,7 @@ static void finds_the_folds_downwards_and_finely(void **state)
     mk_scan_result r;
     scan(g_cusp, &o, &r);
     check_cusp(&r, 0.01);
-    mk_scan_result_free(&r);
+    mk_scan_result_clear(&r);
 }
 
 static void a_one_sided_sweep_has_no_coexistence(void **state)
@@ -127,7 +127,7 @@ static void a_one_sided_sweep_has_no_coexistence(void **state)
     scan(g_cusp, &o, &r);
     assert_int_equal(r.n_ranges, 0);
     assert_true(isnan(r.fold_fwd) && isnan(r.fold_back));
-    mk_scan_result_free(&r);
+    mk_scan_result_clear(&r);
 }
 
 static void decay_has_one_steady_state(void **state)
@@ -172,7 +172,7 @@ static void decay_has_one_steady_state(void **state)
         for (const char *c = b.data; *c; c++) lines += *c == '\n';
         assert_int_equal(lines, 1 + 2 * r.n);
         mk_buf_free(&b);
-        mk_scan_result_free(&r);
+        mk_scan_result_clear(&r);
     }
 }
 
@@ -196,7 +196,7 @@ static void non_convergence_is_reported(void **state)
     mk_scan_verdict(&r, &b);
     assert_non_null(strstr(b.data, "did not settle"));
     mk_buf_free(&b);
-    mk_scan_result_free(&r);
+    mk_scan_result_clear(&r);
 }
 
 static void bad_arguments(void **state)
@@ -211,16 +211,16 @@ static void bad_arguments(void **state)
     o.index = 5; /* decay has one parameter */
     o.from = 0;
     o.to = 1;
-    assert_int_equal(mk_scan_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_scan_compute(s, &o, &r, &err), MK_ERR_INVALID);
     o.index = 0;
     o.steps = 0;
-    assert_int_equal(mk_scan_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_scan_compute(s, &o, &r, &err), MK_ERR_INVALID);
     o.steps = 5;
     o.to = 0;
-    assert_int_equal(mk_scan_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_scan_compute(s, &o, &r, &err), MK_ERR_INVALID);
     o.to = 1;
     o.watch = "pool.nothing";
-    assert_int_equal(mk_scan_run(s, &o, &r, &err), MK_ERR_NAME);
+    assert_int_equal(mk_scan_compute(s, &o, &r, &err), MK_ERR_NAME);
     mk_solver_free(s);
 }
 

@@ -82,7 +82,7 @@ static void known_ranking(void **state)
     o.seed = 42;
     mk_morris_result r;
     mk_error err = {0};
-    mk_status rc = mk_morris_run(g_abi, p, NULL, &o, &r, &err);
+    mk_status rc = mk_morris_compute(g_abi, p, NULL, &o, &r, &err);
     if (rc) print_error("morris: %s\n", err.message);
     assert_int_equal(rc, MK_OK);
     assert_int_equal(r.k, 4);          /* a, b, c, w; tau has an empty range */
@@ -115,7 +115,7 @@ static void known_ranking(void **state)
     assert_non_null(strstr(b.data, "f.y,\"f.y at the end\",1,1,f.a,1,0,1,linear"));
     assert_non_null(strstr(b.data, ",f.w,1,0.01,10,log,"));
     mk_buf_free(&b);
-    mk_morris_result_free(&r);
+    mk_morris_result_clear(&r);
     mk_protocol_free(p);
 }
 
@@ -130,28 +130,28 @@ static void globs_and_determinism(void **state)
     o.params = "f.a, f.c";
     mk_morris_result r1, r2;
     mk_error err = {0};
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_OK);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_OK);
     assert_int_equal(r1.k, 2);
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r2, &err), MK_OK);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r2, &err), MK_OK);
     for (int i = 0; i < r1.k * r1.n_out; i++) {
         assert_true(r1.mu[i] == r2.mu[i] || (isnan(r1.mu[i]) && isnan(r2.mu[i])));
         assert_true(r1.sigma[i] == r2.sigma[i] || (isnan(r1.sigma[i]) && isnan(r2.sigma[i])));
     }
-    mk_morris_result_free(&r1);
-    mk_morris_result_free(&r2);
+    mk_morris_result_clear(&r1);
+    mk_morris_result_clear(&r2);
 
     o.params = "nothing.*";
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_NAME);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_ERR_NAME);
     o.params = "f.tau";
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_ERR_INVALID);
     o.params = NULL;
     o.outputs = "f.nothing";
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_NAME);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_ERR_NAME);
     o.outputs = "ppt"; /* the model has no algometer inputs */
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_MODEL);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_ERR_MODEL);
     o.outputs = "f.y";
     o.levels = 3;
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_ERR_INVALID);
     mk_protocol_free(p);
 }
 
@@ -272,7 +272,7 @@ static void sobol_model_ishigami(void **state)
     o.bootstrap = 100;
     o.outputs = "ish.y";
     mk_sobol_result r1, r2;
-    mk_status rc = mk_sobol_run(abi, p, NULL, &o, &r1, &err);
+    mk_status rc = mk_sobol_compute(abi, p, NULL, &o, &r1, &err);
     if (rc) print_error("sobol: %s\n", err.message);
     assert_int_equal(rc, MK_OK);
     assert_int_equal(r1.k, 3);
@@ -290,7 +290,7 @@ static void sobol_model_ishigami(void **state)
     free(rank);
     /* the same result with two workers, to the bit */
     o.jobs = 2;
-    assert_int_equal(mk_sobol_run(abi, p, NULL, &o, &r2, &err), MK_OK);
+    assert_int_equal(mk_sobol_compute(abi, p, NULL, &o, &r2, &err), MK_OK);
     assert_int_equal(r2.jobs, 2);
     assert_memory_equal(r1.s1, r2.s1, 3 * sizeof *r1.s1);
     assert_memory_equal(r1.st_lo, r2.st_lo, 3 * sizeof *r1.st_lo);
@@ -300,8 +300,8 @@ static void sobol_model_ishigami(void **state)
     assert_int_equal(mk_sobol_write_csv(&r1, &b, &err), MK_OK);
     assert_non_null(strstr(b.data, "ish.y,\"ish.y at the end\",1,1,ish.x1,1,-3.14159,3.14159,linear,0,"));
     mk_buf_free(&b);
-    mk_sobol_result_free(&r1);
-    mk_sobol_result_free(&r2);
+    mk_sobol_result_clear(&r1);
+    mk_sobol_result_clear(&r2);
     mk_protocol_free(p);
     mk_loaded_free(ld);
     mk_model_free(m);
@@ -319,16 +319,16 @@ static void morris_jobs(void **state)
     o.seed = 9;
     mk_morris_result r1, r2;
     mk_error err = {0};
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r1, &err), MK_OK);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r1, &err), MK_OK);
     o.jobs = 3;
-    assert_int_equal(mk_morris_run(g_abi, p, NULL, &o, &r2, &err), MK_OK);
+    assert_int_equal(mk_morris_compute(g_abi, p, NULL, &o, &r2, &err), MK_OK);
     assert_int_equal(r2.jobs, 3);
     assert_int_equal(r1.runs, r2.runs);
     assert_memory_equal(r1.mu, r2.mu, (size_t)r1.k * sizeof *r1.mu);
     assert_memory_equal(r1.mu_star, r2.mu_star, (size_t)r1.k * sizeof *r1.mu_star);
     assert_memory_equal(r1.sigma, r2.sigma, (size_t)r1.k * sizeof *r1.sigma);
-    mk_morris_result_free(&r1);
-    mk_morris_result_free(&r2);
+    mk_morris_result_clear(&r1);
+    mk_morris_result_clear(&r2);
     mk_protocol_free(p);
 }
 

@@ -88,7 +88,7 @@ static void fit_toy(int jobs, unsigned long long seed, mk_fit_param **p, int *k,
     o.design = 12;
     o.starts = 2;
     o.local_evals = 120;
-    assert_int_equal(mk_fit_run(g_abi, *p, *k, g_data.n, toy_residuals, NULL, &o, r, &err), MK_OK);
+    assert_int_equal(mk_fit_compute(g_abi, *p, *k, g_data.n, toy_residuals, NULL, &o, r, &err), MK_OK);
 }
 
 /* The default choice: the three 'assumed' parameters, k in log space (two decades), not 'fixed'. */
@@ -141,7 +141,7 @@ static void recovers_known_parameters(void **state)
     assert_true(p[jk].log_scale && fabs(cov[jk * k + jk] - r.cov_u[jk * k + jk] * wk * wk) < 1e-15);
     assert_int_equal(r.n_design, 12);
     assert_true(r.n_hist > r.n_design);
-    mk_fit_result_free(&r);
+    mk_fit_result_clear(&r);
     free(p);
 }
 
@@ -159,7 +159,7 @@ static void deterministic(void **state)
     assert_memory_equal(a.hist, b.hist, sizeof *a.hist * (size_t)a.n_hist);
     /* another seed, another design */
     assert_memory_not_equal(a.hist + 1, c.hist + 1, sizeof *a.hist * (size_t)(a.n_design - 1));
-    mk_fit_result_free(&a), mk_fit_result_free(&b), mk_fit_result_free(&c);
+    mk_fit_result_clear(&a), mk_fit_result_clear(&b), mk_fit_result_clear(&c);
     free(p1), free(p2), free(p3);
 }
 
@@ -243,6 +243,57 @@ static void target_residuals(void **state)
     assert_true(isnan(mk_fit_target_residual(&v, NULL, 0)));
 }
 
+/* Identifiability on a toy Jacobian: y(t) = A B (1 - exp(-k t)) measured at four times with
+ * SD 0.01, in ln k, ln A, ln B at k = 1, A B = 2.  k is identifiable; A and B only as the
+ * product A B (their columns are equal: a null direction along which both cross their whole
+ * range).  nudge adds nudge x k's column to B's (B also acts a little like k): at 0.05, k can
+ * still move only 5 % of its range along the null direction while A and B cross theirs, so it
+ * stays identifiable (with that 5 % in its SE); at 0.5 it moves half its range: not identifiable. */
+static void identify_toy(double nudge, mk_fit_result *r)
+{
+    static const double t[4] = {0.5, 1, 2, 4};
+    memset(r, 0, sizeof *r);
+    r->k = 3, r->n_res = 4;
+    r->jac = malloc(sizeof(double) * 12);
+    assert_non_null(r->jac);
+    for (int i = 0; i < 4; i++) {
+        double dk = 2 * t[i] * exp(-t[i]) / 0.01, dab = 2 * (1 - exp(-t[i])) / 0.01;
+        r->jac[i * 3 + 0] = dk, r->jac[i * 3 + 1] = dab, r->jac[i * 3 + 2] = dab + nudge * dk;
+    }
+    mk_error e = {0};
+    assert_int_equal(mk_fit_identify(r, &e), MK_OK);
+}
+
+static void identifies_products(void **state)
+{
+    (void)state;
+    mk_fit_result r;
+    identify_toy(0, &r);
+    assert_true(r.identifiable[0]);
+    assert_true(isfinite(r.se_u[0]) && r.se_u[0] < 0.05);
+    assert_false(r.identifiable[1]);
+    assert_false(r.identifiable[2]);
+    assert_non_null(strstr(r.why[1], "free over 100% of its range"));
+    assert_non_null(strstr(r.why[2], "free over 100% of its range"));
+    double se_pure = r.se_u[0];
+    mk_fit_result_clear(&r);
+
+    identify_toy(0.05, &r);
+    assert_true(r.identifiable[0]);
+    assert_false(r.identifiable[1]);
+    assert_false(r.identifiable[2]);
+    /* the 5 % of travel is in the SE: at least 0.05 / sqrt(12) */
+    assert_true(r.se_u[0] >= 0.05 / sqrt(12.0) && r.se_u[0] > se_pure);
+    mk_fit_result_clear(&r);
+
+    identify_toy(0.5, &r);
+    assert_false(r.identifiable[0]);
+    assert_non_null(strstr(r.why[0], "free over 50% of its range"));
+    assert_false(r.identifiable[1]);
+    assert_false(r.identifiable[2]);
+    mk_fit_result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +302,7 @@ int main(void)
         cmocka_unit_test(deterministic),
         cmocka_unit_test(bad_data),
         cmocka_unit_test(target_residuals),
+        cmocka_unit_test(identifies_products),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -178,6 +178,51 @@ static void file_full_disk(void **state)
     assert_int_equal(count_entries(".tmp-"), 0);
 }
 
+/* The sticky writer: the first failed write is kept with its errno, later writes are skipped,
+ * and the commit reports that error once -- not whatever errno other calls left behind -- and
+ * keeps the old file.  A stream written with stdio directly reports a generic I/O error, never
+ * a stale errno. */
+static void file_sticky_writer(void **state)
+{
+    (void)state;
+    char target[300], msg[64];
+    mk_error err = {0};
+    at(target, sizeof target, "sticky.csv");
+    put(target, "old");
+    char chunk[1000];
+    memset(chunk, 'x', sizeof chunk);
+    snprintf(msg, sizeof msg, "%s", strerror(EFBIG));
+    mk_file_out w;
+    assert_int_equal(mk_file_begin(&w, target, &err), MK_OK);
+    struct rlimit lim = limit_files(4096);
+    int first = -1;
+    for (int i = 0; i < 1000; i++) {
+        mk_file_put(&w, chunk, sizeof chunk);
+        mk_file_printf(&w, "%d\n", i);
+        if (w.error && first < 0) first = i;
+    }
+    long at_end = ftell(w.f);
+    mk_file_put(&w, chunk, sizeof chunk); /* skipped: the stream does not move */
+    assert_int_equal(ftell(w.f), at_end);
+    assert_true(first >= 0 && first < 100);
+    assert_int_equal(w.error, EFBIG);
+    errno = ENOENT; /* what an unrelated call leaves behind */
+    assert_int_equal(mk_file_commit(&w, &err), MK_ERR_IO);
+    assert_non_null(strstr(err.message, msg));
+    assert_null(strstr(err.message, strerror(ENOENT)));
+    assert_content(target, "old");
+    assert_int_equal(count_entries(".tmp-"), 0);
+    /* stdio directly: the error flag, but no errno to trust at the commit */
+    assert_int_equal(mk_file_begin(&w, target, &err), MK_OK);
+    for (int i = 0; i < 100; i++) fwrite(chunk, 1, sizeof chunk, w.f);
+    errno = ENOENT;
+    assert_int_equal(mk_file_commit(&w, &err), MK_ERR_IO);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    assert_null(strstr(err.message, strerror(ENOENT)));
+    assert_content(target, "old");
+    assert_int_equal(count_entries(".tmp-"), 0);
+}
+
 /* ---------------------------------------------------------------- folders */
 
 static const mk_outdir_kind kind = {"a test output (no marker.txt)", "marker.txt", NULL};
@@ -286,6 +331,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(file_refuses_non_regular, setup, teardown),
         cmocka_unit_test_setup_teardown(file_ignores_planted_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(file_full_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_sticky_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(outdir_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(outdir_sweep_and_signal_cleanup, setup, teardown),
         cmocka_unit_test_setup_teardown(png_full_disk, setup, teardown),

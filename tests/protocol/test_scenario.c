@@ -436,6 +436,25 @@ static void therapies(void **state)
     mk_protocol_free(p);
 }
 
+/* A trigger-point injection: the dose over `over` as a mass rate (1 mL of 0.5 % lidocaine,
+ * Kamanli 2005), in any mass and volume units; the default `over` is 20 s. */
+static void lidocaine(void **state)
+{
+    (void)state;
+    mk_protocol *p = compile("duration: 1 h\n"
+                             "timeline:\n"
+                             "  - {event: lidocaine_injection, at: 10 min, dose: 5 mg, volume: 1 mL, over: 10 s}\n"
+                             "  - {event: lidocaine_injection, at: 30 min, dose: 0.02 g, volume: 2000 uL}\n");
+    chg want[] = {
+        {600, "therapy.anaesthetic_rate", 30},  {610, "therapy.anaesthetic_rate", 0},
+        {1800, "therapy.anaesthetic_rate", 60}, {1820, "therapy.anaesthetic_rate", 0},
+    };
+    expect_changes(p, want, N(want));
+    assert_string_equal(p->notes[0].kind, "therapy");
+    assert_string_equal(p->notes[0].label, "lidocaine injection");
+    mk_protocol_free(p);
+}
+
 /* A programme over weeks is one event with every/times; back-to-back occurrences do not
  * revert in between. */
 static void repetition(void **state)
@@ -785,6 +804,7 @@ int main(void)
         cmocka_unit_test(life_events),
         cmocka_unit_test(experiments),
         cmocka_unit_test(therapies),
+        cmocka_unit_test(lidocaine),
         cmocka_unit_test(repetition),
         cmocka_unit_test(baseline),
         cmocka_unit_test(measurements),

@@ -1,6 +1,7 @@
-/* The sizes of the records the Python package (python/myoknot/_cdef.py) lays out itself in
- * cffi's ABI mode, as the C compiler sees them in the public headers: test_myoknot.py
- * compares them with cffi's, so a field changed in a header fails the test, not a run. */
+/* The sizes of the records the Python package lays out itself in cffi's ABI mode (from the
+ * cdef the build generates, python/tools/gen_cdef.py), as the C compiler sees them in the
+ * public headers: test_myoknot.py compares them with cffi's, so a cdef that does not lay a
+ * record out as the compiler does fails the test, not a run. */
 #include <stddef.h>
 #include <stdio.h>
 

@@ -13,7 +13,7 @@ cp -r "$SRC/python" "$T/src"
 rm -rf "$T/src/build" "$T/src"/*.egg-info
 (cd "$T" && "$PY" -m pip install --quiet --break-system-packages --no-build-isolation --no-deps --no-index \
     --target "$T/site" ./src) > "$T/pip.log" 2>&1 || { cat "$T/pip.log"; echo "FAIL: pip install"; exit 1; }
-[ -f "$T/site/myoknot/__init__.py" ] && [ -f "$T/site/myoknot/_cdef.py" ] || { ls -R "$T/site"; echo "FAIL: the package is not installed whole"; exit 1; }
+[ -f "$T/site/myoknot/__init__.py" ] && [ -f "$T/site/myoknot/_lib.py" ] || { ls -R "$T/site"; echo "FAIL: the package is not installed whole"; exit 1; }
 out=$(cd "$T" && MYOKNOT_LIBRARY="$LIB" PYTHONPATH="$T/site" "$PY" -c '
 import myoknot
 assert myoknot.__file__.startswith("'"$T/site"'"), myoknot.__file__

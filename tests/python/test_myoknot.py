@@ -1,7 +1,7 @@
 """The Python package (python/myoknot) against the myoknot command (issue 13 item 3).
 
 Run by CTest as `python3 -m unittest test_myoknot` with PYTHONPATH=python, MYOKNOT_LIBRARY
-(the build's libmyoknot.so.0), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
+(the build's libmyoknot.so.1), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
 small C program printing the record sizes the headers give)."""
 import csv
 import math
@@ -148,17 +148,20 @@ class TestMyoknot(unittest.TestCase):
         import io
         with open(os.path.join(SRC, "docs", "python.md")) as f:
             blocks = re.findall(r"^```python\n(.*?)^```", f.read(), re.S | re.M)
-        self.assertEqual(len(blocks), 1)
+        self.assertEqual(len(blocks), 2)
         out = io.StringIO()
         cwd = os.getcwd()
         os.chdir(SRC)
         try:
             with contextlib.redirect_stdout(out):
-                exec(compile(blocks[0], "docs/python.md", "exec"), {})
+                for b in blocks:
+                    exec(compile(b, "docs/python.md", "exec"), {})
         finally:
             os.chdir(cwd)
         self.assertIn("MK_ERR_UNIT override", out.getvalue())
         self.assertIn("mmHg", out.getvalue())
+        self.assertIn("['f.k', 'f.L', 'f.c'] [1.3  7.2 ", out.getvalue())
+        self.assertIn("needling vs sham", out.getvalue())
 
     def test_tutorial_fits_and_plots(self):
         # examples/python/fit_ppt.py (docs/python.md's tutorial): SciPy's root finder recovers a
@@ -200,6 +203,166 @@ class TestMyoknot(unittest.TestCase):
             self.assertEqual([int(x) for x in nums], want, name)
             n += 1
         self.assertEqual(n, len(fields))
+
+    def test_scan_equals_cli(self):
+        # myoknot.scan gives the numbers of `myoknot scan --method time` for the same input
+        sets = {"phys.p_cc0": "30 mmHg"}
+        r = myoknot.scan("load.activation", "0 %", "10 %", set=sets, steps=2, settle="1 h")
+        out = os.path.join(self.tmp, "scan")
+        p = subprocess.run([CLI, "scan", "load.activation", "--method", "time", "--from", "0 %",
+                            "--to", "10 %", "--steps", "2", "--settle", "1 h",
+                            "--set", "phys.p_cc0=30 mmHg", "--out", out], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIsInstance(r.values, np.ndarray)
+        self.assertEqual((r.swept, r.unit, len(r.values)), ("load.activation", "%", 3))
+        with open(os.path.join(out, "scan.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), 6)
+        n = 0
+        for row in rows:
+            back = row["branch"] == "backward"
+            k = 2 - int(row["step"]) if back else int(row["step"])
+            br = r.backward if back else r.forward
+            self.assertEqual(row["load.activation [%]"], g10(r.values[k]))
+            self.assertEqual(row["converged"], str(int(r.converged[row["branch"]][k])))
+            for name, a in br.items():
+                self.assertEqual(row["%s [%s]" % (name, r.units[name])], g10(a[k]), (row["branch"], k, name))
+                n += 1
+        self.assertGreater(n, 6 * 20)
+        with open(os.path.join(out, "verdict.txt")) as f:
+            self.assertEqual(f.read(), r.verdict + "\n")
+        # the override reached the solver: without it the steady states differ
+        base = myoknot.scan("load.activation", 0, 10, steps=2, settle=3600)
+        self.assertFalse(np.array_equal(base.forward["core.po2"], r.forward["core.po2"]))
+        with self.assertRaises(ValueError):
+            myoknot.scan("load.nothing", 0, 1)
+
+    def sens_cli(self, *args):
+        out = os.path.join(self.tmp, "sens%d" % len(os.listdir(self.tmp)))
+        p = subprocess.run([CLI, "sensitivity", *args, "--jobs", "1", "--out", out],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "sensitivity.csv"), newline="") as f:
+            return list(csv.DictReader(f))
+
+    def assert_sens_rows(self, r, rows, cols, digits):
+        # every row of the command's sensitivity.csv holds the Python arrays' numbers (printed
+        # to the csv's digits: Morris %.8g, Sobol %.6g)
+        g8 = lambda x: "" if math.isnan(x) else "%.*g" % (digits, x)  # noqa: E731
+        self.assertEqual(len(rows), len(r.outputs) * len(r.parameters))
+        for row in rows:
+            label, i = row["output"], r.parameters.index(row["parameter"])
+            self.assertEqual((row["measured"], row["output_unit"]), (r.measured[label], r.units[label]))
+            self.assertEqual((row["lo"], row["hi"]), (g8(r.lo[i]), g8(r.hi[i])))
+            for col, attr in cols:
+                a = getattr(r, attr)[label]
+                want = str(int(a[i])) if a.dtype.kind == "i" else g8(a[i])
+                self.assertEqual(row[col], want, (label, row["parameter"], col))
+
+    def test_morris_equals_cli(self):
+        # myoknot.sensitivity gives the numbers of `myoknot sensitivity` for the same input
+        # a 30-minute session with PPT measurements, and an override of a parameter not screened
+        sc = os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml")
+        params, sets = "band.f_k,phys.p_cc0", {"output_every": "10 s", "noci.p_mech50": "1200 mmHg"}
+        r = myoknot.sensitivity(sc, set=sets, params=params, trajectories=2)
+        self.assertEqual(r.runs, 1 + 2 * 3)
+        self.assertEqual(sorted(r.parameters), sorted(params.split(",")))
+        self.assertIsInstance(r.mu_star["pain"], np.ndarray)
+        self.assertTrue(np.any(r.mu_star["ppt"] > 0), r.mu_star)
+        rows = self.sens_cli(sc, "--params", params, "--trajectories", "2", "--set", "output_every=10 s",
+                             "--set", "noci.p_mech50=1200 mmHg")
+        self.assert_sens_rows(r, rows, [("mu_star", "mu_star"), ("mu", "mu"), ("sigma", "sigma"),
+                                        ("n_ee", "n_ee")], 8)
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.sensitivity(params="nothing.*")
+        self.assertEqual(cm.exception.status, "MK_ERR_NAME")
+
+    def test_sobol_equals_cli(self):
+        sc = os.path.join(SRC, "scenarios", "ischemic_compression_session.yaml")
+        params = "band.f_k,phys.p_cc0"
+        r = myoknot.sensitivity(sc, method="sobol", params=params, samples=4, bootstrap=20)
+        self.assertEqual(r.runs, 4 * 4 + 1)
+        rows = self.sens_cli("--method", "sobol", "--params", params, "--samples", "4", "--bootstrap",
+                             "20", sc)
+        self.assert_sens_rows(r, rows, [("S1", "s1"), ("S1_lo", "s1_lo"), ("S1_hi", "s1_hi"),
+                                        ("ST", "st"), ("ST_lo", "st_lo"), ("ST_hi", "st_hi"),
+                                        ("rows", "n_rows")], 6)
+
+    def test_fit_equals_cli(self):
+        # myoknot.fit gives the numbers of `myoknot fit --data --scenario` for the same input
+        sc, data = (os.path.join(SRC, "tests", "fit", f) for f in ("toy.yaml", "toy_visits.csv"))
+        r = myoknot.fit(sc, data, seed=5, design=10, starts=2, evals=80)
+        out = os.path.join(self.tmp, "fit")
+        p = subprocess.run([CLI, "fit", "--data", data, "--scenario", sc, "--seed", "5", "--design", "10",
+                            "--starts", "2", "--evals", "80", "--jobs", "1", "--out", out],
+                           capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(r.parameters, ["f.k", "f.L", "f.c"])
+        self.assertIsInstance(r.after, np.ndarray)
+        self.assertLess(r.objective, r.objective_before)
+        with open(os.path.join(out, "identifiability.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([row["parameter"] for row in rows], r.parameters)
+        for j, row in enumerate(rows):
+            self.assertEqual((row["lo"], row["hi"], row["before"], row["after"]),
+                             tuple("%.6g" % x for x in (r.lo[j], r.hi[j], r.before[j], r.after[j])))
+            self.assertEqual(row["se_u"], "%.4g" % r.se_u[j])
+            self.assertEqual((row["identifiable"], row["why"]),
+                             ("yes" if r.identifiable[j] else "no", r.why[j]))
+        with open(os.path.join(out, "history.csv"), newline="") as f:
+            hist = [row["objective"] for row in csv.DictReader(f)]
+        self.assertEqual(hist, ["%.8g" % x for x in r.history])
+        with open(os.path.join(out, "residuals.csv"), newline="") as f:
+            res = list(csv.DictReader(f))
+        self.assertEqual([(x["residual_before"], x["residual_after"]) for x in res],
+                         [("%.4g" % a, "%.4g" % b) for a, b in zip(r.residuals_before, r.residuals)])
+
+    def test_trial_equals_cli(self):
+        # myoknot.trial gives the command's patients, summary and responders for the same
+        # design, patients and seed (Python with two threads, the command with one)
+        design = os.path.join(SRC, "tests", "cohort", "tiny.yaml")
+        t = myoknot.trial(design, patients=6, threads=2, seed=3)
+        out = os.path.join(self.tmp, "trial")
+        p = subprocess.run([CLI, "trial", design, "--patients", "6", "--threads", "1", "--seed", "3",
+                            "--out", out], capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((t.name, t.patients), ("tiny", 6))
+        for attr, name in (("patients_csv", "patients.csv"), ("summary_csv", "trial_summary.csv"),
+                           ("responders_csv", "responders.csv")):
+            with open(os.path.join(out, name)) as f:
+                self.assertEqual(getattr(t, attr), f.read(), name)
+        with open(os.path.join(out, "trial_summary.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertIsInstance(t.summary["md"], np.ndarray)
+        self.assertEqual(len(t.summary["md"]), len(rows))
+        for i, row in enumerate(rows):
+            want = float(row["md"]) if row["md"] else math.nan
+            self.assertTrue(want == t.summary["md"][i] or (math.isnan(want) and math.isnan(t.summary["md"][i])))
+
+    def test_cdef_generated_declares_every_export(self):
+        # the cdef comes from the build (the preprocessed public headers), not from a copy in
+        # the package, and declares every function the library exports
+        path = myoknot._lib.cdef_path
+        self.assertTrue(os.path.samefile(os.path.dirname(path), os.path.dirname(os.path.realpath(
+            os.environ["MYOKNOT_LIBRARY"]))), path)
+        with open(path) as f:
+            self.assertTrue(f.readline().startswith("/* Generated by python/tools/gen_cdef.py"))
+        self.assertEqual([f for f in os.listdir(os.path.join(SRC, "python", "myoknot"))
+                          if f.startswith("_cdef")], [], "a cdef in the source tree")
+        nm = subprocess.run(["nm", "-D", "--defined-only", os.environ["MYOKNOT_LIBRARY"]],
+                            capture_output=True, text=True, check=True).stdout
+        exported = sorted({line.split()[-1] for line in nm.splitlines()
+                           if line.split()[-2:-1] == ["T"] and line.split()[-1].startswith("mk_")})
+        self.assertGreater(len(exported), 200)
+        missing = []
+        for name in exported:
+            try:
+                getattr(myoknot.lib, name)
+            except AttributeError:
+                missing.append(name)
+        self.assertEqual(missing, [])
+        # the package opens the soname of the headers it was generated from
+        self.assertEqual(myoknot._lib.SONAME, "libmyoknot.so.%d" % myoknot.lib.MK_SOVERSION)
 
 
 if __name__ == "__main__":

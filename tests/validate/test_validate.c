@@ -343,11 +343,36 @@ static void test_shipped_targets_load(void **state)
         mk_error err = {0};
         if (mk_vtarget_load_file(path, &t, &err) || mk_vtarget_check_units(t, g_u, &err))
             fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+        char stale[512];
+        if (mk_vtarget_stale_names(t, mk_builtin_find("tp_site"), stale, sizeof stale))
+            fail_msg("%s: role_why names %s, which tp_site does not have", e->d_name, stale);
         mk_vtarget_free(t);
         n++;
     }
     closedir(d);
     assert_true(n >= 25);
+}
+
+/* role_why's parameter names are checked against the model: a name whose component exists but
+ * which the model lacks is reported; file names and existing parameters are not */
+static void test_stale_names(void **state)
+{
+    (void)state;
+    const mk_model_abi *abi = mk_builtin_find("tp_site");
+    mk_vtarget *t = NULL;
+    mk_error err = {0};
+    char text[2048], why[256];
+    snprintf(text, sizeof text, k_rest, "4",
+             "role_why: \"circular: phys.k_vdm (v1) and noci.p_mech50 set from it; scenarios/trp_state.yaml, 1.5 mM\"\n");
+    assert_int_equal(mk_vtarget_load_string("stale.yaml", text, &t, &err), MK_OK);
+    assert_int_equal(mk_vtarget_stale_names(t, abi, why, sizeof why), 1);
+    assert_string_equal(why, "phys.k_vdm");
+    mk_vtarget_free(t);
+    t = NULL;
+    snprintf(text, sizeof text, k_rest, "4", "role_why: \"phys.pcr_rest and core.pcr, in trp_state.yaml\"\n");
+    assert_int_equal(mk_vtarget_load_string("fresh.yaml", text, &t, &err), MK_OK);
+    assert_int_equal(mk_vtarget_stale_names(t, abi, why, sizeof why), 0);
+    mk_vtarget_free(t);
 }
 
 int main(void)
@@ -361,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_circular),
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_shipped_targets_load),
+        cmocka_unit_test(test_stale_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
