@@ -37,6 +37,7 @@ typedef struct mk_cont_ws {
     double *f0, *f1;         /* nf */
     double *s;               /* n: scales, grown along a branch to the largest |u_j| met */
     double *s0;              /* n: the scales at the start (for the runaway test) */
+    double *un, *dn;         /* n: projected Newton's last iterate and its step */
     double *tan, *zpred;     /* n: the corrector's hyperplane t . (z - zpred) = 0 */
     double *jac;             /* nf x n, column-major: dF/du */
     double *a, *b;           /* n x n and n: dense solves */
