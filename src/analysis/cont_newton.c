@@ -294,7 +294,7 @@ int mk_cont_tangent(mk_cont_ws *w, const double *u, const double *prev, double *
 
 int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
 {
-    *e = (mk_cont_eig){-1, -1, NAN, NAN, NAN, NAN};
+    *e = (mk_cont_eig){-1, -1, NAN, NAN, NAN, NAN, -1, NAN};
     w->raw = 1; /* dF/dy itself, without the law rows */
     int bad = jacobian(w, u);
     w->raw = 0;
@@ -308,8 +308,8 @@ int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
     for (int i = 0; i < nf; i++) big = fmax(big, hypot(w->wr[i], w->wi[i]));
     /* differencing noise is about 1e-10 of the largest eigenvalue: below that, a real part
      * is zero (a neutral direction), not an instability */
-    double tol = 1e-9 * big;
-    e->n_unstable = e->n_unstable_osc = 0;
+    double tol = e->zero_re = 1e-9 * big;
+    e->n_unstable = e->n_unstable_osc = e->n_neutral = 0;
     e->max_re = -INFINITY;
     double slowest = INFINITY, near = INFINITY;
     for (int i = 0; i < nf; i++) {
@@ -318,6 +318,7 @@ int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
         e->max_re = fmax(e->max_re, re);
         if (re > tol) e->n_unstable++, e->n_unstable_osc += osc;
         if (fabs(re) > tol) slowest = fmin(slowest, fabs(re));
+        else e->n_neutral++;
         if (osc && fabs(re) < near) near = fabs(re), e->hopf_re = re, e->hopf_omega = im;
     }
     e->slowest_s = isfinite(slowest) ? 1.0 / slowest : INFINITY;
