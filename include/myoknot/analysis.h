@@ -158,7 +158,11 @@ typedef struct mk_cont_point {
     double newton_step;   /* scaled size of one more Newton step (the convergence test) */
     int n_unstable;       /* eigenvalues with a positive real part; -1 if unknown */
     double max_re;        /* largest real part of an eigenvalue, 1/s */
-    double slowest_s;     /* 1 / smallest |real part|: the slowest relaxation time, s */
+    double slowest_s;     /* 1 / smallest |real part| above zero_re: the slowest relaxation time, s */
+    int n_neutral;        /* eigenvalues with |real part| <= zero_re (within the differencing noise
+                             of zero): a neutral direction or a relaxation slower than 1 / zero_re,
+                             counted neither stable nor unstable; -1 if unknown */
+    double zero_re;       /* that noise level: 1e-9 of the largest |eigenvalue|, 1/s */
     double omega;         /* Hopf points: |imaginary part| of the critical pair, rad/s */
     double dpds;          /* p-component of the unit tangent in scaled coordinates */
     double *y;            /* all states (frozen ones included), abi->n_states */

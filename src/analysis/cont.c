@@ -152,10 +152,12 @@ static mk_status add_point(tracer *T, const double *u, int kind, const mk_cont_s
     p->residual = sol->residual;
     p->newton_step = sol->step;
     p->dpds = dpds;
-    p->n_unstable = -1;
-    p->max_re = p->slowest_s = p->omega = NAN;
+    p->n_unstable = p->n_neutral = -1;
+    p->max_re = p->slowest_s = p->omega = p->zero_re = NAN;
     if (e && sol->converged) {
         p->n_unstable = e->n_unstable;
+        p->n_neutral = e->n_neutral;
+        p->zero_re = e->zero_re;
         p->max_re = e->max_re;
         p->slowest_s = e->slowest_s;
         if (kind == MK_CONT_HOPF) p->omega = e->hopf_omega;

@@ -204,6 +204,44 @@ static void row_scales(mk_cont_ws *w, double *fs)
     fs[w->nf] = 1.0;
 }
 
+/* Newton steps of the bordered system from u, each iterate projected into the states' bounds
+ * component by component (mk_cont_clip), while the scaled Newton step contracts; u and *r
+ * (step, residual, iterations) are updated to the last accepted iterate.
+ *
+ * Why: KINSOL keeps its iterates inside the bounds by scaling the WHOLE step back until no
+ * state leaves its bound.  A state whose steady state is its bound (a concentration or a slow
+ * gate resting at 0; after KINSOL's scalings it sits at 1e-26) gets a Newton component of
+ * rounding size pointing out (-1e-20), and that scales every other component to nothing:
+ * KINSOL stops after one iteration (line search failure, or a step below its tolerance) with
+ * the true Newton step still ~1e-6.  In tp_site (spinal.gate, endplate.damage, chem.ht at 0)
+ * this shrank the continuation steps to ~1e-3 of the range and then failed in the middle of
+ * it.  Clipping only the component that leaves its bound keeps the full step elsewhere.
+ * Accepted: the next scaled Newton step at least halves (the step of a converging Newton
+ * iteration shrinks quadratically; halving is met with a margin), with the step shortened to
+ * 1/2 and 1/4 before giving up. */
+static void projected_newton(mk_cont_ws *w, double *u, mk_cont_solve *r)
+{
+    double *u0 = w->un, *d0 = w->dn;
+    for (int k = 0; k < 20 && r->step >= w->tol; k++) {
+        memcpy(u0, u, (size_t)w->n * sizeof *u0);
+        memcpy(d0, w->b, (size_t)w->n * sizeof *d0); /* the Newton step newton_check left: J^-1 G */
+        double step0 = r->step, res0 = r->residual, step = INFINITY, res = INFINITY;
+        int ok = 0;
+        for (double lambda = 1; !ok && lambda >= 0.25; lambda *= 0.5) {
+            for (int j = 0; j < w->n; j++) u[j] = u0[j] - lambda * d0[j];
+            mk_cont_clip(w, u);
+            w->iters++, r->iters++;
+            ok = !newton_check(w, u, &step, &res) && step <= 0.5 * step0;
+        }
+        if (!ok) {
+            memcpy(u, u0, (size_t)w->n * sizeof *u);
+            r->step = step0, r->residual = res0;
+            return;
+        }
+        r->step = step, r->residual = res;
+    }
+}
+
 mk_cont_solve mk_cont_correct(mk_cont_ws *w, double *u)
 {
     mk_cont_solve r = {0, 0, 0, INFINITY, INFINITY};
@@ -221,6 +259,7 @@ mk_cont_solve mk_cont_correct(mk_cont_ws *w, double *u)
     for (int j = 0; j < w->n; j++)
         if (!isfinite(u[j])) return r;
     if (newton_check(w, u, &r.step, &r.residual)) return r;
+    projected_newton(w, u, &r); /* where KINSOL stalled at a bound */
     r.converged = r.step < w->tol;
     return r;
 }
@@ -255,7 +294,7 @@ int mk_cont_tangent(mk_cont_ws *w, const double *u, const double *prev, double *
 
 int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
 {
-    *e = (mk_cont_eig){-1, -1, NAN, NAN, NAN, NAN};
+    *e = (mk_cont_eig){-1, -1, NAN, NAN, NAN, NAN, -1, NAN};
     w->raw = 1; /* dF/dy itself, without the law rows */
     int bad = jacobian(w, u);
     w->raw = 0;
@@ -269,8 +308,8 @@ int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
     for (int i = 0; i < nf; i++) big = fmax(big, hypot(w->wr[i], w->wi[i]));
     /* differencing noise is about 1e-10 of the largest eigenvalue: below that, a real part
      * is zero (a neutral direction), not an instability */
-    double tol = 1e-9 * big;
-    e->n_unstable = e->n_unstable_osc = 0;
+    double tol = e->zero_re = 1e-9 * big;
+    e->n_unstable = e->n_unstable_osc = e->n_neutral = 0;
     e->max_re = -INFINITY;
     double slowest = INFINITY, near = INFINITY;
     for (int i = 0; i < nf; i++) {
@@ -279,6 +318,7 @@ int mk_cont_eigen(mk_cont_ws *w, const double *u, mk_cont_eig *e)
         e->max_re = fmax(e->max_re, re);
         if (re > tol) e->n_unstable++, e->n_unstable_osc += osc;
         if (fabs(re) > tol) slowest = fmin(slowest, fabs(re));
+        else e->n_neutral++;
         if (osc && fabs(re) < near) near = fabs(re), e->hopf_re = re, e->hopf_omega = im;
     }
     e->slowest_s = isfinite(slowest) ? 1.0 / slowest : INFINITY;
@@ -360,7 +400,7 @@ mk_status mk_cont_ws_new(mk_cont_ws *w, const mk_model_abi *abi, const mk_solver
     w->inputs = mk_calloc((size_t)abi->n_inputs + 1, sizeof(double));
     w->yfull = mk_calloc((size_t)w->ny + 1, sizeof(double));
     w->ydot = mk_calloc((size_t)w->ny + 1, sizeof(double));
-    double *blk = mk_calloc(7 * (size_t)n + 2 * nn + (size_t)w->lwork + 2 * (size_t)n, sizeof(double));
+    double *blk = mk_calloc(9 * (size_t)n + 2 * nn + (size_t)w->lwork + 2 * (size_t)n, sizeof(double));
     if (!w->fidx || !w->ipiv || !w->params || !w->inputs || !w->yfull || !w->ydot || !blk) {
         free(blk);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory for continuation");
@@ -368,6 +408,7 @@ mk_status mk_cont_ws_new(mk_cont_ws *w, const mk_model_abi *abi, const mk_solver
     w->f0 = blk, w->f1 = blk + n, w->s = blk + 2 * n, w->tan = blk + 3 * n, w->zpred = blk + 4 * n;
     w->b = blk + 5 * n, w->jac = blk + 6 * n, w->a = w->jac + nn, w->work = w->a + nn;
     w->wr = w->work + w->lwork, w->wi = w->wr + n, w->s0 = w->wi + n;
+    w->un = w->s0 + n, w->dn = w->un + n;
     for (int i = 0, j = 0; i < w->ny; i++)
         if (!frozen[i]) w->fidx[j++] = i;
     for (int i = 0; i < abi->n_params; i++) w->params[i] = mk_solver_param(base, i);

@@ -37,6 +37,7 @@ typedef struct mk_cont_ws {
     double *f0, *f1;         /* nf */
     double *s;               /* n: scales, grown along a branch to the largest |u_j| met */
     double *s0;              /* n: the scales at the start (for the runaway test) */
+    double *un, *dn;         /* n: projected Newton's last iterate and its step */
     double *tan, *zpred;     /* n: the corrector's hyperplane t . (z - zpred) = 0 */
     double *jac;             /* nf x n, column-major: dF/du */
     double *a, *b;           /* n x n and n: dense solves */
@@ -75,6 +76,8 @@ typedef struct mk_cont_eig {
     int n_unstable, n_unstable_osc; /* Re > tolerance; of those, with an imaginary part */
     double max_re, slowest_s;
     double hopf_re, hopf_omega;     /* the complex pair nearest the imaginary axis (NaN: none) */
+    int n_neutral;                  /* |Re| <= zero_re: neither stable nor unstable */
+    double zero_re;                 /* the differencing noise of a real part, 1/s */
 } mk_cont_eig;
 
 mk_status mk_cont_ws_new(mk_cont_ws *w, const mk_model_abi *abi, const mk_solver *base, const mk_cont_opts *o,

@@ -117,8 +117,8 @@ static const char *kind_name(int kind)
 mk_status mk_cont_write_csv(const mk_cont_result *r, mk_buf *b, mk_error *err)
 {
     const mk_model_abi *abi = r->abi;
-    mk_buf_printf(b, "branch,segment,point,%s [%s],converged,stable,n_unstable,max_re [1/s],slowest [s],special,"
-                     "omega [rad/s],dp/ds,residual [1/s],newton_step,iterations",
+    mk_buf_printf(b, "branch,segment,point,%s [%s],converged,stable,n_unstable,n_neutral,max_re [1/s],slowest [s],"
+                     "special,omega [rad/s],dp/ds,residual [1/s],newton_step,iterations",
                   r->name, r->unit);
     for (int i = 0; i < abi->n_states; i++)
         mk_buf_printf(b, ",%s [%s]%s", abi->states[i].name, abi->states[i].unit, r->frozen[i] ? " (frozen)" : "");
@@ -129,8 +129,8 @@ mk_status mk_cont_write_csv(const mk_cont_result *r, mk_buf *b, mk_error *err)
         const mk_cont_point *p = &r->pt[k];
         mk_buf_printf(b, "%d,%d,%d", p->branch, p->segment, k);
         csv_num(b, p->p);
-        mk_buf_printf(b, ",%d,%s,%d", p->converged, !p->converged ? "" : p->n_unstable == 0 ? "yes" : "no",
-                      p->n_unstable);
+        mk_buf_printf(b, ",%d,%s,%d,%d", p->converged, !p->converged ? "" : p->n_unstable == 0 ? "yes" : "no",
+                      p->n_unstable, p->n_neutral);
         csv_num(b, p->max_re);
         csv_num(b, isfinite(p->slowest_s) ? p->slowest_s : NAN);
         mk_buf_printf(b, ",%s", kind_name(p->kind));
@@ -261,14 +261,27 @@ static void report_verdict(const mk_cont_result *r, mk_buf *b)
 
 static void report_slowest(const mk_cont_result *r, mk_buf *b)
 {
-    double slow = 0;
-    for (int k = 0; k < r->n; k++)
-        if (r->pt[k].converged && r->pt[k].n_unstable == 0 && isfinite(r->pt[k].slowest_s))
-            slow = fmax(slow, r->pt[k].slowest_s);
+    double slow = 0, zero_re = 0;
+    int neutral = 0;
+    for (int k = 0; k < r->n; k++) {
+        const mk_cont_point *p = &r->pt[k];
+        if (!p->converged || p->n_unstable != 0) continue;
+        if (isfinite(p->slowest_s)) slow = fmax(slow, p->slowest_s);
+        if (p->n_neutral > neutral) neutral = p->n_neutral;
+        if (p->n_neutral > 0) zero_re = fmax(zero_re, p->zero_re);
+    }
     if (slow > 0)
         mk_buf_printf(b, "Slowest relaxation on the stable branches: %.3g s (%.3g days): a time run must last several "
                          "times this to reach these states.\n",
                       slow, slow / 86400);
+    /* real parts within the differencing noise of zero have no sign; they are not in the
+     * count of unstable directions nor in the slowest relaxation, so the report says so */
+    if (neutral > 0)
+        mk_buf_printf(b, "Eigenvalues within the noise of zero: up to %d per stable point with |Re| at most %.2g 1/s, "
+                         "the differencing noise (1e-9 of the largest |eigenvalue|): neutral directions or "
+                         "relaxations slower than %.3g s (%.3g days), counted neither stable nor unstable and not "
+                         "in the slowest relaxation.\n",
+                      neutral, zero_re, 1 / zero_re, 1 / zero_re / 86400);
 }
 
 void mk_cont_report(const mk_cont_result *r, mk_buf *b)

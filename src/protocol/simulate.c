@@ -65,18 +65,21 @@ mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2
                      "variable", abi->name);
         goto done;
     }
-    if ((rc = mk_solver_set_input(s, i_a, area_cm2, err))) goto done;
+    /* the probe replaces whatever pressure the scenario applies, starting from none */
+    if ((rc = mk_solver_set_input(s, i_a, area_cm2, err)) || (rc = mk_solver_set_input(s, i_p, 0.0, err)))
+        goto done;
     /* The ramp in steps of 0.1 s (about 10 kPa at the standard 1 kg/cm2/s): inputs are
      * piecewise constant, and the threshold is interpolated between steps. */
     const double dt = 0.1;
     const double *v;
     if ((rc = mk_solver_eval_vars(s, &v, err))) goto done;
-    double t0 = mk_solver_time(s), p_prev = 0, m_prev = v[i_m];
-    if (m_prev >= 1) {
-        *ppt_kpa = 0;
-        snprintf(note, note_size, "painful before any pressure");
-        goto done;
-    }
+    /* The threshold is where the pain the probe evokes reaches the pain threshold: the
+     * margin's rise over its value before the probe reaches 1.  A site already painful
+     * before the probe (an active trigger point's ongoing ache) still has a pressure pain
+     * threshold, as patients' algometry shows, and ongoing pain below threshold does not
+     * lower it; PPT and spontaneous pain are separate outputs (neuro-clinical.md section 11,
+     * point 5; docs/tp-site-model.md, "Pressure pain threshold"). */
+    double t0 = mk_solver_time(s), p_prev = 0, m0 = v[i_m], m_prev = 0;
     for (int k = 1; !rc; k++) {
         double p = rate_kpa_s * dt * k;
         if (p > max_kpa) {
@@ -86,7 +89,7 @@ mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2
         if ((rc = mk_solver_set_input(s, i_p, p, err)) || (rc = mk_solver_advance(s, t0 + dt * k, err)) ||
             (rc = mk_solver_eval_vars(s, &v, err)))
             break;
-        double m = v[i_m];
+        double m = v[i_m] - m0;
         if (m >= 1) {
             *ppt_kpa = p_prev + (p - p_prev) * (1 - m_prev) / (m - m_prev);
             break;

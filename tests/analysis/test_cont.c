@@ -9,7 +9,11 @@
  *   decay         (built in) with k = 0 and an inflow: no steady state at all;
  *   exchange.myo  a <-> b with a + b conserved (a singular dF/dy) and a cubic flux in b - a:
  *                 on a + b = 4, folds at p = -+2/3, middle branch unstable, the law's zero
- *                 eigenvalue not counted.
+ *                 eigenvalue not counted;
+ *   atbound.myo   y = p^2 and a state g >= 0 that rests at its bound 0 on the branch, with a
+ *                 Newton step pointing below it from every point off the branch;
+ *   slowmode.myo  eigenvalues -1000 and -1e-8 1/s: the slow one within the differencing noise
+ *                 of zero, neither stable nor unstable, and said so.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -24,8 +28,8 @@
 #include "../lang/test_util.h"
 #include "analysis/cont.h"
 
-enum { FOLD, BISTABLE, HOPF, ADAPT, RUNAWAY, EXCHANGE, N_MODELS };
-static const char *const k_files[N_MODELS] = {"fold", "bistable", "hopf", "adapt", "runaway", "exchange"};
+enum { FOLD, BISTABLE, HOPF, ADAPT, RUNAWAY, EXCHANGE, ATBOUND, SLOWMODE, N_MODELS };
+static const char *const k_files[N_MODELS] = {"fold", "bistable", "hopf", "adapt", "runaway", "exchange", "atbound", "slowmode"};
 static mk_model *g_model[N_MODELS];
 static mk_loaded *g_loaded[N_MODELS];
 static const mk_model_abi *g_abi[N_MODELS];
@@ -275,6 +279,63 @@ static void conserved_total(void **state)
     mk_cont_result_free(&r);
 }
 
+/* A state that rests at its bound: the corrector must not stall on the Newton component that
+ * points below the bound (KINSOL alone scaled the whole step to nothing there, and the branch
+ * crawled through the budget of 2000 points to p = 0.25, then left gaps). */
+static void state_resting_at_its_bound(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[ATBOUND], "rest.p", 0, 2);
+    mk_cont_result r;
+    run(g_abi[ATBOUND], &o, &r);
+    assert_int_equal(r.n_unconverged, 0);
+    assert_int_equal(r.n_branches, 1);
+    assert_int_equal(r.n_seeds_skipped, 1);
+    assert_true(r.n < 100); /* about 50 with the default 20 steps */
+    for (int k = 0; k < r.n; k++) {
+        const mk_cont_point *p = &r.pt[k];
+        double y = mk_cont_get(&r, p, "rest.y", NULL), g = mk_cont_get(&r, p, "rest.g", NULL);
+        /* a steady state: newton_tol (1e-6) bounds the next scaled step of the bordered system,
+         * which is shorter than the distance at fixed p where the branch is steep (dp/ds 0.4) */
+        assert_true(fabs(y - p->p * p->p) < 1e-5 * fmax(1, y));
+        assert_true(g >= 0 && g < 1e-9);
+        assert_int_equal(p->n_unstable, 0);
+    }
+    double cov = 0;
+    assert_int_equal(mk_cont_coexistence(&r, NULL, NULL, 0, &cov), 0);
+    assert_true(fabs(cov - 1) < 1e-12); /* converged over the whole range */
+    mk_cont_result_free(&r);
+}
+
+/* An eigenvalue below the differencing noise (1e-9 of the largest |eigenvalue|) has no sign: it
+ * is counted neither stable nor unstable and is left out of the slowest relaxation; the report
+ * says that such eigenvalues exist and how slow they are at least, instead of giving the fast
+ * state's millisecond as the slowest relaxation and nothing else. */
+static void eigenvalue_within_noise_of_zero(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[SLOWMODE], "fs.p", 0, 1);
+    o.settle_s = 1;
+    mk_cont_result r;
+    run(g_abi[SLOWMODE], &o, &r);
+    assert_int_equal(r.n_unconverged, 0);
+    for (int k = 0; k < r.n; k++) {
+        const mk_cont_point *p = &r.pt[k];
+        assert_int_equal(p->n_unstable, 0);
+        assert_int_equal(p->n_neutral, 1);
+        assert_true(fabs(p->zero_re - 1e-6) < 1e-9);          /* 1e-9 of |-1000| */
+        assert_true(fabs(p->slowest_s - 1e-3) < 1e-8);        /* the fast state only */
+        assert_true(fabs(mk_cont_get(&r, p, "fs.a", NULL) - p->p) < 1e-6); /* a steady state all the same */
+    }
+    char *text = report(&r);
+    assert_non_null(strstr(text, "Eigenvalues within the noise of zero: up to 1 per stable point with |Re| at most 1e-06 1/s"));
+    assert_non_null(strstr(text, "slower than 1e+06 s (11.6 days)"));
+    free(text);
+    mk_cont_result_free(&r);
+}
+
 static void bad_options_are_refused(void **state)
 {
     (void)state;
@@ -307,6 +368,8 @@ int main(void)
         cmocka_unit_test(slow_state_free_or_frozen),
         cmocka_unit_test(unconverged_points_give_no_verdict),
         cmocka_unit_test(conserved_total),
+        cmocka_unit_test(state_resting_at_its_bound),
+        cmocka_unit_test(eigenvalue_within_noise_of_zero),
         cmocka_unit_test(bad_options_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
