@@ -29,15 +29,18 @@ done
 # An interrupted trial under 2 ranks: each rank keeps its own journal (DIR.journal.R-of-2, its
 # own patients in patient order); killed once both hold a patient, the same command with
 # --resume takes them from there and gives the bytes of one process; the journals then go.
-"$BIN" trial "$D" --patients 24 --seed 4 --out "$T/whole" > "$T/whole.log" 2>&1 || { cat "$T/whole.log"; exit 1; }
+# NCUT patients so the run lasts seconds (tiny runs ~80 patients/s): with 24 it could finish,
+# outputs written and journals gone, between two polls.
+NCUT=400
+"$BIN" trial "$D" --patients $NCUT --seed 4 --out "$T/whole" > "$T/whole.log" 2>&1 || { cat "$T/whole.log"; exit 1; }
 records() { n=$(grep -c '^P ' "$1" 2>/dev/null); echo "${n:-0}"; }
-mpirun --allow-run-as-root --oversubscribe -n 2 "$MPIBIN" trial "$D" --patients 24 --seed 4 --out "$T/cut" \
+mpirun --allow-run-as-root --oversubscribe -n 2 "$MPIBIN" trial "$D" --patients $NCUT --seed 4 --out "$T/cut" \
     > "$T/cut.log" 2>&1 &
 pid=$!
 tries=0
 while { [ "$(records "$T/cut.journal.0-of-2")" -lt 1 ] || [ "$(records "$T/cut.journal.1-of-2")" -lt 1 ]; } &&
-    [ $tries -lt 1200 ]; do
-    sleep 0.05
+    [ $tries -lt 6000 ]; do
+    sleep 0.01
     tries=$((tries + 1))
 done
 kill -TERM $pid 2>/dev/null
@@ -48,7 +51,7 @@ if [ "$r0" -lt 1 ] || [ "$r1" -lt 1 ] || [ -e "$T/cut/patients.csv" ]; then
     echo "FAIL interrupted under mpirun: journals hold $r0 and $r1 patients, or the outputs were written"
     fail=$((fail + 1))
 fi
-if ! mpirun --allow-run-as-root --oversubscribe -n 2 "$MPIBIN" trial "$D" --patients 24 --seed 4 --out "$T/cut" \
+if ! mpirun --allow-run-as-root --oversubscribe -n 2 "$MPIBIN" trial "$D" --patients $NCUT --seed 4 --out "$T/cut" \
         --resume > "$T/resume.log" 2>&1; then
     echo "FAIL mpirun --resume:"; tail -20 "$T/resume.log"
     fail=$((fail + 1))

@@ -50,23 +50,24 @@ ok "nothing written (usage)" test ! -e "$T/x"
 check resume_no_out 2 "--resume needs the --out DIR" "$BIN" trial "$D" --resume
 
 # An interrupted trial: killed (SIGKILL, nothing caught) once its journal holds a patient,
-# then the same command with --resume gives the bytes of an uninterrupted run.
-check whole 0 "patient flow: 30 virtual patients" "$BIN" trial "$D" --patients 30 --seed 4 --out "$T/whole"
+# then the same command with --resume gives the bytes of an uninterrupted run.  300 patients so
+# the run lasts seconds: a short one could end between two polls, journal gone.
+check whole 0 "patient flow: 300 virtual patients" "$BIN" trial "$D" --patients 300 --seed 4 --out "$T/whole"
 ok "no journal left after a whole run" test ! -e "$T/whole.journal"
-"$BIN" trial "$D" --patients 30 --seed 4 --out "$T/cut" > /dev/null 2>&1 &
+"$BIN" trial "$D" --patients 300 --seed 4 --out "$T/cut" > /dev/null 2>&1 &
 pid=$!
 records() { n=$(grep -c '^P ' "$1" 2>/dev/null); echo "${n:-0}"; }
 tries=0
-while [ "$(records "$T/cut.journal")" -lt 1 ] && [ $tries -lt 600 ]; do
-    sleep 0.05
+while [ "$(records "$T/cut.journal")" -lt 1 ] && [ $tries -lt 3000 ]; do
+    sleep 0.01
     tries=$((tries + 1))
 done
 kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
 ok "killed with a journal of at least one patient" test "$(records "$T/cut.journal")" -ge 1
 ok "killed before its outputs" test ! -e "$T/cut/patients.csv"
-check again_in_the_way 1 "rerun with --resume" "$BIN" trial "$D" --patients 30 --seed 4 --out "$T/cut"
-check resumed 0 "resumed: " "$BIN" trial "$D" --patients 30 --seed 4 --out "$T/cut" --resume
+check again_in_the_way 1 "rerun with --resume" "$BIN" trial "$D" --patients 300 --seed 4 --out "$T/cut"
+check resumed 0 "resumed: " "$BIN" trial "$D" --patients 300 --seed 4 --out "$T/cut" --resume
 for f in patients.csv trial_summary.csv responders.csv; do
     ok "resumed: same bytes $f" cmp -s "$T/whole/$f" "$T/cut/$f"
 done
