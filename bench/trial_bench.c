@@ -78,18 +78,26 @@ static int rss_child(const mk_trial_design *d, int n)
     return rc;
 }
 
-static int rss_bench(const char *src, int argc, char **argv)
+/* The design at SRC/REL, or NULL after printing why. */
+static mk_trial_design *load_design(const char *src, const char *rel, char *path, size_t path_size)
 {
-    static const int k_default[] = {100, 1000, 10000};
-    char path[4096];
-    snprintf(path, sizeof path, "%s/bench/rss/rss.yaml", src);
+    snprintf(path, path_size, "%s/%s", src, rel);
     mk_trial_design *d = NULL;
     mk_error err = {0};
     char buf[2200];
     if (mk_trial_load(path, &d, &err)) {
         fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
-        return 1;
+        return NULL;
     }
+    return d;
+}
+
+static int rss_bench(const char *src, int argc, char **argv)
+{
+    static const int k_default[] = {100, 1000, 10000};
+    char path[4096];
+    mk_trial_design *d = load_design(src, "bench/rss/rss.yaml", path, sizeof path);
+    if (!d) return 1;
     printf("trial memory: peak resident set of a whole trial (%s, 2 threads, all outputs)\n", path);
     fflush(stdout);
     int rc = 0, count = argc > 0 ? argc : 3;
@@ -116,14 +124,8 @@ int main(int argc, char **argv)
     const char *src = argc > 1 ? argv[1] : ".";
     int n = argc > 2 ? atoi(argv[2]) : 12;
     char path[4096];
-    snprintf(path, sizeof path, "%s/trials/gattie2021.yaml", src);
-    mk_trial_design *d = NULL;
-    mk_error err = {0};
-    char buf[2200];
-    if (mk_trial_load(path, &d, &err)) {
-        fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
-        return 1;
-    }
+    mk_trial_design *d = load_design(src, "trials/gattie2021.yaml", path, sizeof path);
+    if (!d) return 1;
     printf("trial bench: %s, 12-week single-site patients (history + one arm), %d patients\n", path, n);
     mk_buf one, two;
     mk_buf_init(&one);
