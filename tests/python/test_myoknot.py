@@ -1,7 +1,7 @@
 """The Python package (python/myoknot) against the myoknot command (issue 13 item 3).
 
 Run by CTest as `python3 -m unittest test_myoknot` with PYTHONPATH=python, MYOKNOT_LIBRARY
-(the build's libmyoknot.so.1), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
+(the build's libmyoknot.so.2), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
 small C program printing the record sizes the headers give)."""
 import csv
 import math
