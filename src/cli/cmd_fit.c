@@ -126,10 +126,10 @@ static mk_status target_residuals(void *ctx, const mk_model_abi *abi, double *r,
 {
     target_set *ts = ctx;
     for (int i = 0; i < ts->n; i++) {
-        mk_vresult res;
+        mk_vresult *res = NULL;
         if (mk_vtarget_run(ts->t[i], abi, ts->u, ts->anat, &res, err)) return MK_ERR_NOMEM;
-        r[i] = mk_fit_target_residual(&res, NULL, 0);
-        mk_vresult_free(&res);
+        r[i] = mk_fit_target_residual(res, NULL, 0);
+        mk_vresult_free(res);
     }
     return MK_OK;
 }
@@ -388,27 +388,28 @@ static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_pa
     mk_buf_puts(csv, "target,role,published,scale,model_before,residual_before,verdict_before,model_after,residual_after,verdict_after\n");
     mk_buf_printf(txt, "\n%-34s %-22s %14s %8s %14s %8s\n", "target", "published", "before", "r", "after", "r");
     for (int i = 0; i < ts->n; i++) {
-        mk_vresult b, a;
+        mk_vresult *b = NULL, *a = NULL;
         mk_error e = {0};
         if (mk_vtarget_run(ts->t[i], abi, ts->u, ts->anat, &b, &e)) break;
         if (mk_vtarget_run(ts->t[i], &fitted, ts->u, ts->anat, &a, &e)) {
-            mk_vresult_free(&b);
+            mk_vresult_free(b);
             break;
         }
         char how[160];
-        double rb = mk_fit_target_residual(&b, how, sizeof how), ra = mk_fit_target_residual(&a, NULL, 0);
-        mk_buf_printf(csv, "%s,%s,", b.name, b.role);
-        csv_text(csv, b.published);
+        double rb = mk_fit_target_residual(b, how, sizeof how), ra = mk_fit_target_residual(a, NULL, 0);
+        mk_buf_printf(csv, "%s,%s,", mk_vresult_name(b), mk_vresult_role(b));
+        csv_text(csv, mk_vresult_published(b));
         mk_buf_puts(csv, ",");
         csv_text(csv, how);
         mk_buf_puts(csv, ",");
-        csv_text(csv, b.model_text);
-        mk_buf_printf(csv, ",%.4g,%s,", rb, mk_verdict_name(b.verdict));
-        csv_text(csv, a.model_text);
-        mk_buf_printf(csv, ",%.4g,%s\n", ra, mk_verdict_name(a.verdict));
-        mk_buf_printf(txt, "%-34.34s %-22.22s %14.14s %8.3g %14.14s %8.3g\n", b.name, b.published, b.model_text, rb, a.model_text, ra);
-        mk_vresult_free(&b);
-        mk_vresult_free(&a);
+        csv_text(csv, mk_vresult_model_text(b));
+        mk_buf_printf(csv, ",%.4g,%s,", rb, mk_verdict_name(mk_vresult_verdict(b)));
+        csv_text(csv, mk_vresult_model_text(a));
+        mk_buf_printf(csv, ",%.4g,%s\n", ra, mk_verdict_name(mk_vresult_verdict(a)));
+        mk_buf_printf(txt, "%-34.34s %-22.22s %14.14s %8.3g %14.14s %8.3g\n", mk_vresult_name(b), mk_vresult_published(b),
+                      mk_vresult_model_text(b), rb, mk_vresult_model_text(a), ra);
+        mk_vresult_free(b);
+        mk_vresult_free(a);
     }
     free(after);
     return 0;

@@ -194,8 +194,7 @@ class TestMyoknot(unittest.TestCase):
                              check=True).stdout
         ffi = myoknot.ffi
         fields = {"mk_error": ["line", "message"], "mk_symbol": ["is_output"],
-                  "mk_model_abi": ["rhs"], "mk_study_opts": ["strict"], "mk_meas_info": ["note"],
-                  "mk_vresult": ["verdict", "note"]}
+                  "mk_model_abi": ["rhs"], "mk_study_opts": ["strict"], "mk_meas_info": ["note"]}
         n = 0
         for line in out.splitlines():
             name, *nums = line.split()
