@@ -506,6 +506,28 @@ struct mk_vresult;
  * the scale used, for the table. */
 MK_API double mk_fit_target_residual(const struct mk_vresult *r, char *how, size_t how_size);
 
+/* The calibration targets a fit uses (myoknot fit --targets), with their own unit system and
+ * anatomy: an opaque handle. */
+typedef struct mk_fit_targets mk_fit_targets;
+/* The targets of dir (mk_vtarget_list) whose names match globs (comma-separated fnmatch(3)
+ * patterns; NULL: every calibration target).  Fails, with origin MK_ORIGIN_ARGUMENT, with
+ * MK_ERR_INVALID when a named target is a validation target (fitting to it would make its pass
+ * circular) or globs names nothing, MK_ERR_NAME when a glob matches no target, MK_ERR_IO
+ * when dir cannot be read or holds no targets or no calibration target; a target
+ * file that does not load fails with its own error (file:line:column). */
+MK_API mk_status mk_fit_targets_load(const char *dir, const char *globs, mk_fit_targets **out, mk_error *err);
+MK_API void mk_fit_targets_free(mk_fit_targets *ts);
+MK_API int mk_fit_targets_count(const mk_fit_targets *ts);
+MK_API const char *mk_fit_targets_name(const mk_fit_targets *ts, int i); /* "" out of range */
+/* An mk_fit_residual_fn (ctx: the mk_fit_targets *): each target's standardized residual
+ * (mk_fit_target_residual) against abi, in the targets' order; count residuals. */
+MK_API mk_status mk_fit_targets_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err);
+/* The fit's per-target table from fresh runs of every target against abi and against abi with
+ * p[j]'s parameter at after[j]: residuals.csv (a header and a row per target) into csv, the
+ * report's table into txt. */
+MK_API mk_status mk_fit_targets_table(const mk_fit_targets *ts, const mk_model_abi *abi, const mk_fit_param *p, int k,
+                                      const double *after, mk_buf *csv, mk_buf *txt, mk_error *err);
+
 /* A patient's measurements: CSV with the header time,variable,value,sd (docs/fit.md). */
 typedef struct mk_fit_obs {
     double t_s;

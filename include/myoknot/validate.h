@@ -27,6 +27,10 @@ MK_API mk_status mk_vtarget_load_file(const char *path, mk_vtarget **out, mk_err
 MK_API mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vtarget **out,
                                  mk_error *err);
 MK_API void mk_vtarget_free(mk_vtarget *t);
+/* The target files of dir (*.yaml, hidden files left out) as "dir/NAME.yaml", sorted by name:
+ * *out is NULL-terminated, its strings and the array are released with free().  MK_ERR_IO
+ * (origin MK_ORIGIN_ARGUMENT) naming dir if it cannot be read; an empty folder is no error. */
+MK_API mk_status mk_vtarget_list(const char *dir, char ***out, int *n, mk_error *err);
 MK_API const char *mk_vtarget_name(const mk_vtarget *t);
 /* "calibration" (may be used to set parameters) or "validation" (never). */
 MK_API const char *mk_vtarget_role(const mk_vtarget *t);

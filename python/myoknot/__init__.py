@@ -294,8 +294,9 @@ def validate(target, model="tp_site"):
         lib.mk_vtarget_free(tgt[0])
 
 
-from ._analysis import (FitResult, ScanResult, SensitivityResult, TrialResult,  # noqa: E402 (they use
-                        fit, scan, sensitivity, trial)                       # the helpers above)
+from ._analysis import (ContinuationResult, FitResult, ScanResult,  # noqa: E402 (they use
+                        SensitivityResult, TrialResult, continuation,  # the helpers above)
+                        fit, fit_targets, scan, sensitivity, trial)
 
-__all__ += ["ScanResult", "scan", "SensitivityResult", "sensitivity", "FitResult", "fit",
-            "TrialResult", "trial"]
+__all__ += ["ScanResult", "scan", "ContinuationResult", "continuation", "SensitivityResult",
+            "sensitivity", "FitResult", "fit", "fit_targets", "TrialResult", "trial"]

@@ -88,37 +88,12 @@ static int parse(const mk_cli_args *args, vopts *o)
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* The *.yaml files of dir, sorted; NULL-terminated. */
+/* The *.yaml files of dir, sorted; NULL-terminated (NULL if dir cannot be read). */
 char **mk_cli_validate_list(const char *dir, int *n_out)
 {
-    DIR *d = opendir(dir);
-    *n_out = 0;
-    if (!d) return NULL;
-    int cap = 64, n = 0;
-    char **v = mk_malloc((size_t)cap * sizeof *v);
-    struct dirent *e;
-    while (v && (e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml") || e->d_name[0] == '.') continue;
-        if (n + 1 >= cap) {
-            char **nv = mk_realloc(v, (size_t)(cap *= 2) * sizeof *v);
-            if (!nv) break;
-            v = nv;
-        }
-        size_t len = strlen(dir) + l + 2;
-        v[n] = mk_malloc(len);
-        if (!v[n]) break;
-        snprintf(v[n], len, "%s/%s", dir, e->d_name);
-        n++;
-    }
-    closedir(d);
-    if (!v) return NULL;
-    qsort(v, (size_t)n, sizeof *v, cmp_str);
-    v[n] = NULL;
-    *n_out = n;
-    return v;
+    char **v = NULL;
+    mk_error err = {0};
+    return mk_vtarget_list(dir, &v, n_out, &err) ? NULL : v;
 }
 
 int mk_cli_validate_selected(const char *const *only, int n_only, const char *path, const char *name)
