@@ -295,8 +295,10 @@ def validate(target, model="tp_site"):
 
 
 from ._analysis import (ContinuationResult, FitResult, ScanResult,  # noqa: E402 (they use
-                        SensitivityResult, TrialResult, continuation,  # the helpers above)
-                        fit, fit_targets, scan, sensitivity, trial)
+                        SensitivityResult, TrialEffect, TrialResponders,  # the helpers above)
+                        TrialResult, TrialSample, continuation, fit, fit_targets, scan,
+                        sensitivity, trial)
 
 __all__ += ["ScanResult", "scan", "ContinuationResult", "continuation", "SensitivityResult",
-            "sensitivity", "FitResult", "fit", "fit_targets", "TrialResult", "trial"]
+            "sensitivity", "FitResult", "fit", "fit_targets", "TrialResult", "TrialEffect",
+            "TrialSample", "TrialResponders", "trial"]

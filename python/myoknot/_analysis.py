@@ -1,6 +1,8 @@
 """The analyses from Python (docs/python.md, "Analyses"): scans of a parameter or input,
 sensitivity screening and trials, through the same library calls the myoknot command makes.
 Results are copied out of the library into NumPy arrays; nothing is left to free."""
+from collections import namedtuple
+
 import numpy as np
 
 from . import Model, _bytes, _check, _sets, _str
@@ -529,20 +531,92 @@ def fit_targets(params=None, targets=None, dir=None, model="tp_site", log=False,
         lib.mk_fit_targets_free(ts[0])
 
 
+TrialEffect = namedtuple("TrialEffect", "comparison outcome time change n_a mean_a sd_a n_b mean_b sd_b "
+                         "md md_lo md_hi smd smd_lo smd_hi df t p")
+TrialEffect.__doc__ = """A comparison (arm a vs arm b, differences a - b) of an outcome at a time
+point (change: the change from the first time point): the arms' n, mean and SD, the mean
+difference with its 95 % interval (Welch), Hedges' g (smd) with its 95 % interval, Welch's df,
+t and two-sided p; NaN where undefined."""
+TrialSample = namedtuple("TrialSample", "arm outcome time change n mean sd")
+TrialResponders = namedtuple("TrialResponders", "arm outcome time mid unit responders n")
+
+
 class TrialResult:
     """A virtual trial (myoknot trial), copied out of the library.
 
     name, patients  the design's name and the patients sampled
+    arms, times, outcomes   the design's names; units and mids {outcome: unit, MID};
+                    comparisons [(arm a, arm b)]
+    flow            {"sampled", "rejected", "not_enrolled", "failed", "analysed"}; per_arm
+                    {arm: analysed}
+    effects         [TrialEffect] in trial_summary.csv's order; effect(comparison, outcome,
+                    time, change=False) one of them (comparison: its index or "a vs b")
+    samples         [TrialSample]: every arm's n, mean and SD per outcome, time and change
+    responders      [TrialResponders] in responders.csv's order
     failures        {patient index: why} for patients whose simulation failed
     patients_csv, summary_csv, responders_csv, text   patients.csv, trial_summary.csv,
                     responders.csv and summary.txt as the command writes them
     summary         trial_summary.csv as {column: NumPy array (numbers) or list (text)}
     """
 
+    def _numbers(self, design, res):
+        err = ffi.new("mk_error *")
+        d = design
+        self.arms = [_str(lib.mk_trial_arm_name(d, a)) for a in range(lib.mk_trial_arms(d))]
+        self.times = [_str(lib.mk_trial_time_name(d, t)) for t in range(lib.mk_trial_times(d))]
+        unit, mid = ffi.new("const char **"), ffi.new("double *")
+        self.outcomes, self.units, self.mids = [], {}, {}
+        for o in range(lib.mk_trial_outcomes(d)):
+            name = _str(lib.mk_trial_outcome_name(d, o, unit, mid))
+            self.outcomes.append(name)
+            self.units[name], self.mids[name] = _str(unit[0]), float(mid[0])
+        a, b = ffi.new("int *"), ffi.new("int *")
+        self.comparisons = []
+        for c in range(lib.mk_trial_comparisons(d)):
+            _check(lib.mk_trial_comparison_arms(d, c, a, b, err), err)
+            self.comparisons.append((self.arms[a[0]], self.arms[b[0]]))
+        f = ffi.new("mk_trial_flow *")
+        lib.mk_trial_result_flow(res, f)
+        self.flow = {k: int(getattr(f, k)) for k in ("sampled", "rejected", "not_enrolled", "failed", "analysed")}
+        self.per_arm = {x: int(lib.mk_trial_result_arm_n(res, i)) for i, x in enumerate(self.arms)}
+        e, sm = ffi.new("mk_trial_effect *"), ffi.new("mk_trial_sample *")
+        self.effects, self.samples, self.responders = [], [], []
+        for change in (0, 1):
+            for c, (ca, cb) in enumerate(self.comparisons):
+                for o, out in enumerate(self.outcomes):
+                    for t in range(change, len(self.times)):
+                        _check(lib.mk_trial_result_effect(res, c, o, t, change, e, err), err)
+                        self.effects.append(TrialEffect(
+                            "%s vs %s" % (ca, cb), out, self.times[t], bool(change), e.a.n, e.a.mean, e.a.sd,
+                            e.b.n, e.b.mean, e.b.sd, e.md, e.md_lo, e.md_hi, e.smd, e.smd_lo, e.smd_hi, e.df,
+                            e.t, e.p))
+            for i, arm in enumerate(self.arms):
+                for o, out in enumerate(self.outcomes):
+                    for t in range(change, len(self.times)):
+                        _check(lib.mk_trial_result_sample(res, i, o, t, change, sm, err), err)
+                        self.samples.append(TrialSample(arm, out, self.times[t], bool(change), sm.n, sm.mean, sm.sd))
+        n = ffi.new("int *")
+        for i, arm in enumerate(self.arms):
+            for o, out in enumerate(self.outcomes):
+                for t in range(1, len(self.times)):
+                    _check(lib.mk_trial_result_responders(res, i, o, t, a, n, err), err)
+                    self.responders.append(TrialResponders(arm, out, self.times[t], self.mids[out],
+                                                           self.units[out], int(a[0]), int(n[0])))
+
+    def effect(self, comparison, outcome, time, change=False):
+        """The TrialEffect of a comparison (its index or "a vs b") for an outcome at a time."""
+        if isinstance(comparison, int):
+            comparison = "%s vs %s" % self.comparisons[comparison]
+        for e in self.effects:
+            if (e.comparison, e.outcome, e.time, e.change) == (comparison, outcome, time, bool(change)):
+                return e
+        raise KeyError((comparison, outcome, time, change))
+
     def __init__(self, design, res):
         err = ffi.new("mk_error *")
         self.name = _str(lib.mk_trial_name(design))
         self.patients = int(lib.mk_trial_result_patients(res))
+        self._numbers(design, res)
         self.failures = {}
         buf = ffi.new("mk_buf *")
         lib.mk_buf_init(buf)

@@ -418,6 +418,48 @@ class TestMyoknot(unittest.TestCase):
             want = float(row["md"]) if row["md"] else math.nan
             self.assertTrue(want == t.summary["md"][i] or (math.isnan(want) and math.isnan(t.summary["md"][i])))
 
+    def test_trial_numbers_equal_cli(self):
+        # the trial's effect sizes, intervals, per-arm samples and responders as numbers give
+        # the command's trial_summary.csv and responders.csv for the same design and seed
+        design = os.path.join(SRC, "tests", "cohort", "tiny.yaml")
+        t = myoknot.trial(design, patients=6, seed=3)
+        out = os.path.join(self.tmp, "trialn")
+        p = subprocess.run([CLI, "trial", design, "--patients", "6", "--seed", "3", "--out", out],
+                           capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((t.arms, t.outcomes, t.times), (["needling", "sham"], ["pain", "ppt"],
+                                                         ["baseline", "after", "day 2"]))
+        self.assertEqual((t.comparisons, t.units["ppt"], t.mids["ppt"]), ([("needling", "sham")], "kPa", 30.0))
+        self.assertEqual(t.flow["sampled"], 6)
+        self.assertEqual(sum(t.flow.values()) - t.flow["sampled"], 6)
+
+        def g6(x):
+            return "" if math.isnan(x) else "%.6g" % x
+        with open(os.path.join(out, "trial_summary.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), len(t.effects))
+        for row, e in zip(rows, t.effects):
+            self.assertEqual((row["comparison"], row["outcome"], row["time"], row["n_a"], row["n_b"]),
+                             (e.comparison, e.outcome + (" change" if e.change else ""), e.time,
+                              str(e.n_a), str(e.n_b)))
+            for k in ("md", "md_lo", "md_hi", "smd", "smd_lo", "smd_hi", "p"):
+                self.assertEqual(row[k], g6(getattr(e, k)), (row["outcome"], row["time"], k))
+            self.assertEqual(e.md, e.mean_a - e.mean_b)
+        e = t.effect("needling vs sham", "ppt", "after")
+        self.assertTrue(e.n_a >= 2 and e.md_lo < e.md < e.md_hi and e.smd_lo < e.smd < e.smd_hi)
+        self.assertIs(t.effect(0, "ppt", "after"), e)
+        # the samples are the effects' arms
+        s = {(x.arm, x.outcome, x.time, x.change): x for x in t.samples}
+        self.assertEqual(tuple(s[("sham", "ppt", "after", False)])[4:], (e.n_b, e.mean_b, e.sd_b))
+        with open(os.path.join(out, "responders.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([(r["arm"], r["outcome"], r["time"], r["mid"], r["unit"], r["responders"], r["n"])
+                          for r in rows],
+                         [(x.arm, x.outcome, x.time, "%.6g" % x.mid, x.unit, str(x.responders), str(x.n))
+                          for x in t.responders])
+        with self.assertRaises(KeyError):
+            t.effect(0, "ppt", "baseline", change=True)
+
     def test_cdef_generated_declares_every_export(self):
         # the cdef comes from the build (the preprocessed public headers), not from a copy in
         # the package, and declares every function the library exports
