@@ -119,7 +119,8 @@ MK_API mk_status mk_trial_result_responders(const mk_trial_result *r, int arm, i
 /* Outputs: patients.csv, trial_summary.csv, responders.csv, the account (summary.txt), the
  * HTML report (embedding the forest plot at forest_png, NULL: none) and the forest plot. */
 MK_API mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *out, mk_error *err);
-/* patients.csv streamed to a file (the same bytes; memory flat in the number of patients) */
+/* patients.csv streamed to a file (the same bytes; memory flat in the number of patients),
+ * through a temporary file renamed into place: a failed write leaves the old file. */
 MK_API mk_status mk_trial_write_patients_file(const mk_trial_result *r, const char *path, mk_error *err);
 MK_API mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *out, mk_error *err);
 MK_API mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *out, mk_error *err);

@@ -7,6 +7,7 @@
  * journals refused).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -619,6 +622,60 @@ static void test_numeric_accessors(void **state)
     mk_trial_free(d);
 }
 
+/* patients.csv streamed to a file: the writer's bytes when the disk has room; when it fills up
+ * half-way (RLIMIT_FSIZE), an error naming the file and why, the old file as it was and no
+ * temporary file left (the sticky writer into a file renamed into place). */
+static void test_patients_file_full_disk(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    mk_trial_result *r = NULL;
+    char *bytes = run_bytes(d, 1, 5, &r);
+    char dir[] = "/tmp/mk-patients-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/patients.csv", dir);
+    mk_error err = {0};
+    assert_int_equal(mk_trial_write_patients_file(r, path, &err), MK_OK);
+    char *got = slurp(path);
+    mk_buf want;
+    mk_buf_init(&want);
+    assert_int_equal(mk_trial_write_patients(r, &want, &err), MK_OK);
+    assert_string_equal(got, want.data);
+    assert_true(want.len > 1000);
+    free(got);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    struct rlimit lim, small;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &lim), 0);
+    small = lim;
+    small.rlim_cur = want.len / 2;
+    void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    mk_status rc = mk_trial_write_patients_file(r, path, &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    signal(SIGXFSZ, old);
+    assert_int_equal(rc, MK_ERR_IO);
+    assert_non_null(strstr(err.message, "patients.csv"));
+    assert_non_null(strstr(err.message, strerror(EFBIG)));
+    got = slurp(path);
+    assert_string_equal(got, "old");
+    free(got);
+    DIR *dd = opendir(dir);
+    assert_non_null(dd);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dd));) n += e->d_name[0] != '.';
+    closedir(dd);
+    assert_int_equal(n, 1); /* no temporary file left */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    mk_buf_free(&want);
+    free(bytes);
+    mk_trial_result_free(r);
+    mk_trial_free(d);
+}
+
 int main(void)
 {
     const char *src = getenv("MK_SOURCE_DIR");
@@ -635,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_sex_covariate),
         cmocka_unit_test(test_memory_flat),
         cmocka_unit_test(test_numeric_accessors),
+        cmocka_unit_test(test_patients_file_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
