@@ -24,8 +24,9 @@ extern "C" {
 /* The shared library's ABI (its soname, libmyoknot.so.N; CMakeLists.txt reads it from here):
  * raised whenever a public record's layout or a function's signature changes, so that a
  * program built against the old headers is not run against an incompatible library.
- * 1: the results of scans, sensitivity analyses and fits became opaque handles. */
-#define MK_SOVERSION 1
+ * 1: the results of scans, sensitivity analyses and fits became opaque handles.
+ * 2: continuation and validation results became opaque handles. */
+#define MK_SOVERSION 2
 
 /* What the shared library exports: the declarations marked MK_API in include/ and nothing
  * else (it is built with -fvisibility=hidden; tests/cli/api_symbols.sh checks). */

@@ -147,7 +147,9 @@ MK_API void mk_cont_opts_default(mk_cont_opts *o);
 
 enum { MK_CONT_REGULAR = 0, MK_CONT_FOLD = 1, MK_CONT_HOPF = 2, MK_CONT_END = 3 };
 
-typedef struct mk_cont_point {
+/* One point of a result, as mk_cont_result_point gives it (the states and variables through
+ * mk_cont_result_get and mk_cont_result_column). */
+typedef struct mk_cont_point_info {
     int branch;           /* 1-based; a seed starts a branch */
     int segment;          /* 1-based within the result; a bridge starts a new segment */
     int kind;             /* MK_CONT_REGULAR, FOLD or HOPF (located), END (range boundary) */
@@ -165,33 +167,43 @@ typedef struct mk_cont_point {
     double zero_re;       /* that noise level: 1e-9 of the largest |eigenvalue|, 1/s */
     double omega;         /* Hopf points: |imaginary part| of the critical pair, rad/s */
     double dpds;          /* p-component of the unit tangent in scaled coordinates */
-    double *y;            /* all states (frozen ones included), abi->n_states */
-    double *v;            /* algebraic variables, abi->n_vars */
-} mk_cont_point;
+} mk_cont_point_info;
 
-typedef struct mk_cont_result {
-    const mk_model_abi *abi;
-    mk_cont_opts opts;
-    char name[128], unit[64];          /* the swept symbol */
-    char watch[128], watch_unit[64];
-    int n, cap;
-    mk_cont_point *pt;
-    int n_branches;
-    int n_seeds_skipped;               /* seeds whose steady state lay on a branch already found */
-    int *frozen;                       /* per state: 1 if held fixed */
-    double *frozen_value;              /* per state: the value it is held at */
-    int n_frozen;
-    int n_unconverged, n_folds, n_hopf;
-    long rhs_evals, newton_iters;
-    double wall_s;
-} mk_cont_result;
+/* The result: an opaque handle, read through the accessors below.  Its points are in the order
+ * they were found, branch by branch. */
+typedef struct mk_cont_result mk_cont_result;
 
-/* Continue on a clone of base (its parameters, inputs and state are the starting point). */
-MK_API mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_result *out, mk_error *err);
+/* Continue on a clone of base (its parameters, inputs and state are the starting point); *out is
+ * freed with mk_cont_result_free. */
+MK_API mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_result **out, mk_error *err);
 MK_API void mk_cont_result_free(mk_cont_result *r);
 
-/* A state or variable of a point by name; NaN if the model has none.  unit may be NULL. */
-MK_API double mk_cont_get(const mk_cont_result *r, const mk_cont_point *p, const char *name, const char **unit);
+MK_API const mk_model_abi *mk_cont_result_abi(const mk_cont_result *r);
+MK_API int mk_cont_result_points(const mk_cont_result *r);
+/* The swept symbol's name (its unit into *unit; unit may be NULL). */
+MK_API const char *mk_cont_result_swept(const mk_cont_result *r, const char **unit);
+/* The output named in the verdict (its unit into *unit, may be NULL). */
+MK_API const char *mk_cont_result_watch(const mk_cont_result *r, const char **unit);
+/* Point k (0 .. points-1); MK_ERR_INVALID out of range. */
+MK_API mk_status mk_cont_result_point(const mk_cont_result *r, int k, mk_cont_point_info *out, mk_error *err);
+/* A state or variable at point k by name; NaN if the model has none or k is out of range.
+ * unit may be NULL. */
+MK_API double mk_cont_result_get(const mk_cont_result *r, int k, const char *name, const char **unit);
+/* A state or variable (NULL: the swept value) at every point into out[0 .. points-1];
+ * MK_ERR_NAME naming the output if the model has none. */
+MK_API mk_status mk_cont_result_column(const mk_cont_result *r, const char *name, double *out, mk_error *err);
+MK_API int mk_cont_result_branches(const mk_cont_result *r);
+/* Seeds whose steady state lay on a branch already found. */
+MK_API int mk_cont_result_seeds_skipped(const mk_cont_result *r);
+MK_API int mk_cont_result_unconverged(const mk_cont_result *r);
+MK_API int mk_cont_result_folds(const mk_cont_result *r);
+MK_API int mk_cont_result_hopf(const mk_cont_result *r);
+/* 1 if state i (index into abi->states) is held fixed, its value into *value (may be NULL);
+ * 0 if it is solved for or i is out of range. */
+MK_API int mk_cont_result_frozen(const mk_cont_result *r, int i, double *value);
+/* The cost: Newton iterations and right-hand-side evaluations (either may be NULL). */
+MK_API void mk_cont_result_cost(const mk_cont_result *r, long *newton_iters, long *rhs_evals);
+MK_API double mk_cont_result_wall_s(const mk_cont_result *r);
 
 /* Ranges of p where at least two converged stable steady states coexist, from converged
  * points only; returns their number (at most max).  covered_out: the fraction of [A, B]
@@ -493,6 +505,28 @@ struct mk_vresult;
  * (0 when satisfied).  NaN when the model's value could not be computed.  how (may be NULL):
  * the scale used, for the table. */
 MK_API double mk_fit_target_residual(const struct mk_vresult *r, char *how, size_t how_size);
+
+/* The calibration targets a fit uses (myoknot fit --targets), with their own unit system and
+ * anatomy: an opaque handle. */
+typedef struct mk_fit_targets mk_fit_targets;
+/* The targets of dir (mk_vtarget_list) whose names match globs (comma-separated fnmatch(3)
+ * patterns; NULL: every calibration target).  Fails, with origin MK_ORIGIN_ARGUMENT, with
+ * MK_ERR_INVALID when a named target is a validation target (fitting to it would make its pass
+ * circular) or globs names nothing, MK_ERR_NAME when a glob matches no target, MK_ERR_IO
+ * when dir cannot be read or holds no targets or no calibration target; a target
+ * file that does not load fails with its own error (file:line:column). */
+MK_API mk_status mk_fit_targets_load(const char *dir, const char *globs, mk_fit_targets **out, mk_error *err);
+MK_API void mk_fit_targets_free(mk_fit_targets *ts);
+MK_API int mk_fit_targets_count(const mk_fit_targets *ts);
+MK_API const char *mk_fit_targets_name(const mk_fit_targets *ts, int i); /* "" out of range */
+/* An mk_fit_residual_fn (ctx: the mk_fit_targets *): each target's standardized residual
+ * (mk_fit_target_residual) against abi, in the targets' order; count residuals. */
+MK_API mk_status mk_fit_targets_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err);
+/* The fit's per-target table from fresh runs of every target against abi and against abi with
+ * p[j]'s parameter at after[j]: residuals.csv (a header and a row per target) into csv, the
+ * report's table into txt. */
+MK_API mk_status mk_fit_targets_table(const mk_fit_targets *ts, const mk_model_abi *abi, const mk_fit_param *p, int k,
+                                      const double *after, mk_buf *csv, mk_buf *txt, mk_error *err);
 
 /* A patient's measurements: CSV with the header time,variable,value,sd (docs/fit.md). */
 typedef struct mk_fit_obs {

@@ -64,10 +64,63 @@ MK_API int mk_trial_result_resumed(const mk_trial_result *r);
  * (one pass over the stored patients: for bindings, which cannot look a patient up cheaply). */
 MK_API mk_status mk_trial_write_failures(const mk_trial_result *r, mk_buf *out, mk_error *err);
 
+/* ---------------------------------------------------------------- the numbers
+ * What the outputs print, as numbers: the design's arms, outcomes, time points and
+ * comparisons by index, and per index the patient flow, each arm's sample, each comparison's
+ * effect sizes and the responders.  `change` 0: the observed values at the time point; 1: their
+ * change from the first time point (time 1 and later).  Out of range: MK_ERR_INVALID. */
+MK_API int mk_trial_arms(const mk_trial_design *d);
+MK_API const char *mk_trial_arm_name(const mk_trial_design *d, int arm);          /* "" out of range */
+MK_API int mk_trial_outcomes(const mk_trial_design *d);
+/* The outcome's name ("ppt", "pain"); its unit and minimal important difference into *unit
+ * and *mid (either may be NULL). */
+MK_API const char *mk_trial_outcome_name(const mk_trial_design *d, int outcome, const char **unit, double *mid);
+MK_API int mk_trial_times(const mk_trial_design *d);
+MK_API const char *mk_trial_time_name(const mk_trial_design *d, int time);        /* "week 4" */
+MK_API int mk_trial_comparisons(const mk_trial_design *d);
+/* Comparison c is arm *a versus arm *b (differences are a - b). */
+MK_API mk_status mk_trial_comparison_arms(const mk_trial_design *d, int c, int *a, int *b, mk_error *err);
+
+typedef struct mk_trial_flow {
+    int sampled;        /* virtual patients drawn */
+    int rejected;       /* phenotype outside the population's ranges */
+    int not_enrolled;   /* screened out by the examiner */
+    int failed;         /* a simulation failed: left out of every comparison */
+    int analysed;
+} mk_trial_flow;
+MK_API void mk_trial_result_flow(const mk_trial_result *r, mk_trial_flow *out);
+/* Analysed patients in arm (paired designs: every analysed patient is in every arm). */
+MK_API int mk_trial_result_arm_n(const mk_trial_result *r, int arm);
+
+/* One arm's sample of an outcome at a time point (the examiner's values; NaN: undefined). */
+typedef struct mk_trial_sample {
+    int n;
+    double mean, sd;    /* sd with n - 1 */
+} mk_trial_sample;
+MK_API mk_status mk_trial_result_sample(const mk_trial_result *r, int arm, int outcome, int time, int change,
+                                        mk_trial_sample *out, mk_error *err);
+
+/* A comparison's effect sizes at a time point, as trial_summary.csv gives them (NaN where
+ * undefined): the mean difference a - b with its 95 % interval (Welch), Hedges' g with its 95 %
+ * interval, Welch's t, df and two-sided p; a and b the arms' samples. */
+typedef struct mk_trial_effect {
+    mk_trial_sample a, b;
+    double md, md_lo, md_hi;
+    double smd, smd_lo, smd_hi;
+    double df, t, p;
+} mk_trial_effect;
+MK_API mk_status mk_trial_result_effect(const mk_trial_result *r, int c, int outcome, int time, int change,
+                                        mk_trial_effect *out, mk_error *err);
+/* Responders in arm at time (1 and later): an improvement from the first time point of at least
+ * the outcome's MID; *n the arm's patients with both values. */
+MK_API mk_status mk_trial_result_responders(const mk_trial_result *r, int arm, int outcome, int time, int *responders,
+                                            int *n, mk_error *err);
+
 /* Outputs: patients.csv, trial_summary.csv, responders.csv, the account (summary.txt), the
  * HTML report (embedding the forest plot at forest_png, NULL: none) and the forest plot. */
 MK_API mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *out, mk_error *err);
-/* patients.csv streamed to a file (the same bytes; memory flat in the number of patients) */
+/* patients.csv streamed to a file (the same bytes; memory flat in the number of patients),
+ * through a temporary file renamed into place: a failed write leaves the old file. */
 MK_API mk_status mk_trial_write_patients_file(const mk_trial_result *r, const char *path, mk_error *err);
 MK_API mk_status mk_trial_write_summary(const mk_trial_result *r, mk_buf *out, mk_error *err);
 MK_API mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *out, mk_error *err);

@@ -27,6 +27,10 @@ MK_API mk_status mk_vtarget_load_file(const char *path, mk_vtarget **out, mk_err
 MK_API mk_status mk_vtarget_load_string(const char *file_name, const char *text, mk_vtarget **out,
                                  mk_error *err);
 MK_API void mk_vtarget_free(mk_vtarget *t);
+/* The target files of dir (*.yaml, hidden files left out) as "dir/NAME.yaml", sorted by name:
+ * *out is NULL-terminated, its strings and the array are released with free().  MK_ERR_IO
+ * (origin MK_ORIGIN_ARGUMENT) naming dir if it cannot be read; an empty folder is no error. */
+MK_API mk_status mk_vtarget_list(const char *dir, char ***out, int *n, mk_error *err);
 MK_API const char *mk_vtarget_name(const mk_vtarget *t);
 /* "calibration" (may be used to set parameters) or "validation" (never). */
 MK_API const char *mk_vtarget_role(const mk_vtarget *t);
@@ -46,61 +50,69 @@ typedef enum mk_verdict {
 
 MK_API const char *mk_verdict_name(mk_verdict v); /* "pass", "FAIL", "expected-fail", ... */
 
-/* The curve behind a number, for the figure: one variable (or measurement) over time. */
-typedef struct mk_vcurve {
-    char label[128];   /* "core.flow", "PPT" */
-    char unit[32];     /* the unit of v (converted to the published unit when it can be) */
-    int n;
-    double *t_s, *v;
-    double w0_s, w1_s; /* the window the statistic used (NaN: whole run) */
-    int band_applies;  /* the published band is in the curve's terms (max, min, at, ...) */
-} mk_vcurve;
-
-#define MK_V_MAX_ITEMS 8
-
-typedef struct mk_vresult {
-    char name[96];
-    char file[512];
-    char quantity[256];
-    char source[512];
-    char published[160];   /* "270 (88 .. 574) kPa", as written */
-    char unit[32];         /* the published unit, in which model values are given */
-    char compare[16];      /* within, above, below, ordinal */
-    char tolerance[160];   /* "accepted 240 .. 300 kPa", "any order step > 0" */
-    char why[1024];
-    char role[16];         /* calibration or validation */
-    char role_why[512];    /* why the target has that role ("" if the file gives no reason) */
-    char circular[512];    /* the model's parameters set from this target's number ("" if none) */
-    char expected[1024];   /* expected_failure reason for this model, "" if none */
-    int n_recorded;        /* the recorded model value(s) of an expected failure (ordinal: items) */
-    double recorded[MK_V_MAX_ITEMS];
-    double drift;          /* how far the value may move from the record (published unit) */
-    double pub_value;      /* NaN for ordinal */
-    double pub_lo, pub_hi; /* the published uncertainty or range (NaN if none) */
-    double acc_lo, acc_hi; /* the accepted band (within), or the bound (above/below) */
-    double model;          /* the model's number in `unit`; NaN when ordinal or on error */
-    int n_items;           /* ordinal: the items' values, in order */
-    double items[MK_V_MAX_ITEMS];
-    int direction;         /* ordinal: +1 increasing, -1 decreasing (0 otherwise) */
-    double min_step;       /* ordinal: each step must exceed it */
-    char item_labels[MK_V_MAX_ITEMS][48];
-    char model_text[160];  /* the model's answer as printed */
-    mk_verdict verdict;
-    char note[1024];       /* why it failed, or what the run said */
-    mk_vcurve curve;
-    double wall_s;
-} mk_vresult;
+/* A target's result against one model: an opaque handle, read through the accessors below
+ * (the texts are the ones the suite's table, page and CSV print). */
+typedef struct mk_vresult mk_vresult;
 
 /*
  * Run target t against abi (the model under test; the scenario's own `model:` is ignored).
  * Errors of the target file that only show against a model (an unknown event field, an output
- * the model lacks) and solver failures give verdict MK_V_ERROR with the message in note and
- * return MK_OK; only out-of-memory and invalid arguments return an error.  Free with
- * mk_vresult_free.
+ * the model lacks) and solver failures give verdict MK_V_ERROR with the message in the note and
+ * return MK_OK; only out-of-memory and invalid arguments return an error (then *out is NULL).
+ * Free *out with mk_vresult_free.
  */
 MK_API mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u,
-                         const mk_anatomy *anat, mk_vresult *out, mk_error *err);
+                         const mk_anatomy *anat, mk_vresult **out, mk_error *err);
 MK_API void mk_vresult_free(mk_vresult *r);
+
+MK_API mk_verdict mk_vresult_verdict(const mk_vresult *r);
+MK_API const char *mk_vresult_name(const mk_vresult *r);
+MK_API const char *mk_vresult_file(const mk_vresult *r);
+MK_API const char *mk_vresult_quantity(const mk_vresult *r);
+MK_API const char *mk_vresult_source(const mk_vresult *r);
+MK_API const char *mk_vresult_published(const mk_vresult *r);  /* "270 (88..574) kPa", as printed */
+MK_API const char *mk_vresult_unit(const mk_vresult *r);       /* the published unit of the values */
+MK_API const char *mk_vresult_compare(const mk_vresult *r);    /* within, above, below, ordinal */
+MK_API const char *mk_vresult_tolerance(const mk_vresult *r);  /* "240..300 kPa", "> 12 s", ... */
+MK_API const char *mk_vresult_why(const mk_vresult *r);        /* the tolerance's justification */
+MK_API const char *mk_vresult_role(const mk_vresult *r);       /* calibration or validation */
+MK_API const char *mk_vresult_role_why(const mk_vresult *r);   /* "" if the file gives no reason */
+/* The model's parameters set from this target's number ("" if none). */
+MK_API const char *mk_vresult_circular(const mk_vresult *r);
+/* The expected_failure reason for this model ("" if none). */
+MK_API const char *mk_vresult_expected(const mk_vresult *r);
+MK_API const char *mk_vresult_model_text(const mk_vresult *r); /* the model's answer as printed */
+MK_API const char *mk_vresult_note(const mk_vresult *r);       /* why it failed, or what the run said */
+/* The model's number in the published unit; NaN when ordinal or on error. */
+MK_API double mk_vresult_model(const mk_vresult *r);
+/* The published value (NaN for ordinal); its uncertainty or range into *lo, *hi (NaN if none;
+ * either may be NULL). */
+MK_API double mk_vresult_published_value(const mk_vresult *r, double *lo, double *hi);
+/* The accepted band (within), or the bound (above: *lo, below: *hi); NaN where none. */
+MK_API void mk_vresult_accepted(const mk_vresult *r, double *lo, double *hi);
+/* Ordinal targets: the number of items; item i's value (published unit) and label (may be
+ * NULL; NaN and "" out of range); the direction (+1 increasing, -1 decreasing, 0 not ordinal)
+ * and the step each must exceed (*min_step, may be NULL). */
+MK_API int mk_vresult_items(const mk_vresult *r);
+MK_API double mk_vresult_item(const mk_vresult *r, int i, const char **label);
+MK_API int mk_vresult_direction(const mk_vresult *r, double *min_step);
+/* An expected failure's recorded model value(s): their number (ordinal: one per item), the
+ * first max into values (may be NULL), and how far the value may move from them (*drift, NaN
+ * if none; may be NULL). */
+MK_API int mk_vresult_recorded(const mk_vresult *r, double *values, int max, double *drift);
+MK_API double mk_vresult_wall_s(const mk_vresult *r);
+
+/* The curve behind the number, for a figure: one variable (or measurement) over time.  The
+ * pointers stay valid while the result lives. */
+typedef struct mk_vcurve_info {
+    const char *label;    /* "core.flow", "PPT" */
+    const char *unit;     /* the unit of v (converted to the published unit when it can be) */
+    int n;
+    const double *t_s, *v;
+    double w0_s, w1_s;    /* the window the statistic used (NaN: whole run) */
+    int band_applies;     /* the published band is in the curve's terms (max, min, at, ...) */
+} mk_vcurve_info;
+MK_API void mk_vresult_curve(const mk_vresult *r, mk_vcurve_info *out);
 
 /* Draw r's figure (curve and published band, number line) as a PNG at path. */
 MK_API mk_status mk_vfigure_write(const mk_vresult *r, const char *path, mk_error *err);
@@ -111,7 +123,7 @@ MK_API mk_status mk_vfigure_write(const mk_vresult *r, const char *path, mk_erro
 typedef struct mk_vsuite_row {
     const char *file;            /* the target file */
     const char *load_error;      /* non-empty: the file did not load (res is not read) */
-    const mk_vresult *res;       /* the results, one per model in the page's order */
+    const mk_vresult *const *res; /* the results, one per model in the page's order */
     const char *const *marks;    /* per model: an audit mark ("insensitive") or ""; may be NULL */
 } mk_vsuite_row;
 

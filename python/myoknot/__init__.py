@@ -273,27 +273,32 @@ def validate(target, model="tp_site"):
     anat = ffi.new("mk_anatomy **")
     tgt = ffi.new("mk_vtarget **")
     ref = ffi.new("mk_model_ref **")
-    res = ffi.new("mk_vresult *")
+    res = ffi.new("mk_vresult **")
     try:
         _check(lib.mk_vtarget_load_file(_bytes(target), tgt, err), err)
         _check(lib.mk_model_open(_bytes(model), 1, ref, err), err)
         _check(lib.mk_units_new(units, err), err)
         _check(lib.mk_anatomy_load(anat, err), err)
         _check(lib.mk_vtarget_run(tgt[0], lib.mk_model_ref_abi(ref[0]), units[0], anat[0], res, err), err)
-        v = Verdict(_str(res.name), _str(lib.mk_verdict_name(res.verdict)), _str(res.role),
-                    _str(res.published), _str(res.unit), _nan(res.model), _str(res.model_text),
-                    _str(res.note), _str(res.source))
-        return v
+        r = res[0]
+        return Verdict(_str(lib.mk_vresult_name(r)), _str(lib.mk_verdict_name(lib.mk_vresult_verdict(r))),
+                       _str(lib.mk_vresult_role(r)), _str(lib.mk_vresult_published(r)),
+                       _str(lib.mk_vresult_unit(r)), _nan(lib.mk_vresult_model(r)),
+                       _str(lib.mk_vresult_model_text(r)), _str(lib.mk_vresult_note(r)),
+                       _str(lib.mk_vresult_source(r)))
     finally:
-        lib.mk_vresult_free(res)
+        lib.mk_vresult_free(res[0])
         lib.mk_anatomy_free(anat[0])
         lib.mk_units_free(units[0])
         lib.mk_model_ref_free(ref[0])
         lib.mk_vtarget_free(tgt[0])
 
 
-from ._analysis import (FitResult, ScanResult, SensitivityResult, TrialResult,  # noqa: E402 (they use
-                        fit, scan, sensitivity, trial)                       # the helpers above)
+from ._analysis import (ContinuationResult, FitResult, ScanResult,  # noqa: E402 (they use
+                        SensitivityResult, TrialEffect, TrialResponders,  # the helpers above)
+                        TrialResult, TrialSample, continuation, fit, fit_targets, scan,
+                        sensitivity, trial)
 
-__all__ += ["ScanResult", "scan", "SensitivityResult", "sensitivity", "FitResult", "fit",
-            "TrialResult", "trial"]
+__all__ += ["ScanResult", "scan", "ContinuationResult", "continuation", "SensitivityResult",
+            "sensitivity", "FitResult", "fit", "fit_targets", "TrialResult", "TrialEffect",
+            "TrialSample", "TrialResponders", "trial"]

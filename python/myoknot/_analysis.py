@@ -1,6 +1,8 @@
 """The analyses from Python (docs/python.md, "Analyses"): scans of a parameter or input,
 sensitivity screening and trials, through the same library calls the myoknot command makes.
 Results are copied out of the library into NumPy arrays; nothing is left to free."""
+from collections import namedtuple
+
 import numpy as np
 
 from . import Model, _bytes, _check, _sets, _str
@@ -166,6 +168,140 @@ def scan(name, start, stop, model="tp_site", set=None, steps=20, settle="6 h", c
         return ScanResult(out[0])
     finally:
         lib.mk_scan_result_free(out[0])
+
+
+def _outputs(abi):
+    """Every state and output variable of a model, in the tables' order, and their units."""
+    names = [_str(abi.states[i].name) for i in range(abi.n_states)]
+    names += [_str(abi.vars[i].name) for i in range(abi.n_vars) if abi.vars[i].is_output]
+    units = {_str(abi.states[i].name): _str(abi.states[i].unit) for i in range(abi.n_states)}
+    units.update({_str(abi.vars[i].name): _str(abi.vars[i].unit) for i in range(abi.n_vars) if abi.vars[i].is_output})
+    return names, units
+
+
+class ContinuationResult:
+    """Steady states along a parameter or input by Newton continuation (myoknot scan
+    --method newton, the command's default), copied out of the library.
+
+    swept, unit     the swept parameter or input and its unit
+    watch, watch_unit   the output named in the verdict
+    p               NumPy array: the swept value at every point, in the order the points were
+                    found (branch by branch; a branch may turn back at a fold)
+    branch, segment, iterations, n_unstable, n_neutral   int arrays per point (-1: unknown)
+    converged, stable   bool arrays (stable: converged with no unstable eigenvalue)
+    kind            per point: "" (regular), "fold", "hopf" or "end" (a range boundary)
+    max_re, slowest_s, zero_re, omega, dpds, residual, newton_step   float arrays per point
+    values          {name: NumPy array} for every state and output variable
+    units           {name: unit}
+    frozen          {state: the value it is held at}
+    branches, seeds_skipped, unconverged, folds, hopf   counts
+    coexistence     [(lo, hi)] ranges where two converged stable steady states coexist;
+                    covered: the fraction of the range some converged branch covers
+    newton_iters, rhs_evals, wall_s   the cost
+    report, csv     the report (verdict.txt without its cost line) and scan.csv's text
+    """
+
+    _KINDS = {lib.MK_CONT_REGULAR: "", lib.MK_CONT_FOLD: "fold", lib.MK_CONT_HOPF: "hopf",
+              lib.MK_CONT_END: "end"}
+
+    def __init__(self, res):
+        err = ffi.new("mk_error *")
+        unit = ffi.new("const char **")
+        self.swept = _str(lib.mk_cont_result_swept(res, unit))
+        self.unit = _str(unit[0])
+        self.watch = _str(lib.mk_cont_result_watch(res, unit))
+        self.watch_unit = _str(unit[0])
+        n = lib.mk_cont_result_points(res)
+        abi = lib.mk_cont_result_abi(res)
+
+        def column(name):
+            a = np.empty(n, dtype=np.float64)
+            if n:
+                _check(lib.mk_cont_result_column(res, _bytes(name) if name else ffi.NULL,
+                                                 ffi.cast("double *", ffi.from_buffer(a)), err), err)
+            return a
+        self.p = column(None)
+        names, self.units = _outputs(abi)
+        self.values = {c: column(c) for c in names}
+        ints = ("branch", "segment", "iterations", "n_unstable", "n_neutral")
+        floats = ("max_re", "slowest_s", "zero_re", "omega", "dpds", "residual", "newton_step")
+        for f in ints:
+            setattr(self, f, np.empty(n, dtype=np.int64))
+        for f in floats:
+            setattr(self, f, np.empty(n))
+        self.converged = np.zeros(n, dtype=bool)
+        self.kind = []
+        info = ffi.new("mk_cont_point_info *")
+        for k in range(n):
+            _check(lib.mk_cont_result_point(res, k, info, err), err)
+            for f in ints:
+                getattr(self, f)[k] = getattr(info, "iters" if f == "iterations" else f)
+            for f in floats:
+                getattr(self, f)[k] = getattr(info, f)
+            self.converged[k] = bool(info.converged)
+            self.kind.append(self._KINDS.get(info.kind, ""))
+        self.stable = self.converged & (self.n_unstable == 0)
+        value = ffi.new("double *")
+        self.frozen = {}
+        for i in range(abi.n_states):
+            if lib.mk_cont_result_frozen(res, i, value):
+                self.frozen[_str(abi.states[i].name)] = float(value[0])
+        self.branches = int(lib.mk_cont_result_branches(res))
+        self.seeds_skipped = int(lib.mk_cont_result_seeds_skipped(res))
+        self.unconverged = int(lib.mk_cont_result_unconverged(res))
+        self.folds = int(lib.mk_cont_result_folds(res))
+        self.hopf = int(lib.mk_cont_result_hopf(res))
+        cap = n + 2  # the range is cut at converged points: never more pieces than n + 1
+        lo, hi, cov = ffi.new("double[]", cap), ffi.new("double[]", cap), ffi.new("double *")
+        m = lib.mk_cont_coexistence(res, lo, hi, cap, cov)
+        self.coexistence = [(float(lo[i]), float(hi[i])) for i in range(m)]
+        self.covered = float(cov[0])
+        iters, evals = ffi.new("long *"), ffi.new("long *")
+        lib.mk_cont_result_cost(res, iters, evals)
+        self.newton_iters, self.rhs_evals = int(iters[0]), int(evals[0])
+        self.wall_s = float(lib.mk_cont_result_wall_s(res))
+        buf = ffi.new("mk_buf *")
+        lib.mk_buf_init(buf)
+        try:
+            lib.mk_cont_report(res, buf)
+            self.report = _str(buf.data)
+            lib.mk_buf_free(buf)
+            lib.mk_buf_init(buf)
+            _check(lib.mk_cont_write_csv(res, buf, err), err)
+            self.csv = _str(buf.data)
+        finally:
+            lib.mk_buf_free(buf)
+
+
+def continuation(name, start, stop, model="tp_site", set=None, steps=20, settle="6 h", freeze=None,
+                 newton_tol=1e-6, max_points=2000, watch=None, rtol=1e-6, atol=1e-9):
+    """Steady states of a model along one parameter or input by Newton's method and
+    pseudo-arclength continuation, unstable branches, folds and Hopf points included (myoknot
+    scan NAME --from START --to STOP, --method newton): start, stop and settle as for scan();
+    freeze holds states at fixed values as the command's --freeze (a list of "GLOB" or
+    "GLOB=VALUE", or one comma-separated string).  Returns a ContinuationResult."""
+    m = model if isinstance(model, Model) else Model(model)
+    u = _Units()
+    kind, index, sym = _find(m._abi, name)
+    o = ffi.new("mk_cont_opts *")
+    lib.mk_cont_opts_default(o)
+    o.kind, o.index = kind, index
+    o.__setattr__("from", u.quantity("start", start, _str(sym.unit)))
+    o.to = u.quantity("stop", stop, _str(sym.unit))
+    o.steps, o.newton_tol, o.max_points = steps, newton_tol, max_points
+    o.settle_s = u.quantity("settle", settle, "s")
+    if freeze is not None and not isinstance(freeze, str):
+        freeze = ",".join(freeze)
+    keep = [ffi.new("char[]", _bytes(x)) if x else ffi.NULL for x in (watch, freeze)]
+    o.watch, o.freeze = keep
+    s = _solver(m, u, set, rtol, atol)
+    err = ffi.new("mk_error *")
+    out = ffi.new("mk_cont_result **")
+    _check(lib.mk_cont_run(s, o, out, err), err)
+    try:
+        return ContinuationResult(out[0])
+    finally:
+        lib.mk_cont_result_free(out[0])
 
 
 class SensitivityResult:
@@ -350,20 +486,137 @@ def fit(scenario, data, model=None, params=None, log=False, seed=1, design=0, st
         st.close()
 
 
+def fit_targets(params=None, targets=None, dir=None, model="tp_site", log=False, seed=1, design=0,
+                starts=4, evals=0, jobs=1):
+    """Fit parameters to the calibration targets (data/validation), as `myoknot fit [--targets
+    GLOBS] [--dir DIR]`: targets are comma-separated globs over target names (None: every
+    calibration target; naming a validation target raises myoknot.Error, origin "argument");
+    dir the targets' folder (None: data/validation in the working directory, else in
+    $MYOKNOT_DATA); params, log,
+    seed, design, starts, evals and jobs as for fit().  Returns a FitResult whose residuals are
+    one per target (targets: their names) and whose table is residuals.csv's text."""
+    import os
+    if dir is None:
+        dir = os.path.join("data", "validation")
+        if not os.path.isdir(dir) and os.environ.get("MYOKNOT_DATA"):
+            dir = os.path.join(os.environ["MYOKNOT_DATA"], "data", "validation")
+    m = model if isinstance(model, Model) else Model(model)
+    abi = m._abi
+    err = ffi.new("mk_error *")
+    ts = ffi.new("mk_fit_targets **")
+    pp, kk = ffi.new("mk_fit_param **"), ffi.new("int *")
+    res = ffi.new("mk_fit_result **")
+    csv, txt = ffi.new("mk_buf *"), ffi.new("mk_buf *")
+    lib.mk_buf_init(csv)
+    lib.mk_buf_init(txt)
+    try:
+        _check(lib.mk_fit_targets_load(_bytes(dir), _bytes(targets) if targets else ffi.NULL, ts, err), err)
+        _check(lib.mk_fit_select(abi, _bytes(params) if params else ffi.NULL, 1 if log else 0, pp, kk, err), err)
+        o = ffi.new("mk_fit_opts *")
+        lib.mk_fit_opts_default(o)
+        o.seed, o.design, o.starts, o.local_evals, o.jobs = seed, design, starts, evals, jobs
+        n = lib.mk_fit_targets_count(ts[0])
+        _check(lib.mk_fit_run(abi, pp[0], kk[0], n, lib.mk_fit_targets_residuals, ts[0], o, res, err), err)
+        r = FitResult(res[0], abi, pp[0], kk[0], "")
+        r.targets = [_str(lib.mk_fit_targets_name(ts[0], i)) for i in range(n)]
+        after = ffi.cast("double *", ffi.from_buffer(r.after)) if kk[0] else ffi.NULL
+        _check(lib.mk_fit_targets_table(ts[0], abi, pp[0], kk[0], after, csv, txt, err), err)
+        r.table = _str(csv.data)
+        return r
+    finally:
+        lib.mk_fit_result_free(res[0])
+        lib.mk_buf_free(csv)
+        lib.mk_buf_free(txt)
+        libc.free(pp[0])  # the library's lists are released with free()
+        lib.mk_fit_targets_free(ts[0])
+
+
+TrialEffect = namedtuple("TrialEffect", "comparison outcome time change n_a mean_a sd_a n_b mean_b sd_b "
+                         "md md_lo md_hi smd smd_lo smd_hi df t p")
+TrialEffect.__doc__ = """A comparison (arm a vs arm b, differences a - b) of an outcome at a time
+point (change: the change from the first time point): the arms' n, mean and SD, the mean
+difference with its 95 % interval (Welch), Hedges' g (smd) with its 95 % interval, Welch's df,
+t and two-sided p; NaN where undefined."""
+TrialSample = namedtuple("TrialSample", "arm outcome time change n mean sd")
+TrialResponders = namedtuple("TrialResponders", "arm outcome time mid unit responders n")
+
+
 class TrialResult:
     """A virtual trial (myoknot trial), copied out of the library.
 
     name, patients  the design's name and the patients sampled
+    arms, times, outcomes   the design's names; units and mids {outcome: unit, MID};
+                    comparisons [(arm a, arm b)]
+    flow            {"sampled", "rejected", "not_enrolled", "failed", "analysed"}; per_arm
+                    {arm: analysed}
+    effects         [TrialEffect] in trial_summary.csv's order; effect(comparison, outcome,
+                    time, change=False) one of them (comparison: its index or "a vs b")
+    samples         [TrialSample]: every arm's n, mean and SD per outcome, time and change
+    responders      [TrialResponders] in responders.csv's order
     failures        {patient index: why} for patients whose simulation failed
     patients_csv, summary_csv, responders_csv, text   patients.csv, trial_summary.csv,
                     responders.csv and summary.txt as the command writes them
     summary         trial_summary.csv as {column: NumPy array (numbers) or list (text)}
     """
 
+    def _numbers(self, design, res):
+        err = ffi.new("mk_error *")
+        d = design
+        self.arms = [_str(lib.mk_trial_arm_name(d, a)) for a in range(lib.mk_trial_arms(d))]
+        self.times = [_str(lib.mk_trial_time_name(d, t)) for t in range(lib.mk_trial_times(d))]
+        unit, mid = ffi.new("const char **"), ffi.new("double *")
+        self.outcomes, self.units, self.mids = [], {}, {}
+        for o in range(lib.mk_trial_outcomes(d)):
+            name = _str(lib.mk_trial_outcome_name(d, o, unit, mid))
+            self.outcomes.append(name)
+            self.units[name], self.mids[name] = _str(unit[0]), float(mid[0])
+        a, b = ffi.new("int *"), ffi.new("int *")
+        self.comparisons = []
+        for c in range(lib.mk_trial_comparisons(d)):
+            _check(lib.mk_trial_comparison_arms(d, c, a, b, err), err)
+            self.comparisons.append((self.arms[a[0]], self.arms[b[0]]))
+        f = ffi.new("mk_trial_flow *")
+        lib.mk_trial_result_flow(res, f)
+        self.flow = {k: int(getattr(f, k)) for k in ("sampled", "rejected", "not_enrolled", "failed", "analysed")}
+        self.per_arm = {x: int(lib.mk_trial_result_arm_n(res, i)) for i, x in enumerate(self.arms)}
+        e, sm = ffi.new("mk_trial_effect *"), ffi.new("mk_trial_sample *")
+        self.effects, self.samples, self.responders = [], [], []
+        for change in (0, 1):
+            for c, (ca, cb) in enumerate(self.comparisons):
+                for o, out in enumerate(self.outcomes):
+                    for t in range(change, len(self.times)):
+                        _check(lib.mk_trial_result_effect(res, c, o, t, change, e, err), err)
+                        self.effects.append(TrialEffect(
+                            "%s vs %s" % (ca, cb), out, self.times[t], bool(change), e.a.n, e.a.mean, e.a.sd,
+                            e.b.n, e.b.mean, e.b.sd, e.md, e.md_lo, e.md_hi, e.smd, e.smd_lo, e.smd_hi, e.df,
+                            e.t, e.p))
+            for i, arm in enumerate(self.arms):
+                for o, out in enumerate(self.outcomes):
+                    for t in range(change, len(self.times)):
+                        _check(lib.mk_trial_result_sample(res, i, o, t, change, sm, err), err)
+                        self.samples.append(TrialSample(arm, out, self.times[t], bool(change), sm.n, sm.mean, sm.sd))
+        n = ffi.new("int *")
+        for i, arm in enumerate(self.arms):
+            for o, out in enumerate(self.outcomes):
+                for t in range(1, len(self.times)):
+                    _check(lib.mk_trial_result_responders(res, i, o, t, a, n, err), err)
+                    self.responders.append(TrialResponders(arm, out, self.times[t], self.mids[out],
+                                                           self.units[out], int(a[0]), int(n[0])))
+
+    def effect(self, comparison, outcome, time, change=False):
+        """The TrialEffect of a comparison (its index or "a vs b") for an outcome at a time."""
+        if isinstance(comparison, int):
+            comparison = "%s vs %s" % self.comparisons[comparison]
+        for e in self.effects:
+            if (e.comparison, e.outcome, e.time, e.change) == (comparison, outcome, time, bool(change)):
+                return e
+        raise KeyError((comparison, outcome, time, change))
+
     def __init__(self, design, res):
         err = ffi.new("mk_error *")
         self.name = _str(lib.mk_trial_name(design))
         self.patients = int(lib.mk_trial_result_patients(res))
+        self._numbers(design, res)
         self.failures = {}
         buf = ffi.new("mk_buf *")
         lib.mk_buf_init(buf)

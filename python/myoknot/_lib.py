@@ -1,7 +1,7 @@
 """Loading libmyoknot.so through cffi's ABI mode (no compiler, no build step).
 
 Where the library is looked for, first found wins:
-  1. $MYOKNOT_LIBRARY (a path to libmyoknot.so or libmyoknot.so.1);
+  1. $MYOKNOT_LIBRARY (a path to libmyoknot.so or libmyoknot.so.2);
   2. beside an installed package: PREFIX/lib/... when the package lives in
      PREFIX/lib/python3/dist-packages/myoknot (cmake --install puts both there);
   3. the source tree's build folder (python/../build), for PYTHONPATH=python in a checkout;
@@ -25,7 +25,7 @@ from cffi import FFI
 
 ffi = FFI()
 
-SONAME = "libmyoknot.so.1"  # MK_SOVERSION of include/myoknot.h (the tests compare)
+SONAME = "libmyoknot.so.2"  # MK_SOVERSION of include/myoknot.h (the tests compare)
 
 
 def _candidates():

@@ -33,7 +33,7 @@ void mk_cont_opts_default(mk_cont_opts *o)
     o->max_points = 2000;
 }
 
-void mk_cont_result_free(mk_cont_result *r)
+void mk_cont_result_clear(mk_cont_result *r)
 {
     if (!r) return;
     for (int i = 0; i < r->n; i++) {
@@ -510,8 +510,9 @@ static mk_status run_seeds(tracer *T, const mk_solver *base, mk_error *err)
     return rc;
 }
 
-mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_result *out, mk_error *err)
+mk_status mk_cont_compute(const mk_solver *base, const mk_cont_opts *o, mk_cont_result *out, mk_error *err)
 {
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "mk_cont_run: missing argument");
     memset(out, 0, sizeof *out);
     if (!base || !o) return mk_fail(err, MK_ERR_INVALID, "mk_cont_run: missing argument");
     const mk_model_abi *abi = mk_solver_abi(base);
@@ -546,6 +547,92 @@ mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_resu
     mk_solver_free(T.sim);
     free(T.u);
     out->wall_s = mk_monotonic_s() - t_start;
-    if (rc) mk_cont_result_free(out);
+    if (rc) mk_cont_result_clear(out);
     return rc;
+}
+
+mk_status mk_cont_run(const mk_solver *base, const mk_cont_opts *o, mk_cont_result **out, mk_error *err)
+{
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "mk_cont_run: missing argument");
+    *out = mk_calloc(1, sizeof **out);
+    if (!*out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    mk_status rc = mk_cont_compute(base, o, *out, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void mk_cont_result_free(mk_cont_result *r)
+{
+    mk_cont_result_clear(r);
+    free(r);
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+const mk_model_abi *mk_cont_result_abi(const mk_cont_result *r) { return r ? r->abi : NULL; }
+int mk_cont_result_points(const mk_cont_result *r) { return r ? r->n : 0; }
+int mk_cont_result_branches(const mk_cont_result *r) { return r ? r->n_branches : 0; }
+int mk_cont_result_seeds_skipped(const mk_cont_result *r) { return r ? r->n_seeds_skipped : 0; }
+int mk_cont_result_unconverged(const mk_cont_result *r) { return r ? r->n_unconverged : 0; }
+int mk_cont_result_folds(const mk_cont_result *r) { return r ? r->n_folds : 0; }
+int mk_cont_result_hopf(const mk_cont_result *r) { return r ? r->n_hopf : 0; }
+double mk_cont_result_wall_s(const mk_cont_result *r) { return r ? r->wall_s : NAN; }
+
+const char *mk_cont_result_swept(const mk_cont_result *r, const char **unit)
+{
+    if (unit) *unit = r ? r->unit : "";
+    return r ? r->name : "";
+}
+
+const char *mk_cont_result_watch(const mk_cont_result *r, const char **unit)
+{
+    if (unit) *unit = r ? r->watch_unit : "";
+    return r ? r->watch : "";
+}
+
+int mk_cont_result_frozen(const mk_cont_result *r, int i, double *value)
+{
+    if (!r || !r->frozen || i < 0 || i >= r->abi->n_states || !r->frozen[i]) return 0;
+    if (value) *value = r->frozen_value[i];
+    return 1;
+}
+
+void mk_cont_result_cost(const mk_cont_result *r, long *newton_iters, long *rhs_evals)
+{
+    if (newton_iters) *newton_iters = r ? r->newton_iters : 0;
+    if (rhs_evals) *rhs_evals = r ? r->rhs_evals : 0;
+}
+
+mk_status mk_cont_result_point(const mk_cont_result *r, int k, mk_cont_point_info *out, mk_error *err)
+{
+    if (!r || !out || k < 0 || k >= r->n)
+        return mk_fail(err, MK_ERR_INVALID, "mk_cont_result_point: no point %d (the result has %d)", k, r ? r->n : 0);
+    const mk_cont_point *p = &r->pt[k];
+    *out = (mk_cont_point_info){.branch = p->branch, .segment = p->segment, .kind = p->kind, .p = p->p,
+                                .converged = p->converged, .iters = p->iters, .residual = p->residual,
+                                .newton_step = p->newton_step, .n_unstable = p->n_unstable, .max_re = p->max_re,
+                                .slowest_s = p->slowest_s, .n_neutral = p->n_neutral, .zero_re = p->zero_re,
+                                .omega = p->omega, .dpds = p->dpds};
+    return MK_OK;
+}
+
+double mk_cont_result_get(const mk_cont_result *r, int k, const char *name, const char **unit)
+{
+    if (!r || k < 0 || k >= r->n) {
+        if (unit) *unit = "";
+        return NAN;
+    }
+    return mk_cont_get(r, &r->pt[k], name, unit);
+}
+
+mk_status mk_cont_result_column(const mk_cont_result *r, const char *name, double *out, mk_error *err)
+{
+    if (!r || !out) return mk_fail(err, MK_ERR_INVALID, "mk_cont_result_column: missing argument");
+    if (name && mk_abi_find(r->abi, MK_SYM_STATE, name) < 0 && mk_abi_find(r->abi, MK_SYM_VAR, name) < 0)
+        return mk_fail(err, MK_ERR_NAME, "model '%s' has no state or variable '%s'", r->abi->name, name);
+    for (int k = 0; k < r->n; k++) out[k] = name ? mk_cont_get(r, &r->pt[k], name, NULL) : r->pt[k].p;
+    return MK_OK;
 }

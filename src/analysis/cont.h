@@ -31,4 +31,50 @@
 
 #include "myoknot.h" /* the declarations are public: include/myoknot/analysis.h */
 
+/* The result's record, for the module and its unit tests; callers of the library have the
+ * accessors of include/myoknot/analysis.h. */
+typedef struct mk_cont_point {
+    int branch;           /* 1-based; a seed starts a branch */
+    int segment;          /* 1-based within the result; a bridge starts a new segment */
+    int kind;             /* MK_CONT_REGULAR, FOLD or HOPF (located), END (range boundary) */
+    double p;             /* the swept value */
+    int converged;
+    int iters;            /* Newton iterations of the last solve */
+    double residual;      /* max_i |F_i| / s_i, per second */
+    double newton_step;   /* scaled size of one more Newton step (the convergence test) */
+    int n_unstable;       /* eigenvalues with a positive real part; -1 if unknown */
+    double max_re;        /* largest real part of an eigenvalue, 1/s */
+    double slowest_s;     /* 1 / smallest |real part| above zero_re: the slowest relaxation time, s */
+    int n_neutral;        /* eigenvalues with |real part| <= zero_re; -1 if unknown */
+    double zero_re;       /* that noise level: 1e-9 of the largest |eigenvalue|, 1/s */
+    double omega;         /* Hopf points: |imaginary part| of the critical pair, rad/s */
+    double dpds;          /* p-component of the unit tangent in scaled coordinates */
+    double *y;            /* all states (frozen ones included), abi->n_states */
+    double *v;            /* algebraic variables, abi->n_vars */
+} mk_cont_point;
+
+struct mk_cont_result {
+    const mk_model_abi *abi;
+    mk_cont_opts opts;
+    char name[128], unit[64];          /* the swept symbol */
+    char watch[128], watch_unit[64];
+    int n, cap;
+    mk_cont_point *pt;
+    int n_branches;
+    int n_seeds_skipped;               /* seeds whose steady state lay on a branch already found */
+    int *frozen;                       /* per state: 1 if held fixed */
+    double *frozen_value;              /* per state: the value it is held at */
+    int n_frozen;
+    int n_unconverged, n_folds, n_hopf;
+    long rhs_evals, newton_iters;
+    double wall_s;
+};
+
+/* mk_cont_run into a record the caller owns (released with mk_cont_result_clear). */
+mk_status mk_cont_compute(const mk_solver *base, const mk_cont_opts *o, mk_cont_result *out, mk_error *err);
+void mk_cont_result_clear(mk_cont_result *r);
+
+/* A state or variable of a point by name; NaN if the model has none.  unit may be NULL. */
+double mk_cont_get(const mk_cont_result *r, const mk_cont_point *p, const char *name, const char **unit);
+
 #endif

@@ -2,7 +2,6 @@
  * cmd_fit.c -- myoknot fit: estimate parameters against the calibration targets, or against a
  * patient's measurements (src/analysis/fit.h, docs/fit.md).
  */
-#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,87 +112,17 @@ static int parse_args(const mk_cli_args *args, fit_args *a)
     return 0;
 }
 
-/* ---------------------------------------------------------------- the two kinds of residual */
-
-typedef struct target_set {
-    mk_vtarget **t;
-    int n;
-    mk_units *u;
-    mk_anatomy *anat;
-} target_set;
-
-static mk_status target_residuals(void *ctx, const mk_model_abi *abi, double *r, mk_error *err)
-{
-    target_set *ts = ctx;
-    for (int i = 0; i < ts->n; i++) {
-        mk_vresult res;
-        if (mk_vtarget_run(ts->t[i], abi, ts->u, ts->anat, &res, err)) return MK_ERR_NOMEM;
-        r[i] = mk_fit_target_residual(&res, NULL, 0);
-        mk_vresult_free(&res);
-    }
-    return MK_OK;
-}
-
 /* ---------------------------------------------------------------- choosing the targets */
 
-static int glob_any(const char *globs, const char *name, char *hit)
+/* The targets of --dir that --targets names (all calibration targets by default); the
+ * library refuses a validation target among those named. */
+static int load_targets(const fit_args *a, mk_fit_targets **ts)
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s", globs);
-    char *save = NULL;
-    int i = 0, m = 0;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
-        while (*tok == ' ') tok++;
-        if (*tok && fnmatch(tok, name, 0) == 0) {
-            m = 1;
-            if (i < 256) hit[i] = 1;
-        }
-    }
-    return m;
-}
-
-/* Load the targets of dir that --targets names (all calibration targets by default); a
- * validation target among those named is refused. */
-static int load_targets(const fit_args *a, target_set *ts)
-{
-    int n_files = 0, rc = 0;
-    char **files = mk_cli_validate_list(a->dir, &n_files);
-    if (!files || !n_files) {
-        free(files);
-        return mk_cli_usage_error("no targets (*.yaml) in %s (--dir)", a->dir);
-    }
-    ts->t = mk_calloc((size_t)n_files, sizeof *ts->t);
-    char hit[256] = {0}, refused[2048] = "";
-    size_t rl = 0;
-    if (!ts->t) rc = mk_cli_usage_error("out of memory");
-    for (int f = 0; f < n_files; f++) {
-        mk_vtarget *t = NULL;
-        mk_error e = {0};
-        if (!rc && (mk_vtarget_load_file(files[f], &t, &e) || mk_vtarget_check_units(t, ts->u, &e))) rc = mk_cli_report(&e);
-        int calib = t && !strcmp(mk_vtarget_role(t), "calibration");
-        int want = t && (a->targets ? glob_any(a->targets, mk_vtarget_name(t), hit) : calib);
-        if (want && !calib && rl < sizeof refused)
-            rl += (size_t)snprintf(refused + rl, sizeof refused - rl, "%s%s", rl ? ", " : "", mk_vtarget_name(t));
-        if (!rc && want && calib) ts->t[ts->n++] = t;
-        else mk_vtarget_free(t);
-        free(files[f]);
-    }
-    free(files);
-    if (rc) return rc;
-    if (refused[0])
-        return mk_cli_usage_error("refusing validation target%s %s: fit uses calibration targets only, and fitting to a "
-                                  "validation target would make its pass circular (docs/validation.md, Roles)",
-                                  strchr(refused, ',') ? "s" : "", refused);
-    if (a->targets) {
-        char buf[2048];
-        snprintf(buf, sizeof buf, "%s", a->targets);
-        char *save = NULL;
-        int i = 0;
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++)
-            if (i < 256 && !hit[i]) return mk_cli_usage_error("--targets: no target in %s matches '%s'", a->dir, tok);
-    }
-    if (!ts->n) return mk_cli_usage_error("no calibration target in %s", a->dir);
-    return 0;
+    mk_error e = {0};
+    if (!mk_fit_targets_load(a->dir, a->targets, ts, &e)) return 0;
+    if (e.origin != MK_ORIGIN_ARGUMENT) return mk_cli_report(&e);
+    if (e.code == MK_ERR_IO) return mk_cli_usage_error("%s (--dir)", e.message);
+    return mk_cli_usage_error("%s%s", e.code == MK_ERR_NAME ? "--targets: " : "", e.message);
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -375,45 +304,6 @@ static void write_history_csv(mk_buf *b, const fit_view *r)
         for (int i = 0; i < r->polish_len[s]; i++, e++) mk_buf_printf(b, "%d,polish,%d,%.8g\n", e + 1, s + 1, r->hist[e]);
 }
 
-/* The per-target table before and after, from fresh runs of the targets at both points. */
-static int target_table(target_set *ts, const mk_model_abi *abi, const mk_fit_param *p, const fit_view *r,
-                        mk_buf *csv, mk_buf *txt)
-{
-    mk_symbol *after = mk_malloc(sizeof *after * (size_t)abi->n_params + 1);
-    if (!after) return 1;
-    memcpy(after, abi->params, sizeof *after * (size_t)abi->n_params);
-    for (int j = 0; j < r->k; j++) after[p[j].param].value = r->x[j];
-    mk_model_abi fitted = *abi;
-    fitted.params = after;
-    mk_buf_puts(csv, "target,role,published,scale,model_before,residual_before,verdict_before,model_after,residual_after,verdict_after\n");
-    mk_buf_printf(txt, "\n%-34s %-22s %14s %8s %14s %8s\n", "target", "published", "before", "r", "after", "r");
-    for (int i = 0; i < ts->n; i++) {
-        mk_vresult b, a;
-        mk_error e = {0};
-        if (mk_vtarget_run(ts->t[i], abi, ts->u, ts->anat, &b, &e)) break;
-        if (mk_vtarget_run(ts->t[i], &fitted, ts->u, ts->anat, &a, &e)) {
-            mk_vresult_free(&b);
-            break;
-        }
-        char how[160];
-        double rb = mk_fit_target_residual(&b, how, sizeof how), ra = mk_fit_target_residual(&a, NULL, 0);
-        mk_buf_printf(csv, "%s,%s,", b.name, b.role);
-        csv_text(csv, b.published);
-        mk_buf_puts(csv, ",");
-        csv_text(csv, how);
-        mk_buf_puts(csv, ",");
-        csv_text(csv, b.model_text);
-        mk_buf_printf(csv, ",%.4g,%s,", rb, mk_verdict_name(b.verdict));
-        csv_text(csv, a.model_text);
-        mk_buf_printf(csv, ",%.4g,%s\n", ra, mk_verdict_name(a.verdict));
-        mk_buf_printf(txt, "%-34.34s %-22.22s %14.14s %8.3g %14.14s %8.3g\n", b.name, b.published, b.model_text, rb, a.model_text, ra);
-        mk_vresult_free(&b);
-        mk_vresult_free(&a);
-    }
-    free(after);
-    return 0;
-}
-
 static void data_table(const mk_fit_dataset *ds, const fit_view *r, mk_buf *csv, mk_buf *txt)
 {
     const mk_fit_data *data = mk_fit_dataset_data(ds);
@@ -436,7 +326,7 @@ typedef struct fit_run {
     mk_cli_model_ref ref;     /* target mode */
     mk_cli_scenario cs;       /* data mode */
     const mk_model_abi *abi;
-    target_set ts;
+    mk_fit_targets *ts;       /* target mode */
     mk_fit_dataset *ds;       /* data mode */
     mk_fit_param *p;
     int k;
@@ -489,7 +379,6 @@ static int open_inputs(fit_run *f)
     } else {
         if ((rc = mk_cli_open_model(f->a.model ? f->a.model : "tp_site", 1, &f->ref))) return rc;
         f->abi = f->ref.abi;
-        if (mk_units_new(&f->ts.u, &err) || mk_anatomy_load(&f->ts.anat, &err)) return mk_cli_report(&err);
         if ((rc = load_targets(&f->a, &f->ts))) return rc;
     }
     if (mk_fit_select(f->abi, f->a.params, f->a.log, &f->p, &f->k, &err)) {
@@ -505,14 +394,17 @@ static const mk_outdir_kind k_fit_kind = {"an output of myoknot fit (no fit.txt)
 static int write_outputs(fit_run *f, const fit_view *r, mk_buf *txt)
 {
     mk_buf yaml, hist, resid, ident, cor;
+    mk_error err = {0};
     mk_buf_init(&yaml), mk_buf_init(&hist), mk_buf_init(&resid), mk_buf_init(&ident), mk_buf_init(&cor);
     write_params_yaml(&yaml, &f->a, f->abi, f->p, r);
     write_history_csv(&hist, r);
     if (f->a.data) data_table(f->ds, r, &resid, txt);
-    else target_table(&f->ts, f->abi, f->p, r, &resid, txt);
+    else if (mk_fit_targets_table(f->ts, f->abi, f->p, f->k, r->x, &resid, txt, &err)) {
+        mk_buf_free(&yaml), mk_buf_free(&hist), mk_buf_free(&resid), mk_buf_free(&ident), mk_buf_free(&cor);
+        return mk_cli_report(&err);
+    }
     write_ident(&ident, &cor, txt, f->abi, f->p, r);
     fwrite(txt->data, 1, txt->len, stdout);
-    mk_error err = {0};
     char path[8400], title[256];
     snprintf(title, sizeof title, "myoknot fit: %s, %d parameters, %s", f->abi->name, f->k,
              f->a.data ? "a patient's measurements" : "calibration targets");
@@ -533,10 +425,7 @@ static int write_outputs(fit_run *f, const fit_view *r, mk_buf *txt)
 static void close_run(fit_run *f)
 {
     mk_cli_outdir_abort(&f->od);
-    for (int i = 0; i < f->ts.n; i++) mk_vtarget_free(f->ts.t[i]);
-    free(f->ts.t);
-    mk_anatomy_free(f->ts.anat);
-    mk_units_free(f->ts.u);
+    mk_fit_targets_free(f->ts);
     mk_cli_close_model(&f->ref);
     mk_fit_dataset_free(f->ds);
     mk_cli_scenario_close(&f->cs);
@@ -561,15 +450,15 @@ static int fit_main(const fit_args *parsed)
     o.progress = on_progress, o.progress_ctx = &pg;
     int nl = 0;
     for (int j = 0; j < f.k; j++) nl += f.p[j].log_scale;
-    int n_res = f.a.data ? mk_fit_dataset_data(f.ds)->n : f.ts.n;
+    int n_res = f.a.data ? mk_fit_dataset_data(f.ds)->n : mk_fit_targets_count(f.ts);
     printf("myoknot %s: fit of %d parameters of %s (%s; %d in log space) to %d %s, seed %llu, %d workers\n", mk_version(), f.k,
            f.abi->name, f.a.params ? f.a.params : "every 'assumed' parameter", nl, n_res,
            f.a.data ? "measurements" : "calibration targets", f.a.seed, f.a.jobs);
     fflush(stdout);
     mk_fit_result *res = NULL;
     mk_error err = {0};
-    if (mk_fit_run(f.abi, f.p, f.k, n_res, f.a.data ? mk_fit_dataset_residuals : target_residuals,
-                   f.a.data ? (void *)f.ds : (void *)&f.ts, &o, &res, &err)) {
+    if (mk_fit_run(f.abi, f.p, f.k, n_res, f.a.data ? mk_fit_dataset_residuals : mk_fit_targets_residuals,
+                   f.a.data ? (void *)f.ds : (void *)f.ts, &o, &res, &err)) {
         rc = mk_cli_report(&err);
         close_run(&f);
         return rc;

@@ -236,32 +236,35 @@ static void print_branch(const mk_scan_result *r, int back, const char *const *c
 static void print_points(const mk_cont_result *r, const char *const *cols, int nc)
 {
     char head[200];
-    snprintf(head, sizeof head, "%.120s [%.60s]", r->name, r->unit);
+    const char *sunit = "", *sname = mk_cont_result_swept(r, &sunit);
+    snprintf(head, sizeof head, "%.120s [%.60s]", sname, sunit);
     printf("\n  br  %22s", head);
     for (int c = 0; c < nc; c++) {
         const char *unit = "";
-        if (r->n) mk_cont_get(r, &r->pt[0], cols[c], &unit);
+        mk_cont_result_get(r, 0, cols[c], &unit);
         char h[200];
         snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
         printf(" %*s", (int)(strlen(h) > 12 ? strlen(h) : 12), h);
     }
     printf("  stability        newton step\n");
-    for (int k = 0; k < r->n; k++) {
-        const mk_cont_point *p = &r->pt[k];
-        printf("  %2d  %22.6g", p->branch, p->p);
+    int n = mk_cont_result_points(r);
+    for (int k = 0; k < n; k++) {
+        mk_cont_point_info p;
+        if (mk_cont_result_point(r, k, &p, NULL)) continue; /* k is in range */
+        printf("  %2d  %22.6g", p.branch, p.p);
         for (int c = 0; c < nc; c++) {
             const char *unit = "";
-            mk_cont_get(r, p, cols[c], &unit);
+            mk_cont_result_get(r, k, cols[c], &unit);
             char h[200];
             snprintf(h, sizeof h, "%s [%s]", cols[c], unit);
-            printf(" %*.5g", (int)(strlen(h) > 12 ? strlen(h) : 12), mk_cont_get(r, p, cols[c], NULL));
+            printf(" %*.5g", (int)(strlen(h) > 12 ? strlen(h) : 12), mk_cont_result_get(r, k, cols[c], NULL));
         }
         char st[64];
-        if (!p->converged) snprintf(st, sizeof st, "NOT CONVERGED");
-        else if (p->n_unstable == 0) snprintf(st, sizeof st, "stable");
-        else snprintf(st, sizeof st, "unstable (%d)", p->n_unstable);
-        printf("  %-16s %9.2g%s%s\n", st, p->newton_step, p->kind == MK_CONT_FOLD ? "  <- fold" : "",
-               p->kind == MK_CONT_HOPF ? "  <- Hopf" : "");
+        if (!p.converged) snprintf(st, sizeof st, "NOT CONVERGED");
+        else if (p.n_unstable == 0) snprintf(st, sizeof st, "stable");
+        else snprintf(st, sizeof st, "unstable (%d)", p.n_unstable);
+        printf("  %-16s %9.2g%s%s\n", st, p.newton_step, p.kind == MK_CONT_FOLD ? "  <- fold" : "",
+               p.kind == MK_CONT_HOPF ? "  <- Hopf" : "");
     }
 }
 
@@ -284,35 +287,37 @@ static int scan_newton(const scan_args *a, mk_solver *s, const mk_scan_opts *so,
     for (int i = 0; i < a->n_sets; i++) printf("  held: %s\n", a->sets[i]);
     if (co.freeze) printf("  frozen: %s\n", co.freeze);
     fflush(stdout);
-    mk_cont_result res;
+    mk_cont_result *res = NULL;
     mk_error err = {0};
     if (mk_cont_run(s, &co, &res, &err)) return mk_cli_report(&err);
-    const char *cols[16];
+    const char *cols[16], *watch = mk_cont_result_watch(res, NULL);
     int nc = 0;
-    cols[nc++] = res.watch;
+    cols[nc++] = watch;
     for (size_t i = 0; i < sizeof k_cols / sizeof *k_cols && nc < 6; i++)
-        if (strcmp(col_name(abi, i), res.watch) && res.n && !isnan(mk_cont_get(&res, &res.pt[0], col_name(abi, i), NULL)))
+        if (strcmp(col_name(abi, i), watch) && !isnan(mk_cont_result_get(res, 0, col_name(abi, i), NULL)))
             cols[nc++] = col_name(abi, i);
     for (int i = 0; nc == 1 && i < abi->n_states && nc < 4; i++)
-        if (strcmp(abi->states[i].name, res.watch)) cols[nc++] = abi->states[i].name;
-    print_points(&res, cols, nc);
+        if (strcmp(abi->states[i].name, watch)) cols[nc++] = abi->states[i].name;
+    print_points(res, cols, nc);
     mk_buf rep, csv;
     mk_buf_init(&rep);
     mk_buf_init(&csv);
-    mk_cont_report(&res, &rep);
+    mk_cont_report(res, &rep);
+    long iters = 0, evals = 0;
+    mk_cont_result_cost(res, &iters, &evals);
     mk_buf_printf(&rep, "Cost: %d points, %ld Newton iterations, %ld right-hand-side evaluations, %.2f s wall time.\n",
-                  res.n, res.newton_iters, res.rhs_evals, res.wall_s);
+                  mk_cont_result_points(res), iters, evals, mk_cont_result_wall_s(res));
     printf("\n%s", rep.data ? rep.data : "");
     char path[8400];
     int rc = 0;
-    if (mk_cont_write_csv(&res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
+    if (mk_cont_write_csv(res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
         mk_outdir_write(od, "verdict.txt", rep.data ? rep.data : "", rep.len, &err) ||
-        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_cont_write_figure(&res, path, &err))
+        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_cont_write_figure(res, path, &err))
         rc = mk_cli_report(&err);
     if (!rc && !(rc = mk_cli_outdir_commit(od))) printf("output: %s (scan.csv, scan.png, verdict.txt)\n", mk_outdir_dir(od));
     mk_buf_free(&rep);
     mk_buf_free(&csv);
-    mk_cont_result_free(&res);
+    mk_cont_result_free(res);
     return rc;
 }
 

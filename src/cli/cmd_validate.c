@@ -88,37 +88,12 @@ static int parse(const mk_cli_args *args, vopts *o)
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* The *.yaml files of dir, sorted; NULL-terminated. */
+/* The *.yaml files of dir, sorted; NULL-terminated (NULL if dir cannot be read). */
 char **mk_cli_validate_list(const char *dir, int *n_out)
 {
-    DIR *d = opendir(dir);
-    *n_out = 0;
-    if (!d) return NULL;
-    int cap = 64, n = 0;
-    char **v = mk_malloc((size_t)cap * sizeof *v);
-    struct dirent *e;
-    while (v && (e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml") || e->d_name[0] == '.') continue;
-        if (n + 1 >= cap) {
-            char **nv = mk_realloc(v, (size_t)(cap *= 2) * sizeof *v);
-            if (!nv) break;
-            v = nv;
-        }
-        size_t len = strlen(dir) + l + 2;
-        v[n] = mk_malloc(len);
-        if (!v[n]) break;
-        snprintf(v[n], len, "%s/%s", dir, e->d_name);
-        n++;
-    }
-    closedir(d);
-    if (!v) return NULL;
-    qsort(v, (size_t)n, sizeof *v, cmp_str);
-    v[n] = NULL;
-    *n_out = n;
-    return v;
+    char **v = NULL;
+    mk_error err = {0};
+    return mk_vtarget_list(dir, &v, n_out, &err) ? NULL : v;
 }
 
 int mk_cli_validate_selected(const char *const *only, int n_only, const char *path, const char *name)
@@ -169,7 +144,7 @@ typedef struct row {
     char file[1024];
     mk_vtarget *t;
     char load_error[1200];
-    mk_vresult res[MAX_MODELS];
+    mk_vresult *res[MAX_MODELS];
 } row;
 
 /* 0 validation, 1 calibration, -1 a file that did not load */
@@ -357,22 +332,22 @@ static int run_row(suite *s, row *r, int g)
     pad_print(cut(b1, sizeof b1, mk_vtarget_name(r->t), 29), 30);
     fflush(stdout);
     for (int m = 0; m < s->n_models; m++) {
-        mk_vresult *res = &r->res[m];
         mk_error e = {0};
-        if (mk_vtarget_run(r->t, s->refs[m].abi, s->u, s->anat, res, &e)) return mk_cli_report(&e), 1;
-        s->counts[g][m][res->verdict]++;
+        if (mk_vtarget_run(r->t, s->refs[m].abi, s->u, s->anat, &r->res[m], &e)) return mk_cli_report(&e), 1;
+        const mk_vresult *res = r->res[m];
+        s->counts[g][m][mk_vresult_verdict(res)]++;
         if (m == 0) {
-            if (s->n_models == 1) pad_print(cut(b1, sizeof b1, res->source, 33), 34);
-            pad_print(cut(b2, sizeof b2, res->published, 23), 24);
+            if (s->n_models == 1) pad_print(cut(b1, sizeof b1, mk_vresult_source(res), 33), 34);
+            pad_print(cut(b2, sizeof b2, mk_vresult_published(res), 23), 24);
         }
-        const char *mark = audit_mark(&s->marks, res->name, s->refs[m].abi->name);
+        const char *mark = audit_mark(&s->marks, mk_vresult_name(res), s->refs[m].abi->name);
         if (s->n_models == 1) {
-            pad_print(cut(b1, sizeof b1, res->model_text, 15), 16);
-            printf("%s%s%s", mk_verdict_name(res->verdict), mark[0] ? " " : "", mark);
-            if (res->circular[0]) printf(" [circular]");
+            pad_print(cut(b1, sizeof b1, mk_vresult_model_text(res), 15), 16);
+            printf("%s%s%s", mk_verdict_name(mk_vresult_verdict(res)), mark[0] ? " " : "", mark);
+            if (mk_vresult_circular(res)[0]) printf(" [circular]");
         } else {
             char cell[200];
-            snprintf(cell, sizeof cell, "%s %s%s%s", res->model_text, mk_verdict_name(res->verdict),
+            snprintf(cell, sizeof cell, "%s %s%s%s", mk_vresult_model_text(res), mk_verdict_name(mk_vresult_verdict(res)),
                      mark[0] ? " " : "", mark[0] ? "[i]" : "");
             pad_print(cut(b1, sizeof b1, cell, 33), 34);
         }
@@ -411,25 +386,27 @@ static int print_problems(const suite *s)
     printf("\n");
     for (int i = 0; i < s->n_rows; i++)
         for (int m = 0; s->rows[i].t && m < s->n_models; m++) {
-            const mk_vresult *res = &s->rows[i].res[m];
-            if (res->verdict == MK_V_FAIL || res->verdict == MK_V_ERROR || res->verdict == MK_V_DRIFT) {
+            const mk_vresult *res = s->rows[i].res[m];
+            mk_verdict v = mk_vresult_verdict(res);
+            if (v == MK_V_FAIL || v == MK_V_ERROR || v == MK_V_DRIFT) {
                 bad++;
-                printf("%s %s [%s]: %s\n", mk_verdict_name(res->verdict), res->name, s->refs[m].abi->name, res->note);
+                printf("%s %s [%s]: %s\n", mk_verdict_name(v), mk_vresult_name(res), s->refs[m].abi->name,
+                       mk_vresult_note(res));
             }
-            if (res->circular[0] && !strcmp(res->role, "validation")) {
+            if (mk_vresult_circular(res)[0] && !strcmp(mk_vresult_role(res), "validation")) {
                 bad++;
                 printf("!!! CIRCULAR validation target %s [%s]: the model's parameters were set from its number (%s); "
                        "make it 'role: calibration' or test a number the parameters were not set from\n",
-                       res->name, s->refs[m].abi->name, res->circular);
+                       mk_vresult_name(res), s->refs[m].abi->name, mk_vresult_circular(res));
             }
         }
     for (int i = 0; i < s->n_rows; i++)
         for (int m = 0; s->rows[i].t && m < s->n_models; m++)
-            if (s->rows[i].res[m].verdict == MK_V_XPASS) {
+            if (mk_vresult_verdict(s->rows[i].res[m]) == MK_V_XPASS) {
                 bad++;
                 if (!xpass++) printf("\n");
                 printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s"
-                       "%s\n", s->rows[i].res[m].name, s->refs[m].abi->name, s->rows[i].file,
+                       "%s\n", mk_vresult_name(s->rows[i].res[m]), s->refs[m].abi->name, s->rows[i].file,
                        s->n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
             }
     return bad;
@@ -445,9 +422,9 @@ static int write_page(suite *s)
     for (int m = 0; m < s->n_models; m++) names[m] = s->refs[m].abi->name;
     for (int i = 0; vrows && vmarks && i < s->n_rows; i++) {
         const row *r = &s->rows[i];
-        vrows[i] = (mk_vsuite_row){.file = r->file, .load_error = r->t ? "" : r->load_error, .res = r->res,
+        vrows[i] = (mk_vsuite_row){.file = r->file, .load_error = r->t ? "" : r->load_error, .res = (const mk_vresult *const *)r->res,
                                    .marks = vmarks[i]};
-        for (int m = 0; r->t && m < s->n_models; m++) vmarks[i][m] = audit_mark(&s->marks, r->res[m].name, names[m]);
+        for (int m = 0; r->t && m < s->n_models; m++) vmarks[i][m] = audit_mark(&s->marks, mk_vresult_name(r->res[m]), names[m]);
     }
     mk_vsuite_page page = {.targets_dir = s->o.dir, .n_models = s->n_models, .models = names, .wall_s = s->wall};
     mk_error err = {0};
@@ -474,7 +451,7 @@ static void print_totals(const suite *s)
         int n_ins = 0;
         for (int i = 0; i < s->n_rows; i++)
             if (s->rows[i].t && !role_index(s->rows[i].t) &&
-                audit_mark(&s->marks, s->rows[i].res[0].name, s->refs[0].abi->name)[0])
+                audit_mark(&s->marks, mk_vresult_name(s->rows[i].res[0]), s->refs[0].abi->name)[0])
                 n_ins++;
         printf("audit (%s): %d validation target%s marked insensitive\n", s->marks.header, n_ins, n_ins == 1 ? "" : "s");
     }
@@ -488,7 +465,7 @@ static void suite_free(suite *s)
     mk_cli_outdir_abort(&s->od);
     for (int i = 0; i < s->n_files; i++) {
         if (s->rows) {
-            for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(&s->rows[i].res[m]);
+            for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(s->rows[i].res[m]);
             mk_vtarget_free(s->rows[i].t);
         }
         if (s->files) free(s->files[i]);

@@ -54,11 +54,12 @@ enum { AU_MISS = 0, AU_PASS = 1, AU_FAILED = 2 };
  * AU_FAILED if the run failed. */
 static int raw_pass(audit *a, int t, const mk_model_abi *abi)
 {
-    mk_vresult r;
+    mk_vresult *r = NULL;
     mk_error e = {0};
     if (mk_vtarget_run(a->t[t], abi, a->u, a->anat, &r, &e)) return AU_FAILED;
-    int ok = r.verdict == MK_V_ERROR ? AU_FAILED : r.verdict == MK_V_PASS || r.verdict == MK_V_XPASS ? AU_PASS : AU_MISS;
-    mk_vresult_free(&r);
+    mk_verdict v = mk_vresult_verdict(r);
+    int ok = v == MK_V_ERROR ? AU_FAILED : v == MK_V_PASS || v == MK_V_XPASS ? AU_PASS : AU_MISS;
+    mk_vresult_free(r);
     return ok;
 }
 

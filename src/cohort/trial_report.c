@@ -14,6 +14,7 @@
 #include "cohort/trial.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "report/html.h"
 #include "report/plot.h"
 
@@ -70,8 +71,9 @@ static void patient_rows(const mk_trial_design *d, const mk_trial_patient *pt, m
     }
 }
 
-/* patients.csv into b, or (f set) through b into f a patient at a time. */
-static mk_status patients_csv(const mk_trial_result *r, mk_buf *b, FILE *f, const char *path, mk_error *err)
+/* patients.csv into b, or (f set) through b into f a patient at a time (f's sticky writer
+ * keeps the first failed write's errno for mk_file_commit). */
+static mk_status patients_csv(const mk_trial_result *r, mk_buf *b, mk_file_out *f, mk_error *err)
 {
     mk_trial_cursor c;
     patients_header(r->d, b);
@@ -80,9 +82,9 @@ static mk_status patients_csv(const mk_trial_result *r, mk_buf *b, FILE *f, cons
         if ((got = mk_trial_cursor_next(&c)) < 0) rc = (*err = c.err, err->code);
         else if (got) patient_rows(r->d, &c.pt, b);
         if (!rc && (rc = done(b, "patients.csv", err)) == MK_OK && f && b->len) {
-            if (fwrite(b->data, 1, b->len, f) != b->len)
-                rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+            mk_file_put(f, b->data, b->len);
             b->len = 0;
+            if (f->error) break; /* the rest would be skipped: the commit reports it */
         }
     }
     mk_trial_cursor_close(&c);
@@ -91,19 +93,25 @@ static mk_status patients_csv(const mk_trial_result *r, mk_buf *b, FILE *f, cons
 
 mk_status mk_trial_write_patients(const mk_trial_result *r, mk_buf *b, mk_error *err)
 {
-    return patients_csv(r, b, NULL, NULL, err);
+    return patients_csv(r, b, NULL, err);
 }
 
+/* Through a temporary file renamed into place (core/file.h): a failure half-way leaves the old
+ * file, not a truncated one. */
 mk_status mk_trial_write_patients_file(const mk_trial_result *r, const char *path, mk_error *err)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    mk_file_out f;
+    mk_status rc = mk_file_begin(&f, path, err);
+    if (rc) return rc;
     mk_buf b;
     mk_buf_init(&b);
-    mk_status rc = patients_csv(r, &b, f, path, err);
+    rc = patients_csv(r, &b, &f, err);
     mk_buf_free(&b);
-    if (fclose(f) && !rc) rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    return rc;
+    if (rc) {
+        mk_file_abort(&f);
+        return rc;
+    }
+    return mk_file_commit(&f, err);
 }
 
 mk_status mk_trial_write_failures(const mk_trial_result *r, mk_buf *b, mk_error *err)

@@ -140,9 +140,13 @@ static mk_status draw_locked(const mk_plot_page *pg, unsigned char *pix, mk_plot
  * level 6 and the adaptive choice among five filters for every row), and that encoding took
  * two thirds of the figures' time.  One filter (Up: the figures are mostly flat colour and
  * horizontal structure) and zlib's fastest level make the same pixels 4x faster, in a file
- * about a third larger.  libpng's errors come back through its jump buffer; a failed write is
- * caught by mk_file_commit (the stream's error flag, flush, close). */
-static mk_status write_png(FILE *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err)
+ * about a third larger.  libpng's errors come back through its jump buffer.  The bytes go
+ * through the sticky writer (core/file.h), so a failed write keeps its errno ("File too large")
+ * for mk_file_commit's message instead of a bare stream error flag. */
+static void png_put(png_structp png, png_bytep data, size_t len) { mk_file_put(png_get_io_ptr(png), data, len); }
+static void png_flush(png_structp png) { (void)png; } /* mk_file_commit flushes and syncs */
+
+static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -154,7 +158,7 @@ static mk_status write_png(FILE *f, const unsigned char *pix, int w, int h, cons
         png_destroy_write_struct(&png, &info);
         return mk_fail(err, MK_ERR_IO, "cannot encode figure %s as PNG", path);
     }
-    png_init_io(png, f);
+    png_set_write_fn(png, f, png_put, png_flush);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
@@ -204,7 +208,7 @@ mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void 
     pthread_mutex_unlock(&g_pl.lock);
     free(xs);
     free(ys);
-    if (!rc) rc = write_png(out.f, pix, pg->width_px, pg->height_px, path, err);
+    if (!rc) rc = write_png(&out, pix, pg->width_px, pg->height_px, path, err);
     free(pix);
     if (!rc) return mk_file_commit(&out, err); /* "cannot write PATH: <why>" */
     mk_file_abort(&out);

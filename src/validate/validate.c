@@ -1047,7 +1047,7 @@ static int drifted(const mk_vresult *out, int ordinal)
     return out->n_items != out->n_recorded;
 }
 
-void mk_vresult_free(mk_vresult *r)
+void mk_vresult_clear(mk_vresult *r)
 {
     if (!r) return;
     free(r->curve.t_s);
@@ -1056,9 +1056,10 @@ void mk_vresult_free(mk_vresult *r)
     r->curve.n = 0;
 }
 
-mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, const mk_anatomy *anat, mk_vresult *out,
-                         mk_error *err)
+mk_status mk_vtarget_compute(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, const mk_anatomy *anat,
+                             mk_vresult *out, mk_error *err)
 {
+    if (!out) return mk_fail(err, MK_ERR_INVALID, "mk_vtarget_run: missing result");
     memset(out, 0, sizeof *out);
     if (!t || !abi || !u) return mk_fail(err, MK_ERR_INVALID, "mk_vtarget_run: missing target, model or units");
     struct timespec c0, c1;
@@ -1158,7 +1159,7 @@ mk_status mk_vtarget_run(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, co
             mk_protocol_free(cx.runs[i].proto);
         }
     if (rc == MK_ERR_NOMEM) {
-        mk_vresult_free(out);
+        mk_vresult_clear(out);
         if (err) *err = e;
         return rc;
     }

@@ -20,6 +20,59 @@
 /* targets, results, verdicts: public, include/myoknot/validate.h */
 #include "myoknot/validate.h"
 
+/* ---------------------------------------------------------------- the result's record
+ * for the module, the fit's residuals and the unit tests; callers of the library have the
+ * accessors of include/myoknot/validate.h. */
+
+typedef struct mk_vcurve {
+    char label[128];   /* "core.flow", "PPT" */
+    char unit[32];     /* the unit of v (converted to the published unit when it can be) */
+    int n;
+    double *t_s, *v;
+    double w0_s, w1_s; /* the window the statistic used (NaN: whole run) */
+    int band_applies;  /* the published band is in the curve's terms (max, min, at, ...) */
+} mk_vcurve;
+
+#define MK_V_MAX_ITEMS 8
+
+struct mk_vresult {
+    char name[96];
+    char file[512];
+    char quantity[256];
+    char source[512];
+    char published[160];   /* "270 (88 .. 574) kPa", as written */
+    char unit[32];         /* the published unit, in which model values are given */
+    char compare[16];      /* within, above, below, ordinal */
+    char tolerance[160];   /* "accepted 240 .. 300 kPa", "any order step > 0" */
+    char why[1024];
+    char role[16];         /* calibration or validation */
+    char role_why[512];    /* why the target has that role ("" if the file gives no reason) */
+    char circular[512];    /* the model's parameters set from this target's number ("" if none) */
+    char expected[1024];   /* expected_failure reason for this model, "" if none */
+    int n_recorded;        /* the recorded model value(s) of an expected failure (ordinal: items) */
+    double recorded[MK_V_MAX_ITEMS];
+    double drift;          /* how far the value may move from the record (published unit) */
+    double pub_value;      /* NaN for ordinal */
+    double pub_lo, pub_hi; /* the published uncertainty or range (NaN if none) */
+    double acc_lo, acc_hi; /* the accepted band (within), or the bound (above/below) */
+    double model;          /* the model's number in `unit`; NaN when ordinal or on error */
+    int n_items;           /* ordinal: the items' values, in order */
+    double items[MK_V_MAX_ITEMS];
+    int direction;         /* ordinal: +1 increasing, -1 decreasing (0 otherwise) */
+    double min_step;       /* ordinal: each step must exceed it */
+    char item_labels[MK_V_MAX_ITEMS][48];
+    char model_text[160];  /* the model's answer as printed */
+    mk_verdict verdict;
+    char note[1024];       /* why it failed, or what the run said */
+    mk_vcurve curve;
+    double wall_s;
+};
+
+/* mk_vtarget_run into a record the caller owns (released with mk_vresult_clear). */
+mk_status mk_vtarget_compute(mk_vtarget *t, const mk_model_abi *abi, mk_units *u, const mk_anatomy *anat,
+                             mk_vresult *out, mk_error *err);
+void mk_vresult_clear(mk_vresult *r);
+
 /* ---------------------------------------------------------------- pieces, for tests */
 
 /* A statistic of a sampled curve over [w0, w1] (NaN bounds: the whole curve).  stat: max,

@@ -44,7 +44,7 @@ static void csv_rows(const mk_vsuite_page *pg, const mk_vsuite_row *rows, int n_
             continue;
         }
         for (int m = 0; m < pg->n_models; m++) {
-            const mk_vresult *res = &r->res[m];
+            const mk_vresult *res = r->res[m];
             char num[64];
             snprintf(num, sizeof num, "%.6g", res->model);
             const char *fields[] = {res->name, r->file, pg->models[m], res->role, res->quantity, res->source,
@@ -75,7 +75,7 @@ static void html_head(const mk_vsuite_page *pg, const mk_vsuite_row *rows, int n
     for (int m = 0; m < pg->n_models; m++) {
         int counts[2][MK_V_N] = {{0}}; /* role 0 validation, 1 calibration */
         for (int i = 0; i < n_rows; i++)
-            if (!failed_to_load(&rows[i])) counts[strcmp(rows[i].res[m].role, "validation") != 0][rows[i].res[m].verdict]++;
+            if (!failed_to_load(&rows[i])) counts[strcmp(rows[i].res[m]->role, "validation") != 0][rows[i].res[m]->verdict]++;
         mk_buf_puts(html, m ? ", " : "model ");
         mk_html_escape(html, pg->models[m]);
         for (int g = 0; g < 2; g++)
@@ -106,15 +106,15 @@ static void html_table(const mk_vsuite_page *pg, const mk_vsuite_row *rows, int 
             continue;
         }
         mk_buf_printf(html, "<a href=\"#t%d\">", i);
-        mk_html_escape(html, r->res[0].name);
+        mk_html_escape(html, r->res[0]->name);
         mk_buf_puts(html, "</a></td><td>");
-        mk_html_escape(html, r->res[0].role);
-        if (r->res[0].circular[0]) mk_buf_puts(html, " (circular)");
+        mk_html_escape(html, r->res[0]->role);
+        if (r->res[0]->circular[0]) mk_buf_puts(html, " (circular)");
         mk_buf_puts(html, "</td><td>");
-        mk_html_escape(html, r->res[0].published);
+        mk_html_escape(html, r->res[0]->published);
         mk_buf_puts(html, "</td>");
         for (int m = 0; m < pg->n_models; m++) {
-            const mk_vresult *res = &r->res[m];
+            const mk_vresult *res = r->res[m];
             mk_buf_printf(html, "<td class=\"%s\">", mk_verdict_name(res->verdict));
             mk_html_escape(html, res->model_text);
             const char *mark = mark_of(r, m);
@@ -130,7 +130,7 @@ static void html_table(const mk_vsuite_page *pg, const mk_vsuite_row *rows, int 
 static mk_status html_section(const mk_vsuite_page *pg, const mk_vsuite_row *r, int i, const mk_outdir *o,
                               mk_buf *html, mk_error *err)
 {
-    const mk_vresult *r0 = &r->res[0];
+    const mk_vresult *r0 = r->res[0];
     mk_buf_printf(html, "<section id=\"t%d\"><h2>", i);
     mk_html_escape(html, r0->name);
     mk_buf_puts(html, "</h2>\n<p><b>Quantity.</b> ");
@@ -149,7 +149,7 @@ static mk_status html_section(const mk_vsuite_page *pg, const mk_vsuite_row *r, 
     mk_html_escape(html, r->file);
     mk_buf_puts(html, "</code></p>\n");
     for (int m = 0; m < pg->n_models; m++) {
-        const mk_vresult *res = &r->res[m];
+        const mk_vresult *res = r->res[m];
         mk_buf_printf(html, "<p><b>");
         mk_html_escape(html, pg->models[m]);
         mk_buf_printf(html, ":</b> <span class=\"%s\">", mk_verdict_name(res->verdict));

@@ -77,7 +77,7 @@ static void run(const mk_model_abi *abi, const mk_cont_opts *o, mk_cont_result *
     mk_solver *s = NULL;
     mk_error err = {0};
     assert_int_equal(mk_solver_new(abi, NULL, &s, &err), MK_OK);
-    mk_status rc = mk_cont_run(s, o, r, &err);
+    mk_status rc = mk_cont_compute(s, o, r, &err);
     if (rc) print_error("continuation: %s\n", err.message);
     assert_int_equal(rc, MK_OK);
     mk_solver_free(s);
@@ -131,7 +131,7 @@ static void fold_normal_form(void **state)
     assert_non_null(strstr(text, "2 stable steady states coexist (3 steady states in all)"));
     assert_non_null(strstr(text, "none frozen"));
     free(text);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 static void bistable_folds_downwards(void **state)
@@ -146,7 +146,7 @@ static void bistable_folds_downwards(void **state)
     assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
     assert_true(fabs(fabs(f[0]->p) - rf) < 1e-6 && fabs(fabs(f[1]->p) - rf) < 1e-6);
     assert_true(f[0]->p < 0 && f[1]->p > 0); /* downwards: the upper branch folds at -rf first */
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 static void hopf_normal_form(void **state)
@@ -171,7 +171,7 @@ static void hopf_normal_form(void **state)
     assert_non_null(strstr(text, "Hopf point at osc.mu = 0.3"));
     assert_non_null(strstr(text, "no stable steady state (1 unstable)"));
     free(text);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 static void slow_state_free_or_frozen(void **state)
@@ -188,7 +188,7 @@ static void slow_state_free_or_frozen(void **state)
     assert_true(fabs(s[0]->p + 0.284605) < 1e-5 && fabs(s[1]->p - 0.284605) < 1e-5);
     assert_true(fabs(s[0]->omega - 0.3) < 1e-4);
     assert_int_equal(r.n_frozen, 0);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
     /* frozen at 0.5: a quasi-steady state with folds at 0.5 -+ 2/3 */
     opts(&o, g_abi[ADAPT], "fs.p", -2, 2);
     o.freeze = "fs.a=0.5";
@@ -201,7 +201,7 @@ static void slow_state_free_or_frozen(void **state)
     assert_non_null(strstr(text, "1 of 2 frozen"));
     assert_non_null(strstr(text, "fs.a = 0.5"));
     free(text);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 static void unconverged_points_give_no_verdict(void **state)
@@ -224,7 +224,7 @@ static void unconverged_points_give_no_verdict(void **state)
     assert_non_null(strstr(text, "no converged steady state found: no verdict here"));
     assert_null(strstr(text, "none on the branches found")); /* no sweeping statement */
     free(text);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 
     /* decay with k = 0 and an inflow: nothing converges, no verdict at all */
     const mk_model_abi *decay = mk_builtin_find("decay");
@@ -237,14 +237,14 @@ static void unconverged_points_give_no_verdict(void **state)
     mk_error err = {0};
     assert_int_equal(mk_solver_new(decay, NULL, &s, &err), MK_OK);
     assert_int_equal(mk_solver_set_param(s, mk_abi_find(decay, MK_SYM_PARAM, "pool.k"), 0, &err), MK_OK);
-    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_OK);
+    assert_int_equal(mk_cont_compute(s, &o, &r, &err), MK_OK);
     mk_solver_free(s);
     assert_int_equal(r.n_unconverged, r.n);
     assert_true(r.n >= 5);
     text = report(&r);
     assert_non_null(strstr(text, "Verdict: none"));
     free(text);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 /* A conserved total: Newton converges on the run's family member (a + b = 4), the folds and
@@ -276,7 +276,7 @@ static void conserved_total(void **state)
     double lo[2], hi[2], cov = 0;
     assert_int_equal(mk_cont_coexistence(&r, lo, hi, 2, &cov), 1);
     assert_true(fabs(lo[0] + 2.0 / 3) < 1e-6 && fabs(hi[0] - 2.0 / 3) < 1e-6);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 /* A state that rests at its bound: the corrector must not stall on the Newton component that
@@ -305,7 +305,7 @@ static void state_resting_at_its_bound(void **state)
     double cov = 0;
     assert_int_equal(mk_cont_coexistence(&r, NULL, NULL, 0, &cov), 0);
     assert_true(fabs(cov - 1) < 1e-12); /* converged over the whole range */
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 /* An eigenvalue below the differencing noise (1e-9 of the largest |eigenvalue|) has no sign: it
@@ -333,7 +333,7 @@ static void eigenvalue_within_noise_of_zero(void **state)
     assert_non_null(strstr(text, "Eigenvalues within the noise of zero: up to 1 per stable point with |Re| at most 1e-06 1/s"));
     assert_non_null(strstr(text, "slower than 1e+06 s (11.6 days)"));
     free(text);
-    mk_cont_result_free(&r);
+    mk_cont_result_clear(&r);
 }
 
 static void bad_options_are_refused(void **state)
@@ -346,17 +346,95 @@ static void bad_options_are_refused(void **state)
     assert_int_equal(mk_solver_new(g_abi[ADAPT], NULL, &s, &err), MK_OK);
     opts(&o, g_abi[ADAPT], "fs.p", -2, 2);
     o.freeze = "fs.*";
-    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_cont_compute(s, &o, &r, &err), MK_ERR_INVALID);
     assert_non_null(strstr(err.message, "every state"));
     o.freeze = "fs.nothing";
-    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_NAME);
+    assert_int_equal(mk_cont_compute(s, &o, &r, &err), MK_ERR_NAME);
     assert_non_null(strstr(err.message, "no state of model 'adapt' matches 'fs.nothing'"));
     o.freeze = "fs.a=abc";
-    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_cont_compute(s, &o, &r, &err), MK_ERR_INVALID);
     o.freeze = NULL;
     o.to = o.from;
-    assert_int_equal(mk_cont_run(s, &o, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_cont_compute(s, &o, &r, &err), MK_ERR_INVALID);
     mk_solver_free(s);
+}
+
+/* The public handle (mk_cont_run and the accessors) gives what the record holds: every point's
+ * fields, states and variables, the counts, the frozen states; out of range is refused. */
+static void handle_matches_record(void **state)
+{
+    (void)state;
+    mk_cont_opts o;
+    opts(&o, g_abi[ADAPT], "fs.p", -2, 2);
+    o.freeze = "fs.a=0.5";
+    mk_cont_result rec;
+    run(g_abi[ADAPT], &o, &rec);
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    mk_cont_result *h = NULL;
+    assert_int_equal(mk_solver_new(g_abi[ADAPT], NULL, &s, &err), MK_OK);
+    assert_int_equal(mk_cont_run(s, &o, &h, &err), MK_OK);
+    mk_solver_free(s);
+    assert_ptr_equal(mk_cont_result_abi(h), g_abi[ADAPT]);
+    assert_int_equal(mk_cont_result_points(h), rec.n);
+    assert_true(rec.n > 10);
+    const char *unit = NULL;
+    assert_string_equal(mk_cont_result_swept(h, &unit), "fs.p");
+    assert_string_equal(unit, rec.unit);
+    assert_string_equal(mk_cont_result_watch(h, &unit), rec.watch);
+    assert_string_equal(unit, rec.watch_unit);
+    assert_int_equal(mk_cont_result_branches(h), rec.n_branches);
+    assert_int_equal(mk_cont_result_seeds_skipped(h), rec.n_seeds_skipped);
+    assert_int_equal(mk_cont_result_unconverged(h), rec.n_unconverged);
+    assert_int_equal(mk_cont_result_folds(h), 2);
+    assert_int_equal(mk_cont_result_hopf(h), rec.n_hopf);
+    long it = -1, ev = -1;
+    mk_cont_result_cost(h, &it, &ev);
+    assert_true(it > 0 && ev > it);
+    assert_true(mk_cont_result_wall_s(h) >= 0);
+    int ia = mk_abi_find(g_abi[ADAPT], MK_SYM_STATE, "fs.a"), ix = mk_abi_find(g_abi[ADAPT], MK_SYM_STATE, "fs.x");
+    double fv = 0;
+    assert_int_equal(mk_cont_result_frozen(h, ia, &fv), 1);
+    assert_true(fv == 0.5);
+    assert_int_equal(mk_cont_result_frozen(h, ix, &fv), 0);
+    assert_int_equal(mk_cont_result_frozen(h, 99, NULL), 0);
+    double *col = malloc((size_t)rec.n * sizeof *col), *ps = malloc((size_t)rec.n * sizeof *ps);
+    assert_int_equal(mk_cont_result_column(h, "fs.x", col, &err), MK_OK);
+    assert_int_equal(mk_cont_result_column(h, NULL, ps, &err), MK_OK);
+    for (int k = 0; k < rec.n; k++) {
+        mk_cont_point_info p;
+        const mk_cont_point *q = &rec.pt[k];
+        assert_int_equal(mk_cont_result_point(h, k, &p, &err), MK_OK);
+        assert_int_equal(p.branch, q->branch);
+        assert_int_equal(p.segment, q->segment);
+        assert_int_equal(p.kind, q->kind);
+        assert_int_equal(p.converged, q->converged);
+        assert_int_equal(p.n_unstable, q->n_unstable);
+        assert_true(p.p == q->p && ps[k] == q->p);
+        assert_true(p.newton_step == q->newton_step);
+        assert_true(col[k] == q->y[ix]);
+        assert_true(mk_cont_result_get(h, k, "fs.x", &unit) == q->y[ix]);
+    }
+    free(col);
+    free(ps);
+    mk_cont_point_info p;
+    assert_int_equal(mk_cont_result_point(h, rec.n, &p, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_cont_result_point(h, -1, &p, &err), MK_ERR_INVALID);
+    assert_true(isnan(mk_cont_result_get(h, rec.n, "fs.x", NULL)));
+    assert_true(isnan(mk_cont_result_get(h, 0, "fs.nothing", NULL)));
+    assert_int_equal(mk_cont_result_column(h, "fs.nothing", &fv, &err), MK_ERR_NAME);
+    assert_non_null(strstr(err.message, "fs.nothing"));
+    char *a = report(&rec), *b = NULL;
+    mk_buf hb;
+    mk_buf_init(&hb);
+    mk_cont_report(h, &hb);
+    b = hb.data;
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    mk_cont_result_free(h);
+    mk_cont_result_clear(&rec);
+    mk_cont_result_free(NULL);
 }
 
 int main(void)
@@ -371,6 +449,7 @@ int main(void)
         cmocka_unit_test(state_resting_at_its_bound),
         cmocka_unit_test(eigenvalue_within_noise_of_zero),
         cmocka_unit_test(bad_options_are_refused),
+        cmocka_unit_test(handle_matches_record),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,14 +17,14 @@ PC=$(find "$P" -name myoknot.pc | head -1)
 [ -n "$PC" ] || { echo "FAIL: no myoknot.pc installed"; exit 1; }
 LIBDIR=$(dirname "$(dirname "$PC")")
 SONAME=$(objdump -p "$LIBDIR/libmyoknot.so" | awk '$1 == "SONAME" { print $2 }')
-[ "$SONAME" = "libmyoknot.so.1" ] || { echo "FAIL: soname '$SONAME', expected libmyoknot.so.1"; exit 1; }
+[ "$SONAME" = "libmyoknot.so.2" ] || { echo "FAIL: soname '$SONAME', expected libmyoknot.so.2"; exit 1; }
 export PKG_CONFIG_PATH="$(dirname "$PC")"
 # the sanitizer build's library needs the sanitizer runtimes in the program too
 SAN=$(grep -q 'MK_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" && echo "-fsanitize=address,undefined")
 ${CC:-cc} -std=c11 -Wall -Wextra -Werror $SAN "$SRC/examples/run_default.c" $(pkg-config --cflags --libs myoknot) \
     -Wl,-rpath,"$LIBDIR" -o "$T/run_default" || { echo "FAIL: the example does not compile against the prefix"; exit 1; }
 # the program runs against the installed library, not the build tree's
-ldd "$T/run_default" | grep -q "$LIBDIR/libmyoknot.so.1" || { ldd "$T/run_default"; echo "FAIL: not linked to the installed library"; exit 1; }
+ldd "$T/run_default" | grep -q "$LIBDIR/libmyoknot.so.2" || { ldd "$T/run_default"; echo "FAIL: not linked to the installed library"; exit 1; }
 "$T/run_default" > "$T/example.csv" 2> "$T/example.err" || { cat "$T/example.err"; echo "FAIL: the example failed"; exit 1; }
 "$P/bin/myoknot" run --out "$T/run" > "$T/cli.out" 2>&1 || { cat "$T/cli.out"; echo "FAIL: the installed myoknot failed"; exit 1; }
 cut -d, -f1,2,4 "$T/run/series.csv" > "$T/cli.csv"
@@ -51,7 +51,7 @@ for i, t in enumerate(r.time_s):
         print("%.10g,%s,%.10g" % (t, c, v[i]))
 print(myoknot._lib.lib_path)
 ' > "$T/py.out" 2> "$T/py.err" || { cat "$T/py.err"; echo "FAIL: the Python script failed"; exit 1; }
-    tail -1 "$T/py.out" | grep -q "^$LIBDIR/libmyoknot.so.1$" || { tail -1 "$T/py.out"; echo "FAIL: Python did not load the installed library"; exit 1; }
+    tail -1 "$T/py.out" | grep -q "^$LIBDIR/libmyoknot.so.2$" || { tail -1 "$T/py.out"; echo "FAIL: Python did not load the installed library"; exit 1; }
     sed '$d' "$T/py.out" > "$T/py.csv"
     cmp -s "$T/py.csv" "$T/cli.csv" || { diff "$T/py.csv" "$T/cli.csv" | head -5; echo "FAIL: Python's numbers differ from the command's"; exit 1; }
     py_ok="; so do Python's"

@@ -7,6 +7,7 @@
  * journals refused).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -518,6 +521,161 @@ static void test_bad_designs(void **state)
     assert_true(n >= 10);
 }
 
+/* ",%.6g" or "," as trial_summary.csv writes a number */
+static void num6(mk_buf *b, double v)
+{
+    if (isfinite(v)) mk_buf_printf(b, ",%.6g", v);
+    else mk_buf_puts(b, ",");
+}
+
+/* The result's numbers through the public accessors: the design by index, the flow, and
+ * trial_summary.csv and responders.csv rebuilt from the effect sizes, samples and responders
+ * equal the writers' bytes; each effect is its two samples' comparison; out of range refused. */
+static void test_numeric_accessors(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    mk_trial_result *r = NULL;
+    char *bytes = run_bytes(d, 1, 5, &r);
+    free(bytes);
+    assert_int_equal(mk_trial_arms(d), 2);
+    assert_string_equal(mk_trial_arm_name(d, 1), "sham");
+    assert_string_equal(mk_trial_arm_name(d, 2), "");
+    assert_int_equal(mk_trial_times(d), 3);
+    assert_string_equal(mk_trial_time_name(d, 2), "day 2");
+    assert_int_equal(mk_trial_outcomes(d), 2);
+    const char *unit = NULL;
+    double mid = 0;
+    assert_string_equal(mk_trial_outcome_name(d, 1, &unit, &mid), "ppt");
+    assert_string_equal(unit, "kPa");
+    assert_true(mid == 30);
+    int a = -1, b = -1;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_comparisons(d), 1);
+    assert_int_equal(mk_trial_comparison_arms(d, 0, &a, &b, &err), MK_OK);
+    assert_true(a == 0 && b == 1);
+    assert_int_equal(mk_trial_comparison_arms(d, 1, &a, &b, &err), MK_ERR_INVALID);
+    mk_trial_flow f;
+    mk_trial_result_flow(r, &f);
+    assert_int_equal(f.sampled, 8);
+    assert_true(f.analysed >= 4);
+    assert_int_equal(f.sampled, f.rejected + f.not_enrolled + f.failed + f.analysed);
+    assert_int_equal(mk_trial_result_arm_n(r, 0), f.analysed); /* paired */
+
+    mk_buf mine, theirs;
+    mk_buf_init(&mine);
+    mk_buf_init(&theirs);
+    assert_int_equal(mk_trial_write_summary(r, &theirs, &err), MK_OK);
+    mk_buf_puts(&mine, "comparison,outcome,time,n_a,n_b,md,md_lo,md_hi,smd,smd_lo,smd_hi,p\n");
+    for (int change = 0; change < 2; change++)
+        for (int o = 0; o < 2; o++)
+            for (int t = change; t < 3; t++) {
+                mk_trial_effect e;
+                mk_trial_sample sa, sb;
+                assert_int_equal(mk_trial_result_effect(r, 0, o, t, change, &e, &err), MK_OK);
+                assert_int_equal(mk_trial_result_sample(r, 0, o, t, change, &sa, &err), MK_OK);
+                assert_int_equal(mk_trial_result_sample(r, 1, o, t, change, &sb, &err), MK_OK);
+                assert_true(sa.n == e.a.n && sa.mean == e.a.mean && sa.sd == e.a.sd);
+                assert_true(sb.n == e.b.n && sb.mean == e.b.mean && sb.sd == e.b.sd);
+                assert_true(e.md == sa.mean - sb.mean);
+                assert_true(e.md_lo < e.md && e.md < e.md_hi && e.smd_lo < e.smd_hi && e.p >= 0 && e.p <= 1);
+                mk_buf_printf(&mine, "needling vs sham,%s%s,%s,%d,%d", mk_trial_outcome_name(d, o, NULL, NULL),
+                              change ? " change" : "", mk_trial_time_name(d, t), e.a.n, e.b.n);
+                double v[] = {e.md, e.md_lo, e.md_hi, e.smd, e.smd_lo, e.smd_hi, e.p};
+                for (int k = 0; k < 7; k++) num6(&mine, v[k]);
+                mk_buf_puts(&mine, "\n");
+            }
+    assert_string_equal(mine.data, theirs.data);
+    mk_buf_free(&mine);
+    mk_buf_free(&theirs);
+    mk_buf_init(&mine);
+    mk_buf_init(&theirs);
+    assert_int_equal(mk_trial_write_responders(r, &theirs, &err), MK_OK);
+    mk_buf_puts(&mine, "arm,outcome,time,mid,unit,responders,n,rate\n");
+    for (int arm = 0; arm < 2; arm++)
+        for (int o = 0; o < 2; o++)
+            for (int t = 1; t < 3; t++) {
+                int resp = -1, n = -1;
+                assert_int_equal(mk_trial_result_responders(r, arm, o, t, &resp, &n, &err), MK_OK);
+                const char *name = mk_trial_outcome_name(d, o, &unit, &mid);
+                mk_buf_printf(&mine, "%s,%s,%s,%.6g,%s,%d,%d", mk_trial_arm_name(d, arm), name, mk_trial_time_name(d, t),
+                              mid, unit, resp, n);
+                num6(&mine, n ? (double)resp / n : NAN);
+                mk_buf_puts(&mine, "\n");
+            }
+    assert_string_equal(mine.data, theirs.data);
+    mk_buf_free(&mine);
+    mk_buf_free(&theirs);
+
+    mk_trial_effect e;
+    mk_trial_sample sa;
+    int resp, n;
+    assert_int_equal(mk_trial_result_effect(r, 0, 0, 0, 1, &e, &err), MK_ERR_INVALID); /* no change at baseline */
+    assert_int_equal(mk_trial_result_effect(r, 1, 0, 1, 0, &e, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_trial_result_effect(r, 0, 2, 1, 0, &e, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_trial_result_effect(r, 0, 0, 3, 0, &e, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_trial_result_effect(r, 0, 0, 1, 2, &e, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_trial_result_sample(r, 2, 0, 1, 0, &sa, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_trial_result_responders(r, 0, 0, 0, &resp, &n, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_trial_result_sample(NULL, 0, 0, 1, 0, &sa, &err), MK_ERR_INVALID);
+    mk_trial_result_free(r);
+    mk_trial_free(d);
+}
+
+/* patients.csv streamed to a file: the writer's bytes when the disk has room; when it fills up
+ * half-way (RLIMIT_FSIZE), an error naming the file and why, the old file as it was and no
+ * temporary file left (the sticky writer into a file renamed into place). */
+static void test_patients_file_full_disk(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    mk_trial_result *r = NULL;
+    char *bytes = run_bytes(d, 1, 5, &r);
+    char dir[] = "/tmp/mk-patients-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/patients.csv", dir);
+    mk_error err = {0};
+    assert_int_equal(mk_trial_write_patients_file(r, path, &err), MK_OK);
+    char *got = slurp(path);
+    mk_buf want;
+    mk_buf_init(&want);
+    assert_int_equal(mk_trial_write_patients(r, &want, &err), MK_OK);
+    assert_string_equal(got, want.data);
+    assert_true(want.len > 1000);
+    free(got);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    struct rlimit lim, small;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &lim), 0);
+    small = lim;
+    small.rlim_cur = want.len / 2;
+    void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    mk_status rc = mk_trial_write_patients_file(r, path, &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    signal(SIGXFSZ, old);
+    assert_int_equal(rc, MK_ERR_IO);
+    assert_non_null(strstr(err.message, "patients.csv"));
+    assert_non_null(strstr(err.message, strerror(EFBIG)));
+    got = slurp(path);
+    assert_string_equal(got, "old");
+    free(got);
+    DIR *dd = opendir(dir);
+    assert_non_null(dd);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dd));) n += e->d_name[0] != '.';
+    closedir(dd);
+    assert_int_equal(n, 1); /* no temporary file left */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    mk_buf_free(&want);
+    free(bytes);
+    mk_trial_result_free(r);
+    mk_trial_free(d);
+}
+
 int main(void)
 {
     const char *src = getenv("MK_SOURCE_DIR");
@@ -533,6 +691,8 @@ int main(void)
         cmocka_unit_test(test_journal_failures),
         cmocka_unit_test(test_sex_covariate),
         cmocka_unit_test(test_memory_flat),
+        cmocka_unit_test(test_numeric_accessors),
+        cmocka_unit_test(test_patients_file_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,6 +294,59 @@ static void identifies_products(void **state)
     mk_fit_result_clear(&r);
 }
 
+/* The calibration targets of a folder: chosen by glob, a validation target refused, a glob
+ * that matches nothing named, each error an argument's; the residual function gives each
+ * target's standardized residual, and the table a row per target. */
+static void calibration_targets(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/data/validation", root ? root : ".");
+    mk_fit_targets *ts = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_fit_targets_load(dir, "healthy-ppt", &ts, &err), MK_OK);
+    assert_int_equal(mk_fit_targets_count(ts), 1);
+    assert_string_equal(mk_fit_targets_name(ts, 0), "healthy-ppt");
+    assert_string_equal(mk_fit_targets_name(ts, 1), "");
+    const mk_model_abi *abi = mk_builtin_find("tp_site");
+    double r = NAN;
+    assert_int_equal(mk_fit_targets_residuals(ts, abi, &r, &err), MK_OK);
+    assert_true(isfinite(r) && fabs(r) < 1);
+    mk_fit_param *p = NULL;
+    int k = 0;
+    assert_int_equal(mk_fit_select(abi, "noci.p_mech50", 0, &p, &k, &err), MK_OK);
+    double after = 4000;
+    mk_buf csv, txt;
+    mk_buf_init(&csv);
+    mk_buf_init(&txt);
+    assert_int_equal(mk_fit_targets_table(ts, abi, p, k, &after, &csv, &txt, &err), MK_OK);
+    assert_non_null(strstr(csv.data, "\nhealthy-ppt,calibration,"));
+    assert_non_null(strstr(txt.data, "healthy-ppt"));
+    mk_buf_free(&csv);
+    mk_buf_free(&txt);
+    free(p);
+    mk_fit_targets_free(ts);
+
+    /* every calibration target by default, none of the validation ones */
+    assert_int_equal(mk_fit_targets_load(dir, NULL, &ts, &err), MK_OK);
+    assert_true(mk_fit_targets_count(ts) > 10);
+    mk_fit_targets_free(ts);
+
+    ts = (mk_fit_targets *)&err; /* set to NULL on failure */
+    assert_int_equal(mk_fit_targets_load(dir, "healthy-ppt,active-trp-ppt-deficit", &ts, &err), MK_ERR_INVALID);
+    assert_null(ts);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    assert_non_null(strstr(err.message, "refusing validation target active-trp-ppt-deficit"));
+    assert_int_equal(mk_fit_targets_load(dir, "healthy-ppt,no-such-*", &ts, &err), MK_ERR_NAME);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    assert_non_null(strstr(err.message, "matches 'no-such-*'"));
+    assert_int_equal(mk_fit_targets_load(dir, " , ", &ts, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_fit_targets_load("/nonexistent/folder", NULL, &ts, &err), MK_ERR_IO);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    mk_fit_targets_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +356,7 @@ int main(void)
         cmocka_unit_test(bad_data),
         cmocka_unit_test(target_residuals),
         cmocka_unit_test(identifies_products),
+        cmocka_unit_test(calibration_targets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -316,12 +316,20 @@ static void png_full_disk(void **state)
     assert_int_equal(mk_plot_draw(&page, draw_something, NULL, &err), MK_OK);
     assert_int_equal(unlink(png), 0);
     /* a disk that fills up after 2000 bytes: the PNG is incomplete, and that is an error
-     * naming it, with no file (complete-looking or temporary) left */
+     * naming it and why (the encoder writes through the sticky writer, which keeps the first
+     * failed write's errno), with no file (complete-looking or temporary) left; an older
+     * figure stays as it was */
+    put(png, "old");
+    char why[64];
+    snprintf(why, sizeof why, "%s", strerror(EFBIG));
     struct rlimit lim = limit_files(2000);
     mk_status rc = mk_plot_draw(&page, draw_something, NULL, &err);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
     assert_int_equal(rc, MK_ERR_IO);
     assert_non_null(strstr(err.message, "fig1_test.png"));
+    assert_non_null(strstr(err.message, why));
+    assert_content(png, "old");
+    assert_int_equal(unlink(png), 0);
     assert_int_equal(count_entries("fig1_test"), 0);
 }
 

@@ -15,7 +15,5 @@ int main(void)
     printf("mk_model_abi %zu %zu\n", sizeof(mk_model_abi), offsetof(mk_model_abi, rhs));
     printf("mk_study_opts %zu %zu\n", sizeof(mk_study_opts), offsetof(mk_study_opts, strict));
     printf("mk_meas_info %zu %zu\n", sizeof(mk_meas_info), offsetof(mk_meas_info, note));
-    printf("mk_vresult %zu %zu %zu\n", sizeof(mk_vresult), offsetof(mk_vresult, verdict),
-           offsetof(mk_vresult, note));
     return 0;
 }

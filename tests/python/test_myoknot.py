@@ -1,7 +1,7 @@
 """The Python package (python/myoknot) against the myoknot command (issue 13 item 3).
 
 Run by CTest as `python3 -m unittest test_myoknot` with PYTHONPATH=python, MYOKNOT_LIBRARY
-(the build's libmyoknot.so.1), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
+(the build's libmyoknot.so.2), MYOKNOT_CLI (the build's myoknot) and MYOKNOT_ABI_SIZES (a
 small C program printing the record sizes the headers give)."""
 import csv
 import math
@@ -194,8 +194,7 @@ class TestMyoknot(unittest.TestCase):
                              check=True).stdout
         ffi = myoknot.ffi
         fields = {"mk_error": ["line", "message"], "mk_symbol": ["is_output"],
-                  "mk_model_abi": ["rhs"], "mk_study_opts": ["strict"], "mk_meas_info": ["note"],
-                  "mk_vresult": ["verdict", "note"]}
+                  "mk_model_abi": ["rhs"], "mk_study_opts": ["strict"], "mk_meas_info": ["note"]}
         n = 0
         for line in out.splitlines():
             name, *nums = line.split()
@@ -317,6 +316,86 @@ class TestMyoknot(unittest.TestCase):
         self.assertEqual([(x["residual_before"], x["residual_after"]) for x in res],
                          [("%.4g" % a, "%.4g" % b) for a, b in zip(r.residuals_before, r.residuals)])
 
+    def test_continuation_equals_cli(self):
+        # myoknot.continuation gives the points of `myoknot scan` (--method newton, the default)
+        # for the same input: scan.csv number for number, the report as verdict.txt has it
+        model = os.path.join(SRC, "tests", "analysis", "adapt.myo")
+        r = myoknot.continuation("fs.p", -2, 2, model=model, freeze=["fs.a=0.5"], settle="200 s")
+        out = os.path.join(self.tmp, "cont")
+        p = subprocess.run([CLI, "scan", "fs.p", "--model", model, "--from", "-2", "--to", "2",
+                            "--freeze", "fs.a=0.5", "--settle", "200 s", "--out", out],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((r.swept, r.watch, r.frozen), ("fs.p", "fs.x", {"fs.a": 0.5}))
+        self.assertEqual((r.folds, r.hopf, r.unconverged), (2, 0, 0))
+        self.assertEqual(len(r.coexistence), 1)
+        with open(os.path.join(out, "scan.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), len(r.p))
+        self.assertGreater(len(rows), 10)
+        n = 0
+        for k, row in enumerate(rows):
+            self.assertEqual((int(row["branch"]), int(row["segment"]), int(row["point"])),
+                             (r.branch[k], r.segment[k], k))
+            self.assertEqual(row["fs.p [1]"], g10(r.p[k]))
+            self.assertEqual(row["converged"], str(int(r.converged[k])))
+            self.assertEqual(row["stable"], ("yes" if r.stable[k] else "no") if r.converged[k] else "")
+            self.assertEqual((row["n_unstable"], row["special"], row["iterations"]),
+                             (str(r.n_unstable[k]), r.kind[k], str(r.iterations[k])))
+            self.assertEqual(row["newton_step"], g10(r.newton_step[k]))
+            for name, a in r.values.items():
+                col = "%s [%s]%s" % (name, r.units[name], " (frozen)" if name in r.frozen else "")
+                self.assertEqual(row[col], g10(a[k]), (k, name))
+                n += 1
+        self.assertEqual(n, len(r.values) * len(rows))
+        self.assertGreaterEqual(len(r.values), 2)
+        with open(os.path.join(out, "verdict.txt")) as f:
+            verdict = f.read()
+        self.assertTrue(verdict.startswith(r.report), verdict)
+        self.assertTrue(verdict[len(r.report):].startswith("Cost: %d points, %d Newton iterations"
+                                                           % (len(r.p), r.newton_iters)))
+        self.assertEqual(r.csv.splitlines(), [",".join(x) for x in csv.reader(r.csv.splitlines())])
+        # without the freeze the slow state follows: no fold at all
+        free = myoknot.continuation("fs.p", -2, 2, model=model, settle="200 s")
+        self.assertEqual((free.folds, free.frozen), (0, {}))
+        with self.assertRaises(myoknot.Error) as e:
+            myoknot.continuation("fs.p", -2, 2, model=model, freeze="fs.nothing")
+        self.assertEqual(e.exception.origin, "argument")
+
+    def test_fit_targets_equals_cli(self):
+        # myoknot.fit_targets gives the numbers of `myoknot fit --targets` for the same input
+        args = dict(params="noci.p_mech50", targets="healthy-ppt", seed=3, design=6, starts=1, evals=15)
+        r = myoknot.fit_targets(dir=os.path.join(SRC, "data", "validation"), **args)
+        out = os.path.join(self.tmp, "fitt")
+        p = subprocess.run([CLI, "fit", "--params", args["params"], "--targets", args["targets"],
+                            "--seed", "3", "--design", "6", "--starts", "1", "--evals", "15",
+                            "--jobs", "1", "--out", out], capture_output=True, text=True, cwd=SRC)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((r.parameters, r.targets), (["noci.p_mech50"], ["healthy-ppt"]))
+        self.assertLess(r.objective, r.objective_before)
+        with open(os.path.join(out, "identifiability.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([(x["before"], x["after"], x["se_u"]) for x in rows],
+                         [("%.6g" % r.before[0], "%.6g" % r.after[0], "%.4g" % r.se_u[0])])
+        with open(os.path.join(out, "history.csv"), newline="") as f:
+            hist = [row["objective"] for row in csv.DictReader(f)]
+        self.assertEqual(hist, ["%.8g" % x for x in r.history])
+        with open(os.path.join(out, "residuals.csv")) as f:
+            self.assertEqual(f.read(), r.table)
+        rows = list(csv.DictReader(r.table.splitlines()))
+        self.assertEqual([(x["residual_before"], x["residual_after"]) for x in rows],
+                         [("%.4g" % a, "%.4g" % b) for a, b in zip(r.residuals_before, r.residuals)])
+        # every calibration target by default; a validation target is refused
+        cwd = os.getcwd()
+        os.chdir(SRC)
+        try:
+            with self.assertRaises(myoknot.Error) as e:
+                myoknot.fit_targets(params="noci.p_mech50", targets="healthy-ppt,active-trp-ppt-deficit")
+        finally:
+            os.chdir(cwd)
+        self.assertEqual(e.exception.origin, "argument")
+        self.assertIn("refusing validation target active-trp-ppt-deficit", e.exception.message)
+
     def test_trial_equals_cli(self):
         # myoknot.trial gives the command's patients, summary and responders for the same
         # design, patients and seed (Python with two threads, the command with one)
@@ -338,6 +417,48 @@ class TestMyoknot(unittest.TestCase):
         for i, row in enumerate(rows):
             want = float(row["md"]) if row["md"] else math.nan
             self.assertTrue(want == t.summary["md"][i] or (math.isnan(want) and math.isnan(t.summary["md"][i])))
+
+    def test_trial_numbers_equal_cli(self):
+        # the trial's effect sizes, intervals, per-arm samples and responders as numbers give
+        # the command's trial_summary.csv and responders.csv for the same design and seed
+        design = os.path.join(SRC, "tests", "cohort", "tiny.yaml")
+        t = myoknot.trial(design, patients=6, seed=3)
+        out = os.path.join(self.tmp, "trialn")
+        p = subprocess.run([CLI, "trial", design, "--patients", "6", "--seed", "3", "--out", out],
+                           capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((t.arms, t.outcomes, t.times), (["needling", "sham"], ["pain", "ppt"],
+                                                         ["baseline", "after", "day 2"]))
+        self.assertEqual((t.comparisons, t.units["ppt"], t.mids["ppt"]), ([("needling", "sham")], "kPa", 30.0))
+        self.assertEqual(t.flow["sampled"], 6)
+        self.assertEqual(sum(t.flow.values()) - t.flow["sampled"], 6)
+
+        def g6(x):
+            return "" if math.isnan(x) else "%.6g" % x
+        with open(os.path.join(out, "trial_summary.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), len(t.effects))
+        for row, e in zip(rows, t.effects):
+            self.assertEqual((row["comparison"], row["outcome"], row["time"], row["n_a"], row["n_b"]),
+                             (e.comparison, e.outcome + (" change" if e.change else ""), e.time,
+                              str(e.n_a), str(e.n_b)))
+            for k in ("md", "md_lo", "md_hi", "smd", "smd_lo", "smd_hi", "p"):
+                self.assertEqual(row[k], g6(getattr(e, k)), (row["outcome"], row["time"], k))
+            self.assertEqual(e.md, e.mean_a - e.mean_b)
+        e = t.effect("needling vs sham", "ppt", "after")
+        self.assertTrue(e.n_a >= 2 and e.md_lo < e.md < e.md_hi and e.smd_lo < e.smd < e.smd_hi)
+        self.assertIs(t.effect(0, "ppt", "after"), e)
+        # the samples are the effects' arms
+        s = {(x.arm, x.outcome, x.time, x.change): x for x in t.samples}
+        self.assertEqual(tuple(s[("sham", "ppt", "after", False)])[4:], (e.n_b, e.mean_b, e.sd_b))
+        with open(os.path.join(out, "responders.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([(r["arm"], r["outcome"], r["time"], r["mid"], r["unit"], r["responders"], r["n"])
+                          for r in rows],
+                         [(x.arm, x.outcome, x.time, "%.6g" % x.mid, x.unit, str(x.responders), str(x.n))
+                          for x in t.responders])
+        with self.assertRaises(KeyError):
+            t.effect(0, "ppt", "baseline", change=True)
 
     def test_cdef_generated_declares_every_export(self):
         # the cdef comes from the build (the preprocessed public headers), not from a copy in

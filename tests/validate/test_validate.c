@@ -116,7 +116,7 @@ static void run_text(const char *text, mk_vresult *res)
     if (mk_vtarget_load_string("inline.yaml", text, &t, &err)) fail_msg("load: %s", mk_error_format(&err, buf, sizeof buf));
     const mk_model_abi *abi = mk_builtin_find("tp_site");
     assert_non_null(abi);
-    if (mk_vtarget_run(t, abi, g_u, g_anat, res, &err)) fail_msg("run: %s", mk_error_format(&err, buf, sizeof buf));
+    if (mk_vtarget_compute(t, abi, g_u, g_anat, res, &err)) fail_msg("run: %s", mk_error_format(&err, buf, sizeof buf));
     mk_vtarget_free(t);
 }
 
@@ -148,13 +148,13 @@ static void test_run_verdicts(void **state)
     assert_true(r.model > 29 && r.model < 37);
     assert_float_equal(r.acc_lo, 29, 1e-12);
     assert_true(r.curve.n > 2); /* the curve for the figure */
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     snprintf(text, sizeof text, k_rest, "0.01", "");
     run_text(text, &r);
     assert_int_equal(r.verdict, MK_V_FAIL);
     assert_non_null(strstr(r.note, "outside the accepted"));
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     /* an expected failure holds while the model stays within drift of its recorded value */
     snprintf(text, sizeof text, k_rest, "0.01",
@@ -163,7 +163,7 @@ static void test_run_verdicts(void **state)
     assert_int_equal(r.verdict, MK_V_XFAIL);
     assert_int_equal(r.n_recorded, 1);
     assert_float_equal(r.recorded[0], 33, 1e-12);
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     /* ... and is a DRIFT once the value moved further than that */
     snprintf(text, sizeof text, k_rest, "0.01",
@@ -172,20 +172,20 @@ static void test_run_verdicts(void **state)
     assert_int_equal(r.verdict, MK_V_DRIFT);
     assert_non_null(strstr(r.note, "recorded 40"));
     assert_string_equal(mk_verdict_name(r.verdict), "DRIFT");
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     snprintf(text, sizeof text, k_rest, "4", "expected_failure: {reason: not any more, model_value: {tp_site: 33}, drift: 1}\n");
     run_text(text, &r);
     assert_int_equal(r.verdict, MK_V_XPASS);
     assert_non_null(strstr(r.note, "remove the mark"));
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     /* a mark recorded for another model does not apply to this one */
     snprintf(text, sizeof text, k_rest, "0.01", "expected_failure: {reason: other, model_value: {tp_site_central: 33}, drift: 1}\n");
     run_text(text, &r);
     assert_int_equal(r.verdict, MK_V_FAIL);
     assert_string_equal(r.role, "validation");
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 }
 
 /* ---------------------------------------------------------------- circularity */
@@ -239,7 +239,7 @@ static void test_run_units_and_ops(void **state)
     mk_vresult r;
     run_text(text, &r);
     assert_float_equal(r.model, 1.0, 1e-12); /* a ratio is a pure number... */
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     const char *text2 =
         "name: ppt-kg\nrole: validation\nquantity: q\nsource: s\nwhy: w\ncompare: within\n"
@@ -249,7 +249,7 @@ static void test_run_units_and_ops(void **state)
     run_text(text2, &r);
     assert_true(r.model > 2.0 && r.model < 3.5); /* about 270-290 kPa */
     assert_string_equal(r.unit, "kg/cm2");
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 
     /* a missing measurement label: an ERROR verdict naming the extraction's line */
     const char *text3 =
@@ -260,7 +260,7 @@ static void test_run_units_and_ops(void **state)
     run_text(text3, &r);
     assert_int_equal(r.verdict, MK_V_ERROR);
     assert_non_null(strstr(r.note, "inline.yaml:11:10: the scenario has no measurement labelled 'PPT'"));
-    mk_vresult_free(&r);
+    mk_vresult_clear(&r);
 }
 
 /* ---------------------------------------------------------------- the bad corpus */
@@ -299,12 +299,12 @@ static void test_bad_corpus(void **state)
             snprintf(got, sizeof got, "%d:%d: %s", err.line, err.column, err.message);
         } else {
             mk_vresult r;
-            assert_int_equal(mk_vtarget_run(t, abi, g_u, g_anat, &r, &err), MK_OK);
+            assert_int_equal(mk_vtarget_compute(t, abi, g_u, g_anat, &r, &err), MK_OK);
             if (r.verdict != MK_V_ERROR) fail_msg("%s: loads and runs (verdict %s), expected an error", e->d_name, mk_verdict_name(r.verdict));
             /* note: "FILE:LINE:COL: message" */
             const char *p = strstr(r.note, ".yaml:");
             snprintf(got, sizeof got, "%s", p ? p + 6 : r.note);
-            mk_vresult_free(&r);
+            mk_vresult_clear(&r);
         }
         mk_vtarget_free(t);
         /* messages that name the file itself use its full path here: compare the relative form */
@@ -464,6 +464,102 @@ static void test_stale_names(void **state)
     mk_vtarget_free(t);
 }
 
+/* ---------------------------------------------------------------- the public handle */
+
+/* mk_vtarget_run's handle reads, through its accessors, what the record of the same run
+ * holds: every text, the numbers, the items of an ordinal target, the recorded values of an
+ * expected failure and the curve. */
+static void handle_matches(mk_vtarget *t)
+{
+    const mk_model_abi *abi = mk_builtin_find("tp_site");
+    mk_vresult rec, *h = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_vtarget_compute(t, abi, g_u, g_anat, &rec, &err), MK_OK);
+    assert_int_equal(mk_vtarget_run(t, abi, g_u, g_anat, &h, &err), MK_OK);
+    assert_non_null(h);
+    assert_int_equal(mk_vresult_verdict(h), rec.verdict);
+    assert_string_equal(mk_vresult_name(h), rec.name);
+    assert_string_equal(mk_vresult_file(h), rec.file);
+    assert_string_equal(mk_vresult_quantity(h), rec.quantity);
+    assert_string_equal(mk_vresult_source(h), rec.source);
+    assert_string_equal(mk_vresult_published(h), rec.published);
+    assert_string_equal(mk_vresult_unit(h), rec.unit);
+    assert_string_equal(mk_vresult_compare(h), rec.compare);
+    assert_string_equal(mk_vresult_tolerance(h), rec.tolerance);
+    assert_string_equal(mk_vresult_why(h), rec.why);
+    assert_string_equal(mk_vresult_role(h), rec.role);
+    assert_string_equal(mk_vresult_role_why(h), rec.role_why);
+    assert_string_equal(mk_vresult_circular(h), rec.circular);
+    assert_string_equal(mk_vresult_expected(h), rec.expected);
+    assert_string_equal(mk_vresult_model_text(h), rec.model_text);
+    assert_string_equal(mk_vresult_note(h), rec.note);
+    assert_memory_equal(&(double){mk_vresult_model(h)}, &rec.model, sizeof(double)); /* NaN too */
+    double lo, hi, pv = mk_vresult_published_value(h, &lo, &hi);
+    assert_memory_equal(&pv, &rec.pub_value, sizeof pv);
+    assert_memory_equal(&lo, &rec.pub_lo, sizeof lo);
+    assert_memory_equal(&hi, &rec.pub_hi, sizeof hi);
+    mk_vresult_accepted(h, &lo, &hi);
+    assert_memory_equal(&lo, &rec.acc_lo, sizeof lo);
+    assert_memory_equal(&hi, &rec.acc_hi, sizeof hi);
+    double ms = NAN;
+    assert_int_equal(mk_vresult_direction(h, &ms), rec.direction);
+    assert_true(ms == rec.min_step);
+    assert_int_equal(mk_vresult_items(h), rec.n_items);
+    for (int i = 0; i < rec.n_items; i++) {
+        const char *label = NULL;
+        assert_true(mk_vresult_item(h, i, &label) == rec.items[i]);
+        assert_string_equal(label, rec.item_labels[i]);
+    }
+    const char *label = NULL;
+    assert_true(isnan(mk_vresult_item(h, rec.n_items, &label)));
+    assert_string_equal(label, "");
+    double recd[8], drift;
+    assert_int_equal(mk_vresult_recorded(h, recd, 8, &drift), rec.n_recorded);
+    for (int k = 0; k < rec.n_recorded; k++) assert_true(recd[k] == rec.recorded[k]);
+    assert_memory_equal(&drift, &rec.drift, sizeof drift);
+    mk_vcurve_info c;
+    mk_vresult_curve(h, &c);
+    assert_int_equal(c.n, rec.curve.n);
+    assert_true(c.n > 2);
+    assert_string_equal(c.label, rec.curve.label);
+    assert_string_equal(c.unit, rec.curve.unit);
+    assert_memory_equal(c.t_s, rec.curve.t_s, (size_t)c.n * sizeof(double));
+    assert_memory_equal(c.v, rec.curve.v, (size_t)c.n * sizeof(double));
+    assert_int_equal(c.band_applies, rec.curve.band_applies);
+    assert_true(mk_vresult_wall_s(h) >= 0);
+    mk_vresult_free(h);
+    mk_vresult_clear(&rec);
+}
+
+static void test_handle(void **state)
+{
+    (void)state;
+    char text[2048];
+    mk_vtarget *t = NULL;
+    mk_error err = {0};
+    /* a band and an expected failure with a recorded value */
+    snprintf(text, sizeof text, k_rest, "0.01",
+             "expected_failure: {reason: a documented miss, model_value: {tp_site: 33}, drift: 1}\n");
+    assert_int_equal(mk_vtarget_load_string("inline.yaml", text, &t, &err), MK_OK);
+    handle_matches(t);
+    mk_vtarget_free(t);
+    /* an ordinal target: items, labels, direction */
+    const char *root = getenv("MK_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/validation/03-rh-dose-response.yaml", root ? root : ".");
+    assert_int_equal(mk_vtarget_load_file(path, &t, &err), MK_OK);
+    handle_matches(t);
+    /* no result on a missing argument, and nothing to free */
+    mk_vresult *h = (mk_vresult *)&err;
+    assert_int_equal(mk_vtarget_run(t, NULL, g_u, g_anat, &h, &err), MK_ERR_INVALID);
+    assert_null(h);
+    assert_int_equal(mk_vtarget_run(t, mk_builtin_find("tp_site"), g_u, g_anat, NULL, &err), MK_ERR_INVALID);
+    mk_vtarget_free(t);
+    mk_vresult_free(NULL);
+    assert_int_equal(mk_vresult_verdict(NULL), MK_V_ERROR);
+    assert_string_equal(mk_vresult_name(NULL), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_shipped_targets_load),
         cmocka_unit_test(test_shipped_audit_marks),
         cmocka_unit_test(test_stale_names),
+        cmocka_unit_test(test_handle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
