@@ -41,8 +41,11 @@ typedef struct composer {
     mk_buf *b;
     mk_error *err;
     unsigned char *dep[4]; /* by kind and index: DEP_* of segment variables */
+    unsigned char *tis;    /* by variable index: 0 unknown, 1 reads no tissue, 2 reads tissue */
+    unsigned char *need;   /* by variable index: a site readout some label reads */
     int site;              /* emitting for this site (its tissue or its share of a segment) */
     int seg;               /* emitting this segment instance */
+    int readout;           /* naming from a site's readout: its own copy of a segment readout */
     mk_status rc;
 } composer;
 
@@ -114,6 +117,97 @@ static int site_local(composer *c, const mk_decl *d)
     return decl_role(d) == ROLE_SEGMENT && d->kind == MK_SYM_VAR && dep_of_decl(c, d) == DEP_SITE;
 }
 
+/* Whether variable d reads a site's tissue, through variables: a segment state is a
+ * boundary (it integrates the segment's summed input, shared by its sites). */
+static int reads_tissue_expr(composer *c, const mk_expr *e);
+
+static int reads_tissue(composer *c, const mk_decl *d)
+{
+    int role = decl_role(d);
+    if (role != ROLE_SEGMENT) return role == ROLE_TISSUE;
+    if (d->kind != MK_SYM_VAR) return 0;
+    unsigned char *slot = &c->tis[d->index];
+    if (!*slot) {
+        *slot = 1; /* a cycle cannot happen in a checked model */
+        *slot = reads_tissue_expr(c, d->rhs) ? 2 : 1;
+    }
+    return *slot == 2;
+}
+
+static int reads_tissue_expr(composer *c, const mk_expr *e)
+{
+    if (!e) return 0;
+    switch (e->kind) {
+    case E_REF: return e->decl && reads_tissue(c, e->decl);
+    case E_ARG:
+    case E_NEG:
+    case E_NOT: return reads_tissue_expr(c, e->a);
+    case E_BIN: return reads_tissue_expr(c, e->a) || reads_tissue_expr(c, e->b);
+    case E_CALL:
+        if (e->fn) return reads_tissue_expr(c, e->a);
+        for (int i = 0; i < e->nargs; i++)
+            if (reads_tissue_expr(c, e->args[i])) return 1;
+        return 0;
+    default: return 0;
+    }
+}
+
+/* A site readout: a segment variable that reads its sites' tissue through the segment's own
+ * state (the transmission, the pain ratings).  The segment computes it from the summed input;
+ * a site reports it from its own input through the shared state (docs/site-composition.md,
+ * "Local pain per site"). */
+static int readout(composer *c, const mk_decl *d)
+{
+    return decl_role(d) == ROLE_SEGMENT && d->kind == MK_SYM_VAR && !site_local(c, d) && reads_tissue(c, d);
+}
+
+static void mark_need_expr(composer *c, const mk_expr *e);
+
+static void mark_need(composer *c, const mk_decl *d)
+{
+    if (!readout(c, d) || c->need[d->index]) return;
+    c->need[d->index] = 1;
+    mark_need_expr(c, d->rhs);
+}
+
+static void mark_need_expr(composer *c, const mk_expr *e)
+{
+    if (!e) return;
+    switch (e->kind) {
+    case E_REF:
+        if (e->decl) mark_need(c, e->decl);
+        break;
+    case E_ARG:
+    case E_NEG:
+    case E_NOT: mark_need_expr(c, e->a); break;
+    case E_BIN:
+        mark_need_expr(c, e->a);
+        mark_need_expr(c, e->b);
+        break;
+    case E_CALL:
+        if (e->fn) mark_need_expr(c, e->a);
+        for (int i = 0; !e->fn && i < e->nargs; i++) mark_need_expr(c, e->args[i]);
+        break;
+    default: break;
+    }
+}
+
+/* Sites share segment g with another site: only then has a site readout its own copy (alone,
+ * the segment's value is the site's). */
+static int shared_segment(const composer *c, int g)
+{
+    int n = 0;
+    for (int s = 0; s < c->sp->n_sites; s++) n += c->sp->sites[s].segment == g;
+    return n > 1;
+}
+
+/* Site s reports its own copy of d. */
+static int own_readout(const composer *c, const mk_decl *d, int s)
+{
+    return d->kind == MK_SYM_VAR && decl_role(d) == ROLE_SEGMENT && c->need[d->index] &&
+           shared_segment(c, c->sp->sites[s].segment);
+}
+
 /* ---------------------------------------------------------------- printing */
 
 static void put_str(mk_buf *b, const char *s)
@@ -146,7 +240,7 @@ static void name_at(composer *c, const mk_decl *d, int s)
     case ROLE_PERSON: mk_buf_printf(c->b, "%s.%s", d->comp->name, d->local); break;
     case ROLE_TISSUE: mk_buf_printf(c->b, "%s_%s.%s", st->prefix, d->comp->name, d->local); break;
     default:
-        if (site_local(c, d))
+        if (site_local(c, d) || (c->readout && own_readout(c, d, s)))
             mk_buf_printf(c->b, "%s_%s.%s", st->prefix, d->comp->name, d->local);
         else
             mk_buf_printf(c->b, "%s_%s.%s", c->sp->segments[st->segment], d->comp->name, d->local);
@@ -330,7 +424,7 @@ static int picked(composer *c, const mk_decl *d, int pick)
     switch (pick) {
     case PICK_TISSUE: return decl_role(d) != ROLE_PERSON;
     case PICK_PERSON: return decl_role(d) == ROLE_PERSON;
-    case PICK_SITE_LOCAL: return site_local(c, d);
+    case PICK_SITE_LOCAL: return site_local(c, d) || (c->site >= 0 && own_readout(c, d, c->site));
     case PICK_SHARED: return !site_local(c, d);
     default: return 1;
     }
@@ -397,7 +491,9 @@ static void put_label(composer *c, const char *prefix, const mk_label_decl *l, i
         mk_buf_printf(c->b, "  %s_%s = ", prefix, l->name);
     else
         mk_buf_printf(c->b, "  %s = ", l->name);
+    c->readout = 1;
     name_at(c, l->decl, s);
+    c->readout = 0;
     mk_buf_puts(c->b, "\n");
 }
 
@@ -462,8 +558,10 @@ static void put_parts(composer *c)
                 put_component(c, k, sp->sites[c->site].prefix, PICK_TISSUE);
             break;
         default:
+            c->readout = 1;
             for (c->site = 0; c->site < sp->n_sites; c->site++)
                 put_component(c, k, sp->sites[c->site].prefix, PICK_SITE_LOCAL);
+            c->readout = 0;
             c->site = -1;
             for (c->seg = 0; c->seg < sp->n_segments; c->seg++)
                 put_component(c, k, sp->segments[c->seg], PICK_SHARED);
@@ -547,13 +645,24 @@ mk_status mk_model_compose(const mk_model *base, const mk_compose_spec *spec, mk
     composer c = {.m = base, .sp = spec, .b = out, .err = err, .site = -1, .seg = -1};
     int n_vars = base->count[MK_SYM_VAR];
     c.dep[MK_SYM_VAR] = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
-    if (!c.dep[MK_SYM_VAR]) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    c.tis = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
+    c.need = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
+    if (!c.dep[MK_SYM_VAR] || !c.tis || !c.need) {
+        free(c.dep[MK_SYM_VAR]);
+        free(c.tis);
+        free(c.need);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    for (const mk_label_decl *l = base->labels; l; l = l->next)
+        if (l->decl) mark_need(&c, l->decl);
     put_header(&c);
     put_parts(&c);
     for (int s = 0; !c.rc && s < spec->n_sites; s++)
         if (spec->sites[s].key >= 0) put_satellite(&c, s);
     if (!c.rc) put_interface(&c);
     free(c.dep[MK_SYM_VAR]);
+    free(c.tis);
+    free(c.need);
     if (c.rc) return c.rc;
     if (out->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     return MK_OK;

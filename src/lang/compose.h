@@ -11,6 +11,10 @@
  * written as an ordinary expression ((a_noci.rate + b_noci.rate)); a segment variable that
  * depends on nothing of the segment but on the tissue (the A-beta input from a site's skin)
  * is computed per site and summed the same way, so a nonlinearity per site stays per site.
+ * A segment variable a label reads that depends on the tissue through the segment's state (the
+ * transmission, the local and referred pain) is a site readout: in a segment of several sites
+ * each site gets its own copy, the same equations with its own tissue input and the segment's
+ * shared state, and its labels bind that copy (a site's local pain follows its own input).
  * The result is model text: it goes through the same check and code generation (and so the
  * analytic sparse Jacobian) as any model file.
  *

@@ -97,6 +97,29 @@ above satellite_nociceptors "$nr_s" "$nr_n"
 if grep -q 'semispinalis_capitis_r_satellite' "$T/r_nosat/series.csv"; then
     echo "FAIL satellite_off: the coupling exists without satellite_of"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
 
+# ---- (e) local pain per site (docs/site-composition.md, "Local pain per site"): ischaemic
+# compression of the right upper trapezius alone, with the right levator scapulae in the same
+# segment.  The pressed site's local pain rises; the levator's follows its own input through the
+# shared dorsal horn and stays near its baseline, and so does its own region, the lateral neck,
+# which is in no referral zone of the trapezius.
+scen ic '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}' '  - {event: ischemic_compression, at: 5 min, pressure: 2.5 kg/cm2, tool: thumb, hold: 90 s, repeats: 1, rest: 30 s}'
+# window NAME PATTERN T0 T1: the largest value of the column matching PATTERN in [T0, T1] s,
+# "none" without such a column
+window() { awk -F, -v p="$2" -v a="$3" -v b="$4" '$2 ~ p && $1 >= a && $1 <= b { n++; if ($4 + 0 > m) m = $4 + 0 }
+    END { if (n) printf "%.9g\n", m; else print "none" }' "$T/r_$1/series.csv"; }
+below() { # NAME A B: A < B, A a number
+    if [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
+        echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
+}
+pl_a=$(window ic '^upper_trapezius_r_pain\.local$' 300 420); pl_b=$(window ic '^levator_scapulae_r_pain\.local$' 300 420)
+pl_b0=$(window ic '^levator_scapulae_r_pain\.local$' 0 290)
+ln=$(window ic '^pain\.region\.lateral_neck_r$' 300 420); ln0=$(window ic '^pain\.region\.lateral_neck_r$' 0 290)
+echo "compression of the trapezius: its local pain $pl_a; the levator's $pl_b (before $pl_b0); lateral neck $ln (before $ln0)"
+below local_pressed_site_exists 5 "$(awk -v x="$pl_a" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
+below local_other_site "$pl_b" "$(awk -v x="$pl_b0" 'BEGIN { print x + 0.5 }')"
+below lateral_neck_region "$ln" "$(awk -v x="$ln0" 'BEGIN { print x + 0.5 }')"
+
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
     printf 'name: bad\nsites:\n%s\nduration: 10 min\ntimeline:\n%s\n' "$3" "${4:-  - {event: stress, at: 0 s, level: 0.5, duration: 1 min\}}" > "$T/$1.yaml"
