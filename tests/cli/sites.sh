@@ -109,7 +109,7 @@ scen ic '  - {muscle: upper_trapezius, side: right}
 window() { awk -F, -v p="$2" -v a="$3" -v b="$4" '$2 ~ p && $1 >= a && $1 <= b { n++; if ($4 + 0 > m) m = $4 + 0 }
     END { if (n) printf "%.9g\n", m; else print "none" }' "$T/r_$1/series.csv"; }
 below() { # NAME A B: A < B, A a number
-    if [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
+    if [ -n "$2" ] && [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
         echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
 }
 pl_a=$(window ic '^upper_trapezius_r_pain\.local$' 300 420); pl_b=$(window ic '^levator_scapulae_r_pain\.local$' 300 420)
@@ -119,6 +119,17 @@ echo "compression of the trapezius: its local pain $pl_a; the levator's $pl_b (b
 below local_pressed_site_exists 5 "$(awk -v x="$pl_a" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
 below local_other_site "$pl_b" "$(awk -v x="$pl_b0" 'BEGIN { print x + 0.5 }')"
 below lateral_neck_region "$ln" "$(awk -v x="$ln0" 'BEGIN { print x + 0.5 }')"
+
+# ---- (f) measurements at any site (`site:` on a measure event): during the compression of the
+# trapezius, the pain rated at the trapezius and at the levator (each its own local pain)
+printf 'name: meas\nsites:\n  - {muscle: upper_trapezius, side: right}\n  - {muscle: levator_scapulae, side: right}\nduration: 10 min\noutput_every: 1 min\ntimeline:\n  - {event: ischemic_compression, at: 5 min, pressure: 2.5 kg/cm2, tool: thumb, hold: 90 s, repeats: 1, rest: 30 s}\n  - {event: measure, at: 6 min, what: [pain, stiffness]}\n  - {event: measure, at: 6 min, what: [pain, stiffness], site: levator_scapulae_r}\n' > "$T/meas.yaml"
+check run_meas 0 "" "$BIN" run "$T/meas.yaml" --out "$T/r_meas"
+mval() { awk -F, -v l="$1" '$2 == l { v = $5 } END { print (v == "") ? "none" : v }' "$T/r_meas/measurements.csv"; }
+m_a=$(mval 'pain local'); m_b=$(mval 'pain local at levator_scapulae_r'); k_b=$(mval 'stiffness at levator_scapulae_r')
+echo "measured during compression of the trapezius: pain there $m_a, at the levator $m_b (stiffness $k_b kPa)"
+below measure_pain_pressed_site 5 "$(awk -v x="$m_a" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
+below measure_pain_other_site "$m_b" 1
+below measure_stiffness_other_site 0 "$(awk -v x="$k_b" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
 
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
@@ -152,6 +163,9 @@ bad satellite_later "$T/satellite_later.yaml:3:58: error: 'satellite_of: levator
 bad satellite_unknown "did you mean 'upper_trapezius_r'?" \
     '  - {muscle: upper_trapezius, side: right}
   - {muscle: levator_scapulae, side: right, satellite_of: upper_trapezius_l}'
+bad measure_site "$T/measure_site.yaml:7:50: error: unknown site 'levator_scapula_r' (did you mean 'levator_scapulae_r'?)" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}' "  - {event: measure, at: 1 min, what: ppt, site: levator_scapula_r}"
 printf 'name: bad\nsite: {muscle: upper_trapezius, side: right}\nsites:\n  - {muscle: upper_trapezius}\nduration: 1 min\ntimeline: []\n' > "$T/both_keys.yaml"
 check both_keys 1 "$T/both_keys.yaml:2:1: error: 'site' and 'sites' both given" "$BIN" run "$T/both_keys.yaml" --out "$T/r_both_keys"
 printf 'name: bad\nduration: 10 min\ntimeline:\n  - {event: stress, at: 0 s, level: 0.5, duration: 1 min, site: upper_trapezius_r}\n' > "$T/no_sites.yaml"
