@@ -25,10 +25,14 @@ static const char *const k_segment_comps[] = {"spinal", "pain", NULL};
 static const char *const k_person_comps[] = {"life", NULL};
 /* Systemic inputs declared in a tissue component: a drug taken by mouth reaches every site. */
 static const char *const k_person_members[] = {"therapy.nsaid", "therapy.central_analgesic", NULL};
-/* The satellite hypothesis: the tissue's motor port (the label of the voluntary activation it
- * reads) and the key's output that drives it. */
+/* The satellite hypothesis (models/satellite.myo): the tissue's motor port (the label of the
+ * voluntary activation it reads) and the key's output that drives it, in the site model; the
+ * satellite model's ports. */
 static const char k_motor_label[] = "load_activation";
 static const char k_referred_label[] = "pain_referred";
+static const char k_sat_in_label[] = "satellite_referred";
+static const char k_sat_out_label[] = "satellite_activation";
+static const char k_sat_zone_label[] = "satellite_zone_weight";
 
 enum { ROLE_TISSUE, ROLE_SEGMENT, ROLE_PERSON };
 /* What a segment variable depends on: nothing that changes per site or segment, the tissue of
@@ -46,6 +50,8 @@ typedef struct composer {
     int site;              /* emitting for this site (its tissue or its share of a segment) */
     int seg;               /* emitting this segment instance */
     int readout;           /* naming from a site's readout: its own copy of a segment readout */
+    int sat;               /* emitting the satellite component of this site, -1 none */
+    const mk_decl *sat_in, *sat_out, *sat_zone; /* the satellite model's ports */
     mk_status rc;
 } composer;
 
@@ -256,14 +262,41 @@ static const mk_decl *label_decl(const mk_model *m, const char *label)
     return NULL;
 }
 
+static void put_ref(composer *c, const mk_decl *d);
+
+/* A reference in satellite site c->sat's component: its own declarations by the instance's
+ * name, the port by the key's referred pain. */
+static void put_satellite_ref(composer *c, const mk_decl *d)
+{
+    const mk_compose_site *st = &c->sp->sites[c->sat];
+    if (d == c->sat_in) {
+        int sat = c->sat;
+        c->sat = -1;
+        c->site = st->key; /* the key segment's referred pain */
+        put_ref(c, label_decl(c->m, k_referred_label));
+        c->site = -1;
+        c->sat = sat;
+    } else if (d->comp == c->sat_out->comp) {
+        mk_buf_printf(c->b, "%s_%s.%s", st->prefix, d->comp->name, d->local);
+    } else if (!c->rc) {
+        c->rc = mk_fail(c->err, MK_ERR_MODEL, "cannot compose the satellite model: its '%s' reads "
+                        "'%s', which is neither its own nor its port %s", c->sat_out->comp->name,
+                        d->qname, k_sat_in_label);
+    }
+}
+
 static void put_ref(composer *c, const mk_decl *d)
 {
+    if (c->sat >= 0) {
+        put_satellite_ref(c, d);
+        return;
+    }
     if (c->site >= 0) {
         const mk_compose_site *st = &c->sp->sites[c->site];
         if (st->key >= 0 && d == label_decl(c->m, k_motor_label)) { /* a satellite's motor port */
             mk_buf_puts(c->b, "(");
             name_at(c, d, c->site);
-            mk_buf_printf(c->b, " + %s_satellite.activation)", st->prefix);
+            mk_buf_printf(c->b, " + %s_%s.%s)", st->prefix, c->sat_out->comp->name, c->sat_out->local);
             return;
         }
         name_at(c, d, c->site);
@@ -376,7 +409,8 @@ static void put_decl(composer *c, const mk_decl *d)
     switch (d->kind) {
     case MK_SYM_PARAM:
         mk_buf_printf(b, "  param %s = ", d->local);
-        put_num(b, d->value);
+        /* a satellite's zone weight is its own, from the anatomy */
+        put_num(b, c->sat >= 0 && d == c->sat_zone ? c->sp->sites[c->sat].zone_weight : d->value);
         mk_buf_printf(b, " [%s] { range ", d->unit_text);
         put_num(b, d->lo);
         mk_buf_puts(b, " .. ");
@@ -570,39 +604,12 @@ static void put_parts(composer *c)
     }
 }
 
-/* A satellite's coupling to its key (the hypothesis's own parameters, with their sources). */
+/* Satellite site s's coupling to its key: the satellite model's component, instantiated. */
 static void put_satellite(composer *c, int s)
 {
-    const mk_compose_site *st = &c->sp->sites[s];
-    const mk_decl *act = label_decl(c->m, k_motor_label);
-    mk_buf *b = c->b;
-    mk_buf_printf(b, "\ncomponent %s_satellite {\n", st->prefix);
-    mk_buf_printf(b, "  doc \"Satellite trigger point hypothesis: %s arose in the referral zone of %s; "
-                  "referred pain from the key raises the motor drive of the muscle it is felt in.\"\n",
-                  st->prefix, c->sp->sites[st->key].prefix);
-    mk_buf_printf(b, "  param k_motor = 5 [%s] { range 0 .. 20 source \"assumed: the hypothesis (Simons, "
-                  "Travell & Simons 1999; Hsieh et al. 2007 Am J Phys Med Rehabil 86:397, needling a key "
-                  "TrP relieves its satellites) gives no gain; 5 %% MVC at 10/10 referred pain is the size of "
-                  "the desk load\" doc \"extra voluntary activation of the satellite's muscle at 10/10 "
-                  "referred pain in its zone\" }\n", act->unit_text);
-    mk_buf_puts(b, "  param w_zone = ");
-    put_num(b, st->zone_weight);
-    mk_buf_puts(b, " [1] { range 0 .. 1 source \"computed by myoknot from the anatomy: the key site's "
-                "referral weight onto this muscle's local regions at full sensitisation (body/referral.h, "
-                "docs/referral.md)\" doc \"how much of the key's referred pain is felt over this muscle\" }\n");
-    /* a state, not a variable: in a variant whose nociceptors read the activation (the
-     * neurogenic one) a variable would close an algebraic loop satellite -> segment -> satellite */
-    mk_buf_puts(b, "  param tau = 60 [s] { range 10 .. 600 source \"assumed: the motor drive follows "
-                "the referred pain over about a minute\" doc \"time constant of the satellite's added "
-                "activation\" }\n");
-    mk_buf_printf(b, "  var target [%s] = k_motor * w_zone * ", act->unit_text);
-    c->site = st->key; /* the key segment's referred pain */
-    put_ref(c, label_decl(c->m, k_referred_label));
-    c->site = -1;
-    mk_buf_printf(b, " / 10 { doc \"the activation the key's referred pain asks for\" }\n"
-                  "  state activation = 0 [%s] { doc \"voluntary activation added by referred pain from "
-                  "the key\" bound >= 0 }\n  d(activation)/dt = (target - activation) / tau\n"
-                  "  output activation\n}\n", act->unit_text);
+    c->sat = s;
+    put_component(c, c->sat_out->comp, c->sp->sites[s].prefix, PICK_ALL);
+    c->sat = -1;
 }
 
 static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_error *err)
@@ -627,6 +634,21 @@ static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_err
         if (!act || !ref || decl_role(act) != ROLE_TISSUE || act->kind != MK_SYM_INPUT)
             return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site with model '%s': it needs "
                            "the labels %s (a tissue input) and %s", m->name, k_motor_label, k_referred_label);
+        const mk_model *sm = sp->satellite;
+        const mk_decl *in = sm ? label_decl(sm, k_sat_in_label) : NULL;
+        const mk_decl *out = sm ? label_decl(sm, k_sat_out_label) : NULL;
+        const mk_decl *zone = sm ? label_decl(sm, k_sat_zone_label) : NULL;
+        if (!in || !out || !zone || in->kind != MK_SYM_INPUT || out->kind == MK_SYM_PARAM ||
+            zone->kind != MK_SYM_PARAM || zone->comp != out->comp || in->comp == out->comp)
+            return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site: the satellite model "
+                           "(models/satellite.myo) needs the labels %s (an input), %s and %s (a "
+                           "parameter of %s's component)", k_sat_in_label, k_sat_out_label,
+                           k_sat_zone_label, k_sat_out_label);
+        if (strcmp(in->unit_text, ref->unit_text) || strcmp(out->unit_text, act->unit_text))
+            return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site: the satellite model's "
+                           "ports are in [%s] and [%s], model '%s''s %s and %s in [%s] and [%s]",
+                           in->unit_text, out->unit_text, m->name, k_referred_label, k_motor_label,
+                           ref->unit_text, act->unit_text);
     }
     for (const mk_law_decl *l = m->laws; l; l = l->next)
         if (!l->comp)
@@ -642,7 +664,12 @@ mk_status mk_model_compose(const mk_model *base, const mk_compose_spec *spec, mk
     if (!base || !out) return mk_fail(err, MK_ERR_INVALID, "mk_model_compose: no model");
     mk_status rc = check_spec(base, spec, err);
     if (rc) return rc;
-    composer c = {.m = base, .sp = spec, .b = out, .err = err, .site = -1, .seg = -1};
+    composer c = {.m = base, .sp = spec, .b = out, .err = err, .site = -1, .seg = -1, .sat = -1};
+    if (spec->satellite) {
+        c.sat_in = label_decl(spec->satellite, k_sat_in_label);
+        c.sat_out = label_decl(spec->satellite, k_sat_out_label);
+        c.sat_zone = label_decl(spec->satellite, k_sat_zone_label);
+    }
     int n_vars = base->count[MK_SYM_VAR];
     c.dep[MK_SYM_VAR] = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
     c.tis = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);

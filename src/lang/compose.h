@@ -18,10 +18,10 @@
  * The result is model text: it goes through the same check and code generation (and so the
  * analytic sparse Jacobian) as any model file.
  *
- * A satellite site (key >= 0) gets one more component, PREFIX_satellite, whose activation --
- * an assumed gain times the key's referral weight onto the satellite's muscle times the key
- * segment's referred pain -- adds to the satellite's voluntary activation wherever its tissue
- * reads it: referred pain raising the motor drive in the referral zone.
+ * A satellite site (key >= 0) gets one more component, PREFIX_satellite, the satellite model's
+ * component (models/satellite.myo) with its port read from the key segment's referred pain and
+ * its zone weight from the anatomy; its activation adds to the satellite's voluntary activation
+ * wherever its tissue reads it: referred pain raising the motor drive in the referral zone.
  *
  * Labels: the composed model's unprefixed labels bind the first site (the program's protocol,
  * measurements and reports act on it as on a single-site model); each site's labels are
@@ -51,6 +51,12 @@ typedef struct mk_compose_spec {
     int n_sites;                     /* 1 .. MK_COMPOSE_MAX_SITES */
     const char *const *segments;     /* segment group names, identifiers: "seg_r_c2_c5" */
     int n_segments;
+    /* The satellite hypothesis's model (models/satellite.myo, checked), needed when a site has
+     * a key: its labels satellite_referred (an input: the key's referred pain),
+     * satellite_activation (added to the satellite's motor input) and satellite_zone_weight
+     * (a parameter, set to the site's zone_weight) name the ports; the component holding
+     * satellite_activation is instantiated per satellite. */
+    const mk_model *satellite;
 } mk_compose_spec;
 
 /* The composed model's text into out (appended).  Fails (MK_ERR_MODEL) when the base model

@@ -94,6 +94,9 @@ nr_s=$(peak sat 'semispinalis_capitis_r_noci\.rate$'); nr_n=$(peak nosat 'semisp
 echo "satellite: activation from the key $act % MVC; its nociceptors $nr_s Hz with, $nr_n Hz without"
 above satellite_activation "$act" 0.1
 above satellite_nociceptors "$nr_s" "$nr_n"
+# the hypothesis is a model file (models/satellite.myo), its parameters with range and source
+check satellite_model 0 "Hsieh et al. 2007" "$BIN" model show satellite
+check satellite_model_ports 0 "satellite_zone_weight" "$BIN" model show satellite
 if grep -q 'semispinalis_capitis_r_satellite' "$T/r_nosat/series.csv"; then
     echo "FAIL satellite_off: the coupling exists without satellite_of"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
 
