@@ -18,13 +18,9 @@
 #include "lang/ast.h"
 #include "lang/compose.h"
 
-/* The parts of the site model, by component (docs/site-composition.md, "The decision").  A
- * component not named here is tissue.  Until tp_site.myo is split into part files, the
- * partition is this table: it names components, no physiology. */
-static const char *const k_segment_comps[] = {"spinal", "pain", NULL};
-static const char *const k_person_comps[] = {"life", NULL};
-/* Systemic inputs declared in a tissue component: a drug taken by mouth reaches every site. */
-static const char *const k_person_members[] = {"therapy.nsaid", "therapy.central_analgesic", NULL};
+/* The parts of the site model are declared in the model (docs/site-composition.md, "The
+ * decision"): `part segment` or `part person` in a component, `part person` on an input of a
+ * tissue component (a drug taken by mouth reaches every site); a component without is tissue. */
 /* The satellite hypothesis (models/satellite.myo): the tissue's motor port (the label of the
  * voluntary activation it reads) and the key's output that drives it, in the site model; the
  * satellite model's ports. */
@@ -55,24 +51,17 @@ typedef struct composer {
     mk_status rc;
 } composer;
 
-static int in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (!strcmp(*list, s)) return 1;
-    return 0;
-}
-
 static int comp_role(const mk_component *c)
 {
-    if (in_list(k_segment_comps, c->name)) return ROLE_SEGMENT;
-    if (in_list(k_person_comps, c->name)) return ROLE_PERSON;
+    if (c->part == MK_PART_SEGMENT) return ROLE_SEGMENT;
+    if (c->part == MK_PART_PERSON) return ROLE_PERSON;
     return ROLE_TISSUE;
 }
 
 static int decl_role(const mk_decl *d)
 {
     int r = comp_role(d->comp);
-    return r == ROLE_TISSUE && d->qname && in_list(k_person_members, d->qname) ? ROLE_PERSON : r;
+    return r == ROLE_TISSUE && d->part == MK_PART_PERSON ? ROLE_PERSON : r;
 }
 
 static int dep_of_expr(composer *c, const mk_expr *e);

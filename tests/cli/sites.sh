@@ -134,6 +134,17 @@ below measure_pain_pressed_site 5 "$(awk -v x="$m_a" 'BEGIN { print (x == "none"
 below measure_pain_other_site "$m_b" 1
 below measure_stiffness_other_site 0 "$(awk -v x="$k_b" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
 
+# ---- (g) the parts are declared in the model (`part segment`, `part person`), not known to the
+# composer by component name: tp_site with its dorsal horn renamed composes the same, one
+# segment instance of it for the two sites, and the same central sensitisation
+sed -E 's/^model tp_site \{/model tp_renamed {/; s/^component spinal \{/component dorsal_horn {/; s/([^a-z_])spinal\./\1dorsal_horn./g' \
+    "$SRC/models/tp_site.myo" > "$T/renamed.myo"
+sed "s|^name: both|name: renamed\nmodel: $T/renamed.myo|" "$T/both.yaml" > "$T/renamed.yaml"
+check run_renamed 0 "" "$BIN" run "$T/renamed.yaml" --out "$T/r_renamed"
+cs_rn=$(peak renamed '^seg_r_c2_c5_dorsal_horn\.central_sens$')
+if [ "$cs_rn" = "$cs_b" ] && ! grep -q ',upper_trapezius_r_dorsal_horn\.central_sens,' "$T/r_renamed/series.csv"; then
+    pass=$((pass + 1)); else echo "FAIL renamed_segment: central sensitisation $cs_rn (want $cs_b, one segment instance)"; fail=$((fail + 1)); fi
+
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
     printf 'name: bad\nsites:\n%s\nduration: 10 min\ntimeline:\n%s\n' "$3" "${4:-  - {event: stress, at: 0 s, level: 0.5, duration: 1 min\}}" > "$T/$1.yaml"
