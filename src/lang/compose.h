@@ -3,9 +3,8 @@
  * parts (docs/site-composition.md).
  *
  * The site model (models/tp_site.myo or a variant) is read as three kinds of part, by
- * component (`part segment`, `part person` in the model): the tissue of one trigger point, the
- * spinal segment it projects to and the
- * person.  The composer prints ONE model in the model language: every tissue component once
+ * component (`part segment`, `part person` in the model): the tissue of one trigger point,
+ * the spinal segment it projects to and the person.  The composer prints ONE model in the model language: every tissue component once
  * per site, prefixed by the site ("upper_trapezius_r_core"); the segment components once per
  * segment group ("seg_r_c2_c5_spinal"); the person components once, unprefixed ("life").
  * Where a segment reads a tissue quantity it reads the sum over the sites projecting to it,
