@@ -1,6 +1,6 @@
 #!/bin/sh
 # therapy_dose.sh -- therapies act through mechanisms that follow the dose (issue 8, item 5):
-# on the active trigger point of the validation's trp_state day (8 h at 5 % MVC, stress 0.7),
+# on the site after one working day (8 h at 5 % MVC, stress 0.7, then 1 h of rest),
 # the PPT 2-3 min after one session must
 #   - rise with the number of needle movements (10 < 60 < 300), saturate (the last 240
 #     movements add less than the 50 before them) and beat a sham needle of 60 skin contacts;
