@@ -353,6 +353,95 @@ static void test_shipped_targets_load(void **state)
     assert_true(n >= 25);
 }
 
+/* The shipped audit marks (data/validation/audit.csv) agree with the shipped targets: every
+ * validation target was audited, no validation target is marked insensitive (it would prove
+ * nothing: move it to calibration and replace it, docs/validation.md), and each row's role is
+ * the target file's role (a target moved without re-auditing leaves a stale row). */
+typedef struct {
+    char name[96];
+    char role[16];
+    int audited;
+} shipped_role;
+
+/* field i (0-based) of a CSV line without quoted commas, into out */
+static void csv_field(const char *line, int i, char *out, size_t size)
+{
+    const char *p = line;
+    for (int k = 0; k < i && p; k++) {
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    size_t n = p ? strcspn(p, ",\r\n") : 0;
+    if (n >= size) n = size - 1;
+    memcpy(out, p ? p : "", n);
+    out[n] = 0;
+}
+
+static int load_shipped_roles(const char *dir, shipped_role *roles, int cap)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml")) continue;
+        char path[2048], buf[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        mk_vtarget *t = NULL;
+        mk_error err = {0};
+        if (mk_vtarget_load_file(path, &t, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+        assert_true(n < cap);
+        snprintf(roles[n].name, sizeof roles[n].name, "%s", mk_vtarget_name(t));
+        snprintf(roles[n].role, sizeof roles[n].role, "%s", mk_vtarget_role(t));
+        roles[n].audited = 0;
+        n++;
+        mk_vtarget_free(t);
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_shipped_audit_marks(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof dir, "%s/data/validation", root ? root : ".");
+    shipped_role *roles = calloc(256, sizeof *roles);
+    assert_non_null(roles);
+    int n = load_shipped_roles(dir, roles, 256);
+    assert_true(n >= 25);
+    snprintf(path, sizeof path, "%s/audit.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[4096];
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || !strncmp(line, "target,", 7) || line[0] == '\n') continue;
+        char name[96], role[16], mark[32];
+        csv_field(line, 0, name, sizeof name);
+        csv_field(line, 1, role, sizeof role);
+        csv_field(line, 7, mark, sizeof mark);
+        int k = 0;
+        while (k < n && strcmp(roles[k].name, name)) k++;
+        if (k == n) fail_msg("audit.csv has a row for %s, which no target file defines", name);
+        if (strcmp(roles[k].role, role))
+            fail_msg("audit.csv marks %s as %s, its file says %s: re-audit it (validate --audit --only)", name, role,
+                     roles[k].role);
+        if (!strcmp(role, "validation") && !strcmp(mark, "insensitive"))
+            fail_msg("validation target %s is marked insensitive: it passes for (almost) every parameter variant", name);
+        roles[k].audited = 1;
+        rows++;
+    }
+    fclose(f);
+    for (int k = 0; k < n; k++)
+        if (!strcmp(roles[k].role, "validation") && !roles[k].audited)
+            fail_msg("validation target %s has no row in audit.csv: audit it (validate --audit --only)", roles[k].name);
+    free(roles);
+    assert_true(rows >= n / 2);
+}
+
 /* role_why's parameter names are checked against the model: a name whose component exists but
  * which the model lacks is reported; file names and existing parameters are not */
 static void test_stale_names(void **state)
@@ -386,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_circular),
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_shipped_targets_load),
+        cmocka_unit_test(test_shipped_audit_marks),
         cmocka_unit_test(test_stale_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
