@@ -217,9 +217,14 @@ static mk_status open_composed(const char *name, const mk_anatomy *anat, const m
     for (int g = 0; !st && g < ng; g++) segs[g] = names[g];
     snprintf(mname, sizeof mname, "%s_sites", mk_model_name(base->model));
     mk_compose_spec sp = {.name = mname, .sites = cs, .n_sites = n, .segments = segs, .n_segments = ng};
+    /* the satellite hypothesis is a model of its own (models/satellite.myo), opened when used */
+    mk_model_ref *sat = NULL;
+    for (int i = 0; !st && !sat && i < n; i++)
+        if (sites[i].key >= 0 && !(st = mk_model_open("satellite", 0, &sat, err))) sp.satellite = sat->model;
     mk_buf text;
     mk_buf_init(&text);
     if (!st) st = mk_model_compose(base->model, &sp, &text, err);
+    mk_model_ref_free(sat);
     mk_model_ref *r = st ? NULL : mk_calloc(1, sizeof *r);
     if (!st && !r) st = mk_fail(err, MK_ERR_NOMEM, "out of memory");
     char file[160];

@@ -105,6 +105,11 @@ typedef struct mk_expr {
 
 typedef struct mk_component mk_component;
 
+/* Which part of a site model a component, or a declaration, belongs to when the model is
+ * composed per site (`part tissue|segment|person`, docs/site-composition.md): NONE in a
+ * component is tissue; in a declaration it is its component's part. */
+enum { MK_PART_NONE = 0, MK_PART_TISSUE, MK_PART_SEGMENT, MK_PART_PERSON };
+
 /* What a statement in a component is: most declare a symbol; `output x` flags one declared
  * elsewhere in the component, and `d(x)/dt = ...` gives a state its equation. */
 enum { STMT_DECL = 0, STMT_OUTPUT_REF, STMT_DERIV };
@@ -123,6 +128,7 @@ struct mk_decl {
     int constraint;         /* states: `bound`, as a CVODE constraint code (mk_symbol.constraint) */
     int bound_line, bound_col;
     int is_output;
+    int part;               /* MK_PART_*: an input of the person declared in a tissue component */
     mk_expr *rhs;           /* var: its expression */
     mk_expr *deriv;         /* state: d(x)/dt */
     int line, col;
@@ -143,6 +149,7 @@ struct mk_component {
     const char *doc;
     const char *file;       /* the file that defines it: the base, or the delta replacing it */
     int line, col;
+    int part;               /* MK_PART_*: `part segment` in its body; a replacement keeps it */
     mk_decl *first, *last;
     mk_component *next;
 };

@@ -18,17 +18,17 @@
 #include "lang/ast.h"
 #include "lang/compose.h"
 
-/* The parts of the site model, by component (docs/site-composition.md, "The decision").  A
- * component not named here is tissue.  Until tp_site.myo is split into part files, the
- * partition is this table: it names components, no physiology. */
-static const char *const k_segment_comps[] = {"spinal", "pain", NULL};
-static const char *const k_person_comps[] = {"life", NULL};
-/* Systemic inputs declared in a tissue component: a drug taken by mouth reaches every site. */
-static const char *const k_person_members[] = {"therapy.nsaid", "therapy.central_analgesic", NULL};
-/* The satellite hypothesis: the tissue's motor port (the label of the voluntary activation it
- * reads) and the key's output that drives it. */
+/* The parts of the site model are declared in the model (docs/site-composition.md, "The
+ * decision"): `part segment` or `part person` in a component, `part person` on an input of a
+ * tissue component (a drug taken by mouth reaches every site); a component without is tissue. */
+/* The satellite hypothesis (models/satellite.myo): the tissue's motor port (the label of the
+ * voluntary activation it reads) and the key's output that drives it, in the site model; the
+ * satellite model's ports. */
 static const char k_motor_label[] = "load_activation";
 static const char k_referred_label[] = "pain_referred";
+static const char k_sat_in_label[] = "satellite_referred";
+static const char k_sat_out_label[] = "satellite_activation";
+static const char k_sat_zone_label[] = "satellite_zone_weight";
 
 enum { ROLE_TISSUE, ROLE_SEGMENT, ROLE_PERSON };
 /* What a segment variable depends on: nothing that changes per site or segment, the tissue of
@@ -41,29 +41,27 @@ typedef struct composer {
     mk_buf *b;
     mk_error *err;
     unsigned char *dep[4]; /* by kind and index: DEP_* of segment variables */
+    unsigned char *tis;    /* by variable index: 0 unknown, 1 reads no tissue, 2 reads tissue */
+    unsigned char *need;   /* by variable index: a site readout some label reads */
     int site;              /* emitting for this site (its tissue or its share of a segment) */
     int seg;               /* emitting this segment instance */
+    int readout;           /* naming from a site's readout: its own copy of a segment readout */
+    int sat;               /* emitting the satellite component of this site, -1 none */
+    const mk_decl *sat_in, *sat_out, *sat_zone; /* the satellite model's ports */
     mk_status rc;
 } composer;
 
-static int in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (!strcmp(*list, s)) return 1;
-    return 0;
-}
-
 static int comp_role(const mk_component *c)
 {
-    if (in_list(k_segment_comps, c->name)) return ROLE_SEGMENT;
-    if (in_list(k_person_comps, c->name)) return ROLE_PERSON;
+    if (c->part == MK_PART_SEGMENT) return ROLE_SEGMENT;
+    if (c->part == MK_PART_PERSON) return ROLE_PERSON;
     return ROLE_TISSUE;
 }
 
 static int decl_role(const mk_decl *d)
 {
     int r = comp_role(d->comp);
-    return r == ROLE_TISSUE && d->qname && in_list(k_person_members, d->qname) ? ROLE_PERSON : r;
+    return r == ROLE_TISSUE && d->part == MK_PART_PERSON ? ROLE_PERSON : r;
 }
 
 static int dep_of_expr(composer *c, const mk_expr *e);
@@ -114,6 +112,97 @@ static int site_local(composer *c, const mk_decl *d)
     return decl_role(d) == ROLE_SEGMENT && d->kind == MK_SYM_VAR && dep_of_decl(c, d) == DEP_SITE;
 }
 
+/* Whether variable d reads a site's tissue, through variables: a segment state is a
+ * boundary (it integrates the segment's summed input, shared by its sites). */
+static int reads_tissue_expr(composer *c, const mk_expr *e);
+
+static int reads_tissue(composer *c, const mk_decl *d)
+{
+    int role = decl_role(d);
+    if (role != ROLE_SEGMENT) return role == ROLE_TISSUE;
+    if (d->kind != MK_SYM_VAR) return 0;
+    unsigned char *slot = &c->tis[d->index];
+    if (!*slot) {
+        *slot = 1; /* a cycle cannot happen in a checked model */
+        *slot = reads_tissue_expr(c, d->rhs) ? 2 : 1;
+    }
+    return *slot == 2;
+}
+
+static int reads_tissue_expr(composer *c, const mk_expr *e)
+{
+    if (!e) return 0;
+    switch (e->kind) {
+    case E_REF: return e->decl && reads_tissue(c, e->decl);
+    case E_ARG:
+    case E_NEG:
+    case E_NOT: return reads_tissue_expr(c, e->a);
+    case E_BIN: return reads_tissue_expr(c, e->a) || reads_tissue_expr(c, e->b);
+    case E_CALL:
+        if (e->fn) return reads_tissue_expr(c, e->a);
+        for (int i = 0; i < e->nargs; i++)
+            if (reads_tissue_expr(c, e->args[i])) return 1;
+        return 0;
+    default: return 0;
+    }
+}
+
+/* A site readout: a segment variable that reads its sites' tissue through the segment's own
+ * state (the transmission, the pain ratings).  The segment computes it from the summed input;
+ * a site reports it from its own input through the shared state (docs/site-composition.md,
+ * "Local pain per site"). */
+static int readout(composer *c, const mk_decl *d)
+{
+    return decl_role(d) == ROLE_SEGMENT && d->kind == MK_SYM_VAR && !site_local(c, d) && reads_tissue(c, d);
+}
+
+static void mark_need_expr(composer *c, const mk_expr *e);
+
+static void mark_need(composer *c, const mk_decl *d)
+{
+    if (!readout(c, d) || c->need[d->index]) return;
+    c->need[d->index] = 1;
+    mark_need_expr(c, d->rhs);
+}
+
+static void mark_need_expr(composer *c, const mk_expr *e)
+{
+    if (!e) return;
+    switch (e->kind) {
+    case E_REF:
+        if (e->decl) mark_need(c, e->decl);
+        break;
+    case E_ARG:
+    case E_NEG:
+    case E_NOT: mark_need_expr(c, e->a); break;
+    case E_BIN:
+        mark_need_expr(c, e->a);
+        mark_need_expr(c, e->b);
+        break;
+    case E_CALL:
+        if (e->fn) mark_need_expr(c, e->a);
+        for (int i = 0; !e->fn && i < e->nargs; i++) mark_need_expr(c, e->args[i]);
+        break;
+    default: break;
+    }
+}
+
+/* Sites share segment g with another site: only then has a site readout its own copy (alone,
+ * the segment's value is the site's). */
+static int shared_segment(const composer *c, int g)
+{
+    int n = 0;
+    for (int s = 0; s < c->sp->n_sites; s++) n += c->sp->sites[s].segment == g;
+    return n > 1;
+}
+
+/* Site s reports its own copy of d. */
+static int own_readout(const composer *c, const mk_decl *d, int s)
+{
+    return d->kind == MK_SYM_VAR && decl_role(d) == ROLE_SEGMENT && c->need[d->index] &&
+           shared_segment(c, c->sp->sites[s].segment);
+}
+
 /* ---------------------------------------------------------------- printing */
 
 static void put_str(mk_buf *b, const char *s)
@@ -146,7 +235,7 @@ static void name_at(composer *c, const mk_decl *d, int s)
     case ROLE_PERSON: mk_buf_printf(c->b, "%s.%s", d->comp->name, d->local); break;
     case ROLE_TISSUE: mk_buf_printf(c->b, "%s_%s.%s", st->prefix, d->comp->name, d->local); break;
     default:
-        if (site_local(c, d))
+        if (site_local(c, d) || (c->readout && own_readout(c, d, s)))
             mk_buf_printf(c->b, "%s_%s.%s", st->prefix, d->comp->name, d->local);
         else
             mk_buf_printf(c->b, "%s_%s.%s", c->sp->segments[st->segment], d->comp->name, d->local);
@@ -162,14 +251,41 @@ static const mk_decl *label_decl(const mk_model *m, const char *label)
     return NULL;
 }
 
+static void put_ref(composer *c, const mk_decl *d);
+
+/* A reference in satellite site c->sat's component: its own declarations by the instance's
+ * name, the port by the key's referred pain. */
+static void put_satellite_ref(composer *c, const mk_decl *d)
+{
+    const mk_compose_site *st = &c->sp->sites[c->sat];
+    if (d == c->sat_in) {
+        int sat = c->sat;
+        c->sat = -1;
+        c->site = st->key; /* the key segment's referred pain */
+        put_ref(c, label_decl(c->m, k_referred_label));
+        c->site = -1;
+        c->sat = sat;
+    } else if (d->comp == c->sat_out->comp) {
+        mk_buf_printf(c->b, "%s_%s.%s", st->prefix, d->comp->name, d->local);
+    } else if (!c->rc) {
+        c->rc = mk_fail(c->err, MK_ERR_MODEL, "cannot compose the satellite model: its '%s' reads "
+                        "'%s', which is neither its own nor its port %s", c->sat_out->comp->name,
+                        d->qname, k_sat_in_label);
+    }
+}
+
 static void put_ref(composer *c, const mk_decl *d)
 {
+    if (c->sat >= 0) {
+        put_satellite_ref(c, d);
+        return;
+    }
     if (c->site >= 0) {
         const mk_compose_site *st = &c->sp->sites[c->site];
         if (st->key >= 0 && d == label_decl(c->m, k_motor_label)) { /* a satellite's motor port */
             mk_buf_puts(c->b, "(");
             name_at(c, d, c->site);
-            mk_buf_printf(c->b, " + %s_satellite.activation)", st->prefix);
+            mk_buf_printf(c->b, " + %s_%s.%s)", st->prefix, c->sat_out->comp->name, c->sat_out->local);
             return;
         }
         name_at(c, d, c->site);
@@ -282,7 +398,8 @@ static void put_decl(composer *c, const mk_decl *d)
     switch (d->kind) {
     case MK_SYM_PARAM:
         mk_buf_printf(b, "  param %s = ", d->local);
-        put_num(b, d->value);
+        /* a satellite's zone weight is its own, from the anatomy */
+        put_num(b, c->sat >= 0 && d == c->sat_zone ? c->sp->sites[c->sat].zone_weight : d->value);
         mk_buf_printf(b, " [%s] { range ", d->unit_text);
         put_num(b, d->lo);
         mk_buf_puts(b, " .. ");
@@ -330,7 +447,7 @@ static int picked(composer *c, const mk_decl *d, int pick)
     switch (pick) {
     case PICK_TISSUE: return decl_role(d) != ROLE_PERSON;
     case PICK_PERSON: return decl_role(d) == ROLE_PERSON;
-    case PICK_SITE_LOCAL: return site_local(c, d);
+    case PICK_SITE_LOCAL: return site_local(c, d) || (c->site >= 0 && own_readout(c, d, c->site));
     case PICK_SHARED: return !site_local(c, d);
     default: return 1;
     }
@@ -397,7 +514,9 @@ static void put_label(composer *c, const char *prefix, const mk_label_decl *l, i
         mk_buf_printf(c->b, "  %s_%s = ", prefix, l->name);
     else
         mk_buf_printf(c->b, "  %s = ", l->name);
+    c->readout = 1;
     name_at(c, l->decl, s);
+    c->readout = 0;
     mk_buf_puts(c->b, "\n");
 }
 
@@ -462,8 +581,10 @@ static void put_parts(composer *c)
                 put_component(c, k, sp->sites[c->site].prefix, PICK_TISSUE);
             break;
         default:
+            c->readout = 1;
             for (c->site = 0; c->site < sp->n_sites; c->site++)
                 put_component(c, k, sp->sites[c->site].prefix, PICK_SITE_LOCAL);
+            c->readout = 0;
             c->site = -1;
             for (c->seg = 0; c->seg < sp->n_segments; c->seg++)
                 put_component(c, k, sp->segments[c->seg], PICK_SHARED);
@@ -472,39 +593,12 @@ static void put_parts(composer *c)
     }
 }
 
-/* A satellite's coupling to its key (the hypothesis's own parameters, with their sources). */
+/* Satellite site s's coupling to its key: the satellite model's component, instantiated. */
 static void put_satellite(composer *c, int s)
 {
-    const mk_compose_site *st = &c->sp->sites[s];
-    const mk_decl *act = label_decl(c->m, k_motor_label);
-    mk_buf *b = c->b;
-    mk_buf_printf(b, "\ncomponent %s_satellite {\n", st->prefix);
-    mk_buf_printf(b, "  doc \"Satellite trigger point hypothesis: %s arose in the referral zone of %s; "
-                  "referred pain from the key raises the motor drive of the muscle it is felt in.\"\n",
-                  st->prefix, c->sp->sites[st->key].prefix);
-    mk_buf_printf(b, "  param k_motor = 5 [%s] { range 0 .. 20 source \"assumed: the hypothesis (Simons, "
-                  "Travell & Simons 1999; Hsieh et al. 2007 Am J Phys Med Rehabil 86:397, needling a key "
-                  "TrP relieves its satellites) gives no gain; 5 %% MVC at 10/10 referred pain is the size of "
-                  "the desk load\" doc \"extra voluntary activation of the satellite's muscle at 10/10 "
-                  "referred pain in its zone\" }\n", act->unit_text);
-    mk_buf_puts(b, "  param w_zone = ");
-    put_num(b, st->zone_weight);
-    mk_buf_puts(b, " [1] { range 0 .. 1 source \"computed by myoknot from the anatomy: the key site's "
-                "referral weight onto this muscle's local regions at full sensitisation (body/referral.h, "
-                "docs/referral.md)\" doc \"how much of the key's referred pain is felt over this muscle\" }\n");
-    /* a state, not a variable: in a variant whose nociceptors read the activation (the
-     * neurogenic one) a variable would close an algebraic loop satellite -> segment -> satellite */
-    mk_buf_puts(b, "  param tau = 60 [s] { range 10 .. 600 source \"assumed: the motor drive follows "
-                "the referred pain over about a minute\" doc \"time constant of the satellite's added "
-                "activation\" }\n");
-    mk_buf_printf(b, "  var target [%s] = k_motor * w_zone * ", act->unit_text);
-    c->site = st->key; /* the key segment's referred pain */
-    put_ref(c, label_decl(c->m, k_referred_label));
-    c->site = -1;
-    mk_buf_printf(b, " / 10 { doc \"the activation the key's referred pain asks for\" }\n"
-                  "  state activation = 0 [%s] { doc \"voluntary activation added by referred pain from "
-                  "the key\" bound >= 0 }\n  d(activation)/dt = (target - activation) / tau\n"
-                  "  output activation\n}\n", act->unit_text);
+    c->sat = s;
+    put_component(c, c->sat_out->comp, c->sp->sites[s].prefix, PICK_ALL);
+    c->sat = -1;
 }
 
 static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_error *err)
@@ -529,6 +623,21 @@ static mk_status check_spec(const mk_model *m, const mk_compose_spec *sp, mk_err
         if (!act || !ref || decl_role(act) != ROLE_TISSUE || act->kind != MK_SYM_INPUT)
             return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site with model '%s': it needs "
                            "the labels %s (a tissue input) and %s", m->name, k_motor_label, k_referred_label);
+        const mk_model *sm = sp->satellite;
+        const mk_decl *in = sm ? label_decl(sm, k_sat_in_label) : NULL;
+        const mk_decl *out = sm ? label_decl(sm, k_sat_out_label) : NULL;
+        const mk_decl *zone = sm ? label_decl(sm, k_sat_zone_label) : NULL;
+        if (!in || !out || !zone || in->kind != MK_SYM_INPUT || out->kind == MK_SYM_PARAM ||
+            zone->kind != MK_SYM_PARAM || zone->comp != out->comp || in->comp == out->comp)
+            return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site: the satellite model "
+                           "(models/satellite.myo) needs the labels %s (an input), %s and %s (a "
+                           "parameter of %s's component)", k_sat_in_label, k_sat_out_label,
+                           k_sat_zone_label, k_sat_out_label);
+        if (strcmp(in->unit_text, ref->unit_text) || strcmp(out->unit_text, act->unit_text))
+            return mk_fail(err, MK_ERR_MODEL, "cannot compose a satellite site: the satellite model's "
+                           "ports are in [%s] and [%s], model '%s''s %s and %s in [%s] and [%s]",
+                           in->unit_text, out->unit_text, m->name, k_referred_label, k_motor_label,
+                           ref->unit_text, act->unit_text);
     }
     for (const mk_law_decl *l = m->laws; l; l = l->next)
         if (!l->comp)
@@ -544,16 +653,32 @@ mk_status mk_model_compose(const mk_model *base, const mk_compose_spec *spec, mk
     if (!base || !out) return mk_fail(err, MK_ERR_INVALID, "mk_model_compose: no model");
     mk_status rc = check_spec(base, spec, err);
     if (rc) return rc;
-    composer c = {.m = base, .sp = spec, .b = out, .err = err, .site = -1, .seg = -1};
+    composer c = {.m = base, .sp = spec, .b = out, .err = err, .site = -1, .seg = -1, .sat = -1};
+    if (spec->satellite) {
+        c.sat_in = label_decl(spec->satellite, k_sat_in_label);
+        c.sat_out = label_decl(spec->satellite, k_sat_out_label);
+        c.sat_zone = label_decl(spec->satellite, k_sat_zone_label);
+    }
     int n_vars = base->count[MK_SYM_VAR];
     c.dep[MK_SYM_VAR] = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
-    if (!c.dep[MK_SYM_VAR]) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    c.tis = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
+    c.need = mk_calloc((size_t)(n_vars ? n_vars : 1), 1);
+    if (!c.dep[MK_SYM_VAR] || !c.tis || !c.need) {
+        free(c.dep[MK_SYM_VAR]);
+        free(c.tis);
+        free(c.need);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    for (const mk_label_decl *l = base->labels; l; l = l->next)
+        if (l->decl) mark_need(&c, l->decl);
     put_header(&c);
     put_parts(&c);
     for (int s = 0; !c.rc && s < spec->n_sites; s++)
         if (spec->sites[s].key >= 0) put_satellite(&c, s);
     if (!c.rc) put_interface(&c);
     free(c.dep[MK_SYM_VAR]);
+    free(c.tis);
+    free(c.need);
     if (c.rc) return c.rc;
     if (out->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     return MK_OK;

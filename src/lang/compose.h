@@ -3,21 +3,25 @@
  * parts (docs/site-composition.md).
  *
  * The site model (models/tp_site.myo or a variant) is read as three kinds of part, by
- * component: the tissue of one trigger point, the spinal segment it projects to and the
- * person.  The composer prints ONE model in the model language: every tissue component once
+ * component (`part segment`, `part person` in the model): the tissue of one trigger point,
+ * the spinal segment it projects to and the person.  The composer prints ONE model in the model language: every tissue component once
  * per site, prefixed by the site ("upper_trapezius_r_core"); the segment components once per
  * segment group ("seg_r_c2_c5_spinal"); the person components once, unprefixed ("life").
  * Where a segment reads a tissue quantity it reads the sum over the sites projecting to it,
  * written as an ordinary expression ((a_noci.rate + b_noci.rate)); a segment variable that
  * depends on nothing of the segment but on the tissue (the A-beta input from a site's skin)
  * is computed per site and summed the same way, so a nonlinearity per site stays per site.
+ * A segment variable a label reads that depends on the tissue through the segment's state (the
+ * transmission, the local and referred pain) is a site readout: in a segment of several sites
+ * each site gets its own copy, the same equations with its own tissue input and the segment's
+ * shared state, and its labels bind that copy (a site's local pain follows its own input).
  * The result is model text: it goes through the same check and code generation (and so the
  * analytic sparse Jacobian) as any model file.
  *
- * A satellite site (key >= 0) gets one more component, PREFIX_satellite, whose activation --
- * an assumed gain times the key's referral weight onto the satellite's muscle times the key
- * segment's referred pain -- adds to the satellite's voluntary activation wherever its tissue
- * reads it: referred pain raising the motor drive in the referral zone.
+ * A satellite site (key >= 0) gets one more component, PREFIX_satellite, the satellite model's
+ * component (models/satellite.myo) with its port read from the key segment's referred pain and
+ * its zone weight from the anatomy; its activation adds to the satellite's voluntary activation
+ * wherever its tissue reads it: referred pain raising the motor drive in the referral zone.
  *
  * Labels: the composed model's unprefixed labels bind the first site (the program's protocol,
  * measurements and reports act on it as on a single-site model); each site's labels are
@@ -47,6 +51,12 @@ typedef struct mk_compose_spec {
     int n_sites;                     /* 1 .. MK_COMPOSE_MAX_SITES */
     const char *const *segments;     /* segment group names, identifiers: "seg_r_c2_c5" */
     int n_segments;
+    /* The satellite hypothesis's model (models/satellite.myo, checked), needed when a site has
+     * a key: its labels satellite_referred (an input: the key's referred pain),
+     * satellite_activation (added to the satellite's motor input) and satellite_zone_weight
+     * (a parameter, set to the site's zone_weight) name the ports; the component holding
+     * satellite_activation is instantiated per satellite. */
+    const mk_model *satellite;
 } mk_compose_spec;
 
 /* The composed model's text into out (appended).  Fails (MK_ERR_MODEL) when the base model

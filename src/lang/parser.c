@@ -527,6 +527,26 @@ static mk_status parse_bound(parser *p, mk_decl *d)
     return MK_OK;
 }
 
+/* part tissue|segment|person (after `part`, as a component's statement or an input's
+ * attribute). */
+static mk_status take_part(parser *p, int *part)
+{
+    static const char *const names[] = {"tissue", "segment", "person"};
+    if (p->tok.kind != T_IDENT) return fail_here(p, "a part: tissue, segment or person");
+    char word[32];
+    snprintf(word, sizeof word, "%.*s", (int)(p->tok.len < 31 ? p->tok.len : 31), p->tok.text);
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(word, names[i])) {
+            *part = MK_PART_TISSUE + i;
+            next(p);
+            return MK_OK;
+        }
+    const char *hint = mk_suggest(word, names, 3);
+    return mk_fail_at(p->err, MK_ERR_NAME, p->file, p->tok.line, p->tok.col,
+                      "unknown part '%s'%s%s%s (a part is tissue, segment or person)", word,
+                      hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+}
+
 static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
 {
     mk_status rc;
@@ -566,6 +586,9 @@ static mk_status parse_attrs(parser *p, mk_decl *d, const char *allowed)
             if (!rc && p->tok.kind == T_UNIT)
                 return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, p->tok.line, p->tok.col,
                                   "a range is written in the parameter's own unit, without brackets");
+        } else if (!strcmp(word, "part")) {
+            if (d->part) goto twice;
+            rc = take_part(p, &d->part);
         } else if (!strcmp(word, "bound")) {
             if (d->constraint) goto twice;
             d->bound_line = line;
@@ -827,6 +850,7 @@ static int is_declaration(const mk_token *t)
 static mk_status parse_items(parser *p, mk_component *c, int extending)
 {
     mk_status rc;
+    int part_line = 0;
     p->comp = c;
     while (p->tok.kind != T_RBRACE) {
         mk_token *t = &p->tok;
@@ -852,6 +876,18 @@ static mk_status parse_items(parser *p, mk_component *c, int extending)
                                   c->last->local);
             next(p);
             rc = take_string(p, &c->doc);
+        } else if (is_word(t, "part")) {
+            int line = t->line, col = t->col;
+            if (extending)
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, line, col,
+                                  "extend component %s adds declarations; the component's part "
+                                  "is given where it is defined", c->name);
+            if (part_line)
+                return mk_fail_at(p->err, MK_ERR_SYNTAX, p->file, line, col,
+                                  "component '%s' already has a part (line %d)", c->name, part_line);
+            part_line = line;
+            next(p);
+            rc = take_part(p, &c->part);
         } else if (is_word(t, "param")) {
             next(p);
             rc = parse_valued(p, MK_SYM_PARAM, "doc source range");
@@ -860,7 +896,7 @@ static mk_status parse_items(parser *p, mk_component *c, int extending)
             rc = parse_valued(p, MK_SYM_STATE, "doc diffusion bound");
         } else if (is_word(t, "input")) {
             next(p);
-            rc = parse_valued(p, MK_SYM_INPUT, "doc");
+            rc = parse_valued(p, MK_SYM_INPUT, "doc part");
         } else if (is_word(t, "var")) {
             next(p);
             rc = parse_var(p, 0);
@@ -878,7 +914,7 @@ static mk_status parse_items(parser *p, mk_component *c, int extending)
             rc = fail_here(p, what);
         } else {
             rc = fail_here(p, "a declaration (param, state, input, var, output, d(x)/dt, "
-                              "conserve, doc) or '}'");
+                              "conserve, doc, part) or '}'");
         }
         if (rc) return rc;
     }
@@ -909,6 +945,7 @@ static mk_status parse_component(parser *p, int replace)
                           "'replace component %s' to replace it", c->name, old->file, old->line,
                           c->name);
     if ((rc = expect(p, T_LBRACE, "'{' to open the component"))) return rc;
+    if (replace) c->part = old->part; /* unless the replacement says otherwise */
     if (replace) { /* in the place of the old one, so numbering keeps the base's order */
         mk_component **at = &p->m->components;
         while (*at != old) at = &(*at)->next;

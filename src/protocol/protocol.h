@@ -37,6 +37,10 @@ typedef struct mk_measurement {
     char output[128];    /* MK_MEAS_OUTPUT: qualified model name */
     double arg;          /* PPT: ramp rate in kPa/s; PAIN: applied pressure in kPa (0: none) */
     double area_cm2;     /* PPT/PAIN: probe area */
+    /* With `sites:`, the site measured (`site:` on the event): its prefix ("levator_scapulae_r")
+     * and index in the protocol's sites; "" and 0: the first site, by the unprefixed labels. */
+    char site[64];
+    int site_index;
     int line, col;       /* in the scenario file */
 } mk_measurement;
 

@@ -61,6 +61,8 @@ typedef struct sc_ctx {
     /* vocabulary.c: the model's interface labels, and those the timeline needs but the model
      * lacks (reported together once the whole timeline is read) */
     mk_site site;
+    char site_prefix[64];      /* the event's `site:` while it is built ("" for the first) */
+    int site_index;
     mk_site_set missing;
     int miss_line, miss_col;   /* the first event that needs a missing label */
     char miss_what[64];        /* what it needs them for */

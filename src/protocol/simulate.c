@@ -27,12 +27,14 @@ void mk_sim_opts_default(mk_sim_opts *o)
 
 /* ---------------------------------------------------------------- measurements */
 
-/* The labels a measurement needs, all present, or one error naming every missing one; a
- * label of the wrong kind (an output bound to a parameter) counts as missing. */
-static mk_status need(const mk_model_abi *abi, mk_site *site, mk_site_set labels, const char *what,
-                      mk_error *err)
+/* The labels a measurement needs at the site named prefix ("" or NULL: the unprefixed labels,
+ * the first site), all present, or one error naming every missing one; a label of the wrong
+ * kind (an output bound to a parameter) counts as missing. */
+static mk_status need(const mk_model_abi *abi, const char *prefix, mk_site *site, mk_site_set labels,
+                      const char *what, mk_error *err)
 {
-    mk_site_resolve(abi, site);
+    if (prefix && *prefix) mk_site_resolve_prefix(abi, prefix, site);
+    else mk_site_resolve(abi, site);
     for (int l = 0; l < MK_L_COUNT; l++) {
         if (!(labels & MK_SITE_BIT(l))) continue;
         int want = l < MK_L_CORE_PO2 ? MK_SYM_INPUT : MK_SYM_VAR;
@@ -42,8 +44,20 @@ static mk_status need(const mk_model_abi *abi, mk_site *site, mk_site_set labels
     return mk_site_require(site, labels, what, "", 0, 0, err); /* take() adds the scenario line */
 }
 
+static mk_status measure_ppt_at(const mk_solver *s0, const char *prefix, double rate_kpa_s,
+                                double area_cm2, double max_kpa, double *ppt_kpa, char *note,
+                                size_t note_size, mk_error *err);
+
 mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2, double max_kpa,
                          double *ppt_kpa, char *note, size_t note_size, mk_error *err)
+{
+    return measure_ppt_at(s0, NULL, rate_kpa_s, area_cm2, max_kpa, ppt_kpa, note, note_size, err);
+}
+
+/* mk_measure_ppt at the site named prefix (NULL: the first site). */
+static mk_status measure_ppt_at(const mk_solver *s0, const char *prefix, double rate_kpa_s,
+                                double area_cm2, double max_kpa, double *ppt_kpa, char *note,
+                                size_t note_size, mk_error *err)
 {
     const mk_model_abi *abi = NULL;
     mk_solver *s = NULL;
@@ -54,7 +68,7 @@ mk_status mk_measure_ppt(const mk_solver *s0, double rate_kpa_s, double area_cm2
     mk_status rc = mk_solver_clone(s0, &s, err);
     if (rc) return rc;
     abi = mk_solver_abi(s);
-    if ((rc = need(abi, &site, MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA) |
+    if ((rc = need(abi, prefix, &site, MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA) |
                                    MK_SITE_BIT(MK_L_PAIN_EVOKED_MARGIN),
                    "a pressure pain threshold", err)))
         goto done;
@@ -121,7 +135,7 @@ static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
     mk_site_set want = MK_SITE_BIT(MK_L_PAIN_LOCAL);
     if (!local) want |= MK_SITE_BIT(MK_L_PAIN_REFERRED);
     if (spec->arg > 0) want |= MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA);
-    mk_status rc = need(abi, &site, want, spec->arg > 0 ? "pain under pressure" : "a pain rating", err);
+    mk_status rc = need(abi, spec->site, &site, want, spec->arg > 0 ? "pain under pressure" : "a pain rating", err);
     if (rc) return rc;
     int i_local = mk_site_var(&site, MK_L_PAIN_LOCAL), i_ref = mk_site_var(&site, MK_L_PAIN_REFERRED);
     int i_cs = mk_site_var(&site, MK_L_SPINAL_CENTRAL_SENS);
@@ -166,8 +180,9 @@ static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referra
     switch (spec->kind) {
     case MK_MEAS_PPT:
         snprintf(r->unit, sizeof r->unit, "kPa");
-        rc = mk_measure_ppt(s, spec->arg > 0 ? spec->arg : 98.0665, spec->area_cm2 > 0 ? spec->area_cm2 : 1.0,
-                            1500.0, &r->value, r->note, sizeof r->note, err);
+        rc = measure_ppt_at(s, spec->site, spec->arg > 0 ? spec->arg : 98.0665,
+                            spec->area_cm2 > 0 ? spec->area_cm2 : 1.0, 1500.0, &r->value, r->note,
+                            sizeof r->note, err);
         break;
     case MK_MEAS_PAIN:
         snprintf(r->unit, sizeof r->unit, "0-10");
@@ -180,7 +195,7 @@ static mk_status take(mk_solver *s, const mk_measurement *spec, const mk_referra
         const char *name = spec->output;
         if (spec->kind != MK_MEAS_OUTPUT) {
             mk_site_label l = spec->kind == MK_MEAS_STIFFNESS ? MK_L_BAND_STIFFNESS : MK_L_ENDPLATE_NOISE;
-            if ((rc = need(abi, &site, MK_SITE_BIT(l), spec->label, err))) break;
+            if ((rc = need(abi, spec->site, &site, MK_SITE_BIT(l), spec->label, err))) break;
             name = mk_site_symbol(&site, l);
         }
         if ((i = mk_abi_find(abi, MK_SYM_STATE, name)) >= 0) {
@@ -373,6 +388,13 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     /* several sites: each refers by its own map (protocol/regions.h) */
     mk_regions *regions = NULL;
     if (!rc && anat && p->n_sites > 1) rc = mk_regions_new(abi, anat, p, &regions, err);
+    /* a measurement at another site rates regions by that site's map */
+    mk_referral *site_ref[MK_MAX_SITES] = {ref};
+    for (int i = 0; !rc && anat && i < p->n_meas; i++) {
+        int k = p->meas[i].site_index;
+        if (k > 0 && k < p->n_sites && k < MK_MAX_SITES && !site_ref[k])
+            rc = mk_referral_new(anat, p->sites[k].muscle, p->sites[k].side[0], &site_ref[k], err);
+    }
     cols.regions = regions;
     if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);
     if (!rc) {
@@ -392,7 +414,8 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     long k_out = 0;
     double t = 0;
     /* measurements at t = 0 see the initial state, before the first changes */
-    while (!rc && mi < p->n_meas && p->meas[mi].t_s <= 0) rc = take(s, &p->meas[mi], ref, &out->meas[mi], err), mi++;
+    while (!rc && mi < p->n_meas && p->meas[mi].t_s <= 0)
+        rc = take(s, &p->meas[mi], site_ref[p->meas[mi].site_index], &out->meas[mi], err), mi++;
     while (!rc && ci < p->n_changes && p->changes[ci].t_s <= 0)
         rc = mk_solver_set_input(s, p->changes[ci].input, p->changes[ci].value, err), ci++;
     if (!rc) rc = record(s, &cols, ref, &out->series, row, err), k_out = 1;
@@ -405,7 +428,8 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
         if (mi < p->n_meas && p->meas[mi].t_s < t_next) t_next = p->meas[mi].t_s;
         if ((rc = mk_solver_advance(s, t_next, err))) break;
         t = t_next;
-        while (!rc && mi < p->n_meas && p->meas[mi].t_s <= t) rc = take(s, &p->meas[mi], ref, &out->meas[mi], err), mi++;
+        while (!rc && mi < p->n_meas && p->meas[mi].t_s <= t)
+            rc = take(s, &p->meas[mi], site_ref[p->meas[mi].site_index], &out->meas[mi], err), mi++;
         while (!rc && ci < p->n_changes && p->changes[ci].t_s <= t)
             rc = mk_solver_set_input(s, p->changes[ci].input, p->changes[ci].value, err), ci++;
         if (!rc && t == t_out) {
@@ -425,6 +449,7 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
     free(cols.outputs);
     free(cols.ref);
     mk_regions_free(regions);
+    for (int k = 1; k < MK_MAX_SITES; k++) mk_referral_free(site_ref[k]);
     mk_referral_free(ref);
     mk_solver_free(s);
     if (rc) mk_run_result_free(out);

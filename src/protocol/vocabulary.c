@@ -683,6 +683,8 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
         memset(&m, 0, sizeof m);
         m.line = e->ev->line;
         m.col = e->ev->col;
+        snprintf(m.site, sizeof m.site, "%s", cx->site_prefix);
+        m.site_index = cx->site_index;
         char dflt[96];
         switch (kinds[i]) {
         case 0:
@@ -722,6 +724,7 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
             set_text(dflt, sizeof dflt, "%s", output);
             break;
         }
+        if (m.site[0]) set_text(dflt + strlen(dflt), sizeof dflt - strlen(dflt), " at %s", m.site);
         if (!label[0]) set_text(m.label, sizeof m.label, "%s", dflt);
         else if (n == 1) snprintf(m.label, sizeof m.label, "%s", label);
         else set_text(m.label, sizeof m.label, "%s %s", label, dflt);
@@ -793,7 +796,8 @@ static mk_status grow(sc_ctx *cx, void **arr, int *cap, int need_n, size_t elem)
 }
 
 /* site: INSTANCE on an event of a scenario with sites: (docs/site-composition.md): the event
- * sets that site's inputs ("levator_scapulae_r"); without it, the first site's. */
+ * sets that site's inputs or, a measurement, reads that site ("levator_scapulae_r"); without
+ * it, the first site's. */
 static mk_status event_site(sc_ctx *cx, const ev_def *def, const mk_ypair *ps, mk_site *out)
 {
     mk_scn_site sites[MK_MAX_SITES];
@@ -803,10 +807,7 @@ static mk_status event_site(sc_ctx *cx, const ev_def *def, const mk_ypair *ps, m
     if (!n)
         return sc_fail(cx, ps->line, ps->col, MK_ERR_INVALID,
                        "'site' on an event needs the scenario's 'sites:' list (several trigger points)");
-    if (!def->kind)
-        return sc_fail(cx, ps->line, ps->col, MK_ERR_INVALID,
-                       "a measurement is taken at the first site of 'sites:'; 'site' is for events that "
-                       "act on the body");
+    (void)def;
     char want[64];
     if ((rc = sc_string(cx, ps, want, sizeof want))) return rc;
     char names[MK_MAX_SITES][64];
@@ -816,6 +817,8 @@ static mk_status event_site(sc_ctx *cx, const ev_def *def, const mk_ypair *ps, m
         list[i] = names[i];
         if (!strcmp(names[i], want)) {
             mk_site_resolve_prefix(cx->abi, names[i], out);
+            snprintf(cx->site_prefix, sizeof cx->site_prefix, "%s", names[i]);
+            cx->site_index = i;
             for (int l = 0; l < MK_L_COUNT; l++)
                 if (mk_site_has(out, (mk_site_label)l)) return MK_OK;
             /* a scenario with sites: compiled against a model not composed from them */
@@ -904,6 +907,8 @@ static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
     plan.kind = def->kind;
     rc = def->build(&e, &plan);
     cx->site = first;
+    cx->site_prefix[0] = 0;
+    cx->site_index = 0;
     if (rc) goto out;
 
     /* onto the timeline */

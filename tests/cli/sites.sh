@@ -94,8 +94,56 @@ nr_s=$(peak sat 'semispinalis_capitis_r_noci\.rate$'); nr_n=$(peak nosat 'semisp
 echo "satellite: activation from the key $act % MVC; its nociceptors $nr_s Hz with, $nr_n Hz without"
 above satellite_activation "$act" 0.1
 above satellite_nociceptors "$nr_s" "$nr_n"
+# the hypothesis is a model file (models/satellite.myo), its parameters with range and source
+check satellite_model 0 "Hsieh et al. 2007" "$BIN" model show satellite
+check satellite_model_ports 0 "satellite_zone_weight" "$BIN" model show satellite
 if grep -q 'semispinalis_capitis_r_satellite' "$T/r_nosat/series.csv"; then
     echo "FAIL satellite_off: the coupling exists without satellite_of"; fail=$((fail + 1)); else pass=$((pass + 1)); fi
+
+# ---- (e) local pain per site (docs/site-composition.md, "Local pain per site"): ischaemic
+# compression of the right upper trapezius alone, with the right levator scapulae in the same
+# segment.  The pressed site's local pain rises; the levator's follows its own input through the
+# shared dorsal horn and stays near its baseline, and so does its own region, the lateral neck,
+# which is in no referral zone of the trapezius.
+scen ic '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}' '  - {event: ischemic_compression, at: 5 min, pressure: 2.5 kg/cm2, tool: thumb, hold: 90 s, repeats: 1, rest: 30 s}'
+# window NAME PATTERN T0 T1: the largest value of the column matching PATTERN in [T0, T1] s,
+# "none" without such a column
+window() { awk -F, -v p="$2" -v a="$3" -v b="$4" '$2 ~ p && $1 >= a && $1 <= b { n++; if ($4 + 0 > m) m = $4 + 0 }
+    END { if (n) printf "%.9g\n", m; else print "none" }' "$T/r_$1/series.csv"; }
+below() { # NAME A B: A < B, A a number
+    if [ -n "$2" ] && [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
+        echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
+}
+pl_a=$(window ic '^upper_trapezius_r_pain\.local$' 300 420); pl_b=$(window ic '^levator_scapulae_r_pain\.local$' 300 420)
+pl_b0=$(window ic '^levator_scapulae_r_pain\.local$' 0 290)
+ln=$(window ic '^pain\.region\.lateral_neck_r$' 300 420); ln0=$(window ic '^pain\.region\.lateral_neck_r$' 0 290)
+echo "compression of the trapezius: its local pain $pl_a; the levator's $pl_b (before $pl_b0); lateral neck $ln (before $ln0)"
+below local_pressed_site_exists 5 "$(awk -v x="$pl_a" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
+below local_other_site "$pl_b" "$(awk -v x="$pl_b0" 'BEGIN { print x + 0.5 }')"
+below lateral_neck_region "$ln" "$(awk -v x="$ln0" 'BEGIN { print x + 0.5 }')"
+
+# ---- (f) measurements at any site (`site:` on a measure event): during the compression of the
+# trapezius, the pain rated at the trapezius and at the levator (each its own local pain)
+printf 'name: meas\nsites:\n  - {muscle: upper_trapezius, side: right}\n  - {muscle: levator_scapulae, side: right}\nduration: 10 min\noutput_every: 1 min\ntimeline:\n  - {event: ischemic_compression, at: 5 min, pressure: 2.5 kg/cm2, tool: thumb, hold: 90 s, repeats: 1, rest: 30 s}\n  - {event: measure, at: 6 min, what: [pain, stiffness]}\n  - {event: measure, at: 6 min, what: [pain, stiffness], site: levator_scapulae_r}\n' > "$T/meas.yaml"
+check run_meas 0 "" "$BIN" run "$T/meas.yaml" --out "$T/r_meas"
+mval() { awk -F, -v l="$1" '$2 == l { v = $5 } END { print (v == "") ? "none" : v }' "$T/r_meas/measurements.csv"; }
+m_a=$(mval 'pain local'); m_b=$(mval 'pain local at levator_scapulae_r'); k_b=$(mval 'stiffness at levator_scapulae_r')
+echo "measured during compression of the trapezius: pain there $m_a, at the levator $m_b (stiffness $k_b kPa)"
+below measure_pain_pressed_site 5 "$(awk -v x="$m_a" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
+below measure_pain_other_site "$m_b" 1
+below measure_stiffness_other_site 0 "$(awk -v x="$k_b" 'BEGIN { print (x == "none") ? 0 : x + 0 }')"
+
+# ---- (g) the parts are declared in the model (`part segment`, `part person`), not known to the
+# composer by component name: tp_site with its dorsal horn renamed composes the same, one
+# segment instance of it for the two sites, and the same central sensitisation
+sed -E 's/^model tp_site \{/model tp_renamed {/; s/^component spinal \{/component dorsal_horn {/; s/([^a-z_])spinal\./\1dorsal_horn./g' \
+    "$SRC/models/tp_site.myo" > "$T/renamed.myo"
+sed "s|^name: both|name: renamed\nmodel: $T/renamed.myo|" "$T/both.yaml" > "$T/renamed.yaml"
+check run_renamed 0 "" "$BIN" run "$T/renamed.yaml" --out "$T/r_renamed"
+cs_rn=$(peak renamed '^seg_r_c2_c5_dorsal_horn\.central_sens$')
+if [ "$cs_rn" = "$cs_b" ] && ! grep -q ',upper_trapezius_r_dorsal_horn\.central_sens,' "$T/r_renamed/series.csv"; then
+    pass=$((pass + 1)); else echo "FAIL renamed_segment: central sensitisation $cs_rn (want $cs_b, one segment instance)"; fail=$((fail + 1)); fi
 
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
@@ -129,6 +177,9 @@ bad satellite_later "$T/satellite_later.yaml:3:58: error: 'satellite_of: levator
 bad satellite_unknown "did you mean 'upper_trapezius_r'?" \
     '  - {muscle: upper_trapezius, side: right}
   - {muscle: levator_scapulae, side: right, satellite_of: upper_trapezius_l}'
+bad measure_site "$T/measure_site.yaml:7:50: error: unknown site 'levator_scapula_r' (did you mean 'levator_scapulae_r'?)" \
+    '  - {muscle: upper_trapezius, side: right}
+  - {muscle: levator_scapulae, side: right}' "  - {event: measure, at: 1 min, what: ppt, site: levator_scapula_r}"
 printf 'name: bad\nsite: {muscle: upper_trapezius, side: right}\nsites:\n  - {muscle: upper_trapezius}\nduration: 1 min\ntimeline: []\n' > "$T/both_keys.yaml"
 check both_keys 1 "$T/both_keys.yaml:2:1: error: 'site' and 'sites' both given" "$BIN" run "$T/both_keys.yaml" --out "$T/r_both_keys"
 printf 'name: bad\nduration: 10 min\ntimeline:\n  - {event: stress, at: 0 s, level: 0.5, duration: 1 min, site: upper_trapezius_r}\n' > "$T/no_sites.yaml"
