@@ -35,6 +35,21 @@ class _Units:
         return float(out[0])
 
 
+def _text_and_csv(res, text, write_csv, err):
+    """A result's text (verdict or report) and its CSV, each written into a library buffer."""
+    buf = ffi.new("mk_buf *")
+    lib.mk_buf_init(buf)
+    try:
+        text(res, buf)
+        first = _str(buf.data)
+        lib.mk_buf_free(buf)
+        lib.mk_buf_init(buf)
+        _check(write_csv(res, buf, err), err)
+        return first, _str(buf.data)
+    finally:
+        lib.mk_buf_free(buf)
+
+
 def _find(abi, name):
     """(kind, index, symbol) of a parameter or, failing that, an input; ValueError if neither."""
     for kind, table in ((lib.MK_SYM_PARAM, abi.params), (lib.MK_SYM_INPUT, abi.inputs)):
@@ -129,17 +144,7 @@ class ScanResult:
             self.folds[key] = None if f != f else float(f)
         self.unconverged = int(lib.mk_scan_result_unconverged(res))
         self.wall_s = float(lib.mk_scan_result_wall_s(res))
-        buf = ffi.new("mk_buf *")
-        lib.mk_buf_init(buf)
-        try:
-            lib.mk_scan_verdict(res, buf)
-            self.verdict = _str(buf.data)
-            lib.mk_buf_free(buf)
-            lib.mk_buf_init(buf)
-            _check(lib.mk_scan_write_csv(res, buf, err), err)
-            self.csv = _str(buf.data)
-        finally:
-            lib.mk_buf_free(buf)
+        self.verdict, self.csv = _text_and_csv(res, lib.mk_scan_verdict, lib.mk_scan_write_csv, err)
 
 
 def scan(name, start, stop, model="tp_site", set=None, steps=20, settle="6 h", checks=12,
@@ -260,17 +265,7 @@ class ContinuationResult:
         lib.mk_cont_result_cost(res, iters, evals)
         self.newton_iters, self.rhs_evals = int(iters[0]), int(evals[0])
         self.wall_s = float(lib.mk_cont_result_wall_s(res))
-        buf = ffi.new("mk_buf *")
-        lib.mk_buf_init(buf)
-        try:
-            lib.mk_cont_report(res, buf)
-            self.report = _str(buf.data)
-            lib.mk_buf_free(buf)
-            lib.mk_buf_init(buf)
-            _check(lib.mk_cont_write_csv(res, buf, err), err)
-            self.csv = _str(buf.data)
-        finally:
-            lib.mk_buf_free(buf)
+        self.report, self.csv = _text_and_csv(res, lib.mk_cont_report, lib.mk_cont_write_csv, err)
 
 
 def continuation(name, start, stop, model="tp_site", set=None, steps=20, settle="6 h", freeze=None,
