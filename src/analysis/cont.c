@@ -143,28 +143,28 @@ static mk_status add_point(tracer *T, const double *u, int kind, const mk_cont_s
     mk_cont_unpack(&T->w, u);
     memcpy(p->y, T->w.yfull, (size_t)abi->n_states * sizeof *p->y);
     abi->rhs(T->w.t_s, T->w.yfull, T->w.ydot, T->w.inputs, T->w.params, p->v);
-    p->branch = T->branch;
-    p->segment = T->segment;
-    p->kind = kind;
-    p->p = u[T->w.nf];
-    p->converged = sol->converged;
-    p->iters = sol->iters;
-    p->residual = sol->residual;
-    p->newton_step = sol->step;
-    p->dpds = dpds;
-    p->n_unstable = p->n_neutral = -1;
-    p->max_re = p->slowest_s = p->omega = p->zero_re = NAN;
+    p->info.branch = T->branch;
+    p->info.segment = T->segment;
+    p->info.kind = kind;
+    p->info.p = u[T->w.nf];
+    p->info.converged = sol->converged;
+    p->info.iters = sol->iters;
+    p->info.residual = sol->residual;
+    p->info.newton_step = sol->step;
+    p->info.dpds = dpds;
+    p->info.n_unstable = p->info.n_neutral = -1;
+    p->info.max_re = p->info.slowest_s = p->info.omega = p->info.zero_re = NAN;
     if (e && sol->converged) {
-        p->n_unstable = e->n_unstable;
-        p->n_neutral = e->n_neutral;
-        p->zero_re = e->zero_re;
-        p->max_re = e->max_re;
-        p->slowest_s = e->slowest_s;
-        if (kind == MK_CONT_HOPF) p->omega = e->hopf_omega;
+        p->info.n_unstable = e->n_unstable;
+        p->info.n_neutral = e->n_neutral;
+        p->info.zero_re = e->zero_re;
+        p->info.max_re = e->max_re;
+        p->info.slowest_s = e->slowest_s;
+        if (kind == MK_CONT_HOPF) p->info.omega = e->hopf_omega;
     }
-    r->n_unconverged += !p->converged;
-    r->n_folds += kind == MK_CONT_FOLD && p->converged;
-    r->n_hopf += kind == MK_CONT_HOPF && p->converged;
+    r->n_unconverged += !p->info.converged;
+    r->n_folds += kind == MK_CONT_FOLD && p->info.converged;
+    r->n_hopf += kind == MK_CONT_HOPF && p->info.converged;
     return MK_OK;
 }
 
@@ -370,7 +370,7 @@ static int known(const tracer *T, const double *u)
     double pscale = w->s[w->nf];
     for (int k = 0; k < T->r->n; k++) {
         const mk_cont_point *q = &T->r->pt[k];
-        if (!q->converged || fabs(q->p - u[w->nf]) > 1e-9 * pscale) continue;
+        if (!q->info.converged || fabs(q->info.p - u[w->nf]) > 1e-9 * pscale) continue;
         double d = 0;
         for (int j = 0; j < w->nf; j++) d = fmax(d, fabs(q->y[w->fidx[j]] - u[j]) / w->s[j]);
         if (d < 1e-4) return 1;
@@ -382,7 +382,7 @@ static int known(const tracer *T, const double *u)
 static int gap_behind(const tracer *T)
 {
     const mk_cont_result *r = T->r;
-    return r->n >= 2 && !r->pt[r->n - 2].converged && r->pt[r->n - 2].branch == T->branch;
+    return r->n >= 2 && !r->pt[r->n - 2].info.converged && r->pt[r->n - 2].info.branch == T->branch;
 }
 
 /* Follow a branch from p0 in direction pdir: settle and solve at p0 (and, where Newton fails,
@@ -611,11 +611,7 @@ mk_status mk_cont_result_point(const mk_cont_result *r, int k, mk_cont_point_inf
     if (!r || !out || k < 0 || k >= r->n)
         return mk_fail(err, MK_ERR_INVALID, "mk_cont_result_point: no point %d (the result has %d)", k, r ? r->n : 0);
     const mk_cont_point *p = &r->pt[k];
-    *out = (mk_cont_point_info){.branch = p->branch, .segment = p->segment, .kind = p->kind, .p = p->p,
-                                .converged = p->converged, .iters = p->iters, .residual = p->residual,
-                                .newton_step = p->newton_step, .n_unstable = p->n_unstable, .max_re = p->max_re,
-                                .slowest_s = p->slowest_s, .n_neutral = p->n_neutral, .zero_re = p->zero_re,
-                                .omega = p->omega, .dpds = p->dpds};
+    *out = p->info;
     return MK_OK;
 }
 
@@ -633,6 +629,6 @@ mk_status mk_cont_result_column(const mk_cont_result *r, const char *name, doubl
     if (!r || !out) return mk_fail(err, MK_ERR_INVALID, "mk_cont_result_column: missing argument");
     if (name && mk_abi_find(r->abi, MK_SYM_STATE, name) < 0 && mk_abi_find(r->abi, MK_SYM_VAR, name) < 0)
         return mk_fail(err, MK_ERR_NAME, "model '%s' has no state or variable '%s'", r->abi->name, name);
-    for (int k = 0; k < r->n; k++) out[k] = name ? mk_cont_get(r, &r->pt[k], name, NULL) : r->pt[k].p;
+    for (int k = 0; k < r->n; k++) out[k] = name ? mk_cont_get(r, &r->pt[k], name, NULL) : r->pt[k].info.p;
     return MK_OK;
 }

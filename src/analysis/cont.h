@@ -34,23 +34,9 @@
 /* The result's record, for the module and its unit tests; callers of the library have the
  * accessors of include/myoknot/analysis.h. */
 typedef struct mk_cont_point {
-    int branch;           /* 1-based; a seed starts a branch */
-    int segment;          /* 1-based within the result; a bridge starts a new segment */
-    int kind;             /* MK_CONT_REGULAR, FOLD or HOPF (located), END (range boundary) */
-    double p;             /* the swept value */
-    int converged;
-    int iters;            /* Newton iterations of the last solve */
-    double residual;      /* max_i |F_i| / s_i, per second */
-    double newton_step;   /* scaled size of one more Newton step (the convergence test) */
-    int n_unstable;       /* eigenvalues with a positive real part; -1 if unknown */
-    double max_re;        /* largest real part of an eigenvalue, 1/s */
-    double slowest_s;     /* 1 / smallest |real part| above zero_re: the slowest relaxation time, s */
-    int n_neutral;        /* eigenvalues with |real part| <= zero_re; -1 if unknown */
-    double zero_re;       /* that noise level: 1e-9 of the largest |eigenvalue|, 1/s */
-    double omega;         /* Hopf points: |imaginary part| of the critical pair, rad/s */
-    double dpds;          /* p-component of the unit tangent in scaled coordinates */
-    double *y;            /* all states (frozen ones included), abi->n_states */
-    double *v;            /* algebraic variables, abi->n_vars */
+    mk_cont_point_info info; /* what mk_cont_result_point gives (include/myoknot/analysis.h) */
+    double *y;               /* all states (frozen ones included), abi->n_states */
+    double *v;               /* algebraic variables, abi->n_vars */
 } mk_cont_point;
 
 struct mk_cont_result {

@@ -22,7 +22,7 @@
 static int pair_ok(const mk_cont_result *r, int k)
 {
     const mk_cont_point *a = &r->pt[k], *b = &r->pt[k + 1];
-    return a->converged && b->converged && a->segment == b->segment && a->n_unstable >= 0 && b->n_unstable >= 0;
+    return a->info.converged && b->info.converged && a->info.segment == b->info.segment && a->info.n_unstable >= 0 && b->info.n_unstable >= 0;
 }
 
 /* unstable eigenvalues on the segment between k and k + 1: a fold or Hopf point has a zero
@@ -30,10 +30,10 @@ static int pair_ok(const mk_cont_result *r, int k)
 static int pair_unstable(const mk_cont_result *r, int k)
 {
     const mk_cont_point *a = &r->pt[k], *b = &r->pt[k + 1];
-    int sa = a->kind == MK_CONT_FOLD || a->kind == MK_CONT_HOPF, sb = b->kind == MK_CONT_FOLD || b->kind == MK_CONT_HOPF;
-    if (sa && !sb) return b->n_unstable;
-    if (sb && !sa) return a->n_unstable;
-    return a->n_unstable > b->n_unstable ? a->n_unstable : b->n_unstable;
+    int sa = a->info.kind == MK_CONT_FOLD || a->info.kind == MK_CONT_HOPF, sb = b->info.kind == MK_CONT_FOLD || b->info.kind == MK_CONT_HOPF;
+    if (sa && !sb) return b->info.n_unstable;
+    if (sb && !sa) return a->info.n_unstable;
+    return a->info.n_unstable > b->info.n_unstable ? a->info.n_unstable : b->info.n_unstable;
 }
 
 typedef struct piece {
@@ -62,7 +62,7 @@ static piece *pieces(const mk_cont_result *r, int *np)
     int nc = 0;
     cut[nc++] = lo, cut[nc++] = hi;
     for (int k = 0; k < r->n; k++)
-        if (r->pt[k].converged && r->pt[k].p > lo && r->pt[k].p < hi) cut[nc++] = r->pt[k].p;
+        if (r->pt[k].info.converged && r->pt[k].info.p > lo && r->pt[k].info.p < hi) cut[nc++] = r->pt[k].info.p;
     qsort(cut, (size_t)nc, sizeof *cut, cmp_double);
     for (int i = 0; i + 1 < nc; i++) {
         if (!(cut[i + 1] > cut[i])) continue;
@@ -70,7 +70,7 @@ static piece *pieces(const mk_cont_result *r, int *np)
         int stable = 0, total = 0;
         for (int k = 0; k + 1 < r->n; k++) {
             if (!pair_ok(r, k)) continue;
-            double a = r->pt[k].p, b = r->pt[k + 1].p;
+            double a = r->pt[k].info.p, b = r->pt[k + 1].info.p;
             if (q > fmin(a, b) && q < fmax(a, b)) total++, stable += pair_unstable(r, k) == 0;
         }
         if (total == 0) total = -1;
@@ -127,18 +127,18 @@ mk_status mk_cont_write_csv(const mk_cont_result *r, mk_buf *b, mk_error *err)
     mk_buf_puts(b, "\n");
     for (int k = 0; k < r->n; k++) {
         const mk_cont_point *p = &r->pt[k];
-        mk_buf_printf(b, "%d,%d,%d", p->branch, p->segment, k);
-        csv_num(b, p->p);
-        mk_buf_printf(b, ",%d,%s,%d,%d", p->converged, !p->converged ? "" : p->n_unstable == 0 ? "yes" : "no",
-                      p->n_unstable, p->n_neutral);
-        csv_num(b, p->max_re);
-        csv_num(b, isfinite(p->slowest_s) ? p->slowest_s : NAN);
-        mk_buf_printf(b, ",%s", kind_name(p->kind));
-        csv_num(b, p->omega);
-        csv_num(b, p->dpds);
-        csv_num(b, isfinite(p->residual) ? p->residual : NAN);
-        csv_num(b, isfinite(p->newton_step) ? p->newton_step : NAN);
-        mk_buf_printf(b, ",%d", p->iters);
+        mk_buf_printf(b, "%d,%d,%d", p->info.branch, p->info.segment, k);
+        csv_num(b, p->info.p);
+        mk_buf_printf(b, ",%d,%s,%d,%d", p->info.converged, !p->info.converged ? "" : p->info.n_unstable == 0 ? "yes" : "no",
+                      p->info.n_unstable, p->info.n_neutral);
+        csv_num(b, p->info.max_re);
+        csv_num(b, isfinite(p->info.slowest_s) ? p->info.slowest_s : NAN);
+        mk_buf_printf(b, ",%s", kind_name(p->info.kind));
+        csv_num(b, p->info.omega);
+        csv_num(b, p->info.dpds);
+        csv_num(b, isfinite(p->info.residual) ? p->info.residual : NAN);
+        csv_num(b, isfinite(p->info.newton_step) ? p->info.newton_step : NAN);
+        mk_buf_printf(b, ",%d", p->info.iters);
         for (int i = 0; i < abi->n_states; i++) csv_num(b, p->y[i]);
         for (int i = 0; i < abi->n_vars; i++)
             if (abi->vars[i].is_output) csv_num(b, p->v[i]);
@@ -189,8 +189,8 @@ static void report_branches(const mk_cont_result *r, mk_buf *b)
         while (j + 2 < r->n && pair_ok(r, j + 1) && (pair_unstable(r, j + 1) == 0) == (un == 0)) j++;
         const mk_cont_point *p0 = &r->pt[k], *p1 = &r->pt[j + 1];
         double w0 = mk_cont_get(r, p0, r->watch, NULL), w1 = mk_cont_get(r, p1, r->watch, NULL);
-        mk_buf_printf(b, "  branch %d: %-8s %s from %s to %s (%s from %s to %s %s, %d points)\n", p0->branch,
-                      un == 0 ? "stable" : "UNSTABLE", r->name, g4(p0->p, a1, sizeof a1), g4(p1->p, a2, sizeof a2),
+        mk_buf_printf(b, "  branch %d: %-8s %s from %s to %s (%s from %s to %s %s, %d points)\n", p0->info.branch,
+                      un == 0 ? "stable" : "UNSTABLE", r->name, g4(p0->info.p, a1, sizeof a1), g4(p1->info.p, a2, sizeof a2),
                       r->watch, g4(w0, a3, sizeof a3), g4(w1, a4, sizeof a4), ut(r->watch_unit), j + 2 - k);
         k = j;
     }
@@ -201,15 +201,15 @@ static void report_specials(const mk_cont_result *r, mk_buf *b)
     char a1[32], a2[32], a3[32];
     for (int k = 0; k < r->n; k++) {
         const mk_cont_point *p = &r->pt[k];
-        if (!p->converged || (p->kind != MK_CONT_FOLD && p->kind != MK_CONT_HOPF)) continue;
+        if (!p->info.converged || (p->info.kind != MK_CONT_FOLD && p->info.kind != MK_CONT_HOPF)) continue;
         double wv = mk_cont_get(r, p, r->watch, NULL);
-        if (p->kind == MK_CONT_FOLD)
-            mk_buf_printf(b, "  fold at %s = %s (%s = %s %s), branch %d\n", r->name, g4(p->p, a1, sizeof a1), r->watch,
-                          g4(wv, a2, sizeof a2), ut(r->watch_unit), p->branch);
+        if (p->info.kind == MK_CONT_FOLD)
+            mk_buf_printf(b, "  fold at %s = %s (%s = %s %s), branch %d\n", r->name, g4(p->info.p, a1, sizeof a1), r->watch,
+                          g4(wv, a2, sizeof a2), ut(r->watch_unit), p->info.branch);
         else
             mk_buf_printf(b, "  Hopf point at %s = %s (%s = %s %s), period 2 pi / omega = %s s, branch %d\n", r->name,
-                          g4(p->p, a1, sizeof a1), r->watch, g4(wv, a2, sizeof a2), ut(r->watch_unit),
-                          g4(2 * M_PI / p->omega, a3, sizeof a3), p->branch);
+                          g4(p->info.p, a1, sizeof a1), r->watch, g4(wv, a2, sizeof a2), ut(r->watch_unit),
+                          g4(2 * M_PI / p->info.omega, a3, sizeof a3), p->info.branch);
     }
     if (!r->n_folds && !r->n_hopf) mk_buf_puts(b, "  no fold and no Hopf point on the branches found\n");
 }
@@ -222,7 +222,7 @@ static void report_unconverged(const mk_cont_result *r, mk_buf *b)
                   r->n_unconverged, r->name);
     int shown = 0;
     for (int k = 0; k < r->n && shown < 12; k++)
-        if (!r->pt[k].converged) mk_buf_printf(b, "%s %s", shown++ ? "," : "", g4(r->pt[k].p, a1, sizeof a1));
+        if (!r->pt[k].info.converged) mk_buf_printf(b, "%s %s", shown++ ? "," : "", g4(r->pt[k].info.p, a1, sizeof a1));
     if (r->n_unconverged > shown) mk_buf_puts(b, ", ...");
     mk_buf_puts(b, "\n");
 }
@@ -232,7 +232,7 @@ static void report_verdict(const mk_cont_result *r, mk_buf *b)
     char a1[32], a2[32];
     const char *u = strcmp(r->unit, "1") ? r->unit : "";
     int np = 0, nconv = 0, coexist = 0, gap = 0;
-    for (int k = 0; k < r->n; k++) nconv += r->pt[k].converged;
+    for (int k = 0; k < r->n; k++) nconv += r->pt[k].info.converged;
     piece *pc = pieces(r, &np);
     if (!nconv || !pc) {
         mk_buf_printf(b, "Verdict: none. No steady state converged anywhere in the sweep, so nothing is said about "
@@ -265,10 +265,10 @@ static void report_slowest(const mk_cont_result *r, mk_buf *b)
     int neutral = 0;
     for (int k = 0; k < r->n; k++) {
         const mk_cont_point *p = &r->pt[k];
-        if (!p->converged || p->n_unstable != 0) continue;
-        if (isfinite(p->slowest_s)) slow = fmax(slow, p->slowest_s);
-        if (p->n_neutral > neutral) neutral = p->n_neutral;
-        if (p->n_neutral > 0) zero_re = fmax(zero_re, p->zero_re);
+        if (!p->info.converged || p->info.n_unstable != 0) continue;
+        if (isfinite(p->info.slowest_s)) slow = fmax(slow, p->info.slowest_s);
+        if (p->info.n_neutral > neutral) neutral = p->info.n_neutral;
+        if (p->info.n_neutral > 0) zero_re = fmax(zero_re, p->info.zero_re);
     }
     if (slow > 0)
         mk_buf_printf(b, "Slowest relaxation on the stable branches: %.3g s (%.3g days): a time run must last several "
@@ -363,10 +363,10 @@ static void figure_title(const mk_cont_result *r, mk_plot_xy *f)
     else fit(f->xlabel, sizeof f->xlabel, "%s", r->name);
     for (int k = 0; k < r->n && f->n_marks < MK_PLOT_MAX_MARKS; k++) {
         const mk_cont_point *p = &r->pt[k];
-        if (!p->converged || (p->kind != MK_CONT_FOLD && p->kind != MK_CONT_HOPF)) continue;
-        f->mark_x[f->n_marks] = p->p;
-        fit(f->mark_label[f->n_marks++], sizeof f->mark_label[0], "%s %s", p->kind == MK_CONT_FOLD ? "fold" : "Hopf",
-            g4(p->p, a1, sizeof a1));
+        if (!p->info.converged || (p->info.kind != MK_CONT_FOLD && p->info.kind != MK_CONT_HOPF)) continue;
+        f->mark_x[f->n_marks] = p->info.p;
+        fit(f->mark_label[f->n_marks++], sizeof f->mark_label[0], "%s %s", p->info.kind == MK_CONT_FOLD ? "fold" : "Hopf",
+            g4(p->info.p, a1, sizeof a1));
     }
 }
 
@@ -374,7 +374,7 @@ static void figure_title(const mk_cont_result *r, mk_plot_xy *f)
 static void fill(const mk_cont_result *r, const int *idx, int m, const char *name, double *x, double *y)
 {
     for (int i = 0; i < m; i++) {
-        x[i] = idx[i] < 0 ? NAN : r->pt[idx[i]].p;
+        x[i] = idx[i] < 0 ? NAN : r->pt[idx[i]].info.p;
         y[i] = idx[i] < 0 ? NAN : mk_cont_get(r, &r->pt[idx[i]], name, NULL);
     }
 }
@@ -392,8 +392,8 @@ mk_status mk_cont_write_figure(const mk_cont_result *r, const char *path, mk_err
     }
     m[0] = curve_indices(r, 0, idx), m[1] = curve_indices(r, 1, idx + cap);
     for (int k = 0; k < r->n; k++) {
-        if (!r->pt[k].converged) idx[2 * cap + m[2]++] = k;
-        else if (r->pt[k].kind == MK_CONT_FOLD || r->pt[k].kind == MK_CONT_HOPF) idx[3 * cap + m[3]++] = k;
+        if (!r->pt[k].info.converged) idx[2 * cap + m[2]++] = k;
+        else if (r->pt[k].info.kind == MK_CONT_FOLD || r->pt[k].info.kind == MK_CONT_HOPF) idx[3 * cap + m[3]++] = k;
     }
     static const char *const label[4] = {"stable", "unstable", "not converged", "fold / Hopf"};
     static const char *const glyph[4] = {NULL, NULL, "\xc3\x97", "\xe2\x97\x8f"};

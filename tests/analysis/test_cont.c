@@ -88,7 +88,7 @@ static int specials(const mk_cont_result *r, int kind, const mk_cont_point **out
 {
     int n = 0;
     for (int k = 0; k < r->n; k++)
-        if (r->pt[k].kind == kind && r->pt[k].converged && n < max) out[n++] = &r->pt[k];
+        if (r->pt[k].info.kind == kind && r->pt[k].info.converged && n < max) out[n++] = &r->pt[k];
     return n;
 }
 
@@ -110,15 +110,15 @@ static void fold_normal_form(void **state)
     const mk_cont_point *f[4];
     assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
     /* the lower branch folds first at p = 2/3 (y = -1), then the middle one at -2/3 (y = 1) */
-    assert_true(fabs(f[0]->p - 2.0 / 3) < 1e-6 && fabs(f[0]->y[0] + 1) < 1e-3);
-    assert_true(fabs(f[1]->p + 2.0 / 3) < 1e-6 && fabs(f[1]->y[0] - 1) < 1e-3);
+    assert_true(fabs(f[0]->info.p - 2.0 / 3) < 1e-6 && fabs(f[0]->y[0] + 1) < 1e-3);
+    assert_true(fabs(f[1]->info.p + 2.0 / 3) < 1e-6 && fabs(f[1]->y[0] - 1) < 1e-3);
     assert_int_equal(r.n_unconverged, 0);
     assert_int_equal(r.n_hopf, 0);
     for (int k = 0; k < r.n; k++) {
         const mk_cont_point *p = &r.pt[k];
         double y = p->y[0];
-        assert_true(fabs(p->p + y - y * y * y / 3) < 1e-6); /* a steady state, to newton_tol */
-        if (p->kind == MK_CONT_REGULAR) assert_int_equal(p->n_unstable, fabs(y) < 1 ? 1 : 0);
+        assert_true(fabs(p->info.p + y - y * y * y / 3) < 1e-6); /* a steady state, to newton_tol */
+        if (p->info.kind == MK_CONT_REGULAR) assert_int_equal(p->info.n_unstable, fabs(y) < 1 ? 1 : 0);
     }
     /* the whole S is one branch from A to B; the seed at B lies on it */
     assert_int_equal(r.n_branches, 1);
@@ -144,8 +144,8 @@ static void bistable_folds_downwards(void **state)
     run(g_abi[BISTABLE], &o, &r);
     const mk_cont_point *f[4];
     assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
-    assert_true(fabs(fabs(f[0]->p) - rf) < 1e-6 && fabs(fabs(f[1]->p) - rf) < 1e-6);
-    assert_true(f[0]->p < 0 && f[1]->p > 0); /* downwards: the upper branch folds at -rf first */
+    assert_true(fabs(fabs(f[0]->info.p) - rf) < 1e-6 && fabs(fabs(f[1]->info.p) - rf) < 1e-6);
+    assert_true(f[0]->info.p < 0 && f[1]->info.p > 0); /* downwards: the upper branch folds at -rf first */
     mk_cont_result_clear(&r);
 }
 
@@ -158,14 +158,14 @@ static void hopf_normal_form(void **state)
     run(g_abi[HOPF], &o, &r);
     const mk_cont_point *h[4];
     assert_int_equal(specials(&r, MK_CONT_HOPF, h, 4), 1);
-    assert_true(fabs(h[0]->p - 0.3) < 1e-6);
-    assert_true(fabs(h[0]->omega - 2) < 1e-4);
+    assert_true(fabs(h[0]->info.p - 0.3) < 1e-6);
+    assert_true(fabs(h[0]->info.omega - 2) < 1e-4);
     assert_int_equal(r.n_folds, 0);
     for (int k = 0; k < r.n; k++) {
         const mk_cont_point *p = &r.pt[k];
-        assert_true(p->converged);
+        assert_true(p->info.converged);
         assert_true(fabs(p->y[0] - 1) < 1e-9 && fabs(p->y[1]) < 1e-9);
-        if (p->kind != MK_CONT_HOPF) assert_int_equal(p->n_unstable, p->p > 0.3 ? 2 : 0);
+        if (p->info.kind != MK_CONT_HOPF) assert_int_equal(p->info.n_unstable, p->info.p > 0.3 ? 2 : 0);
     }
     char *text = report(&r);
     assert_non_null(strstr(text, "Hopf point at osc.mu = 0.3"));
@@ -185,8 +185,8 @@ static void slow_state_free_or_frozen(void **state)
     run(g_abi[ADAPT], &o, &r);
     assert_int_equal(r.n_folds, 0);
     assert_int_equal(specials(&r, MK_CONT_HOPF, s, 4), 2);
-    assert_true(fabs(s[0]->p + 0.284605) < 1e-5 && fabs(s[1]->p - 0.284605) < 1e-5);
-    assert_true(fabs(s[0]->omega - 0.3) < 1e-4);
+    assert_true(fabs(s[0]->info.p + 0.284605) < 1e-5 && fabs(s[1]->info.p - 0.284605) < 1e-5);
+    assert_true(fabs(s[0]->info.omega - 0.3) < 1e-4);
     assert_int_equal(r.n_frozen, 0);
     mk_cont_result_clear(&r);
     /* frozen at 0.5: a quasi-steady state with folds at 0.5 -+ 2/3 */
@@ -195,7 +195,7 @@ static void slow_state_free_or_frozen(void **state)
     run(g_abi[ADAPT], &o, &r);
     assert_int_equal(r.n_frozen, 1);
     assert_int_equal(specials(&r, MK_CONT_FOLD, s, 4), 2);
-    assert_true(fabs(s[0]->p - (0.5 + 2.0 / 3)) < 1e-6 && fabs(s[1]->p - (0.5 - 2.0 / 3)) < 1e-6);
+    assert_true(fabs(s[0]->info.p - (0.5 + 2.0 / 3)) < 1e-6 && fabs(s[1]->info.p - (0.5 - 2.0 / 3)) < 1e-6);
     for (int k = 0; k < r.n; k++) assert_true(r.pt[k].y[1] == 0.5);
     char *text = report(&r);
     assert_non_null(strstr(text, "1 of 2 frozen"));
@@ -214,8 +214,8 @@ static void unconverged_points_give_no_verdict(void **state)
     assert_true(r.n_unconverged >= 5); /* the grid values above p = 1 */
     for (int k = 0; k < r.n; k++) {
         const mk_cont_point *p = &r.pt[k];
-        if (p->converged) assert_true(p->p < 1 && fabs(p->y[0] - p->p / (1 - p->p)) < 1e-6 * fmax(1, p->y[0]));
-        else assert_true(p->p >= 1 && p->n_unstable == -1);
+        if (p->info.converged) assert_true(p->info.p < 1 && fabs(p->y[0] - p->info.p / (1 - p->info.p)) < 1e-6 * fmax(1, p->y[0]));
+        else assert_true(p->info.p >= 1 && p->info.n_unstable == -1);
     }
     double cov = 0;
     assert_int_equal(mk_cont_coexistence(&r, NULL, NULL, 0, &cov), 0);
@@ -261,17 +261,17 @@ static void conserved_total(void **state)
     assert_true(r.n > 20);
     const mk_cont_point *f[4];
     assert_int_equal(specials(&r, MK_CONT_FOLD, f, 4), 2);
-    assert_true(fabs(f[0]->p - 2.0 / 3) < 1e-6 && fabs(f[1]->p + 2.0 / 3) < 1e-6);
+    assert_true(fabs(f[0]->info.p - 2.0 / 3) < 1e-6 && fabs(f[1]->info.p + 2.0 / 3) < 1e-6);
     for (int k = 0; k < r.n; k++) {
         const mk_cont_point *p = &r.pt[k];
         double a = p->y[0], b = p->y[1], x = b - a;
         assert_true(fabs(a + b - 4) < 1e-9);                  /* the run's total, not another one */
-        assert_true(fabs(p->p + x - x * x * x / 3) < 1e-6);  /* a steady state */
-        if (p->kind != MK_CONT_REGULAR) continue;
-        assert_int_equal(p->n_unstable, fabs(x) < 1 ? 1 : 0);
+        assert_true(fabs(p->info.p + x - x * x * x / 3) < 1e-6);  /* a steady state */
+        if (p->info.kind != MK_CONT_REGULAR) continue;
+        assert_int_equal(p->info.n_unstable, fabs(x) < 1 ? 1 : 0);
         /* the one eigenvalue on a + b = 4 is 2 (1 - x^2) / tau */
-        assert_true(fabs(p->max_re - 2 * (1 - x * x)) < 1e-5 * fmax(1, fabs(p->max_re)));
-        if (fabs(x) > 1.01) assert_true(isfinite(p->slowest_s) && fabs(p->slowest_s * 2 * (x * x - 1) - 1) < 1e-4);
+        assert_true(fabs(p->info.max_re - 2 * (1 - x * x)) < 1e-5 * fmax(1, fabs(p->info.max_re)));
+        if (fabs(x) > 1.01) assert_true(isfinite(p->info.slowest_s) && fabs(p->info.slowest_s * 2 * (x * x - 1) - 1) < 1e-4);
     }
     double lo[2], hi[2], cov = 0;
     assert_int_equal(mk_cont_coexistence(&r, lo, hi, 2, &cov), 1);
@@ -298,9 +298,9 @@ static void state_resting_at_its_bound(void **state)
         double y = mk_cont_get(&r, p, "rest.y", NULL), g = mk_cont_get(&r, p, "rest.g", NULL);
         /* a steady state: newton_tol (1e-6) bounds the next scaled step of the bordered system,
          * which is shorter than the distance at fixed p where the branch is steep (dp/ds 0.4) */
-        assert_true(fabs(y - p->p * p->p) < 1e-5 * fmax(1, y));
+        assert_true(fabs(y - p->info.p * p->info.p) < 1e-5 * fmax(1, y));
         assert_true(g >= 0 && g < 1e-9);
-        assert_int_equal(p->n_unstable, 0);
+        assert_int_equal(p->info.n_unstable, 0);
     }
     double cov = 0;
     assert_int_equal(mk_cont_coexistence(&r, NULL, NULL, 0, &cov), 0);
@@ -323,11 +323,11 @@ static void eigenvalue_within_noise_of_zero(void **state)
     assert_int_equal(r.n_unconverged, 0);
     for (int k = 0; k < r.n; k++) {
         const mk_cont_point *p = &r.pt[k];
-        assert_int_equal(p->n_unstable, 0);
-        assert_int_equal(p->n_neutral, 1);
-        assert_true(fabs(p->zero_re - 1e-6) < 1e-9);          /* 1e-9 of |-1000| */
-        assert_true(fabs(p->slowest_s - 1e-3) < 1e-8);        /* the fast state only */
-        assert_true(fabs(mk_cont_get(&r, p, "fs.a", NULL) - p->p) < 1e-6); /* a steady state all the same */
+        assert_int_equal(p->info.n_unstable, 0);
+        assert_int_equal(p->info.n_neutral, 1);
+        assert_true(fabs(p->info.zero_re - 1e-6) < 1e-9);          /* 1e-9 of |-1000| */
+        assert_true(fabs(p->info.slowest_s - 1e-3) < 1e-8);        /* the fast state only */
+        assert_true(fabs(mk_cont_get(&r, p, "fs.a", NULL) - p->info.p) < 1e-6); /* a steady state all the same */
     }
     char *text = report(&r);
     assert_non_null(strstr(text, "Eigenvalues within the noise of zero: up to 1 per stable point with |Re| at most 1e-06 1/s"));
@@ -405,13 +405,13 @@ static void handle_matches_record(void **state)
         mk_cont_point_info p;
         const mk_cont_point *q = &rec.pt[k];
         assert_int_equal(mk_cont_result_point(h, k, &p, &err), MK_OK);
-        assert_int_equal(p.branch, q->branch);
-        assert_int_equal(p.segment, q->segment);
-        assert_int_equal(p.kind, q->kind);
-        assert_int_equal(p.converged, q->converged);
-        assert_int_equal(p.n_unstable, q->n_unstable);
-        assert_true(p.p == q->p && ps[k] == q->p);
-        assert_true(p.newton_step == q->newton_step);
+        assert_int_equal(p.branch, q->info.branch);
+        assert_int_equal(p.segment, q->info.segment);
+        assert_int_equal(p.kind, q->info.kind);
+        assert_int_equal(p.converged, q->info.converged);
+        assert_int_equal(p.n_unstable, q->info.n_unstable);
+        assert_true(p.p == q->info.p && ps[k] == q->info.p);
+        assert_true(p.newton_step == q->info.newton_step);
         assert_true(col[k] == q->y[ix]);
         assert_true(mk_cont_result_get(h, k, "fs.x", &unit) == q->y[ix]);
     }
