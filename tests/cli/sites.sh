@@ -9,6 +9,7 @@
 #       shared segment more central sensitisation and referred pain than either alone, and
 #       the body regions of both sites' referral maps;
 #   (c) bad `sites:` input: errors at file:line:col, non-zero exit, no run directory;
+#   (h) the body map marks and names every site;
 #   (d) the satellite hypothesis (satellite_of): the key's referred pain over the satellite's
 #       muscle raises the satellite's activation and nociceptor firing; off without the key.
 #   usage: sites.sh PATH/TO/myoknot SOURCE_DIR
@@ -144,6 +145,13 @@ check run_renamed 0 "" "$BIN" run "$T/renamed.yaml" --out "$T/r_renamed"
 cs_rn=$(peak renamed '^seg_r_c2_c5_dorsal_horn\.central_sens$')
 if [ "$cs_rn" = "$cs_b" ] && ! grep -q ',upper_trapezius_r_dorsal_horn\.central_sens,' "$T/r_renamed/series.csv"; then
     pass=$((pass + 1)); else echo "FAIL renamed_segment: central sensitisation $cs_rn (want $cs_b, one segment instance)"; fail=$((fail + 1)); fi
+
+# ---- (h) the body map marks every site (issue 10 item 4): the report's body-map title and
+# caption name both trigger points of the run with two, and their local regions are not
+# counted as referral
+if grep -q 'Trigger points in the upper trapezius (right) and the levator scapulae (right)' "$T/r_both/report.html" &&
+    grep -q 'A circled cross marks each trigger point' "$T/r_both/report.html"; then pass=$((pass + 1)); else
+    echo "FAIL body_map_every_site: the body map names the first site only"; fail=$((fail + 1)); fi
 
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
