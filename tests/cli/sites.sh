@@ -10,6 +10,7 @@
 #       the body regions of both sites' referral maps;
 #   (c) bad `sites:` input: errors at file:line:col, non-zero exit, no run directory;
 #   (h) the body map marks and names every site;
+#   (i) sweep, sensitivity's one-site outputs and compare refuse several sites at the sites: key;
 #   (d) the satellite hypothesis (satellite_of): the key's referred pain over the satellite's
 #       muscle raises the satellite's activation and nociceptor firing; off without the key.
 #   usage: sites.sh PATH/TO/myoknot SOURCE_DIR
@@ -152,6 +153,19 @@ if [ "$cs_rn" = "$cs_b" ] && ! grep -q ',upper_trapezius_r_dorsal_horn\.central_
 if grep -q 'Trigger points in the upper trapezius (right) and the levator scapulae (right)' "$T/r_both/report.html" &&
     grep -q 'A circled cross marks each trigger point' "$T/r_both/report.html"; then pass=$((pass + 1)); else
     echo "FAIL body_map_every_site: the body map names the first site only"; fail=$((fail + 1)); fi
+
+# ---- (i) commands that do not compose refuse several sites at the sites: key, never run one
+# site silently (sweep opens the model by name; sensitivity's pain, ppt and stiffness outputs
+# are one site's; compare overlays one site's curves)
+check sweep_sites 1 "$T/both.yaml:2:1: error: 2 sites need the model composed from them, and model 'tp_site' is not" \
+    "$BIN" sweep "$T/both.yaml" --vary 'core.k_tn=1..2 uM' --steps 1 --jobs 1 --out "$T/r_sweep_sites"
+absent sweep_sites_nothing_written "$T/r_sweep_sites"
+check sensitivity_sites 1 "$T/both.yaml:2:1: error: output 'pain' is one site's and the scenario has 2 sites" \
+    "$BIN" sensitivity "$T/both.yaml" --trajectories 1 --params 'upper_trapezius_r_core.k_tn' --jobs 1 --out "$T/r_sens_sites"
+absent sensitivity_sites_nothing_written "$T/r_sens_sites"
+check compare_sites 1 "$T/both.yaml:2:1: error: run $T/r_both has 2 sites" \
+    "$BIN" compare "$T/r_both" "$T/r_both" --out "$T/r_cmp_sites"
+absent compare_sites_nothing_written "$T/r_cmp_sites"
 
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]
