@@ -63,6 +63,10 @@ scen both '  - {muscle: upper_trapezius, side: right}
   - $saline, site: levator_scapulae_r}"
 # peak NAME PATTERN: the largest value of the columns matching PATTERN
 peak() { awk -F, -v p="$2" '$2 ~ p { if ($4 + 0 > m) m = $4 + 0 } END { printf "%.9g\n", m }' "$T/r_$1/series.csv"; }
+below() { # NAME A B: A < B, A a number
+    if [ -n "$2" ] && [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
+        echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
+}
 # above NAME A B: A > 1.05 B (a real rise, far above the solver's tolerance)
 above() {
     if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a > 1.05 * b && b > 0) }'; then pass=$((pass + 1)); else
@@ -96,6 +100,13 @@ nr_s=$(peak sat 'semispinalis_capitis_r_noci\.rate$'); nr_n=$(peak nosat 'semisp
 echo "satellite: activation from the key $act % MVC; its nociceptors $nr_s Hz with, $nr_n Hz without"
 above satellite_activation "$act" 0.1
 above satellite_nociceptors "$nr_s" "$nr_n"
+# the coupling is the key's: saline into the satellite alone (same segment) leaves its added
+# activation near zero (it read the segment's referred pain, the satellite's own input included,
+# and rose as much as from the key)
+scen satself "$sat_sites, satellite_of: upper_trapezius_r}" "  - $saline, site: semispinalis_capitis_r}"
+act_self=$(peak satself 'semispinalis_capitis_r_satellite\.activation$')
+echo "satellite: activation from saline into the satellite itself $act_self % MVC (from the key $act)"
+below satellite_not_self_driven "$act_self" "$(awk -v x="$act" 'BEGIN { print x / 20 }')"
 # the hypothesis is a model file (models/satellite.myo), its parameters with range and source
 check satellite_model 0 "Hsieh et al. 2007" "$BIN" model show satellite
 check satellite_model_ports 0 "satellite_zone_weight" "$BIN" model show satellite
@@ -113,10 +124,6 @@ scen ic '  - {muscle: upper_trapezius, side: right}
 # "none" without such a column
 window() { awk -F, -v p="$2" -v a="$3" -v b="$4" '$2 ~ p && $1 >= a && $1 <= b { n++; if ($4 + 0 > m) m = $4 + 0 }
     END { if (n) printf "%.9g\n", m; else print "none" }' "$T/r_$1/series.csv"; }
-below() { # NAME A B: A < B, A a number
-    if [ -n "$2" ] && [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
-        echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
-}
 pl_a=$(window ic '^upper_trapezius_r_pain\.local$' 300 420); pl_b=$(window ic '^levator_scapulae_r_pain\.local$' 300 420)
 pl_b0=$(window ic '^levator_scapulae_r_pain\.local$' 0 290)
 ln=$(window ic '^pain\.region\.lateral_neck_r$' 300 420); ln0=$(window ic '^pain\.region\.lateral_neck_r$' 0 290)
