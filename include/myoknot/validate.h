@@ -140,6 +140,64 @@ typedef struct mk_vsuite_page {
 MK_API mk_status mk_vsuite_write(const mk_vsuite_page *page, const mk_vsuite_row *rows, int n_rows,
                                  mk_outdir *o, mk_error *err);
 
+/* ---------------------------------------------------------------- the audit: can a target fail? */
+
+/* Is the target file at path (named name) among only[0 .. n_only-1]?  A name matches the
+ * target's name, its file name, or its file name without ".yaml"; no names select every file. */
+MK_API int mk_vtarget_selected(const char *const *only, int n_only, const char *path, const char *name);
+
+/*
+ * The audit (docs/validation.md, "Audit"): every parameter of the model with a plausible range
+ * is moved to each end of it, one at a time, and every selected target runs against every such
+ * variant.  A target that passes with the model and for every variant that ran, or all but one,
+ * is *insensitive*: its pass does not depend on the model getting anything right.  A variant
+ * whose run fails is counted apart, never as a flip.  The variants run in forked worker
+ * processes (UDUNITS, which compiling a scenario uses, is not thread safe).
+ */
+typedef struct mk_audit mk_audit;
+
+typedef struct mk_audit_opts {
+    const char *dir;              /* the targets' folder */
+    const char *const *only;      /* n_only names (mk_vtarget_selected); none: every target */
+    int n_only;
+    int jobs;                     /* worker processes, clamped to 1 .. MK_WORKERS_MAX */
+    /* in the calling process, before the variants run (may be NULL) */
+    void (*started)(void *ctx, int n_targets, int n_variants, int n_ranged, int jobs);
+    void (*progress)(void *ctx, int done, int total); /* as each variant finishes (may be NULL) */
+    void *progress_ctx;
+} mk_audit_opts;
+
+/* Run the audit of abi (read during the call only); *out freed with mk_audit_free.  The folder,
+ * a target that does not load and an --only that matches nothing are errors of origin
+ * MK_ORIGIN_ARGUMENT or the file's. */
+MK_API mk_status mk_audit_run(const mk_model_abi *abi, const mk_audit_opts *o, mk_audit **out, mk_error *err);
+MK_API void mk_audit_free(mk_audit *a);
+MK_API int mk_audit_n_targets(const mk_audit *a);
+MK_API int mk_audit_n_variants(const mk_audit *a);
+MK_API int mk_audit_n_ranged(const mk_audit *a);   /* parameters with a plausible range */
+MK_API int mk_audit_jobs(const mk_audit *a);
+MK_API double mk_audit_wall_s(const mk_audit *a);  /* the variants' wall time */
+
+/* Target t's line of the table. */
+typedef struct mk_audit_row_info {
+    const char *name, *role;
+    const char *model;   /* the model's own verdict: "pass", "fail" or "error" */
+    int passes, ran, failed; /* variants that pass, that ran, whose run failed */
+    int insensitive;
+} mk_audit_row_info;
+MK_API void mk_audit_row(const mk_audit *a, int t, mk_audit_row_info *out);
+/* The parameter ends ("name=lo name=hi ...") of the variants whose verdict on target t differs
+ * from the model's (failed 0) or whose run failed (failed 1), as much as fits into buf (may be
+ * NULL); returns how many there are. */
+MK_API int mk_audit_variants(const mk_audit *a, int t, int failed, char *buf, size_t size);
+
+/* audit-table.csv (every target with its flipping and failed variants) into the output folder
+ * o (the caller commits it). */
+MK_API mk_status mk_audit_write_table(const mk_audit *a, const mk_outdir *o, mk_error *err);
+/* The marks, DIR/audit.csv, which the suite reads, written whole or not at all; refused for an
+ * audit of some targets only. */
+MK_API mk_status mk_audit_write_marks(const mk_audit *a, const char *dir, mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

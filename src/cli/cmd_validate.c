@@ -73,7 +73,7 @@ static int parse(const mk_cli_args *args, vopts *o)
         else if (!strcmp(a, "--jobs")) {
             char *end;
             long j = strtol(v, &end, 10);
-            if (!*v || *end || j < 1 || j > 64) return mk_cli_usage_error("--jobs needs a number of workers from 1 to 64");
+            if (!*v || *end || j < 1 || j > MK_WORKERS_MAX) return mk_cli_usage_error("--jobs needs a number of workers from 1 to %d", MK_WORKERS_MAX);
             o->jobs = (int)j;
         } else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--out")) o->out = v;
@@ -89,29 +89,16 @@ static int parse(const mk_cli_args *args, vopts *o)
 }
 
 /* The *.yaml files of dir, sorted; NULL-terminated (NULL if dir cannot be read). */
-char **mk_cli_validate_list(const char *dir, int *n_out)
+static char **target_files(const char *dir, int *n_out)
 {
     char **v = NULL;
     mk_error err = {0};
     return mk_vtarget_list(dir, &v, n_out, &err) ? NULL : v;
 }
 
-int mk_cli_validate_selected(const char *const *only, int n_only, const char *path, const char *name)
-{
-    if (!n_only) return 1;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    for (int i = 0; i < n_only; i++) {
-        size_t l = strlen(only[i]);
-        if (!strcmp(only[i], name) || !strcmp(only[i], base) || (!strncmp(only[i], base, l) && !strcmp(base + l, ".yaml")))
-            return 1;
-    }
-    return 0;
-}
-
 static int selected(const vopts *o, const char *path, const char *name)
 {
-    return mk_cli_validate_selected(o->only, o->n_only, path, name);
+    return mk_vtarget_selected(o->only, o->n_only, path, name);
 }
 
 /* ---------------------------------------------------------------- output directory */
@@ -257,7 +244,7 @@ static int open_models(suite *s)
 /* The target files, the unit system and the anatomy. */
 static int open_targets(suite *s)
 {
-    s->files = mk_cli_validate_list(s->o.dir, &s->n_files);
+    s->files = target_files(s->o.dir, &s->n_files);
     if (!s->files || !s->n_files) {
         fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", s->o.dir,
                 s->files ? "" : " (cannot read the directory: give --dir, or set MYOKNOT_DATA to the folder holding data/validation)");
