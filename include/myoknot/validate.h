@@ -140,6 +140,56 @@ typedef struct mk_vsuite_page {
 MK_API mk_status mk_vsuite_write(const mk_vsuite_page *page, const mk_vsuite_row *rows, int n_rows,
                                  mk_outdir *o, mk_error *err);
 
+/* ---------------------------------------------------------------- running a suite */
+
+/*
+ * A suite: the target files of a folder (or those named), loaded first and sorted validation
+ * before calibration (a file that does not load becomes a row with its error), each run against
+ * every model, the last audit's marks (DIR/audit.csv) read back and the verdicts counted per
+ * role and model.  The callbacks (each may be NULL) let a caller show the table as it fills.
+ */
+#define MK_VSUITE_MAX_MODELS 8
+typedef struct mk_vsuite_run mk_vsuite_run;
+
+typedef struct mk_vsuite_opts {
+    const char *dir;                     /* the targets' folder */
+    const char *const *only;             /* n_only names (mk_vtarget_selected); none: all */
+    int n_only;
+    int n_models;                        /* 1 .. MK_VSUITE_MAX_MODELS */
+    const mk_model_abi *const *models;   /* read during the run only */
+    void (*load_error)(void *ctx, const mk_error *e);           /* a selected file that did not load */
+    void (*loaded)(void *ctx, const mk_vsuite_run *s);          /* every row known, none run yet */
+    void (*row_started)(void *ctx, const mk_vsuite_run *s, int row);
+    void (*result)(void *ctx, const mk_vsuite_run *s, int row, int model);
+    void *ctx;
+} mk_vsuite_opts;
+
+/* Run the suite; *out freed with mk_vsuite_run_free.  Files that do not load are rows, not
+ * errors; an unreadable folder, an empty one and an --only that matches nothing are errors of
+ * origin MK_ORIGIN_ARGUMENT. */
+MK_API mk_status mk_vsuite_run_new(const mk_vsuite_opts *o, mk_vsuite_run **out, mk_error *err);
+MK_API void mk_vsuite_run_free(mk_vsuite_run *s);
+MK_API int mk_vsuite_run_n_rows(const mk_vsuite_run *s);
+MK_API int mk_vsuite_run_n_models(const mk_vsuite_run *s);
+MK_API const char *mk_vsuite_run_model(const mk_vsuite_run *s, int m);    /* the model's name */
+MK_API int mk_vsuite_run_load_errors(const mk_vsuite_run *s);
+MK_API double mk_vsuite_run_wall_s(const mk_vsuite_run *s);               /* simulation and extraction */
+/* Row i: its file; its error if it did not load ("" otherwise); the target's name and role ("" if
+ * it did not load); its result against model m (NULL if not run); the audit's mark for it against
+ * model m ("insensitive" or ""). */
+MK_API const char *mk_vsuite_run_file(const mk_vsuite_run *s, int i);
+MK_API const char *mk_vsuite_run_load_error(const mk_vsuite_run *s, int i);
+MK_API const char *mk_vsuite_run_name(const mk_vsuite_run *s, int i);
+MK_API const char *mk_vsuite_run_role(const mk_vsuite_run *s, int i);
+MK_API const mk_vresult *mk_vsuite_run_result(const mk_vsuite_run *s, int i, int m);
+MK_API const char *mk_vsuite_run_mark(const mk_vsuite_run *s, int i, int m);
+/* How many of the validation (calibration 0) or calibration (1) targets got verdict v with model m. */
+MK_API int mk_vsuite_run_count(const mk_vsuite_run *s, int calibration, int m, mk_verdict v);
+/* The audit marks file's header line ("" if none) and how many targets it marks (*n_marked). */
+MK_API const char *mk_vsuite_run_audit(const mk_vsuite_run *s, int *n_marked);
+/* The page (mk_vsuite_write: validation.csv, validation.html, figures) into o. */
+MK_API mk_status mk_vsuite_run_write(const mk_vsuite_run *s, mk_outdir *o, mk_error *err);
+
 /* ---------------------------------------------------------------- the audit: can a target fail? */
 
 /* Is the target file at path (named name) among only[0 .. n_only-1]?  A name matches the

@@ -649,6 +649,100 @@ static void test_audit_api(void **state)
     rmdir(dir);
 }
 
+
+/* A suite through the public API (the CLI's validate is a client of it): the rows (a file that
+ * does not load is a row with its error, reported through the callback), the results per
+ * model, the counts per role, the callbacks in table order, and an --only that matches
+ * nothing refused with the argument's origin. */
+typedef struct suite_seen {
+    int load_errors, loaded, rows, results;
+    char order[64];
+} suite_seen;
+
+static void seen_load_error(void *ctx, const mk_error *e)
+{
+    (void)e;
+    ((suite_seen *)ctx)->load_errors++;
+}
+static void seen_loaded(void *ctx, const mk_vsuite_run *s)
+{
+    ((suite_seen *)ctx)->loaded = mk_vsuite_run_n_rows(s);
+}
+static void seen_row(void *ctx, const mk_vsuite_run *s, int i)
+{
+    suite_seen *w = ctx;
+    w->rows++;
+    size_t l = strlen(w->order);
+    snprintf(w->order + l, sizeof w->order - l, "%s%s", l ? " " : "", mk_vsuite_run_name(s, i));
+}
+static void seen_result(void *ctx, const mk_vsuite_run *s, int i, int m)
+{
+    assert_non_null(mk_vsuite_run_result(s, i, m));
+    ((suite_seen *)ctx)->results++;
+}
+
+static void test_vsuite_api(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char src[1024], dir[] = "/tmp/mk_vsuite_XXXXXX", from[1200], to[1200], buf[1400];
+    snprintf(src, sizeof src, "%s/tests/validate/audit", root ? root : ".");
+    assert_non_null(mkdtemp(dir));
+    const char *names[] = {"late.yaml", "early.yaml"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", src, names[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, names[i]);
+        copy_file(from, to);
+    }
+    snprintf(to, sizeof to, "%s/zz-broken.yaml", dir);
+    FILE *f = fopen(to, "w");
+    assert_non_null(f);
+    fputs("name: broken\nrole: sometimes\n", f);
+    fclose(f);
+    snprintf(from, sizeof from, "%s/blowup.myo", src);
+    mk_model_ref *ref = NULL;
+    mk_error err = {0};
+    if (mk_model_open(from, 1, &ref, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    const mk_model_abi *models[] = {mk_model_ref_abi(ref)};
+    suite_seen seen = {0};
+    mk_vsuite_opts o = {.dir = dir, .n_models = 1, .models = models, .load_error = seen_load_error,
+                        .loaded = seen_loaded, .row_started = seen_row, .result = seen_result, .ctx = &seen};
+    mk_vsuite_run *s = NULL;
+    if (mk_vsuite_run_new(&o, &s, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    assert_int_equal(mk_vsuite_run_n_rows(s), 3);
+    assert_int_equal(seen.loaded, 3);
+    assert_int_equal(seen.load_errors, 1);
+    assert_int_equal(mk_vsuite_run_load_errors(s), 1);
+    assert_int_equal(seen.rows, 2);
+    assert_int_equal(seen.results, 2);
+    /* the file that did not load sorts first; then the targets by file name */
+    assert_non_null(strstr(mk_vsuite_run_file(s, 0), "zz-broken.yaml"));
+    assert_true(mk_vsuite_run_load_error(s, 0)[0] != 0);
+    assert_null(mk_vsuite_run_result(s, 0, 0));
+    assert_string_equal(seen.order, "toy-early toy-late");
+    assert_string_equal(mk_vsuite_run_model(s, 0), models[0]->name);
+    int n = 0;
+    for (int v = 0; v < MK_V_N; v++) n += mk_vsuite_run_count(s, 0, 0, (mk_verdict)v);
+    assert_int_equal(n, 2);
+    assert_int_equal(mk_vsuite_run_count(s, 0, 0, MK_V_PASS), 2);
+    mk_vsuite_run_free(s);
+
+    const char *none[] = {"no-such-target"};
+    o.only = none;
+    o.n_only = 1;
+    s = NULL;
+    assert_int_equal(mk_vsuite_run_new(&o, &s, &err), MK_ERR_INVALID);
+    assert_null(s);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    mk_model_ref_free(ref);
+    const char *all[] = {"late.yaml", "early.yaml", "zz-broken.yaml"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(to, sizeof to, "%s/%s", dir, all[i]);
+        remove(to);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -662,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_shipped_targets_load),
         cmocka_unit_test(test_shipped_audit_marks),
         cmocka_unit_test(test_audit_api),
+        cmocka_unit_test(test_vsuite_api),
         cmocka_unit_test(test_stale_names),
         cmocka_unit_test(test_handle),
     };
