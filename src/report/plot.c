@@ -146,9 +146,29 @@ static mk_status draw_locked(const mk_plot_page *pg, unsigned char *pix, mk_plot
 static void png_put(png_structp png, png_bytep data, size_t len) { mk_file_put(png_get_io_ptr(png), data, len); }
 static void png_flush(png_structp png) { (void)png; } /* mk_file_commit flushes and syncs */
 
+/* libpng's own error and warning functions print to stderr (the library never prints): these
+ * keep the first message for the error instead, and an error jumps back to write_png. */
+typedef struct png_msg {
+    char text[200];
+} png_msg;
+
+static void png_on_error(png_structp png, png_const_charp msg)
+{
+    png_msg *m = png_get_error_ptr(png);
+    if (m && !m->text[0]) snprintf(m->text, sizeof m->text, "%s", msg ? msg : "unknown error");
+    png_longjmp(png, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg; /* a warning does not stop the encoder; nothing is printed */
+}
+
 static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err)
 {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_msg msg = {{0}};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &msg, png_on_error, png_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
         png_destroy_write_struct(&png, NULL);
@@ -156,7 +176,7 @@ static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int 
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        return mk_fail(err, MK_ERR_IO, "cannot encode figure %s as PNG", path);
+        return mk_fail(err, MK_ERR_IO, "cannot encode figure %s as PNG: %s", path, msg.text[0] ? msg.text : "libpng failed");
     }
     png_set_write_fn(png, f, png_put, png_flush);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
