@@ -10,7 +10,7 @@
  * parameter ends flip the verdict and which failed) goes to an output folder; the marks go to
  * DIR/audit.csv, which the validation suite reads.
  *
- * The variants run in the analyses' worker processes (analysis/workers.h: forked, not threads,
+ * The variants run in the analyses' worker processes (core/workers.h: forked, not threads,
  * since compiling a scenario parses units with UDUNITS, which is not thread safe), a variant per
  * task; each reports one record per target and one when it is done.
  */
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/workers.h"
+#include "core/workers.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "myoknot.h"
