@@ -258,6 +258,16 @@ MK_API long mk_law_check_count(const mk_law_check *c);       /* law evaluations 
 MK_API double mk_law_check_drift_max(const mk_law_check *c); /* the largest relative drift seen */
 MK_API void mk_law_check_free(mk_law_check *c);
 
+/* The model at its present parameters and inputs, held, from the solver's present time and
+ * state: a row at the start (t 0) and every every_s after it, the last at duration_s even when
+ * the interval does not divide it; each row's states and variables are checked finite and the
+ * conservation laws checked before row() sees them (t counts from the start, declared units).
+ * An interval longer than the duration or giving more than 10^6 rows is refused (origin
+ * MK_ORIGIN_ARGUMENT). */
+typedef void (*mk_sample_row_fn)(void *ctx, double t_s, const double *states, const double *vars);
+MK_API mk_status mk_solver_sample(mk_solver *s, double duration_s, double every_s, mk_sample_row_fn row, void *ctx,
+                                  mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -824,10 +824,55 @@ static void test_bound_keeps_state_nonnegative(void **state)
     assert_non_null(strstr(err.message, "constraint code 3"));
 }
 
+
+/* mk_solver_sample (run's quick mode): a row at 0, every interval, the last at the end even
+ * when the interval does not divide it, each equal to the analytic washout; a too long or too
+ * small interval is refused as the caller's argument. */
+typedef struct sample_rows {
+    int n;
+    double t[16], x[16];
+} sample_rows;
+
+static void take_row(void *ctx, double t_s, const double *y, const double *v)
+{
+    (void)v;
+    sample_rows *r = ctx;
+    if (r->n < 16) r->t[r->n] = t_s, r->x[r->n] = y[0];
+    r->n++;
+}
+
+static void test_sample_rows(void **state)
+{
+    (void)state;
+    const mk_model_abi *decay = mk_builtin_find("decay");
+    mk_solver_opts o;
+    mk_solver_opts_default(&o);
+    o.rtol = 1e-10;
+    o.atol = 1e-12;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(decay, &o, &s, &err), MK_OK);
+    sample_rows r = {0};
+    assert_int_equal(mk_solver_sample(s, 1.0, 0.3, take_row, &r, &err), MK_OK);
+    assert_int_equal(r.n, 5);
+    const double want_t[] = {0, 0.3, 0.6, 0.9, 1.0};
+    for (int i = 0; i < 5; i++) {
+        assert_true(fabs(r.t[i] - want_t[i]) < 1e-12);
+        assert_true(fabs(r.x[i] - exp(-0.5 * want_t[i])) < 1e-7); /* x0 1 mM, k 0.5 /s, no inflow */
+    }
+    r.n = 0;
+    assert_int_equal(mk_solver_sample(s, 1.0, 2.0, take_row, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    assert_int_equal(mk_solver_sample(s, 1e7, 1.0, take_row, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(r.n, 0);
+    mk_solver_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decay_converges),
+        cmocka_unit_test(test_sample_rows),
         cmocka_unit_test(test_oscillator_converges),
         cmocka_unit_test(test_advance_stops_exactly),
         cmocka_unit_test(test_piecewise_input),
