@@ -199,7 +199,8 @@ typedef struct mk_solver_opts {
     int jacobian;          /* MK_JAC_AUTO (0, the default): the model's analytic Jacobian when it
                             * has one; MK_JAC_DIFFERENCES: CVODE's finite differences */
     int linear_solver;     /* MK_LINSOL_AUTO (0, the default: myoknot's own sparse LU with the
-                            * analytic Jacobian, dense with finite differences), MK_LINSOL_DENSE,
+                            * analytic Jacobian, KLU above 200 states, dense with finite
+                            * differences), MK_LINSOL_DENSE,
                             * MK_LINSOL_KLU (SuiteSparse's sparse LU) or MK_LINSOL_SPLU (myoknot's
                             * sparse LU, pivot order fixed at each start); both sparse ones need
                             * the model's analytic Jacobian */

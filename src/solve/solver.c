@@ -12,7 +12,8 @@
  *     Jacobian is a quarter nonzero, and factorisations and solves were a third of the
  *     integration.  KLU (Debian's SuiteSparse) made the work week of `make bench` 1.3x faster
  *     than dense LU with the same Jacobian; the own LU, which chooses its pivot order once per
- *     start and then runs fixed lists, another 1.2x (MK_LINSOL_KLU keeps KLU selectable).
+ *     start and then runs fixed lists, another 1.2x (MK_LINSOL_KLU keeps KLU selectable); KLU
+ *     stays the default for large composed models (MK_SPLU_MAX_AUTO).
  *   - The state lives in an array the solver owns; the CVODE vector wraps it
  *     (N_VMake_Serial), so mk_solver_state hands out the very numbers CVODE returned.
  *   - Every advance sets a stop time at t_out: protocol events (an input switched on, a
@@ -110,6 +111,9 @@ struct mk_solver {
     nonfinite_note bad;
     stall_note stall;
 };
+
+/* The largest model (states) for which MK_LINSOL_AUTO takes the own sparse LU over KLU. */
+#define MK_SPLU_MAX_AUTO 200
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -385,9 +389,11 @@ static mk_status setup_cvode(mk_solver *s, mk_error *err)
     }
     s->nv_y = N_VMake_Serial(n, s->y, s->sunctx);
     s->cvode = CVodeCreate(CV_BDF, s->sunctx);
-    int klu = s->opts.linear_solver == MK_LINSOL_KLU;
-    int splu = s->opts.linear_solver == MK_LINSOL_SPLU ||
-               (s->opts.linear_solver == MK_LINSOL_AUTO && s->jv); /* measured: make bench */
+    /* measured (make bench, "several sites"): the own LU is faster up to 3 sites (156 states),
+     * slower at 10 (492), where choosing its order at every start costs more than it saves */
+    int sparse = s->opts.linear_solver == MK_LINSOL_AUTO && s->jv;
+    int klu = s->opts.linear_solver == MK_LINSOL_KLU || (sparse && n > MK_SPLU_MAX_AUTO);
+    int splu = s->opts.linear_solver == MK_LINSOL_SPLU || (sparse && n <= MK_SPLU_MAX_AUTO);
     s->jac = klu || splu ? SUNSparseMatrix(n, n, s->abi->jac_nnz, CSC_MAT, s->sunctx)
                          : SUNDenseMatrix(n, n, s->sunctx);
     if (!s->nv_y || !s->cvode || !s->jac)
