@@ -99,6 +99,7 @@ struct mk_solver {
     N_Vector nv_y;     /* wraps y */
     SUNMatrix jac;
     SUNLinearSolver linsol;
+    int own_lu;        /* linsol is splu.c's */
     double *jv;        /* the analytic Jacobian's values, abi->jac_nnz */
 
     int restart_pending;   /* CVodeReInit before the next step */
@@ -398,6 +399,7 @@ static mk_status setup_cvode(mk_solver *s, mk_error *err)
                          : SUNDenseMatrix(n, n, s->sunctx);
     if (!s->nv_y || !s->cvode || !s->jac)
         return mk_fail(err, MK_ERR_NOMEM, "out of memory creating the CVODE integrator");
+    s->own_lu = splu && !klu;
     s->linsol = klu    ? SUNLinSol_KLU(s->nv_y, s->jac, s->sunctx)
                 : splu ? mk_splu_new(n, s->sunctx)
                        : SUNLinSol_Dense(s->nv_y, s->jac, s->sunctx);
@@ -619,7 +621,7 @@ static mk_status cvode_failed(mk_solver *s, int flag, double t_reached_s, double
     if (isfinite(t_reached_s) && t_reached_s >= s->t_s && t_reached_s <= t_out_s)
         s->t_s = t_reached_s;
     if (flag != CV_TOO_MUCH_WORK) s->restart_pending = 1;
-    if (flag == CV_MEM_FAIL)
+    if (flag == CV_MEM_FAIL || (flag == CV_LSETUP_FAIL && s->own_lu && mk_splu_out_of_memory(s->linsol)))
         return mk_fail(err, MK_ERR_NOMEM, "out of memory integrating model '%s' at t = %.9g s",
                        s->abi->name ? s->abi->name : "?", s->t_s);
     return integration_failed(s, flag, t_out_s, err);

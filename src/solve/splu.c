@@ -392,4 +392,9 @@ SUNLinearSolver mk_splu_new(int n, SUNContext ctx)
     return S;
 }
 
+int mk_splu_out_of_memory(SUNLinearSolver S)
+{
+    return S && S->content && CONTENT(S)->last_flag == SUNLS_MEM_FAIL;
+}
+
 long mk_splu_pivotings(SUNLinearSolver S) { return S && S->content ? CONTENT(S)->pivotings : 0; }

@@ -23,6 +23,9 @@
  * memory.  SUNLinSolFree frees it. */
 SUNLinearSolver mk_splu_new(int n, SUNContext ctx);
 
+/* Whether the last setup failed for want of memory (CVODE reports it only as a failed setup). */
+int mk_splu_out_of_memory(SUNLinearSolver s);
+
 /* For tests: pivot choices made so far (first factorisation after each start, and re-pivots). */
 long mk_splu_pivotings(SUNLinearSolver s);
 
