@@ -122,9 +122,13 @@ write("compression_single", "one session of ischaemic compression",
 write("compression_sham", "sham compression: light touch for the same time",
       "As compression_single with light touch (rubbing at intensity 0.1 for 5 min) instead of compression.", 2,
       [f"  - {{event: rubbing, at: {S0} min, intensity: 0.1, duration: 5 min, label: sham}}"], PS)
+# the needling design reads 'after' 5 min after the 1-min session ends, as dn-ppt-vs-sham does
+# ("immediately", Navarro-Santana 2020): the needle's segmental inhibition is seen at 3 and 5 min
+# and gone by 10 (Srbely 2010), so at 19:30, 19 min after, a trial would measure none of it
+PS_DN = [("baseline", when(1, 0, 17, 50)), ("after", S0 + 6), ("week 1", when(2, 0, 17, 50))]
 write("needling_three", "dry needling, three sessions in week 1",
       "Active upper-trapezius TrP: dry needling after work on Monday, Wednesday and Friday of week 1.", 2,
       session(S0, True, label="DN 1") + session(when(1, 2, 19, 10), True, label="DN 2") +
-      session(when(1, 4, 19, 10), True, label="DN 3"), PS)
+      session(when(1, 4, 19, 10), True, label="DN 3"), PS_DN)
 write("waiting_list", "no treatment (waiting list): the natural course",
-      "Active upper-trapezius TrP, working life goes on, no treatment.", 2, [], PS)
+      "Active upper-trapezius TrP, working life goes on, no treatment.", 2, [], PS_DN)

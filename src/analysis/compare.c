@@ -117,6 +117,32 @@ static void label_columns(const mk_compare_run *r, char *pain, char *stiff, size
     free(text);
 }
 
+/* A run of several sites (manifest.json's scenario.sites): the overlay of local pain and
+ * stiffness would silently be its first site's, so compare stops, at the scenario's sites: key. */
+static mk_status one_site_run(const mk_compare_run *r, mk_error *err)
+{
+    char path[4200], *text = NULL;
+    mk_error ignore = {0};
+    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return MK_OK; /* read again below */
+    cJSON *root = cJSON_Parse(text);
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
+    const cJSON *sites = cJSON_GetObjectItemCaseSensitive(sc, "sites");
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(sc, "file");
+    const cJSON *line = cJSON_GetObjectItemCaseSensitive(sc, "sites_line");
+    const cJSON *col = cJSON_GetObjectItemCaseSensitive(sc, "sites_col");
+    int n = cJSON_GetArraySize(sites);
+    mk_status rc = MK_OK;
+    if (n > 1)
+        rc = mk_fail_at(err, MK_ERR_INVALID, cJSON_IsString(file) ? file->valuestring : path,
+                        cJSON_IsNumber(line) ? line->valueint : 0, cJSON_IsNumber(col) ? col->valueint : 0,
+                        "run %s has %d sites; compare overlays one site's local pain and stiffness, "
+                        "so it takes runs of one site (compare the measurements.csv of runs of several "
+                        "sites by their labels)", r->dir, n);
+    cJSON_Delete(root);
+    free(text);
+    return rc;
+}
+
 /* One time of the series: a new row, or the last one if t is its time. */
 static mk_status series_at(mk_compare_run *r, int *cap, double t)
 {
@@ -286,6 +312,7 @@ mk_status mk_compare_load(const char *const *dirs, int n, mk_compare *out, mk_er
         if (!r->dir) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         if (!rc) run_name(r);
         if (!rc && !r->name) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        if (!rc) rc = one_site_run(r, err);
         if (!rc) rc = load_series(r, err);
         if (!rc) rc = load_meas(out, k, err);
     }

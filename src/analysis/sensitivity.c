@@ -111,6 +111,32 @@ double mk_sens_to_value(const mk_morris_factor *f, double u)
     return f->lo + u * (f->hi - f->lo);
 }
 
+/* The outputs pain, stiffness and ppt (a ramp at the end) are one site's: with several sites
+ * they would silently stand for the first, so they stop at the scenario's sites: key, naming
+ * each site's own variable to ask for instead. */
+static mk_status one_site_output(const mk_model_abi *abi, const mk_protocol *p, const char *tok, mk_error *err)
+{
+    if (p->n_sites < 2) return MK_OK;
+    char names[512] = "";
+    size_t n = 0;
+    mk_site_label l = !strcmp(tok, "stiffness") ? MK_L_BAND_STIFFNESS
+                      : !strcmp(tok, "ppt")     ? MK_L_PAIN_EVOKED_MARGIN
+                                                : MK_L_PAIN_LOCAL;
+    for (int i = 0; i < p->n_sites && i < MK_MAX_SITES && n < sizeof names; i++) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%.48s_%.1s", p->sites[i].muscle, p->sites[i].side);
+        mk_site site;
+        mk_site_resolve_prefix(abi, prefix, &site);
+        const char *sym = mk_site_symbol(&site, l);
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? "," : "", sym ? sym : prefix);
+    }
+    return mk_fail_at(err, MK_ERR_INVALID, p->file, p->sites_line, p->sites_col,
+                      "output '%s' is one site's and the scenario has %d sites: name each site's "
+                      "output with --outputs%s%s%s", tok, p->n_sites,
+                      strcmp(tok, "ppt") ? " (e.g. '--outputs " : " (the PPT: a measure event at each site, "
+                      "or its pain margin, e.g. '--outputs ", n < sizeof names ? names : "...", "')");
+}
+
 /* The protocol of every run: the scenario's, with the outputs appended as measurements at
  * the end and (unless asked) a single output interval. */
 static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, const char *list, mk_sens_run *rs,
@@ -142,6 +168,10 @@ static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, co
         mk_measurement *m = &rs->meas[p->n_meas + n_extra];
         memset(m, 0, sizeof *m);
         m->t_s = p->duration_s;
+        if (!strcmp(tok, "ppt") || !strcmp(tok, "pain") || !strcmp(tok, "stiffness")) {
+            mk_status rc = one_site_output(abi, p, tok, err);
+            if (rc) return rc;
+        }
         if (!strcmp(tok, "ppt")) {
             mk_site site;
             mk_site_resolve(abi, &site);

@@ -192,7 +192,7 @@ static int prepare(sweep *w)
             rc = mk_cli_report(&err);
         if (!rc && k == 0) rc = mk_cli_open_model(mk_scenario_model(scn), 1, &w->model);
         if (!rc && mk_scenario_compile(scn, w->model.abi, w->u, w->anat, sets, n_sets, 0, &warnings, &w->proto[k], &err)) {
-            if (!w->is_event && w->event[0])
+            if (!w->is_event && w->event[0] && !strcmp(err.file, "--set"))
                 fprintf(stderr, "myoknot: %s is no parameter or input of the model, and the timeline of %s has no "
                                 "'%s' event to vary\n", w->target, w->a.scenario, w->event);
             fprintf(stderr, "myoknot: at %s = %s:\n", w->target, value);

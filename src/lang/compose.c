@@ -259,10 +259,16 @@ static void put_satellite_ref(composer *c, const mk_decl *d)
 {
     const mk_compose_site *st = &c->sp->sites[c->sat];
     if (d == c->sat_in) {
-        int sat = c->sat;
+        int sat = c->sat, readout = c->readout;
         c->sat = -1;
-        c->site = st->key; /* the key segment's referred pain */
+        /* the key's referred pain as its label pain_referred reads it: the key's own input
+         * through its segment's shared state.  The segment's sum would include the satellite's
+         * own input when the two share a segment, and a satellite would drive itself (saline
+         * into the satellite alone raised its activation as much as saline into the key). */
+        c->site = st->key;
+        c->readout = 1;
         put_ref(c, label_decl(c->m, k_referred_label));
+        c->readout = readout;
         c->site = -1;
         c->sat = sat;
     } else if (d->comp == c->sat_out->comp) {

@@ -67,6 +67,7 @@ typedef struct mk_protocol {
     /* `sites:` (several trigger points in one composed model, docs/site-composition.md): each
      * site's muscle and side, the first the same as muscle and side above; 0 without. */
     int n_sites;
+    int sites_line, sites_col; /* the scenario's sites: key (errors about the sites point there) */
     struct {
         char muscle[48];
         char side[2];

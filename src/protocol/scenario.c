@@ -939,6 +939,28 @@ mk_status mk_scenario_sites(const mk_scenario *s, const mk_anatomy *anat, mk_scn
     return rc;
 }
 
+/* Several sites run only on the model composed from them (mk_study_open composes it): a model
+ * opened by name (sweep, trial, validate) would silently simulate one site, so stop at the
+ * scenario's sites: key.  One site composes to the single-site model bit for bit, so it may
+ * run on it. */
+static mk_status composed_from_sites(sc_ctx *cx, const mk_protocol *pr, const mk_ypair *key)
+{
+    if (pr->n_sites < 2 || !cx->abi) return MK_OK;
+    for (int i = 0; i < pr->n_sites && i < MK_MAX_SITES; i++) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%.48s_%.1s", pr->sites[i].muscle, pr->sites[i].side);
+        mk_site site;
+        mk_site_resolve_prefix(cx->abi, prefix, &site);
+        if (mk_site_var(&site, MK_L_PAIN_LOCAL) < 0)
+            return sc_fail(cx, key->line, key->col, MK_ERR_MODEL,
+                           "%d sites need the model composed from them, and model '%s' is not (it "
+                           "has no site '%s'); 'myoknot run', 'sensitivity' and 'fit --scenario' "
+                           "compose it, the other commands take a scenario with one site",
+                           pr->n_sites, cx->abi->name, prefix);
+    }
+    return MK_OK;
+}
+
 /* site: {muscle, side}; the default is the right upper trapezius.  With sites: the first one
  * (the composed model's unprefixed labels are its), and every site into the protocol. */
 static mk_status compile_site(sc_ctx *cx, mk_protocol *pr)
@@ -955,7 +977,10 @@ static mk_status compile_site(sc_ctx *cx, mk_protocol *pr)
     if (pr->n_sites) {
         snprintf(pr->muscle, sizeof pr->muscle, "%s", sites[0].muscle);
         snprintf(pr->side, sizeof pr->side, "%s", sites[0].side);
-        return MK_OK;
+        const mk_ypair *key = mk_yfind(cx->s->root, "sites");
+        pr->sites_line = key->line;
+        pr->sites_col = key->col;
+        return composed_from_sites(cx, pr, key);
     }
     const mk_ypair *p = mk_yfind(cx->s->root, "site");
     if (!p) return MK_OK;

@@ -68,7 +68,6 @@ static const double k_half[][2] = {
 
 typedef struct view_raster {
     int label[N_CELLS];    /* region index, -1 outside the body */
-    double tx, ty;         /* trigger point (mean of its regions' centres), tx < 0: not in view */
     double *bx, *by;       /* borders between regions: polylines in figure coordinates, NAN ends one */
     int n_border;
 } view_raster;
@@ -248,28 +247,38 @@ static mk_status label_view(bm_ctx *c, int v, double *dist, mk_error *err)
 
 /* the trigger point in view v: the mean centre of its regions (';'-separated ids) drawn there;
  * *tx < 0 when none is */
-static void trp_place(const mk_anatomy *anat, int v, const char *list, double *tx, double *ty)
+static void trp_place(const mk_anatomy *anat, int v, const char *list, size_t list_len, double *tx, double *ty)
 {
     double sx = 0, sy = 0;
     int n = 0;
-    for (const char *p = list; *p;) {
-        const char *e = strchr(p, ';');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
+    for (const char *p = list, *end = list + list_len; p < end;) {
+        const char *e = memchr(p, ';', (size_t)(end - p));
+        size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
         char id[64];
         snprintf(id, sizeof id, "%.*s", (int)(len < sizeof id ? len : sizeof id - 1), p);
         int r = mk_anatomy_region_index(anat, id);
         double xy[4];
         if (r >= 0 && mk_anatomy_region_place(anat, r, NULL, xy) && xy[2 * v] >= 0 && xy[2 * v + 1] >= 0)
             sx += xy[2 * v], sy += xy[2 * v + 1], n++;
-        p = e ? e + 1 : p + len;
+        p = e ? e + 1 : end;
     }
     *tx = n ? sx / n : -1;
     *ty = n ? sy / n : -1;
 }
 
-static void place_trp(bm_ctx *c, int v, const char *list)
+int mk_bodymap_markers(const mk_anatomy *anat, int view, const char *list, double *xy, int max)
 {
-    trp_place(c->anat, v, list, &c->view[v].tx, &c->view[v].ty);
+    int n = 0;
+    if (!anat || view < 0 || view > 1 || !list) return 0;
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        double tx, ty;
+        trp_place(anat, view, p, len, &tx, &ty);
+        if (tx >= 0 && n < max) xy[2 * n] = tx, xy[2 * n + 1] = ty, n++;
+        p = e ? e + 1 : p + len;
+    }
+    return n;
 }
 
 /* ---------------------------------------------------------------- borders */
@@ -482,12 +491,13 @@ static void draw_view(const bm_ctx *c, const layout *L, int map, int v, double *
     plcol0(MK_PC_BLACK);
     plwidth(1.5);
     plline(c->n_outline + 1, xs, ys);
-    double tx = vr->tx, ty = vr->ty;
+    /* every trigger point of this map (its own list, else the figure's), one marker each */
     const char *own = c->bm->map[map].trp_regions;
-    if (own[0]) trp_place(c->anat, v, own, &tx, &ty); /* this map's own trigger point */
-    if (tx >= 0 && (own[0] || c->bm->trp_regions[0])) {
+    double at[2 * MK_BODYMAP_MAX_TRPS];
+    int n_trp = mk_bodymap_markers(c->anat, v, own[0] ? own : c->bm->trp_regions, at, MK_BODYMAP_MAX_TRPS);
+    for (int k = 0; k < n_trp; k++) {
         double r_px = 11;
-        draw_marker(tx, 1.0 - ty, r_px / L->body_w, r_px / L->body_h, xs, ys);
+        draw_marker(at[2 * k], 1.0 - at[2 * k + 1], r_px / L->body_w, r_px / L->body_h, xs, ys);
     }
     /* which side is which: the subject's right is on the viewer's left from the front */
     plcol0(MK_PC_BLACK);
@@ -669,7 +679,6 @@ mk_status mk_bodymap_draw(const mk_bodymap *bm, const char *path, mk_error *err)
     mk_status rc = mk_bodymap_partition_new(bm->anat, &c, err);
     if (rc) return rc;
     c->bm = bm;
-    for (int v = 0; v < 2; v++) place_trp(c, v, bm->trp_regions);
     layout L = page_layout(bm->n_maps);
     mk_plot_page page = {.path = path, .width_px = (int)L.W, .height_px = (int)L.H, .extra = k_extra, .n_extra = 2,
                          .n_scratch = 2 * N_HALF + 64};

@@ -17,18 +17,22 @@
 #include "myoknot.h"
 
 #define MK_BODYMAP_MAX_MAPS 4
+#define MK_BODYMAP_MAX_TRPS 16 /* trigger points marked per view (a scenario has at most MK_MAX_SITES) */
 
 typedef struct mk_bodymap_map {
     const double *pain;   /* 0..10 per anatomy region (mk_anatomy_region_count); NULL = none */
     char heading[160];    /* printed above the front and back views, e.g. "at peak referred pain" */
-    char trp_regions[512]; /* this map's trigger point, ';'-separated region ids ("": the figure's) */
+    char trp_regions[512]; /* this map's trigger points, as bm.trp_regions ("": the figure's) */
 } mk_bodymap_map;
 
 typedef struct mk_bodymap {
     const mk_anatomy *anat;
     int n_maps;                       /* 1..MK_BODYMAP_MAX_MAPS, each drawn as front + back */
     mk_bodymap_map map[MK_BODYMAP_MAX_MAPS];
-    char trp_regions[512];            /* ';'-separated region ids where the trigger point lies ("" = none) */
+    /* where the trigger points lie: each one's region ids ';'-separated, '|' between trigger
+     * points ("upper_trapezius_region_r;lateral_neck_r|..."); each gets its own marker at the
+     * mean of its regions' centres ("" = none) */
+    char trp_regions[2048];
     const char *title;                /* what the reader should see; '\n' splits two lines */
 } mk_bodymap;
 
@@ -40,6 +44,11 @@ void mk_bodymap_partition_free(mk_bodymap_partition *p);
 /* The anatomy region index drawn at (x, y) of the figure (README 1.2 coordinates) in view 0
  * (front) or 1 (back); -1 outside the body outline. */
 int mk_bodymap_region_at(const mk_bodymap_partition *p, int view, double x, double y);
+
+/* The markers of the trigger points in list (as mk_bodymap.trp_regions) in view 0 (front) or 1
+ * (back): up to max (x, y) pairs into xy (README 1.2 coordinates), one per trigger point with a
+ * region visible in that view; returns how many. */
+int mk_bodymap_markers(const mk_anatomy *anat, int view, const char *list, double *xy, int max);
 
 /* Draw the figure as a PNG at path (written atomically: mk_plot_draw). */
 mk_status mk_bodymap_draw(const mk_bodymap *bm, const char *path, mk_error *err);

@@ -938,18 +938,52 @@ static int referred_peak(const mk_series *s, const char *locals, double *peak, i
 
 typedef struct bodymap_job {
     mk_anatomy *anat;
-    mk_referral *ref;
-    double *pain;   /* two maps of region values */
-    mk_buf title;   /* bm.title's text */
+    double *pain;        /* two maps of region values */
+    char locals[2048];   /* every site's local regions, ';'-separated (none of them is referral) */
+    mk_buf sites;        /* the sites in words: "the upper trapezius (right) and the ..." */
+    int n_sites;
+    mk_buf title;        /* bm.title's text */
     mk_bodymap bm;
 } bodymap_job;
 
 static void bodymap_job_free(bodymap_job *j)
 {
     mk_buf_free(&j->title);
-    if (j->ref) mk_referral_free(j->ref);
+    mk_buf_free(&j->sites);
     if (j->anat) mk_anatomy_free(j->anat);
     free(j->pain);
+}
+
+static void append(char *dst, size_t size, const char *sep, const char *s)
+{
+    size_t n = strlen(dst);
+    if (n < size) snprintf(dst + n, size - n, "%s%s", n && s[0] ? sep : "", s);
+}
+
+/* Every trigger point of the run (the scenario's sites:, else its site:): the union of their
+ * local regions, one marker group each in bm.trp_regions ('|' between them), their names. */
+static mk_status bodymap_sites(const mk_protocol *p, bodymap_job *j, mk_error *err)
+{
+    int n = p->n_sites > 0 ? p->n_sites : 1;
+    mk_status rc = MK_OK;
+    for (int k = 0; !rc && k < n; k++) {
+        const char *muscle = p->n_sites > 0 ? p->sites[k].muscle : p->muscle;
+        char side = (p->n_sites > 0 ? p->sites[k].side[0] : p->side[0]) == 'l' ? 'l' : 'r';
+        mk_referral *ref = NULL;
+        if ((rc = mk_referral_new(j->anat, muscle, side, &ref, err))) break;
+        const char *locals = mk_referral_local_regions(ref);
+        append(j->locals, sizeof j->locals, ";", locals);
+        if (k > 0) append(j->bm.trp_regions, sizeof j->bm.trp_regions, "", "|");
+        append(j->bm.trp_regions, sizeof j->bm.trp_regions, "", locals);
+        mk_referral_free(ref);
+        char id[64], name[128];
+        snprintf(id, sizeof id, "%.48s_%c", muscle, side);
+        mk_pretty_region(id, name, sizeof name);
+        mk_buf_printf(&j->sites, "%s%s", k == 0 ? "" : k == n - 1 ? " and the " : ", the ", name);
+    }
+    j->n_sites = n;
+    if (!rc && j->sites.failed) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory for the body map");
+    return rc;
 }
 
 /* count the remote regions at row with pain >= 0.5/10 (the "referred" threshold) */
@@ -967,13 +1001,15 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
                           mk_figure_info *info)
 {
     const mk_series *s = &r->series;
-    const mk_protocol *p = r->protocol;
-    const char *locals = mk_referral_local_regions(j->ref);
+    const char *locals = j->locals;
     int last = s->n_rows - 1;
     double t_end = s->t_s[last];
-    char a[32], b[32], reg[96], site[128], tmp[96];
-    snprintf(tmp, sizeof tmp, "%s_%s", p->muscle, p->side[0] == 'l' ? "l" : "r");
-    mk_pretty_region(tmp, site, sizeof site);
+    char a[32], b[32], reg[96], site[160];
+    /* three sites or fewer by name in the title; more are listed in the caption */
+    if (j->n_sites <= 3) snprintf(site, sizeof site, "%s %s", j->n_sites > 1 ? "Trigger points in the" : "Trigger point in the",
+                                  j->sites.data ? j->sites.data : "");
+    else snprintf(site, sizeof site, "%d trigger points (listed below)", j->n_sites);
+    const char *brk = j->n_sites > 1 ? ":\n" : ": "; /* several names fill the first line */
     double end_max = 0;
     for (int c = 0; c < s->n_cols; c++)
         if (!strncmp(s->names[c], "pain.region.", 12) && !is_local_col(s, c, locals))
@@ -984,17 +1020,17 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
         char endw[64];
         if (end_max < 0.05) snprintf(endw, sizeof endw, "gone by the end");
         else snprintf(endw, sizeof endw, "%.1f/10 at most by the end", end_max);
-        mk_buf_printf(&j->title,
-            "Trigger point in the %s: referred pain peaks at %.1f/10 in the %s at %s,\n"
-            "%d region%s at 0.5/10 or more; %s",
-            site, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b), n,
-            n == 1 ? "" : "s", endw);
+        mk_buf_printf(&j->title, "%s%sreferred pain peaks at %.1f/10 in the %s at %s,%s"
+                      "%d region%s at 0.5/10 or more; %s",
+                      site, brk, peak, reg, mk_format_duration(s->t_s[peak_row] - s->t_s[0], b, sizeof b),
+                      j->n_sites > 1 ? " " : "\n", n, n == 1 ? "" : "s", endw);
     } else {
         int cl = mk_series_find(s, sym(r, MK_L_PAIN_LOCAL));
         double local = cl >= 0 ? s->values[(size_t)peak_row * s->n_cols + cl] : NAN;
-        mk_buf_printf(&j->title,
-            "Trigger point in the %s: no referred pain (below 0.05/10); the pain stays at the site%s",
-            site, isfinite(local) ? (snprintf(b, sizeof b, " and peaks at %.1f/10", local), b) : "");
+        mk_buf_printf(&j->title, "%s%sno referred pain (below 0.05/10); the pain stays at the site%s%s", site, brk,
+                      j->n_sites > 1 ? "s" : "",
+                      isfinite(local) ? (snprintf(reg, sizeof reg, " and peaks at %.1f/10%s", local,
+                                                  j->n_sites > 1 ? " at the first" : ""), reg) : "");
     }
     snprintf(info->file, sizeof info->file, "body_map.png");
     j->bm.title = mk_figure_text(&j->title);
@@ -1005,9 +1041,11 @@ static void bodymap_words(const mk_run_result *r, bodymap_job *j, int peak_row, 
              "Body maps, front and back (subject's right on the viewer's left from the front, on the right "
              "from the back): each body region (data/anatomy/body_regions.csv) is the part of the outline "
              "nearer to its centre than to any other's (measured inside the body), coloured by its pain on the "
-             "0-10 NRS: light grey below 0.05/10, otherwise viridis from dark purple (low) to yellow (10). The circled cross marks the trigger point, in the %s (its local "
-             "regions). A: %s; B: at the end of the run (t = %s).",
-             site, j->bm.map[0].heading + 3, mk_format_duration(t_end - s->t_s[0], a, sizeof a));
+             "0-10 NRS: light grey below 0.05/10, otherwise viridis from dark purple (low) to yellow (10). %s "
+             "the %s (%s local regions; referred pain is counted outside them). A: %s; B: at the end of the run (t = %s).",
+             j->n_sites > 1 ? "A circled cross marks each trigger point, in" : "The circled cross marks the trigger point, in",
+             j->sites.data ? j->sites.data : "", j->n_sites > 1 ? "their" : "its",
+             j->bm.map[0].heading + 3, mk_format_duration(t_end - s->t_s[0], a, sizeof a));
 }
 
 static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_info *info, int *drawn,
@@ -1018,8 +1056,10 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
     if (!p || !p->muscle[0] || s->n_rows == 0) return MK_OK;
     bodymap_job j;
     memset(&j, 0, sizeof j);
+    mk_buf_init(&j.sites);
+    mk_buf_init(&j.title);
     mk_status rc = mk_anatomy_load(&j.anat, err);
-    if (!rc) rc = mk_referral_new(j.anat, p->muscle, p->side[0] == 'l' ? 'l' : 'r', &j.ref, err);
+    if (!rc) rc = bodymap_sites(p, &j, err);
     int n_reg = rc ? 0 : mk_anatomy_region_count(j.anat);
     if (!rc && !(j.pain = mk_calloc(2 * (size_t)n_reg + 1, sizeof *j.pain)))
         rc = mk_fail(err, MK_ERR_NOMEM, "out of memory for the body map");
@@ -1027,7 +1067,7 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
         bodymap_job_free(&j);
         return rc;
     }
-    const char *locals = mk_referral_local_regions(j.ref);
+    const char *locals = j.locals;
     double peak;
     int peak_col, peak_row = referred_peak(s, locals, &peak, &peak_col), last = s->n_rows - 1;
     if (peak_row < 0 || peak < 0.05) { /* no referred pain: show the site at its worst */
@@ -1048,7 +1088,6 @@ static mk_status fig_bodymap(const mk_run_result *r, const char *dir, mk_figure_
         mk_format_duration(s->t_s[peak_row] - s->t_s[0], a, sizeof a));
     fit(j.bm.map[1].heading, sizeof j.bm.map[1].heading, "B  at the end, t = %s",
         mk_format_duration(s->t_s[last] - s->t_s[0], a, sizeof a));
-    snprintf(j.bm.trp_regions, sizeof j.bm.trp_regions, "%s", locals);
     bodymap_words(r, &j, peak_row, peak, peak_col, info);
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, info->file) >= sizeof path)

@@ -444,6 +444,17 @@ static mk_status write_manifest(const mk_run_result *r, const char *dir, const m
         jstr(&j, sc, "model", p->model);
         jstr(&j, sc, "muscle", p->muscle);
         jstr(&j, sc, "side", p->side);
+        if (p->n_sites > 0) { /* sites: every trigger point, and where the list is (compare refuses several) */
+            cJSON *sites = jarr(&j, sc, "sites");
+            for (int i = 0; sites && i < p->n_sites && i < MK_MAX_SITES; i++) {
+                char prefix[64];
+                snprintf(prefix, sizeof prefix, "%.48s_%.1s", p->sites[i].muscle, p->sites[i].side);
+                cJSON *str = jchk(&j, cJSON_CreateString(prefix));
+                if (str && !cJSON_AddItemToArray(sites, str)) cJSON_Delete(str), j.failed = 1;
+            }
+            jnum(&j, sc, "sites_line", p->sites_line);
+            jnum(&j, sc, "sites_col", p->sites_col);
+        }
         jnum(&j, sc, "duration_s", p->duration_s);
         jnum(&j, sc, "output_every_s", p->output_every_s);
         jstr(&j, sc, "yaml", p->yaml_text);

@@ -9,6 +9,8 @@
 #       shared segment more central sensitisation and referred pain than either alone, and
 #       the body regions of both sites' referral maps;
 #   (c) bad `sites:` input: errors at file:line:col, non-zero exit, no run directory;
+#   (h) the body map marks and names every site;
+#   (i) sweep, sensitivity's one-site outputs and compare refuse several sites at the sites: key;
 #   (d) the satellite hypothesis (satellite_of): the key's referred pain over the satellite's
 #       muscle raises the satellite's activation and nociceptor firing; off without the key.
 #   usage: sites.sh PATH/TO/myoknot SOURCE_DIR
@@ -61,6 +63,10 @@ scen both '  - {muscle: upper_trapezius, side: right}
   - $saline, site: levator_scapulae_r}"
 # peak NAME PATTERN: the largest value of the columns matching PATTERN
 peak() { awk -F, -v p="$2" '$2 ~ p { if ($4 + 0 > m) m = $4 + 0 } END { printf "%.9g\n", m }' "$T/r_$1/series.csv"; }
+below() { # NAME A B: A < B, A a number
+    if [ -n "$2" ] && [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
+        echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
+}
 # above NAME A B: A > 1.05 B (a real rise, far above the solver's tolerance)
 above() {
     if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a > 1.05 * b && b > 0) }'; then pass=$((pass + 1)); else
@@ -94,6 +100,13 @@ nr_s=$(peak sat 'semispinalis_capitis_r_noci\.rate$'); nr_n=$(peak nosat 'semisp
 echo "satellite: activation from the key $act % MVC; its nociceptors $nr_s Hz with, $nr_n Hz without"
 above satellite_activation "$act" 0.1
 above satellite_nociceptors "$nr_s" "$nr_n"
+# the coupling is the key's: saline into the satellite alone (same segment) leaves its added
+# activation near zero (it read the segment's referred pain, the satellite's own input included,
+# and rose as much as from the key)
+scen satself "$sat_sites, satellite_of: upper_trapezius_r}" "  - $saline, site: semispinalis_capitis_r}"
+act_self=$(peak satself 'semispinalis_capitis_r_satellite\.activation$')
+echo "satellite: activation from saline into the satellite itself $act_self % MVC (from the key $act)"
+below satellite_not_self_driven "$act_self" "$(awk -v x="$act" 'BEGIN { print x / 20 }')"
 # the hypothesis is a model file (models/satellite.myo), its parameters with range and source
 check satellite_model 0 "Hsieh et al. 2007" "$BIN" model show satellite
 check satellite_model_ports 0 "satellite_zone_weight" "$BIN" model show satellite
@@ -111,10 +124,6 @@ scen ic '  - {muscle: upper_trapezius, side: right}
 # "none" without such a column
 window() { awk -F, -v p="$2" -v a="$3" -v b="$4" '$2 ~ p && $1 >= a && $1 <= b { n++; if ($4 + 0 > m) m = $4 + 0 }
     END { if (n) printf "%.9g\n", m; else print "none" }' "$T/r_$1/series.csv"; }
-below() { # NAME A B: A < B, A a number
-    if [ -n "$2" ] && [ "$2" != none ] && awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }'; then pass=$((pass + 1)); else
-        echo "FAIL $1: $2 is not below $3"; fail=$((fail + 1)); fi
-}
 pl_a=$(window ic '^upper_trapezius_r_pain\.local$' 300 420); pl_b=$(window ic '^levator_scapulae_r_pain\.local$' 300 420)
 pl_b0=$(window ic '^levator_scapulae_r_pain\.local$' 0 290)
 ln=$(window ic '^pain\.region\.lateral_neck_r$' 300 420); ln0=$(window ic '^pain\.region\.lateral_neck_r$' 0 290)
@@ -144,6 +153,26 @@ check run_renamed 0 "" "$BIN" run "$T/renamed.yaml" --out "$T/r_renamed"
 cs_rn=$(peak renamed '^seg_r_c2_c5_dorsal_horn\.central_sens$')
 if [ "$cs_rn" = "$cs_b" ] && ! grep -q ',upper_trapezius_r_dorsal_horn\.central_sens,' "$T/r_renamed/series.csv"; then
     pass=$((pass + 1)); else echo "FAIL renamed_segment: central sensitisation $cs_rn (want $cs_b, one segment instance)"; fail=$((fail + 1)); fi
+
+# ---- (h) the body map marks every site (issue 10 item 4): the report's body-map title and
+# caption name both trigger points of the run with two, and their local regions are not
+# counted as referral
+if grep -q 'Trigger points in the upper trapezius (right) and the levator scapulae (right)' "$T/r_both/report.html" &&
+    grep -q 'A circled cross marks each trigger point' "$T/r_both/report.html"; then pass=$((pass + 1)); else
+    echo "FAIL body_map_every_site: the body map names the first site only"; fail=$((fail + 1)); fi
+
+# ---- (i) commands that do not compose refuse several sites at the sites: key, never run one
+# site silently (sweep opens the model by name; sensitivity's pain, ppt and stiffness outputs
+# are one site's; compare overlays one site's curves)
+check sweep_sites 1 "$T/both.yaml:2:1: error: 2 sites need the model composed from them, and model 'tp_site' is not" \
+    "$BIN" sweep "$T/both.yaml" --vary 'core.k_tn=1..2 uM' --steps 1 --jobs 1 --out "$T/r_sweep_sites"
+absent sweep_sites_nothing_written "$T/r_sweep_sites"
+check sensitivity_sites 1 "$T/both.yaml:2:1: error: output 'pain' is one site's and the scenario has 2 sites" \
+    "$BIN" sensitivity "$T/both.yaml" --trajectories 1 --params 'upper_trapezius_r_core.k_tn' --jobs 1 --out "$T/r_sens_sites"
+absent sensitivity_sites_nothing_written "$T/r_sens_sites"
+check compare_sites 1 "$T/both.yaml:2:1: error: run $T/r_both has 2 sites" \
+    "$BIN" compare "$T/r_both" "$T/r_both" --out "$T/r_cmp_sites"
+absent compare_sites_nothing_written "$T/r_cmp_sites"
 
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]

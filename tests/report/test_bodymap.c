@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,6 +138,23 @@ static void draws_a_png(void **state)
     free(pain);
 }
 
+/* Every trigger point gets its own marker ('|' between them), at the mean of its regions'
+ * centres; one not visible in a view (the front of the neck's back) is skipped there. */
+static void one_marker_per_trigger_point(void **state)
+{
+    fixture *fx = *state;
+    double xy[2 * MK_BODYMAP_MAX_TRPS];
+    const char *three = "upper_shoulder_r;posterior_neck_r|lateral_neck_r|upper_shoulder_l";
+    assert_int_equal(mk_bodymap_markers(fx->a, 1, three, xy, MK_BODYMAP_MAX_TRPS), 3);
+    /* the back view: the subject's right on the viewer's right, left on the left */
+    assert_true(xy[0] > 0.5 && xy[2] > 0.5 && xy[4] < 0.5);
+    assert_true(fabs(xy[0] - xy[4]) > 0.1); /* not all drawn at one place */
+    assert_int_equal(mk_bodymap_markers(fx->a, 1, "upper_shoulder_r", xy, MK_BODYMAP_MAX_TRPS), 1);
+    assert_int_equal(mk_bodymap_markers(fx->a, 1, three, xy, 2), 2); /* at most max */
+    assert_int_equal(mk_bodymap_markers(fx->a, 1, "", xy, MK_BODYMAP_MAX_TRPS), 0);
+    assert_int_equal(mk_bodymap_markers(fx->a, 1, "no_such_region|upper_shoulder_l", xy, MK_BODYMAP_MAX_TRPS), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +162,7 @@ int main(void)
         cmocka_unit_test(sides_and_views),
         cmocka_unit_test(every_region_has_a_patch),
         cmocka_unit_test(draws_a_png),
+        cmocka_unit_test(one_marker_per_trigger_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
