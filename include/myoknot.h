@@ -198,13 +198,16 @@ typedef struct mk_solver_opts {
     double max_step_s;     /* 0: no limit */
     int jacobian;          /* MK_JAC_AUTO (0, the default): the model's analytic Jacobian when it
                             * has one; MK_JAC_DIFFERENCES: CVODE's finite differences */
-    int linear_solver;     /* MK_LINSOL_AUTO (0, the default: KLU with the analytic Jacobian, dense
-                            * with finite differences), MK_LINSOL_DENSE, or MK_LINSOL_KLU (sparse;
-                            * needs the model's analytic Jacobian) */
+    int linear_solver;     /* MK_LINSOL_AUTO (0, the default: myoknot's own sparse LU with the
+                            * analytic Jacobian, KLU above 200 states, dense with finite
+                            * differences), MK_LINSOL_DENSE,
+                            * MK_LINSOL_KLU (SuiteSparse's sparse LU) or MK_LINSOL_SPLU (myoknot's
+                            * sparse LU, pivot order fixed at each start); both sparse ones need
+                            * the model's analytic Jacobian */
 } mk_solver_opts;
 
 enum { MK_JAC_AUTO = 0, MK_JAC_DIFFERENCES = 1 };
-enum { MK_LINSOL_AUTO = 0, MK_LINSOL_DENSE = 1, MK_LINSOL_KLU = 2 };
+enum { MK_LINSOL_AUTO = 0, MK_LINSOL_DENSE = 1, MK_LINSOL_KLU = 2, MK_LINSOL_SPLU = 3 };
 
 typedef struct mk_solver_stats {
     long steps, rhs_evals, jac_evals, err_test_fails, nonlin_conv_fails;

@@ -192,6 +192,12 @@ static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int 
 
 mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void *ctx, mk_error *err)
 {
+    return mk_plot_draw_painted(pg, NULL, draw, ctx, err);
+}
+
+mk_status mk_plot_draw_painted(const mk_plot_page *pg, mk_plot_paint_fn paint, mk_plot_draw_fn draw,
+                               const void *ctx, mk_error *err)
+{
     if (!pg || !pg->path || !draw || pg->n_extra < 0 || pg->n_extra > MK_PLOT_MAX_EXTRA ||
         (pg->n_extra > 0 && !pg->extra) || pg->width_px <= 0 || pg->height_px <= 0)
         return mk_fail(err, MK_ERR_INVALID, "mk_plot_draw: bad page");
@@ -219,6 +225,7 @@ mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void 
         return mk_fail(err, MK_ERR_NOMEM, "out of memory drawing %s", path);
     }
     memset(pix, 255, npix); /* the white page */
+    if (paint) paint(ctx, pix, pg->width_px, pg->height_px); /* memcairo keeps it as the background */
     pthread_mutex_lock(&g_pl.lock);
     if (!have_cairo())
         rc = mk_fail(err, MK_ERR_IO,
