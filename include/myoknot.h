@@ -198,13 +198,16 @@ typedef struct mk_solver_opts {
     double max_step_s;     /* 0: no limit */
     int jacobian;          /* MK_JAC_AUTO (0, the default): the model's analytic Jacobian when it
                             * has one; MK_JAC_DIFFERENCES: CVODE's finite differences */
-    int linear_solver;     /* MK_LINSOL_AUTO (0, the default: KLU with the analytic Jacobian, dense
-                            * with finite differences), MK_LINSOL_DENSE, or MK_LINSOL_KLU (sparse;
-                            * needs the model's analytic Jacobian) */
+    int linear_solver;     /* MK_LINSOL_AUTO (0, the default: myoknot's own sparse LU with the
+                            * analytic Jacobian, KLU above 200 states, dense with finite
+                            * differences), MK_LINSOL_DENSE,
+                            * MK_LINSOL_KLU (SuiteSparse's sparse LU) or MK_LINSOL_SPLU (myoknot's
+                            * sparse LU, pivot order fixed at each start); both sparse ones need
+                            * the model's analytic Jacobian */
 } mk_solver_opts;
 
 enum { MK_JAC_AUTO = 0, MK_JAC_DIFFERENCES = 1 };
-enum { MK_LINSOL_AUTO = 0, MK_LINSOL_DENSE = 1, MK_LINSOL_KLU = 2 };
+enum { MK_LINSOL_AUTO = 0, MK_LINSOL_DENSE = 1, MK_LINSOL_KLU = 2, MK_LINSOL_SPLU = 3 };
 
 typedef struct mk_solver_stats {
     long steps, rhs_evals, jac_evals, err_test_fails, nonlin_conv_fails;
@@ -257,6 +260,16 @@ MK_API mk_status mk_law_check_now(mk_law_check *c, const mk_solver *s, mk_error 
 MK_API long mk_law_check_count(const mk_law_check *c);       /* law evaluations compared so far */
 MK_API double mk_law_check_drift_max(const mk_law_check *c); /* the largest relative drift seen */
 MK_API void mk_law_check_free(mk_law_check *c);
+
+/* The model at its present parameters and inputs, held, from the solver's present time and
+ * state: a row at the start (t 0) and every every_s after it, the last at duration_s even when
+ * the interval does not divide it; each row's states and variables are checked finite and the
+ * conservation laws checked before row() sees them (t counts from the start, declared units).
+ * An interval longer than the duration or giving more than 10^6 rows is refused (origin
+ * MK_ORIGIN_ARGUMENT). */
+typedef void (*mk_sample_row_fn)(void *ctx, double t_s, const double *states, const double *vars);
+MK_API mk_status mk_solver_sample(mk_solver *s, double duration_s, double every_s, mk_sample_row_fn row, void *ctx,
+                                  mk_error *err);
 
 #ifdef __cplusplus
 }

@@ -140,6 +140,114 @@ typedef struct mk_vsuite_page {
 MK_API mk_status mk_vsuite_write(const mk_vsuite_page *page, const mk_vsuite_row *rows, int n_rows,
                                  mk_outdir *o, mk_error *err);
 
+/* ---------------------------------------------------------------- running a suite */
+
+/*
+ * A suite: the target files of a folder (or those named), loaded first and sorted validation
+ * before calibration (a file that does not load becomes a row with its error), each run against
+ * every model, the last audit's marks (DIR/audit.csv) read back and the verdicts counted per
+ * role and model.  The callbacks (each may be NULL) let a caller show the table as it fills.
+ */
+#define MK_VSUITE_MAX_MODELS 8
+typedef struct mk_vsuite_run mk_vsuite_run;
+
+typedef struct mk_vsuite_opts {
+    const char *dir;                     /* the targets' folder */
+    const char *const *only;             /* n_only names (mk_vtarget_selected); none: all */
+    int n_only;
+    int n_models;                        /* 1 .. MK_VSUITE_MAX_MODELS */
+    const mk_model_abi *const *models;   /* read during the run only */
+    void (*load_error)(void *ctx, const mk_error *e);           /* a selected file that did not load */
+    void (*loaded)(void *ctx, const mk_vsuite_run *s);          /* every row known, none run yet */
+    void (*row_started)(void *ctx, const mk_vsuite_run *s, int row);
+    void (*result)(void *ctx, const mk_vsuite_run *s, int row, int model);
+    void *ctx;
+} mk_vsuite_opts;
+
+/* Run the suite; *out freed with mk_vsuite_run_free.  Files that do not load are rows, not
+ * errors; an unreadable folder, an empty one and an --only that matches nothing are errors of
+ * origin MK_ORIGIN_ARGUMENT. */
+MK_API mk_status mk_vsuite_run_new(const mk_vsuite_opts *o, mk_vsuite_run **out, mk_error *err);
+MK_API void mk_vsuite_run_free(mk_vsuite_run *s);
+MK_API int mk_vsuite_run_n_rows(const mk_vsuite_run *s);
+MK_API int mk_vsuite_run_n_models(const mk_vsuite_run *s);
+MK_API const char *mk_vsuite_run_model(const mk_vsuite_run *s, int m);    /* the model's name */
+MK_API int mk_vsuite_run_load_errors(const mk_vsuite_run *s);
+MK_API double mk_vsuite_run_wall_s(const mk_vsuite_run *s);               /* simulation and extraction */
+/* Row i: its file; its error if it did not load ("" otherwise); the target's name and role ("" if
+ * it did not load); its result against model m (NULL if not run); the audit's mark for it against
+ * model m ("insensitive" or ""). */
+MK_API const char *mk_vsuite_run_file(const mk_vsuite_run *s, int i);
+MK_API const char *mk_vsuite_run_load_error(const mk_vsuite_run *s, int i);
+MK_API const char *mk_vsuite_run_name(const mk_vsuite_run *s, int i);
+MK_API const char *mk_vsuite_run_role(const mk_vsuite_run *s, int i);
+MK_API const mk_vresult *mk_vsuite_run_result(const mk_vsuite_run *s, int i, int m);
+MK_API const char *mk_vsuite_run_mark(const mk_vsuite_run *s, int i, int m);
+/* How many of the validation (calibration 0) or calibration (1) targets got verdict v with model m. */
+MK_API int mk_vsuite_run_count(const mk_vsuite_run *s, int calibration, int m, mk_verdict v);
+/* The audit marks file's header line ("" if none) and how many targets it marks (*n_marked). */
+MK_API const char *mk_vsuite_run_audit(const mk_vsuite_run *s, int *n_marked);
+/* The page (mk_vsuite_write: validation.csv, validation.html, figures) into o. */
+MK_API mk_status mk_vsuite_run_write(const mk_vsuite_run *s, mk_outdir *o, mk_error *err);
+
+/* ---------------------------------------------------------------- the audit: can a target fail? */
+
+/* Is the target file at path (named name) among only[0 .. n_only-1]?  A name matches the
+ * target's name, its file name, or its file name without ".yaml"; no names select every file. */
+MK_API int mk_vtarget_selected(const char *const *only, int n_only, const char *path, const char *name);
+
+/*
+ * The audit (docs/validation.md, "Audit"): every parameter of the model with a plausible range
+ * is moved to each end of it, one at a time, and every selected target runs against every such
+ * variant.  A target that passes with the model and for every variant that ran, or all but one,
+ * is *insensitive*: its pass does not depend on the model getting anything right.  A variant
+ * whose run fails is counted apart, never as a flip.  The variants run in forked worker
+ * processes (UDUNITS, which compiling a scenario uses, is not thread safe).
+ */
+typedef struct mk_audit mk_audit;
+
+typedef struct mk_audit_opts {
+    const char *dir;              /* the targets' folder */
+    const char *const *only;      /* n_only names (mk_vtarget_selected); none: every target */
+    int n_only;
+    int jobs;                     /* worker processes, clamped to 1 .. MK_WORKERS_MAX */
+    /* in the calling process, before the variants run (may be NULL) */
+    void (*started)(void *ctx, int n_targets, int n_variants, int n_ranged, int jobs);
+    void (*progress)(void *ctx, int done, int total); /* as each variant finishes (may be NULL) */
+    void *progress_ctx;
+} mk_audit_opts;
+
+/* Run the audit of abi (read during the call only); *out freed with mk_audit_free.  The folder,
+ * a target that does not load and an --only that matches nothing are errors of origin
+ * MK_ORIGIN_ARGUMENT or the file's. */
+MK_API mk_status mk_audit_run(const mk_model_abi *abi, const mk_audit_opts *o, mk_audit **out, mk_error *err);
+MK_API void mk_audit_free(mk_audit *a);
+MK_API int mk_audit_n_targets(const mk_audit *a);
+MK_API int mk_audit_n_variants(const mk_audit *a);
+MK_API int mk_audit_n_ranged(const mk_audit *a);   /* parameters with a plausible range */
+MK_API int mk_audit_jobs(const mk_audit *a);
+MK_API double mk_audit_wall_s(const mk_audit *a);  /* the variants' wall time */
+
+/* Target t's line of the table. */
+typedef struct mk_audit_row_info {
+    const char *name, *role;
+    const char *model;   /* the model's own verdict: "pass", "fail" or "error" */
+    int passes, ran, failed; /* variants that pass, that ran, whose run failed */
+    int insensitive;
+} mk_audit_row_info;
+MK_API void mk_audit_row(const mk_audit *a, int t, mk_audit_row_info *out);
+/* The parameter ends ("name=lo name=hi ...") of the variants whose verdict on target t differs
+ * from the model's (failed 0) or whose run failed (failed 1), as much as fits into buf (may be
+ * NULL); returns how many there are. */
+MK_API int mk_audit_variants(const mk_audit *a, int t, int failed, char *buf, size_t size);
+
+/* audit-table.csv (every target with its flipping and failed variants) into the output folder
+ * o (the caller commits it). */
+MK_API mk_status mk_audit_write_table(const mk_audit *a, const mk_outdir *o, mk_error *err);
+/* The marks, DIR/audit.csv, which the suite reads, written whole or not at all; refused for an
+ * audit of some targets only. */
+MK_API mk_status mk_audit_write_marks(const mk_audit *a, const char *dir, mk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

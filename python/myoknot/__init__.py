@@ -294,6 +294,57 @@ def validate(target, model="tp_site"):
         lib.mk_vtarget_free(tgt[0])
 
 
+
+class SuiteRow(namedtuple("SuiteRow", "file name role model verdict value model_text mark load_error")):
+    """One row of a validation suite against one model; load_error is set (and the rest
+    empty) for a target file that did not load."""
+
+
+def validate_suite(dir="data/validation", models=("tp_site",), only=()):
+    """Run every target of a folder (or those named in only) against each model, as
+    myoknot validate does (validation targets first, then calibration); returns a list of
+    SuiteRow, one per target and model (one per file that did not load)."""
+    if isinstance(models, str):
+        models = (models,)
+    if isinstance(only, str):
+        only = (only,)
+    err = ffi.new("mk_error *")
+    refs = [ffi.new("mk_model_ref **") for _ in models]
+    suite = ffi.new("mk_vsuite_run **")
+    keep = [ffi.new("char[]", _bytes(o)) for o in only]
+    try:
+        for name, ref in zip(models, refs):
+            _check(lib.mk_model_open(_bytes(name), 1, ref, err), err)
+        abis = ffi.new("const mk_model_abi *[]", [lib.mk_model_ref_abi(r[0]) for r in refs])
+        opts = ffi.new("mk_vsuite_opts *")
+        dir_b = ffi.new("char[]", _bytes(dir))
+        opts.dir = dir_b
+        only_arr = ffi.new("const char *[]", keep) if keep else ffi.NULL
+        opts.only = only_arr
+        opts.n_only = len(keep)
+        opts.n_models = len(models)
+        opts.models = abis
+        _check(lib.mk_vsuite_run_new(opts, suite, err), err)
+        s, rows = suite[0], []
+        for i in range(lib.mk_vsuite_run_n_rows(s)):
+            load_error = _str(lib.mk_vsuite_run_load_error(s, i))
+            if load_error:
+                rows.append(SuiteRow(_str(lib.mk_vsuite_run_file(s, i)), "", "", "", "ERROR", None, "", "",
+                                     load_error))
+                continue
+            for m in range(len(models)):
+                r = lib.mk_vsuite_run_result(s, i, m)
+                rows.append(SuiteRow(_str(lib.mk_vsuite_run_file(s, i)), _str(lib.mk_vsuite_run_name(s, i)),
+                                     _str(lib.mk_vsuite_run_role(s, i)), _str(lib.mk_vsuite_run_model(s, m)),
+                                     _str(lib.mk_verdict_name(lib.mk_vresult_verdict(r))),
+                                     _nan(lib.mk_vresult_model(r)), _str(lib.mk_vresult_model_text(r)),
+                                     _str(lib.mk_vsuite_run_mark(s, i, m)), ""))
+        return rows
+    finally:
+        lib.mk_vsuite_run_free(suite[0])
+        for r in refs:
+            lib.mk_model_ref_free(r[0])
+
 from ._analysis import (ContinuationResult, FitResult, ScanResult,  # noqa: E402 (they use
                         SensitivityResult, TrialEffect, TrialResponders,  # the helpers above)
                         TrialResult, TrialSample, continuation, fit, fit_targets, scan,

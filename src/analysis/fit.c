@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "analysis/fit.h"
 #include "analysis/sensitivity.h"
-#include "analysis/workers.h"
+#include "core/workers.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
@@ -190,7 +190,7 @@ static int send_rec(fit_ctx *c, int fd, int kind, int index, double f, const dou
 typedef void (*task_fn)(fit_ctx *c, int task, int fd, const void *arg);
 typedef void (*record_fn)(fit_ctx *c, int kind, int index, double f, const double *payload, void *arg);
 
-/* A fit's tasks and records through the shared workers (analysis/workers.h). */
+/* A fit's tasks and records through the shared workers (core/workers.h). */
 typedef struct task_call {
     fit_ctx *c;
     task_fn task;

@@ -2,7 +2,7 @@
  * sens_run.h -- what Morris screening and Sobol indices share (internal to src/analysis):
  * the factors (parameters with a usable range, mapped from [0, 1]), the outputs (measurements
  * appended at the end of a copy of the protocol) and the evaluation of a batch of points in
- * forked workers (analysis/workers.h), gathered by index so that the result does not depend on
+ * forked workers (core/workers.h), gathered by index so that the result does not depend on
  * the number of workers.
  */
 #ifndef MK_ANALYSIS_SENS_RUN_H

@@ -16,7 +16,7 @@
 #include "analysis/common.h"
 #include "analysis/sens_run.h"
 #include "analysis/sensitivity.h"
-#include "analysis/workers.h"
+#include "core/workers.h"
 #include "core/error.h"
 #include "core/site.h"
 #include "protocol/results.h"

@@ -12,7 +12,7 @@
  * non-linearity.
  *
  * The whole design is drawn first from a generator seeded by the caller (no global state); its
- * runs are independent and are evaluated in `jobs` forked worker processes (analysis/workers.h),
+ * runs are independent and are evaluated in `jobs` forked worker processes (core/workers.h),
  * gathered by index, so the same seed gives the same result whatever the number of workers.
  */
 #ifndef MK_ANALYSIS_SENSITIVITY_H

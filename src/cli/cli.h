@@ -10,10 +10,7 @@ enum { EXIT_USAGE = 2 };
 int mk_cli_model(int argc, char **argv);
 int mk_cli_run(int argc, char **argv);
 int mk_cli_validate(int argc, char **argv);
-/* validate's pieces shared with the audit (cmd_validate_audit.c) */
-char **mk_cli_validate_list(const char *dir, int *n_out);
-int mk_cli_validate_selected(const char *const *only, int n_only, const char *path, const char *name);
-#define MK_CLI_AUDIT_MAX_JOBS 64
+/* validate --audit (cmd_validate_audit.c) */
 typedef struct mk_cli_audit_opts {
     const char *dir, *out;
     const char *const *only;

@@ -222,6 +222,38 @@ static void header(mk_buf *b, const mk_model_abi *abi, int csv)
     mk_buf_puts(b, "\n");
 }
 
+/* The quick mode's two tables, filled row by row. */
+typedef struct quick_tables {
+    const mk_model_abi *abi;
+    mk_buf table, csv;
+} quick_tables;
+
+static void quick_row(void *ctx, double t_s, const double *y, const double *v)
+{
+    quick_tables *q = ctx;
+    row(&q->table, q->abi, t_s, y, v, 0);
+    row(&q->csv, q->abi, t_s, y, v, 1);
+}
+
+/* --set and --input assignments onto the solver. */
+static int apply_assignments(const run_opts *o, mk_units *u, const mk_model_abi *abi, mk_solver *s)
+{
+    mk_error err = {0};
+    for (int k = 0; k < 2; k++) {
+        int n = k ? o->n_inputs : o->n_sets;
+        for (int i = 0; i < n; i++) {
+            int idx = -1;
+            double val = 0.0;
+            mk_symbol_kind kind = k ? MK_SYM_INPUT : MK_SYM_PARAM;
+            int rc = parse_assignment(u, abi, kind, (k ? o->inputs : o->sets)[i], &idx, &val);
+            if (rc) return rc;
+            if (k ? mk_solver_set_input(s, idx, val, &err) : mk_solver_set_param(s, idx, val, &err)) return mk_cli_report(&err);
+        }
+    }
+    return 0;
+}
+
+/* The quick mode: parse, one library call (mk_solver_sample), print. */
 static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
 {
     double duration, every;
@@ -231,9 +263,6 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     } else {
         every = duration / 10;
     }
-    if (duration / every > 1e6) return mk_cli_usage_error("--every is too small: more than 10^6 output rows");
-    if (every > duration) return mk_cli_usage_error("--every (%g s) is longer than --duration (%g s)", every, duration);
-
     mk_solver_opts so;
     mk_solver_opts_default(&so);
     so.rtol = o->rtol;
@@ -241,65 +270,28 @@ static int simulate(const run_opts *o, mk_units *u, const mk_model_abi *abi)
     mk_solver *s = NULL;
     mk_error err = {0};
     if (mk_solver_new(abi, &so, &s, &err)) return mk_cli_report(&err);
-    int rc = 0;
-    for (int k = 0; k < 2 && !rc; k++) {
-        int n = k ? o->n_inputs : o->n_sets;
-        for (int i = 0; i < n && !rc; i++) {
-            int idx = -1;
-            double val = 0.0;
-            mk_symbol_kind kind = k ? MK_SYM_INPUT : MK_SYM_PARAM;
-            rc = parse_assignment(u, abi, kind, (k ? o->inputs : o->sets)[i], &idx, &val);
-            if (!rc && (k ? mk_solver_set_input(s, idx, val, &err) : mk_solver_set_param(s, idx, val, &err)))
-                rc = mk_cli_report(&err);
-        }
-    }
-    mk_buf table, csv;
-    mk_buf_init(&table);
-    mk_buf_init(&csv);
-    mk_law_check *laws = NULL; /* the model's conservation laws, at every row */
-    if (!rc && mk_law_check_new(s, &laws, &err)) rc = mk_cli_report(&err);
+    quick_tables q = {.abi = abi};
+    mk_buf_init(&q.table);
+    mk_buf_init(&q.csv);
+    int rc = apply_assignments(o, u, abi, s);
     if (!rc) {
-        mk_buf_printf(&table, "model %s (%s), %g s simulated, output every %g s\n\n", abi->name,
-                      abi->hash, duration, every);
-        header(&table, abi, 0);
-        header(&csv, abi, 1);
-        const double *v;
-        if (mk_solver_eval_vars(s, &v, &err)) {
-            rc = mk_cli_report(&err);
-        } else {
-            row(&table, abi, 0, mk_solver_state(s), v, 0);
-            row(&csv, abi, 0, mk_solver_state(s), v, 1);
-        }
-    }
-    for (long k = 1; !rc; k++) {
-        double t = k * every;
-        if (t > duration * (1 + 1e-12)) {
-            /* the last row is the end of the run even when the interval does not divide it */
-            if ((k - 1) * every >= duration * (1 - 1e-12)) break;
-            t = duration;
-        }
-        if (t > duration) t = duration;
-        const double *v;
-        if (mk_solver_advance(s, t, &err) || mk_solver_eval_vars(s, &v, &err) ||
-            mk_law_check_now(laws, s, &err)) {
-            rc = mk_cli_report(&err);
-            break;
-        }
-        row(&table, abi, t, mk_solver_state(s), v, 0);
-        row(&csv, abi, t, mk_solver_state(s), v, 1);
+        mk_buf_printf(&q.table, "model %s (%s), %g s simulated, output every %g s\n\n", abi->name, abi->hash, duration, every);
+        header(&q.table, abi, 0);
+        header(&q.csv, abi, 1);
+        if (mk_solver_sample(s, duration, every, quick_row, &q, &err))
+            rc = err.origin == MK_ORIGIN_ARGUMENT ? mk_cli_usage_error("--duration/--every: %s", err.message) : mk_cli_report(&err);
     }
     if (!rc) {
         mk_solver_stats st;
         mk_solver_get_stats(s, &st);
-        mk_buf_printf(&table, "\nsolver: CVODE BDF, %ld steps, %ld right-hand-side evaluations, "
-                              "%ld error-test failures\n", st.steps, st.rhs_evals, st.err_test_fails);
-        fwrite(table.data, 1, table.len, stdout);
-        if (o->csv && mk_cli_write_atomic(o->csv, csv.data, csv.len, &err)) rc = mk_cli_report(&err);
+        mk_buf_printf(&q.table, "\nsolver: CVODE BDF, %ld steps, %ld right-hand-side evaluations, "
+                                "%ld error-test failures\n", st.steps, st.rhs_evals, st.err_test_fails);
+        fwrite(q.table.data, 1, q.table.len, stdout);
+        if (o->csv && mk_cli_write_atomic(o->csv, q.csv.data, q.csv.len, &err)) rc = mk_cli_report(&err);
         else if (o->csv) printf("table written to %s\n", o->csv);
     }
-    mk_buf_free(&table);
-    mk_buf_free(&csv);
-    mk_law_check_free(laws);
+    mk_buf_free(&q.table);
+    mk_buf_free(&q.csv);
     mk_solver_free(s);
     return rc;
 }

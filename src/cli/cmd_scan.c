@@ -321,88 +321,40 @@ static int scan_newton(const scan_args *a, mk_solver *s, const mk_scan_opts *so,
     return rc;
 }
 
-static int scan_main(const scan_args *parsed)
+/* The swept quantity (a parameter or an input) and the scan's options from the command line;
+ * warns when the sweep leaves a parameter's plausible range. */
+static int scan_setup(const scan_args *a, mk_units *u, const mk_model_abi *abi, mk_scan_opts *so, const mk_symbol **sym)
 {
-    scan_args a = *parsed;
-    int rc = 0;
-    mk_units *u = NULL;
     mk_error err = {0};
-    mk_cli_model_ref ref = {0};
-    mk_solver *s = NULL;
-    mk_scan_result *res = NULL;
-    mk_buf csv, verdict;
-    mk_buf_init(&csv);
-    mk_buf_init(&verdict);
-    mk_outdir *od = NULL;
-    if (mk_units_new(&u, &err)) return mk_cli_report(&err);
-    if ((rc = mk_cli_open_model(a.model, 1, &ref))) goto done;
-    const mk_model_abi *abi = ref.abi;
+    mk_scan_opts_default(so);
+    so->steps = a->steps;
+    so->hyst_tol = a->tol;
+    so->conv_tol = a->conv;
+    so->watch = a->watch;
+    int ip = mk_abi_find(abi, MK_SYM_PARAM, a->name), ii = ip < 0 ? mk_abi_find(abi, MK_SYM_INPUT, a->name) : -1;
+    if (ip < 0 && ii < 0)
+        return mk_cli_usage_error("model '%s' has no parameter or input '%s' (see myoknot model show %s)", abi->name, a->name,
+                                  abi->name);
+    so->kind = ip >= 0 ? MK_SYM_PARAM : MK_SYM_INPUT;
+    so->index = ip >= 0 ? ip : ii;
+    *sym = ip >= 0 ? &abi->params[ip] : &abi->inputs[ii];
+    int rc = quantity(u, "--from", a->from, (*sym)->unit, &so->from);
+    if (!rc) rc = quantity(u, "--to", a->to, (*sym)->unit, &so->to);
+    if (rc) return rc;
+    if (so->from == so->to) return mk_cli_usage_error("--from and --to are the same value");
+    if (mk_units_convert_quantity(u, a->settle, "s", &so->settle_s, &err) || !(so->settle_s > 0))
+        return mk_cli_usage_error("--settle '%s': %s", a->settle, err.message[0] ? err.message : "must be positive");
+    if (a->watch && mk_abi_find(abi, MK_SYM_STATE, a->watch) < 0 && mk_abi_find(abi, MK_SYM_VAR, a->watch) < 0)
+        return mk_cli_usage_error("--watch: model '%s' has no state or variable '%s'", abi->name, a->watch);
+    if (ip >= 0 && (fmin(so->from, so->to) < (*sym)->lo || fmax(so->from, so->to) > (*sym)->hi))
+        fprintf(stderr, "myoknot: warning: the sweep %g .. %g %s leaves %s's plausible range %g .. %g\n", so->from, so->to,
+                (*sym)->unit, (*sym)->name, (*sym)->lo, (*sym)->hi);
+    return 0;
+}
 
-    mk_scan_opts so;
-    mk_scan_opts_default(&so);
-    so.steps = a.steps;
-    so.hyst_tol = a.tol;
-    so.conv_tol = a.conv;
-    so.watch = a.watch;
-    int ip = mk_abi_find(abi, MK_SYM_PARAM, a.name), ii = ip < 0 ? mk_abi_find(abi, MK_SYM_INPUT, a.name) : -1;
-    if (ip < 0 && ii < 0) {
-        rc = mk_cli_usage_error("model '%s' has no parameter or input '%s' (see myoknot model show %s)", abi->name,
-                                a.name, abi->name);
-        goto done;
-    }
-    so.kind = ip >= 0 ? MK_SYM_PARAM : MK_SYM_INPUT;
-    so.index = ip >= 0 ? ip : ii;
-    const mk_symbol *sym = ip >= 0 ? &abi->params[ip] : &abi->inputs[ii];
-    if ((rc = quantity(u, "--from", a.from, sym->unit, &so.from)) || (rc = quantity(u, "--to", a.to, sym->unit, &so.to)))
-        goto done;
-    if (so.from == so.to) {
-        rc = mk_cli_usage_error("--from and --to are the same value");
-        goto done;
-    }
-    if (mk_units_convert_quantity(u, a.settle, "s", &so.settle_s, &err) || !(so.settle_s > 0)) {
-        rc = mk_cli_usage_error("--settle '%s': %s", a.settle, err.message[0] ? err.message : "must be positive");
-        goto done;
-    }
-    if (a.watch && mk_abi_find(abi, MK_SYM_STATE, a.watch) < 0 && mk_abi_find(abi, MK_SYM_VAR, a.watch) < 0) {
-        rc = mk_cli_usage_error("--watch: model '%s' has no state or variable '%s'", abi->name, a.watch);
-        goto done;
-    }
-    if (ip >= 0 && (fmin(so.from, so.to) < sym->lo || fmax(so.from, so.to) > sym->hi))
-        fprintf(stderr, "myoknot: warning: the sweep %g .. %g %s leaves %s's plausible range %g .. %g\n", so.from, so.to,
-                sym->unit, sym->name, sym->lo, sym->hi);
-
-    char stem[300];
-    snprintf(stem, sizeof stem, "scan-%s", sym->name);
-    if ((rc = mk_cli_outdir_open(&od, a.out, stem, &mk_outdir_kind_scan))) goto done;
-
-    mk_solver_opts sopt;
-    mk_solver_opts_default(&sopt);
-    sopt.rtol = a.rtol;
-    sopt.atol = a.atol;
-    if (mk_solver_new(abi, &sopt, &s, &err)) {
-        rc = mk_cli_report(&err);
-        goto done;
-    }
-    for (int i = 0; i < a.n_sets; i++)
-        if ((rc = apply_set(u, abi, s, a.sets[i]))) goto done;
-
-    if (a.newton) {
-        rc = scan_newton(&a, s, &so, ip >= 0, od);
-        goto done;
-    }
-    char hs[32];
-    snprintf(hs, sizeof hs, "%.4g", so.settle_s / 3600);
-    printf("myoknot %s: scan of %s (%s) from %g to %g %s in %d steps and back, model %s (%s), up to %s h per "
-           "value\n",
-           mk_version(), sym->name, ip >= 0 ? "parameter" : "input", so.from, so.to, sym->unit, so.steps, abi->name,
-           abi->hash, hs);
-    for (int i = 0; i < a.n_sets; i++) printf("  held: %s\n", a.sets[i]);
-    fflush(stdout);
-    if (mk_scan_run(s, &so, &res, &err)) {
-        rc = mk_cli_report(&err);
-        goto done;
-    }
-
+/* The two branches, how far apart they are per output, the verdict and the solver's work. */
+static void print_scan(const mk_model_abi *abi, const mk_scan_opts *so, const mk_scan_result *res, mk_buf *verdict)
+{
     const char *cols[16];
     int nc = 0;
     const char *watch = mk_scan_result_watch(res, NULL), *unit = "", *name = mk_scan_result_swept(res, &unit);
@@ -425,35 +377,89 @@ static int scan_main(const scan_args *parsed)
         double worst = -1, at = NAN;
         for (int k = 0; k < n; k++) {
             double f = mk_scan_result_get(res, 0, k, cols[c], NULL), b = mk_scan_result_get(res, 1, k, cols[c], NULL);
-            double d = fabs(f - b) / fmax(fmax(fabs(f), fabs(b)), so.abs_tol / so.hyst_tol);
+            double d = fabs(f - b) / fmax(fmax(fabs(f), fabs(b)), so->abs_tol / so->hyst_tol);
             mk_scan_point_info p;
             if (d > worst && !mk_scan_result_point(res, 0, k, &p, NULL)) worst = d, at = p.value;
         }
         printf("  %-24s %8.3g %% at %s = %g %s%s\n", cols[c], 100 * worst, name, at, strcmp(unit, "1") ? unit : "",
                c == 0 ? "  (the watched output)" : "");
     }
-    mk_scan_verdict(res, &verdict);
-    printf("\n%s\n", verdict.data ? verdict.data : "");
+    mk_scan_verdict(res, verdict);
+    printf("\n%s\n", verdict->data ? verdict->data : "");
     mk_solver_stats st;
     mk_scan_result_stats(res, &st);
     printf("solver: %ld steps, %ld right-hand-side evaluations, %.2f s wall time for %d steady states\n", st.steps,
            st.rhs_evals, mk_scan_result_wall_s(res), 2 * n);
+}
 
+/* scan.csv, verdict.txt and scan.png into the output folder, committed. */
+static int write_scan(const mk_scan_result *res, mk_buf *verdict, mk_outdir *od)
+{
+    mk_error err = {0};
+    mk_buf csv;
+    mk_buf_init(&csv);
     char path[8400];
-    mk_buf_puts(&verdict, "\n");
+    mk_buf_puts(verdict, "\n");
+    int rc = 0;
     if (mk_scan_write_csv(res, &csv, &err) || mk_outdir_write(od, "scan.csv", csv.data ? csv.data : "", csv.len, &err) ||
-        mk_outdir_write(od, "verdict.txt", verdict.data, verdict.len, &err) ||
-        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(res, path, &err)) {
+        mk_outdir_write(od, "verdict.txt", verdict->data, verdict->len, &err) ||
+        mk_outdir_path(od, "scan.png", path, sizeof path, &err) || mk_scan_write_figure(res, path, &err))
         rc = mk_cli_report(&err);
-        goto done;
-    }
-    if ((rc = mk_cli_outdir_commit(od))) goto done;
-    printf("output: %s (scan.csv, scan.png, verdict.txt)\n", mk_outdir_dir(od));
-done:
-    mk_cli_outdir_abort(&od);
-    mk_scan_result_free(res);
     mk_buf_free(&csv);
+    if (!rc && !(rc = mk_cli_outdir_commit(od))) printf("output: %s (scan.csv, scan.png, verdict.txt)\n", mk_outdir_dir(od));
+    return rc;
+}
+
+/* A scan by time runs: set up, run (mk_scan_run), print, write. */
+static int scan_runs(const scan_args *a, const mk_model_abi *abi, const mk_symbol *sym, mk_solver *s, const mk_scan_opts *so,
+                     mk_outdir *od)
+{
+    char hs[32];
+    snprintf(hs, sizeof hs, "%.4g", so->settle_s / 3600);
+    printf("myoknot %s: scan of %s (%s) from %g to %g %s in %d steps and back, model %s (%s), up to %s h per "
+           "value\n",
+           mk_version(), sym->name, so->kind == MK_SYM_PARAM ? "parameter" : "input", so->from, so->to, sym->unit, so->steps,
+           abi->name, abi->hash, hs);
+    for (int i = 0; i < a->n_sets; i++) printf("  held: %s\n", a->sets[i]);
+    fflush(stdout);
+    mk_scan_result *res = NULL;
+    mk_error err = {0};
+    if (mk_scan_run(s, so, &res, &err)) return mk_cli_report(&err);
+    mk_buf verdict;
+    mk_buf_init(&verdict);
+    print_scan(abi, so, res, &verdict);
+    int rc = write_scan(res, &verdict, od);
     mk_buf_free(&verdict);
+    mk_scan_result_free(res);
+    return rc;
+}
+
+static int scan_main(const scan_args *parsed)
+{
+    scan_args a = *parsed;
+    mk_units *u = NULL;
+    mk_error err = {0};
+    mk_cli_model_ref ref = {0};
+    mk_solver *s = NULL;
+    mk_outdir *od = NULL;
+    if (mk_units_new(&u, &err)) return mk_cli_report(&err);
+    int rc = mk_cli_open_model(a.model, 1, &ref);
+    mk_scan_opts so;
+    const mk_symbol *sym = NULL;
+    if (!rc) rc = scan_setup(&a, u, ref.abi, &so, &sym);
+    char stem[300];
+    if (!rc) snprintf(stem, sizeof stem, "scan-%s", sym->name);
+    if (!rc) rc = mk_cli_outdir_open(&od, a.out, stem, &mk_outdir_kind_scan);
+    if (!rc) {
+        mk_solver_opts sopt;
+        mk_solver_opts_default(&sopt);
+        sopt.rtol = a.rtol;
+        sopt.atol = a.atol;
+        if (mk_solver_new(ref.abi, &sopt, &s, &err)) rc = mk_cli_report(&err);
+    }
+    for (int i = 0; !rc && i < a.n_sets; i++) rc = apply_set(u, ref.abi, s, a.sets[i]);
+    if (!rc) rc = a.newton ? scan_newton(&a, s, &so, so.kind == MK_SYM_PARAM, od) : scan_runs(&a, ref.abi, sym, s, &so, od);
+    mk_cli_outdir_abort(&od);
     mk_solver_free(s);
     mk_cli_close_model(&ref);
     mk_units_free(u);

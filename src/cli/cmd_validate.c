@@ -45,7 +45,7 @@ static const char k_help[] =
     "validation target whose number the model's parameters were set from (circular); 2 for a\n"
     "wrong command line.\n";
 
-#define MAX_MODELS 8
+#define MAX_MODELS MK_VSUITE_MAX_MODELS
 #define MAX_ONLY 32
 
 typedef struct vopts {
@@ -73,7 +73,7 @@ static int parse(const mk_cli_args *args, vopts *o)
         else if (!strcmp(a, "--jobs")) {
             char *end;
             long j = strtol(v, &end, 10);
-            if (!*v || *end || j < 1 || j > 64) return mk_cli_usage_error("--jobs needs a number of workers from 1 to 64");
+            if (!*v || *end || j < 1 || j > MK_WORKERS_MAX) return mk_cli_usage_error("--jobs needs a number of workers from 1 to %d", MK_WORKERS_MAX);
             o->jobs = (int)j;
         } else if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--out")) o->out = v;
@@ -86,32 +86,6 @@ static int parse(const mk_cli_args *args, vopts *o)
     if (o->jobs && !o->audit) return mk_cli_usage_error("--jobs belongs to --audit");
     o->dir = mk_cli_data_path(o->dir, o->dir_buf, sizeof o->dir_buf);
     return 0;
-}
-
-/* The *.yaml files of dir, sorted; NULL-terminated (NULL if dir cannot be read). */
-char **mk_cli_validate_list(const char *dir, int *n_out)
-{
-    char **v = NULL;
-    mk_error err = {0};
-    return mk_vtarget_list(dir, &v, n_out, &err) ? NULL : v;
-}
-
-int mk_cli_validate_selected(const char *const *only, int n_only, const char *path, const char *name)
-{
-    if (!n_only) return 1;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    for (int i = 0; i < n_only; i++) {
-        size_t l = strlen(only[i]);
-        if (!strcmp(only[i], name) || !strcmp(only[i], base) || (!strncmp(only[i], base, l) && !strcmp(base + l, ".yaml")))
-            return 1;
-    }
-    return 0;
-}
-
-static int selected(const vopts *o, const char *path, const char *name)
-{
-    return mk_cli_validate_selected(o->only, o->n_only, path, name);
 }
 
 /* ---------------------------------------------------------------- output directory */
@@ -138,67 +112,7 @@ static int is_previous_validation(const char *dir)
 static const mk_outdir_kind k_validation_kind = {
     "a validation directory (it holds other files, or no validation.csv)", NULL, is_previous_validation};
 
-/* ---------------------------------------------------------------- the command */
-
-typedef struct row {
-    char file[1024];
-    mk_vtarget *t;
-    char load_error[1200];
-    mk_vresult *res[MAX_MODELS];
-} row;
-
-/* 0 validation, 1 calibration, -1 a file that did not load */
-static int role_index(const mk_vtarget *t) { return !t ? -1 : strcmp(mk_vtarget_role(t), "validation") != 0; }
-
-static int cmp_role(const void *a, const void *b)
-{
-    const row *x = a, *y = b;
-    int d = role_index(x->t) - role_index(y->t);
-    return d ? d : strcmp(x->file, y->file);
-}
-
-/* The marks of the last audit (DIR/audit.csv, written by validate --audit): the targets that pass
- * for (almost) every parameter variant of the audited model. */
-typedef struct audit_marks {
-    int n;
-    char model[64];
-    char header[256];
-    char names[256][96];
-} audit_marks;
-
-static void read_audit_marks(const char *dir, audit_marks *m)
-{
-    memset(m, 0, sizeof *m);
-    char path[1100], line[1024];
-    snprintf(path, sizeof path, "%s/audit.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        const char *mp;
-        if (line[0] == '#') {
-            if ((mp = strstr(line, "model ")) && !m->model[0]) {
-                sscanf(mp + 6, "%63s", m->model);
-                snprintf(m->header, sizeof m->header, "%.250s", line + 2);
-            }
-            continue;
-        }
-        size_t l = strlen(line);
-        if (l > 12 && !strcmp(line + l - 12, ",insensitive") && m->n < 256) {
-            snprintf(m->names[m->n], sizeof m->names[m->n], "%.*s", (int)strcspn(line, ","), line);
-            m->n++;
-        }
-    }
-    fclose(f);
-}
-
-static const char *audit_mark(const audit_marks *m, const char *name, const char *model)
-{
-    if (strcmp(m->model, model)) return "";
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->names[i], name)) return "insensitive";
-    return "";
-}
+/* ---------------------------------------------------------------- the table */
 
 static const char *cut(char *buf, size_t size, const char *s, size_t w)
 {
@@ -221,292 +135,201 @@ static void pad_print(const char *s, int w)
     for (int k = width(s); k < w; k++) fputc(' ', stdout);
 }
 
-/* One run of the suite, in the order the steps below take it: the models, the targets loaded
- * and sorted by role, the output folder, the table printed as the targets run, the notes on
- * failures, the page, the totals. */
-typedef struct suite {
+/* One run of the command: the models, the options, the output folder, and what the table has
+ * printed so far (the suite itself is the library's mk_vsuite_run). */
+typedef struct view {
     vopts o;
     mk_cli_model_ref refs[MAX_MODELS];
-    int n_models;
-    char **files;
-    int n_files;
-    row *rows;
-    int n_rows, load_errors;
-    mk_units *u;
-    mk_anatomy *anat;
+    const mk_model_abi *abis[MAX_MODELS];
+    int n_models, group;
     mk_outdir *od;
-    audit_marks marks;
-    int counts[2][MAX_MODELS][MK_V_N]; /* [role: 0 validation, 1 calibration][model][verdict] */
-    double wall;
-} suite;
+} view;
 
-static int open_models(suite *s)
+static int open_models(view *v)
 {
-    if (!s->o.all_variants) {
-        int rc = mk_cli_open_model(s->o.model ? s->o.model : "tp_site", 1, &s->refs[0]);
-        if (!rc) s->n_models = 1;
+    if (!v->o.all_variants) {
+        int rc = mk_cli_open_model(v->o.model ? v->o.model : "tp_site", 1, &v->refs[0]);
+        if (!rc) v->abis[v->n_models++] = v->refs[0].abi;
         return rc;
     }
-    for (int i = 0; mk_builtin_at(i) && s->n_models < MAX_MODELS; i++)
-        if (!strncmp(mk_builtin_at(i)->name, "tp_site", 7)) s->refs[s->n_models++].abi = mk_builtin_at(i);
-    if (s->n_models) return 0;
+    for (int i = 0; mk_builtin_at(i) && v->n_models < MAX_MODELS; i++)
+        if (!strncmp(mk_builtin_at(i)->name, "tp_site", 7)) v->abis[v->n_models++] = mk_builtin_at(i);
+    if (v->n_models) return 0;
     fprintf(stderr, "myoknot: error: no built-in model starts with tp_site\n");
     return 1;
 }
 
-/* The target files, the unit system and the anatomy. */
-static int open_targets(suite *s)
+static void on_load_error(void *ctx, const mk_error *e)
 {
-    s->files = mk_cli_validate_list(s->o.dir, &s->n_files);
-    if (!s->files || !s->n_files) {
-        fprintf(stderr, "myoknot: error: no validation targets (*.yaml) in %s%s\n", s->o.dir,
-                s->files ? "" : " (cannot read the directory: give --dir, or set MYOKNOT_DATA to the folder holding data/validation)");
-        return 1;
-    }
-    s->rows = mk_calloc((size_t)s->n_files, sizeof *s->rows);
-    mk_error err = {0};
-    if (!s->rows) {
-        fprintf(stderr, "myoknot: error: out of memory\n");
-        return 1;
-    }
-    if (mk_units_new(&s->u, &err) || mk_anatomy_load(&s->anat, &err)) return mk_cli_report(&err);
-    return 0;
+    (void)ctx;
+    mk_cli_report(e);
 }
 
-static void print_header(const suite *s)
+static void on_loaded(void *ctx, const mk_vsuite_run *s)
 {
-    printf("myoknot %s: validation against published data (%s), model%s", mk_version(), s->o.dir,
-           s->n_models > 1 ? "s" : "");
-    for (int m = 0; m < s->n_models; m++) printf(" %s (%s)", s->refs[m].abi->name, s->refs[m].abi->hash);
+    (void)s;
+    view *v = ctx;
+    printf("myoknot %s: validation against published data (%s), model%s", mk_version(), v->o.dir, v->n_models > 1 ? "s" : "");
+    for (int m = 0; m < v->n_models; m++) printf(" %s (%s)", v->abis[m]->name, v->abis[m]->hash);
     printf("\n");
-    if (s->o.all_variants) {
+    if (v->o.all_variants) {
         static const char *const wanted[] = {"tp_site_neurogenic", "tp_site_central", NULL};
         for (int k = 0; wanted[k]; k++)
             if (!mk_builtin_find(wanted[k])) printf("(variant %s is not built in: not run)\n", wanted[k]);
     }
     printf("\n");
     pad_print("target", 30);
-    if (s->n_models == 1) pad_print("source", 34);
+    if (v->n_models == 1) pad_print("source", 34);
     pad_print("published", 24);
-    for (int m = 0; m < s->n_models; m++) {
-        char h[64];
-        snprintf(h, sizeof h, "%s", s->n_models == 1 ? "model" : s->refs[m].abi->name);
-        pad_print(h, s->n_models == 1 ? 16 : 34);
-    }
-    if (s->n_models == 1) printf("verdict");
+    for (int m = 0; m < v->n_models; m++) pad_print(v->n_models == 1 ? "model" : v->abis[m]->name, v->n_models == 1 ? 16 : 34);
+    if (v->n_models == 1) printf("verdict");
     printf("\n");
+    v->group = -1;
 }
 
-/* Every target loaded first, so that the groups print apart: the selected ones (and the files
- * that did not load) become rows, sorted validation first. */
-static void load_rows(suite *s)
+/* A target's line starts: the group's heading when it changes, then the target's name. */
+static void on_row(void *ctx, const mk_vsuite_run *s, int i)
 {
-    for (int f = 0; f < s->n_files; f++) {
-        row *r = &s->rows[s->n_rows];
-        snprintf(r->file, sizeof r->file, "%s", s->files[f]);
-        mk_error e = {0};
-        if (mk_vtarget_load_file(s->files[f], &r->t, &e) || mk_vtarget_check_units(r->t, s->u, &e)) {
-            mk_vtarget_free(r->t);
-            r->t = NULL;
-            if (!selected(&s->o, s->files[f], "")) continue;
-            mk_error_format(&e, r->load_error, sizeof r->load_error);
-            mk_cli_report(&e);
-            s->load_errors++;
-            s->n_rows++;
-            continue;
-        }
-        if (!selected(&s->o, s->files[f], mk_vtarget_name(r->t))) {
-            mk_vtarget_free(r->t);
-            r->t = NULL;
-            continue;
-        }
-        s->n_rows++;
+    view *v = ctx;
+    int g = strcmp(mk_vsuite_run_role(s, i), "validation") != 0;
+    if (g != v->group) {
+        printf("%s-- %s targets%s\n", v->group >= 0 ? "\n" : "", g ? "calibration" : "validation",
+               g ? " (may be used to set parameters; a pass here is not evidence)" : " (never used to set parameters)");
+        v->group = g;
     }
-    qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, cmp_role);
-}
-
-/* One target against every model, its line of the table printed cell by cell as it runs. */
-static int run_row(suite *s, row *r, int g)
-{
-    char b1[64], b2[64];
-    pad_print(cut(b1, sizeof b1, mk_vtarget_name(r->t), 29), 30);
+    char b[64];
+    pad_print(cut(b, sizeof b, mk_vsuite_run_name(s, i), 29), 30);
     fflush(stdout);
-    for (int m = 0; m < s->n_models; m++) {
-        mk_error e = {0};
-        if (mk_vtarget_run(r->t, s->refs[m].abi, s->u, s->anat, &r->res[m], &e)) return mk_cli_report(&e), 1;
-        const mk_vresult *res = r->res[m];
-        s->counts[g][m][mk_vresult_verdict(res)]++;
-        if (m == 0) {
-            if (s->n_models == 1) pad_print(cut(b1, sizeof b1, mk_vresult_source(res), 33), 34);
-            pad_print(cut(b2, sizeof b2, mk_vresult_published(res), 23), 24);
-        }
-        const char *mark = audit_mark(&s->marks, mk_vresult_name(res), s->refs[m].abi->name);
-        if (s->n_models == 1) {
-            pad_print(cut(b1, sizeof b1, mk_vresult_model_text(res), 15), 16);
-            printf("%s%s%s", mk_verdict_name(mk_vresult_verdict(res)), mark[0] ? " " : "", mark);
-            if (mk_vresult_circular(res)[0]) printf(" [circular]");
-        } else {
-            char cell[200];
-            snprintf(cell, sizeof cell, "%s %s%s%s", mk_vresult_model_text(res), mk_verdict_name(mk_vresult_verdict(res)),
-                     mark[0] ? " " : "", mark[0] ? "[i]" : "");
-            pad_print(cut(b1, sizeof b1, cell, 33), 34);
-        }
-        fflush(stdout);
-    }
-    printf("\n");
-    return 0;
 }
 
-static int run_rows(suite *s)
+/* One result: its cell of the table. */
+static void on_result(void *ctx, const mk_vsuite_run *s, int i, int m)
 {
-    struct timespec c0, c1;
-    clock_gettime(CLOCK_MONOTONIC, &c0);
-    int group = -1;
-    for (int i = 0; i < s->n_rows; i++) {
-        row *r = &s->rows[i];
-        if (!r->t) continue;
-        int g = role_index(r->t);
-        if (g != group) {
-            group = g;
-            printf("%s-- %s targets%s\n", i ? "\n" : "", g ? "calibration" : "validation",
-                   g ? " (may be used to set parameters; a pass here is not evidence)" : " (never used to set parameters)");
-        }
-        if (run_row(s, r, g)) return 1;
+    view *v = ctx;
+    const mk_vresult *res = mk_vsuite_run_result(s, i, m);
+    const char *mark = mk_vsuite_run_mark(s, i, m);
+    char b1[64], b2[64];
+    if (m == 0) {
+        if (v->n_models == 1) pad_print(cut(b1, sizeof b1, mk_vresult_source(res), 33), 34);
+        pad_print(cut(b2, sizeof b2, mk_vresult_published(res), 23), 24);
     }
-    clock_gettime(CLOCK_MONOTONIC, &c1);
-    s->wall = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
-    return 0;
+    if (v->n_models == 1) {
+        pad_print(cut(b1, sizeof b1, mk_vresult_model_text(res), 15), 16);
+        printf("%s%s%s", mk_verdict_name(mk_vresult_verdict(res)), mark[0] ? " " : "", mark);
+        if (mk_vresult_circular(res)[0]) printf(" [circular]");
+    } else {
+        char cell[200];
+        snprintf(cell, sizeof cell, "%s %s%s%s", mk_vresult_model_text(res), mk_verdict_name(mk_vresult_verdict(res)),
+                 mark[0] ? " " : "", mark[0] ? "[i]" : "");
+        pad_print(cut(b1, sizeof b1, cell, 33), 34);
+    }
+    if (m == v->n_models - 1) printf("\n");
+    fflush(stdout);
 }
 
 /* Notes for failures and circular targets, loud unexpected passes; returns how many results
  * make the suite fail (files that did not load included). */
-static int print_problems(const suite *s)
+static int print_problems(const mk_vsuite_run *s)
 {
-    int bad = s->load_errors, xpass = 0;
+    int bad = mk_vsuite_run_load_errors(s), xpass = 0, n = mk_vsuite_run_n_rows(s), nm = mk_vsuite_run_n_models(s);
     printf("\n");
-    for (int i = 0; i < s->n_rows; i++)
-        for (int m = 0; s->rows[i].t && m < s->n_models; m++) {
-            const mk_vresult *res = s->rows[i].res[m];
+    for (int i = 0; i < n; i++)
+        for (int m = 0; m < nm && mk_vsuite_run_result(s, i, m); m++) {
+            const mk_vresult *res = mk_vsuite_run_result(s, i, m);
             mk_verdict v = mk_vresult_verdict(res);
             if (v == MK_V_FAIL || v == MK_V_ERROR || v == MK_V_DRIFT) {
                 bad++;
-                printf("%s %s [%s]: %s\n", mk_verdict_name(v), mk_vresult_name(res), s->refs[m].abi->name,
-                       mk_vresult_note(res));
+                printf("%s %s [%s]: %s\n", mk_verdict_name(v), mk_vresult_name(res), mk_vsuite_run_model(s, m), mk_vresult_note(res));
             }
             if (mk_vresult_circular(res)[0] && !strcmp(mk_vresult_role(res), "validation")) {
                 bad++;
                 printf("!!! CIRCULAR validation target %s [%s]: the model's parameters were set from its number (%s); "
                        "make it 'role: calibration' or test a number the parameters were not set from\n",
-                       mk_vresult_name(res), s->refs[m].abi->name, mk_vresult_circular(res));
+                       mk_vresult_name(res), mk_vsuite_run_model(s, m), mk_vresult_circular(res));
             }
         }
-    for (int i = 0; i < s->n_rows; i++)
-        for (int m = 0; s->rows[i].t && m < s->n_models; m++)
-            if (mk_vresult_verdict(s->rows[i].res[m]) == MK_V_XPASS) {
+    for (int i = 0; i < n; i++)
+        for (int m = 0; m < nm && mk_vsuite_run_result(s, i, m); m++)
+            if (mk_vresult_verdict(mk_vsuite_run_result(s, i, m)) == MK_V_XPASS) {
                 bad++;
                 if (!xpass++) printf("\n");
                 printf("!!! UNEXPECTED PASS %s [%s]: the model now reproduces it; remove 'expected_failure' from %s"
-                       "%s\n", mk_vresult_name(s->rows[i].res[m]), s->refs[m].abi->name, s->rows[i].file,
-                       s->n_models > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
+                       "%s\n", mk_vsuite_run_name(s, i), mk_vsuite_run_model(s, m), mk_vsuite_run_file(s, i),
+                       nm > 1 ? " (or make it a per-model mapping that leaves this model out)" : "");
             }
     return bad;
 }
 
-/* The page: validation.csv and validation.html with the figures (the library's), committed. */
-static int write_page(suite *s)
-{
-    int n = s->n_rows ? s->n_rows : 1, rc = 0;
-    mk_vsuite_row *vrows = mk_calloc((size_t)n, sizeof *vrows);
-    const char *(*vmarks)[MAX_MODELS] = mk_calloc((size_t)n, sizeof *vmarks);
-    const char *names[MAX_MODELS];
-    for (int m = 0; m < s->n_models; m++) names[m] = s->refs[m].abi->name;
-    for (int i = 0; vrows && vmarks && i < s->n_rows; i++) {
-        const row *r = &s->rows[i];
-        vrows[i] = (mk_vsuite_row){.file = r->file, .load_error = r->t ? "" : r->load_error, .res = (const mk_vresult *const *)r->res,
-                                   .marks = vmarks[i]};
-        for (int m = 0; r->t && m < s->n_models; m++) vmarks[i][m] = audit_mark(&s->marks, mk_vresult_name(r->res[m]), names[m]);
-    }
-    mk_vsuite_page page = {.targets_dir = s->o.dir, .n_models = s->n_models, .models = names, .wall_s = s->wall};
-    mk_error err = {0};
-    if (!vrows || !vmarks) rc = 1, fputs("myoknot: error: out of memory\n", stderr);
-    else if (mk_vsuite_write(&page, vrows, s->n_rows, s->od, &err)) rc = mk_cli_report(&err);
-    free(vrows);
-    free(vmarks);
-    return rc ? rc : mk_cli_outdir_commit(s->od);
-}
-
-static void print_totals(const suite *s)
+static void print_totals(const mk_vsuite_run *s, const char *out)
 {
     printf("\n");
     for (int g = 0; g < 2; g++)
-        for (int m = 0; m < s->n_models; m++) {
-            const int *c = s->counts[g][m];
-            int n = 0;
-            for (int v = 0; v < MK_V_N; v++) n += c[v];
+        for (int m = 0; m < mk_vsuite_run_n_models(s); m++) {
+            int c[MK_V_N], n = 0;
+            for (int v = 0; v < MK_V_N; v++) n += c[v] = mk_vsuite_run_count(s, g, m, (mk_verdict)v);
             printf("%-11s %-20s %2d pass, %2d FAIL, %2d expected-fail, %2d DRIFT, %2d UNEXPECTED-PASS, %2d error (of %d)\n",
-                   g ? "calibration" : "validation", s->refs[m].abi->name, c[MK_V_PASS], c[MK_V_FAIL], c[MK_V_XFAIL],
+                   g ? "calibration" : "validation", mk_vsuite_run_model(s, m), c[MK_V_PASS], c[MK_V_FAIL], c[MK_V_XFAIL],
                    c[MK_V_DRIFT], c[MK_V_XPASS], c[MK_V_ERROR], n);
         }
-    if (s->marks.n) {
+    int n_marked = 0;
+    const char *header = mk_vsuite_run_audit(s, &n_marked);
+    if (n_marked) {
         int n_ins = 0;
-        for (int i = 0; i < s->n_rows; i++)
-            if (s->rows[i].t && !role_index(s->rows[i].t) &&
-                audit_mark(&s->marks, mk_vresult_name(s->rows[i].res[0]), s->refs[0].abi->name)[0])
-                n_ins++;
-        printf("audit (%s): %d validation target%s marked insensitive\n", s->marks.header, n_ins, n_ins == 1 ? "" : "s");
+        for (int i = 0; i < mk_vsuite_run_n_rows(s); i++)
+            n_ins += !strcmp(mk_vsuite_run_role(s, i), "validation") && mk_vsuite_run_mark(s, i, 0)[0];
+        printf("audit (%s): %d validation target%s marked insensitive\n", header, n_ins, n_ins == 1 ? "" : "s");
     }
-    if (s->load_errors) printf("%d validation file%s could not be loaded\n", s->load_errors, s->load_errors > 1 ? "s" : "");
-    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n", s->wall,
-           mk_outdir_dir(s->od));
+    int le = mk_vsuite_run_load_errors(s);
+    if (le) printf("%d validation file%s could not be loaded\n", le, le > 1 ? "s" : "");
+    printf("suite time %.1f s (simulation and extraction); written to %s (validation.csv, validation.html)\n",
+           mk_vsuite_run_wall_s(s), out);
 }
 
-static void suite_free(suite *s)
+/* The suite: the output folder before the targets run, the table as they run, the notes on
+ * failures, the page, the totals. */
+static int run_suite(view *v)
 {
-    mk_cli_outdir_abort(&s->od);
-    for (int i = 0; i < s->n_files; i++) {
-        if (s->rows) {
-            for (int m = 0; m < MAX_MODELS; m++) mk_vresult_free(s->rows[i].res[m]);
-            mk_vtarget_free(s->rows[i].t);
-        }
-        if (s->files) free(s->files[i]);
+    if (mk_cli_outdir_open(&v->od, v->o.out, "validation", &k_validation_kind)) return 1;
+    mk_vsuite_opts so = {.dir = v->o.dir, .only = v->o.only, .n_only = v->o.n_only, .n_models = v->n_models,
+                         .models = v->abis, .load_error = on_load_error, .loaded = on_loaded, .row_started = on_row,
+                         .result = on_result, .ctx = v};
+    mk_vsuite_run *s = NULL;
+    mk_error err = {0};
+    if (mk_vsuite_run_new(&so, &s, &err)) {
+        if (err.code == MK_ERR_INVALID && err.origin == MK_ORIGIN_ARGUMENT && v->o.n_only) return mk_cli_usage_error("%s", err.message);
+        mk_cli_report(&err);
+        if (err.code == MK_ERR_IO && err.origin == MK_ORIGIN_ARGUMENT)
+            fputs("(give --dir, or set MYOKNOT_DATA to the folder holding data/validation)\n", stderr);
+        return 1;
     }
-    free(s->files);
-    free(s->rows);
-    mk_anatomy_free(s->anat);
-    mk_units_free(s->u);
-    for (int m = 0; m < s->n_models; m++) mk_cli_close_model(&s->refs[m]);
+    int bad = print_problems(s), rc = 0;
+    char out[1024];
+    snprintf(out, sizeof out, "%s", mk_outdir_dir(v->od));
+    if (mk_vsuite_run_write(s, v->od, &err)) rc = mk_cli_report(&err);
+    else if (!(rc = mk_cli_outdir_commit(v->od))) {
+        print_totals(s, out);
+        rc = bad ? 1 : 0;
+    }
+    mk_vsuite_run_free(s);
+    return rc;
 }
 
 static int validate_main(const vopts *parsed)
 {
-    suite *s = mk_calloc(1, sizeof *s); /* ~50 kB of marks: not on the stack */
-    if (!s) return fputs("myoknot: error: out of memory\n", stderr), 1;
-    s->o = *parsed;
-    int rc = open_models(s);
-    if (!rc && s->o.audit) {
-        mk_cli_audit_opts ao = {.dir = s->o.dir, .out = s->o.out, .only = s->o.only, .n_only = s->o.n_only,
-                                .jobs = s->o.jobs ? s->o.jobs : 2};
-        rc = mk_cli_validate_audit(&ao, s->refs[0].abi);
-    } else if (!rc && !(rc = open_targets(s))) {
-        /* the output folder before the targets run */
-        rc = mk_cli_outdir_open(&s->od, s->o.out, "validation", &k_validation_kind) ? 1 : 0;
-        if (!rc) {
-            print_header(s);
-            load_rows(s);
-            read_audit_marks(s->o.dir, &s->marks);
-            rc = run_rows(s);
-        }
-        if (!rc && s->o.n_only && s->n_rows == 0) /* a mistyped --only must not pass as "0 of 0" */
-            rc = mk_cli_usage_error("no validation target in %s matches --only %s%s", s->o.dir, s->o.only[0],
-                                    s->o.n_only > 1 ? " (or the other --only names)" : "");
-        int bad = rc ? 0 : print_problems(s);
-        if (!rc && !(rc = write_page(s))) {
-            print_totals(s);
-            rc = bad ? 1 : 0;
-        }
+    view *v = mk_calloc(1, sizeof *v);
+    if (!v) return fputs("myoknot: error: out of memory\n", stderr), 1;
+    v->o = *parsed;
+    int rc = open_models(v);
+    if (!rc && v->o.audit) {
+        mk_cli_audit_opts ao = {.dir = v->o.dir, .out = v->o.out, .only = v->o.only, .n_only = v->o.n_only,
+                                .jobs = v->o.jobs ? v->o.jobs : 2};
+        rc = mk_cli_validate_audit(&ao, v->abis[0]);
+    } else if (!rc) {
+        rc = run_suite(v);
     }
-    suite_free(s);
-    free(s);
+    mk_cli_outdir_abort(&v->od);
+    for (int m = 0; m < MAX_MODELS; m++) mk_cli_close_model(&v->refs[m]);
+    free(v);
     return rc;
 }
 

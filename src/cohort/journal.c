@@ -250,32 +250,26 @@ static mk_status read_record(reader *rd, char *s, const mk_trial_design *d, cons
     return !rc && why ? bad(rd, 3, why, err) : rc;
 }
 
-/* Read the journal at path (one line at a time) into the run and write its whole records to
- * tmp_path (the journal to be renamed into place). */
-static mk_status read_journal(const char *path, const char *tmp_path, uint64_t fp, const mk_trial_design *d,
+/* Read the journal at path (one line at a time) into the run and write its whole records to w
+ * (the journal to be renamed into place; the sticky writer keeps its first write error for the
+ * commit). */
+static mk_status read_journal(const char *path, mk_file_out *w, uint64_t fp, const mk_trial_design *d,
                               const taker *tk, int *n_have, mk_error *err)
 {
     /* a line per patient: at most about 26 characters per number and 3 per failure byte */
     reader rd = {.path = path, .f = fopen(path, "rb"), .max = tk->rec * 32 + 3 * JOURNAL_FAILURE_CAP + 64};
     if (!rd.f) return mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot open the trial journal: %s", strerror(errno));
-    FILE *out = fopen(tmp_path, "wb");
-    mk_status rc = out ? read_header(&rd, fp, tk->n, tk->rec, err)
-                       : mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
-    if (!rc && fprintf(out, "%s\nfingerprint %016llx\npatients %d\nrecord %zu\n", JOURNAL_MAGIC,
-                       (unsigned long long)fp, tk->n, tk->rec) < 0)
-        rc = mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
+    mk_status rc = read_header(&rd, fp, tk->n, tk->rec, err);
+    mk_file_printf(w, "%s\nfingerprint %016llx\npatients %d\nrecord %zu\n", JOURNAL_MAGIC, (unsigned long long)fp, tk->n,
+                   tk->rec);
     for (char *s; !rc && (s = next_line(&rd));) {
         /* the line as read, kept for the rewritten journal (parsing cuts it up) */
-        size_t len = strlen(s);
-        int written = fwrite(s, 1, len, out) == len && fputc('\n', out) != EOF;
+        mk_file_puts(w, s);
+        mk_file_putc(w, '\n');
         if (!(rc = read_record(&rd, s, d, tk, err))) (*n_have)++;
-        if (!rc && !written)
-            rc = mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
     }
     if (!rc && rd.failed == 2) rd.lineno++, rc = bad(&rd, 1, "a line longer than any record", err);
     if (!rc && rd.failed) rc = mk_fail_at(err, MK_ERR_IO, path, rd.lineno + 1, 0, "cannot read the trial journal");
-    if (out && fclose(out) && !rc)
-        rc = mk_fail_at(err, MK_ERR_IO, tmp_path, 0, 0, "cannot write the trial journal: %s", strerror(errno));
     fclose(rd.f);
     free(rd.line);
     return rc;
@@ -323,14 +317,17 @@ mk_status mk_journal_open(const char *path, int resume, const mk_trial_design *d
                           "or delete the file");
     size_t rec = mk_trial_record_size(d);
     if (exists) {
-        char tmp[MK_FILE_PATH_CAP + 8];
-        snprintf(tmp, sizeof tmp, "%s.new", path);
+        /* the whole records rewritten beside it (a temporary file created exclusively, never a
+         * fixed name that a planted file or link could occupy) and renamed over it */
         taker tk = {take, ctx, n, rec, mk_calloc(rec + 1, sizeof(double))};
-        rc = tk.v ? read_journal(path, tmp, fp, d, &tk, n_have, err) : mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        mk_file_out w;
+        rc = tk.v ? mk_file_begin(&w, path, err) : mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        if (!rc) {
+            rc = read_journal(path, &w, fp, d, &tk, n_have, err);
+            if (rc) mk_file_abort(&w);
+            else rc = mk_file_commit(&w, err);
+        }
         free(tk.v);
-        if (!rc && rename(tmp, path))
-            rc = mk_fail_at(err, MK_ERR_IO, path, 0, 0, "cannot replace the trial journal: %s", strerror(errno));
-        if (rc) unlink(tmp);
     } else rc = fresh(path, fp, n, rec, err);
     if (rc) return rc;
     mk_journal *j = mk_calloc(1, sizeof *j);

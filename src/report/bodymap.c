@@ -27,6 +27,8 @@
 #define NO_PAIN 0.05       /* below this a region is drawn as painless (light grey) */
 #define C_NONE MK_PC_NBASE /* the page's own colour slots: painless regions */
 #define C_BORDER (MK_PC_NBASE + 1) /* borders between regions */
+/* the colours of those two slots */
+static const mk_plot_color k_extra[2] = {{225, 225, 225, 1}, {165, 165, 165, 1}};
 
 /* The viewer's left half of a standing adult in anatomical position (front view; the back
  * view is its mirror image, the same shape), from the vertex down the outer side, round the
@@ -374,16 +376,39 @@ static mk_status build_borders(view_raster *vr, mk_error *err)
 /* ---------------------------------------------------------------- drawing */
 
 /* viridis (van der Walt & Smith 2015), 9 stops; PLplot interpolates in RGB between them */
+static const double k_vir_pos[9] = {0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1};
+static const double k_vir_r[9] = {68, 72, 59, 44, 33, 40, 94, 170, 253};
+static const double k_vir_g[9] = {1, 36, 82, 114, 145, 174, 201, 220, 231};
+static const double k_vir_b[9] = {84, 117, 139, 142, 140, 128, 98, 50, 37};
+#define N_CMAP1 256
+
 static void set_viridis(void)
 {
-    static const double pos[9] = {0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1};
-    static const double r[9] = {68, 72, 59, 44, 33, 40, 94, 170, 253};
-    static const double g[9] = {1, 36, 82, 114, 145, 174, 201, 220, 231};
-    static const double b[9] = {84, 117, 139, 142, 140, 128, 98, 50, 37};
     PLFLT rr[9], gg[9], bb[9], pp[9];
-    for (int i = 0; i < 9; i++) rr[i] = r[i] / 255, gg[i] = g[i] / 255, bb[i] = b[i] / 255, pp[i] = pos[i];
-    plscmap1n(256);
+    for (int i = 0; i < 9; i++)
+        rr[i] = k_vir_r[i] / 255, gg[i] = k_vir_g[i] / 255, bb[i] = k_vir_b[i] / 255, pp[i] = k_vir_pos[i];
+    plscmap1n(N_CMAP1);
     plscmap1l(1, 9, pp, rr, gg, bb, NULL);
+}
+
+/* The colour plcol1(v) gives after set_viridis(), with PLplot's own arithmetic (plcol1 picks
+ * cell (int)(v * 256); plcmap1_calc interpolates the stops in RGB for each cell and truncates
+ * 256 * value), so the painted patches match the colour bar PLplot draws. */
+static void viridis_rgb(double v, unsigned char rgb[3])
+{
+    int cell = (int)(v * N_CMAP1);
+    cell = cell < 0 ? 0 : cell > N_CMAP1 - 1 ? N_CMAP1 - 1 : cell;
+    double p = (double)cell / (N_CMAP1 - 1.0);
+    const double *stop[3] = {k_vir_r, k_vir_g, k_vir_b};
+    for (int n = 0; n < 8; n++) { /* as PLplot: every segment holding p, the last one wins */
+        if (p < k_vir_pos[n] || p > k_vir_pos[n + 1]) continue;
+        double delta = (p - k_vir_pos[n]) / (k_vir_pos[n + 1] - k_vir_pos[n]);
+        for (int k = 0; k < 3; k++) {
+            double c0 = stop[k][n] / 255, c1 = stop[k][n + 1] / 255;
+            int q = (int)(256 * (c0 + (c1 - c0) * delta));
+            rgb[k] = (unsigned char)(q < 0 ? 0 : q > 255 ? 255 : q);
+        }
+    }
 }
 
 static double pain_of(const mk_bodymap_map *m, int region)
@@ -391,28 +416,6 @@ static double pain_of(const mk_bodymap_map *m, int region)
     if (!m->pain || region < 0) return 0;
     double p = m->pain[region];
     return isfinite(p) ? fmin(fmax(p, 0), 10) : 0;
-}
-
-/* the patches: runs of equal cells along each row, each a rectangle a little taller than its
- * row so that antialiased edges of neighbouring rows leave no hairline between them */
-static void draw_patches(const view_raster *vr, const mk_bodymap_map *m)
-{
-    for (int j = 0; j < NY; j++) {
-        for (int i = 0; i < NX;) {
-            int lab = vr->label[j * NX + i], e = i + 1;
-            while (e < NX && vr->label[j * NX + e] == lab) e++;
-            if (lab >= 0) {
-                double p = pain_of(m, lab);
-                if (p < NO_PAIN) plcol0(C_NONE);
-                else plcol1(p / 10.0);
-                double y0 = 1.0 - (j + 1.35) / NY, y1 = 1.0 - (j - 0.35) / NY;
-                PLFLT bx[4] = {(double)i / NX, (double)e / NX, (double)e / NX, (double)i / NX};
-                PLFLT by[4] = {y0, y0, y1, y1};
-                plfill(4, bx, by);
-            }
-            i = e;
-        }
-    }
 }
 
 /* borders between regions, thin and mid grey: they separate the patches, painless or not,
@@ -469,8 +472,7 @@ static void draw_view(const bm_ctx *c, const layout *L, int map, int v, double *
     plvpor(x0, x1, y0, y1);
     plwind(0, 1, 0, 1);
     const view_raster *vr = &c->view[v];
-    draw_patches(vr, &c->bm->map[map]);
-    draw_borders(vr);
+    draw_borders(vr); /* over the patches, which bm_paint has put on the page */
     /* white outside the outline (a keyhole polygon: the panel's frame, a cut to the vertex, the
      * outline), so the cells' stair steps end exactly at the outline, then the outline itself */
     int n = 0;
@@ -562,6 +564,47 @@ static layout page_layout(int n_maps)
     return L;
 }
 
+/* The patches: every pixel of a view's frame takes the colour of the raster cell under its
+ * centre (cells just outside the outline have a neighbour's region, and the white mask that
+ * bm_draw lays over them trims the patches to the outline, antialiased).  Painted straight
+ * into the page: as PLplot fills (a rectangle per run of equal cells in a row) they were some
+ * 13,000 Cairo paths, most of the body map's drawing time. */
+static void bm_paint(const void *ctx, unsigned char *pix, int w, int h)
+{
+    const bm_ctx *c = ctx;
+    layout L = page_layout(c->bm->n_maps);
+    for (int m = 0; m < c->bm->n_maps; m++)
+        for (int v = 0; v < 2; v++) {
+            double x0, x1, y0, y1;
+            view_port(&L, m, v, &x0, &x1, &y0, &y1);
+            const int *label = c->view[v].label;
+            int px0 = (int)floor(x0 * w), px1 = (int)ceil(x1 * w), py0 = (int)floor((1 - y1) * h),
+                py1 = (int)ceil((1 - y0) * h);
+            int last = -1; /* the region whose colour col holds: a row is a few runs of one region */
+            unsigned char col[3] = {0, 0, 0};
+            for (int py = py0 < 0 ? 0 : py0; py < py1 && py < h; py++) {
+                double wy = (1.0 - (py + 0.5) / h - y0) / (y1 - y0); /* window y, 0..1 upwards */
+                int j = (int)floor((1.0 - wy) * NY);
+                if (j < 0 || j >= NY) continue;
+                unsigned char *row = pix + (size_t)py * (size_t)w * 3;
+                for (int px = px0 < 0 ? 0 : px0; px < px1 && px < w; px++) {
+                    int i = (int)floor(((px + 0.5) / w - x0) / (x1 - x0) * NX);
+                    int lab = i >= 0 && i < NX ? label[j * NX + i] : -1;
+                    if (lab < 0) continue;
+                    if (lab != last) {
+                        double p = pain_of(&c->bm->map[m], lab);
+                        if (p < NO_PAIN)
+                            col[0] = (unsigned char)k_extra[0].r, col[1] = (unsigned char)k_extra[0].g,
+                            col[2] = (unsigned char)k_extra[0].b;
+                        else viridis_rgb(p / 10.0, col);
+                        last = lab;
+                    }
+                    memcpy(row + 3 * px, col, 3);
+                }
+            }
+        }
+}
+
 static void bm_draw(const void *ctx, double *xs, double *ys)
 {
     const bm_ctx *c = ctx;
@@ -637,10 +680,9 @@ mk_status mk_bodymap_draw(const mk_bodymap *bm, const char *path, mk_error *err)
     if (rc) return rc;
     c->bm = bm;
     layout L = page_layout(bm->n_maps);
-    static const mk_plot_color extra[2] = {{225, 225, 225, 1}, {165, 165, 165, 1}};
-    mk_plot_page page = {.path = path, .width_px = (int)L.W, .height_px = (int)L.H, .extra = extra, .n_extra = 2,
+    mk_plot_page page = {.path = path, .width_px = (int)L.W, .height_px = (int)L.H, .extra = k_extra, .n_extra = 2,
                          .n_scratch = 2 * N_HALF + 64};
-    rc = mk_plot_draw(&page, bm_draw, c, err);
+    rc = mk_plot_draw_painted(&page, bm_paint, bm_draw, c, err);
     mk_bodymap_partition_free(c);
     return rc;
 }

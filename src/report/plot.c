@@ -146,9 +146,29 @@ static mk_status draw_locked(const mk_plot_page *pg, unsigned char *pix, mk_plot
 static void png_put(png_structp png, png_bytep data, size_t len) { mk_file_put(png_get_io_ptr(png), data, len); }
 static void png_flush(png_structp png) { (void)png; } /* mk_file_commit flushes and syncs */
 
+/* libpng's own error and warning functions print to stderr (the library never prints): these
+ * keep the first message for the error instead, and an error jumps back to write_png. */
+typedef struct png_msg {
+    char text[200];
+} png_msg;
+
+static void png_on_error(png_structp png, png_const_charp msg)
+{
+    png_msg *m = png_get_error_ptr(png);
+    if (m && !m->text[0]) snprintf(m->text, sizeof m->text, "%s", msg ? msg : "unknown error");
+    png_longjmp(png, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg; /* a warning does not stop the encoder; nothing is printed */
+}
+
 static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err)
 {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_msg msg = {{0}};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &msg, png_on_error, png_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
         png_destroy_write_struct(&png, NULL);
@@ -156,7 +176,7 @@ static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int 
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        return mk_fail(err, MK_ERR_IO, "cannot encode figure %s as PNG", path);
+        return mk_fail(err, MK_ERR_IO, "cannot encode figure %s as PNG: %s", path, msg.text[0] ? msg.text : "libpng failed");
     }
     png_set_write_fn(png, f, png_put, png_flush);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
@@ -171,6 +191,12 @@ static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int 
 }
 
 mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void *ctx, mk_error *err)
+{
+    return mk_plot_draw_painted(pg, NULL, draw, ctx, err);
+}
+
+mk_status mk_plot_draw_painted(const mk_plot_page *pg, mk_plot_paint_fn paint, mk_plot_draw_fn draw,
+                               const void *ctx, mk_error *err)
 {
     if (!pg || !pg->path || !draw || pg->n_extra < 0 || pg->n_extra > MK_PLOT_MAX_EXTRA ||
         (pg->n_extra > 0 && !pg->extra) || pg->width_px <= 0 || pg->height_px <= 0)
@@ -199,6 +225,7 @@ mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void 
         return mk_fail(err, MK_ERR_NOMEM, "out of memory drawing %s", path);
     }
     memset(pix, 255, npix); /* the white page */
+    if (paint) paint(ctx, pix, pg->width_px, pg->height_px); /* memcairo keeps it as the background */
     pthread_mutex_lock(&g_pl.lock);
     if (!have_cairo())
         rc = mk_fail(err, MK_ERR_IO,

@@ -69,6 +69,16 @@ typedef void (*mk_plot_draw_fn)(const void *ctx, double *xs, double *ys);
  * (a full disk) is an error naming the figure. */
 mk_status mk_plot_draw(const mk_plot_page *page, mk_plot_draw_fn draw, const void *ctx, mk_error *err);
 
+/* Paints pixels straight into the page (w x h, RGB, rows from the top, white when called)
+ * before PLplot draws over it, with the ctx given to draw.  For what would otherwise be many
+ * thousands of tiny PLplot fills (the body map's raster cells, each one a Cairo path with
+ * antialiasing): writing the pixels costs a small fraction of that. */
+typedef void (*mk_plot_paint_fn)(const void *ctx, unsigned char *rgb, int w, int h);
+
+/* mk_plot_draw with a paint step first (paint may be NULL). */
+mk_status mk_plot_draw_painted(const mk_plot_page *page, mk_plot_paint_fn paint, mk_plot_draw_fn draw,
+                               const void *ctx, mk_error *err);
+
 /* ---------------------------------------------------------------- helpers (no PLplot state) */
 
 /* Text for PLplot: '#' is its escape character, so it is doubled. */

@@ -7,10 +7,13 @@
  *     one call instead of one right-hand side per state and is exact where the difference
  *     quotient is not; CVODE's finite differences on request (mk_solver_opts.jacobian) or for
  *     a model without one.
- *   - The linear solver is KLU (sparse LU, Debian's SuiteSparse) over the Jacobian's
- *     structural nonzeros when there is an analytic Jacobian, dense LU otherwise: the site
- *     model's Jacobian is a third nonzero, and factorisations dominate the integration; KLU
- *     made the work week of `make bench` 1.3x faster than dense LU with the same Jacobian.
+ *   - The linear solver is myoknot's own sparse LU (splu.c) over the Jacobian's structural
+ *     nonzeros when there is an analytic Jacobian, dense LU otherwise: the site model's
+ *     Jacobian is a quarter nonzero, and factorisations and solves were a third of the
+ *     integration.  KLU (Debian's SuiteSparse) made the work week of `make bench` 1.3x faster
+ *     than dense LU with the same Jacobian; the own LU, which chooses its pivot order once per
+ *     start and then runs fixed lists, another 1.2x (MK_LINSOL_KLU keeps KLU selectable); KLU
+ *     stays the default for large composed models (MK_SPLU_MAX_AUTO).
  *   - The state lives in an array the solver owns; the CVODE vector wraps it
  *     (N_VMake_Serial), so mk_solver_state hands out the very numbers CVODE returned.
  *   - Every advance sets a stop time at t_out: protocol events (an input switched on, a
@@ -42,6 +45,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "myoknot.h"
+#include "solve/splu.h"
 
 /* Our arrays are double and CVODE wraps them without copying. */
 #if !defined(SUNDIALS_DOUBLE_PRECISION)
@@ -95,6 +99,7 @@ struct mk_solver {
     N_Vector nv_y;     /* wraps y */
     SUNMatrix jac;
     SUNLinearSolver linsol;
+    int own_lu;        /* linsol is splu.c's */
     double *jv;        /* the analytic Jacobian's values, abi->jac_nnz */
 
     int restart_pending;   /* CVodeReInit before the next step */
@@ -107,6 +112,9 @@ struct mk_solver {
     nonfinite_note bad;
     stall_note stall;
 };
+
+/* The largest model (states) for which MK_LINSOL_AUTO takes the own sparse LU over KLU. */
+#define MK_SPLU_MAX_AUTO 200
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -313,11 +321,12 @@ static mk_status check_opts(const mk_solver_opts *o, mk_error *err)
     if (o->jacobian != MK_JAC_AUTO && o->jacobian != MK_JAC_DIFFERENCES)
         return mk_fail(err, MK_ERR_INVALID, "jacobian must be MK_JAC_AUTO or MK_JAC_DIFFERENCES, not %d",
                        o->jacobian);
-    if (o->linear_solver < MK_LINSOL_AUTO || o->linear_solver > MK_LINSOL_KLU)
-        return mk_fail(err, MK_ERR_INVALID, "linear_solver must be MK_LINSOL_AUTO, _DENSE or _KLU, not %d",
+    if (o->linear_solver < MK_LINSOL_AUTO || o->linear_solver > MK_LINSOL_SPLU)
+        return mk_fail(err, MK_ERR_INVALID, "linear_solver must be MK_LINSOL_AUTO, _DENSE, _KLU or _SPLU, not %d",
                        o->linear_solver);
-    if (o->linear_solver == MK_LINSOL_KLU && o->jacobian == MK_JAC_DIFFERENCES)
-        return mk_fail(err, MK_ERR_INVALID, "the sparse (KLU) linear solver needs the analytic Jacobian");
+    if ((o->linear_solver == MK_LINSOL_KLU || o->linear_solver == MK_LINSOL_SPLU) && o->jacobian == MK_JAC_DIFFERENCES)
+        return mk_fail(err, MK_ERR_INVALID, "the sparse (%s) linear solver needs the analytic Jacobian",
+                       o->linear_solver == MK_LINSOL_KLU ? "KLU" : "SPLU");
     if (!isfinite(o->max_step_s) || o->max_step_s < 0)
         return mk_fail(err, MK_ERR_INVALID,
                        "max_step_s must be >= 0 seconds (0: no limit), not %g", o->max_step_s);
@@ -381,13 +390,19 @@ static mk_status setup_cvode(mk_solver *s, mk_error *err)
     }
     s->nv_y = N_VMake_Serial(n, s->y, s->sunctx);
     s->cvode = CVodeCreate(CV_BDF, s->sunctx);
-    int klu = s->opts.linear_solver == MK_LINSOL_KLU ||
-              (s->opts.linear_solver == MK_LINSOL_AUTO && s->jv); /* measured: make bench */
-    s->jac = klu ? SUNSparseMatrix(n, n, s->abi->jac_nnz, CSC_MAT, s->sunctx)
-                 : SUNDenseMatrix(n, n, s->sunctx);
+    /* measured (make bench, "several sites"): the own LU is faster up to 3 sites (156 states),
+     * slower at 10 (492), where choosing its order at every start costs more than it saves */
+    int sparse = s->opts.linear_solver == MK_LINSOL_AUTO && s->jv;
+    int klu = s->opts.linear_solver == MK_LINSOL_KLU || (sparse && n > MK_SPLU_MAX_AUTO);
+    int splu = s->opts.linear_solver == MK_LINSOL_SPLU || (sparse && n <= MK_SPLU_MAX_AUTO);
+    s->jac = klu || splu ? SUNSparseMatrix(n, n, s->abi->jac_nnz, CSC_MAT, s->sunctx)
+                         : SUNDenseMatrix(n, n, s->sunctx);
     if (!s->nv_y || !s->cvode || !s->jac)
         return mk_fail(err, MK_ERR_NOMEM, "out of memory creating the CVODE integrator");
-    s->linsol = klu ? SUNLinSol_KLU(s->nv_y, s->jac, s->sunctx) : SUNLinSol_Dense(s->nv_y, s->jac, s->sunctx);
+    s->own_lu = splu && !klu;
+    s->linsol = klu    ? SUNLinSol_KLU(s->nv_y, s->jac, s->sunctx)
+                : splu ? mk_splu_new(n, s->sunctx)
+                       : SUNLinSol_Dense(s->nv_y, s->jac, s->sunctx);
     if (!s->linsol)
         return mk_fail(err, MK_ERR_NOMEM, "out of memory creating the linear solver");
 
@@ -430,9 +445,10 @@ mk_status mk_solver_new(const mk_model_abi *abi, const mk_solver_opts *opts, mk_
     if (opts) o = *opts;
     st = check_opts(&o, err);
     if (st != MK_OK) return st;
-    if (o.linear_solver == MK_LINSOL_KLU && !abi->jac)
+    if ((o.linear_solver == MK_LINSOL_KLU || o.linear_solver == MK_LINSOL_SPLU) && !abi->jac)
         return mk_fail(err, MK_ERR_INVALID, "model '%s' has no analytic Jacobian, which the sparse "
-                       "(KLU) linear solver needs", abi->name ? abi->name : "?");
+                       "(%s) linear solver needs", abi->name ? abi->name : "?",
+                       o.linear_solver == MK_LINSOL_KLU ? "KLU" : "SPLU");
 
     mk_solver *s = mk_calloc(1, sizeof *s);
     if (!s) return mk_fail(err, MK_ERR_NOMEM, "out of memory creating a solver");
@@ -605,7 +621,7 @@ static mk_status cvode_failed(mk_solver *s, int flag, double t_reached_s, double
     if (isfinite(t_reached_s) && t_reached_s >= s->t_s && t_reached_s <= t_out_s)
         s->t_s = t_reached_s;
     if (flag != CV_TOO_MUCH_WORK) s->restart_pending = 1;
-    if (flag == CV_MEM_FAIL)
+    if (flag == CV_MEM_FAIL || (flag == CV_LSETUP_FAIL && s->own_lu && mk_splu_out_of_memory(s->linsol)))
         return mk_fail(err, MK_ERR_NOMEM, "out of memory integrating model '%s' at t = %.9g s",
                        s->abi->name ? s->abi->name : "?", s->t_s);
     return integration_failed(s, flag, t_out_s, err);

@@ -82,7 +82,7 @@ absent validate-only-nothing-no-dir "$T/v"
 
 Q="--model decay --duration 10s"
 check run-quick-last-row 0 "         1        0.60653" "$BIN" run --model decay --duration "1 s" --every "0.3 s"
-check run-quick-every-too-long 2 "longer than --duration" "$BIN" run --model decay --duration "1 s" --every "5 s"
+check run-quick-every-too-long 2 "--every: the interval (5 s) is longer than the duration" "$BIN" run --model decay --duration "1 s" --every "5 s"
 check run-table 0 "0.00673" "$BIN" run $Q          # x(10 s) = exp(-5)
 check run-set 0 "0.367879" "$BIN" run $Q --set "pool.k=6 1/min" # exp(-1) at 10 s
 check run-set-range 0 "outside its plausible range" "$BIN" run --model decay --duration "1 s" --set "pool.k=1000 1/s"

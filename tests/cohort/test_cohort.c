@@ -20,6 +20,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "body/anatomy.h"
@@ -355,12 +358,27 @@ static void test_journal_resume(void **state)
     /* interrupted after three patients, killed half-way through writing the fourth */
     size_t cut = line_start(full, 8) + 40;
     spit(path, full, cut);
+    /* a link planted at the journal's old fixed temporary name (PATH.new) is neither written
+     * through nor removed: the rewritten journal goes to an exclusively created temporary file */
+    char precious[300], planted[300];
+    snprintf(precious, sizeof precious, "%s/precious.txt", dir);
+    snprintf(planted, sizeof planted, "%s.new", path);
+    spit(precious, "keep me\n", 8);
+    assert_int_equal(symlink(precious, planted), 0);
     o.resume = 1;
     o.threads = 1;
     char *resumed_bytes = run_with(d, &o, &resumed, &err);
     assert_non_null(resumed_bytes);
     assert_int_equal(resumed, 3);
     assert_string_equal(plain, resumed_bytes);
+    char *kept = slurp(precious);
+    assert_string_equal(kept, "keep me\n");
+    free(kept);
+    struct stat lst;
+    assert_int_equal(lstat(planted, &lst), 0);
+    assert_true(S_ISLNK(lst.st_mode));
+    unlink(planted);
+    unlink(precious);
     /* a resumed journal is whole again: resuming it runs nobody */
     char *again = run_with(d, &o, &resumed, &err);
     assert_non_null(again);

@@ -142,6 +142,27 @@ class TestMyoknot(unittest.TestCase):
         row = rows[0]
         self.assertEqual(row.get("verdict"), v.verdict, row)
 
+    def test_validate_suite_as_cli(self):
+        # the library's suite gives the CLI's verdicts and numbers, row for row
+        folder = os.path.join(SRC, "data", "validation")
+        names = ["resting-pcr", "acidification-onset", "healthy-ppt"]
+        rows = myoknot.validate_suite(folder, models=["tp_site", "tp_site_central"], only=names)
+        self.assertEqual(len(rows), 6)
+        self.assertEqual([r.role for r in rows][:2], ["validation", "validation"])  # validation first
+        out = os.path.join(self.tmp, "suite")
+        p = subprocess.run([CLI, "validate", "--dir", folder, "--all-variants", "--out", out]
+                           + [a for n in names for a in ("--only", n)], capture_output=True, text=True, cwd=SRC)
+        with open(os.path.join(out, "validation.csv"), newline="") as f:
+            cli = {(r["target"], r["model"]): r for r in csv.DictReader(f)}
+        for r in rows:
+            c = cli[(r.name, r.model)]
+            self.assertEqual(c["verdict"], r.verdict, p.stdout)
+            self.assertEqual(c["model_value"], "" if r.value is None else "%.6g" % r.value)
+            self.assertEqual(c["audit"], r.mark)
+        with self.assertRaises(myoknot.Error) as cm:
+            myoknot.validate_suite(folder, only="no-such-target")
+        self.assertIn("no-such-target", cm.exception.message)
+
     def test_docs_example_runs(self):
         # docs/python.md's session runs as written, from the source folder
         import contextlib

@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -421,7 +422,8 @@ static void test_jacobian_and_linear_solvers_agree(void **state)
     assert_non_null(decay);
     assert_non_null(decay->jac);
     static const int configs[][2] = {{MK_JAC_DIFFERENCES, MK_LINSOL_DENSE}, {MK_JAC_AUTO, MK_LINSOL_DENSE},
-                                     {MK_JAC_AUTO, MK_LINSOL_KLU}, {MK_JAC_AUTO, MK_LINSOL_AUTO}};
+                                     {MK_JAC_AUTO, MK_LINSOL_KLU}, {MK_JAC_AUTO, MK_LINSOL_SPLU},
+                                     {MK_JAC_AUTO, MK_LINSOL_AUTO}};
     for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
         mk_solver_opts o;
         mk_solver_opts_default(&o);
@@ -473,6 +475,47 @@ static void test_analytic_jacobian_saves_rhs(void **state)
     assert_true(evals[1] < evals[0] - (long)site->n_states * jacs[0] / 2);
 }
 
+/* The site model through a work day (8 h loaded, 16 h rest, a restart at each switch) with
+ * myoknot's own sparse LU and with KLU: different pivots and rounding, the same states to well
+ * within the tolerance (rtol 1e-6). */
+static void test_own_sparse_lu_agrees_with_klu(void **state)
+{
+    (void)state;
+    const mk_model_abi *site = mk_builtin_find("tp_site");
+    assert_non_null(site);
+    int act = mk_abi_find(site, MK_SYM_INPUT, "load.activation");
+    assert_true(act >= 0);
+    double *y[2] = {NULL, NULL};
+    long steps[2];
+    for (int c = 0; c < 2; c++) {
+        mk_solver_opts o;
+        mk_solver_opts_default(&o);
+        o.linear_solver = c ? MK_LINSOL_SPLU : MK_LINSOL_KLU;
+        mk_solver *s = NULL;
+        mk_error err = {0};
+        assert_int_equal(mk_solver_new(site, &o, &s, &err), MK_OK);
+        assert_int_equal(mk_solver_set_input(s, act, 5.0, &err), MK_OK);
+        advance_ok(s, 8 * 3600.0);
+        assert_int_equal(mk_solver_set_input(s, act, 0.0, &err), MK_OK);
+        advance_ok(s, 24 * 3600.0);
+        y[c] = malloc((size_t)site->n_states * sizeof(double));
+        assert_non_null(y[c]);
+        memcpy(y[c], mk_solver_state(s), (size_t)site->n_states * sizeof(double));
+        mk_solver_stats st;
+        mk_solver_get_stats(s, &st);
+        steps[c] = st.steps;
+        mk_solver_free(s);
+    }
+    double worst = 0;
+    for (int i = 0; i < site->n_states; i++)
+        worst = fmax(worst, fabs(y[1][i] - y[0][i]) / (fabs(y[0][i]) + 1e-6));
+    print_message("tp_site, one work day: KLU %ld steps, own LU %ld; largest state difference %.2e\n", steps[0],
+                  steps[1], worst);
+    assert_true(worst < 1e-5);
+    assert_true(labs(steps[1] - steps[0]) < steps[0] / 20);
+    free(y[0]), free(y[1]);
+}
+
 /* KLU needs the analytic Jacobian: asked for without one, a clear error. */
 static void test_klu_needs_analytic_jacobian(void **state)
 {
@@ -488,6 +531,13 @@ static void test_klu_needs_analytic_jacobian(void **state)
     o.jacobian = MK_JAC_DIFFERENCES;
     assert_int_equal(mk_solver_new(mk_builtin_find("decay"), &o, &s, &err), MK_ERR_INVALID);
     assert_non_null(strstr(err.message, "needs the analytic Jacobian"));
+    o.linear_solver = MK_LINSOL_SPLU; /* so does myoknot's own sparse LU */
+    assert_int_equal(mk_solver_new(mk_builtin_find("decay"), &o, &s, &err), MK_ERR_INVALID);
+    assert_non_null(strstr(err.message, "needs the analytic Jacobian"));
+    mk_solver_opts_default(&o);
+    o.linear_solver = MK_LINSOL_SPLU;
+    assert_int_equal(mk_solver_new(&decay_abi, &o, &s, &err), MK_ERR_INVALID);
+    assert_non_null(strstr(err.message, "no analytic Jacobian"));
     mk_solver_opts_default(&o);
     o.linear_solver = 7;
     assert_int_equal(mk_solver_new(&decay_abi, &o, &s, &err), MK_ERR_INVALID);
@@ -824,10 +874,55 @@ static void test_bound_keeps_state_nonnegative(void **state)
     assert_non_null(strstr(err.message, "constraint code 3"));
 }
 
+
+/* mk_solver_sample (run's quick mode): a row at 0, every interval, the last at the end even
+ * when the interval does not divide it, each equal to the analytic washout; a too long or too
+ * small interval is refused as the caller's argument. */
+typedef struct sample_rows {
+    int n;
+    double t[16], x[16];
+} sample_rows;
+
+static void take_row(void *ctx, double t_s, const double *y, const double *v)
+{
+    (void)v;
+    sample_rows *r = ctx;
+    if (r->n < 16) r->t[r->n] = t_s, r->x[r->n] = y[0];
+    r->n++;
+}
+
+static void test_sample_rows(void **state)
+{
+    (void)state;
+    const mk_model_abi *decay = mk_builtin_find("decay");
+    mk_solver_opts o;
+    mk_solver_opts_default(&o);
+    o.rtol = 1e-10;
+    o.atol = 1e-12;
+    mk_solver *s = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_solver_new(decay, &o, &s, &err), MK_OK);
+    sample_rows r = {0};
+    assert_int_equal(mk_solver_sample(s, 1.0, 0.3, take_row, &r, &err), MK_OK);
+    assert_int_equal(r.n, 5);
+    const double want_t[] = {0, 0.3, 0.6, 0.9, 1.0};
+    for (int i = 0; i < 5; i++) {
+        assert_true(fabs(r.t[i] - want_t[i]) < 1e-12);
+        assert_true(fabs(r.x[i] - exp(-0.5 * want_t[i])) < 1e-7); /* x0 1 mM, k 0.5 /s, no inflow */
+    }
+    r.n = 0;
+    assert_int_equal(mk_solver_sample(s, 1.0, 2.0, take_row, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    assert_int_equal(mk_solver_sample(s, 1e7, 1.0, take_row, &r, &err), MK_ERR_INVALID);
+    assert_int_equal(r.n, 0);
+    mk_solver_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decay_converges),
+        cmocka_unit_test(test_sample_rows),
         cmocka_unit_test(test_oscillator_converges),
         cmocka_unit_test(test_advance_stops_exactly),
         cmocka_unit_test(test_piecewise_input),
@@ -835,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_reset_restarts),
         cmocka_unit_test(test_jacobian_and_linear_solvers_agree),
         cmocka_unit_test(test_analytic_jacobian_saves_rhs),
+        cmocka_unit_test(test_own_sparse_lu_agrees_with_klu),
         cmocka_unit_test(test_klu_needs_analytic_jacobian),
         cmocka_unit_test(test_invalid_new),
         cmocka_unit_test(test_invalid_calls),

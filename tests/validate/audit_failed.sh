@@ -30,5 +30,16 @@ check marks-early 0 "toy-early,validation,pass,2,4,2,6," cat "$T/targets/audit.c
 check shown 0 "insensitive" "$BIN" validate --model "$SRC/tests/validate/audit/blowup.myo" --dir "$T/targets" --only toy-late \
     --out "$T/v"
 
+# the output folder is opened before the long run and never written into a folder of other files
+mkdir "$T/foreign"
+echo keep > "$T/foreign/keep.txt"
+check foreign-out 1 "is not an audit output" "$BIN" validate --audit --model "$SRC/tests/validate/audit/blowup.myo" \
+    --dir "$T/targets" --out "$T/foreign" --jobs 2
+absent foreign-no-table "$T/foreign/audit-table.csv"
+check foreign-kept 0 "keep" cat "$T/foreign/keep.txt"
+# a second audit replaces its own previous output
+check audit-again 0 "marks written to" "$BIN" validate --audit --model "$SRC/tests/validate/audit/blowup.myo" \
+    --dir "$T/targets" --out "$T/audit" --jobs 1
+
 echo "audit_failed: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "body/anatomy.h"
@@ -323,33 +325,41 @@ static void test_bad_corpus(void **state)
     assert_true(n >= 6);
 }
 
+/* The shipped target files (data/validation, the .yaml files), as every client lists them. */
+static char **shipped_files(char *dir, size_t size, int *n)
+{
+    const char *root = getenv("MK_SOURCE_DIR");
+    snprintf(dir, size, "%s/data/validation", root ? root : ".");
+    char **files = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_vtarget_list(dir, &files, n, &err), MK_OK);
+    return files;
+}
+
+static void free_files(char **files, int n)
+{
+    for (int i = 0; i < n; i++) free(files[i]);
+    free(files);
+}
+
 /* every shipped target loads and its units check */
 static void test_shipped_targets_load(void **state)
 {
     (void)state;
-    const char *root = getenv("MK_SOURCE_DIR");
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/data/validation", root ? root : ".");
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
+    char dir[1024], buf[1400];
     int n = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml")) continue;
-        char path[2048], buf[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    char **files = shipped_files(dir, sizeof dir, &n);
+    for (int i = 0; i < n; i++) {
         mk_vtarget *t = NULL;
         mk_error err = {0};
-        if (mk_vtarget_load_file(path, &t, &err) || mk_vtarget_check_units(t, g_u, &err))
+        if (mk_vtarget_load_file(files[i], &t, &err) || mk_vtarget_check_units(t, g_u, &err))
             fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
         char stale[512];
         if (mk_vtarget_stale_names(t, mk_builtin_find("tp_site"), stale, sizeof stale))
-            fail_msg("%s: role_why names %s, which tp_site does not have", e->d_name, stale);
+            fail_msg("%s: role_why names %s, which tp_site does not have", files[i], stale);
         mk_vtarget_free(t);
-        n++;
     }
-    closedir(d);
+    free_files(files, n);
     assert_true(n >= 25);
 }
 
@@ -377,40 +387,32 @@ static void csv_field(const char *line, int i, char *out, size_t size)
     out[n] = 0;
 }
 
-static int load_shipped_roles(const char *dir, shipped_role *roles, int cap)
+static int load_shipped_roles(char *dir, size_t size, shipped_role *roles, int cap)
 {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
     int n = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 6 || strcmp(e->d_name + l - 5, ".yaml")) continue;
-        char path[2048], buf[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    char **files = shipped_files(dir, size, &n);
+    for (int i = 0; i < n; i++) {
+        char buf[1400];
         mk_vtarget *t = NULL;
         mk_error err = {0};
-        if (mk_vtarget_load_file(path, &t, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
-        assert_true(n < cap);
-        snprintf(roles[n].name, sizeof roles[n].name, "%s", mk_vtarget_name(t));
-        snprintf(roles[n].role, sizeof roles[n].role, "%s", mk_vtarget_role(t));
-        roles[n].audited = 0;
-        n++;
+        if (mk_vtarget_load_file(files[i], &t, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+        assert_true(i < cap);
+        snprintf(roles[i].name, sizeof roles[i].name, "%s", mk_vtarget_name(t));
+        snprintf(roles[i].role, sizeof roles[i].role, "%s", mk_vtarget_role(t));
+        roles[i].audited = 0;
         mk_vtarget_free(t);
     }
-    closedir(d);
+    free_files(files, n);
     return n;
 }
 
 static void test_shipped_audit_marks(void **state)
 {
     (void)state;
-    const char *root = getenv("MK_SOURCE_DIR");
     char dir[1024], path[1100];
-    snprintf(dir, sizeof dir, "%s/data/validation", root ? root : ".");
     shipped_role *roles = calloc(256, sizeof *roles);
     assert_non_null(roles);
-    int n = load_shipped_roles(dir, roles, 256);
+    int n = load_shipped_roles(dir, sizeof dir, roles, 256);
     assert_true(n >= 25);
     snprintf(path, sizeof path, "%s/audit.csv", dir);
     FILE *f = fopen(path, "r");
@@ -560,6 +562,187 @@ static void test_handle(void **state)
     assert_string_equal(mk_vresult_name(NULL), "");
 }
 
+
+/* The audit through the public API (the CLI's validate --audit is a client of it): on the toy
+ * model that blows up at the high end of b1 and b2 (tests/validate/audit), failed variants are
+ * counted apart, toy-late is insensitive, an audit of some targets may not rewrite the marks
+ * and the full one writes them. */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void test_audit_api(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char src[1024], dir[] = "/tmp/mk_audit_XXXXXX", from[1200], to[1200], buf[1400];
+    snprintf(src, sizeof src, "%s/tests/validate/audit", root ? root : ".");
+    assert_non_null(mkdtemp(dir));
+    const char *names[] = {"early.yaml", "late.yaml"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", src, names[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, names[i]);
+        copy_file(from, to);
+    }
+    snprintf(from, sizeof from, "%s/blowup.myo", src);
+    mk_model_ref *ref = NULL;
+    mk_error err = {0};
+    if (mk_model_open(from, 1, &ref, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    const char *only[] = {"toy-late"};
+    mk_audit_opts o = {.dir = dir, .only = only, .n_only = 1, .jobs = 2};
+    mk_audit *a = NULL;
+    if (mk_audit_run(mk_model_ref_abi(ref), &o, &a, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    assert_int_equal(mk_audit_n_targets(a), 1);
+    assert_int_equal(mk_audit_n_variants(a), 6);
+    mk_audit_row_info r;
+    mk_audit_row(a, 0, &r);
+    assert_string_equal(r.name, "toy-late");
+    assert_string_equal(r.model, "pass");
+    assert_int_equal(r.passes, 3);
+    assert_int_equal(r.ran, 4);
+    assert_int_equal(r.failed, 2);
+    assert_int_equal(r.insensitive, 1);
+    char list[256];
+    assert_int_equal(mk_audit_variants(a, 0, 0, list, sizeof list), 1);
+    assert_string_equal(list, "f.k=lo");
+    assert_int_equal(mk_audit_variants(a, 0, 1, list, sizeof list), 2);
+    assert_string_equal(list, "f.b1=hi f.b2=hi");
+    assert_int_equal(mk_audit_write_marks(a, dir, &err), MK_ERR_INVALID);
+    snprintf(to, sizeof to, "%s/audit.csv", dir);
+    assert_null(fopen(to, "r"));
+    mk_audit_free(a);
+
+    o.n_only = 0;
+    if (mk_audit_run(mk_model_ref_abi(ref), &o, &a, &err) || mk_audit_write_marks(a, dir, &err))
+        fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    assert_int_equal(mk_audit_n_targets(a), 2);
+    FILE *f = fopen(to, "r");
+    assert_non_null(f);
+    int found = 0;
+    const char *want = "toy-late,validation,pass,3,4,2,6,insensitive";
+    while (fgets(buf, sizeof buf, f)) found += !strncmp(buf, want, strlen(want));
+    fclose(f);
+    assert_int_equal(found, 1);
+    mk_audit_free(a);
+
+    const char *none[] = {"no-such-target"};
+    o.only = none;
+    o.n_only = 1;
+    assert_int_not_equal(mk_audit_run(mk_model_ref_abi(ref), &o, &a, &err), MK_OK);
+    assert_null(a);
+    assert_non_null(strstr(err.message, "no-such-target"));
+    mk_model_ref_free(ref);
+    for (int i = 0; i < 2; i++) {
+        snprintf(to, sizeof to, "%s/%s", dir, names[i]);
+        remove(to);
+    }
+    snprintf(to, sizeof to, "%s/audit.csv", dir);
+    remove(to);
+    rmdir(dir);
+}
+
+
+/* A suite through the public API (the CLI's validate is a client of it): the rows (a file that
+ * does not load is a row with its error, reported through the callback), the results per
+ * model, the counts per role, the callbacks in table order, and an --only that matches
+ * nothing refused with the argument's origin. */
+typedef struct suite_seen {
+    int load_errors, loaded, rows, results;
+    char order[64];
+} suite_seen;
+
+static void seen_load_error(void *ctx, const mk_error *e)
+{
+    (void)e;
+    ((suite_seen *)ctx)->load_errors++;
+}
+static void seen_loaded(void *ctx, const mk_vsuite_run *s)
+{
+    ((suite_seen *)ctx)->loaded = mk_vsuite_run_n_rows(s);
+}
+static void seen_row(void *ctx, const mk_vsuite_run *s, int i)
+{
+    suite_seen *w = ctx;
+    w->rows++;
+    size_t l = strlen(w->order);
+    snprintf(w->order + l, sizeof w->order - l, "%s%s", l ? " " : "", mk_vsuite_run_name(s, i));
+}
+static void seen_result(void *ctx, const mk_vsuite_run *s, int i, int m)
+{
+    assert_non_null(mk_vsuite_run_result(s, i, m));
+    ((suite_seen *)ctx)->results++;
+}
+
+static void test_vsuite_api(void **state)
+{
+    (void)state;
+    const char *root = getenv("MK_SOURCE_DIR");
+    char src[1024], dir[] = "/tmp/mk_vsuite_XXXXXX", from[1200], to[1200], buf[1400];
+    snprintf(src, sizeof src, "%s/tests/validate/audit", root ? root : ".");
+    assert_non_null(mkdtemp(dir));
+    const char *names[] = {"late.yaml", "early.yaml"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", src, names[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, names[i]);
+        copy_file(from, to);
+    }
+    snprintf(to, sizeof to, "%s/zz-broken.yaml", dir);
+    FILE *f = fopen(to, "w");
+    assert_non_null(f);
+    fputs("name: broken\nrole: sometimes\n", f);
+    fclose(f);
+    snprintf(from, sizeof from, "%s/blowup.myo", src);
+    mk_model_ref *ref = NULL;
+    mk_error err = {0};
+    if (mk_model_open(from, 1, &ref, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    const mk_model_abi *models[] = {mk_model_ref_abi(ref)};
+    suite_seen seen = {0};
+    mk_vsuite_opts o = {.dir = dir, .n_models = 1, .models = models, .load_error = seen_load_error,
+                        .loaded = seen_loaded, .row_started = seen_row, .result = seen_result, .ctx = &seen};
+    mk_vsuite_run *s = NULL;
+    if (mk_vsuite_run_new(&o, &s, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    assert_int_equal(mk_vsuite_run_n_rows(s), 3);
+    assert_int_equal(seen.loaded, 3);
+    assert_int_equal(seen.load_errors, 1);
+    assert_int_equal(mk_vsuite_run_load_errors(s), 1);
+    assert_int_equal(seen.rows, 2);
+    assert_int_equal(seen.results, 2);
+    /* the file that did not load sorts first; then the targets by file name */
+    assert_non_null(strstr(mk_vsuite_run_file(s, 0), "zz-broken.yaml"));
+    assert_true(mk_vsuite_run_load_error(s, 0)[0] != 0);
+    assert_null(mk_vsuite_run_result(s, 0, 0));
+    assert_string_equal(seen.order, "toy-early toy-late");
+    assert_string_equal(mk_vsuite_run_model(s, 0), models[0]->name);
+    int n = 0;
+    for (int v = 0; v < MK_V_N; v++) n += mk_vsuite_run_count(s, 0, 0, (mk_verdict)v);
+    assert_int_equal(n, 2);
+    assert_int_equal(mk_vsuite_run_count(s, 0, 0, MK_V_PASS), 2);
+    mk_vsuite_run_free(s);
+
+    const char *none[] = {"no-such-target"};
+    o.only = none;
+    o.n_only = 1;
+    s = NULL;
+    assert_int_equal(mk_vsuite_run_new(&o, &s, &err), MK_ERR_INVALID);
+    assert_null(s);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    mk_model_ref_free(ref);
+    const char *all[] = {"late.yaml", "early.yaml", "zz-broken.yaml"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(to, sizeof to, "%s/%s", dir, all[i]);
+        remove(to);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +755,8 @@ int main(void)
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_shipped_targets_load),
         cmocka_unit_test(test_shipped_audit_marks),
+        cmocka_unit_test(test_audit_api),
+        cmocka_unit_test(test_vsuite_api),
         cmocka_unit_test(test_stale_names),
         cmocka_unit_test(test_handle),
     };

@@ -1,6 +1,6 @@
 /*
- * workers.h -- evaluate n independent tasks in K forked worker processes (myoknot fit and
- * myoknot sensitivity).
+ * workers.h -- evaluate n independent tasks in K forked worker processes (myoknot fit,
+ * sensitivity and validate --audit).
  *
  * Task t runs in worker t % K (a fixed assignment: which worker runs a task never depends on
  * timing).  A task reports through fixed-size records written to its worker's pipe; the parent
@@ -10,8 +10,8 @@
  * task may change process-wide state (a model's compiled code) that the parent must not see.
  * For that reason the tasks run in a forked worker also when K is 1.
  */
-#ifndef MK_ANALYSIS_WORKERS_H
-#define MK_ANALYSIS_WORKERS_H
+#ifndef MK_CORE_WORKERS_H
+#define MK_CORE_WORKERS_H
 
 #include <stddef.h>
 

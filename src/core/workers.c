@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analysis/workers.h"
+#include "core/workers.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
