@@ -45,16 +45,21 @@ print("fitted %s = %.1f %s: PPT before %.1f kPa (measured %.1f), after %.1f kPa 
 
 grid = np.linspace(param.lo, param.hi, 7)
 curve = [ppt(run(p), "PPT before") for p in grid]
-fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-a.plot(grid, curve, "o-", label="model")
-a.axhline(MEASURED_KPA, color="k", ls="--", label="measured")
-a.axvline(p_fit, color="r", ls=":", label="fitted")
+# Okabe-Ito colours (colour-blind safe)
+BLUE, ORANGE, BLACK = "#0072B2", "#D55E00", "#000000"
+fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4.3))
+a.plot(grid, curve, "o-", color=BLUE, label="model")
+a.axhline(MEASURED_KPA, color=BLACK, ls="--", label="measured (%.0f kPa)" % MEASURED_KPA)
+a.axvline(p_fit, color=ORANGE, ls=":", lw=2, label="fitted (%.0f %s)" % (p_fit, param.unit))
 a.set_xlabel("%s [%s]" % (param.name, param.unit))
-a.set_ylabel("PPT before [kPa]")
+a.set_ylabel("PPT before the session [kPa]")
+a.set_title("PPT rises with the nociceptors' threshold:\none value fits the measured 220 kPa", fontsize=10)
 a.legend()
 t_min = fit.time_s / 60
-b.plot(t_min, fit.series["pain.local"], label="local pain (0-10), fitted patient")
+b.plot(t_min, fit.series["pain.local"], color=BLUE, label="fitted patient")
 b.set_xlabel("time [min]")
+b.set_ylabel("local pain [0-10 NRS]")
+b.set_title("The compression holds hurt; the pain ends with them", fontsize=10)
 b.legend()
 fig.tight_layout()
 fig.savefig(OUT, dpi=80)
