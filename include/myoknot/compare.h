@@ -82,4 +82,17 @@ MK_API void mk_sweep_outcomes(const mk_result *r, double out[MK_SWEEP_N_OUT]);
 MK_API mk_status mk_sweep_write_figure(const char *target, const char *unit, int n, const double *x,
                                        const double *out, const char *path, mk_error *err);
 
+/* Run the n protocols of a sweep (one per value) against abi in jobs forked workers (clamped to
+ * 1 .. MK_WORKERS_MAX; UDUNITS and PLplot are not thread safe), each run's outcomes into res[k].
+ * A run that fails fails the sweep: MK_ERR_SOLVER with the run's message and its index in
+ * *failed_at (when given). */
+typedef struct mk_sweep_opts {
+    int jobs;
+    void (*progress)(void *ctx, int done, int total); /* in the calling process (may be NULL) */
+    void *progress_ctx;
+    int *failed_at;                                   /* the failed value's index (may be NULL) */
+} mk_sweep_opts;
+MK_API mk_status mk_sweep_run(const mk_model_abi *abi, mk_protocol *const *protos, int n, const mk_anatomy *anat,
+                              const mk_sweep_opts *o, double (*res)[MK_SWEEP_N_OUT], mk_error *err);
+
 #endif

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/common.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/workers.h"
 #include "myoknot/compare.h"
 
 const char *mk_sweep_out_name(int i)
@@ -83,3 +85,71 @@ mk_status mk_sweep_write_figure(const char *target, const char *unit, int n, con
     return rc;
 }
 
+
+/* ---------------------------------------------------------------- running the values */
+
+/* A worker's record: value k's outcomes, or why its run failed (failed 1). */
+typedef struct sweep_rec {
+    int k, failed;
+    double out[MK_SWEEP_N_OUT];
+    char why[1024];
+} sweep_rec;
+
+typedef struct sweep_job {
+    const mk_model_abi *abi;
+    mk_protocol *const *protos;
+    const mk_anatomy *anat;
+    double (*res)[MK_SWEEP_N_OUT];
+    int n, have, failed_k;
+    char why[1024];
+    const mk_sweep_opts *o;
+} sweep_job;
+
+static void sweep_task(void *ctx, int k, int fd)
+{
+    const sweep_job *j = ctx;
+    sweep_rec rec = {.k = k};
+    mk_sim_opts so;
+    mk_sim_opts_default(&so);
+    mk_result *r = NULL;
+    mk_error err = {0};
+    if (mk_result_simulate(j->abi, j->protos[k], j->anat, &so, &r, &err)) {
+        rec.failed = 1;
+        snprintf(rec.why, sizeof rec.why, "%s", err.message);
+    } else {
+        mk_sweep_outcomes(r, rec.out);
+    }
+    mk_result_free(r);
+    if (mk_worker_send(fd, &rec, sizeof rec)) _exit(4);
+}
+
+static void sweep_record(void *ctx, const void *p)
+{
+    sweep_job *j = ctx;
+    sweep_rec rec;
+    memcpy(&rec, p, sizeof rec);
+    if (rec.k < 0 || rec.k >= j->n) return;
+    if (rec.failed) {
+        if (j->failed_k < 0) j->failed_k = rec.k, snprintf(j->why, sizeof j->why, "%s", rec.why);
+        return;
+    }
+    memcpy(j->res[rec.k], rec.out, sizeof rec.out);
+    j->have++;
+    if (j->o->progress) j->o->progress(j->o->progress_ctx, j->have, j->n);
+}
+
+mk_status mk_sweep_run(const mk_model_abi *abi, mk_protocol *const *protos, int n, const mk_anatomy *anat,
+                       const mk_sweep_opts *o, double (*res)[MK_SWEEP_N_OUT], mk_error *err)
+{
+    if (!abi || !protos || n < 1 || !anat || !o || !res) return mk_fail(err, MK_ERR_INVALID, "mk_sweep_run: missing argument");
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < MK_SWEEP_N_OUT; i++) res[k][i] = NAN;
+    sweep_job j = {.abi = abi, .protos = protos, .anat = anat, .res = res, .n = n, .failed_k = -1, .o = o};
+    mk_status rc = mk_workers_run(n, o->jobs, sizeof(sweep_rec), sweep_task, &j, sweep_record, &j, "sweep", err);
+    if (!rc && j.failed_k >= 0) {
+        rc = mk_fail(err, MK_ERR_SOLVER, "%s", j.why);
+        if (o->failed_at) *o->failed_at = j.failed_k;
+    }
+    if (!rc && j.have != n) rc = mk_fail(err, MK_ERR_IO, "the sweep's workers reported %d of %d values", j.have, n);
+    return rc;
+}

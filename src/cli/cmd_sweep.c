@@ -10,11 +10,9 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/args.h"
@@ -207,92 +205,22 @@ static int prepare(sweep *w)
     return rc;
 }
 
-/* A worker: the values k = j, j + jobs, ...; a record (index, outcomes) per value. */
-static void worker(const sweep *w, int j, int jobs, int fd)
-{
-    for (int k = j; k < w->n; k += jobs) {
-        mk_sim_opts so;
-        mk_sim_opts_default(&so);
-        mk_result *r = NULL;
-        mk_error err = {0};
-        double rec[1 + N_OUT];
-        rec[0] = k;
-        if (mk_result_simulate(w->model.abi, w->proto[k], w->anat, &so, &r, &err)) {
-            /* a run that fails fails the sweep: the parent sees the exit status */
-            fprintf(stderr, "myoknot: error: at %s = %g %s: %s\n", w->target, w->x[k], w->unit, err.message);
-            _exit(5);
-        }
-        mk_sweep_outcomes(r, rec + 1);
-        mk_result_free(r);
-        if (write(fd, rec, sizeof rec) != (ssize_t)sizeof rec) _exit(4);
-    }
-}
+static void on_progress(void *ctx, int done, int total) { mk_cli_progress_show(ctx, done, total); }
 
-/* Run every value in forked workers; 0 when each reported, else reports and returns 1. */
+/* Every value's run in the library's forked workers (mk_sweep_run). */
 static int run_all(sweep *w)
 {
-    int jobs = w->a.jobs < w->n ? w->a.jobs : w->n, started = 0, fds[SWEEP_MAX_JOBS], got[SWEEP_MAX_JOBS] = {0};
-    pid_t pids[SWEEP_MAX_JOBS];
-    double rec[SWEEP_MAX_JOBS][1 + N_OUT];
-    int have = 0, rc = 0;
     mk_cli_progress pg;
     mk_cli_progress_start(&pg, "runs");
-    for (int k = 0; k < w->n; k++) w->res[k][0] = NAN;
     fflush(stdout);
     fflush(stderr);
-    for (int j = 0; j < jobs; j++) {
-        int p[2];
-        if (pipe(p)) break;
-        pids[j] = fork();
-        if (pids[j] == 0) {
-            close(p[0]);
-            for (int q = 0; q < j; q++) close(fds[q]);
-            worker(w, j, jobs, p[1]);
-            _exit(0);
-        }
-        close(p[1]);
-        if (pids[j] < 0) {
-            close(p[0]);
-            break;
-        }
-        fds[started++] = p[0];
-    }
-    int open = started;
-    while (open > 0) {
-        struct pollfd pf[SWEEP_MAX_JOBS];
-        for (int j = 0; j < started; j++) pf[j] = (struct pollfd){.fd = fds[j], .events = fds[j] >= 0 ? POLLIN : 0};
-        if (poll(pf, (nfds_t)started, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        for (int j = 0; j < started; j++) {
-            if (fds[j] < 0 || !(pf[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t r = read(fds[j], (char *)rec[j] + got[j], sizeof rec[j] - (size_t)got[j]);
-            if (r <= 0) {
-                close(fds[j]);
-                fds[j] = -1;
-                open--;
-                continue;
-            }
-            got[j] += (int)r;
-            if (got[j] < (int)sizeof rec[j]) continue;
-            got[j] = 0;
-            int k = (int)rec[j][0];
-            if (k < 0 || k >= w->n) continue;
-            memcpy(w->res[k], rec[j] + 1, sizeof w->res[k]);
-            have++;
-            mk_cli_progress_show(&pg, have, w->n);
-        }
-    }
-    for (int j = 0; j < started; j++) {
-        int st = 0;
-        if (waitpid(pids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) rc = 1;
-    }
-    if (started < jobs || have < w->n || rc) {
-        fprintf(stderr, "myoknot: error: the sweep's workers failed (%d of %d values reported)\n", have, w->n);
-        return 1;
-    }
-    return 0;
+    int failed_at = -1;
+    mk_sweep_opts so = {.jobs = w->a.jobs, .progress = on_progress, .progress_ctx = &pg, .failed_at = &failed_at};
+    mk_error err = {0};
+    if (!mk_sweep_run(w->model.abi, w->proto, w->n, w->anat, &so, w->res, &err)) return 0;
+    if (failed_at >= 0) fprintf(stderr, "myoknot: error: at %s = %g %s: %s\n", w->target, w->x[failed_at], w->unit, err.message);
+    else mk_cli_report(&err);
+    return 1;
 }
 
 /* ---------------------------------------------------------------- what the sweep shows */

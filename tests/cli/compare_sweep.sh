@@ -77,6 +77,13 @@ check sweep-units 2 "give both ends in one unit" "$BIN" sweep "$S" --vary "ische
 check sweep-no-field 1 "sets 'hold'" "$BIN" sweep "$SRC/scenarios/stretching_programme.yaml" --vary "desk_work.hold=1..2 min" --out "$T/swx"
 check sweep-bad-value 1 "error" "$BIN" sweep "$S" --vary "ischemic_compression.pressure=1..4 kPa/s" --out "$T/swx"
 ok sweep-errors-nothing '[ ! -e "$T/swx" ]'
+# a run that fails fails the sweep once, naming the value (the library's workers report it;
+# nothing else is printed about workers), and nothing is written
+printf 'model: %s/tests/validate/audit/blowup.myo\nduration: 10 s\noutput_every: 0.5 s\n' "$SRC" > "$T/blowup.yaml"
+check sweep-run-fails 1 "at f.b1 = 2 1/s: model 'blowup': integration stopped" "$BIN" sweep "$T/blowup.yaml" \
+    --vary "f.b1=0..2 1/s" --steps 2 --out "$T/swb"
+ok sweep-run-fails-once '! "$BIN" sweep "$T/blowup.yaml" --vary "f.b1=0..2 1/s" --steps 2 --out "$T/swb" 2>&1 | grep -q "workers failed\|workers reported"'
+ok sweep-run-fails-nothing '[ ! -e "$T/swb" ]'
 
 echo "compare_sweep: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
