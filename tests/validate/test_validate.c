@@ -579,11 +579,12 @@ static void copy_file(const char *from, const char *to)
     assert_int_equal(fclose(out), 0);
 }
 
-static void test_audit_api(void **state)
+/* The toy targets early.yaml and late.yaml (tests/validate/audit) copied into the fresh folder
+ * dir, and the blowup toy model they run against, opened (compiled) into *ref. */
+static void toy_targets(char *dir, mk_model_ref **ref)
 {
-    (void)state;
     const char *root = getenv("MK_SOURCE_DIR");
-    char src[1024], dir[] = "/tmp/mk_audit_XXXXXX", from[1200], to[1200], buf[1400];
+    char src[1024], from[1200], to[1200], buf[1400];
     snprintf(src, sizeof src, "%s/tests/validate/audit", root ? root : ".");
     assert_non_null(mkdtemp(dir));
     const char *names[] = {"early.yaml", "late.yaml"};
@@ -593,9 +594,18 @@ static void test_audit_api(void **state)
         copy_file(from, to);
     }
     snprintf(from, sizeof from, "%s/blowup.myo", src);
-    mk_model_ref *ref = NULL;
     mk_error err = {0};
-    if (mk_model_open(from, 1, &ref, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    if (mk_model_open(from, 1, ref, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+}
+
+static void test_audit_api(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mk_audit_XXXXXX", to[1200], buf[1400];
+    const char *names[] = {"early.yaml", "late.yaml"};
+    mk_model_ref *ref = NULL;
+    toy_targets(dir, &ref);
+    mk_error err = {0};
     const char *only[] = {"toy-late"};
     mk_audit_opts o = {.dir = dir, .only = only, .n_only = 1, .jobs = 2};
     mk_audit *a = NULL;
@@ -684,25 +694,15 @@ static void seen_result(void *ctx, const mk_vsuite_run *s, int i, int m)
 static void test_vsuite_api(void **state)
 {
     (void)state;
-    const char *root = getenv("MK_SOURCE_DIR");
-    char src[1024], dir[] = "/tmp/mk_vsuite_XXXXXX", from[1200], to[1200], buf[1400];
-    snprintf(src, sizeof src, "%s/tests/validate/audit", root ? root : ".");
-    assert_non_null(mkdtemp(dir));
-    const char *names[] = {"late.yaml", "early.yaml"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(from, sizeof from, "%s/%s", src, names[i]);
-        snprintf(to, sizeof to, "%s/%s", dir, names[i]);
-        copy_file(from, to);
-    }
+    char dir[] = "/tmp/mk_vsuite_XXXXXX", to[1200], buf[1400];
+    mk_model_ref *ref = NULL;
+    toy_targets(dir, &ref);
     snprintf(to, sizeof to, "%s/zz-broken.yaml", dir);
     FILE *f = fopen(to, "w");
     assert_non_null(f);
     fputs("name: broken\nrole: sometimes\n", f);
     fclose(f);
-    snprintf(from, sizeof from, "%s/blowup.myo", src);
-    mk_model_ref *ref = NULL;
     mk_error err = {0};
-    if (mk_model_open(from, 1, &ref, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
     const mk_model_abi *models[] = {mk_model_ref_abi(ref)};
     suite_seen seen = {0};
     mk_vsuite_opts o = {.dir = dir, .n_models = 1, .models = models, .load_error = seen_load_error,
