@@ -4,15 +4,9 @@
  * directory with validation.csv, validation.html and one figure per target.
  */
 #include <dirent.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"

@@ -23,6 +23,7 @@
 
 #include "core/workers.h"
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "myoknot.h"
 
@@ -100,19 +101,6 @@ static void audit_record(void *ctx, const void *rec)
     else if (r.t == -1 && ++a->n_done && a->opts->progress) a->opts->progress(a->opts->progress_ctx, a->n_done, a->n_v);
 }
 
-int mk_vtarget_selected(const char *const *only, int n_only, const char *path, const char *name)
-{
-    if (!n_only) return 1;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    for (int i = 0; i < n_only; i++) {
-        size_t l = strlen(only[i]);
-        if (!strcmp(only[i], name) || !strcmp(only[i], base) || (!strncmp(only[i], base, l) && !strcmp(base + l, ".yaml")))
-            return 1;
-    }
-    return 0;
-}
-
 /* The selected targets of o->dir, loaded and unit-checked. */
 static mk_status load_targets(mk_audit *a, const mk_audit_opts *o, mk_error *err)
 {
@@ -162,13 +150,6 @@ static mk_status make_variants(mk_audit *a, mk_error *err)
     return MK_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 mk_status mk_audit_run(const mk_model_abi *abi, const mk_audit_opts *o, mk_audit **out, mk_error *err)
 {
     if (!abi || !o || !o->dir || !out || (o->n_only && !o->only)) return mk_fail(err, MK_ERR_INVALID, "mk_audit_run: missing argument");
@@ -186,13 +167,13 @@ mk_status mk_audit_run(const mk_model_abi *abi, const mk_audit_opts *o, mk_audit
     if (!rc) rc = load_targets(a, o, err);
     if (!rc) rc = make_variants(a, err);
     if (!rc && o->started) o->started(o->progress_ctx, a->n_t, a->n_v, a->n_ranged, a->jobs);
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     for (int t = 0; !rc && t < a->n_t; t++) a->base[t] = (unsigned char)raw_pass(a, t, abi);
     if (!rc)
         rc = mk_workers_run(a->n_v, a->jobs, sizeof(audit_rec), audit_task, a, audit_record, a, "audit", err);
     if (!rc && a->n_done != a->n_v)
         rc = mk_fail(err, MK_ERR_IO, "the audit workers finished %d of %d variants", a->n_done, a->n_v);
-    a->wall_s = now_s() - t0;
+    a->wall_s = mk_monotonic_s() - t0;
     a->opts = NULL;
     a->abi = NULL; /* the caller's; the accessors need only what was copied */
     if (rc) {

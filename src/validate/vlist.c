@@ -60,3 +60,18 @@ mk_status mk_vtarget_list(const char *dir, char ***out, int *n_out, mk_error *er
     *n_out = n;
     return MK_OK;
 }
+
+/* Is the target file at path (named name) among only[]?  Its name, its file name, or its file
+ * name without ".yaml" selects it; no names select every file. */
+int mk_vtarget_selected(const char *const *only, int n_only, const char *path, const char *name)
+{
+    if (!n_only) return 1;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (int i = 0; i < n_only; i++) {
+        size_t l = strlen(only[i]);
+        if (!strcmp(only[i], name) || !strcmp(only[i], base) || (!strncmp(only[i], base, l) && !strcmp(base + l, ".yaml")))
+            return 1;
+    }
+    return 0;
+}

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "myoknot.h"
 
@@ -149,16 +149,9 @@ static mk_status load_rows(mk_vsuite_run *s, const mk_vsuite_opts *o, mk_units *
     return rc;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static mk_status run_rows(mk_vsuite_run *s, const mk_vsuite_opts *o, mk_units *u, const mk_anatomy *anat, mk_error *err)
 {
-    double t0 = now_s();
+    double t0 = mk_monotonic_s();
     for (int i = 0; i < s->n_rows; i++) {
         vrow *r = &s->rows[i];
         if (!r->t) continue;
@@ -170,7 +163,7 @@ static mk_status run_rows(mk_vsuite_run *s, const mk_vsuite_opts *o, mk_units *u
             if (o->result) o->result(o->ctx, s, i, m);
         }
     }
-    s->wall_s = now_s() - t0;
+    s->wall_s = mk_monotonic_s() - t0;
     return MK_OK;
 }
 
