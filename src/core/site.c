@@ -107,3 +107,11 @@ int mk_site_input(const mk_site *site, mk_site_label l)
 {
     return site->kind[l] == MK_SYM_INPUT ? site->index[l] : -1;
 }
+
+double mk_site_value(const mk_site *site, mk_site_label l, const double *y, const double *v, double dflt)
+{
+    if (site->index[l] < 0) return dflt;
+    if (site->kind[l] == MK_SYM_STATE) return y[site->index[l]];
+    if (site->kind[l] == MK_SYM_VAR) return v[site->index[l]];
+    return dflt;
+}

@@ -73,5 +73,9 @@ const char *mk_site_symbol(const mk_site *site, mk_site_label l);
  * label is absent or of another kind. */
 int mk_site_var(const mk_site *site, mk_site_label l);
 int mk_site_input(const mk_site *site, mk_site_label l);
+/* The labelled symbol's value now, whichever kind it is: a state from y, a variable from v
+ * (spinal_central_sens is a state in tp_site, a variable in other models); dflt if the model
+ * lacks the label or it names an input. */
+double mk_site_value(const mk_site *site, mk_site_label l, const double *y, const double *v, double dflt);
 
 #endif

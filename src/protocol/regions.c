@@ -20,7 +20,8 @@ typedef struct region_col {
 struct mk_regions {
     int n_sites;
     mk_referral *ref[MK_MAX_SITES];
-    int i_local[MK_MAX_SITES], i_ref[MK_MAX_SITES], i_cs[MK_MAX_SITES];
+    int i_local[MK_MAX_SITES], i_ref[MK_MAX_SITES];
+    mk_site site[MK_MAX_SITES]; /* central sensitisation: a state in tp_site, a variable elsewhere */
     region_col *cols;
     int n, cap;
 };
@@ -61,11 +62,9 @@ static mk_status add_site(mk_regions *r, const mk_model_abi *abi, const mk_anato
 {
     char prefix[64], locals[512];
     snprintf(prefix, sizeof prefix, "%.48s_%.1s", p->sites[s].muscle, p->sites[s].side);
-    mk_site site;
-    mk_site_resolve_prefix(abi, prefix, &site);
-    r->i_local[s] = mk_site_var(&site, MK_L_PAIN_LOCAL);
-    r->i_ref[s] = mk_site_var(&site, MK_L_PAIN_REFERRED);
-    r->i_cs[s] = mk_site_var(&site, MK_L_SPINAL_CENTRAL_SENS);
+    mk_site_resolve_prefix(abi, prefix, &r->site[s]);
+    r->i_local[s] = mk_site_var(&r->site[s], MK_L_PAIN_LOCAL);
+    r->i_ref[s] = mk_site_var(&r->site[s], MK_L_PAIN_REFERRED);
     if (r->i_local[s] < 0 || r->i_ref[s] < 0)
         return mk_fail(err, MK_ERR_MODEL, "model '%s' lacks the labels %s_pain_local and "
                        "%s_pain_referred (variables) for its site %s", abi->name, prefix, prefix, prefix);
@@ -109,7 +108,7 @@ mk_status mk_regions_new(const mk_model_abi *abi, const mk_anatomy *anat, const 
     return MK_OK;
 }
 
-void mk_regions_eval(const mk_regions *r, const double *v, double *out)
+void mk_regions_eval(const mk_regions *r, const double *y, const double *v, double *out)
 {
     for (int j = 0; j < r->n; j++) {
         const region_col *c = &r->cols[j];
@@ -117,8 +116,9 @@ void mk_regions_eval(const mk_regions *r, const double *v, double *out)
         for (int s = 0; s < r->n_sites; s++) {
             double x = c->local[s] ? v[r->i_local[s]] : 0;
             if (c->k[s] >= 0) {
-                double y = v[r->i_ref[s]] * mk_referral_weight(r->ref[s], c->k[s], r->i_cs[s] >= 0 ? v[r->i_cs[s]] : 0);
-                if (y > x) x = y;
+                double cs = mk_site_value(&r->site[s], MK_L_SPINAL_CENTRAL_SENS, y, v, 0);
+                double ref = v[r->i_ref[s]] * mk_referral_weight(r->ref[s], c->k[s], cs);
+                if (ref > x) x = ref;
             }
             if (x > best) best = x;
         }

@@ -25,7 +25,7 @@ mk_status mk_regions_new(const mk_model_abi *abi, const mk_anatomy *anat, const 
 void mk_regions_free(mk_regions *r);
 int mk_regions_count(const mk_regions *r);
 const char *mk_regions_name(const mk_regions *r, int j); /* "temple_r" */
-/* Each region's pain (0-10) from the model's variables. */
-void mk_regions_eval(const mk_regions *r, const double *vars, double *out);
+/* Each region's pain (0-10) from the model's states and variables. */
+void mk_regions_eval(const mk_regions *r, const double *states, const double *vars, double *out);
 
 #endif

@@ -138,7 +138,6 @@ static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
     mk_status rc = need(abi, spec->site, &site, want, spec->arg > 0 ? "pain under pressure" : "a pain rating", err);
     if (rc) return rc;
     int i_local = mk_site_var(&site, MK_L_PAIN_LOCAL), i_ref = mk_site_var(&site, MK_L_PAIN_REFERRED);
-    int i_cs = mk_site_var(&site, MK_L_SPINAL_CENTRAL_SENS);
     if (i_local < 0 || (!local && i_ref < 0))
         return mk_fail(err, MK_ERR_MODEL, "labels pain_local and pain_referred of model '%s' "
                        "must name variables", abi->name);
@@ -161,7 +160,7 @@ static mk_status measure_pain(const mk_solver *s0, const mk_measurement *spec,
     if (local) {
         *out = v[i_local];
     } else {
-        double cs = i_cs >= 0 ? v[i_cs] : 0;
+        double cs = mk_site_value(&site, MK_L_SPINAL_CENTRAL_SENS, mk_solver_state(s), v, 0);
         *out = k_region >= 0 ? v[i_ref] * mk_referral_weight(ref, k_region, cs) : 0.0;
     }
     mk_solver_free(s);
@@ -267,7 +266,8 @@ typedef struct columns {
     int n_states, n_outputs, n_inputs, n_local, n_ref;
     int *outputs;           /* var indices of outputs */
     int *ref;               /* referral indices shown */
-    int i_local, i_referred, i_cs;
+    int i_local, i_referred;
+    mk_site site;              /* the labels: central sensitisation is a state in tp_site */
     const mk_regions *regions; /* several sites: the regions of all (then n_local = n_ref = 0) */
 } columns;
 
@@ -285,11 +285,9 @@ static mk_status setup_columns(const mk_model_abi *abi, const mk_referral *ref, 
         if (abi->vars[i].is_output) c->outputs[c->n_outputs++] = i;
     c->n_states = abi->n_states;
     c->n_inputs = abi->n_inputs;
-    mk_site site;
-    mk_site_resolve(abi, &site);
-    c->i_local = mk_site_var(&site, MK_L_PAIN_LOCAL);
-    c->i_referred = mk_site_var(&site, MK_L_PAIN_REFERRED);
-    c->i_cs = mk_site_var(&site, MK_L_SPINAL_CENTRAL_SENS);
+    mk_site_resolve(abi, &c->site);
+    c->i_local = mk_site_var(&c->site, MK_L_PAIN_LOCAL);
+    c->i_referred = mk_site_var(&c->site, MK_L_PAIN_REFERRED);
     char locals[512] = "";
     if (ref && c->i_local >= 0) {
         snprintf(locals, sizeof locals, "%s", mk_referral_local_regions(ref));
@@ -335,10 +333,10 @@ static mk_status record(mk_solver *s, const columns *c, const mk_referral *ref, 
     for (int i = 0; i < c->n_outputs; i++) row[col++] = v[c->outputs[i]];
     for (int i = 0; i < c->n_inputs; i++) row[col++] = mk_solver_input(s, i);
     for (int i = 0; i < c->n_local; i++) row[col++] = v[c->i_local];
-    double cs = c->i_cs >= 0 ? v[c->i_cs] : 0;
+    double cs = mk_site_value(&c->site, MK_L_SPINAL_CENTRAL_SENS, y, v, 0);
     for (int k = 0; k < c->n_ref; k++) row[col++] = v[c->i_referred] * mk_referral_weight(ref, c->ref[k], cs);
     if (c->regions) {
-        mk_regions_eval(c->regions, v, row + col);
+        mk_regions_eval(c->regions, y, v, row + col);
         col += mk_regions_count(c->regions);
     }
     /* states and variables are checked above; this catches a derived column (a region's pain) */

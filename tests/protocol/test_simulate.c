@@ -17,6 +17,9 @@
 
 #include "../lang/test_util.h"
 #include "body/anatomy.h"
+#include "body/anatomy_internal.h"
+#include "body/referral.h"
+#include "protocol/scenario.h"
 #include "protocol/simulate.h"
 
 static mk_model *g_model;
@@ -177,6 +180,64 @@ static void missing_output_is_reported(void **state)
     mk_protocol_free(p);
 }
 
+/* A referred region's recorded pain is pain.referred times its weight at the central
+ * sensitisation of that moment, read wherever the model keeps it: in tp_site the label
+ * spinal_central_sens names a state, which the recording took for absent (cs = 0), so the
+ * spread of referral with sensitisation never reached a run (2 of 26 held-out maps of
+ * `myoknot referral --cv` differed from the fast path). */
+static void referred_pain_follows_central_sensitisation(void **state)
+{
+    (void)state;
+    static const char text[] = "name: spread\n"
+                               "site: {muscle: adductor_longus, side: right}\n"
+                               "duration: 20 min\n"
+                               "output_every: 30 s\n"
+                               "timeline:\n"
+                               "  - {event: injection, at: 1 min, substance: hypertonic_saline, volume: 1 mL, over: 20 s}\n";
+    mk_error err = {0};
+    mk_anatomy anat = *g_anat; /* the adjacent segments driven by sensitisation alone */
+    anat.referral.value[MK_RP_K_ADJ] = 0;
+    anat.referral.value[MK_RP_K_SPREAD] = 1;
+    mk_scenario *scn = NULL;
+    mk_protocol *p = NULL;
+    mk_units *u = NULL;
+    mk_referral *ref = NULL;
+    mk_run_result r;
+    const mk_model_abi *abi = mk_builtin_find("tp_site");
+    assert_non_null(abi);
+    assert_int_equal(mk_units_new(&u, &err), MK_OK);
+    assert_int_equal(mk_scenario_load_string("spread.yaml", text, &scn, &err), MK_OK);
+    assert_int_equal(mk_scenario_compile(scn, abi, u, &anat, NULL, 0, 0, NULL, &p, &err), MK_OK);
+    assert_int_equal(mk_simulate(abi, p, &anat, NULL, &r, &err), MK_OK);
+    assert_int_equal(mk_referral_new(&anat, "adductor_longus", 'r', &ref, &err), MK_OK);
+    int c_ref = mk_series_find(&r.series, "pain.referred"), c_cs = mk_series_find(&r.series, "spinal.central_sens");
+    assert_true(c_ref >= 0 && c_cs >= 0);
+    int spreading = 0;
+    double cs_max = 0;
+    for (int k = 0; k < mk_referral_count(ref); k++) {
+        if (mk_referral_weight(ref, k, 1.0) == mk_referral_weight(ref, k, 0.0)) continue;
+        char name[128];
+        snprintf(name, sizeof name, "pain.region.%s", mk_referral_region(ref, k));
+        int c = mk_series_find(&r.series, name);
+        if (c < 0) continue;
+        spreading++;
+        for (int i = 0; i < r.series.n_rows; i++) {
+            const double *row = r.series.values + (size_t)i * r.series.n_cols;
+            double want = row[c_ref] * mk_referral_weight(ref, k, row[c_cs]);
+            cs_max = fmax(cs_max, row[c_cs]);
+            if (fabs(row[c] - want) > 1e-9 * (1 + want))
+                print_error("%s at row %d: %.9g, pain.referred x weight(cs %.4g) %.9g\n", name, i, row[c], row[c_cs], want);
+            assert_true(fabs(row[c] - want) <= 1e-9 * (1 + want));
+        }
+    }
+    assert_true(spreading > 0 && cs_max > 0.01); /* the comparison means something */
+    mk_referral_free(ref);
+    mk_run_result_free(&r);
+    mk_protocol_free(p);
+    mk_scenario_free(scn);
+    mk_units_free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +245,7 @@ int main(void)
         cmocka_unit_test(measuring_changes_nothing),
         cmocka_unit_test(ppt_not_reached),
         cmocka_unit_test(missing_output_is_reported),
+        cmocka_unit_test(referred_pain_follows_central_sensitisation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
