@@ -22,14 +22,19 @@ struct mk_referral {
 static const uint64_t k_trigeminal = 0x7;                                /* CN V1, V2, V3 */
 static const uint64_t k_upper_cervical = (uint64_t)0x7 << MK_FIRST_CORD; /* C1-C3 */
 
-/* Body-map landmarks in body heights (data/anatomy/README.md 1.2), anatomical constants of
- * the distal-bias geometry, not fitted: the skull base / C1 just above the chin (0.11), the
- * acromion where the arm hangs from (0.18), the greater trochanter (0.49); a region more
- * than 0.27 from the midline between those levels is on the arm. */
+/* Body-map landmarks (data/anatomy/README.md 1.2), anatomical constants of the distal-bias
+ * geometry, not fitted: heights in body heights -- the skull base / C1 just above the chin
+ * (0.10), the acromion where the arm hangs from (0.18), the greater trochanter (0.49); widths
+ * in image widths -- a region more than 0.27 from the midline above the trochanter is on the
+ * arm, and below it only the hanging hand lies more than 0.33 out (the lateral hip, 0.28, and
+ * the thigh, within 0.25, do not).  The image is 0.34 body heights wide, which turns widths
+ * into body heights. */
 #define Y_SKULL_BASE 0.10
 #define Y_ACROMION 0.18
 #define Y_HIP 0.49
 #define X_ARM 0.27
+#define X_HAND 0.33
+#define IMAGE_WIDTH 0.34
 
 /* drive per segment for a site with afferent mask aff; neighbours of the entry segments
  * (cord only: the cranial/C1 boundary is not an adjacency) at `adj` */
@@ -83,14 +88,17 @@ static int centre(const mk_region *r, double *x, double *y)
     return 1;
 }
 
-/* distance from the spinal axis along the body: up the head, out along the hanging arm, down
- * the leg, sideways on the trunk */
+/* distance from the spinal axis along the body, in body heights: up the head, out along the
+ * hanging arm to the fingertips, down the leg, sideways on the trunk.  The arm is tested first:
+ * the hand hangs below the trochanter's level, and the leg's formula made the hand and fingers
+ * less distal than the elbow. */
 static double distality(double x, double y)
 {
-    if (y < Y_SKULL_BASE) return x + (Y_SKULL_BASE - y);
-    if (y > Y_HIP) return x + (y - Y_HIP);
-    if (x > X_ARM) return x + (y - Y_ACROMION);
-    return x;
+    double w = IMAGE_WIDTH * x;
+    if (x > X_ARM && (y < Y_HIP || x > X_HAND)) return w + (y - Y_ACROMION);
+    if (y < Y_SKULL_BASE) return w + (Y_SKULL_BASE - y);
+    if (y > Y_HIP) return w + (y - Y_HIP);
+    return w;
 }
 
 /* 1 if base is one of the ';'-separated ids in list */

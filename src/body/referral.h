@@ -15,12 +15,14 @@
  *      k_adj + k_spread * cs (zones grow with central sensitisation cs, 0..1);
  *   2. a region's connectivity c is the driven share of its innervation, deep segments
  *      weighted 1 and dermatomes k_derm (deep over skin input);
- *   3. selection: c is multiplied by gain, by exp(b_distal * (distality of the region - of the
- *      muscle)) -- distance from the spinal axis along the body: referral goes distal within a
- *      segment -- and by exp(-b_near * distance between region and muscle centres), the
- *      preference for the joints a muscle crosses and its attachments, which lie next to it;
- *      midline regions by k_mid, regions of the other side by k_cross;
- *   4. the weight is w = min(1, that)^gamma.  The site's own local regions (muscles.csv) are
+ *   3. attachments: a region over the muscle's origin, insertion or a joint it crosses
+ *      (muscles.csv attachment_regions, on its side; a midline one in full) gets k_att on top;
+ *   4. selection: c is multiplied by exp(b_distal * (distality of the region - of the muscle))
+ *      -- distance from the spinal axis along the body in body heights: up the head, out to
+ *      the fingertips, down to the toes -- midline regions by k_mid, regions of the other side
+ *      by k_cross; the score gain * (that + attachment drive) is divided by the best target's
+ *      score to the power k_norm (competition);
+ *   5. the weight is w = min(1, score)^gamma.  The site's own local regions (muscles.csv) are
  *      never referral targets, on either side.
  */
 #ifndef MK_BODY_REFERRAL_H
