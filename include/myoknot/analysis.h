@@ -238,7 +238,8 @@ MK_API void mk_cont_report(const mk_cont_result *r, mk_buf *out);
 /* The most worker processes an analysis (Morris, Sobol, fit) forks; --jobs is clamped to it. */
 #define MK_WORKERS_MAX 64
 
-#define MK_MORRIS_MAX_OUTPUTS 8
+/* three per site of the largest body (pain, ppt and stiffness at each of MK_MAX_SITES, 12) */
+#define MK_MORRIS_MAX_OUTPUTS 36
 
 typedef void (*mk_morris_progress_fn)(void *ctx, int done, int total, double elapsed_s);
 

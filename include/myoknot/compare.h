@@ -4,9 +4,11 @@
  *
  * compare: reads each run directory's measurements.csv and series.csv (long format) and
  * manifest.json's scenario name; gives the measurements as one table with a column per run and
- * each run's difference from the first (rows matched by label, kind and region), and a figure
- * overlaying local pain and taut-band stiffness over time with the measured PPT as points.
- * The first run is the reference ("the control" or "before").
+ * each run's difference from the first (rows matched by label, kind, region and site), and a
+ * figure overlaying local pain and taut-band stiffness over time with the measured PPT as
+ * points.  The first run is the reference ("the control" or "before").  A run of several sites
+ * (`sites:`) is drawn at its first site, the one its unprefixed labels name; its table holds
+ * the measurements of every site.
  *
  * sweep: a treatment setting is changed in the scenario's own text (every timeline event of
  * that type), so the scenario compiles exactly as if the user had edited it; each run's
@@ -27,10 +29,12 @@ typedef struct mk_compare_run {
     double *t_s, *pain, *stiff; /* pain.local and band.stiffness (NaN when absent) */
     char stiff_unit[32];
     double duration_s;         /* the last series time */
+    int n_sites;               /* manifest.json's scenario.sites (0 or 1: one site) */
+    char first_site[64];       /* with several sites: the first, the one drawn ("upper_trapezius_r") */
 } mk_compare_run;
 
 typedef struct mk_compare_row {
-    char *label, *kind, *region, *unit;
+    char *label, *kind, *region, *site, *unit;   /* site: "" for the first (or only) site */
     double t_s;                /* in the first run that has it */
     double *value;             /* per run, NaN where the run has no such measurement */
 } mk_compare_row;
@@ -48,7 +52,7 @@ MK_API extern const mk_outdir_kind mk_outdir_kind_compare;
 /* Read n (2 .. MK_COMPARE_MAX_RUNS) run directories.  Errors name the file (and line). */
 MK_API mk_status mk_compare_load(const char *const *dirs, int n, mk_compare *out, mk_error *err);
 /* The table for a terminal (text) and as CSV (one row per measurement: label, kind, region,
- * unit, time, each run's value, each later run's difference from the first). */
+ * site, unit, time, each run's value, each later run's difference from the first). */
 MK_API void mk_compare_table(const mk_compare *c, mk_buf *text, mk_buf *csv);
 /* The overlay figure (PNG) at path. */
 MK_API mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err);

@@ -280,35 +280,26 @@ static void bars_draw(const void *ctx, double *xs, double *ys)
         plwidth(AXIS_W);
         plbox("bnsti", 0.0, 0, "b", 0.0, 0);
         if (i == 0) { /* legend at the right of the first panel */
-            plvpor(right + 20 / W, 1.0, y0, y1);
-            plwind(0, 1, 0, 1);
+            /* two rows of the bars' own height from the panel's top: the entries stay apart
+             * however few rows the panel has */
+            plvpor(right + 20 / W, 1.0, y1 - 2 * BAR_ROW / H, y1);
             char l[140];
-            if (!p->second_bar) {
-                mk_plot_band(0.0, 0.13, 0.93, 0.99, MK_PC_BLUE);
+            plwind(0, 1, 0, 2);
+            double yc = 1.5;
+            mk_plot_band(0.0, 0.13, yc - 0.16, yc + 0.16, MK_PC_BLUE);
+            plcol0(MK_PC_BLACK);
+            mk_plot_text(l, sizeof l, f->value_label);
+            plptex(0.17, yc, 1.0, 0.0, 0.0, l);
+            if (f->second_label[0]) {
+                if (p->second_bar) mk_plot_band(0.0, 0.13, yc - 1.16, yc - 0.84, MK_PC_VERMILLION);
+                else {
+                    PLFLT px = 0.065, py = yc - 1;
+                    plcol0(MK_PC_VERMILLION);
+                    plstring(1, &px, &py, "\xe2\x97\x8f");
+                }
                 plcol0(MK_PC_BLACK);
-                mk_plot_text(l, sizeof l, f->value_label);
-                plptex(0.17, 0.96, 1.0, 0.0, 0.0, l);
-            }
-            if (f->second_label[0] && p->second_bar) {
-                /* beside the first row, in the rows' own geometry: the two bars stay apart
-                 * however few rows the panel has */
-                int rows = n < 2 ? 2 : n;
-                plwind(0, 1, 0, rows);
-                double yc = rows - 0.5;
-                mk_plot_band(0.0, 0.13, yc - 0.16, yc + 0.16, MK_PC_BLUE);
-                mk_plot_band(0.0, 0.13, yc - 1.16, yc - 0.84, MK_PC_VERMILLION);
-                plcol0(MK_PC_BLACK);
-                mk_plot_text(l, sizeof l, f->value_label);
-                plptex(0.17, yc, 1.0, 0.0, 0.0, l);
                 mk_plot_text(l, sizeof l, f->second_label);
                 plptex(0.17, yc - 1, 1.0, 0.0, 0.0, l);
-            } else if (f->second_label[0]) {
-                PLFLT px = 0.065, py = 0.88;
-                plcol0(MK_PC_VERMILLION);
-                plstring(1, &px, &py, "\xe2\x97\x8f");
-                plcol0(MK_PC_BLACK);
-                mk_plot_text(l, sizeof l, f->second_label);
-                plptex(0.17, 0.88, 1.0, 0.0, 0.0, l);
             }
         }
     }

@@ -117,30 +117,21 @@ static void label_columns(const mk_compare_run *r, char *pain, char *stiff, size
     free(text);
 }
 
-/* A run of several sites (manifest.json's scenario.sites): the overlay of local pain and
- * stiffness would silently be its first site's, so compare stops, at the scenario's sites: key. */
-static mk_status one_site_run(const mk_compare_run *r, mk_error *err)
+/* A run of several sites (manifest.json's scenario.sites): its series' unprefixed labels are
+ * its first site's, so that site is the one drawn, and named on the figure. */
+static void read_sites(mk_compare_run *r)
 {
     char path[4200], *text = NULL;
     mk_error ignore = {0};
-    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return MK_OK; /* read again below */
+    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return; /* read again below */
     cJSON *root = cJSON_Parse(text);
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
     const cJSON *sites = cJSON_GetObjectItemCaseSensitive(sc, "sites");
-    const cJSON *file = cJSON_GetObjectItemCaseSensitive(sc, "file");
-    const cJSON *line = cJSON_GetObjectItemCaseSensitive(sc, "sites_line");
-    const cJSON *col = cJSON_GetObjectItemCaseSensitive(sc, "sites_col");
-    int n = cJSON_GetArraySize(sites);
-    mk_status rc = MK_OK;
-    if (n > 1)
-        rc = mk_fail_at(err, MK_ERR_INVALID, cJSON_IsString(file) ? file->valuestring : path,
-                        cJSON_IsNumber(line) ? line->valueint : 0, cJSON_IsNumber(col) ? col->valueint : 0,
-                        "run %s has %d sites; compare overlays one site's local pain and stiffness, "
-                        "so it takes runs of one site (compare the measurements.csv of runs of several "
-                        "sites by their labels)", r->dir, n);
+    r->n_sites = cJSON_IsArray(sites) ? cJSON_GetArraySize(sites) : 0;
+    const cJSON *first = cJSON_GetArrayItem(sites, 0);
+    if (r->n_sites > 1 && cJSON_IsString(first)) snprintf(r->first_site, sizeof r->first_site, "%s", first->valuestring);
     cJSON_Delete(root);
     free(text);
-    return rc;
 }
 
 /* One time of the series: a new row, or the last one if t is its time. */
@@ -244,16 +235,17 @@ static mk_status load_series(mk_compare_run *r, mk_error *err)
 
 /* ---------------------------------------------------------------- the measurements, matched */
 
-static mk_compare_row *find_row(mk_compare *c, char *const *f)
+static mk_compare_row *find_row(mk_compare *c, char *const *f, const char *site)
 {
     for (int i = 0; i < c->n_rows; i++) {
         mk_compare_row *w = &c->row[i];
-        if (!strcmp(w->label, f[1]) && !strcmp(w->kind, f[2]) && !strcmp(w->region, f[3])) return w;
+        if (!strcmp(w->label, f[1]) && !strcmp(w->kind, f[2]) && !strcmp(w->region, f[3]) && !strcmp(w->site, site))
+            return w;
     }
     return NULL;
 }
 
-static mk_compare_row *add_row(mk_compare *c, char *const *f, double t)
+static mk_compare_row *add_row(mk_compare *c, char *const *f, const char *site, double t)
 {
     if (c->n_rows == c->cap_rows) {
         int nc = c->cap_rows ? 2 * c->cap_rows : 32;
@@ -265,9 +257,10 @@ static mk_compare_row *add_row(mk_compare *c, char *const *f, double t)
     mk_compare_row *w = &c->row[c->n_rows];
     memset(w, 0, sizeof *w);
     w->label = mk_strdup(f[1]), w->kind = mk_strdup(f[2]), w->region = mk_strdup(f[3]), w->unit = mk_strdup(f[5]);
+    w->site = mk_strdup(site);
     w->value = mk_malloc(MK_COMPARE_MAX_RUNS * sizeof *w->value);
     c->n_rows++; /* counted now, so that mk_compare_free releases a half-made row */
-    if (!w->label || !w->kind || !w->region || !w->unit || !w->value) return NULL;
+    if (!w->label || !w->kind || !w->region || !w->site || !w->unit || !w->value) return NULL;
     for (int k = 0; k < MK_COMPARE_MAX_RUNS; k++) w->value[k] = NAN;
     w->t_s = t;
     return w;
@@ -278,21 +271,25 @@ static mk_status load_meas(mk_compare *c, int k, mk_error *err)
     char path[4200], *text = NULL;
     mk_status rc = read_file(c->run[k].dir, "measurements.csv", &text, path, sizeof path, err);
     if (rc) return rc;
-    char *s = text, *f[8];
+    char *s = text, *f[9];
     int line = 1;
-    if (csv_split(s, f, 8, &s) != 7 || strcmp(f[0], "t_s") || strcmp(f[1], "label") || strcmp(f[4], "value")) {
+    /* runs written before the site column have seven fields: every row at the first site */
+    int n_head = csv_split(s, f, 9, &s);
+    if ((n_head != 7 && n_head != 8) || strcmp(f[0], "t_s") || strcmp(f[1], "label") || strcmp(f[4], "value") ||
+        (n_head == 8 && strcmp(f[7], "site"))) {
         free(text);
         return mk_fail_at(err, MK_ERR_SYNTAX, path, 1, 1,
-                          "expected the header 't_s,label,kind,region,value,unit,note' of a run's measurements");
+                          "expected the header 't_s,label,kind,region,value,unit,note,site' of a run's measurements");
     }
     while (*s && !rc) {
         line++;
-        if (csv_split(s, f, 8, &s) != 7) {
-            rc = mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected 7 fields: t_s,label,kind,region,value,unit,note");
+        if (csv_split(s, f, 9, &s) != n_head) {
+            rc = mk_fail_at(err, MK_ERR_SYNTAX, path, line, 1, "expected %d fields, as the header has", n_head);
             break;
         }
-        mk_compare_row *w = find_row(c, f);
-        if (!w && !(w = add_row(c, f, strtod(f[0], NULL)))) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        const char *site = n_head == 8 ? f[7] : "";
+        mk_compare_row *w = find_row(c, f, site);
+        if (!w && !(w = add_row(c, f, site, strtod(f[0], NULL)))) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         else w->value[k] = strtod(f[4], NULL); /* "NaN" reads as NaN: no threshold found */
     }
     free(text);
@@ -312,7 +309,7 @@ mk_status mk_compare_load(const char *const *dirs, int n, mk_compare *out, mk_er
         if (!r->dir) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
         if (!rc) run_name(r);
         if (!rc && !r->name) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        if (!rc) rc = one_site_run(r, err);
+        if (!rc) read_sites(r);
         if (!rc) rc = load_series(r, err);
         if (!rc) rc = load_meas(out, k, err);
     }
@@ -328,7 +325,7 @@ void mk_compare_free(mk_compare *c)
     }
     for (int i = 0; i < c->n_rows; i++) {
         mk_compare_row *w = &c->row[i];
-        free(w->label), free(w->kind), free(w->region), free(w->unit), free(w->value);
+        free(w->label), free(w->kind), free(w->region), free(w->site), free(w->unit), free(w->value);
     }
     free(c->row);
     memset(c, 0, sizeof *c);
@@ -355,7 +352,7 @@ static void csv_num(mk_buf *b, double v)
 
 void mk_compare_table(const mk_compare *c, mk_buf *text, mk_buf *csv)
 {
-    mk_buf_puts(csv, "label,kind,region,unit,t_s");
+    mk_buf_puts(csv, "label,kind,region,site,unit,t_s");
     for (int k = 0; k < c->n_runs; k++) {
         mk_buf_puts(csv, ",");
         csv_text(csv, c->run[k].name);
@@ -376,11 +373,14 @@ void mk_compare_table(const mk_compare *c, mk_buf *text, mk_buf *csv)
     for (int i = 0; i < c->n_rows; i++) {
         const mk_compare_row *w = &c->row[i];
         csv_text(csv, w->label), mk_buf_puts(csv, ","), csv_text(csv, w->kind), mk_buf_puts(csv, ",");
-        csv_text(csv, w->region), mk_buf_puts(csv, ","), csv_text(csv, w->unit), csv_num(csv, w->t_s);
+        csv_text(csv, w->region), mk_buf_puts(csv, ","), csv_text(csv, w->site), mk_buf_puts(csv, ",");
+        csv_text(csv, w->unit), csv_num(csv, w->t_s);
         char lab[200];
         snprintf(lab, sizeof lab, "%s", w->label);
         if (strcmp(w->region, "local") && strcmp(w->kind, "ppt")) /* a pain rating elsewhere */
             snprintf(lab, sizeof lab, "%s (%s)", w->label, w->region);
+        else if (w->site[0] && !strstr(w->label, w->site)) /* at another site, unless the label says so */
+            snprintf(lab, sizeof lab, "%s (%s)", w->label, w->site);
         mk_buf_printf(text, "  %-30.30s %-10.10s", lab, w->unit);
         for (int k = 0; k < c->n_runs; k++) {
             csv_num(csv, w->value[k]);
@@ -401,13 +401,19 @@ void mk_compare_table(const mk_compare *c, mk_buf *text, mk_buf *csv)
 
 /* ---------------------------------------------------------------- the figure */
 
-/* The last local PPT of run k, NaN when there is none. */
+/* A PPT the figure draws: at the first (or only) site, the one whose curves it shows. */
+static int drawn_ppt(const mk_compare_row *w)
+{
+    return !strcmp(w->kind, "ppt") && !w->site[0];
+}
+
+/* The last local PPT of run k at its first site, NaN when there is none. */
 static double last_ppt(const mk_compare *c, int k)
 {
     double v = NAN, t = -1;
     for (int i = 0; i < c->n_rows; i++) {
         const mk_compare_row *w = &c->row[i];
-        if (!strcmp(w->kind, "ppt") && !isnan(w->value[k]) && w->t_s >= t) t = w->t_s, v = w->value[k];
+        if (drawn_ppt(w) && !isnan(w->value[k]) && w->t_s >= t) t = w->t_s, v = w->value[k];
     }
     return v;
 }
@@ -460,7 +466,7 @@ mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err
         for (int i = 0; i < r->n; i++) d.x[k][i] = r->t_s[i] / tu.seconds;
         for (int i = 0; i < c->n_rows; i++) {
             const mk_compare_row *w = &c->row[i];
-            if (strcmp(w->kind, "ppt") || isnan(w->value[k])) continue;
+            if (!drawn_ppt(w) || isnan(w->value[k])) continue;
             d.px[k][d.np[k]] = w->t_s / tu.seconds;
             d.py[k][d.np[k]++] = w->value[k];
         }
@@ -473,6 +479,17 @@ mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err
         mk_plot_panel *pain = &f->panel[f->n_panels++];
         mk_plot_panel *ppt = any_ppt ? &f->panel[f->n_panels++] : NULL;
         mk_plot_panel *stiff = &f->panel[f->n_panels++];
+        /* runs of several sites are drawn at their first site: named on the axes when every
+         * run's is the same, else in each run's legend entry */
+        const char *site = NULL;
+        int same_site = 1;
+        for (int k = 0; k < c->n_runs; k++) {
+            const char *s = c->run[k].first_site;
+            if (s[0] && !site) site = s;
+            same_site &= !s[0] || !site || !strcmp(s, site);
+        }
+        if (site && same_site) mk_buf_printf(&f->title, "; curves and PPT at %s, the first site", site);
+        else if (site) mk_buf_printf(&f->title, "; each run of several sites at its first site");
         snprintf(pain->ylabel, sizeof pain->ylabel, "Local pain (0-10)");
         if (ppt) snprintf(ppt->ylabel, sizeof ppt->ylabel, "PPT (kPa)");
         snprintf(stiff->ylabel, sizeof stiff->ylabel, "Band stiffness (%s)", c->run[0].stiff_unit[0] ? c->run[0].stiff_unit : "kPa");
@@ -487,7 +504,8 @@ mk_status mk_compare_figure(const mk_compare *c, const char *path, mk_error *err
             const mk_compare_run *r = &c->run[k];
             int style = k == 0 ? MK_PLOT_DASHED : MK_PLOT_SOLID;
             char lab[96];
-            snprintf(lab, sizeof lab, "%c: %.80s", 'A' + k, r->name);
+            if (r->first_site[0] && !same_site) snprintf(lab, sizeof lab, "%c: %.24s at %.24s", 'A' + k, r->name, r->first_site);
+            else snprintf(lab, sizeof lab, "%c: %.80s", 'A' + k, r->name);
             mk_plot_panel *ps[3] = {pain, ppt, stiff};
             for (int q = 0; q < 3; q++) {
                 mk_plot_panel *p = ps[q];

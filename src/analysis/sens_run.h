@@ -46,6 +46,10 @@ void mk_sens_run_free(mk_sens_run *s);
 
 double mk_sens_to_value(const mk_morris_factor *f, double u);
 
+/* A figure panel's heading "LABEL: NAME (UNIT)SUFFIX", the name shortened to fit its width. */
+void mk_sens_panel_title(char *dst, size_t size, const char *label, const char *name, const char *unit,
+                         const char *suffix);
+
 /* Evaluate n points: row i of U (k unit coordinates; a row whose first coordinate is NaN means
  * every factor at the scenario's or the model's value) gives row i of Y (n_out outputs, NaN
  * where the run failed or gave no value).  Runs in s->jobs workers; progress as runs finish. */

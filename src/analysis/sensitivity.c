@@ -111,105 +111,122 @@ double mk_sens_to_value(const mk_morris_factor *f, double u)
     return f->lo + u * (f->hi - f->lo);
 }
 
-/* The outputs pain, stiffness and ppt (a ramp at the end) are one site's: with several sites
- * they would silently stand for the first, so they stop at the scenario's sites: key, naming
- * each site's own variable to ask for instead. */
-static mk_status one_site_output(const mk_model_abi *abi, const mk_protocol *p, const char *tok, mk_error *err)
+/* One output of a named kind (ppt, pain, stiffness) at site i of a scenario with several sites
+ * (prefix "levator_scapulae_r"), or at the only site (prefix ""): appended to rs.  The PPT is
+ * the scenario's last PPT measurement at that site, or else an algometer ramp there at the end;
+ * pain and stiffness are the site's own variables at the end. */
+static mk_status add_site_output(const mk_model_abi *abi, const mk_protocol *p, const char *kind, int i,
+                                 const char *prefix, mk_sens_run *rs, int *n_extra, mk_error *err)
 {
-    if (p->n_sites < 2) return MK_OK;
-    char names[512] = "";
-    size_t n = 0;
-    mk_site_label l = !strcmp(tok, "stiffness") ? MK_L_BAND_STIFFNESS
-                      : !strcmp(tok, "ppt")     ? MK_L_PAIN_EVOKED_MARGIN
-                                                : MK_L_PAIN_LOCAL;
-    for (int i = 0; i < p->n_sites && i < MK_MAX_SITES && n < sizeof names; i++) {
-        char prefix[64];
-        snprintf(prefix, sizeof prefix, "%.48s_%.1s", p->sites[i].muscle, p->sites[i].side);
-        mk_site site;
-        mk_site_resolve_prefix(abi, prefix, &site);
-        const char *sym = mk_site_symbol(&site, l);
-        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? "," : "", sym ? sym : prefix);
+    if (rs->n_out == MK_MORRIS_MAX_OUTPUTS)
+        return mk_fail(err, MK_ERR_INVALID, "at most %d outputs", MK_MORRIS_MAX_OUTPUTS);
+    int o = rs->n_out, is_ppt = !strcmp(kind, "ppt");
+    if (prefix[0]) snprintf(rs->out_label[o], sizeof rs->out_label[o], "%s %.22s", kind, prefix);
+    else snprintf(rs->out_label[o], sizeof rs->out_label[o], "%.31s", kind);
+    int last_ppt = -1;
+    for (int j = 0; is_ppt && j < p->n_meas; j++)
+        if (p->meas[j].kind == MK_MEAS_PPT && p->meas[j].site_index == i) last_ppt = j;
+    if (last_ppt >= 0) {
+        rs->meas_of[o] = last_ppt;
+        snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT '%.100s'", p->meas[last_ppt].label);
+        snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
+        rs->n_out++;
+        return MK_OK;
     }
-    return mk_fail_at(err, MK_ERR_INVALID, p->file, p->sites_line, p->sites_col,
-                      "output '%s' is one site's and the scenario has %d sites: name each site's "
-                      "output with --outputs%s%s%s", tok, p->n_sites,
-                      strcmp(tok, "ppt") ? " (e.g. '--outputs " : " (the PPT: a measure event at each site, "
-                      "or its pain margin, e.g. '--outputs ", n < sizeof names ? names : "...", "')");
+    mk_site site;
+    if (prefix[0]) mk_site_resolve_prefix(abi, prefix, &site);
+    else mk_site_resolve(abi, &site);
+    mk_site_label l = is_ppt ? MK_L_PAIN_EVOKED_MARGIN : !strcmp(kind, "pain") ? MK_L_PAIN_LOCAL : MK_L_BAND_STIFFNESS;
+    unsigned need = MK_SITE_BIT(l) | (is_ppt ? MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA) : 0);
+    char what[96];
+    snprintf(what, sizeof what, "output '%s'%s%s", kind, is_ppt ? " (an algometer ramp)" : "", prefix[0] ? " at a site" : "");
+    mk_status rc = mk_site_require(&site, need, what, NULL, 0, 0, err);
+    if (rc) return rc;
+    mk_measurement *m = &rs->meas[p->n_meas + *n_extra];
+    memset(m, 0, sizeof *m);
+    m->t_s = p->duration_s;
+    snprintf(m->site, sizeof m->site, "%s", prefix);
+    m->site_index = i;
+    const char *sym = mk_site_symbol(&site, l);
+    if (is_ppt) {
+        m->kind = MK_MEAS_PPT;
+        m->arg = 98.0665; /* 1 kg/cm2/s */
+        m->area_cm2 = 1.0;
+        snprintf(m->label, sizeof m->label, "PPT at the end%s%.40s", prefix[0] ? " at " : "", prefix);
+        snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT at the end (algometer ramp)%s%.60s",
+                 prefix[0] ? " at " : "", prefix);
+        snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
+    } else {
+        int is = mk_abi_find(abi, MK_SYM_STATE, sym), iv = mk_abi_find(abi, MK_SYM_VAR, sym);
+        m->kind = MK_MEAS_OUTPUT;
+        snprintf(m->output, sizeof m->output, "%s", sym);
+        snprintf(m->label, sizeof m->label, "%.63s", rs->out_label[o]);
+        snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", sym);
+        snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s",
+                 is >= 0 ? abi->states[is].unit : iv >= 0 ? abi->vars[iv].unit : "");
+    }
+    rs->meas_of[o] = p->n_meas + (*n_extra)++;
+    rs->n_out++;
+    return MK_OK;
+}
+
+/* A state or variable named by the user, at the end. */
+static mk_status add_named_output(const mk_model_abi *abi, const mk_protocol *p, const char *name, mk_sens_run *rs,
+                                  int *n_extra, mk_error *err)
+{
+    if (rs->n_out == MK_MORRIS_MAX_OUTPUTS)
+        return mk_fail(err, MK_ERR_INVALID, "at most %d outputs", MK_MORRIS_MAX_OUTPUTS);
+    int is = mk_abi_find(abi, MK_SYM_STATE, name), iv = mk_abi_find(abi, MK_SYM_VAR, name);
+    if (is < 0 && iv < 0)
+        return mk_fail(err, MK_ERR_NAME, "output '%s': model '%s' has no state or variable '%s'", name, abi->name,
+                       name);
+    int o = rs->n_out;
+    mk_measurement *m = &rs->meas[p->n_meas + *n_extra];
+    memset(m, 0, sizeof *m);
+    m->t_s = p->duration_s;
+    m->kind = MK_MEAS_OUTPUT;
+    snprintf(m->output, sizeof m->output, "%s", name);
+    snprintf(m->label, sizeof m->label, "%.63s", name);
+    snprintf(rs->out_label[o], sizeof rs->out_label[o], "%.31s", name);
+    snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", name);
+    snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s", is >= 0 ? abi->states[is].unit : abi->vars[iv].unit);
+    rs->meas_of[o] = p->n_meas + (*n_extra)++;
+    rs->n_out++;
+    return MK_OK;
 }
 
 /* The protocol of every run: the scenario's, with the outputs appended as measurements at
- * the end and (unless asked) a single output interval. */
+ * the end and (unless asked) a single output interval.  The outputs pain, stiffness and ppt
+ * are a site's: with several sites each stands for one output per site. */
 static mk_status setup_outputs(const mk_model_abi *abi, const mk_protocol *p, const char *list, mk_sens_run *rs,
                                mk_error *err)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", list && list[0] ? list : "pain,ppt,stiffness");
-    int n_extra = 0, last_ppt = -1;
-    for (int i = 0; i < p->n_meas; i++)
-        if (p->meas[i].kind == MK_MEAS_PPT) last_ppt = i;
+    int n_extra = 0;
     rs->meas = mk_calloc((size_t)p->n_meas + MK_MORRIS_MAX_OUTPUTS + 1, sizeof *rs->meas);
     if (!rs->meas) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if (p->n_meas) memcpy(rs->meas, p->meas, (size_t)p->n_meas * sizeof *rs->meas);
     char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    mk_status rc = MK_OK;
+    for (char *tok = strtok_r(buf, ",", &save); !rc && tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ') tok++;
         if (!*tok) continue;
-        if (rs->n_out == MK_MORRIS_MAX_OUTPUTS)
-            return mk_fail(err, MK_ERR_INVALID, "at most %d outputs", MK_MORRIS_MAX_OUTPUTS);
-        int o = rs->n_out;
-        snprintf(rs->out_label[o], sizeof rs->out_label[o], "%.31s", tok);
-        if (!strcmp(tok, "ppt") && last_ppt >= 0) {
-            rs->meas_of[o] = last_ppt;
-            snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT '%.100s'", p->meas[last_ppt].label);
-            snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
-            rs->n_out++;
+        if (strcmp(tok, "ppt") && strcmp(tok, "pain") && strcmp(tok, "stiffness")) {
+            rc = add_named_output(abi, p, tok, rs, &n_extra, err);
             continue;
         }
-        mk_measurement *m = &rs->meas[p->n_meas + n_extra];
-        memset(m, 0, sizeof *m);
-        m->t_s = p->duration_s;
-        if (!strcmp(tok, "ppt") || !strcmp(tok, "pain") || !strcmp(tok, "stiffness")) {
-            mk_status rc = one_site_output(abi, p, tok, err);
-            if (rc) return rc;
+        if (p->n_sites < 2) {
+            rc = add_site_output(abi, p, tok, 0, "", rs, &n_extra, err);
+            continue;
         }
-        if (!strcmp(tok, "ppt")) {
-            mk_site site;
-            mk_site_resolve(abi, &site);
-            mk_status rc = mk_site_require(&site, MK_SITE_BIT(MK_L_THERAPY_PRESSURE) | MK_SITE_BIT(MK_L_THERAPY_AREA) |
-                                                      MK_SITE_BIT(MK_L_PAIN_EVOKED_MARGIN),
-                                           "output 'ppt' (an algometer ramp)", NULL, 0, 0, err);
-            if (rc) return rc;
-            m->kind = MK_MEAS_PPT;
-            m->arg = 98.0665; /* 1 kg/cm2/s */
-            m->area_cm2 = 1.0;
-            snprintf(m->label, sizeof m->label, "PPT at the end");
-            snprintf(rs->out_name[o], sizeof rs->out_name[o], "PPT at the end (algometer ramp)");
-            snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
-        } else {
-            const char *name = tok;
-            if (!strcmp(tok, "pain") || !strcmp(tok, "stiffness")) { /* the site's, by label */
-                mk_site site;
-                mk_site_label l = !strcmp(tok, "pain") ? MK_L_PAIN_LOCAL : MK_L_BAND_STIFFNESS;
-                mk_site_resolve(abi, &site);
-                mk_status rc = mk_site_require(&site, MK_SITE_BIT(l), tok[0] == 'p' ? "output 'pain'" : "output 'stiffness'",
-                                               NULL, 0, 0, err);
-                if (rc) return rc;
-                name = mk_site_symbol(&site, l);
-            }
-            int is = mk_abi_find(abi, MK_SYM_STATE, name), iv = mk_abi_find(abi, MK_SYM_VAR, name);
-            if (is < 0 && iv < 0)
-                return mk_fail(err, MK_ERR_NAME, "output '%s': model '%s' has no state or variable '%s'", tok, abi->name,
-                               name);
-            m->kind = MK_MEAS_OUTPUT;
-            snprintf(m->output, sizeof m->output, "%s", name);
-            snprintf(m->label, sizeof m->label, "%.63s", tok);
-            snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", name);
-            snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s", is >= 0 ? abi->states[is].unit : abi->vars[iv].unit);
+        for (int i = 0; !rc && i < p->n_sites && i < MK_MAX_SITES; i++) {
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "%.48s_%.1s", p->sites[i].muscle, p->sites[i].side);
+            rc = add_site_output(abi, p, tok, i, prefix, rs, &n_extra, err);
         }
-        rs->meas_of[o] = p->n_meas + n_extra;
-        n_extra++;
-        rs->n_out++;
     }
+    if (rc) return rc;
     if (rs->n_out == 0) return mk_fail(err, MK_ERR_INVALID, "no outputs named");
     rs->p.meas = rs->meas;
     rs->p.n_meas = p->n_meas + n_extra;
@@ -543,13 +560,19 @@ mk_status mk_morris_write_csv(const mk_morris_result *r, mk_buf *b, mk_error *er
     return MK_OK;
 }
 
-static void fit(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fit(char *dst, size_t size, const char *fmt, ...)
+/* A panel heading "LABEL: NAME (UNIT)SUFFIX" that fits the panel's width (about 70 characters
+ * at the figures' type size): the name, the longest part, is shortened with "..." first. */
+void mk_sens_panel_title(char *dst, size_t size, const char *label, const char *name, const char *unit,
+                         const char *suffix)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, size, fmt, ap);
-    va_end(ap);
+    enum { WIDTH = 70 };
+    char u[48] = "";
+    if (unit[0] && strcmp(unit, "1")) snprintf(u, sizeof u, " (%.40s)", unit);
+    int budget = WIDTH - (int)strlen(label) - 2 - (int)strlen(u) - (int)strlen(suffix);
+    int n = (int)strlen(name);
+    if (budget < 8) snprintf(dst, size, "%s%s%s", label, u, suffix);
+    else if (n <= budget) snprintf(dst, size, "%s: %s%s%s", label, name, u, suffix);
+    else snprintf(dst, size, "%s: %.*s...%s%s", label, budget - 3, name, u, suffix);
 }
 
 mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char *path, mk_error *err)
@@ -580,9 +603,7 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
         p->names = names + off;
         p->value = val + off;
         p->second = sec + off;
-        if (r->out_unit[o][0] && strcmp(r->out_unit[o], "1"))
-            fit(p->title, sizeof p->title, "%s: %s (%s)", r->out_label[o], r->out_name[o], r->out_unit[o]);
-        else fit(p->title, sizeof p->title, "%s: %s", r->out_label[o], r->out_name[o]);
+        mk_sens_panel_title(p->title, sizeof p->title, r->out_label[o], r->out_name[o], r->out_unit[o], "");
         free(idx);
     }
     if (!rc) {
@@ -590,6 +611,9 @@ mk_status mk_morris_write_figure(const mk_morris_result *r, int top, const char 
             "Morris screening of %d parameters, %d trajectories (%d runs): the top %d by mu*, the mean absolute effect "
             "of a parameter across its plausible range",
             r->k, r->trajectories, r->runs, n_show);
+        if (r->n_out > MK_PLOT_MAX_PANELS)
+            mk_buf_printf(&f->title, " (the first %d of %d outputs; every output in sensitivity.csv)", MK_PLOT_MAX_PANELS,
+                          r->n_out);
         snprintf(f->value_label, sizeof f->value_label, "mu*");
         snprintf(f->second_label, sizeof f->second_label, "sigma");
         rc = mk_plot_bars_write(f, path, err);

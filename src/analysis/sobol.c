@@ -372,10 +372,9 @@ mk_status mk_sobol_write_figure(const mk_sobol_result *r, int top, const char *p
         p->value = st, p->value_lo = stl, p->value_hi = sth;
         p->second = s1, p->second_lo = s1l, p->second_hi = s1h;
         p->second_bar = 1;
-        if (r->out_unit[o][0] && strcmp(r->out_unit[o], "1"))
-            snprintf(p->title, sizeof p->title, "%.24s: %.80s (%.16s), variance %.3g", r->out_label[o], r->out_name[o],
-                     r->out_unit[o], r->var[o]);
-        else snprintf(p->title, sizeof p->title, "%.24s: %.80s, variance %.3g", r->out_label[o], r->out_name[o], r->var[o]);
+        char var[48];
+        snprintf(var, sizeof var, ", variance %.3g", r->var[o]);
+        mk_sens_panel_title(p->title, sizeof p->title, r->out_label[o], r->out_name[o], r->out_unit[o], var);
         free(idx);
     }
     if (!rc) {
@@ -383,6 +382,9 @@ mk_status mk_sobol_write_figure(const mk_sobol_result *r, int top, const char *p
                  "Sobol indices of %d parameters, N = %d (%d runs): the share of the output's variance each "
                  "explains alone (S1) and with its interactions (ST), 95%% bootstrap intervals",
                  r->k, r->samples, r->runs);
+        if (r->n_out > MK_PLOT_MAX_PANELS)
+            mk_buf_printf(&f->title, " (the first %d of %d outputs; every output in sensitivity.csv)", MK_PLOT_MAX_PANELS,
+                          r->n_out);
         snprintf(f->value_label, sizeof f->value_label, "total ST");
         snprintf(f->second_label, sizeof f->second_label, "first order S1");
         rc = mk_plot_bars_write(f, path, err);

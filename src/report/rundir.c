@@ -328,7 +328,7 @@ static mk_status write_meas_csv(const mk_run_result *r, const char *dir, mk_erro
     mk_status rc = mk_file_begin(&out, path, err);
     if (rc) return rc;
     mk_file_out *f = &out; /* sticky: the rows need no check each; the commit reports */
-    mk_file_puts(f, "t_s,label,kind,region,value,unit,note\n");
+    mk_file_puts(f, "t_s,label,kind,region,value,unit,note,site\n");
     for (int i = 0; i < r->n_meas; i++) {
         const mk_meas_result *m = &r->meas[i];
         csv_num(f, m->t_s);
@@ -344,6 +344,8 @@ static mk_status write_meas_csv(const mk_run_result *r, const char *dir, mk_erro
         csv_field(f, m->unit);
         mk_file_putc(f, ',');
         csv_field(f, m->note);
+        mk_file_putc(f, ',');
+        csv_field(f, m->spec ? m->spec->site : ""); /* "": the first (or only) site */
         mk_file_putc(f, '\n');
     }
     return mk_file_commit(&out, err);

@@ -35,12 +35,12 @@ check run-control 0 "" "$BIN" run "$SRC/scenarios/stretching_control.yaml" --out
 check run-stretch 0 "" "$BIN" run "$SRC/scenarios/stretching_programme.yaml" --out "$T/stretch"
 check compare 0 "run B: stretching_programme" "$BIN" compare "$T/no-stretch" "$T/stretch" --out "$T/cmp"
 ok compare-png 'is_png "$T/cmp/compare.png"'
-ok compare-header 'head -1 "$T/cmp/compare.csv" | grep -qF "label,kind,region,unit,t_s,stretching_control,stretching_programme,stretching_programme - stretching_control"'
+ok compare-header 'head -1 "$T/cmp/compare.csv" | grep -qF "label,kind,region,site,unit,t_s,stretching_control,stretching_programme,stretching_programme - stretching_control"'
 a=$(meas "$T/no-stretch" "end PPT")
 b=$(meas "$T/stretch" "end PPT")
 row=$(grep '^end PPT,' "$T/cmp/compare.csv")
-ok compare-values '[ "$(echo "$row" | cut -d, -f6)" = "$a" ] && [ "$(echo "$row" | cut -d, -f7)" = "$b" ]'
-ok compare-difference 'awk -v a="$a" -v b="$b" -v d="$(echo "$row" | cut -d, -f8)" "BEGIN { e = b - a - d; exit !(e < 1e-6 && e > -1e-6) }"'
+ok compare-values '[ "$(echo "$row" | cut -d, -f7)" = "$a" ] && [ "$(echo "$row" | cut -d, -f8)" = "$b" ]'
+ok compare-difference 'awk -v a="$a" -v b="$b" -v d="$(echo "$row" | cut -d, -f9)" "BEGIN { e = b - a - d; exit !(e < 1e-6 && e > -1e-6) }"'
 ok compare-table-has-all '[ "$(grep -c "" "$T/cmp/compare.csv")" -eq "$(($(grep -c "" "$T/stretch/measurements.csv")))" ]'
 check compare-one 2 "needs two or more run directories" "$BIN" compare "$T/stretch" --out "$T/cmp1"
 ok compare-one-nothing '[ ! -e "$T/cmp1" ]'

@@ -162,17 +162,33 @@ if grep -q 'Trigger points in the upper trapezius (right) and the levator scapul
     echo "FAIL body_map_every_site: the body map names the first site only"; fail=$((fail + 1)); fi
 
 # ---- (i) commands that do not compose refuse several sites at the sites: key, never run one
-# site silently (sweep opens the model by name; sensitivity's pain, ppt and stiffness outputs
-# are one site's; compare overlays one site's curves)
+# site silently (sweep opens the model by name)
 check sweep_sites 1 "$T/both.yaml:2:1: error: 2 sites need the model composed from them, and model 'tp_site' is not" \
     "$BIN" sweep "$T/both.yaml" --vary 'core.k_tn=1..2 uM' --steps 1 --jobs 1 --out "$T/r_sweep_sites"
 absent sweep_sites_nothing_written "$T/r_sweep_sites"
-check sensitivity_sites 1 "$T/both.yaml:2:1: error: output 'pain' is one site's and the scenario has 2 sites" \
+# sensitivity's pain, ppt and stiffness are each site's own: one output per site, measured there
+check sensitivity_sites 0 "" \
     "$BIN" sensitivity "$T/both.yaml" --trajectories 1 --params 'upper_trapezius_r_core.k_tn' --jobs 1 --out "$T/r_sens_sites"
-absent sensitivity_sites_nothing_written "$T/r_sens_sites"
-check compare_sites 1 "$T/both.yaml:2:1: error: run $T/r_both has 2 sites" \
-    "$BIN" compare "$T/r_both" "$T/r_both" --out "$T/r_cmp_sites"
-absent compare_sites_nothing_written "$T/r_cmp_sites"
+sens_out() { cut -d, -f1,2 "$T/r_sens_sites/sensitivity.csv" | grep -c "^$1,\"$2\"$"; }
+if [ "$(sens_out 'pain upper_trapezius_r' 'upper_trapezius_r_pain.local at the end')" = 1 ] &&
+    [ "$(sens_out 'pain levator_scapulae_r' 'levator_scapulae_r_pain.local at the end')" = 1 ] &&
+    [ "$(sens_out 'ppt levator_scapulae_r' 'PPT at the end (algometer ramp) at levator_scapulae_r')" = 1 ] &&
+    [ "$(sens_out 'stiffness levator_scapulae_r' 'levator_scapulae_r_band.stiffness at the end')" = 1 ] &&
+    [ "$(cut -d, -f1 "$T/r_sens_sites/sensitivity.csv" | sort -u | wc -l)" = 7 ]; then pass=$((pass + 1)); else
+    echo "FAIL sensitivity_sites_outputs: not one pain, ppt and stiffness per site:"; cut -d, -f1,2 "$T/r_sens_sites/sensitivity.csv"
+    fail=$((fail + 1)); fi
+
+# compare takes runs of several sites: its table holds every site's measurements (a site
+# column, matched per site), its figure the first site's curves; measurements.csv written
+# before the site column (seven fields) still reads, every row at the first site
+check compare_sites 0 "" "$BIN" compare "$T/r_meas" "$T/r_meas" --out "$T/r_cmp_sites"
+if head -1 "$T/r_cmp_sites/compare.csv" | grep -q '^label,kind,region,site,unit,t_s,' &&
+    grep -q '^pain local at levator_scapulae_r,pain,local,levator_scapulae_r,0-10,' "$T/r_cmp_sites/compare.csv" &&
+    grep -q '^pain local,pain,local,,0-10,' "$T/r_cmp_sites/compare.csv"; then pass=$((pass + 1)); else
+    echo "FAIL compare_sites_table: no per-site rows:"; cat "$T/r_cmp_sites/compare.csv"; fail=$((fail + 1)); fi
+mkdir -p "$T/r_meas7" && cp "$T/r_meas/manifest.json" "$T/r_meas/series.csv" "$T/r_meas7/" &&
+    cut -d, -f1-7 "$T/r_meas/measurements.csv" > "$T/r_meas7/measurements.csv"
+check compare_sites_7 0 "" "$BIN" compare "$T/r_meas7" "$T/r_meas" --out "$T/r_cmp_sites7"
 
 # ---- (c) bad input
 bad() { # NAME TEXT_WANTED SITES_LINES [EVENT_LINE]

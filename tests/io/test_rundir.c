@@ -371,10 +371,10 @@ static void full_run(void **state)
 
     /* measurements.csv: quoting of commas and quotes */
     csv = read_in(dir, "measurements.csv");
-    assert_true(strncmp(csv, "t_s,label,kind,region,value,unit,note\n", 38) == 0);
+    assert_true(strncmp(csv, "t_s,label,kind,region,value,unit,note,site\n", 43) == 0);
     assert_int_equal(count_lines(csv), 4);
-    assert_non_null(strstr(csv, ",\"PPT after, 5 min\",ppt,local,395,kPa,\n"));
-    assert_non_null(strstr(csv, ",\"pain \"\"now\"\"\",pain,temple_r,2.1,1,spontaneous\n"));
+    assert_non_null(strstr(csv, ",\"PPT after, 5 min\",ppt,local,395,kPa,,\n"));
+    assert_non_null(strstr(csv, ",\"pain \"\"now\"\"\",pain,temple_r,2.1,1,spontaneous,\n"));
     free(csv);
 
     /* manifest.json */
