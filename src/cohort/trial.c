@@ -6,14 +6,18 @@
  *      under the run's lock -- shifted by a random rotation of the seed: Cranley-Patterson)
  *      mapped through each parameter's truncated distribution;
  *   2. the phenotype's conditioning history with those parameters -> the start state;
- *   3. the first arm (paired) or the allocated one (randomised): the arm's compiled scenario
- *      from the patient's start state with the patient's parameters; the outcomes are the
- *      scenario's measurements at the design's time points, recorded by the examiner;
+ *   3. the first arm (paired) or the allocated one (randomised), up to its baseline time point
+ *      only: the arm's compiled scenario from the patient's start state with the patient's
+ *      parameters, stopped after its last baseline measurement;
  *   4. acceptance: the true PPT and spontaneous pain at the baseline time point (before any
  *      treatment) inside the population's ranges, else rejected (Britton et al. 2013);
  *   5. screening: the examiner's own noisy PPT, pain rating and palpation at baseline; the
  *      enrolment rule decides on those (so regression to the mean follows the selection);
- *   6. paired: the other arms, from the same start state.
+ *   6. enrolled: that arm whole (paired: every arm), from the same start state; the outcomes
+ *      are the scenario's measurements at the design's time points, recorded by the examiner.
+ * A patient who is rejected or not enrolled costs the history and the arm's days before its
+ * baseline, not the whole arm (the values at baseline are the same bits either way: the two
+ * runs stop the solver at the same times up to there).
  * A simulation that fails makes the patient "failed" with the reason; failed patients are
  * excluded from every comparison (the rule reported with the results).
  *
@@ -146,6 +150,7 @@ typedef struct job {
     int window;
     _Atomic int finished;       /* ordinals written, for progress */
     _Atomic int simulated;      /* patients this process ran */
+    _Atomic long long model_s;  /* model time this process simulated (histories and arms), whole seconds */
     mk_journal *journal;        /* NULL: no checkpoint */
 } job;
 
@@ -188,7 +193,7 @@ static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_desi
 }
 
 /* Simulate p (a copy: the patient's parameters and start state) recording only its end. */
-static mk_status run_copy(const job *j, const mk_protocol *p, const mk_trial_patient *pt, const double *y0,
+static mk_status run_copy(job *j, const mk_protocol *p, const mk_trial_patient *pt, const double *y0,
                           mk_run_result *res, mk_error *err)
 {
     mk_protocol c = *p;
@@ -201,12 +206,13 @@ static mk_status run_copy(const job *j, const mk_protocol *p, const mk_trial_pat
     mk_sim_opts_default(&so);
     so.solver = j->o->solver;
     mk_status rc = mk_simulate(j->d->abi, &c, j->anat, &so, res, err);
+    if (!rc) atomic_fetch_add(&j->model_s, llround(c.duration_s));
     free(c.params);
     return rc;
 }
 
 /* The history with the patient's parameters -> the start state. */
-static mk_status condition(const job *j, mk_trial_patient *pt, double *y0, mk_error *err)
+static mk_status condition(job *j, mk_trial_patient *pt, double *y0, mk_error *err)
 {
     const mk_trial_design *d = j->d;
     mk_run_result res;
@@ -264,14 +270,26 @@ static double assess(const job *j, int i, int a, int t, int o, double truth)
     }
 }
 
-static mk_status run_arm(const job *j, mk_trial_patient *pt, int a, const double *y0, mk_error *err)
+/* Run arm a (to its end, or with n_times 1 only up to its last baseline measurement: the
+ * measurements are in time order, so the arm's first ones up to that one, and the run stops
+ * there) and record the outcomes at its first n_times time points. */
+static mk_status run_arm(job *j, mk_trial_patient *pt, int a, int n_times, const double *y0, mk_error *err)
 {
     const mk_trial_design *d = j->d;
     int i = pt->index;
+    mk_protocol p = *d->arms[a].proto;
+    if (n_times < d->n_times) {
+        int last = 0;
+        for (int t = 0; t < n_times; t++)
+            for (int o = 0; o < d->n_outcomes; o++)
+                if (d->arms[a].meas[t][o] > last) last = d->arms[a].meas[t][o];
+        p.n_meas = last + 1;
+        p.duration_s = p.meas[last].t_s;
+    }
     mk_run_result res;
-    mk_status rc = run_copy(j, d->arms[a].proto, pt, y0, &res, err);
+    mk_status rc = run_copy(j, &p, pt, y0, &res, err);
     if (rc) return rc;
-    for (int t = 0; t < d->n_times; t++)
+    for (int t = 0; t < n_times; t++)
         for (int o = 0; o < d->n_outcomes; o++) {
             size_t k = mk_trial_slot(d, a, t, o);
             pt->truth[k] = res.meas[d->arms[a].meas[t][o]].value;
@@ -313,7 +331,7 @@ static mk_status arms_after_history(job *j, mk_trial_patient *pt, const double *
     int i = pt->index, first = 0;
     if (!d->paired) first = pt->arm = allocate_arm(d->n_arms, j->o->seed, i);
     /* the first (or allocated) arm: its baseline decides acceptance and enrolment */
-    mk_status rc = run_arm(j, pt, first, y0, err);
+    mk_status rc = run_arm(j, pt, first, 1, y0, err);
     if (rc) return rc;
     baseline_truth(d, pt, first);
     if (!(in_range(&d->accept_ppt, pt->true_ppt) && in_range(&d->accept_pain, pt->true_pain))) {
@@ -324,7 +342,7 @@ static mk_status arms_after_history(job *j, mk_trial_patient *pt, const double *
         pt->fate = MK_FATE_NOT_ENROLLED;
         return MK_OK;
     }
-    for (int a = first + 1; !rc && d->paired && a < d->n_arms; a++) rc = run_arm(j, pt, a, y0, err);
+    for (int a = first; !rc && a < (d->paired ? d->n_arms : first + 1); a++) rc = run_arm(j, pt, a, d->n_times, y0, err);
     if (!rc) pt->fate = MK_FATE_ANALYSED;
     return rc;
 }
@@ -525,6 +543,7 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_tria
     job j = {.d = d, .anat = d->anat, .o = o, .r = out};
     atomic_init(&j.finished, 0);
     atomic_init(&j.simulated, 0);
+    atomic_init(&j.model_s, 0);
     pthread_mutex_init(&j.lock, NULL);
     pthread_cond_init(&j.moved, NULL);
     mk_status rc = start(&j, err);
@@ -541,6 +560,7 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_tria
         return rc;
     }
     out->n_simulated = atomic_load(&j.simulated);
+    out->model_s = (double)atomic_load(&j.model_s);
     out->wall_s = mk_monotonic_s() - t0;
     *result = out;
     return MK_OK;

@@ -183,6 +183,8 @@ struct mk_trial_result {
     int threads;
     int n_resumed;                    /* patients read from the journal, not run */
     int n_simulated;                  /* patients this process simulated */
+    double model_s;                   /* model time those simulations covered (histories and arms; a
+                                         patient not enrolled runs an arm only to its baseline) */
     int window;                       /* patients held in memory at most while running */
     double wall_s;
     unsigned long long seed;

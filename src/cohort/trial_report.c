@@ -250,6 +250,9 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
     mk_buf_printf(b, "trial '%s' (%s), %d patients, seed %llu, %d worker thread%s, %.1f s (%.2f patients/s)\n", d->name,
                   d->file, r->n, r->seed, r->threads, r->threads == 1 ? "" : "s", r->wall_s,
                   r->wall_s > 0 ? r->n / r->wall_s : 0.0);
+    if (r->n_simulated > 0)
+        mk_buf_printf(b, "model time simulated: %.1f days (histories and arms), %.1f days per patient simulated here\n",
+                      r->model_s / 86400, r->model_s / 86400 / r->n_simulated);
     rules_text(d, b);
     flow_text(r, b);
     mk_buf_printf(b, "\n%-24s %-14s %-12s %5s %5s %9s %20s %7s %18s %8s\n", "comparison", "outcome", "time", "n_a", "n_b",

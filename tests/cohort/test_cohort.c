@@ -280,6 +280,40 @@ static void test_failed_patients(void **state)
 }
 
 
+/* No wasted work (issue 11 item 6): a patient the acceptance rule rejects costs the history and
+ * the arm up to its baseline time point, not the whole arm; one accepted costs the whole arms. */
+static void test_rejected_patients_stop_at_baseline(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    double history_s = d->history->duration_s, baseline_s = 0;
+    for (int o = 0; o < d->n_outcomes; o++) {
+        double t = d->arms[0].proto->meas[d->arms[0].meas[0][o]].t_s;
+        if (t > baseline_s) baseline_s = t;
+    }
+    assert_true(baseline_s > 0 && baseline_s < d->arms[0].proto->duration_s / 2);
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.patients = 3;
+    mk_trial_result *r = NULL;
+    mk_error err = {0};
+    d->accept_ppt = (mk_trial_range){1, 1.0, 2.0}; /* no PPT is 1-2 kPa: every patient rejected */
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(r->n_rejected, 3);
+    assert_true(r->model_s == 3 * (history_s + baseline_s)); /* whole seconds: exact */
+    mk_trial_result_free(r);
+    d->accept_ppt = (mk_trial_range){1, 0.0, 1e9};
+    d->enrol_ppt = (mk_trial_range){0};
+    d->need_palpation = 0;
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(r->n_analysed, 3);
+    /* paired: the first arm to its baseline, then both arms whole */
+    double arms_s = d->arms[0].proto->duration_s + d->arms[1].proto->duration_s;
+    assert_true(r->model_s == 3 * (history_s + baseline_s + arms_s));
+    mk_trial_result_free(r);
+    mk_trial_free(d);
+}
+
 /* ---------------------------------------------------------------- the journal (checkpoint) */
 
 /* The three CSV outputs of a run with options o, or NULL with the error in err. */
@@ -704,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_bit_identical_threads),
         cmocka_unit_test(test_failed_patients),
+        cmocka_unit_test(test_rejected_patients_stop_at_baseline),
         cmocka_unit_test(test_bad_designs),
         cmocka_unit_test(test_journal_resume),
         cmocka_unit_test(test_journal_failures),
