@@ -328,7 +328,7 @@ static int bench_scipy(const mk_model_abi *site)
         {MK_JAC_DIFFERENCES, MK_LINSOL_DENSE, "dense LU, finite-difference Jacobian"},
         {MK_JAC_AUTO, MK_LINSOL_DENSE, "dense LU, analytic Jacobian"},
         {MK_JAC_AUTO, MK_LINSOL_KLU, "sparse KLU, analytic Jacobian"},
-        {MK_JAC_AUTO, MK_LINSOL_SPLU, "own sparse LU (pivot order fixed per start), analytic Jacobian"},
+        {MK_JAC_AUTO, MK_LINSOL_SPLU, "own sparse LU (pivot order kept while it passes the threshold), analytic Jacobian"},
         {MK_JAC_AUTO, MK_LINSOL_AUTO, "the default"},
     };
     for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {

@@ -202,7 +202,7 @@ typedef struct mk_solver_opts {
                             * analytic Jacobian, KLU above 200 states, dense with finite
                             * differences), MK_LINSOL_DENSE,
                             * MK_LINSOL_KLU (SuiteSparse's sparse LU) or MK_LINSOL_SPLU (myoknot's
-                            * sparse LU, pivot order fixed at each start); both sparse ones need
+                            * sparse LU, pivot order chosen on a pattern's first matrix); both sparse ones need
                             * the model's analytic Jacobian */
 } mk_solver_opts;
 

@@ -118,6 +118,31 @@ static void test_repivots_when_the_order_fails(void **state)
     assert_true(mk_splu_pivotings(fx->ls) > p);
 }
 
+/* A (re)start of CVODE (SUNLinSolInitialize) keeps the order when the next matrix of the same
+ * pattern passes the threshold test that chose it; a matrix whose kept first pivot fell below
+ * THRESHOLD (0.1) of its column's largest entry, though far above the pivot-ratio test's
+ * uround^(2/3), has it chosen again, with the right answer. */
+static void test_restart_keeps_a_passing_order(void **state)
+{
+    fixture *fx = *state;
+    static const double a[N][N] = {
+        {4, 1, 0, 0, 0}, {1, 4, 1, 0, 0}, {0, 1, 4, 1, 0}, {0, 0, 1, 4, 1}, {0, 0, 0, 1, 4}};
+    assert_int_equal(SUNLinSolInitialize(fx->ls), SUNLS_SUCCESS);
+    solves(fx, k_offdiag); /* another pattern first: the order of a's is chosen on a */
+    solves(fx, a);
+    long p = mk_splu_pivotings(fx->ls);
+    double b[N][N];
+    memcpy(b, a, sizeof b);
+    b[0][0] = 3.0, b[2][2] = 5.0; /* other values, every pivot still the largest of its column */
+    assert_int_equal(SUNLinSolInitialize(fx->ls), SUNLS_SUCCESS);
+    solves(fx, b);
+    assert_int_equal(mk_splu_pivotings(fx->ls), p);
+    b[0][0] = 0.05; /* the first pivot (0, 0): 0.05 < 0.1 x |b[1][0]| */
+    assert_int_equal(SUNLinSolInitialize(fx->ls), SUNLS_SUCCESS);
+    solves(fx, b);
+    assert_int_equal(mk_splu_pivotings(fx->ls), p + 1);
+}
+
 /* A new pattern after the first: a new order, the right answer. */
 static void test_new_pattern(void **state)
 {
@@ -150,6 +175,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pivot_off_the_diagonal),
         cmocka_unit_test(test_repivots_when_the_order_fails),
+        cmocka_unit_test(test_restart_keeps_a_passing_order),
         cmocka_unit_test(test_new_pattern),
         cmocka_unit_test(test_singular),
     };
