@@ -284,7 +284,8 @@ static mk_status run_arm(job *j, mk_trial_patient *pt, int a, int n_times, const
             for (int o = 0; o < d->n_outcomes; o++)
                 if (d->arms[a].meas[t][o] > last) last = d->arms[a].meas[t][o];
         p.n_meas = last + 1;
-        p.duration_s = p.meas[last].t_s;
+        /* a baseline at the start is taken before the first step: a second's run still takes it */
+        p.duration_s = p.meas[last].t_s > 0 ? p.meas[last].t_s : fmin(1.0, p.duration_s);
     }
     mk_run_result res;
     mk_status rc = run_copy(j, &p, pt, y0, &res, err);

@@ -312,6 +312,16 @@ static void test_rejected_patients_stop_at_baseline(void **state)
     assert_true(r->model_s == 3 * (history_s + baseline_s + arms_s));
     mk_trial_result_free(r);
     mk_trial_free(d);
+    /* a baseline at the arm's start: the stopped arm still runs (its first second), no failure */
+    d = load("tiny_zero.yaml");
+    history_s = d->history->duration_s;
+    d->accept_ppt = (mk_trial_range){1, 1.0, 2.0};
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(r->n_failed, 0);
+    assert_int_equal(r->n_rejected, 3);
+    assert_true(r->model_s == 3 * (history_s + 1));
+    mk_trial_result_free(r);
+    mk_trial_free(d);
 }
 
 /* ---------------------------------------------------------------- the journal (checkpoint) */
