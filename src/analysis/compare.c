@@ -74,12 +74,33 @@ static void run_name(mk_compare_run *r)
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sc, "name");
         if (cJSON_IsString(nm) && nm->valuestring[0]) name = nm->valuestring;
     }
-    /* two runs of one scenario (a --set apart) are told apart by their folders */
+    /* without a scenario name, the folder's (runs sharing a name: distinct_names) */
     const char *base = strrchr(r->dir, '/');
     base = base && base[1] ? base + 1 : r->dir;
     r->name = mk_strdup(name ? name : base);
     cJSON_Delete(root);
     free(text);
+}
+
+/* Runs of one scenario (a --set apart) share its name: each such run is then named by its
+ * folder too ("stretching_programme (runs/a)"), so the table's columns and the legend tell
+ * them apart. */
+static mk_status distinct_names(mk_compare *c, mk_error *err)
+{
+    int shared[MK_COMPARE_MAX_RUNS] = {0};
+    for (int a = 0; a < c->n_runs; a++)
+        for (int b = 0; b < c->n_runs; b++)
+            if (a != b && !strcmp(c->run[a].name, c->run[b].name)) shared[a] = 1;
+    for (int k = 0; k < c->n_runs; k++) {
+        if (!shared[k]) continue;
+        size_t n = strlen(c->run[k].name) + strlen(c->run[k].dir) + 4;
+        char *name = mk_malloc(n);
+        if (!name) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        snprintf(name, n, "%s (%s)", c->run[k].name, c->run[k].dir);
+        free(c->run[k].name);
+        c->run[k].name = name;
+    }
+    return MK_OK;
 }
 
 static mk_status grow_series(mk_compare_run *r, int *cap)
@@ -313,6 +334,7 @@ mk_status mk_compare_load(const char *const *dirs, int n, mk_compare *out, mk_er
         if (!rc) rc = load_series(r, err);
         if (!rc) rc = load_meas(out, k, err);
     }
+    if (!rc) rc = distinct_names(out, err);
     if (rc) mk_compare_free(out);
     return rc;
 }
@@ -365,7 +387,8 @@ void mk_compare_table(const mk_compare *c, mk_buf *text, mk_buf *csv)
     }
     mk_buf_puts(csv, "\n");
     for (int k = 0; k < c->n_runs; k++)
-        mk_buf_printf(text, "  run %c: %s (%s)\n", 'A' + k, c->run[k].name, c->run[k].dir);
+        if (strstr(c->run[k].name, c->run[k].dir)) mk_buf_printf(text, "  run %c: %s\n", 'A' + k, c->run[k].name);
+        else mk_buf_printf(text, "  run %c: %s (%s)\n", 'A' + k, c->run[k].name, c->run[k].dir);
     mk_buf_printf(text, "\n  %-30s %-10s", "measurement", "unit");
     for (int k = 0; k < c->n_runs; k++) mk_buf_printf(text, " %10c", 'A' + k);
     for (int k = 1; k < c->n_runs; k++) mk_buf_printf(text, " %6c - A %9s", 'A' + k, "");
