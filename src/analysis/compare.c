@@ -83,8 +83,8 @@ static void run_name(mk_compare_run *r)
 }
 
 /* Runs of one scenario (a --set apart) share its name: each such run is then named by its
- * folder too ("stretching_programme (runs/a)"), so the table's columns and the legend tell
- * them apart. */
+ * folder's last component too ("stretching_programme (a)" for runs/a), so the table's columns
+ * and the legend tell them apart. */
 static mk_status distinct_names(mk_compare *c, mk_error *err)
 {
     int shared[MK_COMPARE_MAX_RUNS] = {0};
@@ -93,10 +93,15 @@ static mk_status distinct_names(mk_compare *c, mk_error *err)
             if (a != b && !strcmp(c->run[a].name, c->run[b].name)) shared[a] = 1;
     for (int k = 0; k < c->n_runs; k++) {
         if (!shared[k]) continue;
-        size_t n = strlen(c->run[k].name) + strlen(c->run[k].dir) + 4;
+        const char *dir = c->run[k].dir;
+        size_t len = strlen(dir);
+        while (len > 1 && dir[len - 1] == '/') len--;
+        size_t start = len;
+        while (start > 0 && dir[start - 1] != '/') start--;
+        size_t n = strlen(c->run[k].name) + (len - start) + 4;
         char *name = mk_malloc(n);
         if (!name) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        snprintf(name, n, "%s (%s)", c->run[k].name, c->run[k].dir);
+        snprintf(name, n, "%s (%.*s)", c->run[k].name, (int)(len - start), dir + start);
         free(c->run[k].name);
         c->run[k].name = name;
     }
@@ -387,8 +392,7 @@ void mk_compare_table(const mk_compare *c, mk_buf *text, mk_buf *csv)
     }
     mk_buf_puts(csv, "\n");
     for (int k = 0; k < c->n_runs; k++)
-        if (strstr(c->run[k].name, c->run[k].dir)) mk_buf_printf(text, "  run %c: %s\n", 'A' + k, c->run[k].name);
-        else mk_buf_printf(text, "  run %c: %s (%s)\n", 'A' + k, c->run[k].name, c->run[k].dir);
+        mk_buf_printf(text, "  run %c: %s (%s)\n", 'A' + k, c->run[k].name, c->run[k].dir);
     mk_buf_printf(text, "\n  %-30s %-10s", "measurement", "unit");
     for (int k = 0; k < c->n_runs; k++) mk_buf_printf(text, " %10c", 'A' + k);
     for (int k = 1; k < c->n_runs; k++) mk_buf_printf(text, " %6c - A %9s", 'A' + k, "");

@@ -44,9 +44,11 @@ rows=$(wc -l < "$T/wide/series.csv")
 [ "$rows" = 1442 ] && ok || bad "--wide: $rows lines, want 1442 (a header and 1441 minutes)"
 grep -q '^34200,1,09:30:00,' "$T/wide/series.csv" && ok || bad "--wide: no row '34200,1,09:30:00' (day and clock)"
 grep -q '^86400,2,00:00:00,' "$T/wide/series.csv" && ok || bad "--wide: no row '86400,2,00:00:00' (the next day)"
-# compare reads a wide series as it reads a long one: the same figure
-check "compare a long and a wide run" 0 "" "$BIN" compare "$T/full" "$T/wide" --out "$T/cmp_wide"
-check "compare two long runs" 0 "" "$BIN" compare "$T/full" "$T/full" --out "$T/cmp_long"
+# compare reads a wide series as it reads a long one: the same figure (the runs in folders of
+# one name, so that their labels, the scenario's name and the folder's, are the same too)
+mkdir -p "$T/l" "$T/w" && cp -r "$T/full" "$T/l/run" && cp -r "$T/wide" "$T/w/run"
+check "compare a long and a wide run" 0 "" "$BIN" compare "$T/l/run" "$T/w/run" --out "$T/cmp_wide"
+check "compare two long runs" 0 "" "$BIN" compare "$T/l/run" "$T/l/run" --out "$T/cmp_long"
 cmp -s "$T/cmp_wide/compare.png" "$T/cmp_long/compare.png" && ok || bad "compare draws a wide series differently"
 
 # --hdf5: series.h5 read with HDF5 alone is the CSV's rows, with the provenance
