@@ -60,26 +60,38 @@ static mk_status read_file(const char *dir, const char *name, char **text, char 
 
 /* ---------------------------------------------------------------- one run */
 
-/* The scenario's name from manifest.json, else the folder's: a name is not worth an error */
-static void run_name(mk_compare_run *r)
+/* The last component of a folder's path ("a" for "runs/a/"): its start, its length in *len. */
+static const char *folder_name(const char *dir, int *len)
 {
-    char path[4200];
-    char *text = NULL;
-    const char *name = NULL;
-    cJSON *root = NULL;
+    size_t end = strlen(dir);
+    while (end > 1 && dir[end - 1] == '/') end--;
+    size_t start = end;
+    while (start > 0 && dir[start - 1] != '/') start--;
+    *len = (int)(end - start);
+    return dir + start;
+}
+
+/* manifest.json of the run, parsed (NULL if absent or unreadable: the name falls back to the
+ * folder's, and a missing series is reported by load_series) */
+static cJSON *read_manifest(const mk_compare_run *r)
+{
+    char path[4200], *text = NULL;
     mk_error ignore = {0};
-    if (!read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) {
-        root = cJSON_Parse(text);
-        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
-        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sc, "name");
-        if (cJSON_IsString(nm) && nm->valuestring[0]) name = nm->valuestring;
-    }
-    /* without a scenario name, the folder's (runs sharing a name: distinct_names) */
-    const char *base = strrchr(r->dir, '/');
-    base = base && base[1] ? base + 1 : r->dir;
-    r->name = mk_strdup(name ? name : base);
-    cJSON_Delete(root);
+    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return NULL;
+    cJSON *root = cJSON_Parse(text);
     free(text);
+    return root;
+}
+
+/* The scenario's name from the manifest, else the folder's: a name is not worth an error */
+static void run_name(mk_compare_run *r, const cJSON *manifest)
+{
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(manifest, "scenario");
+    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sc, "name");
+    int len;
+    const char *base = folder_name(r->dir, &len);
+    if (cJSON_IsString(nm) && nm->valuestring[0]) r->name = mk_strdup(nm->valuestring);
+    else r->name = mk_strndup(len ? base : r->dir, len ? (size_t)len : strlen(r->dir));
 }
 
 /* Runs of one scenario (a --set apart) share its name: each such run is then named by its
@@ -93,15 +105,12 @@ static mk_status distinct_names(mk_compare *c, mk_error *err)
             if (a != b && !strcmp(c->run[a].name, c->run[b].name)) shared[a] = 1;
     for (int k = 0; k < c->n_runs; k++) {
         if (!shared[k]) continue;
-        const char *dir = c->run[k].dir;
-        size_t len = strlen(dir);
-        while (len > 1 && dir[len - 1] == '/') len--;
-        size_t start = len;
-        while (start > 0 && dir[start - 1] != '/') start--;
-        size_t n = strlen(c->run[k].name) + (len - start) + 4;
+        int len;
+        const char *base = folder_name(c->run[k].dir, &len);
+        size_t n = strlen(c->run[k].name) + (size_t)len + 4;
         char *name = mk_malloc(n);
         if (!name) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        snprintf(name, n, "%s (%.*s)", c->run[k].name, (int)(len - start), dir + start);
+        snprintf(name, n, "%s (%.*s)", c->run[k].name, len, base);
         free(c->run[k].name);
         c->run[k].name = name;
     }
@@ -123,41 +132,28 @@ static mk_status grow_series(mk_compare_run *r, int *cap)
     return MK_OK;
 }
 
-/* series.csv, long format: t_s,variable,unit,value; rows of one time are consecutive */
 /* The series columns of the site's local pain and band stiffness: the labels pain_local and
- * band_stiffness of the run's model, from manifest.json ("" where the run has none). */
-static void label_columns(const mk_compare_run *r, char *pain, char *stiff, size_t size)
+ * band_stiffness of the run's model, from the manifest ("" where the run has none). */
+static void label_columns(const cJSON *manifest, char *pain, char *stiff, size_t size)
 {
-    char path[4200], *text = NULL;
-    mk_error ignore = {0};
-    pain[0] = stiff[0] = 0;
-    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return;
-    cJSON *root = cJSON_Parse(text);
-    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(manifest, "model");
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(model, "labels");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(labels, "pain_local");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(labels, "band_stiffness");
+    pain[0] = stiff[0] = 0;
     if (cJSON_IsString(p)) snprintf(pain, size, "%s", p->valuestring);
     if (cJSON_IsString(st)) snprintf(stiff, size, "%s", st->valuestring);
-    cJSON_Delete(root);
-    free(text);
 }
 
 /* A run of several sites (manifest.json's scenario.sites): its series' unprefixed labels are
  * its first site's, so that site is the one drawn, and named on the figure. */
-static void read_sites(mk_compare_run *r)
+static void read_sites(mk_compare_run *r, const cJSON *manifest)
 {
-    char path[4200], *text = NULL;
-    mk_error ignore = {0};
-    if (read_file(r->dir, "manifest.json", &text, path, sizeof path, &ignore)) return; /* read again below */
-    cJSON *root = cJSON_Parse(text);
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(manifest, "scenario");
     const cJSON *sites = cJSON_GetObjectItemCaseSensitive(sc, "sites");
     r->n_sites = cJSON_IsArray(sites) ? cJSON_GetArraySize(sites) : 0;
     const cJSON *first = cJSON_GetArrayItem(sites, 0);
     if (r->n_sites > 1 && cJSON_IsString(first)) snprintf(r->first_site, sizeof r->first_site, "%s", first->valuestring);
-    cJSON_Delete(root);
-    free(text);
 }
 
 /* One time of the series: a new row, or the last one if t is its time. */
@@ -208,10 +204,10 @@ static mk_status load_series_wide(mk_compare_run *r, char *s, char **f, int n_he
 }
 
 /* series.csv, long (t_s,variable,unit,value; rows of one time consecutive) or wide */
-static mk_status load_series(mk_compare_run *r, mk_error *err)
+static mk_status load_series(mk_compare_run *r, const cJSON *manifest, mk_error *err)
 {
     char path[4200], *text = NULL, pain_col[160], stiff_col[160];
-    label_columns(r, pain_col, stiff_col, sizeof pain_col);
+    label_columns(manifest, pain_col, stiff_col, sizeof pain_col);
     mk_status rc = read_file(r->dir, "series.csv", &text, path, sizeof path, err);
     if (rc) return rc;
     char *s = text, **f = mk_malloc(WIDE_MAX_COLS * sizeof *f);
@@ -333,10 +329,12 @@ mk_status mk_compare_load(const char *const *dirs, int n, mk_compare *out, mk_er
         out->n_runs++;
         r->dir = mk_strdup(dirs[k]);
         if (!r->dir) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        if (!rc) run_name(r);
+        cJSON *manifest = rc ? NULL : read_manifest(r); /* read once for name, sites and labels */
+        if (!rc) run_name(r, manifest);
         if (!rc && !r->name) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        if (!rc) read_sites(r);
-        if (!rc) rc = load_series(r, err);
+        if (!rc) read_sites(r, manifest);
+        if (!rc) rc = load_series(r, manifest, err);
+        cJSON_Delete(manifest);
         if (!rc) rc = load_meas(out, k, err);
     }
     if (!rc) rc = distinct_names(out, err);

@@ -111,6 +111,19 @@ double mk_sens_to_value(const mk_morris_factor *f, double u)
     return f->lo + u * (f->hi - f->lo);
 }
 
+/* Output o as the value of state or variable sym at the end: measurement m, named and with
+ * its unit (out_label[o] already set: it labels the measurement). */
+static void output_meas(const mk_model_abi *abi, const char *sym, mk_measurement *m, mk_sens_run *rs, int o)
+{
+    int is = mk_abi_find(abi, MK_SYM_STATE, sym), iv = mk_abi_find(abi, MK_SYM_VAR, sym);
+    m->kind = MK_MEAS_OUTPUT;
+    snprintf(m->output, sizeof m->output, "%s", sym);
+    snprintf(m->label, sizeof m->label, "%.63s", rs->out_label[o]);
+    snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", sym);
+    snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s",
+             is >= 0 ? abi->states[is].unit : iv >= 0 ? abi->vars[iv].unit : "");
+}
+
 /* One output of a named kind (ppt, pain, stiffness) at site i of a scenario with several sites
  * (prefix "levator_scapulae_r"), or at the only site (prefix ""): appended to rs.  The PPT is
  * the scenario's last PPT measurement at that site, or else an algometer ramp there at the end;
@@ -157,13 +170,7 @@ static mk_status add_site_output(const mk_model_abi *abi, const mk_protocol *p, 
                  prefix[0] ? " at " : "", prefix);
         snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "kPa");
     } else {
-        int is = mk_abi_find(abi, MK_SYM_STATE, sym), iv = mk_abi_find(abi, MK_SYM_VAR, sym);
-        m->kind = MK_MEAS_OUTPUT;
-        snprintf(m->output, sizeof m->output, "%s", sym);
-        snprintf(m->label, sizeof m->label, "%.63s", rs->out_label[o]);
-        snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", sym);
-        snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s",
-                 is >= 0 ? abi->states[is].unit : iv >= 0 ? abi->vars[iv].unit : "");
+        output_meas(abi, sym, m, rs, o);
     }
     rs->meas_of[o] = p->n_meas + (*n_extra)++;
     rs->n_out++;
@@ -176,20 +183,15 @@ static mk_status add_named_output(const mk_model_abi *abi, const mk_protocol *p,
 {
     if (rs->n_out == MK_MORRIS_MAX_OUTPUTS)
         return mk_fail(err, MK_ERR_INVALID, "at most %d outputs", MK_MORRIS_MAX_OUTPUTS);
-    int is = mk_abi_find(abi, MK_SYM_STATE, name), iv = mk_abi_find(abi, MK_SYM_VAR, name);
-    if (is < 0 && iv < 0)
+    if (mk_abi_find(abi, MK_SYM_STATE, name) < 0 && mk_abi_find(abi, MK_SYM_VAR, name) < 0)
         return mk_fail(err, MK_ERR_NAME, "output '%s': model '%s' has no state or variable '%s'", name, abi->name,
                        name);
     int o = rs->n_out;
     mk_measurement *m = &rs->meas[p->n_meas + *n_extra];
     memset(m, 0, sizeof *m);
     m->t_s = p->duration_s;
-    m->kind = MK_MEAS_OUTPUT;
-    snprintf(m->output, sizeof m->output, "%s", name);
-    snprintf(m->label, sizeof m->label, "%.63s", name);
     snprintf(rs->out_label[o], sizeof rs->out_label[o], "%.31s", name);
-    snprintf(rs->out_name[o], sizeof rs->out_name[o], "%s at the end", name);
-    snprintf(rs->out_unit[o], sizeof rs->out_unit[o], "%.31s", is >= 0 ? abi->states[is].unit : abi->vars[iv].unit);
+    output_meas(abi, name, m, rs, o);
     rs->meas_of[o] = p->n_meas + (*n_extra)++;
     rs->n_out++;
     return MK_OK;
