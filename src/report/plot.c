@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include <plplot.h>
-#include <png.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "report/plot.h"
+#include "report/png.h"
 
 /* ---------------------------------------------------------------- the session */
 
@@ -74,7 +74,7 @@ static void page_begin(const mk_plot_page *pg, unsigned char *pix)
         r[n] = c->r, g[n] = c->g, b[n] = c->b, a[n] = c->a;
     }
     /* Cairo draws into our RGB buffer (white: memcairo keeps what the buffer holds as the
-     * background, where pngcairo would paint cmap0[0]); write_png then encodes it */
+     * background, where pngcairo would paint cmap0[0]); mk_png_write then encodes it */
     plsdev("memcairo");
     plspage(150.0, 150.0, pg->width_px, pg->height_px, 0, 0);
     plsmem(pg->width_px, pg->height_px, pix);
@@ -136,60 +136,6 @@ static mk_status draw_locked(const mk_plot_page *pg, unsigned char *pix, mk_plot
     return rc;
 }
 
-/* The RGB image as a PNG on f.  Why not pngcairo: cairo writes with libpng's defaults (zlib
- * level 6 and the adaptive choice among five filters for every row), and that encoding took
- * two thirds of the figures' time.  One filter (Up: the figures are mostly flat colour and
- * horizontal structure) and zlib's fastest level make the same pixels 4x faster, in a file
- * about a third larger.  libpng's errors come back through its jump buffer.  The bytes go
- * through the sticky writer (core/file.h), so a failed write keeps its errno ("File too large")
- * for mk_file_commit's message instead of a bare stream error flag. */
-static void png_put(png_structp png, png_bytep data, size_t len) { mk_file_put(png_get_io_ptr(png), data, len); }
-static void png_flush(png_structp png) { (void)png; } /* mk_file_commit flushes and syncs */
-
-/* libpng's own error and warning functions print to stderr (the library never prints): these
- * keep the first message for the error instead, and an error jumps back to write_png. */
-typedef struct png_msg {
-    char text[200];
-} png_msg;
-
-static void png_on_error(png_structp png, png_const_charp msg)
-{
-    png_msg *m = png_get_error_ptr(png);
-    if (m && !m->text[0]) snprintf(m->text, sizeof m->text, "%s", msg ? msg : "unknown error");
-    png_longjmp(png, 1);
-}
-
-static void png_on_warning(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg; /* a warning does not stop the encoder; nothing is printed */
-}
-
-static mk_status write_png(mk_file_out *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err)
-{
-    png_msg msg = {{0}};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &msg, png_on_error, png_on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) {
-        png_destroy_write_struct(&png, NULL);
-        return mk_fail(err, MK_ERR_NOMEM, "out of memory encoding figure %s", path);
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        return mk_fail(err, MK_ERR_IO, "cannot encode figure %s as PNG: %s", path, msg.text[0] ? msg.text : "libpng failed");
-    }
-    png_set_write_fn(png, f, png_put, png_flush);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
-    png_set_compression_level(png, 1);
-    png_write_info(png, info);
-    for (int y = 0; y < h; y++) png_write_row(png, pix + (size_t)y * (size_t)w * 3);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    return MK_OK;
-}
-
 mk_status mk_plot_draw(const mk_plot_page *pg, mk_plot_draw_fn draw, const void *ctx, mk_error *err)
 {
     return mk_plot_draw_painted(pg, NULL, draw, ctx, err);
@@ -235,7 +181,7 @@ mk_status mk_plot_draw_painted(const mk_plot_page *pg, mk_plot_paint_fn paint, m
     pthread_mutex_unlock(&g_pl.lock);
     free(xs);
     free(ys);
-    if (!rc) rc = write_png(&out, pix, pg->width_px, pg->height_px, path, err);
+    if (!rc) rc = mk_png_write(&out, pix, pg->width_px, pg->height_px, path, err); /* report/png.h */
     free(pix);
     if (!rc) return mk_file_commit(&out, err); /* "cannot write PATH: <why>" */
     mk_file_abort(&out);

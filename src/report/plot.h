@@ -63,8 +63,8 @@ typedef void (*mk_plot_draw_fn)(const void *ctx, double *xs, double *ys);
 
 /* Draw one PNG figure: check that the file can be written and that PLplot's cairo devices
  * exist, then, under the lock and on a stream of its own, set the page up and call draw.
- * PLplot's memcairo device draws into memory and plot.c encodes the PNG with libpng (fast
- * settings, the same pixels as pngcairo) into a temporary file beside page->path
+ * PLplot's memcairo device draws into memory and report/png.c encodes the PNG (the same
+ * pixels as pngcairo, a few times faster) into a temporary file beside page->path
  * (core/file.h), which replaces page->path only when completely written, so a failed write
  * (a full disk) is an error naming the figure. */
 mk_status mk_plot_draw(const mk_plot_page *page, mk_plot_draw_fn draw, const void *ctx, mk_error *err);
