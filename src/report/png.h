@@ -6,7 +6,7 @@
  * are short runs at lines, text and edges.  A general deflate (zlib at level 1) spent about
  * 0.06 s of CPU on the default run's five figures looking for matches that are almost all
  * runs; this encoder codes exactly those: runs of a repeated byte (distance 1) and of a
- * repeated pixel (distance 3), everything else as literals, with deflate's fixed Huffman codes.
+ * repeated pixel (distance 3), everything else as literals, with Huffman codes made per block.
  * The pixels are the same (a PNG is lossless); the file is a valid PNG any decoder reads
  * (tests/report/test_png.c inflates it with zlib and compares every pixel).
  */
