@@ -100,6 +100,12 @@ static uint32_t reverse_bits(uint32_t v, int n)
     return r;
 }
 
+static int cmp_u64(const void *p, const void *q)
+{
+    uint64_t a = *(const uint64_t *)p, b = *(const uint64_t *)q;
+    return (a > b) - (a < b);
+}
+
 /* Lengths of a Huffman code for n <= 288 symbols with these counts (0: unused, length 0), none
  * longer than max_bits: a tree by the two-queue method over the counts sorted, and while it is
  * too deep, the counts halved (keeping every used symbol) and the tree built again. */
@@ -116,13 +122,10 @@ static void huff_lengths(const uint32_t *count, int n, int max_bits, uint8_t *le
     if (m == 1) len[sym[0]] = 1;
     if (m < 2) return;
     for (;;) {
-        for (int i = 1; i < m; i++) /* insertion sort by count, then symbol: deterministic */
-            for (int j = i; j > 0 && (c[sym[j - 1]] > c[sym[j]] ||
-                                      (c[sym[j - 1]] == c[sym[j]] && sym[j - 1] > sym[j])); j--) {
-                int t = sym[j];
-                sym[j] = sym[j - 1], sym[j - 1] = t;
-            }
-        for (int i = 0; i < m; i++) w[i] = c[sym[i]];
+        uint64_t key[288]; /* by count, then symbol: deterministic */
+        for (int i = 0; i < m; i++) key[i] = (uint64_t)c[sym[i]] << 9 | (uint64_t)sym[i];
+        qsort(key, (size_t)m, sizeof *key, cmp_u64);
+        for (int i = 0; i < m; i++) sym[i] = (int)(key[i] & 511u), w[i] = c[sym[i]];
         int leaf = 0, node = m, made = m; /* leaves 0..m-1, inner nodes m.. in order of weight */
         for (; made < 2 * m - 1; made++) {
             int pick[2];
