@@ -167,17 +167,46 @@ static heap_item heap_pop(heap *h)
     return top;
 }
 
-/* the inside cell nearest to (x, y), -1 if the body is empty */
-static int snap(const int *label, double x, double y)
+/* the inside cell nearest to (x, y), the first in cell order of equally near ones; -1 if the
+ * body is empty */
+static int snap_scan(const int *label, double x, double y)
 {
-    int i0 = (int)floor(x * NX), j0 = (int)floor(y * NY);
-    if (i0 >= 0 && i0 < NX && j0 >= 0 && j0 < NY && label[j0 * NX + i0] != -1) return j0 * NX + i0;
     int best = -1;
     double bd = 1e300;
     for (int c = 0; c < N_CELLS; c++) {
         if (label[c] == -1) continue;
         double dx = (cell_x(c % NX) - x) * ASPECT, dy = cell_y(c / NX) - y;
         if (dx * dx + dy * dy < bd) bd = dx * dx + dy * dy, best = c;
+    }
+    return best;
+}
+
+/* snap_scan's answer, searched in square rings of cells round the one holding (x, y): a cell
+ * r rings out is at least (r - 0.5) cell widths away, so the search stops a ring after no
+ * nearer or equally near cell can be left.  Region centres on the outline (temple, shoulder,
+ * elbow, ...) fall just outside it: scanning all 148,000 cells for each of them was a fifth
+ * of the partition's time. */
+static int snap(const int *label, double x, double y)
+{
+    int i0 = (int)floor(x * NX), j0 = (int)floor(y * NY);
+    if (!(i0 >= 0 && i0 < NX && j0 >= 0 && j0 < NY)) return snap_scan(label, x, y);
+    if (label[j0 * NX + i0] != -1) return j0 * NX + i0;
+    int best = -1;
+    double bd = 1e300, h = fmin(ASPECT / NX, 1.0 / NY);
+    for (int r = 1; r < NX + NY; r++) {
+        double lb = (r - 1.5) * h; /* a ring of slack below (r - 0.5) h */
+        if (best >= 0 && lb > 0 && lb * lb > bd) break;
+        for (int j = j0 - r; j <= j0 + r; j++) {
+            if (j < 0 || j >= NY) continue;
+            int step = j == j0 - r || j == j0 + r ? 1 : 2 * r; /* the ring's top and bottom rows whole */
+            for (int i = i0 - r; i <= i0 + r; i += step) {
+                int c = j * NX + i;
+                if (i < 0 || i >= NX || label[c] == -1) continue;
+                double dx = (cell_x(c % NX) - x) * ASPECT, dy = cell_y(c / NX) - y;
+                double d = dx * dx + dy * dy;
+                if (d < bd || (d == bd && c < best)) bd = d, best = c;
+            }
+        }
     }
     return best;
 }
