@@ -3,7 +3,7 @@
 # Each package and why it is here is listed in README.md ("Dependencies").
 set -eu
 PKGS="build-essential cmake pkg-config dpkg-dev xz-utils
-libsundials-dev libsuitesparse-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo zlib1g-dev libcmocka-dev libsbml5-dev libnlopt-dev liblapack-dev libgsl-dev librandom123-dev libopenmpi-dev openmpi-bin libhdf5-dev"
+libsundials-dev libsuitesparse-dev libudunits2-dev libyaml-dev libcjson-dev libplplot-dev plplot-driver-cairo libcairo2-dev zlib1g-dev libcmocka-dev libsbml5-dev libnlopt-dev liblapack-dev libgsl-dev librandom123-dev libopenmpi-dev openmpi-bin libhdf5-dev"
 
 # Packages only the Python cross-checks need (tests/lang/model_py, make bench: SciPy BDF),
 # and the Python package python/myoknot (cffi's ABI mode over libmyoknot.so, NumPy arrays;

@@ -598,7 +598,7 @@ static layout page_layout(int n_maps)
  * bm_draw lays over them trims the patches to the outline, antialiased).  Painted straight
  * into the page: as PLplot fills (a rectangle per run of equal cells in a row) they were some
  * 13,000 Cairo paths, most of the body map's drawing time. */
-static void bm_paint(const void *ctx, unsigned char *pix, int w, int h)
+static void bm_paint(const void *ctx, unsigned char *pix, int w, int h, int stride)
 {
     const bm_ctx *c = ctx;
     layout L = page_layout(c->bm->n_maps);
@@ -615,7 +615,7 @@ static void bm_paint(const void *ctx, unsigned char *pix, int w, int h)
                 double wy = (1.0 - (py + 0.5) / h - y0) / (y1 - y0); /* window y, 0..1 upwards */
                 int j = (int)floor((1.0 - wy) * NY);
                 if (j < 0 || j >= NY) continue;
-                unsigned char *row = pix + (size_t)py * (size_t)w * 3;
+                unsigned char *row = pix + (size_t)py * (size_t)stride;
                 for (int px = px0 < 0 ? 0 : px0; px < px1 && px < w; px++) {
                     int i = (int)floor(((px + 0.5) / w - x0) / (x1 - x0) * NX);
                     int lab = i >= 0 && i < NX ? label[j * NX + i] : -1;
@@ -628,7 +628,7 @@ static void bm_paint(const void *ctx, unsigned char *pix, int w, int h)
                         else viridis_rgb(p / 10.0, col);
                         last = lab;
                     }
-                    memcpy(row + 3 * px, col, 3);
+                    mk_plot_pixel(row + 4 * (size_t)px, col[0], col[1], col[2]);
                 }
             }
         }

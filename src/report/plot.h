@@ -19,6 +19,8 @@
 #define MK_REPORT_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "myoknot.h"
 
@@ -63,17 +65,26 @@ typedef void (*mk_plot_draw_fn)(const void *ctx, double *xs, double *ys);
 
 /* Draw one PNG figure: check that the file can be written and that PLplot's cairo devices
  * exist, then, under the lock and on a stream of its own, set the page up and call draw.
- * PLplot's memcairo device draws into memory and report/png.c encodes the PNG (the same
- * pixels as pngcairo, a few times faster) into a temporary file beside page->path
+ * PLplot's extcairo device draws on a Cairo image surface over our own buffer and
+ * report/png.c encodes the PNG (the same pixels as pngcairo, a few times faster) into a
+ * temporary file beside page->path
  * (core/file.h), which replaces page->path only when completely written, so a failed write
  * (a full disk) is an error naming the figure. */
 mk_status mk_plot_draw(const mk_plot_page *page, mk_plot_draw_fn draw, const void *ctx, mk_error *err);
 
-/* Paints pixels straight into the page (w x h, RGB, rows from the top, white when called)
- * before PLplot draws over it, with the ctx given to draw.  For what would otherwise be many
+/* Paints pixels straight into the page (w x h, rows from the top, white when called) before
+ * PLplot draws over it, with the ctx given to draw.  A pixel is Cairo's RGB24: one native-endian
+ * 32-bit word 0xXXRRGGBB (mk_plot_pixel); a row is stride bytes.  For what would otherwise be many
  * thousands of tiny PLplot fills (the body map's raster cells, each one a Cairo path with
  * antialiasing): writing the pixels costs a small fraction of that. */
-typedef void (*mk_plot_paint_fn)(const void *ctx, unsigned char *rgb, int w, int h);
+typedef void (*mk_plot_paint_fn)(const void *ctx, unsigned char *pix, int w, int h, int stride);
+
+/* Set the pixel at p (inside a row of a paint function's page) to r, g, b. */
+static inline void mk_plot_pixel(unsigned char *p, unsigned char r, unsigned char g, unsigned char b)
+{
+    uint32_t v = 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
+    memcpy(p, &v, 4);
+}
 
 /* mk_plot_draw with a paint step first (paint may be NULL). */
 mk_status mk_plot_draw_painted(const mk_plot_page *page, mk_plot_paint_fn paint, mk_plot_draw_fn draw,

@@ -308,16 +308,34 @@ static void encode_row(png_enc *e, const unsigned char *r, size_t n)
     e->a = (uint32_t)(a % ADLER_MOD), e->b = (uint32_t)(b % ADLER_MOD);
 }
 
-mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err)
+/* row y of the image as RGB bytes into out (3 w) */
+static void rgb_row(const unsigned char *pix, size_t w, size_t stride, mk_png_format fmt, int y, unsigned char *out)
 {
-    if (w <= 0 || h <= 0 || w > (1 << 24) || h > (1 << 24))
+    const unsigned char *s = pix + (size_t)y * stride;
+    if (fmt == MK_PNG_RGB) {
+        memcpy(out, s, 3 * w);
+        return;
+    }
+    for (size_t i = 0; i < w; i++, out += 3) {
+        uint32_t v;
+        memcpy(&v, s + 4 * i, 4);
+        out[0] = (unsigned char)(v >> 16), out[1] = (unsigned char)(v >> 8), out[2] = (unsigned char)v;
+    }
+}
+
+mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, size_t stride, mk_png_format fmt,
+                       const char *path, mk_error *err)
+{
+    size_t bpp = fmt == MK_PNG_RGB ? 3 : 4;
+    if (w <= 0 || h <= 0 || w > (1 << 24) || h > (1 << 24) || stride < bpp * (size_t)w)
         return mk_fail(err, MK_ERR_INVALID, "cannot encode figure %s: %d x %d pixels", path, w, h);
-    size_t stride = (size_t)w * 3, n = stride + 1;
+    size_t rgb = (size_t)w * 3, n = rgb + 1;
     png_enc *e = mk_malloc(sizeof *e);
     unsigned char *row = mk_malloc(n), *chunk = mk_malloc(CHUNK_CAP + 16);
+    unsigned char *cur = mk_malloc(2 * rgb), *prev = cur ? cur + rgb : NULL; /* RGB rows */
     uint32_t *tok = mk_malloc((TOKENS_CAP + n) * sizeof *tok); /* a block ends after the row that fills it */
-    if (!e || !row || !chunk || !tok) {
-        free(e), free(row), free(chunk), free(tok);
+    if (!e || !row || !chunk || !tok || !cur) {
+        free(e), free(row), free(chunk), free(tok), free(cur);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory encoding figure %s", path);
     }
     memset(e, 0, sizeof *e);
@@ -332,11 +350,13 @@ mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, c
 
     put_bits(e, 0x78, 8), put_bits(e, 0x01, 8); /* zlib: deflate, 32 KB window; (0x7801 % 31) == 0 */
     row[0] = 2;                                 /* Up, against zeros above the first row */
+    unsigned char *rows = cur;
+    memset(prev, 0, rgb);
     for (int y = 0; y < h; y++) {
-        const unsigned char *s = pix + (size_t)y * stride, *p = y ? s - stride : NULL;
-        if (p)
-            for (size_t i = 0; i < stride; i++) row[1 + i] = (unsigned char)(s[i] - p[i]);
-        else memcpy(row + 1, s, stride);
+        rgb_row(pix, (size_t)w, stride, fmt, y, cur);
+        for (size_t i = 0; i < rgb; i++) row[1 + i] = (unsigned char)(cur[i] - prev[i]);
+        unsigned char *t = cur;
+        cur = prev, prev = t;
         encode_row(e, row, n);
         if (e->ntok >= TOKENS_CAP) block_flush(e, 0);
     }
@@ -349,6 +369,7 @@ mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, c
     free(row);
     free(chunk);
     free(tok);
+    free(rows);
     free(e);
     return MK_OK;
 }

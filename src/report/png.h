@@ -16,9 +16,19 @@
 #include "core/file.h"
 #include "myoknot.h"
 
-/* pix: h rows of w RGB pixels, 3 bytes each, no padding.  The bytes go through the sticky
- * writer f (its errors are reported by mk_file_commit); MK_ERR_NOMEM if a row buffer cannot
- * be had, MK_ERR_INVALID for an empty or oversized image (path names the figure). */
-mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, const char *path, mk_error *err);
+#include <stddef.h>
+
+/* How the pixels are laid out in memory */
+typedef enum mk_png_format {
+    MK_PNG_RGB,    /* 3 bytes: red, green, blue */
+    MK_PNG_XRGB32  /* one native-endian 32-bit word 0xXXRRGGBB (Cairo's RGB24; X ignored) */
+} mk_png_format;
+
+/* pix: h rows of w pixels, a row every stride bytes.  The bytes go through the sticky writer f
+ * (its errors are reported by mk_file_commit); MK_ERR_NOMEM if a row buffer cannot be had,
+ * MK_ERR_INVALID for an empty or oversized image or a stride shorter than a row (path names
+ * the figure).  The PNG is 8-bit RGB. */
+mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, size_t stride, mk_png_format fmt,
+                       const char *path, mk_error *err);
 
 #endif

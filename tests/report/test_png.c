@@ -107,21 +107,46 @@ static unsigned char *decode(const char *path, int w, int h, int *chunks)
     return pix;
 }
 
-/* encode, decode, compare; returns the number of IDAT chunks */
-static int round_trip(const unsigned char *pix, int w, int h)
+/* encode pix (RGB) laid out as fmt with rows stride bytes apart, decode, compare; returns the
+ * number of IDAT chunks */
+static int round_trip_as(const unsigned char *pix, int w, int h, mk_png_format fmt, size_t stride)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/mk_png_test_%d.png", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    unsigned char *laid = malloc(stride * (size_t)h);
+    assert_non_null(laid);
+    memset(laid, 0xa5, stride * (size_t)h); /* the padding and the X bytes: never read as colour */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const unsigned char *p = pix + ((size_t)y * w + x) * 3;
+            unsigned char *q = laid + (size_t)y * stride + (size_t)x * (fmt == MK_PNG_RGB ? 3 : 4);
+            if (fmt == MK_PNG_RGB) memcpy(q, p, 3);
+            else {
+                uint32_t v = 0x5a000000u | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+                memcpy(q, &v, 4);
+            }
+        }
     mk_file_out out;
     mk_error err = {0};
     assert_int_equal(mk_file_begin(&out, path, &err), MK_OK);
-    assert_int_equal(mk_png_write(&out, pix, w, h, path, &err), MK_OK);
+    assert_int_equal(mk_png_write(&out, laid, w, h, stride, fmt, path, &err), MK_OK);
     assert_int_equal(mk_file_commit(&out, &err), MK_OK);
     int chunks = 0;
     unsigned char *back = decode(path, w, h, &chunks);
     assert_memory_equal(back, pix, (size_t)w * (size_t)h * 3);
     free(back);
+    free(laid);
     remove(path);
+    return chunks;
+}
+
+/* the same image as RGB bytes, as Cairo's 32-bit words, and as either with padded rows */
+static int round_trip(const unsigned char *pix, int w, int h)
+{
+    int chunks = round_trip_as(pix, w, h, MK_PNG_RGB, (size_t)w * 3);
+    assert_int_equal(round_trip_as(pix, w, h, MK_PNG_RGB, (size_t)w * 3 + 5), chunks);
+    assert_int_equal(round_trip_as(pix, w, h, MK_PNG_XRGB32, (size_t)w * 4), chunks);
+    assert_int_equal(round_trip_as(pix, w, h, MK_PNG_XRGB32, (size_t)w * 4 + 16), chunks);
     return chunks;
 }
 
@@ -191,8 +216,10 @@ static void refuses_an_empty_image(void **state)
     snprintf(path, sizeof path, "%s/mk_png_empty_%d.png", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     assert_int_equal(mk_file_begin(&out, path, &err), MK_OK);
     unsigned char px[3] = {0};
-    assert_int_equal(mk_png_write(&out, px, 0, 1, path, &err), MK_ERR_INVALID);
+    assert_int_equal(mk_png_write(&out, px, 0, 1, 3, MK_PNG_RGB, path, &err), MK_ERR_INVALID);
     assert_non_null(strstr(err.message, "mk_png_empty_"));
+    /* a row longer than the stride */
+    assert_int_equal(mk_png_write(&out, px, 1, 1, 3, MK_PNG_XRGB32, path, &err), MK_ERR_INVALID);
     mk_file_abort(&out);
 }
 
