@@ -611,13 +611,18 @@ static void bm_paint(const void *ctx, unsigned char *pix, int w, int h, int stri
                 py1 = (int)ceil((1 - y0) * h);
             int last = -1; /* the region whose colour col holds: a row is a few runs of one region */
             unsigned char col[3] = {0, 0, 0};
+            /* the raster column under each pixel column, the same for every row: computed once
+             * (a body is about 335 px wide; a wider frame computes it per pixel) */
+            int cols[1024], qa = px0 < 0 ? 0 : px0, qb = px1 < w ? px1 : w, ncol = qb - qa;
+            for (int px = qa; px < qb && ncol <= 1024; px++)
+                cols[px - qa] = (int)floor(((px + 0.5) / w - x0) / (x1 - x0) * NX);
             for (int py = py0 < 0 ? 0 : py0; py < py1 && py < h; py++) {
                 double wy = (1.0 - (py + 0.5) / h - y0) / (y1 - y0); /* window y, 0..1 upwards */
                 int j = (int)floor((1.0 - wy) * NY);
                 if (j < 0 || j >= NY) continue;
                 unsigned char *row = pix + (size_t)py * (size_t)stride;
-                for (int px = px0 < 0 ? 0 : px0; px < px1 && px < w; px++) {
-                    int i = (int)floor(((px + 0.5) / w - x0) / (x1 - x0) * NX);
+                for (int px = qa; px < qb; px++) {
+                    int i = ncol <= 1024 ? cols[px - qa] : (int)floor(((px + 0.5) / w - x0) / (x1 - x0) * NX);
                     int lab = i >= 0 && i < NX ? label[j * NX + i] : -1;
                     if (lab < 0) continue;
                     if (lab != last) {
