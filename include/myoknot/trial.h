@@ -25,6 +25,13 @@ typedef struct mk_trial_result mk_trial_result;
 
 /* Read and check a design (every error at file:line:col), compile its arms' scenarios. */
 MK_API mk_status mk_trial_load(const char *path, mk_trial_design **out, mk_error *err);
+/* The same with the model every arm runs chosen by the caller: a built-in name or a .myo file
+ * (a hypothesis variant, docs/hypothesis-variants.md); NULL: the design's 'model:' key, else
+ * the arms' scenarios' model.  An unknown name is refused with origin MK_ORIGIN_ARGUMENT. */
+MK_API mk_status mk_trial_load_model(const char *path, const char *model, mk_trial_design **out, mk_error *err);
+/* The model the arms run (its name) and its source's hash (FNV-1a 64, hex; "" if none) and
+ * who chose it ("the caller", "the design", "the arms' scenarios"); either pointer may be NULL. */
+MK_API const char *mk_trial_model(const mk_trial_design *d, const char **hash, const char **chosen_by);
 MK_API void mk_trial_free(mk_trial_design *d);
 MK_API const char *mk_trial_name(const mk_trial_design *d);
 MK_API int mk_trial_default_patients(const mk_trial_design *d);

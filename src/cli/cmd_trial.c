@@ -87,8 +87,8 @@ static int mpi_agree(int rc, int size)
 #endif
 
 static const char k_help[] =
-    "usage: myoknot trial DESIGN.yaml [--patients N] [--threads K] [--seed S] [--power R]\n"
-    "                     [--out DIR [--resume]]\n"
+    "usage: myoknot trial DESIGN.yaml [--model MODEL] [--patients N] [--threads K] [--seed S]\n"
+    "                     [--power R] [--out DIR [--resume]]\n"
     "\n"
     "Virtual patients through a trial design (trials/*.yaml, docs/trials.md): a population\n"
     "sampled over the design's parameters (Sobol), accepted where its phenotype falls inside\n"
@@ -96,6 +96,9 @@ static const char k_help[] =
     "allocated one (randomised), and compared: mean difference and Hedges' g with 95 %\n"
     "intervals and Welch's p, responder rates against each outcome's MID.\n"
     "\n"
+    "  --model MODEL  the model every arm runs: a built-in (e.g. a hypothesis variant,\n"
+    "                 tp_site_neurogenic) or a .myo file (default: the design's 'model:', else\n"
+    "                 the arms' scenarios'); named in summary.txt and report.html with its hash\n"
     "  --patients N   virtual patients to sample (default: the design's 'patients')\n"
     "  --threads K    worker threads (default 1); the results are the same bytes for any K\n"
     "  --seed S       the seed of every random number (default 1): the Sobol rotation, the\n"
@@ -116,11 +119,12 @@ const mk_outdir_kind mk_outdir_kind_trial = {"an output of myoknot trial (no tri
                                              NULL};
 
 typedef struct trial_args {
-    const char *design, *out;
+    const char *design, *out, *model;
     long patients, threads, power;
     unsigned long long seed;
     int resume;
     char design_buf[4096]; /* found under a data root (mk_cli_data_path) */
+    char model_buf[4096];  /* a model file, found likewise */
 } trial_args;
 
 static int parse_args(int argc, char **argv, trial_args *a)
@@ -140,12 +144,16 @@ static int parse_args(int argc, char **argv, trial_args *a)
             continue;
         }
         if (strcmp(o, "--patients") && strcmp(o, "--threads") && strcmp(o, "--seed") && strcmp(o, "--out") &&
-            strcmp(o, "--power"))
+            strcmp(o, "--power") && strcmp(o, "--model"))
             return mk_cli_usage_error("unknown option '%s' for 'trial' (see myoknot trial --help)", o);
         if (!v) return mk_cli_usage_error("%s needs a value", o);
         i++;
         if (!strcmp(o, "--out")) {
             a->out = v;
+            continue;
+        }
+        if (!strcmp(o, "--model")) {
+            a->model = v;
             continue;
         }
         char *end;
@@ -166,6 +174,9 @@ static int parse_args(int argc, char **argv, trial_args *a)
     if (!a->design) return mk_cli_usage_error("'trial' needs a design file (see myoknot trial --help)");
     if (a->resume && !a->out) return mk_cli_usage_error("--resume needs the --out DIR of the interrupted trial");
     a->design = mk_cli_data_path(a->design, a->design_buf, sizeof a->design_buf);
+    size_t n = a->model ? strlen(a->model) : 0;
+    if (a->model && (strchr(a->model, '/') || (n > 4 && !strcmp(a->model + n - 4, ".myo")))) /* a file */
+        a->model = mk_cli_data_path(a->model, a->model_buf, sizeof a->model_buf);
     return 0;
 }
 
@@ -277,8 +288,10 @@ int mk_cli_trial(int argc, char **argv)
     mk_buf text;
     mk_buf_init(&text);
     /* the design is read and its arms compiled (units parsed) before any thread starts */
-    if (mk_trial_load(a.design, &d, &err)) {
-        rc = rank == 0 ? mk_cli_report(&err) : 1; /* every rank fails alike: one message */
+    if (mk_trial_load_model(a.design, a.model, &d, &err)) {
+        /* every rank fails alike: one message; an unknown --model is the command line's */
+        if (rank > 0) rc = 1;
+        else rc = err.origin == MK_ORIGIN_ARGUMENT ? mk_cli_usage_error("--model: %s", err.message) : mk_cli_report(&err);
         goto out;
     }
     char dir[1100] = ""; /* the output folder (at most 1023): every rank's journal goes beside it */
@@ -307,8 +320,9 @@ int mk_cli_trial(int argc, char **argv)
     o.journal = journal;
     o.resume = a.resume;
     if (rank == 0)
-        printf("myoknot %s: trial '%s', %d patients, %d worker thread%s, seed %llu\n", mk_version(), mk_trial_name(d),
-               o.patients ? o.patients : mk_trial_default_patients(d), o.threads, o.threads == 1 ? "" : "s", o.seed);
+        printf("myoknot %s: trial '%s', model %s, %d patients, %d worker thread%s, seed %llu\n", mk_version(),
+               mk_trial_name(d), mk_trial_model(d, NULL, NULL), o.patients ? o.patients : mk_trial_default_patients(d),
+               o.threads, o.threads == 1 ? "" : "s", o.seed);
     fflush(stdout);
     rc = mk_trial_run(d, &o, &res, &err) ? mk_cli_report(&err) : 0;
     if ((rc = mpi_agree(rc, size))) goto out;

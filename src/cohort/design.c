@@ -321,13 +321,14 @@ static mk_status compile_arm(dx *x, mk_trial_arm *arm, const mk_ynode *at)
         return fail(x, at, rc, "cannot read the arm's scenario '%s': %s", arm->scenario, msg);
     }
     if (rc) return rc;
-    if (mk_scenario_model_is_file(scn)) {
+    const mk_model_abi *abi = x->d->model_ref ? x->d->abi : NULL; /* chosen: the scenario's model does not count */
+    if (!abi && mk_scenario_model_is_file(scn)) {
         mk_scenario_free(scn);
-        return fail(x, at, MK_ERR_INVALID, "the scenario '%s' names a model file; a trial runs built-in models only",
-                    arm->scenario);
+        return fail(x, at, MK_ERR_INVALID, "the scenario '%s' names a model file; a trial runs built-in models only "
+                    "(or the design's 'model:')", arm->scenario);
     }
-    const mk_model_abi *abi = mk_builtin_find(mk_scenario_model(scn));
-    if (!abi) rc = fail(x, at, MK_ERR_NAME, "no built-in model '%s'", mk_scenario_model(scn));
+    if (!abi && !(abi = mk_builtin_find(mk_scenario_model(scn))))
+        rc = fail(x, at, MK_ERR_NAME, "no built-in model '%s'", mk_scenario_model(scn));
     else if (x->d->abi && abi != x->d->abi)
         rc = fail(x, at, MK_ERR_INVALID, "the arms run different models ('%s' and '%s')", x->d->abi->name, abi->name);
     if (!rc) {
@@ -551,12 +552,70 @@ static mk_status anchors(dx *x, const mk_ynode *seq)
     return rc;
 }
 
+/* ---------------------------------------------------------------- the model */
+
+/* "no built-in model or file named 'X' (did you mean 'Y'?; built-in: ...)" into msg */
+static void unknown_model(const char *name, char *msg, size_t size)
+{
+    const char *names[64];
+    int n = 0;
+    for (int i = 0; n < 64 && mk_builtin_at(i); i++) names[n++] = mk_builtin_at(i)->name;
+    const char *hint = mk_suggest(name, names, n);
+    size_t used = (size_t)snprintf(msg, size, "no built-in model or file named '%s' (%s%s%sbuilt-in:", name,
+                                   hint ? "did you mean '" : "", hint ? hint : "", hint ? "'?; " : "");
+    for (int i = 0; i < n && used < size; i++) used += (size_t)snprintf(msg + used, size - used, " %s", names[i]);
+    if (used < size) snprintf(msg + used, size - used, ")");
+}
+
+/* The model every arm runs, chosen by the design's 'model:' (at: a built-in name, or a .myo
+ * file relative to the design's folder) or by the caller (override, as given): opened and, a
+ * file, compiled here, before any arm is compiled against it. */
+static mk_status choose_model(dx *x, const mk_ynode *at, const char *override)
+{
+    char name[1024], msg[900];
+    mk_trial_design *d = x->d;
+    if (at) {
+        if (at->kind != MK_Y_SCALAR || !at->text[0])
+            return fail(x, at, MK_ERR_SYNTAX, "expected a built-in model name or a .myo file for 'model', found %s",
+                        mk_ykind_name(at));
+        const char *v = at->text, *slash = strrchr(d->file, '/');
+        size_t len = strlen(v);
+        int is_file = strchr(v, '/') || (len > 4 && !strcmp(v + len - 4, ".myo"));
+        int k = is_file && v[0] != '/' && slash ? snprintf(name, sizeof name, "%.*s/%s", (int)(slash - d->file), d->file, v)
+                                                : snprintf(name, sizeof name, "%s", v);
+        if (k < 0 || (size_t)k >= sizeof name)
+            return fail(x, at, MK_ERR_INVALID, "the model path is too long (at most %zu characters)", sizeof name - 1);
+        if (!is_file && !mk_builtin_find(v)) {
+            unknown_model(v, msg, sizeof msg);
+            return fail(x, at, MK_ERR_NAME, "%s", msg);
+        }
+    } else {
+        size_t len = strlen(override);
+        if (len >= sizeof name) return mk_fail(x->err, MK_ERR_INVALID, "the model path is too long");
+        snprintf(name, sizeof name, "%s", override);
+        if (!strchr(override, '/') && !(len > 4 && !strcmp(override + len - 4, ".myo")) && !mk_builtin_find(override)) {
+            unknown_model(override, msg, sizeof msg);
+            return mk_error_from(x->err, MK_ORIGIN_ARGUMENT, mk_fail(x->err, MK_ERR_NAME, "%s", msg));
+        }
+    }
+    mk_status rc = mk_model_open(name, 1, &d->model_ref, x->err);
+    if (rc && at && x->err && !x->err->line) { /* a file that cannot be read: name the design's line */
+        char why[sizeof x->err->message];
+        snprintf(why, sizeof why, "%s", x->err->message);
+        return fail(x, at, rc, "cannot open the model '%s': %s", name, why);
+    }
+    if (rc) return rc;
+    d->abi = mk_model_ref_abi(d->model_ref);
+    d->model_from = at ? 1 : 2;
+    return MK_OK;
+}
+
 /* ---------------------------------------------------------------- the whole */
 
-static mk_status top(dx *x, const mk_ynode *root)
+static mk_status top(dx *x, const mk_ynode *root, const char *override)
 {
-    static const char *const k[] = {"name", "description", "source", "patients", "design", "population", "examiner",
-                                    "enrolment", "arms", "times", "outcomes", "comparisons", "published", NULL};
+    static const char *const k[] = {"name", "description", "source", "model", "patients", "design", "population",
+                                    "examiner", "enrolment", "arms", "times", "outcomes", "comparisons", "published", NULL};
     mk_trial_design *d = x->d;
     mk_status rc = keys(x, root, k, "at the top level of a trial design");
     const mk_ynode *n;
@@ -576,7 +635,8 @@ static mk_status top(dx *x, const mk_ynode *root)
                       n->kind == MK_Y_SCALAR ? n->text : mk_ykind_name(n));
         else d->paired = !strcmp(n->text, "paired");
     }
-    /* arms first: they fix the model the population's parameters belong to */
+    /* the model, then the arms: they fix the model the population's parameters belong to */
+    if (!rc && (override || (q = mk_yfind(root, "model")))) rc = choose_model(x, override ? NULL : q->val, override);
     if (!rc && (n = need(x, root, "arms", "the arms", &rc))) rc = arms(x, n);
     if (!rc && (n = need(x, root, "population", "the phenotype and its varied parameters", &rc))) rc = population(x, n);
     if (!rc && (n = need(x, root, "examiner", "the examiner's errors", &rc))) rc = examiner(x, n);
@@ -620,6 +680,11 @@ static mk_status same_patient(dx *x, const mk_ynode *root)
 
 mk_status mk_trial_load(const char *path, mk_trial_design **out, mk_error *err)
 {
+    return mk_trial_load_model(path, NULL, out, err);
+}
+
+mk_status mk_trial_load_model(const char *path, const char *model, mk_trial_design **out, mk_error *err)
+{
     *out = NULL;
     static const mk_text_kind kind = {.what = "a trial design", .max_len = 1 << 20};
     char *txt = NULL;
@@ -636,7 +701,7 @@ mk_status mk_trial_load(const char *path, mk_trial_design **out, mk_error *err)
         rc = mk_yparse(path, txt, &k_design_format, &root, err);
     }
     dx x = {d, d ? d->units : NULL, d ? d->anat : NULL, err};
-    if (!rc) rc = top(&x, root);
+    if (!rc) rc = top(&x, root, model);
     if (!rc) rc = same_patient(&x, root);
     if (!rc) d->history = d->arms[0].proto->history;
     mk_yfree(root);
@@ -652,8 +717,17 @@ void mk_trial_free(mk_trial_design *d)
     for (int a = 0; a < MK_TRIAL_MAX_ARMS; a++) mk_protocol_free(d->arms[a].proto);
     mk_anatomy_free(d->anat);
     mk_units_free(d->units);
+    mk_model_ref_free(d->model_ref);
     free(d);
 }
 
 const char *mk_trial_name(const mk_trial_design *d) { return d->name; }
+
+const char *mk_trial_model(const mk_trial_design *d, const char **hash, const char **chosen_by)
+{
+    static const char *const k_by[] = {"the arms' scenarios", "the design", "the caller"};
+    if (hash) *hash = d->abi->hash ? d->abi->hash : "";
+    if (chosen_by) *chosen_by = k_by[d->model_from];
+    return d->abi->name;
+}
 int mk_trial_default_patients(const mk_trial_design *d) { return d->default_patients; }

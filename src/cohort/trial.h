@@ -26,6 +26,7 @@
 #include "body/anatomy.h"
 #include "cohort/stats.h"
 #include "myoknot.h"
+#include "myoknot/scenario.h"
 #include "myoknot/trial.h"
 #include "protocol/protocol.h"
 
@@ -90,6 +91,11 @@ struct mk_trial_design {
     char name[96];
     char description[600];
     const mk_model_abi *abi;
+    /* The model every arm runs: chosen by the caller (mk_trial_load_model), by the design's
+     * 'model:' key, or (model_from 0) the one the arms' scenarios name; model_ref owns it when
+     * chosen (a built-in or a .myo file compiled at load). */
+    mk_model_ref *model_ref;
+    int model_from;                           /* 0 the scenarios, 1 the design, 2 the caller */
     char phenotype[64];
     int paired;                               /* 1: cloned into every arm; 0: randomised */
     mk_trial_param params[MK_TRIAL_MAX_PARAMS];

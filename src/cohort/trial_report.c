@@ -250,6 +250,8 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
     mk_buf_printf(b, "trial '%s' (%s), %d patients, seed %llu, %d worker thread%s, %.1f s (%.2f patients/s)\n", d->name,
                   d->file, r->n, r->seed, r->threads, r->threads == 1 ? "" : "s", r->wall_s,
                   r->wall_s > 0 ? r->n / r->wall_s : 0.0);
+    const char *hash, *by, *model = mk_trial_model(d, &hash, &by);
+    mk_buf_printf(b, "model: %s (hash %s), chosen by %s\n", model, hash, by);
     if (r->n_simulated > 0)
         mk_buf_printf(b, "model time simulated: %.1f days (histories and arms), %.1f days per patient simulated here\n",
                       r->model_s / 86400, r->model_s / 86400 / r->n_simulated);
@@ -354,8 +356,11 @@ mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, 
     esc(b, d->name);
     mk_buf_puts(b, "</h1>\n<p>");
     esc(b, d->description);
-    mk_buf_printf(b, "</p>\n<p>%d virtual patients, seed %llu, %s design.</p>\n<h2>Patient flow</h2>\n<div class=\"flow\">",
-                  r->n, r->seed, d->paired ? "paired (every patient cloned into every arm)" : "randomised");
+    const char *hash, *by, *model = mk_trial_model(d, &hash, &by);
+    mk_buf_printf(b, "</p>\n<p>%d virtual patients, seed %llu, %s design; model ", r->n, r->seed,
+                  d->paired ? "paired (every patient cloned into every arm)" : "randomised");
+    esc(b, model);
+    mk_buf_printf(b, " (hash %s, chosen by %s).</p>\n<h2>Patient flow</h2>\n<div class=\"flow\">", hash, by);
     int accepted = r->n - r->n_rejected, enrolled = accepted - r->n_not_enrolled;
     mk_buf_printf(b, "<div class=\"box\">Sampled (Sobol): %d</div><div class=\"out\">Outside the population's ranges: %d "
                      "(acceptance %.1f %%)</div><div class=\"box\">Screened: %d</div><div class=\"out\">Not enrolled "

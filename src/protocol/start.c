@@ -125,6 +125,19 @@ static mk_status find_phenotype(sc_ctx *cx, const mk_ypair *key)
     return rc;
 }
 
+/* An error inside the phenotype (its parameters or its conditioning history, at a line of the
+ * patients file) says which phenotype and model it is about: a phenotype written for tp_site
+ * that a variant or another model cannot take (a parameter or an input it lacks). */
+static mk_status in_phenotype(sc_ctx *cx, mk_status rc, const char *part)
+{
+    if (!rc || !cx->err || strcmp(cx->err->file, PATIENTS_FILE)) return rc;
+    char msg[sizeof cx->err->message];
+    snprintf(msg, sizeof msg, "%s", cx->err->message);
+    return mk_fail_at(cx->err, rc, PATIENTS_FILE, cx->err->line, cx->err->column,
+                      "phenotype '%s' (%s) does not fit model '%s': %s", cx->start_key->val->text, part,
+                      cx->abi->name, msg);
+}
+
 /* The run directory of `start:`, relative to the scenario file's folder. */
 static mk_status start_dir(sc_ctx *cx, const mk_ypair *key, char *out, size_t size)
 {
@@ -169,7 +182,7 @@ mk_status sc_start_params(sc_ctx *cx, mk_protocol *pr)
         enter_patients(cx, &w, cx->patients);
         rc = sc_parameters(cx, pr, p);
         leave_patients(cx, &w);
-        return rc;
+        return in_phenotype(cx, rc, "its parameters");
     }
     if (!st) return MK_OK;
     char dir[1024];
@@ -217,7 +230,7 @@ static mk_status condition(sc_ctx *cx, mk_protocol *pr)
     memset(&res, 0, sizeof res);
     rc = mk_scenario_compile(&w.pseudo, cx->abi, cx->u, NULL, NULL, 0, cx->strict, NULL, &hp,
                              cx->err);
-    if (rc) return rc;
+    if (rc) return in_phenotype(cx, rc, "its conditioning history");
     /* the person's parameters, not the history's own: replace them wholesale */
     mk_param_override *pp = mk_malloc((size_t)(pr->n_params + 1) * sizeof *pp);
     if (!pp) rc = mk_fail(cx->err, MK_ERR_NOMEM, "out of memory");

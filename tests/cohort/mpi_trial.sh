@@ -26,6 +26,25 @@ for n in 1 2 3; do
         fi
     done
 done
+# The same under a hypothesis variant (--model): 2 ranks give one process's bytes, which differ
+# from tp_site's (the model reaches every rank)
+"$BIN" trial "$D" --model tp_site_neurogenic --patients 7 --seed 4 --out "$T/var" > "$T/var.log" 2>&1 ||
+    { cat "$T/var.log"; exit 1; }
+if ! mpirun --allow-run-as-root --oversubscribe -n 2 "$MPIBIN" trial "$D" --model tp_site_neurogenic --patients 7 \
+        --seed 4 --out "$T/var2" > "$T/var2.log" 2>&1; then
+    echo "FAIL mpirun -n 2 --model:"; sed 's/^/    /' "$T/var2.log" | tail -20
+    fail=$((fail + 1))
+fi
+for f in patients.csv trial_summary.csv responders.csv; do
+    if ! cmp -s "$T/var/$f" "$T/var2/$f"; then
+        echo "FAIL $f differs with 2 ranks under tp_site_neurogenic"
+        fail=$((fail + 1))
+    fi
+done
+if cmp -s "$T/one/patients.csv" "$T/var/patients.csv"; then
+    echo "FAIL tp_site_neurogenic gives tp_site's patients.csv"
+    fail=$((fail + 1))
+fi
 # An interrupted trial under 2 ranks: each rank keeps its own journal (DIR.journal.R-of-2, its
 # own patients in patient order); killed once both hold a patient, the same command with
 # --resume takes them from there and gives the bytes of one process; the journals then go.

@@ -179,6 +179,55 @@ static void test_bit_identical_threads(void **state)
     mk_trial_free(d);
 }
 
+/* The model every arm runs, chosen by the design's 'model:' (tiny_variant.yaml) or by the
+ * caller over it; named with its hash; the model reaches the numbers (a hypothesis variant's
+ * trial differs from tp_site's), and the variant's trial is the same bytes for 1 and 2
+ * threads.  An unknown name is the caller's error (did you mean); a phenotype the model cannot
+ * take says which phenotype and model, at its line of the patients file. */
+static void test_model_variant(void **state)
+{
+    (void)state;
+    mk_trial_design *base = load("tiny.yaml"), *v = load("tiny_variant.yaml");
+    const char *hash = NULL, *by = NULL;
+    assert_string_equal(mk_trial_model(base, &hash, &by), "tp_site");
+    assert_string_equal(by, "the arms' scenarios");
+    assert_string_equal(hash, mk_builtin_find("tp_site")->hash);
+    assert_string_equal(mk_trial_model(v, &hash, &by), "tp_site_endplate_knot");
+    assert_string_equal(by, "the design");
+    assert_string_equal(hash, mk_builtin_find("tp_site_endplate_knot")->hash);
+    assert_true(strcmp(hash, mk_builtin_find("tp_site")->hash) != 0);
+    char *b1 = run_bytes(base, 1, 5, NULL), *v1 = run_bytes(v, 1, 5, NULL), *v2 = run_bytes(v, 2, 5, NULL);
+    assert_true(strcmp(b1, v1) != 0);
+    assert_string_equal(v1, v2);
+    free(b1);
+    free(v1);
+    free(v2);
+    mk_trial_free(base);
+    mk_trial_free(v);
+
+    char path[4096], buf[2200];
+    mk_error err = {0};
+    mk_trial_design *d = NULL;
+    snprintf(path, sizeof path, "%s/tiny_variant.yaml", g_dir);
+    assert_int_equal(mk_trial_load_model(path, "tp_site_neurogenic", &d, &err), MK_OK); /* the caller wins */
+    assert_string_equal(mk_trial_model(d, NULL, &by), "tp_site_neurogenic");
+    assert_string_equal(by, "the caller");
+    mk_trial_free(d);
+    d = NULL;
+    assert_int_equal(mk_trial_load_model(path, "tp_site_neurogenc", &d, &err), MK_ERR_NAME);
+    assert_null(d);
+    assert_int_equal(err.origin, MK_ORIGIN_ARGUMENT);
+    if (!strstr(err.message, "no built-in model or file named 'tp_site_neurogenc' (did you mean 'tp_site_neurogenic'?"))
+        fail_msg("unknown model: %s", mk_error_format(&err, buf, sizeof buf));
+    /* decay has none of the site's labels: the healthy phenotype's history cannot run on it */
+    err = (mk_error){0};
+    assert_int_not_equal(mk_trial_load_model(path, "decay", &d, &err), MK_OK);
+    assert_null(d);
+    if (strcmp(err.file, "data/patients.yaml") || err.line < 1 ||
+        !strstr(err.message, "phenotype 'healthy' (its conditioning history) does not fit model 'decay'"))
+        fail_msg("phenotype on another model: %s", mk_error_format(&err, buf, sizeof buf));
+}
+
 /* Memory flat in the number of patients: finished patients leave for the store in patient
  * order through a window of a few patients, so (1) with more patients than the window the
  * bytes are still the same for 1 and 2 threads, and (2) a result of 30 patients holds no more
@@ -747,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_stats_missing_and_degenerate),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_bit_identical_threads),
+        cmocka_unit_test(test_model_variant),
         cmocka_unit_test(test_failed_patients),
         cmocka_unit_test(test_rejected_patients_stop_at_baseline),
         cmocka_unit_test(test_bad_designs),

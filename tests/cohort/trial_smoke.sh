@@ -34,6 +34,14 @@ check run2 0 "2 worker threads" "$BIN" trial "$D" --patients 6 --threads 2 --see
 for f in patients.csv trial_summary.csv responders.csv; do
     ok "same bytes $f" cmp -s "$T/one/$f" "$T/two/$f"
 done
+# the model: named with its hash; --model chooses another (a hypothesis variant); an unknown
+# name is a usage error with a did-you-mean, nothing written
+ok "model in the account" grep -q "^model: tp_site (hash [0-9a-f]*), chosen by the arms' scenarios" "$T/one/summary.txt"
+check variant 0 "model tp_site_neurogenic, 3 patients" "$BIN" trial "$D" --model tp_site_neurogenic --patients 3 --out "$T/var"
+ok "variant in the account" grep -q "^model: tp_site_neurogenic (hash [0-9a-f]*), chosen by the caller" "$T/var/summary.txt"
+ok "variant in the report" grep -q "model tp_site_neurogenic (hash [0-9a-f]*, chosen by the caller)" "$T/var/report.html"
+check variant_unknown 2 "did you mean 'tp_site_neurogenic'" "$BIN" trial "$D" --model tp_site_neurogenc --out "$T/x"
+check variant_noarg 2 "--model needs a value" "$BIN" trial "$D" --model
 # power by simulation: replicate trials, the share of p < 0.05
 check power 0 "power by simulation: 3 replicate trials" "$BIN" trial "$D" --patients 4 --power 3 --out "$T/power"
 ok "power.csv" grep -q "^needling vs sham,ppt,after,3," "$T/power/power.csv"
