@@ -69,6 +69,92 @@ static const char *event_what(const yaml_event_t *ev)
     }
 }
 
+static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out);
+
+/* A scalar's text into n (a NUL inside a quoted scalar is refused). */
+static mk_status parse_scalar(yp *y, const yaml_event_t *ev, mk_ynode *n)
+{
+    n->kind = MK_Y_SCALAR;
+    n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    size_t len = ev->data.scalar.length;
+    n->text = mk_malloc(len + 1);
+    if (!n->text) return nomem(y->err);
+    memcpy(n->text, ev->data.scalar.value, len);
+    n->text[len] = 0;
+    if (strlen(n->text) != len) /* "\0" in a quoted scalar */
+        return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, n->line, n->col, "a value contains a NUL character");
+    return MK_OK;
+}
+
+/* Room for one more child of n (pairs of a mapping, items of a list). */
+static mk_status grow_children(yp *y, mk_ynode *n, int *cap)
+{
+    if (n->n < *cap) return MK_OK;
+    int c = *cap ? 2 * *cap : 8;
+    void *p = n->kind == MK_Y_MAP ? mk_realloc(n->pairs, (size_t)c * sizeof *n->pairs)
+                                  : mk_realloc(n->items, (size_t)c * sizeof *n->items);
+    if (!p) return nomem(y->err);
+    if (n->kind == MK_Y_MAP) n->pairs = p;
+    else n->items = p;
+    *cap = c;
+    return MK_OK;
+}
+
+/* One key (the fetched event e, deleted here) and its value, appended to the mapping n. */
+static mk_status parse_pair(yp *y, mk_ynode *n, yaml_event_t *e, int depth)
+{
+    mk_ypair *pr = &n->pairs[n->n];
+    memset(pr, 0, sizeof *pr);
+    pr->line = (int)e->start_mark.line + 1;
+    pr->col = (int)e->start_mark.column + 1;
+    if (e->type != YAML_SCALAR_EVENT) {
+        mk_status rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col, y->fmt->bad_key_msg,
+                                  event_what(e));
+        yaml_event_delete(e);
+        return rc;
+    }
+    pr->key = mk_strndup((const char *)e->data.scalar.value, e->data.scalar.length);
+    yaml_event_delete(e);
+    n->n++;
+    if (!pr->key) return nomem(y->err);
+    for (int k = 0; k < n->n - 1; k++)
+        if (!strcmp(n->pairs[k].key, pr->key))
+            return mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col, y->fmt->dup_key_msg, pr->key,
+                              n->pairs[k].line, n->pairs[k].col);
+    yaml_event_t v;
+    mk_status rc = next(y, &v);
+    if (rc) return rc;
+    return parse_node(y, &v, depth + 1, &pr->val);
+}
+
+/* The children of the mapping or list n, up to its end event. */
+static mk_status parse_children(yp *y, mk_ynode *n, int depth)
+{
+    int cap = 0;
+    for (;;) {
+        yaml_event_t e;
+        mk_status rc = next(y, &e);
+        if (rc) return rc;
+        if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+            n->end = e.end_mark.index;
+            yaml_event_delete(&e);
+            return MK_OK;
+        }
+        if ((rc = grow_children(y, n, &cap))) {
+            yaml_event_delete(&e);
+            return rc;
+        }
+        if (n->kind == MK_Y_MAP) {
+            rc = parse_pair(y, n, &e, depth);
+        } else {
+            n->items[n->n] = NULL;
+            rc = parse_node(y, &e, depth + 1, &n->items[n->n]);
+            n->n++;
+        }
+        if (rc) return rc;
+    }
+}
+
 /* ev has been fetched; it is deleted here. */
 static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out)
 {
@@ -95,80 +181,12 @@ static mk_status parse_node(yp *y, yaml_event_t *ev, int depth, mk_ynode **out)
     n->start = ev->start_mark.index;
     n->end = ev->end_mark.index;
     if (ev->type == YAML_SCALAR_EVENT) {
-        n->kind = MK_Y_SCALAR;
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        size_t len = ev->data.scalar.length;
-        n->text = mk_malloc(len + 1);
-        if (!n->text) rc = nomem(y->err);
-        else {
-            memcpy(n->text, ev->data.scalar.value, len);
-            n->text[len] = 0;
-            if (strlen(n->text) != len) /* "\0" in a quoted scalar */
-                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col,
-                                "a value contains a NUL character");
-        }
+        rc = parse_scalar(y, ev, n);
         yaml_event_delete(ev);
     } else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
-        int is_map = ev->type == YAML_MAPPING_START_EVENT;
-        n->kind = is_map ? MK_Y_MAP : MK_Y_SEQ;
+        n->kind = ev->type == YAML_MAPPING_START_EVENT ? MK_Y_MAP : MK_Y_SEQ;
         yaml_event_delete(ev);
-        int cap = 0;
-        for (;;) {
-            yaml_event_t e;
-            if ((rc = next(y, &e))) break;
-            if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
-                n->end = e.end_mark.index;
-                yaml_event_delete(&e);
-                break;
-            }
-            if (n->n == cap) {
-                cap = cap ? 2 * cap : 8;
-                void *p = is_map ? mk_realloc(n->pairs, (size_t)cap * sizeof *n->pairs)
-                                 : mk_realloc(n->items, (size_t)cap * sizeof *n->items);
-                if (!p) {
-                    yaml_event_delete(&e);
-                    rc = nomem(y->err);
-                    break;
-                }
-                if (is_map) n->pairs = p;
-                else n->items = p;
-            }
-            if (!is_map) {
-                n->items[n->n] = NULL;
-                rc = parse_node(y, &e, depth + 1, &n->items[n->n]);
-                n->n++;
-                if (rc) break;
-                continue;
-            }
-            mk_ypair *pr = &n->pairs[n->n];
-            memset(pr, 0, sizeof *pr);
-            pr->line = (int)e.start_mark.line + 1;
-            pr->col = (int)e.start_mark.column + 1;
-            if (e.type != YAML_SCALAR_EVENT) {
-                rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col,
-                                y->fmt->bad_key_msg, event_what(&e));
-                yaml_event_delete(&e);
-                break;
-            }
-            pr->key = mk_strndup((const char *)e.data.scalar.value, e.data.scalar.length);
-            yaml_event_delete(&e);
-            n->n++;
-            if (!pr->key) {
-                rc = nomem(y->err);
-                break;
-            }
-            for (int k = 0; k < n->n - 1; k++)
-                if (!strcmp(n->pairs[k].key, pr->key)) {
-                    rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, pr->line, pr->col,
-                                    y->fmt->dup_key_msg, pr->key, n->pairs[k].line,
-                                    n->pairs[k].col);
-                    break;
-                }
-            if (rc) break;
-            yaml_event_t v;
-            if ((rc = next(y, &v))) break;
-            if ((rc = parse_node(y, &v, depth + 1, &pr->val))) break;
-        }
+        rc = parse_children(y, n, depth);
     } else {
         rc = mk_fail_at(y->err, MK_ERR_SYNTAX, y->file, line, col, "unexpected YAML event");
         yaml_event_delete(ev);

@@ -585,16 +585,14 @@ static void region_id(const char *in, char *out, size_t size)
     else if (n > 5 && strcmp(out + n - 5, "_left") == 0) out[n - 3] = 0;
 }
 
-static mk_status ev_measure(ev_cx *e, sc_plan *pl)
+/* The kinds of measurement 'what' asks for (one or a list), each once: into kinds[], their
+ * number into *n, and which were asked for into used[]. */
+static mk_status meas_kinds(ev_cx *e, const mk_ypair *pw, int kinds[8], int *n, int used[5])
 {
     sc_ctx *cx = e->cx;
-    const mk_ypair *pw;
-    mk_status rc = need(e, "what", "ppt, pain, stiffness, noise or output (or a list of them)", &pw);
-    if (rc) return rc;
-    /* one or a list of kinds */
     const mk_ypair *whats[8];
     mk_ypair tmp[8];
-    int n = 0;
+    int k = 0;
     if (pw->val->kind == MK_Y_SEQ) {
         if (pw->val->n == 0 || pw->val->n > 8)
             return sc_fail(cx, pw->val->line, pw->val->col, MK_ERR_INVALID,
@@ -603,20 +601,26 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
         for (int i = 0; i < pw->val->n; i++) {
             tmp[i] = (mk_ypair){.key = pw->key, .line = pw->line, .col = pw->col,
                                .val = pw->val->items[i]};
-            whats[n++] = &tmp[i];
+            whats[k++] = &tmp[i];
         }
     } else {
-        whats[n++] = pw;
+        whats[k++] = pw;
     }
-    int kinds[8], used[5] = {0};
-    for (int i = 0; i < n; i++) {
-        if ((rc = sc_enum(cx, whats[i], k_meas_names, "measurement", &kinds[i]))) return rc;
+    for (int i = 0; i < k; i++) {
+        mk_status rc = sc_enum(cx, whats[i], k_meas_names, "measurement", &kinds[i]);
+        if (rc) return rc;
         if (used[kinds[i]])
             return sc_fail(cx, whats[i]->val->line, whats[i]->val->col, MK_ERR_INVALID,
                            "'%s' is listed twice in 'what'", whats[i]->val->text);
         used[kinds[i]] = 1;
     }
-    /* keys that apply to none of the kinds asked for */
+    *n = k;
+    return MK_OK;
+}
+
+/* A key that applies to none of the kinds asked for is an error. */
+static mk_status meas_check_keys(ev_cx *e, const mk_ypair *pw, const int used[5])
+{
     static const struct {
         const char *key;
         int kind_a, kind_b;
@@ -625,7 +629,7 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
     for (size_t k = 0; k < sizeof k_keys / sizeof k_keys[0]; k++) {
         const mk_ypair *p = mk_yfind(e->ev, k_keys[k].key);
         if (p && !used[k_keys[k].kind_a] && !used[k_keys[k].kind_b])
-            return sc_fail(cx, p->line, p->col, MK_ERR_NAME,
+            return sc_fail(e->cx, p->line, p->col, MK_ERR_NAME,
                            "key '%s' does not apply to measuring %s (it belongs to %s%s%s)",
                            p->key, pw->val->kind == MK_Y_SEQ ? "these" : pw->val->text,
                            k_meas_names[k_keys[k].kind_a],
@@ -633,51 +637,123 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
                            k_keys[k].kind_a != k_keys[k].kind_b ? k_meas_names[k_keys[k].kind_b]
                                                                 : "");
     }
+    return MK_OK;
+}
+
+/* The optional 'region' of a pain rating ('local' or a region id with its side). */
+static mk_status meas_region(ev_cx *e, char *region, size_t size)
+{
+    sc_ctx *cx = e->cx;
+    snprintf(region, size, "local");
+    const mk_ypair *pr = mk_yfind(e->ev, "region");
+    if (!pr) return MK_OK;
+    char raw[64];
+    mk_status rc = sc_string(cx, pr, raw, sizeof raw);
+    if (rc) return rc;
+    region_id(raw, region, size);
+    if (strcmp(region, "local") == 0 || !cx->anat || mk_anatomy_has_region(cx->anat, region))
+        return MK_OK;
+    const char *hint = mk_anatomy_suggest(cx->anat, region, 0);
+    if (hint)
+        return sc_fail(cx, pr->val->line, pr->val->col, MK_ERR_NAME,
+                       "unknown region '%s' (did you mean '%s'?)", raw, hint);
+    return sc_fail(cx, pr->val->line, pr->val->col, MK_ERR_NAME,
+                   "unknown region '%s' (expected 'local' or a region of "
+                   "data/anatomy/body_regions.csv with its side, e.g. 'temple_r')",
+                   raw);
+}
+
+/* The model output an 'output' measurement records ('name'). */
+static mk_status meas_output(ev_cx *e, char *output, size_t size)
+{
+    sc_ctx *cx = e->cx;
+    const mk_ypair *pn;
+    mk_status rc;
+    if ((rc = need(e, "name", "the model output to record, e.g. 'name: core.po2'", &pn)) ||
+        (rc = sc_string(cx, pn, output, size)))
+        return rc;
+    if (has_output(cx->abi, output)) return MK_OK;
+    const char *hint = sc_suggest_symbols(cx->abi, -1, output);
+    if (hint)
+        return sc_fail(cx, pn->val->line, pn->val->col, MK_ERR_NAME,
+                       "unknown output '%s' of model '%s' (did you mean '%s'?)", output,
+                       cx->abi->name, hint);
+    return sc_fail(cx, pn->val->line, pn->val->col, MK_ERR_NAME,
+                   "unknown output '%s' of model '%s' (expected a state or variable, "
+                   "e.g. 'core.po2')",
+                   output, cx->abi->name);
+}
+
+/* What one kind of measurement reads and records, and its default label, into m and dflt. */
+typedef struct meas_opts {
+    double rate_kpa_s, area, pressure;
+    const char *region, *output;
+} meas_opts;
+
+static mk_status meas_fill(ev_cx *e, const mk_ynode *at, int kind, const meas_opts *o,
+                           mk_measurement *m, char *dflt, size_t size)
+{
+    mk_status rc;
+    switch (kind) {
+    case 0:
+        if ((rc = need_output(e, at, MK_L_PAIN_EVOKED_MARGIN, "a PPT measurement"))) return rc;
+        m->kind = MK_MEAS_PPT;
+        m->arg = o->rate_kpa_s;
+        m->area_cm2 = o->area;
+        snprintf(dflt, size, "PPT");
+        break;
+    case 1:
+        if ((rc = need_output(e, at, strcmp(o->region, "local") ? MK_L_PAIN_REFERRED : MK_L_PAIN_LOCAL,
+                              "a pain rating")))
+            return rc;
+        m->kind = MK_MEAS_PAIN;
+        m->arg = o->pressure;
+        m->area_cm2 = o->area;
+        snprintf(m->region, sizeof m->region, "%s", o->region);
+        snprintf(dflt, size, "pain %s", o->region);
+        break;
+    case 2:
+        if ((rc = need_output(e, at, MK_L_BAND_STIFFNESS, "a stiffness measurement"))) return rc;
+        m->kind = MK_MEAS_STIFFNESS;
+        snprintf(dflt, size, "stiffness");
+        break;
+    case 3:
+        if ((rc = need_output(e, at, MK_L_ENDPLATE_NOISE, "an endplate noise measurement"))) return rc;
+        m->kind = MK_MEAS_NOISE;
+        snprintf(dflt, size, "endplate noise");
+        break;
+    default:
+        m->kind = MK_MEAS_OUTPUT;
+        snprintf(m->output, sizeof m->output, "%s", o->output);
+        set_text(dflt, size, "%s", o->output);
+        break;
+    }
+    return MK_OK;
+}
+
+static mk_status ev_measure(ev_cx *e, sc_plan *pl)
+{
+    sc_ctx *cx = e->cx;
+    const mk_ypair *pw;
+    mk_status rc = need(e, "what", "ppt, pain, stiffness, noise or output (or a list of them)", &pw);
+    if (rc) return rc;
+    int kinds[8], n = 0, used[5] = {0};
+    if ((rc = meas_kinds(e, pw, kinds, &n, used)) || (rc = meas_check_keys(e, pw, used))) return rc;
     char label[64] = "";
     const mk_ypair *pl_label = mk_yfind(e->ev, "label");
     if (pl_label && (rc = sc_string(cx, pl_label, label, sizeof label))) return rc;
 
-    double rate_kpa_s, area, pressure;
+    meas_opts o;
+    char region[64], output[128] = "";
     if ((rc = opt_quantity(e, "rate", "kPa/s", "a pressure ramp rate", SQ_POSITIVE, NAN, NAN,
-                           98.0665, &rate_kpa_s)) ||
-        (rc = opt_quantity(e, "area", "cm2", "an area", SQ_POSITIVE, NAN, NAN, 1, &area)) ||
-        (rc = opt_quantity(e, "pressure", "kPa", "a pressure", SQ_NONNEG, NAN, NAN, 0, &pressure)))
+                           98.0665, &o.rate_kpa_s)) ||
+        (rc = opt_quantity(e, "area", "cm2", "an area", SQ_POSITIVE, NAN, NAN, 1, &o.area)) ||
+        (rc = opt_quantity(e, "pressure", "kPa", "a pressure", SQ_NONNEG, NAN, NAN, 0, &o.pressure)) ||
+        (rc = meas_region(e, region, sizeof region)) ||
+        (used[4] && (rc = meas_output(e, output, sizeof output))))
         return rc;
-    char region[64] = "local";
-    const mk_ypair *pr = mk_yfind(e->ev, "region");
-    if (pr) {
-        char raw[64];
-        if ((rc = sc_string(cx, pr, raw, sizeof raw))) return rc;
-        region_id(raw, region, sizeof region);
-        if (strcmp(region, "local") != 0 && cx->anat && !mk_anatomy_has_region(cx->anat, region)) {
-            const char *hint = mk_anatomy_suggest(cx->anat, region, 0);
-            if (hint)
-                return sc_fail(cx, pr->val->line, pr->val->col, MK_ERR_NAME,
-                               "unknown region '%s' (did you mean '%s'?)", raw, hint);
-            return sc_fail(cx, pr->val->line, pr->val->col, MK_ERR_NAME,
-                           "unknown region '%s' (expected 'local' or a region of "
-                           "data/anatomy/body_regions.csv with its side, e.g. 'temple_r')",
-                           raw);
-        }
-    }
-    char output[128] = "";
-    if (used[4]) {
-        const mk_ypair *pn;
-        if ((rc = need(e, "name", "the model output to record, e.g. 'name: core.po2'", &pn)) ||
-            (rc = sc_string(cx, pn, output, sizeof output)))
-            return rc;
-        if (!has_output(cx->abi, output)) {
-            const char *hint = sc_suggest_symbols(cx->abi, -1, output);
-            if (hint)
-                return sc_fail(cx, pn->val->line, pn->val->col, MK_ERR_NAME,
-                               "unknown output '%s' of model '%s' (did you mean '%s'?)", output,
-                               cx->abi->name, hint);
-            return sc_fail(cx, pn->val->line, pn->val->col, MK_ERR_NAME,
-                           "unknown output '%s' of model '%s' (expected a state or variable, "
-                           "e.g. 'core.po2')",
-                           output, cx->abi->name);
-        }
-    }
+    o.region = region;
+    o.output = output;
     for (int i = 0; i < n; i++) {
         mk_measurement m;
         memset(&m, 0, sizeof m);
@@ -686,44 +762,8 @@ static mk_status ev_measure(ev_cx *e, sc_plan *pl)
         snprintf(m.site, sizeof m.site, "%s", cx->site_prefix);
         m.site_index = cx->site_index;
         char dflt[96];
-        switch (kinds[i]) {
-        case 0:
-            if ((rc = need_output(e, whats[i]->val, MK_L_PAIN_EVOKED_MARGIN, "a PPT measurement")))
-                return rc;
-            m.kind = MK_MEAS_PPT;
-            m.arg = rate_kpa_s;
-            m.area_cm2 = area;
-            snprintf(dflt, sizeof dflt, "PPT");
-            break;
-        case 1:
-            if ((rc = need_output(e, whats[i]->val,
-                                  strcmp(region, "local") ? MK_L_PAIN_REFERRED : MK_L_PAIN_LOCAL,
-                                  "a pain rating")))
-                return rc;
-            m.kind = MK_MEAS_PAIN;
-            m.arg = pressure;
-            m.area_cm2 = area;
-            snprintf(m.region, sizeof m.region, "%s", region);
-            snprintf(dflt, sizeof dflt, "pain %s", region);
-            break;
-        case 2:
-            if ((rc = need_output(e, whats[i]->val, MK_L_BAND_STIFFNESS, "a stiffness measurement")))
-                return rc;
-            m.kind = MK_MEAS_STIFFNESS;
-            snprintf(dflt, sizeof dflt, "stiffness");
-            break;
-        case 3:
-            if ((rc = need_output(e, whats[i]->val, MK_L_ENDPLATE_NOISE, "an endplate noise measurement")))
-                return rc;
-            m.kind = MK_MEAS_NOISE;
-            snprintf(dflt, sizeof dflt, "endplate noise");
-            break;
-        default:
-            m.kind = MK_MEAS_OUTPUT;
-            snprintf(m.output, sizeof m.output, "%s", output);
-            set_text(dflt, sizeof dflt, "%s", output);
-            break;
-        }
+        const mk_ynode *at = pw->val->kind == MK_Y_SEQ ? pw->val->items[i] : pw->val;
+        if ((rc = meas_fill(e, at, kinds[i], &o, &m, dflt, sizeof dflt))) return rc;
         if (m.site[0]) set_text(dflt + strlen(dflt), sizeof dflt - strlen(dflt), " at %s", m.site);
         if (!label[0]) set_text(m.label, sizeof m.label, "%s", dflt);
         else if (n == 1) snprintf(m.label, sizeof m.label, "%s", label);
@@ -833,7 +873,8 @@ static mk_status event_site(sc_ctx *cx, const ev_def *def, const mk_ypair *ps, m
                    want, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "", names[0]);
 }
 
-static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
+/* The event type of a timeline item, into *out; an unknown type gets a did-you-mean. */
+static mk_status event_def(sc_ctx *cx, const mk_ynode *item, const ev_def **out)
 {
     if (item->kind != MK_Y_MAP)
         return sc_fail(cx, item->line, item->col, MK_ERR_SYNTAX,
@@ -848,19 +889,115 @@ static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
         return sc_fail(cx, pe->val->kind == MK_Y_SCALAR ? pe->line : pe->val->line,
                        pe->val->kind == MK_Y_SCALAR ? pe->col : pe->val->col, MK_ERR_SYNTAX,
                        "expected an event type for 'event', found %s", sc_kind_name(pe->val));
-    const ev_def *def = find_event(pe->val->text);
-    if (!def) {
-        const char *names[N_EVENTS];
-        for (int i = 0; i < N_EVENTS; i++) names[i] = k_events[i].name;
-        const char *hint = mk_suggest(pe->val->text, names, N_EVENTS);
-        if (hint)
-            return sc_fail(cx, pe->val->line, pe->val->col, MK_ERR_NAME,
-                           "unknown event type '%s' (did you mean '%s'?)", pe->val->text, hint);
+    *out = find_event(pe->val->text);
+    if (*out) return MK_OK;
+    const char *names[N_EVENTS];
+    for (int i = 0; i < N_EVENTS; i++) names[i] = k_events[i].name;
+    const char *hint = mk_suggest(pe->val->text, names, N_EVENTS);
+    if (hint)
         return sc_fail(cx, pe->val->line, pe->val->col, MK_ERR_NAME,
-                       "unknown event type '%s' (the event types are listed in "
-                       "docs/scenarios.md)",
-                       pe->val->text);
+                       "unknown event type '%s' (did you mean '%s'?)", pe->val->text, hint);
+    return sc_fail(cx, pe->val->line, pe->val->col, MK_ERR_NAME,
+                   "unknown event type '%s' (the event types are listed in docs/scenarios.md)",
+                   pe->val->text);
+}
+
+/* When an event happens: its start, and for a repeated one its interval and count. */
+static mk_status event_when(ev_cx *e, double *at, double *every, long *times)
+{
+    sc_ctx *cx = e->cx;
+    const mk_ynode *item = e->ev;
+    const mk_ypair *pat, *pev = mk_yfind(item, "every"), *pt = mk_yfind(item, "times");
+    mk_status rc;
+    *every = 0;
+    *times = 1;
+    if ((rc = need(e, "at", "when it starts, e.g. 'at: 90 s' or 'at: day 8 09:00'", &pat)) ||
+        (rc = sc_quantity(cx, pat, "s", "a time", SQ_NONNEG | SQ_CLOCK, NAN, NAN, at)))
+        return rc;
+    if (pev && !pt)
+        return sc_missing(cx, item, "times", e->where,
+                          "'every' needs the number of occurrences, e.g. 'times: 5'");
+    if (pt && (rc = sc_int(cx, pt, 1, MAX_TIMES, times))) return rc;
+    if (*times > 1 && !pev)
+        return sc_missing(cx, item, "every", e->where,
+                          "'times' needs the interval between occurrences, e.g. 'every: 1 d'");
+    if (pev && (rc = sc_quantity(cx, pev, "s", "a time", SQ_POSITIVE, NAN, NAN, every))) return rc;
+    return MK_OK;
+}
+
+/* An occurrence that ends after the scenario is an error. */
+static mk_status past_end(sc_ctx *cx, const mk_ynode *item, const ev_def *def, double t1, long k,
+                          long times)
+{
+    char a[80], b[80], occ[64] = "";
+    if (times > 1) snprintf(occ, sizeof occ, " (occurrence %ld of %ld)", k + 1, times);
+    if (def->kind)
+        return sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
+                       "event '%s'%s runs past the end of the scenario: it ends at %s, "
+                       "after the end at %s",
+                       def->name, occ, sc_fmt_time(t1, a, sizeof a),
+                       sc_fmt_time(cx->duration, b, sizeof b));
+    return sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
+                   "measurement%s past the end of the scenario: it is at %s, after "
+                   "the end at %s",
+                   occ, sc_fmt_time(t1, a, sizeof a), sc_fmt_time(cx->duration, b, sizeof b));
+}
+
+/* The built plan onto the timeline, once per occurrence: its input segments, measurements
+ * and (for an event with a kind) one annotation per occurrence. */
+static mk_status event_place(sc_ctx *cx, const mk_ynode *item, const ev_def *def,
+                             const sc_plan *plan, const char *label, double at, double every,
+                             long times)
+{
+    mk_status rc;
+    if ((long)cx->n_segs + (long)plan->n * times > MAX_TOTAL_SEGS)
+        return sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
+                       "the timeline expands to more than %d input changes", MAX_TOTAL_SEGS);
+    if ((rc = grow(cx, (void **)&cx->segs, &cx->cap_segs, cx->n_segs + plan->n * (int)times,
+                   sizeof *cx->segs)) ||
+        (rc = grow(cx, (void **)&cx->meas, &cx->cap_meas, cx->n_meas + plan->n_meas * (int)times,
+                   sizeof *cx->meas)) ||
+        (def->kind && (rc = grow(cx, (void **)&cx->notes, &cx->cap_notes,
+                                 cx->n_notes + (int)times, sizeof *cx->notes))))
+        return rc;
+    for (long k = 0; k < times; k++) {
+        double t0 = at + (double)k * every, t1 = t0 + plan->length;
+        double tol = 1e-9 * (cx->duration > 1 ? cx->duration : 1);
+        if (t1 > cx->duration + tol) return past_end(cx, item, def, t1, k, times);
+        for (int i = 0; i < plan->n; i++) {
+            sc_seg s = plan->segs[i];
+            s.t0 += t0;
+            s.t1 += t0;
+            cx->segs[cx->n_segs++] = s;
+        }
+        for (int i = 0; i < plan->n_meas; i++) {
+            mk_measurement m = plan->meas[i];
+            m.t_s = t0;
+            if (times > 1) {
+                char l[64];
+                snprintf(l, sizeof l, "%s", m.label);
+                set_text(m.label, sizeof m.label, "%s %ld/%ld", l, k + 1, times);
+            }
+            cx->meas[cx->n_meas++] = m;
+        }
+        if (def->kind) {
+            mk_annotation *an = &cx->notes[cx->n_notes++];
+            memset(an, 0, sizeof *an);
+            an->t0_s = t0;
+            an->t1_s = t1;
+            if (times > 1) snprintf(an->label, sizeof an->label, "%s %ld/%ld", label, k + 1, times);
+            else snprintf(an->label, sizeof an->label, "%s", label);
+            snprintf(an->kind, sizeof an->kind, "%s", def->kind);
+        }
     }
+    return MK_OK;
+}
+
+static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
+{
+    const ev_def *def;
+    mk_status rc = event_def(cx, item, &def);
+    if (rc) return rc;
     ev_cx e = {.cx = cx, .ev = item, .type = def->name};
     snprintf(e.where, sizeof e.where, "in event '%s'", def->name);
     const char *allowed[20];
@@ -869,25 +1006,11 @@ static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
     for (int i = 0; def->keys[i]; i++)
         if (strcmp(def->keys[i], "label") != 0) allowed[na++] = def->keys[i];
     allowed[na] = NULL;
-    mk_status rc = sc_check_keys(cx, item, allowed, e.where);
-    if (rc) return rc;
+    if ((rc = sc_check_keys(cx, item, allowed, e.where))) return rc;
 
-    /* when */
-    double at, every = 0;
-    long times = 1;
-    const mk_ypair *pat, *pev = mk_yfind(item, "every"), *pt = mk_yfind(item, "times");
-    if ((rc = need(&e, "at", "when it starts, e.g. 'at: 90 s' or 'at: day 8 09:00'", &pat)) ||
-        (rc = sc_quantity(cx, pat, "s", "a time", SQ_NONNEG | SQ_CLOCK, NAN, NAN, &at)))
-        return rc;
-    if (pev && !pt)
-        return sc_missing(cx, item, "times", e.where,
-                          "'every' needs the number of occurrences, e.g. 'times: 5'");
-    if (pt && (rc = sc_int(cx, pt, 1, MAX_TIMES, &times))) return rc;
-    if (times > 1 && !pev)
-        return sc_missing(cx, item, "every", e.where,
-                          "'times' needs the interval between occurrences, e.g. 'every: 1 d'");
-    if (pev && (rc = sc_quantity(cx, pev, "s", "a time", SQ_POSITIVE, NAN, NAN, &every)))
-        return rc;
+    double at, every;
+    long times;
+    if ((rc = event_when(&e, &at, &every, &times))) return rc;
     char label[64] = "";
     const mk_ypair *pl = mk_yfind(item, "label");
     if (pl && def->kind && (rc = sc_string(cx, pl, label, sizeof label))) return rc;
@@ -909,68 +1032,7 @@ static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
     cx->site = first;
     cx->site_prefix[0] = 0;
     cx->site_index = 0;
-    if (rc) goto out;
-
-    /* onto the timeline */
-    if ((long)cx->n_segs + (long)plan.n * times > MAX_TOTAL_SEGS) {
-        rc = sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
-                     "the timeline expands to more than %d input changes", MAX_TOTAL_SEGS);
-        goto out;
-    }
-    if ((rc = grow(cx, (void **)&cx->segs, &cx->cap_segs, cx->n_segs + plan.n * (int)times,
-                   sizeof *cx->segs)) ||
-        (rc = grow(cx, (void **)&cx->meas, &cx->cap_meas, cx->n_meas + plan.n_meas * (int)times,
-                   sizeof *cx->meas)) ||
-        (def->kind && (rc = grow(cx, (void **)&cx->notes, &cx->cap_notes,
-                                 cx->n_notes + (int)times, sizeof *cx->notes))))
-        goto out;
-    for (long k = 0; k < times; k++) {
-        double t0 = at + (double)k * every, t1 = t0 + plan.length;
-        double tol = 1e-9 * (cx->duration > 1 ? cx->duration : 1);
-        if (t1 > cx->duration + tol) {
-            char a[80], b[80], occ[64] = "";
-            if (times > 1) snprintf(occ, sizeof occ, " (occurrence %ld of %ld)", k + 1, times);
-            if (def->kind)
-                rc = sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
-                             "event '%s'%s runs past the end of the scenario: it ends at %s, "
-                             "after the end at %s",
-                             def->name, occ, sc_fmt_time(t1, a, sizeof a),
-                             sc_fmt_time(cx->duration, b, sizeof b));
-            else
-                rc = sc_fail(cx, item->line, item->col, MK_ERR_INVALID,
-                             "measurement%s past the end of the scenario: it is at %s, after "
-                             "the end at %s",
-                             occ, sc_fmt_time(t1, a, sizeof a),
-                             sc_fmt_time(cx->duration, b, sizeof b));
-            goto out;
-        }
-        for (int i = 0; i < plan.n; i++) {
-            sc_seg s = plan.segs[i];
-            s.t0 += t0;
-            s.t1 += t0;
-            cx->segs[cx->n_segs++] = s;
-        }
-        for (int i = 0; i < plan.n_meas; i++) {
-            mk_measurement m = plan.meas[i];
-            m.t_s = t0;
-            if (times > 1) {
-                char l[64];
-                snprintf(l, sizeof l, "%s", m.label);
-                set_text(m.label, sizeof m.label, "%s %ld/%ld", l, k + 1, times);
-            }
-            cx->meas[cx->n_meas++] = m;
-        }
-        if (def->kind) {
-            mk_annotation *an = &cx->notes[cx->n_notes++];
-            memset(an, 0, sizeof *an);
-            an->t0_s = t0;
-            an->t1_s = t1;
-            if (times > 1) snprintf(an->label, sizeof an->label, "%s %ld/%ld", label, k + 1, times);
-            else snprintf(an->label, sizeof an->label, "%s", label);
-            snprintf(an->kind, sizeof an->kind, "%s", def->kind);
-        }
-    }
-out:
+    if (!rc) rc = event_place(cx, item, def, &plan, label, at, every, times);
     free(plan.segs);
     free(plan.meas);
     return rc;

@@ -253,25 +253,124 @@ static void ex_free(ex *e)
     free(e);
 }
 
+static mk_status parse_ex(mk_vtarget *t, const mk_ynode *n, int scen, int depth, ex **out, mk_error *err);
+
+/* The extraction's kind (an index into k_kinds), with a did-you-mean for an unknown one. */
+static mk_status parse_kind(mk_vtarget *t, const mk_ynode *n, int *k, mk_error *err)
+{
+    const mk_ypair *kp = mk_yfind(n, "kind");
+    if (!kp) return at(t, n, err, "missing key 'kind' in an extraction (series, measurement, difference, ratio, change or order)");
+    if (kp->val->kind != MK_Y_SCALAR) return at(t, kp->val, err, "expected an extraction kind, found %s", mk_ykind_name(kp->val));
+    *k = -1;
+    for (int i = 0; k_kinds[i]; i++)
+        if (!strcmp(k_kinds[i], kp->val->text)) *k = i;
+    if (*k >= 0) return MK_OK;
+    const char *s = mk_suggest(kp->val->text, k_kinds, -1);
+    char hint[64] = "";
+    if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+    return at(t, kp->val, err, "unknown extraction kind '%s'%s; expected series, measurement, difference, ratio, change or order",
+              kp->val->text, hint);
+}
+
+/* 'when: {variable: NAME, above|below: VALUE}' of a series' statistic 'at'. */
+static mk_status parse_when(mk_vtarget *t, const mk_ypair *wh, ex *e, mk_error *err)
+{
+    static const char *const wkeys[] = {"variable", "above", "below", NULL};
+    mk_status rc = want_map(t, wh->val, "'when' ({variable: NAME, below: VALUE})", err);
+    if (!rc) rc = check_keys(t, wh->val, wkeys, "in 'when'", err);
+    if (!rc) rc = text_field(t, wh->val, "variable", e->when_var, sizeof e->when_var, 1, err);
+    if (rc) return rc;
+    const mk_ypair *ab = mk_yfind(wh->val, "above"), *be = mk_yfind(wh->val, "below");
+    if ((!ab) == (!be)) return at(t, wh->val, err, "'when' needs exactly one of 'above' or 'below'");
+    e->when_dir = ab ? 1 : -1;
+    e->when_level = (ab ? ab : be)->val;
+    if (e->when_level->kind != MK_Y_SCALAR) return at(t, e->when_level, err, "expected a value, found %s", mk_ykind_name(e->when_level));
+    return MK_OK;
+}
+
+/* A series extraction's keys: variable, stat, window, at or when, threshold. */
+static mk_status parse_series(mk_vtarget *t, const mk_ynode *n, ex *e, mk_error *err)
+{
+    mk_status rc = text_field(t, n, "variable", e->variable, sizeof e->variable, 1, err);
+    if (!rc) rc = text_field(t, n, "stat", e->stat, sizeof e->stat, 1, err);
+    if (rc) return rc;
+    if (!mk_vstat_known(e->stat)) {
+        const mk_ypair *p = mk_yfind(n, "stat");
+        const char *s = mk_suggest(e->stat, k_stats, -1);
+        char hint[64] = "";
+        if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+        return at(t, p->val, err, "unknown statistic '%s'%s; expected one of max, min, mean, first, final, at, "
+                                  "time_of_max, time_of_min, half_life, tau, first_above, first_below", e->stat, hint);
+    }
+    const mk_ypair *w = mk_yfind(n, "window"), *a = mk_yfind(n, "at"), *th = mk_yfind(n, "threshold"),
+                   *wh = mk_yfind(n, "when");
+    int is_at = !strcmp(e->stat, "at");
+    if (w) {
+        if (w->val->kind != MK_Y_SEQ || w->val->n != 2)
+            return at(t, w->val, err, "expected a window [from, to] of two times (e.g. [5 min, 10 min]), found %s",
+                      w->val->kind == MK_Y_SEQ ? "a list of another length" : mk_ykind_name(w->val));
+        e->window = w->val;
+    }
+    if (wh && a) return at(t, wh->val, err, "give either 'at' or 'when', not both");
+    if (wh && !is_at) return at(t, wh->val, err, "'when' belongs to the statistic 'at', not '%s'", e->stat);
+    if (wh && (rc = parse_when(t, wh, e, err))) return rc;
+    if (is_at && !a && !wh) return at(t, n, err, "statistic 'at' needs 'at: TIME' (e.g. 'at: 5 min') or 'when: {variable: NAME, below: VALUE}'");
+    if (a && !is_at) return at(t, a->val, err, "'at' belongs to the statistic 'at', not '%s'", e->stat);
+    if (a) e->at = a->val;
+    int needs_th = !strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below");
+    if (needs_th && !th) return at(t, n, err, "statistic '%s' needs 'threshold: VALUE'", e->stat);
+    if (th && !needs_th) return at(t, th->val, err, "'threshold' belongs to first_above or first_below, not '%s'", e->stat);
+    if (th) {
+        e->threshold = th->val;
+        if (th->val->kind != MK_Y_SCALAR) return at(t, th->val, err, "expected a value for 'threshold', found %s", mk_ykind_name(th->val));
+    }
+    return MK_OK;
+}
+
+/* A measurement extraction: its label and display name. */
+static mk_status parse_meas(mk_vtarget *t, const mk_ynode *n, ex *e, mk_error *err)
+{
+    mk_status rc = text_field(t, n, "label", e->meas, sizeof e->meas, 1, err);
+    snprintf(e->label, sizeof e->label, "%.47s", e->meas);
+    char nm[48];
+    if (!rc) rc = text_field(t, n, "name", nm, sizeof nm, 0, err);
+    if (!rc && nm[0]) snprintf(e->label, sizeof e->label, "%s", nm);
+    return rc;
+}
+
+/* difference/ratio/change (of: [A, B]) or order (items: [...], direction). */
+static mk_status parse_ops(mk_vtarget *t, const mk_ynode *n, ex *e, int k, int scen, int depth, mk_error *err)
+{
+    const char *key = e->kind == EX_ORDER ? "items" : "of";
+    const mk_ypair *p = mk_yfind(n, key);
+    if (!p) return at(t, n, err, "missing key '%s' in a '%s' extraction", key, k_kinds[k]);
+    if (p->val->kind != MK_Y_SEQ) return at(t, p->val, err, "expected a list of extractions for '%s', found %s", key, mk_ykind_name(p->val));
+    if (e->kind != EX_ORDER && p->val->n != 2)
+        return at(t, p->val, err, "'%s' takes exactly two extractions [A, B], found %d", k_kinds[k], p->val->n);
+    if (e->kind == EX_ORDER && (p->val->n < 2 || p->val->n > MK_V_MAX_ITEMS))
+        return at(t, p->val, err, "'order' takes 2 to %d items, found %d", MK_V_MAX_ITEMS, p->val->n);
+    for (int i = 0; i < p->val->n; i++) {
+        mk_status rc = parse_ex(t, p->val->items[i], scen, depth + 1, &e->ops[i], err);
+        if (rc) return rc;
+        e->n_ops++;
+    }
+    if (e->kind != EX_ORDER) return MK_OK;
+    const mk_ypair *d = mk_yfind(n, "direction");
+    if (!d) return at(t, n, err, "missing key 'direction' (increasing or decreasing) in an 'order' extraction");
+    if (d->val->kind == MK_Y_SCALAR && !strcmp(d->val->text, "increasing")) e->direction = 1;
+    else if (d->val->kind == MK_Y_SCALAR && !strcmp(d->val->text, "decreasing")) e->direction = -1;
+    else return at(t, d->val, err, "expected 'increasing' or 'decreasing' for 'direction', found '%s'",
+                   d->val->kind == MK_Y_SCALAR ? d->val->text : mk_ykind_name(d->val));
+    return MK_OK;
+}
+
 static mk_status parse_ex(mk_vtarget *t, const mk_ynode *n, int scen, int depth, ex **out, mk_error *err)
 {
     *out = NULL;
     if (depth > 6) return at(t, n, err, "extractions nested too deeply (at most 6 levels)");
     mk_status rc = want_map(t, n, "an extraction ({kind: series, ...})", err);
-    if (rc) return rc;
-    const mk_ypair *kp = mk_yfind(n, "kind");
-    if (!kp) return at(t, n, err, "missing key 'kind' in an extraction (series, measurement, difference, ratio, change or order)");
-    if (kp->val->kind != MK_Y_SCALAR) return at(t, kp->val, err, "expected an extraction kind, found %s", mk_ykind_name(kp->val));
-    int k = -1;
-    for (int i = 0; k_kinds[i]; i++)
-        if (!strcmp(k_kinds[i], kp->val->text)) k = i;
-    if (k < 0) {
-        const char *s = mk_suggest(kp->val->text, k_kinds, -1);
-        char hint[64] = "";
-        if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
-        return at(t, kp->val, err, "unknown extraction kind '%s'%s; expected series, measurement, difference, ratio, change or order",
-                  kp->val->text, hint);
-    }
+    int k;
+    if (rc || (rc = parse_kind(t, n, &k, err))) return rc;
     ex *e = mk_calloc(1, sizeof *e);
     if (!e) return nomem(err);
     e->kind = (ex_kind)k;
@@ -290,78 +389,9 @@ static mk_status parse_ex(mk_vtarget *t, const mk_ynode *n, int scen, int depth,
     if (!rc) rc = check_keys(t, n, e->kind == EX_SERIES ? keys_series : e->kind == EX_MEAS ? keys_meas
                                    : e->kind == EX_ORDER ? keys_order : keys_op, where, err);
     if (!rc && e->kind != EX_MEAS) rc = text_field(t, n, "label", e->label, sizeof e->label, 0, err);
-    if (!rc && e->kind == EX_SERIES) {
-        rc = text_field(t, n, "variable", e->variable, sizeof e->variable, 1, err);
-        if (!rc) rc = text_field(t, n, "stat", e->stat, sizeof e->stat, 1, err);
-        if (!rc && !mk_vstat_known(e->stat)) {
-            const mk_ypair *p = mk_yfind(n, "stat");
-            const char *s = mk_suggest(e->stat, k_stats, -1);
-            char hint[64] = "";
-            if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
-            rc = at(t, p->val, err, "unknown statistic '%s'%s; expected one of max, min, mean, first, final, at, "
-                                    "time_of_max, time_of_min, half_life, tau, first_above, first_below", e->stat, hint);
-        }
-        const mk_ypair *w = mk_yfind(n, "window"), *a = mk_yfind(n, "at"), *th = mk_yfind(n, "threshold");
-        if (!rc && w) {
-            if (w->val->kind != MK_Y_SEQ || w->val->n != 2)
-                rc = at(t, w->val, err, "expected a window [from, to] of two times (e.g. [5 min, 10 min]), found %s",
-                        w->val->kind == MK_Y_SEQ ? "a list of another length" : mk_ykind_name(w->val));
-            else e->window = w->val;
-        }
-        const mk_ypair *wh = mk_yfind(n, "when");
-        if (!rc && wh && a) rc = at(t, wh->val, err, "give either 'at' or 'when', not both");
-        if (!rc && wh && strcmp(e->stat, "at")) rc = at(t, wh->val, err, "'when' belongs to the statistic 'at', not '%s'", e->stat);
-        if (!rc && wh) {
-            static const char *const wkeys[] = {"variable", "above", "below", NULL};
-            rc = want_map(t, wh->val, "'when' ({variable: NAME, below: VALUE})", err);
-            if (!rc) rc = check_keys(t, wh->val, wkeys, "in 'when'", err);
-            if (!rc) rc = text_field(t, wh->val, "variable", e->when_var, sizeof e->when_var, 1, err);
-            const mk_ypair *ab = mk_yfind(wh->val, "above"), *be = mk_yfind(wh->val, "below");
-            if (!rc && (!ab) == (!be)) rc = at(t, wh->val, err, "'when' needs exactly one of 'above' or 'below'");
-            if (!rc) {
-                e->when_dir = ab ? 1 : -1;
-                e->when_level = (ab ? ab : be)->val;
-                if (e->when_level->kind != MK_Y_SCALAR) rc = at(t, e->when_level, err, "expected a value, found %s", mk_ykind_name(e->when_level));
-            }
-        }
-        if (!rc && !strcmp(e->stat, "at") && !a && !wh) rc = at(t, n, err, "statistic 'at' needs 'at: TIME' (e.g. 'at: 5 min') or 'when: {variable: NAME, below: VALUE}'");
-        if (!rc && a && strcmp(e->stat, "at")) rc = at(t, a->val, err, "'at' belongs to the statistic 'at', not '%s'", e->stat);
-        if (!rc && a) e->at = a->val;
-        int needs_th = !strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below");
-        if (!rc && needs_th && !th) rc = at(t, n, err, "statistic '%s' needs 'threshold: VALUE'", e->stat);
-        if (!rc && th && !needs_th) rc = at(t, th->val, err, "'threshold' belongs to first_above or first_below, not '%s'", e->stat);
-        if (!rc && th) {
-            if (th->val->kind != MK_Y_SCALAR) rc = at(t, th->val, err, "expected a value for 'threshold', found %s", mk_ykind_name(th->val));
-            e->threshold = th->val;
-        }
-    } else if (!rc && e->kind == EX_MEAS) {
-        rc = text_field(t, n, "label", e->meas, sizeof e->meas, 1, err);
-        snprintf(e->label, sizeof e->label, "%.47s", e->meas);
-        char nm[48];
-        if (!rc) rc = text_field(t, n, "name", nm, sizeof nm, 0, err);
-        if (!rc && nm[0]) snprintf(e->label, sizeof e->label, "%s", nm);
-    } else if (!rc) {
-        const char *key = e->kind == EX_ORDER ? "items" : "of";
-        const mk_ypair *p = mk_yfind(n, key);
-        if (!p) rc = at(t, n, err, "missing key '%s' in a '%s' extraction", key, k_kinds[k]);
-        else if (p->val->kind != MK_Y_SEQ) rc = at(t, p->val, err, "expected a list of extractions for '%s', found %s", key, mk_ykind_name(p->val));
-        else if (e->kind != EX_ORDER && p->val->n != 2)
-            rc = at(t, p->val, err, "'%s' takes exactly two extractions [A, B], found %d", k_kinds[k], p->val->n);
-        else if (e->kind == EX_ORDER && (p->val->n < 2 || p->val->n > MK_V_MAX_ITEMS))
-            rc = at(t, p->val, err, "'order' takes 2 to %d items, found %d", MK_V_MAX_ITEMS, p->val->n);
-        for (int i = 0; !rc && i < p->val->n; i++) {
-            rc = parse_ex(t, p->val->items[i], scen, depth + 1, &e->ops[i], err);
-            if (!rc) e->n_ops++;
-        }
-        if (!rc && e->kind == EX_ORDER) {
-            const mk_ypair *d = mk_yfind(n, "direction");
-            if (!d) rc = at(t, n, err, "missing key 'direction' (increasing or decreasing) in an 'order' extraction");
-            else if (d->val->kind == MK_Y_SCALAR && !strcmp(d->val->text, "increasing")) e->direction = 1;
-            else if (d->val->kind == MK_Y_SCALAR && !strcmp(d->val->text, "decreasing")) e->direction = -1;
-            else rc = at(t, d->val, err, "expected 'increasing' or 'decreasing' for 'direction', found '%s'",
-                         d->val->kind == MK_Y_SCALAR ? d->val->text : mk_ykind_name(d->val));
-        }
-    }
+    if (!rc) rc = e->kind == EX_SERIES ? parse_series(t, n, e, err)
+                  : e->kind == EX_MEAS ? parse_meas(t, n, e, err)
+                                       : parse_ops(t, n, e, k, scen, depth, err);
     if (!rc && e->scen < 0 && (e->kind == EX_SERIES || e->kind == EX_MEAS))
         rc = at(t, n, err, "no scenario for this extraction: give 'scenario:' at the top level or in the extraction");
     if (rc) {
@@ -859,121 +889,141 @@ static void keep_curve(v_ctx *cx, const char *label, const char *unit, const dou
     cx->curve_set = 1;
 }
 
+/* Column c of the series as a freshly allocated vector (NULL when out of memory). */
+static double *series_column(const mk_series *s, int c)
+{
+    double *v = mk_malloc((size_t)(s->n_rows + 1) * sizeof(double));
+    if (v)
+        for (int i = 0; i < s->n_rows; i++) v[i] = s->values[(size_t)i * (size_t)s->n_cols + (size_t)c];
+    return v;
+}
+
+/* A quantity of the target file ('when' level, threshold) as a number in the column's unit. */
+static mk_status series_level(v_ctx *cx, const mk_ynode *q, const char *unit, const char *what,
+                              double *out, mk_error *err)
+{
+    mk_error e2 = {0};
+    char *end;
+    *out = strtod(q->text, &end);
+    while (*end == ' ') end++;
+    if (end == q->text || (*end && mk_units_convert_quantity(cx->u, q->text, unit, out, &e2)))
+        return mk_fail_at(err, MK_ERR_UNIT, cx->t->file, q->line, q->col, "%s'%s': expected a value in %s%s%s",
+                          what, q->text, unit, e2.message[0] ? ": " : "", e2.message);
+    return MK_OK;
+}
+
+/* stat 'at' with 'when': the time at which the 'when' variable first crosses its level. */
+static mk_status series_when(v_ctx *cx, ex *e, const mk_series *s, double *arg, mk_error *err)
+{
+    int cw = mk_series_find(s, e->when_var);
+    if (cw < 0) return ex_fail(cx, e, err, "the run has no series '%s' (in 'when')", e->when_var);
+    double level;
+    mk_status rc = series_level(cx, e->when_level, s->units[cw], "", &level, err);
+    if (rc) return rc;
+    double *w = series_column(s, cw);
+    if (!w) return nomem(err);
+    double tc = mk_vstat(e->when_dir > 0 ? "first_above" : "first_below", s->t_s, w, s->n_rows, e->w0, e->w1, level);
+    free(w);
+    *arg = tc + (isnan(e->w0) ? (s->n_rows ? s->t_s[0] : 0) : e->w0);
+    if (isnan(tc))
+        snprintf(cx->out->note, sizeof cx->out->note, "%s never goes %s %s in the window", e->when_var,
+                 e->when_dir > 0 ? "above" : "below", e->when_level->text);
+    return MK_OK;
+}
+
+/* Why a series statistic is undefined, into the target's note. */
+static void series_undefined(v_ctx *cx, const ex *e)
+{
+    char why[400] = "";
+    if (!strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below"))
+        snprintf(why, sizeof why, ": %s never goes %s %s in the window", e->variable,
+                 !strcmp(e->stat, "first_above") ? "above" : "below", e->threshold->text);
+    else if (!strcmp(e->stat, "half_life") || !strcmp(e->stat, "tau"))
+        snprintf(why, sizeof why, ": %s does not get there within the window", e->variable);
+    else snprintf(why, sizeof why, ": no samples in the window");
+    snprintf(cx->out->note, sizeof cx->out->note, "%s of %s undefined%s", e->stat, e->variable, why);
+}
+
+static mk_status eval_series(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, mk_error *err)
+{
+    mk_run_result *res;
+    mk_status rc = get_run(cx, e->scen, &res, err);
+    if (rc) return rc;
+    const mk_series *s = &res->series;
+    int c = mk_series_find(s, e->variable);
+    if (c < 0)
+        return ex_fail(cx, e, err, "the run has no series '%s' (model '%s': states, outputs, inputs and "
+                                   "pain.region.*; for another variable use a measurement 'what: output')",
+                       e->variable, cx->abi->name);
+    double arg = e->arg;
+    if (e->when_var[0] && (rc = series_when(cx, e, s, &arg, err))) return rc;
+    if (e->threshold && (rc = series_level(cx, e->threshold, s->units[c], "threshold ", &arg, err))) return rc;
+    double *v = series_column(s, c);
+    if (!v) return nomem(err);
+    *val = mk_vstat(e->stat, s->t_s, v, s->n_rows, e->w0, e->w1, arg);
+    free(v);
+    snprintf(unit, usize, "%s", mk_vstat_is_time(e->stat) ? "s" : s->units[c]);
+    int band = !mk_vstat_is_time(e->stat) && cx->t->root_ex == e;
+    keep_curve(cx, e->variable, s->units[c], s->t_s, s->values + c, s->n_rows, (size_t)s->n_cols, e->w0, e->w1, band);
+    if (isnan(*val)) series_undefined(cx, e);
+    return MK_OK;
+}
+
+/* The measurements of the same kind as measurement k over time, as the target's curve. */
+static void keep_measurements(v_ctx *cx, const ex *e, const mk_run_result *res, int k)
+{
+    int n = 0;
+    double *tt = mk_malloc((size_t)(res->n_meas + 1) * sizeof(double)), *vv = mk_malloc((size_t)(res->n_meas + 1) * sizeof(double));
+    if (tt && vv) {
+        const mk_measurement *sp = res->meas[k].spec;
+        for (int i = 0; i < res->n_meas; i++) {
+            const mk_measurement *q = res->meas[i].spec;
+            if (q->kind != sp->kind || strcmp(q->region, sp->region) || strcmp(q->output, sp->output) || q->arg != sp->arg)
+                continue;
+            tt[n] = res->meas[i].t_s;
+            vv[n++] = res->meas[i].value;
+        }
+        char lab[128];
+        snprintf(lab, sizeof lab, "%s (measurements)", e->meas);
+        keep_curve(cx, lab, res->meas[k].unit, tt, vv, n, 1, NAN, NAN, cx->t->root_ex == e);
+    }
+    free(tt);
+    free(vv);
+}
+
+static mk_status eval_meas(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, mk_error *err)
+{
+    mk_run_result *res;
+    mk_status rc = get_run(cx, e->scen, &res, err);
+    if (rc) return rc;
+    int k = -1;
+    for (int i = 0; i < res->n_meas && k < 0; i++)
+        if (res->meas[i].spec && !strcmp(res->meas[i].spec->label, e->meas)) k = i;
+    if (k < 0) {
+        char have[600] = "";
+        for (int i = 0; i < res->n_meas && strlen(have) < 500; i++) {
+            size_t l = strlen(have);
+            snprintf(have + l, sizeof have - l, "%s'%s'", l ? ", " : "", res->meas[i].spec->label);
+        }
+        return ex_fail(cx, e, err, "the scenario has no measurement labelled '%s' (it has %s)", e->meas,
+                       have[0] ? have : "none");
+    }
+    *val = res->meas[k].value;
+    snprintf(unit, usize, "%s", res->meas[k].unit);
+    if (isnan(*val) && res->meas[k].note[0])
+        snprintf(cx->out->note, sizeof cx->out->note, "%s: %s", e->meas, res->meas[k].note);
+    if (!cx->curve_set) keep_measurements(cx, e, res, k);
+    return MK_OK;
+}
+
 static mk_status eval(v_ctx *cx, ex *e, double *val, char *unit, size_t usize, mk_error *err)
 {
     mk_status rc;
-    mk_run_result *res;
     switch (e->kind) {
-    case EX_SERIES: {
-        if ((rc = get_run(cx, e->scen, &res, err))) return rc;
-        const mk_series *s = &res->series;
-        int c = mk_series_find(s, e->variable);
-        if (c < 0)
-            return ex_fail(cx, e, err, "the run has no series '%s' (model '%s': states, outputs, inputs and "
-                                       "pain.region.*; for another variable use a measurement 'what: output')",
-                           e->variable, cx->abi->name);
-        double *v = mk_malloc((size_t)(s->n_rows + 1) * sizeof(double));
-        if (!v) return nomem(err);
-        for (int i = 0; i < s->n_rows; i++) v[i] = s->values[(size_t)i * (size_t)s->n_cols + (size_t)c];
-        double arg = e->arg;
-        if (e->when_var[0]) {
-            int cw = mk_series_find(s, e->when_var);
-            double level;
-            char *end;
-            mk_error e2 = {0};
-            if (cw < 0) {
-                free(v);
-                return ex_fail(cx, e, err, "the run has no series '%s' (in 'when')", e->when_var);
-            }
-            level = strtod(e->when_level->text, &end);
-            while (*end == ' ') end++;
-            if (end == e->when_level->text || (*end && mk_units_convert_quantity(cx->u, e->when_level->text, s->units[cw], &level, &e2))) {
-                free(v);
-                return mk_fail_at(err, MK_ERR_UNIT, cx->t->file, e->when_level->line, e->when_level->col,
-                                  "'%s': expected a value in %s", e->when_level->text, s->units[cw]);
-            }
-            double *w = mk_malloc((size_t)(s->n_rows + 1) * sizeof(double));
-            if (!w) {
-                free(v);
-                return nomem(err);
-            }
-            for (int i = 0; i < s->n_rows; i++) w[i] = s->values[(size_t)i * (size_t)s->n_cols + (size_t)cw];
-            double tc = mk_vstat(e->when_dir > 0 ? "first_above" : "first_below", s->t_s, w, s->n_rows, e->w0, e->w1, level);
-            free(w);
-            arg = tc + (isnan(e->w0) ? (s->n_rows ? s->t_s[0] : 0) : e->w0);
-            if (isnan(tc))
-                snprintf(cx->out->note, sizeof cx->out->note, "%s never goes %s %s in the window", e->when_var,
-                         e->when_dir > 0 ? "above" : "below", e->when_level->text);
-        }
-        if (e->threshold) {
-            mk_error e2 = {0};
-            char *end;
-            arg = strtod(e->threshold->text, &end);
-            while (*end == ' ') end++;
-            if (end == e->threshold->text ||
-                (*end && mk_units_convert_quantity(cx->u, e->threshold->text, s->units[c], &arg, &e2))) {
-                free(v);
-                return mk_fail_at(err, MK_ERR_UNIT, cx->t->file, e->threshold->line, e->threshold->col,
-                                  "threshold '%s': expected a value in %s%s%s", e->threshold->text, s->units[c],
-                                  e2.message[0] ? ": " : "", e2.message);
-            }
-        }
-        *val = mk_vstat(e->stat, s->t_s, v, s->n_rows, e->w0, e->w1, arg);
-        free(v);
-        snprintf(unit, usize, "%s", mk_vstat_is_time(e->stat) ? "s" : s->units[c]);
-        int band = !mk_vstat_is_time(e->stat) && cx->t->root_ex == e;
-        keep_curve(cx, e->variable, s->units[c], s->t_s, s->values + c, s->n_rows, (size_t)s->n_cols, e->w0, e->w1, band);
-        if (isnan(*val)) {
-            char why[400] = "";
-            if (!strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below"))
-                snprintf(why, sizeof why, ": %s never goes %s %s in the window", e->variable,
-                         !strcmp(e->stat, "first_above") ? "above" : "below", e->threshold->text);
-            else if (!strcmp(e->stat, "half_life") || !strcmp(e->stat, "tau"))
-                snprintf(why, sizeof why, ": %s does not get there within the window", e->variable);
-            else snprintf(why, sizeof why, ": no samples in the window");
-            snprintf(cx->out->note, sizeof cx->out->note, "%s of %s undefined%s", e->stat, e->variable, why);
-        }
-        return MK_OK;
-    }
-    case EX_MEAS: {
-        if ((rc = get_run(cx, e->scen, &res, err))) return rc;
-        int k = -1;
-        for (int i = 0; i < res->n_meas && k < 0; i++)
-            if (res->meas[i].spec && !strcmp(res->meas[i].spec->label, e->meas)) k = i;
-        if (k < 0) {
-            char have[600] = "";
-            for (int i = 0; i < res->n_meas && strlen(have) < 500; i++) {
-                size_t l = strlen(have);
-                snprintf(have + l, sizeof have - l, "%s'%s'", l ? ", " : "", res->meas[i].spec->label);
-            }
-            return ex_fail(cx, e, err, "the scenario has no measurement labelled '%s' (it has %s)", e->meas,
-                           have[0] ? have : "none");
-        }
-        *val = res->meas[k].value;
-        snprintf(unit, usize, "%s", res->meas[k].unit);
-        if (isnan(*val) && res->meas[k].note[0])
-            snprintf(cx->out->note, sizeof cx->out->note, "%s: %s", e->meas, res->meas[k].note);
-        if (!cx->curve_set) { /* the measurements of the same kind over time */
-            int n = 0;
-            double *tt = mk_malloc((size_t)(res->n_meas + 1) * sizeof(double)), *vv = mk_malloc((size_t)(res->n_meas + 1) * sizeof(double));
-            if (tt && vv) {
-                const mk_measurement *sp = res->meas[k].spec;
-                for (int i = 0; i < res->n_meas; i++) {
-                    const mk_measurement *q = res->meas[i].spec;
-                    if (q->kind != sp->kind || strcmp(q->region, sp->region) || strcmp(q->output, sp->output) || q->arg != sp->arg)
-                        continue;
-                    tt[n] = res->meas[i].t_s;
-                    vv[n++] = res->meas[i].value;
-                }
-                char lab[128];
-                snprintf(lab, sizeof lab, "%s (measurements)", e->meas);
-                keep_curve(cx, lab, res->meas[k].unit, tt, vv, n, 1, NAN, NAN, cx->t->root_ex == e);
-            }
-            free(tt);
-            free(vv);
-        }
-        return MK_OK;
-    }
+    case EX_SERIES:
+        return eval_series(cx, e, val, unit, usize, err);
+    case EX_MEAS:
+        return eval_meas(cx, e, val, unit, usize, err);
     case EX_DIFF:
     case EX_RATIO:
     case EX_CHANGE: {
