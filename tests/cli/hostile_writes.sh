@@ -85,9 +85,14 @@ check validate-no-parent 1 "$T/no/such" "$BIN" validate --dir "$SRC/data/validat
 lacks validate-no-parent-early "published"
 none no-parent-nothing-made "$T/no"
 
-# ---- two runs into one --out at once: exactly one succeeds, the other says why
-"$BIN" run "$SCN" --out "$T/race" > "$T/r1" 2>&1 &
+# ---- two runs into one --out at once: exactly one succeeds, the other says why.  The second
+# starts once the first has its temporary folder (a longer first run, so that it is still
+# writing): started together, a fast first run could finish before the second began, and both
+# would then rightly succeed one after the other.
+"$BIN" run "$SCN" --set "duration=20 d" --out "$T/race" > "$T/r1" 2>&1 &
 p1=$!
+k=0
+while ! ls -d "$T/race".tmp-* > /dev/null 2>&1 && [ $k -lt 400 ]; do sleep 0.05; k=$((k + 1)); done
 "$BIN" run "$SCN" --out "$T/race" > "$T/r2" 2>&1 &
 p2=$!
 wait $p1; s1=$?
