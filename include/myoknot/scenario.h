@@ -23,8 +23,11 @@ extern "C" {
  * compile is non-zero, compiled and loaded (mk_model_compile) through the user's model cache
  * ($MYOKNOT_CACHE, else $XDG_CACHE_HOME/myoknot, else ~/.cache/myoknot; MYOKNOT_CACHE=off:
  * none; docs/install.md).  An unknown name is an
- * MK_ERR_NAME error listing the built-in models. */
+ * MK_ERR_NAME error with a did-you-mean, listing the built-in models. */
 typedef struct mk_model_ref mk_model_ref;
+/* 1 when NAME is a path to a model file rather than a built-in name: it holds a '/' or ends in
+ * .myo (how mk_model_open, a scenario's 'model:' and a trial design's tell them apart). */
+MK_API int mk_model_names_file(const char *name);
 MK_API mk_status mk_model_open(const char *name_or_path, int compile, mk_model_ref **out,
                                mk_error *err);
 MK_API const mk_model_abi *mk_model_ref_abi(const mk_model_ref *r); /* NULL if not compiled */

@@ -27,7 +27,7 @@ struct mk_model_ref {
     mk_loaded *loaded;
 };
 
-static int looks_like_file(const char *s)
+int mk_model_names_file(const char *s)
 {
     size_t n = strlen(s);
     return strchr(s, '/') || (n > 4 && !strcmp(s + n - 4, ".myo"));
@@ -45,9 +45,15 @@ static mk_status unknown_model(const char *name, mk_error *err)
 {
     mk_buf b;
     mk_buf_init(&b);
-    for (int i = 0; mk_builtin_at(i); i++) mk_buf_printf(&b, " %s", mk_builtin_at(i)->name);
-    mk_status st = mk_fail(err, MK_ERR_NAME, "no built-in model or file named '%s' (built-in:%s)",
-                           name, b.data ? b.data : "");
+    const char *names[64];
+    int n = 0;
+    for (int i = 0; mk_builtin_at(i); i++) {
+        mk_buf_printf(&b, " %s", mk_builtin_at(i)->name);
+        if (n < 64) names[n++] = mk_builtin_at(i)->name;
+    }
+    const char *hint = mk_suggest(name, names, n);
+    mk_status st = mk_fail(err, MK_ERR_NAME, "no built-in model or file named '%s' (%s%s%sbuilt-in:%s)", name,
+                           hint ? "did you mean '" : "", hint ? hint : "", hint ? "'?; " : "", b.data ? b.data : "");
     mk_buf_free(&b);
     return st;
 }
@@ -59,10 +65,10 @@ mk_status mk_model_open(const char *name, int compile, mk_model_ref **out, mk_er
     mk_model_ref *r = mk_calloc(1, sizeof *r);
     if (!r) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     mk_status st = MK_OK;
-    if (!looks_like_file(name) && (r->abi = mk_builtin_find(name))) {
+    if (!mk_model_names_file(name) && (r->abi = mk_builtin_find(name))) {
         /* a built-in model carries its source: parse it for show/check */
         st = mk_model_parse_with(name, r->abi->source, builtin_source, NULL, &r->model, err);
-    } else if (!looks_like_file(name) && access(name, F_OK) != 0) {
+    } else if (!mk_model_names_file(name) && access(name, F_OK) != 0) {
         st = unknown_model(name, err);
     } else {
         st = mk_model_parse_file_with(name, builtin_source, NULL, &r->model, err);

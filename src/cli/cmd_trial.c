@@ -174,8 +174,7 @@ static int parse_args(int argc, char **argv, trial_args *a)
     if (!a->design) return mk_cli_usage_error("'trial' needs a design file (see myoknot trial --help)");
     if (a->resume && !a->out) return mk_cli_usage_error("--resume needs the --out DIR of the interrupted trial");
     a->design = mk_cli_data_path(a->design, a->design_buf, sizeof a->design_buf);
-    size_t n = a->model ? strlen(a->model) : 0;
-    if (a->model && (strchr(a->model, '/') || (n > 4 && !strcmp(a->model + n - 4, ".myo")))) /* a file */
+    if (a->model && mk_model_names_file(a->model)) /* a file */
         a->model = mk_cli_data_path(a->model, a->model_buf, sizeof a->model_buf);
     return 0;
 }

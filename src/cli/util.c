@@ -164,8 +164,7 @@ int mk_cli_open_model(const char *name, int need_abi, mk_cli_model_ref *ref)
     memset(ref, 0, sizeof *ref);
     mk_error err = {0};
     char found[4096];
-    size_t n = strlen(name);
-    if (strchr(name, '/') || (n > 4 && !strcmp(name + n - 4, ".myo"))) /* a file, as mk_model_open tells */
+    if (mk_model_names_file(name)) /* a file, as mk_model_open tells */
         name = mk_cli_data_path(name, found, sizeof found);
     if (mk_model_open(name, need_abi, &ref->ref, &err)) return mk_cli_report(&err);
     ref->abi = mk_model_ref_abi(ref->ref);

@@ -554,55 +554,33 @@ static mk_status anchors(dx *x, const mk_ynode *seq)
 
 /* ---------------------------------------------------------------- the model */
 
-/* "no built-in model or file named 'X' (did you mean 'Y'?; built-in: ...)" into msg */
-static void unknown_model(const char *name, char *msg, size_t size)
-{
-    const char *names[64];
-    int n = 0;
-    for (int i = 0; n < 64 && mk_builtin_at(i); i++) names[n++] = mk_builtin_at(i)->name;
-    const char *hint = mk_suggest(name, names, n);
-    size_t used = (size_t)snprintf(msg, size, "no built-in model or file named '%s' (%s%s%sbuilt-in:", name,
-                                   hint ? "did you mean '" : "", hint ? hint : "", hint ? "'?; " : "");
-    for (int i = 0; i < n && used < size; i++) used += (size_t)snprintf(msg + used, size - used, " %s", names[i]);
-    if (used < size) snprintf(msg + used, size - used, ")");
-}
-
 /* The model every arm runs, chosen by the design's 'model:' (at: a built-in name, or a .myo
  * file relative to the design's folder) or by the caller (override, as given): opened and, a
  * file, compiled here, before any arm is compiled against it. */
 static mk_status choose_model(dx *x, const mk_ynode *at, const char *override)
 {
-    char name[1024], msg[900];
+    char name[1024];
     mk_trial_design *d = x->d;
     if (at) {
         if (at->kind != MK_Y_SCALAR || !at->text[0])
             return fail(x, at, MK_ERR_SYNTAX, "expected a built-in model name or a .myo file for 'model', found %s",
                         mk_ykind_name(at));
         const char *v = at->text, *slash = strrchr(d->file, '/');
-        size_t len = strlen(v);
-        int is_file = strchr(v, '/') || (len > 4 && !strcmp(v + len - 4, ".myo"));
-        int k = is_file && v[0] != '/' && slash ? snprintf(name, sizeof name, "%.*s/%s", (int)(slash - d->file), d->file, v)
-                                                : snprintf(name, sizeof name, "%s", v);
+        int k = mk_model_names_file(v) && v[0] != '/' && slash
+                    ? snprintf(name, sizeof name, "%.*s/%s", (int)(slash - d->file), d->file, v)
+                    : snprintf(name, sizeof name, "%s", v);
         if (k < 0 || (size_t)k >= sizeof name)
             return fail(x, at, MK_ERR_INVALID, "the model path is too long (at most %zu characters)", sizeof name - 1);
-        if (!is_file && !mk_builtin_find(v)) {
-            unknown_model(v, msg, sizeof msg);
-            return fail(x, at, MK_ERR_NAME, "%s", msg);
-        }
-    } else {
-        size_t len = strlen(override);
-        if (len >= sizeof name) return mk_fail(x->err, MK_ERR_INVALID, "the model path is too long");
-        snprintf(name, sizeof name, "%s", override);
-        if (!strchr(override, '/') && !(len > 4 && !strcmp(override + len - 4, ".myo")) && !mk_builtin_find(override)) {
-            unknown_model(override, msg, sizeof msg);
-            return mk_error_from(x->err, MK_ORIGIN_ARGUMENT, mk_fail(x->err, MK_ERR_NAME, "%s", msg));
-        }
+    } else if (snprintf(name, sizeof name, "%s", override) >= (int)sizeof name) {
+        return mk_fail(x->err, MK_ERR_INVALID, "the model path is too long");
     }
+    /* mk_model_open names an unknown model (did you mean, the built-in list) */
     mk_status rc = mk_model_open(name, 1, &d->model_ref, x->err);
-    if (rc && at && x->err && !x->err->line) { /* a file that cannot be read: name the design's line */
+    if (rc && !at && rc == MK_ERR_NAME) return mk_error_from(x->err, MK_ORIGIN_ARGUMENT, rc);
+    if (rc && at && x->err && !x->err->line) { /* name the design's line */
         char why[sizeof x->err->message];
         snprintf(why, sizeof why, "%s", x->err->message);
-        return fail(x, at, rc, "cannot open the model '%s': %s", name, why);
+        return rc == MK_ERR_NAME ? fail(x, at, rc, "%s", why) : fail(x, at, rc, "cannot open the model '%s': %s", name, why);
     }
     if (rc) return rc;
     d->abi = mk_model_ref_abi(d->model_ref);

@@ -49,12 +49,6 @@ void mk_scenario_free(mk_scenario *s)
     free(s);
 }
 
-static int names_file(const char *m)
-{
-    size_t n = strlen(m);
-    return strchr(m, '/') != NULL || (n > 4 && strcmp(m + n - 4, ".myo") == 0);
-}
-
 mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_scenario **out,
                                   mk_error *err)
 {
@@ -89,7 +83,7 @@ mk_status mk_scenario_load_string(const char *file_name, const char *text, mk_sc
             return rc;
         }
         const char *v = m->val->text;
-        s->model_is_file = names_file(v);
+        s->model_is_file = mk_model_names_file(v);
         const char *slash = strrchr(s->file, '/');
         int n;
         if (s->model_is_file && v[0] != '/' && slash)
