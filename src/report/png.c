@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h> /* crc32 only */
+#include <zlib.h> /* crc32 and adler32 */
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -17,7 +17,6 @@
 
 #define CHUNK_CAP 65536   /* IDAT data per chunk */
 #define TOKENS_CAP 32768  /* symbols per deflate block */
-#define ADLER_MOD 65521u
 
 /* deflate's length codes 257..285: the smallest length of each and its extra bits (RFC 1951 3.2.5) */
 static const uint16_t k_len_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
@@ -31,7 +30,7 @@ typedef struct png_enc {
     size_t len;            /* data bytes in chunk */
     uint64_t acc;          /* bits not yet stored, the first in the lowest place */
     int nacc;
-    uint32_t a, b;         /* Adler-32 of the uncompressed stream so far */
+    uLong adler;           /* Adler-32 of the uncompressed stream so far (zlib) */
     uint32_t *tok;         /* the block's symbols: bits 0-8 the literal/length symbol, 9-13 */
     size_t ntok;           /* a length's extra bits, bit 14 set for distance 3 */
     uint32_t freq[288];    /* how often each literal/length symbol occurs in the block */
@@ -281,13 +280,11 @@ static size_t byte_run(const unsigned char *x, unsigned char c, size_t n)
  * (a run of k bytes c adds k c to a and k a + c k (k + 1) / 2 to b). */
 static void encode_row(png_enc *e, const unsigned char *r, size_t n)
 {
-    uint64_t a = e->a, b = e->b;
+    e->adler = adler32(e->adler, r, (uInt)n);
     size_t i = 0;
     while (i < n) {
         size_t k = i > 0 ? byte_run(r + i, r[i - 1], n - i) : 0;
         if (k >= 3) {
-            uint64_t c = r[i - 1];
-            b += k * a + c * k * (k + 1) / 2, a += k * c;
             i += k;
             for (; k >= 3; k -= k > 258 ? 258 : k) tok_match(e, k > 258 ? 258 : k, 1);
             for (; k > 0; k--) tok_lit(e, r[i - k]); /* 1 or 2 left over */
@@ -297,15 +294,12 @@ static void encode_row(png_enc *e, const unsigned char *r, size_t n)
         if (k >= 3) {
             if (k > 258) k = 258;
             tok_match(e, k, 3);
-            for (size_t j = 0; j < k; j++) a += r[i + j], b += a;
             i += k;
             continue;
         }
         tok_lit(e, r[i]);
-        a += r[i], b += a;
         i++;
     }
-    e->a = (uint32_t)(a % ADLER_MOD), e->b = (uint32_t)(b % ADLER_MOD);
 }
 
 /* row y of the image as RGB bytes into out (3 w) */
@@ -339,7 +333,7 @@ mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, s
         return mk_fail(err, MK_ERR_NOMEM, "out of memory encoding figure %s", path);
     }
     memset(e, 0, sizeof *e);
-    e->f = f, e->chunk = chunk, e->tok = tok, e->a = 1, e->b = 0;
+    e->f = f, e->chunk = chunk, e->tok = tok, e->adler = adler32(0L, Z_NULL, 0);
 
     mk_file_put(f, "\x89PNG\r\n\x1a\n", 8);
     unsigned char ihdr[8 + 13];
@@ -362,7 +356,7 @@ mk_status mk_png_write(mk_file_out *f, const unsigned char *pix, int w, int h, s
     }
     block_flush(e, 1);
     put_align(e);
-    put_be32(e->chunk + 8 + e->len, (e->b << 16) | e->a);
+    put_be32(e->chunk + 8 + e->len, (uint32_t)e->adler);
     e->len += 4;
     idat_flush(e);
     chunk_write(f, "IEND", e->chunk, 0);
