@@ -441,23 +441,95 @@ static int bench_checks(void)
     return 0;
 }
 
+/* `mk_bench week [N]`: only N runs of 12 work weeks with the default solver, for a profiler
+ * (perf record ./mk_bench week) */
+static int bench_week_only(int n_runs)
+{
+    const mk_model_abi *site = mk_builtin_find("tp_site");
+    double *y = site ? calloc((size_t)site->n_states, sizeof *y) : NULL, best = INFINITY;
+    for (int k = 0; y && k < n_runs; k++) best = fmin(best, week_myoknot(site, 1e-6, 1e-9, 12, y));
+    if (y) printf("12 work weeks: %.4f s CPU (best), %ld steps, %ld rhs, %ld Jacobians\n", best,
+                  g_week_stats.steps, g_week_stats.rhs_evals, g_week_stats.jac_evals);
+    free(y);
+    return !y;
+}
+
+/* The default scenario: CPU time, real-time factor, work per simulated hour, cost of the
+ * measurements (proto with them, bare the same protocol without). */
+static int bench_default(const mk_model_abi *site, const mk_protocol *proto, const mk_protocol *bare,
+                         const mk_anatomy *anat, double *wall)
+{
+    double wall_bare;
+    mk_solver_stats st, st_bare;
+    if (time_scenario(site, proto, anat, 3, wall, &st) || time_scenario(site, bare, anat, 3, &wall_bare, &st_bare))
+        return 1;
+    double hours = proto->duration_s / 3600;
+    printf("default scenario '%s' (%s, %.0f h simulated):\n", proto->name, site->name, hours);
+    printf("  CPU time (best of 3)                      %10.3f s\n", *wall);
+    printf("  simulated time per wall second            %10.3g  (real-time factor)\n", proto->duration_s / *wall);
+    printf("  right-hand-side evaluations / sim. hour   %10.1f\n", (double)st.rhs_evals / hours);
+    printf("  solver steps / simulated hour             %10.1f\n", (double)st.steps / hours);
+    printf("  with measurements / without (%d taken)    %10.3f  (cost of probing copies)\n", proto->n_meas,
+           *wall / wall_bare);
+    return 0;
+}
+
+/* The right-hand side's cost: the site against a trivial model, and the run-time path (translate
+ * the built-in's own source, cc -O2, dlopen) against the build's. */
+static int bench_rhs(const mk_model_abi *site, const mk_model_abi *trivial)
+{
+    mk_error err = {0};
+    double ns_site = rhs_ns(site, 200000), ns_trivial = rhs_ns(trivial, 2000000);
+    printf("\nright-hand side:\n");
+    printf("  %-12s %8.1f ns per evaluation (%d states, %d variables)\n", site->name, ns_site, site->n_states, site->n_vars);
+    printf("  %-12s %8.1f ns per evaluation\n", trivial->name, ns_trivial);
+    printf("  ratio site / trivial                      %10.1f\n", ns_site / ns_trivial);
+    mk_model *m = NULL;
+    mk_loaded *l = NULL;
+    if (mk_model_parse_string("tp_site (source)", site->source, &m, &err) || mk_model_compile(m, NULL, &l, &err))
+        return die(&err);
+    double ns_rt = rhs_ns(mk_loaded_abi(l), 200000);
+    printf("  run-time compiled / built-in              %10.3f  (cc -O2 vs the build's flags)\n", ns_rt / ns_site);
+    mk_loaded_free(l);
+    mk_model_free(m);
+    return 0;
+}
+
+/* Referral: a shorter search than `myoknot referral --cv` (4 starts x 200 evaluations per fit)
+ * so the bench stays quick; the held-out maps are checked by full simulations.  Locate on the
+ * same folds: the posterior costs milliseconds once the folds are fitted. */
+static int bench_referral(void)
+{
+    mk_error err = {0};
+    mk_referral_fit_opts fo;
+    mk_referral_fit_opts_default(&fo);
+    fo.starts = 4;
+    fo.max_evals = 200;
+    mk_referral_cv_report *cv = NULL;
+    if (mk_referral_cv_run(NULL, &fo, 1, &cv, &err)) return die(&err);
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_referral_cv_format(cv, &b);
+    mk_locate_cv *lc = NULL;
+    if (mk_locate_cv_from(cv, &lc, &err)) {
+        mk_buf_free(&b);
+        mk_referral_cv_report_free(cv);
+        return die(&err);
+    }
+    mk_buf_puts(&b, "\n");
+    mk_locate_cv_format(lc, &b);
+    mk_locate_cv_free(lc);
+    printf("\n%s", b.failed ? "referral: out of memory\n" : b.data);
+    mk_buf_free(&b);
+    mk_referral_cv_report_free(cv);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* `mk_bench check`: only the model-checking part */
     if (argc > 1 && !strcmp(argv[1], "check")) return bench_checks();
-    /* `mk_bench week [N]`: only N runs of 12 work weeks with the default solver, for a
-     * profiler (perf record ./mk_bench week); `mk_bench run`: only the default scenario and
-     * the split of `myoknot run` */
-    if (argc > 1 && !strcmp(argv[1], "week")) {
-        const mk_model_abi *site = mk_builtin_find("tp_site");
-        double *y = site ? calloc((size_t)site->n_states, sizeof *y) : NULL, best = INFINITY;
-        for (int k = 0; y && k < (argc > 2 ? atoi(argv[2]) : 5); k++)
-            best = fmin(best, week_myoknot(site, 1e-6, 1e-9, 12, y));
-        if (y) printf("12 work weeks: %.4f s CPU (best), %ld steps, %ld rhs, %ld Jacobians\n", best,
-                      g_week_stats.steps, g_week_stats.rhs_evals, g_week_stats.jac_evals);
-        free(y);
-        return !y;
-    }
+    if (argc > 1 && !strcmp(argv[1], "week")) return bench_week_only(argc > 2 ? atoi(argv[2]) : 5);
     /* `mk_bench sites`: only several trigger points in one body */
     if (argc > 1 && !strcmp(argv[1], "sites")) return bench_sites();
     /* `mk_bench scipy`: only the work week against SciPy, every solver configuration */
@@ -486,59 +558,11 @@ int main(int argc, char **argv)
     bare->n_meas = 0; /* the same protocol without its measurements */
 
     printf("myoknot %s benchmark (ratios compare across machines; seconds do not)\n\n", mk_version());
-    double wall, wall_bare;
-    mk_solver_stats st, st_bare;
-    if (time_scenario(site, proto, anat, 3, &wall, &st) || time_scenario(site, bare, anat, 3, &wall_bare, &st_bare))
+    double wall;
+    if (bench_default(site, proto, bare, anat, &wall) || bench_run_split(site, proto, anat, wall, argv[0]))
         return 1;
-    double hours = proto->duration_s / 3600;
-    printf("default scenario '%s' (%s, %.0f h simulated):\n", proto->name, site->name, hours);
-    printf("  CPU time (best of 3)                      %10.3f s\n", wall);
-    printf("  simulated time per wall second            %10.3g  (real-time factor)\n", proto->duration_s / wall);
-    printf("  right-hand-side evaluations / sim. hour   %10.1f\n", (double)st.rhs_evals / hours);
-    printf("  solver steps / simulated hour             %10.1f\n", (double)st.steps / hours);
-    printf("  with measurements / without (%d taken)    %10.3f  (cost of probing copies)\n", proto->n_meas,
-           wall / wall_bare);
-
-    if (bench_run_split(site, proto, anat, wall, argv[0])) return 1;
     if (argc > 1 && !strcmp(argv[1], "run")) return 0; /* `mk_bench run`: only the above */
-    if (bench_scipy(site)) return 1;
-
-    double ns_site = rhs_ns(site, 200000), ns_trivial = rhs_ns(trivial, 2000000);
-    printf("\nright-hand side:\n");
-    printf("  %-12s %8.1f ns per evaluation (%d states, %d variables)\n", site->name, ns_site, site->n_states, site->n_vars);
-    printf("  %-12s %8.1f ns per evaluation\n", trivial->name, ns_trivial);
-    printf("  ratio site / trivial                      %10.1f\n", ns_site / ns_trivial);
-
-    /* the run-time path: translate the built-in's own source, cc -O2, dlopen */
-    mk_model *m = NULL;
-    mk_loaded *l = NULL;
-    if (mk_model_parse_string("tp_site (source)", site->source, &m, &err) || mk_model_compile(m, NULL, &l, &err))
-        return die(&err);
-    double ns_rt = rhs_ns(mk_loaded_abi(l), 200000);
-    printf("  run-time compiled / built-in              %10.3f  (cc -O2 vs the build's flags)\n", ns_rt / ns_site);
-    mk_loaded_free(l);
-    mk_model_free(m);
-
-    /* 4. referral: a shorter search than `myoknot referral --cv` (4 starts x 200 evaluations
-     * per fit) so the bench stays quick; the held-out maps are checked by full simulations */
-    mk_referral_fit_opts fo;
-    mk_referral_fit_opts_default(&fo);
-    fo.starts = 4;
-    fo.max_evals = 200;
-    mk_referral_cv_report *cv = NULL;
-    if (mk_referral_cv_run(NULL, &fo, 1, &cv, &err)) return die(&err);
-    mk_buf b;
-    mk_buf_init(&b);
-    mk_referral_cv_format(cv, &b);
-    /* locate on the same folds: the posterior costs milliseconds once the folds are fitted */
-    mk_locate_cv *lc = NULL;
-    if (mk_locate_cv_from(cv, &lc, &err)) return die(&err);
-    mk_buf_puts(&b, "\n");
-    mk_locate_cv_format(lc, &b);
-    mk_locate_cv_free(lc);
-    printf("\n%s", b.failed ? "referral: out of memory\n" : b.data);
-    mk_buf_free(&b);
-    mk_referral_cv_report_free(cv);
+    if (bench_scipy(site) || bench_rhs(site, trivial) || bench_referral()) return 1;
     printf("\n");
     if (bench_checks()) return 1;
     printf("\n");

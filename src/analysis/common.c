@@ -69,6 +69,104 @@ static int xy_height(const mk_plot_xy *f)
     return 170 + 115 + f->n_panels * per + (f->n_panels - 1) * 34;
 }
 
+/* The x range shared by every panel: all curves' finite x, padded by 3 %. */
+static void xy_xrange(const mk_plot_xy *f, double *x0, double *x1)
+{
+    *x0 = INFINITY, *x1 = -INFINITY;
+    for (int i = 0; i < f->n_panels; i++)
+        for (int c = 0; c < f->panel[i].n_curves; c++)
+            for (int k = 0; k < f->panel[i].curve[c].n; k++) mk_plot_span(x0, x1, f->panel[i].curve[c].x[k]);
+    if (!(*x0 < *x1)) *x0 = isfinite(*x0) ? *x0 - 1 : 0, *x1 = isfinite(*x1) ? *x1 + 1 : 1;
+    double pad = 0.03 * (*x1 - *x0);
+    *x0 -= pad, *x1 += pad;
+}
+
+/* A panel's y range: its curves' finite y; a change below the panel's meaningful span is drawn
+ * flat, not magnified. */
+static void xy_yrange(const mk_plot_panel *p, double *lo, double *hi)
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    for (int c = 0; c < p->n_curves; c++)
+        for (int k = 0; k < p->curve[c].n; k++) mk_plot_span(lo, hi, p->curve[c].y[k]);
+    if (p->min_span > 0 && *hi >= *lo && *hi - *lo < p->min_span) {
+        double mid = 0.5 * (*lo + *hi);
+        int nonneg = *lo >= 0;
+        *lo = mid - 0.5 * p->min_span, *hi = mid + 0.5 * p->min_span;
+        if (nonneg && *lo < 0) *hi -= *lo, *lo = 0; /* a non-negative quantity stays above zero */
+    }
+    mk_plot_pad_range(lo, hi, 0.06, 1);
+}
+
+/* The shaded x interval, at least 0.4 % of the axis wide so that a moment stays visible. */
+static void xy_shade(const mk_plot_xy *f, double x0, double x1, double lo, double hi)
+{
+    if (!f->shade || f->shade_x1 < f->shade_x0) return;
+    double sa = fmax(f->shade_x0, x0), sb = fmin(f->shade_x1, x1);
+    if (sb - sa < 0.004 * (x1 - x0)) {
+        double m = 0.5 * (sa + sb);
+        sa = m - 0.002 * (x1 - x0), sb = m + 0.002 * (x1 - x0);
+    }
+    mk_plot_band(sa, sb, lo, hi, MK_PC_SHADE);
+}
+
+/* The dashed vertical marks, labelled in the top panel only. */
+static void xy_marks(const mk_plot_xy *f, int panel, double lo, double hi)
+{
+    for (int m = 0; m < f->n_marks; m++) {
+        if (!isfinite(f->mark_x[m])) continue;
+        PLFLT mx[2] = {f->mark_x[m], f->mark_x[m]}, my[2] = {lo, hi};
+        mk_plot_dashed(2, mx, my, MK_PC_BLACK, 1.2);
+        if (panel == 0) {
+            char ml[128];
+            mk_plot_text(ml, sizeof ml, f->mark_label[m]);
+            plschr(0.0, FS * 0.85);
+            plptex(f->mark_x[m], hi - 0.04 * (hi - lo) - 0.08 * m * (hi - lo), 1.0, 0.0, -0.04, ml);
+            plschr(0.0, FS);
+        }
+    }
+}
+
+/* A panel's curves, each broken where a point is not finite (xs, ys: scratch of the longest). */
+static void xy_curves(const mk_plot_panel *p, double *xs, double *ys)
+{
+    for (int c = 0; c < p->n_curves; c++) {
+        const mk_plot_curve *cv = &p->curve[c];
+        plcol0(cv->color);
+        plwidth(LINE_W);
+        int n = 0;
+        for (int k = 0; k <= cv->n; k++) {
+            int ok = k < cv->n && isfinite(cv->x[k]) && isfinite(cv->y[k]);
+            if (ok) {
+                xs[n] = cv->x[k], ys[n] = cv->y[k], n++;
+                continue;
+            }
+            if (n > 1 && p->style[c] != MK_PLOT_MARKS) {
+                if (p->style[c] == MK_PLOT_DASHED) mk_plot_dashed(n, xs, ys, cv->color, LINE_W);
+                else plline(n, xs, ys);
+            }
+            if (cv->glyph && n > 0) plstring(n, xs, ys, cv->glyph);
+            n = 0;
+        }
+    }
+}
+
+/* A panel's legend, right of it (viewport from x = left_edge to the page's right edge). */
+static void xy_legend(const mk_plot_panel *p, double left_edge, double y0, double y1, double panel_px)
+{
+    if (p->n_curves <= 0) return;
+    double dy = fmin(44.0 / panel_px, 0.95 / p->n_curves);
+    plvpor(left_edge, 1.0, y0, y1);
+    plwind(0, 1, 0, 1);
+    plschr(0.0, FS * 0.95);
+    double y = 1.0 - 0.6 * dy;
+    for (int c = 0; c < p->n_curves; c++, y -= dy) {
+        char lab[200];
+        mk_plot_text(lab, sizeof lab, p->curve[c].label);
+        legend_entry(y, dy, &p->curve[c], p->style[c], lab);
+    }
+    plschr(0.0, FS);
+}
+
 static void xy_draw(const void *ctx, double *xs, double *ys)
 {
     const mk_plot_xy *f = ctx;
@@ -77,42 +175,21 @@ static void xy_draw(const void *ctx, double *xs, double *ys)
 
     const double left = 230 / W, right = 1.0 - 400 / W, top = 1.0 - 170 / H, bottom = 115 / H, gap = 34 / H;
     double ph = (top - bottom - gap * (f->n_panels - 1)) / f->n_panels;
-    double x0 = INFINITY, x1 = -INFINITY;
-    for (int i = 0; i < f->n_panels; i++)
-        for (int c = 0; c < f->panel[i].n_curves; c++)
-            for (int k = 0; k < f->panel[i].curve[c].n; k++) mk_plot_span(&x0, &x1, f->panel[i].curve[c].x[k]);
-    if (!(x0 < x1)) x0 = isfinite(x0) ? x0 - 1 : 0, x1 = isfinite(x1) ? x1 + 1 : 1;
-    double pad = 0.03 * (x1 - x0);
-    x0 -= pad, x1 += pad;
+    double x0, x1;
+    xy_xrange(f, &x0, &x1);
 
     for (int i = 0; i < f->n_panels; i++) {
         const mk_plot_panel *p = &f->panel[i];
         double y1 = top - i * (ph + gap), y0 = y1 - ph;
-        double lo = INFINITY, hi = -INFINITY;
-        for (int c = 0; c < p->n_curves; c++)
-            for (int k = 0; k < p->curve[c].n; k++) mk_plot_span(&lo, &hi, p->curve[c].y[k]);
-        /* a change below the panel's meaningful span is drawn flat, not magnified */
-        if (p->min_span > 0 && hi >= lo && hi - lo < p->min_span) {
-            double mid = 0.5 * (lo + hi);
-            int nonneg = lo >= 0;
-            lo = mid - 0.5 * p->min_span, hi = mid + 0.5 * p->min_span;
-            if (nonneg && lo < 0) hi -= lo, lo = 0; /* a non-negative quantity stays above zero */
-        }
-        mk_plot_pad_range(&lo, &hi, 0.06, 1);
+        double lo, hi;
+        xy_yrange(p, &lo, &hi);
         if (f->n_panels > 1) {
             char letter[4] = {(char)('A' + i), 0, 0, 0};
             mk_plot_letter(letter, 30 / W, y1 - 12 / H, 1.25);
         }
         plvpor(left, right, y0, y1);
         plwind(x0, x1, lo, hi);
-        if (f->shade && f->shade_x1 >= f->shade_x0) {
-            double sa = fmax(f->shade_x0, x0), sb = fmin(f->shade_x1, x1);
-            if (sb - sa < 0.004 * (x1 - x0)) {
-                double m = 0.5 * (sa + sb);
-                sa = m - 0.002 * (x1 - x0), sb = m + 0.002 * (x1 - x0);
-            }
-            mk_plot_band(sa, sb, lo, hi, MK_PC_SHADE);
-        }
+        xy_shade(f, x0, x1, lo, hi);
         plcol0(MK_PC_BLACK);
         plwidth(AXIS_W);
         int last = i == f->n_panels - 1;
@@ -122,50 +199,9 @@ static void xy_draw(const void *ctx, double *xs, double *ys)
         if (strlen(yl) > 20) plschr(0.0, FS * 0.8); /* long units must fit the panel's height */
         plmtex("l", 5.6, 0.5, 0.5, yl);
         plschr(0.0, FS);
-        for (int m = 0; m < f->n_marks; m++) {
-            if (!isfinite(f->mark_x[m])) continue;
-            PLFLT mx[2] = {f->mark_x[m], f->mark_x[m]}, my[2] = {lo, hi};
-            mk_plot_dashed(2, mx, my, MK_PC_BLACK, 1.2);
-            if (i == 0) {
-                char ml[128];
-                mk_plot_text(ml, sizeof ml, f->mark_label[m]);
-                plschr(0.0, FS * 0.85);
-                plptex(f->mark_x[m], hi - 0.04 * (hi - lo) - 0.08 * m * (hi - lo), 1.0, 0.0, -0.04, ml);
-                plschr(0.0, FS);
-            }
-        }
-        for (int c = 0; c < p->n_curves; c++) {
-            const mk_plot_curve *cv = &p->curve[c];
-            plcol0(cv->color);
-            plwidth(LINE_W);
-            int n = 0;
-            for (int k = 0; k <= cv->n; k++) {
-                int ok = k < cv->n && isfinite(cv->x[k]) && isfinite(cv->y[k]);
-                if (ok) {
-                    xs[n] = cv->x[k], ys[n] = cv->y[k], n++;
-                    continue;
-                }
-                if (n > 1 && p->style[c] != MK_PLOT_MARKS) {
-                    if (p->style[c] == MK_PLOT_DASHED) mk_plot_dashed(n, xs, ys, cv->color, LINE_W);
-                    else plline(n, xs, ys);
-                }
-                if (cv->glyph && n > 0) plstring(n, xs, ys, cv->glyph);
-                n = 0;
-            }
-        }
-        if (p->n_curves > 0) {
-            double panel_px = ph * H, dy = fmin(44.0 / panel_px, 0.95 / p->n_curves);
-            plvpor(right + 25 / W, 1.0, y0, y1);
-            plwind(0, 1, 0, 1);
-            plschr(0.0, FS * 0.95);
-            double y = 1.0 - 0.6 * dy;
-            for (int c = 0; c < p->n_curves; c++, y -= dy) {
-                char lab[200];
-                mk_plot_text(lab, sizeof lab, p->curve[c].label);
-                legend_entry(y, dy, &p->curve[c], p->style[c], lab);
-            }
-            plschr(0.0, FS);
-        }
+        xy_marks(f, i, lo, hi);
+        xy_curves(p, xs, ys);
+        xy_legend(p, right + 25 / W, y0, y1, ph * H);
     }
     char xl[320];
     mk_plot_text(xl, sizeof xl, f->xlabel);
