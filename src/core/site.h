@@ -26,7 +26,7 @@
     X(THERAPY_AREA, "therapy_area") X(THERAPY_TOUCH, "therapy_touch")                      \
     X(THERAPY_NEEDLE_RATE, "therapy_needle_rate") X(THERAPY_SHAM_RATE, "therapy_sham_rate") \
     X(THERAPY_NSAID, "therapy_nsaid") X(THERAPY_CENTRAL_ANALGESIC, "therapy_central_analgesic") \
-    X(THERAPY_ANAESTHETIC_RATE, "therapy_anaesthetic_rate")                                \
+    X(THERAPY_ANAESTHETIC_RATE, "therapy_anaesthetic_rate") X(THERAPY_SESSION, "therapy_session") \
     X(CORE_PO2, "core_po2") X(CORE_PH, "core_ph") X(CORE_PCR, "core_pcr")                  \
     X(CORE_LACTATE, "core_lactate") X(CORE_FLOW, "core_flow") X(CORE_CA, "core_ca")        \
     X(CORE_DG_ATP, "core_dg_atp") X(SURROUND_PO2, "surround_po2")                          \

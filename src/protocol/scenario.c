@@ -642,6 +642,24 @@ static const char *event_name(const mk_ynode *ev)
     return p && p->val->kind == MK_Y_SCALAR ? p->val->text : "event";
 }
 
+/* Sorted segments: the overlapping or touching holds of one flag input (therapy_session: a
+ * massage with TENS during it is one treatment session) made one hold, their union.  Returns
+ * the number of segments left. */
+static int merge_flags(seg_key *sk, int n)
+{
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+        seg_key *last = out ? &sk[out - 1] : NULL;
+        if (last && last->s.flag && sk[i].s.flag && last->s.input == sk[i].s.input &&
+            sk[i].s.t0 <= last->s.t1) {
+            if (sk[i].s.t1 > last->s.t1) last->s.t1 = sk[i].s.t1;
+            continue;
+        }
+        sk[out++] = sk[i];
+    }
+    return out;
+}
+
 /* Baseline values, segments -> sorted input changes. */
 static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *base,
                                   const int *has_base)
@@ -654,8 +672,9 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
     }
     for (int i = 0; i < cx->n_segs; i++) sk[i] = (seg_key){cx->segs[i], i};
     if (cx->n_segs) qsort(sk, (size_t)cx->n_segs, sizeof *sk, cmp_seg);
+    int n_segs = merge_flags(sk, cx->n_segs);
     /* overlaps */
-    for (int i = 1; i < cx->n_segs; i++) {
+    for (int i = 1; i < n_segs; i++) {
         const sc_seg *a = &sk[i - 1].s, *b = &sk[i].s;
         if (a->input != b->input || b->t0 >= a->t1 || same_time(b->t0, a->t1)) continue;
         /* report at the event written later in the file, naming both */
@@ -697,11 +716,11 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
     for (int in = 0; in < ni; in++) {
         if (!has_base[in]) continue;
         int starts_at_zero = 0;
-        for (int i = 0; i < cx->n_segs; i++)
+        for (int i = 0; i < n_segs; i++)
             if (sk[i].s.input == in && same_time(sk[i].s.t0, 0)) starts_at_zero = 1;
         if (!starts_at_zero) ck[n] = (change_key){{0.0, in, base[in]}, n}, n++;
     }
-    for (int i = 0; i < cx->n_segs; i++) {
+    for (int i = 0; i < n_segs; i++) {
         const sc_seg *a = &sk[i].s;
         /* back to back with the same value (a repeated event): no change at the seam */
         int seam = i > 0 && sk[i - 1].s.input == a->input && same_time(sk[i - 1].s.t1, a->t0) &&
@@ -710,7 +729,7 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
             ck[n] = (change_key){{a->t0, a->input, a->value}, n};
             n++;
         }
-        int adjacent = i + 1 < cx->n_segs && sk[i + 1].s.input == a->input &&
+        int adjacent = i + 1 < n_segs && sk[i + 1].s.input == a->input &&
                        same_time(sk[i + 1].s.t0, a->t1);
         if (!adjacent) {
             ck[n] = (change_key){{a->t1, a->input, base[a->input]}, n};

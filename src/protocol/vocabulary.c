@@ -107,7 +107,7 @@ static mk_status emit(ev_cx *e, sc_plan *pl, int input, double t0, double t1, do
         pl->segs = s;
         pl->cap = cap;
     }
-    pl->segs[pl->n++] = (sc_seg){input, t0, t1, value, e->ev};
+    pl->segs[pl->n++] = (sc_seg){input, t0, t1, value, e->ev, 0};
     if (t1 > pl->length) pl->length = t1;
     return MK_OK;
 }
@@ -122,6 +122,22 @@ static mk_status hold(ev_cx *e, sc_plan *pl, mk_site_label input, double t0, dou
     if (idx < 0) return rc;
     if (!rc) rc = to_input(e, idx, v, canon, &w);
     if (!rc) rc = emit(e, pl, idx, t0, t1, w);
+    return rc;
+}
+
+/* A treatment session runs over the whole occurrence planned so far, [0, pl->length): the
+ * therapy_session flag the model's treatment expectation (placebo analgesia) follows.  Every
+ * treatment ritual carries it, real or sham, whatever its dose; measurements, experimental
+ * stimuli and everyday life do not (a PPT probe is not a treatment).  Optional: a model
+ * without the label has no expectation to engage and runs the event as before. */
+static mk_status session(ev_cx *e, sc_plan *pl)
+{
+    int idx = mk_site_input(&e->cx->site, MK_L_THERAPY_SESSION);
+    double w;
+    if (idx < 0 || pl->length <= 0) return MK_OK;
+    mk_status rc = to_input(e, idx, 1, "1", &w);
+    if (!rc) rc = emit(e, pl, idx, 0, pl->length, w);
+    if (!rc) pl->segs[pl->n - 1].flag = 1;
     return rc;
 }
 
@@ -390,6 +406,15 @@ static mk_status ev_electrical_stimulation(ev_cx *e, sc_plan *pl)
     return rc;
 }
 
+/* TENS: the experiment's electrical stimulation given as a treatment, with its session (the
+ * same pulses as an experimental stimulus carry no expectation of relief). */
+static mk_status ev_tens(ev_cx *e, sc_plan *pl)
+{
+    mk_status rc = ev_electrical_stimulation(e, pl);
+    if (!rc) rc = session(e, pl);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- therapy */
 
 static const char *const k_tools[] = {"thumb", "ball", "tool", "algometer", "roller", NULL};
@@ -440,6 +465,8 @@ static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
         rc = hold(e, pl, MK_L_THERAPY_PRESSURE, t0, t0 + hold_s, kpa, "kPa");
         if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, t0, t0 + hold_s, area, "cm2");
     }
+    /* a treatment (an algometer's PPT probe is a measurement, not this event) */
+    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -462,6 +489,7 @@ static mk_status ev_massage(ev_cx *e, sc_plan *pl)
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_PRESSURE, 0, dur, kpa, "kPa");
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, 0, dur, area, "cm2");
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_TOUCH, 0, dur, in, "1");
+    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -472,6 +500,16 @@ static mk_status ev_touch(ev_cx *e, sc_plan *pl)
                             SQ_BARE | SQ_POSITIVE, NAN, 1, "0 .. 1, e.g. 'intensity: 0.5'", &in);
     if (!rc) rc = duration(e, "duration", &dur);
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_TOUCH, 0, dur, in, "1");
+    return rc;
+}
+
+/* Vibration is given as a treatment (a device applied to the painful muscle for tens of
+ * minutes, Lundeberg 1983): a session.  Rubbing is not: it is what anyone does to a sore spot,
+ * without a therapist or a promise of relief. */
+static mk_status ev_vibration(ev_cx *e, sc_plan *pl)
+{
+    mk_status rc = ev_touch(e, pl);
+    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -486,6 +524,8 @@ static mk_status ev_stretch(ev_cx *e, sc_plan *pl)
         double t0 = (double)r * (hold_s + rest_s);
         rc = hold(e, pl, MK_L_LOAD_STRETCH, t0, t0 + hold_s, strain, "%");
     }
+    /* a stretching session (the event is the therapeutic stretch, not everyday posture) */
+    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -500,6 +540,8 @@ static mk_status ev_dry_needling(ev_cx *e, sc_plan *pl)
     if (!rc && ps) rc = sc_bool(e->cx, ps, &sham);
     if (!rc)
         rc = hold(e, pl, sham ? MK_L_THERAPY_SHAM_RATE : MK_L_THERAPY_NEEDLE_RATE, 0, dur, rate, "1/s");
+    /* real or sham alike: the credible sham's whole point */
+    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -517,6 +559,10 @@ static mk_status ev_analgesic(ev_cx *e, sc_plan *pl)
     if (!rc) rc = duration(e, "duration", &dur);
     if (!rc)
         rc = hold(e, pl, k == 0 ? MK_L_THERAPY_NSAID : MK_L_THERAPY_CENTRAL_ANALGESIC, 0, dur, eff, "1");
+    /* A pill taken for the pain carries the expectation too (placebo pills are among the
+     * placebo-vs-no-treatment trials k_expect comes from), for as long as the drug is taken;
+     * `effect` is the drug's own effect (drug against placebo), so the two do not overlap. */
+    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -541,7 +587,10 @@ static mk_status ev_lidocaine_injection(ev_cx *e, sc_plan *pl)
                        "'volume'",
                        dose, vol, dose / vol / 10.0, dose / vol, e->where);
     }
-    return hold(e, pl, MK_L_THERAPY_ANAESTHETIC_RATE, 0, over, dose / over * 60.0, "mg/min");
+    /* an injection by a clinician: a treatment session, as the needle's */
+    rc = hold(e, pl, MK_L_THERAPY_ANAESTHETIC_RATE, 0, over, dose / over * 60.0, "mg/min");
+    if (!rc) rc = session(e, pl);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- measurements */
@@ -803,8 +852,8 @@ static const ev_def k_events[] = {
      {"pressure", "force", "tool", "area", "hold", "repeats", "rest"}, ev_ischemic_compression},
     {"rubbing", "therapy", {"intensity", "duration"}, ev_touch},
     {"massage", "therapy", {"pressure", "tool", "area", "intensity", "duration"}, ev_massage},
-    {"tens", "therapy", {"rate", "intensity", "duration"}, ev_electrical_stimulation},
-    {"vibration", "therapy", {"intensity", "duration"}, ev_touch},
+    {"tens", "therapy", {"rate", "intensity", "duration"}, ev_tens},
+    {"vibration", "therapy", {"intensity", "duration"}, ev_vibration},
     {"stretch", "therapy", {"strain", "hold", "repeats", "rest"}, ev_stretch},
     {"dry_needling", "therapy", {"rate", "duration", "sham"}, ev_dry_needling},
     {"analgesic", "therapy", {"kind", "effect", "duration"}, ev_analgesic},
