@@ -7,7 +7,10 @@
 #   - with the sham needle, rise above no treatment by at least half the needle's rise (a
 #     credible sham shares the skin input and the expectation of relief);
 #   - rise with the compression's pressure (1 < 2 < 3 kg/cm2 for 90 s) and with its hold
-#     (30 s < 90 s at 2 kg/cm2; Hou 2002: pressure and duration both matter).
+#     (30 s < 90 s at 2 kg/cm2; Hou 2002: pressure and duration both matter);
+#   - and every treatment session (compression, massage, vibration, TENS, stretching, a sham
+#     needle, lidocaine, an analgesic) engages the treatment expectation, where no treatment,
+#     PPT probes, rubbing and experimental stimulation do not.
 # A therapy whose effect were a constant per therapy, or absent, fails these orderings.
 #   usage: therapy_dose.sh PATH/TO/myoknot SOURCE_DIR [MODEL]   (MODEL: another .myo to test)
 set -u
@@ -79,6 +82,63 @@ echo "PPT 1.5 min after compression for 90 s at 1, 2, 3 kg/cm2: $p1, $p2, $p3 kP
 holds compression-pressure-1-2 "$p1" lt "$p2"
 holds compression-pressure-2-3 "$p2" lt "$p3"
 holds compression-hold-30-90 "$h30" lt "$p2"
+
+# The treatment expectation (spinal.expect, placebo analgesia) follows the ritual, not the
+# dose: every treatment session engages it, real or sham, and a measurement, an experimental
+# stimulus, everyday rubbing or no treatment do not.  expect NAME EVENT_LINES: a 12 min
+# scenario with the event(s) from 1 min, spinal.expect read at 7 min.
+expect() {
+    cat > "$T/e_$1.yaml" <<EOF
+name: e_$1
+duration: 12 min
+output_every: 10 s
+timeline:
+$2
+  - {event: measure, at: 7 min, what: output, name: spinal.expect, label: expect}
+EOF
+    if [ -n "$MODEL" ]; then
+        "$BIN" run "$T/e_$1.yaml" --model "$MODEL" --out "$T/eout_$1" > "$T/elog_$1" 2>&1
+    else
+        "$BIN" run "$T/e_$1.yaml" --out "$T/eout_$1" > "$T/elog_$1" 2>&1
+    fi || { echo "FAIL e_$1: run failed:" >&2; sed 's/^/    /' "$T/elog_$1" >&2; echo nan; return; }
+    grep '^[0-9.]*,expect,' "$T/eout_$1/measurements.csv" | cut -d, -f5
+}
+# engaged: above half of its full 1 (it decays with tau 1 h, so a session ended minutes ago
+# is far above 0.5); idle: below 0.01
+engaged() {
+    v=$(expect "$1" "$2")
+    if awk -v a="$v" 'BEGIN { exit !(a == a + 0 && a > 0.5) }'; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL expectation-$1: spinal.expect $v after the session, not above 0.5"
+        fail=$((fail + 1))
+    fi
+}
+idle() {
+    v=$(expect "$1" "$2")
+    if awk -v a="$v" 'BEGIN { exit !(a == a + 0 && a < 0.01) }'; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL no-expectation-$1: spinal.expect $v, not below 0.01"
+        fail=$((fail + 1))
+    fi
+}
+engaged compression "  - {event: ischemic_compression, at: 1 min, pressure: 2 kg/cm2, tool: thumb, hold: 90 s, repeats: 2}"
+engaged massage "  - {event: massage, at: 1 min, pressure: 0.5 kg/cm2, tool: roller, duration: 5 min}"
+engaged vibration "  - {event: vibration, at: 1 min, intensity: 0.6, duration: 5 min}"
+engaged tens "  - {event: tens, at: 1 min, rate: 80 Hz, intensity: 0.8, duration: 5 min}"
+engaged stretch "  - {event: stretch, at: 1 min, strain: 10 %, hold: 30 s, repeats: 3}"
+engaged sham-needle "  - {event: dry_needling, at: 1 min, rate: 1 1/s, duration: 60 s, sham: true}"
+engaged lidocaine "  - {event: lidocaine_injection, at: 1 min, dose: 5 mg, volume: 1 mL}"
+engaged analgesic "  - {event: analgesic, at: 1 min, kind: nsaid, effect: 0.5, duration: 10 min}"
+# two treatments at once are one session (their flags merge; not an overlap error)
+engaged massage-with-tens "  - {event: massage, at: 1 min, pressure: 0.5 kg/cm2, duration: 5 min}
+  - {event: tens, at: 3 min, rate: 80 Hz, intensity: 0.8, duration: 4 min}"
+idle none ""
+idle ppt-probe "  - {event: measure, at: 2 min, what: ppt, label: probe}
+  - {event: measure, at: 4 min, what: ppt, label: probe2}"
+idle rubbing "  - {event: rubbing, at: 1 min, intensity: 0.6, duration: 5 min}"
+idle experimental-stimulation "  - {event: electrical_stimulation, at: 1 min, rate: 10 Hz, intensity: 1.5, duration: 5 min}"
 
 echo "therapy_dose: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
