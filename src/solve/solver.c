@@ -656,6 +656,12 @@ static mk_status euler_bridge(mk_solver *s, double t_out_s, mk_error *err)
 static mk_status restart_cvode(mk_solver *s, mk_error *err)
 {
     int flag = CVodeReInit(s->cvode, s->t_s, s->nv_y);
+    /* CVODE's first step after a restart is bounded by atol / |y'| of a state at 0 whose rate
+     * jumps with an input (spinal.expect: 0.1 /s at a session's start): at tight tolerances
+     * late in a run that bound (1e-15 / 0.1 s) is below the resolution of time and every step
+     * is t + h = t.  A floor of a few units in the last place of t is the smallest step that
+     * moves t at all. */
+    if (flag == CV_SUCCESS) flag = CVodeSetMinStep(s->cvode, 8 * DBL_EPSILON * fmax(fabs(s->t_s), 1));
     if (flag != CV_SUCCESS) return cvode_setup_failed(s, flag, "restarting CVODE", err);
     s->seen = (cvode_counts){0, 0, 0, 0};
     s->restart_pending = 0;

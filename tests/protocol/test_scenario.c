@@ -253,7 +253,15 @@ static void ischemic_compression(void **state)
         {690, "therapy.area", 1},     {720, "therapy.pressure", P}, {720, "therapy.area", 2},
         {810, "therapy.pressure", 0}, {810, "therapy.area", 1},  {840, "therapy.pressure", P},
         {840, "therapy.area", 2},     {930, "therapy.pressure", 0}, {930, "therapy.area", 1},
+        /* a treatment session over the whole occurrence, its rests included */
+        {600, "therapy.session", 1},  {930, "therapy.session", 0},
     };
+    /* sorted by time: the session's start after the first hold's */
+    for (int i = 12; i > 2; i--) {
+        chg t = want[i];
+        want[i] = want[i - 1];
+        want[i - 1] = t;
+    }
     expect_changes(p, want, N(want));
     near(p->changes[0].value, 245.16625);
     assert_int_equal(p->n_notes, 1);
@@ -272,12 +280,16 @@ static void ischemic_compression(void **state)
     chg want2[] = {
         {0, "therapy.pressure", 100}, /* 40 N / 4 cm2 = 10 N/cm2 = 100 kPa */
         {0, "therapy.area", 4},
+        {0, "therapy.session", 1},
         {60, "therapy.pressure", 0},
         {60, "therapy.area", 1},
+        {60, "therapy.session", 0},
         {300, "therapy.pressure", 1500 * 0.133322387415},
         {300, "therapy.area", 1.5},
+        {300, "therapy.session", 1},
         {330, "therapy.pressure", 0},
         {330, "therapy.area", 1},
+        {330, "therapy.session", 0},
     };
     expect_changes(p, want2, N(want2));
     assert_string_equal(p->notes[1].label, "IC mmHg");
@@ -417,21 +429,26 @@ static void therapies(void **state)
                              "  - {event: dry_needling, at: 30 min, rate: 60 1/min, duration: 1 min, sham: true}\n"
                              "  - {event: analgesic, at: 1 h, kind: nsaid, effect: 0.6, duration: 8 h}\n"
                              "  - {event: analgesic, at: 2 h, kind: central, effect: 50 %, duration: 4 h}\n");
+    /* every treatment but rubbing is a session (therapy.session); the two analgesics
+     * overlap and are one session, 1 h .. 9 h */
     chg want[] = {
-        {0, "load.stretch", 15},           {30, "load.stretch", 0},
+        {0, "load.stretch", 15},           {0, "therapy.session", 1},
+        {30, "load.stretch", 0},
         {40, "load.stretch", 15},          {70, "load.stretch", 0},
         {80, "load.stretch", 15},          {110, "load.stretch", 0},
+        {110, "therapy.session", 0},
         {300, "therapy.touch", 0.4},       {420, "therapy.touch", 0},
-        {600, "therapy.touch", 0.8},       {660, "therapy.touch", 0},
-        {1200, "therapy.needle_rate", 1},  {1260, "therapy.needle_rate", 0},
-        {1800, "therapy.sham_rate", 1},    {1860, "therapy.sham_rate", 0},
-        {3600, "therapy.nsaid", 0.6},      {7200, "therapy.central_analgesic", 0.5},
-        {9 * 3600, "therapy.nsaid", 0},    {6 * 3600, "therapy.central_analgesic", 0},
+        {600, "therapy.touch", 0.8},       {600, "therapy.session", 1},
+        {660, "therapy.touch", 0},         {660, "therapy.session", 0},
+        {1200, "therapy.needle_rate", 1},  {1200, "therapy.session", 1},
+        {1260, "therapy.needle_rate", 0},  {1260, "therapy.session", 0},
+        {1800, "therapy.sham_rate", 1},    {1800, "therapy.session", 1},
+        {1860, "therapy.sham_rate", 0},    {1860, "therapy.session", 0},
+        {3600, "therapy.nsaid", 0.6},      {3600, "therapy.session", 1},
+        {7200, "therapy.central_analgesic", 0.5},
+        {6 * 3600, "therapy.central_analgesic", 0},
+        {9 * 3600, "therapy.nsaid", 0},    {9 * 3600, "therapy.session", 0},
     };
-    /* sorted by time: swap the last two */
-    chg tmp = want[16];
-    want[16] = want[17];
-    want[17] = tmp;
     expect_changes(p, want, N(want));
     mk_protocol_free(p);
 }
@@ -446,8 +463,10 @@ static void lidocaine(void **state)
                              "  - {event: lidocaine_injection, at: 10 min, dose: 5 mg, volume: 1 mL, over: 10 s}\n"
                              "  - {event: lidocaine_injection, at: 30 min, dose: 0.02 g, volume: 2000 uL}\n");
     chg want[] = {
-        {600, "therapy.anaesthetic_rate", 30},  {610, "therapy.anaesthetic_rate", 0},
-        {1800, "therapy.anaesthetic_rate", 60}, {1820, "therapy.anaesthetic_rate", 0},
+        {600, "therapy.anaesthetic_rate", 30},  {600, "therapy.session", 1},
+        {610, "therapy.anaesthetic_rate", 0},   {610, "therapy.session", 0},
+        {1800, "therapy.anaesthetic_rate", 60}, {1800, "therapy.session", 1},
+        {1820, "therapy.anaesthetic_rate", 0},  {1820, "therapy.session", 0},
     };
     expect_changes(p, want, N(want));
     assert_string_equal(p->notes[0].kind, "therapy");
@@ -494,8 +513,9 @@ static void baseline(void **state)
     chg want[] = {
         {0, "load.activation", 2},     {0, "life.stress", 0.7},      {0, "therapy.area", 2},
         {60, "load.activation", 30},   {180, "load.activation", 2},  {600, "life.stress", 0.2},
-        {1200, "therapy.pressure", 200}, {1200, "therapy.area", 1},  {1260, "therapy.pressure", 0},
-        {1260, "therapy.area", 2},
+        {1200, "therapy.pressure", 200}, {1200, "therapy.area", 1},  {1200, "therapy.session", 1},
+        {1260, "therapy.pressure", 0},
+        {1260, "therapy.area", 2},     {1260, "therapy.session", 0},
     };
     expect_changes(p, want, N(want));
     mk_protocol_free(p);
