@@ -71,6 +71,7 @@ typedef struct nonfinite_note {
 typedef struct stall_note {
     int pending;        /* the warning came; the next evaluation stops CVODE */
     int seen;           /* the evaluation did: t_s and index are set */
+    int at_hmin;        /* CVODE failed at the step floor set on restart (the same stall) */
     int index;          /* the state changing fastest relative to its tolerance */
     double t_s, state_value, deriv_value;
 } stall_note;
@@ -259,6 +260,7 @@ static void cvode_error_handler(int error_code, const char *module, const char *
     (void)module;
     /* SUNDIALS 6 has no flag for it, only this warning text (MSGCV_HNIL in cvode_impl.h). */
     if (error_code == CV_WARNING && msg && strstr(msg, "t + h = t")) s->stall.pending = 1;
+    if (error_code == CV_ERR_FAILURE && msg && strstr(msg, "hmin")) s->stall.at_hmin = 1;
     if (error_code == CV_WARNING) return;
     snprintf(s->cvode_msg, sizeof s->cvode_msg, "%s: %s", function ? function : "CVODE",
              msg ? msg : "");
@@ -680,6 +682,11 @@ static mk_status cvode_failed(mk_solver *s, int flag, double t_reached_s, double
     if (flag == CV_MEM_FAIL || (flag == CV_LSETUP_FAIL && s->own_lu && mk_splu_out_of_memory(s->linsol)))
         return mk_fail(err, MK_ERR_NOMEM, "out of memory integrating model '%s' at t = %.9g s",
                        s->abi->name ? s->abi->name : "?", s->t_s);
+    /* the step floor of restart_cvode reached: the stall "t + h = t" announces below it */
+    if (s->stall.at_hmin && !s->stall.seen && !s->bad.seen) {
+        s->abi->rhs(s->t_s, s->y, s->ydot, s->inputs, s->params, NULL);
+        note_stall(s, s->t_s, s->y, s->ydot);
+    }
     return integration_failed(s, flag, t_out_s, err);
 }
 
