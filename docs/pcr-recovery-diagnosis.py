@@ -4,7 +4,8 @@
 Measurement, not a fit: runs the target's protocol (30 % MVC for 3 min, then rest) on the
 default model and on diagnostic copies of it in which one piece of the surround's energetics is
 switched off, and prints the target's statistic for each (time from the end of the contraction
-to 63.2 % of the way to the value at 12 min, as `validate` computes it), the time to 63.2 % of the
+to 63.2 % of the way to the value at 12 min, as `validate` computed it until stop 13; the target
+now fits a mono-exponential, `tau_fit`), the time to 63.2 % of the
 way back to the pre-exercise PCr, and the PCr left 8 min after.  The diagnostic copies are
 written to a temporary directory; nothing in models/ changes.  None of them is a model: they
 switch a mechanism off to weigh it (docs/tp-site-model.md, "PCr recovery").

@@ -540,6 +540,8 @@ class TrialResult:
     """A virtual trial (myoknot trial), copied out of the library.
 
     name, patients  the design's name and the patients sampled
+    model, model_hash, model_chosen_by   the model the arms ran, its source's hash and who
+                    chose it ("the caller", "the design", "the arms' scenarios")
     arms, times, outcomes   the design's names; units and mids {outcome: unit, MID};
                     comparisons [(arm a, arm b)]
     flow            {"sampled", "rejected", "not_enrolled", "failed", "analysed"}; per_arm
@@ -610,6 +612,9 @@ class TrialResult:
     def __init__(self, design, res):
         err = ffi.new("mk_error *")
         self.name = _str(lib.mk_trial_name(design))
+        h, by = ffi.new("const char **"), ffi.new("const char **")
+        self.model = _str(lib.mk_trial_model(design, h, by))
+        self.model_hash, self.model_chosen_by = _str(h[0]), _str(by[0])
         self.patients = int(lib.mk_trial_result_patients(res))
         self._numbers(design, res)
         self.failures = {}
@@ -654,15 +659,18 @@ def _columns(text):
     return cols
 
 
-def trial(design, patients=0, threads=1, seed=1):
+def trial(design, patients=0, threads=1, seed=1, model=None):
     """Run a virtual trial design (a trials/*.yaml file) as `myoknot trial DESIGN --patients N
-    --threads T --seed S` (patients 0: the design's; the results are the same for any number of
-    threads).  Returns a TrialResult."""
+    --threads T --seed S [--model M]` (patients 0: the design's; the results are the same for
+    any number of threads).  model: the model every arm runs, a built-in name (e.g. a hypothesis
+    variant, "tp_site_neurogenic") or a .myo file; None: the design's `model:`, else its arms'
+    scenarios' model.  Returns a TrialResult."""
     err = ffi.new("mk_error *")
     d = ffi.new("mk_trial_design **")
     res = ffi.new("mk_trial_result **")
     try:
-        _check(lib.mk_trial_load(_bytes(design), d, err), err)
+        m = ffi.NULL if model is None else _bytes(model)
+        _check(lib.mk_trial_load_model(_bytes(design), m, d, err), err)
         o = ffi.new("mk_trial_opts *")
         lib.mk_trial_opts_default(o)
         o.patients, o.threads, o.seed = patients, threads, seed

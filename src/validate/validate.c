@@ -230,7 +230,7 @@ static mk_status add_scenario(mk_vtarget *t, const mk_ynode *n, int *index, mk_e
 /* ---------------------------------------------------------------- extraction specs */
 
 static const char *const k_stats[] = {"max", "min", "mean", "first", "final", "at", "time_of_max", "time_of_min",
-                                      "half_life", "tau", "first_above", "first_below", NULL};
+                                      "half_life", "tau", "tau_fit", "first_above", "first_below", NULL};
 static const char *const k_kinds[] = {"series", "measurement", "difference", "ratio", "change", "order", NULL};
 
 int mk_vstat_known(const char *stat)
@@ -243,7 +243,8 @@ int mk_vstat_known(const char *stat)
 int mk_vstat_is_time(const char *stat)
 {
     return !strcmp(stat, "time_of_max") || !strcmp(stat, "time_of_min") || !strcmp(stat, "half_life") ||
-           !strcmp(stat, "tau") || !strcmp(stat, "first_above") || !strcmp(stat, "first_below");
+           !strcmp(stat, "tau") || !strcmp(stat, "tau_fit") || !strcmp(stat, "first_above") ||
+           !strcmp(stat, "first_below");
 }
 
 static void ex_free(ex *e)
@@ -300,7 +301,7 @@ static mk_status parse_series(mk_vtarget *t, const mk_ynode *n, ex *e, mk_error 
         char hint[64] = "";
         if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
         return at(t, p->val, err, "unknown statistic '%s'%s; expected one of max, min, mean, first, final, at, "
-                                  "time_of_max, time_of_min, half_life, tau, first_above, first_below", e->stat, hint);
+                                  "time_of_max, time_of_min, half_life, tau, tau_fit, first_above, first_below", e->stat, hint);
     }
     const mk_ypair *w = mk_yfind(n, "window"), *a = mk_yfind(n, "at"), *th = mk_yfind(n, "threshold"),
                    *wh = mk_yfind(n, "when");
@@ -726,6 +727,53 @@ static double crossing(const double *t, const double *v, int i0, int i1, double 
     return NAN;
 }
 
+/* Residual sum of squares of the best v = a + b exp(-(t - t[i0]) / tau) for a given tau: a and b
+ * by linear least squares in x = exp(-(t - t[i0]) / tau). */
+static double exp_sse(const double *t, const double *v, int i0, int i1, double tau)
+{
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = i0; i <= i1; i++) {
+        double x = exp(-(t[i] - t[i0]) / tau);
+        n += 1, sx += x, sy += v[i], sxx += x * x, sxy += x * v[i];
+    }
+    double det = n * sxx - sx * sx;
+    if (!(det > 0)) return INFINITY;
+    double b = (n * sxy - sx * sy) / det, a = (sy - b * sx) / n, sse = 0;
+    for (int i = i0; i <= i1; i++) {
+        double r = v[i] - a - b * exp(-(t[i] - t[i0]) / tau);
+        sse += r * r;
+    }
+    return sse;
+}
+
+/* The time constant of the mono-exponential (free asymptote) fitted to the window by least
+ * squares, as 31P-MRS studies fit PCr recovery: a log-spaced grid from 1/1000 of the window to
+ * ten windows, refined by golden section around the best point.  NaN when the best fit lies at
+ * either end of the grid (the curve does not level off, or is a step). */
+static double fit_tau(const double *t, const double *v, int i0, int i1)
+{
+    enum { GRID = 240 };
+    double span = t[i1] - t[i0];
+    if (i1 - i0 < 3 || !(span > 0)) return NAN;
+    const double lo = log(span * 1e-3), hi = log(span * 10), step = (hi - lo) / (GRID - 1);
+    int best = 0;
+    double best_sse = INFINITY;
+    for (int k = 0; k < GRID; k++) {
+        double sse = exp_sse(t, v, i0, i1, exp(lo + k * step));
+        if (sse < best_sse) best_sse = sse, best = k;
+    }
+    if (best == 0 || best == GRID - 1) return NAN;
+    double a = lo + (best - 1) * step, b = lo + (best + 1) * step;
+    const double g = 0.5 * (sqrt(5.0) - 1);
+    double c = b - g * (b - a), d = a + g * (b - a);
+    double fc = exp_sse(t, v, i0, i1, exp(c)), fd = exp_sse(t, v, i0, i1, exp(d));
+    for (int it = 0; it < 60 && b - a > 1e-9; it++) {
+        if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = exp_sse(t, v, i0, i1, exp(c));
+        else a = c, c = d, fc = fd, d = a + g * (b - a), fd = exp_sse(t, v, i0, i1, exp(d));
+    }
+    return exp(0.5 * (a + b));
+}
+
 double mk_vstat(const char *stat, const double *t, const double *v, int n, double w0, double w1, double arg)
 {
     if (n <= 0) return NAN;
@@ -767,6 +815,7 @@ double mk_vstat(const char *stat, const double *t, const double *v, int n, doubl
         double tc = crossing(t, v, i0, i1, y, v[i1] > v[i0] ? +1 : -1);
         return tc - t[i0];
     }
+    if (!strcmp(stat, "tau_fit")) return fit_tau(t, v, i0, i1);
     if (!strcmp(stat, "first_above")) return crossing(t, v, i0, i1, arg, +1) - w0;
     if (!strcmp(stat, "first_below")) return crossing(t, v, i0, i1, arg, -1) - w0;
     return NAN;
@@ -940,6 +989,8 @@ static void series_undefined(v_ctx *cx, const ex *e)
                  !strcmp(e->stat, "first_above") ? "above" : "below", e->threshold->text);
     else if (!strcmp(e->stat, "half_life") || !strcmp(e->stat, "tau"))
         snprintf(why, sizeof why, ": %s does not get there within the window", e->variable);
+    else if (!strcmp(e->stat, "tau_fit"))
+        snprintf(why, sizeof why, ": no exponential of %s levels off within the window", e->variable);
     else snprintf(why, sizeof why, ": no samples in the window");
     snprintf(cx->out->note, sizeof cx->out->note, "%s of %s undefined%s", e->stat, e->variable, why);
 }

@@ -439,6 +439,30 @@ class TestMyoknot(unittest.TestCase):
             want = float(row["md"]) if row["md"] else math.nan
             self.assertTrue(want == t.summary["md"][i] or (math.isnan(want) and math.isnan(t.summary["md"][i])))
 
+    def test_trial_model_equals_cli(self):
+        # model= is the command's --model: the same patients, summary and responders as
+        # `myoknot trial DESIGN --model tp_site_neurogenic`, different from the design's own
+        # model, and the result names the model and that the caller chose it
+        design = os.path.join(SRC, "tests", "cohort", "tiny.yaml")
+        t = myoknot.trial(design, patients=4, seed=3, model="tp_site_neurogenic")
+        out = os.path.join(self.tmp, "trialm")
+        p = subprocess.run([CLI, "trial", design, "--patients", "4", "--seed", "3", "--model", "tp_site_neurogenic",
+                            "--out", out], capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for attr, name in (("patients_csv", "patients.csv"), ("summary_csv", "trial_summary.csv"),
+                           ("responders_csv", "responders.csv")):
+            with open(os.path.join(out, name)) as f:
+                self.assertEqual(getattr(t, attr), f.read(), name)
+        self.assertEqual((t.model, t.model_chosen_by), ("tp_site_neurogenic", "the caller"))
+        self.assertRegex(t.model_hash, "^[0-9a-f]{16}$")
+        base = myoknot.trial(design, patients=4, seed=3)
+        self.assertEqual((base.model, base.model_chosen_by), ("tp_site", "the arms' scenarios"))
+        self.assertNotEqual(base.patients_csv, t.patients_csv)
+        with self.assertRaises(myoknot.Error) as e:
+            myoknot.trial(design, patients=4, model="tp_site_neurogenik")
+        self.assertEqual(e.exception.origin, "argument")
+        self.assertIn("tp_site_neurogenic", e.exception.message)
+
     def test_trial_numbers_equal_cli(self):
         # the trial's effect sizes, intervals, per-arm samples and responders as numbers give
         # the command's trial_summary.csv and responders.csv for the same design and seed
