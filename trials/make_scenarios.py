@@ -120,8 +120,8 @@ write("compression_single", "one session of ischaemic compression",
       "Active upper-trapezius TrP: one session of ischaemic compression (2.5 kg/cm2, 3 x 90 s) after work on "
       "Monday of week 1.", 2, session(S0, False, compression=True, label="IC"), PS)
 write("compression_sham", "sham compression: light touch for the same time",
-      "As compression_single with light touch (rubbing at intensity 0.1 for 5 min) instead of compression.", 2,
-      [f"  - {{event: rubbing, at: {S0} min, intensity: 0.1, duration: 5 min, label: sham}}"], PS)
+      "As compression_single with light touch given as a sham treatment (rubbing at intensity 0.1 for 5 min, sham: true) instead of compression.", 2,
+      [f"  - {{event: rubbing, at: {S0} min, intensity: 0.1, duration: 5 min, sham: true, label: sham}}"], PS)
 # the needling design reads 'after' 5 min after the 1-min session ends, as dn-ppt-vs-weak-comparator does
 # ("immediately", Navarro-Santana 2020): the needle's segmental inhibition is seen at 3 and 5 min
 # and gone by 10 (Srbely 2010), so at 19:30, 19 min after, a trial would measure none of it

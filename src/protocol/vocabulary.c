@@ -513,6 +513,18 @@ static mk_status ev_vibration(ev_cx *e, sc_plan *pl)
     return rc;
 }
 
+/* Rubbing, unless a therapist gives it as a sham treatment ('sham: true', the light touch of a
+ * compression trial's sham arm): then it carries a session's expectation, as a sham needle does. */
+static mk_status ev_rubbing(ev_cx *e, sc_plan *pl)
+{
+    int sham = 0;
+    const mk_ypair *ps = mk_yfind(e->ev, "sham");
+    mk_status rc = ps ? sc_bool(e->cx, ps, &sham) : MK_OK;
+    if (!rc) rc = ev_touch(e, pl);
+    if (!rc && sham) rc = session(e, pl);
+    return rc;
+}
+
 static mk_status ev_stretch(ev_cx *e, sc_plan *pl)
 {
     double strain, hold_s, rest_s;
@@ -850,7 +862,7 @@ static const ev_def k_events[] = {
      ev_electrical_stimulation},
     {"ischemic_compression", "therapy",
      {"pressure", "force", "tool", "area", "hold", "repeats", "rest"}, ev_ischemic_compression},
-    {"rubbing", "therapy", {"intensity", "duration"}, ev_touch},
+    {"rubbing", "therapy", {"intensity", "duration", "sham"}, ev_rubbing},
     {"massage", "therapy", {"pressure", "tool", "area", "intensity", "duration"}, ev_massage},
     {"tens", "therapy", {"rate", "intensity", "duration"}, ev_tens},
     {"vibration", "therapy", {"intensity", "duration"}, ev_vibration},

@@ -129,6 +129,8 @@ engaged vibration "  - {event: vibration, at: 1 min, intensity: 0.6, duration: 5
 engaged tens "  - {event: tens, at: 1 min, rate: 80 Hz, intensity: 0.8, duration: 5 min}"
 engaged stretch "  - {event: stretch, at: 1 min, strain: 10 %, hold: 30 s, repeats: 3}"
 engaged sham-needle "  - {event: dry_needling, at: 1 min, rate: 1 1/s, duration: 60 s, sham: true}"
+# light touch given as a sham treatment (a compression trial's sham arm), unlike everyday rubbing
+engaged sham-touch "  - {event: rubbing, at: 1 min, intensity: 0.1, duration: 5 min, sham: true}"
 engaged lidocaine "  - {event: lidocaine_injection, at: 1 min, dose: 5 mg, volume: 1 mL}"
 engaged analgesic "  - {event: analgesic, at: 1 min, kind: nsaid, effect: 0.5, duration: 10 min}"
 # two treatments at once are one session (their flags merge; not an overlap error)
