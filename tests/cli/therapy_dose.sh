@@ -22,6 +22,15 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
+# simulate SCENARIO OUT LOG: run it (under $MODEL if set); on failure say so on stderr and fail
+simulate() {
+    if [ -n "$MODEL" ]; then
+        "$BIN" run "$1" --model "$MODEL" --out "$2" > "$3" 2>&1
+    else
+        "$BIN" run "$1" --out "$2" > "$3" 2>&1
+    fi || { echo "FAIL $(basename "$1" .yaml): run failed:" >&2; sed 's/^/    /' "$3" >&2; return 1; }
+}
+
 # ppt NAME EVENT_LINE MEASURE_MIN: run the day with one therapy event, print the PPT after it
 ppt() {
     cat > "$T/$1.yaml" <<EOF
@@ -34,11 +43,7 @@ timeline:
 $2
   - {event: measure, at: $3 min, what: ppt, label: after}
 EOF
-    if [ -n "$MODEL" ]; then
-        "$BIN" run "$T/$1.yaml" --model "$MODEL" --out "$T/out_$1" > "$T/log_$1" 2>&1
-    else
-        "$BIN" run "$T/$1.yaml" --out "$T/out_$1" > "$T/log_$1" 2>&1
-    fi || { echo "FAIL $1: run failed:" >&2; sed 's/^/    /' "$T/log_$1" >&2; echo nan; return; }
+    simulate "$T/$1.yaml" "$T/out_$1" "$T/log_$1" || { echo nan; return; }
     grep '^[0-9.]*,after,ppt,' "$T/out_$1/measurements.csv" | cut -d, -f5
 }
 
@@ -96,11 +101,7 @@ timeline:
 $2
   - {event: measure, at: 7 min, what: output, name: spinal.expect, label: expect}
 EOF
-    if [ -n "$MODEL" ]; then
-        "$BIN" run "$T/e_$1.yaml" --model "$MODEL" --out "$T/eout_$1" > "$T/elog_$1" 2>&1
-    else
-        "$BIN" run "$T/e_$1.yaml" --out "$T/eout_$1" > "$T/elog_$1" 2>&1
-    fi || { echo "FAIL e_$1: run failed:" >&2; sed 's/^/    /' "$T/elog_$1" >&2; echo nan; return; }
+    simulate "$T/e_$1.yaml" "$T/eout_$1" "$T/elog_$1" || { echo nan; return; }
     grep '^[0-9.]*,expect,' "$T/eout_$1/measurements.csv" | cut -d, -f5
 }
 # engaged: above half of its full 1 (it decays with tau 1 h, so a session ended minutes ago
