@@ -106,24 +106,18 @@ EOF
 }
 # engaged: above half of its full 1 (it decays with tau 1 h, so a session ended minutes ago
 # is far above 0.5); idle: below 0.01
-engaged() {
+# expect_holds NAME EVENT_LINES CONDITION WHAT: spinal.expect (as a) must meet the awk CONDITION
+expect_holds() {
     v=$(expect "$1" "$2")
-    if awk -v a="$v" 'BEGIN { exit !(a == a + 0 && a > 0.5) }'; then
+    if awk -v a="$v" "BEGIN { exit !(a == a + 0 && $3) }"; then
         pass=$((pass + 1))
     else
-        echo "FAIL expectation-$1: spinal.expect $v after the session, not above 0.5"
+        echo "FAIL expectation-$1: spinal.expect $v, not $4"
         fail=$((fail + 1))
     fi
 }
-idle() {
-    v=$(expect "$1" "$2")
-    if awk -v a="$v" 'BEGIN { exit !(a == a + 0 && a < 0.01) }'; then
-        pass=$((pass + 1))
-    else
-        echo "FAIL no-expectation-$1: spinal.expect $v, not below 0.01"
-        fail=$((fail + 1))
-    fi
-}
+engaged() { expect_holds "$1" "$2" "a > 0.5" "above 0.5 after the session"; }
+idle() { expect_holds "$1" "$2" "a < 0.01" "below 0.01"; }
 engaged compression "  - {event: ischemic_compression, at: 1 min, pressure: 2 kg/cm2, tool: thumb, hold: 90 s, repeats: 2}"
 engaged massage "  - {event: massage, at: 1 min, pressure: 0.5 kg/cm2, tool: roller, duration: 5 min}"
 engaged vibration "  - {event: vibration, at: 1 min, intensity: 0.6, duration: 5 min}"
