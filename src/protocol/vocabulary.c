@@ -406,14 +406,6 @@ static mk_status ev_electrical_stimulation(ev_cx *e, sc_plan *pl)
     return rc;
 }
 
-/* TENS: the experiment's electrical stimulation given as a treatment, with its session (the
- * same pulses as an experimental stimulus carry no expectation of relief). */
-static mk_status ev_tens(ev_cx *e, sc_plan *pl)
-{
-    mk_status rc = ev_electrical_stimulation(e, pl);
-    if (!rc) rc = session(e, pl);
-    return rc;
-}
 
 /* ---------------------------------------------------------------- therapy */
 
@@ -465,8 +457,6 @@ static mk_status ev_ischemic_compression(ev_cx *e, sc_plan *pl)
         rc = hold(e, pl, MK_L_THERAPY_PRESSURE, t0, t0 + hold_s, kpa, "kPa");
         if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, t0, t0 + hold_s, area, "cm2");
     }
-    /* a treatment (an algometer's PPT probe is a measurement, not this event) */
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -489,7 +479,6 @@ static mk_status ev_massage(ev_cx *e, sc_plan *pl)
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_PRESSURE, 0, dur, kpa, "kPa");
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_AREA, 0, dur, area, "cm2");
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_TOUCH, 0, dur, in, "1");
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -500,16 +489,6 @@ static mk_status ev_touch(ev_cx *e, sc_plan *pl)
                             SQ_BARE | SQ_POSITIVE, NAN, 1, "0 .. 1, e.g. 'intensity: 0.5'", &in);
     if (!rc) rc = duration(e, "duration", &dur);
     if (!rc) rc = hold(e, pl, MK_L_THERAPY_TOUCH, 0, dur, in, "1");
-    return rc;
-}
-
-/* Vibration is given as a treatment (a device applied to the painful muscle for tens of
- * minutes, Lundeberg 1983): a session.  Rubbing is not: it is what anyone does to a sore spot,
- * without a therapist or a promise of relief. */
-static mk_status ev_vibration(ev_cx *e, sc_plan *pl)
-{
-    mk_status rc = ev_touch(e, pl);
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -536,8 +515,6 @@ static mk_status ev_stretch(ev_cx *e, sc_plan *pl)
         double t0 = (double)r * (hold_s + rest_s);
         rc = hold(e, pl, MK_L_LOAD_STRETCH, t0, t0 + hold_s, strain, "%");
     }
-    /* a stretching session (the event is the therapeutic stretch, not everyday posture) */
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -552,8 +529,6 @@ static mk_status ev_dry_needling(ev_cx *e, sc_plan *pl)
     if (!rc && ps) rc = sc_bool(e->cx, ps, &sham);
     if (!rc)
         rc = hold(e, pl, sham ? MK_L_THERAPY_SHAM_RATE : MK_L_THERAPY_NEEDLE_RATE, 0, dur, rate, "1/s");
-    /* real or sham alike: the credible sham's whole point */
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -571,10 +546,6 @@ static mk_status ev_analgesic(ev_cx *e, sc_plan *pl)
     if (!rc) rc = duration(e, "duration", &dur);
     if (!rc)
         rc = hold(e, pl, k == 0 ? MK_L_THERAPY_NSAID : MK_L_THERAPY_CENTRAL_ANALGESIC, 0, dur, eff, "1");
-    /* A pill taken for the pain carries the expectation too (placebo pills are among the
-     * placebo-vs-no-treatment trials k_expect comes from), for as long as the drug is taken;
-     * `effect` is the drug's own effect (drug against placebo), so the two do not overlap. */
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -599,9 +570,7 @@ static mk_status ev_lidocaine_injection(ev_cx *e, sc_plan *pl)
                        "'volume'",
                        dose, vol, dose / vol / 10.0, dose / vol, e->where);
     }
-    /* an injection by a clinician: a treatment session, as the needle's */
     rc = hold(e, pl, MK_L_THERAPY_ANAESTHETIC_RATE, 0, over, dose / over * 60.0, "mg/min");
-    if (!rc) rc = session(e, pl);
     return rc;
 }
 
@@ -843,34 +812,44 @@ typedef struct ev_def {
     const char *kind; /* annotation kind; NULL: a measurement */
     const char *keys[10];
     build_fn build;
+    int session; /* a treatment session: holds therapy_session over the occurrence (session()) */
 } ev_def;
 
 static const ev_def k_events[] = {
-    {"desk_work", "load", {"load", "duration", "pause", "pause_every"}, ev_desk_work},
-    {"sustained_contraction", "load", {"level", "duration"}, ev_sustained_contraction},
+    {"desk_work", "load", {"load", "duration", "pause", "pause_every"}, ev_desk_work, 0},
+    {"sustained_contraction", "load", {"level", "duration"}, ev_sustained_contraction, 0},
     {"intermittent_contraction", "load", {"level", "on", "off", "cycles"},
-     ev_intermittent_contraction},
-    {"exercise", "load", {"level", "sets", "reps", "on", "off", "rest"}, ev_exercise},
-    {"stress", "life", {"level", "duration"}, ev_stress},
-    {"sleep", "life", {"duration"}, ev_sleep},
-    {"dehydration", "life", {"deficit", "duration"}, ev_dehydration},
-    {"heat", "life", {"rise", "duration"}, ev_heat},
-    {"cuff_occlusion", "experiment", {"pressure", "duration"}, ev_cuff_occlusion},
-    {"infusion", "experiment", {"substance", "rate", "duration"}, ev_infusion},
-    {"injection", "experiment", {"substance", "volume", "amount", "over"}, ev_injection},
+     ev_intermittent_contraction, 0},
+    {"exercise", "load", {"level", "sets", "reps", "on", "off", "rest"}, ev_exercise, 0},
+    {"stress", "life", {"level", "duration"}, ev_stress, 0},
+    {"sleep", "life", {"duration"}, ev_sleep, 0},
+    {"dehydration", "life", {"deficit", "duration"}, ev_dehydration, 0},
+    {"heat", "life", {"rise", "duration"}, ev_heat, 0},
+    {"cuff_occlusion", "experiment", {"pressure", "duration"}, ev_cuff_occlusion, 0},
+    {"infusion", "experiment", {"substance", "rate", "duration"}, ev_infusion, 0},
+    {"injection", "experiment", {"substance", "volume", "amount", "over"}, ev_injection, 0},
     {"electrical_stimulation", "experiment", {"rate", "intensity", "duration"},
-     ev_electrical_stimulation},
+     ev_electrical_stimulation, 0},
+    /* Treatment sessions (the last field): every treatment ritual carries the expectation of
+     * relief, real or sham.  The algometer's PPT probe is a measurement, not a compression; TENS
+     * is the experiment's electrical stimulation given as a treatment (the same pulses as an
+     * experimental stimulus carry none); vibration is a device applied to the painful muscle
+     * for tens of minutes (Lundeberg 1983); the stretch is the therapeutic one, not posture; the
+     * needle real or sham alike (the credible sham's whole point); a pill taken for the pain
+     * (placebo pills are among the trials k_expect comes from; `effect` is the drug against
+     * placebo, so the two do not overlap); lidocaine injected by a clinician.  Rubbing is not,
+     * unless given as a sham treatment (ev_rubbing): it is what anyone does to a sore spot. */
     {"ischemic_compression", "therapy",
-     {"pressure", "force", "tool", "area", "hold", "repeats", "rest"}, ev_ischemic_compression},
-    {"rubbing", "therapy", {"intensity", "duration", "sham"}, ev_rubbing},
-    {"massage", "therapy", {"pressure", "tool", "area", "intensity", "duration"}, ev_massage},
-    {"tens", "therapy", {"rate", "intensity", "duration"}, ev_tens},
-    {"vibration", "therapy", {"intensity", "duration"}, ev_vibration},
-    {"stretch", "therapy", {"strain", "hold", "repeats", "rest"}, ev_stretch},
-    {"dry_needling", "therapy", {"rate", "duration", "sham"}, ev_dry_needling},
-    {"analgesic", "therapy", {"kind", "effect", "duration"}, ev_analgesic},
-    {"lidocaine_injection", "therapy", {"dose", "volume", "over"}, ev_lidocaine_injection},
-    {"measure", NULL, {"what", "label", "rate", "area", "region", "pressure", "name"}, ev_measure},
+     {"pressure", "force", "tool", "area", "hold", "repeats", "rest"}, ev_ischemic_compression, 1},
+    {"rubbing", "therapy", {"intensity", "duration", "sham"}, ev_rubbing, 0},
+    {"massage", "therapy", {"pressure", "tool", "area", "intensity", "duration"}, ev_massage, 1},
+    {"tens", "therapy", {"rate", "intensity", "duration"}, ev_electrical_stimulation, 1},
+    {"vibration", "therapy", {"intensity", "duration"}, ev_touch, 1},
+    {"stretch", "therapy", {"strain", "hold", "repeats", "rest"}, ev_stretch, 1},
+    {"dry_needling", "therapy", {"rate", "duration", "sham"}, ev_dry_needling, 1},
+    {"analgesic", "therapy", {"kind", "effect", "duration"}, ev_analgesic, 1},
+    {"lidocaine_injection", "therapy", {"dose", "volume", "over"}, ev_lidocaine_injection, 1},
+    {"measure", NULL, {"what", "label", "rate", "area", "region", "pressure", "name"}, ev_measure, 0},
 };
 enum { N_EVENTS = sizeof k_events / sizeof k_events[0] };
 
@@ -1090,6 +1069,7 @@ static mk_status one_event(sc_ctx *cx, const mk_ynode *item)
     sc_plan plan = {0};
     plan.kind = def->kind;
     rc = def->build(&e, &plan);
+    if (!rc && def->session) rc = session(&e, &plan); /* at the event's site, before it resets */
     cx->site = first;
     cx->site_prefix[0] = 0;
     cx->site_index = 0;
