@@ -15,6 +15,7 @@
 #include "cohort/trial.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/site.h"
 #include "core/text.h"
 #include "io/ytree.h"
 #include "protocol/scenario.h"
@@ -475,6 +476,48 @@ static mk_status bind(dx *x, const mk_ynode *at, mk_trial_arm *arm, int t, int o
     return MK_OK;
 }
 
+/* Where the model labels its own treatment expectation (spinal_expect), the arm reads it with
+ * its pain outcome at every time point after the first, so that the arm's expectation input
+ * is counted once (trial.c, assess; docs/trials.md, "Expectation"): a probe measurement of
+ * that state is added to the compiled protocol right after each such pain measurement, at
+ * the same time (the measurements stay in time order; a probe reads, it changes nothing). */
+static mk_status expectation_probes(dx *x, mk_trial_arm *arm)
+{
+    const mk_trial_design *d = x->d;
+    for (int t = 0; t < MK_TRIAL_MAX_TIMES; t++) arm->expect_meas[t] = -1;
+    mk_site site;
+    mk_site_resolve(d->abi, &site);
+    const char *sym = mk_site_symbol(&site, MK_L_SPINAL_EXPECT);
+    if (!sym || d->o_pain < 0 || d->n_times < 2) return MK_OK;
+    mk_protocol *p = arm->proto;
+    mk_measurement *m = mk_malloc((size_t)(p->n_meas + d->n_times) * sizeof *m);
+    if (!m) return mk_fail(x->err, MK_ERR_NOMEM, "out of memory");
+    int idx[MK_TRIAL_MAX_TIMES][MK_TRIAL_MAX_OUTCOMES], n = 0;
+    for (int k = 0; k < p->n_meas; k++) {
+        m[n] = p->meas[k];
+        for (int t = 0; t < d->n_times; t++)
+            for (int o = 0; o < d->n_outcomes; o++)
+                if (arm->meas[t][o] == k) idx[t][o] = n;
+        n++;
+        for (int t = 1; t < d->n_times; t++) {
+            if (arm->meas[t][d->o_pain] != k) continue;
+            mk_measurement *pr = &m[n];
+            *pr = p->meas[k];
+            pr->kind = MK_MEAS_OUTPUT;
+            snprintf(pr->label, sizeof pr->label, "treatment expectation");
+            snprintf(pr->output, sizeof pr->output, "%s", sym);
+            pr->region[0] = 0;
+            pr->arg = pr->area_cm2 = 0;
+            arm->expect_meas[t] = n++;
+        }
+    }
+    memcpy(arm->meas, idx, sizeof idx);
+    free(p->meas);
+    p->meas = m;
+    p->n_meas = n;
+    return MK_OK;
+}
+
 static mk_status comparisons(dx *x, const mk_ynode *seq)
 {
     if (seq->kind != MK_Y_SEQ || seq->n < 1 || seq->n > MK_TRIAL_MAX_CMP)
@@ -637,6 +680,7 @@ static mk_status top(dx *x, const mk_ynode *root, const char *override)
     for (int a = 0; !rc && a < d->n_arms; a++)
         for (int t = 0; !rc && t < d->n_times; t++)
             for (int o = 0; !rc && o < d->n_outcomes; o++) rc = bind(x, times_node->items[t], &d->arms[a], t, o);
+    for (int a = 0; !rc && a < d->n_arms; a++) rc = expectation_probes(x, &d->arms[a]);
     if (!rc && (n = need(x, root, "comparisons", "[arm, arm] pairs", &rc))) rc = comparisons(x, n);
     if (!rc && (q = mk_yfind(root, "published"))) rc = anchors(x, q->val);
     return rc;

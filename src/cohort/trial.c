@@ -255,8 +255,14 @@ static int screen(const job *j, int i, mk_trial_patient *pt)
            in_range(&d->enrol_ppt, pt->screen_ppt);
 }
 
-/* The examiner records outcome o at time t of arm a (stream purpose ASSESS). */
-static double assess(const job *j, int i, int a, int t, int o, double truth)
+/* The examiner records outcome o at time t of arm a (stream purpose ASSESS).  A pain rating
+ * after the baseline carries the arm's expectation (placebo) response, counted once: the
+ * site model has its own treatment expectation (site_expect, 0 .. 1, engaged by a session and
+ * fading within hours; it lowers the true pain and PPT), from the same source as the arm's
+ * input (Hrobjartsson & Gotzsche), so the arm's input applies only to the part the site no
+ * longer carries: expectation x (1 - site_expect).  Right after a session the response is the
+ * site's mechanism alone; weeks later it is the arm's input alone (docs/trials.md). */
+static double assess(const job *j, int i, int a, int t, int o, double truth, double site_expect)
 {
     const mk_trial_design *d = j->d;
     if (!isfinite(truth)) return NAN;
@@ -265,7 +271,7 @@ static double assess(const job *j, int i, int a, int t, int o, double truth)
     double z = mk_stream_normal(&st);
     switch (d->outcomes[o].kind) {
     case MK_OUT_PPT: return truth + d->ppt_sem_kpa * z;
-    case MK_OUT_PAIN: return nrs(truth + (t > 0 ? d->arms[a].expectation : 0) + d->pain_sd * z);
+    case MK_OUT_PAIN: return nrs(truth + (t > 0 ? d->arms[a].expectation * (1 - site_expect) : 0) + d->pain_sd * z);
     default: return truth; /* stiffness: the model's value (no clinical examiner error sourced) */
     }
 }
@@ -290,12 +296,15 @@ static mk_status run_arm(job *j, mk_trial_patient *pt, int a, int n_times, const
     mk_run_result res;
     mk_status rc = run_copy(j, &p, pt, y0, &res, err);
     if (rc) return rc;
-    for (int t = 0; t < n_times; t++)
+    for (int t = 0; t < n_times; t++) {
+        int e = d->arms[a].expect_meas[t];
+        double site_expect = e >= 0 && isfinite(res.meas[e].value) ? fmin(fmax(res.meas[e].value, 0), 1) : 0;
         for (int o = 0; o < d->n_outcomes; o++) {
             size_t k = mk_trial_slot(d, a, t, o);
             pt->truth[k] = res.meas[d->arms[a].meas[t][o]].value;
-            pt->observed[k] = assess(j, i, a, t, o, pt->truth[k]);
+            pt->observed[k] = assess(j, i, a, t, o, pt->truth[k], site_expect);
         }
+    }
     mk_run_result_free(&res);
     return MK_OK;
 }

@@ -74,9 +74,14 @@ typedef struct mk_trial_arm {
     char name[32];
     char scenario[1024];  /* resolved path */
     mk_protocol *proto;   /* compiled once at load */
-    double expectation;   /* added to reported pain at every time after the first, points */
+    double expectation;   /* added to reported pain at every time after the first, points, times
+                             (1 - the site's own treatment expectation then): docs/trials.md */
     char expectation_source[800];
     int meas[MK_TRIAL_MAX_TIMES][MK_TRIAL_MAX_OUTCOMES]; /* index into proto->meas */
+    /* the site's treatment expectation (label spinal_expect, 0 .. 1) read with the pain
+     * outcome at time t: a probe added to proto->meas at load; -1 where not read (the first
+     * time point, no pain outcome, or a model without the label) */
+    int expect_meas[MK_TRIAL_MAX_TIMES];
 } mk_trial_arm;
 
 /* A published result the trial is meant to reproduce (for the report only). */

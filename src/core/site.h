@@ -34,7 +34,8 @@
     X(ENDPLATE_NOISE, "endplate_noise") X(NOCI_RATE, "noci_rate") X(NOCI_SENS, "noci_sens") \
     X(PAIN_LOCAL, "pain_local") X(PAIN_EVOKED_MARGIN, "pain_evoked_margin")                \
     X(PAIN_REFERRED, "pain_referred") X(SPINAL_UNMASK, "spinal_unmask")                    \
-    X(SPINAL_CENTRAL_SENS, "spinal_central_sens") X(MOTOR_DRIVE, "motor_drive")
+    X(SPINAL_CENTRAL_SENS, "spinal_central_sens") X(MOTOR_DRIVE, "motor_drive")            \
+    X(SPINAL_EXPECT, "spinal_expect")
 
 #define MK_SITE_ENUM_(e, s) MK_L_##e,
 typedef enum mk_site_label { MK_SITE_LABELS(MK_SITE_ENUM_) MK_L_COUNT } mk_site_label;

@@ -596,6 +596,47 @@ static void test_sex_covariate(void **state)
     mk_trial_free(dm);
 }
 
+/* The expectation counted once (tiny_expect.yaml): two arms of the same needling day differ
+ * only in the arm's expectation input (+3 points against none; no rating noise).  The true
+ * values are the same bits in both arms (the probe of the site's expectation reads, it changes
+ * nothing); ten minutes after the session the site's own treatment expectation (spinal.expect,
+ * about 0.85 then) carries the response, so the input adds 3 x (1 - 0.85), under a point
+ * (before: all 3 points on top of the site's); the next day (spinal.expect about 0) all 3. */
+static void test_expectation_once(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny_expect.yaml");
+    assert_int_equal(d->arms[0].expect_meas[0], -1);
+    assert_true(d->arms[0].expect_meas[1] >= 0 && d->arms[0].expect_meas[2] >= 0);
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    mk_trial_result *r = NULL;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_true(r->n_analysed >= 4);
+    mk_trial_cursor c;
+    assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
+    int seen = 0, p = d->o_pain;
+    while (mk_trial_cursor_next(&c) > 0) {
+        const mk_trial_patient *pt = &c.pt;
+        if (pt->fate != MK_FATE_ANALYSED) continue;
+        seen++;
+        for (int t = 0; t < d->n_times; t++)
+            for (int o2 = 0; o2 < d->n_outcomes; o2++)
+                assert_true(pt->truth[mk_trial_slot(d, 0, t, o2)] == pt->truth[mk_trial_slot(d, 1, t, o2)]);
+        double base = pt->observed[mk_trial_slot(d, 0, 0, p)] - pt->observed[mk_trial_slot(d, 1, 0, p)];
+        double after = pt->observed[mk_trial_slot(d, 0, 1, p)] - pt->observed[mk_trial_slot(d, 1, 1, p)];
+        double day2 = pt->observed[mk_trial_slot(d, 0, 2, p)] - pt->observed[mk_trial_slot(d, 1, 2, p)];
+        if (base != 0 || after < 0 || after > 1 || day2 != 3)
+            fail_msg("patient %d: told - untold pain %g at baseline (want 0), %g after (want 0 or 1), %g on day 2 "
+                     "(want 3)", pt->index, base, after, day2);
+    }
+    mk_trial_cursor_close(&c);
+    assert_int_equal(seen, r->n_analysed);
+    mk_trial_result_free(r);
+    mk_trial_free(d);
+}
+
 /* Each bad design's first line: "# expect: LINE:COL: fragment of the message". */
 static void test_bad_designs(void **state)
 {
@@ -803,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_journal_resume),
         cmocka_unit_test(test_journal_failures),
         cmocka_unit_test(test_sex_covariate),
+        cmocka_unit_test(test_expectation_once),
         cmocka_unit_test(test_memory_flat),
         cmocka_unit_test(test_numeric_accessors),
         cmocka_unit_test(test_patients_file_full_disk),
