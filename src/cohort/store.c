@@ -276,6 +276,12 @@ static mk_status count(mk_trial_result *r, const mk_trial_patient *pt, mk_error 
     r->n_not_enrolled += pt->fate == MK_FATE_NOT_ENROLLED;
     r->n_failed += pt->fate == MK_FATE_FAILED;
     r->n_analysed += pt->fate == MK_FATE_ANALYSED;
+    if (pt->fate == MK_FATE_REJECTED) { /* which of the acceptance criteria (trial.c) rejected */
+        int ppt = !mk_trial_in_range(&d->accept_ppt, pt->true_ppt), pain = !mk_trial_in_range(&d->accept_pain, pt->true_pain);
+        T->rej_ppt += ppt && !pain;
+        T->rej_pain += pain && !ppt;
+        T->rej_both += ppt && pain;
+    }
     if (pt->sex >= 0) {
         int acc = pt->fate != MK_FATE_REJECTED, ana = pt->fate == MK_FATE_ANALYSED;
         T->sex_n[0]++, T->sex_w[0] += pt->sex == 0;

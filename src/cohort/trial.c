@@ -173,6 +173,7 @@ static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_desi
     if (p->n_params) memcpy(o, p->params, (size_t)p->n_params * sizeof *o);
     int k = p->n_params;
     for (int j = 0; j < d->n_params; j++) {
+        if (d->params[j].input) continue; /* a scenario input: scale_inputs */
         int at = k;
         for (int m = 0; m < p->n_params; m++)
             if (o[m].param == d->params[j].index) at = m;
@@ -192,13 +193,46 @@ static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_desi
     return o;
 }
 
-/* Simulate p (a copy: the patient's parameters and start state) recording only its end. */
+/* The protocol's input changes with the patient's scenario inputs applied (population.inputs):
+ * desk_load multiplies the load of every desk_work event (kept inside the input's range).  A
+ * fresh array, or NULL with *changes left alone when the design varies no input. */
+mk_status mk_trial_scale_inputs(const mk_trial_design *d, const mk_protocol *p, const double *theta,
+                                mk_input_change **changes, mk_error *err)
+{
+    if (!d->n_inputs) return MK_OK;
+    mk_input_change *c = mk_malloc((size_t)(p->n_changes + 1) * sizeof *c);
+    if (!c) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    if (p->n_changes) memcpy(c, p->changes, (size_t)p->n_changes * sizeof *c);
+    for (int k = d->n_params - d->n_inputs; k < d->n_params; k++) {
+        const mk_trial_param *tp = &d->params[k];
+        const mk_symbol *s = &d->abi->inputs[tp->index];
+        /* an activation cannot exceed the maximal voluntary contraction */
+        double hi = isfinite(s->hi) ? s->hi : s->unit && !strcmp(s->unit, "%") ? 100 : INFINITY;
+        for (int m = 0; tp->input == MK_TIN_DESK_LOAD && m < p->n_changes; m++) {
+            if (!c[m].desk_work || c[m].input != tp->index) continue;
+            double v = c[m].value * theta[k];
+            c[m].value = v > hi ? hi : v;
+        }
+    }
+    *changes = c;
+    return MK_OK;
+}
+
+/* Simulate p (a copy: the patient's parameters, scenario inputs and start state) recording
+ * only its end. */
 static mk_status run_copy(job *j, const mk_protocol *p, const mk_trial_patient *pt, const double *y0,
                           mk_run_result *res, mk_error *err)
 {
     mk_protocol c = *p;
+    mk_input_change *scaled = NULL;
+    mk_status rs = mk_trial_scale_inputs(j->d, p, pt->theta, &scaled, err);
+    if (rs) return rs;
+    if (scaled) c.changes = scaled;
     c.params = merge_params(p, j->d, pt->theta, pt->sex, &c.n_params);
-    if (!c.params) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    if (!c.params) {
+        free(scaled);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
     c.y0 = (double *)y0;
     c.output_every_s = c.duration_s;
     c.history = NULL;
@@ -208,6 +242,7 @@ static mk_status run_copy(job *j, const mk_protocol *p, const mk_trial_patient *
     mk_status rc = mk_simulate(j->d->abi, &c, j->anat, &so, res, err);
     if (!rc) atomic_fetch_add(&j->model_s, llround(c.duration_s));
     free(c.params);
+    free(scaled);
     return rc;
 }
 
@@ -224,7 +259,7 @@ static mk_status condition(job *j, mk_trial_patient *pt, double *y0, mk_error *e
     return MK_OK;
 }
 
-static int in_range(const mk_trial_range *r, double v)
+int mk_trial_in_range(const mk_trial_range *r, double v)
 {
     if (!r->set) return 1;
     if (!isfinite(v)) return 0;
@@ -251,8 +286,8 @@ static int screen(const job *j, int i, mk_trial_patient *pt)
     int truth = pt->true_ppt < d->tender_below_kpa;
     double know = mk_stream_uniform(&st), guess = mk_stream_uniform(&st);
     pt->screen_palp = know < sqrt(d->kappa) ? truth : guess < 0.5;
-    return (!d->need_palpation || pt->screen_palp) && in_range(&d->enrol_pain, pt->screen_pain) &&
-           in_range(&d->enrol_ppt, pt->screen_ppt);
+    return (!d->need_palpation || pt->screen_palp) && mk_trial_in_range(&d->enrol_pain, pt->screen_pain) &&
+           mk_trial_in_range(&d->enrol_ppt, pt->screen_ppt);
 }
 
 /* The examiner records outcome o at time t of arm a (stream purpose ASSESS).  A pain rating
@@ -344,7 +379,7 @@ static mk_status arms_after_history(job *j, mk_trial_patient *pt, const double *
     mk_status rc = run_arm(j, pt, first, 1, y0, err);
     if (rc) return rc;
     baseline_truth(d, pt, first);
-    if (!(in_range(&d->accept_ppt, pt->true_ppt) && in_range(&d->accept_pain, pt->true_pain))) {
+    if (!(mk_trial_in_range(&d->accept_ppt, pt->true_ppt) && mk_trial_in_range(&d->accept_pain, pt->true_pain))) {
         pt->fate = MK_FATE_REJECTED;
         return MK_OK;
     }

@@ -39,11 +39,20 @@
 
 typedef enum mk_dist_kind { MK_DIST_UNIFORM, MK_DIST_NORMAL, MK_DIST_LOGNORMAL } mk_dist_kind;
 
-/* One varied parameter: uniform on [a, b], normal (mean a, sd b) or log-normal (median a,
- * geometric sd b), each truncated to the parameter's plausible range by the quantile map. */
+/* A scenario input a population may vary per patient (population.inputs, docs/trials.md):
+ * a factor on what the scenarios write, in the history and in every arm. */
+typedef enum mk_trial_input {
+    MK_TIN_NONE = 0,      /* a model parameter */
+    MK_TIN_DESK_LOAD      /* desk_load: a factor on every desk_work event's load */
+} mk_trial_input;
+
+/* One varied parameter (or scenario input): uniform on [a, b], normal (mean a, sd b) or
+ * log-normal (median a, geometric sd b), each truncated to the plausible range by the
+ * quantile map. */
 typedef struct mk_trial_param {
     char name[128];
-    int index;            /* into abi->params */
+    mk_trial_input input; /* MK_TIN_NONE: a model parameter */
+    int index;            /* into abi->params; with input: into abi->inputs (the input it scales) */
     mk_dist_kind dist;
     double a, b;          /* declared unit of the parameter */
     double lo, hi;        /* the plausible range the draw is kept inside */
@@ -103,8 +112,9 @@ struct mk_trial_design {
     int model_from;                           /* 0 the scenarios, 1 the design, 2 the caller */
     char phenotype[64];
     int paired;                               /* 1: cloned into every arm; 0: randomised */
-    mk_trial_param params[MK_TRIAL_MAX_PARAMS];
+    mk_trial_param params[MK_TRIAL_MAX_PARAMS]; /* the model's parameters, then the inputs */
     int n_params;
+    int n_inputs;                             /* of n_params, the scenario inputs (at the end) */
     /* the sex covariate (population.sex): the share of women and, for men, a factor on each
      * named parameter relative to its value for women (the model's calibration) */
     int has_sex;
@@ -175,6 +185,7 @@ typedef struct mk_trial_tables {
     double rtm_screen, rtm_base, rtm_truth; /* regression to the mean: sums of pain */
     int rtm_n;
     int sex_w[3], sex_n[3];                 /* women / all: sampled, accepted, analysed */
+    int rej_ppt, rej_pain, rej_both;        /* rejected for the true PPT only, pain only, both */
     int failed_index[3];                    /* the first failures, for the account */
     char *failed_why[3];
     int n_failed_shown;
@@ -231,6 +242,14 @@ size_t mk_trial_per_patient(const mk_trial_design *d);
 void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt, double *out);
 mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, const char *failure,
                                   mk_trial_patient *pt, mk_error *err);
+
+/* The protocol's input changes with the patient's scenario inputs (theta's last n_inputs)
+ * applied, a fresh array in *changes; *changes untouched when the design varies no input. */
+mk_status mk_trial_scale_inputs(const mk_trial_design *d, const mk_protocol *p, const double *theta,
+                                mk_input_change **changes, mk_error *err);
+
+/* v inside the range (an unset range holds everything; NaN is outside a set one). */
+int mk_trial_in_range(const mk_trial_range *r, double v);
 
 /* Index of [arm][time][outcome] in a patient's truth/observed arrays. */
 static inline size_t mk_trial_slot(const mk_trial_design *d, int arm, int time, int outcome)

@@ -172,6 +172,15 @@ mk_status mk_trial_write_responders(const mk_trial_result *r, mk_buf *b, mk_erro
 
 /* ---------------------------------------------------------------- text */
 
+/* " in [a, b] unit", " up to b unit" or " from a unit" (an open end is NaN) */
+static void range_text(mk_buf *b, const mk_trial_range *r, const char *unit)
+{
+    if (isfinite(r->lo) && isfinite(r->hi)) mk_buf_printf(b, " in [%g, %g]%s", r->lo, r->hi, unit);
+    else if (isfinite(r->hi)) mk_buf_printf(b, " up to %g%s", r->hi, unit);
+    else if (isfinite(r->lo)) mk_buf_printf(b, " from %g%s", r->lo, unit);
+    else mk_buf_puts(b, " (any)");
+}
+
 /* The sex covariate: women among the sampled, the accepted and the analysed. */
 static void sex_text(const mk_trial_result *r, mk_buf *b)
 {
@@ -199,6 +208,18 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
     /* regression to the mean: the enrolled were chosen on a noisy screening; their baseline
      * assessment (the same true state, a fresh error) is on average closer to the mean */
     const mk_trial_tables *T = r->tab;
+    if (r->n_rejected && d->accept_ppt.set && d->accept_pain.set) {
+        mk_buf_puts(b, "  rejected on the true baseline: PPT");
+        range_text(b, &d->accept_ppt, " kPa");
+        mk_buf_printf(b, " not met (pain met) %d, pain", T->rej_ppt);
+        range_text(b, &d->accept_pain, "");
+        mk_buf_printf(b, " not met (PPT met) %d, both not met %d\n", T->rej_pain, T->rej_both);
+    }
+    if (!r->n_analysed)
+        mk_buf_printf(b, "  no patient was analysed: every comparison below has n 0 and no effect can be estimated "
+                         "(%s)\n", r->n_rejected == r->n ? "every sampled patient lies outside the population's ranges"
+                                   : r->n_failed == r->n ? "every patient's simulation failed"
+                                                         : "see the flow above");
     double screen = T->rtm_screen, base = T->rtm_base, truth = T->rtm_truth;
     int n = T->rtm_n;
     if (n)
@@ -208,15 +229,6 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
     sex_text(r, b);
     mk_buf_printf(b, "  arms (%s):", d->paired ? "paired: every patient cloned into every arm" : "randomised");
     for (int a = 0; a < d->n_arms; a++) mk_buf_printf(b, " %s %d%s", d->arms[a].name, r->per_arm[a], a + 1 < d->n_arms ? "," : "\n");
-}
-
-/* " in [a, b] unit", " up to b unit" or " from a unit" (an open end is NaN) */
-static void range_text(mk_buf *b, const mk_trial_range *r, const char *unit)
-{
-    if (isfinite(r->lo) && isfinite(r->hi)) mk_buf_printf(b, " in [%g, %g]%s", r->lo, r->hi, unit);
-    else if (isfinite(r->hi)) mk_buf_printf(b, " up to %g%s", r->hi, unit);
-    else if (isfinite(r->lo)) mk_buf_printf(b, " from %g%s", r->lo, unit);
-    else mk_buf_puts(b, " (any)");
 }
 
 static void rules_text(const mk_trial_design *d, mk_buf *b)

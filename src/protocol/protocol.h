@@ -19,6 +19,8 @@ typedef struct mk_input_change {
     double t_s;
     int input;      /* index into abi->inputs */
     double value;   /* declared unit of that input */
+    int desk_work;  /* 1: the start of a desk_work event's load (a trial's population may
+                       scale the person's desk load: src/cohort, population.inputs) */
 } mk_input_change;
 
 typedef enum mk_meas_kind {

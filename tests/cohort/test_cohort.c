@@ -347,10 +347,22 @@ static void test_rejected_patients_stop_at_baseline(void **state)
     mk_trial_result *r = NULL;
     mk_error err = {0};
     d->accept_ppt = (mk_trial_range){1, 1.0, 2.0}; /* no PPT is 1-2 kPa: every patient rejected */
+    d->accept_pain = (mk_trial_range){1, 0.0, 10.0}; /* every pain is */
     assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
     assert_int_equal(r->n_rejected, 3);
     assert_true(r->model_s == 3 * (history_s + baseline_s)); /* whole seconds: exact */
+    /* the account says which criterion rejected them and that nothing could be compared */
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_trial_write_text(r, &b);
+    if (!strstr(b.data, "rejected on the true baseline: PPT in [1, 2] kPa not met (pain met) 3, pain in [0, 10] not met "
+                        "(PPT met) 0, both not met 0\n") ||
+        !strstr(b.data, "no patient was analysed: every comparison below has n 0 and no effect can be estimated (every "
+                        "sampled patient lies outside the population's ranges)"))
+        fail_msg("the account of a trial that rejected everyone:\n%s", b.data);
+    mk_buf_free(&b);
     mk_trial_result_free(r);
+    d->accept_pain = (mk_trial_range){0};
     d->accept_ppt = (mk_trial_range){1, 0.0, 1e9};
     d->enrol_ppt = (mk_trial_range){0};
     d->need_palpation = 0;
@@ -637,6 +649,74 @@ static void test_expectation_once(void **state)
     mk_trial_free(d);
 }
 
+/* A population varies the desk load per patient (tiny_desk.yaml: tiny.yaml plus
+ * population.inputs desk_load, a factor on every desk_work event's load): the factor scales
+ * exactly the desk_work changes of the history and the arms and nothing else; it is the
+ * patient's last drawn value (patients.csv column desk_load), the other parameters are the
+ * same draws as without it; it reaches the patients' numbers; and the trial is the same
+ * bytes for 1 and 2 threads. */
+static void test_desk_load_input(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny_desk.yaml"), *plain = load("tiny.yaml");
+    assert_int_equal(d->n_inputs, 1);
+    assert_int_equal(d->n_params, plain->n_params + 1);
+    const mk_trial_param *tp = &d->params[d->n_params - 1];
+    assert_string_equal(tp->name, "desk_load");
+    double theta[MK_TRIAL_MAX_PARAMS] = {0};
+    theta[d->n_params - 1] = 2.5;
+    const mk_protocol *protos[] = {d->history, d->arms[0].proto};
+    for (int k = 0; k < 2; k++) {
+        const mk_protocol *p = protos[k];
+        mk_input_change *c = NULL;
+        mk_error err = {0};
+        assert_int_equal(mk_trial_scale_inputs(d, p, theta, &c, &err), MK_OK);
+        assert_non_null(c);
+        int desk = 0;
+        for (int m = 0; m < p->n_changes; m++) {
+            assert_true(c[m].t_s == p->changes[m].t_s && c[m].input == p->changes[m].input);
+            if (p->changes[m].desk_work) {
+                assert_int_equal(p->changes[m].input, tp->index);
+                near(c[m].value, 2.5 * p->changes[m].value, 1e-12, "a desk_work load, scaled");
+                desk += p->changes[m].value > 0;
+            } else {
+                assert_true(c[m].value == p->changes[m].value);
+            }
+        }
+        if (k == 1) assert_true(desk >= 1); /* the arm's day at the desk (the healthy history has none) */
+        free(c);
+    }
+    mk_trial_result *r = NULL, *rp = NULL;
+    char *one = run_bytes(d, 1, 5, &r), *two = run_bytes(d, 2, 5, NULL), *base = run_bytes(plain, 1, 5, &rp);
+    assert_string_equal(one, two);
+    assert_non_null(strstr(one, ",desk_load,"));
+    mk_trial_cursor c, cp;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
+    assert_int_equal(mk_trial_cursor_open(&cp, rp, &err), MK_OK);
+    int differ = 0, lo = 0, hi = 0;
+    while (mk_trial_cursor_next(&c) > 0) {
+        assert_int_equal(mk_trial_cursor_next(&cp), 1);
+        assert_memory_equal(c.pt.theta, cp.pt.theta, (size_t)plain->n_params * sizeof(double));
+        double f = c.pt.theta[d->n_params - 1];
+        assert_true(f >= 0.25 && f <= 1.75);
+        lo += f < 1;
+        hi += f > 1;
+        differ += c.pt.true_ppt != cp.pt.true_ppt || c.pt.true_pain != cp.pt.true_pain;
+    }
+    mk_trial_cursor_close(&c);
+    mk_trial_cursor_close(&cp);
+    assert_true(lo >= 1 && hi >= 1);
+    assert_true(differ >= 1);
+    mk_trial_result_free(r);
+    mk_trial_result_free(rp);
+    free(one);
+    free(two);
+    free(base);
+    mk_trial_free(d);
+    mk_trial_free(plain);
+}
+
 /* Each bad design's first line: "# expect: LINE:COL: fragment of the message". */
 static void test_bad_designs(void **state)
 {
@@ -845,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_journal_failures),
         cmocka_unit_test(test_sex_covariate),
         cmocka_unit_test(test_expectation_once),
+        cmocka_unit_test(test_desk_load_input),
         cmocka_unit_test(test_memory_flat),
         cmocka_unit_test(test_numeric_accessors),
         cmocka_unit_test(test_patients_file_full_disk),
