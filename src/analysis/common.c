@@ -349,6 +349,12 @@ mk_status mk_plot_bars_write(const mk_plot_bars *f, const char *path, mk_error *
     return mk_plot_draw(&page, bars_draw, f, err);
 }
 
+void mk_csv_num(mk_buf *b, double v, int digits)
+{
+    if (isnan(v)) mk_buf_puts(b, ",");
+    else mk_buf_printf(b, ",%.*g", digits, v);
+}
+
 int *mk_rank_column(const double *m, int k, int n_out, int o)
 {
     int *idx = mk_calloc((size_t)k + 1, sizeof *idx);

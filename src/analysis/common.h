@@ -25,6 +25,10 @@ extern const mk_outdir_kind mk_outdir_kind_scan, mk_outdir_kind_sensitivity;
  * would need).  Caller frees; NULL when out of memory.  Ranks Morris mu* and Sobol ST. */
 int *mk_rank_column(const double *m, int k, int n_out, int o);
 
+/* A CSV cell ",V": V to `digits` significant digits, nothing after the comma when V is NaN
+ * (scan, continuation, Morris and Sobol tables). */
+void mk_csv_num(mk_buf *b, double v, int digits);
+
 /* The value of a state (from y) or variable (from v) by name, its unit into *unit (may be
  * NULL); NaN and "" for a name the model does not have.  Reads scan and continuation points. */
 double mk_abi_point_value(const mk_model_abi *abi, const double *y, const double *v, const char *name,

@@ -103,12 +103,6 @@ int mk_cont_coexistence(const mk_cont_result *r, double *lo, double *hi, int max
 
 /* ---------------------------------------------------------------- the table */
 
-static void csv_num(mk_buf *b, double v)
-{
-    if (isnan(v)) mk_buf_puts(b, ",");
-    else mk_buf_printf(b, ",%.10g", v);
-}
-
 static const char *kind_name(int kind)
 {
     return kind == MK_CONT_FOLD ? "fold" : kind == MK_CONT_HOPF ? "hopf" : kind == MK_CONT_END ? "end" : "";
@@ -128,20 +122,20 @@ mk_status mk_cont_write_csv(const mk_cont_result *r, mk_buf *b, mk_error *err)
     for (int k = 0; k < r->n; k++) {
         const mk_cont_point *p = &r->pt[k];
         mk_buf_printf(b, "%d,%d,%d", p->info.branch, p->info.segment, k);
-        csv_num(b, p->info.p);
+        mk_csv_num(b, p->info.p, 10);
         mk_buf_printf(b, ",%d,%s,%d,%d", p->info.converged, !p->info.converged ? "" : p->info.n_unstable == 0 ? "yes" : "no",
                       p->info.n_unstable, p->info.n_neutral);
-        csv_num(b, p->info.max_re);
-        csv_num(b, isfinite(p->info.slowest_s) ? p->info.slowest_s : NAN);
+        mk_csv_num(b, p->info.max_re, 10);
+        mk_csv_num(b, isfinite(p->info.slowest_s) ? p->info.slowest_s : NAN, 10);
         mk_buf_printf(b, ",%s", kind_name(p->info.kind));
-        csv_num(b, p->info.omega);
-        csv_num(b, p->info.dpds);
-        csv_num(b, isfinite(p->info.residual) ? p->info.residual : NAN);
-        csv_num(b, isfinite(p->info.newton_step) ? p->info.newton_step : NAN);
+        mk_csv_num(b, p->info.omega, 10);
+        mk_csv_num(b, p->info.dpds, 10);
+        mk_csv_num(b, isfinite(p->info.residual) ? p->info.residual : NAN, 10);
+        mk_csv_num(b, isfinite(p->info.newton_step) ? p->info.newton_step : NAN, 10);
         mk_buf_printf(b, ",%d", p->info.iters);
-        for (int i = 0; i < abi->n_states; i++) csv_num(b, p->y[i]);
+        for (int i = 0; i < abi->n_states; i++) mk_csv_num(b, p->y[i], 10);
         for (int i = 0; i < abi->n_vars; i++)
-            if (abi->vars[i].is_output) csv_num(b, p->v[i]);
+            if (abi->vars[i].is_output) mk_csv_num(b, p->v[i], 10);
         mk_buf_puts(b, "\n");
     }
     if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory writing branches.csv");

@@ -341,12 +341,6 @@ mk_status mk_scan_result_column(const mk_scan_result *r, int branch, const char 
 
 /* ---------------------------------------------------------------- output */
 
-static void csv_num(mk_buf *b, double v)
-{
-    if (isnan(v)) mk_buf_puts(b, ",");
-    else mk_buf_printf(b, ",%.10g", v);
-}
-
 mk_status mk_scan_write_csv(const mk_scan_result *r, mk_buf *b, mk_error *err)
 {
     const mk_model_abi *abi = r->abi;
@@ -361,15 +355,15 @@ mk_status mk_scan_write_csv(const mk_scan_result *r, mk_buf *b, mk_error *err)
             int k = br ? r->n - 1 - j : j; /* rows in the order they were computed */
             const mk_scan_point *p = br ? &r->back[k] : &r->fwd[k];
             mk_buf_printf(b, "%s,%d", br ? "backward" : "forward", j);
-            csv_num(b, p->value);
+            mk_csv_num(b, p->value, 10);
             mk_buf_printf(b, ",%d", p->converged);
-            csv_num(b, p->settled_s);
-            csv_num(b, p->rel_change);
+            mk_csv_num(b, p->settled_s, 10);
+            mk_csv_num(b, p->rel_change, 10);
             mk_buf_printf(b, ",%s", p->slowest >= 0 ? abi->states[p->slowest].name : "");
-            csv_num(b, r->rel_diff[k]);
-            for (int i = 0; i < abi->n_states; i++) csv_num(b, p->y[i]);
+            mk_csv_num(b, r->rel_diff[k], 10);
+            for (int i = 0; i < abi->n_states; i++) mk_csv_num(b, p->y[i], 10);
             for (int i = 0; i < abi->n_vars; i++)
-                if (abi->vars[i].is_output) csv_num(b, p->v[i]);
+                if (abi->vars[i].is_output) mk_csv_num(b, p->v[i], 10);
             mk_buf_puts(b, "\n");
         }
     if (b->failed) return mk_fail(err, MK_ERR_NOMEM, "out of memory writing scan.csv");

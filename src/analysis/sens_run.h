@@ -46,6 +46,11 @@ void mk_sens_run_free(mk_sens_run *s);
 
 double mk_sens_to_value(const mk_morris_factor *f, double u);
 
+/* The columns every row of sensitivity.csv starts with: output o's label, name and unit, the
+ * rank, and factor f (parameter s: name, unit, range, scale, default; numbers to `digits`). */
+void mk_sens_csv_factor(mk_buf *b, const char *label, const char *name, const char *unit, int rank,
+                        const mk_morris_factor *f, const mk_symbol *s, int digits);
+
 /* A figure panel's heading "LABEL: NAME (UNIT)SUFFIX", the name shortened to fit its width. */
 void mk_sens_panel_title(char *dst, size_t size, const char *label, const char *name, const char *unit,
                          const char *suffix);

@@ -524,10 +524,14 @@ int *mk_morris_rank(const mk_morris_result *r, int o)
     return mk_rank_column(r->mu_star, r->k, r->n_out, o);
 }
 
-static void csv_num(mk_buf *b, double v)
+void mk_sens_csv_factor(mk_buf *b, const char *label, const char *name, const char *unit, int rank,
+                        const mk_morris_factor *f, const mk_symbol *s, int digits)
 {
-    if (isnan(v)) mk_buf_puts(b, ",");
-    else mk_buf_printf(b, ",%.8g", v);
+    mk_buf_printf(b, "%s,\"%s\",%s,%d,%s,%s", label, name, unit, rank, s->name, s->unit);
+    mk_csv_num(b, f->lo, digits);
+    mk_csv_num(b, f->hi, digits);
+    mk_buf_printf(b, ",%s", f->log_scale ? "log" : "linear");
+    mk_csv_num(b, s->value, digits);
 }
 
 mk_status mk_morris_write_csv(const mk_morris_result *r, mk_buf *b, mk_error *err)
@@ -543,17 +547,12 @@ mk_status mk_morris_write_csv(const mk_morris_result *r, mk_buf *b, mk_error *er
             const mk_morris_factor *f = &r->factor[i];
             const mk_symbol *s = &r->abi->params[f->param];
             size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
-            mk_buf_printf(b, "%s,\"%s\",%s,%d,%s,%s", r->out_label[o], r->out_name[o], r->out_unit[o], n + 1, s->name,
-                          s->unit);
-            csv_num(b, f->lo);
-            csv_num(b, f->hi);
-            mk_buf_printf(b, ",%s", f->log_scale ? "log" : "linear");
-            csv_num(b, s->value);
-            csv_num(b, r->mu_star[at]);
-            csv_num(b, r->mu[at]);
-            csv_num(b, r->sigma[at]);
+            mk_sens_csv_factor(b, r->out_label[o], r->out_name[o], r->out_unit[o], n + 1, f, s, 8);
+            mk_csv_num(b, r->mu_star[at], 8);
+            mk_csv_num(b, r->mu[at], 8);
+            mk_csv_num(b, r->sigma[at], 8);
             mk_buf_printf(b, ",%d", r->n_ee[at]);
-            csv_num(b, top > 0 ? r->mu_star[at] / top : NAN);
+            mk_csv_num(b, top > 0 ? r->mu_star[at] / top : NAN, 8);
             mk_buf_puts(b, "\n");
         }
         free(idx);

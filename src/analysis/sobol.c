@@ -301,12 +301,6 @@ int *mk_sobol_rank(const mk_sobol_result *r, int o)
     return mk_rank_column(r->st, r->k, r->n_out, o);
 }
 
-static void csv_num(mk_buf *b, double v)
-{
-    if (isnan(v)) mk_buf_puts(b, ",");
-    else mk_buf_printf(b, ",%.6g", v);
-}
-
 mk_status mk_sobol_write_csv(const mk_sobol_result *r, mk_buf *b, mk_error *err)
 {
     mk_buf_puts(b, "output,measured,output_unit,rank,parameter,unit,lo,hi,scale,default,S1,S1_lo,S1_hi,ST,ST_lo,ST_hi,"
@@ -319,20 +313,15 @@ mk_status mk_sobol_write_csv(const mk_sobol_result *r, mk_buf *b, mk_error *err)
             const mk_morris_factor *f = &r->factor[i];
             const mk_symbol *s = &r->abi->params[f->param];
             size_t at = (size_t)i * (size_t)r->n_out + (size_t)o;
-            mk_buf_printf(b, "%s,\"%s\",%s,%d,%s,%s", r->out_label[o], r->out_name[o], r->out_unit[o], n + 1, s->name,
-                          s->unit);
-            csv_num(b, f->lo);
-            csv_num(b, f->hi);
-            mk_buf_printf(b, ",%s", f->log_scale ? "log" : "linear");
-            csv_num(b, s->value);
-            csv_num(b, r->s1[at]);
-            csv_num(b, r->s1_lo[at]);
-            csv_num(b, r->s1_hi[at]);
-            csv_num(b, r->st[at]);
-            csv_num(b, r->st_lo[at]);
-            csv_num(b, r->st_hi[at]);
+            mk_sens_csv_factor(b, r->out_label[o], r->out_name[o], r->out_unit[o], n + 1, f, s, 6);
+            mk_csv_num(b, r->s1[at], 6);
+            mk_csv_num(b, r->s1_lo[at], 6);
+            mk_csv_num(b, r->s1_hi[at], 6);
+            mk_csv_num(b, r->st[at], 6);
+            mk_csv_num(b, r->st_lo[at], 6);
+            mk_csv_num(b, r->st_hi[at], 6);
             mk_buf_printf(b, ",%d", r->n_rows[at]);
-            csv_num(b, r->var[o]);
+            mk_csv_num(b, r->var[o], 6);
             mk_buf_puts(b, "\n");
         }
         free(idx);

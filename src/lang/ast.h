@@ -167,6 +167,21 @@ struct mk_fn {
     mk_fn *next;
 };
 
+/* template NAME { items }: declarations written once and spliced into every component that
+ * says `use NAME` (the core and the surround share their energetics).  Kept as the place in
+ * its file where the body starts; each use parses the body again inside the using component,
+ * so its names resolve there and its errors point at the template's own lines. */
+typedef struct mk_template {
+    const char *name;
+    const char *doc;
+    const char *file, *src;
+    int line, col;
+    mk_lexer lx;            /* positioned after the body's first token */
+    mk_token first;         /* the body's first token */
+    int uses;
+    struct mk_template *next;
+} mk_template;
+
 /* conserve NAME [UNIT] = EXPR { doc tol scale }: a quantity the equations must keep. */
 typedef struct mk_law_decl {
     const char *name;       /* qualified like a declaration when inside a component */
@@ -238,6 +253,7 @@ struct mk_model {
     mk_model_base_fn base_fn; /* finds a built-in base for extends NAME; may be NULL */
     void *base_ctx;
     mk_fn *fns;
+    mk_template *templates;
     mk_law_decl *laws;
     int n_laws;
     mk_label_decl *labels;  /* the model's own and its bases' (check.c drops overridden ones) */
