@@ -3,10 +3,13 @@
 
 Measurement, not a fit: runs the target's protocol (30 % MVC for 3 min, then rest) on the
 default model and on diagnostic copies of it in which one piece of the surround's energetics is
-switched off, and prints the target's statistic for each (time from the end of the contraction
-to 63.2 % of the way to the value at 12 min, as `validate` computed it until stop 13; the target
-now fits a mono-exponential, `tau_fit`), the time to 63.2 % of the
-way back to the pre-exercise PCr, and the PCr left 8 min after.  The diagnostic copies are
+switched off, and prints for each the target's statistic (`tau_fit`: the time constant of a
+mono-exponential with a free end value fitted by least squares to 4-12 min, as `validate` computes
+it), the former statistic (time from the end of the contraction to 63.2 % of the way to the value
+at 12 min, used until stop 13), the time to 63.2 % of the way back to the pre-exercise PCr, and
+the PCr left 8 min after.  One row replaces the ADP law in the core and the surround by Meyer's
+linear law (Meyer 1988), a sourced law with no new parameter (docs/tp-site-model.md, "PCr
+recovery").  The diagnostic copies are
 written to a temporary directory; nothing in models/ changes.  None of them is a model: they
 switch a mechanism off to weigh it (docs/tp-site-model.md, "PCr recovery").
 
@@ -41,6 +44,18 @@ LINEAR = "phys.j_rest * phys.q10 + phys.ox_max * adapt.oxc * pos(phys.pcr_rest -
 NO_O2 = "phys.p_o2ratio * vo2 + (v_ox - phys.p_o2ratio * vo2) * (1 - sigmoid(u, 0.01, 0.002))"
 
 
+# Meyer 1988 (Am J Physiol 254:C548): oxidative ATP synthesis linear in the PCr deficit, through
+# the resting turnover at resting PCr, with the conductance Q_max / PCr_rest (Q_max = ox_max)
+HILL_BOTH = "phys.ox_max * adapt.oxc * hill(adp, phys.k_adp, phys.n_adp) * hill(pi, phys.k_pi_ox, 1)"
+MEYER_BOTH = "pos(phys.j_rest * phys.q10 + phys.ox_max * adapt.oxc * (phys.pcr_rest - pcr) / phys.pcr_rest)"
+
+
+def both(text, law):
+    """The core's and the surround's oxidative law replaced by `law` (the same in both)."""
+    assert text.count(HILL_BOTH) == 2
+    return text.replace(HILL_BOTH, law)
+
+
 def surround_span(text):
     start = text.index("component surround {")
     end = text.index("\ncomponent ", start + 1)
@@ -73,6 +88,46 @@ def series(path):
     return t, [float(r["surround.pcr [mM]"]) for r in rows], [float(r["surround.ph [1]"]) for r in rows]
 
 
+def exp_sse(t, v, i0, i1, tau):
+    xs = [math.exp(-(t[i] - t[i0]) / tau) for i in range(i0, i1 + 1)]
+    ys = v[i0:i1 + 1]
+    n, sx, sy = len(xs), sum(xs), sum(ys)
+    sxx, sxy = sum(x * x for x in xs), sum(x * y for x, y in zip(xs, ys))
+    det = n * sxx - sx * sx
+    if not det > 0:
+        return float("inf")
+    b = (n * sxy - sx * sy) / det
+    a = (sy - b * sx) / n
+    return sum((y - a - b * x) ** 2 for x, y in zip(xs, ys))
+
+
+def fit_tau(t, v, i0, i1):
+    """validate's tau_fit (src/validate/validate.c fit_tau): log grid, then golden section."""
+    span = t[i1] - t[i0]
+    lo, hi, grid = math.log(span * 1e-3), math.log(span * 10), 240
+    step = (hi - lo) / (grid - 1)
+    sse = [exp_sse(t, v, i0, i1, math.exp(lo + k * step)) for k in range(grid)]
+    best = min(range(grid), key=lambda k: sse[k])
+    if best in (0, grid - 1):
+        return float("nan")
+    a, b = lo + (best - 1) * step, lo + (best + 1) * step
+    g = 0.5 * (math.sqrt(5) - 1)
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = exp_sse(t, v, i0, i1, math.exp(c)), exp_sse(t, v, i0, i1, math.exp(d))
+    for _ in range(60):
+        if b - a <= 1e-9:
+            break
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = exp_sse(t, v, i0, i1, math.exp(c))
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = exp_sse(t, v, i0, i1, math.exp(d))
+    return math.exp(0.5 * (a + b))
+
+
 def crossing(t, v, i0, y):
     for i in range(i0 + 1, len(t)):
         if v[i] >= y:
@@ -98,14 +153,15 @@ def run(exe, tmp, name, model_text, level=30, dur="12 min", sets=()):
     i12 = max(i for i in range(len(t)) if t[i] <= 720.0)
     tau_stat = crossing(t, v, i0, v[i0] + (1 - math.exp(-1)) * (v[i12] - v[i0]))
     tau_rest = crossing(t, v, i0, v[i0] + (1 - math.exp(-1)) * (v[0] - v[i0]))
-    print(f"{name:34s} {tau_stat:7.1f} {tau_rest:8.1f} {v[i0]:7.2f} {v[i12]:7.2f} {min(ph[i0:]):6.3f}")
+    tau_fit = fit_tau(t, v, i0, i12)
+    print(f"{name:34s} {tau_fit:7.1f} {tau_stat:7.1f} {tau_rest:8.1f} {v[i0]:7.2f} {v[i12]:7.2f} {min(ph[i0:]):6.3f}")
 
 
 def main():
     exe = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "myoknot")
     with open(MODEL) as f:
         base = f.read()
-    print(f"{'surround, 30 % MVC 3 min unless named':34s} {'tau(s)':>7s} {'to rest':>8s} {'PCr end':>7s} "
+    print(f"{'surround, 30 % MVC 3 min unless named':34s} {'tau_fit':>7s} {'63%(s)':>7s} {'to rest':>8s} {'PCr end':>7s} "
           f"{'PCr 12m':>7s} {'pH min':>6s}")
     with tempfile.TemporaryDirectory() as tmp:
         run(exe, tmp, "model", base)
@@ -115,6 +171,8 @@ def main():
         run(exe, tmp, "ADP at rest pH + O2 unlimited", variant(base, v_ox=HILL.format(adp=ADP_PH7), j_ox=NO_O2))
         run(exe, tmp, "linear law (Meyer), Q_max=ox_max", variant(base, v_ox=LINEAR))
         run(exe, tmp, "linear law + O2 unlimited", variant(base, v_ox=LINEAR, j_ox=NO_O2))
+        run(exe, tmp, "Meyer's law in core and surround", both(base, MEYER_BOTH))
+        run(exe, tmp, "Meyer's law, both, 10 % MVC", both(base, MEYER_BOTH), level=10)
         for k, tau in ((3, 30), (10, 30), (10, 120)):
             run(exe, tmp, f"parallel activation k {k}, tau {tau} s", variant(base, esa=(k, tau)))
         run(exe, tmp, "model, 10 % MVC", base, level=10)

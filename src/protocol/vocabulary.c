@@ -836,7 +836,7 @@ static const ev_def k_events[] = {
      * experimental stimulus carry none); vibration is a device applied to the painful muscle
      * for tens of minutes (Lundeberg 1983); the stretch is the therapeutic one, not posture; the
      * needle real or sham alike (the credible sham's whole point); a pill taken for the pain
-     * (placebo pills are among the trials k_expect comes from; `effect` is the drug against
+     * (a placebo pill is a treatment ritual like any other; `effect` is the drug against
      * placebo, so the two do not overlap); lidocaine injected by a clinician.  Rubbing is not,
      * unless given as a sham treatment (ev_rubbing): it is what anyone does to a sore spot. */
     {"ischemic_compression", "therapy",

@@ -47,13 +47,14 @@ for pert in "core.creatine_pool:d(cr)/dt = j_ck" "core.adenine_pool:d(adp)/dt = 
     lhs=${eq%% = *}
     rhs=${eq#* = }
     comp=${lawname%%.*}
-    # replace the equation only inside the law's component
-    awk -v comp="$comp" -v eq="$eq" -v new="$lhs = 1.001 * ($rhs)" '
-        /^component / { inside = ($2 == comp) }
-        inside && index($0, eq) { sub(/d\(.*$/, new); done = 1 }
-        { print }
-        END { if (!done) exit 3 }' "$SRC/models/tp_site.myo" > "$T/broken.myo" || {
-        echo "FAIL falsifiability: equation '$eq' not found in component $comp"; fail=$((fail + 1)); continue; }
+    # the equation as the model writes it (in the component or in a template the component
+    # uses), then a variant that replaces it in the law's component only
+    grep -qF "  $eq" "$SRC/models/tp_site.myo" || {
+        echo "FAIL falsifiability: equation '$eq' not found in models/tp_site.myo"; fail=$((fail + 1)); continue; }
+    state=${lhs#d(}
+    state=${state%)/dt}
+    printf 'model broken extends "%s" {}\nreplace d(%s.%s)/dt = 1.001 * (%s)\n' \
+        "$SRC/models/tp_site.myo" "$comp" "$state" "$rhs" > "$T/broken.myo"
     if "$BIN" run "$SRC/scenarios/sustained_contraction_fatigue.yaml" --model "$T/broken.myo" --out "$T/broken" > "$T/broken.log" 2>&1; then
         echo "FAIL falsifiability: law '$lawname' still holds with its equation scaled by 1.001 (a check that cannot fail)"; fail=$((fail + 1))
     elif grep -q "conservation law '$lawname' drifted" "$T/broken.log"; then

@@ -4,8 +4,9 @@
 # the PPT 2-3 min after one session must
 #   - rise with the number of needle movements (10 < 60 < 300), saturate (the last 240
 #     movements add less than the 50 before them) and beat a sham needle of 60 skin contacts;
-#   - with the sham needle, rise above no treatment by at least half the needle's rise (a
-#     credible sham shares the skin input and the expectation of relief);
+#   - with the sham needle, rise above no treatment, and equal the needle once the needle's
+#     own early effect (CPM of its pain) is off (a credible sham shares the skin input and the
+#     expectation of relief);
 #   - rise with the compression's pressure (1 < 2 < 3 kg/cm2 for 90 s) and with its hold
 #     (30 s < 90 s at 2 kg/cm2; Hou 2002: pressure and duration both matter);
 #   - and every treatment session (compression, massage, vibration, TENS, stretching, a sham
@@ -22,12 +23,14 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
-# simulate SCENARIO OUT LOG: run it (under $MODEL if set); on failure say so on stderr and fail
+# simulate SCENARIO OUT LOG: run it (under $MODEL if set, with the one parameter override
+# $SET if set); on failure say so on stderr and fail
+SET=
 simulate() {
     if [ -n "$MODEL" ]; then
-        "$BIN" run "$1" --model "$MODEL" --out "$2" > "$3" 2>&1
+        "$BIN" run "$1" --model "$MODEL" ${SET:+--set "$SET"} --out "$2" > "$3" 2>&1
     else
-        "$BIN" run "$1" --out "$2" > "$3" 2>&1
+        "$BIN" run "$1" ${SET:+--set "$SET"} --out "$2" > "$3" 2>&1
     fi || { echo "FAIL $(basename "$1" .yaml): run failed:" >&2; sed 's/^/    /' "$3" >&2; return 1; }
 }
 
@@ -58,6 +61,16 @@ holds() {
     fi
 }
 
+# agrees NAME A B: A and B within 1 kPa of each other (the same resolution as holds)
+agrees() {
+    if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a == a + 0 && b == b + 0 && a - b < 1 && b - a < 1) }'; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $1: $2 and $3 differ by 1 or more"
+        fail=$((fail + 1))
+    fi
+}
+
 # needling ends at 541 min for every dose; PPT 2 min later
 sham=$(ppt sham60 "  - {event: dry_needling, at: 32400 s, rate: 1 1/s, duration: 60 s, sham: true}" 543)
 n10=$(ppt dn10 "  - {event: dry_needling, at: 32450 s, rate: 1 1/s, duration: 10 s}" 543)
@@ -70,13 +83,22 @@ holds needle-dose-60-300 "$n60" lt "$n300"
 holds needle-saturates "$(awk -v a="$n300" -v b="$n60" 'BEGIN { print a - b }')" lt \
     "$(awk -v a="$n60" -v b="$n10" 'BEGIN { print a - b }')"
 # A credible sham shares the needle's non-specific effects (the skin contacts and the expectation
-# of relief, which a no-treatment comparator lacks): the sham must give at least half of the
-# needle's PPT rise over no treatment (the sham-controlled trials find no immediate difference
-# at the needled muscle, the weak-comparator pool a large one; issue 8).
+# of relief, which a no-treatment comparator lacks; issue 8): it must rise above no treatment,
+# and once the needle's own early effect is off (CPM of its pain, spinal.k_cpm = 0) needle and
+# sham must give the same PPT.  (This asked the sham for half the needle's rise at 2 min until
+# k_expect came from the PPT itself, Hong 1993: how much of the rise is the needle's own at a
+# given minute follows from the separately sourced sizes of CPM and expectation; the trials'
+# comparisons at their read times are validation targets, dn-ppt-vs-sham-immediate and
+# dn-ppt-vs-weak-comparator.)
 none=$(ppt none "" 543)
 echo "PPT with no treatment at the same time: $none kPa"
-holds sham-shares-half-of-needle "$(awk -v a="$n60" -v b="$none" 'BEGIN { print (a - b) / 2 }')" lt \
-    "$(awk -v a="$sham" -v b="$none" 'BEGIN { print a - b }')"
+holds sham-beats-none "$none" lt "$sham"
+SET=spinal.k_cpm=0
+sham_nocpm=$(ppt sham60_nocpm "  - {event: dry_needling, at: 32400 s, rate: 1 1/s, duration: 60 s, sham: true}" 543)
+n60_nocpm=$(ppt dn60_nocpm "  - {event: dry_needling, at: 32400 s, rate: 1 1/s, duration: 60 s}" 543)
+SET=
+echo "PPT 2 min after needling without CPM: sham $sham_nocpm, 60 movements $n60_nocpm kPa"
+agrees sham-is-needle-without-cpm "$sham_nocpm" "$n60_nocpm"
 
 # compression ends at 542.5 min for every dose; PPT 1.5 min later
 p1=$(ppt ic1 "  - {event: ischemic_compression, at: 32460 s, pressure: 1 kg/cm2, tool: thumb, hold: 90 s}" 544)
