@@ -558,6 +558,7 @@ static mk_status expectation_probes(dx *x, mk_trial_arm *arm)
     mk_measurement *m = mk_malloc((size_t)(p->n_meas + d->n_times) * sizeof *m);
     if (!m) return mk_fail(x->err, MK_ERR_NOMEM, "out of memory");
     int idx[MK_TRIAL_MAX_TIMES][MK_TRIAL_MAX_OUTCOMES], n = 0;
+    memcpy(idx, arm->meas, sizeof idx); /* the slots no time and outcome use keep their values */
     for (int k = 0; k < p->n_meas; k++) {
         m[n] = p->meas[k];
         for (int t = 0; t < d->n_times; t++)

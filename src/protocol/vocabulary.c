@@ -406,7 +406,6 @@ static mk_status ev_electrical_stimulation(ev_cx *e, sc_plan *pl)
     return rc;
 }
 
-
 /* ---------------------------------------------------------------- therapy */
 
 static const char *const k_tools[] = {"thumb", "ball", "tool", "algometer", "roller", NULL};
