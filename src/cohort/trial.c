@@ -53,6 +53,13 @@ void mk_trial_opts_default(mk_trial_opts *o)
     o->threads = 1;
     o->seed = 1;
     mk_solver_opts_default(&o->solver);
+    o->solver.rtol = 0; /* the design's, else MK_TRIAL_RTOL_DEFAULT */
+}
+
+double mk_trial_rtol(const mk_trial_design *d, const mk_trial_opts *o)
+{
+    if (o && o->solver.rtol > 0) return o->solver.rtol;
+    return d->rtol > 0 ? d->rtol : MK_TRIAL_RTOL_DEFAULT;
 }
 
 /* ---------------------------------------------------------------- the population's parameters */
@@ -575,15 +582,23 @@ static mk_status start(job *j, mk_error *err)
     return rc;
 }
 
-mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_trial_result **result, mk_error *err)
+mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *opts, mk_trial_result **result, mk_error *err)
 {
     *result = NULL;
+    /* the solver settings the patients run at (and the journal's fingerprint hashes) */
+    mk_trial_opts eff = *opts;
+    eff.solver.rtol = mk_trial_rtol(d, opts);
+    const mk_trial_opts *o = &eff;
+    if (!(eff.solver.rtol > 0 && eff.solver.rtol < 1))
+        return mk_fail(err, MK_ERR_INVALID, "the solver's relative tolerance must be in (0, 1), found %g", eff.solver.rtol);
     if (o->threads < 1) return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
     mk_trial_result *out = mk_calloc(1, sizeof *out);
     if (!out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     out->d = d;
     out->n = o->patients > 0 ? o->patients : d->default_patients;
     out->seed = o->seed;
+    out->rtol = o->solver.rtol;
+    out->rtol_from = opts->solver.rtol > 0 ? 2 : d->rtol > 0 ? 1 : 0;
     double t0 = mk_monotonic_s();
     job j = {.d = d, .anat = d->anat, .o = o, .r = out};
     atomic_init(&j.finished, 0);

@@ -143,6 +143,7 @@ struct mk_trial_design {
     mk_trial_anchor anchors[MK_TRIAL_MAX_ANCHORS];
     int n_anchors;
     int default_patients;
+    double rtol;                              /* solver.rtol (0: not given, MK_TRIAL_RTOL_DEFAULT) */
     int o_ppt, o_pain;                        /* the PPT and pain outcomes, -1 if none */
     mk_protocol *history;                     /* the phenotype's history (arm 0's) */
     mk_units *units;                          /* owned: the arms were compiled with them */
@@ -210,6 +211,8 @@ struct mk_trial_result {
     int window;                       /* patients held in memory at most while running */
     double wall_s;
     unsigned long long seed;
+    double rtol;                      /* the solver's relative tolerance the patients ran at */
+    int rtol_from;                    /* chosen by: 0 the trials' default, 1 the design, 2 the caller */
 };
 
 /* Reading the store: one patient at a time, in patient order, into c->pt (owned by the

@@ -264,6 +264,8 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
                   r->wall_s > 0 ? r->n / r->wall_s : 0.0);
     const char *hash, *by, *model = mk_trial_model(d, &hash, &by);
     mk_buf_printf(b, "model: %s (hash %s), chosen by %s\n", model, hash, by);
+    mk_buf_printf(b, "solver: relative tolerance %g (%s)\n", r->rtol,
+                  r->rtol_from == 2 ? "the caller's" : r->rtol_from == 1 ? "the design's" : "the trials' default");
     if (r->n_simulated > 0)
         mk_buf_printf(b, "model time simulated: %.1f days (histories and arms), %.1f days per patient simulated here\n",
                       r->model_s / 86400, r->model_s / 86400 / r->n_simulated);
@@ -369,8 +371,8 @@ mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, 
     mk_buf_puts(b, "</h1>\n<p>");
     esc(b, d->description);
     const char *hash, *by, *model = mk_trial_model(d, &hash, &by);
-    mk_buf_printf(b, "</p>\n<p>%d virtual patients, seed %llu, %s design; model ", r->n, r->seed,
-                  d->paired ? "paired (every patient cloned into every arm)" : "randomised");
+    mk_buf_printf(b, "</p>\n<p>%d virtual patients, seed %llu, solver relative tolerance %g, %s design; model ", r->n,
+                  r->seed, r->rtol, d->paired ? "paired (every patient cloned into every arm)" : "randomised");
     esc(b, model);
     mk_buf_printf(b, " (hash %s, chosen by %s).</p>\n<h2>Patient flow</h2>\n<div class=\"flow\">", hash, by);
     int accepted = r->n - r->n_rejected, enrolled = accepted - r->n_not_enrolled;
