@@ -270,7 +270,7 @@ int mk_trial_in_range(const mk_trial_range *r, double v)
 static double nrs(double v)
 {
     v = round(v);
-    return v < 0 ? 0 : v > 10 ? 10 : v;
+    return v <= 0 ? 0 : v > 10 ? 10 : v; /* <= : round(-0.4) is -0, which would print "-0" */
 }
 
 /* The examiner at screening (stream purpose SCREEN): returns 1 to enrol. */
