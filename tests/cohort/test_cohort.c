@@ -701,6 +701,14 @@ static void test_expectation_once(void **state)
         if (base != 0 || after < 0 || after > 1 || day2 != 3)
             fail_msg("patient %d: told - untold pain %g at baseline (want 0), %g after (want 0 or 1), %g on day 2 "
                      "(want 3)", pt->index, base, after, day2);
+        /* the recorded points (patients.csv pain_expectation): 0 at the baseline and for the
+         * untold arm, a part of the 3 points after (the site carries the rest), about 3 a day later */
+        const double *ex = pt->expect;
+        int nt = d->n_times;
+        if (ex[0] != 0 || ex[nt] != 0 || ex[nt + 1] != 0 || ex[nt + 2] != 0 || !(ex[1] > 0 && ex[1] < 1) ||
+            !(ex[2] > 2.9 && ex[2] <= 3))
+            fail_msg("patient %d: expectation points told %g, %g, %g; untold %g, %g, %g (want 0, 0..1, ~3; 0, 0, 0)",
+                     pt->index, ex[0], ex[1], ex[2], ex[nt], ex[nt + 1], ex[nt + 2]);
     }
     mk_trial_cursor_close(&c);
     assert_int_equal(seen, r->n_analysed);
@@ -734,7 +742,7 @@ static void test_desk_load_input(void **state)
         int desk = 0;
         for (int m = 0; m < p->n_changes; m++) {
             assert_true(c[m].t_s == p->changes[m].t_s && c[m].input == p->changes[m].input);
-            if (p->changes[m].desk_work) {
+            if (p->changes[m].event && !strcmp(p->changes[m].event, "desk_work")) {
                 assert_int_equal(p->changes[m].input, tp->index);
                 near(c[m].value, 2.5 * p->changes[m].value, 1e-12, "a desk_work load, scaled");
                 desk += p->changes[m].value > 0;
