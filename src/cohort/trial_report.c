@@ -63,6 +63,8 @@ static void patient_rows(const mk_trial_design *d, const mk_trial_patient *pt, m
             }
             if (d->o_pain >= 0) num(b, ran ? pt->expect[(size_t)a * (size_t)d->n_times + (size_t)t] : NAN);
             mk_buf_puts(b, ",");
+            if (pt->retried && !pt->failure)
+                mk_buf_printf(b, "re-run at rtol %g after a solver failure at the trial's tolerance", MK_TRIAL_RTOL_RETRY);
             if (pt->failure) {
                 mk_buf_puts(b, "\"");
                 for (const char *c = pt->failure; *c; c++) mk_buf_printf(b, "%s", *c == '"' ? "\"\"" : *c == '\n' ? " " : (char[2]){*c, 0});
@@ -207,6 +209,10 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
                      "%.1f %%); %d screened out by the examiner; %d enrolled; %d failed (excluded); %d analysed\n",
                   sampled, accepted, sampled ? 100.0 * accepted / sampled : 0.0, r->n_not_enrolled,
                   accepted - r->n_not_enrolled, r->n_failed, r->n_analysed);
+    if (r->n_retried)
+        mk_buf_printf(b, "  %d patient%s re-run, whole, at rtol %g after a solver failure at rtol %g (their records are "
+                         "those runs'; patients.csv's reason column marks them)\n",
+                      r->n_retried, r->n_retried == 1 ? "" : "s", MK_TRIAL_RTOL_RETRY, r->rtol);
     /* regression to the mean: the enrolled were chosen on a noisy screening; their baseline
      * assessment (the same true state, a fresh error) is on average closer to the mean */
     const mk_trial_tables *T = r->tab;

@@ -350,12 +350,22 @@ static void test_failed_patients(void **state)
     assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
     assert_int_equal(r->n_failed, 3);
     assert_int_equal(r->n_analysed, 0);
+    /* each failed at the trials' tolerance and was run again at MK_TRIAL_RTOL_RETRY (and failed
+     * there too): the failure kept is the rerun's, the account says so */
+    assert_true(MK_TRIAL_RTOL_DEFAULT > MK_TRIAL_RTOL_RETRY);
+    assert_int_equal(r->n_retried, 3);
+    mk_buf t;
+    mk_buf_init(&t);
+    mk_trial_write_text(r, &t);
+    assert_non_null(strstr(t.data, "3 patients re-run, whole, at rtol 1e-06 after a solver failure at rtol 0.0001"));
+    mk_buf_free(&t);
     mk_trial_cursor c;
     assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
     int seen = 0;
     for (; mk_trial_cursor_next(&c) > 0; seen++) {
         assert_int_equal(c.pt.index, seen);
         assert_int_equal(c.pt.fate, MK_FATE_FAILED);
+        assert_int_equal(c.pt.retried, 1);
         assert_non_null(c.pt.failure);
         assert_non_null(strstr(c.pt.failure, "step"));
     }
@@ -383,6 +393,12 @@ static void test_failed_patients(void **state)
     mk_stat_cmp s;
     mk_trial_compare(r, 0, 0, 1, 0, &s);
     assert_int_equal(s.a.n, 0);
+    mk_trial_result_free(r);
+    /* at the retry's own tolerance there is nothing tighter to run again at */
+    o.solver.rtol = MK_TRIAL_RTOL_RETRY;
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(r->n_failed, 3);
+    assert_int_equal(r->n_retried, 0);
     mk_trial_result_free(r);
     mk_trial_free(d);
 }
