@@ -179,11 +179,11 @@ static mk_status one_param(dx *x, const mk_ypair *p, mk_trial_param *tp)
  * puts 99 % of people within a factor 0.25 .. 4 of the median (+-2.6 SD). */
 static const struct {
     const char *name;
-    mk_trial_input kind;
+    const char *event; /* the event type whose values it scales */
     mk_site_label label;
     double lo, hi;
 } k_inputs[] = {
-    {"desk_load", MK_TIN_DESK_LOAD, MK_L_LOAD_ACTIVATION, 0.25, 4},
+    {"desk_load", "desk_work", MK_L_LOAD_ACTIVATION, 0.25, 4},
 };
 
 static mk_status one_input(dx *x, const mk_ypair *p, mk_trial_param *tp)
@@ -202,7 +202,7 @@ static mk_status one_input(dx *x, const mk_ypair *p, mk_trial_param *tp)
     mk_site site;
     mk_site_resolve(x->d->abi, &site);
     snprintf(tp->name, sizeof tp->name, "%s", p->key);
-    tp->input = k_inputs[k].kind;
+    tp->event = k_inputs[k].event;
     tp->index = mk_site_input(&site, k_inputs[k].label);
     tp->line = p->line;
     tp->col = p->col;
@@ -244,8 +244,8 @@ static mk_status distribution(dx *x, const mk_ypair *p, mk_trial_param *tp, cons
     if (tp->dist == MK_DIST_LOGNORMAL && (!(tp->a > 0) || !(tp->b > 1)))
         return fail(x, at, MK_ERR_INVALID, "expected a positive median and a geometric sd above 1, found [%g, %g]",
                     tp->a, tp->b);
-    /* the distribution's centre (or a uniform's ends) must lie in the plausible range */
-    double c0 = tp->dist == MK_DIST_UNIFORM ? tp->a : tp->a, c1 = tp->dist == MK_DIST_UNIFORM ? tp->b : tp->a;
+    /* the distribution's centre (a) or a uniform's ends (a and b) must lie in the plausible range */
+    double c0 = tp->a, c1 = tp->dist == MK_DIST_UNIFORM ? tp->b : tp->a;
     if ((isfinite(tp->lo) && c0 < tp->lo) || (isfinite(tp->hi) && c1 > tp->hi))
         return fail(x, at, MK_ERR_INVALID,
                     "the distribution of '%s' reaches outside the %s's plausible range %g .. %g%s%s",

@@ -173,7 +173,7 @@ static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_desi
     if (p->n_params) memcpy(o, p->params, (size_t)p->n_params * sizeof *o);
     int k = p->n_params;
     for (int j = 0; j < d->n_params; j++) {
-        if (d->params[j].input) continue; /* a scenario input: scale_inputs */
+        if (d->params[j].event) continue; /* a scenario input: scale_inputs */
         int at = k;
         for (int m = 0; m < p->n_params; m++)
             if (o[m].param == d->params[j].index) at = m;
@@ -194,8 +194,9 @@ static mk_param_override *merge_params(const mk_protocol *p, const mk_trial_desi
 }
 
 /* The protocol's input changes with the patient's scenario inputs applied (population.inputs):
- * desk_load multiplies the load of every desk_work event (kept inside the input's range).  A
- * fresh array, or NULL with *changes left alone when the design varies no input. */
+ * each factor multiplies what every event of its type writes to the input it scales (desk_load:
+ * the load of every desk_work event), kept inside the input's range.  A fresh array, or NULL
+ * with *changes left alone when the design varies no input. */
 mk_status mk_trial_scale_inputs(const mk_trial_design *d, const mk_protocol *p, const double *theta,
                                 mk_input_change **changes, mk_error *err)
 {
@@ -208,8 +209,8 @@ mk_status mk_trial_scale_inputs(const mk_trial_design *d, const mk_protocol *p, 
         const mk_symbol *s = &d->abi->inputs[tp->index];
         /* an activation cannot exceed the maximal voluntary contraction */
         double hi = isfinite(s->hi) ? s->hi : s->unit && !strcmp(s->unit, "%") ? 100 : INFINITY;
-        for (int m = 0; tp->input == MK_TIN_DESK_LOAD && m < p->n_changes; m++) {
-            if (!c[m].desk_work || c[m].input != tp->index) continue;
+        for (int m = 0; tp->event && m < p->n_changes; m++) {
+            if (!c[m].event || strcmp(c[m].event, tp->event) || c[m].input != tp->index) continue;
             double v = c[m].value * theta[k];
             c[m].value = v > hi ? hi : v;
         }
@@ -269,7 +270,7 @@ int mk_trial_in_range(const mk_trial_range *r, double v)
 static double nrs(double v)
 {
     v = round(v);
-    return v < 0 ? 0 : v > 10 ? 10 : v;
+    return v <= 0 ? 0 : v > 10 ? 10 : v; /* <= : round(-0.4) is -0, which would print "-0" */
 }
 
 /* The examiner at screening (stream purpose SCREEN): returns 1 to enrol. */

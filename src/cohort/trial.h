@@ -39,20 +39,15 @@
 
 typedef enum mk_dist_kind { MK_DIST_UNIFORM, MK_DIST_NORMAL, MK_DIST_LOGNORMAL } mk_dist_kind;
 
-/* A scenario input a population may vary per patient (population.inputs, docs/trials.md):
- * a factor on what the scenarios write, in the history and in every arm. */
-typedef enum mk_trial_input {
-    MK_TIN_NONE = 0,      /* a model parameter */
-    MK_TIN_DESK_LOAD      /* desk_load: a factor on every desk_work event's load */
-} mk_trial_input;
-
 /* One varied parameter (or scenario input): uniform on [a, b], normal (mean a, sd b) or
  * log-normal (median a, geometric sd b), each truncated to the plausible range by the
  * quantile map. */
 typedef struct mk_trial_param {
     char name[128];
-    mk_trial_input input; /* MK_TIN_NONE: a model parameter */
-    int index;            /* into abi->params; with input: into abi->inputs (the input it scales) */
+    const char *event;    /* NULL: a model parameter; else a scenario input a population may vary
+                             per patient (population.inputs, docs/trials.md): a factor on what
+                             every event of this type writes, in the history and in every arm */
+    int index;            /* into abi->params; with event: into abi->inputs (the input it scales) */
     mk_dist_kind dist;
     double a, b;          /* declared unit of the parameter */
     double lo, hi;        /* the plausible range the draw is kept inside */

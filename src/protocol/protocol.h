@@ -19,8 +19,10 @@ typedef struct mk_input_change {
     double t_s;
     int input;      /* index into abi->inputs */
     double value;   /* declared unit of that input */
-    int desk_work;  /* 1: the start of a desk_work event's load (a trial's population may
-                       scale the person's desk load: src/cohort, population.inputs) */
+    const char *event; /* the type of the event whose occurrence starts this value, the
+                          vocabulary's static name ("desk_work", "stress", ...); NULL for a
+                          baseline and for a return to it.  A trial's population may scale
+                          what one event type writes (src/cohort, population.inputs). */
 } mk_input_change;
 
 typedef enum mk_meas_kind {

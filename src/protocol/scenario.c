@@ -642,11 +642,6 @@ static const char *event_name(const mk_ynode *ev)
     return p && p->val->kind == MK_Y_SCALAR ? p->val->text : "event";
 }
 
-static int is_desk_work(const sc_seg *a)
-{
-    return a->ev && !strcmp(event_name(a->ev), "desk_work");
-}
-
 /* Sorted segments: the overlapping or touching holds of one flag input (therapy_session: a
  * massage with TENS during it is one treatment session) made one hold, their union.  Returns
  * the number of segments left. */
@@ -723,23 +718,23 @@ static mk_status assemble_changes(sc_ctx *cx, mk_protocol *pr, const double *bas
         int starts_at_zero = 0;
         for (int i = 0; i < n_segs; i++)
             if (sk[i].s.input == in && same_time(sk[i].s.t0, 0)) starts_at_zero = 1;
-        if (!starts_at_zero) ck[n] = (change_key){{0.0, in, base[in], 0}, n}, n++;
+        if (!starts_at_zero) ck[n] = (change_key){{0.0, in, base[in], NULL}, n}, n++;
     }
     for (int i = 0; i < n_segs; i++) {
         const sc_seg *a = &sk[i].s;
-        /* back to back with the same value (a repeated event): no change at the seam, unless
-         * one of the two is desk work and the other not (a trial may scale only the former) */
-        int desk = is_desk_work(a);
+        /* back to back with the same value from the same event type (a repeated event): no
+         * change at the seam; a change of event type stays one, since a trial may scale what
+         * one type writes and not the other */
         int seam = i > 0 && sk[i - 1].s.input == a->input && same_time(sk[i - 1].s.t1, a->t0) &&
-                   sk[i - 1].s.value == a->value && is_desk_work(&sk[i - 1].s) == desk;
+                   sk[i - 1].s.value == a->value && sk[i - 1].s.event == a->event;
         if (!seam) {
-            ck[n] = (change_key){{a->t0, a->input, a->value, desk}, n};
+            ck[n] = (change_key){{a->t0, a->input, a->value, a->event}, n};
             n++;
         }
         int adjacent = i + 1 < n_segs && sk[i + 1].s.input == a->input &&
                        same_time(sk[i + 1].s.t0, a->t1);
         if (!adjacent) {
-            ck[n] = (change_key){{a->t1, a->input, base[a->input], 0}, n};
+            ck[n] = (change_key){{a->t1, a->input, base[a->input], NULL}, n};
             n++;
         }
     }

@@ -26,6 +26,7 @@ typedef struct sc_seg {
     int input;
     double t0, t1, value;
     const mk_ynode *ev; /* the event that sets it */
+    const char *event;  /* its type, the vocabulary's own static name (e.g. "desk_work") */
     int flag;           /* a 0/1 flag (therapy_session): overlapping holds of it are one hold,
                            their union, where any other input's overlap is an error */
 } sc_seg;

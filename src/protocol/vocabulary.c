@@ -107,7 +107,7 @@ static mk_status emit(ev_cx *e, sc_plan *pl, int input, double t0, double t1, do
         pl->segs = s;
         pl->cap = cap;
     }
-    pl->segs[pl->n++] = (sc_seg){input, t0, t1, value, e->ev, 0};
+    pl->segs[pl->n++] = (sc_seg){input, t0, t1, value, e->ev, e->type, 0};
     if (t1 > pl->length) pl->length = t1;
     return MK_OK;
 }

@@ -675,7 +675,7 @@ static void test_desk_load_input(void **state)
         int desk = 0;
         for (int m = 0; m < p->n_changes; m++) {
             assert_true(c[m].t_s == p->changes[m].t_s && c[m].input == p->changes[m].input);
-            if (p->changes[m].desk_work) {
+            if (p->changes[m].event && !strcmp(p->changes[m].event, "desk_work")) {
                 assert_int_equal(p->changes[m].input, tp->index);
                 near(c[m].value, 2.5 * p->changes[m].value, 1e-12, "a desk_work load, scaled");
                 desk += p->changes[m].value > 0;

@@ -498,6 +498,45 @@ static void repetition(void **state)
     mk_protocol_free(p);
 }
 
+/* Every change names the type of the event that starts it (a trial scales what one type
+ * writes, population.inputs): back to back at the same value, two occurrences of one type are
+ * one change, two types are two; a return to the baseline names none. */
+static void change_event_types(void **state)
+{
+    (void)state;
+    mk_protocol *p = compile("duration: 4 h\n"
+                             "timeline:\n"
+                             "  - {event: desk_work, at: 0 s, load: 5 %, duration: 1 h, every: 1 h, times: 2}\n"
+                             "  - {event: sustained_contraction, at: 2 h, level: 5 %, duration: 30 min}\n"
+                             "  - {event: stress, at: 1 h, level: 0.5, duration: 1 h}\n");
+    int load = input("load.activation"), stress = input("life.stress");
+    int desk = 0, held = 0, ret = 0, life = 0;
+    for (int i = 0; i < p->n_changes; i++) {
+        const mk_input_change *c = &p->changes[i];
+        if (c->input == load && c->event && !strcmp(c->event, "desk_work")) {
+            desk++;
+            near(c->t_s, 0);
+        } else if (c->input == load && c->event && !strcmp(c->event, "sustained_contraction")) {
+            held++;
+            near(c->t_s, 7200);
+        } else if (c->input == load) {
+            assert_null(c->event);
+            ret++;
+            near(c->t_s, 9000);
+        }
+        if (c->input == stress && c->value > 0) {
+            assert_non_null(c->event);
+            assert_string_equal(c->event, "stress");
+            life++;
+        }
+    }
+    assert_int_equal(desk, 1);
+    assert_int_equal(held, 1);
+    assert_int_equal(ret, 1);
+    assert_int_equal(life, 1);
+    mk_protocol_free(p);
+}
+
 static void baseline(void **state)
 {
     (void)state;
@@ -827,6 +866,7 @@ int main(void)
         cmocka_unit_test(model_path),
         cmocka_unit_test(ischemic_compression),
         cmocka_unit_test(desk_work_micro_pauses),
+        cmocka_unit_test(change_event_types),
         cmocka_unit_test(contractions_and_exercise),
         cmocka_unit_test(life_events),
         cmocka_unit_test(experiments),

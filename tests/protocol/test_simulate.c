@@ -68,8 +68,8 @@ static mk_protocol *make_protocol(int with_measurements)
     p->output_every_s = 10;
     p->changes = calloc(2, sizeof *p->changes);
     p->n_changes = 2;
-    p->changes[0] = (mk_input_change){10.3, input("therapy.pressure"), 100, 0};
-    p->changes[1] = (mk_input_change){70.3, input("therapy.pressure"), 0, 0};
+    p->changes[0] = (mk_input_change){10.3, input("therapy.pressure"), 100, NULL};
+    p->changes[1] = (mk_input_change){70.3, input("therapy.pressure"), 0, NULL};
     if (with_measurements) {
         p->meas = calloc(5, sizeof *p->meas);
         p->n_meas = 5;
