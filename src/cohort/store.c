@@ -31,7 +31,20 @@ size_t mk_trial_per_patient(const mk_trial_design *d)
     return (size_t)d->n_arms * (size_t)d->n_times * (size_t)d->n_outcomes;
 }
 
-size_t mk_trial_record_size(const mk_trial_design *d) { return 8 + (size_t)d->n_params + 2 * mk_trial_per_patient(d); }
+size_t mk_trial_values_size(const mk_trial_design *d)
+{
+    return 2 * mk_trial_per_patient(d) + (size_t)d->n_arms * (size_t)d->n_times;
+}
+
+void mk_trial_patient_values(const mk_trial_design *d, mk_trial_patient *pt, double *block)
+{
+    size_t per = mk_trial_per_patient(d);
+    pt->truth = block;
+    pt->observed = block ? block + per : NULL;
+    pt->expect = block ? block + 2 * per : NULL;
+}
+
+size_t mk_trial_record_size(const mk_trial_design *d) { return 8 + (size_t)d->n_params + mk_trial_values_size(d); }
 
 void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt, double *out)
 {
@@ -45,7 +58,7 @@ void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt,
     out[k++] = pt->screen_palp;
     out[k++] = pt->sex;
     for (int p = 0; p < d->n_params; p++) out[k++] = pt->theta[p];
-    memcpy(out + k, pt->truth, 2 * mk_trial_per_patient(d) * sizeof *out); /* truth and observed are adjacent */
+    memcpy(out + k, pt->truth, mk_trial_values_size(d) * sizeof *out); /* one block: truth, observed, expect */
 }
 
 mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, const char *failure,
@@ -61,7 +74,7 @@ mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, co
     pt->screen_palp = (int)in[k++];
     pt->sex = (int)in[k++];
     for (int p = 0; p < d->n_params; p++) pt->theta[p] = in[k++];
-    memcpy(pt->truth, in + k, 2 * mk_trial_per_patient(d) * sizeof *in);
+    memcpy(pt->truth, in + k, mk_trial_values_size(d) * sizeof *in);
     free(pt->failure);
     pt->failure = NULL;
     if (failure && failure[0] && !(pt->failure = mk_strdup(failure))) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
@@ -117,20 +130,18 @@ mk_status mk_trial_store_put(mk_trial_result *r, const mk_trial_patient *pt, mk_
 mk_status mk_trial_cursor_open(mk_trial_cursor *c, const mk_trial_result *r, mk_error *err)
 {
     const mk_trial_design *d = r->d;
-    size_t per = mk_trial_per_patient(d);
-    memset(c, 0, sizeof *c);
+        memset(c, 0, sizeof *c);
     c->r = r;
     c->left = r->n_stored;
     c->v = mk_calloc(mk_trial_record_size(d) + 2, sizeof *c->v);
     c->pt.theta = mk_calloc((size_t)d->n_params + 1, sizeof(double));
-    c->pt.truth = mk_calloc(2 * per + 1, sizeof(double));
+    mk_trial_patient_values(d, &c->pt, mk_calloc(mk_trial_values_size(d) + 1, sizeof(double)));
     c->why_cap = STORE_FAILURE_CAP + 1;
     c->why = mk_malloc(c->why_cap);
     if (!c->v || !c->pt.theta || !c->pt.truth || !c->why) {
         mk_trial_cursor_close(c);
         return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     }
-    c->pt.observed = c->pt.truth + per;
     if (r->store && fflush(r->store)) {
         mk_trial_cursor_close(c);
         return mk_fail(err, MK_ERR_IO, "cannot write the trial's patient store: %s", strerror(errno));

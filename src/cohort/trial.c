@@ -296,9 +296,10 @@ static int screen(const job *j, int i, mk_trial_patient *pt)
  * site model has its own treatment expectation (site_expect, 0 .. 1, engaged by a session and
  * fading within hours; it lowers the true pain and PPT), from the same source as the arm's
  * input (Hrobjartsson & Gotzsche), so the arm's input applies only to the part the site no
- * longer carries: expectation x (1 - site_expect).  Right after a session the response is the
- * site's mechanism alone; weeks later it is the arm's input alone (docs/trials.md). */
-static double assess(const job *j, int i, int a, int t, int o, double truth, double site_expect)
+ * longer carries: expectation x (1 - site_expect), the points run_arm records in pt->expect
+ * (patients.csv, pain_expectation).  Right after a session the response is the site's
+ * mechanism alone; weeks later it is the arm's input alone (docs/trials.md). */
+static double assess(const job *j, int i, int a, int t, int o, double truth, double expect_points)
 {
     const mk_trial_design *d = j->d;
     if (!isfinite(truth)) return NAN;
@@ -307,7 +308,7 @@ static double assess(const job *j, int i, int a, int t, int o, double truth, dou
     double z = mk_stream_normal(&st);
     switch (d->outcomes[o].kind) {
     case MK_OUT_PPT: return truth + d->ppt_sem_kpa * z;
-    case MK_OUT_PAIN: return nrs(truth + (t > 0 ? d->arms[a].expectation * (1 - site_expect) : 0) + d->pain_sd * z);
+    case MK_OUT_PAIN: return nrs(truth + expect_points + d->pain_sd * z);
     default: return truth; /* stiffness: the model's value (no clinical examiner error sourced) */
     }
 }
@@ -335,10 +336,12 @@ static mk_status run_arm(job *j, mk_trial_patient *pt, int a, int n_times, const
     for (int t = 0; t < n_times; t++) {
         int e = d->arms[a].expect_meas[t];
         double site_expect = e >= 0 && isfinite(res.meas[e].value) ? fmin(fmax(res.meas[e].value, 0), 1) : 0;
+        double *ex = &pt->expect[(size_t)a * (size_t)d->n_times + (size_t)t];
+        *ex = d->o_pain < 0 ? NAN : t > 0 ? d->arms[a].expectation * (1 - site_expect) : 0;
         for (int o = 0; o < d->n_outcomes; o++) {
             size_t k = mk_trial_slot(d, a, t, o);
             pt->truth[k] = res.meas[d->arms[a].meas[t][o]].value;
-            pt->observed[k] = assess(j, i, a, t, o, pt->truth[k], site_expect);
+            pt->observed[k] = assess(j, i, a, t, o, pt->truth[k], *ex);
         }
     }
     mk_run_result_free(&res);
@@ -420,7 +423,6 @@ static void run_patient(job *j, mk_trial_patient *pt)
 
 static void slot_reset(const mk_trial_design *d, mk_trial_patient *pt, int i)
 {
-    size_t per = mk_trial_per_patient(d);
     free(pt->failure);
     pt->failure = NULL;
     pt->index = i;
@@ -428,7 +430,7 @@ static void slot_reset(const mk_trial_design *d, mk_trial_patient *pt, int i)
     pt->arm = pt->sex = -1;
     pt->screen_palp = 0;
     pt->true_ppt = pt->true_pain = pt->screen_ppt = pt->screen_pain = NAN;
-    for (size_t k = 0; k < 2 * per; k++) pt->truth[k] = NAN;
+    for (size_t k = 0; k < mk_trial_values_size(d); k++) pt->truth[k] = NAN;
 }
 
 /* Write finished patients from ordinal `flushed` on (under lock); a failure stops the run. */
@@ -477,7 +479,6 @@ static void *worker(void *arg)
 static mk_status make_slots(job *j, int threads, mk_error *err)
 {
     const mk_trial_design *d = j->d;
-    size_t per = mk_trial_per_patient(d);
     /* enough that a slow patient rarely holds the others up; independent of the trial's size */
     j->window = 4 * threads + 4;
     j->slots = mk_calloc((size_t)j->window, sizeof *j->slots);
@@ -485,9 +486,8 @@ static mk_status make_slots(job *j, int threads, mk_error *err)
     for (int k = 0; k < j->window; k++) {
         mk_trial_patient *pt = &j->slots[k].pt;
         pt->theta = mk_calloc((size_t)d->n_params + 1, sizeof(double));
-        pt->truth = mk_calloc(2 * per + 1, sizeof(double));
+        mk_trial_patient_values(d, pt, mk_calloc(mk_trial_values_size(d) + 1, sizeof(double)));
         if (!pt->theta || !pt->truth) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-        pt->observed = pt->truth + per;
     }
     return MK_OK;
 }

@@ -167,6 +167,9 @@ typedef struct mk_trial_patient {
     char *failure;            /* MK_FATE_FAILED: the reason */
     /* [arm][time][outcome]: true value, and what the examiner recorded; NaN if not run */
     double *truth, *observed;
+    /* [arm][time]: the points the arm's expectation input added to the pain rating, before
+     * the examiner's error and rounding (0 at the baseline; NaN if not run or no pain outcome) */
+    double *expect;
 } mk_trial_patient;
 
 /* The reductions, made once in patient order by two passes over the store (the same sums in
@@ -232,8 +235,12 @@ mk_status mk_trial_store_put(mk_trial_result *r, const mk_trial_patient *pt, mk_
 mk_status mk_trial_reduce(mk_trial_result *r, mk_error *err);
 
 /* [arm][time][outcome] values per patient; a record's layout (mk_trial_record_size doubles):
- * fate, arm, true PPT and pain, screened PPT and pain, palpation, sex, theta, truth, observed. */
+ * fate, arm, true PPT and pain, screened PPT and pain, palpation, sex, theta, then the values
+ * block (mk_trial_values_size doubles, one allocation: truth, observed, expect). */
 size_t mk_trial_per_patient(const mk_trial_design *d);
+size_t mk_trial_values_size(const mk_trial_design *d);
+/* Points the values block of one allocation (values_size + 1 doubles) at pt's arrays. */
+void mk_trial_patient_values(const mk_trial_design *d, mk_trial_patient *pt, double *block);
 void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt, double *out);
 mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, const char *failure,
                                   mk_trial_patient *pt, mk_error *err);

@@ -37,6 +37,7 @@ static void patients_header(const mk_trial_design *d, mk_buf *b)
     for (int k = 0; k < d->n_params; k++) mk_buf_printf(b, ",%s", d->params[k].name);
     mk_buf_puts(b, ",phenotype_ppt_kPa,phenotype_pain,screen_ppt_kPa,screen_pain,screen_palpation");
     for (int o = 0; o < d->n_outcomes; o++) mk_buf_printf(b, ",%s_true,%s_observed", d->outcomes[o].name, d->outcomes[o].name);
+    if (d->o_pain >= 0) mk_buf_puts(b, ",pain_expectation");
     mk_buf_puts(b, ",reason\n");
 }
 
@@ -60,6 +61,7 @@ static void patient_rows(const mk_trial_design *d, const mk_trial_patient *pt, m
                 num(b, ran ? pt->truth[k] : NAN);
                 num(b, ran ? pt->observed[k] : NAN);
             }
+            if (d->o_pain >= 0) num(b, ran ? pt->expect[(size_t)a * (size_t)d->n_times + (size_t)t] : NAN);
             mk_buf_puts(b, ",");
             if (pt->failure) {
                 mk_buf_puts(b, "\"");

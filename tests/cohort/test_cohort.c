@@ -642,6 +642,14 @@ static void test_expectation_once(void **state)
         if (base != 0 || after < 0 || after > 1 || day2 != 3)
             fail_msg("patient %d: told - untold pain %g at baseline (want 0), %g after (want 0 or 1), %g on day 2 "
                      "(want 3)", pt->index, base, after, day2);
+        /* the recorded points (patients.csv pain_expectation): 0 at the baseline and for the
+         * untold arm, a part of the 3 points after (the site carries the rest), about 3 a day later */
+        const double *ex = pt->expect;
+        int nt = d->n_times;
+        if (ex[0] != 0 || ex[nt] != 0 || ex[nt + 1] != 0 || ex[nt + 2] != 0 || !(ex[1] > 0 && ex[1] < 1) ||
+            !(ex[2] > 2.9 && ex[2] <= 3))
+            fail_msg("patient %d: expectation points told %g, %g, %g; untold %g, %g, %g (want 0, 0..1, ~3; 0, 0, 0)",
+                     pt->index, ex[0], ex[1], ex[2], ex[nt], ex[nt + 1], ex[nt + 2]);
     }
     mk_trial_cursor_close(&c);
     assert_int_equal(seen, r->n_analysed);
