@@ -288,6 +288,11 @@ static mk_status count(mk_trial_result *r, const mk_trial_patient *pt, mk_error 
     r->n_not_enrolled += pt->fate == MK_FATE_NOT_ENROLLED;
     r->n_failed += pt->fate == MK_FATE_FAILED;
     r->n_analysed += pt->fate == MK_FATE_ANALYSED;
+    if (pt->fate == MK_FATE_FAILED) { /* before acceptance: no baseline value of its first arm */
+        int first = d->paired ? 0 : pt->arm, any = 0;
+        for (int o = 0; first >= 0 && o < d->n_outcomes; o++) any |= isfinite(pt->truth[mk_trial_slot(d, first, 0, o)]);
+        T->failed_early += !any;
+    }
     r->n_retried += pt->retried;
     if (pt->fate == MK_FATE_REJECTED) { /* which of the acceptance criteria (trial.c) rejected */
         int ppt = !mk_trial_in_range(&d->accept_ppt, pt->true_ppt), pain = !mk_trial_in_range(&d->accept_pain, pt->true_pain);

@@ -190,6 +190,8 @@ typedef struct mk_trial_tables {
     int rtm_n;
     int sex_w[3], sex_n[3];                 /* women / all: sampled, accepted, analysed */
     int rej_ppt, rej_pain, rej_both;        /* rejected for the true PPT only, pain only, both */
+    int failed_early;                       /* failed before acceptance (history or baseline run):
+                                               never accepted, screened or enrolled */
     int failed_index[3];                    /* the first failures, for the account */
     char *failed_why[3];
     int n_failed_shown;

@@ -202,13 +202,14 @@ static void sex_text(const mk_trial_result *r, mk_buf *b)
 static void flow_text(const mk_trial_result *r, mk_buf *b)
 {
     const mk_trial_design *d = r->d;
-    int sampled = r->n, accepted = r->n - r->n_rejected;
-    int failed_before = 0; /* failures count where they happened: all are reported together */
-    (void)failed_before;
-    mk_buf_printf(b, "patient flow: %d virtual patients sampled; %d inside the population's ranges (acceptance "
-                     "%.1f %%); %d screened out by the examiner; %d enrolled; %d failed (excluded); %d analysed\n",
-                  sampled, accepted, sampled ? 100.0 * accepted / sampled : 0.0, r->n_not_enrolled,
-                  accepted - r->n_not_enrolled, r->n_failed, r->n_analysed);
+    /* a patient who failed before acceptance was never accepted, screened or enrolled */
+    int early = r->tab->failed_early, sampled = r->n, accepted = r->n - r->n_rejected - early;
+    mk_buf_printf(b, "patient flow: %d virtual patients sampled; ", sampled);
+    if (early) mk_buf_printf(b, "%d failed before acceptance (excluded); ", early);
+    mk_buf_printf(b, "%d inside the population's ranges (acceptance %.1f %%); %d screened out by the examiner; %d "
+                     "enrolled; %d failed (excluded)%s; %d analysed\n",
+                  accepted, sampled - early ? 100.0 * accepted / (sampled - early) : 0.0, r->n_not_enrolled,
+                  accepted - r->n_not_enrolled, r->n_failed - early, early ? " after enrolment" : "", r->n_analysed);
     if (r->n_retried)
         mk_buf_printf(b, "  %d patient%s re-run, whole, at rtol %g after a solver failure at rtol %g (their records are "
                          "those runs'; patients.csv's reason column marks them)\n",
@@ -383,13 +384,15 @@ mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, 
                   r->seed, r->rtol, d->paired ? "paired (every patient cloned into every arm)" : "randomised");
     esc(b, model);
     mk_buf_printf(b, " (hash %s, chosen by %s).</p>\n<h2>Patient flow</h2>\n<div class=\"flow\">", hash, by);
-    int accepted = r->n - r->n_rejected, enrolled = accepted - r->n_not_enrolled;
-    mk_buf_printf(b, "<div class=\"box\">Sampled (Sobol): %d</div><div class=\"out\">Outside the population's ranges: %d "
+    int early = r->tab->failed_early, accepted = r->n - r->n_rejected - early, enrolled = accepted - r->n_not_enrolled;
+    mk_buf_printf(b, "<div class=\"box\">Sampled (Sobol): %d</div>", r->n);
+    if (early) mk_buf_printf(b, "<div class=\"out\">Simulation failed before acceptance (excluded): %d</div>", early);
+    mk_buf_printf(b, "<div class=\"out\">Outside the population's ranges: %d "
                      "(acceptance %.1f %%)</div><div class=\"box\">Screened: %d</div><div class=\"out\">Not enrolled "
                      "(examiner's screening): %d</div><div class=\"box\">Enrolled: %d</div><div class=\"out\">Simulation "
                      "failed (excluded): %d</div>",
-                  r->n, r->n_rejected, r->n ? 100.0 * accepted / r->n : 0.0, accepted, r->n_not_enrolled, enrolled,
-                  r->n_failed);
+                  r->n_rejected, r->n - early ? 100.0 * accepted / (r->n - early) : 0.0, accepted, r->n_not_enrolled,
+                  enrolled, r->n_failed - early);
     for (int a = 0; a < d->n_arms; a++) {
         mk_buf_puts(b, "<div class=\"box\">Analysed in ");
         esc(b, d->arms[a].name);

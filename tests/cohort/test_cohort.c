@@ -358,6 +358,11 @@ static void test_failed_patients(void **state)
     mk_buf_init(&t);
     mk_trial_write_text(r, &t);
     assert_non_null(strstr(t.data, "3 patients re-run, whole, at rtol 1e-06 after a solver failure at rtol 0.0001"));
+    /* they failed in the history: never accepted, screened or enrolled (the flow used to count
+     * them as inside the population's ranges and enrolled) */
+    assert_int_equal(r->tab->failed_early, 3);
+    assert_non_null(strstr(t.data, "3 failed before acceptance (excluded); 0 inside the population's ranges"));
+    assert_non_null(strstr(t.data, "0 enrolled; 0 failed (excluded) after enrolment; 0 analysed"));
     mk_buf_free(&t);
     mk_trial_cursor c;
     assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
