@@ -51,8 +51,9 @@ MEYER_BOTH = "pos(phys.j_rest * phys.q10 + phys.ox_max * adapt.oxc * (phys.pcr_r
 
 
 def both(text, law):
-    """The core's and the surround's oxidative law replaced by `law` (the same in both)."""
-    assert text.count(HILL_BOTH) == 2
+    """The core's and the surround's oxidative law replaced by `law` (the same in both: the
+    metabolism template holds it once)."""
+    assert text.count(HILL_BOTH) == 1
     return text.replace(HILL_BOTH, law)
 
 
@@ -62,7 +63,24 @@ def surround_span(text):
     return start, end
 
 
+def inline_metabolism(text):
+    """The surround's `use metabolism` replaced by the template's body, so that a diagnostic copy
+    can change the surround's laws while the core keeps the shared template (models/tp_site.myo
+    writes the energetics once, in templates, since 2026-11; before this the copies' patterns
+    found no law in the surround and the script stopped)."""
+    t0 = text.index("template metabolism {")
+    t1 = text.index("\n}\n", t0)
+    lines = text[t0:t1].split("\n")[1:]
+    body = "\n".join(l for l in lines if not l.strip().startswith("doc "))
+    s, e = surround_span(text)
+    comp = text[s:e]
+    assert comp.count("  use metabolism\n") == 1
+    comp = comp.replace("  use metabolism\n", body + "\n")
+    return text[:s] + comp + text[e:]
+
+
 def variant(text, v_ox=None, j_ox=None, esa=None):
+    text = inline_metabolism(text)
     s, e = surround_span(text)
     body = text[s:e]
     if v_ox:

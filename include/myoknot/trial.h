@@ -40,6 +40,8 @@ typedef struct mk_trial_opts {
     int patients;             /* 0: the design's */
     int threads;              /* worker threads (default 1) */
     unsigned long long seed;  /* default 1 */
+    /* The solver's settings; solver.rtol 0 (mk_trial_opts_default's) means the design's
+     * 'solver: {rtol: ...}', else MK_TRIAL_RTOL_DEFAULT (docs/trials.md, "Solver tolerance") */
     mk_solver_opts solver;
     /* Split across processes (MPI ranks): this process runs the patients i with
      * i % ranks == rank and leaves the others for mk_trial_gather; ranks 0 means 1. */
@@ -59,6 +61,13 @@ typedef struct mk_trial_opts {
 } mk_trial_opts;
 
 MK_API void mk_trial_opts_default(mk_trial_opts *o);
+/* The relative tolerance a trial integrates at when neither the design nor the caller sets
+ * one; chosen by the accuracy study of docs/trials.md ("Solver tolerance",
+ * bench/trial_tolerance.py), looser than a single run's 1e-6 because a trial's outcomes are
+ * read through a noisy examiner. */
+#define MK_TRIAL_RTOL_DEFAULT 1e-4
+/* The relative tolerance a run of d with opts o integrates at (o may be NULL). */
+MK_API double mk_trial_rtol(const mk_trial_design *d, const mk_trial_opts *o);
 
 /* Run the trial; *out is freed with mk_trial_result_free. */
 MK_API mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *o, mk_trial_result **out,

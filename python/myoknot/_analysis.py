@@ -659,12 +659,14 @@ def _columns(text):
     return cols
 
 
-def trial(design, patients=0, threads=1, seed=1, model=None):
+def trial(design, patients=0, threads=1, seed=1, model=None, rtol=None):
     """Run a virtual trial design (a trials/*.yaml file) as `myoknot trial DESIGN --patients N
     --threads T --seed S [--model M]` (patients 0: the design's; the results are the same for
     any number of threads).  model: the model every arm runs, a built-in name (e.g. a hypothesis
     variant, "tp_site_neurogenic") or a .myo file; None: the design's `model:`, else its arms'
-    scenarios' model.  Returns a TrialResult."""
+    scenarios' model.  rtol: the solver's relative tolerance (`--rtol`); None: the design's
+    `solver: {rtol}`, else the trials' default (docs/trials.md, "Solver tolerance").  Returns a
+    TrialResult."""
     err = ffi.new("mk_error *")
     d = ffi.new("mk_trial_design **")
     res = ffi.new("mk_trial_result **")
@@ -674,6 +676,10 @@ def trial(design, patients=0, threads=1, seed=1, model=None):
         o = ffi.new("mk_trial_opts *")
         lib.mk_trial_opts_default(o)
         o.patients, o.threads, o.seed = patients, threads, seed
+        if rtol is not None:
+            if not 1e-12 <= rtol <= 1e-2:
+                raise ValueError("rtol must be in 1e-12 .. 1e-2, got %r" % (rtol,))
+            o.solver.rtol = rtol
         _check(lib.mk_trial_run(d[0], o, res, err), err)
         return TrialResult(d[0], res[0])
     finally:

@@ -86,9 +86,12 @@ static int mpi_agree(int rc, int size)
 }
 #endif
 
+#define MK_STR(x) #x
+#define MK_XSTR(x) MK_STR(x)
+
 static const char k_help[] =
     "usage: myoknot trial DESIGN.yaml [--model MODEL] [--patients N] [--threads K] [--seed S]\n"
-    "                     [--power R] [--out DIR [--resume]]\n"
+    "                     [--power R] [--rtol X] [--out DIR [--resume]]\n"
     "\n"
     "Virtual patients through a trial design (trials/*.yaml, docs/trials.md): a population\n"
     "sampled over the design's parameters (Sobol), accepted where its phenotype falls inside\n"
@@ -103,6 +106,8 @@ static const char k_help[] =
     "  --threads K    worker threads (default 1); the results are the same bytes for any K\n"
     "  --seed S       the seed of every random number (default 1): the Sobol rotation, the\n"
     "                 examiner's errors, the allocation\n"
+    "  --rtol X       the solver's relative tolerance (default: the design's 'solver: {rtol}',\n"
+    "                 else " MK_XSTR(MK_TRIAL_RTOL_DEFAULT) "; docs/trials.md, \"Solver tolerance\")\n"
     "  --power R      power by simulation: R more trials of N patients (seeds S+1 .. S+R);\n"
     "                 power.csv gives the share with Welch p < 0.05 per comparison, outcome and\n"
     "                 time (R x N patients: costly)\n"
@@ -122,6 +127,7 @@ typedef struct trial_args {
     const char *design, *out, *model;
     long patients, threads, power;
     unsigned long long seed;
+    double rtol; /* 0: the design's */
     int resume;
     char design_buf[4096]; /* found under a data root (mk_cli_data_path) */
     char model_buf[4096];  /* a model file, found likewise */
@@ -144,7 +150,7 @@ static int parse_args(int argc, char **argv, trial_args *a)
             continue;
         }
         if (strcmp(o, "--patients") && strcmp(o, "--threads") && strcmp(o, "--seed") && strcmp(o, "--out") &&
-            strcmp(o, "--power") && strcmp(o, "--model"))
+            strcmp(o, "--power") && strcmp(o, "--model") && strcmp(o, "--rtol"))
             return mk_cli_usage_error("unknown option '%s' for 'trial' (see myoknot trial --help)", o);
         if (!v) return mk_cli_usage_error("%s needs a value", o);
         i++;
@@ -154,6 +160,14 @@ static int parse_args(int argc, char **argv, trial_args *a)
         }
         if (!strcmp(o, "--model")) {
             a->model = v;
+            continue;
+        }
+        if (!strcmp(o, "--rtol")) {
+            char *end;
+            double x = strtod(v, &end);
+            if (!*v || *end || !(x >= 1e-12 && x <= 1e-2))
+                return mk_cli_usage_error("--rtol expects a relative tolerance in 1e-12 .. 1e-2, found '%s'", v);
+            a->rtol = x;
             continue;
         }
         char *end;
@@ -308,6 +322,7 @@ int mk_cli_trial(int argc, char **argv)
     o.patients = (int)a.patients;
     o.threads = (int)a.threads;
     o.seed = a.seed;
+    o.solver.rtol = a.rtol;
     o.rank = rank;
     o.ranks = size;
     mk_cli_progress pg;
@@ -319,9 +334,9 @@ int mk_cli_trial(int argc, char **argv)
     o.journal = journal;
     o.resume = a.resume;
     if (rank == 0)
-        printf("myoknot %s: trial '%s', model %s, %d patients, %d worker thread%s, seed %llu\n", mk_version(),
+        printf("myoknot %s: trial '%s', model %s, %d patients, %d worker thread%s, seed %llu, rtol %g\n", mk_version(),
                mk_trial_name(d), mk_trial_model(d, NULL, NULL), o.patients ? o.patients : mk_trial_default_patients(d),
-               o.threads, o.threads == 1 ? "" : "s", o.seed);
+               o.threads, o.threads == 1 ? "" : "s", o.seed, mk_trial_rtol(d, &o));
     fflush(stdout);
     rc = mk_trial_run(d, &o, &res, &err) ? mk_cli_report(&err) : 0;
     if ((rc = mpi_agree(rc, size))) goto out;

@@ -697,12 +697,30 @@ static mk_status choose_model(dx *x, const mk_ynode *at, const char *override)
     return MK_OK;
 }
 
+/* ---------------------------------------------------------------- the solver */
+
+/* solver: {rtol: X}: the relative tolerance the patients are integrated at (docs/trials.md,
+ * "Solver tolerance"); the absolute tolerance stays the solver's (1e-9 in each state's unit). */
+static mk_status solver(dx *x, const mk_ynode *sv)
+{
+    static const char *const k[] = {"rtol", NULL};
+    mk_status rc = keys(x, sv, k, "in 'solver'");
+    const mk_ynode *n;
+    if (!rc && (n = need(x, sv, "rtol", "the solver's relative tolerance, e.g. 1e-4", &rc))) {
+        rc = number(x, n, "", "a relative tolerance", &x->d->rtol);
+        if (!rc && !(x->d->rtol >= 1e-12 && x->d->rtol <= 1e-2))
+            rc = fail(x, n, MK_ERR_INVALID, "expected a relative tolerance in 1e-12 .. 1e-2, found '%s'", n->text);
+    }
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the whole */
 
 static mk_status top(dx *x, const mk_ynode *root, const char *override)
 {
     static const char *const k[] = {"name", "description", "source", "model", "patients", "design", "population",
-                                    "examiner", "enrolment", "arms", "times", "outcomes", "comparisons", "published", NULL};
+                                    "examiner", "enrolment", "arms", "times", "outcomes", "comparisons", "published",
+                                    "solver", NULL};
     mk_trial_design *d = x->d;
     mk_status rc = keys(x, root, k, "at the top level of a trial design");
     const mk_ynode *n;
@@ -716,6 +734,7 @@ static mk_status top(dx *x, const mk_ynode *root, const char *override)
             rc = fail(x, q->val, MK_ERR_INVALID, "expected a whole number of patients from 1, found '%s'", q->val->text);
         d->default_patients = (int)v;
     }
+    if (!rc && (q = mk_yfind(root, "solver"))) rc = solver(x, q->val);
     if (!rc && (n = need(x, root, "design", "paired (each patient cloned into every arm) or randomised", &rc))) {
         if (n->kind != MK_Y_SCALAR || (strcmp(n->text, "paired") && strcmp(n->text, "randomised")))
             rc = fail(x, n, MK_ERR_SYNTAX, "expected 'paired' or 'randomised', found '%s'",

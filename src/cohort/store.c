@@ -49,7 +49,7 @@ size_t mk_trial_record_size(const mk_trial_design *d) { return 8 + (size_t)d->n_
 void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt, double *out)
 {
     size_t k = 0;
-    out[k++] = pt->fate;
+    out[k++] = pt->fate + 8 * pt->retried; /* fates are 1 .. 4 */
     out[k++] = pt->arm;
     out[k++] = pt->true_ppt;
     out[k++] = pt->true_pain;
@@ -65,7 +65,8 @@ mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, co
                                   mk_trial_patient *pt, mk_error *err)
 {
     size_t k = 0;
-    pt->fate = (int)in[k++];
+    pt->fate = (int)in[k] % 8;
+    pt->retried = (int)in[k++] / 8;
     pt->arm = (int)in[k++];
     pt->true_ppt = in[k++];
     pt->true_pain = in[k++];
@@ -287,6 +288,7 @@ static mk_status count(mk_trial_result *r, const mk_trial_patient *pt, mk_error 
     r->n_not_enrolled += pt->fate == MK_FATE_NOT_ENROLLED;
     r->n_failed += pt->fate == MK_FATE_FAILED;
     r->n_analysed += pt->fate == MK_FATE_ANALYSED;
+    r->n_retried += pt->retried;
     if (pt->fate == MK_FATE_REJECTED) { /* which of the acceptance criteria (trial.c) rejected */
         int ppt = !mk_trial_in_range(&d->accept_ppt, pt->true_ppt), pain = !mk_trial_in_range(&d->accept_pain, pt->true_pain);
         T->rej_ppt += ppt && !pain;
@@ -348,7 +350,7 @@ static void clear_tables(mk_trial_result *r)
 {
     for (int k = 0; r->tab && k < r->tab->n_failed_shown; k++) free(r->tab->failed_why[k]);
     if (r->tab) memset(r->tab, 0, sizeof *r->tab);
-    r->n_rejected = r->n_not_enrolled = r->n_failed = r->n_analysed = 0;
+    r->n_rejected = r->n_not_enrolled = r->n_failed = r->n_analysed = r->n_retried = 0;
     memset(r->per_arm, 0, sizeof r->per_arm);
 }
 

@@ -36,6 +36,9 @@
 #define MK_TRIAL_MAX_PARAMS 16
 #define MK_TRIAL_MAX_CMP 8
 #define MK_TRIAL_MAX_ANCHORS 16
+/* A patient whose simulation fails at a trial tolerance looser than this is run again, whole,
+ * at this one (docs/trials.md, "Solver tolerance"). */
+#define MK_TRIAL_RTOL_RETRY 1e-6
 
 typedef enum mk_dist_kind { MK_DIST_UNIFORM, MK_DIST_NORMAL, MK_DIST_LOGNORMAL } mk_dist_kind;
 
@@ -138,6 +141,7 @@ struct mk_trial_design {
     mk_trial_anchor anchors[MK_TRIAL_MAX_ANCHORS];
     int n_anchors;
     int default_patients;
+    double rtol;                              /* solver.rtol (0: not given, MK_TRIAL_RTOL_DEFAULT) */
     int o_ppt, o_pain;                        /* the PPT and pain outcomes, -1 if none */
     mk_protocol *history;                     /* the phenotype's history (arm 0's) */
     mk_units *units;                          /* owned: the arms were compiled with them */
@@ -165,6 +169,8 @@ typedef struct mk_trial_patient {
     double screen_ppt, screen_pain;  /* the examiner at screening */
     int screen_palp;
     char *failure;            /* MK_FATE_FAILED: the reason */
+    int retried;              /* 1: its simulation failed at the trial's tolerance and this record is
+                                 its run at MK_TRIAL_RTOL_RETRY (trial.c, run_patient) */
     /* [arm][time][outcome]: true value, and what the examiner recorded; NaN if not run */
     double *truth, *observed;
     /* [arm][time]: the points the arm's expectation input added to the pain rating, before
@@ -199,6 +205,7 @@ struct mk_trial_result {
     int n_stored;
     mk_trial_tables *tab;
     int n_rejected, n_not_enrolled, n_failed, n_analysed;
+    int n_retried;                    /* re-run at MK_TRIAL_RTOL_RETRY after a solver failure */
     int per_arm[MK_TRIAL_MAX_ARMS];   /* analysed per arm */
     int threads;
     int n_resumed;                    /* patients read from the journal, not run */
@@ -208,6 +215,8 @@ struct mk_trial_result {
     int window;                       /* patients held in memory at most while running */
     double wall_s;
     unsigned long long seed;
+    double rtol;                      /* the solver's relative tolerance the patients ran at */
+    int rtol_from;                    /* chosen by: 0 the trials' default, 1 the design, 2 the caller */
 };
 
 /* Reading the store: one patient at a time, in patient order, into c->pt (owned by the

@@ -63,6 +63,8 @@ static void patient_rows(const mk_trial_design *d, const mk_trial_patient *pt, m
             }
             if (d->o_pain >= 0) num(b, ran ? pt->expect[(size_t)a * (size_t)d->n_times + (size_t)t] : NAN);
             mk_buf_puts(b, ",");
+            if (pt->retried && !pt->failure)
+                mk_buf_printf(b, "re-run at rtol %g after a solver failure at the trial's tolerance", MK_TRIAL_RTOL_RETRY);
             if (pt->failure) {
                 mk_buf_puts(b, "\"");
                 for (const char *c = pt->failure; *c; c++) mk_buf_printf(b, "%s", *c == '"' ? "\"\"" : *c == '\n' ? " " : (char[2]){*c, 0});
@@ -207,6 +209,10 @@ static void flow_text(const mk_trial_result *r, mk_buf *b)
                      "%.1f %%); %d screened out by the examiner; %d enrolled; %d failed (excluded); %d analysed\n",
                   sampled, accepted, sampled ? 100.0 * accepted / sampled : 0.0, r->n_not_enrolled,
                   accepted - r->n_not_enrolled, r->n_failed, r->n_analysed);
+    if (r->n_retried)
+        mk_buf_printf(b, "  %d patient%s re-run, whole, at rtol %g after a solver failure at rtol %g (their records are "
+                         "those runs'; patients.csv's reason column marks them)\n",
+                      r->n_retried, r->n_retried == 1 ? "" : "s", MK_TRIAL_RTOL_RETRY, r->rtol);
     /* regression to the mean: the enrolled were chosen on a noisy screening; their baseline
      * assessment (the same true state, a fresh error) is on average closer to the mean */
     const mk_trial_tables *T = r->tab;
@@ -266,6 +272,8 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
                   r->wall_s > 0 ? r->n / r->wall_s : 0.0);
     const char *hash, *by, *model = mk_trial_model(d, &hash, &by);
     mk_buf_printf(b, "model: %s (hash %s), chosen by %s\n", model, hash, by);
+    mk_buf_printf(b, "solver: relative tolerance %g (%s)\n", r->rtol,
+                  r->rtol_from == 2 ? "the caller's" : r->rtol_from == 1 ? "the design's" : "the trials' default");
     if (r->n_simulated > 0)
         mk_buf_printf(b, "model time simulated: %.1f days (histories and arms), %.1f days per patient simulated here\n",
                       r->model_s / 86400, r->model_s / 86400 / r->n_simulated);
@@ -371,8 +379,8 @@ mk_status mk_trial_write_html(const mk_trial_result *r, const char *forest_png, 
     mk_buf_puts(b, "</h1>\n<p>");
     esc(b, d->description);
     const char *hash, *by, *model = mk_trial_model(d, &hash, &by);
-    mk_buf_printf(b, "</p>\n<p>%d virtual patients, seed %llu, %s design; model ", r->n, r->seed,
-                  d->paired ? "paired (every patient cloned into every arm)" : "randomised");
+    mk_buf_printf(b, "</p>\n<p>%d virtual patients, seed %llu, solver relative tolerance %g, %s design; model ", r->n,
+                  r->seed, r->rtol, d->paired ? "paired (every patient cloned into every arm)" : "randomised");
     esc(b, model);
     mk_buf_printf(b, " (hash %s, chosen by %s).</p>\n<h2>Patient flow</h2>\n<div class=\"flow\">", hash, by);
     int accepted = r->n - r->n_rejected, enrolled = accepted - r->n_not_enrolled;

@@ -179,6 +179,65 @@ static void test_bit_identical_threads(void **state)
     mk_trial_free(d);
 }
 
+/* The solver's relative tolerance: the trials' default unless the design's 'solver: {rtol}'
+ * sets one, the caller's (opts.solver.rtol) over both; it reaches the numbers, summary.txt
+ * names it, and a run at the design's tolerance is the caller's run at the same one. */
+static void test_solver_rtol(void **state)
+{
+    (void)state;
+    mk_trial_design *plain = load("tiny.yaml"), *own = load("tiny_rtol.yaml");
+    assert_true(mk_trial_rtol(plain, NULL) == MK_TRIAL_RTOL_DEFAULT);
+    assert_true(mk_trial_rtol(own, NULL) == 1e-6);
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    assert_true(o.solver.rtol == 0);
+    o.solver.rtol = 1e-7;
+    assert_true(mk_trial_rtol(own, &o) == 1e-7);
+    char *run_default = run_bytes(plain, 1, 5, NULL);
+    mk_trial_result *r = NULL;
+    char *run_own = run_bytes(own, 2, 5, &r);
+    assert_true(r->rtol == 1e-6);
+    mk_buf t;
+    mk_buf_init(&t);
+    mk_trial_write_text(r, &t);
+    assert_non_null(strstr(t.data, "solver: relative tolerance 1e-06 (the design's)"));
+    mk_buf_free(&t);
+    mk_trial_result_free(r);
+    assert_true(strcmp(run_default, run_own) != 0); /* the tolerance reaches the numbers */
+    /* the caller's tolerance over the design's: tiny_rtol at the default is tiny */
+    mk_trial_opts_default(&o);
+    o.seed = 5;
+    o.solver.rtol = MK_TRIAL_RTOL_DEFAULT;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_run(own, &o, &r, &err), MK_OK);
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
+    assert_string_equal(b.data, run_default);
+    mk_buf_free(&b);
+    mk_trial_result_free(r);
+    /* and the design's tolerance is what the caller's same tolerance gives */
+    o.solver.rtol = 1e-6;
+    assert_int_equal(mk_trial_run(plain, &o, &r, &err), MK_OK);
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
+    assert_string_equal(b.data, run_own);
+    mk_buf_free(&b);
+    mk_trial_result_free(r);
+    /* a tolerance outside (0, 1) is refused */
+    o.solver.rtol = 2;
+    assert_int_equal(mk_trial_run(plain, &o, &r, &err), MK_ERR_INVALID);
+    assert_null(r);
+    free(run_default);
+    free(run_own);
+    mk_trial_free(plain);
+    mk_trial_free(own);
+}
+
 /* The model every arm runs, chosen by the design's 'model:' (tiny_variant.yaml) or by the
  * caller over it; named with its hash; the model reaches the numbers (a hypothesis variant's
  * trial differs from tp_site's), and the variant's trial is the same bytes for 1 and 2
@@ -291,12 +350,22 @@ static void test_failed_patients(void **state)
     assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
     assert_int_equal(r->n_failed, 3);
     assert_int_equal(r->n_analysed, 0);
+    /* each failed at the trials' tolerance and was run again at MK_TRIAL_RTOL_RETRY (and failed
+     * there too): the failure kept is the rerun's, the account says so */
+    assert_true(MK_TRIAL_RTOL_DEFAULT > MK_TRIAL_RTOL_RETRY);
+    assert_int_equal(r->n_retried, 3);
+    mk_buf t;
+    mk_buf_init(&t);
+    mk_trial_write_text(r, &t);
+    assert_non_null(strstr(t.data, "3 patients re-run, whole, at rtol 1e-06 after a solver failure at rtol 0.0001"));
+    mk_buf_free(&t);
     mk_trial_cursor c;
     assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
     int seen = 0;
     for (; mk_trial_cursor_next(&c) > 0; seen++) {
         assert_int_equal(c.pt.index, seen);
         assert_int_equal(c.pt.fate, MK_FATE_FAILED);
+        assert_int_equal(c.pt.retried, 1);
         assert_non_null(c.pt.failure);
         assert_non_null(strstr(c.pt.failure, "step"));
     }
@@ -324,6 +393,12 @@ static void test_failed_patients(void **state)
     mk_stat_cmp s;
     mk_trial_compare(r, 0, 0, 1, 0, &s);
     assert_int_equal(s.a.n, 0);
+    mk_trial_result_free(r);
+    /* at the retry's own tolerance there is nothing tighter to run again at */
+    o.solver.rtol = MK_TRIAL_RTOL_RETRY;
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(r->n_failed, 3);
+    assert_int_equal(r->n_retried, 0);
     mk_trial_result_free(r);
     mk_trial_free(d);
 }
@@ -926,6 +1001,7 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_bit_identical_threads),
         cmocka_unit_test(test_model_variant),
+        cmocka_unit_test(test_solver_rtol),
         cmocka_unit_test(test_failed_patients),
         cmocka_unit_test(test_rejected_patients_stop_at_baseline),
         cmocka_unit_test(test_bad_designs),

@@ -463,6 +463,21 @@ class TestMyoknot(unittest.TestCase):
         self.assertEqual(e.exception.origin, "argument")
         self.assertIn("tp_site_neurogenic", e.exception.message)
 
+    def test_trial_rtol_equals_cli(self):
+        # rtol= is the command's --rtol: the same patients as `myoknot trial DESIGN --rtol 1e-6`,
+        # different from the trials' default tolerance; out of range refused before running
+        design = os.path.join(SRC, "tests", "cohort", "tiny.yaml")
+        t = myoknot.trial(design, patients=3, seed=3, rtol=1e-6)
+        out = os.path.join(self.tmp, "trialr")
+        p = subprocess.run([CLI, "trial", design, "--patients", "3", "--seed", "3", "--rtol", "1e-6",
+                            "--out", out], capture_output=True, text=True, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "patients.csv")) as f:
+            self.assertEqual(t.patients_csv, f.read())
+        self.assertNotEqual(myoknot.trial(design, patients=3, seed=3).patients_csv, t.patients_csv)
+        with self.assertRaises(ValueError):
+            myoknot.trial(design, patients=3, rtol=0.5)
+
     def test_trial_numbers_equal_cli(self):
         # the trial's effect sizes, intervals, per-arm samples and responders as numbers give
         # the command's trial_summary.csv and responders.csv for the same design and seed
