@@ -134,6 +134,18 @@ static mk_trial_design *load(const char *name)
 }
 
 /* patients.csv and trial_summary.csv of a run with `threads` workers, concatenated */
+/* patients.csv, trial_summary.csv and responders.csv of r, one after the other (malloc'd) */
+static char *outputs(const mk_trial_result *r)
+{
+    mk_error err = {0};
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
+    return b.data;
+}
+
 static char *run_bytes(const mk_trial_design *d, int threads, unsigned long long seed, mk_trial_result **keep)
 {
     mk_trial_opts o;
@@ -144,14 +156,10 @@ static char *run_bytes(const mk_trial_design *d, int threads, unsigned long long
     mk_error err = {0};
     assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
     assert_int_equal(r->threads, threads);
-    mk_buf b;
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
+    char *out = outputs(r);
     if (keep) *keep = r;
     else mk_trial_result_free(r);
-    return b.data;
+    return out;
 }
 
 static void test_bit_identical_threads(void **state)
@@ -210,23 +218,16 @@ static void test_solver_rtol(void **state)
     o.solver.rtol = MK_TRIAL_RTOL_DEFAULT;
     mk_error err = {0};
     assert_int_equal(mk_trial_run(own, &o, &r, &err), MK_OK);
-    mk_buf b;
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
-    assert_string_equal(b.data, run_default);
-    mk_buf_free(&b);
+    char *got = outputs(r);
+    assert_string_equal(got, run_default);
+    free(got);
     mk_trial_result_free(r);
     /* and the design's tolerance is what the caller's same tolerance gives */
     o.solver.rtol = 1e-6;
     assert_int_equal(mk_trial_run(plain, &o, &r, &err), MK_OK);
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
-    assert_string_equal(b.data, run_own);
-    mk_buf_free(&b);
+    got = outputs(r);
+    assert_string_equal(got, run_own);
+    free(got);
     mk_trial_result_free(r);
     /* a tolerance outside (0, 1) is refused */
     o.solver.rtol = 2;
@@ -475,13 +476,9 @@ static char *run_with(const mk_trial_design *d, const mk_trial_opts *o, int *res
     if (resumed) *resumed = mk_trial_result_resumed(r);
     /* what was read from the journal is not simulated again */
     assert_int_equal(r->n_simulated, r->n - mk_trial_result_resumed(r));
-    mk_buf b;
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, err), MK_OK);
+    char *out = outputs(r);
     mk_trial_result_free(r);
-    return b.data;
+    return out;
 }
 
 static char *slurp(const char *path)
