@@ -464,13 +464,34 @@ static mk_status times(dx *x, const mk_ynode *seq)
     return rc;
 }
 
+/* The region of a referred-pain outcome ('region:'), as the scenarios name it ("temple_r";
+ * "temple_right" is read as "temple_r", as in a scenario's measurement). */
+static mk_status outcome_region(dx *x, const mk_ynode *n, mk_trial_outcome *to)
+{
+    char raw[64];
+    mk_status rc = text(x, n, raw, sizeof raw);
+    if (rc) return rc;
+    snprintf(to->region, sizeof to->region, "%s", raw);
+    size_t len = strlen(to->region);
+    if (len > 6 && !strcmp(to->region + len - 6, "_right")) to->region[len - 4] = 0;
+    else if (len > 5 && !strcmp(to->region + len - 5, "_left")) to->region[len - 3] = 0;
+    if (!strcmp(to->region, "local"))
+        return fail(x, n, MK_ERR_INVALID, "region 'local' is the site's own pain: use 'measure: pain' for it, "
+                    "'measure: referred_pain' names a body region, e.g. 'occiput_r'");
+    if (mk_anatomy_has_region(x->anat, to->region)) return MK_OK;
+    const char *hint = mk_anatomy_suggest(x->anat, to->region, 0);
+    if (hint) return fail(x, n, MK_ERR_NAME, "unknown region '%s' (did you mean '%s'?)", raw, hint);
+    return fail(x, n, MK_ERR_NAME, "unknown region '%s' (expected a region of data/anatomy/body_regions.csv with "
+                "its side, e.g. 'occiput_r', or a midline one, e.g. 'vertex')", raw);
+}
+
 static mk_status outcomes(dx *x, const mk_ynode *seq)
 {
     if (seq->kind != MK_Y_SEQ || seq->n < 1 || seq->n > MK_TRIAL_MAX_OUTCOMES)
         return fail(x, seq, MK_ERR_SYNTAX, "expected a list of 1 to %d outcomes, found %s", MK_TRIAL_MAX_OUTCOMES,
                     seq->kind == MK_Y_SEQ ? count_text(seq->n) : mk_ykind_name(seq));
-    static const char *const k[] = {"name", "measure", "mid", NULL};
-    static const char *const kinds[] = {"ppt", "pain", "stiffness", NULL};
+    static const char *const k[] = {"name", "measure", "region", "mid", NULL};
+    static const char *const kinds[] = {"ppt", "pain", "stiffness", "referred_pain", NULL};
     mk_status rc = MK_OK;
     for (int i = 0; !rc && i < seq->n; i++) {
         const mk_ynode *o = seq->items[i], *n;
@@ -479,21 +500,30 @@ static mk_status outcomes(dx *x, const mk_ynode *seq)
         if ((n = need(x, o, "name", "the outcome's name", &rc)) && !(rc = text(x, n, to->name, sizeof to->name)) &&
             FIND(x->d->outcomes, i, to->name) >= 0)
             rc = fail(x, n, MK_ERR_NAME, "two outcomes named '%s'", to->name);
-        if (!rc && (n = need(x, o, "measure", "ppt, pain or stiffness", &rc))) {
+        if (!rc && (n = need(x, o, "measure", "ppt, pain, stiffness or referred_pain", &rc))) {
             int j = 0;
             while (kinds[j] && (n->kind != MK_Y_SCALAR || strcmp(kinds[j], n->text))) j++;
             if (!kinds[j])
-                rc = fail(x, n, MK_ERR_NAME, "unknown outcome measure '%s' (expected ppt, pain or stiffness)",
-                          n->kind == MK_Y_SCALAR ? n->text : mk_ykind_name(n));
+                rc = fail(x, n, MK_ERR_NAME, "unknown outcome measure '%s' (expected ppt, pain, stiffness or "
+                          "referred_pain)", n->kind == MK_Y_SCALAR ? n->text : mk_ykind_name(n));
             to->kind = (mk_outcome_kind)j;
         }
+        const mk_ypair *rq = rc ? NULL : mk_yfind(o, "region");
+        if (!rc && to->kind == MK_OUT_REFERRED) {
+            if ((n = need(x, o, "region", "the body region whose referred pain is rated, e.g. 'occiput_r'", &rc)))
+                rc = outcome_region(x, n, to);
+        } else if (rq) {
+            rc = fail(x, rq->val, MK_ERR_INVALID, "'region' belongs to 'measure: referred_pain' (pain in a body "
+                      "region); a %s outcome has none", kinds[to->kind]);
+        }
+        int points = to->kind == MK_OUT_PAIN || to->kind == MK_OUT_REFERRED;
         if (!rc && (n = need(x, o, "mid", "the minimal important difference with its unit, e.g. '2 points' "
                                           "or '50 kPa'",
                              &rc))) {
-            const char *unit = to->kind == MK_OUT_PAIN ? "points" : "kPa";
-            snprintf(to->unit, sizeof to->unit, "%s", to->kind == MK_OUT_PAIN ? "0-10" : "kPa");
+            const char *unit = points ? "points" : "kPa";
+            snprintf(to->unit, sizeof to->unit, "%s", points ? "0-10" : "kPa");
             /* a MID without a unit is ambiguous (kg/cm2 or kPa?): refused, also for pain */
-            if (n->kind == MK_Y_SCALAR && to->kind == MK_OUT_PAIN && !strstr(n->text, "point"))
+            if (n->kind == MK_Y_SCALAR && points && !strstr(n->text, "point"))
                 rc = fail(x, n, MK_ERR_UNIT, "expected the MID with its unit, e.g. '2 points', found '%s'", n->text);
             else rc = number(x, n, unit, "a minimal important difference", &to->mid);
             if (!rc && !(to->mid > 0)) rc = fail(x, n, MK_ERR_INVALID, "expected a positive MID, found %g", to->mid);
@@ -504,29 +534,71 @@ static mk_status outcomes(dx *x, const mk_ynode *seq)
     return rc;
 }
 
-/* Which of an arm's measurements is outcome o at time t: the kind matches and the label is
- * the time's label followed by nothing or by the kind's default suffix. */
+/* Is measurement me of the kind outcome to reads?  Pain: spontaneous local pain; referred
+ * pain: spontaneous pain in the outcome's region. */
+static int of_kind(const mk_trial_outcome *to, const mk_measurement *me)
+{
+    static const mk_meas_kind kinds[] = {MK_MEAS_PPT, MK_MEAS_PAIN, MK_MEAS_STIFFNESS, MK_MEAS_PAIN};
+    if (me->kind != kinds[to->kind]) return 0;
+    if (me->kind != MK_MEAS_PAIN) return 1;
+    return me->arg <= 0 && !strcmp(me->region, to->kind == MK_OUT_REFERRED ? to->region : "local");
+}
+
+static int label_is(const mk_measurement *me, const char *label)
+{
+    size_t n = strlen(label);
+    return !strncmp(me->label, label, n) && (!me->label[n] || me->label[n] == ' ');
+}
+
+/* No measurement for a referred-pain outcome: say what the arm does rate, as a did-you-mean
+ * (another region at the time's label, or the region under another label). */
+static void referred_hint(const mk_trial_arm *arm, const mk_trial_outcome *to, const char *label, char *buf,
+                          size_t size)
+{
+    const char *regions[64], *labels[64];
+    int nr = 0, nl = 0;
+    buf[0] = 0;
+    for (int m = 0; m < arm->proto->n_meas; m++) {
+        const mk_measurement *me = &arm->proto->meas[m];
+        if (me->kind != MK_MEAS_PAIN || me->arg > 0 || !strcmp(me->region, "local")) continue;
+        if (label_is(me, label) && nr < 64) regions[nr++] = me->region;
+        if (!strcmp(me->region, to->region) && nl < 64) labels[nl++] = me->label;
+    }
+    const char *r = nr ? mk_suggest(to->region, regions, nr) : NULL;
+    const char *l = nl ? mk_suggest(label, labels, nl) : NULL;
+    if (r) snprintf(buf, size, "; did you mean region '%s'? It is rated there", r);
+    else if (nr) snprintf(buf, size, "; at that label it rates pain in '%s'", regions[0]);
+    else if (l) snprintf(buf, size, "; did you mean the label '%s'? It rates %s there", l, to->region);
+    else if (nl) snprintf(buf, size, "; it rates %s under the label '%s'", to->region, labels[0]);
+    else snprintf(buf, size, "; a referred-pain outcome reads '{event: measure, what: pain, region: %s, label: "
+                  "%s}'", to->region, label);
+}
+
+/* Which of an arm's measurements is outcome o at time t: the kind (and for referred pain the
+ * region) matches and the label is the time's label followed by nothing or by a space and
+ * the default suffix. */
 static mk_status bind(dx *x, const mk_ynode *at, mk_trial_arm *arm, int t, int o)
 {
     const mk_trial_time *tt = &x->d->times[t];
     const mk_trial_outcome *to = &x->d->outcomes[o];
-    static const mk_meas_kind kinds[] = {MK_MEAS_PPT, MK_MEAS_PAIN, MK_MEAS_STIFFNESS};
-    size_t n = strlen(tt->label);
     int hit = -1;
     for (int m = 0; m < arm->proto->n_meas; m++) {
         const mk_measurement *me = &arm->proto->meas[m];
-        if (me->kind != kinds[to->kind] || strncmp(me->label, tt->label, n) || (me->label[n] && me->label[n] != ' '))
-            continue;
-        if (me->kind == MK_MEAS_PAIN && (strcmp(me->region, "local") || me->arg > 0)) continue;
+        if (!of_kind(to, me) || !label_is(me, tt->label)) continue;
         if (hit >= 0)
             return fail(x, at, MK_ERR_INVALID, "arm '%s': two %s measurements labelled '%s' in %s", arm->name,
                         to->name, tt->label, arm->scenario);
         hit = m;
     }
-    if (hit < 0)
-        return fail(x, at, MK_ERR_NAME, "arm '%s': the scenario %s has no %s measurement labelled '%s' (time point "
-                    "'%s'%s)", arm->name, arm->scenario, to->name, tt->label, tt->name,
-                    to->kind == MK_OUT_PAIN ? "; pain is spontaneous local pain" : "");
+    if (hit < 0) {
+        char hint[300] = "";
+        if (to->kind == MK_OUT_PAIN) snprintf(hint, sizeof hint, "; pain is spontaneous local pain");
+        if (to->kind == MK_OUT_REFERRED) referred_hint(arm, to, tt->label, hint, sizeof hint);
+        return fail(x, at, MK_ERR_NAME, "arm '%s': the scenario %s has no %s measurement%s%s labelled '%s' (time "
+                    "point '%s'%s)", arm->name, arm->scenario, to->name,
+                    to->kind == MK_OUT_REFERRED ? " of spontaneous pain in " : "", to->region, tt->label, tt->name,
+                    hint);
+    }
     arm->meas[t][o] = hit;
     /* the baseline describes the patient before treatment: in a paired design the arms must
      * agree there, and acceptance and screening read it */

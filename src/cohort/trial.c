@@ -318,6 +318,9 @@ static double assess(const job *j, int i, int a, int t, int o, double truth, dou
     switch (d->outcomes[o].kind) {
     case MK_OUT_PPT: return truth + d->ppt_sem_kpa * z;
     case MK_OUT_PAIN: return nrs(truth + expect_points + d->pain_sd * z);
+    /* referred pain: a 0-10 rating with the same examiner noise; the arm's expectation input is
+     * sized on clinical (local) pain and not added here (docs/trials.md, "The examiner") */
+    case MK_OUT_REFERRED: return nrs(truth + d->pain_sd * z);
     default: return truth; /* stiffness: the model's value (no clinical examiner error sourced) */
     }
 }

@@ -62,14 +62,17 @@ typedef struct mk_trial_range {
     double lo, hi;        /* NaN: open */
 } mk_trial_range;
 
-typedef enum mk_outcome_kind { MK_OUT_PPT, MK_OUT_PAIN, MK_OUT_STIFFNESS } mk_outcome_kind;
+/* MK_OUT_REFERRED: spontaneous pain rated in a body region (the outcome's region) through the
+ * site's referral map (scenario 'measure: pain, region: REGION'), 0-10 like MK_OUT_PAIN. */
+typedef enum mk_outcome_kind { MK_OUT_PPT, MK_OUT_PAIN, MK_OUT_STIFFNESS, MK_OUT_REFERRED } mk_outcome_kind;
 
 typedef struct mk_trial_outcome {
     char name[32];
     mk_outcome_kind kind;
     double mid;           /* minimal important difference: kPa, points (0-10) or kPa */
     char unit[16];
-    int higher_better;    /* PPT: a rise is an improvement; pain, stiffness: a fall */
+    int higher_better;    /* PPT: a rise is an improvement; pain, stiffness, referred pain: a fall */
+    char region[64];      /* MK_OUT_REFERRED: the body region ("occiput_r"); else "" */
 } mk_trial_outcome;
 
 typedef struct mk_trial_time {

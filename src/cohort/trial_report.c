@@ -263,6 +263,11 @@ static void rules_text(const mk_trial_design *d, mk_buf *b)
     }
     if (!d->need_palpation && !d->enrol_pain.set && !d->enrol_ppt.set) mk_buf_puts(b, " none (all enrolled)");
     mk_buf_puts(b, "\nexclusion: a patient whose simulation fails (history or any arm) is left out of every comparison\n");
+    for (int o = 0; o < d->n_outcomes; o++)
+        if (d->outcomes[o].kind == MK_OUT_REFERRED)
+            mk_buf_printf(b, "outcome %s: spontaneous pain rated in %s (the site's referral map), 0-10 with the pain "
+                          "rating's examiner noise, without the arms' expectation input\n", d->outcomes[o].name,
+                          d->outcomes[o].region);
 }
 
 void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
@@ -300,7 +305,7 @@ void mk_trial_write_text(const mk_trial_result *r, mk_buf *b)
     for (int o = 0; o < d->n_outcomes; o++)
         for (int t = 1; t < d->n_times; t++) {
             mk_buf_printf(b, "  %s (MID %g %s) at %s:", d->outcomes[o].name, d->outcomes[o].mid,
-                          d->outcomes[o].kind == MK_OUT_PAIN ? "points" : d->outcomes[o].unit, d->times[t].name);
+                          !strcmp(d->outcomes[o].unit, "0-10") ? "points" : d->outcomes[o].unit, d->times[t].name);
             for (int a = 0; a < d->n_arms; a++) {
                 int resp, n;
                 mk_trial_responders(r, a, o, t, &resp, &n);

@@ -134,6 +134,18 @@ static mk_trial_design *load(const char *name)
 }
 
 /* patients.csv and trial_summary.csv of a run with `threads` workers, concatenated */
+/* patients.csv, trial_summary.csv and responders.csv of r, one after the other (malloc'd) */
+static char *outputs(const mk_trial_result *r)
+{
+    mk_error err = {0};
+    mk_buf b;
+    mk_buf_init(&b);
+    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
+    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
+    return b.data;
+}
+
 static char *run_bytes(const mk_trial_design *d, int threads, unsigned long long seed, mk_trial_result **keep)
 {
     mk_trial_opts o;
@@ -144,14 +156,10 @@ static char *run_bytes(const mk_trial_design *d, int threads, unsigned long long
     mk_error err = {0};
     assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
     assert_int_equal(r->threads, threads);
-    mk_buf b;
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
+    char *out = outputs(r);
     if (keep) *keep = r;
     else mk_trial_result_free(r);
-    return b.data;
+    return out;
 }
 
 static void test_bit_identical_threads(void **state)
@@ -210,23 +218,16 @@ static void test_solver_rtol(void **state)
     o.solver.rtol = MK_TRIAL_RTOL_DEFAULT;
     mk_error err = {0};
     assert_int_equal(mk_trial_run(own, &o, &r, &err), MK_OK);
-    mk_buf b;
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
-    assert_string_equal(b.data, run_default);
-    mk_buf_free(&b);
+    char *got = outputs(r);
+    assert_string_equal(got, run_default);
+    free(got);
     mk_trial_result_free(r);
     /* and the design's tolerance is what the caller's same tolerance gives */
     o.solver.rtol = 1e-6;
     assert_int_equal(mk_trial_run(plain, &o, &r, &err), MK_OK);
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, &err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, &err), MK_OK);
-    assert_string_equal(b.data, run_own);
-    mk_buf_free(&b);
+    got = outputs(r);
+    assert_string_equal(got, run_own);
+    free(got);
     mk_trial_result_free(r);
     /* a tolerance outside (0, 1) is refused */
     o.solver.rtol = 2;
@@ -475,13 +476,9 @@ static char *run_with(const mk_trial_design *d, const mk_trial_opts *o, int *res
     if (resumed) *resumed = mk_trial_result_resumed(r);
     /* what was read from the journal is not simulated again */
     assert_int_equal(r->n_simulated, r->n - mk_trial_result_resumed(r));
-    mk_buf b;
-    mk_buf_init(&b);
-    assert_int_equal(mk_trial_write_patients(r, &b, err), MK_OK);
-    assert_int_equal(mk_trial_write_summary(r, &b, err), MK_OK);
-    assert_int_equal(mk_trial_write_responders(r, &b, err), MK_OK);
+    char *out = outputs(r);
     mk_trial_result_free(r);
-    return b.data;
+    return out;
 }
 
 static char *slurp(const char *path)
@@ -805,6 +802,87 @@ static void test_desk_load_input(void **state)
     mk_trial_free(plain);
 }
 
+/* Referred pain as an outcome (tiny_ref.yaml: active trigger points, outcomes local pain, PPT
+ * and spontaneous pain rated in occiput_r and in acromion_r): each binds the arm's pain rating
+ * of its own region, the values reach patients.csv and trial_summary.csv, the examiner's rating
+ * is a 0-10 NRS, the arm's expectation input is not added to it (set to 5 points in one arm,
+ * it lifts the local pain rating and leaves the referred one within the rating noise), and
+ * the trial is the same bytes for 1 and 2 threads. */
+static void test_referred_outcome(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny_ref.yaml");
+    assert_int_equal(d->n_outcomes, 4);
+    const int oref = 2, osh = 3, op = d->o_pain;
+    assert_int_equal(d->outcomes[oref].kind, MK_OUT_REFERRED);
+    assert_string_equal(d->outcomes[oref].region, "occiput_r");
+    assert_string_equal(d->outcomes[osh].region, "acromion_r"); /* written acromion_right */
+    assert_string_equal(d->outcomes[oref].unit, "0-10");
+    assert_int_equal(d->outcomes[oref].higher_better, 0);
+    for (int a = 0; a < d->n_arms; a++)
+        for (int t = 0; t < d->n_times; t++) {
+            const mk_measurement *m = d->arms[a].proto->meas;
+            assert_string_equal(m[d->arms[a].meas[t][oref]].region, "occiput_r");
+            assert_string_equal(m[d->arms[a].meas[t][osh]].region, "acromion_r");
+            assert_string_equal(m[d->arms[a].meas[t][op]].region, "local");
+        }
+    mk_trial_result *r = NULL;
+    char *one = run_bytes(d, 1, 5, &r), *two = run_bytes(d, 2, 5, NULL);
+    assert_string_equal(one, two);
+    assert_non_null(strstr(one, ",referred_true,referred_observed,shoulder_true,shoulder_observed,"));
+    assert_non_null(strstr(one, "\nneedling vs sham,referred,evening,"));
+    assert_non_null(strstr(one, "\nneedling vs sham,shoulder change,after,"));
+    assert_true(r->n_analysed >= 4);
+    mk_trial_cursor c;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
+    int felt = 0, differ = 0;
+    while (mk_trial_cursor_next(&c) > 0) {
+        const mk_trial_patient *pt = &c.pt;
+        if (pt->fate != MK_FATE_ANALYSED) continue;
+        for (int a = 0; a < d->n_arms; a++)
+            for (int t = 0; t < d->n_times; t++) {
+                double ref = pt->truth[mk_trial_slot(d, a, t, oref)], obs = pt->observed[mk_trial_slot(d, a, t, oref)];
+                double sh = pt->truth[mk_trial_slot(d, a, t, osh)], loc = pt->truth[mk_trial_slot(d, a, t, op)];
+                assert_true(ref >= 0 && ref <= loc); /* a share of the site's drive, not more than the local pain */
+                assert_true(obs == round(obs) && obs >= 0 && obs <= 10);
+                felt += ref > 0.1;
+                differ += ref != sh;
+            }
+    }
+    mk_trial_cursor_close(&c);
+    assert_true(felt >= 1);   /* the outcome carries the model's referred pain, not zeros */
+    assert_true(differ >= 1); /* the two regions read two measurements */
+    mk_trial_result_free(r);
+    free(one);
+    free(two);
+
+    /* the expectation input: 5 points in the needling arm */
+    d->arms[0].expectation = 5;
+    char *told = run_bytes(d, 1, 5, &r);
+    assert_int_equal(mk_trial_cursor_open(&c, r, &err), MK_OK);
+    double lift_pain = 0, worst_ref = 0;
+    int n = 0;
+    while (mk_trial_cursor_next(&c) > 0) {
+        const mk_trial_patient *pt = &c.pt;
+        if (pt->fate != MK_FATE_ANALYSED) continue;
+        for (int t = 1; t < d->n_times; t++) {
+            size_t kp = mk_trial_slot(d, 0, t, op), kr = mk_trial_slot(d, 0, t, oref);
+            lift_pain += pt->observed[kp] - pt->truth[kp];
+            worst_ref = fmax(worst_ref, fabs(pt->observed[kr] - pt->truth[kr]));
+            n++;
+        }
+    }
+    mk_trial_cursor_close(&c);
+    assert_true(n >= 4);
+    if (!(lift_pain / n > 2.5) || !(worst_ref <= 0.5 + 4 * d->pain_sd))
+        fail_msg("expectation 5: local pain rated %g above its truth on average (want > 2.5), referred pain at "
+                 "most %g from its truth (want <= %g: the noise alone)", lift_pain / n, worst_ref, 0.5 + 4 * d->pain_sd);
+    mk_trial_result_free(r);
+    free(told);
+    mk_trial_free(d);
+}
+
 /* Each bad design's first line: "# expect: LINE:COL: fragment of the message". */
 static void test_bad_designs(void **state)
 {
@@ -1015,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_sex_covariate),
         cmocka_unit_test(test_expectation_once),
         cmocka_unit_test(test_desk_load_input),
+        cmocka_unit_test(test_referred_outcome),
         cmocka_unit_test(test_memory_flat),
         cmocka_unit_test(test_numeric_accessors),
         cmocka_unit_test(test_patients_file_full_disk),
