@@ -218,6 +218,14 @@ int mk_anatomy_region_index(const mk_anatomy *a, const char *id)
     return r ? (int)(r - a->regions) : -1;
 }
 
+void mk_anatomy_region_id(const char *in, char *out, size_t size)
+{
+    snprintf(out, size, "%s", in);
+    size_t n = strlen(out);
+    if (n > 6 && strcmp(out + n - 6, "_right") == 0) out[n - 4] = 0;
+    else if (n > 5 && strcmp(out + n - 5, "_left") == 0) out[n - 3] = 0;
+}
+
 int mk_anatomy_has_region(const mk_anatomy *a, const char *id)
 {
     return !strcmp(id, "local") || mk_anatomy_region(a, id) != NULL;

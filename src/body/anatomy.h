@@ -23,6 +23,9 @@ int mk_anatomy_region_count(const mk_anatomy *a);
 const char *mk_anatomy_region_place(const mk_anatomy *a, int i, char *side, double xy[4]);
 /* Index of a region id ("temple_r"), -1 if none. */
 int mk_anatomy_region_index(const mk_anatomy *a, const char *id);
+/* A region as a scenario or a design may write it, as an id: "temple_right" -> "temple_r",
+ * "temple_left" -> "temple_l", anything else copied (truncated to size). */
+void mk_anatomy_region_id(const char *in, char *out, size_t size);
 
 /* Trigger points that share a dorsal horn (docs/site-composition.md): sites on one side whose
  * afferent segments overlap, directly or through another site, form one group.  For n sites

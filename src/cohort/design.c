@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cohort/trial.h"
+#include "body/anatomy.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/site.h"
@@ -471,10 +472,7 @@ static mk_status outcome_region(dx *x, const mk_ynode *n, mk_trial_outcome *to)
     char raw[64];
     mk_status rc = text(x, n, raw, sizeof raw);
     if (rc) return rc;
-    snprintf(to->region, sizeof to->region, "%s", raw);
-    size_t len = strlen(to->region);
-    if (len > 6 && !strcmp(to->region + len - 6, "_right")) to->region[len - 4] = 0;
-    else if (len > 5 && !strcmp(to->region + len - 5, "_left")) to->region[len - 3] = 0;
+    mk_anatomy_region_id(raw, to->region, sizeof to->region);
     if (!strcmp(to->region, "local"))
         return fail(x, n, MK_ERR_INVALID, "region 'local' is the site's own pain: use 'measure: pain' for it, "
                     "'measure: referred_pain' names a body region, e.g. 'occiput_r'");

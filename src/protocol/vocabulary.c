@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "body/anatomy.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/limits.h"
@@ -605,15 +606,6 @@ static mk_status meas_push(sc_ctx *cx, sc_plan *pl, const mk_measurement *m)
     return MK_OK;
 }
 
-/* "temple_right" -> "temple_r" */
-static void region_id(const char *in, char *out, size_t size)
-{
-    snprintf(out, size, "%s", in);
-    size_t n = strlen(out);
-    if (n > 6 && strcmp(out + n - 6, "_right") == 0) out[n - 4] = 0;
-    else if (n > 5 && strcmp(out + n - 5, "_left") == 0) out[n - 3] = 0;
-}
-
 /* The kinds of measurement 'what' asks for (one or a list), each once: into kinds[], their
  * number into *n, and which were asked for into used[]. */
 static mk_status meas_kinds(ev_cx *e, const mk_ypair *pw, int kinds[8], int *n, int used[5])
@@ -679,7 +671,7 @@ static mk_status meas_region(ev_cx *e, char *region, size_t size)
     char raw[64];
     mk_status rc = sc_string(cx, pr, raw, sizeof raw);
     if (rc) return rc;
-    region_id(raw, region, size);
+    mk_anatomy_region_id(raw, region, size);
     if (strcmp(region, "local") == 0 || !cx->anat || mk_anatomy_has_region(cx->anat, region))
         return MK_OK;
     const char *hint = mk_anatomy_suggest(cx->anat, region, 0);
