@@ -66,6 +66,9 @@ MK_API void mk_trial_opts_default(mk_trial_opts *o);
  * bench/trial_tolerance.py), looser than a single run's 1e-6 because a trial's outcomes are
  * read through a noisy examiner. */
 #define MK_TRIAL_RTOL_DEFAULT 1e-4
+/* The relative tolerances a design, the command line or a caller may choose. */
+#define MK_TRIAL_RTOL_MIN 1e-12
+#define MK_TRIAL_RTOL_MAX 1e-2
 /* The relative tolerance a run of d with opts o integrates at (o may be NULL). */
 MK_API double mk_trial_rtol(const mk_trial_design *d, const mk_trial_opts *o);
 

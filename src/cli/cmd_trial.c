@@ -165,8 +165,9 @@ static int parse_args(int argc, char **argv, trial_args *a)
         if (!strcmp(o, "--rtol")) {
             char *end;
             double x = strtod(v, &end);
-            if (!*v || *end || !(x >= 1e-12 && x <= 1e-2))
-                return mk_cli_usage_error("--rtol expects a relative tolerance in 1e-12 .. 1e-2, found '%s'", v);
+            if (!*v || *end || !(x >= MK_TRIAL_RTOL_MIN && x <= MK_TRIAL_RTOL_MAX))
+                return mk_cli_usage_error("--rtol expects a relative tolerance in %g .. %g, found '%s'", MK_TRIAL_RTOL_MIN,
+                                          MK_TRIAL_RTOL_MAX, v);
             a->rtol = x;
             continue;
         }

@@ -778,8 +778,9 @@ static mk_status solver(dx *x, const mk_ynode *sv)
     const mk_ynode *n;
     if (!rc && (n = need(x, sv, "rtol", "the solver's relative tolerance, e.g. 1e-4", &rc))) {
         rc = number(x, n, "", "a relative tolerance", &x->d->rtol);
-        if (!rc && !(x->d->rtol >= 1e-12 && x->d->rtol <= 1e-2))
-            rc = fail(x, n, MK_ERR_INVALID, "expected a relative tolerance in 1e-12 .. 1e-2, found '%s'", n->text);
+        if (!rc && !(x->d->rtol >= MK_TRIAL_RTOL_MIN && x->d->rtol <= MK_TRIAL_RTOL_MAX))
+            rc = fail(x, n, MK_ERR_INVALID, "expected a relative tolerance in %g .. %g, found '%s'", MK_TRIAL_RTOL_MIN,
+                      MK_TRIAL_RTOL_MAX, n->text);
     }
     return rc;
 }

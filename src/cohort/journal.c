@@ -212,12 +212,11 @@ static int get_failure(char *s, char **out)
  * checked by the run, which samples it). */
 static const char *check_values(const mk_trial_design *d, const double *v)
 {
-    /* the fate, plus 8 for a patient re-run at MK_TRIAL_RTOL_RETRY (store.c) */
-    double fate = v[0] >= 8 ? v[0] - 8 : v[0];
-    if (!(fate >= MK_FATE_REJECTED && fate <= MK_FATE_ANALYSED && fate == floor(fate))) return "not a patient's fate";
+    if (!(v[0] >= MK_FATE_REJECTED && v[0] <= MK_FATE_ANALYSED && v[0] == floor(v[0]))) return "not a patient's fate";
     if (!(v[1] >= -1 && v[1] < d->n_arms && v[1] == floor(v[1]))) return "not an arm";
     if (!(v[6] == 0 || v[6] == 1)) return "not a palpation finding";
     if (!(v[7] == -1 || v[7] == 0 || v[7] == 1)) return "not a sex (-1, 0 or 1)";
+    if (!(v[8] == 0 || v[8] == 1)) return "not a re-run mark (0 or 1)";
     return NULL;
 }
 

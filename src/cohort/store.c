@@ -44,12 +44,15 @@ void mk_trial_patient_values(const mk_trial_design *d, mk_trial_patient *pt, dou
     pt->expect = block ? block + 2 * per : NULL;
 }
 
-size_t mk_trial_record_size(const mk_trial_design *d) { return 8 + (size_t)d->n_params + mk_trial_values_size(d); }
+size_t mk_trial_record_size(const mk_trial_design *d)
+{
+    return MK_TRIAL_RECORD_HEAD + (size_t)d->n_params + mk_trial_values_size(d);
+}
 
 void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt, double *out)
 {
     size_t k = 0;
-    out[k++] = pt->fate + 8 * pt->retried; /* fates are 1 .. 4 */
+    out[k++] = pt->fate;
     out[k++] = pt->arm;
     out[k++] = pt->true_ppt;
     out[k++] = pt->true_pain;
@@ -57,6 +60,7 @@ void mk_trial_pack_patient(const mk_trial_design *d, const mk_trial_patient *pt,
     out[k++] = pt->screen_pain;
     out[k++] = pt->screen_palp;
     out[k++] = pt->sex;
+    out[k++] = pt->retried;
     for (int p = 0; p < d->n_params; p++) out[k++] = pt->theta[p];
     memcpy(out + k, pt->truth, mk_trial_values_size(d) * sizeof *out); /* one block: truth, observed, expect */
 }
@@ -65,8 +69,7 @@ mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, co
                                   mk_trial_patient *pt, mk_error *err)
 {
     size_t k = 0;
-    pt->fate = (int)in[k] % 8;
-    pt->retried = (int)in[k++] / 8;
+    pt->fate = (int)in[k++];
     pt->arm = (int)in[k++];
     pt->true_ppt = in[k++];
     pt->true_pain = in[k++];
@@ -74,6 +77,7 @@ mk_status mk_trial_unpack_patient(const mk_trial_design *d, const double *in, co
     pt->screen_pain = in[k++];
     pt->screen_palp = (int)in[k++];
     pt->sex = (int)in[k++];
+    pt->retried = (int)in[k++];
     for (int p = 0; p < d->n_params; p++) pt->theta[p] = in[k++];
     memcpy(pt->truth, in + k, mk_trial_values_size(d) * sizeof *in);
     free(pt->failure);
@@ -131,7 +135,7 @@ mk_status mk_trial_store_put(mk_trial_result *r, const mk_trial_patient *pt, mk_
 mk_status mk_trial_cursor_open(mk_trial_cursor *c, const mk_trial_result *r, mk_error *err)
 {
     const mk_trial_design *d = r->d;
-        memset(c, 0, sizeof *c);
+    memset(c, 0, sizeof *c);
     c->r = r;
     c->left = r->n_stored;
     c->v = mk_calloc(mk_trial_record_size(d) + 2, sizeof *c->v);

@@ -578,7 +578,7 @@ static mk_status take_record(void *ctx, int i, const double *v, const char *fail
     mk_trial_patient *pt = &j->slots[0].pt;
     slot_reset(j->d, pt, i);
     sampler_draw(&j->sp, j->d, i, pt->theta);
-    if (memcmp(v + 8, pt->theta, (size_t)j->d->n_params * sizeof *v)) {
+    if (memcmp(v + MK_TRIAL_RECORD_HEAD, pt->theta, (size_t)j->d->n_params * sizeof *v)) {
         *why = "its patient's parameters differ from the ones this run samples";
         return MK_OK;
     }
@@ -622,8 +622,9 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *opts, mk_t
     mk_trial_opts eff = *opts;
     eff.solver.rtol = mk_trial_rtol(d, opts);
     const mk_trial_opts *o = &eff;
-    if (!(eff.solver.rtol > 0 && eff.solver.rtol < 1))
-        return mk_fail(err, MK_ERR_INVALID, "the solver's relative tolerance must be in (0, 1), found %g", eff.solver.rtol);
+    if (!(eff.solver.rtol >= MK_TRIAL_RTOL_MIN && eff.solver.rtol <= MK_TRIAL_RTOL_MAX))
+        return mk_fail(err, MK_ERR_INVALID, "the solver's relative tolerance must be in %g .. %g, found %g",
+                       MK_TRIAL_RTOL_MIN, MK_TRIAL_RTOL_MAX, eff.solver.rtol);
     if (o->threads < 1) return mk_fail(err, MK_ERR_INVALID, "at least one worker thread is needed");
     mk_trial_result *out = mk_calloc(1, sizeof *out);
     if (!out) return mk_fail(err, MK_ERR_NOMEM, "out of memory");

@@ -249,8 +249,10 @@ mk_status mk_trial_store_put(mk_trial_result *r, const mk_trial_patient *pt, mk_
 mk_status mk_trial_reduce(mk_trial_result *r, mk_error *err);
 
 /* [arm][time][outcome] values per patient; a record's layout (mk_trial_record_size doubles):
- * fate, arm, true PPT and pain, screened PPT and pain, palpation, sex, theta, then the values
- * block (mk_trial_values_size doubles, one allocation: truth, observed, expect). */
+ * MK_TRIAL_RECORD_HEAD numbers (fate, arm, true PPT and pain, screened PPT and pain,
+ * palpation, sex, re-run mark), theta, then the values block (mk_trial_values_size doubles,
+ * one allocation: truth, observed, expect). */
+#define MK_TRIAL_RECORD_HEAD 9
 size_t mk_trial_per_patient(const mk_trial_design *d);
 size_t mk_trial_values_size(const mk_trial_design *d);
 /* Points the values block of one allocation (values_size + 1 doubles) at pt's arrays. */

@@ -475,8 +475,9 @@ class TestMyoknot(unittest.TestCase):
         with open(os.path.join(out, "patients.csv")) as f:
             self.assertEqual(t.patients_csv, f.read())
         self.assertNotEqual(myoknot.trial(design, patients=3, seed=3).patients_csv, t.patients_csv)
-        with self.assertRaises(ValueError):
+        with self.assertRaises(myoknot.Error) as e:
             myoknot.trial(design, patients=3, rtol=0.5)
+        self.assertIn("relative tolerance must be in 1e-12 .. 0.01, found 0.5", str(e.exception))
 
     def test_trial_numbers_equal_cli(self):
         # the trial's effect sizes, intervals, per-arm samples and responders as numbers give
