@@ -273,7 +273,7 @@ def main():
             run(exe, tmp, "each-step + ADP rest pH + O2 unl.", variant(base, v_ox=HILL_ESA.format(adp=ADP_PH7), j_ox=NO_O2, each_step=True), sets=sw)
             run(exe, tmp, "ox_max 1.16 (Conley 2000, VL)", base, sets=sw + ["phys.ox_max=1.16 mM/s"])
             run(exe, tmp, "linear law, ox_max 1.16", variant(base, v_ox=LINEAR), sets=sw + ["phys.ox_max=1.16 mM/s"])
-            if law == "0":
+            if law != "1":   # the former law (or a model without the switch)
                 run(exe, tmp, "Meyer's law in core and surround", both(base, MEYER_BOTH), sets=sw)
                 run(exe, tmp, "Meyer's law, both, 10 % MVC", both(base, MEYER_BOTH), level=10, sets=sw, slade=False)
                 for k, tau in ((3, 30), (10, 30), (10, 120)):
