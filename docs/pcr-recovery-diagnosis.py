@@ -13,6 +13,23 @@ recovery").  The diagnostic copies are
 written to a temporary directory; nothing in models/ changes.  None of them is a model: they
 switch a mechanism off to weigh it (docs/tp-site-model.md, "PCr recovery").
 
+Since 2026-12-01 (branch pcr5) every row is run under both metabolic-dilator laws of the
+surround (`--set phys.hyp_law=0`, the washout-limited law; `=1`, the exercise hyperaemia law,
+docs/tp-site-model.md "Exercise hyperaemia law"; a model without that switch runs its one law),
+and each row also runs the two protocols of
+Slade et al. 2006 (NMR Biomed 19:573), the target's own source, on the same model:
+  - repetitive: maximal isometric contractions, 30 s at 0.5 Hz, 50 % duty cycle (1 s on, 1 s off),
+    then rest; `tau_fit` of the recovery over 8 min and the lowest pH in it (published: tau
+    36.2 +- 3.5 s, pH 7.01 -> 6.78 +- 0.04 during recovery);
+  - gated: 2-s maximal contractions every 30 s, 15 of them; over contractions 6-15, Q = PCr drop
+    in a contraction and D = the further steady drop before a contraction (both % of rest), and
+    tau = -30 s / ln(D / (D + Q)), Slade's formula (published: Q 8.86 +- 0.82 %, tau 41.8 +- 4.2 s,
+    no pH fall).
+Two rows add diagnostics built in the copy only: each-step activation of oxidative
+phosphorylation in the surround (Korzeniewski; A_OX = A_UT^0.5, on 3 s, off 600 s, as the
+reverted commit ed3537b built it) and `ox_max` 1.16 mM/s (Conley, Jubrias & Esselman 2000 J
+Physiol 526:203, adult vastus lateralis).
+
     python3 docs/pcr-recovery-diagnosis.py [path/to/myoknot]   (default build/myoknot)
 """
 import csv
@@ -27,12 +44,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.path.join(ROOT, "models", "tp_site.myo")
 
 SCENARIO = """name: pcr_recovery_diagnosis
-description: the protocol of data/validation/12-pcr-recovery-tau.yaml
+description: the protocol of data/validation/12-pcr-recovery-tau.yaml, or one of Slade 2006's
 duration: {dur}
 output_every: 0.5 s
 timeline:
-  - {{event: sustained_contraction, at: 1 min, level: {level} %, duration: 3 min}}
+  - {event}
 """
+TARGET = "{{event: sustained_contraction, at: 1 min, level: {level} %, duration: 3 min}}"
+# Slade et al. 2006 NMR Biomed 19:573, ankle dorsiflexion at maximal effort
+REPETITIVE = "{event: intermittent_contraction, at: 1 min, level: 100 %, on: 1 s, off: 1 s, cycles: 15}"
+GATED = "{event: intermittent_contraction, at: 1 min, level: 100 %, on: 2 s, off: 28 s, cycles: 15}"
 
 # The surround's oxidative flux laws (the core's are left alone: the target reads the surround).
 V_OX = re.compile(r"^(\s*)var v_ox \[mM/s\] = .*$", re.M)
@@ -79,11 +100,25 @@ def inline_metabolism(text):
     return text[:s] + comp + text[e:]
 
 
-def variant(text, v_ox=None, j_ox=None, esa=None):
+# Each-step activation (Korzeniewski) in the surround, as ed3537b built it in the template (reverted
+# in 77e4a5e): a state a_ox (1 at rest) follows A_UT^0.5 (ATP usage relative to rest) with 3 s up
+# and 600 s down and raises the ADP law's sensitivity a_ox-fold, not its capacity.
+ESA_LINES = ("var a_ut [1] = max(pos(j_demand) / (phys.j_rest * phys.q10), 1 [1]) {{ doc \"diagnostic\" }}\n"
+             "{ind}state a_ox = 1 [1] {{ doc \"diagnostic\"; bound >= 0 }}\n"
+             "{ind}d(a_ox)/dt = pos(a_ut ^ 0.5 - a_ox) / 3 [s] - pos(a_ox - a_ut ^ 0.5) / 600 [s]")
+HILL_ESA = "phys.ox_max * adapt.oxc * hill({adp}, phys.k_adp / a_ox ^ (1 / phys.n_adp), phys.n_adp) * hill(pi, phys.k_pi_ox, 1)"
+
+
+def variant(text, v_ox=None, j_ox=None, esa=None, each_step=False):
     text = inline_metabolism(text)
     s, e = surround_span(text)
     body = text[s:e]
-    if v_ox:
+    if each_step:
+        law = v_ox or HILL_ESA.format(adp="adp")
+        body, n = V_OX.subn(lambda m: (f'{m.group(1)}var v_ox [mM/s] = {law} {{ doc "diagnostic" }}\n'
+                                       f'{m.group(1)}' + ESA_LINES.format(ind=m.group(1))), body)
+        assert n == 1
+    elif v_ox:
         body, n = V_OX.subn(lambda m: f'{m.group(1)}var v_ox [mM/s] = {v_ox} {{ doc "diagnostic" }}', body)
         assert n == 1
     if j_ox:
@@ -153,48 +188,98 @@ def crossing(t, v, i0, y):
     return float("nan")
 
 
-def run(exe, tmp, name, model_text, level=30, dur="12 min", sets=()):
-    stem = re.sub(r"[^A-Za-z0-9]+", "_", name)
+def simulate(exe, tmp, stem, model_text, event, dur, sets):
     mpath = os.path.join(tmp, stem + ".myo")
     with open(mpath, "w") as f:
         f.write(model_text)
     spath = os.path.join(tmp, stem + ".yaml")
     with open(spath, "w") as f:
-        f.write(SCENARIO.format(level=level, dur=dur))
+        f.write(SCENARIO.format(event=event, dur=dur))
     out = os.path.join(tmp, stem)
     cmd = [exe, "run", spath, "--model", mpath, "--out", out, "--wide"]
     for s in sets:
         cmd += ["--set", s]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t, v, ph = series(os.path.join(out, "series.csv"))
+    return series(os.path.join(out, "series.csv"))
+
+
+def at(t, x):
+    return min(range(len(t)), key=lambda i: abs(t[i] - x))
+
+
+def repetitive(exe, tmp, stem, model_text, sets):
+    """Slade 2006's repetitive protocol: tau_fit over 8 min of recovery and the lowest pH in it."""
+    t, v, ph = simulate(exe, tmp, stem + "_rep", model_text, REPETITIVE, "12 min", sets)
+    i0, i1 = at(t, 89.0), at(t, 89.0 + 480.0)   # the last contraction ends at 89 s
+    return fit_tau(t, v, i0, i1), min(ph[i0:i1 + 1])
+
+
+def gated(exe, tmp, stem, model_text, sets):
+    """Slade 2006's gated protocol: mean Q and D over contractions 6-15 (% of resting PCr) and
+    tau = -interval / ln(D / (D + Q))."""
+    t, v, ph = simulate(exe, tmp, stem + "_gated", model_text, GATED, "10 min", sets)
+    rest = v[at(t, 59.0)]
+    qs, ds = [], []
+    for k in range(5, 15):
+        start = 60.0 + 30.0 * k
+        before = v[at(t, start - 0.5)]
+        after = min(v[at(t, start):at(t, start + 4.0) + 1])
+        qs.append(100 * (before - after) / rest)
+        ds.append(100 * (rest - before) / rest)
+    q, d = sum(qs) / len(qs), sum(ds) / len(ds)
+    tau = -30.0 / math.log(d / (d + q)) if d > 0 else float("nan")
+    return q, d, tau
+
+
+def run(exe, tmp, name, model_text, level=30, dur="12 min", sets=(), slade=True):
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", name + "_" + "_".join(sets))
+    t, v, ph = simulate(exe, tmp, stem, model_text, TARGET.format(level=level), dur, sets)
     i0 = t.index(240.0)
     i12 = max(i for i in range(len(t)) if t[i] <= 720.0)
     tau_stat = crossing(t, v, i0, v[i0] + (1 - math.exp(-1)) * (v[i12] - v[i0]))
-    tau_rest = crossing(t, v, i0, v[i0] + (1 - math.exp(-1)) * (v[0] - v[i0]))
     tau_fit = fit_tau(t, v, i0, i12)
-    print(f"{name:34s} {tau_fit:7.1f} {tau_stat:7.1f} {tau_rest:8.1f} {v[i0]:7.2f} {v[i12]:7.2f} {min(ph[i0:]):6.3f}")
+    line = (f"{name:36s} {tau_fit:7.1f} {tau_stat:7.1f} {v[i0]:6.1f} {v[i0] / v[0]:5.2f} {v[i12]:6.1f} "
+            f"{ph[i0]:6.2f} {min(ph[i0:]):6.2f}")
+    if slade:
+        r_tau, r_ph = repetitive(exe, tmp, stem, model_text, sets)
+        q, d, g_tau = gated(exe, tmp, stem, model_text, sets)
+        line += f" | {r_tau:6.1f} {r_ph:6.2f} | {q:5.2f} {d:5.2f} {g_tau:6.1f}"
+    print(line, flush=True)
 
 
 def main():
     exe = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "myoknot")
     with open(MODEL) as f:
         base = f.read()
-    print(f"{'surround, 30 % MVC 3 min unless named':34s} {'tau_fit':>7s} {'63%(s)':>7s} {'to rest':>8s} {'PCr end':>7s} "
-          f"{'PCr 12m':>7s} {'pH min':>6s}")
+    head = (f"{'':36s} {'target protocol: 30 % MVC 3 min unless named':52s} | {'Slade repet.':13s} | Slade gated\n"
+            f"{'surround':36s} {'tau_fit':>7s} {'63%(s)':>7s} {'PCr end':>6s} {'/rest':>5s} {'PCr 12m':>6s} "
+            f"{'pH end':>6s} {'pH min':>6s} | {'tau':>6s} {'pH min':>6s} | {'Q %':>5s} {'D %':>5s} {'tau':>6s}")
     with tempfile.TemporaryDirectory() as tmp:
-        run(exe, tmp, "model", base)
-        run(exe, tmp, "O2 unlimited after contraction", variant(base, j_ox=NO_O2))
-        run(exe, tmp, "ADP signal at resting pH", variant(base, v_ox=HILL.format(adp=ADP_PH7)))
-        run(exe, tmp, "pH clamped (beta 1e4 mM/pH)", base, sets=["phys.beta=10000 mM"])
-        run(exe, tmp, "ADP at rest pH + O2 unlimited", variant(base, v_ox=HILL.format(adp=ADP_PH7), j_ox=NO_O2))
-        run(exe, tmp, "linear law (Meyer), Q_max=ox_max", variant(base, v_ox=LINEAR))
-        run(exe, tmp, "linear law + O2 unlimited", variant(base, v_ox=LINEAR, j_ox=NO_O2))
-        run(exe, tmp, "Meyer's law in core and surround", both(base, MEYER_BOTH))
-        run(exe, tmp, "Meyer's law, both, 10 % MVC", both(base, MEYER_BOTH), level=10)
-        for k, tau in ((3, 30), (10, 30), (10, 120)):
-            run(exe, tmp, f"parallel activation k {k}, tau {tau} s", variant(base, esa=(k, tau)))
-        run(exe, tmp, "model, 10 % MVC", base, level=10)
-        run(exe, tmp, "model, 2 % MVC (near rest)", base, level=2)
+        print("published (Isbell 2006; Slade 2006)   35-42 (tau_fit)                                  |   36.2   6.78 |  8.86     -   41.8")
+        laws = (("0", "washout-limited dilator (hyp_law 0)"), ("1", "exercise hyperaemia law (hyp_law 1)"))
+        if not re.search(r"^\s*param hyp_law = ", base, re.M):   # a model before the switch: its one law
+            laws = ((None, "the model's dilator law (no phys.hyp_law switch in this model)"),)
+        for law, title in laws:
+            sw = [f"phys.hyp_law={law}"] if law is not None else []
+            print(f"\n== {title}\n{head}")
+            run(exe, tmp, "model", base, sets=sw)
+            run(exe, tmp, "O2 unlimited after contraction", variant(base, j_ox=NO_O2), sets=sw)
+            run(exe, tmp, "ADP signal at resting pH", variant(base, v_ox=HILL.format(adp=ADP_PH7)), sets=sw)
+            run(exe, tmp, "pH clamped (beta 1e4 mM/pH)", base, sets=sw + ["phys.beta=10000 mM"])
+            run(exe, tmp, "ADP at rest pH + O2 unlimited", variant(base, v_ox=HILL.format(adp=ADP_PH7), j_ox=NO_O2), sets=sw)
+            run(exe, tmp, "linear law (Meyer), Q_max=ox_max", variant(base, v_ox=LINEAR), sets=sw)
+            run(exe, tmp, "linear law + O2 unlimited", variant(base, v_ox=LINEAR, j_ox=NO_O2), sets=sw)
+            run(exe, tmp, "each-step activation (surround)", variant(base, each_step=True), sets=sw)
+            run(exe, tmp, "each-step + ADP rest pH + O2 unl.", variant(base, v_ox=HILL_ESA.format(adp=ADP_PH7), j_ox=NO_O2, each_step=True), sets=sw)
+            run(exe, tmp, "ox_max 1.16 (Conley 2000, VL)", base, sets=sw + ["phys.ox_max=1.16 mM/s"])
+            run(exe, tmp, "linear law, ox_max 1.16", variant(base, v_ox=LINEAR), sets=sw + ["phys.ox_max=1.16 mM/s"])
+            if law != "1":   # the former law (or a model without the switch)
+                run(exe, tmp, "Meyer's law in core and surround", both(base, MEYER_BOTH), sets=sw)
+                run(exe, tmp, "Meyer's law, both, 10 % MVC", both(base, MEYER_BOTH), level=10, sets=sw, slade=False)
+                for k, tau in ((3, 30), (10, 30), (10, 120)):
+                    run(exe, tmp, f"parallel activation k {k}, tau {tau} s", variant(base, esa=(k, tau)), sets=sw)
+            run(exe, tmp, "model, 10 % MVC", base, level=10, sets=sw, slade=False)
+            run(exe, tmp, "model, 2 % MVC (near rest)", base, level=2, sets=sw, slade=False)
 
 
 if __name__ == "__main__":
