@@ -465,18 +465,6 @@ static mk_status arms_apart(job *j, mk_trial_patient *pt, const mk_solver_opts *
     return rc;
 }
 
-static int same_change(const mk_input_change *a, const mk_input_change *b)
-{
-    return a->t_s == b->t_s && a->input == b->input && a->value == b->value;
-}
-
-static int same_measurement(const mk_measurement *a, const mk_measurement *b)
-{
-    return a->t_s == b->t_s && a->kind == b->kind && a->arg == b->arg && a->area_cm2 == b->area_cm2 &&
-           a->site_index == b->site_index && !strcmp(a->region, b->region) && !strcmp(a->output, b->output) &&
-           !strcmp(a->site, b->site);
-}
-
 /* Where the run of b can continue a's (mk_sim_fork): the latest input switch of b at which the
  * two have come the same way -- the same changes before it, the same measurements up to it,
  * the same output rows before it -- or -1 if none after the start.  Paired arms share
@@ -484,12 +472,12 @@ static int same_measurement(const mk_measurement *a, const mk_measurement *b)
 static double fork_time(const mk_model_abi *abi, const mk_protocol *a, const mk_protocol *b)
 {
     int n = a->n_changes < b->n_changes ? a->n_changes : b->n_changes, k = 0;
-    while (k < n && same_change(&a->changes[k], &b->changes[k])) k++;
+    while (k < n && mk_same_change(&a->changes[k], &b->changes[k])) k++;
     double c_div = INFINITY, m_div = INFINITY, best = -1;
     if (k < a->n_changes) c_div = a->changes[k].t_s;
     if (k < b->n_changes) c_div = fmin(c_div, b->changes[k].t_s);
     n = a->n_meas < b->n_meas ? a->n_meas : b->n_meas, k = 0;
-    while (k < n && same_measurement(&a->meas[k], &b->meas[k])) k++;
+    while (k < n && mk_same_measurement(&a->meas[k], &b->meas[k])) k++;
     if (k < a->n_meas) m_div = a->meas[k].t_s;
     if (k < b->n_meas) m_div = fmin(m_div, b->meas[k].t_s);
     double *in = mk_calloc((size_t)abi->n_inputs + 1, sizeof *in);

@@ -248,7 +248,7 @@ typedef struct mk_trial_cursor {
  * patient's start state to its end, the first arm's baseline once more to screen (the runs
  * before branch nowaste); with share 1 the screening run goes on into the enrolled patient's
  * arm and a paired design's arms continue the first arm's run from where they part
- * (trial.c, arms_shared).  The results are the same bytes (tests/cohort: trial_shared). */
+ * (trial.c, arms_shared).  The results are the same bytes (tests/cohort: test_shared_runs). */
 mk_status mk_trial_run_shared(const mk_trial_design *d, const mk_trial_opts *o, int share, mk_trial_result **out,
                               mk_error *err);
 

@@ -545,12 +545,48 @@ mk_status mk_sim_end(mk_sim *m, mk_run_result *out, mk_error *err)
     return rc;
 }
 
-/* Whether two measurements read the same thing. */
-static int same_meas(const mk_measurement *a, const mk_measurement *b)
+int mk_same_measurement(const mk_measurement *a, const mk_measurement *b)
 {
     return a->t_s == b->t_s && a->kind == b->kind && a->arg == b->arg && a->area_cm2 == b->area_cm2 &&
            a->site_index == b->site_index && !strcmp(a->region, b->region) && !strcmp(a->output, b->output) &&
            !strcmp(a->site, b->site);
+}
+
+int mk_same_change(const mk_input_change *a, const mk_input_change *b)
+{
+    return a->t_s == b->t_s && a->input == b->input && a->value == b->value;
+}
+
+/* Whether p starts with src's parameters: 1 yes, 0 no, -1 out of memory. */
+static int same_params(const mk_sim *src, const mk_protocol *p)
+{
+    const mk_model_abi *abi = src->abi;
+    double *par = mk_calloc((size_t)abi->n_params + 1, sizeof *par);
+    if (!par) return -1;
+    for (int i = 0; i < abi->n_params; i++) par[i] = abi->params[i].value;
+    for (int i = 0; i < p->n_params; i++) par[p->params[i].param] = p->params[i].value;
+    int same = !memcmp(par, mk_solver_params(src->s), (size_t)abi->n_params * sizeof *par);
+    free(par);
+    return same;
+}
+
+/* Whether p's own run would restart the solver at src's time: src's solver is due to, or one of
+ * p's changes at that time (from its change ci on) switches an input.  1 yes, 0 no, -1 out of
+ * memory. */
+static int restarts_here(const mk_sim *src, const mk_protocol *p, int ci)
+{
+    if (mk_solver_restart_pending(src->s)) return 1;
+    const mk_model_abi *abi = src->abi;
+    double *in = mk_calloc((size_t)abi->n_inputs + 1, sizeof *in);
+    if (!in) return -1;
+    for (int i = 0; i < abi->n_inputs; i++) in[i] = mk_solver_input(src->s, i);
+    int restart = 0;
+    for (int i = ci; i < p->n_changes && p->changes[i].t_s <= src->t; i++) {
+        const mk_input_change *c = &p->changes[i];
+        if (c->input >= 0 && c->input < abi->n_inputs && in[c->input] != c->value) restart = 1, in[c->input] = c->value;
+    }
+    free(in);
+    return restart;
 }
 
 mk_status mk_sim_fork(const mk_sim *src, const mk_protocol *p, const mk_anatomy *anat, mk_sim **out, mk_error *err)
@@ -567,12 +603,8 @@ mk_status mk_sim_fork(const mk_sim *src, const mk_protocol *p, const mk_anatomy 
     /* the same start: initial state and parameters */
     if ((!p->y0) != (!q->y0) || (p->y0 && memcmp(p->y0, q->y0, (size_t)abi->n_states * sizeof *p->y0)))
         REFUSE("another initial state");
-    double *par = mk_calloc((size_t)abi->n_params + 1, sizeof *par);
-    if (!par) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < abi->n_params; i++) par[i] = abi->params[i].value;
-    for (int i = 0; i < p->n_params; i++) par[p->params[i].param] = p->params[i].value;
-    int same = !memcmp(par, mk_solver_params(src->s), (size_t)abi->n_params * sizeof *par);
-    free(par);
+    int same = same_params(src, p);
+    if (same < 0) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if (!same) REFUSE("other parameters");
     /* the same way there: every change before t, every measurement up to t, every output row
      * before t (each a stop of the solver) */
@@ -581,27 +613,17 @@ mk_status mk_sim_fork(const mk_sim *src, const mk_protocol *p, const mk_anatomy 
     while (mi < p->n_meas && p->meas[mi].t_s <= t) mi++;
     if (ci != src->ci || mi != src->mi) REFUSE("other events before it");
     for (int i = 0; i < ci; i++)
-        if (p->changes[i].t_s != q->changes[i].t_s || p->changes[i].input != q->changes[i].input ||
-            p->changes[i].value != q->changes[i].value)
-            REFUSE("other input changes before it");
+        if (!mk_same_change(&p->changes[i], &q->changes[i])) REFUSE("other input changes before it");
     for (int i = 0; i < mi; i++)
-        if (!same_meas(&p->meas[i], &q->meas[i])) REFUSE("other measurements before it");
+        if (!mk_same_measurement(&p->meas[i], &q->meas[i])) REFUSE("other measurements before it");
     if (mi && (strcmp(p->muscle, q->muscle) || p->side[0] != q->side[0] || p->algometer_sem_kpa != q->algometer_sem_kpa ||
                p->seed != q->seed || p->n_sites > 1 || q->n_sites > 1))
         REFUSE("its measurements read another site or examiner");
     if (!(p->output_every_s == q->output_every_s || (p->output_every_s >= t && q->output_every_s >= t)))
         REFUSE("other output rows before it");
     /* CVODE's history must end here in p's own run: one of p's changes at t switches an input */
-    int restart = mk_solver_restart_pending(src->s);
-    const mk_solver *s0 = src->s;
-    double *in = mk_calloc((size_t)abi->n_inputs + 1, sizeof *in);
-    if (!in) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < abi->n_inputs; i++) in[i] = mk_solver_input(s0, i);
-    for (int i = ci; i < p->n_changes && p->changes[i].t_s <= t; i++) {
-        const mk_input_change *c = &p->changes[i];
-        if (c->input >= 0 && c->input < abi->n_inputs && in[c->input] != c->value) restart = 1, in[c->input] = c->value;
-    }
-    free(in);
+    int restart = restarts_here(src, p, ci);
+    if (restart < 0) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
     if (!restart) REFUSE("no input switches there, so the solver's history would go on");
 #undef REFUSE
     mk_sim *m = mk_calloc(1, sizeof *m);

@@ -50,6 +50,11 @@ void mk_sim_free(mk_sim *m);
  * from src's start. */
 mk_status mk_sim_fork(const mk_sim *src, const mk_protocol *p, const mk_anatomy *anat, mk_sim **out, mk_error *err);
 
+/* Whether two measurements read the same thing at the same time, two input changes set the
+ * same input to the same value at the same time (what a fork's way there is held to). */
+int mk_same_measurement(const mk_measurement *a, const mk_measurement *b);
+int mk_same_change(const mk_input_change *a, const mk_input_change *b);
+
 /* The pressure ramp of an algometer (exposed for tests): on a copy of the solver, raise
  * therapy.pressure at rate_kpa_s over area_cm2 until pain.evoked_margin reaches 1.  *ppt_kpa
  * is the threshold, or NaN with a note if none is reached by max_kpa. */
