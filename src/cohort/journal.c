@@ -72,8 +72,6 @@ static mk_status fingerprint(const mk_trial_design *d, const mk_trial_opts *o, i
     h = fnv(h, &o->solver.rtol, sizeof o->solver.rtol);
     h = fnv(h, &o->solver.atol, sizeof o->solver.atol);
     h = fnv(h, &o->solver.max_steps, sizeof o->solver.max_steps);
-    int max_order = MK_TRIAL_BDF_MAX_ORDER;
-    h = fnv(h, &max_order, sizeof max_order);
     int rank = o->ranks > 1 ? o->rank : 0, ranks = o->ranks > 1 ? o->ranks : 1;
     h = fnv(h, &rank, sizeof rank);
     h = fnv(h, &ranks, sizeof ranks);

@@ -277,9 +277,7 @@ static mk_status run_copy(job *j, const mk_protocol *p, const mk_trial_patient *
     mk_sim_opts so;
     mk_sim_opts_default(&so);
     so.solver = *o;
-    mk_sim *m = NULL;
-    rc = mk_sim_begin(j->d->abi, &a.c, j->anat, &so, MK_TRIAL_BDF_MAX_ORDER, &m, err);
-    if (!rc) rc = mk_sim_end(m, res, err);
+    rc = mk_simulate(j->d->abi, &a.c, j->anat, &so, res, err);
     if (!rc) atomic_fetch_add(&j->model_s, llround(a.c.duration_s));
     patient_proto_free(&a);
     return rc;
@@ -520,7 +518,7 @@ static mk_status arms_shared(job *j, mk_trial_patient *pt, const mk_solver_opts 
     so.solver = *o;
     mk_status rc = MK_OK;
     for (int a = first; !rc && a < n_arms; a++) rc = patient_proto_make(j, d->arms[a].proto, pt, y0, &arm[a], err);
-    if (!rc) rc = mk_sim_begin(d->abi, &arm[first].c, j->anat, &so, MK_TRIAL_BDF_MAX_ORDER, &sim[first], err);
+    if (!rc) rc = mk_sim_begin(d->abi, &arm[first].c, j->anat, &so, &sim[first], err);
     for (int a = first; a < n_arms; a++) t_fork[a] = a == first || rc ? -1 : fork_time(d->abi, &arm[first].c, &arm[a].c);
     /* the baseline: where arms_apart's screening run ends (its last baseline measurement) */
     mk_protocol cut = arm_cut(d, first, 1);
@@ -554,7 +552,7 @@ static mk_status arms_shared(job *j, mk_trial_patient *pt, const mk_solver_opts 
     }
     if (!rc && !enrolled) atomic_fetch_add(&j->model_s, llround(mk_sim_time(sim[first])));
     for (int a = first; !rc && enrolled && a < n_arms; a++) {
-        if (!sim[a]) rc = mk_sim_begin(d->abi, &arm[a].c, j->anat, &so, MK_TRIAL_BDF_MAX_ORDER, &sim[a], err);
+        if (!sim[a]) rc = mk_sim_begin(d->abi, &arm[a].c, j->anat, &so, &sim[a], err);
         if (rc) break;
         double t0 = mk_sim_start_time(sim[a]);
         mk_run_result res;

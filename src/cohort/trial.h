@@ -39,9 +39,6 @@
 /* A patient whose simulation fails at a trial tolerance looser than this is run again, whole,
  * at this one (docs/trials.md, "Solver tolerance"). */
 #define MK_TRIAL_RTOL_RETRY 1e-6
-/* BDF's highest order in a trial's solvers (CVODE's default is 5): 4 met the accuracy
- * criterion of docs/trials.md ("Solver tolerance", "BDF order") at rtol 1e-4, for less CPU. */
-#define MK_TRIAL_BDF_MAX_ORDER 4
 
 typedef enum mk_dist_kind { MK_DIST_UNIFORM, MK_DIST_NORMAL, MK_DIST_LOGNORMAL } mk_dist_kind;
 

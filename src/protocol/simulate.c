@@ -468,7 +468,7 @@ static mk_status check_run(const mk_model_abi *abi, const mk_protocol *p, mk_err
 }
 
 mk_status mk_sim_begin(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                       const mk_sim_opts *o, int max_order, mk_sim **out, mk_error *err)
+                       const mk_sim_opts *o, mk_sim **out, mk_error *err)
 {
     *out = NULL;
     mk_status rc = check_run(abi, p, err);
@@ -482,7 +482,6 @@ mk_status mk_sim_begin(const mk_model_abi *abi, const mk_protocol *p, const mk_a
     m->out.abi = abi;
     m->out.protocol = p;
     rc = mk_solver_new(abi, &m->o.solver, &m->s, err);
-    if (!rc && max_order) rc = mk_solver_set_max_order(m->s, max_order, err);
     for (int i = 0; !rc && i < p->n_params; i++) rc = mk_solver_set_param(m->s, p->params[i].param, p->params[i].value, err);
     /* a patient or a checkpoint: start from its state instead of the model's initial values */
     if (!rc && p->y0) rc = mk_solver_reset(m->s, 0.0, p->y0, err);
@@ -659,7 +658,7 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
 {
     memset(out, 0, sizeof *out);
     mk_sim *m = NULL;
-    mk_status rc = mk_sim_begin(abi, p, anat, o, 0, &m, err);
+    mk_status rc = mk_sim_begin(abi, p, anat, o, &m, err);
     if (!rc) rc = mk_sim_end(m, out, err);
     return rc;
 }

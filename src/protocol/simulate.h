@@ -24,10 +24,9 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
  * run (a paired trial's arms).  Internal: one thread per mk_sim, no shared state. */
 typedef struct mk_sim mk_sim;
 
-/* Set up the run and take the measurements at t = 0: it is paused at 0 (below).  max_order:
- * BDF's highest order for the run's solver and its probes (0: CVODE's 5; solve/fork.h). */
+/* Set up the run and take the measurements at t = 0: it is paused at 0 (below). */
 mk_status mk_sim_begin(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                       const mk_sim_opts *o, int max_order, mk_sim **out, mk_error *err);
+                       const mk_sim_opts *o, mk_sim **out, mk_error *err);
 /* Go on to the first stop of the solver (output time, input change or measurement time) at or
  * after until_s, and pause there once the measurements due are taken, before the changes due
  * (or stop at the end of the run).  The calls the solver sees do not depend on the pauses: a

@@ -1,6 +1,5 @@
 /*
- * fork.h -- continuing one run's solver as another's at an input switch, and the solver's
- * other internal settings.
+ * fork.h -- continuing one run's solver as another's at an input switch (internal).
  *
  * The trial (src/cohort/trial.c) runs arms that share a start: a paired design's arms live the
  * same everyday life up to their first session.  A solver at a point where the next advance
@@ -31,10 +30,6 @@ mk_status mk_solver_fork(const mk_solver *src, mk_solver **out, mk_error *err);
 /* The conservation-law check of src (its values at the run's start, counts and drift), now
  * reading the solver s. */
 mk_status mk_law_check_fork(const mk_law_check *src, const mk_solver *s, mk_law_check **out, mk_error *err);
-
-/* BDF's highest order for s (1 .. 5; CVODE's default is 5), kept by its clones and forks: the
- * trials' setting (cohort/trial.h, MK_TRIAL_BDF_MAX_ORDER), not a public option. */
-mk_status mk_solver_set_max_order(mk_solver *s, int q, mk_error *err);
 
 /* Copy the pivot order and factors of src into dst (same n): 0, or -1 out of memory. */
 int mk_splu_copy(SUNLinearSolver dst, SUNLinearSolver src);

@@ -105,7 +105,6 @@ struct mk_solver {
     double *jv;        /* the analytic Jacobian's values, abi->jac_nnz */
 
     int restart_pending;   /* CVodeReInit before the next step */
-    int max_order;         /* BDF's highest order (0: CVODE's, 5); solve/fork.h */
     long rhs_evals;        /* every call of the model by CVODE, DQ Jacobian included */
     mk_solver_stats totals;
     cvode_counts seen;
@@ -787,7 +786,6 @@ mk_status mk_solver_clone(const mk_solver *src, mk_solver **out, mk_error *err)
     *out = NULL;
     mk_solver *s = NULL;
     mk_status rc = mk_solver_new(src->abi, &src->opts, &s, err);
-    if (!rc && src->max_order) rc = mk_solver_set_max_order(s, src->max_order, err);
     const mk_model_abi *abi = src->abi;
     for (int i = 0; !rc && i < abi->n_params; i++) rc = mk_solver_set_param(s, i, src->params[i], err);
     for (int i = 0; !rc && i < abi->n_inputs; i++) rc = mk_solver_set_input(s, i, src->inputs[i], err);
@@ -831,11 +829,7 @@ mk_status mk_solver_fork(const mk_solver *src, mk_solver **out, mk_error *err)
                        "it cannot be forked");
     mk_solver *s = NULL;
     mk_status rc = mk_solver_new(src->abi, &src->opts, &s, err);
-    if (!rc && src->max_order) rc = mk_solver_set_max_order(s, src->max_order, err);
-    if (rc) {
-        mk_solver_free(s);
-        return rc;
-    }
+    if (rc) return rc;
     const mk_model_abi *abi = src->abi;
     memcpy(s->params, src->params, (size_t)abi->n_params * sizeof *s->params);
     memcpy(s->inputs, src->inputs, (size_t)abi->n_inputs * sizeof *s->inputs);
@@ -849,16 +843,5 @@ mk_status mk_solver_fork(const mk_solver *src, mk_solver **out, mk_error *err)
         return mk_fail(err, MK_ERR_NOMEM, "out of memory forking a solver");
     }
     *out = s;
-    return MK_OK;
-}
-
-mk_status mk_solver_set_max_order(mk_solver *s, int q, mk_error *err)
-{
-    if (q < 1 || q > 5) return mk_fail(err, MK_ERR_INVALID, "BDF's maximum order must be 1 .. 5, not %d", q);
-    if (s->cvode) {
-        int flag = CVodeSetMaxOrd(s->cvode, q);
-        if (flag != CV_SUCCESS) return cvode_setup_failed(s, flag, "setting the maximum order", err);
-    }
-    s->max_order = q;
     return MK_OK;
 }
