@@ -606,6 +606,19 @@ static mk_status simulate_patient(job *j, mk_trial_patient *pt, const mk_solver_
  * in 300 in the accuracy study's largest run, CV_TOO_MUCH_WORK in a history at 1e-4).  The
  * rerun depends on the patient alone, so the results stay the same bytes for any number of
  * threads or ranks. */
+/* The model time a patient's results cover, however it was run (trial.h, covered_s): the
+ * history, and the first arm to its baseline (rejected, not enrolled) or every arm whole
+ * (analysed). */
+static double covered_time(const mk_trial_design *d, const mk_trial_patient *pt)
+{
+    if (pt->fate != MK_FATE_REJECTED && pt->fate != MK_FATE_NOT_ENROLLED && pt->fate != MK_FATE_ANALYSED) return 0;
+    int first = d->paired ? 0 : pt->arm;
+    double covered = d->history->duration_s;
+    if (pt->fate != MK_FATE_ANALYSED) return covered + arm_cut(d, first, 1).duration_s;
+    for (int a = first; a < (d->paired ? d->n_arms : first + 1); a++) covered += d->arms[a].proto->duration_s;
+    return covered;
+}
+
 static void run_patient(job *j, mk_trial_patient *pt)
 {
     const mk_trial_design *d = j->d;
@@ -622,13 +635,7 @@ static void run_patient(job *j, mk_trial_patient *pt)
         err = (mk_error){0};
         rc = simulate_patient(j, pt, &tight, &err);
     }
-    /* the model time the patient's results cover, however it was run (trial.h) */
-    double covered = pt->fate == MK_FATE_FAILED || !pt->fate ? 0 : d->history->duration_s;
-    int first = d->paired ? 0 : pt->arm;
-    if (pt->fate == MK_FATE_REJECTED || pt->fate == MK_FATE_NOT_ENROLLED) covered += arm_cut(d, first, 1).duration_s;
-    for (int a = first; !rc && pt->fate == MK_FATE_ANALYSED && a < (d->paired ? d->n_arms : first + 1); a++)
-        covered += d->arms[a].proto->duration_s;
-    if (!rc) atomic_fetch_add(&j->covered_s, llround(covered));
+    if (!rc) atomic_fetch_add(&j->covered_s, llround(covered_time(d, pt)));
     if (rc) {
         char buf[2200];
         pt->fate = MK_FATE_FAILED;
