@@ -8,8 +8,9 @@
  * (splu.c: kept from start to start while it passes its threshold test).  A fork copies exactly
  * that, so a run continued from the fork integrates the same numbers, to the bit, as a run
  * that had come the whole way itself and restarted there.  Forking anywhere else (CVODE's
- * history alive) would not: mk_solver_fork refuses unless the caller states that the next
- * advance restarts.
+ * history alive) would not: mk_solver_fork itself does not check it (the fork always restarts
+ * on its next advance); its caller, mk_sim_fork (protocol/simulate.c), forks only where the
+ * other protocol's own run would restart.
  */
 #ifndef MK_SOLVE_FORK_H
 #define MK_SOLVE_FORK_H
