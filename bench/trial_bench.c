@@ -19,6 +19,12 @@
  * after `rss`) of bench/rss/rss.yaml, each in a child process whose peak the kernel reports
  * (wait4's ru_maxrss).
  *   usage: mk_bench_trial SOURCE_DIR rss [N ...]
+ *
+ * With `share`: the work the trial layer used to waste (the screening run's baseline simulated
+ * again, a paired design's arms living the same life up to their first session), measured as
+ * the CPU of each shipped design's whole trial with the runs apart and shared (default 100
+ * patients, tp_site_endplate_knot).
+ *   usage: mk_bench_trial SOURCE_DIR share [PATIENTS]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +44,9 @@ static double cpu_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* One trial of n patients at relative tolerance rtol with `threads` workers; *cpu_whole: the
- * CPU seconds per whole patient. */
-static int run(const mk_trial_design *d, int n, int threads, double rtol, mk_buf *bytes, double *cpu_whole)
+/* One trial of n patients at relative tolerance rtol with `threads` workers, the runs shared or
+ * apart (mk_trial_run_shared); *cpu_whole: the CPU seconds per whole patient. */
+static int run(const mk_trial_design *d, int n, int threads, double rtol, int share, mk_buf *bytes, double *cpu_whole)
 {
     mk_trial_opts o;
     mk_trial_opts_default(&o);
@@ -51,24 +57,29 @@ static int run(const mk_trial_design *d, int n, int threads, double rtol, mk_buf
     mk_error err = {0};
     char buf[2200];
     double c0 = cpu_now();
-    if (mk_trial_run(d, &o, &r, &err)) {
+    if (mk_trial_run_shared(d, &o, share, &r, &err)) {
         fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
         return 1;
     }
     double cpu = cpu_now() - c0;
     /* A patient who is rejected or not enrolled runs the arm only to its baseline, so CPU per
      * sampled patient is the trial's throughput; the target is per 12-week patient with its
-     * history, so the CPU is also given per history + whole arm of model time simulated. */
+     * history, so the CPU is also given per history + whole arm of the model time the patients'
+     * results cover (covered_s: the same for shared runs and apart; before branch nowaste the
+     * bench divided by the model time integrated, which counted the screening run's baseline
+     * twice). */
     double whole_s = d->history->duration_s + d->arms[0].proto->duration_s;
-    double equivalents = r->model_s / whole_s;
+    double equivalents = r->covered_s / whole_s;
     *cpu_whole = equivalents > 0 ? cpu / equivalents : 0.0;
-    printf("  rtol %g, %d thread%s: %d patients in %.2f s wall (%.2f patients/s), %.3f s CPU per patient sampled; %d "
-           "analysed, %d failed; %.3f s CPU per whole patient (history %.0f h + arm %.0f h: %.1f such patients' "
-           "model time simulated)\n",
-           rtol, threads, threads == 1 ? " " : "s", n, r->wall_s, n / r->wall_s, cpu / n, r->n_analysed, r->n_failed,
-           equivalents > 0 ? cpu / equivalents : 0.0, d->history->duration_s / 3600, d->arms[0].proto->duration_s / 3600,
-           equivalents);
+    printf("  rtol %g, %s, %d thread%s: %d patients in %.2f s wall (%.2f patients/s), %.3f s CPU per patient "
+           "sampled; %d analysed, %d failed; %.3f s CPU per whole patient (history %.0f h + arm %.0f h: %.1f such "
+           "patients' model time covered, %.1f integrated)\n",
+           rtol, share ? "shared" : "apart", threads, threads == 1 ? " " : "s", n, r->wall_s, n / r->wall_s, cpu / n,
+           r->n_analysed, r->n_failed, *cpu_whole, d->history->duration_s / 3600, d->arms[0].proto->duration_s / 3600,
+           equivalents, r->model_s / whole_s);
     mk_trial_write_patients(r, bytes, &err);
+    mk_trial_write_summary(r, bytes, &err);
+    mk_trial_write_responders(r, bytes, &err);
     mk_trial_result_free(r);
     return 0;
 }
@@ -137,45 +148,105 @@ static int rss_bench(const char *src, int argc, char **argv)
     return rc;
 }
 
-/* The bench proper for design d: the trials' default tolerance and a single run's (1e-6, the
- * trials' before the accuracy study of docs/trials.md), alternately, each twice, each with 1
- * and 2 threads: the ratio within one run, and the same bytes for 1 and 2 threads. */
+/* The bench proper for design d: at the trials' default tolerance the runs apart (as before
+ * branch nowaste) and shared, and at a single run's 1e-6 (the trials' before the accuracy study
+ * of docs/trials.md) shared, in turn, each twice, each with 1 and 2 threads: the ratios within
+ * one run, and the same bytes for 1 and 2 threads and for apart and shared. */
 static int bench_design(const mk_trial_design *d, int n)
 {
-    double rtols[2] = {MK_TRIAL_RTOL_DEFAULT, 1e-6}, best[2][2] = {{1e9, 1e9}, {1e9, 1e9}};
-    int n_rtols = rtols[0] == rtols[1] ? 1 : 2, rc = 0;
-    for (int rep = 0; !rc && rep < 2; rep++)
-        for (int k = 0; !rc && k < n_rtols; k++) {
+    enum { K = 3 };
+    double rtols[K] = {MK_TRIAL_RTOL_DEFAULT, MK_TRIAL_RTOL_DEFAULT, 1e-6}, best[K][2];
+    int share[K] = {0, 1, 1}, rc = 0;
+    for (int k = 0; k < K; k++) best[k][0] = best[k][1] = 1e9;
+    for (int rep = 0; !rc && rep < 2; rep++) {
+        mk_buf first;
+        mk_buf_init(&first);
+        for (int k = 0; !rc && k < K; k++) {
             mk_buf one, two;
             mk_buf_init(&one);
             mk_buf_init(&two);
             double c1 = 0, c2 = 0;
-            rc = run(d, n, 1, rtols[k], &one, &c1) || run(d, n, 2, rtols[k], &two, &c2);
+            rc = run(d, n, 1, rtols[k], share[k], &one, &c1) || run(d, n, 2, rtols[k], share[k], &two, &c2);
             if (!rc) {
                 int same = one.len == two.len && !memcmp(one.data, two.data, one.len);
-                printf("  rtol %g: patients.csv identical for 1 and 2 threads: %s\n", rtols[k], same ? "yes" : "NO");
+                printf("  rtol %g, %s: patients.csv, trial_summary.csv, responders.csv identical for 1 and 2 threads: "
+                       "%s\n", rtols[k], share[k] ? "shared" : "apart", same ? "yes" : "NO");
                 rc = !same;
+                if (k == 1) {
+                    same = one.len == first.len && !memcmp(one.data, first.data, one.len);
+                    printf("  rtol %g: identical apart and shared: %s\n", rtols[k], same ? "yes" : "NO");
+                    rc = !same;
+                }
                 best[k][0] = c1 < best[k][0] ? c1 : best[k][0];
                 best[k][1] = c2 < best[k][1] ? c2 : best[k][1];
             }
-            mk_buf_free(&one);
+            if (k == 0) first = one;
+            else mk_buf_free(&one);
             mk_buf_free(&two);
             fflush(stdout);
         }
-    if (!rc && n_rtols == 2)
-        printf("  CPU per whole patient, best of 2: rtol %g %.3f s (1 thread), %.3f s (2); rtol %g %.3f s, %.3f s; "
-               "ratio %.2fx, %.2fx\n",
-               rtols[1], best[1][0], best[1][1], rtols[0], best[0][0], best[0][1], best[1][0] / best[0][0],
-               best[1][1] / best[0][1]);
-    else if (!rc)
-        printf("  CPU per whole patient, best of 2: rtol %g %.3f s (1 thread), %.3f s (2)\n", rtols[0], best[0][0],
-               best[0][1]);
+        mk_buf_free(&first);
+    }
+    if (!rc)
+        printf("  CPU per whole patient, best of 2 (1 thread, 2 threads): rtol %g apart %.3f s, %.3f s; shared %.3f s, "
+               "%.3f s (%.1f %%, %.1f %% less); rtol %g shared %.3f s, %.3f s (%.2fx, %.2fx the default's)\n",
+               rtols[0], best[0][0], best[0][1], best[1][0], best[1][1], 100 * (1 - best[1][0] / best[0][0]),
+               100 * (1 - best[1][1] / best[0][1]), rtols[2], best[2][0], best[2][1], best[2][0] / best[1][0],
+               best[2][1] / best[1][1]);
+    return rc;
+}
+
+/* `share`: the wasted work (issue 11 item 6) in each shipped design under the knot model: the
+ * whole trial of n patients at the trials' tolerance, one thread, apart and shared in turn,
+ * three times: the CPU the sharing saves, and the same bytes. */
+static int share_bench(const char *src, int n)
+{
+    static const char *const designs[] = {"gattie2021", "needling_weak", "compression_sham", "stieven2020"};
+    int rc = 0;
+    for (int k = 0; !rc && k < 4; k++) {
+        char rel[256], path[4096];
+        snprintf(rel, sizeof rel, "trials/%s.yaml", designs[k]);
+        mk_trial_design *d = NULL;
+        mk_error err = {0};
+        char buf[2200];
+        snprintf(path, sizeof path, "%s/%s", src, rel);
+        if (mk_trial_load_model(path, "tp_site_endplate_knot", &d, &err)) {
+            fprintf(stderr, "mk_bench_trial: %s\n", mk_error_format(&err, buf, sizeof buf));
+            return 1;
+        }
+        printf("wasted work: %s, %d patients, model %s, one thread\n", path, n, mk_trial_model(d, NULL, NULL));
+        fflush(stdout);
+        double best[2] = {1e9, 1e9};
+        for (int rep = 0; !rc && rep < 3; rep++) {
+            mk_buf b[2];
+            for (int s = 0; !rc && s < 2; s++) {
+                mk_buf_init(&b[s]);
+                double c0 = cpu_now(), whole = 0;
+                rc = run(d, n, 1, MK_TRIAL_RTOL_DEFAULT, s, &b[s], &whole);
+                double cpu = cpu_now() - c0;
+                best[s] = cpu < best[s] ? cpu : best[s];
+            }
+            if (!rc) {
+                int same = b[0].len == b[1].len && !memcmp(b[0].data, b[1].data, b[0].len);
+                printf("  identical apart and shared: %s\n", same ? "yes" : "NO");
+                rc = !same;
+            }
+            mk_buf_free(&b[0]);
+            mk_buf_free(&b[1]);
+            fflush(stdout);
+        }
+        if (!rc)
+            printf("  whole trial CPU, best of 3: apart %.2f s, shared %.2f s: %.1f %% of the CPU was wasted work\n",
+                   best[0], best[1], 100 * (1 - best[1] / best[0]));
+        mk_trial_free(d);
+    }
     return rc;
 }
 
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[2], "rss")) return rss_bench(argv[1], argc - 3, argv + 3);
+    if (argc > 2 && !strcmp(argv[2], "share")) return share_bench(argv[1], argc > 3 ? atoi(argv[3]) : 100);
     const char *src = argc > 1 ? argv[1] : ".";
     int n = argc > 2 ? atoi(argv[2]) : 12;
     char path[4096];

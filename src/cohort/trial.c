@@ -16,8 +16,13 @@
  *   6. enrolled: that arm whole (paired: every arm), from the same start state; the outcomes
  *      are the scenario's measurements at the design's time points, recorded by the examiner.
  * A patient who is rejected or not enrolled costs the history and the arm's days before its
- * baseline, not the whole arm (the values at baseline are the same bits either way: the two
- * runs stop the solver at the same times up to there).
+ * baseline, not the whole arm.  Nothing is simulated twice (arms_shared): the arm's run is
+ * paused at its baseline for steps 4-5 and, for an enrolled patient, goes on from there; a
+ * paired design's other arms continue the first arm's run from the input switch where they
+ * part (their first session), since up to there they live the same life.  The results are the
+ * same bits as running every arm from the start state (arms_apart, mk_trial_run_shared with
+ * share 0): the pauses change no call the solver sees, and at an input switch the solver
+ * restarts, carrying only what a fork copies (solve/fork.h).
  * A simulation that fails makes the patient "failed" with the reason; failed patients are
  * excluded from every comparison (the rule reported with the results).
  *
@@ -157,7 +162,9 @@ typedef struct job {
     int window;
     _Atomic int finished;       /* ordinals written, for progress */
     _Atomic int simulated;      /* patients this process ran */
-    _Atomic long long model_s;  /* model time this process simulated (histories and arms), whole seconds */
+    _Atomic long long model_s;  /* model time this process integrated (histories and arms), whole seconds */
+    _Atomic long long covered_s; /* model time the patients' results cover (trial.h), whole seconds */
+    int share;                  /* continue and share runs (mk_trial_run_shared) */
     mk_journal *journal;        /* NULL: no checkpoint */
 } job;
 
@@ -226,31 +233,53 @@ mk_status mk_trial_scale_inputs(const mk_trial_design *d, const mk_protocol *p, 
     return MK_OK;
 }
 
+/* p as the patient runs it: the patient's parameters, scenario inputs and start state, and
+ * only its end recorded. */
+typedef struct patient_proto {
+    mk_protocol c;
+    mk_input_change *scaled;
+} patient_proto;
+
+static void patient_proto_free(patient_proto *a)
+{
+    free(a->c.params);
+    free(a->scaled);
+    memset(a, 0, sizeof *a);
+}
+
+static mk_status patient_proto_make(const job *j, const mk_protocol *p, const mk_trial_patient *pt, const double *y0,
+                                    patient_proto *a, mk_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->c = *p;
+    mk_status rs = mk_trial_scale_inputs(j->d, p, pt->theta, &a->scaled, err);
+    if (rs) return rs;
+    if (a->scaled) a->c.changes = a->scaled;
+    a->c.params = merge_params(p, j->d, pt->theta, pt->sex, &a->c.n_params);
+    if (!a->c.params) {
+        patient_proto_free(a);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    a->c.y0 = (double *)y0;
+    a->c.output_every_s = a->c.duration_s;
+    a->c.history = NULL;
+    return MK_OK;
+}
+
 /* Simulate p (a copy: the patient's parameters, scenario inputs and start state) recording
  * only its end. */
 static mk_status run_copy(job *j, const mk_protocol *p, const mk_trial_patient *pt, const mk_solver_opts *o,
                           const double *y0, mk_run_result *res, mk_error *err)
 {
-    mk_protocol c = *p;
-    mk_input_change *scaled = NULL;
-    mk_status rs = mk_trial_scale_inputs(j->d, p, pt->theta, &scaled, err);
-    if (rs) return rs;
-    if (scaled) c.changes = scaled;
-    c.params = merge_params(p, j->d, pt->theta, pt->sex, &c.n_params);
-    if (!c.params) {
-        free(scaled);
-        return mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    }
-    c.y0 = (double *)y0;
-    c.output_every_s = c.duration_s;
-    c.history = NULL;
+    patient_proto a;
+    mk_status rc = patient_proto_make(j, p, pt, y0, &a, err);
+    if (rc) return rc;
     mk_sim_opts so;
     mk_sim_opts_default(&so);
     so.solver = *o;
-    mk_status rc = mk_simulate(j->d->abi, &c, j->anat, &so, res, err);
-    if (!rc) atomic_fetch_add(&j->model_s, llround(c.duration_s));
-    free(c.params);
-    free(scaled);
+    rc = mk_simulate(j->d->abi, &a.c, j->anat, &so, res, err);
+    if (!rc) atomic_fetch_add(&j->model_s, llround(a.c.duration_s));
+    patient_proto_free(&a);
     return rc;
 }
 
@@ -325,14 +354,11 @@ static double assess(const job *j, int i, int a, int t, int o, double truth, dou
     }
 }
 
-/* Run arm a (to its end, or with n_times 1 only up to its last baseline measurement: the
- * measurements are in time order, so the arm's first ones up to that one, and the run stops
- * there) and record the outcomes at its first n_times time points. */
-static mk_status run_arm(job *j, mk_trial_patient *pt, const mk_solver_opts *so, int a, int n_times, const double *y0,
-                         mk_error *err)
+/* Arm a's protocol cut after its last measurement at the first n_times time points (n_times
+ * 1: its baseline; the measurements are in time order, so the arm's first ones up to that one,
+ * and the run stops there), or whole. */
+static mk_protocol arm_cut(const mk_trial_design *d, int a, int n_times)
 {
-    const mk_trial_design *d = j->d;
-    int i = pt->index;
     mk_protocol p = *d->arms[a].proto;
     if (n_times < d->n_times) {
         int last = 0;
@@ -343,20 +369,37 @@ static mk_status run_arm(job *j, mk_trial_patient *pt, const mk_solver_opts *so,
         /* a baseline at the start is taken before the first step: a second's run still takes it */
         p.duration_s = p.meas[last].t_s > 0 ? p.meas[last].t_s : fmin(1.0, p.duration_s);
     }
-    mk_run_result res;
-    mk_status rc = run_copy(j, &p, pt, so, y0, &res, err);
-    if (rc) return rc;
+    return p;
+}
+
+/* Record the outcomes of arm a at its first n_times time points from the arm's measurements. */
+static void record_arm(const job *j, mk_trial_patient *pt, int a, int n_times, const mk_meas_result *meas)
+{
+    const mk_trial_design *d = j->d;
+    int i = pt->index;
     for (int t = 0; t < n_times; t++) {
         int e = d->arms[a].expect_meas[t];
-        double site_expect = e >= 0 && isfinite(res.meas[e].value) ? fmin(fmax(res.meas[e].value, 0), 1) : 0;
+        double site_expect = e >= 0 && isfinite(meas[e].value) ? fmin(fmax(meas[e].value, 0), 1) : 0;
         double *ex = &pt->expect[(size_t)a * (size_t)d->n_times + (size_t)t];
         *ex = d->o_pain < 0 ? NAN : t > 0 ? d->arms[a].expectation * (1 - site_expect) : 0;
         for (int o = 0; o < d->n_outcomes; o++) {
             size_t k = mk_trial_slot(d, a, t, o);
-            pt->truth[k] = res.meas[d->arms[a].meas[t][o]].value;
+            pt->truth[k] = meas[d->arms[a].meas[t][o]].value;
             pt->observed[k] = assess(j, i, a, t, o, pt->truth[k], *ex);
         }
     }
+}
+
+/* Run arm a (to its end, or with n_times 1 only up to its baseline: arm_cut) and record the
+ * outcomes at its first n_times time points. */
+static mk_status run_arm(job *j, mk_trial_patient *pt, const mk_solver_opts *so, int a, int n_times, const double *y0,
+                         mk_error *err)
+{
+    mk_protocol p = arm_cut(j->d, a, n_times);
+    mk_run_result res;
+    mk_status rc = run_copy(j, &p, pt, so, y0, &res, err);
+    if (rc) return rc;
+    record_arm(j, pt, a, n_times, res.meas);
     mk_run_result_free(&res);
     return MK_OK;
 }
@@ -387,27 +430,154 @@ static void baseline_truth(const mk_trial_design *d, mk_trial_patient *pt, int a
     pt->true_pain = d->o_pain >= 0 ? pt->truth[mk_trial_slot(d, a, 0, d->o_pain)] : NAN;
 }
 
+/* Acceptance and screening at the baseline of arm `first` (its outcomes at time point 0
+ * recorded): 1 to enrol, else 0 with the fate set. */
+static int enrol(const job *j, mk_trial_patient *pt, int first)
+{
+    const mk_trial_design *d = j->d;
+    baseline_truth(d, pt, first);
+    if (!(mk_trial_in_range(&d->accept_ppt, pt->true_ppt) && mk_trial_in_range(&d->accept_pain, pt->true_pain))) {
+        pt->fate = MK_FATE_REJECTED;
+        return 0;
+    }
+    if (!screen(j, pt->index, pt)) {
+        pt->fate = MK_FATE_NOT_ENROLLED;
+        return 0;
+    }
+    return 1;
+}
+
+/* The runs as described at the top, each arm simulated from the start state to its end: the
+ * first arm's baseline once to screen and again in the whole arm, a paired design's arms each
+ * from the start (mk_trial_run_shared with share 0: the reference the shared runs are held
+ * to, byte for byte). */
+static mk_status arms_apart(job *j, mk_trial_patient *pt, const mk_solver_opts *o, const double *y0, int first,
+                            mk_error *err)
+{
+    const mk_trial_design *d = j->d;
+    /* the first (or allocated) arm: its baseline decides acceptance and enrolment */
+    mk_status rc = run_arm(j, pt, o, first, 1, y0, err);
+    if (rc || !enrol(j, pt, first)) return rc;
+    for (int a = first; !rc && a < (d->paired ? d->n_arms : first + 1); a++) rc = run_arm(j, pt, o, a, d->n_times, y0, err);
+    if (!rc) pt->fate = MK_FATE_ANALYSED;
+    return rc;
+}
+
+/* Where the run of b can continue a's (mk_sim_fork): the latest input switch of b at which the
+ * two have come the same way -- the same changes before it, the same measurements up to it,
+ * the same output rows before it -- or -1 if none after the start.  Paired arms share
+ * everyday life up to their first session, where they part. */
+static double fork_time(const mk_model_abi *abi, const mk_protocol *a, const mk_protocol *b)
+{
+    int n = a->n_changes < b->n_changes ? a->n_changes : b->n_changes, k = 0;
+    while (k < n && mk_same_change(&a->changes[k], &b->changes[k])) k++;
+    double c_div = INFINITY, m_div = INFINITY, best = -1;
+    if (k < a->n_changes) c_div = a->changes[k].t_s;
+    if (k < b->n_changes) c_div = fmin(c_div, b->changes[k].t_s);
+    n = a->n_meas < b->n_meas ? a->n_meas : b->n_meas, k = 0;
+    while (k < n && mk_same_measurement(&a->meas[k], &b->meas[k])) k++;
+    if (k < a->n_meas) m_div = a->meas[k].t_s;
+    if (k < b->n_meas) m_div = fmin(m_div, b->meas[k].t_s);
+    double *in = mk_calloc((size_t)abi->n_inputs + 1, sizeof *in);
+    if (!in) return -1;
+    for (int i = 0; i < abi->n_inputs; i++) in[i] = abi->inputs[i].value;
+    for (int g = 0; g < b->n_changes && b->changes[g].t_s <= c_div;) {
+        double t = b->changes[g].t_s;
+        int switches = 0;
+        for (; g < b->n_changes && b->changes[g].t_s == t; g++) {
+            const mk_input_change *c = &b->changes[g];
+            if (c->input < 0 || c->input >= abi->n_inputs) continue;
+            switches |= in[c->input] != c->value;
+            in[c->input] = c->value;
+        }
+        int rows = a->output_every_s == b->output_every_s || (a->output_every_s >= t && b->output_every_s >= t);
+        int stop = 0; /* a's run stops there too, so it can pause there */
+        for (int i = 0; !stop && i < a->n_changes; i++) stop = a->changes[i].t_s == t;
+        for (int i = 0; !stop && i < a->n_meas; i++) stop = a->meas[i].t_s == t;
+        if (switches && stop && t > 0 && t < m_div && t < a->duration_s && t < b->duration_s && rows) best = t;
+    }
+    free(in);
+    return best;
+}
+
+/* The same runs without the waste (share 1): the first arm's run is paused at its baseline
+ * for screening and, for an enrolled patient, goes on from there; a paired design's other arms
+ * continue the first arm's run from the last input switch before they part (fork_time), where
+ * the solver restarts anyway, instead of living the same everyday life again.  The solver sees
+ * the same calls, so the outcomes are the same bits as arms_apart's (mk_sim_fork says why). */
+static mk_status arms_shared(job *j, mk_trial_patient *pt, const mk_solver_opts *o, const double *y0, int first,
+                             mk_error *err)
+{
+    const mk_trial_design *d = j->d;
+    int n_arms = d->paired ? d->n_arms : first + 1;
+    patient_proto arm[MK_TRIAL_MAX_ARMS] = {0};
+    mk_sim *sim[MK_TRIAL_MAX_ARMS] = {0};
+    double t_fork[MK_TRIAL_MAX_ARMS];
+    mk_sim_opts so;
+    mk_sim_opts_default(&so);
+    so.solver = *o;
+    mk_status rc = MK_OK;
+    for (int a = first; !rc && a < n_arms; a++) rc = patient_proto_make(j, d->arms[a].proto, pt, y0, &arm[a], err);
+    if (!rc) rc = mk_sim_begin(d->abi, &arm[first].c, j->anat, &so, &sim[first], err);
+    for (int a = first; a < n_arms; a++) t_fork[a] = a == first || rc ? -1 : fork_time(d->abi, &arm[first].c, &arm[a].c);
+    /* the baseline: where arms_apart's screening run ends (its last baseline measurement) */
+    mk_protocol cut = arm_cut(d, first, 1);
+    double t_base = cut.meas[cut.n_meas - 1].t_s > 0 ? cut.meas[cut.n_meas - 1].t_s : 0;
+    int screened = 0, enrolled = 0;
+    while (!rc) {
+        double next = screened ? INFINITY : t_base;
+        for (int a = first + 1; a < n_arms; a++)
+            if (t_fork[a] > 0) next = fmin(next, t_fork[a]);
+        if (next == INFINITY) break;
+        if ((rc = mk_sim_run(sim[first], next, err))) break;
+        double t = mk_sim_time(sim[first]);
+        if (!screened && t_base <= t) {
+            screened = 1;
+            record_arm(j, pt, first, 1, mk_sim_meas(sim[first], 0));
+            if (!(enrolled = enrol(j, pt, first))) break;
+        }
+        for (int a = first + 1; !rc && a < n_arms; a++) {
+            if (!(t_fork[a] > 0 && t_fork[a] <= t)) continue;
+            t_fork[a] = -1;
+            mk_error why = {0};
+            mk_status fr = mk_sim_fork(sim[first], &arm[a].c, j->anat, &sim[a], &why);
+            if (fr == MK_ERR_NOMEM) *err = why, rc = fr; /* any other refusal: the arm runs from the start */
+        }
+        if (t < next) break; /* the run ended before it: no more pauses */
+    }
+    if (!rc && !screened) { /* never paused there (the run ended first): its end holds the baseline */
+        screened = 1;
+        record_arm(j, pt, first, 1, mk_sim_meas(sim[first], 0));
+        enrolled = enrol(j, pt, first);
+    }
+    if (!rc && !enrolled) atomic_fetch_add(&j->model_s, llround(mk_sim_time(sim[first])));
+    for (int a = first; !rc && enrolled && a < n_arms; a++) {
+        if (!sim[a]) rc = mk_sim_begin(d->abi, &arm[a].c, j->anat, &so, &sim[a], err);
+        if (rc) break;
+        double t0 = mk_sim_start_time(sim[a]);
+        mk_run_result res;
+        rc = mk_sim_end(sim[a], &res, err);
+        sim[a] = NULL;
+        if (rc) break;
+        atomic_fetch_add(&j->model_s, llround(arm[a].c.duration_s - t0));
+        record_arm(j, pt, a, d->n_times, res.meas);
+        mk_run_result_free(&res);
+    }
+    if (!rc && enrolled) pt->fate = MK_FATE_ANALYSED;
+    for (int a = first; a < n_arms; a++) {
+        mk_sim_free(sim[a]);
+        patient_proto_free(&arm[a]);
+    }
+    return rc;
+}
+
 static mk_status arms_after_history(job *j, mk_trial_patient *pt, const mk_solver_opts *o, const double *y0,
                                     mk_error *err)
 {
     const mk_trial_design *d = j->d;
-    int i = pt->index, first = 0;
-    if (!d->paired) first = pt->arm = allocate_arm(d->n_arms, j->o->seed, i);
-    /* the first (or allocated) arm: its baseline decides acceptance and enrolment */
-    mk_status rc = run_arm(j, pt, o, first, 1, y0, err);
-    if (rc) return rc;
-    baseline_truth(d, pt, first);
-    if (!(mk_trial_in_range(&d->accept_ppt, pt->true_ppt) && mk_trial_in_range(&d->accept_pain, pt->true_pain))) {
-        pt->fate = MK_FATE_REJECTED;
-        return MK_OK;
-    }
-    if (!screen(j, i, pt)) {
-        pt->fate = MK_FATE_NOT_ENROLLED;
-        return MK_OK;
-    }
-    for (int a = first; !rc && a < (d->paired ? d->n_arms : first + 1); a++) rc = run_arm(j, pt, o, a, d->n_times, y0, err);
-    if (!rc) pt->fate = MK_FATE_ANALYSED;
-    return rc;
+    int first = 0;
+    if (!d->paired) first = pt->arm = allocate_arm(d->n_arms, j->o->seed, pt->index);
+    return j->share ? arms_shared(j, pt, o, y0, first, err) : arms_apart(j, pt, o, y0, first, err);
 }
 
 /* The patient's sex (stream purpose COVARIATE): a woman with the design's share. */
@@ -436,6 +606,19 @@ static mk_status simulate_patient(job *j, mk_trial_patient *pt, const mk_solver_
  * in 300 in the accuracy study's largest run, CV_TOO_MUCH_WORK in a history at 1e-4).  The
  * rerun depends on the patient alone, so the results stay the same bytes for any number of
  * threads or ranks. */
+/* The model time a patient's results cover, however it was run (trial.h, covered_s): the
+ * history, and the first arm to its baseline (rejected, not enrolled) or every arm whole
+ * (analysed). */
+static double covered_time(const mk_trial_design *d, const mk_trial_patient *pt)
+{
+    if (pt->fate != MK_FATE_REJECTED && pt->fate != MK_FATE_NOT_ENROLLED && pt->fate != MK_FATE_ANALYSED) return 0;
+    int first = d->paired ? 0 : pt->arm;
+    double covered = d->history->duration_s;
+    if (pt->fate != MK_FATE_ANALYSED) return covered + arm_cut(d, first, 1).duration_s;
+    for (int a = first; a < (d->paired ? d->n_arms : first + 1); a++) covered += d->arms[a].proto->duration_s;
+    return covered;
+}
+
 static void run_patient(job *j, mk_trial_patient *pt)
 {
     const mk_trial_design *d = j->d;
@@ -452,6 +635,7 @@ static void run_patient(job *j, mk_trial_patient *pt)
         err = (mk_error){0};
         rc = simulate_patient(j, pt, &tight, &err);
     }
+    if (!rc) atomic_fetch_add(&j->covered_s, llround(covered_time(d, pt)));
     if (rc) {
         char buf[2200];
         pt->fate = MK_FATE_FAILED;
@@ -617,6 +801,12 @@ static mk_status start(job *j, mk_error *err)
 
 mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *opts, mk_trial_result **result, mk_error *err)
 {
+    return mk_trial_run_shared(d, opts, 1, result, err);
+}
+
+mk_status mk_trial_run_shared(const mk_trial_design *d, const mk_trial_opts *opts, int share, mk_trial_result **result,
+                              mk_error *err)
+{
     *result = NULL;
     /* the solver settings the patients run at (and the journal's fingerprint hashes) */
     mk_trial_opts eff = *opts;
@@ -634,10 +824,11 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *opts, mk_t
     out->rtol = o->solver.rtol;
     out->rtol_from = opts->solver.rtol > 0 ? 2 : d->rtol > 0 ? 1 : 0;
     double t0 = mk_monotonic_s();
-    job j = {.d = d, .anat = d->anat, .o = o, .r = out};
+    job j = {.d = d, .anat = d->anat, .o = o, .r = out, .share = share};
     atomic_init(&j.finished, 0);
     atomic_init(&j.simulated, 0);
     atomic_init(&j.model_s, 0);
+    atomic_init(&j.covered_s, 0);
     pthread_mutex_init(&j.lock, NULL);
     pthread_cond_init(&j.moved, NULL);
     mk_status rc = start(&j, err);
@@ -655,6 +846,7 @@ mk_status mk_trial_run(const mk_trial_design *d, const mk_trial_opts *opts, mk_t
     }
     out->n_simulated = atomic_load(&j.simulated);
     out->model_s = (double)atomic_load(&j.model_s);
+    out->covered_s = (double)atomic_load(&j.covered_s);
     out->wall_s = mk_monotonic_s() - t0;
     *result = out;
     return MK_OK;

@@ -215,8 +215,11 @@ struct mk_trial_result {
     int threads;
     int n_resumed;                    /* patients read from the journal, not run */
     int n_simulated;                  /* patients this process simulated */
-    double model_s;                   /* model time those simulations covered (histories and arms; a
-                                         patient not enrolled runs an arm only to its baseline) */
+    double model_s;                   /* model time those simulations integrated (histories and arms; a
+                                         patient not enrolled runs an arm only to its baseline; an
+                                         arm continued from another's run counts from there) */
+    double covered_s;                 /* model time their results cover, however run: the history, and
+                                         every whole arm (enrolled) or the first arm to its baseline */
     int window;                       /* patients held in memory at most while running */
     double wall_s;
     unsigned long long seed;
@@ -237,6 +240,14 @@ typedef struct mk_trial_cursor {
     int left;
     mk_error err;
 } mk_trial_cursor;
+
+/* mk_trial_run, which is this with share 1.  With share 0 every arm is simulated from the
+ * patient's start state to its end, the first arm's baseline once more to screen (the runs
+ * before branch nowaste); with share 1 the screening run goes on into the enrolled patient's
+ * arm and a paired design's arms continue the first arm's run from where they part
+ * (trial.c, arms_shared).  The results are the same bytes (tests/cohort: test_shared_runs). */
+mk_status mk_trial_run_shared(const mk_trial_design *d, const mk_trial_opts *o, int share, mk_trial_result **out,
+                              mk_error *err);
 
 mk_status mk_trial_cursor_open(mk_trial_cursor *c, const mk_trial_result *r, mk_error *err);
 int mk_trial_cursor_next(mk_trial_cursor *c);

@@ -5,6 +5,8 @@
  * change (a restart), each output time and each measurement time; nothing is interpolated
  * across a discontinuity.  Measurements that apply a stimulus (the algometer ramp, pain under
  * pressure) run on a clone of the solver, so measuring never changes the patient.
+ * A simulation can be run in steps (mk_sim_begin / mk_sim_run / mk_sim_end): paused at an
+ * instant and read, then continued, or continued as another protocol's run (mk_sim_fork).
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include "core/site.h"
 #include "protocol/regions.h"
 #include "protocol/simulate.h"
+#include "solve/fork.h"
 
 void mk_sim_opts_default(mk_sim_opts *o)
 {
@@ -242,22 +245,20 @@ static double unit_at(uint64_t seed, uint64_t i, uint64_t draw)
 }
 
 /* The simulated examiner: each PPT reading is the model's threshold plus a normal error of SD
- * algometer_sem_kpa (Box-Muller), drawn from (seed, the reading's index); never below 0.
- * With no examiner error the readings are the model's thresholds, untouched. */
-static void examiner_noise(const mk_protocol *p, mk_run_result *out)
+ * algometer_sem_kpa (Box-Muller), drawn from (seed, the reading's index i); never below 0.
+ * With no examiner error the readings are the model's thresholds, untouched.  Applied as
+ * each reading is taken (a paused run's readings are as the end's). */
+static void examiner_noise(const mk_protocol *p, int i, mk_meas_result *m)
 {
     if (!(p->algometer_sem_kpa > 0)) return;
-    for (int i = 0; i < out->n_meas; i++) {
-        mk_meas_result *m = &out->meas[i];
-        if (m->spec->kind != MK_MEAS_PPT || !isfinite(m->value)) continue;
-        double u1 = unit_at(p->seed, (uint64_t)i, 0), u2 = unit_at(p->seed, (uint64_t)i, 1);
-        double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-        double truth = m->value;
-        m->value = fmax(0.0, truth + p->algometer_sem_kpa * z);
-        size_t l = strlen(m->note);
-        snprintf(m->note + l, sizeof m->note - l, "%sread by the examiner (SEM %.3g kPa); model %.1f kPa",
-                 l ? "; " : "", p->algometer_sem_kpa, truth);
-    }
+    if (m->spec->kind != MK_MEAS_PPT || !isfinite(m->value)) return;
+    double u1 = unit_at(p->seed, (uint64_t)i, 0), u2 = unit_at(p->seed, (uint64_t)i, 1);
+    double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    double truth = m->value;
+    m->value = fmax(0.0, truth + p->algometer_sem_kpa * z);
+    size_t l = strlen(m->note);
+    snprintf(m->note + l, sizeof m->note - l, "%sread by the examiner (SEM %.3g kPa); model %.1f kPa",
+             l ? "; " : "", p->algometer_sem_kpa, truth);
 }
 
 /* ---------------------------------------------------------------- the series */
@@ -349,12 +350,107 @@ static mk_status record(mk_solver *s, const columns *c, const mk_referral *ref, 
 
 /* ---------------------------------------------------------------- the loop */
 
-mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
-                      const mk_sim_opts *o, mk_run_result *out, mk_error *err)
+/* A simulation in progress (simulate.h).  The loop stops the solver exactly at every output
+ * time, input change and measurement time; at each such instant t it takes the measurements
+ * due by t, then applies the changes due by t, then records the row if t is an output time.
+ * A pause (mk_sim_run) falls between the measurements and the changes. */
+struct mk_sim {
+    const mk_model_abi *abi;
+    const mk_protocol *p;
+    mk_sim_opts o;
+    mk_solver *s;
+    mk_referral *ref;                    /* the first site's map */
+    mk_referral *site_ref[MK_MAX_SITES]; /* [0] is ref */
+    mk_regions *regions;
+    columns cols;
+    double *row;
+    mk_law_check *laws;
+    int ci, mi;   /* the next input change and measurement */
+    long k_out;   /* the next output row */
+    double t, t0; /* now, and where this simulation started (a fork: the fork's time) */
+    int pending;  /* at t: the measurements are taken, the changes and the row are not */
+    mk_run_result out;
+};
+
+void mk_sim_free(mk_sim *m)
 {
-    memset(out, 0, sizeof *out);
-    out->abi = abi;
-    out->protocol = p;
+    if (!m) return;
+    free(m->row);
+    mk_law_check_free(m->laws);
+    free(m->cols.outputs);
+    free(m->cols.ref);
+    mk_regions_free(m->regions);
+    for (int k = 1; k < MK_MAX_SITES; k++) mk_referral_free(m->site_ref[k]);
+    mk_referral_free(m->ref);
+    mk_solver_free(m->s);
+    mk_run_result_free(&m->out);
+    free(m);
+}
+
+/* Everything but the solver and the law check: referral maps, columns, the result's arrays. */
+static mk_status sim_frame(mk_sim *m, const mk_anatomy *anat, mk_error *err)
+{
+    const mk_model_abi *abi = m->abi;
+    const mk_protocol *p = m->p;
+    mk_status rc = MK_OK;
+    if (anat && p->muscle[0]) rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &m->ref, err);
+    /* several sites: each refers by its own map (protocol/regions.h) */
+    if (!rc && anat && p->n_sites > 1) rc = mk_regions_new(abi, anat, p, &m->regions, err);
+    /* a measurement at another site rates regions by that site's map */
+    m->site_ref[0] = m->ref;
+    for (int i = 0; !rc && anat && i < p->n_meas; i++) {
+        int k = p->meas[i].site_index;
+        if (k > 0 && k < p->n_sites && k < MK_MAX_SITES && !m->site_ref[k])
+            rc = mk_referral_new(anat, p->sites[k].muscle, p->sites[k].side[0], &m->site_ref[k], err);
+    }
+    m->cols.regions = m->regions;
+    if (!rc) rc = setup_columns(abi, m->ref, &m->cols, &m->out.series, err);
+    if (!rc) {
+        m->out.params = mk_calloc((size_t)abi->n_params + 1, sizeof(double));
+        m->out.meas = mk_calloc((size_t)p->n_meas + 1, sizeof *m->out.meas);
+        m->row = mk_calloc((size_t)m->out.series.n_cols + 1, sizeof(double));
+        if (!m->out.params || !m->out.meas || !m->row) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; !rc && i < abi->n_params; i++) m->out.params[i] = abi->params[i].value;
+    for (int i = 0; !rc && i < p->n_params; i++) m->out.params[p->params[i].param] = p->params[i].value;
+    return rc;
+}
+
+static mk_status take_due(mk_sim *m, mk_error *err)
+{
+    mk_status rc = MK_OK;
+    const mk_protocol *p = m->p;
+    while (!rc && m->mi < p->n_meas && p->meas[m->mi].t_s <= m->t) {
+        int i = m->mi++;
+        rc = take(m->s, &p->meas[i], m->site_ref[p->meas[i].site_index], &m->out.meas[i], err);
+        if (!rc) examiner_noise(p, i, &m->out.meas[i]);
+    }
+    m->out.n_meas = m->mi;
+    m->pending = 1;
+    return rc;
+}
+
+/* The rest of the instant t: its changes, then its row. */
+static mk_status finish_instant(mk_sim *m, mk_error *err)
+{
+    const mk_protocol *p = m->p;
+    mk_status rc = MK_OK;
+    while (!rc && m->ci < p->n_changes && p->changes[m->ci].t_s <= m->t)
+        rc = mk_solver_set_input(m->s, p->changes[m->ci].input, p->changes[m->ci].value, err), m->ci++;
+    double t_out = m->k_out * p->output_every_s;
+    if (t_out > p->duration_s) t_out = p->duration_s;
+    if (!rc && m->t == t_out) {
+        rc = record(m->s, &m->cols, m->ref, &m->out.series, m->row, err);
+        if (!rc) rc = mk_law_check_now(m->laws, m->s, err);
+        if (!rc && m->k_out > 0 && m->o.progress) m->o.progress(m->o.progress_ctx, m->t, p->duration_s);
+        m->k_out++;
+    }
+    m->pending = 0;
+    return rc;
+}
+
+static mk_status check_run(const mk_model_abi *abi, const mk_protocol *p, mk_error *err)
+{
     if (!(p->duration_s > 0) || !(p->output_every_s > 0) || !isfinite(p->duration_s))
         return mk_fail(err, MK_ERR_INVALID, "duration and output interval must be positive");
     /* Guards against a run that would never end or fill the memory: a typo such as
@@ -368,88 +464,201 @@ mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_an
         return mk_fail(err, MK_ERR_INVALID, "an output every %g s over %g s would record about %.3g "
                        "values (%.0f MB); raise output_every (at most 2e7 values)",
                        p->output_every_s, p->duration_s, values, values * 8 / 1e6);
-    mk_sim_opts defaults;
-    if (!o) {
-        mk_sim_opts_default(&defaults);
-        o = &defaults;
-    }
-    mk_solver *s = NULL;
-    mk_referral *ref = NULL;
-    columns cols = {0};
-    double *row = NULL;
-    mk_status rc = mk_solver_new(abi, &o->solver, &s, err);
-    for (int i = 0; !rc && i < p->n_params; i++) rc = mk_solver_set_param(s, p->params[i].param, p->params[i].value, err);
+    return MK_OK;
+}
+
+mk_status mk_sim_begin(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                       const mk_sim_opts *o, mk_sim **out, mk_error *err)
+{
+    *out = NULL;
+    mk_status rc = check_run(abi, p, err);
+    if (rc) return rc;
+    mk_sim *m = mk_calloc(1, sizeof *m);
+    if (!m) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    m->abi = abi;
+    m->p = p;
+    if (o) m->o = *o;
+    else mk_sim_opts_default(&m->o);
+    m->out.abi = abi;
+    m->out.protocol = p;
+    rc = mk_solver_new(abi, &m->o.solver, &m->s, err);
+    for (int i = 0; !rc && i < p->n_params; i++) rc = mk_solver_set_param(m->s, p->params[i].param, p->params[i].value, err);
     /* a patient or a checkpoint: start from its state instead of the model's initial values */
-    if (!rc && p->y0) rc = mk_solver_reset(s, 0.0, p->y0, err);
-    if (!rc && anat && p->muscle[0])
-        rc = mk_referral_new(anat, p->muscle, p->side[0] ? p->side[0] : 'r', &ref, err);
-    /* several sites: each refers by its own map (protocol/regions.h) */
-    mk_regions *regions = NULL;
-    if (!rc && anat && p->n_sites > 1) rc = mk_regions_new(abi, anat, p, &regions, err);
-    /* a measurement at another site rates regions by that site's map */
-    mk_referral *site_ref[MK_MAX_SITES] = {ref};
-    for (int i = 0; !rc && anat && i < p->n_meas; i++) {
-        int k = p->meas[i].site_index;
-        if (k > 0 && k < p->n_sites && k < MK_MAX_SITES && !site_ref[k])
-            rc = mk_referral_new(anat, p->sites[k].muscle, p->sites[k].side[0], &site_ref[k], err);
-    }
-    cols.regions = regions;
-    if (!rc) rc = setup_columns(abi, ref, &cols, &out->series, err);
-    if (!rc) {
-        out->params = mk_calloc((size_t)abi->n_params + 1, sizeof(double));
-        out->meas = mk_calloc((size_t)p->n_meas + 1, sizeof *out->meas);
-        row = mk_calloc((size_t)out->series.n_cols + 1, sizeof(double));
-        if (!out->params || !out->meas || !row) rc = mk_fail(err, MK_ERR_NOMEM, "out of memory");
-    }
-    for (int i = 0; !rc && i < abi->n_params; i++) out->params[i] = abi->params[i].value;
-    for (int i = 0; !rc && i < p->n_params; i++) out->params[p->params[i].param] = p->params[i].value;
+    if (!rc && p->y0) rc = mk_solver_reset(m->s, 0.0, p->y0, err);
+    if (!rc) rc = sim_frame(m, anat, err);
     /* the declared conservation laws, at every output row: one evaluation per law per row
      * against thousands of right-hand sides, cheap enough for every run */
-    mk_law_check *laws = NULL;
-    if (!rc) rc = mk_law_check_new(s, &laws, err);
-
-    int ci = 0, mi = 0;
-    long k_out = 0;
-    double t = 0;
+    if (!rc) rc = mk_law_check_new(m->s, &m->laws, err);
     /* measurements at t = 0 see the initial state, before the first changes */
-    while (!rc && mi < p->n_meas && p->meas[mi].t_s <= 0)
-        rc = take(s, &p->meas[mi], site_ref[p->meas[mi].site_index], &out->meas[mi], err), mi++;
-    while (!rc && ci < p->n_changes && p->changes[ci].t_s <= 0)
-        rc = mk_solver_set_input(s, p->changes[ci].input, p->changes[ci].value, err), ci++;
-    if (!rc) rc = record(s, &cols, ref, &out->series, row, err), k_out = 1;
-    if (!rc) rc = mk_law_check_now(laws, s, err);
-    while (!rc && t < p->duration_s) {
-        double t_out = k_out * p->output_every_s;
+    if (!rc) rc = take_due(m, err);
+    if (rc) {
+        mk_sim_free(m);
+        return rc;
+    }
+    *out = m;
+    return MK_OK;
+}
+
+mk_status mk_sim_run(mk_sim *m, double until_s, mk_error *err)
+{
+    const mk_protocol *p = m->p;
+    mk_status rc = MK_OK;
+    for (;;) {
+        if (m->pending) {
+            if (m->t >= until_s) return MK_OK;
+            if ((rc = finish_instant(m, err))) return rc;
+        }
+        if (!(m->t < p->duration_s)) return MK_OK;
+        double t_out = m->k_out * p->output_every_s;
         if (t_out > p->duration_s) t_out = p->duration_s;
         double t_next = t_out;
-        if (ci < p->n_changes && p->changes[ci].t_s < t_next) t_next = p->changes[ci].t_s;
-        if (mi < p->n_meas && p->meas[mi].t_s < t_next) t_next = p->meas[mi].t_s;
-        if ((rc = mk_solver_advance(s, t_next, err))) break;
-        t = t_next;
-        while (!rc && mi < p->n_meas && p->meas[mi].t_s <= t)
-            rc = take(s, &p->meas[mi], site_ref[p->meas[mi].site_index], &out->meas[mi], err), mi++;
-        while (!rc && ci < p->n_changes && p->changes[ci].t_s <= t)
-            rc = mk_solver_set_input(s, p->changes[ci].input, p->changes[ci].value, err), ci++;
-        if (!rc && t == t_out) {
-            rc = record(s, &cols, ref, &out->series, row, err);
-            if (!rc) rc = mk_law_check_now(laws, s, err);
-            k_out++;
-            if (o->progress) o->progress(o->progress_ctx, t, p->duration_s);
-        }
+        if (m->ci < p->n_changes && p->changes[m->ci].t_s < t_next) t_next = p->changes[m->ci].t_s;
+        if (m->mi < p->n_meas && p->meas[m->mi].t_s < t_next) t_next = p->meas[m->mi].t_s;
+        if ((rc = mk_solver_advance(m->s, t_next, err))) return rc;
+        m->t = t_next;
+        if ((rc = take_due(m, err))) return rc;
     }
-    out->n_meas = mi;
-    if (!rc) examiner_noise(p, out);
-    if (s) mk_solver_get_stats(s, &out->stats);
-    free(row);
-    out->law_checks = mk_law_check_count(laws);
-    out->law_drift_max = mk_law_check_drift_max(laws);
-    mk_law_check_free(laws);
-    free(cols.outputs);
-    free(cols.ref);
-    mk_regions_free(regions);
-    for (int k = 1; k < MK_MAX_SITES; k++) mk_referral_free(site_ref[k]);
-    mk_referral_free(ref);
-    mk_solver_free(s);
-    if (rc) mk_run_result_free(out);
+}
+
+double mk_sim_time(const mk_sim *m) { return m->t; }
+
+double mk_sim_start_time(const mk_sim *m) { return m->t0; }
+
+const mk_meas_result *mk_sim_meas(const mk_sim *m, int i)
+{
+    return i >= 0 && i < m->mi ? &m->out.meas[i] : NULL;
+}
+
+mk_status mk_sim_end(mk_sim *m, mk_run_result *out, mk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mk_status rc = mk_sim_run(m, INFINITY, err);
+    if (!rc) {
+        mk_solver_get_stats(m->s, &m->out.stats);
+        m->out.law_checks = mk_law_check_count(m->laws);
+        m->out.law_drift_max = mk_law_check_drift_max(m->laws);
+        *out = m->out;
+        memset(&m->out, 0, sizeof m->out);
+    }
+    mk_sim_free(m);
+    return rc;
+}
+
+int mk_same_measurement(const mk_measurement *a, const mk_measurement *b)
+{
+    return a->t_s == b->t_s && a->kind == b->kind && a->arg == b->arg && a->area_cm2 == b->area_cm2 &&
+           a->site_index == b->site_index && !strcmp(a->region, b->region) && !strcmp(a->output, b->output) &&
+           !strcmp(a->site, b->site);
+}
+
+int mk_same_change(const mk_input_change *a, const mk_input_change *b)
+{
+    return a->t_s == b->t_s && a->input == b->input && a->value == b->value;
+}
+
+/* Whether p starts with src's parameters: 1 yes, 0 no, -1 out of memory. */
+static int same_params(const mk_sim *src, const mk_protocol *p)
+{
+    const mk_model_abi *abi = src->abi;
+    double *par = mk_calloc((size_t)abi->n_params + 1, sizeof *par);
+    if (!par) return -1;
+    for (int i = 0; i < abi->n_params; i++) par[i] = abi->params[i].value;
+    for (int i = 0; i < p->n_params; i++) par[p->params[i].param] = p->params[i].value;
+    int same = !memcmp(par, mk_solver_params(src->s), (size_t)abi->n_params * sizeof *par);
+    free(par);
+    return same;
+}
+
+/* Whether p's own run would restart the solver at src's time: src's solver is due to, or one of
+ * p's changes at that time (from its change ci on) switches an input.  1 yes, 0 no, -1 out of
+ * memory. */
+static int restarts_here(const mk_sim *src, const mk_protocol *p, int ci)
+{
+    if (mk_solver_restart_pending(src->s)) return 1;
+    const mk_model_abi *abi = src->abi;
+    double *in = mk_calloc((size_t)abi->n_inputs + 1, sizeof *in);
+    if (!in) return -1;
+    for (int i = 0; i < abi->n_inputs; i++) in[i] = mk_solver_input(src->s, i);
+    int restart = 0;
+    for (int i = ci; i < p->n_changes && p->changes[i].t_s <= src->t; i++) {
+        const mk_input_change *c = &p->changes[i];
+        if (c->input >= 0 && c->input < abi->n_inputs && in[c->input] != c->value) restart = 1, in[c->input] = c->value;
+    }
+    free(in);
+    return restart;
+}
+
+mk_status mk_sim_fork(const mk_sim *src, const mk_protocol *p, const mk_anatomy *anat, mk_sim **out, mk_error *err)
+{
+    *out = NULL;
+    const mk_model_abi *abi = src->abi;
+    const mk_protocol *q = src->p;
+    double t = src->t;
+#define REFUSE(why) return mk_fail(err, MK_ERR_INVALID, "cannot fork at t = %.9g s: %s", t, why)
+    mk_status rc = check_run(abi, p, err);
+    if (rc) return rc;
+    if (!src->pending) REFUSE("the run is not paused");
+    if (!(t > 0) || !(t < p->duration_s)) REFUSE("not inside the run");
+    /* the same start: initial state and parameters */
+    if ((!p->y0) != (!q->y0) || (p->y0 && memcmp(p->y0, q->y0, (size_t)abi->n_states * sizeof *p->y0)))
+        REFUSE("another initial state");
+    int same = same_params(src, p);
+    if (same < 0) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    if (!same) REFUSE("other parameters");
+    /* the same way there: every change before t, every measurement up to t, every output row
+     * before t (each a stop of the solver) */
+    int ci = 0, mi = 0;
+    while (ci < p->n_changes && p->changes[ci].t_s < t) ci++;
+    while (mi < p->n_meas && p->meas[mi].t_s <= t) mi++;
+    if (ci != src->ci || mi != src->mi) REFUSE("other events before it");
+    for (int i = 0; i < ci; i++)
+        if (!mk_same_change(&p->changes[i], &q->changes[i])) REFUSE("other input changes before it");
+    for (int i = 0; i < mi; i++)
+        if (!mk_same_measurement(&p->meas[i], &q->meas[i])) REFUSE("other measurements before it");
+    if (mi && (strcmp(p->muscle, q->muscle) || p->side[0] != q->side[0] || p->algometer_sem_kpa != q->algometer_sem_kpa ||
+               p->seed != q->seed || p->n_sites > 1 || q->n_sites > 1))
+        REFUSE("its measurements read another site or examiner");
+    if (!(p->output_every_s == q->output_every_s || (p->output_every_s >= t && q->output_every_s >= t)))
+        REFUSE("other output rows before it");
+    /* CVODE's history must end here in p's own run: one of p's changes at t switches an input */
+    int restart = restarts_here(src, p, ci);
+    if (restart < 0) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    if (!restart) REFUSE("no input switches there, so the solver's history would go on");
+#undef REFUSE
+    mk_sim *m = mk_calloc(1, sizeof *m);
+    if (!m) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    m->abi = abi;
+    m->p = p;
+    m->o = src->o;
+    m->out.abi = abi;
+    m->out.protocol = p;
+    rc = mk_solver_fork(src->s, &m->s, err);
+    if (!rc) rc = sim_frame(m, anat, err);
+    if (!rc) rc = mk_law_check_fork(src->laws, m->s, &m->laws, err);
+    if (!rc) {
+        for (int i = 0; i < mi; i++) {
+            m->out.meas[i] = src->out.meas[i];
+            m->out.meas[i].spec = &p->meas[i];
+        }
+        m->ci = ci, m->mi = mi, m->out.n_meas = mi;
+        m->k_out = src->k_out;
+        m->t = m->t0 = t;
+        m->pending = 1;
+    }
+    if (rc) {
+        mk_sim_free(m);
+        return rc;
+    }
+    *out = m;
+    return MK_OK;
+}
+
+mk_status mk_simulate(const mk_model_abi *abi, const mk_protocol *p, const mk_anatomy *anat,
+                      const mk_sim_opts *o, mk_run_result *out, mk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mk_sim *m = NULL;
+    mk_status rc = mk_sim_begin(abi, p, anat, o, &m, err);
+    if (!rc) rc = mk_sim_end(m, out, err);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "myoknot.h"
+#include "solve/fork.h"
 
 struct mk_law_check {
     const mk_model_abi *abi;
@@ -115,4 +116,26 @@ void mk_law_check_free(mk_law_check *c)
     free(c->e0);
     free(c->e);
     free(c);
+}
+
+mk_status mk_law_check_fork(const mk_law_check *src, const mk_solver *s, mk_law_check **out, mk_error *err)
+{
+    *out = NULL;
+    mk_law_check *c = mk_calloc(1, sizeof *c);
+    if (!c) return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+    *c = *src;
+    c->params = mk_solver_params(s);
+    c->e0 = c->e = NULL;
+    if (src->e0) {
+        size_t n = (size_t)src->abi->n_laws;
+        c->e0 = mk_malloc(n * sizeof(double));
+        c->e = mk_calloc(n, sizeof(double));
+        if (!c->e0 || !c->e) {
+            mk_law_check_free(c);
+            return mk_fail(err, MK_ERR_NOMEM, "out of memory");
+        }
+        memcpy(c->e0, src->e0, n * sizeof(double));
+    }
+    *out = c;
+    return MK_OK;
 }

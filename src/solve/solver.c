@@ -45,6 +45,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "myoknot.h"
+#include "solve/fork.h"
 #include "solve/splu.h"
 
 /* Our arrays are double and CVODE wraps them without copying. */
@@ -815,3 +816,32 @@ const mk_model_abi *mk_solver_abi(const mk_solver *s) { return s ? s->abi : NULL
 #define MK_SUNDIALS_BUILD "SUNDIALS build not recorded"
 #endif
 const char *mk_solver_build(void) { return MK_SUNDIALS_BUILD; }
+
+/* ------------------------------------------------------------------ forks (solve/fork.h) */
+
+int mk_solver_restart_pending(const mk_solver *s) { return s && s->restart_pending; }
+
+mk_status mk_solver_fork(const mk_solver *src, mk_solver **out, mk_error *err)
+{
+    *out = NULL;
+    if (src->linsol && !src->own_lu && SUNLinSolGetID(src->linsol) == SUNLINEARSOLVER_KLU)
+        return mk_fail(err, MK_ERR_INVALID, "a solver with KLU keeps its symbolic analysis across restarts: "
+                       "it cannot be forked");
+    mk_solver *s = NULL;
+    mk_status rc = mk_solver_new(src->abi, &src->opts, &s, err);
+    if (rc) return rc;
+    const mk_model_abi *abi = src->abi;
+    memcpy(s->params, src->params, (size_t)abi->n_params * sizeof *s->params);
+    memcpy(s->inputs, src->inputs, (size_t)abi->n_inputs * sizeof *s->inputs);
+    memcpy(s->y, src->y, (size_t)abi->n_states * sizeof *s->y);
+    s->t_s = src->t_s;
+    s->restart_pending = 1;
+    s->totals = src->totals;
+    s->rhs_evals = src->rhs_evals;
+    if (s->own_lu && mk_splu_copy(s->linsol, src->linsol)) {
+        mk_solver_free(s);
+        return mk_fail(err, MK_ERR_NOMEM, "out of memory forking a solver");
+    }
+    *out = s;
+    return MK_OK;
+}

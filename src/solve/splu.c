@@ -19,6 +19,7 @@
 #include <nvector/nvector_serial.h>
 
 #include "core/alloc.h"
+#include "solve/fork.h"
 #include "solve/splu.h"
 
 #define THRESHOLD 0.1 /* a pivot at least this fraction of its column's largest active entry */
@@ -427,3 +428,53 @@ int mk_splu_out_of_memory(SUNLinearSolver S)
 }
 
 long mk_splu_pivotings(SUNLinearSolver S) { return S && S->content ? CONTENT(S)->pivotings : 0; }
+
+/* dst (capacity cap elements) := n elements of src, grown when short; a statement that sets
+ * rc to -1 when out of memory. */
+#define COPY_ARRAY(rc, dst, cap, src, n)                                                        \
+    do {                                                                                       \
+        if ((rc) || (n) <= 0) break;                                                           \
+        if (!(dst) || (n) > (cap)) {                                                           \
+            void *p_ = mk_realloc((dst), (size_t)(n) * sizeof *(dst));                         \
+            if (!p_) {                                                                         \
+                (rc) = -1;                                                                     \
+                break;                                                                         \
+            }                                                                                  \
+            (dst) = p_;                                                                        \
+            (cap) = (n);                                                                       \
+        }                                                                                      \
+        memcpy((dst), (src), (size_t)(n) * sizeof *(dst));                                     \
+    } while (0)
+
+/* The whole state a restart keeps (solve/fork.h): the pattern, the order and its lists, the
+ * factors.  The scratch of choosing an order is not state. */
+int mk_splu_copy(SUNLinearSolver D, SUNLinearSolver S)
+{
+    splu *d = CONTENT(D);
+    const splu *s = CONTENT(S);
+    if (!d || !s || d->n != s->n) return -1;
+    d->ordered = s->ordered, d->recheck = s->recheck, d->pivotings = s->pivotings, d->last_flag = s->last_flag;
+    if (!s->ordered) return 0; /* nothing kept: the next setup chooses an order */
+    int n = s->n, nl = s->lptr[n], nu = s->uptr[n];
+    memcpy(d->w, s->w, (size_t)n * (size_t)n * sizeof *d->w);
+    memcpy(d->prow, s->prow, (size_t)n * sizeof *d->prow);
+    memcpy(d->pcol, s->pcol, (size_t)n * sizeof *d->pcol);
+    memcpy(d->lptr, s->lptr, (size_t)(n + 1) * sizeof *d->lptr);
+    memcpy(d->uptr, s->uptr, (size_t)(n + 1) * sizeof *d->uptr);
+    memcpy(d->lr_ptr, s->lr_ptr, (size_t)(n + 1) * sizeof *d->lr_ptr);
+    memcpy(d->dinv, s->dinv, (size_t)n * sizeof *d->dinv);
+    memcpy(d->pat_ptr, s->pat_ptr, (size_t)(n + 1) * sizeof *d->pat_ptr);
+    int rc = 0;
+    COPY_ARRAY(rc, d->lidx, d->cap_l, s->lidx, nl);
+    COPY_ARRAY(rc, d->uidx, d->cap_u, s->uidx, nu);
+    COPY_ARRAY(rc, d->fpos, d->cap_f, s->fpos, n + nl + nu);
+    COPY_ARRAY(rc, d->lr_step, d->cap_ls, s->lr_step, nl);
+    COPY_ARRAY(rc, d->lr_pos, d->cap_lp, s->lr_pos, nl);
+    COPY_ARRAY(rc, d->upos, d->cap_up, s->upos, nu);
+    COPY_ARRAY(rc, d->lv, d->cap_lv, s->lv, nl);
+    COPY_ARRAY(rc, d->uv, d->cap_uv, s->uv, nu);
+    COPY_ARRAY(rc, d->pat_idx, d->pat_cap, s->pat_idx, s->pat_nnz);
+    d->pat_nnz = s->pat_nnz;
+    if (rc) d->ordered = 0;
+    return rc ? -1 : 0;
+}

@@ -412,6 +412,7 @@ static void test_failed_patients(void **state)
 
 /* No wasted work (issue 11 item 6): a patient the acceptance rule rejects costs the history and
  * the arm up to its baseline time point, not the whole arm; one accepted costs the whole arms. */
+/* (The runs apart, share 0: test_shared_runs holds the shared ones to their bytes.) */
 static void test_rejected_patients_stop_at_baseline(void **state)
 {
     (void)state;
@@ -429,7 +430,7 @@ static void test_rejected_patients_stop_at_baseline(void **state)
     mk_error err = {0};
     d->accept_ppt = (mk_trial_range){1, 1.0, 2.0}; /* no PPT is 1-2 kPa: every patient rejected */
     d->accept_pain = (mk_trial_range){1, 0.0, 10.0}; /* every pain is */
-    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(mk_trial_run_shared(d, &o, 0, &r, &err), MK_OK);
     assert_int_equal(r->n_rejected, 3);
     assert_true(r->model_s == 3 * (history_s + baseline_s)); /* whole seconds: exact */
     /* the account says which criterion rejected them and that nothing could be compared */
@@ -447,7 +448,7 @@ static void test_rejected_patients_stop_at_baseline(void **state)
     d->accept_ppt = (mk_trial_range){1, 0.0, 1e9};
     d->enrol_ppt = (mk_trial_range){0};
     d->need_palpation = 0;
-    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(mk_trial_run_shared(d, &o, 0, &r, &err), MK_OK);
     assert_int_equal(r->n_analysed, 3);
     /* paired: the first arm to its baseline, then both arms whole */
     double arms_s = d->arms[0].proto->duration_s + d->arms[1].proto->duration_s;
@@ -458,11 +459,120 @@ static void test_rejected_patients_stop_at_baseline(void **state)
     d = load("tiny_zero.yaml");
     history_s = d->history->duration_s;
     d->accept_ppt = (mk_trial_range){1, 1.0, 2.0};
-    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(mk_trial_run_shared(d, &o, 0, &r, &err), MK_OK);
     assert_int_equal(r->n_failed, 0);
     assert_int_equal(r->n_rejected, 3);
     assert_true(r->model_s == 3 * (history_s + 1));
+    char *apart = outputs(r);
     mk_trial_result_free(r);
+    /* shared (mk_trial_run's way): the first arm's run pauses at 0 for screening, integrating
+     * nothing of the arm, and says the same */
+    assert_int_equal(mk_trial_run(d, &o, &r, &err), MK_OK);
+    assert_int_equal(r->n_rejected, 3);
+    assert_true(r->model_s == 3 * history_s);
+    assert_true(r->covered_s == 3 * (history_s + 1));
+    char *shared = outputs(r);
+    assert_string_equal(apart, shared);
+    free(apart);
+    free(shared);
+    mk_trial_result_free(r);
+    mk_trial_free(d);
+}
+
+/* One trial of d run with share on or off (mk_trial_run_shared): its three outputs. */
+static char *run_shared_bytes(const mk_trial_design *d, int share, int threads, mk_trial_result **keep)
+{
+    mk_trial_opts o;
+    mk_trial_opts_default(&o);
+    o.patients = 6;
+    o.threads = threads;
+    o.seed = 3;
+    mk_trial_result *r = NULL;
+    mk_error err = {0};
+    char buf[2200];
+    if (mk_trial_run_shared(d, &o, share, &r, &err)) fail_msg("%s", mk_error_format(&err, buf, sizeof buf));
+    char *out = outputs(r);
+    *keep = r;
+    return out;
+}
+
+/* Every patient's record of a and b, the numbers as stored (not as printed, which rounds):
+ * the same bits. */
+static void same_records(const mk_trial_result *a, const mk_trial_result *b)
+{
+    const mk_trial_design *d = a->d;
+    size_t n = mk_trial_record_size(d);
+    double *va = calloc(n, sizeof *va), *vb = calloc(n, sizeof *vb);
+    mk_trial_cursor ca, cb;
+    mk_error err = {0};
+    assert_int_equal(mk_trial_cursor_open(&ca, a, &err), MK_OK);
+    assert_int_equal(mk_trial_cursor_open(&cb, b, &err), MK_OK);
+    int k = 0;
+    for (;; k++) {
+        int ra = mk_trial_cursor_next(&ca), rb = mk_trial_cursor_next(&cb);
+        assert_int_equal(ra, rb);
+        if (ra <= 0) break;
+        mk_trial_pack_patient(d, &ca.pt, va);
+        mk_trial_pack_patient(d, &cb.pt, vb);
+        if (memcmp(va, vb, n * sizeof *va)) fail_msg("patient %d: the records differ", ca.pt.index);
+    }
+    assert_int_equal(k, a->n);
+    mk_trial_cursor_close(&ca);
+    mk_trial_cursor_close(&cb);
+    free(va);
+    free(vb);
+}
+
+/* The screening run continued into the enrolled patient's arm, and a paired design's second
+ * arm continued from the first arm's run where they part (the needling or sham at 2 h: the
+ * solver restarts there, and only its state, inputs and the sparse LU's pivot order carry
+ * across), give the bytes of every arm run from the start (share 0, the runs as they were).
+ * The model time integrated says that the sharing did happen: without it the comparison would
+ * hold trivially. */
+static void test_shared_runs(void **state)
+{
+    (void)state;
+    mk_trial_design *d = load("tiny.yaml");
+    double h = d->history->duration_s, base = 0, fork_s = 2 * 3600.0;
+    double a0 = d->arms[0].proto->duration_s, a1 = d->arms[1].proto->duration_s;
+    for (int o = 0; o < d->n_outcomes; o++) {
+        double t = d->arms[0].proto->meas[d->arms[0].meas[0][o]].t_s;
+        if (t > base) base = t;
+    }
+    assert_true(base > 0 && base < fork_s && a0 == a1);
+    for (int everyone = 0; everyone < 2; everyone++) {
+        if (everyone) { /* every patient enrolled: whole arms for all */
+            d->accept_pain = (mk_trial_range){0};
+            d->accept_ppt = (mk_trial_range){1, 0.0, 1e9};
+            d->enrol_ppt = (mk_trial_range){0};
+            d->need_palpation = 0;
+        }
+        for (int paired = 1; paired >= 0; paired--) {
+            d->paired = paired;
+            for (int threads = 1; threads <= 2; threads++) {
+                mk_trial_result *r0 = NULL, *r1 = NULL;
+                char *apart = run_shared_bytes(d, 0, threads, &r0), *shared = run_shared_bytes(d, 1, threads, &r1);
+                assert_string_equal(apart, shared);
+                same_records(r0, r1);
+                assert_true(r0->covered_s == r1->covered_s);
+                int n = r0->n, m = r0->n_analysed;
+                assert_int_equal(r0->n_failed, 0);
+                if (everyone) assert_int_equal(m, n);
+                /* whole seconds: exact.  Apart: every patient's history and first arm to its
+                 * baseline, every analysed patient's whole arms.  Shared: the baseline is on the
+                 * way, and a paired second arm begins at 2 h. */
+                double arms = paired ? a0 + a1 : a0;
+                assert_true(r0->model_s == n * (h + base) + m * arms);
+                assert_true(r1->model_s == (n - m) * (h + base) + m * (h + arms - (paired ? fork_s : 0)));
+                assert_true(r1->covered_s == (n - m) * (h + base) + m * (h + arms));
+                if (everyone) assert_true(r1->model_s < r0->model_s);
+                free(apart);
+                free(shared);
+                mk_trial_result_free(r0);
+                mk_trial_result_free(r1);
+            }
+        }
+    }
     mk_trial_free(d);
 }
 
@@ -1087,6 +1197,7 @@ int main(void)
         cmocka_unit_test(test_solver_rtol),
         cmocka_unit_test(test_failed_patients),
         cmocka_unit_test(test_rejected_patients_stop_at_baseline),
+        cmocka_unit_test(test_shared_runs),
         cmocka_unit_test(test_bad_designs),
         cmocka_unit_test(test_journal_resume),
         cmocka_unit_test(test_journal_failures),
