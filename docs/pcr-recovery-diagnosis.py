@@ -25,6 +25,9 @@ Slade et al. 2006 (NMR Biomed 19:573), the target's own source, on the same mode
     in a contraction and D = the further steady drop before a contraction (both % of rest), and
     tau = -30 s / ln(D / (D + Q)), Slade's formula (published: Q 8.86 +- 0.82 %, tau 41.8 +- 4.2 s,
     no pH fall).
+Since branch glyco (2026-12-01) two rows run the model with the contraction activation of
+glycolysis switched on (`--set phys.glyc_act_on=1`, the surround; with `phys.glyc_act_core=1`
+also the core; docs/tp-site-model.md "Glycolytic activation"), when the model has the switch.
 Two rows add diagnostics built in the copy only: each-step activation of oxidative
 phosphorylation in the surround (Korzeniewski; A_OX = A_UT^0.5, on 3 s, off 600 s, as the
 reverted commit ed3537b built it) and `ox_max` 1.16 mM/s (Conley, Jubrias & Esselman 2000 J
@@ -263,6 +266,9 @@ def main():
             sw = [f"phys.hyp_law={law}"] if law is not None else []
             print(f"\n== {title}\n{head}")
             run(exe, tmp, "model", base, sets=sw)
+            if re.search(r"^\s*param glyc_act_on = ", base, re.M):   # docs/tp-site-model.md "Glycolytic activation"
+                run(exe, tmp, "glycolytic activation (glyc_act_on 1)", base, sets=sw + ["phys.glyc_act_on=1"])
+                run(exe, tmp, "glyc. activation, core + surround", base, sets=sw + ["phys.glyc_act_on=1", "phys.glyc_act_core=1"])
             run(exe, tmp, "O2 unlimited after contraction", variant(base, j_ox=NO_O2), sets=sw)
             run(exe, tmp, "ADP signal at resting pH", variant(base, v_ox=HILL.format(adp=ADP_PH7)), sets=sw)
             run(exe, tmp, "pH clamped (beta 1e4 mM/pH)", base, sets=sw + ["phys.beta=10000 mM"])
