@@ -28,6 +28,9 @@ Slade et al. 2006 (NMR Biomed 19:573), the target's own source, on the same mode
 Since branch glyco (2026-12-01) two rows run the model with the contraction activation of
 glycolysis switched on (`--set phys.glyc_act_on=1`, the surround; with `phys.glyc_act_core=1`
 also the core; docs/tp-site-model.md "Glycolytic activation"), when the model has the switch.
+Since branch pyrox (2026-12-01) one row runs the model with oxidation of glycolytic pyruvate
+switched on (`--set phys.pdh_on=1`; docs/tp-site-model.md "Fate of glycolytic pyruvate"), when
+the model has the switch.
 Two rows add diagnostics built in the copy only: each-step activation of oxidative
 phosphorylation in the surround (Korzeniewski; A_OX = A_UT^0.5, on 3 s, off 600 s, as the
 reverted commit ed3537b built it) and `ox_max` 1.16 mM/s (Conley, Jubrias & Esselman 2000 J
@@ -269,6 +272,8 @@ def main():
             if re.search(r"^\s*param glyc_act_on = ", base, re.M):   # docs/tp-site-model.md "Glycolytic activation"
                 run(exe, tmp, "glycolytic activation (glyc_act_on 1)", base, sets=sw + ["phys.glyc_act_on=1"])
                 run(exe, tmp, "glyc. activation, core + surround", base, sets=sw + ["phys.glyc_act_on=1", "phys.glyc_act_core=1"])
+            if re.search(r"^\s*param pdh_on = ", base, re.M):   # docs/tp-site-model.md "Fate of glycolytic pyruvate"
+                run(exe, tmp, "pyruvate oxidation (pdh_on 1)", base, sets=sw + ["phys.pdh_on=1"])
             run(exe, tmp, "O2 unlimited after contraction", variant(base, j_ox=NO_O2), sets=sw)
             run(exe, tmp, "ADP signal at resting pH", variant(base, v_ox=HILL.format(adp=ADP_PH7)), sets=sw)
             run(exe, tmp, "pH clamped (beta 1e4 mM/pH)", base, sets=sw + ["phys.beta=10000 mM"])
