@@ -372,6 +372,10 @@ static mk_protocol arm_cut(const mk_trial_design *d, int a, int n_times)
     return p;
 }
 
+/* One past the last arm a patient whose first arm is `first` runs: every arm when paired, else
+ * that one. */
+static int arms_end(const mk_trial_design *d, int first) { return d->paired ? d->n_arms : first + 1; }
+
 /* Record the outcomes of arm a at its first n_times time points from the arm's measurements. */
 static void record_arm(const job *j, mk_trial_patient *pt, int a, int n_times, const mk_meas_result *meas)
 {
@@ -458,7 +462,7 @@ static mk_status arms_apart(job *j, mk_trial_patient *pt, const mk_solver_opts *
     /* the first (or allocated) arm: its baseline decides acceptance and enrolment */
     mk_status rc = run_arm(j, pt, o, first, 1, y0, err);
     if (rc || !enrol(j, pt, first)) return rc;
-    for (int a = first; !rc && a < (d->paired ? d->n_arms : first + 1); a++) rc = run_arm(j, pt, o, a, d->n_times, y0, err);
+    for (int a = first; !rc && a < arms_end(d, first); a++) rc = run_arm(j, pt, o, a, d->n_times, y0, err);
     if (!rc) pt->fate = MK_FATE_ANALYSED;
     return rc;
 }
@@ -509,7 +513,7 @@ static mk_status arms_shared(job *j, mk_trial_patient *pt, const mk_solver_opts 
                              mk_error *err)
 {
     const mk_trial_design *d = j->d;
-    int n_arms = d->paired ? d->n_arms : first + 1;
+    int n_arms = arms_end(d, first);
     patient_proto arm[MK_TRIAL_MAX_ARMS] = {0};
     mk_sim *sim[MK_TRIAL_MAX_ARMS] = {0};
     double t_fork[MK_TRIAL_MAX_ARMS];
@@ -601,11 +605,6 @@ static mk_status simulate_patient(job *j, mk_trial_patient *pt, const mk_solver_
     return rc;
 }
 
-/* A patient whose simulation fails at a tolerance looser than MK_TRIAL_RTOL_RETRY is run again,
- * whole, at that one: a loose tolerance must not fail patients a tight one solves (rare: one
- * in 300 in the accuracy study's largest run, CV_TOO_MUCH_WORK in a history at 1e-4).  The
- * rerun depends on the patient alone, so the results stay the same bytes for any number of
- * threads or ranks. */
 /* The model time a patient's results cover, however it was run (trial.h, covered_s): the
  * history, and the first arm to its baseline (rejected, not enrolled) or every arm whole
  * (analysed). */
@@ -615,10 +614,15 @@ static double covered_time(const mk_trial_design *d, const mk_trial_patient *pt)
     int first = d->paired ? 0 : pt->arm;
     double covered = d->history->duration_s;
     if (pt->fate != MK_FATE_ANALYSED) return covered + arm_cut(d, first, 1).duration_s;
-    for (int a = first; a < (d->paired ? d->n_arms : first + 1); a++) covered += d->arms[a].proto->duration_s;
+    for (int a = first; a < arms_end(d, first); a++) covered += d->arms[a].proto->duration_s;
     return covered;
 }
 
+/* A patient whose simulation fails at a tolerance looser than MK_TRIAL_RTOL_RETRY is run again,
+ * whole, at that one: a loose tolerance must not fail patients a tight one solves (rare: one
+ * in 300 in the accuracy study's largest run, CV_TOO_MUCH_WORK in a history at 1e-4).  The
+ * rerun depends on the patient alone, so the results stay the same bytes for any number of
+ * threads or ranks. */
 static void run_patient(job *j, mk_trial_patient *pt)
 {
     const mk_trial_design *d = j->d;
