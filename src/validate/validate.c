@@ -56,11 +56,11 @@ struct ex {
     char label[48];        /* display label (ordinal items) */
     char variable[128];    /* series */
     char stat[24];
-    const mk_ynode *window, *at, *threshold; /* converted at run time */
+    const mk_ynode *window, *at, *threshold, *period; /* converted at run time */
     char when_var[128];    /* stat 'at' with 'when': the first crossing of another variable */
     int when_dir;          /* +1 above, -1 below */
     const mk_ynode *when_level;
-    double w0, w1, arg;
+    double w0, w1, arg, period_s;
     char meas[64];         /* measurement label */
     ex *ops[MK_V_MAX_ITEMS];
     int n_ops;
@@ -230,7 +230,7 @@ static mk_status add_scenario(mk_vtarget *t, const mk_ynode *n, int *index, mk_e
 /* ---------------------------------------------------------------- extraction specs */
 
 static const char *const k_stats[] = {"max", "min", "mean", "first", "final", "at", "time_of_max", "time_of_min",
-                                      "half_life", "tau", "tau_fit", "first_above", "first_below", NULL};
+                                      "half_life", "tau", "tau_fit", "gated_tau", "first_above", "first_below", NULL};
 static const char *const k_kinds[] = {"series", "measurement", "difference", "ratio", "change", "order", NULL};
 
 int mk_vstat_known(const char *stat)
@@ -243,7 +243,7 @@ int mk_vstat_known(const char *stat)
 int mk_vstat_is_time(const char *stat)
 {
     return !strcmp(stat, "time_of_max") || !strcmp(stat, "time_of_min") || !strcmp(stat, "half_life") ||
-           !strcmp(stat, "tau") || !strcmp(stat, "tau_fit") || !strcmp(stat, "first_above") ||
+           !strcmp(stat, "tau") || !strcmp(stat, "tau_fit") || !strcmp(stat, "gated_tau") || !strcmp(stat, "first_above") ||
            !strcmp(stat, "first_below");
 }
 
@@ -289,7 +289,20 @@ static mk_status parse_when(mk_vtarget *t, const mk_ypair *wh, ex *e, mk_error *
     return MK_OK;
 }
 
-/* A series extraction's keys: variable, stat, window, at or when, threshold. */
+/* gated_tau's keys: the window of the analysed contractions, 'at' (the resting reference time)
+ * and 'period' (the interval between contraction onsets), all three required. */
+static mk_status parse_gated(mk_vtarget *t, const mk_ynode *n, const mk_ypair *w, const mk_ypair *a, const mk_ypair *pe,
+                             ex *e, mk_error *err)
+{
+    if (!w || !a || !pe)
+        return at(t, n, err, "statistic 'gated_tau' needs 'window: [first onset, end]', 'at: REST TIME' and 'period: INTERVAL' "
+                             "(e.g. window: [3.5 min, 8.5 min], at: 59 s, period: 30 s)");
+    if (pe->val->kind != MK_Y_SCALAR) return at(t, pe->val, err, "expected a time for 'period', found %s", mk_ykind_name(pe->val));
+    e->period = pe->val;
+    return MK_OK;
+}
+
+/* A series extraction's keys: variable, stat, window, at or when, threshold (period for gated_tau). */
 static mk_status parse_series(mk_vtarget *t, const mk_ynode *n, ex *e, mk_error *err)
 {
     mk_status rc = text_field(t, n, "variable", e->variable, sizeof e->variable, 1, err);
@@ -301,11 +314,13 @@ static mk_status parse_series(mk_vtarget *t, const mk_ynode *n, ex *e, mk_error 
         char hint[64] = "";
         if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
         return at(t, p->val, err, "unknown statistic '%s'%s; expected one of max, min, mean, first, final, at, "
-                                  "time_of_max, time_of_min, half_life, tau, tau_fit, first_above, first_below", e->stat, hint);
+                                  "time_of_max, time_of_min, half_life, tau, tau_fit, gated_tau, first_above, first_below", e->stat, hint);
     }
     const mk_ypair *w = mk_yfind(n, "window"), *a = mk_yfind(n, "at"), *th = mk_yfind(n, "threshold"),
-                   *wh = mk_yfind(n, "when");
-    int is_at = !strcmp(e->stat, "at");
+                   *wh = mk_yfind(n, "when"), *pe = mk_yfind(n, "period");
+    int is_at = !strcmp(e->stat, "at"), is_gated = !strcmp(e->stat, "gated_tau");
+    if (is_gated && (rc = parse_gated(t, n, w, a, pe, e, err))) return rc;
+    if (pe && !is_gated) return at(t, pe->val, err, "'period' belongs to the statistic gated_tau, not '%s'", e->stat);
     if (w) {
         if (w->val->kind != MK_Y_SEQ || w->val->n != 2)
             return at(t, w->val, err, "expected a window [from, to] of two times (e.g. [5 min, 10 min]), found %s",
@@ -316,7 +331,7 @@ static mk_status parse_series(mk_vtarget *t, const mk_ynode *n, ex *e, mk_error 
     if (wh && !is_at) return at(t, wh->val, err, "'when' belongs to the statistic 'at', not '%s'", e->stat);
     if (wh && (rc = parse_when(t, wh, e, err))) return rc;
     if (is_at && !a && !wh) return at(t, n, err, "statistic 'at' needs 'at: TIME' (e.g. 'at: 5 min') or 'when: {variable: NAME, below: VALUE}'");
-    if (a && !is_at) return at(t, a->val, err, "'at' belongs to the statistic 'at', not '%s'", e->stat);
+    if (a && !is_at && !is_gated) return at(t, a->val, err, "'at' belongs to the statistics 'at' and gated_tau, not '%s'", e->stat);
     if (a) e->at = a->val;
     int needs_th = !strcmp(e->stat, "first_above") || !strcmp(e->stat, "first_below");
     if (needs_th && !th) return at(t, n, err, "statistic '%s' needs 'threshold: VALUE'", e->stat);
@@ -381,7 +396,7 @@ static mk_status parse_ex(mk_vtarget *t, const mk_ynode *n, int scen, int depth,
     const mk_ypair *sp = mk_yfind(n, "scenario");
     if (sp) rc = add_scenario(t, sp->val, &scen, err);
     e->scen = scen;
-    static const char *const keys_series[] = {"kind", "variable", "stat", "window", "at", "when", "threshold", "scenario", "label", NULL};
+    static const char *const keys_series[] = {"kind", "variable", "stat", "window", "at", "when", "threshold", "period", "scenario", "label", NULL};
     static const char *const keys_meas[] = {"kind", "label", "scenario", "name", NULL};
     static const char *const keys_op[] = {"kind", "of", "scenario", "label", NULL};
     static const char *const keys_order[] = {"kind", "items", "direction", "scenario", "label", NULL};
@@ -683,6 +698,8 @@ static mk_status check_ex_units(mk_vtarget *t, mk_units *u, ex *e, mk_error *err
             rc = at(t, e->window, err, "the window must run forwards: %g s is not before %g s", e->w0, e->w1);
     }
     if (!rc && e->at) rc = time_of(t, u, e->at, &e->arg, err);
+    if (!rc && e->period) rc = time_of(t, u, e->period, &e->period_s, err);
+    if (!rc && e->period && !(e->period_s > 0)) rc = at(t, e->period, err, "the period must be longer than 0 s");
     for (int i = 0; !rc && i < e->n_ops; i++) rc = check_ex_units(t, u, e->ops[i], err);
     return rc;
 }
@@ -819,6 +836,22 @@ double mk_vstat(const char *stat, const double *t, const double *v, int n, doubl
     if (!strcmp(stat, "first_above")) return crossing(t, v, i0, i1, arg, +1) - w0;
     if (!strcmp(stat, "first_below")) return crossing(t, v, i0, i1, arg, -1) - w0;
     return NAN;
+}
+
+double mk_vstat_gated(const double *t, const double *v, int n, double w0, double w1, double t_rest, double period)
+{
+    if (n <= 0 || !(period > 0) || !(w1 > w0) || t_rest < t[0] - 1e-9 || w1 > t[n - 1] + 1e-9) return NAN;
+    double rest = interp(t, v, n, t_rest), q = 0, d = 0;
+    int k = 0;
+    for (double on = w0; on + period <= w1 + 1e-9; on += period, k++) {
+        double before = interp(t, v, n, on), trough = before;
+        for (int i = 0; i < n; i++)
+            if (t[i] >= on - 1e-9 && t[i] < on + period - 1e-9 && v[i] < trough) trough = v[i];
+        q += before - trough;
+        d += rest - before;
+    }
+    if (k == 0 || !(q > 0) || !(d > 0)) return NAN;
+    return -period / log(d / (d + q));
 }
 
 int mk_vcompare(const char *compare, double model, double lo, double hi)
@@ -991,6 +1024,9 @@ static void series_undefined(v_ctx *cx, const ex *e)
         snprintf(why, sizeof why, ": %s does not get there within the window", e->variable);
     else if (!strcmp(e->stat, "tau_fit"))
         snprintf(why, sizeof why, ": no exponential of %s levels off within the window", e->variable);
+    else if (!strcmp(e->stat, "gated_tau"))
+        snprintf(why, sizeof why, ": %s shows no drop in a contraction cycle or no steady drop from rest (a gated_tau "
+                 "needs both, and whole periods inside the run)", e->variable);
     else snprintf(why, sizeof why, ": no samples in the window");
     snprintf(cx->out->note, sizeof cx->out->note, "%s of %s undefined%s", e->stat, e->variable, why);
 }
@@ -1011,7 +1047,8 @@ static mk_status eval_series(v_ctx *cx, ex *e, double *val, char *unit, size_t u
     if (e->threshold && (rc = series_level(cx, e->threshold, s->units[c], "threshold ", &arg, err))) return rc;
     double *v = series_column(s, c);
     if (!v) return nomem(err);
-    *val = mk_vstat(e->stat, s->t_s, v, s->n_rows, e->w0, e->w1, arg);
+    *val = e->period ? mk_vstat_gated(s->t_s, v, s->n_rows, e->w0, e->w1, arg, e->period_s)
+                     : mk_vstat(e->stat, s->t_s, v, s->n_rows, e->w0, e->w1, arg);
     free(v);
     snprintf(unit, usize, "%s", mk_vstat_is_time(e->stat) ? "s" : s->units[c]);
     int band = !mk_vstat_is_time(e->stat) && cx->t->root_ex == e;

@@ -82,6 +82,12 @@ void mk_vresult_clear(mk_vresult *r);
  * never crosses). */
 double mk_vstat(const char *stat, const double *t, const double *v, int n, double w0, double w1,
                 double arg);
+/* Slade et al. 2006's gated PCr-recovery time constant of a curve that drops in each of a train of
+ * brief contractions starting every `period` s from w0 to w1 (whole periods only): Q the mean
+ * drop from a contraction's onset to the lowest value before the next onset, D the mean steady
+ * drop of the onset values below the value at t_rest, tau = -period / ln(D / (D + Q)).  NaN when
+ * undefined (no whole period, no drop, no steady drop). */
+double mk_vstat_gated(const double *t, const double *v, int n, double w0, double w1, double t_rest, double period);
 /* 1 if stat is one of the names above. */
 int mk_vstat_known(const char *stat);
 /* 1 if the statistic returns a time (its unit is s whatever the curve's). */

@@ -73,6 +73,38 @@ static void test_stats_basic(void **state)
     assert_true(mk_vstat_is_time("tau") && !mk_vstat_is_time("mean"));
 }
 
+/* Slade's gated tau of an exact sawtooth: a first-order recovery to rest (tau 40 s) and a drop of
+ * 10 after each onset, every 30 s; the statistic must return the recovery's own time constant. */
+static void test_stats_gated_tau(void **state)
+{
+    (void)state;
+    enum { N = 130001 };
+    const double dt = 0.01, tau = 40, period = 30, rest = 100, drop = 10, first = 60;
+    double *t = malloc(N * sizeof *t), *v = malloc(N * sizeof *v);
+    assert_non_null(t);
+    assert_non_null(v);
+    double x = rest;
+    for (int i = 0; i < N; i++) {
+        t[i] = i * dt;
+        if (i > 0) x = rest + (x - rest) * exp(-dt / tau);
+        double since = t[i] - dt - first; /* the drop lands on the sample just after an onset */
+        if (since > -1e-9 && since < 40 * period - 1e-9 && fabs(since - period * floor(since / period + 1e-9)) < 1e-9)
+            x -= drop;
+        v[i] = x;
+    }
+    /* 40 onsets from 60 s; analysed over the 31st to 40th (960-1260 s), when the sawtooth is
+     * steady (its transient decays by exp(-30/40) a cycle); rest read at 59 s.  The only error
+     * is the 0.01 s of recovery inside the sampled drop: under 0.1 % */
+    double g = mk_vstat_gated(t, v, N, 960, 1260, 59, period);
+    assert_float_equal(g, tau, 0.04);
+    assert_true(isnan(mk_vstat_gated(t, v, N, 960, 980, 59, period)));   /* no whole period */
+    assert_true(isnan(mk_vstat_gated(t, v, N, 5, 50, 1, 10)));            /* no drop before 60 s */
+    assert_true(isnan(mk_vstat_gated(t, v, N, 960, 1400, 59, period)));  /* beyond the run */
+    assert_true(mk_vstat_known("gated_tau") && mk_vstat_is_time("gated_tau"));
+    free(t);
+    free(v);
+}
+
 static void test_stats_exponential(void **state)
 {
     (void)state;
@@ -768,6 +800,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_basic),
+        cmocka_unit_test(test_stats_gated_tau),
         cmocka_unit_test(test_stats_exponential),
         cmocka_unit_test(test_stats_tau_fit),
         cmocka_unit_test(test_compare),
