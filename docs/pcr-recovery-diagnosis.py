@@ -31,6 +31,10 @@ also the core; docs/tp-site-model.md "Glycolytic activation"), when the model ha
 Since branch pyrox (2026-12-01) one row runs the model with oxidation of glycolytic pyruvate
 switched on (`--set phys.pdh_on=1`; docs/tp-site-model.md "Fate of glycolytic pyruvate"), when
 the model has the switch.
+Since branch oxlaw (2026-12-01) the model's own law is Meyer's linear one (`phys.ox_law` 1) with
+`ox_max` fitted to the target (calibration), so the "model" rows show it; two rows run the former
+ADP Hill law with the former capacity (`--set phys.ox_law=0 --set phys.ox_max=0.5 mM/s`), and the
+"Meyer's law in core and surround" rows use the switch instead of a rewritten copy.
 Two rows add diagnostics built in the copy only: each-step activation of oxidative
 phosphorylation in the surround (Korzeniewski; A_OX = A_UT^0.5, on 3 s, off 600 s, as the
 reverted commit ed3537b built it) and `ox_max` 1.16 mM/s (Conley, Jubrias & Esselman 2000 J
@@ -260,6 +264,7 @@ def main():
     head = (f"{'':36s} {'target protocol: 30 % MVC 3 min unless named':52s} | {'Slade repet.':13s} | Slade gated\n"
             f"{'surround':36s} {'tau_fit':>7s} {'63%(s)':>7s} {'PCr end':>6s} {'/rest':>5s} {'PCr 12m':>6s} "
             f"{'pH end':>6s} {'pH min':>6s} | {'tau':>6s} {'pH min':>6s} | {'Q %':>5s} {'D %':>5s} {'tau':>6s}")
+    has_ox_law = re.search(r"^\s*param ox_law = ", base, re.M) is not None
     with tempfile.TemporaryDirectory() as tmp:
         print("published (Isbell 2006; Slade 2006)   35-42 (tau_fit)                                  |   36.2   6.78 |  8.86     -   41.8")
         laws = (("0", "washout-limited dilator (hyp_law 0)"), ("1", "exercise hyperaemia law (hyp_law 1)"))
@@ -284,9 +289,14 @@ def main():
             run(exe, tmp, "each-step + ADP rest pH + O2 unl.", variant(base, v_ox=HILL_ESA.format(adp=ADP_PH7), j_ox=NO_O2, each_step=True), sets=sw)
             run(exe, tmp, "ox_max 1.16 (Conley 2000, VL)", base, sets=sw + ["phys.ox_max=1.16 mM/s"])
             run(exe, tmp, "linear law, ox_max 1.16", variant(base, v_ox=LINEAR), sets=sw + ["phys.ox_max=1.16 mM/s"])
-            if law != "1":   # the former law (or a model without the switch)
-                run(exe, tmp, "Meyer's law in core and surround", both(base, MEYER_BOTH), sets=sw)
-                run(exe, tmp, "Meyer's law, both, 10 % MVC", both(base, MEYER_BOTH), level=10, sets=sw, slade=False)
+            if has_ox_law:   # since branch oxlaw: the law is a switch, Meyer's (1) the default
+                hill = sw + ["phys.ox_law=0", "phys.ox_max=0.5 mM/s"]
+                run(exe, tmp, "ADP Hill law, ox_max 0.5 (ox_law 0)", base, sets=hill)
+                run(exe, tmp, "ADP Hill law, ox_max 0.5, 10 % MVC", base, level=10, sets=hill, slade=False)
+            if law != "1":   # the former dilator law (or a model without the switch)
+                meyer = (base, sw + ["phys.ox_law=1"]) if has_ox_law else (both(base, MEYER_BOTH), sw)
+                run(exe, tmp, "Meyer's law in core and surround", meyer[0], sets=meyer[1])
+                run(exe, tmp, "Meyer's law, both, 10 % MVC", meyer[0], level=10, sets=meyer[1], slade=False)
                 for k, tau in ((3, 30), (10, 30), (10, 120)):
                     run(exe, tmp, f"parallel activation k {k}, tau {tau} s", variant(base, esa=(k, tau)), sets=sw)
             run(exe, tmp, "model, 10 % MVC", base, level=10, sets=sw, slade=False)

@@ -700,6 +700,8 @@ static mk_status check_ex_units(mk_vtarget *t, mk_units *u, ex *e, mk_error *err
     if (!rc && e->at) rc = time_of(t, u, e->at, &e->arg, err);
     if (!rc && e->period) rc = time_of(t, u, e->period, &e->period_s, err);
     if (!rc && e->period && !(e->period_s > 0)) rc = at(t, e->period, err, "the period must be longer than 0 s");
+    if (!rc && e->period && (e->w1 - e->w0) / e->period_s > MK_V_MAX_PERIODS)
+        rc = at(t, e->period, err, "the window holds more than %d periods of %g s", MK_V_MAX_PERIODS, e->period_s);
     for (int i = 0; !rc && i < e->n_ops; i++) rc = check_ex_units(t, u, e->ops[i], err);
     return rc;
 }
@@ -841,9 +843,10 @@ double mk_vstat(const char *stat, const double *t, const double *v, int n, doubl
 double mk_vstat_gated(const double *t, const double *v, int n, double w0, double w1, double t_rest, double period)
 {
     if (n <= 0 || !(period > 0) || !(w1 > w0) || t_rest < t[0] - 1e-9 || w1 > t[n - 1] + 1e-9) return NAN;
+    if ((w1 - w0) / period > MK_V_MAX_PERIODS) return NAN;
     double rest = interp(t, v, n, t_rest), q = 0, d = 0;
     int k = 0;
-    for (double on = w0; on + period <= w1 + 1e-9; on += period, k++) {
+    for (double on = w0; on + period <= w1 + 1e-9; on = w0 + ++k * period) {
         double before = interp(t, v, n, on), trough = before;
         for (int i = 0; i < n; i++)
             if (t[i] >= on - 1e-9 && t[i] < on + period - 1e-9 && v[i] < trough) trough = v[i];

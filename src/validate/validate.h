@@ -77,7 +77,8 @@ void mk_vresult_clear(mk_vresult *r);
 
 /* A statistic of a sampled curve over [w0, w1] (NaN bounds: the whole curve).  stat: max,
  * min, mean, first, final, at, time_of_max, time_of_min, half_life, tau, first_above,
- * first_below, integral.  arg: the time for `at`, the threshold for first_above/below.
+ * first_below, integral (gated_tau: mk_vstat_gated).  arg: the time for `at`, the threshold
+ * for first_above/below.
  * Times returned are measured from w0 (or the first sample).  NaN if undefined (no samples,
  * never crosses). */
 double mk_vstat(const char *stat, const double *t, const double *v, int n, double w0, double w1,
@@ -86,7 +87,8 @@ double mk_vstat(const char *stat, const double *t, const double *v, int n, doubl
  * brief contractions starting every `period` s from w0 to w1 (whole periods only): Q the mean
  * drop from a contraction's onset to the lowest value before the next onset, D the mean steady
  * drop of the onset values below the value at t_rest, tau = -period / ln(D / (D + Q)).  NaN when
- * undefined (no whole period, no drop, no steady drop). */
+ * undefined (no whole period, no drop, no steady drop, more than MK_V_MAX_PERIODS periods). */
+#define MK_V_MAX_PERIODS 10000
 double mk_vstat_gated(const double *t, const double *v, int n, double w0, double w1, double t_rest, double period);
 /* 1 if stat is one of the names above. */
 int mk_vstat_known(const char *stat);
