@@ -845,11 +845,12 @@ double mk_vstat_gated(const double *t, const double *v, int n, double w0, double
     if (n <= 0 || !(period > 0) || !(w1 > w0) || t_rest < t[0] - 1e-9 || w1 > t[n - 1] + 1e-9) return NAN;
     if ((w1 - w0) / period > MK_V_MAX_PERIODS) return NAN;
     double rest = interp(t, v, n, t_rest), q = 0, d = 0;
-    int k = 0;
+    int k = 0, i = 0; /* i: the first sample of the current period (the periods run forwards) */
     for (double on = w0; on + period <= w1 + 1e-9; on = w0 + ++k * period) {
         double before = interp(t, v, n, on), trough = before;
-        for (int i = 0; i < n; i++)
-            if (t[i] >= on - 1e-9 && t[i] < on + period - 1e-9 && v[i] < trough) trough = v[i];
+        while (i < n && t[i] < on - 1e-9) i++;
+        for (; i < n && t[i] < on + period - 1e-9; i++)
+            if (v[i] < trough) trough = v[i];
         q += before - trough;
         d += rest - before;
     }
